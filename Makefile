@@ -1,0 +1,94 @@
+# mtuscope - see README.md.  The two commands: `make demo` and `make test`.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := libpcap
+CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"'
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -Iinclude
+OPT     ?= -O2 -g
+LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet
+
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+# Debian packages each target needs (installed by scripts/install-deps).
+BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
+TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3
+DEMO_DEPS  := $(BUILD_DEPS) gnuplot-nox
+
+SRCS    := $(wildcard analyzer/*.c)
+LIBSRCS := $(filter-out analyzer/main.c,$(SRCS))
+TESTS   := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+REL_OBJS  := $(patsubst analyzer/%.c,build/rel/%.o,$(SRCS))
+TEST_OBJS := $(patsubst analyzer/%.c,build/test/%.o,$(LIBSRCS))
+TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
+
+DEMO_TRACE ?= samples/lab-incident-wg1420-path1434-client-outer.pcap
+
+.PHONY: all demo test unit e2e corpus deps-build deps-test deps-demo install clean format
+
+all: mtuscope
+
+mtuscope: $(REL_OBJS)
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+build/rel/%.o: analyzer/%.c | build/rel
+	$(CC) $(CSTD) $(WARN) $(OPT) $(CPPFLAGS) $$(pkg-config --cflags libpcap 2>/dev/null) -MMD -MP -c -o $@ $<
+
+# The test build: everything under AddressSanitizer and UndefinedBehaviorSanitizer.
+build/test/%.o: analyzer/%.c | build/test
+	$(CC) $(CSTD) $(WARN) -O1 -g $(SAN) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+
+build/test/test_%: tests/test_%.c $(TEST_OBJS) tests/testutil.h | build/test
+	$(CC) $(CSTD) $(WARN) -Wno-missing-prototypes -O1 -g $(SAN) $(CPPFLAGS) -Itests -o $@ $< $(TEST_OBJS) $(LIBS) -lcmocka
+
+build/test/mtuscope: build/test/main.o $(TEST_OBJS)
+	$(CC) -O1 -g $(SAN) -o $@ $^ $(LIBS)
+
+build/rel build/test:
+	mkdir -p $@
+
+deps-build:
+	@scripts/install-deps $(BUILD_DEPS)
+deps-test:
+	@scripts/install-deps $(TEST_DEPS)
+deps-demo:
+	@scripts/install-deps $(DEMO_DEPS)
+
+demo: deps-demo
+	$(MAKE) all
+	mkdir -p out
+	./mtuscope --stats -o out -r $(DEMO_TRACE) | tee out/report.txt
+
+test: deps-test
+	$(MAKE) unit e2e corpus
+
+unit: $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
+
+e2e: mtuscope build/test/mtuscope
+	python3 tests/e2e.py build/test/mtuscope
+
+corpus: build/test/mtuscope
+	python3 tests/corpus_sweep.py build/test/mtuscope
+
+install: mtuscope
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 mtuscope $(DESTDIR)$(PREFIX)/bin/mtuscope
+	install -m 644 docs/mtuscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtuscope.1
+
+format:
+	clang-format -i analyzer/*.c include/*.h tests/*.c tests/*.h
+
+clean:
+	rm -rf build mtuscope out
+
+# Sample traces: the synthetic generator and the network-namespace lab.
+-include samples/gen/gen.mk
+-include samples/lab/lab.mk
+
+-include $(wildcard build/rel/*.d build/test/*.d)

@@ -1,0 +1,376 @@
+/*
+ * decode_ip.c - IPv4 (options, fragments), IPv6 (extension headers, fragment
+ * header) and AH.
+ *
+ * The IP layer decides how many of the bytes after it belong to the packet:
+ * the length field, not the capture, is the truth (Ethernet pads short
+ * frames, snap lengths cut long ones), so the payload cursor handed on is
+ * limited to the declared length, and a declared length past the capture is
+ * reported as short but still decoded as far as the bytes go.
+ *
+ * Fragments stop here: their upper layers are decoded by the defrag stage
+ * (defrag.c) once the datagram is whole.  Tunnels (IPIP, 6in4) are entered by
+ * decode_ipproto(), never here.
+ */
+#include "decode_ip.h"
+
+#define IPV4_MIN_HDR 20 /* RFC 791: IHL 5 */
+#define IPV6_HDR 40     /* RFC 8200 section 3 */
+#define IPV6_MAX_EXT 16 /* our cap: more extension headers than this is an attack, not a stack */
+#define IPV6_FRAG_HDR 8 /* RFC 8200 section 4.5 */
+#define IPV6_OPT_PAD1 0 /* RFC 8200 section 4.2 */
+#define IPV6_OPT_JUMBO 0xc2 /* RFC 2675 */
+#define IPV6_MOBILITY 135   /* RFC 6275 */
+#define IPV6_HIP 139        /* RFC 7401 */
+#define IPV6_SHIM6 140      /* RFC 5533 */
+#define AH_FIXED 12         /* RFC 4302: next, len, reserved, SPI, sequence */
+
+static void pack_addr(struct addr *a, uint16_t type, const uint8_t *bytes, size_t len)
+{
+    addr_pack(a, type, (uint16_t)(len * 8), bytes, len);
+}
+
+static uint16_t clamp16(size_t v)
+{
+    return v > IP_LEN_MAX ? IP_LEN_MAX : (uint16_t)v;
+}
+
+/*
+ * Bytes an IP packet occupies when its length field says 0.  TSO/GSO (Linux,
+ * Windows LSO) hand the capture tap one large segment before the NIC splits
+ * it and fill in the length there, and Linux BIG TCP writes 0 on purpose for
+ * packets over 64 KiB; Wireshark reports these as "presumed to be because of
+ * TCP segmentation offload".  The packet is then everything captured, plus,
+ * when the snap length cut the frame right where this packet ends, what the
+ * wire length says is missing.
+ */
+static size_t offload_len(const struct dstate *d, const struct cursor *from)
+{
+    const struct packet *p = d->pkt;
+    size_t n = cur_left(from);
+    if (p->caplen < p->wirelen && d->base == p->data && from->end == p->data + p->caplen)
+        n += p->wirelen - p->caplen;
+    return n;
+}
+
+/* An ICMP error quotes the first fragment of a datagram the defrag stage will
+ * never see (it skips quoted packets), so its ports are decoded here: they are
+ * what ties the error to a flow.  Other fragments wait for reassembly. */
+static bool decode_past_fragment(const struct dstate *d, const struct ip_info *ip)
+{
+    if (!(ip->flags & IPF_FRAGMENT))
+        return true;
+    return (d->lflags & LF_QUOTED) && ip->frag_off == 0;
+}
+
+/* RFC 791 section 3.1: EOL and NOP are one byte, every other option is
+ * type, length (counting both), data, and must end inside the header. */
+static bool ipv4_options_ok(struct cursor o)
+{
+    while (cur_left(&o) > 0) {
+        uint8_t type = cur_u8(&o);
+        if (type == IP_OPT_EOL)
+            return true; /* the rest is padding */
+        if (type == IP_OPT_NOP)
+            continue;
+        uint8_t len = cur_u8(&o);
+        if (o.err || len < 2 || !cur_skip(&o, (size_t)len - 2))
+            return false;
+    }
+    return true;
+}
+
+/* One's complement sum over the header (RFC 791, RFC 1071): a correct header
+ * sums to 0xffff including its own checksum field.  Costs hlen/2 additions,
+ * at most 30. */
+static bool ipv4_checksum_ok(struct cursor h, size_t hlen)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < hlen / 2; i++)
+        sum += cur_be16(&h);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return !h.err && sum == 0xffff;
+}
+
+void decode_ipv4(struct dstate *d, struct cursor c)
+{
+    struct layer *l = dec_push(d, LAYER_IPV4, &c);
+    if (!l)
+        return;
+    struct ip_info *ip = &l->u.ip;
+    const struct cursor whole = c; /* the header and everything captured after it */
+
+    if (cur_left(&c) == 0) {
+        dec_short(d, l);
+        return;
+    }
+    uint8_t vhl = cur_u8(&c);
+    ip->version = vhl >> 4;
+    if (ip->version != 4) {
+        dec_bad(d, l, AN_BAD_IP_VERSION);
+        return;
+    }
+    size_t hlen = (size_t)(vhl & 0x0f) * 4;
+    ip->hdr_len = (uint16_t)hlen;
+    if (hlen < IPV4_MIN_HDR) {
+        dec_bad(d, l, AN_BAD_IP_HDR_LEN);
+        return;
+    }
+
+    uint8_t a[4];
+    ip->tos = cur_u8(&c);
+    uint16_t tot = cur_be16(&c);
+    ip->id = cur_be16(&c);
+    uint16_t off = cur_be16(&c);
+    ip->ttl = cur_u8(&c);
+    ip->proto = cur_u8(&c);
+    cur_skip(&c, 2); /* the checksum: verified over the whole header below */
+    cur_copy(&c, a, sizeof a);
+    pack_addr(&ip->src, ADDR_TYPE_IP, a, sizeof a);
+    cur_copy(&c, a, sizeof a);
+    pack_addr(&ip->dst, ADDR_TYPE_IP, a, sizeof a);
+    ip->ip_len = tot;
+    ip->frag_off = (uint16_t)((off & IP_OFFMASK) * 8);
+    if (off & IP_DF)
+        ip->flags |= IPF_DF;
+    if (off & IP_MF)
+        ip->flags |= IPF_MF;
+    if ((off & IP_MF) || ip->frag_off)
+        ip->flags |= IPF_FRAGMENT;
+    if (hlen > IPV4_MIN_HDR)
+        ip->flags |= IPF_OPTIONS;
+    struct cursor opts = cur_sub(&c, hlen - IPV4_MIN_HDR);
+    if (c.err) {
+        dec_short(d, l); /* without the whole header nothing after it can be found */
+        return;
+    }
+    if (!ipv4_options_ok(opts))
+        dec_bad(d, l, AN_BAD_IP_OPTION); /* IHL still says where the payload starts */
+
+    size_t len = tot;
+    if (tot == 0) {
+        /* TSO: see offload_len().  The checksum is not checked either: this
+         * packet never crossed a wire, the NIC writes the length and (Windows
+         * LSO) the checksum of each segment it cuts from it. */
+        len = offload_len(d, &whole);
+        if (len > IP_LEN_MAX)
+            ip->flags |= IPF_JUMBO; /* ip_len stays 0: 16 bits cannot say it */
+        else
+            ip->ip_len = (uint16_t)len;
+    } else if (tot < hlen) {
+        dec_bad(d, l, AN_BAD_IP_TOTAL_LEN);
+        return;
+    } else if (!ipv4_checksum_ok(whole, hlen)) {
+        ip->flags |= IPF_BAD_CSUM;
+        dec_bad(d, l, AN_BAD_IP_CHECKSUM); /* a wrong sum does not move any field: go on */
+    }
+    ip->payload_off = (uint32_t)(c.p - d->base);
+    ip->payload_len = clamp16(len - hlen);
+
+    struct cursor pay = c;
+    cur_limit(&pay, len - hlen); /* Ethernet padding after the packet is not payload */
+    if (len > cur_left(&whole))
+        dec_short(d, l);
+    if (decode_past_fragment(d, ip))
+        decode_ipproto(d, ip->proto, pay);
+}
+
+/*
+ * Hop-by-hop and destination options (RFC 8200 section 4.2): Pad1 is one
+ * byte, everything else type, length, data.  Reports a jumbo payload option
+ * (RFC 2675) through *jumbo when the caller allows one (hop-by-hop only).
+ */
+static bool ipv6_options_ok(struct cursor o, bool *has_jumbo, uint32_t *jumbo)
+{
+    while (cur_left(&o) > 0) {
+        uint8_t type = cur_u8(&o);
+        if (type == IPV6_OPT_PAD1)
+            continue;
+        uint8_t len = cur_u8(&o);
+        if (type == IPV6_OPT_JUMBO && has_jumbo) {
+            if (len != 4 || *has_jumbo)
+                return false;
+            *jumbo = cur_be32(&o);
+            *has_jumbo = true;
+        } else {
+            cur_skip(&o, len);
+        }
+        if (o.err)
+            return false;
+    }
+    return true;
+}
+
+static bool ipv6_is_ext(uint8_t nxt)
+{
+    switch (nxt) {
+    case IP_PROTO_HOPOPTS:
+    case IP_PROTO_ROUTING:
+    case IP_PROTO_FRAGMENT:
+    case IP_PROTO_DSTOPTS:
+    /* RFC 7045: these share the generic (next, length) layout and carry no
+     * upper-layer header of their own, so walking them finds the one after. */
+    case IPV6_MOBILITY:
+    case IPV6_HIP:
+    case IPV6_SHIM6:
+        return true;
+    default:
+        return false; /* AH (decode_ah), ESP, upper layers, no-next-header */
+    }
+}
+
+void decode_ipv6(struct dstate *d, struct cursor c)
+{
+    struct layer *l = dec_push(d, LAYER_IPV6, &c);
+    if (!l)
+        return;
+    struct ip_info *ip = &l->u.ip;
+
+    if (cur_left(&c) == 0) {
+        dec_short(d, l);
+        return;
+    }
+    ip->version = cur_peek_u8(&c, 0) >> 4;
+    if (ip->version != 6) {
+        dec_bad(d, l, AN_BAD_IP_VERSION);
+        return;
+    }
+    uint8_t a[16];
+    uint32_t vtf = cur_be32(&c);
+    ip->tos = (uint8_t)(vtf >> 20);
+    ip->flowlabel = vtf & 0xfffff;
+    uint16_t plen = cur_be16(&c);
+    uint8_t nxt = cur_u8(&c);
+    ip->ttl = cur_u8(&c);
+    cur_copy(&c, a, sizeof a);
+    pack_addr(&ip->src, ADDR_TYPE_IP6, a, sizeof a);
+    cur_copy(&c, a, sizeof a);
+    pack_addr(&ip->dst, ADDR_TYPE_IP6, a, sizeof a);
+    ip->proto = nxt;
+    ip->hdr_len = IPV6_HDR;
+    ip->ip_len = (uint32_t)plen + IPV6_HDR;
+    if (c.err) {
+        dec_short(d, l);
+        return;
+    }
+
+    /* The payload length counts extension headers and upper layer alike.  A
+     * zero is either a jumbogram (the hop-by-hop option below says so) or,
+     * as with IPv4, an offload capture: see offload_len(). */
+    size_t len = plen;
+    if (plen == 0 && nxt != IP_PROTO_NONE)
+        len = offload_len(d, &c);
+    struct cursor e = c; /* walks the extension headers, then holds the upper layer */
+    cur_limit(&e, len);
+
+    size_t ext = 0;
+    unsigned n = 0;
+    while (ipv6_is_ext(nxt)) {
+        if (++n > IPV6_MAX_EXT || (nxt == IP_PROTO_HOPOPTS && n != 1)) {
+            /* RFC 8200 4.1: hop-by-hop may only come first */
+            dec_bad(d, l, AN_BAD_IPV6_EXT);
+            return;
+        }
+        uint8_t next = cur_u8(&e);
+        if (nxt == IP_PROTO_FRAGMENT) {
+            cur_skip(&e, 1); /* reserved */
+            uint16_t fo = cur_be16(&e);
+            uint32_t id = cur_be32(&e);
+            if (e.err)
+                break;
+            ip->flags |= IPF_FRAGHDR;
+            ip->id = id;
+            ip->frag_off = fo & 0xfff8; /* 13 bits of 8-byte units: already bytes */
+            if (fo & 1)
+                ip->flags |= IPF_MF;
+            ext += IPV6_FRAG_HDR;
+            nxt = next;
+            if (ip->frag_off || (fo & 1)) {
+                ip->flags |= IPF_FRAGMENT; /* the rest is fragment data */
+                break;
+            }
+            continue; /* RFC 6946 atomic fragment: the rest is a whole packet */
+        }
+        size_t size = ((size_t)cur_u8(&e) + 1) * 8;
+        struct cursor body = cur_sub(&e, size - 2);
+        if (e.err)
+            break;
+        if (nxt == IP_PROTO_HOPOPTS) {
+            bool has_jumbo = false;
+            uint32_t jumbo = 0;
+            ip->flags |= IPF_HBH;
+            if (!ipv6_options_ok(body, &has_jumbo, &jumbo)) {
+                dec_bad(d, l, AN_BAD_IPV6_EXT); /* the header's length still holds */
+            } else if (has_jumbo && (plen != 0 || jumbo <= IP_LEN_MAX)) {
+                dec_bad(d, l, AN_BAD_IPV6_EXT); /* RFC 2675 3: ignore the option */
+            } else if (has_jumbo) {
+                /* The jumbo length counts from the end of the fixed header,
+                 * as the payload length would have. */
+                struct cursor t = c;
+                len = jumbo;
+                cur_limit(&t, len);
+                e.end = t.end;
+                ip->flags |= IPF_JUMBO;
+            }
+        } else if (nxt == IP_PROTO_DSTOPTS) {
+            ip->flags |= IPF_DSTOPT;
+            if (!ipv6_options_ok(body, NULL, NULL))
+                dec_bad(d, l, AN_BAD_IPV6_EXT);
+        } else if (nxt == IP_PROTO_ROUTING) {
+            ip->flags |= IPF_RTG;
+        }
+        ext += size;
+        nxt = next;
+    }
+    if (e.err) {
+        /* An extension header ran past the bytes: the capture's fault when
+         * the declared payload was not all captured, the header's otherwise. */
+        if (len > cur_left(&c))
+            dec_short(d, l);
+        else
+            dec_bad(d, l, AN_BAD_IPV6_EXT);
+        return;
+    }
+
+    ip->hdr_len = (uint16_t)(IPV6_HDR + ext);
+    ip->proto = nxt;
+    ip->payload_off = (uint32_t)(e.p - d->base);
+    ip->payload_len = clamp16(len - ext);
+    if (plen == 0 && len + IPV6_HDR > IP_LEN_MAX)
+        ip->flags |= IPF_JUMBO; /* an offload packet this big: as unknown as a jumbogram */
+    ip->ip_len = (ip->flags & IPF_JUMBO) ? 0 : (uint32_t)(len + IPV6_HDR);
+    if (len > cur_left(&c))
+        dec_short(d, l);
+    if (nxt == IP_PROTO_NONE || !decode_past_fragment(d, ip))
+        return;
+    decode_ipproto(d, nxt, e);
+}
+
+void decode_ah(struct dstate *d, struct cursor c)
+{
+    struct layer *l = dec_push(d, LAYER_AH, &c);
+    if (!l)
+        return;
+    struct ah_info *ah = &l->u.ah;
+
+    ah->next = cur_u8(&c);
+    uint8_t plen = cur_u8(&c);
+    cur_skip(&c, 2); /* reserved */
+    ah->spi = cur_be32(&c);
+    ah->seq = cur_be32(&c);
+    ah->len = (uint16_t)(((size_t)plen + 2) * 4); /* RFC 4302 2.2: 32-bit words minus 2 */
+    if (c.err) {
+        dec_short(d, l);
+        return;
+    }
+    if (ah->len < AH_FIXED) {
+        dec_bad(d, l, AN_BAD_AH); /* not even room for SPI and sequence */
+        return;
+    }
+    if (!cur_skip(&c, ah->len - AH_FIXED)) { /* the ICV */
+        dec_short(d, l);
+        return;
+    }
+    decode_ipproto(d, ah->next, c);
+}

@@ -1,0 +1,141 @@
+/* options.c - command-line parsing (see options.h and docs/mtuscope.1). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+void options_usage(FILE *out)
+{
+    fputs("Usage: mtuscope [options] -r FILE [-r FILE ...] [expression]\n"
+          "Decodes captures down through tunnels and finds path-MTU problems.\n"
+          "\n"
+          "  -r FILE          read packets from FILE (pcap or pcapng; - = standard input);\n"
+          "                   repeat for several files (frame numbers count per file)\n"
+          "  -c COUNT         stop reading each input after COUNT packets\n"
+          "  -o DIR           also write report.txt and report.json into DIR\n"
+          "      --json       print the JSON report instead of the text report\n"
+          "      --stats      add per-layer and per-anomaly counts to the text report\n"
+          "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
+          "  -h, --help       show this help\n"
+          "  -V, --version    show the version\n"
+          "\n"
+          "  expression       a BPF filter, as in tcpdump (e.g. \"host 10.0.0.1 and udp\"),\n"
+          "                   compiled for each input's link type\n"
+          "\n"
+          "Exit status: 0 every input read; 1 an input could not be read or broke\n"
+          "mid-way (the report covers what was read); 2 usage error (bad option,\n"
+          "bad filter, no input).\n",
+          out);
+}
+
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+int options_parse(struct options *o, int argc, char **argv, FILE *err)
+{
+    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},         {"stats", no_argument, NULL, OPT_STATS},
+        {"color", required_argument, NULL, OPT_COLOR}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    optind = 1;
+    opterr = 0;
+    int c;
+    /* "+": stop at the first non-option, so a filter like "not port 22"
+     * is never taken for options (tcpdump's rule) */
+    while ((c = getopt_long(argc, argv, "+r:c:o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (o->ninputs == OPT_MAX_INPUTS) {
+                fprintf(err, "mtuscope: at most %d inputs\n", OPT_MAX_INPUTS);
+                return EXIT_USAGE;
+            }
+            o->inputs[o->ninputs++] = optarg;
+            break;
+        case 'c': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (errno || *end || end == optarg || v == 0 || optarg[0] == '-') {
+                fprintf(err, "mtuscope: -c wants a positive packet count, not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            o->count = v;
+            break;
+        }
+        case 'o':
+            o->outdir = optarg;
+            break;
+        case OPT_JSON:
+            o->json = true;
+            break;
+        case OPT_STATS:
+            o->stats = true;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                o->color = COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                o->color = COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                o->color = COLOR_NEVER;
+            else {
+                fprintf(err, "mtuscope: --color wants auto, always or never, not \"%s\"\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'h':
+            o->help = true;
+            return EXIT_OK;
+        case 'V':
+            o->version = true;
+            return EXIT_OK;
+        default:
+            if (optopt && optopt < 256 && strchr("rco", optopt))
+                fprintf(err, "mtuscope: option -%c needs an argument\n", optopt);
+            else if (optopt && optopt < 256)
+                fprintf(err, "mtuscope: unknown option -%c\n", optopt);
+            else
+                fprintf(err, "mtuscope: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
+            fprintf(err, "Try 'mtuscope --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        o->filter = join_args(argc - optind, argv + optind);
+        if (!o->filter) {
+            fprintf(err, "mtuscope: out of memory\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (o->ninputs == 0) {
+        fprintf(err, "mtuscope: no input: give a capture with -r FILE (or -r - for stdin)\n"
+                     "Try 'mtuscope --help'.\n");
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+void options_free(struct options *o)
+{
+    free(o->filter);
+    o->filter = NULL;
+}

@@ -1,0 +1,55 @@
+/* packet.c - names of layers and small queries over a decoded packet record. */
+#include <stdio.h>
+
+#include "packet.h"
+
+static const char *const layer_names[LAYER__COUNT] = {
+    [LAYER_ETH] = "eth",      [LAYER_SLL] = "sll",     [LAYER_SLL2] = "sll2",
+    [LAYER_LOOP] = "loop",    [LAYER_PPP] = "ppp",     [LAYER_VLAN] = "vlan",
+    [LAYER_PPPOE] = "pppoe",  [LAYER_MPLS] = "mpls",   [LAYER_IPV4] = "ipv4",
+    [LAYER_IPV6] = "ipv6",    [LAYER_AH] = "ah",       [LAYER_TCP] = "tcp",
+    [LAYER_UDP] = "udp",      [LAYER_ICMP] = "icmp",   [LAYER_ICMP6] = "icmp6",
+    [LAYER_GRE] = "gre",      [LAYER_VXLAN] = "vxlan", [LAYER_GENEVE] = "geneve",
+    [LAYER_GTPU] = "gtpu",    [LAYER_L2TP] = "l2tp",   [LAYER_TEREDO] = "teredo",
+    [LAYER_WIREGUARD] = "wg", [LAYER_ESP] = "esp",     [LAYER_OPENVPN] = "openvpn",
+};
+
+const char *layer_name(enum layer_type t)
+{
+    return (unsigned)t < LAYER__COUNT ? layer_names[t] : "?";
+}
+
+int pkt_find(const struct packet *p, enum layer_type t, int from)
+{
+    for (int i = from < 0 ? 0 : from; i < p->nlayers; i++)
+        if (p->layers[i].type == t)
+            return i;
+    return -1;
+}
+
+int pkt_find_last(const struct packet *p, enum layer_type t)
+{
+    for (int i = p->nlayers - 1; i >= 0; i--)
+        if (p->layers[i].type == t)
+            return i;
+    return -1;
+}
+
+size_t pkt_describe(const struct packet *p, char *buf, size_t size)
+{
+    size_t n = 0;
+    if (size == 0)
+        return 0;
+    buf[0] = '\0';
+    for (int i = 0; i < p->nlayers; i++) {
+        const struct layer *l = &p->layers[i];
+        int w = snprintf(
+            buf + n, size - n, "%s%s%s%s", i ? "/" : "",
+            (l->flags & LF_QUOTED) && !(i && (p->layers[i - 1].flags & LF_QUOTED)) ? "[" : "",
+            layer_name((enum layer_type)l->type), (l->flags & LF_TRUNCATED) ? "!" : "");
+        if (w < 0 || (size_t)w >= size - n)
+            return n;
+        n += (size_t)w;
+    }
+    return n;
+}

@@ -1,0 +1,54 @@
+/*
+ * capture.h - reading capture files: pcap and pcapng, from a file or stdin.
+ *
+ * A thin layer over libpcap's offline reader that adds what libpcap leaves to
+ * its callers: Wireshark-style frame numbers (counted before any filter), the
+ * file format, nanosecond timestamps for every file, a BPF filter applied per
+ * frame (so filtered-out frames still count), and an error message that names
+ * the file and the frame where reading broke.
+ */
+#ifndef MTUSCOPE_CAPTURE_H
+#define MTUSCOPE_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CAPTURE_ERRLEN 512
+
+struct capture;
+
+/* One frame as read.  `data` is valid until the next capture_next(). */
+struct capture_frame {
+    const uint8_t *data;
+    uint64_t number; /* 1-based, counting every record in the file */
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    uint32_t caplen, wirelen;
+};
+
+enum capture_status { CAPTURE_OK, CAPTURE_EOF, CAPTURE_ERROR };
+
+/* Opens `path` ("-" for standard input).  On failure returns NULL with a
+ * message naming the file in err. */
+struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN]);
+void capture_close(struct capture *cap);
+
+/* Compiles a BPF filter expression for this file's link type.  false with a
+ * message in err when it does not compile. */
+bool capture_set_filter(struct capture *cap, const char *expr, char err[CAPTURE_ERRLEN]);
+
+/* Reads the next frame that passes the filter.  CAPTURE_ERROR leaves a
+ * message naming the file and the frame in err; frames before it were valid. */
+enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
+                                 char err[CAPTURE_ERRLEN]);
+
+int capture_linktype(const struct capture *cap);
+const char *capture_linktype_name(int linktype);       /* "EN10MB", "LINUX_SLL", ... */
+const char *capture_format(const struct capture *cap); /* "pcap" or "pcapng" */
+const char *capture_path(const struct capture *cap);
+uint32_t capture_snaplen(const struct capture *cap);
+uint64_t capture_frames_read(const struct capture *cap); /* records, filtered or not */
+uint64_t capture_bytes_read(const struct capture *cap);  /* file bytes consumed, for progress */
+const char *capture_lib_version(void);                   /* libpcap's version string */
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * decode.h - turns one captured frame into a struct packet.
+ *
+ * decode_frame() starts at the link layer named by the capture's link type and
+ * follows the protocol chain inward, through every tunnel it recognises, up to
+ * PKT_MAX_TUNNELS deep.  Each layer family lives in its own module
+ * (decode_link, decode_l2, decode_ip, decode_transport, decode_icmp,
+ * decode_tunnel, decode_vpn); they hand the rest of the packet to the next
+ * layer through the dispatch functions below, so a tunnel's inner packet is
+ * decoded by the same functions as the outer one.
+ *
+ * Conventions for a layer decoder `void decode_X(struct dstate *d, struct cursor c)`:
+ *  - `c` covers this layer's header and everything after it that was captured;
+ *  - push the layer first (dec_push), fill it while reading through the cursor;
+ *  - when the cursor runs out, call dec_short() and return;
+ *  - for invalid fields, call dec_bad() with a named anomaly and return;
+ *  - otherwise hand the payload to the next layer through a dispatch function.
+ */
+#ifndef MTUSCOPE_DECODE_H
+#define MTUSCOPE_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cursor.h"
+#include "packet.h"
+
+/* Decoder state for one frame: lives on the stack of decode_frame(). */
+struct dstate {
+    struct packet *pkt;
+    const uint8_t *base; /* buffer that layer offsets are measured from */
+    uint8_t tunnel;      /* current tunnel depth */
+    uint8_t lflags;      /* LF_* given to every layer pushed (LF_QUOTED inside ICMP errors) */
+};
+
+/* Decodes a frame of the given DLT_* link type into *pkt.  The caller has set
+ * pkt->frame, ts, caplen, wirelen, input; everything else is reset here. */
+void decode_frame(struct packet *pkt, int linktype, const uint8_t *data, uint32_t caplen,
+                  uint32_t wirelen);
+
+/* Re-decodes the payload of a reassembled IP datagram.  The layers above and
+ * including layer `ip_layer` are kept; the layers after it are replaced by the
+ * decode of `payload` (the datagram's upper-layer bytes, protocol `proto`),
+ * flagged LF_REASSEMBLED.  pkt->data becomes `base`, the buffer the new
+ * offsets point into (payload lies inside it). */
+void decode_reassembled(struct packet *pkt, int ip_layer, uint8_t proto, const uint8_t *base,
+                        const uint8_t *payload, uint32_t len);
+
+/* True when the link type is one decode_frame() understands. */
+bool decode_linktype_supported(int linktype);
+
+/* ---- for the layer modules ---- */
+
+/* Appends a layer of type t starting at c's position; NULL when the record is full
+ * (AN_TOO_MANY_LAYERS recorded).  The layer is zeroed except type, flags, tunnel, offset. */
+struct layer *dec_push(struct dstate *d, enum layer_type t, const struct cursor *c);
+
+/* Records an anomaly on the packet (suppressed inside an ICMP quote, where
+ * short and odd packets are normal) and marks layer l (may be NULL) malformed. */
+void dec_bad(struct dstate *d, struct layer *l, enum anomaly a);
+
+/* The cursor ran out inside layer l: records AN_TRUNCATED when the frame was cut
+ * by the snap length, AN_SHORT_FRAME otherwise (not inside an ICMP quote), and
+ * marks l LF_TRUNCATED. */
+void dec_short(struct dstate *d, struct layer *l);
+
+/* Enters a tunnel: false (and AN_TUNNEL_TOO_DEEP) when the cap is reached. */
+bool dec_enter_tunnel(struct dstate *d);
+
+/* Dispatch to the next layer by the number that names it. */
+void decode_ethertype(struct dstate *d, uint16_t ethertype, struct cursor c);
+void decode_ipproto(struct dstate *d, uint8_t proto, struct cursor c);
+void decode_ppp_proto(struct dstate *d, uint16_t proto, struct cursor c);
+/* UDP payload: tunnels by port, and WireGuard / OpenVPN / ESP-in-UDP by content.
+ * `len` is the payload length the UDP header declares (c may hold less). */
+void decode_udp_payload(struct dstate *d, uint16_t sport, uint16_t dport, uint32_t len,
+                        struct cursor c);
+/* Picks IPv4 or IPv6 from the version nibble (raw IP links, MPLS, GTP-U). */
+void decode_ip_any(struct dstate *d, struct cursor c);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * json.h - a small streaming JSON writer.
+ *
+ * The writer tracks nesting and commas so callers write values in order and
+ * never build strings by hand.  Strings are escaped per RFC 8259 (control
+ * characters, quotes, backslashes; bytes >= 0x80 that are not valid UTF-8 are
+ * written as U+FFFD so the output is always valid JSON, whatever a file name
+ * contains).  `key` is NULL for array elements.
+ */
+#ifndef MTUSCOPE_JSON_H
+#define MTUSCOPE_JSON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+    FILE *out;
+    int depth;
+    bool first[JSON_MAX_DEPTH]; /* no element written yet at this depth */
+    bool pretty;
+};
+
+void json_init(struct json *j, FILE *out, bool pretty);
+void json_object_begin(struct json *j, const char *key);
+void json_object_end(struct json *j);
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_string(struct json *j, const char *key, const char *value); /* NULL -> null */
+void json_int(struct json *j, const char *key, int64_t value);
+void json_uint(struct json *j, const char *key, uint64_t value);
+void json_double(struct json *j, const char *key, double value, int decimals);
+void json_bool(struct json *j, const char *key, bool value);
+void json_null(struct json *j, const char *key);
+/* Ends the document with a newline. */
+void json_finish(struct json *j);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * options.h - the command line, in tcpdump's habits.
+ *
+ *   mtuscope [options] -r FILE [-r FILE ...] [BPF filter expression]
+ */
+#ifndef MTUSCOPE_OPTIONS_H
+#define MTUSCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OPT_MAX_INPUTS 64
+
+/* Exit codes (documented in --help and the man page). */
+#define EXIT_OK 0
+#define EXIT_FAIL 1  /* an input could not be read, or broke mid-way */
+#define EXIT_USAGE 2 /* bad option, bad filter, no input */
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+    const char *inputs[OPT_MAX_INPUTS];
+    int ninputs;
+    char *filter; /* the trailing arguments joined by spaces; NULL when none (heap) */
+    const char *outdir;
+    uint64_t count; /* -c: packets per input, 0 = all */
+    bool json;
+    bool stats;
+    bool help, version;
+    enum color_mode color;
+};
+
+/* Parses argv.  Returns EXIT_OK, or EXIT_USAGE after printing the reason to
+ * `err`.  --help and --version set their flags and return EXIT_OK. */
+int options_parse(struct options *o, int argc, char **argv, FILE *err);
+void options_free(struct options *o);
+void options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * report.h - writing what was found: the text report (for people) and the
+ * JSON report (for scripts, per ../shared/REPORT-CONTRACT.md).
+ *
+ * The report reads the results of the earlier stages and writes; it computes
+ * nothing that a script could not recompute from the JSON.
+ */
+#ifndef MTUSCOPE_REPORT_H
+#define MTUSCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "stats.h"
+
+struct report_opts {
+    bool layer_stats; /* --stats: per-layer and per-anomaly tables */
+    bool color;       /* ANSI colour (text report on a terminal) */
+};
+
+/* The inputs, in command-line order. */
+struct report_data {
+    struct input_stats *const *inputs;
+    int ninputs;
+};
+
+void report_text(FILE *out, const struct report_data *r, const struct report_opts *o);
+void report_json(FILE *out, const struct report_data *r);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * stats.h - what the decoder saw, counted per input file.
+ *
+ * Counts per layer (outside tunnels, inside tunnels, inside ICMP quotes),
+ * per anomaly, the most common layer stacks, and the ICMP messages that speak
+ * of MTUs.  Memory is fixed: the stack histogram and the ICMP list are capped,
+ * and what does not fit is counted, not stored.
+ */
+#ifndef MTUSCOPE_STATS_H
+#define MTUSCOPE_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "anomaly.h"
+#include "packet.h"
+
+#define STATS_MAX_LINKTYPES 8
+#define STATS_MAX_STACKS 64 /* distinct layer stacks remembered per input */
+#define STATS_MAX_ICMP 4096 /* MTU-related ICMP messages listed per input */
+#define STATS_ERRLEN 512
+
+enum layer_place { PLACE_OUTER, PLACE_TUNNEL, PLACE_QUOTED, PLACE__COUNT };
+
+struct stack_count {
+    uint8_t n;
+    uint8_t types[PKT_MAX_LAYERS];
+    uint64_t packets;
+};
+
+/* An ICMP frag-needed or ICMPv6 packet-too-big message. */
+struct icmp_mtu_msg {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    uint32_t mtu;           /* as reported; 0 = not given (pre-RFC 1191) */
+    uint32_t quoted_len;    /* IP length of the quoted packet, 0 when not quoted */
+    uint8_t v6;             /* packet-too-big */
+    struct addr from;       /* the router that sent it */
+    struct addr qsrc, qdst; /* the quoted packet's addresses (type 0 when absent) */
+    uint8_t qproto;
+    uint16_t qsport, qdport;
+};
+
+struct input_stats {
+    char path[256];
+    char format[8];
+    int linktypes[STATS_MAX_LINKTYPES];
+    int nlinktypes;
+    uint64_t packets;   /* frames analysed (after the filter) */
+    uint64_t frames;    /* records read, filtered or not */
+    uint64_t bytes;     /* wire bytes of the analysed frames */
+    uint64_t truncated; /* packets cut by the snap length */
+    uint64_t malformed; /* packets with an anomaly other than truncation */
+    uint64_t anomalies[AN__COUNT];
+    uint64_t layers[PLACE__COUNT][LAYER__COUNT];
+    uint64_t not_ip;       /* frames with no IP layer (ARP, LLDP, ...) */
+    uint64_t ip_fragments; /* IP fragments outside ICMP quotes */
+    uint64_t reassembled;  /* datagrams reassembled */
+    uint64_t icmp_frag_needed, icmp6_packet_too_big;
+    uint64_t max_tunnel_depth;
+    struct stack_count stacks[STATS_MAX_STACKS];
+    int nstacks;
+    uint64_t stacks_other;     /* packets whose stack did not fit the table */
+    struct icmp_mtu_msg *icmp; /* STATS_MAX_ICMP entries */
+    int nicmp;
+    uint64_t icmp_unlisted;
+    int64_t first_sec, last_sec;
+    uint32_t first_nsec, last_nsec;
+    bool has_time;
+    char error[STATS_ERRLEN]; /* the read error that ended this input, or "" */
+};
+
+/* Allocates and zeroes; NULL on out of memory. */
+struct input_stats *stats_new(const char *path);
+void stats_free(struct input_stats *s);
+void stats_add_linktype(struct input_stats *s, int linktype);
+/* Counts one decoded (and, where it applies, reassembled) packet. */
+void stats_add_packet(struct input_stats *s, const struct packet *p);
+/* Adds anomalies that belong to no single packet (incomplete datagrams...). */
+void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n);
+
+/* The layer types a stack entry holds, as "eth/ipv4/udp/wg". */
+void stats_stack_name(const struct stack_count *sc, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Runs mtuscope over every capture of the public corpus (../shared/corpus).
+
+For each file listed in the corpus's INDEX.tsv:
+  * mtuscope --json -r FILE exits 0, or 1 with a one-line message on stderr
+    that names the file (a clean error), never anything else;
+  * stderr holds no AddressSanitizer / UndefinedBehaviorSanitizer report;
+  * the JSON on stdout parses, and the packet count equals what libpcap reads
+    (the corpus index's packets_libpcap column, made with tcpdump/libpcap).
+
+The corpus is not part of a user's clone: when it is absent the sweep prints
+one SKIP line and succeeds.  Usage: corpus_sweep.py MTUSCOPE [CORPUS_DIR]
+"""
+import concurrent.futures
+import csv
+import json
+import os
+import subprocess
+import sys
+
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "UndefinedBehaviorSanitizer")
+
+
+def check(binary, corpus, row):
+    path = os.path.join(corpus, row["path"])
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1:abort_on_error=0"
+    env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+    try:
+        p = subprocess.run([binary, "--json", "-r", path], capture_output=True,
+                           timeout=120, env=env)
+    except subprocess.TimeoutExpired:
+        return row["path"], "timeout after 120 s"
+    err = p.stderr.decode("utf-8", "replace")
+    for mark in SANITIZER_MARKS:
+        if mark in err:
+            return row["path"], "sanitizer report:\n" + err[-3000:]
+    if p.returncode not in (0, 1):
+        return row["path"], f"exit {p.returncode}: {err[-500:]}"
+    if p.returncode == 1 and path not in err:
+        return row["path"], f"exit 1 without a message naming the file: {err[-500:]}"
+    try:
+        rep = json.loads(p.stdout)
+    except ValueError as e:
+        return row["path"], f"invalid JSON on stdout: {e}"
+    got = rep["inputs"][0]["packets"]
+    want = row.get("packets_libpcap", "")
+    if want.isdigit() and got != int(want):
+        return row["path"], f"{got} packets, libpcap reads {want}"
+    if p.returncode == 1 and rep["inputs"][0]["error"] is None:
+        return row["path"], "exit 1 but inputs[0].error is null"
+    return row["path"], None
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit("usage: corpus_sweep.py MTUSCOPE [CORPUS_DIR]")
+    binary = os.path.abspath(sys.argv[1])
+    here = os.path.dirname(os.path.abspath(__file__))
+    corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "..", "..", "shared",
+                                                                  "corpus")
+    index = os.path.join(corpus, "INDEX.tsv")
+    if not os.path.isfile(index):
+        print(f"SKIP: corpus sweep: {index} not found (the public corpus is not part of a clone)")
+        return 0
+    with open(index, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    failures = []
+    errors = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as ex:
+        for path, problem in ex.map(lambda r: check(binary, corpus, r), rows):
+            if problem:
+                failures.append((path, problem))
+    for path, problem in failures:
+        print(f"FAIL {path}: {problem}")
+    passed = len(rows) - len(failures)
+    print(f"corpus: {passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""End-to-end tests: run the mtuscope binary like a user would.
+
+Covers the command line (options, exit codes, messages), broken inputs
+(missing, directory, empty, not a capture, truncated mid-record, stdin), the
+JSON contract's top-level fields, -o DIR, filters, and the shipped samples
+with exact expected numbers (tests/expected.tsv), cross-checked against
+tshark where it is installed.
+
+Usage: e2e.py MTUSCOPE
+"""
+import csv
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BIN = None
+results = []
+
+CONTRACT_KEYS = ["tool", "inputs", "stats", "verdict", "flows", "icmp", "storms", "paths",
+                 "tunnels", "findings"]
+INPUT_KEYS = ["file", "format", "linktypes", "packets", "bytes", "truncated", "malformed", "error"]
+STATS_KEYS = ["packets", "tcp_flows", "udp_flows", "ip_fragments", "tcp_retransmissions",
+              "icmp_frag_needed", "icmp6_packet_too_big"]
+
+
+def run(args, stdin=None):
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1"
+    env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
+    p = subprocess.run([BIN] + args, capture_output=True, env=env, timeout=300,
+                       stdin=stdin if stdin is not None else subprocess.DEVNULL)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def test(name):
+    def wrap(fn):
+        def runner():
+            try:
+                fn()
+                results.append((name, None))
+                print(f"ok   {name}")
+            except AssertionError as e:
+                results.append((name, str(e)))
+                print(f"FAIL {name}: {e}")
+        runner.__name__ = name
+        TESTS.append(runner)
+        return fn
+    return wrap
+
+
+TESTS = []
+
+
+def expect(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def no_sanitizer(err):
+    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        expect(mark not in err, "sanitizer report:\n" + err[-2000:])
+
+
+def write_pcap(path, packets, nano=False, linktype=1, cut=0):
+    """A classic pcap file; `packets` is a list of bytes; `cut` drops that many
+    bytes from the end (a file cut off mid-record)."""
+    magic = 0xa1b23c4d if nano else 0xa1b2c3d4
+    data = struct.pack("<IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)
+    for i, pkt in enumerate(packets):
+        data += struct.pack("<IIII", 1700000000 + i, 1000 * i, len(pkt), len(pkt)) + pkt
+    if cut:
+        data = data[:-cut]
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def udp_frame(i, size=100):
+    """Ethernet/IPv4/UDP with a correct IPv4 header checksum."""
+    payload = bytes([i & 0xff]) * size
+    udp = struct.pack("!HHHH", 40000 + i, 9, 8 + len(payload), 0) + payload
+    tot = 20 + len(udp)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, i, 0x4000, 64, 17, 0,
+                      bytes([192, 0, 2, 1]), bytes([198, 51, 100, 2]))
+    s = sum(struct.unpack("!10H", hdr))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    hdr = hdr[:10] + struct.pack("!H", ~s & 0xffff) + hdr[12:]
+    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
+    return eth + hdr + udp
+
+
+TMP = tempfile.mkdtemp(prefix="mtuscope-e2e-")
+GOOD = os.path.join(TMP, "good.pcap")
+
+
+@test("help and version exit 0")
+def _():
+    rc, out, _ = run(["--help"])
+    expect(rc == 0 and "Usage: mtuscope" in out and "Exit status" in out, f"--help: {rc}")
+    rc, out, _ = run(["-V"])
+    expect(rc == 0 and out.startswith("mtuscope 0."), f"-V: {rc} {out!r}")
+
+
+@test("usage errors exit 2")
+def _():
+    rc, out, err = run([])
+    expect(rc == 2 and "no input" in err and out == "", f"no args: {rc} {err!r}")
+    rc, _, err = run(["--bogus", "-r", GOOD])
+    expect(rc == 2 and "bogus" in err, f"unknown option: {rc} {err!r}")
+    rc, _, err = run(["-r"])
+    expect(rc == 2 and "-r needs an argument" in err, f"-r without file: {rc} {err!r}")
+    rc, _, err = run(["-c", "x", "-r", GOOD])
+    expect(rc == 2 and "-c" in err, f"bad -c: {rc} {err!r}")
+    rc, _, err = run(["-r", GOOD, "port", "and", "and"])
+    expect(rc == 2 and "filter" in err and GOOD in err, f"bad filter: {rc} {err!r}")
+
+
+@test("a good file: exit 0, counts, JSON contract fields")
+def _():
+    rc, out, err = run(["--json", "-r", GOOD])
+    no_sanitizer(err)
+    expect(rc == 0, f"exit {rc}: {err}")
+    rep = json.loads(out)
+    for k in CONTRACT_KEYS:
+        expect(k in rep, f"missing top-level key {k}")
+    inp = rep["inputs"][0]
+    for k in INPUT_KEYS:
+        expect(k in inp, f"missing inputs[].{k}")
+    for k in STATS_KEYS:
+        expect(k in rep["stats"], f"missing stats.{k}")
+    expect(inp["packets"] == 5 and inp["format"] == "pcap" and inp["linktypes"] == ["EN10MB"],
+           f"input: {inp}")
+    expect(inp["bytes"] == 5 * len(udp_frame(0)), f"bytes {inp['bytes']}")
+    expect(inp["error"] is None and inp["malformed"] == 0 and inp["truncated"] == 0, str(inp))
+    expect(inp["stacks"] == [{"stack": "eth/ipv4/udp", "packets": 5}], str(inp["stacks"]))
+    expect(rep["verdict"]["status"] == "inconclusive", str(rep["verdict"]))
+    expect(rep["tool"]["name"] == "mtuscope", str(rep["tool"]))
+
+
+@test("text report leads with the verdict; --stats adds per-layer counts")
+def _():
+    rc, out, _ = run(["-r", GOOD])
+    expect(rc == 0 and out.startswith("verdict: "), out[:200])
+    expect("eth/ipv4/udp" in out, out)
+    rc, out2, _ = run(["--stats", "-r", GOOD])
+    expect(rc == 0 and "per-layer counts" in out2 and "per-layer counts" not in out, out2)
+    expect("\x1b[" not in out, "colour escape in a non-terminal report")
+
+
+@test("nanosecond pcap")
+def _():
+    p = os.path.join(TMP, "nano.pcap")
+    write_pcap(p, [udp_frame(i) for i in range(3)], nano=True)
+    rc, out, err = run(["--json", "-r", p])
+    expect(rc == 0, err)
+    inp = json.loads(out)["inputs"][0]
+    expect(inp["packets"] == 3 and abs(inp["first_time"] - 1700000000.0) < 1e-9, str(inp))
+    expect(abs(inp["last_time"] - (1700000002 + 2000e-9)) < 1e-9, str(inp["last_time"]))
+
+
+@test("missing file: exit 1, message names it, report still printed")
+def _():
+    p = os.path.join(TMP, "nope.pcap")
+    rc, out, err = run(["--json", "-r", p])
+    expect(rc == 1 and p in err and "No such file" in err, f"{rc} {err!r}")
+    rep = json.loads(out)
+    expect(rep["inputs"][0]["error"] and p in rep["inputs"][0]["error"], str(rep["inputs"]))
+
+
+@test("directory, empty file, text file: exit 1 with a clear message")
+def _():
+    rc, _, err = run(["-r", TMP])
+    expect(rc == 1 and "is a directory" in err and TMP in err, err)
+    empty = os.path.join(TMP, "empty.pcap")
+    open(empty, "wb").close()
+    rc, _, err = run(["-r", empty])
+    expect(rc == 1 and empty in err and "not a pcap or pcapng capture" in err, err)
+    txt = os.path.join(TMP, "notes.txt")
+    with open(txt, "w") as f:
+        f.write("this is not a capture\n" * 10)
+    rc, _, err = run(["-r", txt])
+    expect(rc == 1 and txt in err and "not a pcap or pcapng capture" in err, err)
+
+
+@test("file cut off mid-record: exit 1, names the frame, earlier frames analysed")
+def _():
+    p = os.path.join(TMP, "cut.pcap")
+    write_pcap(p, [udp_frame(i) for i in range(4)], cut=30)
+    rc, out, err = run(["--json", "-r", p])
+    no_sanitizer(err)
+    expect(rc == 1 and p in err and "frame 4" in err, f"{rc} {err!r}")
+    inp = json.loads(out)["inputs"][0]
+    expect(inp["packets"] == 3 and "frame 4" in inp["error"], str(inp))
+
+
+@test("several inputs, one broken: all reported, exit 1")
+def _():
+    rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),
+                        "-r", GOOD])
+    expect(rc == 1, err)
+    rep = json.loads(out)
+    expect([i["packets"] for i in rep["inputs"]] == [5, 0, 5], str(rep["inputs"]))
+    expect(rep["stats"]["packets"] == 10, str(rep["stats"]))
+
+
+@test("standard input")
+def _():
+    with open(GOOD, "rb") as f:
+        rc, out, err = run(["--json", "-r", "-"], stdin=f)
+    expect(rc == 0, err)
+    expect(json.loads(out)["inputs"][0]["packets"] == 5, out)
+    rc, out, err = run(["--json", "-r", "-"])  # stdin is /dev/null: empty
+    expect(rc == 1 and "-: not a pcap or pcapng capture" in err, err)
+
+
+@test("BPF filter keeps frame numbers; -c stops early")
+def _():
+    rc, out, err = run(["--json", "-r", GOOD, "udp", "src", "port", "40003"])
+    expect(rc == 0, err)
+    inp = json.loads(out)["inputs"][0]
+    expect(inp["packets"] == 1 and inp["frames"] == 5, str(inp))
+    rc, out, err = run(["--json", "-c", "2", "-r", GOOD])
+    expect(json.loads(out)["inputs"][0]["packets"] == 2, out)
+
+
+@test("-o DIR writes report.txt and report.json")
+def _():
+    d = os.path.join(TMP, "out", "sub")
+    os.makedirs(os.path.dirname(d), exist_ok=True)
+    rc, out, err = run(["-o", d, "-r", GOOD])
+    expect(rc == 0, err)
+    with open(os.path.join(d, "report.json")) as f:
+        expect(json.load(f)["inputs"][0]["packets"] == 5, "report.json")
+    with open(os.path.join(d, "report.txt")) as f:
+        expect(f.read() == out, "report.txt differs from stdout")
+
+
+def tshark_count(path, dfilter=None):
+    if not shutil.which("tshark"):
+        return None
+    args = ["tshark", "-n", "-r", path, "-T", "fields", "-e", "frame.number"]
+    if dfilter:
+        args += ["-Y", dfilter]
+    p = subprocess.run(args, capture_output=True, timeout=300)
+    return len(p.stdout.split())
+
+
+def sample_tests():
+    """One test per row of tests/expected.tsv: exact numbers for a shipped sample."""
+    path = os.path.join(HERE, "expected.tsv")
+    if not os.path.exists(path):
+        return
+    with open(path, newline="") as f:
+        rows = [r for r in csv.DictReader((l for l in f if not l.startswith("#")),
+                                          delimiter="\t")]
+    for row in rows:
+        def t(row=row):
+            sample = os.path.join(ROOT, row["file"])
+            rc, out, err = run(["--json", "-r", sample])
+            no_sanitizer(err)
+            expect(rc == int(row["exit"]), f"exit {rc}: {err}")
+            rep = json.loads(out)
+            inp = rep["inputs"][0]
+            expect(inp["packets"] == int(row["packets"]), f"packets {inp['packets']}")
+            tc = tshark_count(sample)
+            if tc is not None and row["exit"] == "0":
+                expect(tc == inp["packets"], f"tshark counts {tc}, mtuscope {inp['packets']}")
+            for check in filter(None, row["checks"].split(";")):
+                key, want = check.split("=", 1)
+                if key.startswith("stack:"):
+                    got = next((s["packets"] for s in inp["stacks"]
+                                if s["stack"] == key[6:]), 0)
+                elif key.startswith("anomaly:"):
+                    got = inp["anomalies"].get(key[8:], 0)
+                elif key.startswith("stats."):
+                    got = rep["stats"][key[6:]]
+                elif key.startswith("input."):
+                    got = inp[key[6:]]
+                elif key.startswith("icmp_mtus"):
+                    got = ",".join(str(m["reported_mtu"]) for m in rep["icmp"])
+                    expect(got == want, f"icmp mtus {got}, want {want}")
+                    continue
+                else:
+                    raise AssertionError(f"unknown check {key}")
+                expect(str(got) == want, f"{key}: got {got}, want {want}")
+            tsf = row.get("tshark_filter", "")
+            if tsf and tc is not None:
+                key, dfilter = tsf.split("=", 1)
+                want_n = tshark_count(sample, dfilter)
+                got = next((s["packets"] for s in inp["stacks"] if s["stack"] == key), 0) \
+                    if "/" in key else inp["layers"]["outer"].get(key, 0) + \
+                    inp["layers"]["tunnel"].get(key, 0)
+                expect(got == want_n, f"{key}: mtuscope {got}, tshark -Y '{dfilter}' {want_n}")
+        test("sample " + row["file"])(t)
+
+
+def main():
+    global BIN
+    BIN = os.path.abspath(sys.argv[1])
+    write_pcap(GOOD, [udp_frame(i) for i in range(5)])
+    sample_tests()
+    for t in TESTS:
+        t()
+    shutil.rmtree(TMP, ignore_errors=True)
+    failed = [r for r in results if r[1]]
+    print(f"e2e: {len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
