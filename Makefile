@@ -65,7 +65,7 @@ demo: deps-demo
 	./mtuscope --stats -o out -r $(DEMO_TRACE) | tee out/report.txt
 
 test: deps-test
-	$(MAKE) unit e2e corpus
+	$(MAKE) unit e2e samples-gen-check corpus
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done

@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "pcapng.h"
+
+#define MAX_FILTERS 8 /* link types one pcapng file may mix, each with its filter */
 
 struct capture {
     pcap_t *pcap;
@@ -18,6 +21,15 @@ struct capture {
     bool filtered;
     uint64_t frames;
     uint64_t bytes;
+    /* the fallback for pcapng files that mix link types (see pcapng.h) */
+    struct pcapng *ng;
+    FILE *ngfp;
+    char *filter_expr;
+    struct {
+        int linktype;
+        struct bpf_program prog;
+    } ngfilters[MAX_FILTERS];
+    int nngfilters;
 };
 
 /* Reads the magic number so the report can say pcap or pcapng.  libpcap knows
@@ -87,6 +99,12 @@ void capture_close(struct capture *cap)
         return;
     if (cap->filtered)
         pcap_freecode(&cap->prog);
+    for (int i = 0; i < cap->nngfilters; i++)
+        pcap_freecode(&cap->ngfilters[i].prog);
+    pcapng_close(cap->ng);
+    if (cap->ngfp)
+        fclose(cap->ngfp);
+    free(cap->filter_expr);
     pcap_close(cap->pcap); /* also closes the FILE, stdin included: it is read once */
     free(cap);
 }
@@ -101,12 +119,131 @@ bool capture_set_filter(struct capture *cap, const char *expr, char err[CAPTURE_
         return false;
     }
     cap->filtered = true;
+    cap->filter_expr = strdup(expr);
+    if (!cap->filter_expr) {
+        snprintf(err, CAPTURE_ERRLEN, "%s: out of memory", cap->path);
+        return false;
+    }
     return true;
+}
+
+/* pcapng stores LINKTYPE_* values; libpcap's filter compiler wants DLT_*.
+ * They are equal except for a few historical ones. */
+static int linktype_to_dlt(int lt)
+{
+    switch (lt) {
+    case 101:
+        return DLT_RAW;
+    case 108:
+        return DLT_LOOP;
+    default:
+        return lt;
+    }
+}
+
+/* Does the frame pass the filter?  For the pcapng fallback each link type
+ * gets its own compiled program, made when first needed. */
+static bool ng_filter_pass(struct capture *cap, const struct pcapng_packet *np, char *err)
+{
+    if (!cap->filter_expr)
+        return true;
+    int dlt = linktype_to_dlt(np->linktype);
+    int i = 0;
+    while (i < cap->nngfilters && cap->ngfilters[i].linktype != dlt)
+        i++;
+    if (i == cap->nngfilters) {
+        if (i == MAX_FILTERS)
+            return true; /* more link types than we filter for: keep the frame */
+        pcap_t *dead = pcap_open_dead(dlt, 262144);
+        if (!dead)
+            return true;
+        if (pcap_compile(dead, &cap->ngfilters[i].prog, cap->filter_expr, 1,
+                         PCAP_NETMASK_UNKNOWN) != 0) {
+            /* the expression compiled for the first interface; for this
+             * link type it does not (e.g. "ether host" on raw IP): such
+             * frames cannot match it */
+            snprintf(err, CAPTURE_ERRLEN, "%s", pcap_geterr(dead));
+            pcap_close(dead);
+            cap->ngfilters[i].prog.bf_insns = NULL;
+            cap->ngfilters[i].prog.bf_len = 0;
+        } else {
+            pcap_close(dead);
+        }
+        cap->ngfilters[i].linktype = dlt;
+        cap->nngfilters++;
+    }
+    if (!cap->ngfilters[i].prog.bf_insns)
+        return false;
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.caplen = np->caplen;
+    h.len = np->wirelen;
+    return pcap_offline_filter(&cap->ngfilters[i].prog, &h, np->data) != 0;
+}
+
+/* libpcap stopped at an interface whose link type or snap length differs
+ * from the first one's: reopen the file with our reader and skip the frames
+ * libpcap already delivered.  Only for files: standard input cannot rewind. */
+static bool switch_to_pcapng(struct capture *cap, const char *why, char err[CAPTURE_ERRLEN])
+{
+    char nerr[PCAPNG_ERRLEN];
+    if (strcmp(cap->path, "-") == 0 || !strstr(why, "different from the"))
+        return false;
+    cap->ngfp = fopen(cap->path, "rb");
+    if (!cap->ngfp)
+        return false;
+    cap->ng = pcapng_open(cap->ngfp, nerr);
+    if (!cap->ng) {
+        fclose(cap->ngfp);
+        cap->ngfp = NULL;
+        return false;
+    }
+    struct pcapng_packet np;
+    for (uint64_t i = 0; i < cap->frames; i++) {
+        if (pcapng_next(cap->ng, &np, nerr) != 1) {
+            snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
+                     (unsigned long long)i + 1, nerr);
+            return false;
+        }
+    }
+    return true;
+}
+
+static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
+                                   char err[CAPTURE_ERRLEN])
+{
+    for (;;) {
+        struct pcapng_packet np;
+        char nerr[PCAPNG_ERRLEN];
+        int rc = pcapng_next(cap->ng, &np, nerr);
+        if (rc == 0)
+            return CAPTURE_EOF;
+        if (rc < 0) {
+            snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
+                     (unsigned long long)cap->frames + 1, nerr);
+            return CAPTURE_ERROR;
+        }
+        cap->frames++;
+        cap->bytes += np.caplen + 32;
+        char ferr[CAPTURE_ERRLEN];
+        if (!ng_filter_pass(cap, &np, ferr))
+            continue;
+        f->data = np.data;
+        f->number = cap->frames;
+        f->ts_sec = np.ts_sec;
+        f->ts_nsec = np.ts_nsec;
+        f->caplen = np.caplen;
+        f->wirelen = np.wirelen;
+        f->linktype = linktype_to_dlt(np.linktype);
+        return CAPTURE_OK;
+    }
 }
 
 enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                                  char err[CAPTURE_ERRLEN])
 {
+    if (cap->ng)
+        return ng_next(cap, f, err);
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -114,6 +251,11 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
         if (rc == PCAP_ERROR_BREAK)
             return CAPTURE_EOF;
         if (rc != 1) {
+            err[0] = '\0';
+            if (switch_to_pcapng(cap, pcap_geterr(cap->pcap), err))
+                return ng_next(cap, f, err);
+            if (err[0])
+                return CAPTURE_ERROR;
             snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
                      (unsigned long long)cap->frames + 1, pcap_geterr(cap->pcap));
             return CAPTURE_ERROR;
@@ -129,6 +271,7 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
         f->ts_nsec = (uint32_t)h->ts.tv_usec;
         f->caplen = h->caplen;
         f->wirelen = h->len < h->caplen ? h->caplen : h->len;
+        f->linktype = pcap_datalink(cap->pcap);
         return CAPTURE_OK;
     }
 }

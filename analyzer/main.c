@@ -86,7 +86,7 @@ static int run_input(const struct options *o, int idx, struct input_stats *s, st
         pg.file_size = (uint64_t)st.st_size;
     clock_gettime(CLOCK_MONOTONIC, &pg.last);
 
-    int rc = EXIT_OK;
+    int rc = EXIT_OK, last_linktype = linktype;
     struct capture_frame f;
     enum capture_status cs;
     while ((cs = capture_next(cap, &f, err)) == CAPTURE_OK) {
@@ -94,7 +94,11 @@ static int run_input(const struct options *o, int idx, struct input_stats *s, st
         pkt->ts_sec = f.ts_sec;
         pkt->ts_nsec = f.ts_nsec;
         pkt->input = (uint16_t)idx;
-        decode_frame(pkt, linktype, f.data, f.caplen, f.wirelen);
+        if (f.linktype != last_linktype) { /* a pcapng file mixing link types */
+            last_linktype = f.linktype;
+            stats_add_linktype(s, f.linktype);
+        }
+        decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
         defrag_packet(df, pkt);
         stats_add_packet(s, pkt);
         if (pg.on && (s->packets & 0x3fff) == 0)

@@ -5,7 +5,8 @@
  * its callers: Wireshark-style frame numbers (counted before any filter), the
  * file format, nanosecond timestamps for every file, a BPF filter applied per
  * frame (so filtered-out frames still count), and an error message that names
- * the file and the frame where reading broke.
+ * the file and the frame where reading broke.  pcapng files that mix link
+ * types or snap lengths, which libpcap refuses, are read by pcapng.c.
  */
 #ifndef MTUSCOPE_CAPTURE_H
 #define MTUSCOPE_CAPTURE_H
@@ -24,6 +25,7 @@ struct capture_frame {
     int64_t ts_sec;
     uint32_t ts_nsec;
     uint32_t caplen, wirelen;
+    int linktype; /* DLT_*: may change from frame to frame in a pcapng file */
 };
 
 enum capture_status { CAPTURE_OK, CAPTURE_EOF, CAPTURE_ERROR };
