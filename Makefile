@@ -27,7 +27,9 @@ REL_OBJS  := $(patsubst analyzer/%.c,build/rel/%.o,$(SRCS))
 TEST_OBJS := $(patsubst analyzer/%.c,build/test/%.o,$(LIBSRCS))
 TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 
+# the incident as the WireGuard client saw it: outer interface and tunnel interface
 DEMO_TRACE ?= samples/lab-incident-wg1420-path1434-client-outer.pcap
+DEMO_TRACE_WG ?= samples/lab-incident-wg1420-path1434-client-wg.pcap
 
 .PHONY: all demo test unit e2e corpus deps-build deps-test deps-demo install clean format
 
@@ -62,7 +64,7 @@ deps-demo:
 demo: deps-demo
 	$(MAKE) all
 	mkdir -p out
-	./mtuscope --stats -o out -r $(DEMO_TRACE) | tee out/report.txt
+	./mtuscope --stats -o out -r $(DEMO_TRACE) -r $(DEMO_TRACE_WG)
 
 test: deps-test
 	$(MAKE) unit e2e samples-gen-check corpus

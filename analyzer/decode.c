@@ -100,6 +100,52 @@ bool dec_enter_tunnel(struct dstate *d)
     return true;
 }
 
+enum dec_len_src dec_ip_payload_len(const struct dstate *d, const struct cursor *c, size_t *len)
+{
+    const struct packet *p = d->pkt;
+    size_t ah = 0;
+
+    *len = cur_left(c);
+    if (d->lflags & LF_REASSEMBLED)
+        return DEC_LEN_IP;
+    for (int i = p->nlayers - 1; i >= 0; i--) {
+        const struct layer *l = &p->layers[i];
+        if (l->type == LAYER_AH) {
+            ah += l->u.ah.len;
+            continue;
+        }
+        if (l->type != LAYER_IPV4 && l->type != LAYER_IPV6)
+            return DEC_LEN_CURSOR;
+        const struct ip_info *ip = &l->u.ip;
+        if (ip->flags & IPF_JUMBO)
+            return DEC_LEN_CURSOR;
+        *len = ip->payload_len > ah ? ip->payload_len - ah : 0;
+        return (ip->flags & IPF_FRAGMENT) ? DEC_LEN_FRAGMENT : DEC_LEN_IP;
+    }
+    return DEC_LEN_CURSOR;
+}
+
+/* Only the layer directly in front counts: when something else sits between
+ * (a re-decoded reassembled datagram, AH, a malformed header) no length can
+ * be trusted. */
+uint32_t dec_declared_len(const struct dstate *d, const struct layer *self, const struct cursor *c)
+{
+    const struct packet *p = d->pkt;
+    if (self > p->layers) {
+        const struct layer *o = self - 1;
+        if (!(o->flags & LF_MALFORMED) && o->tunnel == self->tunnel) {
+            if (o->type == LAYER_UDP)
+                return o->u.udp.payload_len;
+            if ((o->type == LAYER_IPV4 || o->type == LAYER_IPV6) &&
+                !(o->u.ip.flags & (IPF_FRAGMENT | IPF_JUMBO)))
+                return o->u.ip.payload_len;
+        }
+    }
+    if (p->caplen >= p->wirelen && !(d->lflags & LF_QUOTED))
+        return (uint32_t)cur_left(c);
+    return UINT32_MAX;
+}
+
 void decode_ethertype(struct dstate *d, uint16_t ethertype, struct cursor c)
 {
     switch (ethertype) {

@@ -78,48 +78,6 @@ static const struct icmp_family icmp6 = {
     LAYER_ICMP6, ICMP6_ECHO, ICMP6_ECHOREPLY, 24, 8, icmp6_is_error, icmp6_has_rfc4884,
 };
 
-/* Where the message length came from. */
-enum msg_src {
-    MSG_IP,       /* the enclosing IP layer's length field */
-    MSG_FRAGMENT, /* a first fragment: the IP length covers only a piece */
-    MSG_CURSOR,   /* no usable length field: what was captured */
-};
-
-static uint16_t clamp16(size_t v)
-{
-    return v > 0xffff ? 0xffff : (uint16_t)v;
-}
-
-/*
- * The message length from the nearest IP layer, minus any AH in between (the
- * IP payload length counts it).  A reassembled datagram's buffer is exactly
- * its payload, so there the cursor is the truth; a jumbogram has no length
- * field.  Called before the ICMP layer is pushed.
- */
-static enum msg_src message_len(const struct dstate *d, const struct cursor *c, size_t *len)
-{
-    const struct packet *p = d->pkt;
-    size_t ah = 0;
-
-    *len = cur_left(c);
-    if (d->lflags & LF_REASSEMBLED)
-        return MSG_IP;
-    for (int i = p->nlayers - 1; i >= 0; i--) {
-        const struct layer *l = &p->layers[i];
-        if (l->type == LAYER_AH) {
-            ah += l->u.ah.len;
-            continue;
-        }
-        if (l->type != LAYER_IPV4 && l->type != LAYER_IPV6)
-            return MSG_CURSOR;
-        if (l->u.ip.flags & IPF_JUMBO)
-            return MSG_CURSOR;
-        *len = l->u.ip.payload_len > ah ? l->u.ip.payload_len - ah : 0;
-        return (l->u.ip.flags & IPF_FRAGMENT) ? MSG_FRAGMENT : MSG_IP;
-    }
-    return MSG_CURSOR;
-}
-
 /*
  * Hands an error's "original datagram" to the IP decoders.  RFC 4884: a
  * non-zero length byte sizes that field (the rest is an extension structure,
@@ -127,16 +85,16 @@ static enum msg_src message_len(const struct dstate *d, const struct cursor *c, 
  * pre-4884 layout, where the quote runs to the end of the message.
  */
 static void decode_quote(struct dstate *d, struct layer *l, const struct icmp_family *f,
-                         uint8_t rfc4884_len, enum msg_src src, size_t qlen, struct cursor q)
+                         uint8_t rfc4884_len, enum dec_len_src src, size_t qlen, struct cursor q)
 {
     if (rfc4884_len && f->has_rfc4884(l->u.icmp.type)) {
         size_t orig = (size_t)rfc4884_len * f->len_unit;
-        if (src == MSG_IP && orig > qlen)
+        if (src == DEC_LEN_IP && orig > qlen)
             dec_bad(d, l, AN_BAD_ICMP); /* claims more than the message holds */
         else
             cur_limit(&q, orig);
     }
-    if (src == MSG_IP && qlen == 0) {
+    if (src == DEC_LEN_IP && qlen == 0) {
         dec_bad(d, l, AN_BAD_ICMP); /* an error must quote something (RFC 792, 4443) */
         return;
     }
@@ -155,7 +113,7 @@ static void decode_quote(struct dstate *d, struct layer *l, const struct icmp_fa
 static void decode_icmp_common(struct dstate *d, struct cursor c, const struct icmp_family *f)
 {
     size_t msglen;
-    enum msg_src src = message_len(d, &c, &msglen);
+    enum dec_len_src src = dec_ip_payload_len(d, &c, &msglen);
     struct layer *l = dec_push(d, f->type, &c);
     if (!l)
         return;
@@ -168,15 +126,15 @@ static void decode_icmp_common(struct dstate *d, struct cursor c, const struct i
     /* The second word, kept whole: its meaning depends on the type. */
     uint32_t rest = cur_be32(&c);
     if (c.err) {
-        if (src != MSG_CURSOR && msglen < ICMP_HDR_LEN_)
+        if (src != DEC_LEN_CURSOR && msglen < ICMP_HDR_LEN_)
             dec_bad(d, l, AN_BAD_ICMP); /* fully there, and too short */
         else
             dec_short(d, l);
         return;
     }
     /* A first fragment's message length is unknown until reassembly: 0. */
-    if (src != MSG_FRAGMENT) {
-        ic->payload_len = clamp16(msglen - ICMP_HDR_LEN_);
+    if (src != DEC_LEN_FRAGMENT) {
+        ic->payload_len = dec_clamp16(msglen - ICMP_HDR_LEN_);
         if (cur_left(&c) < msglen - ICMP_HDR_LEN_)
             dec_short(d, l); /* the message itself, not the quote in it, was cut */
     }

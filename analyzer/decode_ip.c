@@ -30,11 +30,6 @@ static void pack_addr(struct addr *a, uint16_t type, const uint8_t *bytes, size_
     addr_pack(a, type, (uint16_t)(len * 8), bytes, len);
 }
 
-static uint16_t clamp16(size_t v)
-{
-    return v > IP_LEN_MAX ? IP_LEN_MAX : (uint16_t)v;
-}
-
 /*
  * Bytes an IP packet occupies when its length field says 0.  TSO/GSO (Linux,
  * Windows LSO) hand the capture tap one large segment before the NIC splits
@@ -166,7 +161,7 @@ void decode_ipv4(struct dstate *d, struct cursor c)
         dec_bad(d, l, AN_BAD_IP_CHECKSUM); /* a wrong sum does not move any field: go on */
     }
     ip->payload_off = (uint32_t)(c.p - d->base);
-    ip->payload_len = clamp16(len - hlen);
+    ip->payload_len = dec_clamp16(len - hlen);
 
     struct cursor pay = c;
     cur_limit(&pay, len - hlen); /* Ethernet padding after the packet is not payload */
@@ -336,7 +331,7 @@ void decode_ipv6(struct dstate *d, struct cursor c)
     ip->hdr_len = (uint16_t)(IPV6_HDR + ext);
     ip->proto = nxt;
     ip->payload_off = (uint32_t)(e.p - d->base);
-    ip->payload_len = clamp16(len - ext);
+    ip->payload_len = dec_clamp16(len - ext);
     if (plen == 0 && len + IPV6_HDR > IP_LEN_MAX)
         ip->flags |= IPF_JUMBO; /* an offload packet this big: as unknown as a jumbogram */
     ip->ip_len = (ip->flags & IPF_JUMBO) ? 0 : (uint32_t)(len + IPV6_HDR);

@@ -27,52 +27,6 @@
 #define TCPOPT_SACK 5     /* len 2 + 8n, RFC 2018 3 */
 #define TCPOPT_TS 8       /* len 10, RFC 7323 3.2 */
 
-/* Where the segment length came from. */
-enum seg_src {
-    SEG_IP,       /* the enclosing IP layer's length field (or a reassembled datagram) */
-    SEG_FRAGMENT, /* first fragment of a datagram: the IP length covers only this piece */
-    SEG_CURSOR,   /* no usable IP length: what was captured is all we know */
-};
-
-static uint16_t clamp16(size_t v)
-{
-    return v > 0xffff ? 0xffff : (uint16_t)v;
-}
-
-/*
- * The transport segment's length: the nearest IP layer's payload length minus
- * any AH headers pushed since (AH sits between IP and the transport header and
- * its bytes are counted in the IP payload).  Must be called before this layer
- * is pushed.  Falls back to the cursor for a reassembled datagram (the buffer
- * is exactly the datagram's payload, while the IP layer kept is only the last
- * fragment), for an IPv6 jumbogram (no length field) and when there is no IP
- * layer at all.
- */
-static enum seg_src segment_len(const struct dstate *d, const struct cursor *c, size_t *len)
-{
-    const struct packet *p = d->pkt;
-    size_t ah = 0;
-
-    *len = cur_left(c);
-    if (d->lflags & LF_REASSEMBLED)
-        return SEG_IP;
-    for (int i = p->nlayers - 1; i >= 0; i--) {
-        const struct layer *l = &p->layers[i];
-        if (l->type == LAYER_AH) {
-            ah += l->u.ah.len;
-            continue;
-        }
-        if (l->type != LAYER_IPV4 && l->type != LAYER_IPV6)
-            return SEG_CURSOR;
-        const struct ip_info *ip = &l->u.ip;
-        if (ip->flags & IPF_JUMBO)
-            return SEG_CURSOR;
-        *len = ip->payload_len > ah ? ip->payload_len - ah : 0;
-        return (ip->flags & IPF_FRAGMENT) ? SEG_FRAGMENT : SEG_IP;
-    }
-    return SEG_CURSOR;
-}
-
 /*
  * Options live between byte 20 and the data offset.  `declared` is how many
  * option bytes the header claims; `o` holds the part of them that was
@@ -177,7 +131,7 @@ static void tcp_options(struct dstate *d, struct layer *l, struct cursor o, size
 void decode_tcp(struct dstate *d, struct cursor c)
 {
     size_t seglen;
-    enum seg_src src = segment_len(d, &c, &seglen);
+    enum dec_len_src src = dec_ip_payload_len(d, &c, &seglen);
     struct layer *l = dec_push(d, LAYER_TCP, &c);
     if (!l)
         return;
@@ -198,7 +152,7 @@ void decode_tcp(struct dstate *d, struct cursor c)
     t->window = cur_be16(&c);
     cur_skip(&c, 4); /* checksum, urgent pointer */
     if (c.err) {
-        if (src != SEG_CURSOR && seglen < TCP_HDR_MIN)
+        if (src != DEC_LEN_CURSOR && seglen < TCP_HDR_MIN)
             dec_bad(d, l, AN_BAD_TCP_HDR_LEN); /* the IP length leaves no room */
         else
             dec_short(d, l);
@@ -213,8 +167,8 @@ void decode_tcp(struct dstate *d, struct cursor c)
     }
     /* A first fragment carries only part of the segment: its payload length is
      * unknown until reassembly, so we leave it 0 rather than guess. */
-    if (src != SEG_FRAGMENT)
-        t->payload_len = clamp16(seglen - hdr_len);
+    if (src != DEC_LEN_FRAGMENT)
+        t->payload_len = dec_clamp16(seglen - hdr_len);
 
     size_t optlen = hdr_len - TCP_HDR_MIN;
     if (optlen) {
@@ -232,7 +186,7 @@ void decode_tcp(struct dstate *d, struct cursor c)
 void decode_udp(struct dstate *d, struct cursor c)
 {
     size_t seglen;
-    enum seg_src src = segment_len(d, &c, &seglen);
+    enum dec_len_src src = dec_ip_payload_len(d, &c, &seglen);
     struct layer *l = dec_push(d, LAYER_UDP, &c);
     if (!l)
         return;
@@ -244,7 +198,7 @@ void decode_udp(struct dstate *d, struct cursor c)
     u->len = cur_be16(&c);
     cur_skip(&c, 2); /* checksum */
     if (c.err) {
-        if (src != SEG_CURSOR && seglen < UDP_HDR_LEN_)
+        if (src != DEC_LEN_CURSOR && seglen < UDP_HDR_LEN_)
             dec_bad(d, l, AN_BAD_UDP_LEN);
         else
             dec_short(d, l);
@@ -258,18 +212,18 @@ void decode_udp(struct dstate *d, struct cursor c)
      * jumbogram's UDP length is 0 (RFC 2675 4).
      */
     size_t plen = seglen - UDP_HDR_LEN_;
-    bool jumbo_zero = u->len == 0 && src == SEG_CURSOR;
+    bool jumbo_zero = u->len == 0 && src == DEC_LEN_CURSOR;
     if (u->len < UDP_HDR_LEN_) {
         if (!jumbo_zero)
             dec_bad(d, l, AN_BAD_UDP_LEN);
-    } else if (src == SEG_IP && u->len > seglen) {
+    } else if (src == DEC_LEN_IP && u->len > seglen) {
         dec_bad(d, l, AN_BAD_UDP_LEN);
     } else {
         plen = (size_t)u->len - UDP_HDR_LEN_;
     }
-    u->payload_len = clamp16(plen);
+    u->payload_len = dec_clamp16(plen);
     if (cur_left(&c) < plen) {
-        if (src == SEG_FRAGMENT)
+        if (src == DEC_LEN_FRAGMENT)
             l->flags |= LF_TRUNCATED; /* the rest is in later fragments, not lost */
         else
             dec_short(d, l);
@@ -282,7 +236,7 @@ void decode_udp(struct dstate *d, struct cursor c)
      * in the next fragment.  Inside a quote, cut packets are the norm and
      * anomalies are not counted, so we follow as far as the bytes go.
      */
-    if (src == SEG_FRAGMENT && !(d->lflags & LF_QUOTED))
+    if (src == DEC_LEN_FRAGMENT && !(d->lflags & LF_QUOTED))
         return;
     cur_limit(&c, plen);
     decode_udp_payload(d, u->sport, u->dport, (uint32_t)plen, c);

@@ -14,39 +14,6 @@
 #include "decode_ip.h"
 #include "decode_link.h"
 
-/*
- * How many bytes the enclosing layer says we have: the UDP payload length, or
- * the IP payload length when we sit directly on IP.  The cursor cannot tell:
- * it stops where the capture stops.  We need the declared size to tell a
- * length field that contradicts the packet (malformed: a named anomaly) from
- * one that merely runs past the snap length (truncated).
- *
- * When the enclosing layer cannot be trusted (malformed; a fragment whose
- * datagram was re-decoded after reassembly; a jumbogram; AH in between) the
- * cursor is the truth only if the whole frame was captured and we are not in
- * an ICMP quote; otherwise no length can be proved wrong: UINT32_MAX.
- *
- * decode_vpn.c keeps a copy of this function; the two must stay in step.
- */
-static uint32_t declared_len(const struct dstate *d, const struct layer *self,
-                             const struct cursor *c)
-{
-    const struct packet *p = d->pkt;
-    if (self > p->layers) {
-        const struct layer *o = self - 1;
-        if (!(o->flags & LF_MALFORMED) && o->tunnel == self->tunnel) {
-            if (o->type == LAYER_UDP)
-                return o->u.udp.payload_len;
-            if ((o->type == LAYER_IPV4 || o->type == LAYER_IPV6) &&
-                !(o->u.ip.flags & (IPF_FRAGMENT | IPF_JUMBO)))
-                return o->u.ip.payload_len;
-        }
-    }
-    if (p->caplen >= p->wirelen && !(d->lflags & LF_QUOTED))
-        return (uint32_t)cur_left(c);
-    return UINT32_MAX;
-}
-
 /* ---- GRE: RFC 2784, key and sequence RFC 2890, PPTP RFC 2637 ---- */
 
 #define GRE_C 0x8000   /* checksum present */
@@ -146,7 +113,7 @@ void decode_gre(struct dstate *d, struct cursor c)
     if (!l)
         return;
     struct gre_info *g = &l->u.gre;
-    uint32_t avail = declared_len(d, l, &c);
+    uint32_t avail = dec_declared_len(d, l, &c);
     uint16_t fl = cur_be16(&c);
     g->proto = cur_be16(&c);
     if (c.err) {
@@ -279,7 +246,7 @@ void decode_gtpu(struct dstate *d, struct cursor c)
     if (!l)
         return;
     struct gtpu_info *g = &l->u.gtpu;
-    uint32_t avail = declared_len(d, l, &c);
+    uint32_t avail = dec_declared_len(d, l, &c);
     g->flags = cur_u8(&c);
     g->msg_type = cur_u8(&c);
     g->length = cur_be16(&c);
@@ -364,7 +331,7 @@ void decode_l2tp(struct dstate *d, struct cursor c)
     if (!l)
         return;
     struct l2tp_info *t = &l->u.l2tp;
-    uint32_t avail = declared_len(d, l, &c);
+    uint32_t avail = dec_declared_len(d, l, &c);
     size_t captured = cur_left(&c);
     const uint8_t *start = c.p;
     uint16_t fl = cur_be16(&c);
@@ -451,7 +418,7 @@ void decode_teredo(struct dstate *d, struct cursor c)
         return;
     struct teredo_info *t = &l->u.teredo;
     const uint8_t *start = c.p;
-    uint32_t declared = declared_len(d, l, &c);
+    uint32_t declared = dec_declared_len(d, l, &c);
     uint16_t ind = 0xffff;
 
     if (teredo_indicator_next(&c))

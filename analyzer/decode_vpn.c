@@ -9,32 +9,6 @@
  */
 #include "decode_vpn.h"
 
-/*
- * How many bytes the enclosing layer (UDP, or IP for ESP) says we have; the
- * cursor stops where the capture stops.  Falls back to the cursor when the
- * whole frame was captured outside an ICMP quote, else UINT32_MAX (unknown).
- * A copy of the function in decode_tunnel.c, which explains the cases; the
- * two must stay in step.
- */
-static uint32_t declared_len(const struct dstate *d, const struct layer *self,
-                             const struct cursor *c)
-{
-    const struct packet *p = d->pkt;
-    if (self > p->layers) {
-        const struct layer *o = self - 1;
-        if (!(o->flags & LF_MALFORMED) && o->tunnel == self->tunnel) {
-            if (o->type == LAYER_UDP)
-                return o->u.udp.payload_len;
-            if ((o->type == LAYER_IPV4 || o->type == LAYER_IPV6) &&
-                !(o->u.ip.flags & (IPF_FRAGMENT | IPF_JUMBO)))
-                return o->u.ip.payload_len;
-        }
-    }
-    if (p->caplen >= p->wirelen && !(d->lflags & LF_QUOTED))
-        return (uint32_t)cur_left(c);
-    return UINT32_MAX;
-}
-
 /* ---- WireGuard: whitepaper §5.4, all fields little-endian ---- */
 
 #define WG_INITIATION_LEN 148
@@ -85,7 +59,7 @@ void decode_wireguard(struct dstate *d, struct cursor c)
         return;
     struct wireguard_info *w = &l->u.wg;
     size_t captured = cur_left(&c);
-    uint32_t len = declared_len(d, l, &c);
+    uint32_t len = dec_declared_len(d, l, &c);
     if (len == UINT32_MAX)
         len = (uint32_t)captured;
     w->msg_type = cur_u8(&c);
@@ -128,7 +102,7 @@ void decode_esp(struct dstate *d, struct cursor c, bool nat_t)
     if (!l)
         return;
     struct esp_info *e = &l->u.esp;
-    uint32_t len = declared_len(d, l, &c);
+    uint32_t len = dec_declared_len(d, l, &c);
     e->nat_t = nat_t;
     e->spi = cur_be32(&c);
     e->seq = cur_be32(&c);

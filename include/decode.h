@@ -67,6 +67,32 @@ void dec_short(struct dstate *d, struct layer *l);
 /* Enters a tunnel: false (and AN_TUNNEL_TOO_DEEP) when the cap is reached. */
 bool dec_enter_tunnel(struct dstate *d);
 
+/* Where a transport or ICMP layer's length came from (dec_ip_payload_len). */
+enum dec_len_src {
+    DEC_LEN_IP,       /* the enclosing IP layer's length field (or a reassembled datagram) */
+    DEC_LEN_FRAGMENT, /* a first fragment: the IP length covers only this piece */
+    DEC_LEN_CURSOR,   /* no usable IP length: what was captured is all we know */
+};
+
+/* The upper-layer length from the nearest IP layer's payload length, minus
+ * any AH headers in between (the IP payload counts them).  Call it before
+ * pushing the layer.  *len falls back to the cursor for a reassembled
+ * datagram (the buffer is exactly the payload), an IPv6 jumbogram (no length
+ * field) and when there is no IP layer. */
+enum dec_len_src dec_ip_payload_len(const struct dstate *d, const struct cursor *c, size_t *len);
+
+/* The length the layer in front of tunnel layer `self` declares for it (a UDP
+ * or unfragmented IP payload length).  Without one, the captured bytes when
+ * the whole frame was captured outside an ICMP quote; else UINT32_MAX:
+ * unknown, no length can be proved wrong. */
+uint32_t dec_declared_len(const struct dstate *d, const struct layer *self, const struct cursor *c);
+
+/* Saturates a length to 16 bits. */
+static inline uint16_t dec_clamp16(size_t v)
+{
+    return v > 0xffff ? 0xffff : (uint16_t)v;
+}
+
 /* Dispatch to the next layer by the number that names it. */
 void decode_ethertype(struct dstate *d, uint16_t ethertype, struct cursor c);
 void decode_ipproto(struct dstate *d, uint8_t proto, struct cursor c);
