@@ -1,6 +1,6 @@
 /*
  * main.c - mtuscope's pipeline: capture -> decode -> defragment -> statistics
- * -> report.  Each stage is a module; this file only wires them together,
+ * and flows -> report.  Each stage is a module; this file only wires them together,
  * owns the per-run state, and turns failures into messages and exit codes.
  */
 #include <errno.h>
@@ -15,8 +15,10 @@
 #include "capture.h"
 #include "decode.h"
 #include "defrag.h"
+#include "flow.h"
 #include "options.h"
 #include "report.h"
+#include "results.h"
 #include "stats.h"
 
 /* Progress on stderr, only when it is a terminal (never in pipes or logs). */
@@ -50,7 +52,8 @@ static void progress_done(struct progress *pg)
 /* Reads one input through the pipeline into *s.  Returns EXIT_OK, EXIT_FAIL
  * (the input is unreadable or broke mid-way; what was read is counted) or
  * EXIT_USAGE (the filter does not compile). */
-static int run_input(const struct options *o, int idx, struct input_stats *s, struct packet *pkt)
+static int run_input(const struct options *o, int idx, struct input_stats *s, struct results *res,
+                     struct packet *pkt)
 {
     const char *path = o->inputs[idx];
     char err[CAPTURE_ERRLEN];
@@ -74,11 +77,17 @@ static int run_input(const struct options *o, int idx, struct input_stats *s, st
     }
 
     struct defrag *df = defrag_new(NULL);
-    if (!df) {
+    struct flow_limits fl = {0};
+    fl.max_flows = o->max_flows;
+    struct flow_table *ft = flow_new(&fl, results_flow_done, results_storm, res);
+    if (!df || !ft) {
         fprintf(stderr, "mtuscope: out of memory\n");
+        defrag_free(df);
+        flow_free(ft);
         capture_close(cap);
         return EXIT_FAIL;
     }
+    results_begin_input(res, (uint16_t)idx);
 
     struct progress pg = {isatty(STDERR_FILENO) != 0, {0, 0}, 0};
     struct stat st;
@@ -100,7 +109,11 @@ static int run_input(const struct options *o, int idx, struct input_stats *s, st
         }
         decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
         defrag_packet(df, pkt);
+        int nicmp = s->nicmp;
         stats_add_packet(s, pkt);
+        flow_packet(ft, pkt, NULL);
+        for (int k = nicmp; k < s->nicmp; k++) /* tie frag-needed / PTB to a flow */
+            s->icmp[k].flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, s->icmp[k].layer));
         if (pg.on && (s->packets & 0x3fff) == 0)
             progress_tick(&pg, cap, s->packets);
         if (o->count && s->packets >= o->count)
@@ -113,6 +126,9 @@ static int run_input(const struct options *o, int idx, struct input_stats *s, st
         rc = EXIT_FAIL;
     }
 
+    flow_finish_all(ft);
+    results_end_input(res, ft);
+    flow_free(ft);
     defrag_flush(df);
     const struct defrag_stats *ds = defrag_get_stats(df);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
@@ -170,8 +186,11 @@ int main(int argc, char **argv)
 
     struct input_stats *inputs[OPT_MAX_INPUTS] = {0};
     struct packet *pkt = calloc(1, sizeof *pkt);
-    if (!pkt) {
+    struct results res;
+    if (!pkt || !results_init(&res)) {
         fprintf(stderr, "mtuscope: out of memory\n");
+        free(pkt);
+        options_free(&o);
         return EXIT_FAIL;
     }
     for (int i = 0; i < o.ninputs; i++) {
@@ -181,7 +200,7 @@ int main(int argc, char **argv)
             rc = EXIT_FAIL;
             break;
         }
-        int r = run_input(&o, i, inputs[i], pkt);
+        int r = run_input(&o, i, inputs[i], &res, pkt);
         if (r == EXIT_USAGE) {
             rc = EXIT_USAGE;
             break;
@@ -191,11 +210,11 @@ int main(int argc, char **argv)
     }
 
     if (rc != EXIT_USAGE) {
-        struct report_data rd = {inputs, o.ninputs};
+        struct report_data rd = {inputs, o.ninputs, &res};
         for (int i = 0; i < o.ninputs; i++)
             if (!inputs[i])
                 rd.ninputs = i; /* out of memory: report what exists */
-        struct report_opts ro = {o.stats, false};
+        struct report_opts ro = {o.stats, o.flows, false};
         ro.color = o.color == COLOR_ALWAYS || (o.color == COLOR_AUTO && isatty(STDOUT_FILENO));
         if (o.json)
             report_json(stdout, &rd);
@@ -214,6 +233,7 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < o.ninputs; i++)
         stats_free(inputs[i]);
+    results_free(&res);
     free(pkt);
     options_free(&o);
     return rc;

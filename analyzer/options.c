@@ -17,6 +17,9 @@ void options_usage(FILE *out)
           "  -o DIR           also write report.txt and report.json into DIR\n"
           "      --json       print the JSON report instead of the text report\n"
           "      --stats      add per-layer and per-anomaly counts to the text report\n"
+          "      --flows      list every flow in the text report (like tshark -z conv)\n"
+          "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
+          "                   the least recently active is finished early\n"
           "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
@@ -49,11 +52,16 @@ static char *join_args(int argc, char **argv)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
-    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR };
+    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR, OPT_FLOWS, OPT_MAX_FLOWS };
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},         {"stats", no_argument, NULL, OPT_STATS},
-        {"color", required_argument, NULL, OPT_COLOR}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"stats", no_argument, NULL, OPT_STATS},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"help", no_argument, NULL, 'h'},
+        {"flows", no_argument, NULL, OPT_FLOWS},
+        {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     optind = 1;
@@ -90,6 +98,21 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         case OPT_STATS:
             o->stats = true;
             break;
+        case OPT_FLOWS:
+            o->flows = true;
+            break;
+        case OPT_MAX_FLOWS: {
+            char *end;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || end == optarg || v == 0 || v > 16777216 || optarg[0] == '-') {
+                fprintf(err, "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->max_flows = (uint32_t)v;
+            break;
+        }
         case OPT_COLOR:
             if (strcmp(optarg, "auto") == 0)
                 o->color = COLOR_AUTO;

@@ -14,8 +14,9 @@
 
 #define VERDICT_STATUS "inconclusive"
 #define VERDICT_SUMMARY                                                                            \
-    "decoded only: this version decodes packets and lists MTU-related ICMP messages; "             \
-    "the flow, black-hole and path-MTU analysis is not built yet."
+    "no diagnosis yet: this version decodes packets, follows flows and counts "                    \
+    "retransmissions and losses by packet size; the black-hole and path-MTU inference "            \
+    "is not built yet."
 
 static double seconds(int64_t sec, uint32_t nsec)
 {
@@ -188,6 +189,188 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
     }
 }
 
+static const char *tunnel_type_name(const struct flow_tunnel *t)
+{
+    switch (t->type) {
+    case LAYER_WIREGUARD:
+        return "wireguard";
+    case LAYER_GRE:
+        return "gre";
+    case LAYER_VXLAN:
+        return "vxlan";
+    case LAYER_GENEVE:
+        return "geneve";
+    case LAYER_ESP:
+        return "esp";
+    case LAYER_OPENVPN:
+        return "openvpn";
+    case LAYER_L2TP:
+        return "l2tp";
+    case LAYER_GTPU:
+        return "gtpu";
+    case LAYER_PPPOE:
+        return "pppoe";
+    case LAYER_TEREDO:
+        return "teredo";
+    case LAYER_MPLS:
+        return "mpls";
+    case LAYER_IPV4:
+    case LAYER_IPV6:
+        /* IP in IP, named as Linux names the devices */
+        if (t->ip_version == 4)
+            return t->inner_version == 6 ? "sit" : "ipip";
+        return t->inner_version == 6 ? "ip6ip6" : "ipip6";
+    default:
+        return layer_name((enum layer_type)t->type);
+    }
+}
+
+static const char *flow_proto_name(const struct flow_summary *f)
+{
+    if (f->opaque == LAYER_WIREGUARD)
+        return "wg";
+    if (f->opaque == LAYER_OPENVPN)
+        return "openvpn";
+    return proto_name(f->proto);
+}
+
+/* A Wireshark display filter that shows one flow's packets. */
+static void flow_filter(const struct flow_summary *f, char *buf, size_t size)
+{
+    char a[64], b[64];
+    addr_str(&f->client, a, sizeof a);
+    addr_str(&f->server, b, sizeof b);
+    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
+        const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
+        snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u", ipf, a, ipf, b, pf,
+                 f->client_port, pf, f->server_port);
+    } else {
+        snprintf(buf, size, "%s == %s && %s == %s && ip.proto == %u", ipf, a, ipf, b, f->proto);
+        if (f->ip_version == 6)
+            snprintf(buf, size, "%s == %s && %s == %s && ipv6.nxt == %u", ipf, a, ipf, b, f->proto);
+    }
+}
+
+static void text_flow(FILE *out, const struct flow_summary *f)
+{
+    char a[64], b[64], ep[160], filt[256];
+    addr_str(&f->client, a, sizeof a);
+    addr_str(&f->server, b, sizeof b);
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)
+        snprintf(ep, sizeof ep, "%s:%u -> %s:%u", a, f->client_port, b, f->server_port);
+    else
+        snprintf(ep, sizeof ep, "%s -> %s", a, b);
+    const struct flow_dir_summary *c = &f->dir[0], *sv = &f->dir[1];
+    fprintf(out, "  #%-4" PRIu64 " %-4s %s\n", f->id, flow_proto_name(f), ep);
+    fprintf(out,
+            "        %" PRIu64 " + %" PRIu64 " packets, largest %u / %u bytes (client / server)",
+            c->packets, sv->packets, c->max_packet, sv->max_packet);
+    if (f->proto == IP_PROTO_TCP)
+        fprintf(out, ", MSS %u / %u", c->mss, sv->mss);
+    fprintf(out, "\n");
+    if (f->tunnel)
+        fprintf(out, "        inside tunnel #%u\n", f->tunnel);
+    if (f->retransmissions || f->stalled) {
+        fprintf(out, "        %" PRIu64 " retransmissions", f->retransmissions);
+        for (int d = 0; d < 2; d++) {
+            const struct flow_dir_summary *x = &f->dir[d];
+            if (x->dl_lost)
+                fprintf(out,
+                        "; %s never delivered %u segments (smallest %u bytes; largest "
+                        "delivered %u bytes)",
+                        d ? "server" : "client", x->dl_lost, x->smallest_lost,
+                        x->largest_delivered);
+        }
+        fprintf(out, "\n");
+        for (int d = 0; d < 2; d++)
+            if (f->dir[d].stalled)
+                fprintf(out, "        STALLED: %s's data waits from frame %u to the end\n",
+                        d ? "server" : "client", f->dir[d].stall_frame);
+    }
+    if (f->wg_data)
+        fprintf(out,
+                "        %" PRIu64 " WireGuard data messages, %" PRIu64 " counters never seen\n",
+                f->wg_data, f->wg_lost);
+    flow_filter(f, filt, sizeof filt);
+    fprintf(out, "        [Wireshark: %s]\n", filt);
+}
+
+static void text_flows(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct results *res = r->res;
+    if (!res)
+        return;
+    uint64_t stalled = 0;
+    for (uint32_t i = 0; i < res->nflows; i++)
+        stalled += res->flows[i].stalled;
+    fprintf(out,
+            "\nflows: %" PRIu64 " (%" PRIu64 " TCP, %" PRIu64 " UDP), %" PRIu64
+            " TCP retransmissions, %" PRIu64 " stalled\n",
+            res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
+    if (res->retransmissions)
+        fprintf(out, "  [Wireshark: tcp.analysis.retransmission]\n");
+    int shown = 0;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (!o->all_flows && !results_flow_has_problem(f))
+            continue;
+        if (!o->all_flows && shown == 20) {
+            fprintf(out, "  ... more flows with problems: --flows lists them all\n");
+            break;
+        }
+        text_flow(out, f);
+        shown++;
+    }
+    if (!o->all_flows && res->nproblem == 0 && res->total_flows)
+        fprintf(out, "  no flow shows retransmissions or a stall (--flows lists them)\n");
+    if (res->flows_unlisted)
+        fprintf(out, "  (%" PRIu64 " healthy flows not kept for the report)\n",
+                res->flows_unlisted);
+
+    if (res->ntunnels) {
+        fprintf(out, "\ntunnels:\n");
+        for (uint32_t i = 0; i < res->ntunnels; i++) {
+            const struct flow_tunnel *t = &res->tunnels[i];
+            char a[64], b[64];
+            addr_str(&t->outer_src, a, sizeof a);
+            addr_str(&t->outer_dst, b, sizeof b);
+            fprintf(out, "  #%-3u %-9s %s", t->id, tunnel_type_name(t), a);
+            if (t->sport || t->dport)
+                fprintf(out, ":%u", t->sport);
+            fprintf(out, " <-> %s", b);
+            if (t->sport || t->dport)
+                fprintf(out, ":%u", t->dport);
+            fprintf(out, " (IPv%u outer)\n", t->ip_version);
+            fprintf(out, "        %" PRIu64 " packets", t->packets);
+            if (t->overhead)
+                fprintf(out, ", overhead %u bytes", t->overhead);
+            if (t->inner_max)
+                fprintf(out, ", largest inner packet %u bytes", t->inner_max);
+            fprintf(out, "\n");
+        }
+    }
+    if (res->nstorms) {
+        fprintf(out,
+                "\nretransmission storms (>= %d retransmissions and >= %d%% of packets "
+                "within %d ms):\n",
+                FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
+        for (uint32_t i = 0; i < res->nstorms; i++) {
+            const struct flow_storm *st = &res->storms[i];
+            char who[32];
+            if (st->flow)
+                snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
+            else
+                snprintf(who, sizeof who, "all flows");
+            fprintf(out,
+                    "  %-10s frames %" PRIu64 "-%" PRIu64 ", %.3f s, %u retransmissions in %u "
+                    "packets\n",
+                    who, st->start_frame, st->end_frame, (double)(st->end_ns - st->start_ns) / 1e9,
+                    st->retransmissions, st->packets);
+        }
+    }
+}
+
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
@@ -195,6 +378,7 @@ void report_text(FILE *out, const struct report_data *r, const struct report_opt
     wrap(out, 2, VERDICT_SUMMARY, 98);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);
+    text_flows(out, r, o);
 }
 
 static void json_addr(struct json *j, const char *key, const struct addr *a)
@@ -266,6 +450,162 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_object_end(j);
 }
 
+static void json_dir_pair_u(struct json *j, const char *key, unsigned c, unsigned sv,
+                            bool zero_null)
+{
+    json_object_begin(j, key);
+    if (zero_null && !c)
+        json_null(j, "client");
+    else
+        json_uint(j, "client", c);
+    if (zero_null && !sv)
+        json_null(j, "server");
+    else
+        json_uint(j, "server", sv);
+    json_object_end(j);
+}
+
+static void json_endpoint(struct json *j, const char *key, const struct addr *a, unsigned port,
+                          bool has_port)
+{
+    json_object_begin(j, key);
+    json_addr(j, "addr", a);
+    if (has_port)
+        json_uint(j, "port", port);
+    else
+        json_null(j, "port");
+    json_object_end(j);
+}
+
+static void json_flow_dir(struct json *j, const char *key, const struct flow_dir_summary *d)
+{
+    json_object_begin(j, key);
+    json_uint(j, "packets", d->packets);
+    json_uint(j, "bytes", d->bytes);
+    json_uint(j, "data_segments", d->tcp.data_segments);
+    json_uint(j, "retransmissions", d->tcp.retrans);
+    json_uint(j, "fast_retransmissions", d->tcp.fast_retrans);
+    json_uint(j, "spurious_retransmissions", d->tcp.spurious);
+    json_uint(j, "out_of_order", d->tcp.out_of_order);
+    json_uint(j, "duplicate_acks", d->tcp.dup_ack);
+    json_uint(j, "zero_windows", d->tcp.zero_window);
+    json_uint(j, "previous_segment_not_captured", d->tcp.lost_segment);
+    json_uint(j, "acked_unseen_segment", d->tcp.acked_unseen);
+    json_object_begin(j, "delivery");
+    json_uint(j, "sent", d->dl_sent);
+    json_uint(j, "delivered", d->dl_delivered);
+    json_uint(j, "lost", d->dl_lost);
+    json_uint(j, "superseded", d->dl_superseded);
+    json_uint(j, "unacked", d->dl_unacked);
+    if (d->largest_delivered)
+        json_uint(j, "largest_delivered", d->largest_delivered);
+    else
+        json_null(j, "largest_delivered");
+    if (d->smallest_lost)
+        json_uint(j, "smallest_lost", d->smallest_lost);
+    else
+        json_null(j, "smallest_lost");
+    json_array_begin(j, "lost_frames");
+    for (int i = 0; i < d->nlost_frames; i++)
+        json_uint(j, NULL, d->lost_frames[i]);
+    json_array_end(j);
+    json_object_end(j);
+    if (d->rtt_samples) {
+        json_object_begin(j, "rtt_ms");
+        json_double(j, "min", d->rtt_min_us / 1e3, 3);
+        json_double(j, "avg", d->rtt_avg_us / 1e3, 3);
+        json_double(j, "max", d->rtt_max_us / 1e3, 3);
+        json_uint(j, "samples", d->rtt_samples);
+        json_object_end(j);
+    } else {
+        json_null(j, "rtt_ms");
+    }
+    json_array_begin(j, "rto_backoff_s");
+    for (int i = 0; i < d->backoff_nintervals && i < FLOW_BACKOFF_KEPT; i++)
+        json_double(j, NULL, d->backoff_us[i] / 1e6, 3);
+    json_array_end(j);
+    json_bool(j, "stalled", d->stalled);
+    if (d->stalled)
+        json_uint(j, "stall_frame", d->stall_frame);
+    json_object_end(j);
+}
+
+static void json_flow(struct json *j, const struct flow_summary *f)
+{
+    char filt[256];
+    bool ports = f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP;
+    json_object_begin(j, NULL);
+    json_uint(j, "id", f->id);
+    json_string(j, "proto", flow_proto_name(f));
+    json_endpoint(j, "client", &f->client, f->client_port, ports);
+    json_endpoint(j, "server", &f->server, f->server_port, ports);
+    if (f->tunnel)
+        json_uint(j, "tunnel", f->tunnel);
+    else
+        json_null(j, "tunnel");
+    json_uint(j, "first_frame", f->first_frame);
+    json_uint(j, "packets", f->dir[0].packets + f->dir[1].packets);
+    json_uint(j, "bytes", f->dir[0].bytes + f->dir[1].bytes);
+    if (f->proto == IP_PROTO_TCP)
+        json_dir_pair_u(j, "mss", f->dir[0].mss, f->dir[1].mss, true);
+    else
+        json_dir_pair_u(j, "mss", 0, 0, true);
+    json_dir_pair_u(j, "max_packet", f->dir[0].max_packet, f->dir[1].max_packet, false);
+    json_uint(j, "retransmissions", f->retransmissions);
+    json_bool(j, "stalled", f->stalled);
+    json_null(j, "blackhole"); /* the detector (inference stage) is not built yet */
+    json_uint(j, "input", f->input);
+    json_uint(j, "last_frame", f->last_frame);
+    json_double(j, "first_time", (double)f->first_ns / 1e9, 9);
+    json_double(j, "last_time", (double)f->last_ns / 1e9, 9);
+    json_uint(j, "ip_version", f->ip_version);
+    if (f->carries_tunnel)
+        json_uint(j, "carries_tunnel", f->carries_tunnel);
+    if (f->wg_data) {
+        json_uint(j, "wireguard_data", f->wg_data);
+        json_uint(j, "wireguard_lost", f->wg_lost);
+    }
+    json_uint(j, "storms", f->storms);
+    json_flow_dir(j, "client_to_server", &f->dir[0]);
+    json_flow_dir(j, "server_to_client", &f->dir[1]);
+    flow_filter(f, filt, sizeof filt);
+    json_string(j, "wireshark_filter", filt);
+    json_object_end(j);
+}
+
+static void json_tunnel(struct json *j, const struct flow_tunnel *t)
+{
+    json_object_begin(j, NULL);
+    json_uint(j, "id", t->id);
+    json_string(j, "type", tunnel_type_name(t));
+    json_object_begin(j, "outer");
+    json_addr(j, "src", &t->outer_src);
+    json_addr(j, "dst", &t->outer_dst);
+    if (t->sport || t->dport) {
+        json_uint(j, "sport", t->sport);
+        json_uint(j, "dport", t->dport);
+    } else {
+        json_null(j, "sport");
+        json_null(j, "dport");
+    }
+    json_object_end(j);
+    json_uint(j, "ip_version", t->ip_version);
+    if (t->overhead)
+        json_uint(j, "overhead", t->overhead);
+    else
+        json_null(j, "overhead");
+    if (t->inner_max)
+        json_uint(j, "inner_mtu_seen", t->inner_max);
+    else
+        json_null(j, "inner_mtu_seen");
+    /* path bounds and the recommendation come from the inference stage */
+    json_null(j, "path_mtu_lower");
+    json_null(j, "path_mtu_upper");
+    json_null(j, "recommended_mtu");
+    json_uint(j, "packets", t->packets);
+    json_object_end(j);
+}
+
 void report_json(FILE *out, const struct report_data *r)
 {
     struct json j;
@@ -289,12 +629,17 @@ void report_json(FILE *out, const struct report_data *r)
         fn += r->inputs[i]->icmp_frag_needed;
         ptb += r->inputs[i]->icmp6_packet_too_big;
     }
+    const struct results *res = r->res;
     json_object_begin(&j, "stats");
     json_uint(&j, "packets", packets);
-    json_null(&j, "tcp_flows"); /* unknown until the flow stage exists */
-    json_null(&j, "udp_flows");
+    json_uint(&j, "tcp_flows", res->tcp_flows);
+    json_uint(&j, "udp_flows", res->udp_flows);
     json_uint(&j, "ip_fragments", frags);
-    json_null(&j, "tcp_retransmissions");
+    json_uint(&j, "tcp_retransmissions", res->retransmissions);
+    json_uint(&j, "flows", res->total_flows);
+    json_uint(&j, "flows_unlisted", res->flows_unlisted);
+    json_uint(&j, "flows_evicted", res->evicted);
+    json_uint(&j, "live_flows_peak", res->live_peak);
     json_uint(&j, "icmp_frag_needed", fn);
     json_uint(&j, "icmp6_packet_too_big", ptb);
     json_object_end(&j);
@@ -306,8 +651,10 @@ void report_json(FILE *out, const struct report_data *r)
     json_array_end(&j);
     json_object_end(&j);
 
-    /* Not computed by this version: null, never a made-up value (contract). */
-    json_null(&j, "flows");
+    json_array_begin(&j, "flows");
+    for (uint32_t i = 0; i < res->nflows; i++)
+        json_flow(&j, &res->flows[i]);
+    json_array_end(&j);
 
     json_array_begin(&j, "icmp");
     for (int i = 0; i < r->ninputs; i++) {
@@ -319,8 +666,11 @@ void report_json(FILE *out, const struct report_data *r)
             json_string(&j, "kind", m->v6 ? "packet-too-big" : "frag-needed");
             json_uint(&j, "reported_mtu", m->mtu);
             json_addr(&j, "from", &m->from);
-            json_null(&j, "flow");
-            json_null(&j, "honored");
+            if (m->flow)
+                json_uint(&j, "flow", m->flow);
+            else
+                json_null(&j, "flow");
+            json_null(&j, "honored"); /* judged by the inference stage, not built yet */
             json_int(&j, "input", i);
             json_double(&j, "time", seconds(m->ts_sec, m->ts_nsec), 9);
             if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
@@ -345,9 +695,29 @@ void report_json(FILE *out, const struct report_data *r)
     }
     json_array_end(&j);
 
-    json_null(&j, "storms");
+    json_array_begin(&j, "storms");
+    for (uint32_t i = 0; i < res->nstorms; i++) {
+        const struct flow_storm *st = &res->storms[i];
+        json_object_begin(&j, NULL);
+        if (st->flow)
+            json_uint(&j, "flow", st->flow);
+        else
+            json_null(&j, "flow");
+        json_double(&j, "start", (double)st->start_ns / 1e9, 9);
+        json_double(&j, "end", (double)st->end_ns / 1e9, 9);
+        json_uint(&j, "retransmissions", st->retransmissions);
+        json_uint(&j, "packets", st->packets);
+        json_uint(&j, "start_frame", st->start_frame);
+        json_uint(&j, "end_frame", st->end_frame);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
+    /* Not computed by this version: null, never a made-up value (contract). */
     json_null(&j, "paths");
-    json_null(&j, "tunnels");
+    json_array_begin(&j, "tunnels");
+    for (uint32_t i = 0; i < res->ntunnels; i++)
+        json_tunnel(&j, &res->tunnels[i]);
+    json_array_end(&j);
     json_null(&j, "findings");
     json_object_end(&j);
     json_finish(&j);

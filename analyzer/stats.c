@@ -112,6 +112,7 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
     m->ts_nsec = p->ts_nsec;
     m->mtu = ic->mtu;
     m->v6 = v6;
+    m->layer = (uint8_t)i;
     for (int j = i - 1; j >= 0; j--) {
         if (p->layers[j].type == LAYER_IPV4 || p->layers[j].type == LAYER_IPV6) {
             m->from = p->layers[j].u.ip.src;

@@ -24,7 +24,9 @@ struct options {
     int ninputs;
     char *filter; /* the trailing arguments joined by spaces; NULL when none (heap) */
     const char *outdir;
-    uint64_t count; /* -c: packets per input, 0 = all */
+    uint64_t count;     /* -c: packets per input, 0 = all */
+    uint32_t max_flows; /* --max-flows: live flows per input, 0 = the default */
+    bool flows;         /* --flows: the whole flow table in the text report */
     bool json;
     bool stats;
     bool help, version;

@@ -11,10 +11,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "results.h"
 #include "stats.h"
 
 struct report_opts {
     bool layer_stats; /* --stats: per-layer and per-anomaly tables */
+    bool all_flows;   /* --flows: every flow, not only those with problems */
     bool color;       /* ANSI colour (text report on a terminal) */
 };
 
@@ -22,6 +24,7 @@ struct report_opts {
 struct report_data {
     struct input_stats *const *inputs;
     int ninputs;
+    const struct results *res; /* flows, storms, tunnels */
 };
 
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o);

@@ -40,6 +40,8 @@ struct icmp_mtu_msg {
     struct addr qsrc, qdst; /* the quoted packet's addresses (type 0 when absent) */
     uint8_t qproto;
     uint16_t qsport, qdport;
+    uint8_t layer; /* index of the ICMP layer in its packet */
+    uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
 };
 
 struct input_stats {

@@ -1,0 +1,295 @@
+/*
+ * delivery.c - per-size delivery accounting of one TCP direction.
+ *
+ * The outstanding table is a small unordered array: every operation scans
+ * all of it, which at DL_MAX_SEGS entries costs less than keeping it sorted.
+ * Sequence numbers are compared modulo 2^32 (RFC 9293 3.4), so ranges that
+ * straddle the wrap are handled like any other.
+ */
+#include <string.h>
+
+#include "delivery.h"
+
+#define DLS_OLD 0x01  /* a newer transmission overlapped it: never credited */
+#define DLS_RETX 0x02 /* created by a retransmission */
+
+/* Lower bounds of the size classes; the classes are finer around the MTUs
+ * that matter (576 RFC 791's minimum, 1280 RFC 8200's, 1420 WireGuard's
+ * default, 1500 Ethernet's). */
+static const uint16_t class_lo[DL_NCLASSES] = {0,    128,  256,  512,  576,  1024, 1280, 1350,
+                                               1400, 1420, 1450, 1480, 1500, 1501, 4096, 9001};
+
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static bool seq_le(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) <= 0;
+}
+
+static uint32_t seg_end(const struct dl_seg *e)
+{
+    return e->seq + e->len * e->count;
+}
+
+void delivery_init(struct delivery *d)
+{
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < DL_NCLASSES; i++)
+        d->sizes.cls[i].size = class_lo[i];
+}
+
+int delivery_class(uint16_t size)
+{
+    int c = DL_NCLASSES - 1;
+    while (c > 0 && size < class_lo[c])
+        c--;
+    return c;
+}
+
+void delivery_class_bounds(int cls, uint16_t *lo, uint16_t *hi)
+{
+    *lo = class_lo[cls];
+    *hi = cls + 1 < DL_NCLASSES ? (uint16_t)(class_lo[cls + 1] - 1) : UINT16_MAX;
+}
+
+/* The size table entry for `size`: exact while there is room, else its class. */
+static struct dl_size *size_entry(struct dl_sizes *s, uint16_t size, bool create)
+{
+    int i = 0;
+    while (i < s->nexact && s->exact[i].size < size)
+        i++;
+    if (i < s->nexact && s->exact[i].size == size)
+        return &s->exact[i];
+    if (!create || s->nexact == DL_MAX_SIZES)
+        return &s->cls[delivery_class(size)];
+    memmove(&s->exact[i + 1], &s->exact[i], (size_t)(s->nexact - i) * sizeof s->exact[0]);
+    memset(&s->exact[i], 0, sizeof s->exact[i]);
+    s->exact[i].size = size;
+    s->nexact++;
+    return &s->exact[i];
+}
+
+static void remove_seg(struct delivery *d, int i)
+{
+    d->segs[i] = d->segs[--d->nsegs];
+}
+
+/* Makes room for one more entry, evicting the oldest transmission other than
+ * entry `keep` (-1: none).  Returns the new index of `keep`. */
+static int make_room(struct delivery *d, int keep)
+{
+    if (d->nsegs < DL_MAX_SEGS)
+        return keep;
+    int victim = -1;
+    for (int i = 0; i < d->nsegs; i++)
+        if (i != keep && (victim < 0 || seq_lt(d->segs[i].order, d->segs[victim].order)))
+            victim = i;
+    d->evicted += (uint64_t)d->segs[victim].count * d->segs[victim].ntx;
+    remove_seg(d, victim);
+    return keep == d->nsegs ? victim : keep; /* the last entry moved into the hole */
+}
+
+/* Splits run i so that a new entry starts at segment k (0 < k < count).
+ * Returns the index of the new entry; i stays valid (or is returned moved). */
+static int split_run(struct delivery *d, int *i, uint32_t k)
+{
+    *i = make_room(d, *i);
+    struct dl_seg *e = &d->segs[*i];
+    struct dl_seg *n = &d->segs[d->nsegs++];
+    *n = *e;
+    n->seq = e->seq + k * e->len;
+    n->count = e->count - k;
+    e->count = k;
+    return d->nsegs - 1;
+}
+
+/* Resolves k segments of entry e as covered by an ACK or SACK block. */
+static void resolve(struct delivery *d, const struct dl_seg *e, uint32_t k)
+{
+    uint64_t tx = (uint64_t)k * e->ntx;
+    if (e->flags & DLS_OLD) {
+        d->superseded += tx;
+        return;
+    }
+    d->delivered += k;
+    d->superseded += tx - k;
+    size_entry(&d->sizes, e->size, false)->delivered += k;
+    if (e->size > d->largest_delivered)
+        d->largest_delivered = e->size;
+}
+
+/* Resolves the segments of every entry that lie wholly inside [lo, hi). */
+static void cover(struct delivery *d, uint32_t lo, uint32_t hi)
+{
+    for (int i = d->nsegs - 1; i >= 0; i--) {
+        struct dl_seg *e = &d->segs[i];
+        uint32_t end = seg_end(e);
+        if (!seq_lt(lo, end) || !seq_lt(e->seq, hi))
+            continue; /* no overlap */
+        uint32_t k0 = seq_le(lo, e->seq) ? 0 : (lo - e->seq + e->len - 1) / e->len;
+        uint32_t k1 = seq_le(end, hi) ? e->count : (hi - e->seq) / e->len;
+        if (k1 <= k0)
+            continue;
+        if (k0 > 0 && k1 < e->count) { /* a hole in the middle: keep the tail apart */
+            int t = split_run(d, &i, k1);
+            (void)t;
+            e = &d->segs[i];
+        }
+        resolve(d, e, k1 - k0);
+        if (k0 == 0 && k1 >= e->count) {
+            remove_seg(d, i);
+        } else if (k0 == 0) {
+            e->seq += k1 * e->len;
+            e->count -= k1;
+        } else {
+            e->count = k0;
+        }
+    }
+}
+
+int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t size, bool retx,
+                      uint64_t frame, int64_t ts_ns)
+{
+    if (len == 0)
+        return INT64_MIN;
+    d->order++;
+    d->sent++;
+    struct dl_size *sz = size_entry(&d->sizes, size, true);
+    sz->sent++;
+    if (sz >= d->sizes.cls && sz < d->sizes.cls + DL_NCLASSES)
+        d->sizes.cls_bytes[sz - d->sizes.cls] += size;
+
+    if (d->ack_set && seq_le(seq + len, d->ack)) {
+        d->superseded++; /* its bytes were delivered already: a spurious copy */
+        return INT64_MIN;
+    }
+    if (d->ack_set && seq_lt(seq, d->ack)) { /* partly below the ACK: keep the new part */
+        len -= d->ack - seq;
+        seq = d->ack;
+    }
+    uint32_t end = seq + len;
+
+    /* Entries this transmission overlaps: an exact copy merges with it (the
+     * black-hole case, one segment sent again and again, stays one entry);
+     * any other overlapped segment loses its claim to the credit.  First the
+     * runs are split so that each overlapped entry lies wholly inside the
+     * range; every pass removes one partial overlap, so this ends. */
+    bool again = true;
+    while (again) {
+        again = false;
+        for (int i = 0; i < d->nsegs && !again; i++) {
+            const struct dl_seg *e = &d->segs[i];
+            uint32_t eend = seg_end(e);
+            if (!seq_lt(seq, eend) || !seq_lt(e->seq, end))
+                continue;
+            uint32_t k0 = seq_le(seq, e->seq) ? 0 : (seq - e->seq) / e->len;
+            uint32_t k1 = seq_le(eend, end) ? e->count : (end - e->seq + e->len - 1) / e->len;
+            if (k0 > 0) {
+                split_run(d, &i, k0);
+                again = true;
+            } else if (k1 < e->count) {
+                split_run(d, &i, k1);
+                again = true;
+            }
+        }
+    }
+    int match = -1;
+    for (int i = 0; i < d->nsegs; i++) {
+        const struct dl_seg *e = &d->segs[i];
+        if (e->count == 1 && e->seq == seq && e->len == len && e->size == size &&
+            !(e->flags & DLS_OLD)) {
+            match = i;
+            break;
+        }
+    }
+    for (int i = 0; i < d->nsegs; i++) {
+        struct dl_seg *e = &d->segs[i];
+        if (i != match && seq_lt(seq, seg_end(e)) && seq_lt(e->seq, end))
+            e->flags |= DLS_OLD;
+    }
+    if (match >= 0) {
+        struct dl_seg *e = &d->segs[match];
+        int64_t prev = e->last_ns;
+        e->ntx++;
+        e->order = d->order;
+        e->last_frame = frame;
+        e->last_ns = ts_ns;
+        return prev;
+    }
+
+    /* New data right after a run of equal, never-retransmitted segments
+     * extends the run. */
+    if (!retx) {
+        for (int i = 0; i < d->nsegs; i++) {
+            struct dl_seg *e = &d->segs[i];
+            if (e->flags == 0 && e->ntx == 1 && e->len == len && e->size == size &&
+                seg_end(e) == seq) {
+                e->count++;
+                e->order = d->order;
+                e->last_frame = frame;
+                e->last_ns = ts_ns;
+                return INT64_MIN;
+            }
+        }
+    }
+    make_room(d, -1);
+    struct dl_seg *n = &d->segs[d->nsegs++];
+    memset(n, 0, sizeof *n);
+    n->seq = seq;
+    n->len = len;
+    n->count = 1;
+    n->order = d->order;
+    n->first_frame = n->last_frame = frame;
+    n->last_ns = ts_ns;
+    n->size = size;
+    n->ntx = 1;
+    n->flags = retx ? DLS_RETX : 0;
+    return INT64_MIN;
+}
+
+void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], int nsack)
+{
+    if (!d->ack_set || seq_lt(d->ack, ack)) {
+        d->ack = ack;
+        d->ack_set = true;
+        /* everything below the ACK, as far back as a quarter of the sequence
+         * space: an entry the previous ACK cut in the middle ends here */
+        cover(d, ack - 0x3fffffffu, ack);
+    }
+    for (int i = 0; i < nsack; i++) {
+        /* RFC 2883: a block at or below the cumulative ACK is a D-SACK, it
+         * reports a duplicate, not a delivery of anything outstanding */
+        if (seq_lt(sack[i][0], sack[i][1]) && seq_lt(d->ack, sack[i][1]))
+            cover(d, sack[i][0], sack[i][1]);
+    }
+}
+
+static void note_frame(struct delivery *d, uint64_t frame)
+{
+    for (int i = 0; i < d->nframes; i++)
+        if (d->lost_frames[i] == frame)
+            return;
+    if (d->nframes < DL_MAX_FRAMES)
+        d->lost_frames[d->nframes++] = frame;
+}
+
+void delivery_finish(struct delivery *d)
+{
+    for (int i = 0; i < d->nsegs; i++) {
+        const struct dl_seg *e = &d->segs[i];
+        uint64_t tx = (uint64_t)e->count * e->ntx;
+        if (e->ntx > 1 || (e->flags & (DLS_OLD | DLS_RETX))) {
+            d->lost += tx;
+            size_entry(&d->sizes, e->size, false)->lost += (uint32_t)tx;
+            if (d->smallest_lost == 0 || e->size < d->smallest_lost)
+                d->smallest_lost = e->size;
+            note_frame(d, e->first_frame);
+            note_frame(d, e->last_frame);
+        } else {
+            d->unacked += tx;
+        }
+    }
+    d->nsegs = 0;
+}

@@ -1,0 +1,990 @@
+/*
+ * flow.c - the flow table (see flow.h for the keys, timeouts and limits).
+ *
+ * Open addressing with linear probing over an array of flow pointers, kept at
+ * most half full and doubled when needed; deletion shifts the following
+ * entries back (no tombstones, so probe chains never rot in a long capture).
+ * Each flow sits in the LRU list of its timeout class; expiry pops list heads.
+ * The hash is FNV-1a over the normalised key: hostile traffic could aim for
+ * collisions, which costs time (longer probes) but never correctness.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flow.h"
+
+#define NS_PER_MS 1000000LL
+#define STORM_BUCKETS 10
+#define STORM_BUCKET_NS (FLOW_STORM_WINDOW_MS * NS_PER_MS / STORM_BUCKETS)
+#define INITIAL_SLOTS 1024
+
+enum tclass { TC_TCP, TC_TCP_CLOSED, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
+
+struct flow_key {
+    uint32_t tunnel;
+    uint32_t xid; /* ESP SPI, ICMP echo id */
+    uint16_t port[2];
+    uint8_t version, proto;
+    uint8_t addr[2][16];
+};
+
+struct storm_win {
+    int64_t cur; /* bucket number of the newest bucket */
+    bool started, open;
+    uint32_t rtx[STORM_BUCKETS], pkts[STORM_BUCKETS];
+    int64_t first_ns[STORM_BUCKETS];
+    uint64_t first_frame[STORM_BUCKETS];
+    int64_t last_end_ns;          /* end of the last storm emitted: a new one starts after it */
+    uint32_t tail_rtx, tail_pkts; /* seen since the open storm's last retransmission */
+    struct flow_storm st;
+};
+
+struct wg_rx {
+    uint32_t receiver;
+    uint64_t max;    /* highest counter seen */
+    uint64_t window; /* bit i: counter max - i seen (WireGuard's own replay window) */
+};
+
+struct flow {
+    struct flow_key key;
+    uint64_t hash;
+    struct flow *prev, *next; /* LRU list of its class */
+    int64_t active_ns;        /* capture clock at the last packet */
+    uint8_t cls;
+    uint8_t cidx; /* key endpoint that is the client */
+    uint8_t nwg;
+    struct flow_summary s;
+    struct storm_win storm;
+    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
+    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
+    struct tcp_conn *tcp;               /* TCP: right after this struct, same allocation */
+    struct flow *free_next;
+};
+
+struct tun_entry {
+    uint64_t hash;
+    uint8_t k[48]; /* normalised key bytes */
+    struct flow_tunnel t;
+};
+
+struct flow_table {
+    struct flow_limits lim;
+    flow_done_fn done;
+    flow_storm_fn storm_cb;
+    void *ctx;
+    struct flow **slots;
+    uint32_t nslots;
+    struct flow *head[TC__COUNT], *tail[TC__COUNT];
+    int64_t timeout_ns[TC__COUNT];
+    int64_t clock_ns;
+    bool clock_set;
+    uint64_t next_id, next_stream[256];
+    struct flow *free_tcp, *free_small;
+    uint64_t bytes_held;
+    struct storm_win storm; /* across the capture */
+    struct tun_entry *tun;
+    uint32_t ntun, tuncap;
+    uint32_t *tslots; /* tunnel ids, 0 empty */
+    uint32_t ntslots;
+    struct flow_stats st;
+};
+
+static uint64_t fnv(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static int64_t pkt_ns(const struct packet *p)
+{
+    return p->ts_sec * 1000000000LL + (int64_t)p->ts_nsec;
+}
+
+static void addr_bytes(const struct addr *a, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (a->addr_type == ADDR_TYPE_IP)
+        memcpy(out, &a->addr_ip, 4);
+    else if (a->addr_type == ADDR_TYPE_IP6)
+        memcpy(out, &a->addr_ip6, 16);
+}
+
+/* Orders the two endpoints; returns true when they were swapped. */
+static bool normalise(uint8_t *a0, uint8_t *a1, uint16_t *p0, uint16_t *p1)
+{
+    int c = memcmp(a0, a1, 16);
+    if (c < 0 || (c == 0 && *p0 <= *p1))
+        return false;
+    uint8_t t[16];
+    memcpy(t, a0, 16);
+    memcpy(a0, a1, 16);
+    memcpy(a1, t, 16);
+    uint16_t tp = *p0;
+    *p0 = *p1;
+    *p1 = tp;
+    return true;
+}
+
+static bool is_ip(const struct layer *l)
+{
+    return l->type == LAYER_IPV4 || l->type == LAYER_IPV6;
+}
+
+/* ---- tunnel registry ---- */
+
+static bool tun_grow(struct flow_table *ft)
+{
+    if (ft->ntun == ft->tuncap) {
+        uint32_t cap = ft->tuncap ? ft->tuncap * 2 : 16;
+        struct tun_entry *t = realloc(ft->tun, cap * sizeof *t);
+        if (!t)
+            return false;
+        ft->tun = t;
+        ft->tuncap = cap;
+    }
+    if ((ft->ntun + 1) * 2 > ft->ntslots) {
+        uint32_t n = ft->ntslots ? ft->ntslots * 2 : 64;
+        uint32_t *s = calloc(n, sizeof *s);
+        if (!s)
+            return false;
+        for (uint32_t id = 1; id <= ft->ntun; id++) {
+            uint32_t i = (uint32_t)ft->tun[id - 1].hash & (n - 1);
+            while (s[i])
+                i = (i + 1) & (n - 1);
+            s[i] = id;
+        }
+        free(ft->tslots);
+        ft->tslots = s;
+        ft->ntslots = n;
+    }
+    return true;
+}
+
+/* The tunnel id of a context, registering it on first sight; 0 when the
+ * registry is full (counted). */
+static uint32_t tun_get(struct flow_table *ft, uint8_t type, const struct layer *outer,
+                        uint8_t inner_version, uint16_t sport, uint16_t dport, uint32_t key)
+{
+    uint8_t k[48] = {0};
+    uint8_t a[2][16];
+    /* A decoded tunnel's UDP source port is a hash of the inner flow, and
+     * Linux rehashes it when a connection retransmits (sk_rethink_txhash):
+     * ports key only the opaque tunnels, which are UDP flows themselves. */
+    bool opaque = type == LAYER_WIREGUARD || type == LAYER_OPENVPN || type == LAYER_ESP;
+    uint16_t port[2] = {opaque ? sport : 0, opaque ? dport : 0};
+    addr_bytes(&outer->u.ip.src, a[0]);
+    addr_bytes(&outer->u.ip.dst, a[1]);
+    normalise(a[0], a[1], &port[0], &port[1]);
+    memcpy(k, a, 32);
+    memcpy(k + 32, port, 4);
+    memcpy(k + 36, &key, 4);
+    k[40] = type;
+    k[41] = outer->u.ip.version;
+    k[42] = inner_version;
+    uint64_t h = fnv(k, sizeof k);
+    if (ft->ntslots) {
+        for (uint32_t i = (uint32_t)h & (ft->ntslots - 1); ft->tslots[i];
+             i = (i + 1) & (ft->ntslots - 1)) {
+            struct tun_entry *e = &ft->tun[ft->tslots[i] - 1];
+            if (e->hash == h && memcmp(e->k, k, sizeof k) == 0)
+                return e->t.id;
+        }
+    }
+    if (ft->ntun >= FLOW_MAX_TUNNELS || !tun_grow(ft)) {
+        ft->st.tunnels_unregistered++;
+        return 0;
+    }
+    struct tun_entry *e = &ft->tun[ft->ntun++];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    memcpy(e->k, k, sizeof k);
+    e->t.id = ft->ntun;
+    e->t.type = type;
+    e->t.ip_version = outer->u.ip.version;
+    e->t.inner_version = inner_version;
+    e->t.outer_src = outer->u.ip.src;
+    e->t.outer_dst = outer->u.ip.dst;
+    e->t.sport = sport;
+    e->t.dport = dport;
+    e->t.key = key;
+    uint32_t i = (uint32_t)h & (ft->ntslots - 1);
+    while (ft->tslots[i])
+        i = (i + 1) & (ft->ntslots - 1);
+    ft->tslots[i] = e->t.id;
+    ft->st.tunnels = ft->ntun;
+    return e->t.id;
+}
+
+static uint16_t ip_size(const struct ip_info *ip)
+{
+    uint32_t n = ip->reasm_len ? ip->reasm_len : ip->ip_len;
+    return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
+/* The tunnel enclosing IP layer i: the nearest tunnel layer before it and
+ * that layer's outer IP, or the IP layer right before it (IP-in-IP). */
+static uint32_t tunnel_of(struct flow_table *ft, const struct packet *p, int i, bool count)
+{
+    if (p->layers[i].tunnel == 0)
+        return 0;
+    int tl = -1;
+    uint16_t sport = 0, dport = 0;
+    uint8_t type = 0;
+    for (int j = i - 1; j >= 0; j--) {
+        const struct layer *l = &p->layers[j];
+        switch (l->type) {
+        case LAYER_GRE:
+        case LAYER_VXLAN:
+        case LAYER_GENEVE:
+        case LAYER_GTPU:
+        case LAYER_L2TP:
+        case LAYER_TEREDO:
+            if (tl < 0) {
+                tl = j;
+                type = l->type;
+            }
+            break;
+        case LAYER_MPLS:
+            if (tl < 0)
+                type = LAYER_MPLS;
+            break;
+        case LAYER_UDP:
+            if (tl < 0 && type == 0)
+                type = LAYER_UDP;
+            sport = l->u.udp.sport;
+            dport = l->u.udp.dport;
+            break;
+        case LAYER_IPV4:
+        case LAYER_IPV6: {
+            uint32_t key = 0;
+            if (tl >= 0) {
+                const struct layer *t = &p->layers[tl];
+                if (t->type == LAYER_GRE && (t->u.gre.flags & GREF_KEY))
+                    key = t->u.gre.key;
+                else if (t->type == LAYER_VXLAN)
+                    key = t->u.vxlan.vni;
+                else if (t->type == LAYER_GENEVE)
+                    key = t->u.geneve.vni;
+                else if (t->type == LAYER_GTPU)
+                    key = t->u.gtpu.teid;
+                else if (t->type == LAYER_L2TP)
+                    key = (uint32_t)t->u.l2tp.tunnel << 16 | t->u.l2tp.session;
+            } else if (type == 0) {
+                type = l->type; /* IP directly in IP */
+            }
+            uint32_t id = tun_get(ft, type, l, p->layers[i].u.ip.version, sport, dport, key);
+            if (id && count) {
+                struct flow_tunnel *t = &ft->tun[id - 1].t;
+                uint16_t in = ip_size(&p->layers[i].u.ip), out = ip_size(&l->u.ip);
+                if (t->packets++ == 0 && out > in)
+                    t->overhead = (uint16_t)(out - in);
+                if (in > t->inner_max)
+                    t->inner_max = in;
+            }
+            return id;
+        }
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+/* ---- LRU lists and the hash table ---- */
+
+static void lru_unlink(struct flow_table *ft, struct flow *f)
+{
+    if (f->prev)
+        f->prev->next = f->next;
+    else
+        ft->head[f->cls] = f->next;
+    if (f->next)
+        f->next->prev = f->prev;
+    else
+        ft->tail[f->cls] = f->prev;
+    f->prev = f->next = NULL;
+}
+
+static void lru_append(struct flow_table *ft, struct flow *f)
+{
+    f->prev = ft->tail[f->cls];
+    f->next = NULL;
+    if (f->prev)
+        f->prev->next = f;
+    else
+        ft->head[f->cls] = f;
+    ft->tail[f->cls] = f;
+}
+
+static bool key_eq(const struct flow_key *a, const struct flow_key *b)
+{
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+static struct flow *lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
+{
+    uint32_t mask = ft->nslots - 1;
+    for (uint32_t i = (uint32_t)h & mask; ft->slots[i]; i = (i + 1) & mask)
+        if (ft->slots[i]->hash == h && key_eq(&ft->slots[i]->key, k))
+            return ft->slots[i];
+    return NULL;
+}
+
+static void slot_insert(struct flow **slots, uint32_t n, struct flow *f)
+{
+    uint32_t i = (uint32_t)f->hash & (n - 1);
+    while (slots[i])
+        i = (i + 1) & (n - 1);
+    slots[i] = f;
+}
+
+static bool grow(struct flow_table *ft)
+{
+    uint32_t n = ft->nslots * 2;
+    struct flow **s = calloc(n, sizeof *s);
+    if (!s)
+        return false;
+    for (uint32_t i = 0; i < ft->nslots; i++)
+        if (ft->slots[i])
+            slot_insert(s, n, ft->slots[i]);
+    free(ft->slots);
+    ft->slots = s;
+    ft->nslots = n;
+    return true;
+}
+
+/* Backward-shift deletion: entries after the hole whose home slot does not
+ * lie (cyclically) between the hole and themselves move into it. */
+static void slot_delete(struct flow_table *ft, struct flow *f)
+{
+    uint32_t mask = ft->nslots - 1, i = (uint32_t)f->hash & mask;
+    while (ft->slots[i] != f)
+        i = (i + 1) & mask;
+    ft->slots[i] = NULL;
+    for (uint32_t j = (i + 1) & mask; ft->slots[j]; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)ft->slots[j]->hash & mask;
+        bool stays = (j > i) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            ft->slots[i] = ft->slots[j];
+            ft->slots[j] = NULL;
+            i = j;
+        }
+    }
+}
+
+/* ---- storms ---- */
+
+static void storm_emit(struct flow_table *ft, struct storm_win *w)
+{
+    if (!w->open)
+        return;
+    w->open = false;
+    w->last_end_ns = w->st.end_ns;
+    ft->st.storms++;
+    if (ft->storm_cb)
+        ft->storm_cb(ft->ctx, &w->st);
+}
+
+/* Adds a packet at time now (the capture clock, never behind) to window w. */
+static bool storm_add(struct flow_table *ft, struct storm_win *w, int64_t now, uint64_t frame,
+                      bool retx, uint64_t flow)
+{
+    int64_t b = now / STORM_BUCKET_NS;
+    if (!w->started) {
+        w->started = true;
+        w->cur = b;
+    }
+    for (int64_t step = 0; w->cur < b && step < STORM_BUCKETS; step++) {
+        int s = (int)((w->cur + 1) % STORM_BUCKETS);
+        w->rtx[s] = w->pkts[s] = 0;
+        w->cur++;
+    }
+    w->cur = b > w->cur ? b : w->cur;
+    int s = (int)(w->cur % STORM_BUCKETS);
+    w->pkts[s]++;
+    if (retx && w->rtx[s]++ == 0) {
+        w->first_ns[s] = now;
+        w->first_frame[s] = frame;
+    }
+    uint32_t r = 0, p = 0;
+    for (int i = 0; i < STORM_BUCKETS; i++) {
+        r += w->rtx[i];
+        p += w->pkts[i];
+    }
+    bool storm =
+        r >= FLOW_STORM_MIN_RETRANS && (uint64_t)r * 100 >= (uint64_t)p * FLOW_STORM_MIN_PERCENT;
+    bool opened = false;
+    /* A storm that dips below the threshold stays open for one window after
+     * its last retransmission, and resumes if the rate comes back: bursts a
+     * few hundred ms apart are one storm, not several overlapping ones. */
+    if (w->open && !storm && now - w->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
+        storm_emit(ft, w);
+    if (w->open) {
+        /* the storm runs from its first to its last retransmission: what
+         * comes after the last one is held back until another one extends it */
+        w->tail_pkts++;
+        if (retx) {
+            w->tail_rtx++;
+            if (storm) {
+                w->st.retransmissions += w->tail_rtx;
+                w->st.packets += w->tail_pkts;
+                w->tail_rtx = w->tail_pkts = 0;
+                w->st.end_ns = now;
+                w->st.end_frame = frame;
+            }
+        }
+    } else if (storm) {
+        w->tail_rtx = w->tail_pkts = 0;
+        memset(&w->st, 0, sizeof w->st);
+        w->open = opened = true;
+        w->st.flow = flow;
+        w->st.start_ns = INT64_MAX;
+        /* only what came after the previous storm: its buckets may still be
+         * in the window */
+        r = p = 0;
+        for (int i = 0; i < STORM_BUCKETS; i++) {
+            if (!w->rtx[i] || (w->last_end_ns && w->first_ns[i] <= w->last_end_ns))
+                continue;
+            r += w->rtx[i];
+            p += w->pkts[i];
+            if (w->first_ns[i] < w->st.start_ns) {
+                w->st.start_ns = w->first_ns[i];
+                w->st.start_frame = w->first_frame[i];
+            }
+        }
+        if (w->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
+            w->st.start_ns = now;
+            w->st.start_frame = frame;
+        }
+        w->st.retransmissions = r;
+        w->st.packets = p;
+        w->st.end_ns = now;
+        w->st.end_frame = frame;
+    }
+    return opened;
+}
+
+/* ---- flows ---- */
+
+static enum tclass class_of(const struct flow *f)
+{
+    switch (f->key.proto) {
+    case IP_PROTO_TCP:
+        return tcp_closed(f->tcp) ? TC_TCP_CLOSED : TC_TCP;
+    case IP_PROTO_UDP:
+        return TC_UDP;
+    case IP_PROTO_ICMP:
+    case IP_PROTO_ICMPV6:
+        return TC_ICMP;
+    default:
+        return TC_OTHER;
+    }
+}
+
+static uint32_t sat32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
+{
+    d->tcp = h->n;
+    d->mss = (h->seen & HS_MSS) ? h->mss : 0;
+    d->wscale = (h->seen & HS_WSCALE) ? h->wscale : 0xff;
+    d->sack_permitted = (h->seen & HS_SACKPERM) != 0;
+    d->timestamps = (h->seen & HS_TS) != 0;
+    d->rtt_samples = h->rtt.samples;
+    if (h->rtt.samples) {
+        d->rtt_min_us = (uint32_t)(h->rtt.min_ns / 1000);
+        d->rtt_max_us = (uint32_t)(h->rtt.max_ns / 1000);
+        d->rtt_avg_us = (uint32_t)(h->rtt.sum_ns / h->rtt.samples / 1000);
+    }
+    d->backoff_count = h->worst.count;
+    d->backoff_nintervals = h->worst.nintervals;
+    memcpy(d->backoff_us, h->worst.interval_us, sizeof d->backoff_us);
+    if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
+        d->backoff_nintervals = FLOW_BACKOFF_KEPT;
+    const struct delivery *dl = &h->dl;
+    d->dl_sent = sat32(dl->sent);
+    d->dl_delivered = sat32(dl->delivered);
+    d->dl_lost = sat32(dl->lost);
+    d->dl_superseded = sat32(dl->superseded);
+    d->dl_unacked = sat32(dl->unacked);
+    d->dl_evicted = sat32(dl->evicted);
+    d->largest_delivered = dl->largest_delivered;
+    d->smallest_lost = dl->smallest_lost;
+    d->nlost_frames = dl->nframes < FLOW_EVIDENCE_FRAMES ? dl->nframes : FLOW_EVIDENCE_FRAMES;
+    for (int i = 0; i < d->nlost_frames; i++)
+        d->lost_frames[i] = sat32(dl->lost_frames[i]);
+}
+
+static void release(struct flow_table *ft, struct flow *f)
+{
+    if (f->tcp) {
+        f->free_next = ft->free_tcp;
+        ft->free_tcp = f;
+    } else {
+        f->free_next = ft->free_small;
+        ft->free_small = f;
+    }
+}
+
+static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
+{
+    struct flow_summary *s = &f->s;
+    struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL};
+    s->end = (uint8_t)why;
+    if (f->tcp) {
+        tcp_finish(f->tcp);
+        for (int d = 0; d < 2; d++) {
+            fill_dir(&s->dir[d], &f->tcp->h[d]);
+            uint64_t sf = 0;
+            s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
+            s->dir[d].stall_frame = sat32(sf);
+            s->stalled |= s->dir[d].stalled;
+            det.sizes[d] = &f->tcp->h[d].dl.sizes;
+        }
+        s->irtt_ns = f->tcp->irtt_ns;
+        det.tcp = f->tcp;
+    }
+    storm_emit(ft, &f->storm);
+    switch (why) {
+    case FLOW_END_IDLE:
+        ft->st.expired++;
+        break;
+    case FLOW_END_EVICTED:
+        ft->st.evicted++;
+        break;
+    case FLOW_END_REUSED:
+        ft->st.reused++;
+        break;
+    default:
+        break;
+    }
+    if (ft->done)
+        ft->done(ft->ctx, s, &det);
+    lru_unlink(ft, f);
+    slot_delete(ft, f);
+    ft->st.live--;
+    release(ft, f);
+}
+
+static void expire(struct flow_table *ft)
+{
+    for (int c = 0; c < TC__COUNT; c++)
+        while (ft->head[c] && ft->clock_ns - ft->head[c]->active_ns >= ft->timeout_ns[c])
+            finish(ft, ft->head[c], FLOW_END_IDLE);
+}
+
+static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, uint64_t h)
+{
+    if (ft->st.live >= ft->lim.max_flows) {
+        struct flow *old = NULL;
+        for (int c = 0; c < TC__COUNT; c++)
+            if (ft->head[c] && (!old || ft->head[c]->active_ns < old->active_ns))
+                old = ft->head[c];
+        if (old)
+            finish(ft, old, FLOW_END_EVICTED);
+    }
+    if ((ft->st.live + 1) * 2 > ft->nslots && !grow(ft))
+        return NULL;
+    bool tcp = k->proto == IP_PROTO_TCP;
+    struct flow **fl = tcp ? &ft->free_tcp : &ft->free_small;
+    struct flow *f = *fl;
+    if (f) {
+        *fl = f->free_next;
+    } else {
+        size_t sz = sizeof *f + (tcp ? sizeof(struct tcp_conn) : 0);
+        f = malloc(sz);
+        if (!f)
+            return NULL;
+        ft->bytes_held += sz;
+        if (ft->bytes_held > ft->st.bytes_peak)
+            ft->st.bytes_peak = ft->bytes_held;
+    }
+    memset(f, 0, sizeof *f);
+    f->key = *k;
+    f->hash = h;
+    if (tcp) {
+        f->tcp = (struct tcp_conn *)(f + 1);
+        tcp_init(f->tcp);
+    }
+    slot_insert(ft->slots, ft->nslots, f);
+    if (++ft->st.live > ft->st.live_peak)
+        ft->st.live_peak = ft->st.live;
+    ft->st.flows++;
+    if (tcp)
+        ft->st.tcp_flows++;
+    else if (k->proto == IP_PROTO_UDP)
+        ft->st.udp_flows++;
+    f->s.id = ++ft->next_id;
+    f->s.stream = ft->next_stream[k->proto]++;
+    f->s.proto = k->proto;
+    f->s.ip_version = k->version;
+    f->s.tunnel = k->tunnel;
+    f->cls = (uint8_t)class_of(f);
+    lru_append(ft, f);
+    return f;
+}
+
+/* Makes the other endpoint of the key the client (a SYN seen late). */
+static void swap_roles(struct flow *f)
+{
+    struct flow_summary *s = &f->s;
+    f->cidx ^= 1;
+    struct addr a = s->client;
+    s->client = s->server;
+    s->server = a;
+    uint16_t p = s->client_port;
+    s->client_port = s->server_port;
+    s->server_port = p;
+    struct flow_dir_summary d = s->dir[0];
+    s->dir[0] = s->dir[1];
+    s->dir[1] = d;
+    uint32_t hist[DL_NCLASSES];
+    memcpy(hist, f->size_hist[0], sizeof hist);
+    memcpy(f->size_hist[0], f->size_hist[1], sizeof hist);
+    memcpy(f->size_hist[1], hist, sizeof hist);
+    if (f->tcp) {
+        struct tcp_half h = f->tcp->h[0];
+        f->tcp->h[0] = f->tcp->h[1];
+        f->tcp->h[1] = h;
+        f->tcp->syn_dir ^= 1;
+    }
+}
+
+/* WireGuard data message: counters per receiver index, gaps counted as lost
+ * and taken back when the missing counter shows up late (within 64). */
+static void wg_data(struct flow *f, const struct wireguard_info *w)
+{
+    struct wg_rx *r = NULL;
+    f->s.wg_data++;
+    for (int i = 0; i < f->nwg; i++)
+        if (f->wg[i].receiver == w->receiver)
+            r = &f->wg[i];
+    if (!r) {
+        if (f->nwg == FLOW_MAX_WG_RECEIVERS)
+            return;
+        r = &f->wg[f->nwg++];
+        r->receiver = w->receiver;
+        r->max = w->counter;
+        r->window = 1;
+        f->s.wg_receivers++;
+        return;
+    }
+    uint64_t c = w->counter;
+    if (c > r->max) {
+        uint64_t shift = c - r->max;
+        f->s.wg_lost += shift - 1;
+        r->window = shift >= 64 ? 1 : (r->window << shift) | 1;
+        r->max = c;
+    } else if (r->max - c < 64) {
+        uint64_t bit = 1ull << (r->max - c);
+        if (!(r->window & bit)) {
+            r->window |= bit;
+            if (f->s.wg_lost)
+                f->s.wg_lost--;
+        }
+    }
+}
+
+/* Fills the key from IP layer i and the layer after it.  Returns false when
+ * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
+static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
+                     uint16_t *sport, uint16_t *dport)
+{
+    const struct ip_info *ip = &p->layers[i].u.ip;
+    int t = i + 1;
+    while (t < p->nlayers && p->layers[t].type == LAYER_AH)
+        t++;
+    const struct layer *tl = t < p->nlayers ? &p->layers[t] : NULL;
+    memset(k, 0, sizeof *k);
+    k->version = ip->version;
+    k->proto = ip->proto;
+    *sport = *dport = 0;
+    if (tl && tl->type == LAYER_TCP) {
+        *sport = tl->u.tcp.sport;
+        *dport = tl->u.tcp.dport;
+    } else if (tl && tl->type == LAYER_UDP) {
+        *sport = tl->u.udp.sport;
+        *dport = tl->u.udp.dport;
+    } else if (tl && (tl->type == LAYER_ICMP || tl->type == LAYER_ICMP6)) {
+        uint8_t ty = tl->u.icmp.type;
+        bool echo = tl->type == LAYER_ICMP ? (ty == 8 || ty == 0) : (ty == 128 || ty == 129);
+        if (echo)
+            k->xid = tl->u.icmp.id;
+    } else if (tl && tl->type == LAYER_ESP) {
+        k->xid = tl->u.esp.spi;
+    } else if (k->proto == IP_PROTO_TCP || k->proto == IP_PROTO_UDP) {
+        return false;
+    }
+    k->port[0] = *sport;
+    k->port[1] = *dport;
+    addr_bytes(&ip->src, k->addr[0]);
+    addr_bytes(&ip->dst, k->addr[1]);
+    *swapped = normalise(k->addr[0], k->addr[1], &k->port[0], &k->port[1]);
+    return true;
+}
+
+/* Innermost IP layer outside ICMP quotes, or -1. */
+static int flow_ip_layer(const struct packet *p)
+{
+    for (int i = p->nlayers - 1; i >= 0; i--)
+        if (is_ip(&p->layers[i]) && !(p->layers[i].flags & LF_QUOTED))
+            return i;
+    return -1;
+}
+
+void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pkt *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    int64_t ts = pkt_ns(pkt);
+    if (!ft->clock_set || ts > ft->clock_ns) {
+        ft->clock_ns = ts;
+        ft->clock_set = true;
+    }
+    expire(ft);
+
+    int i = flow_ip_layer(pkt);
+    if (i < 0) {
+        ft->st.no_flow++;
+        return;
+    }
+    const struct ip_info *ip = &pkt->layers[i].u.ip;
+    const struct layer *il = &pkt->layers[i];
+    if ((il->flags & (LF_TRUNCATED | LF_REASSEMBLED)) == LF_TRUNCATED &&
+        il->offset + (ip->version == 6 ? 40u : 20u) > pkt->caplen) {
+        ft->st.no_flow++; /* the addresses were not all captured */
+        return;
+    }
+    if ((ip->flags & IPF_FRAGMENT) && !ip->reasm_len) {
+        ft->st.no_flow++; /* defrag holds it; the datagram counts when complete */
+        return;
+    }
+    struct flow_key k;
+    bool swapped;
+    uint16_t sport, dport;
+    if (!make_key(pkt, i, &k, &swapped, &sport, &dport)) {
+        ft->st.no_flow++;
+        return;
+    }
+    k.tunnel = tunnel_of(ft, pkt, i, true);
+    uint64_t h = fnv(&k, sizeof k);
+    int e = swapped ? 1 : 0; /* key endpoint that sent this packet */
+
+    int t = i + 1;
+    while (t < pkt->nlayers && pkt->layers[t].type == LAYER_AH)
+        t++;
+    const struct tcp_info *tcp =
+        (t < pkt->nlayers && pkt->layers[t].type == LAYER_TCP) ? &pkt->layers[t].u.tcp : NULL;
+    bool syn = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
+    bool synack = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
+
+    struct flow *f = lookup(ft, &k, h);
+    if (f && f->tcp && syn && tcp_closed(f->tcp)) {
+        finish(ft, f, FLOW_END_REUSED);
+        f = NULL;
+    }
+    if (!f) {
+        f = new_flow(ft, &k, h);
+        if (!f) {
+            ft->st.no_flow++;
+            return;
+        }
+        f->cidx = (uint8_t)(synack ? !e : e);
+        bool sender_client = f->cidx == e;
+        f->s.client = sender_client ? ip->src : ip->dst;
+        f->s.server = sender_client ? ip->dst : ip->src;
+        f->s.client_port = sender_client ? sport : dport;
+        f->s.server_port = sender_client ? dport : sport;
+        if (k.xid && (k.proto == IP_PROTO_ICMP || k.proto == IP_PROTO_ICMPV6))
+            f->s.client_port = f->s.server_port = (uint16_t)k.xid;
+        if (k.proto == IP_PROTO_ESP)
+            f->s.spi = k.xid;
+        f->s.input = pkt->input;
+        f->s.first_frame = pkt->frame;
+        f->s.first_ns = f->s.last_ns = ts;
+        /* an opaque tunnel: register it, so tunnels[] is complete */
+        if (t < pkt->nlayers) {
+            const struct layer *o = NULL;
+            if (pkt->layers[t].type == LAYER_ESP)
+                o = &pkt->layers[t];
+            else if (pkt->layers[t].type == LAYER_UDP && t + 1 < pkt->nlayers)
+                o = &pkt->layers[t + 1];
+            if (o &&
+                (o->type == LAYER_WIREGUARD || o->type == LAYER_ESP || o->type == LAYER_OPENVPN)) {
+                f->s.opaque = o->type;
+                f->s.carries_tunnel = tun_get(ft, o->type, &pkt->layers[i], 0, sport, dport,
+                                              o->type == LAYER_ESP ? o->u.esp.spi : 0);
+            }
+        }
+    } else if (syn && !f->tcp->syn_seen && f->cidx != e) {
+        swap_roles(f); /* the SYN's sender is the client, even when seen late */
+    }
+    int dir = f->cidx == e ? 0 : 1;
+
+    struct flow_summary *s = &f->s;
+    uint16_t size = ip_size(ip);
+    struct flow_dir_summary *d = &s->dir[dir];
+    d->packets++;
+    d->bytes += size;
+    if (size > d->max_packet)
+        d->max_packet = size;
+    if (!f->tcp)
+        f->size_hist[dir][delivery_class(size)]++;
+    s->last_frame = pkt->frame;
+    if (ts < s->first_ns)
+        s->first_ns = ts; /* timestamps out of order: first/last are min/max */
+    if (ts > s->last_ns)
+        s->last_ns = ts;
+    ft->st.packets++;
+    if (s->carries_tunnel) {
+        struct flow_tunnel *tu = &ft->tun[s->carries_tunnel - 1].t;
+        tu->packets++;
+        if (s->opaque == LAYER_WIREGUARD) {
+            const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
+            if (w->msg_type == WG_DATA) {
+                wg_data(f, w);
+                if (w->inner_len > tu->inner_max)
+                    tu->inner_max = w->inner_len;
+            }
+        }
+    }
+
+    unsigned ta = 0;
+    if (f->tcp && tcp) {
+        ta = tcp_segment(f->tcp, dir, tcp, size, ts, pkt->frame);
+        if (ta & TA_ANY_RETRANS) {
+            s->retransmissions++;
+            ft->st.retransmissions++;
+        }
+    }
+    bool retx = (ta & TA_ANY_RETRANS) != 0;
+    if (storm_add(ft, &f->storm, ft->clock_ns, pkt->frame, retx, s->id))
+        s->storms++;
+    storm_add(ft, &ft->storm, ft->clock_ns, pkt->frame, retx, 0);
+
+    f->active_ns = ft->clock_ns;
+    lru_unlink(ft, f);
+    f->cls = (uint8_t)class_of(f);
+    lru_append(ft, f);
+    if (out) {
+        out->flow = s->id;
+        out->dir = (uint8_t)dir;
+        out->ta = ta;
+    }
+}
+
+uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
+{
+    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
+        return 0;
+    int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
+    if (q <= icmp_layer || q >= pkt->nlayers || !is_ip(&pkt->layers[q]))
+        return 0;
+    struct flow_key k;
+    bool swapped;
+    uint16_t sport, dport;
+    if (!make_key(pkt, q, &k, &swapped, &sport, &dport))
+        return 0;
+    int outer = -1;
+    for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
+        if (is_ip(&pkt->layers[j]))
+            outer = j;
+    /* the quoted packet travelled in the tunnel the error came back through */
+    k.tunnel = outer >= 0 ? tunnel_of(ft, pkt, outer, false) : 0;
+    struct flow *f = lookup(ft, &k, fnv(&k, sizeof k));
+    return f ? f->s.id : 0;
+}
+
+void flow_finish_all(struct flow_table *ft)
+{
+    for (;;) {
+        struct flow *old = NULL;
+        for (int c = 0; c < TC__COUNT; c++)
+            if (ft->head[c] && (!old || ft->head[c]->s.id < old->s.id))
+                old = ft->head[c];
+        if (!old)
+            break;
+        finish(ft, old, FLOW_END_CAPTURE);
+    }
+    storm_emit(ft, &ft->storm);
+}
+
+struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, flow_storm_fn storm,
+                            void *ctx)
+{
+    struct flow_table *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return NULL;
+    if (lim)
+        ft->lim = *lim;
+#define DEF(f, v)                                                                                  \
+    if (!ft->lim.f)                                                                                \
+    ft->lim.f = (v)
+    DEF(max_flows, FLOW_DEFAULT_MAX_FLOWS);
+    DEF(timeout_tcp_ms, FLOW_TIMEOUT_TCP_MS);
+    DEF(timeout_tcp_closed_ms, FLOW_TIMEOUT_TCP_CLOSED_MS);
+    DEF(timeout_udp_ms, FLOW_TIMEOUT_UDP_MS);
+    DEF(timeout_icmp_ms, FLOW_TIMEOUT_ICMP_MS);
+    DEF(timeout_other_ms, FLOW_TIMEOUT_OTHER_MS);
+#undef DEF
+    ft->timeout_ns[TC_TCP] = ft->lim.timeout_tcp_ms * NS_PER_MS;
+    ft->timeout_ns[TC_TCP_CLOSED] = ft->lim.timeout_tcp_closed_ms * NS_PER_MS;
+    ft->timeout_ns[TC_UDP] = ft->lim.timeout_udp_ms * NS_PER_MS;
+    ft->timeout_ns[TC_ICMP] = ft->lim.timeout_icmp_ms * NS_PER_MS;
+    ft->timeout_ns[TC_OTHER] = ft->lim.timeout_other_ms * NS_PER_MS;
+    ft->done = done;
+    ft->storm_cb = storm;
+    ft->ctx = ctx;
+    ft->nslots = INITIAL_SLOTS;
+    ft->slots = calloc(ft->nslots, sizeof *ft->slots);
+    if (!ft->slots) {
+        free(ft);
+        return NULL;
+    }
+    return ft;
+}
+
+static void free_list(struct flow *f)
+{
+    while (f) {
+        struct flow *n = f->free_next;
+        free(f);
+        f = n;
+    }
+}
+
+void flow_free(struct flow_table *ft)
+{
+    if (!ft)
+        return;
+    for (uint32_t i = 0; i < ft->nslots; i++)
+        free(ft->slots[i]);
+    free_list(ft->free_tcp);
+    free_list(ft->free_small);
+    free(ft->slots);
+    free(ft->tun);
+    free(ft->tslots);
+    free(ft);
+}
+
+const struct flow_stats *flow_get_stats(const struct flow_table *ft)
+{
+    return &ft->st;
+}
+
+uint32_t flow_tunnel_count(const struct flow_table *ft)
+{
+    return ft->ntun;
+}
+
+const struct flow_tunnel *flow_tunnel_get(const struct flow_table *ft, uint32_t id)
+{
+    return id >= 1 && id <= ft->ntun ? &ft->tun[id - 1].t : NULL;
+}

@@ -1,0 +1,107 @@
+/* results.c - keeping what the flow stage found, within a budget (results.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "results.h"
+
+bool results_init(struct results *r)
+{
+    memset(r, 0, sizeof *r);
+    r->cap_flows = RESULTS_MAX_PROBLEM_FLOWS + RESULTS_MAX_HEALTHY_FLOWS;
+    /* Allocated up front and touched only as used: the kernel backs pages
+     * lazily, so a small capture costs little of this. */
+    r->flows = calloc(r->cap_flows, sizeof *r->flows);
+    r->storms = calloc(RESULTS_MAX_STORMS, sizeof *r->storms);
+    r->tunnels = calloc(RESULTS_MAX_TUNNELS, sizeof *r->tunnels);
+    if (!r->flows || !r->storms || !r->tunnels) {
+        results_free(r);
+        return false;
+    }
+    return true;
+}
+
+void results_free(struct results *r)
+{
+    free(r->flows);
+    free(r->storms);
+    free(r->tunnels);
+    memset(r, 0, sizeof *r);
+}
+
+void results_begin_input(struct results *r, uint16_t input)
+{
+    r->input = input;
+}
+
+uint64_t results_flow_id(const struct results *r, uint64_t local_id)
+{
+    return local_id ? r->flow_base + local_id : 0;
+}
+
+bool results_flow_has_problem(const struct flow_summary *s)
+{
+    return s->retransmissions || s->stalled || s->storms || s->wg_lost ||
+           s->dir[0].tcp.lost_segment || s->dir[1].tcp.lost_segment;
+}
+
+void results_flow_done(void *ctx, const struct flow_summary *s, const struct flow_detail *d)
+{
+    (void)d;
+    struct results *r = ctx;
+    bool problem = results_flow_has_problem(s);
+    if (problem ? r->nproblem == RESULTS_MAX_PROBLEM_FLOWS
+                : r->nhealthy == RESULTS_MAX_HEALTHY_FLOWS) {
+        r->flows_unlisted++;
+        return;
+    }
+    struct flow_summary *k = &r->flows[r->nflows++];
+    *k = *s;
+    k->id = results_flow_id(r, s->id);
+    if (k->tunnel)
+        k->tunnel += r->tunnel_base;
+    if (k->carries_tunnel)
+        k->carries_tunnel += r->tunnel_base;
+    if (problem)
+        r->nproblem++;
+    else
+        r->nhealthy++;
+}
+
+void results_storm(void *ctx, const struct flow_storm *st)
+{
+    struct results *r = ctx;
+    if (r->nstorms == RESULTS_MAX_STORMS) {
+        r->storms_unlisted++;
+        return;
+    }
+    struct flow_storm *k = &r->storms[r->nstorms++];
+    *k = *st;
+    k->flow = results_flow_id(r, st->flow);
+}
+
+void results_end_input(struct results *r, const struct flow_table *ft)
+{
+    const struct flow_stats *fs = flow_get_stats(ft);
+    uint32_t n = flow_tunnel_count(ft);
+    for (uint32_t i = 1; i <= n; i++) {
+        const struct flow_tunnel *t = flow_tunnel_get(ft, i);
+        if (!t)
+            continue;
+        if (r->ntunnels == RESULTS_MAX_TUNNELS) {
+            r->tunnels_unlisted++;
+            continue;
+        }
+        struct flow_tunnel *k = &r->tunnels[r->ntunnels++];
+        *k = *t;
+        k->id = t->id + r->tunnel_base;
+    }
+    r->tcp_flows += fs->tcp_flows;
+    r->udp_flows += fs->udp_flows;
+    r->total_flows += fs->flows;
+    r->retransmissions += fs->retransmissions;
+    r->evicted += fs->evicted;
+    if (fs->live_peak > r->live_peak)
+        r->live_peak = fs->live_peak;
+    r->flow_base += fs->flows;
+    r->tunnel_base += n;
+}

@@ -1,0 +1,330 @@
+/*
+ * tcp.c - per-direction TCP analysis (see tcp.h for the rules and their
+ * order).  O(1) per segment plus the O(DL_MAX_SEGS) delivery bookkeeping;
+ * no allocation: everything lives in the flow's struct tcp_conn.
+ */
+#include <string.h>
+
+#include "tcp.h"
+
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static bool seq_le(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) <= 0;
+}
+
+void tcp_init(struct tcp_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    delivery_init(&c->h[0].dl);
+    delivery_init(&c->h[1].dl);
+}
+
+bool tcp_closed(const struct tcp_conn *c)
+{
+    if ((c->h[0].seen | c->h[1].seen) & HS_RST)
+        return true;
+    return (c->h[0].seen & HS_FIN) && (c->h[1].seen & HS_FIN);
+}
+
+static void backoff_commit(struct tcp_half *h)
+{
+    if (h->cur.count > h->worst.count)
+        h->worst = h->cur;
+}
+
+/* A retransmission of `seq`; prev_ns is the previous transmission's time
+ * when known.  Intervals are kept as they are, never reordered: a negative
+ * one (timestamps out of order) is stored as 0. */
+static void backoff_note(struct tcp_half *h, uint32_t seq, int64_t prev_ns, int64_t now)
+{
+    if (h->cur.count == 0 || h->cur.seq != seq) {
+        backoff_commit(h);
+        memset(&h->cur, 0, sizeof h->cur);
+        h->cur.seq = seq;
+    } else {
+        prev_ns = h->cur_last_ns;
+    }
+    if (prev_ns != INT64_MIN && h->cur.nintervals < TCP_BACKOFF_MAX) {
+        int64_t d = now - prev_ns;
+        if (d < 0)
+            d = 0;
+        d /= 1000;
+        h->cur.interval_us[h->cur.nintervals++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    }
+    if (h->cur.count < UINT16_MAX)
+        h->cur.count++;
+    h->cur_last_ns = now;
+}
+
+static void rtt_sample(struct tcp_rtt *r, int64_t d)
+{
+    if (d < 0)
+        return; /* timestamps out of order: no sample rather than a wrong one */
+    if (r->samples == 0 || d < r->min_ns)
+        r->min_ns = d;
+    if (d > r->max_ns)
+        r->max_ns = d;
+    r->sum_ns += d;
+    r->last_ns = d;
+    r->samples++;
+}
+
+/* The fwd direction's segment carries an ACK for rev's data. */
+static void take_ack(struct tcp_half *fwd, struct tcp_half *rev, const struct tcp_info *t,
+                     int64_t now, uint64_t frame)
+{
+    uint32_t ack = t->ack;
+    bool advanced = !(fwd->seen & HS_ACKED) || seq_lt(fwd->highest_ack, ack);
+    if (advanced) {
+        fwd->highest_ack = ack;
+        fwd->seen |= HS_ACKED;
+        /* progress: whatever is still outstanding waits from now on */
+        rev->wait_ns = now;
+        rev->wait_frame = frame;
+        rev->seen &= (uint16_t)~HS_WAIT_RETX;
+    }
+    /* Karn's rule (RFC 6298 3): the timed segment is dropped when it is
+     * retransmitted, so only a first transmission yields a sample. */
+    if ((rev->seen & HS_RTT_PENDING) && seq_le(rev->rtt_end, ack)) {
+        rtt_sample(&rev->rtt, now - rev->rtt_ns);
+        rev->seen &= (uint16_t)~HS_RTT_PENDING;
+    }
+    uint32_t sack[PKT_MAX_SACK][2];
+    int n = 0;
+    for (int i = 0; i < t->nsack && i < PKT_MAX_SACK; i++, n++) {
+        sack[n][0] = t->sack[i].left;
+        sack[n][1] = t->sack[i].right;
+    }
+    delivery_ack(&rev->dl, ack, (const uint32_t(*)[2])sack, n);
+}
+
+unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint16_t size,
+                     int64_t now, uint64_t frame)
+{
+    struct tcp_half *fwd = &c->h[dir], *rev = &c->h[!dir];
+    uint32_t seq = t->seq, ack = t->ack, seglen = t->payload_len;
+    uint32_t window = t->window;
+    uint8_t fl = t->flags;
+    bool synfin = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
+    bool ctl = (fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) != 0;
+    bool have_next = (fwd->seen & HS_NEXTSEQ) != 0;
+    unsigned ta = 0;
+
+    fwd->n.segments++;
+    if (seglen)
+        fwd->n.data_segments++;
+
+    /* options and handshake: the announced values, and Wireshark's iRTT */
+    if (fl & TCPF_SYN) {
+        if (!(fwd->seen & HS_ISN)) {
+            fwd->isn = seq;
+            fwd->seen |= HS_ISN;
+        }
+        fwd->seen |= HS_SYN;
+        if (t->opts & TCPO_MSS) {
+            fwd->mss = t->mss;
+            fwd->seen |= HS_MSS;
+        }
+        if (t->opts & TCPO_WSCALE) {
+            fwd->wscale = t->wscale;
+            fwd->seen |= HS_WSCALE;
+        }
+        if (t->opts & TCPO_SACKPERM)
+            fwd->seen |= HS_SACKPERM;
+        if (!(fl & TCPF_ACK) && !c->syn_seen) {
+            c->syn_seen = true;
+            c->syn_dir = (uint8_t)dir;
+            c->syn_ns = now;
+        } else if ((fl & TCPF_ACK) && c->syn_seen && dir != c->syn_dir) {
+            c->synack_seen = true;
+        }
+    } else if ((fl & TCPF_ACK) && c->synack_seen && dir == c->syn_dir && c->irtt_ns == 0 &&
+               now > c->syn_ns) {
+        c->irtt_ns = now - c->syn_ns;
+    }
+    if (t->opts & TCPO_TS)
+        fwd->seen |= HS_TS;
+    if (fl & TCPF_FIN)
+        fwd->seen |= HS_FIN;
+    if (fl & TCPF_RST)
+        fwd->seen |= HS_RST;
+
+    /* ZERO WINDOW PROBE: nothing else is asked of it */
+    if (seglen == 1 && have_next && seq == fwd->nextseq && (rev->seen & HS_LASTACK) &&
+        rev->window == 0) {
+        ta |= TA_WINDOW_PROBE;
+        goto finished_fwd;
+    }
+    if (window == 0 && !ctl)
+        ta |= TA_ZERO_WINDOW;
+    if (have_next && seq_lt(fwd->nextseq, seq) && !(fl & TCPF_RST))
+        ta |= TA_LOST_SEGMENT;
+    if ((seglen == 0 || seglen == 1) && have_next && seq == fwd->nextseq - 1 && !ctl)
+        ta |= TA_KEEP_ALIVE;
+    if ((fwd->seen & HS_LASTACK) && seglen == 0 && !ctl && seq == fwd->nextseq &&
+        ack == fwd->lastack) {
+        if (window && window != fwd->window) {
+            ta |= TA_WINDOW_UPDATE;
+        } else if (window && window == fwd->window && (rev->lastta & TA_KEEP_ALIVE)) {
+            ta |= TA_KEEP_ALIVE_ACK;
+            goto finished_fwd;
+        } else if (window == 0 && fwd->window == 0 && (rev->lastta & TA_WINDOW_PROBE)) {
+            ta |= TA_PROBE_ACK;
+            goto finished_fwd;
+        } else if (window && window == fwd->window) {
+            fwd->dupacks++;
+            ta |= TA_DUP_ACK;
+        }
+    }
+
+finished_fwd:
+    if (!(fwd->seen & HS_LASTACK) || ack != fwd->lastack) {
+        fwd->dupacks = 0;
+        fwd->seen &= (uint16_t)~HS_UNSEEN;
+    }
+
+    /* ACKED UNSEEN: the peer's bytes we ACK were never captured.  Noted
+     * once per ACK value: the peer's stream may stall with pure ACKs that all
+     * repeat it. */
+    if ((fl & TCPF_ACK) && (rev->seen & HS_NEXTSEQ) && seq_lt(rev->maxseqtobeacked, ack)) {
+        if (seq_lt(rev->nextseq, rev->maxseqtobeacked)) {
+            rev->maxseqtobeacked = rev->nextseq;
+            ta |= TA_ACKED_UNSEEN;
+        } else {
+            if (!(fwd->seen & HS_UNSEEN) && fwd->dupacks == 0)
+                ta |= TA_ACKED_UNSEEN;
+            fwd->seen |= HS_UNSEEN;
+        }
+    }
+
+    /* RETRANSMISSION / FAST / SPURIOUS / OUT-OF-ORDER */
+    if ((seglen > 0 || synfin) && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE))) {
+        bool not_adv = have_next && seq_lt(seq, fwd->nextseq);
+        if (seglen > 1 && have_next && fwd->nextseq - 1 == seq)
+            not_adv = false;
+        int64_t ooo = c->irtt_ns ? c->irtt_ns : TCP_OOO_DEFAULT_NS;
+        int64_t since_ack = now - rev->lastack_ns, since_next = now - fwd->nextseq_ns;
+        if (seglen > 0 && (rev->seen & HS_LASTACK) && rev->lastack &&
+            seq_le(seq + seglen, rev->lastack))
+            ta |= TA_SPURIOUS;
+        else if (not_adv && rev->dupacks >= 2 && rev->lastack == seq && since_ack >= 0 &&
+                 since_ack < TCP_FASTRT_NS)
+            ta |= TA_FAST_RETRANS;
+        else if (not_adv && since_next >= 0 && since_next < ooo &&
+                 fwd->nextseq != seq + seglen + (synfin ? 1u : 0u))
+            ta |= TA_OUT_OF_ORDER;
+        else if (not_adv)
+            ta |= TA_RETRANS;
+        else
+            ta |= TA_NEW_DATA;
+    }
+
+    /* sequence state */
+    uint32_t nextseq = seq + seglen + (synfin ? 1u : 0u);
+    if (!(ta & TA_WINDOW_PROBE)) {
+        if (!have_next || seq_lt(fwd->nextseq, nextseq)) {
+            fwd->nextseq = nextseq;
+            fwd->nextseq_ns = now;
+            fwd->seen |= HS_NEXTSEQ;
+        }
+        if (!have_next || seq == fwd->maxseqtobeacked)
+            fwd->maxseqtobeacked = fwd->nextseq;
+    }
+
+    /* delivery, RTT probe, backoff, stall clock */
+    if (ta & (TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS)) {
+        fwd->n.retrans++;
+        if (ta & TA_FAST_RETRANS)
+            fwd->n.fast_retrans++;
+        if (ta & TA_SPURIOUS)
+            fwd->n.spurious++;
+    }
+    if (ta & TA_OUT_OF_ORDER)
+        fwd->n.out_of_order++;
+    if (ta & TA_KEEP_ALIVE)
+        fwd->n.keep_alive++;
+    if (ta & TA_WINDOW_PROBE)
+        fwd->n.window_probe++;
+    if (ta & TA_DUP_ACK)
+        fwd->n.dup_ack++;
+    if (ta & TA_ZERO_WINDOW)
+        fwd->n.zero_window++;
+    if (ta & TA_LOST_SEGMENT)
+        fwd->n.lost_segment++;
+    if (ta & TA_ACKED_UNSEEN)
+        fwd->n.acked_unseen++;
+
+    bool retx = (ta & TA_ANY_RETRANS) != 0;
+    if (seglen > 0 && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE))) {
+        /* nothing outstanding before this one: the wait starts with it */
+        bool idle = !(fwd->seen & HS_DATA) ||
+                    ((rev->seen & HS_ACKED) && seq_le(fwd->data_end, rev->highest_ack));
+        if (idle) {
+            fwd->wait_ns = now;
+            fwd->wait_frame = frame;
+            fwd->seen &= (uint16_t)~HS_WAIT_RETX;
+        }
+        if (retx)
+            fwd->seen |= HS_WAIT_RETX;
+        if (!(fwd->seen & HS_DATA) || seq_lt(fwd->data_end, seq + seglen)) {
+            fwd->data_end = seq + seglen;
+            fwd->seen |= HS_DATA;
+        }
+        int64_t prev = delivery_send(&fwd->dl, seq, seglen, size, retx, frame, now);
+        if ((fwd->seen & HS_RTT_PENDING) && retx && seq_lt(seq, fwd->rtt_end))
+            fwd->seen &= (uint16_t)~HS_RTT_PENDING; /* Karn */
+        if ((ta & TA_NEW_DATA) && !(fwd->seen & HS_RTT_PENDING)) {
+            fwd->rtt_end = seq + seglen;
+            fwd->rtt_ns = now;
+            fwd->seen |= HS_RTT_PENDING;
+        }
+        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
+            backoff_note(fwd, seq, prev, now);
+    } else if (synfin && !(ta & TA_KEEP_ALIVE)) {
+        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
+            backoff_note(fwd, seq, fwd->ctl_seq == seq ? fwd->ctl_ns : INT64_MIN, now);
+        fwd->ctl_seq = seq;
+        fwd->ctl_ns = now;
+    }
+
+    if (fl & TCPF_ACK)
+        take_ack(fwd, rev, t, now, frame);
+
+    fwd->window = window;
+    fwd->lastack = ack;
+    fwd->lastack_ns = now;
+    fwd->seen |= HS_LASTACK;
+    fwd->lastta = (uint16_t)ta;
+    return ta;
+}
+
+void tcp_finish(struct tcp_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        delivery_finish(&c->h[d].dl);
+        backoff_commit(&c->h[d]);
+    }
+}
+
+bool tcp_stalled(const struct tcp_conn *c, int dir, int64_t end_ns, int64_t *ns, uint64_t *frame)
+{
+    const struct tcp_half *h = &c->h[dir], *peer = &c->h[!dir];
+    if (!(h->seen & HS_DATA))
+        return false;
+    bool outstanding;
+    if (peer->seen & HS_ACKED)
+        outstanding = seq_lt(peer->highest_ack, h->data_end);
+    else /* the peer was never heard: only retransmissions show it is not the capture */
+        outstanding = h->n.retrans > 0;
+    if (!outstanding)
+        return false;
+    if (!(h->seen & HS_WAIT_RETX) && end_ns - h->wait_ns < TCP_STALL_MIN_NS)
+        return false; /* in flight when the capture stopped */
+    *ns = h->wait_ns;
+    *frame = h->wait_frame;
+    return true;
+}

@@ -1,0 +1,102 @@
+/*
+ * delivery.h - which TCP segments of one direction reached the peer, by size.
+ *
+ * Every data segment a sender transmits is recorded with its IP packet size;
+ * the peer's cumulative ACKs and SACK blocks (RFC 2018) resolve it.  At the
+ * end of the flow each transmission is in exactly one bucket:
+ *
+ *   delivered   covered by an ACK or SACK block, and it is the transmission
+ *               credited with the delivery (see below);
+ *   superseded  covered, but a later transmission of the same bytes gets the
+ *               credit (or it was sent when its bytes were already ACKed);
+ *   lost        never covered, and its bytes were sent more than once: "only
+ *               ever retransmitted", the black-hole signature;
+ *   unacked     never covered, sent once: the capture simply ended first;
+ *   evicted     dropped from the bounded table before it was resolved.
+ *
+ * Retransmission ambiguity: when a range was sent several times (possibly
+ * with different sizes, after PMTUD shrank the segments), an ACK cannot say
+ * which copy arrived.  We credit the latest transmission sent before the
+ * covering ACK: it is the one the sender's own state machine credits, and in
+ * a black hole it is the small re-segmented copy that got through while the
+ * big originals did not.  An older transmission overlapped by any newer one
+ * is never credited.
+ *
+ * Memory is fixed per direction: DL_MAX_SEGS outstanding entries (a run of
+ * back-to-back equal segments is one entry, so bulk transfers need few; when
+ * full, the oldest entry is evicted and counted) and a size table of
+ * DL_MAX_SIZES exact sizes, overflowing into DL_NCLASSES size classes.  Every
+ * operation is O(DL_MAX_SEGS) or O(DL_MAX_SIZES).
+ */
+#ifndef MTUSCOPE_DELIVERY_H
+#define MTUSCOPE_DELIVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DL_MAX_SEGS 24  /* outstanding entries (runs) per direction */
+#define DL_MAX_SIZES 24 /* distinct IP sizes counted exactly per direction */
+#define DL_NCLASSES 16  /* size classes for sizes past the exact table */
+#define DL_MAX_FRAMES 6 /* frames kept as evidence of lost transmissions */
+
+/* One outstanding entry: `count` back-to-back segments of `len` payload
+ * bytes each, all of IP size `size`, starting at `seq`. */
+struct dl_seg {
+    uint32_t seq, len, count;
+    uint32_t order; /* per-direction transmission counter of the latest send */
+    uint64_t first_frame, last_frame;
+    int64_t last_ns;
+    uint16_t size;
+    uint16_t ntx;  /* transmissions of this range (1 + retransmissions) */
+    uint8_t flags; /* DLS_* (delivery.c) */
+};
+
+struct dl_size {
+    uint16_t size; /* the exact IP size, or a class's lower bound */
+    uint32_t sent, delivered, lost;
+};
+
+struct dl_sizes {
+    uint8_t nexact;
+    struct dl_size exact[DL_MAX_SIZES]; /* sorted by size */
+    struct dl_size cls[DL_NCLASSES];    /* sizes that did not fit the exact table */
+    uint64_t cls_bytes[DL_NCLASSES];    /* sent bytes per class (exact: size * sent) */
+};
+
+struct delivery {
+    struct dl_seg segs[DL_MAX_SEGS]; /* unordered */
+    uint8_t nsegs;
+    bool ack_set;
+    uint32_t ack; /* the peer's highest cumulative ACK */
+    uint32_t order;
+    struct dl_sizes sizes;
+    uint64_t sent, delivered, superseded, lost, unacked, evicted; /* transmissions */
+    uint16_t largest_delivered;                                   /* IP size; 0 = none */
+    uint16_t smallest_lost;                                       /* IP size; 0 = none */
+    uint8_t nframes;
+    uint64_t lost_frames[DL_MAX_FRAMES]; /* first and latest transmission of lost ranges */
+};
+
+void delivery_init(struct delivery *d);
+
+/*
+ * Records the transmission of payload [seq, seq+len) in an IP packet of
+ * `size` bytes.  `retx` says the TCP analysis called it a retransmission.
+ * Returns the time of the previous transmission of exactly this range, or
+ * INT64_MIN when it is the first (the RTO backoff is measured from it).
+ */
+int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t size, bool retx,
+                      uint64_t frame, int64_t ts_ns);
+
+/* The peer acknowledged everything before `ack` and the nsack blocks
+ * [left, right) given as pairs (RFC 2018). */
+void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], int nsack);
+
+/* End of the flow: sorts what is still outstanding into lost or unacked. */
+void delivery_finish(struct delivery *d);
+
+/* The size class a size falls into, and the class's bounds [lo, hi]. */
+int delivery_class(uint16_t size);
+void delivery_class_bounds(int cls, uint16_t *lo, uint16_t *hi);
+
+#endif

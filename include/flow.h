@@ -1,0 +1,204 @@
+/*
+ * flow.h - the flow table: every packet after defragmentation is given to the
+ * bidirectional flow it belongs to; finished flows are handed to the caller
+ * as small summaries.
+ *
+ * A flow is keyed by (tunnel, IP version, protocol, the two endpoints
+ * normalised): the innermost IP layer outside ICMP quotes and what follows it
+ * (TCP, UDP, ICMP/ICMPv6 echo id, ESP SPI; any other protocol by number).  The
+ * tunnel is the context enclosing that IP layer: the nearest tunnel layer
+ * (GRE key, VXLAN/GENEVE VNI, GTP-U TEID, L2TP tunnel/session, Teredo) or an
+ * IP layer directly inside another (IPIP, 6in4, 4in6, 6in6), with its outer
+ * addresses and ports; a small registry numbers them 1..N, so the same inner
+ * 5-tuple in two tunnels gives two flows.  Opaque tunnels (WireGuard, ESP,
+ * OpenVPN) are flows themselves, and are also registered, so the report can
+ * list every tunnel from one place.
+ *
+ * Client and server: the sender of a SYN without ACK; failing that, the
+ * receiver of a SYN-ACK; failing that, the sender of the first packet.
+ *
+ * Idle timeouts, in capture time since the flow's last packet:
+ *   TCP open 300 s; TCP closed (FIN both ways, or RST) 10 s; UDP 60 s;
+ *   ICMP 30 s; anything else (ESP, GRE without a decoded payload...) 60 s.
+ * Capture time is the highest timestamp seen so far: a packet older than
+ * that (out-of-order timestamps, frequent with multi-queue NICs) neither
+ * moves the clock back nor expires anything, so elapsed time is never
+ * negative.  Each timeout class keeps its flows in a list ordered by last
+ * activity, so expiry looks only at list heads: O(1) per packet plus O(1)
+ * per expired flow, never a scan of the table.
+ *
+ * When max_flows flows are live, the least recently active one is finished
+ * early (counted in flow_stats.evicted) to make room.  A TCP flow that is
+ * closed and sees a new SYN starts a new flow (port reuse).
+ *
+ * Retransmission storms: within any 1 s window (ten 100 ms buckets,
+ * sliding by 100 ms), >= 10 retransmissions that are also >= 20% of the
+ * packets, per flow and across the capture.  A storm starts at the first
+ * retransmission of the window that crossed the threshold and ends at the
+ * last retransmission before the window falls below it.
+ *
+ * Memory: one allocation per flow (about 5 KiB for TCP, 1 KiB otherwise),
+ * returned to a free list when the flow finishes and reused; a hash table of
+ * pointers at most half full, doubled when needed; the tunnel registry (up to
+ * FLOW_MAX_TUNNELS).  Nothing grows with the length of the capture.
+ */
+#ifndef MTUSCOPE_FLOW_H
+#define MTUSCOPE_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "delivery.h"
+#include "packet.h"
+#include "tcp.h"
+
+#define FLOW_DEFAULT_MAX_FLOWS 65536
+#define FLOW_TIMEOUT_TCP_MS 300000
+#define FLOW_TIMEOUT_TCP_CLOSED_MS 10000
+#define FLOW_TIMEOUT_UDP_MS 60000
+#define FLOW_TIMEOUT_ICMP_MS 30000
+#define FLOW_TIMEOUT_OTHER_MS 60000
+#define FLOW_MAX_TUNNELS 65536
+#define FLOW_STORM_WINDOW_MS 1000
+#define FLOW_STORM_MIN_RETRANS 10
+#define FLOW_STORM_MIN_PERCENT 20
+#define FLOW_MAX_WG_RECEIVERS 8 /* WireGuard receiver indexes followed per flow */
+#define FLOW_EVIDENCE_FRAMES 4
+#define FLOW_BACKOFF_KEPT 6 /* RTO intervals kept in a summary */
+
+/* A zero field means "the default". */
+struct flow_limits {
+    uint32_t max_flows;
+    uint32_t timeout_tcp_ms, timeout_tcp_closed_ms, timeout_udp_ms, timeout_icmp_ms,
+        timeout_other_ms;
+};
+
+enum flow_end {
+    FLOW_END_IDLE,    /* idle timeout */
+    FLOW_END_EVICTED, /* the live-flow cap made room */
+    FLOW_END_REUSED,  /* a new SYN on a closed connection */
+    FLOW_END_CAPTURE, /* the capture ended (flow_finish_all) */
+};
+
+/* One direction of a finished flow.  dir 0 is client->server.  Fields are
+ * ordered by size so that the summary stays under 512 bytes. */
+struct flow_dir_summary {
+    uint64_t packets, bytes; /* bytes: IP packet sizes */
+    int64_t stall_ns;        /* when stalled: since when data waited */
+    struct tcp_counts tcp;
+    uint32_t rtt_samples;
+    uint32_t rtt_min_us, rtt_avg_us, rtt_max_us;
+    uint32_t backoff_us[FLOW_BACKOFF_KEPT]; /* intervals between its transmissions */
+    uint32_t stall_frame;
+    /* delivery by size (TCP data segments): transmissions, see delivery.h */
+    uint32_t dl_sent, dl_delivered, dl_lost, dl_superseded, dl_unacked, dl_evicted;
+    uint32_t lost_frames[FLOW_EVIDENCE_FRAMES]; /* retransmissions that were never delivered */
+    uint16_t max_packet;                        /* largest IP packet sent */
+    uint16_t mss;                               /* announced in its SYN; 0 = none */
+    uint16_t largest_delivered, smallest_lost;  /* IP sizes; 0 = none */
+    uint16_t backoff_count; /* retransmissions of the most retransmitted sequence */
+    uint8_t backoff_nintervals;
+    uint8_t wscale; /* 0xff = none */
+    uint8_t nlost_frames;
+    bool sack_permitted, timestamps, stalled;
+};
+
+struct flow_summary {
+    uint64_t id;     /* 1.. in order of first packet */
+    uint64_t stream; /* 0.. per protocol (tcp.stream / udp.stream in Wireshark) */
+    uint64_t first_frame, last_frame;
+    int64_t first_ns, last_ns;
+    int64_t irtt_ns;
+    uint64_t retransmissions;  /* both directions: tcp.analysis.retransmission */
+    uint64_t wg_data, wg_lost; /* WireGuard data messages; counters skipped, never seen later */
+    struct flow_dir_summary dir[2];
+    struct addr client, server;
+    uint32_t spi;            /* ESP */
+    uint32_t tunnel;         /* tunnel it rides in, 0 = none */
+    uint32_t carries_tunnel; /* the opaque tunnel it is, 0 = none */
+    uint32_t storms;
+    uint32_t wg_receivers;
+    uint16_t input;
+    uint16_t client_port, server_port; /* ICMP echo: the id as both; ESP: 0 */
+    uint8_t proto;                     /* IP protocol number */
+    uint8_t ip_version;
+    uint8_t end;    /* enum flow_end */
+    uint8_t opaque; /* LAYER_WIREGUARD / LAYER_ESP / LAYER_OPENVPN carried, else 0 */
+    bool stalled;   /* either direction */
+};
+_Static_assert(sizeof(struct flow_summary) < 512, "the caller keeps one per flow");
+
+struct flow_storm {
+    uint64_t flow; /* 0: across the capture */
+    int64_t start_ns, end_ns;
+    uint64_t start_frame, end_frame;
+    uint32_t retransmissions, packets;
+};
+
+struct flow_tunnel {
+    uint32_t id;
+    uint8_t type;          /* enum layer_type of the tunnel layer; LAYER_IPV4/6 for IP-in-IP */
+    uint8_t ip_version;    /* of the outer IP */
+    uint8_t inner_version; /* IP-in-IP: of the inner IP (ipip, sit, ipip6, ip6ip6) */
+    struct addr outer_src, outer_dst; /* as first seen */
+    uint16_t sport, dport;            /* 0 when not over UDP */
+    uint32_t key;                     /* GRE key, VNI, TEID, L2TP tunnel<<16|session, SPI */
+    uint64_t packets;
+    uint16_t inner_max; /* largest inner IP packet */
+    uint16_t overhead;  /* outer IP size - inner IP size, as first seen */
+};
+
+struct flow_stats {
+    uint64_t packets; /* packets given a flow */
+    uint64_t no_flow; /* not IP, or an IP fragment awaiting reassembly */
+    uint64_t flows, tcp_flows, udp_flows;
+    uint64_t expired, evicted, reused;
+    uint64_t retransmissions;
+    uint32_t live, live_peak;
+    uint32_t tunnels, tunnels_unregistered;
+    uint64_t storms;
+    uint64_t bytes_peak; /* flow memory held at the peak (allocated blocks) */
+};
+
+/* What flow_packet() did with a packet. */
+struct flow_pkt {
+    uint64_t flow; /* id; 0 = no flow */
+    uint8_t dir;   /* 0 client->server */
+    unsigned ta;   /* TCP: TA_* analysis flags */
+};
+
+/* What a finished flow offers beyond its summary, valid only during the
+ * callback: the per-size delivery tables (TCP; NULL otherwise) for charts. */
+struct flow_detail {
+    const struct dl_sizes *sizes[2]; /* by direction, 0 client->server */
+    const uint32_t *size_hist[2];    /* packets per size class (delivery_class_bounds) */
+    const struct tcp_conn *tcp;
+};
+
+typedef void (*flow_done_fn)(void *ctx, const struct flow_summary *s, const struct flow_detail *d);
+typedef void (*flow_storm_fn)(void *ctx, const struct flow_storm *st);
+
+struct flow_table;
+
+/* NULL lim: defaults.  done and storm may be NULL.  NULL when out of memory. */
+struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, flow_storm_fn storm,
+                            void *ctx);
+/* Frees everything; flows still live are dropped without a callback. */
+void flow_free(struct flow_table *ft);
+
+/* Gives one decoded, defragmented packet to its flow.  out may be NULL. */
+void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pkt *out);
+
+/* The flow of the packet quoted by the ICMP error at layer index icmp_layer
+ * (without creating one); 0 when unknown. */
+uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer);
+
+/* End of capture: finishes every live flow and open storm. */
+void flow_finish_all(struct flow_table *ft);
+
+const struct flow_stats *flow_get_stats(const struct flow_table *ft);
+uint32_t flow_tunnel_count(const struct flow_table *ft);
+/* Tunnel by id 1..flow_tunnel_count(); NULL when out of range. */
+const struct flow_tunnel *flow_tunnel_get(const struct flow_table *ft, uint32_t id);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * results.h - what the flow stage produced, kept for the report.
+ *
+ * Flows are analysed per input (one flow table per file), so their ids,
+ * stream numbers and tunnel ids are per input; this module renumbers flows
+ * and tunnels into one sequence across inputs (the ids of the JSON report)
+ * and keeps finished-flow summaries within a fixed budget: flows with
+ * something wrong (retransmissions, a stall, a storm) are kept first, healthy
+ * ones while there is room; the rest are counted.  Memory is bounded by the
+ * caps below, never by the capture's length.
+ */
+#ifndef MTUSCOPE_RESULTS_H
+#define MTUSCOPE_RESULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+
+#define RESULTS_MAX_PROBLEM_FLOWS 20000
+#define RESULTS_MAX_HEALTHY_FLOWS 5000
+#define RESULTS_MAX_STORMS 4096
+#define RESULTS_MAX_TUNNELS 4096
+
+struct results {
+    struct flow_summary *flows; /* ids renumbered across inputs */
+    uint32_t nflows, cap_flows;
+    uint32_t nproblem, nhealthy;
+    uint64_t flows_unlisted;
+    struct flow_storm *storms;
+    uint32_t nstorms;
+    uint64_t storms_unlisted;
+    struct flow_tunnel *tunnels;
+    uint32_t ntunnels;
+    uint64_t tunnels_unlisted;
+    /* totals across inputs */
+    uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
+    uint32_t live_peak;
+    /* renumbering of the input being read */
+    uint64_t flow_base;
+    uint32_t tunnel_base;
+    uint16_t input;
+};
+
+bool results_init(struct results *r);
+void results_free(struct results *r);
+
+/* Starts the next input: ids of its flows and tunnels follow the previous one's. */
+void results_begin_input(struct results *r, uint16_t input);
+/* Callbacks for flow_new(): ctx is the struct results. */
+void results_flow_done(void *ctx, const struct flow_summary *s, const struct flow_detail *d);
+void results_storm(void *ctx, const struct flow_storm *st);
+/* Ends the input: copies its tunnels and totals from the finished table. */
+void results_end_input(struct results *r, const struct flow_table *ft);
+/* The report-wide id of a flow id given by the current input's table (0 stays 0). */
+uint64_t results_flow_id(const struct results *r, uint64_t local_id);
+
+/* True when a flow shows something worth a person's attention. */
+bool results_flow_has_problem(const struct flow_summary *s);
+
+#endif

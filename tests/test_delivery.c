@@ -1,0 +1,237 @@
+/* test_delivery.c - delivery accounting by IP packet size (delivery.c). */
+#include "testutil.h"
+
+#include "delivery.h"
+
+static struct delivery D;
+
+static const struct dl_size *sz(const struct delivery *d, uint16_t size)
+{
+    for (int i = 0; i < d->sizes.nexact; i++)
+        if (d->sizes.exact[i].size == size)
+            return &d->sizes.exact[i];
+    fail_msg("size %u not in the exact table", size);
+    return NULL;
+}
+
+static void ack(struct delivery *d, uint32_t a)
+{
+    delivery_ack(d, a, NULL, 0);
+}
+
+static void test_simple_acked(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_true(delivery_send(&D, 1000 + i * 460, 460, 500, false, i + 1, i) == INT64_MIN);
+    assert_int_equal(D.nsegs, 1); /* one run of three equal segments */
+    ack(&D, 1000 + 2 * 460);
+    assert_int_equal(D.delivered, 2);
+    ack(&D, 1000 + 3 * 460);
+    delivery_finish(&D);
+    assert_int_equal(D.sent, 3);
+    assert_int_equal(D.delivered, 3);
+    assert_int_equal(D.lost + D.unacked + D.superseded + D.evicted, 0);
+    assert_int_equal(D.largest_delivered, 500);
+    assert_int_equal(D.smallest_lost, 0);
+    assert_int_equal(sz(&D, 500)->sent, 3);
+    assert_int_equal(sz(&D, 500)->delivered, 3);
+}
+
+/* Small segments ACKed, one full-size segment sent four times, never ACKed. */
+static void test_blackhole(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    uint32_t seq = 1;
+    for (int i = 0; i < 4; i++, seq += 536)
+        delivery_send(&D, seq, 536, 576, false, (uint64_t)i + 1, i);
+    ack(&D, seq);
+    assert_true(delivery_send(&D, seq, 1448, 1500, false, 10, 100) == INT64_MIN);
+    assert_true(delivery_send(&D, seq, 1448, 1500, true, 11, 200) == 100);
+    assert_true(delivery_send(&D, seq, 1448, 1500, true, 12, 400) == 200);
+    assert_true(delivery_send(&D, seq, 1448, 1500, true, 13, 800) == 400);
+    ack(&D, seq); /* duplicate ACKs change nothing */
+    delivery_finish(&D);
+    assert_int_equal(D.sent, 8);
+    assert_int_equal(D.delivered, 4);
+    assert_int_equal(D.lost, 4);
+    assert_int_equal(D.unacked, 0);
+    assert_int_equal(D.largest_delivered, 576);
+    assert_int_equal(D.smallest_lost, 1500);
+    assert_int_equal(sz(&D, 576)->delivered, 4);
+    assert_int_equal(sz(&D, 1500)->sent, 4);
+    assert_int_equal(sz(&D, 1500)->lost, 4);
+    assert_int_equal(sz(&D, 1500)->delivered, 0);
+    assert_int_equal(D.nframes, 2);
+    assert_int_equal(D.lost_frames[0], 10);
+    assert_int_equal(D.lost_frames[1], 13);
+}
+
+/* A segment sent once and not ACKed when the capture ends is not "lost". */
+static void test_unacked_is_not_lost(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    delivery_send(&D, 1, 100, 140, false, 1, 0);
+    delivery_finish(&D);
+    assert_int_equal(D.unacked, 1);
+    assert_int_equal(D.lost, 0);
+    assert_int_equal(D.smallest_lost, 0);
+}
+
+static void test_sack_marks_delivery(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    /* four 100-byte segments in different sizes so none coalesce */
+    delivery_send(&D, 1, 100, 140, false, 1, 0);
+    delivery_send(&D, 101, 100, 141, false, 2, 0);
+    delivery_send(&D, 201, 100, 142, false, 3, 0);
+    delivery_send(&D, 301, 100, 143, false, 4, 0);
+    const uint32_t blocks[2][2] = {{201, 401}, {50, 60}}; /* the second is a D-SACK */
+    delivery_ack(&D, 101, blocks, 2);
+    assert_int_equal(D.delivered, 3);
+    assert_int_equal(sz(&D, 141)->delivered, 0);
+    assert_int_equal(sz(&D, 142)->delivered, 1);
+    assert_int_equal(D.largest_delivered, 143);
+    delivery_finish(&D);
+    assert_int_equal(D.unacked, 1);
+}
+
+/* SACK of a hole in the middle of a run splits it. */
+static void test_sack_splits_run(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    for (uint32_t i = 0; i < 10; i++)
+        delivery_send(&D, 1 + i * 1000, 1000, 1052, false, i + 1, i);
+    assert_int_equal(D.nsegs, 1);
+    ack(&D, 5001);
+    assert_int_equal(D.delivered, 5);
+    assert_int_equal(D.nsegs, 1);
+    const uint32_t blk[1][2] = {{7001, 8001}};
+    delivery_ack(&D, 5001, blk, 1);
+    assert_int_equal(D.delivered, 6);
+    assert_int_equal(D.nsegs, 2);
+    /* a block that covers only part of a segment delivers nothing */
+    const uint32_t half[1][2] = {{8001, 8500}};
+    delivery_ack(&D, 5001, half, 1);
+    assert_int_equal(D.delivered, 6);
+    delivery_finish(&D);
+    assert_int_equal(D.unacked, 4);
+}
+
+/* A 1500 segment re-sent as 1300 + 240 after PMTUD: the credit goes to the
+ * latest transmissions, the original is superseded, nothing is lost. */
+static void test_resegmented_retransmission(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    delivery_send(&D, 0, 1448, 1500, false, 1, 0);
+    delivery_send(&D, 0, 1248, 1300, true, 2, 10);
+    delivery_send(&D, 1248, 200, 240, true, 3, 11);
+    ack(&D, 1248);
+    assert_int_equal(D.delivered, 1);
+    ack(&D, 1448);
+    delivery_finish(&D);
+    assert_int_equal(D.delivered, 2);
+    assert_int_equal(D.superseded, 1);
+    assert_int_equal(D.lost, 0);
+    assert_int_equal(D.largest_delivered, 1300);
+    assert_int_equal(sz(&D, 1500)->delivered, 0);
+    assert_int_equal(sz(&D, 1300)->delivered, 1);
+    assert_int_equal(sz(&D, 240)->delivered, 1);
+}
+
+/* Same segment three times then ACKed: one delivered, two superseded; a
+ * copy sent after the ACK is superseded too. */
+static void test_merge_and_spurious(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    for (int i = 0; i < 3; i++)
+        delivery_send(&D, 500, 100, 140, i > 0, (uint64_t)i + 1, i);
+    assert_int_equal(D.nsegs, 1);
+    ack(&D, 600);
+    assert_int_equal(D.delivered, 1);
+    assert_int_equal(D.superseded, 2);
+    delivery_send(&D, 500, 100, 140, true, 4, 5);
+    assert_int_equal(D.superseded, 3);
+    assert_int_equal(sz(&D, 140)->sent, 4);
+    delivery_finish(&D);
+    assert_int_equal(D.lost + D.unacked, 0);
+}
+
+static void test_wraparound(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    uint32_t seq = 0xffffff00u;
+    delivery_send(&D, seq, 200, 240, false, 1, 0);       /* crosses 2^32 */
+    delivery_send(&D, seq + 200, 200, 240, false, 2, 1); /* coalesces after the wrap */
+    assert_int_equal(D.nsegs, 1);
+    ack(&D, seq + 200);
+    assert_int_equal(D.delivered, 1);
+    ack(&D, seq + 400);
+    assert_int_equal(D.delivered, 2);
+    assert_int_equal(D.nsegs, 0);
+}
+
+static void test_eviction_and_size_classes(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    /* 30 entries that cannot coalesce (gaps between them), 30 distinct sizes */
+    for (uint32_t i = 0; i < 30; i++)
+        delivery_send(&D, i * 10000, 100, (uint16_t)(200 + i), false, i + 1, i);
+    assert_int_equal(D.nsegs, DL_MAX_SEGS);
+    assert_int_equal(D.evicted, 30 - DL_MAX_SEGS);
+    assert_int_equal(D.sizes.nexact, DL_MAX_SIZES);
+    /* sizes 224..229 went to the 128-255 class */
+    assert_int_equal(delivery_class(224), 1);
+    assert_int_equal(D.sizes.cls[1].sent, 6);
+    assert_int_equal(D.sizes.cls_bytes[1], 224 + 225 + 226 + 227 + 228 + 229);
+    uint16_t lo, hi;
+    delivery_class_bounds(12, &lo, &hi);
+    assert_int_equal(lo, 1500);
+    assert_int_equal(hi, 1500);
+    delivery_class_bounds(DL_NCLASSES - 1, &lo, &hi);
+    assert_int_equal(lo, 9001);
+    assert_int_equal(hi, 65535);
+    assert_int_equal(delivery_class(0), 0);
+    assert_int_equal(delivery_class(65535), DL_NCLASSES - 1);
+}
+
+/* A segment partly below the cumulative ACK keeps only its new part. */
+static void test_partly_acked_send(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    delivery_send(&D, 1, 100, 140, false, 1, 0);
+    ack(&D, 51);
+    assert_int_equal(D.delivered, 0); /* half a segment is not a delivery */
+    ack(&D, 101);
+    assert_int_equal(D.delivered, 1);
+    delivery_send(&D, 51, 100, 140, true, 2, 1); /* bytes 51..150: new part 101..150 */
+    ack(&D, 151);
+    assert_int_equal(D.delivered, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_acked),
+        cmocka_unit_test(test_blackhole),
+        cmocka_unit_test(test_unacked_is_not_lost),
+        cmocka_unit_test(test_sack_marks_delivery),
+        cmocka_unit_test(test_sack_splits_run),
+        cmocka_unit_test(test_resegmented_retransmission),
+        cmocka_unit_test(test_merge_and_spurious),
+        cmocka_unit_test(test_wraparound),
+        cmocka_unit_test(test_eviction_and_size_classes),
+        cmocka_unit_test(test_partly_acked_send),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,467 @@
+/* test_flow.c - the flow table (flow.c): keys, tunnels, clients, timeouts,
+ * the live-flow cap, storms, WireGuard counters, quoted-packet lookup. */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "flow.h"
+
+#define MAXDONE 16
+
+static struct pb B;
+static struct packet P;
+
+struct ctx {
+    struct flow_table *ft;
+    uint64_t frame;
+    int ndone, nstorms;
+    struct flow_summary done[MAXDONE];
+    struct flow_storm storms[4];
+};
+
+static void on_done(void *vctx, const struct flow_summary *s, const struct flow_detail *d)
+{
+    struct ctx *x = vctx;
+    assert_non_null(d->size_hist[0]);
+    if (x->ndone < MAXDONE)
+        x->done[x->ndone] = *s;
+    x->ndone++;
+}
+
+static void on_storm(void *vctx, const struct flow_storm *st)
+{
+    struct ctx *x = vctx;
+    if (x->nstorms < 4)
+        x->storms[x->nstorms] = *st;
+    x->nstorms++;
+}
+
+static struct ctx *ctx_new(const struct flow_limits *lim)
+{
+    struct ctx *x = calloc(1, sizeof *x);
+    assert_non_null(x);
+    x->ft = flow_new(lim, on_done, on_storm, x);
+    assert_non_null(x->ft);
+    return x;
+}
+
+static void ctx_free(struct ctx *x)
+{
+    flow_free(x->ft); /* live flows too: ASan checks nothing leaks */
+    free(x);
+}
+
+/* Decodes B as an Ethernet frame at time t and gives it to the table. */
+static struct flow_pkt feed(struct ctx *x, double t)
+{
+    tu_decode(&P, DLT_EN10MB, &B);
+    P.frame = ++x->frame;
+    P.ts_sec = (int64_t)t;
+    P.ts_nsec = (uint32_t)((t - (double)(int64_t)t) * 1e9 + 0.5);
+    struct flow_pkt out;
+    flow_packet(x->ft, &P, &out);
+    return out;
+}
+
+static void build_tcp(const char *src, const char *dst, uint16_t sp, uint16_t dp, uint32_t seq,
+                      uint32_t ack, uint8_t flags, uint16_t len)
+{
+    pb_fill(&B, len, 'x');
+    pb_tcp(&B, sp, dp, seq, ack, flags);
+    pb_ipv4(&B, IP_PROTO_TCP, src, dst, IP_DF);
+}
+
+static struct flow_pkt tcp_at(struct ctx *x, double t, const char *src, const char *dst,
+                              uint16_t sp, uint16_t dp, uint32_t seq, uint32_t ack, uint8_t flags,
+                              uint16_t len)
+{
+    pb_init(&B);
+    build_tcp(src, dst, sp, dp, seq, ack, flags, len);
+    pb_eth(&B, ETH_TYPE_IP);
+    return feed(x, t);
+}
+
+static struct flow_pkt udp_at(struct ctx *x, double t, const char *src, const char *dst,
+                              uint16_t sp, uint16_t dp, uint16_t len)
+{
+    pb_init(&B);
+    pb_fill(&B, len, 'u');
+    pb_udp(&B, sp, dp);
+    pb_ipv4(&B, IP_PROTO_UDP, src, dst, 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    return feed(x, t);
+}
+
+static struct flow_pkt vxlan_at(struct ctx *x, double t, uint32_t vni, const char *outer_src,
+                                uint32_t seq)
+{
+    pb_init(&B);
+    build_tcp("10.0.0.1", "10.0.0.2", 40000, 80, seq, 1, TH_ACK, 100);
+    pb_eth(&B, ETH_TYPE_IP);
+    pb_vxlan(&B, vni);
+    pb_udp(&B, 55555, 4789);
+    pb_ipv4(&B, IP_PROTO_UDP, outer_src, "192.0.2.2", 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    struct flow_pkt o = feed(x, t);
+    tu_assert_stack(&P, "eth/ipv4/udp/vxlan/eth/ipv4/tcp");
+    return o;
+}
+
+/* The same inner 5-tuple in two VNIs is two flows, each in its tunnel. */
+static void test_two_vxlan_vnis(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    assert_int_equal(vxlan_at(x, 1.0, 100, "192.0.2.1", 1).flow, 1);
+    assert_int_equal(vxlan_at(x, 1.1, 200, "192.0.2.1", 1).flow, 2);
+    assert_int_equal(vxlan_at(x, 1.2, 100, "192.0.2.1", 101).flow, 1);
+    /* the reverse outer direction is the same tunnel */
+    pb_init(&B);
+    build_tcp("10.0.0.2", "10.0.0.1", 80, 40000, 1, 201, TH_ACK, 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    pb_vxlan(&B, 200);
+    pb_udp(&B, 4789, 55555);
+    pb_ipv4(&B, IP_PROTO_UDP, "192.0.2.2", "192.0.2.1", 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    struct flow_pkt o = feed(x, 1.3);
+    assert_int_equal(o.flow, 2);
+    assert_int_equal(o.dir, 1);
+    assert_int_equal(flow_tunnel_count(x->ft), 2);
+    const struct flow_tunnel *t1 = flow_tunnel_get(x->ft, 1), *t2 = flow_tunnel_get(x->ft, 2);
+    assert_non_null(t1);
+    assert_null(flow_tunnel_get(x->ft, 3));
+    assert_int_equal(t1->type, LAYER_VXLAN);
+    assert_int_equal(t1->key, 100);
+    assert_int_equal(t2->key, 200);
+    assert_int_equal(t1->sport, 55555);
+    assert_int_equal(t1->dport, 4789);
+    assert_int_equal(t1->packets, 2);
+    assert_int_equal(t2->packets, 2);
+    assert_int_equal(t1->inner_max, 140);
+    assert_int_equal(t1->overhead, 50); /* outer IP 20 + UDP 8 + VXLAN 8 + Ethernet 14 */
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 2);
+    assert_int_equal(x->done[0].id, 1);
+    assert_int_equal(x->done[0].tunnel, 1);
+    assert_int_equal(x->done[1].tunnel, 2);
+    assert_int_equal(x->done[0].stream, 0);
+    assert_int_equal(x->done[1].stream, 1); /* tcp.stream numbering */
+    assert_int_equal(x->done[0].dir[0].packets, 2);
+    assert_int_equal(x->done[1].dir[1].packets, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_CAPTURE);
+    ctx_free(x);
+}
+
+static void test_idle_timeouts(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    assert_int_equal(udp_at(x, 0.0, "10.0.0.1", "10.0.0.2", 1000, 53, 10).flow, 1);
+    assert_int_equal(tcp_at(x, 0.0, "10.0.0.1", "10.0.0.2", 2000, 80, 1, 0, TH_SYN, 0).flow, 2);
+    assert_int_equal(tcp_at(x, 0.0, "10.0.0.3", "10.0.0.2", 2000, 80, 1, 0, TH_RST, 0).flow, 3);
+    udp_at(x, 9.9, "10.0.0.9", "10.0.0.2", 1, 2, 10); /* flow 4 moves the clock */
+    assert_int_equal(x->ndone, 0);
+    udp_at(x, 10.0, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 1); /* the reset TCP flow: 10 s */
+    assert_int_equal(x->done[0].id, 3);
+    assert_int_equal(x->done[0].end, FLOW_END_IDLE);
+    udp_at(x, 60.0, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 2); /* UDP: 60 s */
+    assert_int_equal(x->done[1].id, 1);
+    /* flow 4, idle since 60 s, expires; its 5-tuple starts flow 5 */
+    assert_int_equal(udp_at(x, 299.9, "10.0.0.9", "10.0.0.2", 1, 2, 10).flow, 5);
+    assert_int_equal(x->ndone, 3);
+    assert_int_equal(x->done[2].id, 4);
+    udp_at(x, 300.0, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 4); /* open TCP: 300 s */
+    assert_int_equal(x->done[3].id, 2);
+    assert_int_equal(udp_at(x, 301.0, "10.0.0.1", "10.0.0.2", 1000, 53, 10).flow, 6);
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->expired, 4);
+    assert_int_equal(st->live, 2);
+    assert_int_equal(st->flows, 6);
+    assert_int_equal(st->tcp_flows, 2);
+    assert_int_equal(st->udp_flows, 4);
+    ctx_free(x);
+}
+
+static void test_max_flows_cap(void **state)
+{
+    (void)state;
+    struct flow_limits lim = {0};
+    lim.max_flows = 4;
+    struct ctx *x = ctx_new(&lim);
+    for (uint16_t i = 0; i < 6; i++)
+        assert_int_equal(
+            udp_at(x, 1.0 + i, "10.0.0.1", "10.0.0.2", (uint16_t)(1000 + i), 53, 10).flow, i + 1);
+    /* flow 1 was touched again before the cap bit: flow 2 goes first */
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->evicted, 2);
+    assert_int_equal(st->live, 4);
+    assert_int_equal(st->live_peak, 4);
+    assert_int_equal(x->ndone, 2);
+    assert_int_equal(x->done[0].id, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_EVICTED);
+    assert_int_equal(x->done[1].id, 2);
+    ctx_free(x);
+}
+
+/* Least recently active, not least recently created, is evicted. */
+static void test_cap_evicts_least_recent(void **state)
+{
+    (void)state;
+    struct flow_limits lim = {0};
+    lim.max_flows = 2;
+    struct ctx *x = ctx_new(&lim);
+    udp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 1, 53, 10);
+    tcp_at(x, 2.0, "10.0.0.1", "10.0.0.2", 2, 80, 1, 0, TH_SYN, 0);
+    udp_at(x, 3.0, "10.0.0.2", "10.0.0.1", 53, 1, 10); /* flow 1 again */
+    udp_at(x, 4.0, "10.0.0.1", "10.0.0.2", 3, 53, 10);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].id, 2);
+    ctx_free(x);
+}
+
+/* Timestamps out of order: the clock never goes back, nothing expires on a
+ * negative interval, first/last are the min/max. */
+static void test_out_of_order_timestamps(void **state)
+{
+    (void)state;
+    struct flow_limits lim = {0};
+    lim.timeout_udp_ms = 1000;
+    struct ctx *x = ctx_new(&lim);
+    udp_at(x, 10.0, "10.0.0.1", "10.0.0.2", 1, 53, 10);
+    udp_at(x, 5.0, "10.0.0.1", "10.0.0.2", 1, 53, 10); /* 5 s in the past */
+    udp_at(x, 10.5, "10.0.0.7", "10.0.0.2", 1, 53, 10);
+    assert_int_equal(x->ndone, 0);
+    udp_at(x, 10.9, "10.0.0.7", "10.0.0.2", 1, 53, 10);
+    assert_int_equal(x->ndone, 0); /* flow 1 active at clock 10.0 */
+    udp_at(x, 11.0, "10.0.0.7", "10.0.0.2", 1, 53, 10);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].first_ns, 5000000000LL);
+    assert_int_equal(x->done[0].last_ns, 10000000000LL);
+    assert_int_equal(x->done[0].first_frame, 1);
+    assert_int_equal(x->done[0].last_frame, 2);
+    ctx_free(x);
+}
+
+/* Client: the SYN's sender even when the server's packet came first; the
+ * SYN-ACK's receiver when that is the first packet. */
+static void test_client_selection(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    tcp_at(x, 1.0, "10.0.0.2", "10.0.0.1", 80, 40000, 1, 1, TH_ACK, 10);
+    struct flow_pkt o = tcp_at(x, 1.1, "10.0.0.1", "10.0.0.2", 40000, 80, 0, 0, TH_SYN, 0);
+    assert_int_equal(o.dir, 0);
+    tcp_at(x, 2.0, "10.0.0.2", "10.0.0.9", 80, 40001, 7, 1, TH_SYN | TH_ACK, 0);
+    udp_at(x, 3.0, "10.0.0.5", "10.0.0.1", 9999, 53, 10);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 3);
+    const struct flow_summary *a = &x->done[0], *b = &x->done[1], *c = &x->done[2];
+    char buf[64];
+    assert_string_equal(addr_ntop(&a->client, buf, sizeof buf), "10.0.0.1");
+    assert_int_equal(a->client_port, 40000);
+    assert_int_equal(a->server_port, 80);
+    assert_int_equal(a->dir[0].packets, 1); /* the SYN */
+    assert_int_equal(a->dir[1].packets, 1);
+    assert_int_equal(a->dir[1].bytes, 50);
+    assert_string_equal(addr_ntop(&b->client, buf, sizeof buf), "10.0.0.9");
+    assert_int_equal(b->client_port, 40001);
+    assert_int_equal(b->dir[1].packets, 1);
+    assert_string_equal(addr_ntop(&c->client, buf, sizeof buf), "10.0.0.5");
+    assert_int_equal(c->proto, IP_PROTO_UDP);
+    assert_int_equal(c->stream, 0); /* udp.stream counts apart from tcp.stream */
+    assert_int_equal(c->dir[0].max_packet, 38);
+    ctx_free(x);
+}
+
+/* A closed connection and a new SYN on the same ports: a new flow. */
+static void test_port_reuse(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    tcp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 40000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 1.1, "10.0.0.2", "10.0.0.1", 80, 40000, 0, 0, TH_RST | TH_ACK, 0);
+    assert_int_equal(tcp_at(x, 2.0, "10.0.0.1", "10.0.0.2", 40000, 80, 900, 0, TH_SYN, 0).flow, 2);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_REUSED);
+    assert_int_equal(flow_get_stats(x->ft)->reused, 1);
+    ctx_free(x);
+}
+
+static void wg_at(struct ctx *x, double t, uint32_t receiver, uint64_t counter)
+{
+    uint8_t m[48] = {WG_DATA};
+    for (int i = 0; i < 4; i++)
+        m[4 + i] = (uint8_t)(receiver >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        m[8 + i] = (uint8_t)(counter >> (8 * i));
+    pb_init(&B);
+    pb_append(&B, m, sizeof m);
+    pb_udp(&B, 51820, 51821);
+    pb_ipv4(&B, IP_PROTO_UDP, "198.51.100.7", "203.0.113.9", 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    feed(x, t);
+    tu_assert_stack(&P, "eth/ipv4/udp/wg");
+}
+
+/* Counter gaps are lost messages, taken back when they arrive late. */
+static void test_wireguard_counters(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    wg_at(x, 1.0, 0xabcd, 0);
+    wg_at(x, 1.1, 0xabcd, 1);
+    wg_at(x, 1.2, 0xabcd, 2);
+    wg_at(x, 1.3, 0xabcd, 5);  /* 3, 4 missing */
+    wg_at(x, 1.4, 0xabcd, 4);  /* 4 late */
+    wg_at(x, 1.5, 0xabcd, 4);  /* replayed: no change */
+    wg_at(x, 1.6, 0x1234, 77); /* another receiver index */
+    wg_at(x, 1.7, 0x1234, 78);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 1);
+    const struct flow_summary *s = &x->done[0];
+    assert_int_equal(s->wg_data, 8);
+    assert_int_equal(s->wg_receivers, 2);
+    assert_int_equal(s->wg_lost, 1);
+    assert_int_equal(s->opaque, LAYER_WIREGUARD);
+    assert_int_equal(s->carries_tunnel, 1);
+    const struct flow_tunnel *t = flow_tunnel_get(x->ft, 1);
+    assert_int_equal(t->type, LAYER_WIREGUARD);
+    assert_int_equal(t->packets, 8);
+    assert_int_equal(t->inner_max, 16);
+    ctx_free(x);
+}
+
+/* 12 RTO-style retransmissions in under a second, with few other packets:
+ * a storm in the flow and across the capture. */
+static void test_storm(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    tcp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 40000, 80, 0, 0, TH_SYN, 0);
+    tcp_at(x, 1.01, "10.0.0.2", "10.0.0.1", 80, 40000, 0, 1, TH_SYN | TH_ACK, 0);
+    tcp_at(x, 1.02, "10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 0);
+    tcp_at(x, 2.0, "10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 1000);
+    for (int i = 1; i <= 12; i++)
+        assert_int_equal(
+            tcp_at(x, 2.0 + i * 0.05, "10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 1000).ta,
+            TA_RETRANS);
+    assert_int_equal(x->nstorms, 0);
+    tcp_at(x, 5.0, "10.0.0.1", "10.0.0.2", 40000, 80, 1001, 1, TH_ACK, 0); /* window empties */
+    assert_int_equal(x->nstorms, 2);
+    for (int i = 0; i < 2; i++) {
+        const struct flow_storm *st = &x->storms[i];
+        assert_int_equal(st->start_ns, 2050000000LL);
+        assert_int_equal(st->end_ns, 2600000000LL);
+        assert_int_equal(st->retransmissions, 12);
+        assert_int_equal(st->start_frame, 5);
+        assert_int_equal(st->end_frame, 16);
+    }
+    assert_int_equal(x->storms[0].flow + x->storms[1].flow, 1); /* one per flow, one global */
+    flow_finish_all(x->ft);
+    assert_int_equal(x->done[0].storms, 1);
+    assert_int_equal(flow_get_stats(x->ft)->storms, 2);
+    ctx_free(x);
+}
+
+/* An ICMP frag-needed quoting a segment of a flow finds that flow. */
+static void test_lookup_quoted(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    tcp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 1400);
+    pb_init(&B);
+    build_tcp("10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 0);
+    uint8_t *ic = pb_prepend(&B, 8);
+    ic[0] = 3;
+    ic[1] = 4;
+    pb_be16(ic + 6, 1300);
+    pb_ipv4(&B, IP_PROTO_ICMP, "10.0.9.9", "10.0.0.1", 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    struct flow_pkt o = feed(x, 1.1);
+    tu_assert_stack(&P, "eth/ipv4/icmp/[ipv4/tcp");
+    assert_int_equal(o.flow, 2); /* the ICMP message is a flow of its own */
+    assert_int_equal(flow_lookup_quoted(x->ft, &P, 2), 1);
+    assert_int_equal(flow_lookup_quoted(x->ft, &P, 0), 0); /* not an ICMP layer index */
+    ctx_free(x);
+}
+
+/* ICMP echo request and reply share a flow by their identifier. */
+static void test_icmp_echo(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    for (int i = 0; i < 2; i++) {
+        pb_init(&B);
+        pb_fill(&B, 56, 'p');
+        uint8_t *ic = pb_prepend(&B, 8);
+        ic[0] = i ? 0 : 8;
+        pb_be16(ic + 4, 0x77);
+        pb_be16(ic + 6, 1);
+        pb_ipv4(&B, IP_PROTO_ICMP, i ? "10.0.0.2" : "10.0.0.1", i ? "10.0.0.1" : "10.0.0.2", 0);
+        pb_eth(&B, ETH_TYPE_IP);
+        struct flow_pkt o = feed(x, 1.0 + i);
+        assert_int_equal(o.flow, 1);
+        assert_int_equal(o.dir, i);
+    }
+    flow_finish_all(x->ft);
+    assert_int_equal(x->done[0].proto, IP_PROTO_ICMP);
+    assert_int_equal(x->done[0].client_port, 0x77);
+    assert_int_equal(x->done[0].dir[1].bytes, 84);
+    ctx_free(x);
+}
+
+/* Every truncation of a VXLAN-carried TCP packet: no crash, and a packet
+ * whose transport header is gone belongs to no flow rather than a wrong one. */
+static void test_truncated_packets(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    pb_init(&B);
+    build_tcp("10.0.0.1", "10.0.0.2", 40000, 80, 1, 1, TH_ACK, 20);
+    pb_eth(&B, ETH_TYPE_IP);
+    pb_vxlan(&B, 9);
+    pb_udp(&B, 55555, 4789);
+    pb_ipv4(&B, IP_PROTO_UDP, "192.0.2.1", "192.0.2.2", 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    size_t len = pb_len(&B);
+    tu_decode(&P, DLT_EN10MB, &B);
+    struct flow_pkt whole;
+    flow_packet(x->ft, &P, &whole);
+    assert_int_equal(whole.flow, 1);
+    for (size_t cut = 0; cut <= len; cut++) {
+        tu_decode_buf(&P, DLT_EN10MB, pb_data(&B), cut, len);
+        P.frame = ++x->frame;
+        P.ts_sec = 1;
+        struct flow_pkt o;
+        flow_packet(x->ft, &P, &o);
+        if (cut >= len - 20 - 16) /* the inner TCP ports captured: the inner flow */
+            assert_int_equal(o.flow, 1);
+        if (cut < 14 + 20) /* no IP header: no flow */
+            assert_int_equal(o.flow, 0);
+    }
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->packets + st->no_flow, len + 2);
+    ctx_free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_vxlan_vnis),
+        cmocka_unit_test(test_idle_timeouts),
+        cmocka_unit_test(test_max_flows_cap),
+        cmocka_unit_test(test_cap_evicts_least_recent),
+        cmocka_unit_test(test_out_of_order_timestamps),
+        cmocka_unit_test(test_client_selection),
+        cmocka_unit_test(test_port_reuse),
+        cmocka_unit_test(test_wireguard_counters),
+        cmocka_unit_test(test_storm),
+        cmocka_unit_test(test_lookup_quoted),
+        cmocka_unit_test(test_icmp_echo),
+        cmocka_unit_test(test_truncated_packets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
