@@ -302,11 +302,95 @@ def sample_tests():
         test("sample " + row["file"])(t)
 
 
+# Where mtuscope's retransmission count differs from tshark's on purpose.
+RETRANS_EXCEPTIONS = {
+    # tshark decodes the inner TCP header of first fragments whose other
+    # fragments never arrived, and flags those as retransmissions; mtuscope
+    # follows only datagrams that were reassembled (the receiver never got
+    # the others), so it counts none.
+    "samples/lab-vxlan-fragloss-path1380-client-outer.pcap",
+    # the same flow seen on two interfaces (inside GRE, and bare): tshark
+    # merges the two views into one conversation and calls every second copy
+    # a retransmission; mtuscope keys flows by their tunnel, so they stay two.
+    "samples/gen-two-interfaces.pcapng",
+}
+
+
+def retransmission_test():
+    """stats.tcp_retransmissions equals tshark's tcp.analysis.retransmission on
+    every shipped sample (but the documented exceptions)."""
+    if not shutil.which("tshark"):
+        print("SKIP: retransmissions vs tshark: tshark not installed")
+        return
+    samples = sorted(f for f in os.listdir(os.path.join(ROOT, "samples"))
+                     if f.endswith((".pcap", ".pcapng")))
+
+    def t():
+        bad = []
+        for name in samples:
+            rel = "samples/" + name
+            if rel in RETRANS_EXCEPTIONS:
+                continue
+            path = os.path.join(ROOT, rel)
+            rc, out, err = run(["--json", "-r", path])
+            no_sanitizer(err)
+            got = json.loads(out)["stats"]["tcp_retransmissions"]
+            want = tshark_count(path, "tcp.analysis.retransmission")
+            if got != want:
+                bad.append(f"{name}: mtuscope {got}, tshark {want}")
+        expect(not bad, "; ".join(bad))
+    n = len([f for f in samples if "samples/" + f not in RETRANS_EXCEPTIONS])
+    test(f"retransmissions agree with tshark on {n} samples "
+         f"({len(samples) - n} documented exceptions)")(t)
+
+
+def manifest_test():
+    """The lab manifest's ground truth matches what tshark counts in each trace
+    (retransmissions, frag-needed, packet-too-big, MF fragments), and the
+    combined samples/manifest.tsv is current."""
+    path = os.path.join(ROOT, "samples", "lab", "manifest-lab.tsv")
+    if not shutil.which("tshark") or not os.path.exists(path):
+        print("SKIP: lab manifest vs tshark: tshark or the manifest is missing")
+        return
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+
+    def t():
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "samples", "manifest.py"),
+                            "--check"], capture_output=True)
+        expect(p.returncode == 0, p.stderr.decode())
+        bad = []
+        for r in rows:
+            fields = ["tcp.analysis.retransmission", "icmp.type", "icmp.code", "icmpv6.type",
+                      "ip.flags.mf"]
+            args = ["tshark", "-n", "-r", os.path.join(ROOT, r["file"]), "-T", "fields",
+                    "-E", "separator=|", "-E", "occurrence=f"]
+            for fl in fields:
+                args += ["-e", fl]
+            out = subprocess.run(args, capture_output=True, timeout=300).stdout.decode()
+            n = {"retx": 0, "fn": 0, "ptb": 0, "mf": 0}
+            for line in out.splitlines():
+                retx, it, ic, i6, mf = line.split("|")
+                n["retx"] += retx != ""
+                n["fn"] += it == "3" and ic == "4"
+                n["ptb"] += i6 == "2"
+                n["mf"] += mf in ("1", "True")
+            want = {"retx": r["tcp_retransmissions"], "fn": r["icmp_frag_needed"],
+                    "ptb": r["icmpv6_packet_too_big"], "mf": r["ip_mf_fragments"]}
+            for k, v in want.items():
+                if str(n[k]) != v:
+                    bad.append(f"{r['file']}: {k} tshark {n[k]}, manifest {v}")
+        expect(not bad, "; ".join(bad[:10]))
+    test(f"lab manifest ground truth matches tshark on {len(rows)} traces")(t)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
     write_pcap(GOOD, [udp_frame(i) for i in range(5)])
     sample_tests()
+    retransmission_test()
+    manifest_test()
     for t in TESTS:
         t()
     shutil.rmtree(TMP, ignore_errors=True)
