@@ -1,0 +1,159 @@
+/*
+ * pipeline.c - one input through the stages: capture -> decode -> defragment
+ * -> statistics and flows.  main.c runs it once per input for the report;
+ * the chart stage runs it again with a per-packet hook, since charts want
+ * per-packet detail that the report stages summarise away.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "defrag.h"
+#include "pipeline.h"
+
+/* Diagnostics go to stderr, unless the run is a quiet replay. */
+static void say(const struct pipeline_opts *o, const char *fmt, ...)
+{
+    if (o->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/* Progress on stderr, only when it is a terminal (never in pipes or logs). */
+struct progress {
+    bool on;
+    struct timespec last;
+    uint64_t file_size; /* 0 when unknown (stdin) */
+};
+
+static void progress_tick(struct progress *pg, const struct capture *cap, uint64_t packets)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double dt = (double)(now.tv_sec - pg->last.tv_sec) + (now.tv_nsec - pg->last.tv_nsec) / 1e9;
+    if (dt < 0.25)
+        return;
+    pg->last = now;
+    if (pg->file_size)
+        fprintf(stderr, "\r%s: %" PRIu64 " packets, %.0f%%\033[K", capture_path(cap), packets,
+                100.0 * (double)capture_bytes_read(cap) / (double)pg->file_size);
+    else
+        fprintf(stderr, "\r%s: %" PRIu64 " packets\033[K", capture_path(cap), packets);
+}
+
+static void progress_done(struct progress *pg)
+{
+    if (pg->on)
+        fputs("\r\033[K", stderr);
+}
+
+enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
+                                  struct input_stats *s, struct results *res,
+                                  const struct pipeline_hooks *hooks)
+{
+    char err[CAPTURE_ERRLEN];
+    struct packet *pkt = calloc(1, sizeof *pkt); /* ~3 KiB, reused for every frame */
+    if (!pkt) {
+        say(o, "mtuscope: out of memory\n");
+        return PIPELINE_FAIL;
+    }
+    struct capture *cap = capture_open(path, err);
+    if (!cap) {
+        say(o, "mtuscope: %s\n", err);
+        snprintf(s->error, sizeof s->error, "%s", err);
+        free(pkt);
+        return PIPELINE_FAIL;
+    }
+    snprintf(s->format, sizeof s->format, "%s", capture_format(cap));
+    int linktype = capture_linktype(cap);
+    stats_add_linktype(s, linktype);
+    if (!decode_linktype_supported(linktype))
+        say(o, "mtuscope: %s: link type %s (%d) is not decoded; packets are counted only\n", path,
+            capture_linktype_name(linktype), linktype);
+    if (!capture_set_filter(cap, o->filter, err)) {
+        say(o, "mtuscope: %s\n", err);
+        capture_close(cap);
+        free(pkt);
+        return PIPELINE_BAD_FILTER;
+    }
+
+    struct defrag *df = defrag_new(NULL);
+    struct flow_limits fl = {0};
+    fl.max_flows = o->max_flows;
+    struct flow_table *ft = flow_new(&fl, results_flow_done, results_storm, res);
+    if (!df || !ft) {
+        say(o, "mtuscope: out of memory\n");
+        defrag_free(df);
+        flow_free(ft);
+        capture_close(cap);
+        free(pkt);
+        return PIPELINE_FAIL;
+    }
+    results_begin_input(res, (uint16_t)idx);
+
+    struct progress pg = {o->progress && isatty(STDERR_FILENO) != 0, {0, 0}, 0};
+    struct stat st;
+    if (pg.on && strcmp(path, "-") != 0 && stat(path, &st) == 0)
+        pg.file_size = (uint64_t)st.st_size;
+    clock_gettime(CLOCK_MONOTONIC, &pg.last);
+
+    enum pipeline_status rc = PIPELINE_OK;
+    int last_linktype = linktype;
+    struct capture_frame f;
+    enum capture_status cs;
+    while ((cs = capture_next(cap, &f, err)) == CAPTURE_OK) {
+        pkt->frame = f.number;
+        pkt->ts_sec = f.ts_sec;
+        pkt->ts_nsec = f.ts_nsec;
+        pkt->input = (uint16_t)idx;
+        if (f.linktype != last_linktype) { /* a pcapng file mixing link types */
+            last_linktype = f.linktype;
+            stats_add_linktype(s, f.linktype);
+        }
+        decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
+        defrag_packet(df, pkt);
+        int nicmp = s->nicmp;
+        stats_add_packet(s, pkt);
+        struct flow_pkt fp;
+        flow_packet(ft, pkt, &fp);
+        for (int k = nicmp; k < s->nicmp; k++) /* tie frag-needed / PTB to a flow */
+            s->icmp[k].flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, s->icmp[k].layer));
+        if (hooks && hooks->packet) {
+            fp.flow = results_flow_id(res, fp.flow);
+            hooks->packet(hooks->ctx, pkt, &fp);
+        }
+        if (pg.on && (s->packets & 0x3fff) == 0)
+            progress_tick(&pg, cap, s->packets);
+        if (o->count && s->packets >= o->count)
+            break;
+    }
+    progress_done(&pg);
+    if (cs == CAPTURE_ERROR) {
+        say(o, "mtuscope: %s\n", err);
+        snprintf(s->error, sizeof s->error, "%s", err);
+        rc = PIPELINE_FAIL;
+    }
+
+    flow_finish_all(ft);
+    results_end_input(res, ft);
+    flow_free(ft);
+    defrag_flush(df);
+    const struct defrag_stats *ds = defrag_get_stats(df);
+    stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
+    defrag_free(df);
+
+    s->frames = capture_frames_read(cap);
+    capture_close(cap);
+    free(pkt);
+    return rc;
+}

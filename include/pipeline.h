@@ -1,0 +1,47 @@
+/*
+ * pipeline.h - running one capture file through every analysis stage.
+ *
+ *   capture -> decode -> defragment -> statistics (stats.h) and flows
+ *   (flow.h, kept in results.h) -> an optional per-packet hook.
+ */
+#ifndef MTUSCOPE_PIPELINE_H
+#define MTUSCOPE_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow.h"
+#include "packet.h"
+#include "results.h"
+#include "stats.h"
+
+enum pipeline_status {
+    PIPELINE_OK,         /* read to the end */
+    PIPELINE_FAIL,       /* unreadable, or broke mid-way: s->error says where */
+    PIPELINE_BAD_FILTER, /* the filter does not compile for this input */
+};
+
+struct pipeline_opts {
+    const char *filter; /* BPF expression, NULL for none */
+    uint64_t count;     /* stop after this many packets, 0 = all */
+    uint32_t max_flows; /* live flows, 0 = the default */
+    bool progress;      /* progress on stderr when it is a terminal */
+    bool quiet;         /* no diagnostics (a replay of an input already reported) */
+};
+
+/* Called for every packet after the flow stage; fp->flow is the report-wide
+ * flow id (0: no flow). */
+typedef void (*pipeline_packet_fn)(void *ctx, const struct packet *pkt, const struct flow_pkt *fp);
+
+struct pipeline_hooks {
+    pipeline_packet_fn packet;
+    void *ctx;
+};
+
+/* Reads `path` (input number idx) into the statistics s and the results res.
+ * hooks may be NULL. */
+enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
+                                  struct input_stats *s, struct results *res,
+                                  const struct pipeline_hooks *hooks);
+
+#endif
