@@ -13,7 +13,8 @@ bool results_init(struct results *r)
     r->flows = calloc(r->cap_flows, sizeof *r->flows);
     r->storms = calloc(RESULTS_MAX_STORMS, sizeof *r->storms);
     r->tunnels = calloc(RESULTS_MAX_TUNNELS, sizeof *r->tunnels);
-    if (!r->flows || !r->storms || !r->tunnels) {
+    r->sizes = calloc(RESULTS_MAX_SIZE_TABLES, sizeof *r->sizes);
+    if (!r->flows || !r->storms || !r->tunnels || !r->sizes) {
         results_free(r);
         return false;
     }
@@ -25,6 +26,7 @@ void results_free(struct results *r)
     free(r->flows);
     free(r->storms);
     free(r->tunnels);
+    free(r->sizes);
     memset(r, 0, sizeof *r);
 }
 
@@ -44,11 +46,45 @@ bool results_flow_has_problem(const struct flow_summary *s)
            s->dir[0].tcp.lost_segment || s->dir[1].tcp.lost_segment;
 }
 
+const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow)
+{
+    for (uint32_t i = 0; i < r->nsizes; i++)
+        if (r->sizes[i].flow == flow)
+            return &r->sizes[i];
+    return NULL;
+}
+
+/* Keeps a TCP flow's size tables: a problem flow may replace a healthy one
+ * when the budget is spent, never the other way round. */
+static void keep_sizes(struct results *r, const struct flow_summary *s, const struct flow_detail *d,
+                       bool problem)
+{
+    if (!d || !d->sizes[0] || !d->sizes[1])
+        return;
+    struct results_sizes *k = NULL;
+    if (r->nsizes < RESULTS_MAX_SIZE_TABLES) {
+        k = &r->sizes[r->nsizes++];
+    } else if (problem) {
+        for (uint32_t i = 0; i < r->nsizes && !k; i++)
+            if (!r->sizes[i].problem)
+                k = &r->sizes[i];
+        r->sizes_unlisted++;
+    } else {
+        r->sizes_unlisted++;
+    }
+    if (!k)
+        return;
+    k->flow = results_flow_id(r, s->id);
+    k->problem = problem;
+    k->dir[0] = *d->sizes[0];
+    k->dir[1] = *d->sizes[1];
+}
+
 void results_flow_done(void *ctx, const struct flow_summary *s, const struct flow_detail *d)
 {
-    (void)d;
     struct results *r = ctx;
     bool problem = results_flow_has_problem(s);
+    keep_sizes(r, s, d, problem);
     if (problem ? r->nproblem == RESULTS_MAX_PROBLEM_FLOWS
                 : r->nhealthy == RESULTS_MAX_HEALTHY_FLOWS) {
         r->flows_unlisted++;

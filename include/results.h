@@ -21,6 +21,16 @@
 #define RESULTS_MAX_HEALTHY_FLOWS 5000
 #define RESULTS_MAX_STORMS 4096
 #define RESULTS_MAX_TUNNELS 4096
+#define RESULTS_MAX_SIZE_TABLES 512 /* flows whose delivery-by-size tables are kept */
+
+/* A TCP flow's delivery by IP packet size, both directions (delivery.h):
+ * what the charts and the black-hole inference read.  Kept for flows with
+ * problems first, then for the others while there is room. */
+struct results_sizes {
+    uint64_t flow;          /* report-wide flow id */
+    bool problem;           /* the flow had retransmissions, a stall... */
+    struct dl_sizes dir[2]; /* 0: client->server */
+};
 
 struct results {
     struct flow_summary *flows; /* ids renumbered across inputs */
@@ -33,6 +43,9 @@ struct results {
     struct flow_tunnel *tunnels;
     uint32_t ntunnels;
     uint64_t tunnels_unlisted;
+    struct results_sizes *sizes;
+    uint32_t nsizes;
+    uint64_t sizes_unlisted;
     /* totals across inputs */
     uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
     uint32_t live_peak;
@@ -54,6 +67,9 @@ void results_storm(void *ctx, const struct flow_storm *st);
 void results_end_input(struct results *r, const struct flow_table *ft);
 /* The report-wide id of a flow id given by the current input's table (0 stays 0). */
 uint64_t results_flow_id(const struct results *r, uint64_t local_id);
+
+/* The size tables of a flow, or NULL when they were not kept. */
+const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow);
 
 /* True when a flow shows something worth a person's attention. */
 bool results_flow_has_problem(const struct flow_summary *s);
