@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "inference.h"
 #include "options.h"
 #include "pipeline.h"
 #include "report.h"
@@ -89,7 +90,14 @@ int main(int argc, char **argv)
     }
 
     if (rc != EXIT_USAGE) {
-        struct report_data rd = {inputs, o.ninputs, &res};
+        struct inference *inf = calloc(1, sizeof *inf); /* ~1 MB: the heap, not the stack */
+        if (!inf || !inference_run(inf, inputs, o.ninputs, &res)) {
+            fprintf(stderr, "mtuscope: out of memory for the inference\n");
+            free(inf);
+            inf = NULL;
+            rc = EXIT_FAIL;
+        }
+        struct report_data rd = {inputs, o.ninputs, &res, inf};
         for (int i = 0; i < o.ninputs; i++)
             if (!inputs[i])
                 rd.ninputs = i; /* out of memory: report what exists */
@@ -108,6 +116,9 @@ int main(int argc, char **argv)
         }
         if (fflush(stdout) != 0)
             rc = EXIT_FAIL;
+        if (inf)
+            inference_free(inf);
+        free(inf);
     }
 
     for (int i = 0; i < o.ninputs; i++)

@@ -100,6 +100,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
         return PIPELINE_FAIL;
     }
     results_begin_input(res, (uint16_t)idx);
+    pmtud_begin_input(res->pmtud, idx);
 
     struct progress pg = {o->progress && isatty(STDERR_FILENO) != 0, {0, 0}, 0};
     struct stat st;
@@ -126,12 +127,17 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
         stats_add_packet(s, pkt);
         struct flow_pkt fp;
         flow_packet(ft, pkt, &fp);
-        for (int k = nicmp; k < s->nicmp; k++) /* tie frag-needed / PTB to a flow */
-            s->icmp[k].flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, s->icmp[k].layer));
-        if (hooks && hooks->packet) {
-            fp.flow = results_flow_id(res, fp.flow);
-            hooks->packet(hooks->ctx, pkt, &fp);
+        fp.flow = results_flow_id(res, fp.flow);
+        for (int k = nicmp; k < s->nicmp; k++) { /* tie frag-needed / PTB to a flow, watch it */
+            struct icmp_mtu_msg *m = &s->icmp[k];
+            m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            pmtud_icmp(res->pmtud, idx, k, m->flow, &m->qsrc, mtu,
+                       pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
         }
+        pmtud_packet(res->pmtud, pkt, &fp);
+        if (hooks && hooks->packet)
+            hooks->packet(hooks->ctx, pkt, &fp);
         if (pg.on && (s->packets & 0x3fff) == 0)
             progress_tick(&pg, cap, s->packets);
         if (o->count && s->packets >= o->count)
@@ -144,6 +150,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
         rc = PIPELINE_FAIL;
     }
 
+    pmtud_end_input(res->pmtud);
     flow_finish_all(ft);
     results_end_input(res, ft);
     flow_free(ft);

@@ -9,14 +9,12 @@
 #include <string.h>
 
 #include "capture.h"
+#include "inference.h"
 #include "json.h"
 #include "report.h"
 
-#define VERDICT_STATUS "inconclusive"
-#define VERDICT_SUMMARY                                                                            \
-    "no diagnosis yet: this version decodes packets, follows flows and counts "                    \
-    "retransmissions and losses by packet size; the black-hole and path-MTU inference "            \
-    "is not built yet."
+/* Without an inference (out of memory): say so rather than guess. */
+#define NO_VERDICT_SUMMARY "the inference did not run (out of memory)"
 
 static double seconds(int64_t sec, uint32_t nsec)
 {
@@ -62,12 +60,17 @@ static void human_bytes(uint64_t b, char *buf, size_t size)
         snprintf(buf, size, "%" PRIu64 " bytes", b);
 }
 
-/* Writes text word-wrapped to `width` columns, every line indented. */
+/* Writes text word-wrapped to `width` columns, every line indented; lines
+ * after the first of a "- " item hang under its text. */
 static void wrap(FILE *out, int indent, const char *text, int width)
 {
     const char *p = text;
+    int hang = strncmp(text, "- ", 2) == 0 ? 2 : strncmp(text, "[", 1) == 0 ? 4 : 0;
+    bool first = true;
     while (*p) {
-        int avail = width - indent, len = (int)strlen(p), cut = len;
+        int ind = first ? indent : indent + hang;
+        first = false;
+        int avail = width - ind, len = (int)strlen(p), cut = len;
         if (len > avail) {
             cut = avail;
             while (cut > 0 && p[cut] != ' ')
@@ -75,7 +78,7 @@ static void wrap(FILE *out, int indent, const char *text, int width)
             if (cut == 0)
                 cut = avail; /* one word longer than the line: split it */
         }
-        fprintf(out, "%*s%.*s\n", indent, "", cut, p);
+        fprintf(out, "%*s%.*s\n", ind, "", cut, p);
         p += cut;
         while (*p == ' ')
             p++;
@@ -371,11 +374,76 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
     }
 }
 
+static const char *const severity_names[] = {"error", "warning", "info"};
+
+/* The answer first: verdict, what to do, and the evidence for it. */
+static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct inference *inf = r->inf;
+    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
+    const char *red = o->color ? "\033[1;31m" : "", *green = o->color ? "\033[1;32m" : "";
+    if (!inf) {
+        fprintf(out, "%sverdict: inconclusive%s\n  %s\n", bold, off, NO_VERDICT_SUMMARY);
+        return;
+    }
+    bool bad = strcmp(inf->status, "healthy") != 0 && strcmp(inf->status, "pmtud-working") &&
+               strcmp(inf->status, "inconclusive") && strcmp(inf->status, "mss-clamped");
+    fprintf(out, "%sverdict: %s%s\n", bad ? red : green, inf->status, off);
+    wrap(out, 2, inf->summary, 98);
+    if (inf->nrecs) {
+        fprintf(out, "\n%sfix:%s\n", bold, off);
+        for (int i = 0; i < inf->nrecs; i++) {
+            char line[INF_TEXT + 8];
+            snprintf(line, sizeof line, "- %s", inf->recs[i]);
+            wrap(out, 2, line, 98);
+        }
+    }
+    if (inf->nfindings) {
+        fprintf(out, "\n%sevidence:%s\n", bold, off);
+        for (int i = 0; i < inf->nfindings; i++) {
+            const struct inf_finding *f = &inf->findings[i];
+            char line[INF_TEXT + 32];
+            snprintf(line, sizeof line, "[%s] %s", severity_names[f->severity], f->message);
+            wrap(out, 2, line, 98);
+            if (f->nframes) {
+                fprintf(out, "      frames");
+                for (int k = 0; k < f->nframes; k++)
+                    fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+                if (r->ninputs > 1)
+                    fprintf(out, " of %s", r->inputs[f->input]->path);
+                fprintf(out, "\n");
+            }
+            if (f->wireshark_filter[0])
+                fprintf(out, "      [Wireshark: %s]\n", f->wireshark_filter);
+        }
+    }
+    if (inf->npaths) {
+        fprintf(out, "\n%spath MTU:%s\n", bold, off);
+        for (int i = 0; i < inf->npaths; i++) {
+            const struct inf_path *p = &inf->paths[i];
+            if (!p->upper && !p->nevidence)
+                continue;
+            char a[64], b[64];
+            fprintf(out, "  %s -> %s%s: ", addr_str(&p->src, a, sizeof a),
+                    addr_str(&p->dst, b, sizeof b), p->layer == INF_INNER ? " (in a tunnel)" : "");
+            if (p->mtu)
+                fprintf(out, "exactly %u bytes\n", p->mtu);
+            else if (p->upper)
+                fprintf(out, "between %u and %u bytes\n", p->lower, p->upper);
+            else
+                fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
+            for (int k = 0; k < p->nevidence; k++) {
+                char line[INF_TEXT + 8];
+                snprintf(line, sizeof line, "- %s", p->evidence[k]);
+                wrap(out, 4, line, 98);
+            }
+        }
+    }
+}
+
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
-    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
-    fprintf(out, "%sverdict: %s%s\n", bold, VERDICT_STATUS, off);
-    wrap(out, 2, VERDICT_SUMMARY, 98);
+    text_verdict(out, r, o);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);
     text_flows(out, r, o);
@@ -530,7 +598,34 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
     json_object_end(j);
 }
 
-static void json_flow(struct json *j, const struct flow_summary *f)
+static void json_blackhole(struct json *j, const struct inf_blackhole *bh)
+{
+    if (!bh) {
+        json_null(j, "blackhole");
+        return;
+    }
+    json_object_begin(j, "blackhole");
+    json_string(j, "direction", bh->dir ? "server->client" : "client->server");
+    if (bh->largest_delivered)
+        json_uint(j, "largest_delivered", bh->largest_delivered);
+    else
+        json_null(j, "largest_delivered");
+    if (bh->smallest_lost)
+        json_uint(j, "smallest_lost", bh->smallest_lost);
+    else
+        json_null(j, "smallest_lost"); /* receiver side: the lost packets were not seen */
+    json_array_begin(j, "frames");
+    for (int i = 0; i < bh->nframes; i++)
+        json_uint(j, NULL, bh->frames[i]);
+    json_array_end(j);
+    json_bool(j, "suspected", bh->suspected);
+    json_bool(j, "healed", bh->healed);
+    if (bh->healed)
+        json_double(j, "healed_cost_s", (double)bh->cost_ns / 1e9, 3);
+    json_object_end(j);
+}
+
+static void json_flow(struct json *j, const struct flow_summary *f, const struct inference *inf)
 {
     char filt[256];
     bool ports = f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP;
@@ -553,7 +648,7 @@ static void json_flow(struct json *j, const struct flow_summary *f)
     json_dir_pair_u(j, "max_packet", f->dir[0].max_packet, f->dir[1].max_packet, false);
     json_uint(j, "retransmissions", f->retransmissions);
     json_bool(j, "stalled", f->stalled);
-    json_null(j, "blackhole"); /* the detector (inference stage) is not built yet */
+    json_blackhole(j, inf ? inference_blackhole(inf, f->id) : NULL);
     json_uint(j, "input", f->input);
     json_uint(j, "last_frame", f->last_frame);
     json_double(j, "first_time", (double)f->first_ns / 1e9, 9);
@@ -573,7 +668,15 @@ static void json_flow(struct json *j, const struct flow_summary *f)
     json_object_end(j);
 }
 
-static void json_tunnel(struct json *j, const struct flow_tunnel *t)
+static void json_opt_uint(struct json *j, const char *key, uint64_t v)
+{
+    if (v)
+        json_uint(j, key, v);
+    else
+        json_null(j, key);
+}
+
+static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struct inf_tunnel *it)
 {
     json_object_begin(j, NULL);
     json_uint(j, "id", t->id);
@@ -590,18 +693,18 @@ static void json_tunnel(struct json *j, const struct flow_tunnel *t)
     }
     json_object_end(j);
     json_uint(j, "ip_version", t->ip_version);
-    if (t->overhead)
-        json_uint(j, "overhead", t->overhead);
-    else
-        json_null(j, "overhead");
+    json_opt_uint(j, "overhead", it ? it->overhead : t->overhead);
     if (t->inner_max)
         json_uint(j, "inner_mtu_seen", t->inner_max);
     else
         json_null(j, "inner_mtu_seen");
-    /* path bounds and the recommendation come from the inference stage */
-    json_null(j, "path_mtu_lower");
-    json_null(j, "path_mtu_upper");
-    json_null(j, "recommended_mtu");
+    json_opt_uint(j, "path_mtu_lower", it ? it->path_lower : 0);
+    json_opt_uint(j, "path_mtu_upper", it ? it->path_upper : 0);
+    json_opt_uint(j, "recommended_mtu", it ? it->recommended_mtu : 0);
+    if (it && it->config[0])
+        json_string(j, "config", it->config);
+    else
+        json_null(j, "config");
     json_uint(j, "packets", t->packets);
     json_object_end(j);
 }
@@ -645,15 +748,17 @@ void report_json(FILE *out, const struct report_data *r)
     json_object_end(&j);
 
     json_object_begin(&j, "verdict");
-    json_string(&j, "status", VERDICT_STATUS);
-    json_string(&j, "summary", VERDICT_SUMMARY);
+    json_string(&j, "status", r->inf ? r->inf->status : "inconclusive");
+    json_string(&j, "summary", r->inf ? r->inf->summary : NO_VERDICT_SUMMARY);
     json_array_begin(&j, "recommendations");
+    for (int i = 0; r->inf && i < r->inf->nrecs; i++)
+        json_string(&j, NULL, r->inf->recs[i]);
     json_array_end(&j);
     json_object_end(&j);
 
     json_array_begin(&j, "flows");
     for (uint32_t i = 0; i < res->nflows; i++)
-        json_flow(&j, &res->flows[i]);
+        json_flow(&j, &res->flows[i], r->inf);
     json_array_end(&j);
 
     json_array_begin(&j, "icmp");
@@ -670,7 +775,13 @@ void report_json(FILE *out, const struct report_data *r)
                 json_uint(&j, "flow", m->flow);
             else
                 json_null(&j, "flow");
-            json_null(&j, "honored"); /* judged by the inference stage, not built yet */
+            int h = r->inf ? inference_icmp_honored(r->inf, r->inputs, i, k) : -1;
+            if (h < 0)
+                json_null(&j, "honored");
+            else
+                json_bool(&j, "honored", h == 1);
+            if (m->mtu == 0 && m->quoted_len)
+                json_uint(&j, "mtu_guess", pmtud_plateau_below(m->quoted_len));
             json_int(&j, "input", i);
             json_double(&j, "time", seconds(m->ts_sec, m->ts_nsec), 9);
             if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
@@ -712,13 +823,46 @@ void report_json(FILE *out, const struct report_data *r)
         json_object_end(&j);
     }
     json_array_end(&j);
-    /* Not computed by this version: null, never a made-up value (contract). */
-    json_null(&j, "paths");
+    json_array_begin(&j, "paths");
+    for (int i = 0; r->inf && i < r->inf->npaths; i++) {
+        const struct inf_path *p = &r->inf->paths[i];
+        json_object_begin(&j, NULL);
+        json_addr(&j, "src", &p->src);
+        json_addr(&j, "dst", &p->dst);
+        json_string(&j, "layer", p->layer == INF_INNER ? "inner" : "outer");
+        json_opt_uint(&j, "tunnel", p->tunnel);
+        json_uint(&j, "mtu_lower", p->lower);
+        json_opt_uint(&j, "mtu_upper", p->upper);
+        json_opt_uint(&j, "mtu", p->mtu);
+        json_array_begin(&j, "evidence");
+        for (int k = 0; k < p->nevidence; k++)
+            json_string(&j, NULL, p->evidence[k]);
+        json_array_end(&j);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
     json_array_begin(&j, "tunnels");
     for (uint32_t i = 0; i < res->ntunnels; i++)
-        json_tunnel(&j, &res->tunnels[i]);
+        json_tunnel(&j, &res->tunnels[i],
+                    r->inf && i < r->inf->ntunnels ? &r->inf->tunnels[i] : NULL);
     json_array_end(&j);
-    json_null(&j, "findings");
+    json_array_begin(&j, "findings");
+    for (int i = 0; r->inf && i < r->inf->nfindings; i++) {
+        const struct inf_finding *f = &r->inf->findings[i];
+        json_object_begin(&j, NULL);
+        json_string(&j, "severity", severity_names[f->severity]);
+        json_string(&j, "kind", f->kind);
+        json_string(&j, "message", f->message);
+        json_opt_uint(&j, "flow", f->flow);
+        json_array_begin(&j, "frames");
+        for (int k = 0; k < f->nframes; k++)
+            json_uint(&j, NULL, f->frames[k]);
+        json_array_end(&j);
+        json_string(&j, "wireshark_filter", f->wireshark_filter);
+        json_int(&j, "input", f->input);
+        json_object_end(&j);
+    }
+    json_array_end(&j);
     json_object_end(&j);
     json_finish(&j);
 }

@@ -14,7 +14,8 @@ bool results_init(struct results *r)
     r->storms = calloc(RESULTS_MAX_STORMS, sizeof *r->storms);
     r->tunnels = calloc(RESULTS_MAX_TUNNELS, sizeof *r->tunnels);
     r->sizes = calloc(RESULTS_MAX_SIZE_TABLES, sizeof *r->sizes);
-    if (!r->flows || !r->storms || !r->tunnels || !r->sizes) {
+    r->pmtud = pmtud_new();
+    if (!r->flows || !r->storms || !r->tunnels || !r->sizes || !r->pmtud) {
         results_free(r);
         return false;
     }
@@ -27,6 +28,7 @@ void results_free(struct results *r)
     free(r->storms);
     free(r->tunnels);
     free(r->sizes);
+    pmtud_free(r->pmtud);
     memset(r, 0, sizeof *r);
 }
 

@@ -14,6 +14,8 @@
 #include "results.h"
 #include "stats.h"
 
+struct inference;
+
 struct report_opts {
     bool layer_stats; /* --stats: per-layer and per-anomaly tables */
     bool all_flows;   /* --flows: every flow, not only those with problems */
@@ -25,6 +27,9 @@ struct report_data {
     struct input_stats *const *inputs;
     int ninputs;
     const struct results *res; /* flows, storms, tunnels */
+    /* the inference stage's conclusions; NULL until it has run (or when it
+     * is not built): every reader must treat NULL as "not inferred" */
+    const struct inference *inf;
 };
 
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "pmtud.h"
 
 #define RESULTS_MAX_PROBLEM_FLOWS 20000
 #define RESULTS_MAX_HEALTHY_FLOWS 5000
@@ -46,6 +47,7 @@ struct results {
     struct results_sizes *sizes;
     uint32_t nsizes;
     uint64_t sizes_unlisted;
+    struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
     /* totals across inputs */
     uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
     uint32_t live_peak;

@@ -384,6 +384,51 @@ def manifest_test():
     test(f"lab manifest ground truth matches tshark on {len(rows)} traces")(t)
 
 
+def verdict_tests():
+    """Every sample's verdict as tests/verdicts.tsv says (known misses
+    included, with the reason), and every path MTU bound the report gives
+    contains the ground truth of samples/manifest.tsv: bottleneck_mtu for
+    outer paths, right_tunnel_mtu for paths inside a tunnel."""
+    vpath = os.path.join(HERE, "verdicts.tsv")
+    with open(vpath, newline="") as f:
+        verdicts = {r["file"]: r for r in csv.DictReader(
+            (line for line in f if not line.startswith("#")), delimiter="\t")}
+    with open(os.path.join(ROOT, "samples", "manifest.tsv"), newline="") as f:
+        truth = list(csv.DictReader(f, delimiter="\t"))
+
+    def t():
+        bad = []
+        for r in truth:
+            rc, out, err = run(["--json", "-r", os.path.join(ROOT, r["file"])])
+            no_sanitizer(err)
+            rep = json.loads(out)
+            want = verdicts.get(r["file"])
+            if not want:
+                bad.append(f"{r['file']}: not in tests/verdicts.tsv")
+            elif rep["verdict"]["status"] != want["status"]:
+                bad.append(f"{r['file']}: verdict {rep['verdict']['status']}, "
+                           f"expected {want['status']}")
+            for p in rep["paths"]:
+                inner = p["layer"] == "inner" or p["src"].startswith(("10.61.100.", "10.61.200."))
+                tv = r["right_tunnel_mtu"] if inner else r["bottleneck_mtu"]
+                if not tv.isdigit():
+                    continue
+                tv = int(tv)
+                up = p["mtu_upper"] if p["mtu_upper"] is not None else 1 << 30
+                if not (p["mtu_lower"] <= tv <= up) or (p["mtu"] is not None and p["mtu"] != tv):
+                    bad.append(f"{r['file']}: path {p['src']}->{p['dst']} "
+                               f"[{p['mtu_lower']}, {p['mtu_upper']}] mtu {p['mtu']} "
+                               f"misses the truth {tv}")
+            for tun in rep["tunnels"]:
+                rec = tun["recommended_mtu"]
+                if rec is not None and r["right_tunnel_mtu"].isdigit() and \
+                        rec != int(r["right_tunnel_mtu"]):
+                    bad.append(f"{r['file']}: recommended MTU {rec}, truth "
+                               f"{r['right_tunnel_mtu']}")
+        expect(not bad, "; ".join(bad[:12]))
+    test(f"verdicts, path MTU bounds and recommendations on {len(truth)} samples")(t)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
@@ -391,6 +436,7 @@ def main():
     sample_tests()
     retransmission_test()
     manifest_test()
+    verdict_tests()
     for t in TESTS:
         t()
     shutil.rmtree(TMP, ignore_errors=True)

@@ -1,0 +1,991 @@
+/*
+ * inference.c - from the evidence the earlier stages kept to a diagnosis.
+ *
+ * The rules, in the order they are applied:
+ *
+ *  1. ICMP frag-needed / packet-too-big: the reported MTU (0: the RFC 1191
+ *     plateau below the quoted packet, marked as a guess) is an upper bound
+ *     for the quoted packet's path; whether the sender obeyed comes from
+ *     pmtud.c, which watched the flow's later packets.
+ *  2. Sender-side black hole (a TCP direction): ranges were sent more than
+ *     once and never delivered, the smallest of them larger than anything
+ *     delivered, and the sender backed off (two or more retransmissions of a
+ *     sequence, or the flow stalled).  Upper bound: smallest lost - 1; lower
+ *     bound: largest delivered.  An ICMP message for the flow that reports an
+ *     MTU below the lost size turns it into "PMTUD working" when obeyed, or
+ *     "ICMP ignored" when not.  If the flow did not stall, the data got
+ *     through in smaller packets: healed by the sender.
+ *  3. Receiver-side suspicion: the peer's data has a hole (bytes never seen,
+ *     "previous segment not captured") and nothing near the size the MSS
+ *     allows ever arrived.  Nothing proves an upper bound here; the lower
+ *     bound is the largest packet that did arrive.
+ *  4. Every TCP direction's largest delivered packet is a lower bound.
+ *  5. Ping sweeps: the largest answered request and the smallest unanswered
+ *     one bound the path (exact when they are 1 apart).
+ *  6. Tunnels: overhead from the tunnel's headers and outer IP version; the
+ *     recommended inner MTU is the outer path's upper bound minus it.
+ * Bounds are never widened by a guess: an upper bound is only set from a
+ * message or a loss that was seen.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inference.h"
+
+/* ---- small helpers ---- */
+
+static const char *astr(const struct addr *a, char *buf, size_t n)
+{
+    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, n))
+        return "?";
+    return buf;
+}
+
+static void fmt(char *dst, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
+static void fmt(char *dst, size_t n, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(dst, n, f, ap);
+    va_end(ap);
+}
+
+static struct inf_finding *add_finding(struct inference *inf, enum inf_severity sev,
+                                       const char *kind, uint64_t flow, int input)
+{
+    if (inf->nfindings == INF_MAX_FINDINGS)
+        return NULL;
+    struct inf_finding *f = &inf->findings[inf->nfindings++];
+    memset(f, 0, sizeof *f);
+    f->severity = (uint8_t)sev;
+    fmt(f->kind, sizeof f->kind, "%s", kind);
+    f->flow = flow;
+    f->input = input;
+    return f;
+}
+
+static void add_rec(struct inference *inf, const char *text)
+{
+    for (int i = 0; i < inf->nrecs; i++)
+        if (strcmp(inf->recs[i], text) == 0)
+            return;
+    if (inf->nrecs < INF_MAX_RECS)
+        fmt(inf->recs[inf->nrecs++], INF_TEXT, "%s", text);
+}
+
+static struct inf_path *path_for(struct inference *inf, const struct addr *src,
+                                 const struct addr *dst, enum inf_layer layer, uint32_t tunnel)
+{
+    for (int i = 0; i < inf->npaths; i++) {
+        struct inf_path *p = &inf->paths[i];
+        if (p->layer == layer && addr_cmp(&p->src, src) == 0 && addr_cmp(&p->dst, dst) == 0)
+            return p;
+    }
+    if (inf->npaths == INF_MAX_PATHS)
+        return NULL;
+    struct inf_path *p = &inf->paths[inf->npaths++];
+    memset(p, 0, sizeof *p);
+    p->src = *src;
+    p->dst = *dst;
+    p->layer = (uint8_t)layer;
+    p->tunnel = tunnel;
+    return p;
+}
+
+static void evidence(struct inf_path *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void evidence(struct inf_path *p, const char *f, ...)
+{
+    if (!p || p->nevidence == INF_MAX_EVIDENCE)
+        return;
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(p->evidence[p->nevidence++], INF_TEXT, f, ap);
+    va_end(ap);
+}
+
+static void bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
+    __attribute__((format(printf, 3, 4)));
+static void bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
+{
+    if (!p || v <= p->lower)
+        return;
+    p->lower = v;
+    va_list ap;
+    va_start(ap, why);
+    vsnprintf(p->lower_why, sizeof p->lower_why, why, ap);
+    va_end(ap);
+}
+
+static void bound_upper(struct inf_path *p, uint32_t v)
+{
+    if (p && v && (!p->upper || v < p->upper))
+        p->upper = v;
+}
+
+/* The Wireshark filter that shows one flow (the report's form). */
+static void flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t n)
+{
+    char a[64], b[64];
+    astr(&f->client, a, sizeof a);
+    astr(&f->server, b, sizeof b);
+    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
+    const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)
+        fmt(buf, n, "%s == %s && %s == %s && %s == %u && %s == %u%s%s", ipf, a, ipf, b, pf,
+            f->client_port, pf, f->server_port, extra ? " && " : "", extra ? extra : "");
+    else
+        fmt(buf, n, "%s == %s && %s == %s%s%s", ipf, a, ipf, b, extra ? " && " : "",
+            extra ? extra : "");
+}
+
+static uint32_t tcpip_hdr(const struct flow_summary *f)
+{
+    return f->ip_version == 6 ? 60 : 40;
+}
+
+/* The ICMP message list is per input; this finds message k of input i in
+ * the flat honored[] array. */
+static int icmp_flat_index(struct input_stats *const *inputs, int input, int k)
+{
+    int n = 0;
+    for (int i = 0; i < input; i++)
+        n += inputs[i]->nicmp;
+    return n + k;
+}
+
+int inference_icmp_honored(const struct inference *inf, struct input_stats *const *inputs,
+                           int input, int k)
+{
+    int i = icmp_flat_index(inputs, input, k);
+    return inf->icmp_honored && i >= 0 && i < inf->nicmp ? inf->icmp_honored[i] : -1;
+}
+
+const struct inf_blackhole *inference_blackhole(const struct inference *inf, uint64_t flow)
+{
+    for (int i = 0; i < inf->nblackholes; i++)
+        if (inf->blackholes[i].flow == flow)
+            return &inf->blackholes[i];
+    return NULL;
+}
+
+struct tally {
+    int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
+    uint32_t pmtud_mtu; /* an MTU a router reported and the sender obeyed */
+    int sweep_cliffs;   /* ping sweeps with answered and unanswered sizes */
+    int wg_suspected;   /* WireGuard flows with messages lost */
+    const struct flow_summary *wg_flow;
+    int capped; /* receiver side: a sender's packets capped below its MSS */
+    uint32_t capped_size;
+    const struct pmtud_sweep *sweep;
+    uint32_t worst_smallest_lost, worst_largest_delivered;
+    const struct flow_summary *worst;
+    int worst_dir;
+};
+
+/* ---- 1. ICMP ---- */
+
+static int icmp_watch_verdict(const struct results *res, int input, int k,
+                              const struct pmtud_watch **out)
+{
+    for (int i = 0; i < pmtud_nwatches(res->pmtud); i++) {
+        const struct pmtud_watch *w = pmtud_watch_get(res->pmtud, i);
+        if (w->input == input && w->icmp_index == k) {
+            *out = w;
+            if (!w->after)
+                return -1; /* nothing sent afterwards: cannot say */
+            return w->bigger ? 0 : 1;
+        }
+    }
+    *out = NULL;
+    return -1;
+}
+
+/* Routers send one message per dropped packet: evidence groups them. */
+struct icmp_group {
+    int input;
+    struct addr from, qsrc, qdst;
+    uint32_t mtu, count;
+    bool guessed, v6;
+    uint64_t first, last;
+    int honored, ignored;
+};
+
+#define MAX_ICMP_GROUPS 64
+
+static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struct icmp_mtu_msg *m,
+                           uint32_t mtu, int h)
+{
+    int i = 0;
+    while (i < *ng && !(g[i].input == input && g[i].mtu == mtu && g[i].v6 == m->v6 &&
+                        !addr_cmp(&g[i].from, &m->from) && !addr_cmp(&g[i].qsrc, &m->qsrc) &&
+                        !addr_cmp(&g[i].qdst, &m->qdst)))
+        i++;
+    if (i == *ng) {
+        if (*ng == MAX_ICMP_GROUPS)
+            return;
+        memset(&g[i], 0, sizeof g[i]);
+        g[i].input = input;
+        g[i].from = m->from;
+        g[i].qsrc = m->qsrc;
+        g[i].qdst = m->qdst;
+        g[i].mtu = mtu;
+        g[i].v6 = m->v6;
+        g[i].guessed = m->mtu == 0;
+        g[i].first = m->frame;
+        (*ng)++;
+    }
+    g[i].count++;
+    g[i].last = m->frame;
+    g[i].honored += h == 1;
+    g[i].ignored += h == 0;
+}
+
+static void icmp_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                       const struct results *res, struct tally *t)
+{
+    struct icmp_group groups[MAX_ICMP_GROUPS];
+    int ngroups = 0;
+    int flat = 0;
+    for (int i = 0; i < ninputs; i++) {
+        struct input_stats *s = inputs[i];
+        for (int k = 0; k < s->nicmp; k++, flat++) {
+            const struct icmp_mtu_msg *m = &s->icmp[k];
+            const struct pmtud_watch *w;
+            int h = icmp_watch_verdict(res, i, k, &w);
+            inf->icmp_honored[flat] = (int8_t)h;
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            char from[64], qs[64], qd[64];
+            astr(&m->from, from, sizeof from);
+            astr(&m->qsrc, qs, sizeof qs);
+            astr(&m->qdst, qd, sizeof qd);
+            const char *what = m->v6 ? "packet-too-big" : "frag-needed";
+            uint32_t floor = m->v6 ? 1280 : 68;
+            bool implausible =
+                (m->mtu && m->mtu < floor) || (m->quoted_len && mtu >= m->quoted_len);
+            if (implausible) {
+                struct inf_finding *f =
+                    add_finding(inf, INF_WARNING, "icmp-implausible", m->flow, i);
+                if (f) {
+                    fmt(f->message, INF_TEXT,
+                        "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the "
+                        "path MTU",
+                        what, from, m->mtu, m->quoted_len,
+                        m->mtu && m->mtu < floor ? "below the protocol minimum"
+                                                 : "not smaller than the packet it quotes");
+                    f->frames[f->nframes++] = m->frame;
+                    fmt(f->wireshark_filter, INF_TEXT, "frame.number == %" PRIu64, m->frame);
+                }
+                continue;
+            }
+            if (m->qsrc.addr_type != ADDR_TYPE_IP && m->qsrc.addr_type != ADDR_TYPE_IP6)
+                continue;
+            /* the quoted packet is the one that was too big: its path */
+            struct inf_path *p = path_for(inf, &m->qsrc, &m->qdst, INF_OUTER, 0);
+            bound_upper(p, mtu);
+            icmp_group_add(groups, &ngroups, i, m, mtu, h);
+            if (h == 1)
+                t->pmtud_ok++;
+            if (h == 0 && w) {
+                t->icmp_ignored++;
+                struct inf_finding *f = add_finding(inf, INF_ERROR, "icmp-ignored", m->flow, i);
+                if (f) {
+                    fmt(f->message, INF_TEXT,
+                        "%s sent %" PRIu64 " packets larger than %u bytes after %s frame %" PRIu64
+                        " from %s told it the path MTU is %u (largest %u bytes)",
+                        qs, w->bigger, mtu, what, m->frame, from, mtu, w->max_after);
+                    f->frames[f->nframes++] = m->frame;
+                    if (w->last_bigger_frame)
+                        f->frames[f->nframes++] = w->last_bigger_frame;
+                    fmt(f->wireshark_filter, INF_TEXT, "ip%s.src == %s && %s > %u",
+                        m->v6 ? "v6" : "", qs, m->v6 ? "ipv6.plen" : "ip.len",
+                        m->v6 ? mtu - 40 : mtu);
+                }
+            }
+            (void)qd;
+        }
+    }
+    for (int g = 0; g < ngroups; g++) {
+        const struct icmp_group *x = &groups[g];
+        char from[64];
+        struct inf_path *p = path_for(inf, &x->qsrc, &x->qdst, INF_OUTER, 0);
+        char frames[64];
+        if (x->count == 1)
+            fmt(frames, sizeof frames, "frame %" PRIu64, x->first);
+        else
+            fmt(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
+        evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
+                 x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames,
+                 ninputs > 1 ? (x->input ? ", second input" : ", first input") : "",
+                 astr(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
+                 x->guessed ? " (0 reported: RFC 1191 plateau guess)" : "",
+                 x->honored   ? "; the sender obeyed"
+                 : x->ignored ? "; the sender ignored it"
+                              : "");
+        if (x->honored && !t->pmtud_mtu)
+            t->pmtud_mtu = x->mtu;
+    }
+}
+
+/* ---- 2-4. TCP flows ---- */
+
+static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
+                          const struct inference *inf, uint64_t flow, uint32_t below, int *honored,
+                          uint32_t *mtu)
+{
+    bool found = false;
+    int flat = 0;
+    *honored = -1;
+    for (int i = 0; i < ninputs; i++) {
+        for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
+            const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
+            uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            if (m->flow != flow || (below && eff >= below))
+                continue;
+            found = true;
+            *mtu = eff;
+            if (inf->icmp_honored[flat] > *honored)
+                *honored = inf->icmp_honored[flat];
+        }
+    }
+    return found;
+}
+
+static enum inf_layer flow_layer(const struct flow_summary *f)
+{
+    return f->tunnel ? INF_INNER : INF_OUTER;
+}
+
+static void direction_addrs(const struct flow_summary *f, int d, const struct addr **src,
+                            const struct addr **dst)
+{
+    *src = d ? &f->server : &f->client;
+    *dst = d ? &f->client : &f->server;
+}
+
+static int64_t backoff_cost_ns(const struct flow_dir_summary *x)
+{
+    int64_t t = 0;
+    for (int i = 0; i < x->backoff_nintervals && i < FLOW_BACKOFF_KEPT; i++)
+        t += (int64_t)x->backoff_us[i] * 1000;
+    return t;
+}
+
+/* The size cliff of one direction: the largest IP size ever delivered (L)
+ * and the smallest larger size sent but never delivered (S).  The per-flow
+ * counters only know transmissions that were never covered at all; the size
+ * table also catches the sizes whose bytes later got through in smaller
+ * packets (a black hole the sender healed).  Exact sizes only: a size class
+ * cannot bound anything. */
+static bool size_cliff(const struct dl_sizes *z, bool stalled, uint32_t *largest,
+                       uint32_t *smallest, uint32_t *lost)
+{
+    uint32_t l = 0, sm = 0, n = 0;
+    for (int i = 0; i < z->nexact; i++)
+        if (z->exact[i].delivered && z->exact[i].size > l)
+            l = z->exact[i].size;
+    for (int i = 0; i < z->nexact; i++) {
+        const struct dl_size *e = &z->exact[i];
+        /* In a stalled flow, segments sent after the hole are never
+         * acknowledged whatever their size: only sizes that were sent again
+         * and never delivered count.  In a flow that recovered, every byte
+         * was covered in the end, so a size never credited with a delivery
+         * was replaced by smaller packets. */
+        if (e->size > l && e->sent && !e->delivered && (!stalled || e->lost)) {
+            n += e->sent;
+            if (!sm || e->size < sm)
+                sm = e->size;
+        }
+    }
+    *largest = l;
+    *smallest = sm;
+    *lost = n;
+    return sm != 0;
+}
+
+static void sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                        const struct results *res, const struct flow_summary *f, int d,
+                        struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    const struct addr *src, *dst;
+    direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    astr(src, a, sizeof a);
+    astr(dst, b, sizeof b);
+    struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
+
+    if (x->largest_delivered) {
+        bound_lower(p, x->largest_delivered,
+                    "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
+                    x->largest_delivered, a);
+        t->tcp_delivered++;
+    }
+    uint32_t largest = x->largest_delivered, smallest = x->smallest_lost, nlost = x->dl_lost;
+    bool lost_big = x->dl_lost && smallest && smallest > largest;
+    const struct results_sizes *rs = results_sizes_of(res, f->id);
+    if (rs && size_cliff(&rs->dir[d], x->stalled, &largest, &smallest, &nlost))
+        lost_big = true;
+    bool backed_off = x->backoff_count >= 2 || x->stalled || x->tcp.retrans >= 2;
+    if (!lost_big || !backed_off)
+        return;
+
+    int honored;
+    uint32_t mtu = 0;
+    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu)) {
+        if (honored != 0) {
+            struct inf_finding *fi = add_finding(inf, INF_INFO, "pmtud-working", f->id, f->input);
+            if (fi) {
+                fmt(fi->message, INF_TEXT,
+                    "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
+                    "and the sender re-sent the data in smaller packets: path-MTU discovery works",
+                    f->id, a, smallest, mtu);
+                flow_filter(f, "tcp.analysis.retransmission", fi->wireshark_filter, INF_TEXT);
+                for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
+                    fi->frames[fi->nframes++] = x->lost_frames[i];
+            }
+        }
+        return; /* an ignored message is reported by the ICMP stage */
+    }
+
+    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
+        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+        memset(bh, 0, sizeof *bh);
+        bh->flow = f->id;
+        bh->dir = (uint8_t)d;
+        bh->healed = !x->stalled;
+        bh->largest_delivered = largest;
+        bh->smallest_lost = smallest;
+        bh->cost_ns = bh->healed ? backoff_cost_ns(x) : 0;
+        for (int i = 0; i < x->nlost_frames && bh->nframes < INF_MAX_FRAMES; i++)
+            bh->frames[bh->nframes++] = x->lost_frames[i];
+    }
+    bound_upper(p, smallest - 1);
+    evidence(p,
+             "flow #%" PRIu64 ": %u %u-byte-or-larger segments from %s sent again and again, "
+             "never acknowledged; up to %u bytes delivered",
+             f->id, nlost, smallest, a, largest);
+
+    struct inf_finding *fi =
+        add_finding(inf, x->stalled ? INF_ERROR : INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        if (x->stalled)
+            fmt(fi->message, INF_TEXT,
+                "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, "
+                "backing off, no ICMP seen); packets up to %u bytes do; the flow stalls",
+                a, smallest, b, x->backoff_count, largest);
+        else
+            fmt(fi->message, INF_TEXT,
+                "black hole healed by the sender: %s's %u-byte packets never reached %s; after "
+                "%.1f s of timeouts it re-sent the data in packets of at most %u bytes",
+                a, smallest, b, (double)backoff_cost_ns(x) / 1e9, largest);
+        char extra[64];
+        fmt(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+            f->ip_version == 6 ? largest - 40 : largest);
+        flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
+            fi->frames[fi->nframes++] = x->lost_frames[i];
+    }
+    if (x->stalled)
+        t->blackholes++;
+    else
+        t->healed++;
+    if (!t->worst || x->stalled) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = smallest;
+        t->worst_largest_delivered = largest;
+    }
+}
+
+/* The receiver's view: the peer (direction d's sender) announced an MSS
+ * allowing big packets, none arrived, and its byte stream has a hole. */
+static void receiver_side(struct inference *inf, const struct flow_summary *f, int d,
+                          struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    /* A sender whose data arrives re-sent and capped below what the MSS
+     * allows learned a smaller path MTU (PMTUD, or its own probing), even if
+     * the ICMP message went to the sender and is not in this capture. */
+    if (!x->dl_lost && x->tcp.data_segments >= 10 && x->tcp.retrans + x->tcp.out_of_order &&
+        x->mss + peer->mss) {
+        uint32_t m = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                         : (x->mss ? x->mss : peer->mss);
+        uint32_t full = m + tcpip_hdr(f);
+        if (x->max_packet >= 576 && x->max_packet + 8u < full && !x->stalled) {
+            const struct addr *src, *dst;
+            direction_addrs(f, d, &src, &dst);
+            char a[64];
+            struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
+            bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived",
+                        f->id, x->max_packet, astr(src, a, sizeof a));
+            evidence(p,
+                     "flow #%" PRIu64 ": %s's packets arrive re-sent and capped at %u bytes "
+                     "although MSS %u allows %u: the sender learned a smaller path MTU",
+                     f->id, a, x->max_packet, m, full);
+            t->capped++;
+            t->capped_size = x->max_packet;
+            return;
+        }
+    }
+    if (!x->tcp.lost_segment || x->dl_lost || x->tcp.retrans)
+        return; /* no hole, or the sender's side is in the capture: sender_side() judges */
+    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                       : (x->mss ? x->mss : peer->mss);
+    if (!mss)
+        return;
+    uint32_t full = mss + tcpip_hdr(f);
+    if ((uint32_t)x->max_packet + 40 >= full)
+        return; /* full-size packets did arrive */
+    const struct addr *src, *dst;
+    direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    astr(src, a, sizeof a);
+    astr(dst, b, sizeof b);
+    struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
+    bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived", f->id,
+                x->max_packet, a);
+    evidence(p,
+             "flow #%" PRIu64 ": bytes from %s are missing at the receiver; nothing larger than %u "
+             "bytes arrived although MSS %u allows %u-byte packets",
+             f->id, a, x->max_packet, mss, full);
+    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
+        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+        memset(bh, 0, sizeof *bh);
+        bh->flow = f->id;
+        bh->dir = (uint8_t)d;
+        bh->suspected = true;
+        bh->largest_delivered = x->max_packet;
+    }
+    struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
+    if (fi) {
+        fmt(fi->message, INF_TEXT,
+            "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
+            "nothing larger than %u bytes arrived at %s, and part of its data never did",
+            a, full, mss, x->max_packet, b);
+        flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_TEXT);
+    }
+    t->suspected++;
+    if (!t->worst) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = full;
+        t->worst_largest_delivered = x->max_packet;
+    }
+}
+
+/* MSS clamping: one side announces an MSS well below what its peer
+ * announces (both would be 1460 on Ethernet), and the data respects it. */
+static void mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t)
+{
+    uint32_t c = f->dir[0].mss, s = f->dir[1].mss;
+    if (!c || !s || c == s)
+        return;
+    uint32_t lo = c < s ? c : s, hi = c < s ? s : c;
+    if (hi - lo < 40)
+        return; /* small differences are options or stacks, not a clamp */
+    t->clamped++;
+    struct inf_finding *fi = add_finding(inf, INF_INFO, "mss-clamped", f->id, f->input);
+    if (fi) {
+        fmt(fi->message, INF_TEXT,
+            "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
+            "clamps the MSS to %u (a path MTU of %u)",
+            f->id, c, s, lo, lo + tcpip_hdr(f));
+        flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_TEXT);
+    }
+}
+
+/* ---- 5. ping sweeps ---- */
+
+static void sweep_stage(struct inference *inf, const struct results *res, struct tally *t)
+{
+    for (int i = 0; i < pmtud_nsweeps(res->pmtud); i++) {
+        const struct pmtud_sweep *s = pmtud_sweep_get(res->pmtud, i);
+        if (s->sizes < 3 || !s->largest_answered)
+            continue; /* a plain ping, not a sweep */
+        struct inf_path *p = path_for(inf, &s->src, &s->dst, INF_OUTER, 0);
+        bound_lower(p, s->largest_answered,
+                    "ping sweep: a %u-byte echo request (frame %" PRIu64 ") was answered",
+                    s->largest_answered, s->frame_answered);
+        if (s->smallest_unanswered > s->largest_answered && s->df) {
+            t->sweep_cliffs++;
+            if (!t->sweep) {
+                t->sweep = s;
+            }
+            bound_upper(p, s->smallest_unanswered - 1);
+            evidence(p,
+                     "ping sweep: the %u-byte request (frame %" PRIu64
+                     ") and larger ones were never answered",
+                     s->smallest_unanswered, s->frame_unanswered);
+        }
+    }
+}
+
+/* ---- 6. tunnels ---- */
+
+static uint32_t tunnel_overhead(const struct flow_tunnel *t)
+{
+    uint32_t ip = t->ip_version == 6 ? 40 : 20;
+    switch (t->type) {
+    case LAYER_WIREGUARD:
+        return ip + 8 + 32; /* UDP + WireGuard's 16-byte header and 16-byte tag */
+    case LAYER_VXLAN:
+        return ip + 8 + 8 + 14;
+    case LAYER_IPV4:
+    case LAYER_IPV6:
+        return ip;
+    default:
+        return t->overhead; /* measured on the first packet (GRE options, GENEVE options...) */
+    }
+}
+
+static void tunnel_stage(struct inference *inf, const struct results *res)
+{
+    for (uint32_t i = 0; i < res->ntunnels; i++) {
+        const struct flow_tunnel *t = &res->tunnels[i];
+        struct inf_tunnel *it = &inf->tunnels[i];
+        it->id = t->id;
+        it->overhead = tunnel_overhead(t);
+        /* the tunnel MTU applies both ways: the tighter direction rules */
+        for (int d = 0; d < 2; d++) {
+            const struct addr *s = d ? &t->outer_dst : &t->outer_src;
+            const struct addr *x = d ? &t->outer_src : &t->outer_dst;
+            for (int k = 0; k < inf->npaths; k++) {
+                const struct inf_path *p = &inf->paths[k];
+                if (p->layer != INF_OUTER || addr_cmp(&p->src, s) || addr_cmp(&p->dst, x))
+                    continue;
+                if (p->lower > it->path_lower)
+                    it->path_lower = p->lower;
+                if (p->upper && (!it->path_upper || p->upper < it->path_upper))
+                    it->path_upper = p->upper;
+            }
+        }
+        if (!it->path_upper || it->path_upper <= it->overhead)
+            continue;
+        it->recommended_mtu = it->path_upper - it->overhead;
+        if (t->type == LAYER_WIREGUARD)
+            fmt(it->config, INF_TEXT, "MTU = %u in the [Interface] section of the WireGuard config",
+                it->recommended_mtu);
+        else
+            fmt(it->config, INF_TEXT, "ip link set dev <tunnel interface> mtu %u",
+                it->recommended_mtu);
+    }
+}
+
+/* An interface MTU (MSS + 40/60) below 1500 is usually a tunnel's: name the
+ * tunnel it is the default of, since then the fix is the tunnel MTU. */
+static void tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
+{
+    static const struct {
+        uint32_t mtu;
+        const char *what;
+        uint32_t overhead;
+    } known[] = {
+        {1420,
+         "WireGuard's default MTU (its packets are 1480 bytes on an IPv4 path, 1500 on "
+         "IPv6)",
+         60},
+        {1450, "VXLAN's usual MTU (1500 bytes on the path)", 50},
+        {1476, "GRE's usual MTU (1500 bytes on the path)", 24},
+        {1480, "IPIP / 6in4's usual MTU (1500 bytes on the path)", 20},
+        {1492, "PPPoE's MTU (1500 bytes on the Ethernet below)", 8},
+    };
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    uint32_t mss = x->mss ? x->mss : peer->mss;
+    if (!mss)
+        return;
+    uint32_t mtu = mss + tcpip_hdr(f);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (known[i].mtu != mtu)
+            continue;
+        char r[INF_TEXT];
+        fmt(r, sizeof r,
+            "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
+            "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: MTU = "
+            "path - 60 in [Interface])",
+            mss, mtu, known[i].what, known[i].overhead);
+        add_rec(inf, r);
+        return;
+    }
+}
+
+/* ---- verdict ---- */
+
+static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, enum anomaly a)
+{
+    uint64_t n = 0;
+    for (int i = 0; i < ninputs; i++)
+        n += inputs[i]->anomalies[a];
+    return n;
+}
+
+static void verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                    const struct results *res, const struct tally *t)
+{
+    char a[64], b[64];
+    uint64_t frag_lost = anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE);
+    const char *rec_cfg = NULL; /* the first tunnel with a recommendation */
+    for (uint32_t i = 0; i < inf->ntunnels && !rec_cfg; i++)
+        if (inf->tunnels[i].recommended_mtu)
+            rec_cfg = inf->tunnels[i].config;
+
+    if (frag_lost && (t->blackholes || t->suspected || res->retransmissions)) {
+        inf->status = "fragmentation-loss";
+        fmt(inf->summary, INF_TEXT,
+            "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
+            "retransmit: fragments are being dropped on the path.",
+            frag_lost, frag_lost == 1 ? "" : "s");
+        if (rec_cfg)
+            add_rec(inf, rec_cfg);
+        add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
+                     "tunnel's) so that nothing needs fragmenting");
+        return;
+    }
+    if (!t->blackholes && !t->suspected && !t->healed && t->wg_suspected) {
+        const struct flow_summary *f = t->wg_flow;
+        inf->status = "blackhole";
+        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
+                                                                   : f->dir[1].max_packet;
+        fmt(inf->summary, INF_TEXT,
+            "%" PRIu64 " WireGuard data messages between %s and %s never arrived while smaller "
+            "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
+            "the path (seen from the receiving side, the exact limit is not in this capture).",
+            f->wg_lost, astr(&f->client, a, sizeof a), astr(&f->server, b, sizeof b), big);
+        add_rec(inf, "lower the WireGuard MTU (MTU = path MTU - 60 over IPv4, - 80 over IPv6, in "
+                     "[Interface]); capture the tunnel interface too (-r outer.pcap -r wg0.pcap) "
+                     "to see which packets are lost");
+        return;
+    }
+    if (t->blackholes || t->suspected || t->healed) {
+        inf->status = "blackhole";
+        const struct flow_summary *f = t->worst;
+        const struct addr *src, *dst;
+        direction_addrs(f, t->worst_dir, &src, &dst);
+        astr(src, a, sizeof a);
+        astr(dst, b, sizeof b);
+        if (t->blackholes)
+            fmt(inf->summary, INF_TEXT,
+                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+                "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
+                "transfer.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+        else if (t->suspected)
+            fmt(inf->summary, INF_TEXT,
+                "Data from %s stops arriving at %s: nothing larger than %u bytes gets through "
+                "although the connection allows %u-byte packets; a path-MTU black hole is likely "
+                "(seen from the receiving side, the exact limit is not in this capture).",
+                a, b, t->worst_largest_delivered, t->worst_smallest_lost);
+        else
+            fmt(inf->summary, INF_TEXT,
+                "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
+                "sending smaller packets (up to %u bytes), at the cost of timeouts.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+        if (rec_cfg)
+            add_rec(inf, rec_cfg);
+        tunnel_hint(inf, f, t->worst_dir);
+        uint32_t exact = 0;
+        for (int k = 0; k < inf->npaths; k++) {
+            const struct inf_path *p = &inf->paths[k];
+            if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
+                exact = p->mtu;
+        }
+        char r[INF_TEXT];
+        fmt(r, sizeof r,
+            "let ICMP %s through every firewall on the path between %s and %s, so the "
+            "sender learns the path MTU",
+            f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)",
+            a, b);
+        add_rec(inf, r);
+        if (exact > tcpip_hdr(f)) {
+            uint32_t mss = exact - tcpip_hdr(f);
+            fmt(r, sizeof r,
+                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
+                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
+                "option maxseg size set %u)",
+                mss, mss, mss);
+        } else {
+            /* the exact path MTU is not known here, but the router at the
+             * bottleneck knows its own link: clamp to its route MTU */
+            fmt(r, sizeof r,
+                "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
+                "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
+                "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
+        }
+        add_rec(inf, r);
+        if (!exact) {
+            fmt(r, sizeof r,
+                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
+                "(SIZE + 28 = the IP packet size; the largest that is answered is the path MTU)",
+                a, b);
+            add_rec(inf, r);
+        }
+        return;
+    }
+    if (t->sweep_cliffs && !t->pmtud_ok) {
+        const struct pmtud_sweep *sw = t->sweep;
+        inf->status = "blackhole";
+        fmt(inf->summary, INF_TEXT,
+            "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
+            "on none is, and no ICMP message comes back: packets above %u bytes are silently "
+            "dropped.",
+            astr(&sw->src, a, sizeof a), astr(&sw->dst, b, sizeof b), sw->largest_answered,
+            sw->smallest_unanswered, sw->smallest_unanswered - 1);
+        fmt(inf->recs[inf->nrecs++], INF_TEXT,
+            "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
+            "ICMP frag-needed through so senders learn it",
+            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - 40);
+        return;
+    }
+    if (frag_lost && res->retransmissions) {
+        inf->status = "fragmentation-loss";
+        fmt(inf->summary, INF_TEXT,
+            "%" PRIu64 " fragmented IP datagrams never completed while the flows retransmit: "
+            "fragments are being dropped on the path.",
+            frag_lost);
+        if (rec_cfg)
+            add_rec(inf, rec_cfg);
+        add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
+                     "tunnel's) so that nothing needs fragmenting");
+        return;
+    }
+    if (t->icmp_ignored) {
+        inf->status = "blackhole";
+        fmt(inf->summary, INF_TEXT,
+            "A sender keeps sending packets larger than the path MTU that ICMP messages "
+            "reported to it: those packets are lost.");
+        add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
+                     "sends (frag-needed / packet-too-big)");
+        return;
+    }
+    if (res->nstorms && !t->pmtud_ok && !t->capped) {
+        inf->status = "retransmission-storm";
+        fmt(inf->summary, INF_TEXT,
+            "%u retransmission storms, but no sign that packet size is the cause: look for "
+            "congestion or a lossy link.",
+            res->nstorms);
+        return;
+    }
+    if (t->capped && !t->pmtud_ok) {
+        inf->status = "pmtud-working";
+        fmt(inf->summary, INF_TEXT,
+            "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
+            "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
+            "from the receiving side).",
+            t->capped_size);
+        return;
+    }
+    if (t->pmtud_ok) {
+        inf->status = "pmtud-working";
+        fmt(inf->summary, INF_TEXT,
+            "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and the "
+            "sender shrinks its packets to fit.",
+            t->pmtud_mtu);
+        if (rec_cfg)
+            add_rec(inf, rec_cfg);
+        return;
+    }
+    if (t->clamped) {
+        inf->status = "mss-clamped";
+        fmt(inf->summary, INF_TEXT,
+            "The TCP MSS is clamped on the path, so TCP never sends packets too big for it; "
+            "protocols other than TCP are not protected.");
+        return;
+    }
+    if (t->tcp_delivered) {
+        inf->status = "healthy";
+        fmt(inf->summary, INF_TEXT,
+            "No sign of an MTU problem: TCP data was delivered in every size sent, with no "
+            "black hole, no lost fragments and no retransmission storm.");
+        return;
+    }
+    inf->status = "inconclusive";
+    fmt(inf->summary, INF_TEXT,
+        "Not enough evidence: no TCP data whose delivery can be judged, no ICMP MTU message, no "
+        "ping sweep.");
+}
+
+/* ---- entry point ---- */
+
+bool inference_run(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                   const struct results *res)
+{
+    memset(inf, 0, sizeof *inf);
+    int nicmp = 0;
+    for (int i = 0; i < ninputs; i++)
+        nicmp += inputs[i]->nicmp;
+    inf->nicmp = nicmp;
+    inf->icmp_honored = calloc(nicmp ? (size_t)nicmp : 1, sizeof *inf->icmp_honored);
+    inf->ntunnels = res->ntunnels;
+    inf->tunnels = calloc(res->ntunnels ? res->ntunnels : 1, sizeof *inf->tunnels);
+    if (!inf->icmp_honored || !inf->tunnels) {
+        inference_free(inf);
+        return false;
+    }
+    struct tally t;
+    memset(&t, 0, sizeof t);
+    icmp_stage(inf, inputs, ninputs, res, &t);
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->proto != IP_PROTO_TCP)
+            continue;
+        for (int d = 0; d < 2; d++)
+            sender_side(inf, inputs, ninputs, res, f, d, &t);
+        for (int d = 0; d < 2; d++)
+            receiver_side(inf, f, d, &t);
+        mss_check(inf, f, &t);
+    }
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->opaque != LAYER_WIREGUARD || !f->wg_lost)
+            continue;
+        /* Messages in fragments the snap length cut cannot be decoded, so
+         * their counters look missing: no conclusion from such an input. */
+        if (f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE])
+            continue;
+        if (f->wg_lost >= 3) {
+            t.wg_suspected++;
+            if (!t.wg_flow)
+                t.wg_flow = f;
+        }
+        struct inf_finding *fi = add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
+        if (fi) {
+            char a[64], b[64];
+            fmt(fi->message, INF_TEXT,
+                "flow #%" PRIu64 ": %" PRIu64 " of %" PRIu64 " WireGuard data messages between "
+                "%s and %s never arrived (their counters are missing at the receiving end) while "
+                "the others did; lost large messages are the sign of a tunnel MTU too big for "
+                "the path",
+                f->id, f->wg_lost, f->wg_data, astr(&f->client, a, sizeof a),
+                astr(&f->server, b, sizeof b));
+            flow_filter(f, "wg.type == 4", fi->wireshark_filter, INF_TEXT);
+        }
+    }
+    sweep_stage(inf, res, &t);
+    /* an exact value where the bounds meet */
+    for (int k = 0; k < inf->npaths; k++) {
+        struct inf_path *p = &inf->paths[k];
+        if (p->lower_why[0])
+            evidence(p, "lower bound: %s", p->lower_why);
+        if (p->upper && p->lower > p->upper) {
+            /* contradictory evidence (e.g. a router's MTU for another hop): keep both, flag */
+            evidence(p, "note: a %u-byte packet crossed although a bound said %u", p->lower,
+                     p->upper);
+            p->upper = p->lower;
+        }
+        if (p->upper && p->lower == p->upper)
+            p->mtu = p->upper;
+    }
+    tunnel_stage(inf, res);
+    verdict(inf, inputs, ninputs, res, &t);
+    return true;
+}
+
+void inference_free(struct inference *inf)
+{
+    free(inf->icmp_honored);
+    free(inf->tunnels);
+    inf->icmp_honored = NULL;
+    inf->tunnels = NULL;
+}

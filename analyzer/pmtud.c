@@ -1,0 +1,242 @@
+/* pmtud.c - watching PMTUD and ping sweeps as packets go by (pmtud.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pmtud.h"
+
+/* RFC 1191 table 7-1: the MTU plateaus. */
+static const uint32_t plateaus[] = {65535, 32000, 17914, 8166, 4352, 2002,
+                                    1492,  1006,  508,   296,  68};
+
+uint32_t pmtud_plateau_below(uint32_t len)
+{
+    for (size_t i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)
+        if (plateaus[i] < len)
+            return plateaus[i];
+    return 68;
+}
+
+struct pending {
+    int input;
+    struct addr src, dst;
+    uint16_t id, seq;
+    uint32_t size;
+    uint64_t frame;
+    bool used;
+};
+
+struct pmtud {
+    struct pmtud_watch *watches;
+    int nwatches;
+    int first_active; /* watches before it are older than any that can still matter */
+    struct pending *pending;
+    int npending; /* slots in use (a ring: oldest overwritten, counted unanswered) */
+    int next;
+    struct pmtud_sweep *sweeps;
+    int nsweeps;
+    int input;
+};
+
+struct pmtud *pmtud_new(void)
+{
+    struct pmtud *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->watches = calloc(PMTUD_MAX_WATCHES, sizeof *p->watches);
+    p->pending = calloc(PMTUD_MAX_PENDING, sizeof *p->pending);
+    p->sweeps = calloc(PMTUD_MAX_SWEEPS, sizeof *p->sweeps);
+    if (!p->watches || !p->pending || !p->sweeps) {
+        pmtud_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void pmtud_free(struct pmtud *p)
+{
+    if (!p)
+        return;
+    free(p->watches);
+    free(p->pending);
+    free(p->sweeps);
+    free(p);
+}
+
+void pmtud_icmp(struct pmtud *p, int input, int icmp_index, uint64_t flow,
+                const struct addr *quoted_src, uint32_t mtu, int64_t t_ns)
+{
+    if (!flow || p->nwatches == PMTUD_MAX_WATCHES)
+        return;
+    struct pmtud_watch *w = &p->watches[p->nwatches++];
+    memset(w, 0, sizeof *w);
+    w->input = input;
+    w->icmp_index = icmp_index;
+    w->flow = flow;
+    w->src = *quoted_src;
+    w->mtu = mtu;
+    w->t_ns = t_ns;
+}
+
+/* The layer a flow is keyed on: the innermost IP layer outside ICMP quotes. */
+static const struct layer *flow_ip(const struct packet *pkt)
+{
+    for (int i = pkt->nlayers - 1; i >= 0; i--) {
+        const struct layer *l = &pkt->layers[i];
+        if ((l->type == LAYER_IPV4 || l->type == LAYER_IPV6) && !(l->flags & LF_QUOTED))
+            return l;
+    }
+    return NULL;
+}
+
+static struct pmtud_sweep *sweep_for(struct pmtud *p, const struct addr *src,
+                                     const struct addr *dst)
+{
+    for (int i = 0; i < p->nsweeps; i++) {
+        struct pmtud_sweep *s = &p->sweeps[i];
+        if (s->input == p->input && addr_cmp(&s->src, src) == 0 && addr_cmp(&s->dst, dst) == 0)
+            return s;
+    }
+    if (p->nsweeps == PMTUD_MAX_SWEEPS)
+        return NULL;
+    struct pmtud_sweep *s = &p->sweeps[p->nsweeps++];
+    memset(s, 0, sizeof *s);
+    s->input = p->input;
+    s->src = *src;
+    s->dst = *dst;
+    s->df = true;
+    return s;
+}
+
+static void unanswered(struct pmtud *p, const struct pending *q)
+{
+    struct pmtud_sweep *s = sweep_for(p, &q->src, &q->dst);
+    if (s && (!s->smallest_unanswered || q->size < s->smallest_unanswered)) {
+        s->smallest_unanswered = q->size;
+        s->frame_unanswered = q->frame;
+    }
+}
+
+static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *ip,
+                 const struct icmp_info *ic, bool v6)
+{
+    bool request = v6 ? ic->type == 128 : ic->type == 8;
+    bool reply = v6 ? ic->type == 129 : ic->type == 0;
+    if (request) {
+        struct pmtud_sweep *s = sweep_for(p, &ip->u.ip.src, &ip->u.ip.dst);
+        if (!s)
+            return;
+        s->requests++;
+        if (!v6 && !(ip->u.ip.flags & IPF_DF))
+            s->df = false;
+        if (ip->u.ip.ip_len != s->last_size && s->sizes < 255)
+            s->sizes++;
+        s->last_size = ip->u.ip.ip_len;
+        struct pending *q = &p->pending[p->next];
+        if (q->used)
+            unanswered(p, q); /* the ring is full: the oldest request gave up */
+        p->next = (p->next + 1) % PMTUD_MAX_PENDING;
+        q->used = true;
+        q->input = p->input;
+        q->src = ip->u.ip.src;
+        q->dst = ip->u.ip.dst;
+        q->id = ic->id;
+        q->seq = ic->seq;
+        q->size = ip->u.ip.ip_len;
+        q->frame = pkt->frame;
+    } else if (reply) {
+        /* the newest matching request: replies come soon after */
+        for (int k = 1; k <= PMTUD_MAX_PENDING; k++) {
+            struct pending *q = &p->pending[(p->next - k + PMTUD_MAX_PENDING) % PMTUD_MAX_PENDING];
+            if (!q->used || q->id != ic->id || q->seq != ic->seq ||
+                addr_cmp(&q->src, &ip->u.ip.dst) != 0 || addr_cmp(&q->dst, &ip->u.ip.src) != 0)
+                continue;
+            q->used = false;
+            struct pmtud_sweep *s = sweep_for(p, &q->src, &q->dst);
+            if (s) {
+                s->answered++;
+                if (q->size > s->largest_answered) {
+                    s->largest_answered = q->size;
+                    s->frame_answered = q->frame;
+                }
+            }
+            break;
+        }
+    }
+}
+
+void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_pkt *fp)
+{
+    const struct layer *ip = flow_ip(pkt);
+    if (!ip)
+        return;
+    int64_t t = pkt->ts_sec * 1000000000ll + pkt->ts_nsec;
+    uint32_t size = ip->u.ip.reasm_len ? ip->u.ip.reasm_len : ip->u.ip.ip_len;
+    if (ip->u.ip.flags & IPF_FRAGMENT)
+        size = ip->u.ip.ip_len; /* what crossed the wire is the fragment */
+    if (fp && fp->flow) {
+        /* Watches are few and short-lived in practice; the scan starts at
+         * the oldest that can still see packets (60 s window). */
+        while (p->first_active < p->nwatches &&
+               t - p->watches[p->first_active].t_ns > 60 * 1000000000ll)
+            p->first_active++;
+        for (int i = p->first_active; i < p->nwatches; i++) {
+            struct pmtud_watch *w = &p->watches[i];
+            if (w->flow != fp->flow || t < w->t_ns || addr_cmp(&w->src, &ip->u.ip.src) != 0)
+                continue;
+            /* Packets already in flight may still be big: judging starts
+             * when the sender shows it reacted (a packet near but not above
+             * the MTU: a re-segmented one, not an ACK) or after the grace. */
+            if (!w->reacted) {
+                if (size <= w->mtu && size > w->mtu / 2)
+                    w->reacted = true;
+                else if (t < w->t_ns + PMTUD_GRACE_NS)
+                    continue;
+            }
+            w->after++;
+            if (size > w->max_after)
+                w->max_after = size;
+            if (size > w->mtu) {
+                w->bigger++;
+                w->last_bigger_frame = pkt->frame;
+            }
+        }
+    }
+    /* an echo is an ICMP layer right after the flow's IP layer */
+    const struct layer *next = ip + 1;
+    if (next < pkt->layers + pkt->nlayers &&
+        (next->type == LAYER_ICMP || next->type == LAYER_ICMP6))
+        echo(p, pkt, ip, &next->u.icmp, next->type == LAYER_ICMP6);
+}
+
+void pmtud_begin_input(struct pmtud *p, int input)
+{
+    p->input = input;
+}
+
+void pmtud_end_input(struct pmtud *p)
+{
+    for (int i = 0; i < PMTUD_MAX_PENDING; i++) {
+        struct pending *q = &p->pending[i];
+        if (q->used && q->input == p->input)
+            unanswered(p, q);
+        q->used = false;
+    }
+    p->next = 0;
+}
+
+int pmtud_nwatches(const struct pmtud *p)
+{
+    return p->nwatches;
+}
+const struct pmtud_watch *pmtud_watch_get(const struct pmtud *p, int i)
+{
+    return i >= 0 && i < p->nwatches ? &p->watches[i] : NULL;
+}
+int pmtud_nsweeps(const struct pmtud *p)
+{
+    return p->nsweeps;
+}
+const struct pmtud_sweep *pmtud_sweep_get(const struct pmtud *p, int i)
+{
+    return i >= 0 && i < p->nsweeps ? &p->sweeps[i] : NULL;
+}
