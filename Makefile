@@ -6,7 +6,8 @@ VERSION := 0.1.0
 
 CC      ?= cc
 PKGS    := libpcap
-CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"'
+CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"' \
+           -DMTUSCOPE_PLOTDIR='"$(PREFIX)/share/mtuscope/plots"'
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Iinclude
 OPT     ?= -O2 -g
@@ -16,8 +17,8 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 
 # Debian packages each target needs (installed by scripts/install-deps).
 BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
-TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3
-DEMO_DEPS  := $(BUILD_DEPS) gnuplot-nox
+TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3 gnuplot-nox chromium fonts-dejavu-core
+DEMO_DEPS  := $(BUILD_DEPS) gnuplot-nox fonts-dejavu-core
 
 SRCS    := $(wildcard analyzer/*.c)
 LIBSRCS := $(filter-out analyzer/main.c,$(SRCS))
@@ -31,7 +32,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACE ?= samples/lab-incident-wg1420-path1434-client-outer.pcap
 DEMO_TRACE_WG ?= samples/lab-incident-wg1420-path1434-client-wg.pcap
 
-.PHONY: all demo test unit e2e corpus deps-build deps-test deps-demo install clean format
+.PHONY: all demo test unit e2e corpus report-checks deps-build deps-test deps-demo install clean format
 
 all: mtuscope
 
@@ -67,13 +68,16 @@ demo: deps-demo
 	./mtuscope --stats -o out -r $(DEMO_TRACE) -r $(DEMO_TRACE_WG)
 
 test: deps-test
-	$(MAKE) unit e2e samples-gen-check corpus
+	$(MAKE) unit e2e samples-gen-check report-checks corpus
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
 e2e: mtuscope build/test/mtuscope
 	python3 tests/e2e.py build/test/mtuscope
+
+report-checks: build/test/mtuscope
+	python3 tests/report_checks.py build/test/mtuscope
 
 corpus: build/test/mtuscope
 	python3 tests/corpus_sweep.py build/test/mtuscope
@@ -82,6 +86,8 @@ install: mtuscope
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 mtuscope $(DESTDIR)$(PREFIX)/bin/mtuscope
 	install -m 644 docs/mtuscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtuscope.1
+	install -d $(DESTDIR)$(PREFIX)/share/mtuscope/plots
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/mtuscope/plots/
 
 format:
 	clang-format -i analyzer/*.c include/*.h tests/*.c tests/*.h

@@ -13,15 +13,20 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "html.h"
 #include "inference.h"
 #include "options.h"
 #include "pipeline.h"
+#include "plots.h"
 #include "report.h"
 #include "results.h"
 #include "stats.h"
 
-/* Writes the reports into DIR (created if missing). */
-static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro)
+/* Writes the reports into DIR (created if missing): text, JSON, the charts
+ * (unless --no-plots; they may read the inputs again) and the HTML page that
+ * holds them all. */
+static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro,
+                        const struct options *o, const struct pipeline_opts *po)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         fprintf(stderr, "mtuscope: %s: %s\n", dir, strerror(errno));
@@ -45,7 +50,18 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
             return EXIT_FAIL;
         }
     }
-    return EXIT_OK;
+    int rc = EXIT_OK;
+    struct plots *pl = NULL;
+    if (!o->no_plots) {
+        pl = calloc(1, sizeof *pl);
+        struct plots_inputs in = {o->inputs, r->ninputs, po};
+        if (!pl || !plots_write(dir, r, &in, pl, stderr))
+            rc = EXIT_FAIL;
+    }
+    if (!html_write(dir, r, ro, pl, stderr))
+        rc = EXIT_FAIL;
+    free(pl);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -110,7 +126,7 @@ int main(int argc, char **argv)
         if (o.outdir) {
             struct report_opts fo = ro;
             fo.color = false;
-            int w = write_outdir(o.outdir, &rd, &fo);
+            int w = write_outdir(o.outdir, &rd, &fo, &o, &po);
             if (w != EXIT_OK)
                 rc = w;
         }

@@ -14,7 +14,9 @@ void options_usage(FILE *out)
           "  -r FILE          read packets from FILE (pcap or pcapng; - = standard input);\n"
           "                   repeat for several files (frame numbers count per file)\n"
           "  -c COUNT         stop reading each input after COUNT packets\n"
-          "  -o DIR           also write report.txt and report.json into DIR\n"
+          "  -o DIR           also write into DIR: report.txt, report.json, report.html\n"
+          "                   and the charts (NAME.dat, NAME.gp, NAME.png, NAME.svg)\n"
+          "      --no-plots   with -o: no charts (report.html without them)\n"
           "      --json       print the JSON report instead of the text report\n"
           "      --stats      add per-layer and per-anomaly counts to the text report\n"
           "      --flows      list every flow in the text report (like tshark -z conv)\n"
@@ -52,7 +54,7 @@ static char *join_args(int argc, char **argv)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
-    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR, OPT_FLOWS, OPT_MAX_FLOWS };
+    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR, OPT_FLOWS, OPT_MAX_FLOWS, OPT_NO_PLOTS };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -60,6 +62,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"help", no_argument, NULL, 'h'},
         {"flows", no_argument, NULL, OPT_FLOWS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+        {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -100,6 +103,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         case OPT_FLOWS:
             o->flows = true;
+            break;
+        case OPT_NO_PLOTS:
+            o->no_plots = true;
             break;
         case OPT_MAX_FLOWS: {
             char *end;

@@ -29,6 +29,7 @@ struct options {
     bool flows;         /* --flows: the whole flow table in the text report */
     bool json;
     bool stats;
+    bool no_plots; /* --no-plots: -o DIR writes no charts */
     bool help, version;
     enum color_mode color;
 };

@@ -1,0 +1,422 @@
+/*
+ * html.c - the HTML report (html.h).
+ *
+ * The page is built from what the other outputs already say, never from new
+ * computations: the verdict and findings from the inference stage (or, while
+ * it has not run, from the text report's first lines), the charts' SVG files
+ * as gnuplot wrote them, the flow summaries, and the whole text report,
+ * escaped, at the end.  Everything is inline so the file can be mailed or
+ * opened offline; there is no script at all.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "inference.h"
+
+#define HTML_MAX_FLOW_ROWS 1000 /* the rest is in report.json */
+#define HTML_MAX_SVG (16u << 20)
+
+static const char style[] =
+    "body{font-family:sans-serif;margin:1.5em auto;max-width:1260px;color:#222;"
+    "line-height:1.4}\n"
+    "h1{font-size:1.6em;margin-bottom:0}h2{border-bottom:1px solid #ccc;padding-bottom:.2em}\n"
+    ".inputs{color:#555;margin-top:.2em}\n"
+    ".verdict{padding:.8em 1.2em;border-radius:6px;border-left:8px solid #888;"
+    "background:#f4f4f4}\n"
+    ".verdict h2{border:0;margin:.1em 0 .3em 0}\n"
+    ".verdict.bad{border-color:#d62728;background:#fdecea}\n"
+    ".verdict.good{border-color:#2ca02c;background:#eaf6ea}\n"
+    ".verdict.unknown{border-color:#ff7f0e;background:#fff4e5}\n"
+    "figure{margin:1.5em 0;border:1px solid #ddd;padding:.5em;background:#fff}\n"
+    "figure svg{width:100%;height:auto;display:block}\n"
+    "figcaption{color:#444;font-size:.95em;margin-top:.4em}\n"
+    "table{border-collapse:collapse;font-size:.85em;width:100%}\n"
+    "th,td{border:1px solid #ddd;padding:.25em .5em;text-align:right;white-space:nowrap}\n"
+    "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
+    "tr.stalled td{background:#fdecea}tr.retx td{background:#fff4e5}\n"
+    "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}\n"
+    "code{font-size:.9em}.note{color:#8a5a00}\n";
+
+/* Text as HTML character data or attribute value. */
+static void esc_n(FILE *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && s[i]; i++) {
+        switch (s[i]) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        case '\033': /* a colour escape has no place in a page */
+            break;
+        default:
+            fputc(s[i], out);
+        }
+    }
+}
+
+static void esc(FILE *out, const char *s)
+{
+    esc_n(out, s, strlen(s));
+}
+
+static const char *addr_text(const struct addr *a, char *buf, size_t size)
+{
+    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, size))
+        return "?";
+    return buf;
+}
+
+static const char *proto_text(const struct flow_summary *f)
+{
+    if (f->opaque == LAYER_WIREGUARD)
+        return "wg";
+    if (f->opaque == LAYER_OPENVPN)
+        return "openvpn";
+    switch (f->proto) {
+    case IP_PROTO_TCP:
+        return "tcp";
+    case IP_PROTO_UDP:
+        return "udp";
+    case IP_PROTO_ICMP:
+        return "icmp";
+    case IP_PROTO_ICMPV6:
+        return "icmpv6";
+    case IP_PROTO_GRE:
+        return "gre";
+    case IP_PROTO_ESP:
+        return "esp";
+    default:
+        return "ip";
+    }
+}
+
+/* The text report, rendered once: the verdict fallback and the <pre>. */
+static char *render_text(const struct report_data *r, const struct report_opts *ro)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    struct report_opts o = *ro;
+    o.color = false;
+    report_text(m, r, &o);
+    if (fclose(m) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Statuses that name a problem, and those that say all is well. */
+static const char *verdict_class(const char *status)
+{
+    static const char *const good[] = {"healthy", "pmtud-working", "mss-clamped"};
+    static const char *const bad[] = {"blackhole", "fragmentation-loss", "retransmission-storm"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        if (strcmp(status, good[i]) == 0)
+            return "good";
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (strcmp(status, bad[i]) == 0)
+            return "bad";
+    return "unknown";
+}
+
+/* Without the inference: the text report starts "verdict: STATUS" and its
+ * indented summary lines follow, up to a blank line. */
+static void verdict_from_text(FILE *out, const char *text)
+{
+    const char *nl = strchr(text, '\n');
+    size_t first = nl ? (size_t)(nl - text) : strlen(text);
+    const char *status = "inconclusive";
+    char buf[64];
+    if (first > 9 && strncmp(text, "verdict: ", 9) == 0) {
+        snprintf(buf, sizeof buf, "%.*s", (int)(first - 9 < 63 ? first - 9 : 63), text + 9);
+        status = buf;
+    }
+    fprintf(out,
+            "<section id=\"verdict\" class=\"verdict %s\">\n<h2>Verdict: ", verdict_class(status));
+    esc(out, status);
+    fputs("</h2>\n<p id=\"summary\">", out);
+    const char *p = nl ? nl + 1 : text + first;
+    while (*p == ' ') {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        while (n && *p == ' ') {
+            p++;
+            n--;
+        }
+        esc_n(out, p, n);
+        fputc(' ', out);
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+    fputs("</p>\n</section>\n", out);
+}
+
+static void verdict_from_inference(FILE *out, const struct inference *inf)
+{
+    const char *status = inf->status ? inf->status : "inconclusive";
+    fprintf(out,
+            "<section id=\"verdict\" class=\"verdict %s\">\n<h2>Verdict: ", verdict_class(status));
+    esc(out, status);
+    fputs("</h2>\n<p id=\"summary\">", out);
+    esc(out, inf->summary);
+    fputs("</p>\n", out);
+    if (inf->nrecs) {
+        fputs("<h3>The fix</h3>\n<ul id=\"recommendations\">\n", out);
+        for (int i = 0; i < inf->nrecs && i < INF_MAX_RECS; i++) {
+            fputs("<li><code>", out);
+            esc(out, inf->recs[i]);
+            fputs("</code></li>\n", out);
+        }
+        fputs("</ul>\n", out);
+    }
+    fputs("</section>\n", out);
+    if (inf->nfindings) {
+        static const char *const sev[] = {"error", "warning", "info"};
+        fputs("<section id=\"findings\">\n<h2>Evidence</h2>\n<ul>\n", out);
+        for (int i = 0; i < inf->nfindings && i < INF_MAX_FINDINGS; i++) {
+            const struct inf_finding *fd = &inf->findings[i];
+            fprintf(out, "<li><b>%s</b> ", fd->severity < 3 ? sev[fd->severity] : "info");
+            esc(out, fd->kind);
+            fputs(": ", out);
+            esc(out, fd->message);
+            if (fd->flow)
+                fprintf(out, " (flow #%" PRIu64 ")", fd->flow);
+            if (fd->nframes) {
+                fputs(" frames", out);
+                for (int k = 0; k < fd->nframes && k < INF_MAX_FRAMES; k++)
+                    fprintf(out, " %" PRIu64, fd->frames[k]);
+            }
+            if (fd->wireshark_filter[0]) {
+                fputs("<br>Wireshark: <code>", out);
+                esc(out, fd->wireshark_filter);
+                fputs("</code>", out);
+            }
+            fputs("</li>\n", out);
+        }
+        fputs("</ul>\n</section>\n", out);
+    }
+}
+
+/* Copies NAME.svg from its <svg> element on (the XML prolog and doctype are
+ * not allowed inside HTML).  gnuplot names its ids the same in every file;
+ * they are made unique per chart so one chart's markers never point into
+ * another's. */
+static bool inline_svg(FILE *out, const char *dir, const char *name, int chart)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return false;
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int c;
+    while ((c = fgetc(fp)) != EOF && len < HTML_MAX_SVG) {
+        if (len + 1 >= cap) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *nb = realloc(buf, ncap);
+            if (!nb) {
+                free(buf);
+                fclose(fp);
+                return false;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        buf[len++] = (char)c;
+    }
+    fclose(fp);
+    if (!buf)
+        return false;
+    buf[len] = '\0';
+    char *start = strstr(buf, "<svg");
+    if (!start) {
+        free(buf);
+        return false;
+    }
+    /* id='X' -> id='cN-X', and href references '#X' -> '#cN-X' */
+    for (char *p = start; *p; p++) {
+        if (strncmp(p, "id='", 4) == 0 || strncmp(p, "id=\"", 4) == 0) {
+            fwrite(p, 1, 4, out);
+            fprintf(out, "c%d-", chart);
+            p += 3;
+        } else if ((strncmp(p, "href='#", 7) == 0 || strncmp(p, "href=\"#", 7) == 0)) {
+            fwrite(p, 1, 7, out);
+            fprintf(out, "c%d-", chart);
+            p += 6;
+        } else if (strncmp(p, "url(#", 5) == 0) {
+            fprintf(out, "url(#c%d-", chart);
+            p += 4;
+        } else {
+            fputc(*p, out);
+        }
+    }
+    free(buf);
+    return true;
+}
+
+static void charts(FILE *out, const char *dir, const struct plots *p)
+{
+    fputs("<section id=\"charts\">\n<h2>Charts</h2>\n", out);
+    if (!p) {
+        fputs("<p class=\"note\">Charts were not requested (--no-plots).</p>\n", out);
+    } else {
+        int shown = 0;
+        for (int i = 0; i < p->ncharts; i++) {
+            const struct plot_chart *c = &p->charts[i];
+            if (!c->rendered)
+                continue;
+            fprintf(out, "<figure id=\"chart-%s\" class=\"chart\">\n", c->name);
+            if (!inline_svg(out, dir, c->name, i))
+                fputs("<p class=\"note\">(the SVG file could not be read)</p>\n", out);
+            fputs("<figcaption><b>", out);
+            esc(out, c->title);
+            fputs("</b><br>", out);
+            esc(out, c->what);
+            fprintf(out,
+                    " Files: <code>%s.png</code>, <code>%s.svg</code>, data "
+                    "<code>%s.dat</code>, script <code>%s.gp</code>.</figcaption>\n</figure>\n",
+                    c->name, c->name, c->name, c->name);
+            shown++;
+        }
+        for (int i = 0; i < p->nnotes; i++) {
+            fputs("<p class=\"note\">", out);
+            esc(out, p->notes[i]);
+            fputs("</p>\n", out);
+        }
+        if (!shown && !p->nnotes)
+            fputs("<p class=\"note\">No chart could be drawn.</p>\n", out);
+    }
+    fputs("</section>\n", out);
+}
+
+static void endpoint(FILE *out, const struct flow_summary *f, const struct addr *a, unsigned port)
+{
+    char buf[64];
+    addr_text(a, buf, sizeof buf);
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
+        if (a->addr_type == ADDR_TYPE_IP6)
+            fprintf(out, "<td class=\"l\">[%s]:%u</td>", buf, port);
+        else
+            fprintf(out, "<td class=\"l\">%s:%u</td>", buf, port);
+    } else {
+        fprintf(out, "<td class=\"l\">%s</td>", buf);
+    }
+}
+
+static void flows_table(FILE *out, const struct results *res)
+{
+    fprintf(out,
+            "<section id=\"flows\">\n<h2>Flows</h2>\n<p>%" PRIu64 " flows (%" PRIu64
+            " TCP, %" PRIu64 " UDP), %" PRIu64 " TCP retransmissions.",
+            res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions);
+    if (res->flows_unlisted)
+        fprintf(out, " %" PRIu64 " healthy flows were not kept.", res->flows_unlisted);
+    fputs("</p>\n<table>\n<thead><tr><th>#</th><th class=\"l\">proto</th>"
+          "<th class=\"l\">client</th><th class=\"l\">server</th><th>tunnel</th>"
+          "<th>packets</th><th>bytes</th><th>largest packet c / s (bytes)</th>"
+          "<th>MSS c / s</th><th>retrans.</th><th>never delivered c / s</th>"
+          "<th class=\"l\">state</th></tr></thead>\n<tbody>\n",
+          out);
+    uint32_t n = res->nflows < HTML_MAX_FLOW_ROWS ? res->nflows : HTML_MAX_FLOW_ROWS;
+    for (uint32_t i = 0; i < n; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        const char *cls = f->stalled ? "stalled" : f->retransmissions ? "retx" : "ok";
+        fprintf(out, "<tr class=\"%s\"><td>%" PRIu64 "</td><td class=\"l\">%s</td>", cls, f->id,
+                proto_text(f));
+        endpoint(out, f, &f->client, f->client_port);
+        endpoint(out, f, &f->server, f->server_port);
+        if (f->tunnel)
+            fprintf(out, "<td>#%u</td>", f->tunnel);
+        else
+            fputs("<td></td>", out);
+        fprintf(out, "<td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%u / %u</td>",
+                f->dir[0].packets + f->dir[1].packets, f->dir[0].bytes + f->dir[1].bytes,
+                f->dir[0].max_packet, f->dir[1].max_packet);
+        if (f->proto == IP_PROTO_TCP)
+            fprintf(out, "<td>%u / %u</td><td>%" PRIu64 "</td><td>%u / %u</td>", f->dir[0].mss,
+                    f->dir[1].mss, f->retransmissions, f->dir[0].dl_lost, f->dir[1].dl_lost);
+        else
+            fputs("<td></td><td></td><td></td>", out);
+        fprintf(out, "<td class=\"l\">%s</td></tr>\n",
+                f->stalled                    ? "stalled"
+                : f->retransmissions          ? "retransmissions"
+                : results_flow_has_problem(f) ? "problem"
+                                              : "ok");
+    }
+    fputs("</tbody>\n</table>\n", out);
+    if (res->nflows > n)
+        fprintf(out, "<p class=\"note\">%u more flows are listed in report.json.</p>\n",
+                res->nflows - n);
+    fputs("</section>\n", out);
+}
+
+bool html_write(const char *dir, const struct report_data *r, const struct report_opts *ro,
+                const struct plots *p, FILE *err)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    char *text = render_text(r, ro);
+    if (!text) {
+        fprintf(err, "mtuscope: out of memory\n");
+        return false;
+    }
+    FILE *out = fopen(path, "w");
+    if (!out) {
+        fprintf(err, "mtuscope: %s: %s\n", path, strerror(errno));
+        free(text);
+        return false;
+    }
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+          "<title>mtuscope report</title>\n<style>\n",
+          out);
+    fputs(style, out);
+    fprintf(out,
+            "</style>\n</head>\n<body>\n<header>\n<h1>mtuscope report</h1>\n"
+            "<p class=\"inputs\">mtuscope %s &middot; ",
+            MTUSCOPE_VERSION);
+    for (int i = 0; i < r->ninputs; i++) {
+        if (i)
+            fputs(", ", out);
+        fputs("<code>", out);
+        esc(out, r->inputs[i]->path);
+        fputs("</code>", out);
+    }
+    fputs("</p>\n</header>\n", out);
+    if (r->inf)
+        verdict_from_inference(out, r->inf);
+    else
+        verdict_from_text(out, text);
+    charts(out, dir, p);
+    flows_table(out, r->res);
+    fputs("<section id=\"text\">\n<h2>The text report</h2>\n<pre>", out);
+    esc(out, text);
+    fputs("</pre>\n</section>\n</body>\n</html>\n", out);
+    free(text);
+    bool bad = ferror(out) != 0;
+    if (fclose(out) != 0 || bad) {
+        fprintf(err, "mtuscope: %s: write error\n", path);
+        return false;
+    }
+    return true;
+}

@@ -1,0 +1,62 @@
+/*
+ * plots.h - the charts of `-o DIR`: for each one a data file (NAME.dat) and a
+ * gnuplot script (NAME.gp: a header of values mtuscope computed, then a
+ * template from plots/), rendered by running gnuplot to NAME.png (pngcairo,
+ * 1200x700) and NAME.svg.
+ *
+ *   size-delivery-DIR   TCP data sent / delivered / lost by IP packet size,
+ *                       delivery ratio, path-MTU bounds (the headline), one
+ *                       per direction of interest (c2s, s2c)
+ *   tsg-flowN           time-sequence graph of a flagged TCP flow (stalled or
+ *                       retransmitting; the busiest flow when none is)
+ *   retrans-timeline    retransmissions per interval, storms shaded
+ *   goodput             per-flow goodput against the flow's largest packet
+ *
+ * The time-sequence graph and the timeline need per-packet detail that the
+ * report stages summarise away, so the inputs are read a second time through
+ * pipeline_run() with a hook; standard input cannot be read twice, and then
+ * those charts are skipped with a note.  When gnuplot is not installed the
+ * data and scripts are still written and one line on stderr says how to
+ * render them.
+ */
+#ifndef MTUSCOPE_PLOTS_H
+#define MTUSCOPE_PLOTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pipeline.h"
+#include "report.h"
+
+#define PLOTS_MAX_TSG 6     /* time-sequence graphs (flagged flows) per run */
+#define PLOTS_MAX_CHARTS 12 /* 2 size charts + PLOTS_MAX_TSG + timeline + goodput, with room */
+#define PLOTS_MAX_NOTES 4
+#define PLOTS_TEXT 256
+
+struct plot_chart {
+    char name[64]; /* file stem in DIR */
+    char title[PLOTS_TEXT];
+    char what[PLOTS_TEXT]; /* what it shows, one sentence for the HTML report */
+    bool rendered;         /* gnuplot wrote NAME.png and NAME.svg */
+};
+
+struct plots {
+    int ncharts;
+    struct plot_chart charts[PLOTS_MAX_CHARTS];
+    int nnotes;
+    char notes[PLOTS_MAX_NOTES][PLOTS_TEXT]; /* charts skipped or not rendered, and why */
+};
+
+/* Where the inputs are, to read them again for the per-packet charts. */
+struct plots_inputs {
+    const char *const *paths;
+    int npaths;
+    const struct pipeline_opts *po; /* the options of the first pass */
+};
+
+/* Writes the charts into dir (which exists) and renders them.  Messages go
+ * to err.  Returns false when a file could not be written. */
+bool plots_write(const char *dir, const struct report_data *r, const struct plots_inputs *in,
+                 struct plots *out, FILE *err);
+
+#endif

@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""report_checks.py - the outputs of `mtuscope -o DIR`, for every sample.
+
+    python3 tests/report_checks.py BINARY [SAMPLE...]
+
+For each sample (default: every samples/*.pcap and *.pcapng):
+  - report.json is valid JSON and valid against docs/report.schema.json
+    (checked by the small validator below: the schema subset that file uses);
+  - report.txt, report.html and the four kinds of charts exist: for each
+    chart NAME.dat, NAME.gp, and NAME.png (a 1200x700 PNG) and NAME.svg
+    written by gnuplot;
+  - the charts agree with the JSON: the timeline counts every TCP
+    retransmission, the goodput chart has one point per TCP flow that sent
+    data, each time-sequence graph marks its flow's retransmissions.
+Then exact values on known samples, --no-plots, standard input (the
+second-pass charts are skipped with a note), gnuplot missing (data and scripts
+written, one line on stderr), and report.html rendered in headless Chromium
+(screenshot non-empty, the verdict and every chart's SVG in the DOM, no
+console message).  Exits 1 on the first failed sample's end, listing them.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
+CHART_KINDS = ("size-delivery", "tsg", "retrans-timeline", "goodput")  # tsg: tsg-flowN
+
+failures = []
+
+
+def fail(what):
+    failures.append(what)
+    print("FAIL:", what)
+
+
+# ---- a JSON Schema validator for the subset docs/report.schema.json uses:
+# type (string or list), enum, required, properties, items, minimum, maximum,
+# minLength, $ref to "#/$defs/NAME".  Unknown keywords are an error, so the
+# schema cannot silently use something this validator ignores.
+KNOWN = {"$schema", "$id", "title", "description", "type", "enum", "required", "properties",
+         "items", "minimum", "maximum", "minLength", "$ref", "$defs"}
+
+
+def type_ok(value, t):
+    if t == "null":
+        return value is None
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    if t == "array":
+        return isinstance(value, list)
+    if t == "object":
+        return isinstance(value, dict)
+    raise ValueError("schema uses unknown type %r" % t)
+
+
+def validate(value, schema, root, path="$"):
+    """Returns a list of error strings."""
+    unknown = set(schema) - KNOWN
+    if unknown:
+        return ["%s: schema keywords not supported by the validator: %s" % (path, sorted(unknown))]
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if not ref.startswith("#/$defs/"):
+            return ["%s: unsupported $ref %s" % (path, ref)]
+        return validate(value, root["$defs"][ref[len("#/$defs/"):]], root, path)
+    errs = []
+    if "type" in schema:
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if not any(type_ok(value, t) for t in types):
+            return ["%s: %r is not of type %s" % (path, value, "/".join(types))]
+    if "enum" in schema and value not in schema["enum"]:
+        errs.append("%s: %r not in %s" % (path, value, schema["enum"]))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errs.append("%s: %r < minimum %r" % (path, value, schema["minimum"]))
+        if "maximum" in schema and value > schema["maximum"]:
+            errs.append("%s: %r > maximum %r" % (path, value, schema["maximum"]))
+    if isinstance(value, str) and "minLength" in schema and len(value) < schema["minLength"]:
+        errs.append("%s: %r shorter than %d" % (path, value, schema["minLength"]))
+    if isinstance(value, dict):
+        for k in schema.get("required", []):
+            if k not in value:
+                errs.append("%s: missing required %r" % (path, k))
+        for k, sub in schema.get("properties", {}).items():
+            if k in value:
+                errs += validate(value[k], sub, root, "%s.%s" % (path, k))
+    if isinstance(value, list) and "items" in schema:
+        for i, v in enumerate(value):
+            errs += validate(v, schema["items"], root, "%s[%d]" % (path, i))
+    return errs
+
+
+def validator_self_test(schema):
+    """The validator must be able to fail: broken reports are rejected."""
+    good = {"tool": {"name": "mtuscope", "version": "0.1.0"}}
+    sub = schema["properties"]["tool"]
+    assert validate(good["tool"], sub, schema) == []
+    assert validate({"name": "other", "version": "0.1.0"}, sub, schema)
+    assert validate({"name": "mtuscope"}, sub, schema)
+    flow = schema["$defs"]["flow"]
+    assert validate({"id": 0}, flow, schema)  # minimum, and every required field
+    assert validate(True, schema["$defs"]["count"], schema)  # a bool is no integer
+    assert validate(None, schema["$defs"]["size_or_null"], schema) == []
+    assert validate(-1, schema["$defs"]["size_or_null"], schema)
+
+
+# ---- files
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, **kw)
+
+
+def chart_stems(out):
+    return sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(out, "*.gp")))
+
+
+def data_rows(path, block=0):
+    """Rows of one gnuplot data block (blocks are separated by two blank lines)."""
+    blocks = re.split(r"\n\s*\n\s*\n", open(path).read())
+    if block >= len(blocks):
+        return []
+    return [l.split() for l in blocks[block].splitlines() if l.strip() and not l.startswith("#")]
+
+
+def check_sample(binary, schema, sample, outroot):
+    name = os.path.splitext(os.path.basename(sample))[0]
+    out = os.path.join(outroot, name)
+    r = run([binary, "-o", out, "-r", sample])
+    if r.returncode not in (0, 1):
+        fail("%s: exit %d: %s" % (name, r.returncode, r.stderr.decode(errors="replace")[-300:]))
+        return None
+    if b"gnuplot" in r.stderr:
+        fail("%s: gnuplot complained: %s" % (name, r.stderr.decode(errors="replace")[-300:]))
+    for f in ("report.txt", "report.json", "report.html"):
+        if not os.path.getsize(os.path.join(out, f)):
+            fail("%s: %s is empty" % (name, f))
+    with open(os.path.join(out, "report.json")) as f:
+        rep = json.load(f)
+    errs = validate(rep, schema, schema)
+    for e in errs[:5]:
+        fail("%s: report.json: %s" % (name, e))
+
+    stems = chart_stems(out)
+    for kind in CHART_KINDS:
+        if not any(s.startswith(kind) for s in stems):
+            fail("%s: no %s chart (charts: %s)" % (name, kind, stems))
+    for s in stems:
+        for ext in ("dat", "gp", "svg"):
+            p = os.path.join(out, "%s.%s" % (s, ext))
+            if not os.path.exists(p) or os.path.getsize(p) == 0:
+                fail("%s: %s.%s missing or empty" % (name, s, ext))
+        size = png_size(os.path.join(out, s + ".png")) if os.path.exists(
+            os.path.join(out, s + ".png")) else None
+        if size != (1200, 700):
+            fail("%s: %s.png is %s, not a 1200x700 PNG" % (name, s, size))
+        svg = os.path.join(out, s + ".svg")
+        if os.path.exists(svg) and "<svg" not in open(svg).read():
+            fail("%s: %s.svg holds no <svg>" % (name, s))
+
+    # the charts say what the JSON says
+    tl = os.path.join(out, "retrans-timeline.dat")
+    if os.path.exists(tl):
+        total = sum(int(row[1]) for row in data_rows(tl))
+        want = rep["stats"]["tcp_retransmissions"]
+        if total != want:
+            fail("%s: timeline counts %d retransmissions, the JSON %d" % (name, total, want))
+    gpf = os.path.join(out, "goodput.dat")
+    if os.path.exists(gpf):
+        n = len(data_rows(gpf))
+        want = sum(1 for fl in rep["flows"] if fl["proto"] == "tcp" and (
+            fl["client_to_server"]["delivery"]["sent"] + fl["server_to_client"]["delivery"]["sent"]))
+        if n != want:
+            fail("%s: goodput chart has %d points, the JSON %d TCP flows with data" % (name, n, want))
+    flows = {fl["id"]: fl for fl in rep["flows"]}
+    for s in stems:
+        m = re.match(r"tsg-flow(\d+)$", s)
+        if not m:
+            continue
+        fl = flows.get(int(m.group(1)))
+        if fl is None:
+            fail("%s: %s draws a flow the JSON does not list" % (name, s))
+            continue
+        retx = sum(1 for row in data_rows(os.path.join(out, s + ".dat")) if row[1] == "1")
+        d = max(("client_to_server", "server_to_client"),
+                key=lambda k: (fl[k]["stalled"], fl[k]["retransmissions"], fl[k]["bytes"]))
+        if retx != fl[d]["retransmissions"]:
+            fail("%s: %s marks %d retransmissions, the JSON %d (%s)" % (
+                name, s, retx, fl[d]["retransmissions"], d))
+    return rep
+
+
+def check_exact(outroot):
+    """Known numbers of two lab traces (samples/README.md tells their story)."""
+    bh = os.path.join(outroot, "lab-tcp4-blackhole-path1300-server-outer")
+    rows = {int(r[0]): r[1:4] for r in data_rows(os.path.join(bh, "size-delivery-s2c.dat"))}
+    # the server's 1500-byte segments: 18 sent, none delivered, 7 only ever retransmitted
+    if rows.get(1500) != ["18", "0", "7"]:
+        fail("blackhole: size-delivery-s2c 1500 bytes: %s, want sent 18 delivered 0 lost 7"
+             % rows.get(1500))
+    if os.path.exists(os.path.join(bh, "size-delivery-c2s.dat")):
+        fail("blackhole: a client->server size chart although that direction lost nothing")
+    tsg = data_rows(os.path.join(bh, "tsg-flow2.dat"))
+    retx = [r for r in tsg if r[1] == "1"]
+    if len(retx) != 6 or any(r[2:] != retx[0][2:] for r in retx):
+        fail("blackhole: tsg-flow2 should show 6 retransmissions of one segment: %s" % retx)
+    gp = open(os.path.join(bh, "tsg-flow2.gp")).read()
+    if "set object 1 rect" not in gp or "stalled from frame 20" not in gp:
+        fail("blackhole: tsg-flow2.gp does not shade the stall from frame 20")
+    ok = os.path.join(outroot, "lab-tcp4-pmtud-ok-path1300-server-outer")
+    rows = {int(r[0]): r[1:4] for r in data_rows(os.path.join(ok, "size-delivery-s2c.dat"))}
+    if rows.get(1500, [None])[1] != "0" or rows.get(1300, [None, "0"])[1] == "0":
+        fail("pmtud-ok: 1500-byte segments must be undelivered and 1300-byte ones delivered: %s"
+             % {k: rows.get(k) for k in (1300, 1500)})
+
+
+def check_modes(binary, tmp):
+    sample = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
+    # --no-plots: the reports, no chart
+    out = os.path.join(tmp, "noplots")
+    r = run([binary, "--no-plots", "-o", out, "-r", sample])
+    if r.returncode != 0 or glob.glob(os.path.join(out, "*.gp")) or not os.path.exists(
+            os.path.join(out, "report.html")):
+        fail("--no-plots: exit %d, files %s" % (r.returncode, sorted(os.listdir(out))))
+    # standard input: no second read, a note says so
+    out = os.path.join(tmp, "stdin")
+    with open(sample, "rb") as f:
+        r = subprocess.run([binary, "-o", out, "-r", "-"], stdin=f, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=120)
+    stems = chart_stems(out) if os.path.isdir(out) else []
+    html = open(os.path.join(out, "report.html")).read() if stems else ""
+    if r.returncode != 0 or any(s.startswith(("tsg", "retrans")) for s in stems) or \
+            "standard input cannot be read twice" not in html or "goodput" not in stems:
+        fail("stdin: exit %d, charts %s" % (r.returncode, stems))
+    # gnuplot missing: data and scripts, one line saying how to render
+    out = os.path.join(tmp, "nognuplot")
+    env = dict(os.environ, PATH=os.path.join(tmp, "empty-path"))
+    os.makedirs(env["PATH"], exist_ok=True)
+    r = run([binary, "-o", out, "-r", sample], env=env)
+    lines = r.stderr.decode(errors="replace").splitlines()
+    stems = chart_stems(out)
+    if r.returncode != 0 or len(lines) != 1 or "gnuplot not found" not in lines[0] or \
+            len(stems) < 4 or glob.glob(os.path.join(out, "*.png")):
+        fail("no gnuplot: exit %d, stderr %s, charts %s" % (r.returncode, lines, stems))
+
+
+def check_browser(outroot, rep_name, rep):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        fail("chromium is not installed (make deps-test installs it)")
+        return
+    out = os.path.join(outroot, rep_name)
+    html = os.path.join(out, "report.html")
+    if re.search(r"<script|<link|src=\"http|url\(http", open(html).read()):
+        fail("report.html loads something external or has a script")
+    profile = tempfile.mkdtemp(prefix="mtuscope-chromium-")
+    shot = os.path.join(out, "report-screenshot.png")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run",
+             "--disable-default-apps", "--user-data-dir=" + profile, "--window-size=1200,900",
+             "--enable-logging=stderr", "--v=0"]
+    try:
+        r = run([browser] + flags + ["--screenshot=" + shot, "file://" + html])
+        size = png_size(shot) if os.path.exists(shot) else None
+        if not size or os.path.getsize(shot) < 20000:
+            fail("chromium screenshot missing or blank: %s, %s bytes" % (
+                size, os.path.getsize(shot) if os.path.exists(shot) else 0))
+        console = [l for l in r.stderr.decode(errors="replace").splitlines() if "CONSOLE" in l]
+        r = run([browser] + flags + ["--dump-dom", "file://" + html])
+        dom = r.stdout.decode(errors="replace")
+        console += [l for l in r.stderr.decode(errors="replace").splitlines() if "CONSOLE" in l]
+        if console:
+            fail("chromium console: %s" % console[:3])
+        status = rep["verdict"]["status"]
+        if not re.search(r'<section id="verdict"[^>]*>\s*<h2>Verdict: %s</h2>' % re.escape(status),
+                         dom):
+            fail("chromium DOM: no verdict %r" % status)
+        nsvg = len(re.findall(r"<svg[\s>]", dom))
+        ncharts = len(chart_stems(out))
+        if nsvg != ncharts or ncharts < 4:
+            fail("chromium DOM: %d inline SVG charts, %d charts written" % (nsvg, ncharts))
+        if dom.count("<tr class=") != len(rep["flows"]):
+            fail("chromium DOM: flow table rows %d, JSON flows %d" % (
+                dom.count("<tr class="), len(rep["flows"])))
+        print("  chromium: screenshot %s (%d bytes), %d SVG charts, verdict %s" % (
+            size, os.path.getsize(shot), nsvg, status))
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    samples = sys.argv[2:] or sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap")) +
+                                     glob.glob(os.path.join(ROOT, "samples", "*.pcapng")))
+    schema = json.load(open(SCHEMA))
+    validator_self_test(schema)
+    tmp = tempfile.mkdtemp(prefix="mtuscope-report-checks-")
+    try:
+        reports = {}
+        for s in samples:
+            rep = check_sample(binary, schema, s, tmp)
+            if rep is not None:
+                reports[os.path.splitext(os.path.basename(s))[0]] = rep
+        print("report_checks: %d samples: JSON schema-valid, reports and charts written" %
+              len(reports))
+        if len(sys.argv) == 2:
+            check_exact(tmp)
+            check_modes(binary, tmp)
+            name = "lab-incident-wg1420-path1434-server-wg"
+            check_browser(tmp, name, reports[name])
+    finally:
+        if failures:
+            print("outputs kept in", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("report_checks: %d failures" % len(failures))
+        sys.exit(1)
+    print("report_checks: OK")
+
+
+if __name__ == "__main__":
+    main()
