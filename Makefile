@@ -28,9 +28,9 @@ REL_OBJS  := $(patsubst analyzer/%.c,build/rel/%.o,$(SRCS))
 TEST_OBJS := $(patsubst analyzer/%.c,build/test/%.o,$(LIBSRCS))
 TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 
-# the incident as the WireGuard client saw it: outer interface and tunnel interface
-DEMO_TRACE ?= samples/lab-incident-wg1420-path1434-client-outer.pcap
-DEMO_TRACE_WG ?= samples/lab-incident-wg1420-path1434-client-wg.pcap
+# the incident, captured at both ends on the outer and the tunnel interface
+DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
+                 samples/lab-incident-wg1420-path1434-$(v).pcap)
 
 .PHONY: all demo test unit e2e corpus report-checks deps-build deps-test deps-demo install clean format
 
@@ -65,7 +65,8 @@ deps-demo:
 demo: deps-demo
 	$(MAKE) all
 	mkdir -p out
-	./mtuscope --stats -o out -r $(DEMO_TRACE) -r $(DEMO_TRACE_WG)
+	./mtuscope -o out $(foreach f,$(DEMO_TRACES),-r $(f))
+	@echo "mtuscope: the report, report.html and the charts are in out/"
 
 test: deps-test
 	$(MAKE) unit e2e samples-gen-check report-checks corpus

@@ -464,8 +464,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
     }
     bound_upper(p, smallest - 1);
     evidence(p,
-             "flow #%" PRIu64 ": %u %u-byte-or-larger segments from %s sent again and again, "
-             "never acknowledged; up to %u bytes delivered",
+             "flow #%" PRIu64 ": %u transmissions of %u-byte or larger packets from %s, sent "
+             "again and again, never acknowledged; packets up to %u bytes delivered",
              f->id, nlost, smallest, a, largest);
 
     struct inf_finding *fi =

@@ -442,6 +442,10 @@ static bool charts_sizes(const char *dir, const char *tdir, const struct report_
             }
         }
     bool want[2] = {lost[0] > 0, lost[1] > 0};
+    /* a black hole seen from the receiving side loses nothing visibly: the
+     * direction it is in still deserves its chart */
+    for (int i = 0; r->inf && i < r->inf->nblackholes; i++)
+        want[r->inf->blackholes[i].dir] = true;
     if (!want[0] && !want[1] && (sent[0] || sent[1]))
         want[maxsize[1] > maxsize[0] || (maxsize[1] == maxsize[0] && sent[1] > sent[0])] = true;
     bool ok = true;
@@ -678,17 +682,22 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
     }
 }
 
-/* The flows drawn: stalled ones first, then those that retransmitted; when
- * none is flagged, the TCP flow that carried most, as the healthy picture. */
-static int pick_tsg(const struct results *res, const struct flow_summary **out, bool *flagged)
+/* The flows drawn: those with a black hole first, then stalled ones, then
+ * those that retransmitted; when none is flagged, the TCP flow that carried
+ * most, as the healthy picture. */
+static int pick_tsg(const struct report_data *r, const struct flow_summary **out, bool *flagged)
 {
+    const struct results *res = r->res;
     int n = 0;
-    for (int pass = 0; pass < 2; pass++)
+    for (int pass = 0; pass < 3; pass++)
         for (uint32_t i = 0; i < res->nflows && n < PLOTS_MAX_TSG; i++) {
             const struct flow_summary *f = &res->flows[i];
             if (f->proto != IP_PROTO_TCP)
                 continue;
-            if (pass == 0 ? f->stalled : (!f->stalled && f->retransmissions))
+            bool bh = r->inf && inference_blackhole(r->inf, f->id);
+            if (pass == 0   ? bh
+                : pass == 1 ? !bh && f->stalled
+                            : !bh && !f->stalled && f->retransmissions)
                 out[n++] = f;
         }
     *flagged = n > 0;
@@ -756,7 +765,7 @@ static bool write_tsg_script(const char *dir, const char *tdir, const struct rep
         title, sizeof title,
         "Time-sequence graph, flow #%" PRIu64 ": %s:%u -> %s:%u (%" PRIu64 " retransmissions%s%s)",
         f->id, addr_text(src, a, sizeof a), sp, addr_text(dst, b, sizeof b), dp, f->retransmissions,
-        x->stalled ? ", stalled" : "", flagged ? "" : "; no flow flagged, the busiest shown");
+        x->stalled ? ", stalled" : "", flagged ? "" : ", the busiest flow");
     snprintf(what, sizeof what,
              "Sequence number against time for the %s data of flow #%" PRIu64
              ": blue bars are segments, red ones retransmissions, the green steps the peer's "
@@ -959,11 +968,12 @@ static bool charts_replay(const char *dir, const char *tdir, const struct report
 
     const struct flow_summary *picked[PLOTS_MAX_TSG];
     bool flagged;
-    rp->ntsg = pick_tsg(r->res, picked, &flagged);
+    rp->ntsg = pick_tsg(r, picked, &flagged);
     for (int i = 0; i < rp->ntsg; i++) {
         struct tsg *g = &rp->tsg[i];
         g->f = picked[i];
-        g->dir = tsg_dir(g->f);
+        const struct inf_blackhole *bh = r->inf ? inference_blackhole(r->inf, g->f->id) : NULL;
+        g->dir = bh ? bh->dir : tsg_dir(g->f);
         snprintf(g->name, sizeof g->name, "tsg-flow%" PRIu64, g->f->id);
         g->dat = open_out(dir, g->name, "dat", err);
         g->acks = tmpfile();
