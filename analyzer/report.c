@@ -255,7 +255,7 @@ static void flow_filter(const struct flow_summary *f, char *buf, size_t size)
     }
 }
 
-static void text_flow(FILE *out, const struct flow_summary *f)
+static void text_flow(FILE *out, const struct flow_summary *f, const struct report_data *r)
 {
     char a[64], b[64], ep[160], filt[256];
     addr_str(&f->client, a, sizeof a);
@@ -274,6 +274,9 @@ static void text_flow(FILE *out, const struct flow_summary *f)
     fprintf(out, "\n");
     if (f->tunnel)
         fprintf(out, "        inside tunnel #%u\n", f->tunnel);
+    if (r->ninputs > 1 && f->input < r->ninputs)
+        fprintf(out, "        in %s, frames %" PRIu64 "-%" PRIu64 "\n", r->inputs[f->input]->path,
+                f->first_frame, f->last_frame);
     if (f->retransmissions || f->stalled) {
         fprintf(out, "        %" PRIu64 " retransmissions", f->retransmissions);
         for (int d = 0; d < 2; d++) {
@@ -322,7 +325,7 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
             fprintf(out, "  ... more flows with problems: --flows lists them all\n");
             break;
         }
-        text_flow(out, f);
+        text_flow(out, f, r);
         shown++;
     }
     if (!o->all_flows && res->nproblem == 0 && res->total_flows)
