@@ -117,7 +117,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < o.ninputs; i++)
             if (!inputs[i])
                 rd.ninputs = i; /* out of memory: report what exists */
-        struct report_opts ro = {o.stats, o.flows, false};
+        struct report_opts ro = {o.stats, o.flows, false, o.quiet};
         ro.color = o.color == COLOR_ALWAYS || (o.color == COLOR_AUTO && isatty(STDOUT_FILENO));
         if (o.json)
             report_json(stdout, &rd);
@@ -126,6 +126,7 @@ int main(int argc, char **argv)
         if (o.outdir) {
             struct report_opts fo = ro;
             fo.color = false;
+            fo.quiet = false; /* report.txt is always the whole report */
             int w = write_outdir(o.outdir, &rd, &fo, &o, &po);
             if (w != EXIT_OK)
                 rc = w;

@@ -23,6 +23,8 @@ void options_usage(FILE *out)
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
           "                   the least recently active is finished early\n"
           "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
+          "  -q, --quiet      print only the verdict line\n"
+          "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
           "\n"
@@ -63,6 +65,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"flows", no_argument, NULL, OPT_FLOWS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
@@ -72,7 +76,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
     int c;
     /* "+": stop at the first non-option, so a filter like "not port 22"
      * is never taken for options (tcpdump's rule) */
-    while ((c = getopt_long(argc, argv, "+r:c:o:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:c:o:hVqv", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->ninputs == OPT_MAX_INPUTS) {
@@ -106,6 +110,13 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         case OPT_NO_PLOTS:
             o->no_plots = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'v':
+            o->verbose = true;
+            o->flows = o->stats = true;
             break;
         case OPT_MAX_FLOWS: {
             char *end;

@@ -446,6 +446,11 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
 
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
+    if (o->quiet) {
+        fprintf(out, "%s: %s\n", r->inf ? r->inf->status : "inconclusive",
+                r->inf ? r->inf->summary : NO_VERDICT_SUMMARY);
+        return;
+    }
     text_verdict(out, r, o);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);

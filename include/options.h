@@ -30,6 +30,8 @@ struct options {
     bool json;
     bool stats;
     bool no_plots; /* --no-plots: -o DIR writes no charts */
+    bool quiet;    /* -q: only the verdict line */
+    bool verbose;  /* -v: every flow, every layer count */
     bool help, version;
     enum color_mode color;
 };

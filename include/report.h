@@ -20,6 +20,7 @@ struct report_opts {
     bool layer_stats; /* --stats: per-layer and per-anomaly tables */
     bool all_flows;   /* --flows: every flow, not only those with problems */
     bool color;       /* ANSI colour (text report on a terminal) */
+    bool quiet;       /* -q: the verdict line only */
 };
 
 /* The inputs, in command-line order. */

@@ -154,6 +154,14 @@ def _():
     expect("\x1b[" not in out, "colour escape in a non-terminal report")
 
 
+@test("-q prints only the verdict line; -v lists every flow")
+def _():
+    rc, out, _ = run(["-q", "-r", GOOD])
+    expect(rc == 0 and out.count("\n") == 1 and out.startswith("inconclusive: "), repr(out))
+    rc, out, _ = run(["-v", "-r", GOOD])
+    expect(rc == 0 and "per-layer counts" in out and "#1 " in out, out)
+
+
 @test("nanosecond pcap")
 def _():
     p = os.path.join(TMP, "nano.pcap")
