@@ -100,4 +100,7 @@ clean:
 -include samples/gen/gen.mk
 -include samples/lab/lab.mk
 
+# make bench: large generated captures, mtuscope against the libpcap floor, tcpdump, tcptrace, tshark
+-include tests/bench/bench.mk
+
 -include $(wildcard build/rel/*.d build/test/*.d)

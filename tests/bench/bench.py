@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""bench.py - the `make bench` driver (issue 7).
+
+Generates the bench captures under build/bench/ (once; again when the
+generator changes), then times on the same files, RUNS times each (median):
+
+  floor      build/bench/bench-floor F      pcap_next_ex and nothing else
+  mtuscope   ./mtuscope -r F                the full analysis, release build
+  tcpdump    tcpdump -r F -w /dev/null
+  tcptrace   tcptrace -n F
+  tshark     tshark -r F -q -z conv,tcp     on a prefix of at most
+                                            --tshark-cap MB, scaled to the
+                                            whole file by packets (marked *)
+
+Wall time is measured here (monotonic clock around the process); peak RSS
+comes from /usr/bin/time -v.  The floor is also run with pcap_dispatch and
+with a 1 MiB stdio buffer, the two reader knobs issue 7 asks about.  Then
+mtuscope runs once on the 4x-length bulk and short captures to compare peak
+RSS at 1x and 4x.  Prints the table and the targets; exit status 1 only when
+a tool failed.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+CAPTURES = [
+    # name, generator kind, scale, what
+    ("a-bulk", "bulk", 1.0, "(a) 4 bulk TCP flows, 1500-byte packets, 0.1% loss"),
+    ("b-short", "short", 1.0, "(b) 100,500 short TCP connections"),
+    ("c-tunnel", "tunnel", 1.0, "(c) inner TCP in VXLAN and WireGuard"),
+]
+SCALED = [("a-bulk-4x", "bulk", 4.0, "a-bulk"), ("b-short-4x", "short", 4.0, "b-short")]
+
+
+def run_timed(argv, stdout=subprocess.DEVNULL):
+    """Runs argv under /usr/bin/time -v; returns (wall s, peak RSS KiB, stdout,
+    CPU s = user + system)."""
+    t0 = time.monotonic()
+    p = subprocess.run(["/usr/bin/time", "-v"] + argv, stdout=stdout, stderr=subprocess.PIPE)
+    wall = time.monotonic() - t0
+    err = p.stderr.decode(errors="replace")
+    if p.returncode != 0:
+        raise RuntimeError("%s: exit %d\n%s" % (" ".join(argv), p.returncode, err[-2000:]))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
+    rss = int(m.group(1)) if m else 0
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", err))
+    out = p.stdout.decode(errors="replace") if p.stdout else ""
+    return wall, rss, out, cpu
+
+
+def warm(path):
+    """Reads the file once so every tool starts from the page cache."""
+    with open(path, "rb") as f:
+        while f.read(1 << 22):
+            pass
+
+
+def prefix(src, dst, cap_bytes):
+    """Copies the pcap header and the records of src up to cap_bytes into
+    dst; returns the number of packets copied."""
+    n = 0
+    with open(src, "rb") as f, open(dst, "wb") as o:
+        hdr = f.read(24)
+        magic = struct.unpack("<I", hdr[:4])[0]
+        endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+        o.write(hdr)
+        size = 24
+        while size < cap_bytes:
+            rec = f.read(16)
+            if len(rec) < 16:
+                break
+            incl = struct.unpack(endian + "IIII", rec)[2]
+            o.write(rec + f.read(incl))
+            size += 16 + incl
+            n += 1
+    return n
+
+
+def generate(args, name, kind, scale):
+    path = os.path.join(args.dir, name + ".pcap")
+    gen = os.path.join(args.dir, "bench-gen")
+    if os.path.exists(path) and os.path.getmtime(path) >= os.path.getmtime(gen):
+        return path
+    t0 = time.monotonic()
+    subprocess.run([gen, kind, path + ".tmp", str(scale * args.scale)], check=True,
+                   stdout=subprocess.DEVNULL)
+    os.replace(path + ".tmp", path)
+    print("generated %s: %.0f MB in %.1f s" % (path, os.path.getsize(path) / 1e6,
+                                                time.monotonic() - t0), flush=True)
+    return path
+
+
+def ratio(a, b):
+    """a / b, NaN when b is 0 (CPU times are in 10 ms steps)."""
+    return a / b if b > 0 else float("nan")
+
+
+def fmt_rate(v):
+    return "%.2fM" % (v / 1e6) if v >= 1e6 else "%.0fk" % (v / 1e3)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--dir", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--mtuscope", default=os.path.join(ROOT, "mtuscope"))
+    ap.add_argument("--scale", type=float, default=1.0, help="length of every capture")
+    ap.add_argument("--quick", action="store_true", help="5%% captures, one run: a smoke test")
+    ap.add_argument("--tshark-cap", type=float, default=150.0, help="MB of a file tshark reads")
+    ap.add_argument("--no-4x", action="store_true", help="skip the 1x/4x RSS comparison")
+    args = ap.parse_args()
+    if args.quick:
+        args.scale, args.runs = 0.05, 1
+        args.dir = os.path.join(args.dir, "quick")
+    os.makedirs(args.dir, exist_ok=True)
+    for b in ("bench-gen", "bench-floor"):
+        src = os.path.join(ROOT, "build", "bench", b)
+        dst = os.path.join(args.dir, b)
+        if src != dst and (not os.path.exists(dst) or os.path.getmtime(dst) < os.path.getmtime(src)):
+            shutil.copy2(src, dst)
+    floor = os.path.join(args.dir, "bench-floor")
+    # a private copy: others may rebuild ./mtuscope while the bench runs
+    snap = os.path.join(args.dir, "mtuscope-under-test")
+    shutil.copy2(args.mtuscope, snap)
+    args.mtuscope = snap
+
+    tools = [("floor", lambda f: [floor, f])]
+    tools.append(("mtuscope", lambda f: [args.mtuscope, "-r", f]))
+    missing = []
+    for name, argv in (("tcpdump", lambda f: ["tcpdump", "-r", f, "-w", "/dev/null"]),
+                       ("tcptrace", lambda f: ["tcptrace", "-n", f]),
+                       ("tshark", lambda f: ["tshark", "-r", f, "-q", "-z", "conv,tcp"])):
+        if shutil.which(name):
+            tools.append((name, argv))
+        else:
+            missing.append(name)
+
+    rows, failed = [], False
+    results = {}
+    for name, kind, scale, what in CAPTURES:
+        path = generate(args, name, kind, scale)
+        warm(path)
+        size = os.path.getsize(path)
+        out = run_timed([floor, path], stdout=subprocess.PIPE)[2]
+        packets = int(out.split()[0])
+        variants = list(tools) + [("floor -d (pcap_dispatch)", lambda f: [floor, "-d", f]),
+                                  ("floor -b 1MiB (stdio buffer)",
+                                   lambda f: [floor, "-b", str(1 << 20), f])]
+        for tool, argv in variants:
+            target, scaled, tpk = path, 1.0, packets
+            if tool == "tshark" and size > args.tshark_cap * 1e6:
+                target = os.path.join(args.dir, name + "-tshark-prefix.pcap")
+                if not os.path.exists(target) or os.path.getmtime(target) < os.path.getmtime(path):
+                    tpk = prefix(path, target, args.tshark_cap * 1e6)
+                else:
+                    tpk = prefix(path, os.devnull, args.tshark_cap * 1e6)
+                scaled = packets / tpk
+            walls, cpus, rss = [], [], 0
+            try:
+                for _ in range(args.runs):
+                    w, r, _, c = run_timed(argv(target))
+                    walls.append(w)
+                    cpus.append(c)
+                    rss = max(rss, r)
+            except RuntimeError as e:
+                print("bench: %s" % e, file=sys.stderr)
+                failed = True
+                continue
+            wall = statistics.median(walls) * scaled
+            cpu = statistics.median(cpus) * scaled
+            results[(name, tool)] = (wall, rss, cpu)
+            rows.append((name, tool + (" *" if scaled != 1.0 else ""), wall, packets / wall,
+                         size / 1e6 / wall, rss / 1024.0, cpu))
+        print("measured %s: %d packets, %.0f MB" % (name, packets, size / 1e6), flush=True)
+
+    print()
+    print("%-9s %-29s %8s %10s %7s %10s %8s %7s %7s" % (
+        "capture", "tool", "wall s", "packets/s", "MB/s", "peak RSS", "x floor", "CPU s",
+        "x floor"))
+    print("%-9s %-29s %8s %10s %7s %10s %8s %7s %7s" % ("", "", "", "", "", "", "(wall)", "",
+                                                       "(CPU)"))
+    for name, tool, wall, pps, mbs, rss, cpu in rows:
+        fl = results.get((name, "floor"))
+        wr = "%.2f" % (fl[0] / wall) if fl else "-"
+        cr = "%.2f" % (fl[2] / cpu) if fl and cpu > 0 else "-"
+        print("%-9s %-29s %8.2f %10s %7.0f %7.1f MB %8s %7.2f %7s" % (
+            name, tool, wall, fmt_rate(pps), mbs, rss, wr, cpu, cr))
+    print("(median of %d runs; x floor = the floor's time / this one's, i.e. packets/s relative\n"
+          " to the bare pcap_next_ex loop; CPU s = user + system, which other jobs on a shared\n"
+          " machine do not inflate)" % args.runs)
+    if any(t.endswith("*") for _, t, *_ in rows):
+        print("* tshark read a %.0f MB prefix of the file; its time is scaled to the whole file "
+              "by packets, its RSS is the prefix's (it grows with the file)" % args.tshark_cap)
+    if missing:
+        print("not installed, not timed: %s" % ", ".join(missing))
+
+    print()
+    print("targets:")
+    for name, _, _, _ in CAPTURES:
+        m, fl = results.get((name, "mtuscope")), results.get((name, "floor"))
+        if not m or not fl:
+            continue
+        parts = ["%.2f of the floor (CPU %.2f; want >= 0.6)" % (ratio(fl[0], m[0]), ratio(fl[2], m[2]))]
+        for other, want in (("tshark", 30.0), ("tcptrace", 2.0)):
+            o = results.get((name, other))
+            if o:
+                parts.append("%.1fx faster than %s (CPU %.1fx; want >= %.0fx)" % (
+                    ratio(o[0], m[0]), other, ratio(o[2], m[2]), want))
+        parts.append("peak RSS %.1f MB (want < 64)" % (m[1] / 1024.0))
+        print("  %-9s %s" % (name, "\n            ".join(parts)))
+
+    if not args.no_4x:
+        print()
+        print("peak RSS, same traffic at 1x and 4x length (mtuscope, one run):")
+        for name, kind, scale, base in SCALED:
+            path = generate(args, name, kind, scale)
+            one = results.get((base, "mtuscope"))
+            try:
+                w, r, _, _ = run_timed([args.mtuscope, "-r", path])
+            except RuntimeError as e:
+                print("bench: %s" % e, file=sys.stderr)
+                failed = True
+                continue
+            if one:
+                print("  %-9s 1x %.1f MB, 4x %.1f MB (%+.1f%%; want within 10%%), 4x wall %.2f s" %
+                      (base, one[1] / 1024.0, r / 1024.0, 100.0 * ratio(r - one[1], one[1]), w))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
