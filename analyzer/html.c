@@ -74,37 +74,6 @@ static void esc(FILE *out, const char *s)
     esc_n(out, s, strlen(s));
 }
 
-static const char *addr_text(const struct addr *a, char *buf, size_t size)
-{
-    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, size))
-        return "?";
-    return buf;
-}
-
-static const char *proto_text(const struct flow_summary *f)
-{
-    if (f->opaque == LAYER_WIREGUARD)
-        return "wg";
-    if (f->opaque == LAYER_OPENVPN)
-        return "openvpn";
-    switch (f->proto) {
-    case IP_PROTO_TCP:
-        return "tcp";
-    case IP_PROTO_UDP:
-        return "udp";
-    case IP_PROTO_ICMP:
-        return "icmp";
-    case IP_PROTO_ICMPV6:
-        return "icmpv6";
-    case IP_PROTO_GRE:
-        return "gre";
-    case IP_PROTO_ESP:
-        return "esp";
-    default:
-        return "ip";
-    }
-}
-
 /* The text report, rendered once: the verdict fallback and the <pre>. */
 static char *render_text(const struct report_data *r, const struct report_opts *ro)
 {
@@ -342,7 +311,7 @@ static void flows_table(FILE *out, const struct results *res)
         const struct flow_summary *f = &res->flows[i];
         const char *cls = f->stalled ? "stalled" : f->retransmissions ? "retx" : "ok";
         fprintf(out, "<tr class=\"%s\"><td>%" PRIu64 "</td><td class=\"l\">%s</td>", cls, f->id,
-                proto_text(f));
+                results_flow_proto(f));
         endpoint(out, f, &f->client, f->client_port);
         endpoint(out, f, &f->server, f->server_port);
         if (f->tunnel)

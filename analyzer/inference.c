@@ -35,15 +35,6 @@
 
 #include "inference.h"
 
-/* ---- small helpers ---- */
-
-static const char *astr(const struct addr *a, char *buf, size_t n)
-{
-    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, n))
-        return "?";
-    return buf;
-}
-
 static void fmt(char *dst, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
 static void fmt(char *dst, size_t n, const char *f, ...)
 {
@@ -123,22 +114,6 @@ static void bound_upper(struct inf_path *p, uint32_t v)
 {
     if (p && v && (!p->upper || v < p->upper))
         p->upper = v;
-}
-
-/* The Wireshark filter that shows one flow (the report's form). */
-static void flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t n)
-{
-    char a[64], b[64];
-    astr(&f->client, a, sizeof a);
-    astr(&f->server, b, sizeof b);
-    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
-    const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
-    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)
-        fmt(buf, n, "%s == %s && %s == %s && %s == %u && %s == %u%s%s", ipf, a, ipf, b, pf,
-            f->client_port, pf, f->server_port, extra ? " && " : "", extra ? extra : "");
-    else
-        fmt(buf, n, "%s == %s && %s == %s%s%s", ipf, a, ipf, b, extra ? " && " : "",
-            extra ? extra : "");
 }
 
 static uint32_t tcpip_hdr(const struct flow_summary *f)
@@ -258,9 +233,9 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
             inf->icmp_honored[flat] = (int8_t)h;
             uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
             char from[64], qs[64], qd[64];
-            astr(&m->from, from, sizeof from);
-            astr(&m->qsrc, qs, sizeof qs);
-            astr(&m->qdst, qd, sizeof qd);
+            addr_text(&m->from, from, sizeof from);
+            addr_text(&m->qsrc, qs, sizeof qs);
+            addr_text(&m->qdst, qd, sizeof qd);
             const char *what = m->v6 ? "packet-too-big" : "frag-needed";
             uint32_t floor = m->v6 ? 1280 : 68;
             bool implausible =
@@ -319,7 +294,7 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
         evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
                  x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames,
                  ninputs > 1 ? (x->input ? ", second input" : ", first input") : "",
-                 astr(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
+                 addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
                  x->guessed ? " (0 reported: RFC 1191 plateau guess)" : "",
                  x->honored   ? "; the sender obeyed"
                  : x->ignored ? "; the sender ignored it"
@@ -413,8 +388,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
     const struct addr *src, *dst;
     direction_addrs(f, d, &src, &dst);
     char a[64], b[64];
-    astr(src, a, sizeof a);
-    astr(dst, b, sizeof b);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
     struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
 
     if (x->largest_delivered) {
@@ -442,7 +417,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
                     "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
                     "and the sender re-sent the data in smaller packets: path-MTU discovery works",
                     f->id, a, smallest, mtu);
-                flow_filter(f, "tcp.analysis.retransmission", fi->wireshark_filter, INF_TEXT);
+                results_flow_filter(f, "tcp.analysis.retransmission", fi->wireshark_filter,
+                                    INF_TEXT);
                 for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
                     fi->frames[fi->nframes++] = x->lost_frames[i];
             }
@@ -484,7 +460,7 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         char extra[64];
         fmt(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
             f->ip_version == 6 ? largest - 40 : largest);
-        flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
         for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
             fi->frames[fi->nframes++] = x->lost_frames[i];
     }
@@ -520,7 +496,7 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
             char a[64];
             struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
             bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived",
-                        f->id, x->max_packet, astr(src, a, sizeof a));
+                        f->id, x->max_packet, addr_text(src, a, sizeof a));
             evidence(p,
                      "flow #%" PRIu64 ": %s's packets arrive re-sent and capped at %u bytes "
                      "although MSS %u allows %u: the sender learned a smaller path MTU",
@@ -542,8 +518,8 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
     const struct addr *src, *dst;
     direction_addrs(f, d, &src, &dst);
     char a[64], b[64];
-    astr(src, a, sizeof a);
-    astr(dst, b, sizeof b);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
     struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
     bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived", f->id,
                 x->max_packet, a);
@@ -565,7 +541,7 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
             "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
             "nothing larger than %u bytes arrived at %s, and part of its data never did",
             a, full, mss, x->max_packet, b);
-        flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_TEXT);
     }
     t->suspected++;
     if (!t->worst) {
@@ -593,7 +569,7 @@ static void mss_check(struct inference *inf, const struct flow_summary *f, struc
             "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
             "clamps the MSS to %u (a path MTU of %u)",
             f->id, c, s, lo, lo + tcpip_hdr(f));
-        flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_TEXT);
     }
 }
 
@@ -752,7 +728,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             "%" PRIu64 " WireGuard data messages between %s and %s never arrived while smaller "
             "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
             "the path (seen from the receiving side, the exact limit is not in this capture).",
-            f->wg_lost, astr(&f->client, a, sizeof a), astr(&f->server, b, sizeof b), big);
+            f->wg_lost, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
+            big);
         add_rec(inf, "lower the WireGuard MTU (MTU = path MTU - 60 over IPv4, - 80 over IPv6, in "
                      "[Interface]); capture the tunnel interface too (-r outer.pcap -r wg0.pcap) "
                      "to see which packets are lost");
@@ -763,8 +740,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         const struct flow_summary *f = t->worst;
         const struct addr *src, *dst;
         direction_addrs(f, t->worst_dir, &src, &dst);
-        astr(src, a, sizeof a);
-        astr(dst, b, sizeof b);
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
         if (t->blackholes)
             fmt(inf->summary, INF_TEXT,
                 "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
@@ -830,24 +807,12 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
             "on none is, and no ICMP message comes back: packets above %u bytes are silently "
             "dropped.",
-            astr(&sw->src, a, sizeof a), astr(&sw->dst, b, sizeof b), sw->largest_answered,
-            sw->smallest_unanswered, sw->smallest_unanswered - 1);
+            addr_text(&sw->src, a, sizeof a), addr_text(&sw->dst, b, sizeof b),
+            sw->largest_answered, sw->smallest_unanswered, sw->smallest_unanswered - 1);
         fmt(inf->recs[inf->nrecs++], INF_TEXT,
             "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
             "ICMP frag-needed through so senders learn it",
             a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - 40);
-        return;
-    }
-    if (frag_lost && res->retransmissions) {
-        inf->status = "fragmentation-loss";
-        fmt(inf->summary, INF_TEXT,
-            "%" PRIu64 " fragmented IP datagrams never completed while the flows retransmit: "
-            "fragments are being dropped on the path.",
-            frag_lost);
-        if (rec_cfg)
-            add_rec(inf, rec_cfg);
-        add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
-                     "tunnel's) so that nothing needs fragmenting");
         return;
     }
     if (t->icmp_ignored) {
@@ -957,9 +922,9 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
                 "%s and %s never arrived (their counters are missing at the receiving end) while "
                 "the others did; lost large messages are the sign of a tunnel MTU too big for "
                 "the path",
-                f->id, f->wg_lost, f->wg_data, astr(&f->client, a, sizeof a),
-                astr(&f->server, b, sizeof b));
-            flow_filter(f, "wg.type == 4", fi->wireshark_filter, INF_TEXT);
+                f->id, f->wg_lost, f->wg_data, addr_text(&f->client, a, sizeof a),
+                addr_text(&f->server, b, sizeof b));
+            results_flow_filter(f, "wg.type == 4", fi->wireshark_filter, INF_TEXT);
         }
     }
     sweep_stage(inf, res, &t);

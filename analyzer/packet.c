@@ -53,3 +53,30 @@ size_t pkt_describe(const struct packet *p, char *buf, size_t size)
     }
     return n;
 }
+
+const char *addr_text(const struct addr *a, char *buf, size_t size)
+{
+    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, size))
+        return "?";
+    return buf;
+}
+
+const char *ip_proto_name(uint8_t proto)
+{
+    switch (proto) {
+    case IP_PROTO_TCP:
+        return "tcp";
+    case IP_PROTO_UDP:
+        return "udp";
+    case IP_PROTO_ICMP:
+        return "icmp";
+    case IP_PROTO_ICMPV6:
+        return "icmpv6";
+    case IP_PROTO_GRE:
+        return "gre";
+    case IP_PROTO_ESP:
+        return "esp";
+    default:
+        return "ip";
+    }
+}

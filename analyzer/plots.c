@@ -37,13 +37,6 @@ static int64_t to_ns(int64_t sec, uint32_t nsec)
     return sec * 1000000000LL + (int64_t)nsec;
 }
 
-static const char *addr_text(const struct addr *a, char *buf, size_t size)
-{
-    if ((a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6) || !addr_ntop(a, buf, size))
-        return "?";
-    return buf;
-}
-
 static const struct flow_summary *find_flow(const struct results *res, uint64_t id)
 {
     for (uint32_t i = 0; i < res->nflows; i++)

@@ -21,35 +21,6 @@ static double seconds(int64_t sec, uint32_t nsec)
     return (double)sec + nsec / 1e9;
 }
 
-static const char *addr_str(const struct addr *a, char *buf, size_t size)
-{
-    if (a->addr_type != ADDR_TYPE_IP && a->addr_type != ADDR_TYPE_IP6)
-        return "?";
-    if (!addr_ntop(a, buf, size))
-        return "?";
-    return buf;
-}
-
-static const char *proto_name(uint8_t p)
-{
-    switch (p) {
-    case IP_PROTO_TCP:
-        return "tcp";
-    case IP_PROTO_UDP:
-        return "udp";
-    case IP_PROTO_ICMP:
-        return "icmp";
-    case IP_PROTO_ICMPV6:
-        return "icmpv6";
-    case IP_PROTO_GRE:
-        return "gre";
-    case IP_PROTO_ESP:
-        return "esp";
-    default:
-        return "ip";
-    }
-}
-
 static void human_bytes(uint64_t b, char *buf, size_t size)
 {
     if (b >= 10ull * 1000 * 1000)
@@ -88,21 +59,21 @@ static void wrap(FILE *out, int indent, const char *text, int width)
 static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
 {
     char from[64], qs[64], qd[64];
-    addr_str(&m->from, from, sizeof from);
+    addr_text(&m->from, from, sizeof from);
     int n = snprintf(buf, size, "frame %" PRIu64 ": %s from %s reports MTU %u%s", m->frame,
                      m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu,
                      m->mtu == 0 ? " (not given: pre-RFC 1191 router)" : "");
     if (n < 0 || (size_t)n >= size)
         return;
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
-        addr_str(&m->qsrc, qs, sizeof qs);
-        addr_str(&m->qdst, qd, sizeof qd);
+        addr_text(&m->qsrc, qs, sizeof qs);
+        addr_text(&m->qdst, qd, sizeof qd);
         if (m->qsport || m->qdport)
             snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s:%u -> %s:%u",
-                     m->quoted_len, proto_name(m->qproto), qs, m->qsport, qd, m->qdport);
+                     m->quoted_len, ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport);
         else
             snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s -> %s",
-                     m->quoted_len, proto_name(m->qproto), qs, qd);
+                     m->quoted_len, ip_proto_name(m->qproto), qs, qd);
     }
 }
 
@@ -228,44 +199,17 @@ static const char *tunnel_type_name(const struct flow_tunnel *t)
     }
 }
 
-static const char *flow_proto_name(const struct flow_summary *f)
-{
-    if (f->opaque == LAYER_WIREGUARD)
-        return "wg";
-    if (f->opaque == LAYER_OPENVPN)
-        return "openvpn";
-    return proto_name(f->proto);
-}
-
-/* A Wireshark display filter that shows one flow's packets. */
-static void flow_filter(const struct flow_summary *f, char *buf, size_t size)
-{
-    char a[64], b[64];
-    addr_str(&f->client, a, sizeof a);
-    addr_str(&f->server, b, sizeof b);
-    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
-    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
-        const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
-        snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u", ipf, a, ipf, b, pf,
-                 f->client_port, pf, f->server_port);
-    } else {
-        snprintf(buf, size, "%s == %s && %s == %s && ip.proto == %u", ipf, a, ipf, b, f->proto);
-        if (f->ip_version == 6)
-            snprintf(buf, size, "%s == %s && %s == %s && ipv6.nxt == %u", ipf, a, ipf, b, f->proto);
-    }
-}
-
 static void text_flow(FILE *out, const struct flow_summary *f, const struct report_data *r)
 {
     char a[64], b[64], ep[160], filt[256];
-    addr_str(&f->client, a, sizeof a);
-    addr_str(&f->server, b, sizeof b);
+    addr_text(&f->client, a, sizeof a);
+    addr_text(&f->server, b, sizeof b);
     if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)
         snprintf(ep, sizeof ep, "%s:%u -> %s:%u", a, f->client_port, b, f->server_port);
     else
         snprintf(ep, sizeof ep, "%s -> %s", a, b);
     const struct flow_dir_summary *c = &f->dir[0], *sv = &f->dir[1];
-    fprintf(out, "  #%-4" PRIu64 " %-4s %s\n", f->id, flow_proto_name(f), ep);
+    fprintf(out, "  #%-4" PRIu64 " %-4s %s\n", f->id, results_flow_proto(f), ep);
     fprintf(out,
             "        %" PRIu64 " + %" PRIu64 " packets, largest %u / %u bytes (client / server)",
             c->packets, sv->packets, c->max_packet, sv->max_packet);
@@ -298,7 +242,7 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
         fprintf(out,
                 "        %" PRIu64 " WireGuard data messages, %" PRIu64 " counters never seen\n",
                 f->wg_data, f->wg_lost);
-    flow_filter(f, filt, sizeof filt);
+    results_flow_filter(f, NULL, filt, sizeof filt);
     fprintf(out, "        [Wireshark: %s]\n", filt);
 }
 
@@ -339,8 +283,8 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
         for (uint32_t i = 0; i < res->ntunnels; i++) {
             const struct flow_tunnel *t = &res->tunnels[i];
             char a[64], b[64];
-            addr_str(&t->outer_src, a, sizeof a);
-            addr_str(&t->outer_dst, b, sizeof b);
+            addr_text(&t->outer_src, a, sizeof a);
+            addr_text(&t->outer_dst, b, sizeof b);
             fprintf(out, "  #%-3u %-9s %s", t->id, tunnel_type_name(t), a);
             if (t->sport || t->dport)
                 fprintf(out, ":%u", t->sport);
@@ -427,8 +371,8 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
             if (!p->upper && !p->nevidence)
                 continue;
             char a[64], b[64];
-            fprintf(out, "  %s -> %s%s: ", addr_str(&p->src, a, sizeof a),
-                    addr_str(&p->dst, b, sizeof b), p->layer == INF_INNER ? " (in a tunnel)" : "");
+            fprintf(out, "  %s -> %s%s: ", addr_text(&p->src, a, sizeof a),
+                    addr_text(&p->dst, b, sizeof b), p->layer == INF_INNER ? " (in a tunnel)" : "");
             if (p->mtu)
                 fprintf(out, "exactly %u bytes\n", p->mtu);
             else if (p->upper)
@@ -461,7 +405,7 @@ static void json_addr(struct json *j, const char *key, const struct addr *a)
 {
     char buf[64];
     if (a->addr_type == ADDR_TYPE_IP || a->addr_type == ADDR_TYPE_IP6)
-        json_string(j, key, addr_str(a, buf, sizeof buf));
+        json_string(j, key, addr_text(a, buf, sizeof buf));
     else
         json_null(j, key);
 }
@@ -639,7 +583,7 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     bool ports = f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP;
     json_object_begin(j, NULL);
     json_uint(j, "id", f->id);
-    json_string(j, "proto", flow_proto_name(f));
+    json_string(j, "proto", results_flow_proto(f));
     json_endpoint(j, "client", &f->client, f->client_port, ports);
     json_endpoint(j, "server", &f->server, f->server_port, ports);
     if (f->tunnel)
@@ -671,7 +615,7 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     json_uint(j, "storms", f->storms);
     json_flow_dir(j, "client_to_server", &f->dir[0]);
     json_flow_dir(j, "server_to_client", &f->dir[1]);
-    flow_filter(f, filt, sizeof filt);
+    results_flow_filter(f, NULL, filt, sizeof filt);
     json_string(j, "wireshark_filter", filt);
     json_object_end(j);
 }
@@ -796,7 +740,7 @@ void report_json(FILE *out, const struct report_data *r)
                 json_object_begin(&j, "quoted");
                 json_addr(&j, "src", &m->qsrc);
                 json_addr(&j, "dst", &m->qdst);
-                json_string(&j, "proto", proto_name(m->qproto));
+                json_string(&j, "proto", ip_proto_name(m->qproto));
                 if (m->qsport || m->qdport) {
                     json_uint(&j, "sport", m->qsport);
                     json_uint(&j, "dport", m->qdport);

@@ -1,4 +1,5 @@
 /* results.c - keeping what the flow stage found, within a budget (results.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,4 +143,31 @@ void results_end_input(struct results *r, const struct flow_table *ft)
         r->live_peak = fs->live_peak;
     r->flow_base += fs->flows;
     r->tunnel_base += n;
+}
+
+const char *results_flow_proto(const struct flow_summary *f)
+{
+    if (f->opaque == LAYER_WIREGUARD)
+        return "wg";
+    if (f->opaque == LAYER_OPENVPN)
+        return "openvpn";
+    return ip_proto_name(f->proto);
+}
+
+void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size)
+{
+    char a[64], b[64], tail[160] = "";
+    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
+    if (extra)
+        snprintf(tail, sizeof tail, " && %s", extra);
+    addr_text(&f->client, a, sizeof a);
+    addr_text(&f->server, b, sizeof b);
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
+        const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
+        snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u%s", ipf, a, ipf, b, pf,
+                 f->client_port, pf, f->server_port, tail);
+    } else {
+        snprintf(buf, size, "%s == %s && %s == %s && %s == %u%s", ipf, a, ipf, b,
+                 f->ip_version == 6 ? "ipv6.nxt" : "ip.proto", f->proto, tail);
+    }
 }

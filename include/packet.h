@@ -335,6 +335,11 @@ int pkt_find_last(const struct packet *p, enum layer_type t);
  * Returns the length written (always NUL-terminated when size > 0). */
 size_t pkt_describe(const struct packet *p, char *buf, size_t size);
 
+/* An address as text ("?" when it is not an IP address); buf of 64 bytes suffices. */
+const char *addr_text(const struct addr *a, char *buf, size_t size);
+/* "tcp", "udp", "icmp", "icmpv6", "gre", "esp", or "ip" for the rest. */
+const char *ip_proto_name(uint8_t proto);
+
 static inline bool pkt_has_anomaly(const struct packet *p, enum anomaly a)
 {
     return (p->anomalies >> a) & 1u;

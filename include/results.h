@@ -73,6 +73,12 @@ uint64_t results_flow_id(const struct results *r, uint64_t local_id);
 /* The size tables of a flow, or NULL when they were not kept. */
 const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow);
 
+/* A Wireshark display filter that shows a flow's packets, with `extra`
+ * (may be NULL) and-ed on: "ip.addr == A && ip.addr == B && tcp.port == P && ...". */
+void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size);
+/* "tcp", "udp", ..., or the opaque tunnel it is: "wg", "openvpn". */
+const char *results_flow_proto(const struct flow_summary *f);
+
 /* True when a flow shows something worth a person's attention. */
 bool results_flow_has_problem(const struct flow_summary *s);
 
