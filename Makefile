@@ -18,6 +18,7 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 # Debian packages each target needs (installed by scripts/install-deps).
 BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
 TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3 gnuplot-nox chromium fonts-dejavu-core
+AGREE_DEPS := $(BUILD_DEPS) tshark tcptrace python3
 DEMO_DEPS  := $(BUILD_DEPS) gnuplot-nox fonts-dejavu-core
 
 SRCS    := $(wildcard analyzer/*.c)
@@ -32,7 +33,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
                  samples/lab-incident-wg1420-path1434-$(v).pcap)
 
-.PHONY: all demo test unit e2e corpus report-checks deps-build deps-test deps-demo install clean format
+.PHONY: all demo test unit e2e corpus report-checks agreement deps-build deps-test deps-demo install clean format
 
 all: mtuscope
 
@@ -79,6 +80,14 @@ e2e: mtuscope build/test/mtuscope
 
 report-checks: build/test/mtuscope
 	python3 tests/report_checks.py build/test/mtuscope
+
+# Retransmission counts per flow against tcptrace and tshark (issue 4), on the
+# samples and ../shared/corpus; not yet part of `make test`: 3 flows of crafted
+# captures are still unexplained (see tests/agreement.py).
+agreement:
+	@scripts/install-deps $(AGREE_DEPS)
+	$(MAKE) mtuscope
+	python3 tests/agreement.py ./mtuscope
 
 corpus: build/test/mtuscope
 	python3 tests/corpus_sweep.py build/test/mtuscope

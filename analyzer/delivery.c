@@ -6,6 +6,7 @@
  * Sequence numbers are compared modulo 2^32 (RFC 9293 3.4), so ranges that
  * straddle the wrap are handled like any other.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "delivery.h"
@@ -46,6 +47,93 @@ int delivery_class(uint16_t size)
     while (c > 0 && size < class_lo[c])
         c--;
     return c;
+}
+
+const struct dl_sizes *delivery_no_sizes(void)
+{
+    /* class_lo, spelled out: a const initialiser cannot read another array */
+    static const struct dl_sizes none = {
+        .cls = {{.size = 0},
+                {.size = 128},
+                {.size = 256},
+                {.size = 512},
+                {.size = 576},
+                {.size = 1024},
+                {.size = 1280},
+                {.size = 1350},
+                {.size = 1400},
+                {.size = 1420},
+                {.size = 1450},
+                {.size = 1480},
+                {.size = 1500},
+                {.size = 1501},
+                {.size = 4096},
+                {.size = 9001}},
+    };
+    return &none;
+}
+
+/* A table on the free list: its first bytes hold the link. */
+struct dl_free {
+    struct dl_free *next;
+};
+_Static_assert(sizeof(struct delivery) >= sizeof(struct dl_free), "a free table holds the link");
+
+struct dl_pool {
+    struct dl_free *free;
+    uint64_t bytes;
+};
+
+struct dl_pool *dl_pool_new(void)
+{
+    return calloc(1, sizeof(struct dl_pool));
+}
+
+void dl_pool_free(struct dl_pool *p)
+{
+    if (!p)
+        return;
+    while (p->free) {
+        struct dl_free *n = p->free->next;
+        free(p->free);
+        p->free = n;
+    }
+    free(p);
+}
+
+struct delivery *dl_pool_get(struct dl_pool *p)
+{
+    struct delivery *d;
+    if (p && p->free) {
+        d = (struct delivery *)p->free;
+        p->free = p->free->next;
+    } else {
+        d = malloc(sizeof *d);
+        if (!d)
+            return NULL;
+        if (p)
+            p->bytes += sizeof *d;
+    }
+    delivery_init(d);
+    return d;
+}
+
+void dl_pool_put(struct dl_pool *p, struct delivery *d)
+{
+    if (!d)
+        return;
+    if (!p) {
+        free(d);
+        return;
+    }
+    struct dl_free *f = (struct dl_free *)d;
+    f->next = p->free;
+    p->free = f;
+}
+
+uint64_t dl_pool_bytes(const struct dl_pool *p)
+{
+    return p ? p->bytes : 0;
 }
 
 void delivery_class_bounds(int cls, uint16_t *lo, uint16_t *hi)

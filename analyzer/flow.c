@@ -1,12 +1,15 @@
 /*
  * flow.c - the flow table (see flow.h for the keys, timeouts and limits).
  *
- * Open addressing with linear probing over an array of flow pointers, kept at
- * most half full and doubled when needed; deletion shifts the following
- * entries back (no tombstones, so probe chains never rot in a long capture).
+ * Open addressing with linear probing over an array of (hash, flow pointer)
+ * slots, kept at most half full and doubled when needed; deletion shifts the
+ * following entries back (no tombstones, so probe chains never rot in a long
+ * capture).
  * Each flow sits in the LRU list of its timeout class; expiry pops list heads.
- * The hash is FNV-1a over the normalised key: hostile traffic could aim for
- * collisions, which costs time (longer probes) but never correctness.
+ * The hash mixes the normalised key eight bytes at a time (a multiply and a
+ * shift per word: FNV-1a's byte loop cost ~250 instructions a packet, more
+ * than the lookup itself).  Hostile traffic could aim for collisions, which
+ * costs time (longer probes) but never correctness.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,11 +31,13 @@ struct flow_key {
     uint8_t version, proto;
     uint8_t addr[2][16];
 };
+_Static_assert(sizeof(struct flow_key) % 8 == 0, "hash_key reads whole words");
 
 struct storm_win {
     int64_t cur; /* bucket number of the newest bucket */
     bool started, open;
     uint32_t rtx[STORM_BUCKETS], pkts[STORM_BUCKETS];
+    uint32_t rtx_sum, pkts_sum; /* over the buckets: kept, not summed per packet */
     int64_t first_ns[STORM_BUCKETS];
     uint64_t first_frame[STORM_BUCKETS];
     int64_t last_end_ns;          /* end of the last storm emitted: a new one starts after it */
@@ -62,6 +67,15 @@ struct flow {
     struct flow *free_next;
 };
 
+/* A hash table slot keeps the flow's hash beside the pointer: probing then
+ * compares hashes in one array and touches a flow only when it matches (a
+ * cache miss per probe otherwise, the top of the profile with thousands of
+ * live flows). */
+struct slot {
+    uint64_t hash;
+    struct flow *f; /* NULL: empty */
+};
+
 struct tun_entry {
     uint64_t hash;
     uint8_t k[48]; /* normalised key bytes */
@@ -73,7 +87,7 @@ struct flow_table {
     flow_done_fn done;
     flow_storm_fn storm_cb;
     void *ctx;
-    struct flow **slots;
+    struct slot *slots;
     uint32_t nslots;
     struct flow *head[TC__COUNT], *tail[TC__COUNT];
     int64_t timeout_ns[TC__COUNT];
@@ -81,6 +95,7 @@ struct flow_table {
     bool clock_set;
     uint64_t next_id, next_stream[256];
     struct flow *free_tcp, *free_small;
+    struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
     uint64_t bytes_held;
     struct storm_win storm; /* across the capture */
     struct tun_entry *tun;
@@ -90,13 +105,20 @@ struct flow_table {
     struct flow_stats st;
 };
 
-static uint64_t fnv(const void *p, size_t n)
+/* n is a multiple of 8 (the keys are padded and zeroed).  The final mixing
+ * matters: slots are chosen by the low bits. */
+static uint64_t hash_key(const void *p, size_t n)
 {
     const uint8_t *b = p;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
 }
 
 static int64_t pkt_ns(const struct packet *p)
@@ -185,7 +207,7 @@ static uint32_t tun_get(struct flow_table *ft, uint8_t type, const struct layer 
     k[40] = type;
     k[41] = outer->u.ip.version;
     k[42] = inner_version;
-    uint64_t h = fnv(k, sizeof k);
+    uint64_t h = hash_key(k, sizeof k);
     if (ft->ntslots) {
         for (uint32_t i = (uint32_t)h & (ft->ntslots - 1); ft->tslots[i];
              i = (i + 1) & (ft->ntslots - 1)) {
@@ -328,29 +350,30 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
 static struct flow *lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
 {
     uint32_t mask = ft->nslots - 1;
-    for (uint32_t i = (uint32_t)h & mask; ft->slots[i]; i = (i + 1) & mask)
-        if (ft->slots[i]->hash == h && key_eq(&ft->slots[i]->key, k))
-            return ft->slots[i];
+    for (uint32_t i = (uint32_t)h & mask; ft->slots[i].f; i = (i + 1) & mask)
+        if (ft->slots[i].hash == h && key_eq(&ft->slots[i].f->key, k))
+            return ft->slots[i].f;
     return NULL;
 }
 
-static void slot_insert(struct flow **slots, uint32_t n, struct flow *f)
+static void slot_insert(struct slot *slots, uint32_t n, struct flow *f)
 {
     uint32_t i = (uint32_t)f->hash & (n - 1);
-    while (slots[i])
+    while (slots[i].f)
         i = (i + 1) & (n - 1);
-    slots[i] = f;
+    slots[i].hash = f->hash;
+    slots[i].f = f;
 }
 
 static bool grow(struct flow_table *ft)
 {
     uint32_t n = ft->nslots * 2;
-    struct flow **s = calloc(n, sizeof *s);
+    struct slot *s = calloc(n, sizeof *s);
     if (!s)
         return false;
     for (uint32_t i = 0; i < ft->nslots; i++)
-        if (ft->slots[i])
-            slot_insert(s, n, ft->slots[i]);
+        if (ft->slots[i].f)
+            slot_insert(s, n, ft->slots[i].f);
     free(ft->slots);
     ft->slots = s;
     ft->nslots = n;
@@ -362,15 +385,15 @@ static bool grow(struct flow_table *ft)
 static void slot_delete(struct flow_table *ft, struct flow *f)
 {
     uint32_t mask = ft->nslots - 1, i = (uint32_t)f->hash & mask;
-    while (ft->slots[i] != f)
+    while (ft->slots[i].f != f)
         i = (i + 1) & mask;
-    ft->slots[i] = NULL;
-    for (uint32_t j = (i + 1) & mask; ft->slots[j]; j = (j + 1) & mask) {
-        uint32_t home = (uint32_t)ft->slots[j]->hash & mask;
+    ft->slots[i].f = NULL;
+    for (uint32_t j = (i + 1) & mask; ft->slots[j].f; j = (j + 1) & mask) {
+        uint32_t home = (uint32_t)ft->slots[j].hash & mask;
         bool stays = (j > i) ? (home > i && home <= j) : (home > i || home <= j);
         if (!stays) {
             ft->slots[i] = ft->slots[j];
-            ft->slots[j] = NULL;
+            ft->slots[j].f = NULL;
             i = j;
         }
     }
@@ -400,21 +423,22 @@ static bool storm_add(struct flow_table *ft, struct storm_win *w, int64_t now, u
     }
     for (int64_t step = 0; w->cur < b && step < STORM_BUCKETS; step++) {
         int s = (int)((w->cur + 1) % STORM_BUCKETS);
+        w->rtx_sum -= w->rtx[s];
+        w->pkts_sum -= w->pkts[s];
         w->rtx[s] = w->pkts[s] = 0;
         w->cur++;
     }
     w->cur = b > w->cur ? b : w->cur;
     int s = (int)(w->cur % STORM_BUCKETS);
     w->pkts[s]++;
+    w->pkts_sum++;
+    if (retx)
+        w->rtx_sum++;
     if (retx && w->rtx[s]++ == 0) {
         w->first_ns[s] = now;
         w->first_frame[s] = frame;
     }
-    uint32_t r = 0, p = 0;
-    for (int i = 0; i < STORM_BUCKETS; i++) {
-        r += w->rtx[i];
-        p += w->pkts[i];
-    }
+    uint32_t r = w->rtx_sum, p = w->pkts_sum;
     bool storm =
         r >= FLOW_STORM_MIN_RETRANS && (uint64_t)r * 100 >= (uint64_t)p * FLOW_STORM_MIN_PERCENT;
     bool opened = false;
@@ -508,7 +532,9 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
     memcpy(d->backoff_us, h->worst.interval_us, sizeof d->backoff_us);
     if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
         d->backoff_nintervals = FLOW_BACKOFF_KEPT;
-    const struct delivery *dl = &h->dl;
+    const struct delivery *dl = h->dl;
+    if (!dl)
+        return; /* no data sent: the delivery fields stay 0 */
     d->dl_sent = sat32(dl->sent);
     d->dl_delivered = sat32(dl->delivered);
     d->dl_lost = sat32(dl->lost);
@@ -525,6 +551,7 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
 static void release(struct flow_table *ft, struct flow *f)
 {
     if (f->tcp) {
+        tcp_release(f->tcp);
         f->free_next = ft->free_tcp;
         ft->free_tcp = f;
     } else {
@@ -546,7 +573,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
             s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
             s->dir[d].stall_frame = sat32(sf);
             s->stalled |= s->dir[d].stalled;
-            det.sizes[d] = &f->tcp->h[d].dl.sizes;
+            det.sizes[d] = f->tcp->h[d].dl ? &f->tcp->h[d].dl->sizes : delivery_no_sizes();
         }
         s->irtt_ns = f->tcp->irtt_ns;
         det.tcp = f->tcp;
@@ -603,8 +630,8 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         if (!f)
             return NULL;
         ft->bytes_held += sz;
-        if (ft->bytes_held > ft->st.bytes_peak)
-            ft->st.bytes_peak = ft->bytes_held;
+        if (ft->bytes_held + dl_pool_bytes(ft->dlpool) > ft->st.bytes_peak)
+            ft->st.bytes_peak = ft->bytes_held + dl_pool_bytes(ft->dlpool);
     }
     memset(f, 0, sizeof *f);
     f->key = *k;
@@ -612,6 +639,7 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
     if (tcp) {
         f->tcp = (struct tcp_conn *)(f + 1);
         tcp_init(f->tcp);
+        f->tcp->pool = ft->dlpool;
     }
     slot_insert(ft->slots, ft->nslots, f);
     if (++ft->st.live > ft->st.live_peak)
@@ -774,7 +802,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         return;
     }
     k.tunnel = tunnel_of(ft, pkt, i, true);
-    uint64_t h = fnv(&k, sizeof k);
+    uint64_t h = hash_key(&k, sizeof k);
     int e = swapped ? 1 : 0; /* key endpoint that sent this packet */
 
     int t = i + 1;
@@ -859,6 +887,11 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     unsigned ta = 0;
     if (f->tcp && tcp) {
         ta = tcp_segment(f->tcp, dir, tcp, size, ts, pkt->frame);
+        if (tcp->payload_len) { /* it may have taken a delivery table */
+            uint64_t held = ft->bytes_held + dl_pool_bytes(ft->dlpool);
+            if (held > ft->st.bytes_peak)
+                ft->st.bytes_peak = held;
+        }
         if (ta & TA_ANY_RETRANS) {
             s->retransmissions++;
             ft->st.retransmissions++;
@@ -870,9 +903,12 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     storm_add(ft, &ft->storm, ft->clock_ns, pkt->frame, retx, 0);
 
     f->active_ns = ft->clock_ns;
-    lru_unlink(ft, f);
-    f->cls = (uint8_t)class_of(f);
-    lru_append(ft, f);
+    uint8_t cls = (uint8_t)class_of(f);
+    if (cls != f->cls || ft->tail[cls] != f) { /* bulk flows are mostly the newest already */
+        lru_unlink(ft, f);
+        f->cls = cls;
+        lru_append(ft, f);
+    }
     if (out) {
         out->flow = s->id;
         out->dir = (uint8_t)dir;
@@ -898,7 +934,7 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
             outer = j;
     /* the quoted packet travelled in the tunnel the error came back through */
     k.tunnel = outer >= 0 ? tunnel_of(ft, pkt, outer, false) : 0;
-    struct flow *f = lookup(ft, &k, fnv(&k, sizeof k));
+    struct flow *f = lookup(ft, &k, hash_key(&k, sizeof k));
     return f ? f->s.id : 0;
 }
 
@@ -944,7 +980,10 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
     ft->ctx = ctx;
     ft->nslots = INITIAL_SLOTS;
     ft->slots = calloc(ft->nslots, sizeof *ft->slots);
-    if (!ft->slots) {
+    ft->dlpool = dl_pool_new();
+    if (!ft->slots || !ft->dlpool) {
+        free(ft->slots);
+        dl_pool_free(ft->dlpool);
         free(ft);
         return NULL;
     }
@@ -964,8 +1003,12 @@ void flow_free(struct flow_table *ft)
 {
     if (!ft)
         return;
-    for (uint32_t i = 0; i < ft->nslots; i++)
-        free(ft->slots[i]);
+    for (uint32_t i = 0; i < ft->nslots; i++) {
+        if (ft->slots[i].f && ft->slots[i].f->tcp)
+            tcp_release(ft->slots[i].f->tcp);
+        free(ft->slots[i].f);
+    }
+    dl_pool_free(ft->dlpool);
     free_list(ft->free_tcp);
     free_list(ft->free_small);
     free(ft->slots);

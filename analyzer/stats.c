@@ -48,14 +48,13 @@ void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n)
         s->anomalies[a] += n;
 }
 
-static void count_stack(struct input_stats *s, const struct packet *p)
+/* types: the n layer types of a packet, gathered by stats_add_packet's one
+ * pass over its layers. */
+static void count_stack(struct input_stats *s, int n, const uint8_t *types)
 {
-    uint8_t types[PKT_MAX_LAYERS];
-    for (int i = 0; i < p->nlayers; i++)
-        types[i] = p->layers[i].type;
     for (int i = 0; i < s->nstacks; i++) {
         struct stack_count *sc = &s->stacks[i];
-        if (sc->n == p->nlayers && memcmp(sc->types, types, p->nlayers) == 0) {
+        if (sc->n == n && memcmp(sc->types, types, (size_t)n) == 0) {
             sc->packets++;
             /* keep the table roughly sorted by frequency: one swap per hit */
             if (i > 0 && sc->packets > s->stacks[i - 1].packets) {
@@ -71,8 +70,8 @@ static void count_stack(struct input_stats *s, const struct packet *p)
         return;
     }
     struct stack_count *sc = &s->stacks[s->nstacks++];
-    sc->n = p->nlayers;
-    memcpy(sc->types, types, p->nlayers);
+    sc->n = (uint8_t)n;
+    memcpy(sc->types, types, (size_t)n);
     sc->packets = 1;
 }
 
@@ -170,8 +169,10 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
         s->malformed++;
 
     bool ip = false, frag = false, reasm = false;
+    uint8_t types[PKT_MAX_LAYERS];
     for (int i = 0; i < p->nlayers; i++) {
         const struct layer *l = &p->layers[i];
+        types[i] = l->type;
         enum layer_place place = (l->flags & LF_QUOTED) ? PLACE_QUOTED
                                  : l->tunnel            ? PLACE_TUNNEL
                                                         : PLACE_OUTER;
@@ -199,5 +200,5 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
         s->ip_fragments++;
     if (reasm)
         s->reassembled++;
-    count_stack(s, p);
+    count_stack(s, p->nlayers, types);
 }

@@ -19,8 +19,31 @@ static bool seq_le(uint32_t a, uint32_t b)
 void tcp_init(struct tcp_conn *c)
 {
     memset(c, 0, sizeof *c);
-    delivery_init(&c->h[0].dl);
-    delivery_init(&c->h[1].dl);
+}
+
+void tcp_release(struct tcp_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        dl_pool_put(c->pool, c->h[d].dl);
+        c->h[d].dl = NULL;
+    }
+}
+
+/* This direction's delivery table, taken at its first data segment.  Before
+ * any data, delivery_ack() would only have recorded the peer's highest ACK,
+ * which the peer's half keeps too (the same rule): starting from it makes
+ * the late table identical to one kept from the start. */
+static struct delivery *half_dl(struct tcp_conn *c, struct tcp_half *fwd,
+                                const struct tcp_half *rev)
+{
+    if (!fwd->dl) {
+        fwd->dl = dl_pool_get(c->pool);
+        if (fwd->dl && (rev->seen & HS_ACKED)) {
+            fwd->dl->ack = rev->highest_ack;
+            fwd->dl->ack_set = true;
+        }
+    }
+    return fwd->dl;
 }
 
 bool tcp_closed(const struct tcp_conn *c)
@@ -99,7 +122,21 @@ static void take_ack(struct tcp_half *fwd, struct tcp_half *rev, const struct tc
         sack[n][0] = t->sack[i].left;
         sack[n][1] = t->sack[i].right;
     }
-    delivery_ack(&rev->dl, ack, (const uint32_t(*)[2])sack, n);
+    if (rev->dl)
+        delivery_ack(rev->dl, ack, (const uint32_t(*)[2])sack, n);
+}
+
+/* A SYN with a new ISN on the same ports is a new connection attempt, not a
+ * retransmission of the old SYN: Wireshark starts a new tcp.stream for it and
+ * tcptrace a new connection (a SYN flood from one port counts no
+ * retransmission in either).  Both halves forget their sequence state; the
+ * counts and the delivery records stay with the flow. */
+static void restart_seq(struct tcp_conn *c)
+{
+    for (int d = 0; d < 2; d++)
+        c->h[d].seen &= (uint16_t) ~(HS_ISN | HS_NEXTSEQ | HS_LASTACK | HS_ACKED | HS_DATA |
+                                     HS_UNSEEN | HS_RTT_PENDING | HS_WAIT_RETX);
+    c->irtt_ns = 0;
 }
 
 unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint16_t size,
@@ -120,6 +157,10 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
 
     /* options and handshake: the announced values, and Wireshark's iRTT */
     if (fl & TCPF_SYN) {
+        if (!(fl & TCPF_ACK) && (fwd->seen & HS_ISN) && seq != fwd->isn) {
+            restart_seq(c);
+            have_next = false;
+        }
         if (!(fwd->seen & HS_ISN)) {
             fwd->isn = seq;
             fwd->seen |= HS_ISN;
@@ -138,12 +179,18 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
         if (!(fl & TCPF_ACK) && !c->syn_seen) {
             c->syn_seen = true;
             c->syn_dir = (uint8_t)dir;
-            c->syn_ns = now;
         } else if ((fl & TCPF_ACK) && c->syn_seen && dir != c->syn_dir) {
             c->synack_seen = true;
         }
-    } else if ((fl & TCPF_ACK) && c->synack_seen && dir == c->syn_dir && c->irtt_ns == 0 &&
-               now > c->syn_ns) {
+        /* Wireshark times the handshake from the most recent SYN (ts_mru_syn),
+         * not the first: after a SYN retransmitted 1 s later, an iRTT taken
+         * from the first would make every gap-filling segment for a second
+         * "out-of-order" instead of a retransmission. */
+        if (!(fl & TCPF_ACK) && c->irtt_ns == 0)
+            c->syn_ns = now;
+    } else if ((fl & TCPF_ACK) && c->syn_seen && c->irtt_ns == 0 && now > c->syn_ns) {
+        /* the first ACK without SYN after a SYN, whichever side sends it and
+         * whether the SYN-ACK was captured or not, as Wireshark does */
         c->irtt_ns = now - c->syn_ns;
     }
     if (t->opts & TCPO_TS)
@@ -274,7 +321,8 @@ finished_fwd:
             fwd->data_end = seq + seglen;
             fwd->seen |= HS_DATA;
         }
-        int64_t prev = delivery_send(&fwd->dl, seq, seglen, size, retx, frame, now);
+        struct delivery *dl = half_dl(c, fwd, rev);
+        int64_t prev = dl ? delivery_send(dl, seq, seglen, size, retx, frame, now) : INT64_MIN;
         if ((fwd->seen & HS_RTT_PENDING) && retx && seq_lt(seq, fwd->rtt_end))
             fwd->seen &= (uint16_t)~HS_RTT_PENDING; /* Karn */
         if ((ta & TA_NEW_DATA) && !(fwd->seen & HS_RTT_PENDING)) {
@@ -305,7 +353,8 @@ finished_fwd:
 void tcp_finish(struct tcp_conn *c)
 {
     for (int d = 0; d < 2; d++) {
-        delivery_finish(&c->h[d].dl);
+        if (c->h[d].dl)
+            delivery_finish(c->h[d].dl);
         backoff_commit(&c->h[d]);
     }
 }

@@ -27,6 +27,11 @@
  * full, the oldest entry is evicted and counted) and a size table of
  * DL_MAX_SIZES exact sizes, overflowing into DL_NCLASSES size classes.  Every
  * operation is O(DL_MAX_SEGS) or O(DL_MAX_SIZES).
+ *
+ * A table is about 2 KiB, three times a TCP flow's other state, and most
+ * directions never need one (a SYN scan, the ACK-only half of a download):
+ * tcp.c takes one from a dl_pool at a direction's first data segment and the
+ * flow gives it back when it ends.
  */
 #ifndef MTUSCOPE_DELIVERY_H
 #define MTUSCOPE_DELIVERY_H
@@ -94,6 +99,21 @@ void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], i
 
 /* End of the flow: sorts what is still outstanding into lost or unacked. */
 void delivery_finish(struct delivery *d);
+
+/* A free list of tables.  It never shrinks: it holds what the peak number of
+ * live directions with data needed, and reuses it for the rest of the run. */
+struct dl_pool;
+
+struct dl_pool *dl_pool_new(void); /* NULL when out of memory */
+void dl_pool_free(struct dl_pool *p);
+/* An initialised table, NULL when out of memory.  p NULL: plain malloc. */
+struct delivery *dl_pool_get(struct dl_pool *p);
+/* Gives d back (NULL: nothing); p NULL: free(). */
+void dl_pool_put(struct dl_pool *p, struct delivery *d);
+uint64_t dl_pool_bytes(const struct dl_pool *p); /* allocated by the pool so far */
+
+/* The size table of a direction that sent no data: all zero, class bounds set. */
+const struct dl_sizes *delivery_no_sizes(void);
 
 /* The size class a size falls into, and the class's bounds [lo, hi]. */
 int delivery_class(uint16_t size);

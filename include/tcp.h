@@ -107,7 +107,8 @@ struct tcp_backoff {
 
 /* One direction: what its sender sent, and the ACKs it sent for the peer. */
 struct tcp_half {
-    struct delivery dl; /* this direction's data, resolved by the peer's ACKs */
+    struct delivery *dl; /* this direction's data, resolved by the peer's ACKs; NULL
+                          * until its first data segment (from tcp_conn.pool) */
     struct tcp_counts n;
     struct tcp_rtt rtt;            /* this direction's data to the peer's ACK of it */
     struct tcp_backoff cur, worst; /* sequence retransmitted now / most often */
@@ -132,13 +133,17 @@ struct tcp_half {
 
 struct tcp_conn {
     struct tcp_half h[2]; /* by sender: 0 client->server, 1 server->client */
-    int64_t syn_ns;       /* first SYN, for the handshake RTT */
+    int64_t syn_ns;       /* most recent SYN, for the handshake RTT (as Wireshark) */
     int64_t irtt_ns;      /* SYN to the ACK of the SYN-ACK (Wireshark's iRTT); 0 unknown */
+    struct dl_pool *pool; /* where h[].dl come from; NULL: malloc */
     uint8_t syn_dir;
     bool syn_seen, synack_seen;
 };
 
+/* Set c->pool after it, if there is one. */
 void tcp_init(struct tcp_conn *c);
+/* Gives the delivery tables back to the pool: after the flow's last use. */
+void tcp_release(struct tcp_conn *c);
 
 /* Analyses one segment sent by direction `dir`; `size` is its IP packet size.
  * Returns the TA_* flags Wireshark would give it. */

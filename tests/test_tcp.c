@@ -353,6 +353,44 @@ static void test_syn_retransmission(void **state)
     assert_false(s->stalled); /* no data outstanding */
 }
 
+/* The iRTT runs from the most recent SYN (Wireshark's ts_mru_syn): a SYN
+ * retransmitted 1 s later, then a 2 ms handshake.  Timed from the first SYN
+ * the threshold would be 1.002 s and the gap filled 100 ms later would be
+ * out-of-order; it is a retransmission (suricata-verify bug-4376). */
+static void test_irtt_from_last_syn(void **state)
+{
+    struct ctx *x = *state;
+    assert_int_equal(seg(x, 1.0, true, 500, 0, TH_SYN, 0), TA_NEW_DATA);
+    assert_int_equal(seg(x, 2.0, true, 500, 0, TH_SYN, 0), TA_RETRANS);
+    seg(x, 2.001, false, 7000, 501, TH_SYN | TH_ACK, 0);
+    seg(x, 2.002, true, 501, 7001, TH_ACK, 0);
+    seg(x, 2.010, false, 7001, 501, TH_ACK, 100);
+    seg(x, 2.011, false, 7201, 501, TH_ACK, 100); /* 7101..7200 missing */
+    assert_int_equal(seg(x, 2.110, false, 7101, 501, TH_ACK, 100), TA_RETRANS);
+    const struct flow_summary *s = finish(x);
+    assert_int_equal(s->irtt_ns, 2000000);
+    assert_int_equal(s->dir[1].tcp.out_of_order, 0);
+    assert_int_equal(s->retransmissions, 2);
+}
+
+/* SYNs from one port with a new ISN each (a SYN flood, suricata-verify
+ * bug-7657): new connection attempts, none a retransmission; the same ISN
+ * again is one. */
+static void test_syn_new_isn(void **state)
+{
+    struct ctx *x = *state;
+    assert_int_equal(seg(x, 1.0, true, 1317897315u, 0, TH_SYN, 0), TA_NEW_DATA);
+    assert_int_equal(seg(x, 1.1, true, 1827763820u, 0, TH_SYN, 0), TA_NEW_DATA);
+    assert_int_equal(seg(x, 1.2, true, 56964388u, 0, TH_SYN, 0), TA_NEW_DATA);
+    assert_int_equal(seg(x, 2.2, true, 56964388u, 0, TH_SYN, 0), TA_RETRANS);
+    /* the handshake completes on the last ISN */
+    assert_int_equal(seg(x, 2.3, false, 9000, 56964389u, TH_SYN | TH_ACK, 0), TA_NEW_DATA);
+    assert_int_equal(seg(x, 2.4, true, 56964389u, 9001, TH_ACK | TH_PUSH, 10), TA_NEW_DATA);
+    const struct flow_summary *s = finish(x);
+    assert_int_equal(s->retransmissions, 1);
+    assert_int_equal(s->dir[0].tcp.lost_segment, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -370,6 +408,8 @@ int main(void)
         T(test_stall_without_retransmission),
         T(test_rtt_and_karn),
         T(test_syn_retransmission),
+        T(test_irtt_from_last_syn),
+        T(test_syn_new_isn),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
