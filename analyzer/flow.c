@@ -758,12 +758,19 @@ static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *sw
     return true;
 }
 
-/* Innermost IP layer outside ICMP quotes, or -1. */
+/* Innermost IP layer outside ICMP quotes whose addresses were read, or -1.
+ * A header rejected before its addresses (a bogus IHL, a cut frame) names
+ * no flow: its addresses are not in the record, only zeroes. */
 static int flow_ip_layer(const struct packet *p)
 {
-    for (int i = p->nlayers - 1; i >= 0; i--)
-        if (is_ip(&p->layers[i]) && !(p->layers[i].flags & LF_QUOTED))
-            return i;
+    for (int i = p->nlayers - 1; i >= 0; i--) {
+        const struct layer *l = &p->layers[i];
+        if (!is_ip(l) || (l->flags & LF_QUOTED))
+            continue;
+        if (l->u.ip.src.addr_type != ADDR_TYPE_IP && l->u.ip.src.addr_type != ADDR_TYPE_IP6)
+            return -1;
+        return i;
+    }
     return -1;
 }
 

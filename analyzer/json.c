@@ -50,11 +50,19 @@ static void write_string(FILE *out, const char *s)
             fputc(c, out);
             p++;
         } else {
-            /* validate one UTF-8 sequence; replace it when invalid */
-            int n = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+            /* validate one UTF-8 sequence (RFC 3629: no overlong forms, no
+             * surrogates, nothing past U+10FFFF); replace it when invalid */
+            int n = c >= 0xc2 && c <= 0xdf   ? 2
+                    : c >= 0xe0 && c <= 0xef ? 3
+                    : c >= 0xf0 && c <= 0xf4 ? 4
+                                             : 0;
             int ok = n > 0;
             for (int i = 1; ok && i < n; i++)
                 ok = (p[i] & 0xc0) == 0x80;
+            if (ok && n == 3)
+                ok = !(c == 0xe0 && p[1] < 0xa0) && !(c == 0xed && p[1] >= 0xa0);
+            if (ok && n == 4)
+                ok = !(c == 0xf0 && p[1] < 0x90) && !(c == 0xf4 && p[1] >= 0x90);
             if (ok) {
                 fwrite(p, 1, (size_t)n, out);
                 p += n;

@@ -1,0 +1,88 @@
+/* test_json.c - the JSON writer: structure, escaping, and UTF-8 hygiene. */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "json.h"
+
+/* Runs fn on a writer over a memory stream and returns what it wrote. */
+static char *render(void (*fn)(struct json *j, const void *arg), const void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    assert_non_null(fp);
+    struct json j;
+    json_init(&j, fp, false);
+    fn(&j, arg);
+    fclose(fp);
+    return buf;
+}
+
+static void one_string(struct json *j, const void *arg)
+{
+    json_string(j, NULL, arg);
+}
+
+static void check_string(const char *in, const char *want)
+{
+    char *got = render(one_string, in);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void test_escapes(void **state)
+{
+    (void)state;
+    check_string("a\"b\\c", "\"a\\\"b\\\\c\"");
+    check_string("tab\there\nnl\r", "\"tab\\there\\nnl\\r\"");
+    check_string("\x01\x1f", "\"\\u0001\\u001f\"");
+    check_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                 "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+}
+
+static void test_invalid_utf8_replaced(void **state)
+{
+    (void)state;
+    check_string("\xff", "\"\\ufffd\"");                                  /* never a lead byte */
+    check_string("\xc0\xaf", "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+    check_string("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"");            /* overlong 3-byte */
+    check_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");            /* a UTF-16 surrogate */
+    check_string("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* past U+10FFFF */
+    check_string("\xe2\x82", "\"\\ufffd\\ufffd\"");                       /* cut short by the end */
+}
+
+static void nested(struct json *j, const void *arg)
+{
+    (void)arg;
+    json_object_begin(j, NULL);
+    json_uint(j, "a", 1);
+    json_array_begin(j, "b");
+    json_int(j, NULL, -2);
+    json_null(j, NULL);
+    json_bool(j, NULL, true);
+    json_array_end(j);
+    json_object_begin(j, "c");
+    json_object_end(j);
+    json_double(j, "d", 1.5, 2);
+    json_double(j, "e", 0.0 / 0.0, 2); /* NaN has no JSON form */
+    json_object_end(j);
+}
+
+static void test_structure(void **state)
+{
+    (void)state;
+    char *got = render(nested, NULL);
+    assert_string_equal(got, "{\"a\":1,\"b\":[-2,null,true],\"c\":{},\"d\":1.50,\"e\":null}");
+    free(got);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_invalid_utf8_replaced),
+        cmocka_unit_test(test_structure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
