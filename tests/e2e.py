@@ -441,6 +441,41 @@ def verdict_tests():
     test(f"verdicts, path MTU bounds and recommendations on {len(truth)} samples")(t)
 
 
+def corpus_icmp_test():
+    """On the corpus captures with real frag-needed / packet-too-big messages,
+    the MTUs mtuscope reports equal what tshark decodes, message by message."""
+    corpus = os.path.join(ROOT, "..", "shared", "corpus")
+    index = os.path.join(corpus, "INDEX.tsv")
+    if not os.path.exists(index) or not shutil.which("tshark"):
+        print("SKIP: corpus ICMP MTUs vs tshark: ../shared/corpus or tshark is missing")
+        return
+    with open(index, newline="") as f:
+        rows = [r for r in csv.DictReader(f, delimiter="\t")
+                if r["has_icmp_fragneeded"] not in ("", "0") or r["has_icmp6_ptb"] not in ("", "0")]
+
+    def t():
+        bad = []
+        for r in rows:
+            path = os.path.join(corpus, r["path"])
+            rc, out, err = run(["--json", "-r", path])
+            no_sanitizer(err)
+            got = [(m["frame"], m["reported_mtu"]) for m in json.loads(out)["icmp"]]
+            # the outermost ICMP error of each frame, as mtuscope lists them
+            p = subprocess.run(["tshark", "-n", "-r", path, "-Y",
+                                "(icmp.type == 3 && icmp.code == 4) || icmpv6.type == 2",
+                                "-T", "fields", "-e", "frame.number", "-e", "icmp.mtu",
+                                "-e", "icmpv6.mtu", "-E", "occurrence=f"],
+                               capture_output=True, timeout=300)
+            want = []
+            for line in p.stdout.decode().splitlines():
+                fr, m4, m6 = (line.split("\t") + ["", ""])[:3]
+                want.append((int(fr), int(m4 or m6 or 0)))
+            if got != want:
+                bad.append(f"{r['path']}: mtuscope {got[:5]}, tshark {want[:5]}")
+        expect(not bad, "; ".join(bad))
+    test(f"ICMP MTUs equal tshark's on {len(rows)} corpus captures")(t)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
@@ -449,6 +484,7 @@ def main():
     retransmission_test()
     manifest_test()
     verdict_tests()
+    corpus_icmp_test()
     for t in TESTS:
         t()
     shutil.rmtree(TMP, ignore_errors=True)
