@@ -17,7 +17,8 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 
 # Debian packages each target needs (installed by scripts/install-deps).
 BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
-TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3 gnuplot-nox chromium fonts-dejavu-core
+TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark python3 gnuplot-nox chromium fonts-dejavu-core \
+              clang-14 libclang-rt-14-dev valgrind time
 AGREE_DEPS := $(BUILD_DEPS) tshark tcptrace python3
 DEMO_DEPS  := $(BUILD_DEPS) gnuplot-nox fonts-dejavu-core
 
@@ -33,7 +34,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
                  samples/lab-incident-wg1420-path1434-$(v).pcap)
 
-.PHONY: all demo test unit e2e corpus report-checks agreement deps-build deps-test deps-demo install clean format
+.PHONY: all demo test unit e2e corpus report-checks agreement robustness deps-build deps-test deps-demo install clean format
 
 all: mtuscope
 
@@ -70,13 +71,17 @@ demo: deps-demo
 	@echo "mtuscope: the report, report.html and the charts are in out/"
 
 test: deps-test
-	$(MAKE) unit e2e samples-gen-check report-checks corpus
+	$(MAKE) unit e2e samples-gen-check report-checks robustness fuzz-smoke corpus
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
 e2e: mtuscope build/test/mtuscope
 	python3 tests/e2e.py build/test/mtuscope
+
+# broken files, limits, floods, valgrind (tests/robustness.py)
+robustness: mtuscope build/test/mtuscope
+	python3 tests/robustness.py build/test/mtuscope ./mtuscope
 
 report-checks: build/test/mtuscope
 	python3 tests/report_checks.py build/test/mtuscope
@@ -108,6 +113,9 @@ clean:
 # Sample traces: the synthetic generator and the network-namespace lab.
 -include samples/gen/gen.mk
 -include samples/lab/lab.mk
+
+# make fuzz FUZZ_SECONDS=N, make fuzz-smoke (in make test): libFuzzer targets
+-include tests/fuzz/fuzz.mk
 
 # make bench: large generated captures, mtuscope against the libpcap floor, tcpdump, tcptrace, tshark
 -include tests/bench/bench.mk

@@ -17,6 +17,7 @@ struct capture {
     pcap_t *pcap;
     FILE *fp; /* owned by pcap once pcap_fopen_offline succeeded */
     const char *path;
+    bool stream; /* opened by capture_open_stream: no path to reopen */
     struct bpf_program prog;
     bool filtered;
     uint64_t frames;
@@ -39,9 +40,10 @@ const char *capture_format(const struct capture *cap)
     return pcap_major_version(cap->pcap) == 1 ? "pcapng" : "pcap";
 }
 
+static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN]);
+
 struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
 {
-    char perr[PCAP_ERRBUF_SIZE] = "";
     struct capture *cap = calloc(1, sizeof *cap);
     if (!cap) {
         snprintf(err, CAPTURE_ERRLEN, "%s: out of memory", path);
@@ -72,6 +74,29 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
             return NULL;
         }
     }
+    return open_pcap(cap, err) ? cap : NULL;
+}
+
+struct capture *capture_open_stream(FILE *fp, const char *name, char err[CAPTURE_ERRLEN])
+{
+    struct capture *cap = calloc(1, sizeof *cap);
+    if (!cap) {
+        snprintf(err, CAPTURE_ERRLEN, "%s: out of memory", name);
+        fclose(fp);
+        return NULL;
+    }
+    cap->path = name;
+    cap->fp = fp;
+    cap->stream = true;
+    return open_pcap(cap, err) ? cap : NULL;
+}
+
+/* Hands cap->fp to libpcap; on failure frees cap (and closes the file,
+ * unless it is stdin) with a message naming the file. */
+static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN])
+{
+    char perr[PCAP_ERRBUF_SIZE] = "";
+    const char *path = cap->path;
 
     /* Nanosecond precision for every file: libpcap scales microsecond files,
      * so later stages see one time unit whatever the input. */
@@ -88,9 +113,9 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
         else
             snprintf(err, CAPTURE_ERRLEN, "%s: %s", path, perr);
         free(cap);
-        return NULL;
+        return false;
     }
-    return cap;
+    return true;
 }
 
 void capture_close(struct capture *cap)
@@ -141,9 +166,37 @@ static int linktype_to_dlt(int lt)
     }
 }
 
+/* Compiles the filter for one link type of the pcapng fallback.  false when
+ * it does not compile there (e.g. "ether host" on raw IP): the expression
+ * compiled for the first interface, and frames of this link type cannot
+ * match it.  bf_insns is NULL then. */
+static bool ng_compile(const struct capture *cap, int dlt, struct bpf_program *prog)
+{
+    memset(prog, 0, sizeof *prog);
+    pcap_t *dead = pcap_open_dead(dlt, 262144);
+    if (!dead)
+        return false;
+    bool ok = pcap_compile(dead, prog, cap->filter_expr, 1, PCAP_NETMASK_UNKNOWN) == 0;
+    pcap_close(dead);
+    if (!ok)
+        memset(prog, 0, sizeof *prog);
+    return ok;
+}
+
+static bool ng_run_filter(const struct bpf_program *prog, const struct pcapng_packet *np)
+{
+    if (!prog->bf_insns)
+        return false;
+    struct pcap_pkthdr h;
+    memset(&h, 0, sizeof h);
+    h.caplen = np->caplen;
+    h.len = np->wirelen;
+    return pcap_offline_filter(prog, &h, np->data) != 0;
+}
+
 /* Does the frame pass the filter?  For the pcapng fallback each link type
  * gets its own compiled program, made when first needed. */
-static bool ng_filter_pass(struct capture *cap, const struct pcapng_packet *np, char *err)
+static bool ng_filter_pass(struct capture *cap, const struct pcapng_packet *np)
 {
     if (!cap->filter_expr)
         return true;
@@ -151,52 +204,57 @@ static bool ng_filter_pass(struct capture *cap, const struct pcapng_packet *np, 
     int i = 0;
     while (i < cap->nngfilters && cap->ngfilters[i].linktype != dlt)
         i++;
+    if (i == MAX_FILTERS) {
+        /* more link types than the table holds (a hostile file can name
+         * thousands): compile for this frame alone, slow but exact */
+        struct bpf_program tmp;
+        if (!ng_compile(cap, dlt, &tmp))
+            return false;
+        bool pass = ng_run_filter(&tmp, np);
+        pcap_freecode(&tmp);
+        return pass;
+    }
     if (i == cap->nngfilters) {
-        if (i == MAX_FILTERS)
-            return true; /* more link types than we filter for: keep the frame */
-        pcap_t *dead = pcap_open_dead(dlt, 262144);
-        if (!dead)
-            return true;
-        if (pcap_compile(dead, &cap->ngfilters[i].prog, cap->filter_expr, 1,
-                         PCAP_NETMASK_UNKNOWN) != 0) {
-            /* the expression compiled for the first interface; for this
-             * link type it does not (e.g. "ether host" on raw IP): such
-             * frames cannot match it */
-            snprintf(err, CAPTURE_ERRLEN, "%s", pcap_geterr(dead));
-            pcap_close(dead);
-            cap->ngfilters[i].prog.bf_insns = NULL;
-            cap->ngfilters[i].prog.bf_len = 0;
-        } else {
-            pcap_close(dead);
-        }
+        ng_compile(cap, dlt, &cap->ngfilters[i].prog);
         cap->ngfilters[i].linktype = dlt;
         cap->nngfilters++;
     }
-    if (!cap->ngfilters[i].prog.bf_insns)
-        return false;
-    struct pcap_pkthdr h;
-    memset(&h, 0, sizeof h);
-    h.caplen = np->caplen;
-    h.len = np->wirelen;
-    return pcap_offline_filter(&cap->ngfilters[i].prog, &h, np->data) != 0;
+    return ng_run_filter(&cap->ngfilters[i].prog, np);
 }
 
 /* libpcap stopped at an interface whose link type or snap length differs
- * from the first one's: reopen the file with our reader and skip the frames
- * libpcap already delivered.  Only for files: standard input cannot rewind. */
+ * from the first one's, or at a pcapng packet longer than its interface's
+ * snap length (which libpcap refuses while Wireshark reads it, and which its
+ * pcap reader cuts instead): reopen the file with our reader and skip the
+ * frames libpcap already delivered.  Only for files and seekable streams:
+ * standard input cannot rewind. */
 static bool switch_to_pcapng(struct capture *cap, const char *why, char err[CAPTURE_ERRLEN])
 {
     char nerr[PCAPNG_ERRLEN];
-    if (strcmp(cap->path, "-") == 0 || !strstr(why, "different from the"))
+    if (!strstr(why, "different from the") &&
+        !(pcap_major_version(cap->pcap) == 1 && strstr(why, "bigger than snaplen")))
         return false;
-    cap->ngfp = fopen(cap->path, "rb");
-    if (!cap->ngfp)
-        return false;
-    cap->ng = pcapng_open(cap->ngfp, nerr);
-    if (!cap->ng) {
-        fclose(cap->ngfp);
-        cap->ngfp = NULL;
-        return false;
+    if (cap->stream) {
+        /* no path to reopen, but a stream from memory or a seekable file
+         * can be rewound: libpcap is done with it, and still owns it */
+        FILE *fp = pcap_file(cap->pcap);
+        if (!fp || fseek(fp, 0, SEEK_SET) != 0)
+            return false;
+        cap->ng = pcapng_open(fp, nerr);
+        if (!cap->ng)
+            return false;
+    } else {
+        if (strcmp(cap->path, "-") == 0)
+            return false;
+        cap->ngfp = fopen(cap->path, "rb");
+        if (!cap->ngfp)
+            return false;
+        cap->ng = pcapng_open(cap->ngfp, nerr);
+        if (!cap->ng) {
+            fclose(cap->ngfp);
+            cap->ngfp = NULL;
+            return false;
+        }
     }
     struct pcapng_packet np;
     for (uint64_t i = 0; i < cap->frames; i++) {
@@ -207,6 +265,28 @@ static bool switch_to_pcapng(struct capture *cap, const char *why, char err[CAPT
         }
     }
     return true;
+}
+
+/* Later stages compute in int64 nanoseconds and add timeouts to times.  A
+ * file's timestamp can be anything (a pcapng if_tsoffset of 2^62, a
+ * nanosecond field above 10^9), so it is normalised and clamped to
+ * [0, CAPTURE_MAX_TS_SEC]. */
+static void set_frame_time(struct capture_frame *f, int64_t sec, uint64_t nsec)
+{
+    if (nsec >= 1000000000u) {
+        uint64_t carry = nsec / 1000000000u;
+        nsec %= 1000000000u;
+        sec = sec > CAPTURE_MAX_TS_SEC ? sec : sec + (int64_t)carry; /* carry < 2^35 */
+    }
+    if (sec < 0) {
+        sec = 0;
+        nsec = 0;
+    } else if (sec > CAPTURE_MAX_TS_SEC) {
+        sec = CAPTURE_MAX_TS_SEC;
+        nsec = 0;
+    }
+    f->ts_sec = sec;
+    f->ts_nsec = (uint32_t)nsec;
 }
 
 static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
@@ -225,13 +305,11 @@ static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
         }
         cap->frames++;
         cap->bytes += np.caplen + 32;
-        char ferr[CAPTURE_ERRLEN];
-        if (!ng_filter_pass(cap, &np, ferr))
+        if (!ng_filter_pass(cap, &np))
             continue;
         f->data = np.data;
         f->number = cap->frames;
-        f->ts_sec = np.ts_sec;
-        f->ts_nsec = np.ts_nsec;
+        set_frame_time(f, np.ts_sec, np.ts_nsec);
         f->caplen = np.caplen;
         f->wirelen = np.wirelen;
         f->linktype = linktype_to_dlt(np.linktype);
@@ -256,8 +334,12 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                 return ng_next(cap, f, err);
             if (err[0])
                 return CAPTURE_ERROR;
-            snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
-                     (unsigned long long)cap->frames + 1, pcap_geterr(cap->pcap));
+            const char *why = pcap_geterr(cap->pcap);
+            snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s%s", cap->path,
+                     (unsigned long long)cap->frames + 1, why,
+                     strstr(why, "different from the") && strcmp(cap->path, "-") == 0
+                         ? "; a pipe cannot be read twice: give the file itself with -r FILE"
+                         : "");
             return CAPTURE_ERROR;
         }
         cap->frames++;
@@ -266,9 +348,18 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
             continue;
         f->data = data;
         f->number = cap->frames;
-        f->ts_sec = (int64_t)h->ts.tv_sec;
-        /* with nanosecond precision libpcap stores nanoseconds in tv_usec */
-        f->ts_nsec = (uint32_t)h->ts.tv_usec;
+        /* with nanosecond precision libpcap stores nanoseconds in tv_usec,
+         * unchecked.  A pcap file's time fields are unsigned 32-bit, which
+         * libpcap reads as signed: times after 2038, and fractions above
+         * 2^31, came out negative.  pcapng times are 64-bit: kept. */
+        int64_t sec = (int64_t)h->ts.tv_sec;
+        uint64_t nsec = (uint64_t)h->ts.tv_usec;
+        if (pcap_major_version(cap->pcap) != 1) {
+            sec = (uint32_t)h->ts.tv_sec;
+            if (h->ts.tv_usec < 0)
+                nsec = (uint32_t)h->ts.tv_usec;
+        }
+        set_frame_time(f, sec, nsec);
         f->caplen = h->caplen;
         f->wirelen = h->len < h->caplen ? h->caplen : h->len;
         f->linktype = pcap_datalink(cap->pcap);

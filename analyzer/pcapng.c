@@ -191,7 +191,13 @@ void pcapng_close(struct pcapng *r)
 static void set_time(const struct iface *ifc, uint64_t ts, struct pcapng_packet *p)
 {
     uint64_t sec = ts / ifc->units_per_sec, frac = ts % ifc->units_per_sec;
-    p->ts_sec = (int64_t)sec + ifc->tsoffset;
+    /* both come from the file: saturate rather than overflow (sec is at
+     * most 2^64 with a resolution of 1 s; capture.c clamps the result) */
+    int64_t s = sec > INT64_MAX ? INT64_MAX : (int64_t)sec;
+    if (ifc->tsoffset > 0 && s > INT64_MAX - ifc->tsoffset)
+        p->ts_sec = INT64_MAX;
+    else
+        p->ts_sec = s + ifc->tsoffset; /* s >= 0: a negative offset cannot overflow */
     /* frac < units_per_sec, so frac * 1e9 / units fits when units <= 2^34;
      * beyond that, scale down first (sub-nanosecond resolutions) */
     if (ifc->units_per_sec <= (1ull << 34))

@@ -13,17 +13,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CAPTURE_ERRLEN 512
+/* Timestamps are clamped to [0, 2^33 s) (year 2242): nanoseconds since the
+ * epoch then fit an int64 with 20 years to spare for deadlines. */
+#define CAPTURE_MAX_TS_SEC 8589934591ll
 
 struct capture;
 
 /* One frame as read.  `data` is valid until the next capture_next(). */
 struct capture_frame {
     const uint8_t *data;
-    uint64_t number; /* 1-based, counting every record in the file */
-    int64_t ts_sec;
-    uint32_t ts_nsec;
+    uint64_t number;  /* 1-based, counting every record in the file */
+    int64_t ts_sec;   /* 0 .. CAPTURE_MAX_TS_SEC */
+    uint32_t ts_nsec; /* < 10^9 */
     uint32_t caplen, wirelen;
     int linktype; /* DLT_*: may change from frame to frame in a pcapng file */
 };
@@ -33,6 +37,10 @@ enum capture_status { CAPTURE_OK, CAPTURE_EOF, CAPTURE_ERROR };
 /* Opens `path` ("-" for standard input).  On failure returns NULL with a
  * message naming the file in err. */
 struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN]);
+/* The same for an open stream (fmemopen, a pipe...), named `name` in
+ * messages.  The capture owns fp from here on, also on failure.  A pcapng
+ * stream that mixes link types is read to the end only when fp can seek. */
+struct capture *capture_open_stream(FILE *fp, const char *name, char err[CAPTURE_ERRLEN]);
 void capture_close(struct capture *cap);
 
 /* Compiles a BPF filter expression for this file's link type.  false with a

@@ -1,0 +1,169 @@
+/*
+ * fuzz_capture.c - libFuzzer target: whole capture files from memory.
+ *
+ * The bytes are a pcap or pcapng file.  They are read three ways:
+ *  - pipeline_run() itself, on a memfd named by its /proc path, then the
+ *    inference and both reports: the code main.c runs, including the reopen
+ *    that capture.c does for pcapng files mixing link types;
+ *  - capture_open_stream() on an fmemopen stream: the same frames must come
+ *    out, with the same error (a differential check of the two paths);
+ *  - pcapng.c alone, since libpcap reads most pcapng files itself and the
+ *    fallback reader would otherwise see few inputs.
+ * Inputs of even length get a BPF filter that compiles for every link type,
+ * so the filter paths (one program per link type in the fallback) run too.
+ */
+#define _GNU_SOURCE /* memfd_create */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "inference.h"
+#include "pcapng.h"
+#include "pipeline.h"
+#include "report.h"
+#include "results.h"
+#include "stats.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_FRAMES 4096 /* keeps one input fast */
+#define FILTER "len >= 0"
+
+static void *xmalloc_copy(const uint8_t *data, size_t size)
+{
+    void *p = malloc(size);
+    if (!p)
+        abort();
+    memcpy(p, data, size);
+    return p;
+}
+
+/* pipeline_run() and the reports; the frames read, or -1 when the filter
+ * did not compile for the file's link type (a link type libpcap does not
+ * know: the run stops there, as main.c does with exit status 2). */
+static int64_t run_pipeline(const uint8_t *data, size_t size, bool filter, char *error,
+                            size_t errsize)
+{
+    int fd = memfd_create("fuzz", 0);
+    if (fd < 0 || write(fd, data, size) != (ssize_t)size)
+        abort();
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+
+    struct input_stats *s = stats_new(path);
+    struct results res;
+    if (!s || !results_init(&res))
+        abort();
+    struct pipeline_opts po = {
+        .filter = filter ? FILTER : NULL, .count = MAX_FRAMES, .quiet = true};
+    enum pipeline_status st = pipeline_run(path, 0, &po, s, &res, NULL);
+    if (st == PIPELINE_FAIL && !strstr(s->error, path))
+        abort(); /* every message names the file */
+    /* the error without the file name, to compare with the stream's */
+    snprintf(error, errsize, "%s", st == PIPELINE_FAIL ? s->error + strlen(path) : "");
+
+    struct input_stats *inputs[1] = {s};
+    /* the inference as main.c runs it, then both reports */
+    struct inference *inf = calloc(1, sizeof *inf);
+    if (!inf || !inference_run(inf, inputs, 1, &res))
+        abort();
+    struct report_data rd = {.inputs = inputs, .ninputs = 1, .res = &res, .inf = inf};
+    struct report_opts ro = {.layer_stats = true, .all_flows = true};
+    FILE *out = fopen("/dev/null", "w");
+    if (!out)
+        abort();
+    report_json(out, &rd);
+    report_text(out, &rd, &ro);
+    fclose(out);
+    int64_t frames = st == PIPELINE_BAD_FILTER ? -1 : (int64_t)s->frames;
+    inference_free(inf);
+    free(inf);
+    results_free(&res);
+    stats_free(s);
+    close(fd);
+    return frames;
+}
+
+/* The stream path: the frames and the error pipeline_run() saw. */
+static void run_stream(const uint8_t *data, size_t size, bool filter, int64_t want_frames,
+                       const char *want_error)
+{
+    char err[CAPTURE_ERRLEN];
+    uint8_t *copy = xmalloc_copy(data, size);
+    FILE *fp = fmemopen(copy, size, "rb");
+    if (!fp)
+        abort();
+    struct capture *cap = capture_open_stream(fp, "", err);
+    if (!cap) {
+        if (strcmp(err, want_error) != 0)
+            abort();
+        free(copy);
+        return;
+    }
+    if (filter && !capture_set_filter(cap, FILTER, err)) {
+        if (want_frames != -1)
+            abort();
+        capture_close(cap);
+        free(copy);
+        return;
+    }
+    if (want_frames == -1)
+        abort();
+    struct capture_frame f;
+    enum capture_status cs;
+    uint64_t n = 0;
+    while (n < MAX_FRAMES && (cs = capture_next(cap, &f, err)) == CAPTURE_OK) {
+        if (f.caplen > f.wirelen)
+            abort(); /* the capture module promises wirelen >= caplen */
+        n++;
+    }
+    if (n == MAX_FRAMES)
+        cs = CAPTURE_EOF;
+    if (cs == CAPTURE_ERROR ? strcmp(err, want_error) != 0 : want_error[0] != '\0')
+        abort();
+    if ((int64_t)capture_frames_read(cap) != want_frames)
+        abort();
+    capture_close(cap);
+    free(copy);
+}
+
+/* pcapng.c on its own: every packet it returns must lie inside its block. */
+static void run_pcapng(const uint8_t *data, size_t size)
+{
+    uint8_t *copy = xmalloc_copy(data, size);
+    FILE *fp = fmemopen(copy, size, "rb");
+    if (!fp)
+        abort();
+    char err[PCAPNG_ERRLEN];
+    struct pcapng *ng = pcapng_open(fp, err);
+    if (ng) {
+        struct pcapng_packet p;
+        volatile uint8_t sink = 0;
+        for (int i = 0; i < MAX_FRAMES && pcapng_next(ng, &p, err) == 1; i++) {
+            if (p.caplen > p.wirelen)
+                abort();
+            if (p.caplen) /* touch both ends: ASan checks the block buffer */
+                sink ^= p.data[0] ^ p.data[p.caplen - 1];
+        }
+        (void)sink;
+        pcapng_close(ng);
+    }
+    fclose(fp);
+    free(copy);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0; /* fmemopen refuses a zero-length buffer; e2e tests an empty file */
+    bool filter = size % 2 == 0;
+    char error[STATS_ERRLEN];
+    int64_t frames = run_pipeline(data, size, filter, error, sizeof error);
+    run_stream(data, size, filter, frames, error);
+    run_pcapng(data, size);
+    return 0;
+}
