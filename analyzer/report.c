@@ -328,6 +328,24 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
 
 static const char *const severity_names[] = {"error", "warning", "info"};
 
+static void text_path(FILE *out, const struct inf_path *p)
+{
+    char a[64], b[64];
+    fprintf(out, "  %s -> %s%s: ", addr_text(&p->src, a, sizeof a), addr_text(&p->dst, b, sizeof b),
+            p->layer == INF_INNER ? " (in a tunnel)" : "");
+    if (p->mtu)
+        fprintf(out, "exactly %u bytes\n", p->mtu);
+    else if (p->upper)
+        fprintf(out, "between %u and %u bytes\n", p->lower, p->upper);
+    else
+        fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
+    for (int k = 0; k < p->nevidence; k++) {
+        char line[INF_TEXT + 8];
+        snprintf(line, sizeof line, "- %s", p->evidence[k]);
+        wrap(out, 4, line, 98);
+    }
+}
+
 /* The answer first: verdict, what to do, and the evidence for it. */
 static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
@@ -370,26 +388,25 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
         }
     }
     if (inf->npaths) {
+        /* bounded paths first; the rest only while the list stays short
+         * (--json lists every path) */
         fprintf(out, "\n%spath MTU:%s\n", bold, off);
-        for (int i = 0; i < inf->npaths; i++) {
-            const struct inf_path *p = &inf->paths[i];
-            if (!p->upper && !p->nevidence)
-                continue;
-            char a[64], b[64];
-            fprintf(out, "  %s -> %s%s: ", addr_text(&p->src, a, sizeof a),
-                    addr_text(&p->dst, b, sizeof b), p->layer == INF_INNER ? " (in a tunnel)" : "");
-            if (p->mtu)
-                fprintf(out, "exactly %u bytes\n", p->mtu);
-            else if (p->upper)
-                fprintf(out, "between %u and %u bytes\n", p->lower, p->upper);
-            else
-                fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
-            for (int k = 0; k < p->nevidence; k++) {
-                char line[INF_TEXT + 8];
-                snprintf(line, sizeof line, "- %s", p->evidence[k]);
-                wrap(out, 4, line, 98);
+        int shown = 0, hidden = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int i = 0; i < inf->npaths; i++) {
+                const struct inf_path *p = &inf->paths[i];
+                if (pass == 0 ? !p->upper : (p->upper || !p->nevidence))
+                    continue;
+                if (shown == (o->layer_stats ? INF_MAX_PATHS : 12)) {
+                    hidden++;
+                    continue;
+                }
+                shown++;
+                text_path(out, p);
             }
         }
+        if (hidden)
+            fprintf(out, "  ... %d more paths (-v or --json lists them)\n", hidden);
     }
 }
 
