@@ -72,12 +72,12 @@ int main(int argc, char **argv)
         options_free(&o);
         return rc;
     }
-    if (o.help) {
-        options_usage(stdout);
-        return EXIT_OK;
-    }
-    if (o.version) {
-        printf("mtuscope %s (%s)\n", MTUSCOPE_VERSION, capture_lib_version());
+    if (o.help || o.version) {
+        if (o.help)
+            options_usage(stdout);
+        else
+            printf("mtuscope %s (%s)\n", MTUSCOPE_VERSION, capture_lib_version());
+        options_free(&o);
         return EXIT_OK;
     }
 
@@ -106,17 +106,17 @@ int main(int argc, char **argv)
     }
 
     if (rc != EXIT_USAGE) {
+        int ninputs = 0; /* out of memory may have stopped early: report what exists */
+        while (ninputs < o.ninputs && inputs[ninputs])
+            ninputs++;
         struct inference *inf = calloc(1, sizeof *inf); /* ~1 MB: the heap, not the stack */
-        if (!inf || !inference_run(inf, inputs, o.ninputs, &res)) {
+        if (!inf || !inference_run(inf, inputs, ninputs, &res)) {
             fprintf(stderr, "mtuscope: out of memory for the inference\n");
             free(inf);
             inf = NULL;
             rc = EXIT_FAIL;
         }
-        struct report_data rd = {inputs, o.ninputs, &res, inf};
-        for (int i = 0; i < o.ninputs; i++)
-            if (!inputs[i])
-                rd.ninputs = i; /* out of memory: report what exists */
+        struct report_data rd = {inputs, ninputs, &res, inf};
         struct report_opts ro = {o.stats, o.flows, false, o.quiet};
         ro.color = o.color == COLOR_ALWAYS || (o.color == COLOR_AUTO && isatty(STDOUT_FILENO));
         if (o.json)
