@@ -18,10 +18,11 @@ import subprocess
 import sys
 import tempfile
 
+from harness import expect, finish, no_sanitizer, run_binary, test, udp_frame
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BIN = None
-results = []
 
 CONTRACT_KEYS = ["tool", "inputs", "stats", "verdict", "flows", "icmp", "storms", "paths",
                  "tunnels", "findings"]
@@ -31,41 +32,7 @@ STATS_KEYS = ["packets", "tcp_flows", "udp_flows", "ip_fragments", "tcp_retransm
 
 
 def run(args, stdin=None):
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1"
-    env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
-    p = subprocess.run([BIN] + args, capture_output=True, env=env, timeout=300,
-                       stdin=stdin if stdin is not None else subprocess.DEVNULL)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def test(name):
-    def wrap(fn):
-        def runner():
-            try:
-                fn()
-                results.append((name, None))
-                print(f"ok   {name}")
-            except AssertionError as e:
-                results.append((name, str(e)))
-                print(f"FAIL {name}: {e}")
-        runner.__name__ = name
-        TESTS.append(runner)
-        return fn
-    return wrap
-
-
-TESTS = []
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
-
-
-def no_sanitizer(err):
-    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        expect(mark not in err, "sanitizer report:\n" + err[-2000:])
+    return run_binary(BIN, args, stdin)
 
 
 def write_pcap(path, packets, nano=False, linktype=1, cut=0):
@@ -79,21 +46,6 @@ def write_pcap(path, packets, nano=False, linktype=1, cut=0):
         data = data[:-cut]
     with open(path, "wb") as f:
         f.write(data)
-
-
-def udp_frame(i, size=100):
-    """Ethernet/IPv4/UDP with a correct IPv4 header checksum."""
-    payload = bytes([i & 0xff]) * size
-    udp = struct.pack("!HHHH", 40000 + i, 9, 8 + len(payload), 0) + payload
-    tot = 20 + len(udp)
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, i, 0x4000, 64, 17, 0,
-                      bytes([192, 0, 2, 1]), bytes([198, 51, 100, 2]))
-    s = sum(struct.unpack("!10H", hdr))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    hdr = hdr[:10] + struct.pack("!H", ~s & 0xffff) + hdr[12:]
-    eth = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-    return eth + hdr + udp
 
 
 TMP = tempfile.mkdtemp(prefix="mtuscope-e2e-")
@@ -485,12 +437,9 @@ def main():
     manifest_test()
     verdict_tests()
     corpus_icmp_test()
-    for t in TESTS:
-        t()
+    rc = finish("e2e")
     shutil.rmtree(TMP, ignore_errors=True)
-    failed = [r for r in results if r[1]]
-    print(f"e2e: {len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    return rc
 
 
 if __name__ == "__main__":

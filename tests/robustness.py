@@ -26,44 +26,19 @@ import subprocess
 import sys
 import tempfile
 
+from harness import ETH, expect, finish, ipv4, no_sanitizer, run_binary, test, udp, udp_frame
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 CORPUS = os.path.join(os.path.dirname(ROOT), "shared", "corpus")
 BIN = REL = None
 TMP = tempfile.mkdtemp(prefix="mtuscope-robust-")
-TESTS, results = [], []
-
-
-def test(name):
-    def wrap(fn):
-        def runner():
-            try:
-                fn()
-                results.append((name, None))
-                print(f"ok   {name}", flush=True)
-            except AssertionError as e:
-                results.append((name, str(e)))
-                print(f"FAIL {name}: {e}", flush=True)
-        TESTS.append(runner)
-        return fn
-    return wrap
-
-
-def expect(cond, msg):
-    if not cond:
-        raise AssertionError(msg)
 
 
 def run(args, stdin=None, binary=None, timeout=300):
-    env = dict(os.environ)
-    env["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1"
-    env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1"
-    p = subprocess.run([binary or BIN] + args, capture_output=True, env=env, timeout=timeout,
-                       stdin=stdin if stdin is not None else subprocess.DEVNULL)
-    err = p.stderr.decode("utf-8", "replace")
-    for mark in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-        expect(mark not in err, "sanitizer report:\n" + err[-3000:])
-    return p.returncode, p.stdout.decode("utf-8", "replace"), err
+    rc, out, err = run_binary(binary or BIN, args, stdin, timeout)
+    no_sanitizer(err)
+    return rc, out, err
 
 
 def run_json(args, **kw):
@@ -75,34 +50,6 @@ def run_json(args, **kw):
 
 
 # ---- building captures ----------------------------------------------------
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(f"!{len(b) // 2}H", b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-
-def ipv4(payload, proto=17, src=(192, 0, 2, 1), dst=(198, 51, 100, 2), ident=1, frag=0x4000,
-         total=None):
-    tot = total if total is not None else 20 + len(payload)
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, 64, proto, 0, bytes(src),
-                    bytes(dst))
-    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
-
-
-def udp(sport, dport, payload):
-    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-
-
-ETH = b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00"
-
-
-def udp_frame(i, size=100):
-    return ETH + ipv4(udp(40000 + i, 9, bytes([i & 0xff]) * size), ident=i)
-
 
 def pcap_bytes(packets, linktype=1, snaplen=65535, caplens=None, t0=1700000000):
     """Classic pcap; `packets` are bytes, or (bytes, wirelen); caplens overrides
@@ -591,12 +538,9 @@ def main():
     flood_test()
     synthetic_flood_test()
     valgrind_test()
-    for t in TESTS:
-        t()
+    rc = finish("robustness")
     shutil.rmtree(TMP, ignore_errors=True)
-    failed = [r for r in results if r[1]]
-    print(f"robustness: {len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    return rc
 
 
 if __name__ == "__main__":
