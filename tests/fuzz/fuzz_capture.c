@@ -21,10 +21,9 @@
 #include <unistd.h>
 
 #include "capture.h"
-#include "inference.h"
+#include "fuzz_reports.h"
 #include "pcapng.h"
 #include "pipeline.h"
-#include "report.h"
 #include "results.h"
 #include "stats.h"
 
@@ -66,22 +65,8 @@ static int64_t run_pipeline(const uint8_t *data, size_t size, bool filter, char 
     /* the error without the file name, to compare with the stream's */
     snprintf(error, errsize, "%s", st == PIPELINE_FAIL ? s->error + strlen(path) : "");
 
-    struct input_stats *inputs[1] = {s};
-    /* the inference as main.c runs it, then both reports */
-    struct inference *inf = calloc(1, sizeof *inf);
-    if (!inf || !inference_run(inf, inputs, 1, &res))
-        abort();
-    struct report_data rd = {.inputs = inputs, .ninputs = 1, .res = &res, .inf = inf};
-    struct report_opts ro = {.layer_stats = true, .all_flows = true};
-    FILE *out = fopen("/dev/null", "w");
-    if (!out)
-        abort();
-    report_json(out, &rd);
-    report_text(out, &rd, &ro);
-    fclose(out);
+    fuzz_reports(s, &res);
     int64_t frames = st == PIPELINE_BAD_FILTER ? -1 : (int64_t)s->frames;
-    inference_free(inf);
-    free(inf);
     results_free(&res);
     stats_free(s);
     close(fd);

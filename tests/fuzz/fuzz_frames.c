@@ -28,9 +28,8 @@
 #include "decode.h"
 #include "defrag.h"
 #include "flow.h"
-#include "inference.h"
+#include "fuzz_reports.h"
 #include "pmtud.h"
-#include "report.h"
 #include "results.h"
 #include "stats.h"
 
@@ -121,26 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, defrag_get_stats(df)->incomplete);
     defrag_free(df);
 
-    /* Both reports, into memory: they read every field the stages filled. */
-    struct input_stats *inputs[1] = {s};
-    /* the inference as main.c runs it, then both reports */
-    struct inference *inf = calloc(1, sizeof *inf);
-    if (!inf || !inference_run(inf, inputs, 1, &res))
-        abort();
-    struct report_data rd = {.inputs = inputs, .ninputs = 1, .res = &res, .inf = inf};
-    struct report_opts ro = {.layer_stats = true, .all_flows = true};
-    char *out = NULL;
-    size_t outlen = 0;
-    FILE *fp = open_memstream(&out, &outlen);
-    if (!fp)
-        abort();
-    report_json(fp, &rd);
-    report_text(fp, &rd, &ro);
-    fclose(fp);
-    free(out);
-
-    inference_free(inf);
-    free(inf);
+    fuzz_reports(s, &res);
     results_free(&res);
     stats_free(s);
     free(pkt);
