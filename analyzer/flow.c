@@ -64,6 +64,7 @@ struct flow {
     struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
     uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
     struct tcp_conn *tcp;               /* TCP: right after this struct, same allocation */
+    struct resend_track *rs;            /* opaque tunnels: by direction (resend.h), else NULL */
     struct flow *free_next;
 };
 
@@ -521,6 +522,7 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
     d->wscale = (h->seen & HS_WSCALE) ? h->wscale : 0xff;
     d->sack_permitted = (h->seen & HS_SACKPERM) != 0;
     d->timestamps = (h->seen & HS_TS) != 0;
+    d->closed = (h->seen & (HS_FIN | HS_RST)) != 0;
     d->rtt_samples = h->rtt.samples;
     if (h->rtt.samples) {
         d->rtt_min_us = (uint32_t)(h->rtt.min_ns / 1000);
@@ -550,6 +552,11 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
 
 static void release(struct flow_table *ft, struct flow *f)
 {
+    if (f->rs) {
+        free(f->rs);
+        f->rs = NULL;
+        ft->bytes_held -= 2 * sizeof(struct resend_track);
+    }
     if (f->tcp) {
         tcp_release(f->tcp);
         f->free_next = ft->free_tcp;
@@ -563,8 +570,16 @@ static void release(struct flow_table *ft, struct flow *f)
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
     struct flow_summary *s = &f->s;
-    struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL};
+    struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL, {NULL, NULL}};
     s->end = (uint8_t)why;
+    if (f->rs) {
+        for (int d = 0; d < 2; d++) {
+            det.resend[d] = resend_best(&f->rs[d]);
+            uint16_t c = det.resend[d]->copies;
+            if (c > s->resend_copies)
+                s->resend_copies = c > UINT8_MAX ? UINT8_MAX : (uint8_t)c;
+        }
+    }
     if (f->tcp) {
         tcp_finish(f->tcp);
         for (int d = 0; d < 2; d++) {
@@ -677,6 +692,11 @@ static void swap_roles(struct flow *f)
     memcpy(hist, f->size_hist[0], sizeof hist);
     memcpy(f->size_hist[0], f->size_hist[1], sizeof hist);
     memcpy(f->size_hist[1], hist, sizeof hist);
+    if (f->rs) {
+        struct resend_track r = f->rs[0];
+        f->rs[0] = f->rs[1];
+        f->rs[1] = r;
+    }
     if (f->tcp) {
         struct tcp_half h = f->tcp->h[0];
         f->tcp->h[0] = f->tcp->h[1];
@@ -856,6 +876,14 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
                 f->s.opaque = o->type;
                 f->s.carries_tunnel = tun_get(ft, o->type, &pkt->layers[i], 0, sport, dport,
                                               o->type == LAYER_ESP ? o->u.esp.spi : 0);
+                /* once per tunnel flow, and few of them: a failure only
+                 * loses the re-send evidence */
+                f->rs = calloc(2, sizeof *f->rs);
+                if (f->rs) {
+                    ft->bytes_held += 2 * sizeof *f->rs;
+                    if (ft->bytes_held + dl_pool_bytes(ft->dlpool) > ft->st.bytes_peak)
+                        ft->st.bytes_peak = ft->bytes_held + dl_pool_bytes(ft->dlpool);
+                }
             }
         }
     } else if (syn && !f->tcp->syn_seen && f->cidx != e) {
@@ -881,13 +909,20 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     if (s->carries_tunnel) {
         struct flow_tunnel *tu = &ft->tun[s->carries_tunnel - 1].t;
         tu->packets++;
+        bool data = true; /* what the tunnel's inner traffic rides in */
         if (s->opaque == LAYER_WIREGUARD) {
             const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
-            if (w->msg_type == WG_DATA) {
+            data = w->msg_type == WG_DATA;
+            if (data) {
                 wg_data(f, w);
                 if (w->inner_len > tu->inner_max)
                     tu->inner_max = w->inner_len;
             }
+        }
+        if (f->rs) {
+            if (data)
+                resend_packet(&f->rs[dir], size, ts, pkt->frame);
+            resend_peer_packet(&f->rs[!dir]);
         }
     }
 
@@ -1013,6 +1048,8 @@ void flow_free(struct flow_table *ft)
     for (uint32_t i = 0; i < ft->nslots; i++) {
         if (ft->slots[i].f && ft->slots[i].f->tcp)
             tcp_release(ft->slots[i].f->tcp);
+        if (ft->slots[i].f)
+            free(ft->slots[i].f->rs);
         free(ft->slots[i].f);
     }
     dl_pool_free(ft->dlpool);

@@ -19,9 +19,20 @@
  *     "previous segment not captured") and nothing near the size the MSS
  *     allows ever arrived.  Nothing proves an upper bound here; the lower
  *     bound is the largest packet that did arrive.
+ *     A quieter form, the silent sender: a connection still open at the
+ *     end, whose one side sent only small data, then nothing for
+ *     SILENT_NS, its peer never sending data at all (waiting for the rest
+ *     of an upload), while other flows between the same two hosts went on:
+ *     the rest was probably sent in full-size packets that never came.  A
+ *     suspicion; the sender's side of the path has the proof.
  *  4. Every TCP direction's largest delivered packet is a lower bound.
  *  5. Ping sweeps: the largest answered request and the smallest unanswered
  *     one bound the path (exact when they are 1 apart).
+ *  5b. Opaque tunnels, sending side: the tunnel's largest datagram re-sent
+ *     at doubling intervals (resend.h) while smaller packets kept crossing
+ *     both ways: the inner TCP timing out on a packet the path drops.  A
+ *     suspicion, with the size as the suspected loss; no bound, since no
+ *     drop is seen.
  *  6. Tunnels: overhead from the tunnel's headers and outer IP version; the
  *     recommended inner MTU is the outer path's upper bound minus it.
  * Bounds are never widened by a guess: an upper bound is only set from a
@@ -152,6 +163,13 @@ struct tally {
     int sweep_cliffs;   /* ping sweeps with answered and unanswered sizes */
     int wg_suspected;   /* WireGuard flows with messages lost */
     const struct flow_summary *wg_flow;
+    int silent; /* receiver side: senders that fell silent after small data */
+    const struct flow_summary *silent_flow;
+    int silent_dir;
+    uint32_t silent_full;
+    int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
+    const struct results_resend *resend;
+    const struct flow_summary *resend_flow;
     int capped; /* receiver side: a sender's packets capped below its MSS */
     uint32_t capped_size;
     const struct pmtud_sweep *sweep;
@@ -552,6 +570,75 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
     }
 }
 
+#define SILENT_NS 5000000000ll /* 5 s: longer than any RTO before the first backoffs */
+
+static void silent_sender(struct inference *inf, const struct results *res,
+                          const struct flow_summary *f, int d, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    if (f->end != FLOW_END_CAPTURE || x->closed || peer->closed || !x->tcp.data_segments ||
+        peer->tcp.data_segments || x->tcp.retrans || x->tcp.lost_segment)
+        return;
+    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                       : (x->mss ? x->mss : peer->mss);
+    if (!mss || (uint32_t)x->max_packet + 40 >= mss + tcpip_hdr(f))
+        return;
+    /* the capture and the path stayed alive: another flow between the same
+     * two hosts went on well after this one fell silent */
+    const struct flow_summary *other = NULL;
+    for (uint32_t i = 0; i < res->nflows && !other; i++) {
+        const struct flow_summary *g = &res->flows[i];
+        if (g != f && g->input == f->input && g->last_ns - f->last_ns >= SILENT_NS &&
+            ((!addr_cmp(&g->client, &f->client) && !addr_cmp(&g->server, &f->server)) ||
+             (!addr_cmp(&g->client, &f->server) && !addr_cmp(&g->server, &f->client))))
+            other = g;
+    }
+    if (!other)
+        return;
+    uint32_t full = mss + tcpip_hdr(f);
+    const struct addr *src, *dst;
+    direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    double quiet = (double)(other->last_ns - f->last_ns) / 1e9;
+    struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
+    bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived", f->id,
+                x->max_packet, a);
+    evidence(p,
+             "flow #%" PRIu64 ": %s sent %u data segment%s of at most %u bytes, then nothing "
+             "for %.1f s while flow #%" PRIu64 " went on; MSS %u allows %u-byte packets",
+             f->id, a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet,
+             quiet, other->id, mss, full);
+    if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
+        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+        memset(bh, 0, sizeof *bh);
+        bh->flow = f->id;
+        bh->dir = (uint8_t)d;
+        bh->suspected = true;
+        bh->largest_delivered = x->max_packet;
+        bh->frames[bh->nframes++] = f->last_frame;
+    }
+    struct inf_finding *fi = add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        fmt(fi->message, INF_TEXT,
+            "black hole suspected (receiver side): %s sent %u data segment%s of at most %u "
+            "bytes and then nothing for %.1f s, with the connection still open and %s waiting "
+            "(it never sent data), while flow #%" PRIu64 " between the same hosts went on; if %s "
+            "had more to send, its %u-byte packets are not arriving",
+            a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet, quiet, b,
+            other->id, a, full);
+        fi->frames[fi->nframes++] = f->last_frame;
+        results_flow_filter(f, NULL, fi->wireshark_filter, INF_TEXT);
+    }
+    t->silent++;
+    if (!t->silent_flow) {
+        t->silent_flow = f;
+        t->silent_dir = d;
+        t->silent_full = full;
+    }
+}
+
 /* MSS clamping: one side announces an MSS well below what its peer
  * announces (both would be 1460 on Ethernet), and the data respects it. */
 static void mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t)
@@ -687,6 +774,85 @@ static void tunnel_hint(struct inference *inf, const struct flow_summary *f, int
     }
 }
 
+/* ---- 5b. opaque tunnels: large datagrams re-sent with backoff ---- */
+
+static const struct flow_summary *flow_by_id(const struct results *res, uint64_t id)
+{
+    for (uint32_t i = 0; i < res->nflows; i++)
+        if (res->flows[i].id == id)
+            return &res->flows[i];
+    return NULL;
+}
+
+static const char *opaque_name(uint8_t type)
+{
+    return type == LAYER_WIREGUARD ? "WireGuard" : type == LAYER_ESP ? "ESP" : "OpenVPN";
+}
+
+static void resend_stage(struct inference *inf, const struct results *res, struct tally *t)
+{
+    for (uint32_t i = 0; i < res->nresends; i++) {
+        const struct results_resend *rr = &res->resends[i];
+        const struct resend_run *r = &rr->run;
+        const struct flow_summary *f = flow_by_id(res, rr->flow);
+        /* Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC
+         * 8200): a small datagram re-sent is a dead peer or plain loss, not
+         * an MTU.  And with nothing else crossing meanwhile, the whole
+         * tunnel may be down: no conclusion about size. */
+        if (!f || r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
+            !(r->peer || r->smaller))
+            continue;
+        const struct addr *src, *dst;
+        direction_addrs(f, rr->dir, &src, &dst);
+        char a[64], b[64], iv[96] = "";
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        size_t n = 0;
+        for (int k = 0; k < r->nintervals && n < sizeof iv; k++)
+            n += (size_t)snprintf(iv + n, sizeof iv - n, "%s%.3f", k ? ", " : "",
+                                  (double)r->interval_us[k] / 1e6);
+        struct inf_path *p = path_for(inf, src, dst, INF_OUTER, 0);
+        evidence(p,
+                 "flow #%" PRIu64 ": %u-byte %s datagrams from %s re-sent %u times at doubling "
+                 "intervals (%s s): likely lost on the path",
+                 f->id, r->size, opaque_name(f->opaque), a, r->copies - 1u, iv);
+        if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
+            struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+            memset(bh, 0, sizeof *bh);
+            bh->flow = f->id;
+            bh->dir = rr->dir;
+            bh->suspected = true;
+            bh->smallest_lost = r->size;
+            for (int k = 0; k < r->nframes && k < INF_MAX_FRAMES; k++)
+                if (r->frames[k])
+                    bh->frames[bh->nframes++] = r->frames[k];
+        }
+        struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
+        if (fi) {
+            fmt(fi->message, INF_TEXT,
+                "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram "
+                "%u times at doubling intervals (%s s) while %u smaller ones from it and %u "
+                "packets from %s crossed: the inner TCP times out on a packet the path drops",
+                a, r->size, opaque_name(f->opaque), r->copies - 1u, iv, r->smaller, r->peer, b);
+            for (int k = 0; k < r->nframes && fi->nframes < INF_MAX_FRAMES; k++)
+                if (r->frames[k])
+                    fi->frames[fi->nframes++] = r->frames[k];
+            char extra[128];
+            fmt(extra, sizeof extra, "%s == %s && %s == %u%s",
+                f->ip_version == 6 ? "ipv6.src" : "ip.src", a,
+                f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+                f->ip_version == 6 ? r->size - 40u : r->size,
+                f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        }
+        t->resends++;
+        if (!t->resend || r->copies > t->resend->run.copies) {
+            t->resend = rr;
+            t->resend_flow = f;
+        }
+    }
+}
+
 /* ---- verdict ---- */
 
 static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, enum anomaly a)
@@ -733,6 +899,48 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         add_rec(inf, "lower the WireGuard MTU (MTU = path MTU - 60 over IPv4, - 80 over IPv6, in "
                      "[Interface]); capture the tunnel interface too (-r outer.pcap -r wg0.pcap) "
                      "to see which packets are lost");
+        return;
+    }
+    if (!t->blackholes && !t->suspected && !t->healed && t->resends) {
+        const struct flow_summary *f = t->resend_flow;
+        const struct resend_run *r = &t->resend->run;
+        const struct addr *src, *dst;
+        direction_addrs(f, t->resend->dir, &src, &dst);
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        inf->status = "blackhole";
+        uint32_t over = f->ip_version == 6 ? 80 : 60;
+        char r1[INF_TEXT];
+        if (f->opaque == LAYER_WIREGUARD) {
+            fmt(inf->summary, INF_TEXT,
+                "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
+                "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
+                "path drops the tunnel's full-size packets (seen from the sending side, the exact "
+                "limit is not in this capture).",
+                a, r->size, r->size - over, b);
+            fmt(r1, sizeof r1,
+                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is "
+                "safe on any path until the path MTU is measured",
+                r->size - over, over);
+        } else {
+            fmt(inf->summary, INF_TEXT,
+                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
+                "smaller ones cross both ways: the path drops the tunnel's full-size packets "
+                "(seen from the sending side, the exact limit is not in this capture).",
+                a, r->size, opaque_name(f->opaque), b);
+            fmt(r1, sizeof r1,
+                "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
+                "below %u bytes on the wire",
+                r->size);
+        }
+        add_rec(inf, r1);
+        fmt(r1, sizeof r1,
+            "to measure the path MTU, from %s: ping -M do -s SIZE %s for rising SIZE (SIZE + %u = "
+            "the IP packet size; the largest answered is the path MTU)",
+            a, b, f->ip_version == 6 ? 48 : 28);
+        add_rec(inf, r1);
+        add_rec(inf, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
+                     "so the tunnel endpoint learns the path MTU");
         return;
     }
     if (t->blackholes || t->suspected || t->healed) {
@@ -798,6 +1006,31 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
                 a, b);
             add_rec(inf, r);
         }
+        return;
+    }
+    if (t->silent && !t->pmtud_ok && !t->capped && !t->clamped) {
+        const struct flow_summary *f = t->silent_flow;
+        const struct addr *src, *dst;
+        direction_addrs(f, t->silent_dir, &src, &dst);
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        inf->status = "blackhole";
+        fmt(inf->summary, INF_TEXT,
+            "A transfer from %s to %s stops after its first small segments and the connection "
+            "stays open and silent while other traffic between the two goes on: %u-byte packets "
+            "from %s are probably not arriving (seen from the receiving side; a capture at %s "
+            "would prove it).",
+            a, b, t->silent_full, a, a);
+        tunnel_hint(inf, f, t->silent_dir);
+        char r[INF_TEXT];
+        fmt(r, sizeof r,
+            "to check, probe from %s: ping -M do -s SIZE %s for rising SIZE (SIZE + %u = the IP "
+            "packet size; the largest that is answered is the path MTU)",
+            a, b, f->ip_version == 6 ? 48 : 28);
+        add_rec(inf, r);
+        add_rec(inf, "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
+                     "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
+                     "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
         return;
     }
     if (t->sweep_cliffs && !t->pmtud_ok) {
@@ -899,6 +1132,8 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
             sender_side(inf, inputs, ninputs, res, f, d, &t);
         for (int d = 0; d < 2; d++)
             receiver_side(inf, f, d, &t);
+        for (int d = 0; d < 2; d++)
+            silent_sender(inf, res, f, d, &t);
         mss_check(inf, f, &t);
     }
     for (uint32_t i = 0; i < res->nflows; i++) {
@@ -927,6 +1162,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
             results_flow_filter(f, "wg.type == 4", fi->wireshark_filter, INF_TEXT);
         }
     }
+    resend_stage(inf, res, &t);
     sweep_stage(inf, res, &t);
     /* an exact value where the bounds meet */
     for (int k = 0; k < inf->npaths; k++) {

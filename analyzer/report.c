@@ -242,6 +242,23 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
         fprintf(out,
                 "        %" PRIu64 " WireGuard data messages, %" PRIu64 " counters never seen\n",
                 f->wg_data, f->wg_lost);
+    for (int d = 0; d < 2; d++) {
+        const struct results_resend *rr = results_resend_of(r->res, f->id, d);
+        if (!rr)
+            continue;
+        char fr[96] = "";
+        size_t n = 0;
+        for (int k = 0; k < rr->run.nframes && n < sizeof fr; k++)
+            n += (size_t)snprintf(fr + n, sizeof fr - n, "%s%" PRIu64, k ? ", " : "",
+                                  rr->run.frames[k]);
+        fprintf(out,
+                "        %s re-sent its %u-byte datagrams %u times at doubling intervals, "
+                "%.3f s to %.3f s into the flow (frames %s%s)\n",
+                d ? "server" : "client", rr->run.size, rr->run.copies - 1u,
+                (double)(rr->run.first_ns - f->first_ns) / 1e9,
+                (double)(rr->run.last_ns - f->first_ns) / 1e9, fr,
+                rr->run.copies > rr->run.nframes ? ", ..." : "");
+    }
     results_flow_filter(f, NULL, filt, sizeof filt);
     fprintf(out, "        [Wireshark: %s]\n", filt);
 }
@@ -599,7 +616,34 @@ static void json_blackhole(struct json *j, const struct inf_blackhole *bh)
     json_object_end(j);
 }
 
-static void json_flow(struct json *j, const struct flow_summary *f, const struct inference *inf)
+/* An opaque tunnel's largest datagrams re-sent with a doubling timeout. */
+static void json_resend(struct json *j, const char *key, const struct results_resend *rr)
+{
+    if (!rr) {
+        json_null(j, key);
+        return;
+    }
+    const struct resend_run *r = &rr->run;
+    json_object_begin(j, key);
+    json_uint(j, "size", r->size);
+    json_uint(j, "copies", r->copies);
+    json_array_begin(j, "intervals_s");
+    for (int i = 0; i < r->nintervals; i++)
+        json_double(j, NULL, (double)r->interval_us[i] / 1e6, 6);
+    json_array_end(j);
+    json_array_begin(j, "frames");
+    for (int i = 0; i < r->nframes; i++)
+        json_uint(j, NULL, r->frames[i]);
+    json_array_end(j);
+    json_double(j, "first_time", (double)r->first_ns / 1e9, 9);
+    json_double(j, "last_time", (double)r->last_ns / 1e9, 9);
+    json_uint(j, "smaller_sent", r->smaller);
+    json_uint(j, "peer_packets", r->peer);
+    json_object_end(j);
+}
+
+static void json_flow(struct json *j, const struct flow_summary *f, const struct inference *inf,
+                      const struct results *res)
 {
     char filt[256];
     bool ports = f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP;
@@ -633,6 +677,12 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     if (f->wg_data) {
         json_uint(j, "wireguard_data", f->wg_data);
         json_uint(j, "wireguard_lost", f->wg_lost);
+    }
+    if (f->opaque) {
+        json_object_begin(j, "resent");
+        json_resend(j, "client_to_server", results_resend_of(res, f->id, 0));
+        json_resend(j, "server_to_client", results_resend_of(res, f->id, 1));
+        json_object_end(j);
     }
     json_uint(j, "storms", f->storms);
     json_flow_dir(j, "client_to_server", &f->dir[0]);
@@ -732,7 +782,7 @@ void report_json(FILE *out, const struct report_data *r)
 
     json_array_begin(&j, "flows");
     for (uint32_t i = 0; i < res->nflows; i++)
-        json_flow(&j, &res->flows[i], r->inf);
+        json_flow(&j, &res->flows[i], r->inf, res);
     json_array_end(&j);
 
     json_array_begin(&j, "icmp");

@@ -15,8 +15,9 @@ bool results_init(struct results *r)
     r->storms = calloc(RESULTS_MAX_STORMS, sizeof *r->storms);
     r->tunnels = calloc(RESULTS_MAX_TUNNELS, sizeof *r->tunnels);
     r->sizes = calloc(RESULTS_MAX_SIZE_TABLES, sizeof *r->sizes);
+    r->resends = calloc(RESULTS_MAX_RESENDS, sizeof *r->resends);
     r->pmtud = pmtud_new();
-    if (!r->flows || !r->storms || !r->tunnels || !r->sizes || !r->pmtud) {
+    if (!r->flows || !r->storms || !r->tunnels || !r->sizes || !r->resends || !r->pmtud) {
         results_free(r);
         return false;
     }
@@ -29,6 +30,7 @@ void results_free(struct results *r)
     free(r->storms);
     free(r->tunnels);
     free(r->sizes);
+    free(r->resends);
     pmtud_free(r->pmtud);
     memset(r, 0, sizeof *r);
 }
@@ -46,7 +48,16 @@ uint64_t results_flow_id(const struct results *r, uint64_t local_id)
 bool results_flow_has_problem(const struct flow_summary *s)
 {
     return s->retransmissions || s->stalled || s->storms || s->wg_lost ||
-           s->dir[0].tcp.lost_segment || s->dir[1].tcp.lost_segment;
+           s->resend_copies >= RESEND_MIN_COPIES || s->dir[0].tcp.lost_segment ||
+           s->dir[1].tcp.lost_segment;
+}
+
+const struct results_resend *results_resend_of(const struct results *r, uint64_t flow, int dir)
+{
+    for (uint32_t i = 0; i < r->nresends; i++)
+        if (r->resends[i].flow == flow && r->resends[i].dir == dir)
+            return &r->resends[i];
+    return NULL;
 }
 
 const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow)
@@ -88,6 +99,18 @@ void results_flow_done(void *ctx, const struct flow_summary *s, const struct flo
     struct results *r = ctx;
     bool problem = results_flow_has_problem(s);
     keep_sizes(r, s, d, problem);
+    for (int dir = 0; d && dir < 2; dir++) {
+        if (!d->resend[dir] || d->resend[dir]->copies < RESEND_MIN_COPIES)
+            continue;
+        if (r->nresends == RESULTS_MAX_RESENDS) {
+            r->resends_unlisted++;
+            continue;
+        }
+        struct results_resend *k = &r->resends[r->nresends++];
+        k->flow = results_flow_id(r, s->id);
+        k->dir = (uint8_t)dir;
+        k->run = *d->resend[dir];
+    }
     if (problem ? r->nproblem == RESULTS_MAX_PROBLEM_FLOWS
                 : r->nhealthy == RESULTS_MAX_HEALTHY_FLOWS) {
         r->flows_unlisted++;
@@ -164,8 +187,12 @@ void results_flow_filter(const struct flow_summary *f, const char *extra, char *
     addr_text(&f->server, b, sizeof b);
     if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
         const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
-        snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u%s", ipf, a, ipf, b, pf,
-                 f->client_port, pf, f->server_port, tail);
+        if (f->client_port == f->server_port) /* WireGuard's 51820 both ways: once is enough */
+            snprintf(buf, size, "%s == %s && %s == %s && %s == %u%s", ipf, a, ipf, b, pf,
+                     f->client_port, tail);
+        else
+            snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u%s", ipf, a, ipf, b,
+                     pf, f->client_port, pf, f->server_port, tail);
     } else {
         snprintf(buf, size, "%s == %s && %s == %s && %s == %u%s", ipf, a, ipf, b,
                  f->ip_version == 6 ? "ipv6.nxt" : "ip.proto", f->proto, tail);

@@ -39,7 +39,8 @@
  *
  * Memory: one allocation per flow (about 1.8 KiB for TCP, 1.3 KiB otherwise),
  * plus a 2 KiB delivery table (delivery.h) for each TCP direction that sent
- * data, all returned to free lists when the flow finishes and reused; a hash
+ * data, plus a re-send tracker for each opaque tunnel flow (resend.h, 2 x 224
+ * bytes), all returned to free lists when the flow finishes and reused; a hash
  * table of (hash, flow) slots at most half full, doubled when needed; the
  * tunnel registry (up to FLOW_MAX_TUNNELS).  Nothing grows with the length of
  * the capture.
@@ -52,6 +53,7 @@
 
 #include "delivery.h"
 #include "packet.h"
+#include "resend.h"
 #include "tcp.h"
 
 #define FLOW_DEFAULT_MAX_FLOWS 65536
@@ -103,6 +105,7 @@ struct flow_dir_summary {
     uint8_t wscale; /* 0xff = none */
     uint8_t nlost_frames;
     bool sack_permitted, timestamps, stalled;
+    bool closed; /* it sent a FIN or a RST */
 };
 
 struct flow_summary {
@@ -124,9 +127,10 @@ struct flow_summary {
     uint16_t client_port, server_port; /* ICMP echo: the id as both; ESP: 0 */
     uint8_t proto;                     /* IP protocol number */
     uint8_t ip_version;
-    uint8_t end;    /* enum flow_end */
-    uint8_t opaque; /* LAYER_WIREGUARD / LAYER_ESP / LAYER_OPENVPN carried, else 0 */
-    bool stalled;   /* either direction */
+    uint8_t end;           /* enum flow_end */
+    uint8_t opaque;        /* LAYER_WIREGUARD / LAYER_ESP / LAYER_OPENVPN carried, else 0 */
+    bool stalled;          /* either direction */
+    uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
 };
 _Static_assert(sizeof(struct flow_summary) < 512, "the caller keeps one per flow");
 
@@ -175,6 +179,7 @@ struct flow_detail {
     const struct dl_sizes *sizes[2]; /* by direction, 0 client->server */
     const uint32_t *size_hist[2];    /* packets per size class (delivery_class_bounds) */
     const struct tcp_conn *tcp;
+    const struct resend_run *resend[2]; /* opaque tunnels: re-sent large datagrams; else NULL */
 };
 
 typedef void (*flow_done_fn)(void *ctx, const struct flow_summary *s, const struct flow_detail *d);

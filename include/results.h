@@ -23,6 +23,7 @@
 #define RESULTS_MAX_STORMS 4096
 #define RESULTS_MAX_TUNNELS 4096
 #define RESULTS_MAX_SIZE_TABLES 512 /* flows whose delivery-by-size tables are kept */
+#define RESULTS_MAX_RESENDS 256     /* opaque-tunnel directions with re-sent datagrams */
 
 /* A TCP flow's delivery by IP packet size, both directions (delivery.h):
  * what the charts and the black-hole inference read.  Kept for flows with
@@ -31,6 +32,14 @@ struct results_sizes {
     uint64_t flow;          /* report-wide flow id */
     bool problem;           /* the flow had retransmissions, a stall... */
     struct dl_sizes dir[2]; /* 0: client->server */
+};
+
+/* An opaque tunnel's direction whose largest datagrams were re-sent with a
+ * doubling timeout (resend.h), RESEND_MIN_COPIES copies or more. */
+struct results_resend {
+    uint64_t flow; /* report-wide flow id */
+    uint8_t dir;   /* 0: client->server */
+    struct resend_run run;
 };
 
 struct results {
@@ -47,6 +56,9 @@ struct results {
     struct results_sizes *sizes;
     uint32_t nsizes;
     uint64_t sizes_unlisted;
+    struct results_resend *resends;
+    uint32_t nresends;
+    uint64_t resends_unlisted;
     struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
     /* totals across inputs */
     uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
@@ -69,6 +81,9 @@ void results_storm(void *ctx, const struct flow_storm *st);
 void results_end_input(struct results *r, const struct flow_table *ft);
 /* The report-wide id of a flow id given by the current input's table (0 stays 0). */
 uint64_t results_flow_id(const struct results *r, uint64_t local_id);
+
+/* The re-sent datagrams of an opaque tunnel flow's direction, or NULL. */
+const struct results_resend *results_resend_of(const struct results *r, uint64_t flow, int dir);
 
 /* The size tables of a flow, or NULL when they were not kept. */
 const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow);

@@ -428,6 +428,55 @@ def corpus_icmp_test():
     test(f"ICMP MTUs equal tshark's on {len(rows)} corpus captures")(t)
 
 
+def sample_json(name):
+    rc, out, err = run(["--json", "-r", os.path.join(ROOT, "samples", name)])
+    no_sanitizer(err)
+    expect(rc == 0, err)
+    return json.loads(out)
+
+
+@test("tunnel, sending side: the incident's 1480-byte datagrams re-sent with backoff")
+def _():
+    j = sample_json("lab-incident-wg1420-path1434-server-outer.pcap")
+    expect(j["verdict"]["status"] == "blackhole", j["verdict"])
+    bh = j["flows"][0]["blackhole"]
+    # the server (10.61.2.2) is the flow's server: its direction is server->client
+    expect(bh == {"direction": "server->client", "largest_delivered": None,
+                  "smallest_lost": 1480, "frames": [32, 36, 43, 53], "suspected": True,
+                  "healed": False}, bh)
+    f = [x for x in j["findings"] if x["kind"] == "blackhole"]
+    expect(len(f) == 1 and f[0]["frames"] == [32, 36, 43, 53], f)
+    expect("re-sent a 1480-byte WireGuard datagram 6 times" in f[0]["message"], f[0]["message"])
+    if shutil.which("tshark"):
+        # independently: those frames are 1480-byte datagrams from the server,
+        # each interval about twice the one before
+        p = subprocess.run(["tshark", "-n", "-r", os.path.join(
+            ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap"),
+            "-Y", f[0]["wireshark_filter"],
+            "-T", "fields", "-e", "frame.number", "-e", "frame.time_relative"],
+            capture_output=True, timeout=120)
+        rows = [l.split("\t") for l in p.stdout.decode().split("\n") if l]
+        times = {int(a): float(b) for a, b in rows}
+        expect(all(fr in times for fr in (32, 36, 43, 53)), "tshark's filter misses a frame")
+        t = [times[fr] for fr in (32, 36, 43, 53)]
+        gaps = [b - a for a, b in zip(t, t[1:])]
+        expect(gaps[0] > 0.15 and all(1.5 <= b / a <= 2.6 for a, b in zip(gaps, gaps[1:])),
+               gaps)
+
+
+@test("receiver of a stalled upload: the sender falls silent, a suspicion")
+def _():
+    j = sample_json("lab-upload-wg1420-path1434-server-wg.pcap")
+    expect(j["verdict"]["status"] == "blackhole", j["verdict"])
+    f = [x for x in j["flows"] if x["blackhole"]]
+    expect(len(f) == 1 and f[0]["server"]["port"] == 8080, f)
+    expect(f[0]["blackhole"] == {"direction": "client->server", "largest_delivered": 163,
+                                 "smallest_lost": None, "frames": [15], "suspected": True,
+                                 "healed": False}, f[0]["blackhole"])
+    expect("1420-byte packets from 10.61.100.1 are probably not arriving"
+           in j["verdict"]["summary"], j["verdict"]["summary"])
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])

@@ -16,6 +16,7 @@ struct ctx {
     uint64_t frame;
     int ndone, nstorms;
     struct flow_summary done[MAXDONE];
+    struct resend_run resend[MAXDONE][2]; /* copies == 0: none */
     struct flow_storm storms[4];
 };
 
@@ -23,8 +24,12 @@ static void on_done(void *vctx, const struct flow_summary *s, const struct flow_
 {
     struct ctx *x = vctx;
     assert_non_null(d->size_hist[0]);
-    if (x->ndone < MAXDONE)
+    if (x->ndone < MAXDONE) {
         x->done[x->ndone] = *s;
+        for (int i = 0; i < 2; i++)
+            if (d->resend[i])
+                x->resend[x->ndone][i] = *d->resend[i];
+    }
     x->ndone++;
 }
 
@@ -290,6 +295,60 @@ static void test_port_reuse(void **state)
     ctx_free(x);
 }
 
+/* A WireGuard data message of `len` bytes (>= 32) from src to dst. */
+static void wg_msg(struct ctx *x, double t, const char *src, const char *dst, uint32_t receiver,
+                   uint64_t counter, size_t len)
+{
+    uint8_t m[1500] = {WG_DATA};
+    for (int i = 0; i < 4; i++)
+        m[4 + i] = (uint8_t)(receiver >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        m[8 + i] = (uint8_t)(counter >> (8 * i));
+    pb_init(&B);
+    pb_append(&B, m, len);
+    pb_udp(&B, 51820, 51820);
+    pb_ipv4(&B, IP_PROTO_UDP, src, dst, 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    feed(x, t);
+    tu_assert_stack(&P, "eth/ipv4/udp/wg");
+}
+
+/* The sending side of a black hole through WireGuard: a 1480-byte datagram
+ * re-sent at 0.2, 0.4, 0.8 s while small ones cross both ways.  The run is
+ * in the flow's detail, by direction, and its length in the summary. */
+static void test_wireguard_resend(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    const char *c = "192.0.2.1", *sv = "192.0.2.2";
+    uint64_t n = 0;
+    wg_msg(x, 1.0, c, sv, 7, 0, 48); /* the client speaks first */
+    wg_msg(x, 1.001, sv, c, 9, n++, 1452);
+    wg_msg(x, 1.002, sv, c, 9, n++, 1452); /* 1452 + 28 = 1480 */
+    double t = 1.002, gap = 0.2;
+    for (int i = 0; i < 3; i++) {
+        t += gap;
+        wg_msg(x, t, sv, c, 9, n++, 1452);
+        wg_msg(x, t + 0.01, sv, c, 9, n++, 96); /* smaller, same sender */
+        wg_msg(x, t + 0.05, c, sv, 7, (uint64_t)i + 1, 64 + 16 * (size_t)i); /* growing */
+        gap *= 2;
+    }
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 1);
+    const struct resend_run *r = &x->resend[0][1]; /* server -> client */
+    assert_int_equal(r->size, 1480);
+    assert_int_equal(r->copies, 4);
+    assert_int_equal(r->frames[0], 3);
+    assert_int_equal(r->frames[1], 4);
+    assert_int_equal(r->interval_us[0], 200000);
+    assert_int_equal(r->interval_us[2], 800000);
+    assert_int_equal(r->peer, 2);
+    assert_int_equal(r->smaller, 2);
+    assert_int_equal(x->resend[0][0].copies, 0); /* the client re-sent nothing */
+    assert_int_equal(x->done[0].resend_copies, 4);
+    ctx_free(x);
+}
+
 static void wg_at(struct ctx *x, double t, uint32_t receiver, uint64_t counter)
 {
     uint8_t m[48] = {WG_DATA};
@@ -458,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_client_selection),
         cmocka_unit_test(test_port_reuse),
         cmocka_unit_test(test_wireguard_counters),
+        cmocka_unit_test(test_wireguard_resend),
         cmocka_unit_test(test_storm),
         cmocka_unit_test(test_lookup_quoted),
         cmocka_unit_test(test_icmp_echo),

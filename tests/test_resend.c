@@ -1,0 +1,173 @@
+/* test_resend.c - runs of large datagrams re-sent at doubling intervals
+ * (resend.c): the doubling, bursts, constant intervals, a larger size taking
+ * over, out-of-order timestamps, and what crossed meanwhile. */
+#include <string.h>
+
+#include "testutil.h"
+
+#include "resend.h"
+
+#define MS 1000000ll
+
+static struct resend_track T;
+
+static void reset(void)
+{
+    memset(&T, 0, sizeof T);
+}
+
+/* A burst of 1480-byte datagrams, then the inner TCP's RTO backoff: the
+ * last of the burst and four re-sends at 200, 400, 800, 1600 ms. */
+static void test_doubling_run(void **state)
+{
+    (void)state;
+    reset();
+    for (int i = 0; i < 5; i++)
+        resend_packet(&T, 1480, i * 1000, (uint64_t)(10 + i)); /* 1 us apart */
+    int64_t t = 4000, gap = 200 * MS;
+    for (int i = 0; i < 4; i++) {
+        t += gap;
+        resend_packet(&T, 1480, t, (uint64_t)(20 + i));
+        gap *= 2;
+    }
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->size, 1480);
+    assert_int_equal(r->copies, 5);
+    assert_int_equal(r->nintervals, 4);
+    assert_int_equal(r->interval_us[0], 200000);
+    assert_int_equal(r->interval_us[3], 1600000);
+    assert_int_equal(r->nframes, 4);
+    assert_int_equal(r->frames[0], 14); /* the last of the burst */
+    assert_int_equal(r->frames[1], 20);
+    assert_int_equal(r->frames[3], 22);
+    assert_int_equal(r->first_ns, 4000);
+    assert_int_equal(r->last_ns, 4000 + 3000 * MS);
+}
+
+/* Smaller datagrams of the sender and the peer's packets during the run
+ * are counted: the tunnel carried them while the big one did not cross. */
+static void test_counts_during_run(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1480, 0, 1);
+    resend_packet(&T, 124, 10 * MS, 2); /* before the first re-send: in the run */
+    resend_peer_packet(&T);
+    resend_packet(&T, 1480, 250 * MS, 3); /* +250 */
+    resend_packet(&T, 300, 300 * MS, 4);
+    resend_peer_packet(&T);
+    resend_peer_packet(&T);
+    resend_packet(&T, 1480, 750 * MS, 5);  /* +500 */
+    resend_packet(&T, 1480, 1750 * MS, 6); /* +1000 */
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->copies, 4);
+    assert_int_equal(r->smaller, 2);
+    assert_int_equal(r->peer, 3);
+    resend_packet(&T, 200, 1800 * MS, 7); /* after the run's last copy: not in it */
+    assert_int_equal(resend_best(&T)->smaller, 2);
+}
+
+/* A constant interval (a periodic sender, a keepalive) is no backoff: every
+ * copy restarts the run, which never passes 2 copies. */
+static void test_constant_interval(void **state)
+{
+    (void)state;
+    reset();
+    for (int i = 0; i < 10; i++)
+        resend_packet(&T, 1400, i * 1000 * MS, (uint64_t)i + 1);
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->copies, 2);
+    assert_int_equal(r->frames[0], 1); /* the first pair: later ones only tie */
+    assert_int_equal(r->frames[1], 2);
+}
+
+/* A ratio outside [1.5, 2.6] restarts the run from the previous copy. */
+static void test_ratio_bounds(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1400, 0, 1);
+    resend_packet(&T, 1400, 200 * MS, 2);  /* 200 */
+    resend_packet(&T, 1400, 500 * MS, 3);  /* 300: ratio 1.5, kept */
+    resend_packet(&T, 1400, 1280 * MS, 4); /* 780: 2.6, kept */
+    assert_int_equal(resend_best(&T)->copies, 4);
+    resend_packet(&T, 1400, 3300 * MS, 5); /* 2020: 2.59, kept */
+    assert_int_equal(resend_best(&T)->copies, 5);
+    resend_packet(&T, 1400, 9000 * MS, 6); /* 5700: 2.82, a new run from frame 5 */
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->copies, 5); /* the earlier run stays the best */
+    assert_int_equal(T.cur.copies, 2);
+    assert_int_equal(T.cur.frames[0], 5);
+    assert_int_equal(T.cur.frames[1], 6);
+}
+
+/* A back-to-back copy (< 150 ms) is another segment of a burst: the run
+ * restarts there. */
+static void test_burst_restarts(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1400, 0, 1);
+    resend_packet(&T, 1400, 200 * MS, 2);
+    resend_packet(&T, 1400, 600 * MS, 3);
+    resend_packet(&T, 1400, 610 * MS, 4); /* 10 ms: a burst */
+    assert_int_equal(T.cur.copies, 1);
+    assert_int_equal(T.cur.frames[0], 4);
+    assert_int_equal(resend_best(&T)->copies, 3);
+}
+
+/* A larger datagram takes over; the smaller size's run stays the best
+ * until the larger one's run is longer. */
+static void test_larger_size_takes_over(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1000, 0, 1);
+    resend_packet(&T, 1000, 200 * MS, 2);
+    resend_packet(&T, 1000, 600 * MS, 3);
+    resend_packet(&T, 1480, 700 * MS, 4);
+    resend_packet(&T, 1000, 1400 * MS, 5); /* smaller now: counted only */
+    assert_int_equal(T.cur.size, 1480);
+    assert_int_equal(resend_best(&T)->size, 1000);
+    assert_int_equal(resend_best(&T)->copies, 3);
+    resend_packet(&T, 1480, 900 * MS, 6);
+    resend_packet(&T, 1480, 1300 * MS, 7);
+    assert_int_equal(resend_best(&T)->size, 1480); /* a tie: the larger size */
+    assert_int_equal(resend_best(&T)->smaller, 1);
+    resend_packet(&T, 1480, 2100 * MS, 8);
+    assert_int_equal(resend_best(&T)->copies, 4);
+}
+
+/* A timestamp older than the last copy gives no interval: ignored. */
+static void test_out_of_order(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1400, 1000 * MS, 1);
+    resend_packet(&T, 1400, 500 * MS, 2);
+    resend_packet(&T, 1400, 1200 * MS, 3);
+    assert_int_equal(resend_best(&T)->copies, 2);
+    assert_int_equal(resend_best(&T)->frames[0], 1);
+    assert_int_equal(resend_best(&T)->frames[1], 3);
+}
+
+/* Nothing re-sent: no run. */
+static void test_empty(void **state)
+{
+    (void)state;
+    reset();
+    assert_int_equal(resend_best(&T)->copies, 0);
+    resend_packet(&T, 1400, 0, 1);
+    assert_int_equal(resend_best(&T)->copies, 0); /* one copy is not a run */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_doubling_run),      cmocka_unit_test(test_counts_during_run),
+        cmocka_unit_test(test_constant_interval), cmocka_unit_test(test_ratio_bounds),
+        cmocka_unit_test(test_burst_restarts),    cmocka_unit_test(test_larger_size_takes_over),
+        cmocka_unit_test(test_out_of_order),      cmocka_unit_test(test_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
