@@ -22,7 +22,7 @@
 #define STORM_BUCKET_NS (FLOW_STORM_WINDOW_MS * NS_PER_MS / STORM_BUCKETS)
 #define INITIAL_SLOTS 1024
 
-enum tclass { TC_TCP, TC_TCP_CLOSED, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
+enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
 struct flow_key {
     uint32_t tunnel;
@@ -499,7 +499,9 @@ static enum tclass class_of(const struct flow *f)
 {
     switch (f->key.proto) {
     case IP_PROTO_TCP:
-        return tcp_closed(f->tcp) ? TC_TCP_CLOSED : TC_TCP;
+        if (!tcp_closed(f->tcp))
+            return TC_TCP;
+        return tcp_may_retransmit(f->tcp) ? TC_TCP_CLOSING : TC_TCP_CLOSED;
     case IP_PROTO_UDP:
         return TC_UDP;
     case IP_PROTO_ICMP:
@@ -705,6 +707,15 @@ static void swap_roles(struct flow *f)
     }
 }
 
+/* A SYN that repeats the ISN of its sender's earlier SYN is that SYN sent
+ * again (after a RST, Windows and Linux retry with the same ISN), so it stays
+ * in the connection; another ISN is a new connection on the same ports. */
+static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
+{
+    const struct tcp_half *h = &f->tcp->h[f->cidx == e ? 0 : 1];
+    return (h->seen & HS_ISN) && h->isn == t->seq;
+}
+
 /* WireGuard data message: counters per receiver index, gaps counted as lost
  * and taken back when the missing counter shows up late (within 64). */
 static void wg_data(struct flow *f, const struct wireguard_info *w)
@@ -841,7 +852,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     bool synack = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
 
     struct flow *f = lookup(ft, &k, h);
-    if (f && f->tcp && syn && tcp_closed(f->tcp)) {
+    if (f && f->tcp && syn && tcp_closed(f->tcp) && !same_isn(f, e, tcp)) {
         finish(ft, f, FLOW_END_REUSED);
         f = NULL;
     }
@@ -1008,12 +1019,14 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
     DEF(max_flows, FLOW_DEFAULT_MAX_FLOWS);
     DEF(timeout_tcp_ms, FLOW_TIMEOUT_TCP_MS);
     DEF(timeout_tcp_closed_ms, FLOW_TIMEOUT_TCP_CLOSED_MS);
+    DEF(timeout_tcp_closing_ms, FLOW_TIMEOUT_TCP_CLOSING_MS);
     DEF(timeout_udp_ms, FLOW_TIMEOUT_UDP_MS);
     DEF(timeout_icmp_ms, FLOW_TIMEOUT_ICMP_MS);
     DEF(timeout_other_ms, FLOW_TIMEOUT_OTHER_MS);
 #undef DEF
     ft->timeout_ns[TC_TCP] = ft->lim.timeout_tcp_ms * NS_PER_MS;
     ft->timeout_ns[TC_TCP_CLOSED] = ft->lim.timeout_tcp_closed_ms * NS_PER_MS;
+    ft->timeout_ns[TC_TCP_CLOSING] = ft->lim.timeout_tcp_closing_ms * NS_PER_MS;
     ft->timeout_ns[TC_UDP] = ft->lim.timeout_udp_ms * NS_PER_MS;
     ft->timeout_ns[TC_ICMP] = ft->lim.timeout_icmp_ms * NS_PER_MS;
     ft->timeout_ns[TC_OTHER] = ft->lim.timeout_other_ms * NS_PER_MS;

@@ -53,6 +53,20 @@ bool tcp_closed(const struct tcp_conn *c)
     return (c->h[0].seen & HS_FIN) && (c->h[1].seen & HS_FIN);
 }
 
+bool tcp_may_retransmit(const struct tcp_conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        const struct tcp_half *h = &c->h[d], *peer = &c->h[!d];
+        if (h->lastta & TA_ANY_RETRANS)
+            return true; /* a backoff under way: its next interval may be long */
+        if (!(h->seen & HS_NEXTSEQ) || !(h->seen & (HS_SYN | HS_FIN | HS_DATA)))
+            continue; /* nothing in sequence space to resend */
+        if (!(peer->seen & HS_ACKED) || seq_lt(peer->highest_ack, h->nextseq))
+            return true;
+    }
+    return false;
+}
+
 static void backoff_commit(struct tcp_half *h)
 {
     if (h->cur.count > h->worst.count)
@@ -270,9 +284,14 @@ finished_fwd:
             ta |= TA_NEW_DATA;
     }
 
-    /* sequence state */
+    /* sequence state.  A bare RST occupies no sequence space, and its
+     * sequence number may be anything: the ACK number of a stray segment it
+     * answers (a challenge ACK from an old connection on the same ports).
+     * Moving nextseq there would make the connection's next data look like
+     * retransmissions; Wireshark does not move it either. */
     uint32_t nextseq = seq + seglen + (synfin ? 1u : 0u);
-    if (!(ta & TA_WINDOW_PROBE)) {
+    bool bare_rst = (fl & TCPF_RST) && !seglen && !synfin && have_next;
+    if (!(ta & TA_WINDOW_PROBE) && !bare_rst) {
         if (!have_next || seq_lt(fwd->nextseq, nextseq)) {
             fwd->nextseq = nextseq;
             fwd->nextseq_ns = now;

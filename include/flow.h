@@ -18,8 +18,17 @@
  * receiver of a SYN-ACK; failing that, the sender of the first packet.
  *
  * Idle timeouts, in capture time since the flow's last packet:
- *   TCP open 300 s; TCP closed (FIN both ways, or RST) 10 s; UDP 60 s;
+ *   TCP open 300 s; TCP closed (FIN both ways, or RST) 10 s, or 130 s while
+ *   retransmissions may still come (tcp_may_retransmit: a SYN, data or FIN
+ *   never acknowledged, or a retransmission as the last segment); UDP 60 s;
  *   ICMP 30 s; anything else (ESP, GRE without a decoded payload...) 60 s.
+ * Why 130 s: a FIN or RST resent by RTO backoff after the close (common in
+ * MTU black holes and on lossy links) comes up to TCP_RTO_MAX (Linux: 120 s)
+ * after the previous copy; the closed flow must still be there to count it
+ * as the retransmission it is, as Wireshark and tcptrace do, instead of
+ * starting a new flow whose first segment looks like new data.  A cleanly
+ * closed connection (everything acknowledged) expects nothing more and
+ * keeps the short timeout, so closed flows stay few.
  * Capture time is the highest timestamp seen so far: a packet older than
  * that (out-of-order timestamps, frequent with multi-queue NICs) neither
  * moves the clock back nor expires anything, so elapsed time is never
@@ -29,7 +38,9 @@
  *
  * When max_flows flows are live, the least recently active one is finished
  * early (counted in flow_stats.evicted) to make room.  A TCP flow that is
- * closed and sees a new SYN starts a new flow (port reuse).
+ * closed and sees a SYN with a new ISN starts a new flow (port reuse); a SYN
+ * that repeats its sender's ISN (a connection refused by RST and retried)
+ * is a retransmission in the same flow.
  *
  * Retransmission storms: within any 1 s window (ten 100 ms buckets,
  * sliding by 100 ms), >= 10 retransmissions that are also >= 20% of the
@@ -59,6 +70,7 @@
 #define FLOW_DEFAULT_MAX_FLOWS 65536
 #define FLOW_TIMEOUT_TCP_MS 300000
 #define FLOW_TIMEOUT_TCP_CLOSED_MS 10000
+#define FLOW_TIMEOUT_TCP_CLOSING_MS 130000 /* closed, retransmissions may come */
 #define FLOW_TIMEOUT_UDP_MS 60000
 #define FLOW_TIMEOUT_ICMP_MS 30000
 #define FLOW_TIMEOUT_OTHER_MS 60000
@@ -73,14 +85,14 @@
 /* A zero field means "the default". */
 struct flow_limits {
     uint32_t max_flows;
-    uint32_t timeout_tcp_ms, timeout_tcp_closed_ms, timeout_udp_ms, timeout_icmp_ms,
-        timeout_other_ms;
+    uint32_t timeout_tcp_ms, timeout_tcp_closed_ms, timeout_tcp_closing_ms, timeout_udp_ms,
+        timeout_icmp_ms, timeout_other_ms;
 };
 
 enum flow_end {
     FLOW_END_IDLE,    /* idle timeout */
     FLOW_END_EVICTED, /* the live-flow cap made room */
-    FLOW_END_REUSED,  /* a new SYN on a closed connection */
+    FLOW_END_REUSED,  /* a SYN with a new ISN on a closed connection */
     FLOW_END_CAPTURE, /* the capture ended (flow_finish_all) */
 };
 

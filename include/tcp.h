@@ -162,4 +162,10 @@ bool tcp_stalled(const struct tcp_conn *c, int dir, int64_t end_ns, int64_t *ns,
 /* Both sides sent FIN, or one sent RST: the connection is over. */
 bool tcp_closed(const struct tcp_conn *c);
 
+/* Whether retransmissions may still come: either direction sent SYN, data
+ * or FIN that the peer never acknowledged (as far as the capture shows), or
+ * its last segment was a retransmission (an RTO backoff under way).  A
+ * closed connection that may still retransmit is kept longer (flow.h). */
+bool tcp_may_retransmit(const struct tcp_conn *c);
+
 #endif

@@ -346,6 +346,83 @@ static void test_wireguard_resend(void **state)
     assert_int_equal(r->smaller, 2);
     assert_int_equal(x->resend[0][0].copies, 0); /* the client re-sent nothing */
     assert_int_equal(x->done[0].resend_copies, 4);
+/* A connection refused by RST and retried with the same ISN (Windows and
+ * Linux do): the retried SYN is a retransmission in the same flow, as in
+ * Wireshark and tcptrace; a SYN with another ISN after it is a new flow. */
+static void test_syn_retry_after_rst(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    tcp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 40000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 1.1, "10.0.0.2", "10.0.0.1", 80, 40000, 0, 101, TH_RST | TH_ACK, 0);
+    struct flow_pkt o = tcp_at(x, 1.5, "10.0.0.1", "10.0.0.2", 40000, 80, 100, 0, TH_SYN, 0);
+    assert_int_equal(o.flow, 1);
+    assert_true(o.ta & TA_RETRANS);
+    tcp_at(x, 1.6, "10.0.0.2", "10.0.0.1", 80, 40000, 0, 101, TH_RST | TH_ACK, 0);
+    assert_int_equal(x->ndone, 0);
+    o = tcp_at(x, 2.0, "10.0.0.1", "10.0.0.2", 40000, 80, 5000, 0, TH_SYN, 0);
+    assert_int_equal(o.flow, 2);
+    assert_int_equal(o.ta & TA_ANY_RETRANS, 0);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_REUSED);
+    assert_int_equal(x->done[0].retransmissions, 1);
+    assert_int_equal(x->done[0].dir[0].packets, 2);
+    ctx_free(x);
+}
+
+/* A FIN never acknowledged, resent with RTO backoff after FIN went both ways:
+ * every copy, even 64 s after the previous one, is a retransmission in the
+ * closed flow (130 s), never a new flow. */
+static void test_closed_flow_absorbs_late_fin(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    const char *c = "10.0.0.1", *sv = "10.0.0.2";
+    tcp_at(x, 0.0, c, sv, 40000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 0.1, sv, c, 80, 40000, 700, 101, TH_SYN | TH_ACK, 0);
+    tcp_at(x, 0.2, c, sv, 40000, 80, 101, 701, TH_ACK, 0);
+    tcp_at(x, 1.0, sv, c, 80, 40000, 701, 101, TH_FIN | TH_ACK, 0);
+    tcp_at(x, 1.1, c, sv, 40000, 80, 101, 702, TH_ACK, 0);
+    tcp_at(x, 1.2, c, sv, 40000, 80, 101, 702, TH_FIN | TH_ACK, 0); /* never ACKed */
+    double t = 1.2, gap[] = {24.0, 48.0, 64.0, 64.0, 125.0};
+    for (int i = 0; i < 5; i++) {
+        t += gap[i];
+        struct flow_pkt o = tcp_at(x, t, c, sv, 40000, 80, 101, 702, TH_FIN | TH_ACK, 0);
+        assert_int_equal(o.flow, 1);
+        assert_true(o.ta & TA_RETRANS);
+    }
+    assert_int_equal(x->ndone, 0);
+    /* the peer's ACK at last: nothing unacknowledged, but the last FIN was a
+     * retransmission, so the flow stays 130 s; then it ends */
+    tcp_at(x, t + 0.1, sv, c, 80, 40000, 702, 102, TH_ACK, 0);
+    udp_at(x, t + 130.0, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 0);
+    udp_at(x, t + 130.1, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_IDLE);
+    assert_int_equal(x->done[0].retransmissions, 5);
+    assert_int_equal(x->done[0].dir[0].packets, 9);
+    ctx_free(x);
+}
+
+/* A clean close (every FIN acknowledged) keeps the short timeout: 10 s. */
+static void test_clean_close_short_timeout(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    const char *c = "10.0.0.1", *sv = "10.0.0.2";
+    tcp_at(x, 0.0, c, sv, 40000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 0.1, sv, c, 80, 40000, 700, 101, TH_SYN | TH_ACK, 0);
+    tcp_at(x, 0.2, c, sv, 40000, 80, 101, 701, TH_ACK, 5);
+    tcp_at(x, 0.3, sv, c, 80, 40000, 701, 106, TH_FIN | TH_ACK, 0);
+    tcp_at(x, 0.4, c, sv, 40000, 80, 106, 702, TH_FIN | TH_ACK, 0);
+    tcp_at(x, 0.5, sv, c, 80, 40000, 702, 107, TH_ACK, 0);
+    udp_at(x, 10.4, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 0);
+    udp_at(x, 10.5, "10.0.0.9", "10.0.0.2", 1, 2, 10);
+    assert_int_equal(x->ndone, 1);
+    assert_int_equal(x->done[0].end, FLOW_END_IDLE);
+    assert_int_equal(x->done[0].retransmissions, 0);
     ctx_free(x);
 }
 
@@ -516,6 +593,9 @@ int main(void)
         cmocka_unit_test(test_out_of_order_timestamps),
         cmocka_unit_test(test_client_selection),
         cmocka_unit_test(test_port_reuse),
+        cmocka_unit_test(test_syn_retry_after_rst),
+        cmocka_unit_test(test_closed_flow_absorbs_late_fin),
+        cmocka_unit_test(test_clean_close_short_timeout),
         cmocka_unit_test(test_wireguard_counters),
         cmocka_unit_test(test_wireguard_resend),
         cmocka_unit_test(test_storm),

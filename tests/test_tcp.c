@@ -391,6 +391,28 @@ static void test_syn_new_isn(void **state)
     assert_int_equal(s->dir[0].tcp.lost_segment, 0);
 }
 
+/* A SYN answered by a stray ACK from an old connection (TIME_WAIT), which
+ * the client resets with the ACK's number as its sequence number, then the
+ * SYN again with the same ISN (suricata-verify tls-subjectaltname).  The RST
+ * is far ahead of the client's sequence space but occupies none of it: the
+ * data after the handshake is new, not a retransmission. */
+static void test_rst_does_not_move_nextseq(void **state)
+{
+    struct ctx *x = *state;
+    assert_int_equal(seg(x, 1.0, true, 2355097289u, 0, TH_SYN, 0), TA_NEW_DATA);
+    seg(x, 1.02, false, 3863424624u, 3331369076u, TH_ACK, 0);
+    seg(x, 1.03, true, 3331369076u, 0, TH_RST, 0);
+    assert_int_equal(seg(x, 4.0, true, 2355097289u, 0, TH_SYN, 0), TA_RETRANS);
+    seg(x, 4.02, false, 97361043u, 2355097290u, TH_SYN | TH_ACK, 0);
+    seg(x, 4.03, true, 2355097290u, 97361044u, TH_ACK, 0);
+    assert_int_equal(seg(x, 4.04, true, 2355097290u, 97361044u, TH_ACK | TH_PUSH, 178),
+                     TA_NEW_DATA);
+    assert_int_equal(seg(x, 4.10, true, 2355097468u, 97361044u, TH_ACK | TH_PUSH, 166),
+                     TA_NEW_DATA);
+    const struct flow_summary *s = finish(x);
+    assert_int_equal(s->dir[0].tcp.retrans, 1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -410,6 +432,7 @@ int main(void)
         T(test_syn_retransmission),
         T(test_irtt_from_last_syn),
         T(test_syn_new_isn),
+        T(test_rst_does_not_move_nextseq),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
