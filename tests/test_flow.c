@@ -346,6 +346,9 @@ static void test_wireguard_resend(void **state)
     assert_int_equal(r->smaller, 2);
     assert_int_equal(x->resend[0][0].copies, 0); /* the client re-sent nothing */
     assert_int_equal(x->done[0].resend_copies, 4);
+    ctx_free(x);
+}
+
 /* A connection refused by RST and retried with the same ISN (Windows and
  * Linux do): the retried SYN is a retransmission in the same flow, as in
  * Wireshark and tcptrace; a SYN with another ISN after it is a new flow. */
