@@ -59,6 +59,7 @@ struct flow {
     uint8_t cls;
     uint8_t cidx; /* key endpoint that is the client */
     uint8_t nwg;
+    uint32_t wg_lost_by[2]; /* lost WireGuard messages by direction */
     struct flow_summary s;
     struct storm_win storm;
     struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
@@ -524,6 +525,8 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
     d->wscale = (h->seen & HS_WSCALE) ? h->wscale : 0xff;
     d->sack_permitted = (h->seen & HS_SACKPERM) != 0;
     d->timestamps = (h->seen & HS_TS) != 0;
+    d->data_gap_ms = sat32((uint64_t)(h->data_gap_ns / 1000000));
+    d->data_gap_frame = sat32(h->data_gap_frame);
     d->closed = (h->seen & (HS_FIN | HS_RST)) != 0;
     d->rtt_samples = h->rtt.samples;
     if (h->rtt.samples) {
@@ -574,6 +577,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
     struct flow_summary *s = &f->s;
     struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL, {NULL, NULL}};
     s->end = (uint8_t)why;
+    s->wg_lost_dir = f->wg_lost_by[1] > f->wg_lost_by[0];
     if (f->rs) {
         for (int d = 0; d < 2; d++) {
             det.resend[d] = resend_best(&f->rs[d]);
@@ -718,10 +722,11 @@ static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
 
 /* WireGuard data message: counters per receiver index, gaps counted as lost
  * and taken back when the missing counter shows up late (within 64). */
-static void wg_data(struct flow *f, const struct wireguard_info *w)
+static void wg_data(struct flow *f, const struct wireguard_info *w, int dir, uint64_t frame)
 {
     struct wg_rx *r = NULL;
-    f->s.wg_data++;
+    if (f->s.wg_data < UINT32_MAX)
+        f->s.wg_data++;
     for (int i = 0; i < f->nwg; i++)
         if (f->wg[i].receiver == w->receiver)
             r = &f->wg[i];
@@ -737,8 +742,11 @@ static void wg_data(struct flow *f, const struct wireguard_info *w)
     }
     uint64_t c = w->counter;
     if (c > r->max) {
-        uint64_t shift = c - r->max;
-        f->s.wg_lost += shift - 1;
+        uint64_t shift = c - r->max, lost = shift - 1;
+        if (lost && !f->s.wg_gap_frame)
+            f->s.wg_gap_frame = sat32(frame);
+        f->s.wg_lost = sat32(f->s.wg_lost + lost);
+        f->wg_lost_by[dir] = sat32(f->wg_lost_by[dir] + lost);
         r->window = shift >= 64 ? 1 : (r->window << shift) | 1;
         r->max = c;
     } else if (r->max - c < 64) {
@@ -747,6 +755,8 @@ static void wg_data(struct flow *f, const struct wireguard_info *w)
             r->window |= bit;
             if (f->s.wg_lost)
                 f->s.wg_lost--;
+            if (f->wg_lost_by[dir])
+                f->wg_lost_by[dir]--;
         }
     }
 }
@@ -925,7 +935,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
             const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
             data = w->msg_type == WG_DATA;
             if (data) {
-                wg_data(f, w);
+                wg_data(f, w, dir, pkt->frame);
                 if (w->inner_len > tu->inner_max)
                     tu->inner_max = w->inner_len;
             }

@@ -496,6 +496,61 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
 
 /* The receiver's view: the peer (direction d's sender) announced an MSS
  * allowing big packets, none arrived, and its byte stream has a hole. */
+/* Seen from the receiver, a sender that learned the path MTU from ICMP
+ * re-sends within a round trip; one that had to find it itself (Linux
+ * tcp_mtu_probing, Windows' black-hole detection) is silent for several RTOs
+ * first.  A pause this long before the capped packets is the latter. */
+#define HEAL_PAUSE_MS 1000
+
+static void healed_seen_by_receiver(struct inference *inf, const struct flow_summary *f, int d,
+                                    uint32_t full, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    const struct addr *src, *dst;
+    direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
+    evidence(p,
+             "flow #%" PRIu64 ": %s's data paused %.1f s, then came in packets of at most %u "
+             "bytes although the MSS allows %u: full-size packets were lost until the sender "
+             "found a smaller size",
+             f->id, a, (double)x->data_gap_ms / 1e3, x->max_packet, full);
+    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
+        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+        memset(bh, 0, sizeof *bh);
+        bh->flow = f->id;
+        bh->dir = (uint8_t)d;
+        bh->suspected = true;
+        bh->healed = true;
+        bh->largest_delivered = x->max_packet;
+        bh->cost_ns = (int64_t)x->data_gap_ms * 1000000;
+        bh->frames[bh->nframes++] = x->data_gap_frame;
+    }
+    struct inf_finding *fi = add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        fmt(fi->message, INF_TEXT,
+            "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
+            "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
+            "full-size packets never reached %s and it found a smaller size by itself (as TCP "
+            "MTU probing does), at a cost of %.1f s",
+            a, (double)x->data_gap_ms / 1e3, x->max_packet, full, a, b,
+            (double)x->data_gap_ms / 1e3);
+        fi->frames[fi->nframes++] = x->data_gap_frame;
+        char extra[64];
+        fmt(extra, sizeof extra, "frame.number == %u", x->data_gap_frame);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+    }
+    t->healed++;
+    if (!t->worst) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = full;
+        t->worst_largest_delivered = x->max_packet;
+    }
+}
+
 static void receiver_side(struct inference *inf, const struct flow_summary *f, int d,
                           struct tally *t)
 {
@@ -515,6 +570,10 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
             struct inf_path *p = path_for(inf, src, dst, flow_layer(f), f->tunnel);
             bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived",
                         f->id, x->max_packet, addr_text(src, a, sizeof a));
+            if (x->data_gap_ms >= HEAL_PAUSE_MS) {
+                healed_seen_by_receiver(inf, f, d, full, t);
+                return;
+            }
             evidence(p,
                      "flow #%" PRIu64 ": %s's packets arrive re-sent and capped at %u bytes "
                      "although MSS %u allows %u: the sender learned a smaller path MTU",
@@ -888,14 +947,14 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     if (!t->blackholes && !t->suspected && !t->healed && t->wg_suspected) {
         const struct flow_summary *f = t->wg_flow;
         inf->status = "blackhole";
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
+        const struct addr *src, *dst;
+        direction_addrs(f, f->wg_lost_dir, &src, &dst);
         fmt(inf->summary, INF_TEXT,
-            "%" PRIu64 " WireGuard data messages between %s and %s never arrived while smaller "
+            "%" PRIu32 " WireGuard data messages from %s to %s never arrived while smaller "
             "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
             "the path (seen from the receiving side, the exact limit is not in this capture).",
-            f->wg_lost, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
-            big);
+            f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
+            f->dir[f->wg_lost_dir].max_packet);
         add_rec(inf, "lower the WireGuard MTU (MTU = path MTU - 60 over IPv4, - 80 over IPv6, in "
                      "[Interface]); capture the tunnel interface too (-r outer.pcap -r wg0.pcap) "
                      "to see which packets are lost");
@@ -1144,22 +1203,53 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
          * their counters look missing: no conclusion from such an input. */
         if (f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE])
             continue;
+        const struct flow_dir_summary *x = &f->dir[f->wg_lost_dir];
         if (f->wg_lost >= 3) {
             t.wg_suspected++;
             if (!t.wg_flow)
                 t.wg_flow = f;
+            /* the receiving side of the tunnel's black hole: what arrived
+             * bounds the outer path from below */
+            const struct addr *src, *dst;
+            direction_addrs(f, f->wg_lost_dir, &src, &dst);
+            char a[64];
+            struct inf_path *p = path_for(inf, src, dst, INF_OUTER, 0);
+            bound_lower(p, x->max_packet,
+                        "flow #%" PRIu64 ": a %u-byte WireGuard datagram from %s arrived", f->id,
+                        x->max_packet, addr_text(src, a, sizeof a));
+            evidence(p,
+                     "flow #%" PRIu64 ": %" PRIu32 " WireGuard messages from %s never arrived "
+                     "(counters skipped), nothing larger than %u bytes did",
+                     f->id, f->wg_lost, a, x->max_packet);
+            if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
+                struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+                memset(bh, 0, sizeof *bh);
+                bh->flow = f->id;
+                bh->dir = f->wg_lost_dir;
+                bh->suspected = true;
+                bh->largest_delivered = x->max_packet;
+                if (f->wg_gap_frame)
+                    bh->frames[bh->nframes++] = f->wg_gap_frame;
+            }
         }
         struct inf_finding *fi = add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
         if (fi) {
+            const struct addr *src, *dst;
+            direction_addrs(f, f->wg_lost_dir, &src, &dst);
             char a[64], b[64];
             fmt(fi->message, INF_TEXT,
-                "flow #%" PRIu64 ": %" PRIu64 " of %" PRIu64 " WireGuard data messages between "
-                "%s and %s never arrived (their counters are missing at the receiving end) while "
-                "the others did; lost large messages are the sign of a tunnel MTU too big for "
-                "the path",
-                f->id, f->wg_lost, f->wg_data, addr_text(&f->client, a, sizeof a),
-                addr_text(&f->server, b, sizeof b));
-            results_flow_filter(f, "wg.type == 4", fi->wireshark_filter, INF_TEXT);
+                "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
+                "to %s never arrived (their counters are missing at the receiving end) while "
+                "the others did, none larger than %u bytes; lost large messages are the sign of "
+                "a tunnel MTU too big for the path",
+                f->id, f->wg_lost, f->wg_data, addr_text(src, a, sizeof a),
+                addr_text(dst, b, sizeof b), x->max_packet);
+            if (f->wg_gap_frame)
+                fi->frames[fi->nframes++] = f->wg_gap_frame;
+            char extra[96];
+            fmt(extra, sizeof extra, "%s == %s && wg.type == 4",
+                f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
         }
     }
     resend_stage(inf, res, &t);

@@ -240,7 +240,7 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
     }
     if (f->wg_data)
         fprintf(out,
-                "        %" PRIu64 " WireGuard data messages, %" PRIu64 " counters never seen\n",
+                "        %" PRIu32 " WireGuard data messages, %" PRIu32 " counters never seen\n",
                 f->wg_data, f->wg_lost);
     for (int d = 0; d < 2; d++) {
         const struct results_resend *rr = results_resend_of(r->res, f->id, d);

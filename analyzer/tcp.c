@@ -166,8 +166,21 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
     unsigned ta = 0;
 
     fwd->n.segments++;
-    if (seglen)
+    if (seglen) {
+        /* The longest pause between two data segments while the peer sent
+         * no data either: seen from the receiver, a black hole the sender
+         * healed by itself is a silence of several RTOs before the data
+         * comes again in smaller segments.  A pause the peer ends with a
+         * request is a conversation, not a loss. */
+        bool peer_quiet = !rev->n.data_segments || rev->last_data_ns <= fwd->last_data_ns;
+        if (fwd->n.data_segments && peer_quiet && now - fwd->last_data_ns > fwd->data_gap_ns) {
+            fwd->data_gap_ns = now - fwd->last_data_ns;
+            fwd->data_gap_frame = frame;
+        }
+        if (!fwd->n.data_segments || now > fwd->last_data_ns)
+            fwd->last_data_ns = now;
         fwd->n.data_segments++;
+    }
 
     /* options and handshake: the announced values, and Wireshark's iRTT */
     if (fl & TCPF_SYN) {

