@@ -167,6 +167,8 @@ struct tally {
     const struct flow_summary *silent_flow;
     int silent_dir;
     uint32_t silent_full;
+    int tunnel_clean; /* WireGuard flows with every counter seen and nothing re-sent */
+    const struct flow_summary *clean_flow;
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
     const struct results_resend *resend;
     const struct flow_summary *resend_flow;
@@ -1157,6 +1159,19 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             "black hole, no lost fragments and no retransmission storm.");
         return;
     }
+    if (t->tunnel_clean) {
+        const struct flow_summary *f = t->clean_flow;
+        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
+                                                                   : f->dir[1].max_packet;
+        inf->status = "healthy";
+        fmt(inf->summary, INF_TEXT,
+            "No sign of an MTU problem: every one of %" PRIu32 " WireGuard data messages between "
+            "%s and %s (up to %u bytes) arrived, none missing and none re-sent with backoff; the "
+            "traffic inside the tunnel is not visible here.",
+            f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
+            big);
+        return;
+    }
     inf->status = "inconclusive";
     fmt(inf->summary, INF_TEXT,
         "Not enough evidence: no TCP data whose delivery can be judged, no ICMP MTU message, no "
@@ -1197,7 +1212,17 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     }
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (f->opaque != LAYER_WIREGUARD || !f->wg_lost)
+        if (f->opaque != LAYER_WIREGUARD)
+            continue;
+        /* A tunnel's healthy side: every data message the peer sent arrived
+         * (no counter missing) and nothing was re-sent with backoff. */
+        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES &&
+            !(f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE])) {
+            t.tunnel_clean++;
+            if (!t.clean_flow || f->wg_data > t.clean_flow->wg_data)
+                t.clean_flow = f;
+        }
+        if (!f->wg_lost)
             continue;
         /* Messages in fragments the snap length cut cannot be decoded, so
          * their counters look missing: no conclusion from such an input. */
