@@ -38,7 +38,7 @@ const char *corr_kind_name(enum corr_kind k)
     case CORR_TCP:
         return "tcp";
     case CORR_IPV4:
-        return "ipv4";
+        return "ip";
     }
     return "?";
 }
@@ -58,9 +58,6 @@ static bool key_at(const struct packet *p, int i, struct corr_key *k)
     const struct layer *l = &p->layers[i];
     const struct ip_info *ip = &l->u.ip;
     memset(k, 0, sizeof *k);
-    /* a fragment still awaiting the rest has no transport header to key on */
-    if ((ip->flags & IPF_FRAGMENT) && !(l->flags & LF_REASSEMBLED) && !ip->reasm_len)
-        return false;
     if (ip->src.addr_type != ADDR_TYPE_IP && ip->src.addr_type != ADDR_TYPE_IP6)
         return false;
     k->depth = l->tunnel;
@@ -68,7 +65,19 @@ static bool key_at(const struct packet *p, int i, struct corr_key *k)
     k->proto = ip->proto;
     put_addr(k->src, &ip->src);
     put_addr(k->dst, &ip->dst);
-    k->size = ip->reasm_len ? ip->reasm_len : ip->ip_len;
+    k->size = ip->ip_len;
+    if (ip->flags & IPF_FRAGMENT) {
+        /* Each fragment is a packet that crossed (or not) at its own size,
+         * whatever became of the datagram: keyed by the fragment id (IPv4
+         * ID or IPv6 fragment identification) and offset.  A reassembled
+         * datagram's size is no packet size, so it gets no key; its inner
+         * IP layers, which follow, do. */
+        k->kind = CORR_IPV4;
+        k->a = ip->id;
+        k->b = ip->frag_off;
+        k->c = (ip->flags & IPF_MF) ? 1 : 0;
+        return true;
+    }
     const struct layer *n = i + 1 < p->nlayers ? &p->layers[i + 1] : NULL;
     const struct layer *n2 = i + 2 < p->nlayers ? &p->layers[i + 2] : NULL;
     if (n && (n->flags & LF_QUOTED))
@@ -530,6 +539,10 @@ void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, cha
         n += snprintf(buf + n, size - (size_t)n, " && wg.receiver == 0x%08x", d->wg_receiver);
     else if (d->kinds == (1u << CORR_TCP))
         n += snprintf(buf + n, size - (size_t)n, " && tcp");
+    if (n < 0 || (size_t)n >= size)
+        return;
+    /* an ICMP error quoting one of these packets would match the fields too */
+    n += snprintf(buf + n, size - (size_t)n, " && !%s", d->version == 6 ? "icmpv6" : "icmp");
     if (n < 0 || (size_t)n >= size || !v->smallest_lost)
         return;
     /* IPv6's length field leaves out its 40-byte header */
@@ -804,7 +817,11 @@ bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
             if (!p)
                 continue;
             p->shared_flows = sh;
-            if (sh)
+            if (sh && (!strcmp(paths[a], "-") || !strcmp(paths[b], "-")))
+                snprintf(p->note, sizeof p->note,
+                         "standard input cannot be read a second time: save it to a file to "
+                         "correlate it");
+            else if (sh)
                 correlate_pair(p, paths, po);
             else
                 snprintf(p->note, sizeof p->note, "no flow in common, so no packet to match%s",

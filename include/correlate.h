@@ -8,12 +8,13 @@
  *   - WireGuard data: outer addresses and ports, receiver index, counter;
  *   - ESP: addresses, SPI, sequence number;
  *   - TCP: addresses, ports, seq, ack, payload length, and the IPv4 ID;
- *   - any other IPv4 packet: addresses, protocol, ID, length.
- * IPv6 packets other than TCP, WireGuard and ESP, and IP fragments that were
- * not reassembled, have no key.  A router that rewrites addresses (NAT) or
- * the IPv4 ID breaks the match: such packets look lost.  The outer capture
- * and the tunnel-interface capture of an encrypting tunnel (WireGuard, ESP)
- * share no key at all.
+ *   - any other IPv4 packet: addresses, protocol, ID, length;
+ *   - an IPv4 or IPv6 fragment: addresses, protocol, fragment id, offset,
+ *     length (a reassembled datagram is no packet size; its inner layers
+ *     are keyed as above).
+ * IPv6 packets other than TCP, WireGuard, ESP and fragments have no key.  A router that rewrites
+ * addresses (NAT) or the IPv4 ID breaks the match: such packets look lost.  The outer capture and
+ * the tunnel-interface capture of an encrypting tunnel (WireGuard, ESP) share no key at all.
  *
  * The matcher reads two streams merged by capture time (the second one's
  * clock shifted by the estimated offset) and holds the keys not matched yet
@@ -69,15 +70,15 @@ struct corr_key {
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
     uint32_t size; /* IP packet size */
-    uint32_t a;    /* WG receiver, ESP SPI, TCP seq, IPv4 ID */
-    uint32_t b;    /* ESP seq, TCP ack */
+    uint32_t a;    /* WG receiver, ESP SPI, TCP seq, IPv4 ID, fragment id */
+    uint32_t b;    /* ESP seq, TCP ack, fragment offset */
     uint32_t pad;  /* explicit, so that memcmp never reads padding */
-    uint64_t c;    /* WG counter; TCP: payload length | IPv4 ID + 1 << 16 (0: IPv6) */
+    uint64_t c;    /* WG counter; TCP: payload length | IPv4 ID + 1 << 16 (0: IPv6); MF */
 };
 
 /* The keys of a decoded packet, outermost first; returns how many (0..CORR_MAX_KEYS). */
 int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS]);
-const char *corr_kind_name(enum corr_kind k); /* "wireguard", "esp", "tcp", "ipv4" */
+const char *corr_kind_name(enum corr_kind k); /* "wireguard", "esp", "tcp", "ip" */
 
 /* Packets of one IP size in one direction; only[s]: seen in input side s only
  * (and while the other capture ran), uncovered[s]: the same outside it. */

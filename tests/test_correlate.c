@@ -101,6 +101,25 @@ static void test_key_tcp_and_ipv4(void **state)
     assert_int_equal(corr_keys(&P, k), 0);
 }
 
+/* A fragment is keyed as the packet it is: id, offset, its own size. */
+static void test_key_fragment(void **state)
+{
+    (void)state;
+    struct corr_key k[CORR_MAX_KEYS];
+    pb_init(&B);
+    pb_fill(&B, 1200, 'z');
+    pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", IP_MF | (1480 >> 3), 0x777);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(k[0].kind, CORR_IPV4);
+    assert_int_equal(k[0].a, 0x777);
+    assert_int_equal(k[0].b, 1480);
+    assert_int_equal(k[0].c, 1);
+    assert_int_equal(k[0].size, 1220);
+    assert_string_equal(corr_kind_name(CORR_IPV4), "ip");
+}
+
 static void test_key_vxlan_two_depths(void **state)
 {
     (void)state;
@@ -188,7 +207,7 @@ static void test_matcher_loss_and_reorder(void **state)
     char f[320];
     corr_dir_filter(d, &v, f, sizeof f);
     assert_string_equal(f, "ip.src == 10.0.0.1 && ip.dst == 10.0.0.2 && wg.receiver == "
-                           "0x00000011 && wg.counter >= 2 && ip.len >= 1480");
+                           "0x00000011 && wg.counter >= 2 && !icmp && ip.len >= 1480");
     corr_matcher_free(m);
 }
 
@@ -308,6 +327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_wireguard),
         cmocka_unit_test(test_key_tcp_and_ipv4),
+        cmocka_unit_test(test_key_fragment),
         cmocka_unit_test(test_key_vxlan_two_depths),
         cmocka_unit_test(test_matcher_loss_and_reorder),
         cmocka_unit_test(test_matcher_upstream_both_ways),
