@@ -745,20 +745,44 @@ static struct corr_pair *new_pair(struct correlation *c, int a, int b)
     return p;
 }
 
+/* The time of a file's first frame, in ns; false when it has none. */
+static bool first_time(const char *path, const struct pipeline_opts *po, int64_t *t)
+{
+    struct stream s;
+    if (!stream_open(&s, path, po))
+        return false;
+    bool ok = stream_next(&s, po);
+    *t = s.t_ns;
+    stream_close(&s);
+    return ok;
+}
+
 static void correlate_pair(struct corr_pair *p, const char *const *paths,
                            const struct pipeline_opts *po)
 {
     const char *pa = paths[p->a], *pb = paths[p->b];
-    struct corr_matcher *m =
-        match_files(pa, pb, po, 0, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
+    /* Calibration, first assuming the clocks agree; when nothing matches
+     * and the captures started far apart, again with their start times
+     * aligned (captures started together on badly set clocks). */
+    int64_t guess = 0, ta, tb;
+    struct corr_matcher *m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS,
+                                         CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
+    if (m && !corr_matcher_matches(m) && first_time(pa, po, &ta) && first_time(pb, po, &tb) &&
+        (tb - ta > CORR_CALIB_WINDOW_NS / 2 || ta - tb > CORR_CALIB_WINDOW_NS / 2)) {
+        corr_matcher_free(m);
+        guess = tb - ta;
+        m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
+                        CORR_CALIB_SPAN_NS);
+    }
     if (!m) {
         p->failed = true;
         snprintf(p->note, sizeof p->note, "could not read the inputs again (or out of memory)");
         return;
     }
-    int64_t offset = 0;
-    p->offset_known = estimate_offset(m, &offset);
+    int64_t residual = 0;
+    p->offset_known = estimate_offset(m, &residual);
     corr_matcher_free(m);
+    int64_t offset = guess + residual;
     p->offset_ns = offset;
 
     m = match_files(pa, pb, po, offset, CORR_WINDOW_NS, 0, 0);

@@ -32,8 +32,10 @@
  * directions of a host pair are both seen, offset = the mean of the two
  * medians and one-way delay = half their difference (the delays are assumed
  * symmetric, as NTP does).  With one direction only the offset is unknown
- * and taken as 0.  Upstream, for a direction, is the capture where its
- * matched packets appear first once the offset is removed.
+ * and taken as 0.  When the first pass matches nothing and the captures
+ * started more than half that window apart, it is run again with their
+ * start times aligned (clocks set hours apart).  Upstream, for a direction, is the capture where
+ * its matched packets appear first once the offset is removed.
  */
 #ifndef MTUSCOPE_CORRELATE_H
 #define MTUSCOPE_CORRELATE_H

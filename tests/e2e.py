@@ -570,6 +570,28 @@ def correlation_tests():
                            f"{src} -> {dst}: tshark says {mine}")
         test(f"correlation: {name} pair, exact counts against tshark")(t)
 
+    def shifted():
+        if not shutil.which("editcap"):
+            print("SKIP: correlation with a clock offset: editcap is missing")
+            return
+        pa = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-outer.pcap")
+        pb = os.path.join(TMP, "server-outer-shifted.pcap")
+        for shift, ns in (("2.5", 2500000000), ("-3600", -3600000000000)):
+            subprocess.run(["editcap", "-t", shift, os.path.join(
+                ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap"), pb],
+                check=True, capture_output=True)
+            rc, out, err = run(["--json", "-r", pa, "-r", pb])
+            no_sanitizer(err)
+            c = json.loads(out)["correlation"][0]
+            # the two hosts share one clock: the offset found is the shift
+            expect(c["clock_offset_ns"] is not None and
+                   abs(c["clock_offset_ns"] - ns) < 1000000, f"offset {c['clock_offset_ns']}")
+            got = sorted((d["src"], d["upstream"], d["matched"], d["lost"])
+                         for d in c["directions"])
+            expect(got == [("10.61.1.2", 0, 90, 0), ("10.61.2.2", 1, 48, 17)], str(got))
+    test("correlation: server clock shifted by 2.5 s and -1 h: offset found, same counts")(
+        shifted)
+
     def one_host():
         pa = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-outer.pcap")
         pb = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-wg.pcap")
