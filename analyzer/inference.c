@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "correlate.h"
 #include "inference.h"
 
 static void fmt(char *dst, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
@@ -772,6 +773,7 @@ static void tunnel_stage(struct inference *inf, const struct results *res)
         struct inf_tunnel *it = &inf->tunnels[i];
         it->id = t->id;
         it->overhead = tunnel_overhead(t);
+        bool loose = false;
         /* the tunnel MTU applies both ways: the tighter direction rules */
         for (int d = 0; d < 2; d++) {
             const struct addr *s = d ? &t->outer_dst : &t->outer_src;
@@ -782,11 +784,14 @@ static void tunnel_stage(struct inference *inf, const struct results *res)
                     continue;
                 if (p->lower > it->path_lower)
                     it->path_lower = p->lower;
-                if (p->upper && (!it->path_upper || p->upper < it->path_upper))
+                if (p->upper && (!it->path_upper || p->upper < it->path_upper)) {
                     it->path_upper = p->upper;
+                    loose = p->upper_loss && p->upper != p->lower;
+                }
             }
         }
-        if (!it->path_upper || it->path_upper <= it->overhead)
+        /* a size seen lost bounds the path but is not its MTU: no value to set */
+        if (!it->path_upper || it->path_upper <= it->overhead || loose)
             continue;
         it->recommended_mtu = it->path_upper - it->overhead;
         if (t->type == LAYER_WIREGUARD)
@@ -1180,6 +1185,49 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
 
 /* ---- entry point ---- */
 
+/* ---- 7. several vantage points ---- */
+
+/* Packets matched in two captures are measured delivery, the strongest
+ * evidence there is: a lower bound from the largest one matched and, when
+ * every copy from a size up was lost (two at least) while smaller ones
+ * crossed, an upper bound just below it. */
+static void correlation_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                              const struct results *res)
+{
+    const struct correlation *c = res->correlation;
+    for (int i = 0; c && i < c->npairs; i++) {
+        const struct corr_pair *cp = &c->pairs[i];
+        if (cp->a >= ninputs || cp->b >= ninputs)
+            continue;
+        for (int k = 0; k < cp->ndirs; k++) {
+            const struct corr_dir *d = &cp->dirs[k];
+            struct corr_verdict v;
+            if (!corr_dir_verdict(d, &v) || !v.largest_delivered)
+                continue;
+            int up = d->upstream ? cp->b : cp->a, down = d->upstream ? cp->a : cp->b;
+            struct addr src, dst;
+            corr_dir_addrs(d, &src, &dst);
+            struct inf_path *p = path_for(inf, &src, &dst, d->depth ? INF_INNER : INF_OUTER, 0);
+            bound_lower(p, v.largest_delivered,
+                        "a %u-byte packet was captured in %s and again in %s (frames %" PRIu64
+                        " and %" PRIu64 ")",
+                        v.largest_delivered, inputs[up]->path, inputs[down]->path,
+                        d->largest_frame[d->upstream], d->largest_frame[!d->upstream]);
+            if (!v.smallest_lost || !v.all_lost_above || v.lost_at_or_above < 2)
+                continue;
+            if (p && (!p->upper || v.smallest_lost - 1 < p->upper))
+                p->upper_loss = true;
+            bound_upper(p, v.smallest_lost - 1);
+            evidence(p,
+                     "upper bound %u: all %" PRIu64 " packets of %u bytes or more captured in %s "
+                     "(first: frame %" PRIu64 ") never appeared in %s, while packets up to %u "
+                     "bytes did",
+                     v.smallest_lost - 1, v.lost_at_or_above, v.smallest_lost, inputs[up]->path,
+                     v.lost_frame, inputs[down]->path, v.largest_delivered);
+        }
+    }
+}
+
 bool inference_run(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                    const struct results *res)
 {
@@ -1279,6 +1327,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     }
     resend_stage(inf, res, &t);
     sweep_stage(inf, res, &t);
+    correlation_stage(inf, inputs, ninputs, res);
     /* an exact value where the bounds meet */
     for (int k = 0; k < inf->npaths; k++) {
         struct inf_path *p = &inf->paths[k];

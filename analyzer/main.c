@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "correlate.h"
 #include "html.h"
 #include "inference.h"
 #include "options.h"
@@ -105,10 +106,19 @@ int main(int argc, char **argv)
             rc = EXIT_FAIL;
     }
 
+    struct correlation corr = {0};
     if (rc != EXIT_USAGE) {
         int ninputs = 0; /* out of memory may have stopped early: report what exists */
         while (ninputs < o.ninputs && inputs[ninputs])
             ninputs++;
+        /* several vantage points: match their packets before the inference,
+         * which takes measured delivery as its strongest evidence */
+        struct pipeline_opts cpo = po;
+        cpo.quiet = true;
+        if (correlate_run(&corr, o.inputs, ninputs, &cpo, &res))
+            res.correlation = &corr;
+        else
+            fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");
         struct inference *inf = calloc(1, sizeof *inf); /* ~1 MB: the heap, not the stack */
         if (!inf || !inference_run(inf, inputs, ninputs, &res)) {
             fprintf(stderr, "mtuscope: out of memory for the inference\n");
@@ -140,6 +150,7 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < o.ninputs; i++)
         stats_free(inputs[i]);
+    correlate_free(&corr);
     results_free(&res);
     options_free(&o);
     return rc;

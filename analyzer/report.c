@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "correlate.h"
 #include "inference.h"
 #include "json.h"
 #include "report.h"
@@ -427,6 +428,91 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
     }
 }
 
+static void text_corr_dir(FILE *out, const struct corr_pair *p, const struct corr_dir *d)
+{
+    struct addr s, t;
+    char a[64], b[64], line[1024];
+    corr_dir_addrs(d, &s, &t);
+    struct corr_verdict v;
+    if (!corr_dir_verdict(d, &v))
+        return;
+    int u = d->upstream;
+    int in[2] = {p->a + 1, p->b + 1}; /* inputs are numbered from 1 in the text */
+    int64_t delay = d->delay_median_ns < 0 ? -d->delay_median_ns : d->delay_median_ns;
+    int n = snprintf(line, sizeof line,
+                     "%s -> %s (%s), upstream [%d]: %" PRIu64 " delivered, %" PRIu64
+                     " lost; largest delivered %u bytes (frame %" PRIu64 " of [%d], %" PRIu64
+                     " of [%d])",
+                     addr_text(&s, a, sizeof a), addr_text(&t, b, sizeof b),
+                     d->depth ? "inner" : "outer", in[u], d->matched, d->only[u],
+                     v.largest_delivered, d->largest_frame[u], in[u], d->largest_frame[!u], in[!u]);
+    if (v.smallest_lost && n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; never delivered: %u bytes and up (%" PRIu64 " lost at %u bytes, %" PRIu64
+                      " at or above, first: frame %" PRIu64 " of [%d])",
+                      v.smallest_lost, v.lost_at_smallest, v.smallest_lost, v.lost_at_or_above,
+                      v.lost_frame, in[u]);
+    if (n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "; one-way delay %.3f ms (median)",
+                      (double)delay / 1e6);
+    if (n > 0 && (size_t)n < sizeof line && d->only[!u])
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; %" PRIu64 " seen only in [%d] (missed by the capture upstream)",
+                      d->only[!u], in[!u]);
+    if (n > 0 && (size_t)n < sizeof line && (d->uncovered[0] || d->uncovered[1]))
+        snprintf(line + n, sizeof line - (size_t)n,
+                 "; %" PRIu64 " outside the other capture's time span, not counted",
+                 d->uncovered[0] + d->uncovered[1]);
+    wrap(out, 4, line, 98);
+    char filt[INF_TEXT];
+    corr_dir_filter(d, &v, filt, sizeof filt);
+    fprintf(out, "      [Wireshark, on [%d]: %s]\n", in[u], filt);
+}
+
+/* Several vantage points: what the same packets did between them. */
+static void text_correlation(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct correlation *c = r->res->correlation;
+    if (!c || c->ninputs < 2)
+        return;
+    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
+    fprintf(out, "\n%svantage points (the same packets matched across inputs, window %lld s):%s\n",
+            bold, (long long)(CORR_WINDOW_NS / 1000000000), off);
+    for (int i = 0; i < r->ninputs; i++)
+        fprintf(out, "  [%d] %s\n", i + 1, r->inputs[i]->path);
+    if (!c->any_shared)
+        fprintf(out, "  no two inputs share traffic: nothing was correlated\n");
+    for (int i = 0; i < c->npairs; i++) {
+        const struct corr_pair *p = &c->pairs[i];
+        char line[1024];
+        if (!p->shared_flows || !p->matched) {
+            snprintf(line, sizeof line, "[%d] and [%d]: %s", p->a + 1, p->b + 1, p->note);
+            wrap(out, 2, line, 98);
+            continue;
+        }
+        if (p->offset_known)
+            snprintf(line, sizeof line,
+                     "[%d] and [%d]: %" PRIu64 " packets matched; clock offset %+.3f ms ([%d]'s "
+                     "clock minus [%d]'s)",
+                     p->a + 1, p->b + 1, p->matched, (double)p->offset_ns / 1e6, p->b + 1,
+                     p->a + 1);
+        else
+            snprintf(line, sizeof line,
+                     "[%d] and [%d]: %" PRIu64 " packets matched; clock offset unknown (one "
+                     "direction only): clocks assumed in sync",
+                     p->a + 1, p->b + 1, p->matched);
+        wrap(out, 2, line, 98);
+        if (p->cap_hits)
+            fprintf(out, "    (%" PRIu64 " keys dropped unresolved: over %d held at once)\n",
+                    p->cap_hits, CORR_MAX_PENDING);
+        for (int k = 0; k < p->ndirs; k++)
+            text_corr_dir(out, p, &p->dirs[k]);
+    }
+    if (c->pairs_unlisted)
+        fprintf(out, "  ... %" PRIu64 " more pairs of inputs not correlated (limit %d)\n",
+                c->pairs_unlisted, CORR_MAX_PAIRS);
+}
+
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     if (o->quiet) {
@@ -435,6 +521,7 @@ void report_text(FILE *out, const struct report_data *r, const struct report_opt
         return;
     }
     text_verdict(out, r, o);
+    text_correlation(out, r, o);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);
     text_flows(out, r, o);
@@ -733,6 +820,101 @@ static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struc
     json_object_end(j);
 }
 
+static void json_corr_dir(struct json *j, const struct corr_pair *p, const struct corr_dir *d)
+{
+    struct addr s, t;
+    corr_dir_addrs(d, &s, &t);
+    struct corr_verdict v;
+    bool known = corr_dir_verdict(d, &v);
+    int u = known ? d->upstream : 0;
+    json_object_begin(j, NULL);
+    json_addr(j, "src", &s);
+    json_addr(j, "dst", &t);
+    json_string(j, "layer", d->depth ? "inner" : "outer");
+    json_uint(j, "tunnel_depth", d->depth);
+    json_array_begin(j, "kinds");
+    for (int k = CORR_WG; k <= CORR_IPV4; k++)
+        if (d->kinds & (1u << k))
+            json_string(j, NULL, corr_kind_name((enum corr_kind)k));
+    json_array_end(j);
+    if (known) {
+        json_int(j, "upstream", u ? p->b : p->a);
+        json_int(j, "downstream", u ? p->a : p->b);
+    } else {
+        json_null(j, "upstream");
+        json_null(j, "downstream");
+    }
+    json_uint(j, "matched", d->matched);
+    json_uint(j, "lost", known ? d->only[u] : 0);
+    json_uint(j, "only_downstream", known ? d->only[!u] : 0);
+    json_uint(j, "uncovered", d->uncovered[0] + d->uncovered[1]);
+    json_uint(j, "largest_delivered", v.largest_delivered);
+    json_opt_uint(j, "smallest_lost", v.smallest_lost);
+    json_uint(j, "lost_at_smallest", v.lost_at_smallest);
+    json_uint(j, "lost_at_or_above", v.lost_at_or_above);
+    json_bool(j, "all_lost_above", v.all_lost_above);
+    json_int(j, "delay_ns", d->delay_median_ns < 0 ? -d->delay_median_ns : d->delay_median_ns);
+    json_object_begin(j, "frames");
+    json_array_begin(j, "largest_delivered");
+    json_uint(j, NULL, d->largest_frame[u]);
+    json_uint(j, NULL, d->largest_frame[!u]);
+    json_array_end(j);
+    json_opt_uint(j, "first_lost", v.lost_frame);
+    json_object_end(j);
+    json_array_begin(j, "by_size");
+    if (d->small.size) {
+        json_object_begin(j, NULL);
+        json_uint(j, "size", d->small.size);
+        json_bool(j, "or_less", true);
+        json_uint(j, "matched", d->small.matched);
+        json_uint(j, "lost", d->small.only[u]);
+        json_uint(j, "only_downstream", d->small.only[!u]);
+        json_object_end(j);
+    }
+    for (uint32_t k = 0; k < d->nsizes; k++) {
+        const struct corr_size *z = &d->sizes[k];
+        json_object_begin(j, NULL);
+        json_uint(j, "size", z->size);
+        json_uint(j, "matched", z->matched);
+        json_uint(j, "lost", z->only[u]);
+        json_uint(j, "only_downstream", z->only[!u]);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    char filt[INF_TEXT];
+    corr_dir_filter(d, &v, filt, sizeof filt);
+    json_string(j, "wireshark_filter", filt);
+    json_object_end(j);
+}
+
+static void json_correlation(struct json *j, const struct correlation *c)
+{
+    json_array_begin(j, "correlation");
+    for (int i = 0; c && i < c->npairs; i++) {
+        const struct corr_pair *p = &c->pairs[i];
+        json_object_begin(j, NULL);
+        json_array_begin(j, "inputs");
+        json_int(j, NULL, p->a);
+        json_int(j, NULL, p->b);
+        json_array_end(j);
+        json_bool(j, "shared_flows", p->shared_flows);
+        json_uint(j, "matched", p->matched);
+        if (p->offset_known)
+            json_int(j, "clock_offset_ns", p->offset_ns);
+        else
+            json_null(j, "clock_offset_ns");
+        json_int(j, "window_ns", CORR_WINDOW_NS);
+        json_uint(j, "cap_hits", p->cap_hits);
+        json_string(j, "note", p->note[0] ? p->note : NULL);
+        json_array_begin(j, "directions");
+        for (int k = 0; k < p->ndirs; k++)
+            json_corr_dir(j, p, &p->dirs[k]);
+        json_array_end(j);
+        json_object_end(j);
+    }
+    json_array_end(j);
+}
+
 void report_json(FILE *out, const struct report_data *r)
 {
     struct json j;
@@ -887,6 +1069,7 @@ void report_json(FILE *out, const struct report_data *r)
         json_object_end(&j);
     }
     json_array_end(&j);
+    json_correlation(&j, res->correlation);
     json_object_end(&j);
     json_finish(&j);
 }

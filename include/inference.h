@@ -41,6 +41,8 @@ struct inf_path {
     uint32_t lower;           /* largest IP packet proven to cross; 0 = none seen */
     uint32_t upper;           /* nothing larger crosses; 0 = unbounded (unknown) */
     uint32_t mtu;             /* exact, when the evidence pins it; 0 = not pinned */
+    bool upper_loss;          /* the upper bound is the smallest size seen lost, minus one:
+                                 a bound, never a value to configure unless pinned */
     char lower_why[INF_TEXT]; /* what proved the lower bound */
     int nevidence;
     char evidence[INF_MAX_EVIDENCE][INF_TEXT];

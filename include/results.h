@@ -42,6 +42,8 @@ struct results_resend {
     struct resend_run run;
 };
 
+struct correlation; /* correlate.h */
+
 struct results {
     struct flow_summary *flows; /* ids renumbered across inputs */
     uint32_t nflows, cap_flows;
@@ -60,6 +62,9 @@ struct results {
     uint32_t nresends;
     uint64_t resends_unlisted;
     struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
+    /* packets matched across inputs (correlate.h), set by the caller after
+     * every input was read; NULL when not run */
+    const struct correlation *correlation;
     /* totals across inputs */
     uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
     uint32_t live_peak;

@@ -513,6 +513,210 @@ def _():
            in j["verdict"]["summary"], j["verdict"]["summary"])
 
 
+# ---- several vantage points (correlate.c) ----
+
+def tshark_correlate(pa, pb, window=10.0, edge=1.0):
+    """An independent count of what correlate.c measures, from tshark's
+    fields: per direction (src, dst), packets found in both files, and found
+    in one only while the other capture ran (up to `edge` s before its end).
+    Keys as in correlate.h: WireGuard data by receiver and counter; TCP by
+    ports, raw seq and ack, length, IP ID; IPv4 fragments by ID and offset;
+    other IPv4 by protocol, ID, length.
+    Both lab captures share one clock, so no offset is applied; `window` is
+    not needed either, as no key repeats in these small files."""
+    fields = ["frame.number", "frame.time_epoch", "ip.src", "ip.dst", "ip.proto", "ip.id",
+              "ip.len", "wg.type", "wg.receiver", "wg.counter", "tcp.srcport", "tcp.dstport",
+              "tcp.seq_raw", "tcp.ack_raw", "tcp.len", "ip.flags.mf", "ip.frag_offset"]
+
+    def read(path):
+        args = ["tshark", "-n", "-r", path, "-T", "fields", "-E", "occurrence=f"]
+        for f in fields:
+            args += ["-e", f]
+        out = subprocess.run(args, capture_output=True, timeout=300).stdout.decode()
+        keys, times = {}, []
+        for line in out.splitlines():
+            v = dict(zip(fields, line.split("\t")))
+            times.append(float(v["frame.time_epoch"]))
+            if not v["ip.src"]:
+                continue
+            mf = v["ip.flags.mf"] in ("1", "True")
+            if mf or v["ip.frag_offset"] not in ("", "0"):
+                k = ("frag", v["ip.proto"], v["ip.id"], v["ip.frag_offset"], mf)
+            elif v["wg.type"] == "4":
+                k = ("wg", v["wg.receiver"], v["wg.counter"])
+            elif v["tcp.srcport"]:
+                k = ("tcp", v["tcp.srcport"], v["tcp.dstport"], v["tcp.seq_raw"],
+                     v["tcp.ack_raw"], v["tcp.len"], v["ip.id"])
+            else:
+                k = ("ip", v["ip.proto"], v["ip.id"], v["ip.len"])
+            keys[(v["ip.src"], v["ip.dst"]) + k] = (float(v["frame.time_epoch"]),
+                                                     int(v["ip.len"]))
+        return keys, min(times), max(times)
+
+    (ka, fa, la), (kb, fb, lb) = read(pa), read(pb)
+    dirs = {}
+    for mine, other, first, last, side in ((ka, kb, fb, lb, 0), (kb, ka, fa, la, 1)):
+        for k, (t, size) in mine.items():
+            d = dirs.setdefault(k[:2], {"matched": 0, "only": [0, 0], "uncovered": 0,
+                                        "largest": 0, "only_sizes": [set(), set()]})
+            if k in other:
+                if side == 0:
+                    d["matched"] += 1
+                    d["largest"] = max(d["largest"], size)
+            elif first <= t and t + edge <= last:
+                d["only"][side] += 1
+                d["only_sizes"][side].add(size)
+            else:
+                d["uncovered"] += 1
+    return dirs
+
+
+# The pairs of lab captures and what correlate.c must find, per direction:
+# (src, dst, upstream input, matched, lost, only downstream, uncovered,
+#  largest delivered, smallest lost or None, lost at or above it).
+# Derived with tshark, independently of mtuscope (tshark_correlate() above
+# recomputes matched/lost/uncovered when tshark is installed), e.g. for the
+# incident's outer pair:
+#   tshark -r X-server-outer.pcap -Y 'wg.type == 4 && ip.src == 10.61.2.2' -T fields
+#     -e wg.receiver -e wg.counter -e ip.len   (and the same on X-client-outer.pcap)
+# gives 64 data messages, 47 of them also at the client, the 17 others all
+# 1480 bytes; + 1 handshake response (ip.id/len matched) = 48 delivered; the
+# largest delivered is 316 bytes.  The upload's client capture runs 3.7 s past
+# the server's: its last 1480-byte retransmission (frame 155, 267.53 s; the
+# server's capture ends at 263.81 s) is not counted lost but "uncovered".
+CORRELATION_CASES = [
+    ("incident outer", "lab-incident-wg1420-path1434-client-outer.pcap",
+     "lab-incident-wg1420-path1434-server-outer.pcap", [
+         ("10.61.1.2", "10.61.2.2", 0, 90, 0, 0, 0, 316, None, 0),
+         ("10.61.2.2", "10.61.1.2", 1, 48, 17, 0, 0, 316, 1480, 17)]),
+    ("incident wg", "lab-incident-wg1420-path1434-client-wg.pcap",
+     "lab-incident-wg1420-path1434-server-wg.pcap", [
+         ("10.61.100.1", "10.61.100.2", 0, 89, 0, 0, 0, 245, None, 0),
+         ("10.61.100.2", "10.61.100.1", 1, 47, 17, 0, 0, 245, 1420, 17)]),
+    ("upload outer", "lab-upload-wg1420-path1434-client-outer.pcap",
+     "lab-upload-wg1420-path1434-server-outer.pcap", [
+         ("10.61.1.2", "10.61.2.2", 0, 88, 16, 0, 1, 316, 1480, 16),
+         ("10.61.2.2", "10.61.1.2", 1, 46, 0, 0, 0, 316, None, 0)]),
+    ("upload wg", "lab-upload-wg1420-path1434-client-wg.pcap",
+     "lab-upload-wg1420-path1434-server-wg.pcap", [
+         ("10.61.100.1", "10.61.100.2", 0, 87, 16, 0, 1, 245, 1420, 16),
+         ("10.61.100.2", "10.61.100.1", 1, 45, 0, 0, 0, 245, None, 0)]),
+    # frag-needed reached the server, which then fragmented its 1480-byte
+    # datagrams: fragments (up to 1428 bytes) are matched one by one; only
+    # the first 1480-byte datagram, before the ICMP, was lost (one: no bound)
+    ("icmp-ok outer", "lab-wg1420-path1434-icmp-ok-client-outer.pcap",
+     "lab-wg1420-path1434-icmp-ok-server-outer.pcap", [
+         ("10.61.1.2", "10.61.2.2", 0, 504, 0, 0, 0, 316, None, 0),
+         ("10.61.2.2", "10.61.1.2", 1, 3153, 1, 0, 0, 1428, 1480, 1)]),
+]
+
+
+def correlation_tests():
+    from report_checks import validate
+    schema = json.load(open(os.path.join(ROOT, "docs", "report.schema.json")))
+    have_tshark = shutil.which("tshark") is not None
+    for name, fa, fb, want in CORRELATION_CASES:
+        def t(fa=fa, fb=fb, want=want):
+            pa, pb = os.path.join(ROOT, "samples", fa), os.path.join(ROOT, "samples", fb)
+            rc, out, err = run(["--json", "-r", pa, "-r", pb])
+            no_sanitizer(err)
+            expect(rc == 0, f"exit {rc}: {err}")
+            rep = json.loads(out)
+            errs = validate(rep, schema, schema)
+            expect(not errs, "; ".join(errs[:5]))
+            expect(len(rep["correlation"]) == 1, f"{len(rep['correlation'])} pairs")
+            c = rep["correlation"][0]
+            expect(c["inputs"] == [0, 1] and c["shared_flows"], str(c))
+            expect(c["clock_offset_ns"] is not None and abs(c["clock_offset_ns"]) < 1000000,
+                   f"clock offset {c['clock_offset_ns']} (one host's clock: under 1 ms)")
+            got = {(d["src"], d["dst"]): d for d in c["directions"]}
+            expect(len(got) == len(want), f"directions {sorted(got)}")
+            tsh = tshark_correlate(pa, pb) if have_tshark else None
+            for src, dst, up, matched, lost, only_down, unc, largest, smallest, above in want:
+                d = got[(src, dst)]
+                row = (d["upstream"], d["downstream"], d["matched"], d["lost"],
+                       d["only_downstream"], d["uncovered"], d["largest_delivered"],
+                       d["smallest_lost"], d["lost_at_or_above"])
+                expect(row == (up, 1 - up, matched, lost, only_down, unc, largest, smallest,
+                               above), f"{src} -> {dst}: got {row}")
+                expect(sum(z["matched"] for z in d["by_size"]) == matched, "by_size matched")
+                expect(sum(z["lost"] for z in d["by_size"]) == lost, "by_size lost")
+                if smallest:
+                    expect(d["all_lost_above"] and d["frames"]["first_lost"], str(d["frames"]))
+                    n = tshark_count(pa if up == 0 else pb, d["wireshark_filter"])
+                    # the filter also shows the uncovered copies (all of that size here)
+                    expect(n is None or n == lost + unc,
+                           f"tshark -Y '{d['wireshark_filter']}': {n} frames, lost {lost}")
+                if tsh is not None:
+                    x = tsh[(src, dst)]
+                    mine = (x["matched"], x["only"][up], x["only"][1 - up], x["uncovered"],
+                            x["largest"], min(x["only_sizes"][up], default=None))
+                    expect(mine == (matched, lost, only_down, unc, largest, smallest),
+                           f"{src} -> {dst}: tshark says {mine}")
+        test(f"correlation: {name} pair, exact counts against tshark")(t)
+
+    def shifted():
+        if not shutil.which("editcap"):
+            print("SKIP: correlation with a clock offset: editcap is missing")
+            return
+        pa = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-outer.pcap")
+        pb = os.path.join(TMP, "server-outer-shifted.pcap")
+        for shift, ns in (("2.5", 2500000000), ("-3600", -3600000000000)):
+            subprocess.run(["editcap", "-t", shift, os.path.join(
+                ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap"), pb],
+                check=True, capture_output=True)
+            rc, out, err = run(["--json", "-r", pa, "-r", pb])
+            no_sanitizer(err)
+            c = json.loads(out)["correlation"][0]
+            # the two hosts share one clock: the offset found is the shift
+            expect(c["clock_offset_ns"] is not None and
+                   abs(c["clock_offset_ns"] - ns) < 1000000, f"offset {c['clock_offset_ns']}")
+            got = sorted((d["src"], d["upstream"], d["matched"], d["lost"])
+                         for d in c["directions"])
+            expect(got == [("10.61.1.2", 0, 90, 0), ("10.61.2.2", 1, 48, 17)], str(got))
+    test("correlation: server clock shifted by 2.5 s and -1 h: offset found, same counts")(
+        shifted)
+
+    def one_host():
+        pa = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-outer.pcap")
+        pb = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-wg.pcap")
+        rc, out, err = run(["--json", "-r", pa, "-r", pb])
+        expect(rc == 0, err)
+        c = json.loads(out)["correlation"]
+        expect(len(c) == 1 and not c[0]["shared_flows"] and c[0]["matched"] == 0 and
+               not c[0]["directions"], str(c))
+        expect("encrypting tunnel" in (c[0]["note"] or ""), str(c[0]["note"]))
+        rc, out, err = run(["-r", pa, "-r", pb])
+        expect("no two inputs share traffic: nothing was correlated" in out, out[-800:])
+    test("correlation: outer and tunnel captures of one host share no packet, and say so")(
+        one_host)
+
+    def demo():
+        files = [os.path.join(ROOT, "samples", f"lab-incident-wg1420-path1434-{v}.pcap")
+                 for v in ("client-outer", "client-wg", "server-outer", "server-wg")]
+        args = ["--json"]
+        for f in files:
+            args += ["-r", f]
+        rc, out, err = run(args)
+        no_sanitizer(err)
+        rep = json.loads(out)
+        expect(rep["verdict"]["status"] == "blackhole", rep["verdict"]["status"])
+        pairs = [tuple(c["inputs"]) for c in rep["correlation"]]
+        expect(pairs == [(0, 2), (1, 3)], f"pairs {pairs}")
+        paths = {(p["src"], p["dst"], p["layer"]): p for p in rep["paths"]}
+        p = paths[("10.61.2.2", "10.61.1.2", "outer")]
+        # 1480-byte datagrams never crossed, 316-byte ones did: truth 1434 inside
+        expect((p["mtu_lower"], p["mtu_upper"]) == (316, 1479), str(p))
+        expect(any("never appeared in" in e for e in p["evidence"]), str(p["evidence"]))
+        # a loss bound is no MTU to configure: no tunnel MTU is recommended from it
+        expect(all(t["recommended_mtu"] is None for t in rep["tunnels"]),
+               str([t["recommended_mtu"] for t in rep["tunnels"]]))
+        expect(all(t["path_mtu_upper"] in (None, 1479) for t in rep["tunnels"]),
+               str([t["path_mtu_upper"] for t in rep["tunnels"]]))
+    test("correlation: the demo's four traces (make demo) bound the outer path at 316..1479")(
+        demo)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
@@ -522,6 +726,7 @@ def main():
     manifest_test()
     verdict_tests()
     corpus_icmp_test()
+    correlation_tests()
     rc = finish("e2e")
     shutil.rmtree(TMP, ignore_errors=True)
     return rc

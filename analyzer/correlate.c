@@ -1,0 +1,870 @@
+/*
+ * correlate.c - matching the same packets across two captures (see
+ * correlate.h for the keys, the window and the clock offset).
+ *
+ * The matcher is a hash table of the keys not matched yet, whose entries sit
+ * in a ring in arrival order: ageing looks only at the ring's head, so each
+ * key costs O(1) to insert, match and expire, and the ring's size is the
+ * memory bound.  A matched entry is unlinked from its hash chain at once and
+ * left dead in the ring until the head passes it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "correlate.h"
+#include "decode.h"
+#include "defrag.h"
+
+/* ---- keys ---- */
+
+static void put_addr(uint8_t out[16], const struct addr *a)
+{
+    if (a->addr_type == ADDR_TYPE_IP)
+        memcpy(out, &a->addr_ip, 4);
+    else if (a->addr_type == ADDR_TYPE_IP6)
+        memcpy(out, &a->addr_ip6, 16);
+}
+
+const char *corr_kind_name(enum corr_kind k)
+{
+    switch (k) {
+    case CORR_WG:
+        return "wireguard";
+    case CORR_ESP:
+        return "esp";
+    case CORR_TCP:
+        return "tcp";
+    case CORR_IPV4:
+        return "ip";
+    }
+    return "?";
+}
+
+/* Whether the first `hdr` bytes of layer l were captured: a payload cut by
+ * the snap length is fine, a cut inside the identifying header is not. */
+static bool header_whole(const struct packet *p, const struct layer *l, uint32_t hdr)
+{
+    if (l->flags & LF_REASSEMBLED)
+        return true; /* a complete datagram */
+    return (uint64_t)l->offset + hdr <= p->caplen;
+}
+
+/* The key of the IP layer at index i, from the layers that follow it. */
+static bool key_at(const struct packet *p, int i, struct corr_key *k)
+{
+    const struct layer *l = &p->layers[i];
+    const struct ip_info *ip = &l->u.ip;
+    memset(k, 0, sizeof *k);
+    if (ip->src.addr_type != ADDR_TYPE_IP && ip->src.addr_type != ADDR_TYPE_IP6)
+        return false;
+    k->depth = l->tunnel;
+    k->version = ip->version;
+    k->proto = ip->proto;
+    put_addr(k->src, &ip->src);
+    put_addr(k->dst, &ip->dst);
+    k->size = ip->ip_len;
+    if (ip->flags & IPF_FRAGMENT) {
+        /* Each fragment is a packet that crossed (or not) at its own size,
+         * whatever became of the datagram: keyed by the fragment id (IPv4
+         * ID or IPv6 fragment identification) and offset.  A reassembled
+         * datagram's size is no packet size, so it gets no key; its inner
+         * IP layers, which follow, do. */
+        k->kind = CORR_IPV4;
+        k->a = ip->id;
+        k->b = ip->frag_off;
+        k->c = (ip->flags & IPF_MF) ? 1 : 0;
+        return true;
+    }
+    const struct layer *n = i + 1 < p->nlayers ? &p->layers[i + 1] : NULL;
+    const struct layer *n2 = i + 2 < p->nlayers ? &p->layers[i + 2] : NULL;
+    if (n && (n->flags & LF_QUOTED))
+        n = n2 = NULL;
+    if (n && n->type == LAYER_UDP && n2 && n2->type == LAYER_WIREGUARD &&
+        n2->u.wg.msg_type == WG_DATA && header_whole(p, n2, 16)) {
+        k->kind = CORR_WG;
+        k->sport = n->u.udp.sport;
+        k->dport = n->u.udp.dport;
+        k->a = n2->u.wg.receiver;
+        k->c = n2->u.wg.counter;
+        return true;
+    }
+    const struct layer *esp = n && n->type == LAYER_ESP                                  ? n
+                              : n && n->type == LAYER_UDP && n2 && n2->type == LAYER_ESP ? n2
+                                                                                         : NULL;
+    if (esp && header_whole(p, esp, 8)) {
+        k->kind = CORR_ESP;
+        k->a = esp->u.esp.spi;
+        k->b = esp->u.esp.seq;
+        return true;
+    }
+    if (n && n->type == LAYER_TCP && header_whole(p, n, 20)) {
+        k->kind = CORR_TCP;
+        k->sport = n->u.tcp.sport;
+        k->dport = n->u.tcp.dport;
+        k->a = n->u.tcp.seq;
+        k->b = n->u.tcp.ack;
+        k->c = n->u.tcp.payload_len;
+        if (ip->version == 4) /* + 1: an ID of 0 stays distinct from "no ID" */
+            k->c |= ((uint64_t)ip->id + 1) << 16;
+        return true;
+    }
+    if (ip->version == 4) {
+        k->kind = CORR_IPV4;
+        k->a = ip->id;
+        return true;
+    }
+    return false; /* IPv6 without TCP, WireGuard or ESP: no identifying field */
+}
+
+int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS])
+{
+    int n = 0;
+    for (int i = 0; i < p->nlayers && n < CORR_MAX_KEYS; i++) {
+        const struct layer *l = &p->layers[i];
+        if (l->flags & LF_QUOTED)
+            break; /* the quoted packet of an ICMP error and all after it */
+        if (l->type != LAYER_IPV4 && l->type != LAYER_IPV6)
+            continue;
+        if (key_at(p, i, &out[n]))
+            n++;
+    }
+    return n;
+}
+
+/* ---- matcher ---- */
+
+struct entry {
+    struct corr_key key;
+    int64_t t_ns;
+    uint64_t frame;
+    int32_t next; /* hash chain, -1 = end */
+    int16_t dir;  /* index in m->dirs, -1 = not tracked */
+    uint8_t side;
+    bool alive;
+};
+
+struct side_span {
+    bool started;
+    int64_t first, last;
+};
+
+struct corr_matcher {
+    int64_t window_ns;
+    uint32_t cap;
+    struct entry *ring;
+    uint32_t head, used; /* oldest slot, slots in use (dead ones included) */
+    int32_t *buckets;
+    uint32_t nbuckets; /* power of two */
+    int64_t now;
+    struct side_span span[2];
+    uint64_t matches, cap_hits, dirs_unlisted;
+    int ndirs;
+    struct corr_dir dirs[CORR_MAX_DIRS];
+};
+
+/* FNV-1a over the key's bytes. */
+static uint32_t key_hash(const struct corr_key *k)
+{
+    const uint8_t *b = (const uint8_t *)k;
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < sizeof *k; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+struct corr_matcher *corr_matcher_new(int64_t window_ns, uint32_t max_pending)
+{
+    struct corr_matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->window_ns = window_ns;
+    m->cap = max_pending ? max_pending : 1;
+    m->nbuckets = 1;
+    while (m->nbuckets < 2 * m->cap)
+        m->nbuckets <<= 1;
+    m->ring = calloc(m->cap, sizeof *m->ring);
+    m->buckets = malloc(m->nbuckets * sizeof *m->buckets);
+    if (!m->ring || !m->buckets) {
+        corr_matcher_free(m);
+        return NULL;
+    }
+    memset(m->buckets, 0xff, m->nbuckets * sizeof *m->buckets); /* -1 everywhere */
+    return m;
+}
+
+void corr_matcher_free(struct corr_matcher *m)
+{
+    if (!m)
+        return;
+    free(m->ring);
+    free(m->buckets);
+    free(m);
+}
+
+/* The direction of a key: its addresses at its depth; -1 when the table is full. */
+static int dir_of(struct corr_matcher *m, const struct corr_key *k)
+{
+    for (int i = 0; i < m->ndirs; i++) {
+        struct corr_dir *d = &m->dirs[i];
+        if (d->depth == k->depth && d->version == k->version && !memcmp(d->src, k->src, 16) &&
+            !memcmp(d->dst, k->dst, 16)) {
+            if (k->kind == CORR_WG && !(d->kinds & (1u << CORR_WG))) {
+                d->sport = k->sport;
+                d->dport = k->dport;
+                d->wg_receiver = k->a;
+            }
+            d->kinds |= (uint8_t)(1u << k->kind);
+            return i;
+        }
+    }
+    if (m->ndirs == CORR_MAX_DIRS) {
+        m->dirs_unlisted++;
+        return -1;
+    }
+    struct corr_dir *d = &m->dirs[m->ndirs];
+    memset(d, 0, sizeof *d);
+    d->depth = k->depth;
+    d->version = k->version;
+    memcpy(d->src, k->src, 16);
+    memcpy(d->dst, k->dst, 16);
+    d->kinds = (uint8_t)(1u << k->kind);
+    if (k->kind == CORR_WG) {
+        d->sport = k->sport;
+        d->dport = k->dport;
+        d->wg_receiver = k->a;
+    }
+    d->upstream = -1;
+    return m->ndirs++;
+}
+
+/* The size's row in a direction's table, kept ascending; when the table is
+ * full the smallest size is merged into d->small, since what matters for
+ * the MTU is at the large end. */
+static struct corr_size *size_row(struct corr_dir *d, uint32_t size)
+{
+    if (d->small.size && size <= d->small.size)
+        return &d->small;
+    uint32_t lo = 0, hi = d->nsizes;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (d->sizes[mid].size < size)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < d->nsizes && d->sizes[lo].size == size)
+        return &d->sizes[lo];
+    if (d->nsizes == CORR_MAX_SIZES) {
+        struct corr_size *s = &d->sizes[0], *t = &d->small;
+        t->size = s->size;
+        t->matched += s->matched;
+        for (int x = 0; x < 2; x++) {
+            t->only[x] += s->only[x];
+            t->uncovered[x] += s->uncovered[x];
+            if (!t->first_only_frame[x]) {
+                t->first_only_frame[x] = s->first_only_frame[x];
+                t->first_only_val[x] = s->first_only_val[x];
+                t->first_only_kind[x] = s->first_only_kind[x];
+            }
+        }
+        memmove(&d->sizes[0], &d->sizes[1], (d->nsizes - 1) * sizeof d->sizes[0]);
+        d->nsizes--;
+        if (size <= t->size)
+            return t;
+        lo--;
+    }
+    memmove(&d->sizes[lo + 1], &d->sizes[lo], (d->nsizes - lo) * sizeof d->sizes[0]);
+    memset(&d->sizes[lo], 0, sizeof d->sizes[0]);
+    d->sizes[lo].size = size;
+    d->nsizes++;
+    return &d->sizes[lo];
+}
+
+static uint64_t key_val(const struct corr_key *k)
+{
+    switch (k->kind) {
+    case CORR_WG:
+        return k->c;
+    case CORR_ESP:
+        return k->b;
+    default:
+        return k->a; /* TCP seq, IPv4 ID */
+    }
+}
+
+/* Whether side s's capture was running when a packet of the other side,
+ * at time t, would have been in it. */
+static bool covered(const struct corr_matcher *m, int s, int64_t t, bool ended)
+{
+    const struct side_span *sp = &m->span[s];
+    if (!sp->started || sp->first > t)
+        return false;
+    return !ended || t + CORR_EDGE_NS <= sp->last;
+}
+
+static void unlink_entry(struct corr_matcher *m, uint32_t idx)
+{
+    struct entry *e = &m->ring[idx];
+    int32_t *p = &m->buckets[key_hash(&e->key) & (m->nbuckets - 1)];
+    while (*p != -1 && *p != (int32_t)idx)
+        p = &m->ring[*p].next;
+    if (*p == (int32_t)idx)
+        *p = e->next;
+    e->alive = false;
+}
+
+/* An entry that never met its match. */
+static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
+{
+    struct entry *e = &m->ring[idx];
+    unlink_entry(m, idx);
+    if (e->dir < 0)
+        return;
+    struct corr_dir *d = &m->dirs[e->dir];
+    struct corr_size *z = size_row(d, e->key.size);
+    if (covered(m, !e->side, e->t_ns, ended)) {
+        d->only[e->side]++;
+        z->only[e->side]++;
+        if (!z->first_only_frame[e->side]) {
+            z->first_only_frame[e->side] = e->frame;
+            z->first_only_val[e->side] = key_val(&e->key);
+            z->first_only_kind[e->side] = e->key.kind;
+        }
+    } else {
+        d->uncovered[e->side]++;
+        z->uncovered[e->side]++;
+    }
+}
+
+/* Drops the ring's head; an entry still alive there is resolved. */
+static void pop_head(struct corr_matcher *m, bool ended)
+{
+    if (m->ring[m->head].alive)
+        resolve_unmatched(m, m->head, ended);
+    m->head = (m->head + 1) % m->cap;
+    m->used--;
+}
+
+static void expire(struct corr_matcher *m)
+{
+    while (m->used) {
+        struct entry *e = &m->ring[m->head];
+        if (e->alive && e->t_ns >= m->now - m->window_ns)
+            break;
+        pop_head(m, false);
+    }
+}
+
+static void record_match(struct corr_matcher *m, const struct entry *e, int side, int64_t t_ns,
+                         uint64_t frame)
+{
+    m->matches++;
+    if (e->dir < 0)
+        return;
+    struct corr_dir *d = &m->dirs[e->dir];
+    uint64_t f[2];
+    int64_t t[2];
+    f[e->side] = e->frame;
+    t[e->side] = e->t_ns;
+    f[side] = frame;
+    t[side] = t_ns;
+    d->matched++;
+    if (!d->match_frame[0]) {
+        d->match_frame[0] = f[0];
+        d->match_frame[1] = f[1];
+    }
+    if (e->key.size >= d->largest_matched) {
+        d->largest_matched = e->key.size;
+        d->largest_frame[0] = f[0];
+        d->largest_frame[1] = f[1];
+    }
+    size_row(d, e->key.size)->matched++;
+    if (d->ndelays < CORR_MAX_DELAYS)
+        d->delays[d->ndelays++] = t[1] - t[0];
+}
+
+static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t frame,
+                    const struct corr_key *k)
+{
+    uint32_t h = key_hash(k) & (m->nbuckets - 1);
+    for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
+        struct entry *e = &m->ring[i];
+        if (e->side != side && !memcmp(&e->key, k, sizeof *k)) {
+            record_match(m, e, side, t_ns, frame);
+            unlink_entry(m, (uint32_t)i);
+            return;
+        }
+    }
+    if (m->used == m->cap) {
+        /* full: the oldest key leaves unresolved rather than counted lost */
+        if (m->ring[m->head].alive) {
+            m->cap_hits++;
+            unlink_entry(m, m->head);
+        }
+        m->head = (m->head + 1) % m->cap;
+        m->used--;
+    }
+    uint32_t idx = (m->head + m->used) % m->cap;
+    struct entry *e = &m->ring[idx];
+    memcpy(&e->key, k, sizeof *k);
+    e->t_ns = t_ns;
+    e->frame = frame;
+    e->side = (uint8_t)side;
+    e->alive = true;
+    e->dir = (int16_t)dir_of(m, k);
+    e->next = m->buckets[h];
+    m->buckets[h] = (int32_t)idx;
+    m->used++;
+}
+
+void corr_matcher_add(struct corr_matcher *m, int side, int64_t t_ns, uint64_t frame,
+                      const struct corr_key *keys, int nkeys)
+{
+    struct side_span *sp = &m->span[side];
+    if (!sp->started) {
+        sp->started = true;
+        sp->first = sp->last = t_ns;
+    }
+    if (t_ns < sp->first)
+        sp->first = t_ns;
+    if (t_ns > sp->last)
+        sp->last = t_ns;
+    if (t_ns > m->now)
+        m->now = t_ns;
+    expire(m);
+    for (int i = 0; i < nkeys; i++)
+        add_key(m, side, t_ns, frame, &keys[i]);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void corr_matcher_finish(struct corr_matcher *m)
+{
+    while (m->used)
+        pop_head(m, true);
+    for (int i = 0; i < m->ndirs; i++) {
+        struct corr_dir *d = &m->dirs[i];
+        if (!d->ndelays)
+            continue;
+        int64_t s[CORR_MAX_DELAYS];
+        memcpy(s, d->delays, d->ndelays * sizeof s[0]);
+        qsort(s, d->ndelays, sizeof s[0], cmp_i64);
+        d->delay_median_ns = s[d->ndelays / 2];
+        d->upstream = d->delay_median_ns >= 0 ? 0 : 1;
+    }
+}
+
+uint64_t corr_matcher_matches(const struct corr_matcher *m)
+{
+    return m->matches;
+}
+uint64_t corr_matcher_cap_hits(const struct corr_matcher *m)
+{
+    return m->cap_hits;
+}
+uint64_t corr_matcher_dirs_unlisted(const struct corr_matcher *m)
+{
+    return m->dirs_unlisted;
+}
+int corr_matcher_ndirs(const struct corr_matcher *m)
+{
+    return m->ndirs;
+}
+const struct corr_dir *corr_matcher_dir(const struct corr_matcher *m, int i)
+{
+    return i >= 0 && i < m->ndirs ? &m->dirs[i] : NULL;
+}
+
+bool corr_dir_verdict(const struct corr_dir *d, struct corr_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    if (d->upstream < 0)
+        return false;
+    int u = d->upstream;
+    v->largest_delivered = d->largest_matched;
+    v->all_lost_above = true;
+    for (uint32_t i = 0; i < d->nsizes; i++) {
+        const struct corr_size *z = &d->sizes[i];
+        if (z->size <= d->largest_matched)
+            continue;
+        if (z->matched)
+            v->all_lost_above = false; /* cannot happen: largest_matched is the largest */
+        if (!z->only[u])
+            continue;
+        if (!v->smallest_lost) {
+            v->smallest_lost = z->size;
+            v->lost_at_smallest = z->only[u];
+            v->lost_frame = z->first_only_frame[u];
+            v->lost_val = z->first_only_val[u];
+            v->lost_kind = z->first_only_kind[u];
+        }
+        v->lost_at_or_above += z->only[u];
+    }
+    if (!v->smallest_lost)
+        v->all_lost_above = false;
+    return true;
+}
+
+void corr_dir_addrs(const struct corr_dir *d, struct addr *src, struct addr *dst)
+{
+    uint16_t type = d->version == 6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = d->version == 6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    int n = d->version == 6 ? 16 : 4;
+    addr_pack(src, type, bits, d->src, (size_t)n);
+    addr_pack(dst, type, bits, d->dst, (size_t)n);
+}
+
+void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, char *buf, size_t size)
+{
+    struct addr s, t;
+    char a[64], b[64];
+    corr_dir_addrs(d, &s, &t);
+    const char *ip = d->version == 6 ? "ipv6" : "ip";
+    int n = snprintf(buf, size, "%s.src == %s && %s.dst == %s", ip, addr_text(&s, a, sizeof a), ip,
+                     addr_text(&t, b, sizeof b));
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (v->smallest_lost && v->lost_kind == CORR_WG)
+        n += snprintf(buf + n, size - (size_t)n,
+                      " && wg.receiver == 0x%08x && wg.counter >= %" PRIu64, d->wg_receiver,
+                      v->lost_val);
+    else if (d->kinds == (1u << CORR_WG))
+        n += snprintf(buf + n, size - (size_t)n, " && wg.receiver == 0x%08x", d->wg_receiver);
+    else if (d->kinds == (1u << CORR_TCP))
+        n += snprintf(buf + n, size - (size_t)n, " && tcp");
+    if (n < 0 || (size_t)n >= size)
+        return;
+    /* an ICMP error quoting one of these packets would match the fields too */
+    n += snprintf(buf + n, size - (size_t)n, " && !%s", d->version == 6 ? "icmpv6" : "icmp");
+    if (n < 0 || (size_t)n >= size || !v->smallest_lost)
+        return;
+    /* IPv6's length field leaves out its 40-byte header */
+    if (d->version == 6)
+        snprintf(buf + n, size - (size_t)n, " && ipv6.plen >= %u", v->smallest_lost - 40);
+    else
+        snprintf(buf + n, size - (size_t)n, " && ip.len >= %u", v->smallest_lost);
+}
+
+/* ---- reading two inputs together ---- */
+
+struct stream {
+    struct capture *cap;
+    struct defrag *df;
+    struct packet *pkt;
+    bool eof;
+    uint64_t packets;
+    int64_t t_ns; /* of the frame held */
+    uint64_t frame;
+    int nkeys;
+    struct corr_key keys[CORR_MAX_KEYS];
+};
+
+static void stream_close(struct stream *s)
+{
+    capture_close(s->cap);
+    defrag_free(s->df);
+    free(s->pkt);
+    memset(s, 0, sizeof *s);
+}
+
+static bool stream_open(struct stream *s, const char *path, const struct pipeline_opts *po)
+{
+    char err[CAPTURE_ERRLEN];
+    memset(s, 0, sizeof *s);
+    s->cap = capture_open(path, err);
+    s->df = defrag_new(NULL);
+    s->pkt = calloc(1, sizeof *s->pkt);
+    if (!s->cap || !s->df || !s->pkt || !capture_set_filter(s->cap, po->filter, err)) {
+        stream_close(s);
+        return false;
+    }
+    return true;
+}
+
+/* Reads the next frame and its keys; false at the end (or -c reached). */
+static bool stream_next(struct stream *s, const struct pipeline_opts *po)
+{
+    char err[CAPTURE_ERRLEN];
+    struct capture_frame f;
+    if (s->eof || (po->count && s->packets >= po->count) ||
+        capture_next(s->cap, &f, err) != CAPTURE_OK) {
+        s->eof = true;
+        return false;
+    }
+    s->packets++;
+    struct packet *p = s->pkt;
+    p->frame = f.number;
+    p->ts_sec = f.ts_sec;
+    p->ts_nsec = f.ts_nsec;
+    decode_frame(p, f.linktype, f.data, f.caplen, f.wirelen);
+    defrag_packet(s->df, p);
+    s->frame = f.number;
+    s->t_ns = f.ts_sec * 1000000000ll + f.ts_nsec;
+    s->nkeys = corr_keys(p, s->keys);
+    return true;
+}
+
+/* Runs both files through a matcher, side 1 shifted by -offset.  Stops
+ * early after stop_matches matches or span_ns of capture time (0: never). */
+static struct corr_matcher *match_files(const char *pa, const char *pb,
+                                        const struct pipeline_opts *po, int64_t offset,
+                                        int64_t window, uint64_t stop_matches, int64_t span_ns)
+{
+    struct stream s[2];
+    if (!stream_open(&s[0], pa, po))
+        return NULL;
+    if (!stream_open(&s[1], pb, po)) {
+        stream_close(&s[0]);
+        return NULL;
+    }
+    struct corr_matcher *m = corr_matcher_new(window, CORR_MAX_PENDING);
+    if (m) {
+        stream_next(&s[0], po);
+        stream_next(&s[1], po);
+        int64_t start = 0;
+        bool started = false;
+        while (!s[0].eof || !s[1].eof) {
+            int x = s[0].eof ? 1 : s[1].eof ? 0 : s[1].t_ns - offset < s[0].t_ns ? 1 : 0;
+            int64_t t = s[x].t_ns - (x ? offset : 0);
+            if (!started) {
+                start = t;
+                started = true;
+            }
+            if (span_ns && t - start > span_ns)
+                break;
+            corr_matcher_add(m, x, t, s[x].frame, s[x].keys, s[x].nkeys);
+            if (stop_matches && corr_matcher_matches(m) >= stop_matches)
+                break;
+            stream_next(&s[x], po);
+        }
+        corr_matcher_finish(m);
+    }
+    stream_close(&s[0]);
+    stream_close(&s[1]);
+    return m;
+}
+
+/* The clock offset from the calibration's medians: a host pair seen both
+ * ways gives offset and delay apart (symmetric delays assumed); the pair
+ * with the most matches wins. */
+static bool estimate_offset(const struct corr_matcher *m, int64_t *offset)
+{
+    uint64_t best = 0;
+    int n = corr_matcher_ndirs(m);
+    for (int i = 0; i < n; i++) {
+        const struct corr_dir *d = corr_matcher_dir(m, i);
+        for (int j = i + 1; j < n; j++) {
+            const struct corr_dir *r = corr_matcher_dir(m, j);
+            if (r->depth != d->depth || memcmp(r->src, d->dst, 16) || memcmp(r->dst, d->src, 16))
+                continue;
+            if (!d->ndelays || !r->ndelays || d->matched + r->matched <= best)
+                continue;
+            best = d->matched + r->matched;
+            *offset = (d->delay_median_ns + r->delay_median_ns) / 2;
+        }
+    }
+    return best > 0;
+}
+
+/* ---- which inputs share traffic ---- */
+
+struct flow_tag {
+    uint64_t h;
+    int input;
+};
+
+static int cmp_tag(const void *a, const void *b)
+{
+    const struct flow_tag *x = a, *y = b;
+    if (x->h != y->h)
+        return x->h < y->h ? -1 : 1;
+    return (x->input > y->input) - (x->input < y->input);
+}
+
+/* A flow's identity whichever side saw it: protocol and the two endpoints,
+ * in a fixed order. */
+static uint64_t flow_hash(const struct flow_summary *f)
+{
+    uint8_t e[2][18];
+    memset(e, 0, sizeof e);
+    put_addr(e[0], &f->client);
+    put_addr(e[1], &f->server);
+    memcpy(e[0] + 16, &f->client_port, 2);
+    memcpy(e[1] + 16, &f->server_port, 2);
+    int lo = memcmp(e[0], e[1], sizeof e[0]) <= 0 ? 0 : 1;
+    uint64_t h = 1469598103934665603ull;
+    h = (h ^ f->proto) * 1099511628211ull;
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof e[0]; i++)
+            h = (h ^ e[k ^ lo][i]) * 1099511628211ull;
+    return h;
+}
+
+/* shared[i * n + j]: inputs i and j have a flow in common. */
+static bool shared_inputs(const struct results *res, int n, bool *shared, bool *opaque)
+{
+    struct flow_tag *t = malloc((res->nflows ? res->nflows : 1) * sizeof *t);
+    if (!t)
+        return false;
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input >= n)
+            continue;
+        if (f->opaque == LAYER_WIREGUARD || f->opaque == LAYER_ESP)
+            opaque[f->input] = true;
+        t[k].h = flow_hash(f);
+        t[k++].input = f->input;
+    }
+    qsort(t, k, sizeof *t, cmp_tag);
+    for (uint32_t i = 0; i < k; i++)
+        for (uint32_t j = i + 1; j < k && t[j].h == t[i].h; j++)
+            if (t[j].input != t[i].input)
+                shared[t[i].input * n + t[j].input] = shared[t[j].input * n + t[i].input] = true;
+    free(t);
+    return true;
+}
+
+static struct corr_pair *new_pair(struct correlation *c, int a, int b)
+{
+    if (c->npairs == CORR_MAX_PAIRS) {
+        c->pairs_unlisted++;
+        return NULL;
+    }
+    struct corr_pair *p = &c->pairs[c->npairs++];
+    memset(p, 0, sizeof *p);
+    p->a = a;
+    p->b = b;
+    return p;
+}
+
+/* The time of a file's first frame, in ns; false when it has none. */
+static bool first_time(const char *path, const struct pipeline_opts *po, int64_t *t)
+{
+    struct stream s;
+    if (!stream_open(&s, path, po))
+        return false;
+    bool ok = stream_next(&s, po);
+    *t = s.t_ns;
+    stream_close(&s);
+    return ok;
+}
+
+static void correlate_pair(struct corr_pair *p, const char *const *paths,
+                           const struct pipeline_opts *po)
+{
+    const char *pa = paths[p->a], *pb = paths[p->b];
+    /* Calibration, first assuming the clocks agree; when nothing matches
+     * and the captures started far apart, again with their start times
+     * aligned (captures started together on badly set clocks). */
+    int64_t guess = 0, ta, tb;
+    struct corr_matcher *m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS,
+                                         CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
+    if (m && !corr_matcher_matches(m) && first_time(pa, po, &ta) && first_time(pb, po, &tb) &&
+        (tb - ta > CORR_CALIB_WINDOW_NS / 2 || ta - tb > CORR_CALIB_WINDOW_NS / 2)) {
+        corr_matcher_free(m);
+        guess = tb - ta;
+        m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
+                        CORR_CALIB_SPAN_NS);
+    }
+    if (!m) {
+        p->failed = true;
+        snprintf(p->note, sizeof p->note, "could not read the inputs again (or out of memory)");
+        return;
+    }
+    int64_t residual = 0;
+    p->offset_known = estimate_offset(m, &residual);
+    corr_matcher_free(m);
+    int64_t offset = guess + residual;
+    p->offset_ns = offset;
+
+    m = match_files(pa, pb, po, offset, CORR_WINDOW_NS, 0, 0);
+    if (!m) {
+        p->failed = true;
+        snprintf(p->note, sizeof p->note, "could not read the inputs again (or out of memory)");
+        return;
+    }
+    p->matched = corr_matcher_matches(m);
+    p->cap_hits = corr_matcher_cap_hits(m);
+    p->dirs_unlisted = corr_matcher_dirs_unlisted(m);
+    int n = corr_matcher_ndirs(m);
+    p->dirs = calloc(n ? (size_t)n : 1, sizeof *p->dirs);
+    if (p->dirs) {
+        /* only directions that something matched in: the rest is traffic
+         * one capture saw and the other could not (another interface) */
+        for (int i = 0; i < n; i++) {
+            const struct corr_dir *d = corr_matcher_dir(m, i);
+            if (d->matched)
+                p->dirs[p->ndirs++] = *d;
+        }
+    }
+    if (!p->matched)
+        snprintf(p->note, sizeof p->note,
+                 "the inputs have flows in common but no packet matched: addresses or IP IDs "
+                 "rewritten on the way (NAT), or the captures do not overlap in time");
+    corr_matcher_free(m);
+}
+
+bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
+                   const struct pipeline_opts *po, const struct results *res)
+{
+    memset(c, 0, sizeof *c);
+    c->ninputs = ninputs;
+    if (ninputs < 2)
+        return true;
+    c->pairs = calloc(CORR_MAX_PAIRS, sizeof *c->pairs);
+    bool *shared = calloc((size_t)ninputs * (size_t)ninputs, sizeof *shared);
+    bool *opaque = calloc((size_t)ninputs, sizeof *opaque);
+    if (!c->pairs || !shared || !opaque || !shared_inputs(res, ninputs, shared, opaque)) {
+        free(shared);
+        free(opaque);
+        correlate_free(c);
+        return false;
+    }
+    for (int a = 0; a < ninputs; a++)
+        for (int b = a + 1; b < ninputs; b++)
+            if (shared[a * ninputs + b])
+                c->any_shared = true;
+    for (int a = 0; a < ninputs; a++) {
+        for (int b = a + 1; b < ninputs; b++) {
+            bool sh = shared[a * ninputs + b];
+            if (c->any_shared && !sh)
+                continue; /* pairs that share nothing are listed only when none do */
+            struct corr_pair *p = new_pair(c, a, b);
+            if (!p)
+                continue;
+            p->shared_flows = sh;
+            if (sh && (!strcmp(paths[a], "-") || !strcmp(paths[b], "-")))
+                snprintf(p->note, sizeof p->note,
+                         "standard input cannot be read a second time: save it to a file to "
+                         "correlate it");
+            else if (sh)
+                correlate_pair(p, paths, po);
+            else
+                snprintf(p->note, sizeof p->note, "no flow in common, so no packet to match%s",
+                         opaque[a] != opaque[b]
+                             ? ": one input carries an encrypting tunnel (WireGuard, ESP) "
+                               "whose packets the other sees only decrypted, as the tunnel "
+                               "interface of the same host does"
+                             : "");
+        }
+    }
+    free(shared);
+    free(opaque);
+    return true;
+}
+
+void correlate_free(struct correlation *c)
+{
+    for (int i = 0; c->pairs && i < c->npairs; i++)
+        free(c->pairs[i].dirs);
+    free(c->pairs);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,339 @@
+/* test_correlate.c - matching packets across two captures (correlate.c):
+ * the keys of each kind, and the matcher's loss, reordering, clock offset,
+ * window ageing, coverage and cap. */
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "correlate.h"
+
+static struct pb B;
+static struct packet P;
+
+#define NS 1000000000ll
+
+/* A WireGuard data message of `inner` ciphertext bytes (+ 16 tag), in UDP
+ * over IPv4 over Ethernet. */
+static void build_wg(uint32_t receiver, uint64_t counter, size_t inner, const char *src,
+                     const char *dst, uint16_t id)
+{
+    pb_init(&B);
+    uint8_t h[16] = {4, 0, 0, 0};
+    for (int i = 0; i < 4; i++)
+        h[4 + i] = (uint8_t)(receiver >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        h[8 + i] = (uint8_t)(counter >> (8 * i));
+    pb_append(&B, h, sizeof h);
+    pb_fill(&B, inner + 16, 0xab);
+    pb_udp(&B, 51820, 51820);
+    pb_ipv4_id(&B, IP_PROTO_UDP, src, dst, IP_DF, id);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+}
+
+static void build_tcp(uint32_t seq, uint32_t ack, size_t len, uint16_t id)
+{
+    pb_init(&B);
+    pb_fill(&B, len, 'x');
+    pb_tcp(&B, 40000, 8080, seq, ack, TH_ACK);
+    pb_ipv4_id(&B, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", IP_DF, id);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+}
+
+static void test_key_wireguard(void **state)
+{
+    (void)state;
+    struct corr_key k[CORR_MAX_KEYS], k2[CORR_MAX_KEYS];
+    build_wg(0xda3fab77, 7, 1408, "10.61.2.2", "10.61.1.2", 1);
+    tu_assert_stack(&P, "eth/ipv4/udp/wg");
+    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(k[0].kind, CORR_WG);
+    assert_int_equal(k[0].depth, 0);
+    assert_int_equal(k[0].a, 0xda3fab77);
+    assert_int_equal(k[0].c, 7);
+    assert_int_equal(k[0].size, 20 + 8 + 16 + 1408 + 16); /* 1468 */
+    /* the IP ID is not part of a WireGuard key (a NAT may rewrite it)... */
+    build_wg(0xda3fab77, 7, 1408, "10.61.2.2", "10.61.1.2", 999);
+    assert_int_equal(corr_keys(&P, k2), 1);
+    assert_memory_equal(&k[0], &k2[0], sizeof k[0]);
+    /* ...the counter is */
+    build_wg(0xda3fab77, 8, 1408, "10.61.2.2", "10.61.1.2", 1);
+    assert_int_equal(corr_keys(&P, k2), 1);
+    assert_memory_not_equal(&k[0], &k2[0], sizeof k[0]);
+}
+
+static void test_key_tcp_and_ipv4(void **state)
+{
+    (void)state;
+    struct corr_key k[CORR_MAX_KEYS];
+    build_tcp(1000, 2000, 100, 0x4321);
+    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(k[0].kind, CORR_TCP);
+    assert_int_equal(k[0].a, 1000);
+    assert_int_equal(k[0].b, 2000);
+    assert_int_equal(k[0].c, 100 | ((uint64_t)0x4321 + 1) << 16);
+    assert_int_equal(k[0].sport, 40000);
+    assert_int_equal(k[0].size, 140);
+
+    /* ICMP echo: an IPv4 key of addresses, protocol, ID, length */
+    pb_init(&B);
+    pb_fill(&B, 56, 0);
+    uint8_t *ic = pb_prepend(&B, 8);
+    memset(ic, 0, 8);
+    ic[0] = 8;
+    pb_ipv4_id(&B, IP_PROTO_ICMP, "10.0.0.1", "10.0.0.2", 0, 77);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(k[0].kind, CORR_IPV4);
+    assert_int_equal(k[0].a, 77);
+    assert_int_equal(k[0].proto, IP_PROTO_ICMP);
+    assert_int_equal(k[0].size, 84);
+
+    /* IPv6 UDP: nothing identifies it */
+    pb_init(&B);
+    pb_fill(&B, 20, 0);
+    pb_udp(&B, 1000, 2000);
+    pb_ipv6(&B, IP_PROTO_UDP, "2001:db8::1", "2001:db8::2");
+    pb_eth(&B, ETH_TYPE_IPV6);
+    tu_decode(&P, DLT_EN10MB, &B);
+    assert_int_equal(corr_keys(&P, k), 0);
+}
+
+/* A fragment is keyed as the packet it is: id, offset, its own size. */
+static void test_key_fragment(void **state)
+{
+    (void)state;
+    struct corr_key k[CORR_MAX_KEYS];
+    pb_init(&B);
+    pb_fill(&B, 1200, 'z');
+    pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", IP_MF | (1480 >> 3), 0x777);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(k[0].kind, CORR_IPV4);
+    assert_int_equal(k[0].a, 0x777);
+    assert_int_equal(k[0].b, 1480);
+    assert_int_equal(k[0].c, 1);
+    assert_int_equal(k[0].size, 1220);
+    assert_string_equal(corr_kind_name(CORR_IPV4), "ip");
+}
+
+static void test_key_vxlan_two_depths(void **state)
+{
+    (void)state;
+    struct corr_key k[CORR_MAX_KEYS];
+    pb_init(&B);
+    pb_fill(&B, 50, 'y');
+    pb_tcp(&B, 1234, 80, 5, 6, TH_ACK);
+    pb_ipv4_id(&B, IP_PROTO_TCP, "192.168.0.1", "192.168.0.2", IP_DF, 9);
+    pb_eth(&B, ETH_TYPE_IP);
+    pb_vxlan(&B, 42);
+    pb_udp(&B, 55555, 4789);
+    pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", 0, 3);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    assert_int_equal(corr_keys(&P, k), 2);
+    assert_int_equal(k[0].kind, CORR_IPV4);
+    assert_int_equal(k[0].depth, 0);
+    assert_int_equal(k[0].a, 3);
+    assert_int_equal(k[1].kind, CORR_TCP);
+    assert_int_equal(k[1].depth, 1);
+    assert_int_equal(k[1].size, 90);
+}
+
+/* A synthetic key: a WireGuard message of counter c and size `size` from
+ * 10.0.0.1 to 10.0.0.2 (or back when rev). */
+static struct corr_key wk(uint64_t c, uint32_t size, bool rev)
+{
+    struct corr_key k;
+    memset(&k, 0, sizeof k);
+    k.kind = CORR_WG;
+    k.version = 4;
+    uint8_t a[4] = {10, 0, 0, 1}, b[4] = {10, 0, 0, 2};
+    memcpy(k.src, rev ? b : a, 4);
+    memcpy(k.dst, rev ? a : b, 4);
+    k.sport = k.dport = 51820;
+    k.a = rev ? 0x22 : 0x11;
+    k.c = c;
+    k.size = size;
+    return k;
+}
+
+static void add1(struct corr_matcher *m, int side, int64_t t, uint64_t frame, struct corr_key k)
+{
+    corr_matcher_add(m, side, t, frame, &k, 1);
+}
+
+/* Side 0 sends 10 messages, the 1480-byte ones (every third) never reach
+ * side 1; side 1 sees the rest 1 ms later and out of order. */
+static void test_matcher_loss_and_reorder(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    assert_non_null(m);
+    for (uint64_t c = 0; c < 10; c++)
+        add1(m, 0, (int64_t)c * NS / 10, c + 1, wk(c, c % 3 == 2 ? 1480 : 124 + (uint32_t)c, 0));
+    /* delivered ones, two swapped (reordering), each 1 ms after its send */
+    uint64_t order[] = {0, 1, 4, 3, 6, 7, 9};
+    for (int i = 0; i < 7; i++) {
+        uint64_t c = order[i];
+        add1(m, 1, (int64_t)c * NS / 10 + 1000000, 100 + (uint64_t)i, wk(c, 124 + (uint32_t)c, 0));
+    }
+    /* side 1 keeps capturing long enough to cover the losses */
+    corr_matcher_add(m, 1, 5 * NS, 200, NULL, 0);
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 7);
+    assert_int_equal(corr_matcher_ndirs(m), 1);
+    const struct corr_dir *d = corr_matcher_dir(m, 0);
+    assert_int_equal(d->matched, 7);
+    assert_int_equal(d->only[0], 3);
+    assert_int_equal(d->only[1], 0);
+    assert_int_equal(d->upstream, 0);
+    assert_int_equal(d->delay_median_ns, 1000000);
+    assert_int_equal(d->largest_matched, 133);
+    assert_int_equal(d->largest_frame[0], 10);
+    assert_int_equal(d->largest_frame[1], 106);
+    struct corr_verdict v;
+    assert_true(corr_dir_verdict(d, &v));
+    assert_int_equal(v.largest_delivered, 133);
+    assert_int_equal(v.smallest_lost, 1480);
+    assert_int_equal(v.lost_at_smallest, 3);
+    assert_int_equal(v.lost_at_or_above, 3);
+    assert_true(v.all_lost_above);
+    assert_int_equal(v.lost_frame, 3); /* counter 2, the first 1480-byte one */
+    assert_int_equal(v.lost_val, 2);
+    char f[320];
+    corr_dir_filter(d, &v, f, sizeof f);
+    assert_string_equal(f, "ip.src == 10.0.0.1 && ip.dst == 10.0.0.2 && wg.receiver == "
+                           "0x00000011 && wg.counter >= 2 && !icmp && ip.len >= 1480");
+    corr_matcher_free(m);
+}
+
+/* Side 1 is upstream for the reverse direction: the sign of the delay. */
+static void test_matcher_upstream_both_ways(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    for (uint64_t c = 0; c < 5; c++) {
+        int64_t t = (int64_t)c * NS;
+        add1(m, 0, t, 2 * c + 1, wk(c, 200, 0));
+        add1(m, 1, t + 3000000, 2 * c + 1, wk(c, 200, 0));
+        add1(m, 1, t + 500000000, 2 * c + 2, wk(c, 300, 1));
+        add1(m, 0, t + 503000000, 2 * c + 2, wk(c, 300, 1));
+    }
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_ndirs(m), 2);
+    assert_int_equal(corr_matcher_dir(m, 0)->upstream, 0);
+    assert_int_equal(corr_matcher_dir(m, 0)->delay_median_ns, 3000000);
+    assert_int_equal(corr_matcher_dir(m, 1)->upstream, 1);
+    assert_int_equal(corr_matcher_dir(m, 1)->delay_median_ns, -3000000);
+    assert_int_equal(corr_matcher_dir(m, 1)->matched, 5);
+    corr_matcher_free(m);
+}
+
+/* A copy arriving after the window is two one-sided packets, not a match;
+ * a packet after the other capture's end is not counted lost. */
+static void test_matcher_window_and_coverage(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(2 * NS, 1000);
+    add1(m, 0, 0, 1, wk(1, 500, 0));
+    add1(m, 1, 0, 1, wk(0, 100, 0));      /* side 1 starts: covers side 0 from t = 0 */
+    add1(m, 0, 1, 2, wk(0, 100, 0));      /* matched */
+    add1(m, 1, 3 * NS, 2, wk(1, 500, 0)); /* 3 s late: the first copy aged out at 2 s */
+    add1(m, 1, 10 * NS, 3, wk(5, 100, 0));
+    add1(m, 0, 10 * NS + 1, 3, wk(5, 100, 0));
+    add1(m, 0, 20 * NS, 4, wk(9, 700, 0)); /* side 1 ended at 10 s: not covered */
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 2);
+    const struct corr_dir *d = corr_matcher_dir(m, 0);
+    assert_int_equal(d->only[0], 1);
+    assert_int_equal(d->only[1], 1);
+    assert_int_equal(d->uncovered[0], 1);
+    assert_int_equal(d->uncovered[1], 0);
+    /* sizes: 100 matched twice, 500 once on each side only, 700 uncovered */
+    assert_int_equal(d->nsizes, 3);
+    assert_int_equal(d->sizes[0].size, 100);
+    assert_int_equal(d->sizes[0].matched, 2);
+    assert_int_equal(d->sizes[1].size, 500);
+    assert_int_equal(d->sizes[1].only[0], 1);
+    assert_int_equal(d->sizes[1].only[1], 1);
+    assert_int_equal(d->sizes[2].uncovered[0], 1);
+    /* one lost copy is not enough for an upper bound */
+    struct corr_verdict v;
+    assert_true(corr_dir_verdict(d, &v));
+    assert_int_equal(v.smallest_lost, 500);
+    assert_int_equal(v.lost_at_or_above, 1);
+    corr_matcher_free(m);
+}
+
+/* Side 1's clock runs 1 hour ahead: with the offset removed before the
+ * matcher (as correlate_run does) everything matches in a 10 s window. */
+static void test_matcher_clock_offset(void **state)
+{
+    (void)state;
+    const int64_t offset = 3600 * NS;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    for (uint64_t c = 0; c < 20; c++) {
+        int64_t t = (int64_t)c * NS / 2;
+        add1(m, 0, t, c + 1, wk(c, 200, 0));
+        int64_t t1 = t + offset + 2000000; /* as side 1 stamped it */
+        add1(m, 1, t1 - offset, c + 1, wk(c, 200, 0));
+    }
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 20);
+    assert_int_equal(corr_matcher_dir(m, 0)->delay_median_ns, 2000000);
+    assert_int_equal(corr_matcher_dir(m, 0)->only[0], 0);
+    corr_matcher_free(m);
+    /* without the offset nothing matches within the window */
+    m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    for (uint64_t c = 0; c < 20; c++)
+        add1(m, 0, (int64_t)c * NS / 2, c + 1, wk(c, 200, 0));
+    for (uint64_t c = 0; c < 20; c++)
+        add1(m, 1, (int64_t)c * NS / 2 + offset, c + 1, wk(c, 200, 0));
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 0);
+    corr_matcher_free(m);
+}
+
+/* At most max_pending keys wait: the oldest leaves unresolved (counted),
+ * never as a loss. */
+static void test_matcher_cap(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 8);
+    add1(m, 1, 0, 1, wk(1000, 100, 1)); /* side 1 running; its key waits too */
+    for (uint64_t c = 0; c < 20; c++)
+        add1(m, 0, 1 + (int64_t)c, c + 1, wk(c, 100, 0));
+    /* 8 held: counters 12..19; key 1000 and counters 0..11 were pushed out */
+    assert_int_equal(corr_matcher_cap_hits(m), 13);
+    for (uint64_t c = 12; c < 20; c++)
+        add1(m, 1, 100 + (int64_t)c, c + 2, wk(c, 100, 0));
+    corr_matcher_add(m, 1, 5 * NS, 99, NULL, 0);
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 8);
+    assert_int_equal(corr_matcher_cap_hits(m), 13);
+    const struct corr_dir *d = corr_matcher_dir(m, 1);
+    assert_int_equal(d->matched, 8);
+    assert_int_equal(d->only[0], 0);
+    assert_int_equal(d->only[1], 0);
+    corr_matcher_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_key_wireguard),
+        cmocka_unit_test(test_key_tcp_and_ipv4),
+        cmocka_unit_test(test_key_fragment),
+        cmocka_unit_test(test_key_vxlan_two_depths),
+        cmocka_unit_test(test_matcher_loss_and_reorder),
+        cmocka_unit_test(test_matcher_upstream_both_ways),
+        cmocka_unit_test(test_matcher_window_and_coverage),
+        cmocka_unit_test(test_matcher_clock_offset),
+        cmocka_unit_test(test_matcher_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
