@@ -16,12 +16,22 @@ uint32_t pmtud_plateau_below(uint32_t len)
     return 68;
 }
 
+/* Both lookups per packet go through a hash index, so an ICMP or echo flood
+ * costs O(matches) per packet, not a scan of every watch or pending request:
+ * a bucket holds the newest entry, each entry links to the previous one of
+ * its bucket. */
+#define WATCH_BUCKETS (2 * PMTUD_MAX_WATCHES)
+#define PENDING_BUCKETS (2 * PMTUD_MAX_PENDING)
+
 struct pending {
     int input;
     struct addr src, dst;
     uint16_t id, seq;
     uint32_t size;
     uint64_t frame;
+    uint64_t serial;      /* insertion number: a link to a reused slot is stale */
+    int prev;             /* the previous request in this bucket, -1 none */
+    uint64_t prev_serial; /* ... valid while its slot still holds this serial */
     bool used;
 };
 
@@ -29,7 +39,11 @@ struct pmtud {
     struct pmtud_watch *watches;
     int nwatches;
     int first_active; /* watches before it are older than any that can still matter */
+    int *watch_head;  /* WATCH_BUCKETS: newest watch of the bucket, -1 none */
+    int *watch_prev;  /* per watch: the previous one of its bucket (a lower index) */
     struct pending *pending;
+    int *pending_head; /* PENDING_BUCKETS: newest request of the bucket, -1 none */
+    uint64_t serial;
     int npending; /* slots in use (a ring: oldest overwritten, counted unanswered) */
     int next;
     struct pmtud_sweep *sweeps;
@@ -45,11 +59,31 @@ struct pmtud *pmtud_new(void)
     p->watches = calloc(PMTUD_MAX_WATCHES, sizeof *p->watches);
     p->pending = calloc(PMTUD_MAX_PENDING, sizeof *p->pending);
     p->sweeps = calloc(PMTUD_MAX_SWEEPS, sizeof *p->sweeps);
-    if (!p->watches || !p->pending || !p->sweeps) {
+    p->watch_head = malloc(WATCH_BUCKETS * sizeof *p->watch_head);
+    p->watch_prev = malloc(PMTUD_MAX_WATCHES * sizeof *p->watch_prev);
+    p->pending_head = malloc(PENDING_BUCKETS * sizeof *p->pending_head);
+    if (!p->watches || !p->pending || !p->sweeps || !p->watch_head || !p->watch_prev ||
+        !p->pending_head) {
         pmtud_free(p);
         return NULL;
     }
+    for (int i = 0; i < WATCH_BUCKETS; i++)
+        p->watch_head[i] = -1;
+    for (int i = 0; i < PENDING_BUCKETS; i++)
+        p->pending_head[i] = -1;
     return p;
+}
+
+static unsigned watch_bucket(uint64_t flow)
+{
+    flow *= 0x9e3779b97f4a7c15ull;
+    return (unsigned)(flow >> 40) % WATCH_BUCKETS;
+}
+
+static unsigned pending_bucket(uint16_t id, uint16_t seq)
+{
+    uint64_t h = ((uint64_t)id << 16 | seq) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> 40) % PENDING_BUCKETS;
 }
 
 void pmtud_free(struct pmtud *p)
@@ -59,6 +93,9 @@ void pmtud_free(struct pmtud *p)
     free(p->watches);
     free(p->pending);
     free(p->sweeps);
+    free(p->watch_head);
+    free(p->watch_prev);
+    free(p->pending_head);
     free(p);
 }
 
@@ -67,7 +104,11 @@ void pmtud_icmp(struct pmtud *p, int input, int icmp_index, uint64_t flow,
 {
     if (!flow || p->nwatches == PMTUD_MAX_WATCHES)
         return;
-    struct pmtud_watch *w = &p->watches[p->nwatches++];
+    int k = p->nwatches++;
+    struct pmtud_watch *w = &p->watches[k];
+    unsigned b = watch_bucket(flow);
+    p->watch_prev[k] = p->watch_head[b];
+    p->watch_head[b] = k;
     memset(w, 0, sizeof *w);
     w->input = input;
     w->icmp_index = icmp_index;
@@ -131,10 +172,17 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
         if (ip->u.ip.ip_len != s->last_size && s->sizes < 255)
             s->sizes++;
         s->last_size = ip->u.ip.ip_len;
-        struct pending *q = &p->pending[p->next];
+        int slot = p->next;
+        struct pending *q = &p->pending[slot];
         if (q->used)
             unanswered(p, q); /* the ring is full: the oldest request gave up */
         p->next = (p->next + 1) % PMTUD_MAX_PENDING;
+        unsigned b = pending_bucket(ic->id, ic->seq);
+        int head = p->pending_head[b];
+        q->prev = head;
+        q->prev_serial = head >= 0 ? p->pending[head].serial : 0;
+        q->serial = ++p->serial;
+        p->pending_head[b] = slot;
         q->used = true;
         q->input = p->input;
         q->src = ip->u.ip.src;
@@ -144,9 +192,15 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
         q->size = ip->u.ip.ip_len;
         q->frame = pkt->frame;
     } else if (reply) {
-        /* the newest matching request: replies come soon after */
-        for (int k = 1; k <= PMTUD_MAX_PENDING; k++) {
-            struct pending *q = &p->pending[(p->next - k + PMTUD_MAX_PENDING) % PMTUD_MAX_PENDING];
+        /* the newest matching request: replies come soon after.  The
+         * bucket's links go to older requests; one whose slot was reused
+         * (its serial changed) ends the chain, and every older one was
+         * overwritten before it. */
+        int k = p->pending_head[pending_bucket(ic->id, ic->seq)];
+        uint64_t want = k >= 0 ? p->pending[k].serial : 0;
+        for (; k >= 0 && p->pending[k].serial == want;
+             want = p->pending[k].prev_serial, k = p->pending[k].prev) {
+            struct pending *q = &p->pending[k];
             if (!q->used || q->id != ic->id || q->seq != ic->seq ||
                 addr_cmp(&q->src, &ip->u.ip.dst) != 0 || addr_cmp(&q->dst, &ip->u.ip.src) != 0)
                 continue;
@@ -174,12 +228,13 @@ void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_p
     if (ip->u.ip.flags & IPF_FRAGMENT)
         size = ip->u.ip.ip_len; /* what crossed the wire is the fragment */
     if (fp && fp->flow) {
-        /* Watches are few and short-lived in practice; the scan starts at
-         * the oldest that can still see packets (60 s window). */
+        /* Only the watches of this flow's bucket, newest first, down to the
+         * oldest that can still see packets (60 s window). */
         while (p->first_active < p->nwatches &&
                t - p->watches[p->first_active].t_ns > 60 * 1000000000ll)
             p->first_active++;
-        for (int i = p->first_active; i < p->nwatches; i++) {
+        for (int i = p->watch_head[watch_bucket(fp->flow)]; i >= p->first_active;
+             i = p->watch_prev[i]) {
             struct pmtud_watch *w = &p->watches[i];
             if (w->flow != fp->flow || t < w->t_ns || addr_cmp(&w->src, &ip->u.ip.src) != 0)
                 continue;
@@ -222,6 +277,8 @@ void pmtud_end_input(struct pmtud *p)
         q->used = false;
     }
     p->next = 0;
+    for (int i = 0; i < PENDING_BUCKETS; i++)
+        p->pending_head[i] = -1;
 }
 
 int pmtud_nwatches(const struct pmtud *p)

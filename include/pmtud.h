@@ -12,6 +12,9 @@
  *     never answered.
  * Memory is bounded: at most PMTUD_MAX_WATCHES messages watched, at most
  * PMTUD_MAX_PENDING echo requests awaiting replies, PMTUD_MAX_SWEEPS pairs.
+ * Time: a packet looks only at the watches of its own flow and a reply only
+ * at the requests with its id and sequence (hash indexes), so floods of ICMP
+ * messages or echo requests cost O(1) per unrelated packet.
  */
 #ifndef MTUSCOPE_PMTUD_H
 #define MTUSCOPE_PMTUD_H
