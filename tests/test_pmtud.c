@@ -61,7 +61,7 @@ static void echo_pkt(struct pmtud *p, double t, uint8_t type, const char *src, c
     pb_eth(&B, ETH_TYPE_IP);
     tu_decode(&P, DLT_EN10MB, &B);
     tu_assert_stack(&P, "eth/ipv4/icmp");
-    assert_int_equal(P.anomalies, 0); /* the checksum is right */
+    assert_int_equal(P.anomalies, 0); /* decoded cleanly */
     P.frame = frame;
     at(t);
     struct flow_pkt fp = {1, 0, 0};
