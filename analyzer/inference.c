@@ -168,6 +168,10 @@ struct tally {
     const struct flow_summary *silent_flow;
     int silent_dir;
     uint32_t silent_full;
+    int measured; /* directions whose loss by size was measured across two captures */
+    struct corr_verdict mv;
+    const struct corr_dir *md;
+    int mup, mdown;
     int tunnel_clean; /* WireGuard flows with every counter seen and nothing re-sent */
     const struct flow_summary *clean_flow;
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
@@ -951,6 +955,40 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
                      "tunnel's) so that nothing needs fragmenting");
         return;
     }
+    if (t->measured && !t->blackholes) {
+        struct addr src, dst;
+        corr_dir_addrs(t->md, &src, &dst);
+        addr_text(&src, a, sizeof a);
+        addr_text(&dst, b, sizeof b);
+        const struct corr_verdict *v = &t->mv;
+        inf->status = "blackhole";
+        const char *pu = strrchr(inputs[t->mup]->path, '/'),
+                   *pd = strrchr(inputs[t->mdown]->path, '/');
+        fmt(inf->summary, INF_TEXT,
+            "Measured across two captures: all %" PRIu64 " packets of %u bytes or more from %s "
+            "to %s were lost between %s and %s, while every size up to %u bytes crossed: the "
+            "path MTU is %u to %u bytes and nothing tells the sender.",
+            v->lost_at_or_above, v->smallest_lost, a, b, pu ? pu + 1 : inputs[t->mup]->path,
+            pd ? pd + 1 : inputs[t->mdown]->path, v->largest_delivered, v->largest_delivered,
+            v->smallest_lost - 1);
+        char r[INF_TEXT];
+        if (t->md->kinds & (1u << CORR_WG)) {
+            uint32_t over = t->md->version == 6 ? 80 : 60;
+            fmt(r, sizeof r,
+                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
+                "carries at most %u bytes here, so MTU <= %u)",
+                v->smallest_lost - over, over, v->smallest_lost - 1, v->smallest_lost - 1 - over);
+            add_rec(inf, r);
+        }
+        fmt(r, sizeof r,
+            "to measure the exact path MTU, from %s: ping -M do -s SIZE %s for SIZE + %u from %u "
+            "to %u bytes (the largest answered is the path MTU)",
+            a, b, t->md->version == 6 ? 48 : 28, v->largest_delivered, v->smallest_lost - 1);
+        add_rec(inf, r);
+        add_rec(inf, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
+                     "so senders learn the path MTU");
+        return;
+    }
     if (!t->blackholes && !t->suspected && !t->healed && t->wg_suspected) {
         const struct flow_summary *f = t->wg_flow;
         inf->status = "blackhole";
@@ -1191,8 +1229,32 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
  * evidence there is: a lower bound from the largest one matched and, when
  * every copy from a size up was lost (two at least) while smaller ones
  * crossed, an upper bound just below it. */
+/* The flow of input `input` between the two addresses (either way) that
+ * sent the largest packet from src: the one the measured loss happened to. */
+static const struct flow_summary *flow_between(const struct results *res, int input,
+                                               const struct addr *src, const struct addr *dst)
+{
+    const struct flow_summary *best = NULL;
+    uint16_t best_size = 0;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input != input)
+            continue;
+        int d = -1;
+        if (!addr_cmp(&f->client, src) && !addr_cmp(&f->server, dst))
+            d = 0;
+        else if (!addr_cmp(&f->server, src) && !addr_cmp(&f->client, dst))
+            d = 1;
+        if (d >= 0 && (!best || f->dir[d].max_packet > best_size)) {
+            best = f;
+            best_size = f->dir[d].max_packet;
+        }
+    }
+    return best;
+}
+
 static void correlation_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
-                              const struct results *res)
+                              const struct results *res, struct tally *t)
 {
     const struct correlation *c = res->correlation;
     for (int i = 0; c && i < c->npairs; i++) {
@@ -1224,6 +1286,29 @@ static void correlation_stage(struct inference *inf, struct input_stats *const *
                      "bytes did",
                      v.smallest_lost - 1, v.lost_at_or_above, v.smallest_lost, inputs[up]->path,
                      v.lost_frame, inputs[down]->path, v.largest_delivered);
+            char a[64], b[64];
+            addr_text(&src, a, sizeof a);
+            addr_text(&dst, b, sizeof b);
+            const struct flow_summary *f = flow_between(res, up, &src, &dst);
+            struct inf_finding *fi =
+                add_finding(inf, INF_ERROR, "blackhole", f ? f->id : 0, (int)up);
+            if (fi) {
+                fmt(fi->message, INF_TEXT,
+                    "black hole measured across two captures: all %" PRIu64 " packets of %u "
+                    "bytes or more from %s to %s captured in %s never appeared in %s, while "
+                    "every size up to %u bytes did",
+                    v.lost_at_or_above, v.smallest_lost, a, b, inputs[up]->path, inputs[down]->path,
+                    v.largest_delivered);
+                fi->frames[fi->nframes++] = v.lost_frame;
+                corr_dir_filter(d, &v, fi->wireshark_filter, INF_TEXT);
+            }
+            t->measured++;
+            if (!t->md || v.lost_at_or_above > t->mv.lost_at_or_above) {
+                t->md = d;
+                t->mv = v;
+                t->mup = up;
+                t->mdown = down;
+            }
         }
     }
 }
@@ -1246,6 +1331,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     struct tally t;
     memset(&t, 0, sizeof t);
     icmp_stage(inf, inputs, ninputs, res, &t);
+    correlation_stage(inf, inputs, ninputs, res, &t); /* measured: the first evidence listed */
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
         if (f->proto != IP_PROTO_TCP)
@@ -1327,7 +1413,6 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     }
     resend_stage(inf, res, &t);
     sweep_stage(inf, res, &t);
-    correlation_stage(inf, inputs, ninputs, res);
     /* an exact value where the bounds meet */
     for (int k = 0; k < inf->npaths; k++) {
         struct inf_path *p = &inf->paths[k];
