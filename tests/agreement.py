@@ -25,8 +25,7 @@ against tshark; TSHARK_RULES: mtuscope against tshark), computed segment by
 segment from tshark's flags and a replay of tcptrace's own criterion (trace.c,
 rexmit.c).  The counts must add up exactly: starting from tshark's count,
 adding and removing the segments each rule names must give tcptrace's count
-and mtuscope's (ip-length-mismatch alone is a bound).  A flow tcptrace does not
-see must match tshark the same way.  Anything else is unexplained and fails.
+and mtuscope's.  A flow tcptrace does not see must match tshark the same way.  Anything else is unexplained and fails.
 
 tshark, the slowest tool, is run on the samples, on any file where mtuscope
 and tcptrace differ, and where tcptrace misses a flow unless INDEX.tsv says
@@ -142,13 +141,6 @@ TSHARK_RULES = {
     # mtuscope (and tcptrace) use the header's destination and see them in
     # the flow, where they repeat sequence numbers already sent.
     "source-route": +1,
-    # The IPv4 total length declares more TCP payload than the link layer
-    # carries (a PPPoE length shorter than the IP packet): tshark decodes
-    # what the link layer gives, mtuscope what the IP header declares, so
-    # the two see segments of different lengths and classify them and the
-    # segments after them differently.  Not a count that adds up: a bound,
-    # |mtuscope - tshark| <= 2 per such segment in that direction.
-    "ip-length-mismatch": 0,
 }
 
 
@@ -225,7 +217,7 @@ TSHARK_FIELDS = [
     "tcp.flags.reset", "tcp.window_size_value", "tcp.analysis.retransmission", "tcp.analysis.out_of_order",
     "tcp.analysis.keep_alive", "tcp.analysis.zero_window_probe", "ip.flags.mf",
     "ip.frag_offset", "ipv6.fraghdr.more", "ipv6.fraghdr.offset", "ip.cur_rt", "frame.time_epoch",
-    "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size", "ip.len", "ip.hdr_len", "tcp.hdr_len",
+    "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size",
 ]
 
 
@@ -252,17 +244,6 @@ def ipv6_ext_headers(protocols):
         return 0
     last6 = len(p) - 1 - p[::-1].index("ipv6")
     return sum(1 for x in p[last6 + 1:p.index("tcp", last6)] if x.startswith("ipv6."))
-
-
-def ip_length_mismatch(r):
-    """IPv4: the TCP payload the IP total length declares differs from the
-    one tshark decoded (the link layer, e.g. PPPoE's length, carries less)."""
-    try:
-        declared = (int(r["ip.len"].split(",")[-1]) - int(r["ip.hdr_len"].split(",")[-1]) -
-                    int(r["tcp.hdr_len"].split(",")[-1]))
-        return declared != int(r["tcp.len"].split(",")[-1] or 0)
-    except ValueError:
-        return False
 
 
 def run_tshark(path):
@@ -308,7 +289,6 @@ def run_tshark(path):
                 "cwin": int(r["tcp.window_size"].split(",")[-1] or 0),
                 "qinq": r["frame.protocols"].split(":").count("vlan") >= 2,
                 "v6ext": ipv6_ext_headers(r["frame.protocols"]),
-                "lenmiss": ip_length_mismatch(r),
                 "cur_rt": norm_addr(r["ip.cur_rt"].split(",")[-1]) if r["ip.cur_rt"] else None,
             }
         except ValueError:
@@ -457,8 +437,6 @@ def classify(segs, first_frames):
             bump(sdiff, k, "tunnel-context")
         elif g["retrans"] and g["frame"] in first_frames:
             bump(sdiff, k, "flow-restart")
-        if g["lenmiss"]:
-            bump(sdiff, k, "ip-length-mismatch")
         if g["ctx"]:
             continue  # inside a tunnel: tcptrace does not decode it
 
@@ -574,11 +552,6 @@ def explain(k, mv, tv, sv, d, sd, used):
         return None
     m_pred = sv + sum(TSHARK_RULES[x] * n for x, n in sd.items())
     t_pred = sv + sum(RULES[x] * n for x, n in d.items() if x in RULES)
-    slack = 2 * sd.get("ip-length-mismatch", 0)
-    if mv != m_pred and abs(mv - m_pred) <= slack:
-        m_pred = mv  # within the bound of ip-length-mismatch
-    else:
-        sd = {x: n for x, n in sd.items() if x != "ip-length-mismatch"}
     if mv == m_pred and (tv is None or (tv == t_pred and not d.get("other"))):
         for x, n in list(sd.items()) + (list(d.items()) if tv is not None else []):
             used[x] = used.get(x, 0) + n
