@@ -25,7 +25,8 @@ against tshark; TSHARK_RULES: mtuscope against tshark), computed segment by
 segment from tshark's flags and a replay of tcptrace's own criterion (trace.c,
 rexmit.c).  The counts must add up exactly: starting from tshark's count,
 adding and removing the segments each rule names must give tcptrace's count
-and mtuscope's.  A flow tcptrace does not see must match tshark the same way.  Anything else is unexplained and fails.
+and mtuscope's.  A flow tcptrace does not see must match tshark the same way.
+Anything else is unexplained and fails.
 
 tshark, the slowest tool, is run on the samples, on any file where mtuscope
 and tcptrace differ, and where tcptrace misses a flow unless INDEX.tsv says
@@ -81,6 +82,14 @@ RULES = {
     # SYN with another ISN (trace.c FindTTP), and forgets what was sent
     # before; a segment resent across that boundary is new to it.
     "tcptrace-new-connection": -1,
+    # tcptrace keeps a direction's byte ranges per quadrant of the sequence
+    # space (rexmit.c) and empties a quadrant whenever a sequence number lands
+    # in the opposite one: a segment of that direction, or an ACK from the
+    # peer (ack_in calls whichquad too).  An ACK far outside the window (a
+    # server answering a SYN with a stale connection's ACK, before the client
+    # resets it) thus erases the SYN, and the SYN sent again is new to
+    # tcptrace, a retransmission for Wireshark and mtuscope.
+    "tcptrace-quadrant-freed": -1,
     # Wireshark's out-of-order heuristic: a segment below the next expected
     # sequence, sent less than the handshake RTT (3 ms without a handshake)
     # after the highest one, is out-of-order, not a retransmission.  tcptrace
@@ -107,9 +116,9 @@ RULES = {
     # sequence numbers seen one lap earlier.  Wireshark and mtuscope compare
     # with the next expected sequence modulo 2^32: new data.  tcptrace keeps
     # the byte ranges of the four quadrants of the sequence space (rexmit.c)
-    # and frees a quadrant only when a segment enters the opposite one, so
-    # when the capture skipped a quadrant the old lap's ranges are still there
-    # and the segment is "rexmt".
+    # and frees a quadrant only when a segment (or an ACK for this direction)
+    # enters the opposite one, so when the capture skipped a quadrant the old
+    # lap's ranges are still there and the segment is "rexmt".
     "tcptrace-seq-wrap": +1,
 }
 
@@ -364,13 +373,46 @@ class Unwrapped:
         return self.ranges.add_abs(s, n)
 
 
+class Quadrants:
+    """The byte ranges of one direction as tcptrace's rexmit.c keeps them: in
+    four quadrants of the sequence space (its top two bits).  Whenever a
+    sequence number lands in a quadrant (a segment with data, SYN or FIN of
+    this direction, or an ACK of the peer for it: ack_in), the opposite
+    quadrant is emptied (whichquad).  A segment that crosses into the next
+    quadrant puts its second part there without emptying anything."""
+
+    def __init__(self):
+        self.quads = [None] * 4  # each a Seen over absolute sequence numbers
+
+    def touch(self, seq):
+        """A sequence number lands in its quadrant: empties the opposite one."""
+        q = seq >> 30
+        self.quads[(q + 2) % 4] = None
+        if self.quads[q] is None:
+            self.quads[q] = Seen(0)
+        return q
+
+    def add(self, seq, n):
+        """Adds [seq, seq + n); returns how many of those bytes were there."""
+        q = self.touch(seq)
+        first = min(n, ((q + 1) << 30) - seq)
+        overlap = self.quads[q].add_abs(seq, first)
+        if first < n:
+            nq = (q + 1) % 4
+            if self.quads[nq] is None:
+                self.quads[nq] = Seen(0)
+            overlap += self.quads[nq].add_abs(nq << 30, n - first)
+        return overlap
+
+
 class TcptraceConn:
     """What tcptrace keeps of one connection that its retransmission count
     depends on (trace.c FindTTP and dotrace)."""
 
     def __init__(self, t):
         self.last_time = t
-        self.seen = {}      # direction key -> Seen
+        self.seen = {}      # direction key -> Quadrants, what tcptrace remembers
+        self.sent = {}      # direction key -> Seen, everything sent in this connection
         self.win_last = {}  # direction key -> window of its last non-RST segment
         self.syn_count, self.fin_count, self.rst_count = {}, {}, {}
         self.syn, self.windowend = {}, {}
@@ -401,7 +443,9 @@ def classify(segs, first_frames):
     tcptrace is replayed segment by segment from tshark's fields (trace.c
     dotrace, rexmit.c): a segment with data, SYN or FIN covers [seq, seq +
     len + SYN + FIN); it is "rexmt" when any of those sequence numbers was
-    covered before in that direction of that connection.  It is not checked
+    covered before in that direction of that connection and tcptrace still
+    remembers it (Quadrants: an ACK or segment in the opposite quadrant of
+    the sequence space makes it forget).  It is not checked
     at all when the peer's last segment advertised a zero window, and a
     segment without ACK or SYN counts as 0 ("zwnd probe").  tcptrace sees only TCP directly inside the outer
     IP layer, and no frame with two VLAN tags."""
@@ -459,7 +503,7 @@ def classify(segs, first_frames):
         if g["ack"]:
             c.windowend[tk] = g["ack_seq"] + g["cwin"]
         rexmt = zero = False
-        overlap_ever = overlap = 0
+        overlap_ever = overlap_conn = overlap = 0
         if g["qinq"]:
             # tcptrace reads one 802.1Q tag; it never sees this frame
             if n:
@@ -467,15 +511,18 @@ def classify(segs, first_frames):
             if g["retrans"] and tk == k and not other_ctx:
                 bump(diff, tk, "tcptrace-qinq")
             continue
+        if g["ack"]:
+            # ack_in() looks up the quadrant of the peer's bytes it acks
+            c.seen.setdefault(rk, Quadrants()).touch(g["ack_seq"])
         # tcptrace counts IPv6 extension headers (8 bytes at least) as payload
         nt = n + 8 * g["v6ext"]
         if nt > 0:
             if c.win_last.get(rk, 1) == 0 and rk in c.win_last and not g["syn"]:
                 zero = True
             else:
-                sn = c.seen.setdefault(tk, Seen(g["seq"]))
-                overlap = sn.add(g["seq"], nt)
+                overlap = c.seen.setdefault(tk, Quadrants()).add(g["seq"], nt)
                 rexmt = overlap > 0
+                overlap_conn = c.sent.setdefault(tk, Seen(g["seq"])).add(g["seq"], nt)
                 ev = ever.setdefault(tk, Seen(g["seq"]))
                 overlap_ever = ev.add(g["seq"], nt)
         c.win_last[tk] = g["cwin"] if (g["ack"] or g["syn"]) else 0
@@ -485,6 +532,8 @@ def classify(segs, first_frames):
                 rule = "tcptrace-zero-window"
             elif n and tk in qinq_seen and qinq_seen[tk].covers(g["seq"], n):
                 rule = "tcptrace-qinq"
+            elif overlap_conn:
+                rule = "tcptrace-quadrant-freed"
             elif overlap_ever:
                 rule = "tcptrace-new-connection"
             else:
