@@ -146,6 +146,23 @@ uint32_t dec_declared_len(const struct dstate *d, const struct layer *self, cons
     return UINT32_MAX;
 }
 
+/* An IP length longer than this is two length fields that disagree, not a
+ * frame that was cut: the bytes past the link layer's length may well be in
+ * the capture (the frame's padding, or the rest of a packet whose PPPoE
+ * length is wrong), but the link layer says they are not the packet's. */
+uint32_t dec_link_len(const struct dstate *d, const struct layer *self, const struct cursor *c)
+{
+    const struct packet *p = d->pkt;
+    if (self <= p->layers)
+        return UINT32_MAX;
+    const struct layer *o = self - 1;
+    if ((o->flags & (LF_MALFORMED | LF_TRUNCATED)) || o->tunnel != self->tunnel)
+        return UINT32_MAX;
+    if (o->type == LAYER_PPPOE || (o->type == LAYER_ETH && o->u.eth.llc_len))
+        return (uint32_t)cur_left(c);
+    return UINT32_MAX;
+}
+
 void decode_ethertype(struct dstate *d, uint16_t ethertype, struct cursor c)
 {
     switch (ethertype) {

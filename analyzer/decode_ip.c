@@ -160,6 +160,17 @@ void decode_ipv4(struct dstate *d, struct cursor c)
         ip->flags |= IPF_BAD_CSUM;
         dec_bad(d, l, AN_BAD_IP_CHECKSUM); /* a wrong sum does not move any field: go on */
     }
+    /* PPPoE or 802.3 says the packet ends before its total length does.
+     * One of the two length fields is wrong and nothing says which; like
+     * Wireshark, decode what the link layer carries, so that mtuscope and
+     * Wireshark see segments of the same length (and classify them alike).
+     * The header itself fits, or reading it above would have failed. */
+    uint32_t carried = dec_link_len(d, l, &whole);
+    if (len > carried) {
+        dec_bad(d, l, AN_BAD_IP_TOTAL_LEN);
+        len = carried;
+        ip->ip_len = (uint16_t)len;
+    }
     ip->payload_off = (uint32_t)(c.p - d->base);
     ip->payload_len = dec_clamp16(len - hlen);
 
@@ -232,6 +243,7 @@ void decode_ipv6(struct dstate *d, struct cursor c)
         return;
     }
     uint8_t a[16];
+    uint32_t carried = dec_link_len(d, l, &c); /* see decode_ipv4 */
     uint32_t vtf = cur_be32(&c);
     ip->tos = (uint8_t)(vtf >> 20);
     ip->flowlabel = vtf & 0xfffff;
@@ -254,8 +266,12 @@ void decode_ipv6(struct dstate *d, struct cursor c)
      * zero is either a jumbogram (the hop-by-hop option below says so) or,
      * as with IPv4, an offload capture: see offload_len(). */
     size_t len = plen;
-    if (plen == 0 && nxt != IP_PROTO_NONE)
+    if (plen == 0 && nxt != IP_PROTO_NONE) {
         len = offload_len(d, &c);
+    } else if (carried != UINT32_MAX && len + IPV6_HDR > carried) {
+        dec_bad(d, l, AN_BAD_IP_TOTAL_LEN);
+        len = carried - IPV6_HDR; /* the fixed header was read, so it fits */
+    }
     struct cursor e = c; /* walks the extension headers, then holds the upper layer */
     cur_limit(&e, len);
 

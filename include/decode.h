@@ -87,6 +87,14 @@ enum dec_len_src dec_ip_payload_len(const struct dstate *d, const struct cursor 
  * unknown, no length can be proved wrong. */
 uint32_t dec_declared_len(const struct dstate *d, const struct layer *self, const struct cursor *c);
 
+/* The bytes a link-layer length field gives IP layer `self`, counted from
+ * c (the cursor at the start of that layer): a PPPoE session header (RFC
+ * 2516) or an 802.3 length in front of LLC/SNAP directly in front of it, which
+ * cut the cursor to that length.  UINT32_MAX when the layer in front has no
+ * length field, or its length overran the frame (it is then marked truncated
+ * or malformed, and the frame's end is the only bound). */
+uint32_t dec_link_len(const struct dstate *d, const struct layer *self, const struct cursor *c);
+
 /* Saturates a length to 16 bits. */
 static inline uint16_t dec_clamp16(size_t v)
 {

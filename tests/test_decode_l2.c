@@ -792,6 +792,100 @@ static void test_full_pppoe(void **state)
     assert_no_anomalies(&p);
 }
 
+/* Where a PPPoE length and an IP length disagree, the shorter PPPoE length
+ * bounds the packet, as in Wireshark: what lies past it is not decoded even
+ * when the frame holds it.  The IP length field is what is flagged. */
+static void test_full_pppoe_bounds_ip(void **state)
+{
+    (void)state;
+    struct pb b;
+    struct packet p;
+    const size_t ip = 14 + 6 + 2; /* where the IPv4 header starts */
+
+    /* IPv4 says 50 bytes, PPPoE carries 44 of them: 4 of the 10 TCP bytes */
+    pb_ipv4_tcp(&b);
+    pb_pppoe(&b, 0x11, 0, 1, 0x0021, false);
+    pb_eth(&b, ETH_TYPE_PPPOE);
+    pb_be16(pb_data(&b) + 18, 2 + IP_TCP_LEN - 6);
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/pppoe/ipv4/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[1].flags, 0);
+    assert_int_equal(p.layers[2].flags, LF_MALFORMED);
+    assert_int_equal(p.layers[2].u.ip.ip_len, IP_TCP_LEN - 6);
+    assert_int_equal(p.layers[2].u.ip.payload_len, TCP_HDR_LEN + PAYLOAD - 6);
+    assert_int_equal(p.layers[3].flags, 0);
+    assert_int_equal(p.layers[3].u.tcp.payload_len, PAYLOAD - 6);
+
+    /* the corpus case (zeek pppoe-over-qinq.pcap): PPPoE ends with the TCP
+     * header, IPv4 declares 6 bytes of data after it: a pure ACK */
+    pb_be16(pb_data(&b) + 18, 2 + IP_HDR_LEN + TCP_HDR_LEN);
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/pppoe/ipv4/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[2].u.ip.ip_len, IP_HDR_LEN + TCP_HDR_LEN);
+    assert_int_equal(p.layers[2].u.ip.payload_len, TCP_HDR_LEN);
+    assert_int_equal(p.layers[3].u.tcp.payload_len, 0);
+
+    /* snapped where the PPPoE length ends: the packet the link layer gives
+     * is all there, so the disagreement is still the only anomaly */
+    tu_decode_buf(&p, DLT_EN10MB, pb_data(&b), ip + IP_HDR_LEN + TCP_HDR_LEN, pb_len(&b));
+    tu_assert_stack(&p, "eth/pppoe/ipv4/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[3].u.tcp.payload_len, 0);
+
+    /* snapped before the PPPoE length ends: truncation; no length can be
+     * proved wrong and TCP gets what the IP header declares */
+    pb_be16(pb_data(&b) + 18, 2 + IP_TCP_LEN - 6);
+    tu_decode_buf(&p, DLT_EN10MB, pb_data(&b), ip + IP_HDR_LEN + TCP_HDR_LEN, pb_len(&b));
+    tu_assert_stack(&p, "eth/pppoe!/ipv4!/tcp!");
+    assert_int_equal(p.anomalies, BIT(AN_TRUNCATED));
+    assert_int_equal(p.layers[2].u.ip.ip_len, IP_TCP_LEN);
+    assert_int_equal(p.layers[3].u.tcp.payload_len, PAYLOAD);
+
+    /* a PPPoE length too short for the IPv4 header: the header is cut */
+    pb_be16(pb_data(&b) + 18, 2 + IP_HDR_LEN - 1);
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/pppoe/ipv4!");
+    assert_int_equal(p.anomalies, BIT(AN_SHORT_FRAME));
+
+    /* a PPPoE length longer than the IP packet: the bytes after it are
+     * padding inside PPPoE, nothing is wrong */
+    pb_ipv4_tcp(&b);
+    pb_fill(&b, 4, 0);
+    pb_pppoe(&b, 0x11, 0, 1, 0x0021, false);
+    pb_eth(&b, ETH_TYPE_PPPOE);
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/pppoe/ipv4/tcp");
+    assert_no_anomalies(&p);
+    assert_int_equal(p.layers[1].u.pppoe.length, 2 + IP_TCP_LEN + 4);
+    assert_int_equal(p.layers[2].u.ip.ip_len, IP_TCP_LEN);
+    assert_int_equal(p.layers[3].u.tcp.payload_len, PAYLOAD);
+
+    /* IPv6 says 70 bytes, PPPoE carries 66 of them (behind a VLAN tag) */
+    pb_ipv6_tcp(&b);
+    pb_pppoe(&b, 0x11, 0, 1, 0x0057, false);
+    pb_tag(&b, 7, ETH_TYPE_PPPOE);
+    pb_eth(&b, ETH_TYPE_8021Q);
+    const size_t ip6_len = IP6_HDR_LEN + TCP_HDR_LEN + PAYLOAD;
+    pb_be16(pb_data(&b) + 22, (uint16_t)(2 + ip6_len - 4));
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/vlan/pppoe/ipv6/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[3].flags, LF_MALFORMED);
+    assert_int_equal(p.layers[3].u.ip.ip_len, ip6_len - 4);
+    assert_int_equal(p.layers[3].u.ip.payload_len, TCP_HDR_LEN + PAYLOAD - 4);
+    assert_int_equal(p.layers[4].u.tcp.payload_len, PAYLOAD - 4);
+
+    /* ... and none of the TCP payload */
+    pb_be16(pb_data(&b) + 22, (uint16_t)(2 + IP6_HDR_LEN + TCP_HDR_LEN));
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/vlan/pppoe/ipv6/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[3].u.ip.ip_len, IP6_HDR_LEN + TCP_HDR_LEN);
+    assert_int_equal(p.layers[4].u.tcp.payload_len, 0);
+}
+
 static void test_full_mpls(void **state)
 {
     (void)state;
@@ -868,6 +962,7 @@ int main(void)
     const struct CMUnitTest full[] = {
         cmocka_unit_test(test_full_qinq),
         cmocka_unit_test(test_full_pppoe),
+        cmocka_unit_test(test_full_pppoe_bounds_ip),
         cmocka_unit_test(test_full_mpls),
         cmocka_unit_test(test_full_truncation_every_offset),
     };

@@ -892,6 +892,36 @@ static void test_full_eth(void **state)
     assert_no_anomalies(&p);
 }
 
+/* An 802.3 length bounds the LLC/SNAP packet as a PPPoE length does
+ * (test_decode_l2.c): an IP length past it disagrees with the link layer,
+ * and only what the link layer carries is decoded. */
+static void test_full_8023_bounds_ip(void **state)
+{
+    (void)state;
+    struct pb b;
+    struct packet p;
+    pb_ipv4_tcp(&b);
+    pb_eth_snap(&b, 0, ETH_TYPE_IP);
+    pb_be16(pb_data(&b) + 12, 8 + IP_TCP_LEN - 3);
+    tu_decode(&p, DLT_EN10MB, &b);
+    tu_assert_stack(&p, "eth/ipv4/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_BAD_IP_TOTAL_LEN));
+    assert_int_equal(p.layers[0].flags, 0);
+    assert_int_equal(p.layers[1].flags, LF_MALFORMED);
+    assert_int_equal(p.layers[1].u.ip.ip_len, IP_TCP_LEN - 3);
+    assert_int_equal(p.layers[2].u.tcp.payload_len, PAYLOAD - 3);
+
+    /* Ethernet II has no length: the same short IP packet is a short frame
+     * and TCP keeps the length the IP header declares */
+    pb_ipv4_tcp(&b);
+    pb_eth(&b, ETH_TYPE_IP);
+    tu_decode_buf(&p, DLT_EN10MB, pb_data(&b), pb_len(&b) - 3, pb_len(&b) - 3);
+    tu_assert_stack(&p, "eth/ipv4!/tcp!");
+    assert_int_equal(p.anomalies, BIT(AN_SHORT_FRAME));
+    assert_int_equal(p.layers[1].u.ip.ip_len, IP_TCP_LEN);
+    assert_int_equal(p.layers[2].u.tcp.payload_len, PAYLOAD);
+}
+
 static void test_full_sll(void **state)
 {
     (void)state;
@@ -1007,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_full_loop),
         cmocka_unit_test(test_full_ppp),
         cmocka_unit_test(test_full_sll_truncation),
+        cmocka_unit_test(test_full_8023_bounds_ip),
     };
     int failed = cmocka_run_group_tests_name("link layers", own, NULL, NULL);
     failed += cmocka_run_group_tests_name("link layers, full stacks", full, NULL, NULL);
