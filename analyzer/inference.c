@@ -933,6 +933,24 @@ static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, en
     return n;
 }
 
+/* The WireGuard MTU limit a measured outer loss proves (the largest
+ * measured WireGuard direction). */
+static void measured_tunnel_rec(struct inference *inf, const struct tally *t)
+{
+    if (!t->measured || !(t->md->kinds & (1u << CORR_WG)))
+        return;
+    const struct corr_verdict *v = &t->mv;
+    uint32_t over = t->md->version == 6 ? 80 : 60;
+    if (v->smallest_lost <= over + 1)
+        return;
+    char r[INF_TEXT];
+    fmt(r, sizeof r,
+        "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path carries "
+        "at most %u bytes here, so MTU <= %u)",
+        v->smallest_lost - over, over, v->smallest_lost - 1, v->smallest_lost - 1 - over);
+    add_rec(inf, r);
+}
+
 static void verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     const struct results *res, const struct tally *t)
 {
@@ -971,15 +989,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             v->lost_at_or_above, v->smallest_lost, a, b, pu ? pu + 1 : inputs[t->mup]->path,
             pd ? pd + 1 : inputs[t->mdown]->path, v->largest_delivered, v->largest_delivered,
             v->smallest_lost - 1);
+        measured_tunnel_rec(inf, t);
         char r[INF_TEXT];
-        if (t->md->kinds & (1u << CORR_WG)) {
-            uint32_t over = t->md->version == 6 ? 80 : 60;
-            fmt(r, sizeof r,
-                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
-                "carries at most %u bytes here, so MTU <= %u)",
-                v->smallest_lost - over, over, v->smallest_lost - 1, v->smallest_lost - 1 - over);
-            add_rec(inf, r);
-        }
         fmt(r, sizeof r,
             "to measure the exact path MTU, from %s: ping -M do -s SIZE %s for SIZE + %u from %u "
             "to %u bytes (the largest answered is the path MTU)",
@@ -1073,6 +1084,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered);
         if (rec_cfg)
             add_rec(inf, rec_cfg);
+        measured_tunnel_rec(inf, t);
         tunnel_hint(inf, f, t->worst_dir);
         uint32_t exact = 0;
         for (int k = 0; k < inf->npaths; k++) {
@@ -1303,7 +1315,11 @@ static void correlation_stage(struct inference *inf, struct input_stats *const *
                 corr_dir_filter(d, &v, fi->wireshark_filter, INF_TEXT);
             }
             t->measured++;
-            if (!t->md || v.lost_at_or_above > t->mv.lost_at_or_above) {
+            /* the tunnel's own datagrams say most about what to configure:
+             * prefer them, then the direction with the most losses */
+            bool wg = d->kinds & (1u << CORR_WG), md_wg = t->md && (t->md->kinds & (1u << CORR_WG));
+            if (!t->md || (wg && !md_wg) ||
+                (wg == md_wg && v.lost_at_or_above > t->mv.lost_at_or_above)) {
                 t->md = d;
                 t->mv = v;
                 t->mup = up;
