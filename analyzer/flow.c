@@ -33,16 +33,28 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) % 8 == 0, "hash_key reads whole words");
 
-struct storm_win {
-    int64_t cur; /* bucket number of the newest bucket */
-    bool started, open;
-    uint32_t rtx[STORM_BUCKETS], pkts[STORM_BUCKETS];
-    uint32_t rtx_sum, pkts_sum; /* over the buckets: kept, not summed per packet */
+/* A storm window counts every packet, but most flows never retransmit: the
+ * retransmission half (rtx) is taken from a free list at the first
+ * retransmission.  Until then its buckets would all be zero, so starting it
+ * late changes nothing. */
+struct storm_rtx {
+    uint32_t rtx[STORM_BUCKETS];
+    uint32_t rtx_sum;
+    bool open;
     int64_t first_ns[STORM_BUCKETS];
     uint64_t first_frame[STORM_BUCKETS];
     int64_t last_end_ns;          /* end of the last storm emitted: a new one starts after it */
     uint32_t tail_rtx, tail_pkts; /* seen since the open storm's last retransmission */
     struct flow_storm st;
+    struct storm_rtx *free_next;
+};
+
+struct storm_win {
+    int64_t cur; /* bucket number of the newest bucket */
+    uint32_t pkts[STORM_BUCKETS];
+    uint32_t pkts_sum; /* over the buckets: kept, not summed per packet */
+    bool started;
+    struct storm_rtx *rx; /* NULL: no retransmission yet */
 };
 
 struct wg_rx {
@@ -51,20 +63,45 @@ struct wg_rx {
     uint64_t window; /* bit i: counter max - i seen (WireGuard's own replay window) */
 };
 
+/* What only non-TCP flows use, after struct flow in the same allocation
+ * (a TCP flow has its struct tcp_conn there instead). */
+struct flow_other {
+    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
+    uint64_t wg_data, wg_lost;
+    uint32_t wg_receivers;
+    uint8_t nwg;
+    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
+};
+
+/* The parts of the summary that change packet by packet.  The 504-byte
+ * struct flow_summary is built from them (and the TCP state) only when the
+ * flow finishes: most of it is TCP results that live in struct tcp_conn
+ * until then, and a live flow should cost what it uses. */
+struct flow_live {
+    uint64_t id, stream;
+    uint64_t first_frame, last_frame;
+    int64_t first_ns, last_ns;
+    uint64_t retransmissions;
+    uint64_t packets[2], bytes[2]; /* by direction, 0 client->server */
+    struct addr client, server;
+    uint32_t carries_tunnel;
+    uint32_t storms;
+    uint16_t max_packet[2];
+    uint16_t input, client_port, server_port;
+    uint8_t opaque;
+};
+
 struct flow {
     struct flow_key key;
     uint64_t hash;
-    struct flow *prev, *next; /* LRU list of its class */
+    struct flow *prev, *next; /* LRU list of its class; next: the free list too */
     int64_t active_ns;        /* capture clock at the last packet */
     uint8_t cls;
     uint8_t cidx; /* key endpoint that is the client */
-    uint8_t nwg;
-    struct flow_summary s;
+    struct flow_live s;
     struct storm_win storm;
-    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
-    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
-    struct tcp_conn *tcp;               /* TCP: right after this struct, same allocation */
-    struct flow *free_next;
+    struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
+    struct flow_other *other; /* the others: there instead */
 };
 
 /* A hash table slot keeps the flow's hash beside the pointer: probing then
@@ -95,6 +132,7 @@ struct flow_table {
     bool clock_set;
     uint64_t next_id, next_stream[256];
     struct flow *free_tcp, *free_small;
+    struct storm_rtx *free_rtx;
     struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
     uint64_t bytes_held;
     struct storm_win storm; /* across the capture */
@@ -403,13 +441,41 @@ static void slot_delete(struct flow_table *ft, struct flow *f)
 
 static void storm_emit(struct flow_table *ft, struct storm_win *w)
 {
-    if (!w->open)
+    struct storm_rtx *x = w->rx;
+    if (!x || !x->open)
         return;
-    w->open = false;
-    w->last_end_ns = w->st.end_ns;
+    x->open = false;
+    x->last_end_ns = x->st.end_ns;
     ft->st.storms++;
     if (ft->storm_cb)
-        ft->storm_cb(ft->ctx, &w->st);
+        ft->storm_cb(ft->ctx, &x->st);
+}
+
+/* A zeroed retransmission half for a window, or NULL when out of memory. */
+static struct storm_rtx *storm_rtx_get(struct flow_table *ft)
+{
+    struct storm_rtx *x = ft->free_rtx;
+    if (x) {
+        ft->free_rtx = x->free_next;
+    } else {
+        x = malloc(sizeof *x);
+        if (!x)
+            return NULL;
+        ft->bytes_held += sizeof *x;
+        if (ft->bytes_held + dl_pool_bytes(ft->dlpool) > ft->st.bytes_peak)
+            ft->st.bytes_peak = ft->bytes_held + dl_pool_bytes(ft->dlpool);
+    }
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+static void storm_release(struct flow_table *ft, struct storm_win *w)
+{
+    if (w->rx) {
+        w->rx->free_next = ft->free_rtx;
+        ft->free_rtx = w->rx;
+        w->rx = NULL;
+    }
 }
 
 /* Adds a packet at time now (the capture clock, never behind) to window w. */
@@ -421,73 +487,81 @@ static bool storm_add(struct flow_table *ft, struct storm_win *w, int64_t now, u
         w->started = true;
         w->cur = b;
     }
+    struct storm_rtx *x = w->rx;
     for (int64_t step = 0; w->cur < b && step < STORM_BUCKETS; step++) {
         int s = (int)((w->cur + 1) % STORM_BUCKETS);
-        w->rtx_sum -= w->rtx[s];
         w->pkts_sum -= w->pkts[s];
-        w->rtx[s] = w->pkts[s] = 0;
+        w->pkts[s] = 0;
+        if (x) {
+            x->rtx_sum -= x->rtx[s];
+            x->rtx[s] = 0;
+        }
         w->cur++;
     }
     w->cur = b > w->cur ? b : w->cur;
     int s = (int)(w->cur % STORM_BUCKETS);
     w->pkts[s]++;
     w->pkts_sum++;
+    if (!x && retx)
+        x = w->rx = storm_rtx_get(ft);
+    if (!x)
+        return false; /* no retransmission in this window yet: no storm */
     if (retx)
-        w->rtx_sum++;
-    if (retx && w->rtx[s]++ == 0) {
-        w->first_ns[s] = now;
-        w->first_frame[s] = frame;
+        x->rtx_sum++;
+    if (retx && x->rtx[s]++ == 0) {
+        x->first_ns[s] = now;
+        x->first_frame[s] = frame;
     }
-    uint32_t r = w->rtx_sum, p = w->pkts_sum;
+    uint32_t r = x->rtx_sum, p = w->pkts_sum;
     bool storm =
         r >= FLOW_STORM_MIN_RETRANS && (uint64_t)r * 100 >= (uint64_t)p * FLOW_STORM_MIN_PERCENT;
     bool opened = false;
     /* A storm that dips below the threshold stays open for one window after
      * its last retransmission, and resumes if the rate comes back: bursts a
      * few hundred ms apart are one storm, not several overlapping ones. */
-    if (w->open && !storm && now - w->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
+    if (x->open && !storm && now - x->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
         storm_emit(ft, w);
-    if (w->open) {
+    if (x->open) {
         /* the storm runs from its first to its last retransmission: what
          * comes after the last one is held back until another one extends it */
-        w->tail_pkts++;
+        x->tail_pkts++;
         if (retx) {
-            w->tail_rtx++;
+            x->tail_rtx++;
             if (storm) {
-                w->st.retransmissions += w->tail_rtx;
-                w->st.packets += w->tail_pkts;
-                w->tail_rtx = w->tail_pkts = 0;
-                w->st.end_ns = now;
-                w->st.end_frame = frame;
+                x->st.retransmissions += x->tail_rtx;
+                x->st.packets += x->tail_pkts;
+                x->tail_rtx = x->tail_pkts = 0;
+                x->st.end_ns = now;
+                x->st.end_frame = frame;
             }
         }
     } else if (storm) {
-        w->tail_rtx = w->tail_pkts = 0;
-        memset(&w->st, 0, sizeof w->st);
-        w->open = opened = true;
-        w->st.flow = flow;
-        w->st.start_ns = INT64_MAX;
+        x->tail_rtx = x->tail_pkts = 0;
+        memset(&x->st, 0, sizeof x->st);
+        x->open = opened = true;
+        x->st.flow = flow;
+        x->st.start_ns = INT64_MAX;
         /* only what came after the previous storm: its buckets may still be
          * in the window */
         r = p = 0;
         for (int i = 0; i < STORM_BUCKETS; i++) {
-            if (!w->rtx[i] || (w->last_end_ns && w->first_ns[i] <= w->last_end_ns))
+            if (!x->rtx[i] || (x->last_end_ns && x->first_ns[i] <= x->last_end_ns))
                 continue;
-            r += w->rtx[i];
+            r += x->rtx[i];
             p += w->pkts[i];
-            if (w->first_ns[i] < w->st.start_ns) {
-                w->st.start_ns = w->first_ns[i];
-                w->st.start_frame = w->first_frame[i];
+            if (x->first_ns[i] < x->st.start_ns) {
+                x->st.start_ns = x->first_ns[i];
+                x->st.start_frame = x->first_frame[i];
             }
         }
-        if (w->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
-            w->st.start_ns = now;
-            w->st.start_frame = frame;
+        if (x->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
+            x->st.start_ns = now;
+            x->st.start_frame = frame;
         }
-        w->st.retransmissions = r;
-        w->st.packets = p;
-        w->st.end_ns = now;
-        w->st.end_frame = frame;
+        x->st.retransmissions = r;
+        x->st.packets = p;
+        x->st.end_ns = now;
+        x->st.end_frame = frame;
     }
     return opened;
 }
@@ -527,11 +601,13 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
         d->rtt_max_us = (uint32_t)(h->rtt.max_ns / 1000);
         d->rtt_avg_us = (uint32_t)(h->rtt.sum_ns / h->rtt.samples / 1000);
     }
-    d->backoff_count = h->worst.count;
-    d->backoff_nintervals = h->worst.nintervals;
-    memcpy(d->backoff_us, h->worst.interval_us, sizeof d->backoff_us);
-    if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
-        d->backoff_nintervals = FLOW_BACKOFF_KEPT;
+    if (h->retx) { /* it retransmitted */
+        d->backoff_count = h->retx->worst.count;
+        d->backoff_nintervals = h->retx->worst.nintervals;
+        memcpy(d->backoff_us, h->retx->worst.interval_us, sizeof d->backoff_us);
+        if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
+            d->backoff_nintervals = FLOW_BACKOFF_KEPT;
+    }
     const struct delivery *dl = h->dl;
     if (!dl)
         return; /* no data sent: the delivery fields stay 0 */
@@ -550,20 +626,64 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
 
 static void release(struct flow_table *ft, struct flow *f)
 {
+    storm_release(ft, &f->storm);
     if (f->tcp) {
         tcp_release(f->tcp);
-        f->free_next = ft->free_tcp;
+        f->next = ft->free_tcp;
         ft->free_tcp = f;
     } else {
-        f->free_next = ft->free_small;
+        f->next = ft->free_small;
         ft->free_small = f;
+    }
+}
+
+/* The summary of a finished flow, from what it kept while live. */
+static void summarise(const struct flow *f, struct flow_summary *s)
+{
+    const struct flow_live *l = &f->s;
+    memset(s, 0, sizeof *s);
+    s->id = l->id;
+    s->stream = l->stream;
+    s->first_frame = l->first_frame;
+    s->last_frame = l->last_frame;
+    s->first_ns = l->first_ns;
+    s->last_ns = l->last_ns;
+    s->retransmissions = l->retransmissions;
+    s->client = l->client;
+    s->server = l->server;
+    s->client_port = l->client_port;
+    s->server_port = l->server_port;
+    s->input = l->input;
+    s->proto = f->key.proto;
+    s->ip_version = f->key.version;
+    s->tunnel = f->key.tunnel;
+    if (f->key.proto == IP_PROTO_ESP)
+        s->spi = f->key.xid;
+    s->carries_tunnel = l->carries_tunnel;
+    s->opaque = l->opaque;
+    s->storms = l->storms;
+    for (int d = 0; d < 2; d++) {
+        s->dir[d].packets = l->packets[d];
+        s->dir[d].bytes = l->bytes[d];
+        s->dir[d].max_packet = l->max_packet[d];
+    }
+    if (f->other) {
+        s->wg_data = f->other->wg_data;
+        s->wg_lost = f->other->wg_lost;
+        s->wg_receivers = f->other->wg_receivers;
     }
 }
 
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
-    struct flow_summary *s = &f->s;
-    struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL};
+    static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
+    struct flow_summary sum, *s = &sum;
+    summarise(f, s);
+    struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL};
+    if (f->other) {
+        det.size_hist[0] = f->other->size_hist[0];
+        det.size_hist[1] = f->other->size_hist[1];
+    }
     s->end = (uint8_t)why;
     if (f->tcp) {
         tcp_finish(f->tcp);
@@ -623,9 +743,9 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
     struct flow **fl = tcp ? &ft->free_tcp : &ft->free_small;
     struct flow *f = *fl;
     if (f) {
-        *fl = f->free_next;
+        *fl = f->next;
     } else {
-        size_t sz = sizeof *f + (tcp ? sizeof(struct tcp_conn) : 0);
+        size_t sz = sizeof *f + (tcp ? sizeof(struct tcp_conn) : sizeof(struct flow_other));
         f = malloc(sz);
         if (!f)
             return NULL;
@@ -640,6 +760,9 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         f->tcp = (struct tcp_conn *)(f + 1);
         tcp_init(f->tcp);
         f->tcp->pool = ft->dlpool;
+    } else {
+        f->other = (struct flow_other *)(f + 1);
+        memset(f->other, 0, sizeof *f->other);
     }
     slot_insert(ft->slots, ft->nslots, f);
     if (++ft->st.live > ft->st.live_peak)
@@ -651,9 +774,6 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         ft->st.udp_flows++;
     f->s.id = ++ft->next_id;
     f->s.stream = ft->next_stream[k->proto]++;
-    f->s.proto = k->proto;
-    f->s.ip_version = k->version;
-    f->s.tunnel = k->tunnel;
     f->cls = (uint8_t)class_of(f);
     lru_append(ft, f);
     return f;
@@ -662,7 +782,7 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
 /* Makes the other endpoint of the key the client (a SYN seen late). */
 static void swap_roles(struct flow *f)
 {
-    struct flow_summary *s = &f->s;
+    struct flow_live *s = &f->s;
     f->cidx ^= 1;
     struct addr a = s->client;
     s->client = s->server;
@@ -670,13 +790,21 @@ static void swap_roles(struct flow *f)
     uint16_t p = s->client_port;
     s->client_port = s->server_port;
     s->server_port = p;
-    struct flow_dir_summary d = s->dir[0];
-    s->dir[0] = s->dir[1];
-    s->dir[1] = d;
-    uint32_t hist[DL_NCLASSES];
-    memcpy(hist, f->size_hist[0], sizeof hist);
-    memcpy(f->size_hist[0], f->size_hist[1], sizeof hist);
-    memcpy(f->size_hist[1], hist, sizeof hist);
+    uint64_t n = s->packets[0];
+    s->packets[0] = s->packets[1];
+    s->packets[1] = n;
+    n = s->bytes[0];
+    s->bytes[0] = s->bytes[1];
+    s->bytes[1] = n;
+    p = s->max_packet[0];
+    s->max_packet[0] = s->max_packet[1];
+    s->max_packet[1] = p;
+    if (f->other) {
+        uint32_t hist[DL_NCLASSES];
+        memcpy(hist, f->other->size_hist[0], sizeof hist);
+        memcpy(f->other->size_hist[0], f->other->size_hist[1], sizeof hist);
+        memcpy(f->other->size_hist[1], hist, sizeof hist);
+    }
     if (f->tcp) {
         struct tcp_half h = f->tcp->h[0];
         f->tcp->h[0] = f->tcp->h[1];
@@ -687,10 +815,10 @@ static void swap_roles(struct flow *f)
 
 /* WireGuard data message: counters per receiver index, gaps counted as lost
  * and taken back when the missing counter shows up late (within 64). */
-static void wg_data(struct flow *f, const struct wireguard_info *w)
+static void wg_data(struct flow_other *f, const struct wireguard_info *w)
 {
     struct wg_rx *r = NULL;
-    f->s.wg_data++;
+    f->wg_data++;
     for (int i = 0; i < f->nwg; i++)
         if (f->wg[i].receiver == w->receiver)
             r = &f->wg[i];
@@ -701,21 +829,21 @@ static void wg_data(struct flow *f, const struct wireguard_info *w)
         r->receiver = w->receiver;
         r->max = w->counter;
         r->window = 1;
-        f->s.wg_receivers++;
+        f->wg_receivers++;
         return;
     }
     uint64_t c = w->counter;
     if (c > r->max) {
         uint64_t shift = c - r->max;
-        f->s.wg_lost += shift - 1;
+        f->wg_lost += shift - 1;
         r->window = shift >= 64 ? 1 : (r->window << shift) | 1;
         r->max = c;
     } else if (r->max - c < 64) {
         uint64_t bit = 1ull << (r->max - c);
         if (!(r->window & bit)) {
             r->window |= bit;
-            if (f->s.wg_lost)
-                f->s.wg_lost--;
+            if (f->wg_lost)
+                f->wg_lost--;
         }
     }
 }
@@ -839,8 +967,6 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         f->s.server_port = sender_client ? dport : sport;
         if (k.xid && (k.proto == IP_PROTO_ICMP || k.proto == IP_PROTO_ICMPV6))
             f->s.client_port = f->s.server_port = (uint16_t)k.xid;
-        if (k.proto == IP_PROTO_ESP)
-            f->s.spi = k.xid;
         f->s.input = pkt->input;
         f->s.first_frame = pkt->frame;
         f->s.first_ns = f->s.last_ns = ts;
@@ -863,15 +989,14 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     }
     int dir = f->cidx == e ? 0 : 1;
 
-    struct flow_summary *s = &f->s;
+    struct flow_live *s = &f->s;
     uint16_t size = ip_size(ip);
-    struct flow_dir_summary *d = &s->dir[dir];
-    d->packets++;
-    d->bytes += size;
-    if (size > d->max_packet)
-        d->max_packet = size;
-    if (!f->tcp)
-        f->size_hist[dir][delivery_class(size)]++;
+    s->packets[dir]++;
+    s->bytes[dir] += size;
+    if (size > s->max_packet[dir])
+        s->max_packet[dir] = size;
+    if (f->other)
+        f->other->size_hist[dir][delivery_class(size)]++;
     s->last_frame = pkt->frame;
     if (ts < s->first_ns)
         s->first_ns = ts; /* timestamps out of order: first/last are min/max */
@@ -883,8 +1008,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         tu->packets++;
         if (s->opaque == LAYER_WIREGUARD) {
             const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
-            if (w->msg_type == WG_DATA) {
-                wg_data(f, w);
+            if (w->msg_type == WG_DATA && f->other) {
+                wg_data(f->other, w);
                 if (w->inner_len > tu->inner_max)
                     tu->inner_max = w->inner_len;
             }
@@ -1000,7 +1125,7 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
 static void free_list(struct flow *f)
 {
     while (f) {
-        struct flow *n = f->free_next;
+        struct flow *n = f->next;
         free(f);
         f = n;
     }
@@ -1011,9 +1136,18 @@ void flow_free(struct flow_table *ft)
     if (!ft)
         return;
     for (uint32_t i = 0; i < ft->nslots; i++) {
-        if (ft->slots[i].f && ft->slots[i].f->tcp)
-            tcp_release(ft->slots[i].f->tcp);
-        free(ft->slots[i].f);
+        struct flow *f = ft->slots[i].f;
+        if (f && f->tcp)
+            tcp_release(f->tcp);
+        if (f)
+            storm_release(ft, &f->storm);
+        free(f);
+    }
+    storm_release(ft, &ft->storm);
+    while (ft->free_rtx) {
+        struct storm_rtx *x = ft->free_rtx;
+        ft->free_rtx = x->free_next;
+        free(x);
     }
     dl_pool_free(ft->dlpool);
     free_list(ft->free_tcp);
