@@ -47,7 +47,11 @@ struct results {
     struct results_sizes *sizes;
     uint32_t nsizes;
     uint64_t sizes_unlisted;
-    struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
+    /* sizes[] by flow id (index + 1, 0 empty): the inference looks up every
+     * TCP flow's tables, a scan of 512 each time */
+    uint16_t sizes_slot[2 * RESULTS_MAX_SIZE_TABLES];
+    uint32_t sizes_healthy_from; /* sizes[] before it are all problem flows */
+    struct pmtud *pmtud;         /* ICMP obedience and ping sweeps, watched during the pass */
     /* totals across inputs */
     uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
     uint32_t live_peak;
