@@ -46,7 +46,7 @@
  * backoff records (tcp.h) for each direction that retransmits.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
  * records to malloc).  A SYN flood of 65,536 live flows peaks at 58 MB RSS,
- * results included (126 MB when every flow carried all of it).  Besides: a
+ * results included (124 MB when every flow carried all of it).  Besides: a
  * hash table of (hash, flow) slots at most half full, doubled when needed;
  * the tunnel registry (up to FLOW_MAX_TUNNELS).  Nothing grows with the
  * length of the capture.
