@@ -11,7 +11,7 @@ CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Iinclude
 OPT     ?= -O2 -g
-LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet
+LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -pthread
 
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 

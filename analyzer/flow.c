@@ -11,6 +11,7 @@
  * than the lookup itself).  Hostile traffic could aim for collisions, which
  * costs time (longer probes) but never correctness.
  */
+#include <endian.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,16 +34,28 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) % 8 == 0, "hash_key reads whole words");
 
-struct storm_win {
-    int64_t cur; /* bucket number of the newest bucket */
-    bool started, open;
-    uint32_t rtx[STORM_BUCKETS], pkts[STORM_BUCKETS];
-    uint32_t rtx_sum, pkts_sum; /* over the buckets: kept, not summed per packet */
+/* A storm window counts every packet, but most flows never retransmit: the
+ * retransmission half (rtx) is taken from a free list at the first
+ * retransmission.  Until then its buckets would all be zero, so starting it
+ * late changes nothing. */
+struct storm_rtx {
+    uint32_t rtx[STORM_BUCKETS];
+    uint32_t rtx_sum;
+    bool open;
     int64_t first_ns[STORM_BUCKETS];
     uint64_t first_frame[STORM_BUCKETS];
     int64_t last_end_ns;          /* end of the last storm emitted: a new one starts after it */
     uint32_t tail_rtx, tail_pkts; /* seen since the open storm's last retransmission */
     struct flow_storm st;
+    struct storm_rtx *free_next;
+};
+
+struct storm_win {
+    int64_t cur; /* bucket number of the newest bucket */
+    uint32_t pkts[STORM_BUCKETS];
+    uint32_t pkts_sum; /* over the buckets: kept, not summed per packet */
+    bool started;
+    struct storm_rtx *rx; /* NULL: no retransmission yet */
 };
 
 struct wg_rx {
@@ -51,22 +64,48 @@ struct wg_rx {
     uint64_t window; /* bit i: counter max - i seen (WireGuard's own replay window) */
 };
 
+/* What only non-TCP flows use, after struct flow in the same allocation
+ * (a TCP flow has its struct tcp_conn there instead). */
+struct flow_other {
+    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
+    uint32_t wg_data, wg_lost;
+    uint32_t wg_lost_by[2]; /* lost WireGuard messages by direction */
+    uint32_t wg_gap_frame;  /* the first message after a skipped counter */
+    uint16_t wg_receivers;
+    uint8_t nwg;
+    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
+};
+
+/* The parts of the summary that change packet by packet.  The 504-byte
+ * struct flow_summary is built from them (and the TCP state) only when the
+ * flow finishes: most of it is TCP results that live in struct tcp_conn
+ * until then, and a live flow should cost what it uses. */
+struct flow_live {
+    uint64_t id, stream;
+    uint64_t first_frame, last_frame;
+    int64_t first_ns, last_ns;
+    uint64_t retransmissions;
+    uint64_t packets[2], bytes[2]; /* by direction, 0 client->server */
+    struct addr client, server;
+    uint32_t carries_tunnel;
+    uint32_t storms;
+    uint16_t max_packet[2];
+    uint16_t input, client_port, server_port;
+    uint8_t opaque;
+};
+
 struct flow {
     struct flow_key key;
     uint64_t hash;
-    struct flow *prev, *next; /* LRU list of its class */
+    struct flow *prev, *next; /* LRU list of its class; next: the free list too */
     int64_t active_ns;        /* capture clock at the last packet */
     uint8_t cls;
     uint8_t cidx; /* key endpoint that is the client */
-    uint8_t nwg;
-    uint32_t wg_lost_by[2]; /* lost WireGuard messages by direction */
-    struct flow_summary s;
+    struct flow_live s;
     struct storm_win storm;
-    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
-    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
-    struct tcp_conn *tcp;               /* TCP: right after this struct, same allocation */
-    struct resend_track *rs;            /* opaque tunnels: by direction (resend.h), else NULL */
-    struct flow *free_next;
+    struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
+    struct flow_other *other; /* the others: there instead */
+    struct resend_track *rs;  /* opaque tunnels: by direction (resend.h), else NULL */
 };
 
 /* A hash table slot keeps the flow's hash beside the pointer: probing then
@@ -97,6 +136,7 @@ struct flow_table {
     bool clock_set;
     uint64_t next_id, next_stream[256];
     struct flow *free_tcp, *free_small;
+    struct storm_rtx *free_rtx;
     struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
     uint64_t bytes_held;
     struct storm_win storm; /* across the capture */
@@ -137,10 +177,26 @@ static void addr_bytes(const struct addr *a, uint8_t out[16])
         memcpy(out, &a->addr_ip6, 16);
 }
 
+/* memcmp(a, b, 16) by two big-endian words: a library call per packet
+ * otherwise (gcc inlines memcmp only when its result is compared with 0). */
+static int addr_order(const uint8_t *a, const uint8_t *b)
+{
+    for (int i = 0; i < 16; i += 8) {
+        uint64_t x, y;
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        x = be64toh(x);
+        y = be64toh(y);
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
 /* Orders the two endpoints; returns true when they were swapped. */
 static bool normalise(uint8_t *a0, uint8_t *a1, uint16_t *p0, uint16_t *p1)
 {
-    int c = memcmp(a0, a1, 16);
+    int c = addr_order(a0, a1);
     if (c < 0 || (c == 0 && *p0 <= *p1))
         return false;
     uint8_t t[16];
@@ -344,9 +400,16 @@ static void lru_append(struct flow_table *ft, struct flow *f)
     ft->tail[f->cls] = f;
 }
 
+/* Word by word, and without a library call: keys are zero-padded. */
 static bool key_eq(const struct flow_key *a, const struct flow_key *b)
 {
-    return memcmp(a, b, sizeof *a) == 0;
+    uint64_t x[sizeof *a / 8], y[sizeof *a / 8];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    uint64_t diff = 0;
+    for (size_t i = 0; i < sizeof x / 8; i++)
+        diff |= x[i] ^ y[i];
+    return diff == 0;
 }
 
 static struct flow *lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
@@ -405,13 +468,41 @@ static void slot_delete(struct flow_table *ft, struct flow *f)
 
 static void storm_emit(struct flow_table *ft, struct storm_win *w)
 {
-    if (!w->open)
+    struct storm_rtx *x = w->rx;
+    if (!x || !x->open)
         return;
-    w->open = false;
-    w->last_end_ns = w->st.end_ns;
+    x->open = false;
+    x->last_end_ns = x->st.end_ns;
     ft->st.storms++;
     if (ft->storm_cb)
-        ft->storm_cb(ft->ctx, &w->st);
+        ft->storm_cb(ft->ctx, &x->st);
+}
+
+/* A zeroed retransmission half for a window, or NULL when out of memory. */
+static struct storm_rtx *storm_rtx_get(struct flow_table *ft)
+{
+    struct storm_rtx *x = ft->free_rtx;
+    if (x) {
+        ft->free_rtx = x->free_next;
+    } else {
+        x = malloc(sizeof *x);
+        if (!x)
+            return NULL;
+        ft->bytes_held += sizeof *x;
+        if (ft->bytes_held + dl_pool_bytes(ft->dlpool) > ft->st.bytes_peak)
+            ft->st.bytes_peak = ft->bytes_held + dl_pool_bytes(ft->dlpool);
+    }
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+static void storm_release(struct flow_table *ft, struct storm_win *w)
+{
+    if (w->rx) {
+        w->rx->free_next = ft->free_rtx;
+        ft->free_rtx = w->rx;
+        w->rx = NULL;
+    }
 }
 
 /* Adds a packet at time now (the capture clock, never behind) to window w. */
@@ -423,73 +514,81 @@ static bool storm_add(struct flow_table *ft, struct storm_win *w, int64_t now, u
         w->started = true;
         w->cur = b;
     }
+    struct storm_rtx *x = w->rx;
     for (int64_t step = 0; w->cur < b && step < STORM_BUCKETS; step++) {
         int s = (int)((w->cur + 1) % STORM_BUCKETS);
-        w->rtx_sum -= w->rtx[s];
         w->pkts_sum -= w->pkts[s];
-        w->rtx[s] = w->pkts[s] = 0;
+        w->pkts[s] = 0;
+        if (x) {
+            x->rtx_sum -= x->rtx[s];
+            x->rtx[s] = 0;
+        }
         w->cur++;
     }
     w->cur = b > w->cur ? b : w->cur;
     int s = (int)(w->cur % STORM_BUCKETS);
     w->pkts[s]++;
     w->pkts_sum++;
+    if (!x && retx)
+        x = w->rx = storm_rtx_get(ft);
+    if (!x)
+        return false; /* no retransmission in this window yet: no storm */
     if (retx)
-        w->rtx_sum++;
-    if (retx && w->rtx[s]++ == 0) {
-        w->first_ns[s] = now;
-        w->first_frame[s] = frame;
+        x->rtx_sum++;
+    if (retx && x->rtx[s]++ == 0) {
+        x->first_ns[s] = now;
+        x->first_frame[s] = frame;
     }
-    uint32_t r = w->rtx_sum, p = w->pkts_sum;
+    uint32_t r = x->rtx_sum, p = w->pkts_sum;
     bool storm =
         r >= FLOW_STORM_MIN_RETRANS && (uint64_t)r * 100 >= (uint64_t)p * FLOW_STORM_MIN_PERCENT;
     bool opened = false;
     /* A storm that dips below the threshold stays open for one window after
      * its last retransmission, and resumes if the rate comes back: bursts a
      * few hundred ms apart are one storm, not several overlapping ones. */
-    if (w->open && !storm && now - w->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
+    if (x->open && !storm && now - x->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
         storm_emit(ft, w);
-    if (w->open) {
+    if (x->open) {
         /* the storm runs from its first to its last retransmission: what
          * comes after the last one is held back until another one extends it */
-        w->tail_pkts++;
+        x->tail_pkts++;
         if (retx) {
-            w->tail_rtx++;
+            x->tail_rtx++;
             if (storm) {
-                w->st.retransmissions += w->tail_rtx;
-                w->st.packets += w->tail_pkts;
-                w->tail_rtx = w->tail_pkts = 0;
-                w->st.end_ns = now;
-                w->st.end_frame = frame;
+                x->st.retransmissions += x->tail_rtx;
+                x->st.packets += x->tail_pkts;
+                x->tail_rtx = x->tail_pkts = 0;
+                x->st.end_ns = now;
+                x->st.end_frame = frame;
             }
         }
     } else if (storm) {
-        w->tail_rtx = w->tail_pkts = 0;
-        memset(&w->st, 0, sizeof w->st);
-        w->open = opened = true;
-        w->st.flow = flow;
-        w->st.start_ns = INT64_MAX;
+        x->tail_rtx = x->tail_pkts = 0;
+        memset(&x->st, 0, sizeof x->st);
+        x->open = opened = true;
+        x->st.flow = flow;
+        x->st.start_ns = INT64_MAX;
         /* only what came after the previous storm: its buckets may still be
          * in the window */
         r = p = 0;
         for (int i = 0; i < STORM_BUCKETS; i++) {
-            if (!w->rtx[i] || (w->last_end_ns && w->first_ns[i] <= w->last_end_ns))
+            if (!x->rtx[i] || (x->last_end_ns && x->first_ns[i] <= x->last_end_ns))
                 continue;
-            r += w->rtx[i];
+            r += x->rtx[i];
             p += w->pkts[i];
-            if (w->first_ns[i] < w->st.start_ns) {
-                w->st.start_ns = w->first_ns[i];
-                w->st.start_frame = w->first_frame[i];
+            if (x->first_ns[i] < x->st.start_ns) {
+                x->st.start_ns = x->first_ns[i];
+                x->st.start_frame = x->first_frame[i];
             }
         }
-        if (w->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
-            w->st.start_ns = now;
-            w->st.start_frame = frame;
+        if (x->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
+            x->st.start_ns = now;
+            x->st.start_frame = frame;
         }
-        w->st.retransmissions = r;
-        w->st.packets = p;
-        w->st.end_ns = now;
-        w->st.end_frame = frame;
+        x->st.retransmissions = r;
+        x->st.packets = p;
+        x->st.end_ns = now;
+        x->st.end_frame = frame;
     }
     return opened;
 }
@@ -534,11 +633,13 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
         d->rtt_max_us = (uint32_t)(h->rtt.max_ns / 1000);
         d->rtt_avg_us = (uint32_t)(h->rtt.sum_ns / h->rtt.samples / 1000);
     }
-    d->backoff_count = h->worst.count;
-    d->backoff_nintervals = h->worst.nintervals;
-    memcpy(d->backoff_us, h->worst.interval_us, sizeof d->backoff_us);
-    if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
-        d->backoff_nintervals = FLOW_BACKOFF_KEPT;
+    if (h->retx) { /* it retransmitted */
+        d->backoff_count = h->retx->worst.count;
+        d->backoff_nintervals = h->retx->worst.nintervals;
+        memcpy(d->backoff_us, h->retx->worst.interval_us, sizeof d->backoff_us);
+        if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
+            d->backoff_nintervals = FLOW_BACKOFF_KEPT;
+    }
     const struct delivery *dl = h->dl;
     if (!dl)
         return; /* no data sent: the delivery fields stay 0 */
@@ -562,22 +663,67 @@ static void release(struct flow_table *ft, struct flow *f)
         f->rs = NULL;
         ft->bytes_held -= 2 * sizeof(struct resend_track);
     }
+    storm_release(ft, &f->storm);
     if (f->tcp) {
         tcp_release(f->tcp);
-        f->free_next = ft->free_tcp;
+        f->next = ft->free_tcp;
         ft->free_tcp = f;
     } else {
-        f->free_next = ft->free_small;
+        f->next = ft->free_small;
         ft->free_small = f;
+    }
+}
+
+/* The summary of a finished flow, from what it kept while live. */
+static void summarise(const struct flow *f, struct flow_summary *s)
+{
+    const struct flow_live *l = &f->s;
+    memset(s, 0, sizeof *s);
+    s->id = l->id;
+    s->stream = l->stream;
+    s->first_frame = l->first_frame;
+    s->last_frame = l->last_frame;
+    s->first_ns = l->first_ns;
+    s->last_ns = l->last_ns;
+    s->retransmissions = l->retransmissions;
+    s->client = l->client;
+    s->server = l->server;
+    s->client_port = l->client_port;
+    s->server_port = l->server_port;
+    s->input = l->input;
+    s->proto = f->key.proto;
+    s->ip_version = f->key.version;
+    s->tunnel = f->key.tunnel;
+    if (f->key.proto == IP_PROTO_ESP)
+        s->spi = f->key.xid;
+    s->carries_tunnel = l->carries_tunnel;
+    s->opaque = l->opaque;
+    s->storms = l->storms;
+    for (int d = 0; d < 2; d++) {
+        s->dir[d].packets = l->packets[d];
+        s->dir[d].bytes = l->bytes[d];
+        s->dir[d].max_packet = l->max_packet[d];
+    }
+    if (f->other) {
+        s->wg_data = f->other->wg_data;
+        s->wg_lost = f->other->wg_lost;
+        s->wg_receivers = f->other->wg_receivers;
+        s->wg_gap_frame = f->other->wg_gap_frame;
+        s->wg_lost_dir = f->other->wg_lost_by[1] > f->other->wg_lost_by[0];
     }
 }
 
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
-    struct flow_summary *s = &f->s;
-    struct flow_detail det = {{NULL, NULL}, {f->size_hist[0], f->size_hist[1]}, NULL, {NULL, NULL}};
+    static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
+    struct flow_summary sum, *s = &sum;
+    summarise(f, s);
+    struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}};
+    if (f->other) {
+        det.size_hist[0] = f->other->size_hist[0];
+        det.size_hist[1] = f->other->size_hist[1];
+    }
     s->end = (uint8_t)why;
-    s->wg_lost_dir = f->wg_lost_by[1] > f->wg_lost_by[0];
     if (f->rs) {
         for (int d = 0; d < 2; d++) {
             det.resend[d] = resend_best(&f->rs[d]);
@@ -644,9 +790,9 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
     struct flow **fl = tcp ? &ft->free_tcp : &ft->free_small;
     struct flow *f = *fl;
     if (f) {
-        *fl = f->free_next;
+        *fl = f->next;
     } else {
-        size_t sz = sizeof *f + (tcp ? sizeof(struct tcp_conn) : 0);
+        size_t sz = sizeof *f + (tcp ? sizeof(struct tcp_conn) : sizeof(struct flow_other));
         f = malloc(sz);
         if (!f)
             return NULL;
@@ -661,6 +807,9 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         f->tcp = (struct tcp_conn *)(f + 1);
         tcp_init(f->tcp);
         f->tcp->pool = ft->dlpool;
+    } else {
+        f->other = (struct flow_other *)(f + 1);
+        memset(f->other, 0, sizeof *f->other);
     }
     slot_insert(ft->slots, ft->nslots, f);
     if (++ft->st.live > ft->st.live_peak)
@@ -672,9 +821,6 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         ft->st.udp_flows++;
     f->s.id = ++ft->next_id;
     f->s.stream = ft->next_stream[k->proto]++;
-    f->s.proto = k->proto;
-    f->s.ip_version = k->version;
-    f->s.tunnel = k->tunnel;
     f->cls = (uint8_t)class_of(f);
     lru_append(ft, f);
     return f;
@@ -683,7 +829,7 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
 /* Makes the other endpoint of the key the client (a SYN seen late). */
 static void swap_roles(struct flow *f)
 {
-    struct flow_summary *s = &f->s;
+    struct flow_live *s = &f->s;
     f->cidx ^= 1;
     struct addr a = s->client;
     s->client = s->server;
@@ -691,13 +837,21 @@ static void swap_roles(struct flow *f)
     uint16_t p = s->client_port;
     s->client_port = s->server_port;
     s->server_port = p;
-    struct flow_dir_summary d = s->dir[0];
-    s->dir[0] = s->dir[1];
-    s->dir[1] = d;
-    uint32_t hist[DL_NCLASSES];
-    memcpy(hist, f->size_hist[0], sizeof hist);
-    memcpy(f->size_hist[0], f->size_hist[1], sizeof hist);
-    memcpy(f->size_hist[1], hist, sizeof hist);
+    uint64_t n = s->packets[0];
+    s->packets[0] = s->packets[1];
+    s->packets[1] = n;
+    n = s->bytes[0];
+    s->bytes[0] = s->bytes[1];
+    s->bytes[1] = n;
+    p = s->max_packet[0];
+    s->max_packet[0] = s->max_packet[1];
+    s->max_packet[1] = p;
+    if (f->other) {
+        uint32_t hist[DL_NCLASSES];
+        memcpy(hist, f->other->size_hist[0], sizeof hist);
+        memcpy(f->other->size_hist[0], f->other->size_hist[1], sizeof hist);
+        memcpy(f->other->size_hist[1], hist, sizeof hist);
+    }
     if (f->rs) {
         struct resend_track r = f->rs[0];
         f->rs[0] = f->rs[1];
@@ -722,11 +876,11 @@ static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
 
 /* WireGuard data message: counters per receiver index, gaps counted as lost
  * and taken back when the missing counter shows up late (within 64). */
-static void wg_data(struct flow *f, const struct wireguard_info *w, int dir, uint64_t frame)
+static void wg_data(struct flow_other *f, const struct wireguard_info *w, int dir, uint64_t frame)
 {
     struct wg_rx *r = NULL;
-    if (f->s.wg_data < UINT32_MAX)
-        f->s.wg_data++;
+    if (f->wg_data < UINT32_MAX)
+        f->wg_data++;
     for (int i = 0; i < f->nwg; i++)
         if (f->wg[i].receiver == w->receiver)
             r = &f->wg[i];
@@ -737,15 +891,15 @@ static void wg_data(struct flow *f, const struct wireguard_info *w, int dir, uin
         r->receiver = w->receiver;
         r->max = w->counter;
         r->window = 1;
-        f->s.wg_receivers++;
+        f->wg_receivers++;
         return;
     }
     uint64_t c = w->counter;
     if (c > r->max) {
         uint64_t shift = c - r->max, lost = shift - 1;
-        if (lost && !f->s.wg_gap_frame)
-            f->s.wg_gap_frame = sat32(frame);
-        f->s.wg_lost = sat32(f->s.wg_lost + lost);
+        if (lost && !f->wg_gap_frame)
+            f->wg_gap_frame = sat32(frame);
+        f->wg_lost = sat32(f->wg_lost + lost);
         f->wg_lost_by[dir] = sat32(f->wg_lost_by[dir] + lost);
         r->window = shift >= 64 ? 1 : (r->window << shift) | 1;
         r->max = c;
@@ -753,8 +907,8 @@ static void wg_data(struct flow *f, const struct wireguard_info *w, int dir, uin
         uint64_t bit = 1ull << (r->max - c);
         if (!(r->window & bit)) {
             r->window |= bit;
-            if (f->s.wg_lost)
-                f->s.wg_lost--;
+            if (f->wg_lost)
+                f->wg_lost--;
             if (f->wg_lost_by[dir])
                 f->wg_lost_by[dir]--;
         }
@@ -880,8 +1034,6 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         f->s.server_port = sender_client ? dport : sport;
         if (k.xid && (k.proto == IP_PROTO_ICMP || k.proto == IP_PROTO_ICMPV6))
             f->s.client_port = f->s.server_port = (uint16_t)k.xid;
-        if (k.proto == IP_PROTO_ESP)
-            f->s.spi = k.xid;
         f->s.input = pkt->input;
         f->s.first_frame = pkt->frame;
         f->s.first_ns = f->s.last_ns = ts;
@@ -912,15 +1064,14 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     }
     int dir = f->cidx == e ? 0 : 1;
 
-    struct flow_summary *s = &f->s;
+    struct flow_live *s = &f->s;
     uint16_t size = ip_size(ip);
-    struct flow_dir_summary *d = &s->dir[dir];
-    d->packets++;
-    d->bytes += size;
-    if (size > d->max_packet)
-        d->max_packet = size;
-    if (!f->tcp)
-        f->size_hist[dir][delivery_class(size)]++;
+    s->packets[dir]++;
+    s->bytes[dir] += size;
+    if (size > s->max_packet[dir])
+        s->max_packet[dir] = size;
+    if (f->other)
+        f->other->size_hist[dir][delivery_class(size)]++;
     s->last_frame = pkt->frame;
     if (ts < s->first_ns)
         s->first_ns = ts; /* timestamps out of order: first/last are min/max */
@@ -934,8 +1085,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         if (s->opaque == LAYER_WIREGUARD) {
             const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
             data = w->msg_type == WG_DATA;
-            if (data) {
-                wg_data(f, w, dir, pkt->frame);
+            if (data && f->other) {
+                wg_data(f->other, w, dir, pkt->frame);
                 if (w->inner_len > tu->inner_max)
                     tu->inner_max = w->inner_len;
             }
@@ -1058,7 +1209,7 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
 static void free_list(struct flow *f)
 {
     while (f) {
-        struct flow *n = f->free_next;
+        struct flow *n = f->next;
         free(f);
         f = n;
     }
@@ -1069,11 +1220,20 @@ void flow_free(struct flow_table *ft)
     if (!ft)
         return;
     for (uint32_t i = 0; i < ft->nslots; i++) {
-        if (ft->slots[i].f && ft->slots[i].f->tcp)
-            tcp_release(ft->slots[i].f->tcp);
-        if (ft->slots[i].f)
-            free(ft->slots[i].f->rs);
-        free(ft->slots[i].f);
+        struct flow *f = ft->slots[i].f;
+        if (f && f->tcp)
+            tcp_release(f->tcp);
+        if (f) {
+            storm_release(ft, &f->storm);
+            free(f->rs);
+        }
+        free(f);
+    }
+    storm_release(ft, &ft->storm);
+    while (ft->free_rtx) {
+        struct storm_rtx *x = ft->free_rtx;
+        ft->free_rtx = x->free_next;
+        free(x);
     }
     dl_pool_free(ft->dlpool);
     free_list(ft->free_tcp);

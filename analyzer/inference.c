@@ -79,17 +79,31 @@ static void add_rec(struct inference *inf, const char *text)
         fmt(inf->recs[inf->nrecs++], INF_TEXT, "%s", text);
 }
 
+/* FNV-1a over what addr_cmp() compares (type, bits, the whole bytes): equal
+ * addresses hash alike. */
+static uint32_t addr_hash(const struct addr *a, uint32_t h)
+{
+    h = (h ^ a->addr_type) * 16777619u;
+    h = (h ^ a->addr_bits) * 16777619u;
+    for (int i = 0; i < a->addr_bits / 8 && i < (int)sizeof a->addr_data8; i++)
+        h = (h ^ a->addr_data8[i]) * 16777619u;
+    return h;
+}
+
 static struct inf_path *path_for(struct inference *inf, const struct addr *src,
                                  const struct addr *dst, enum inf_layer layer, uint32_t tunnel)
 {
-    for (int i = 0; i < inf->npaths; i++) {
-        struct inf_path *p = &inf->paths[i];
+    enum { NSLOTS = 2 * INF_MAX_PATHS }; /* at most half full: short probes */
+    uint32_t i = addr_hash(dst, addr_hash(src, 2166136261u ^ (uint32_t)layer)) & (NSLOTS - 1);
+    for (; inf->path_slot[i]; i = (i + 1) & (NSLOTS - 1)) {
+        struct inf_path *p = &inf->paths[inf->path_slot[i] - 1];
         if (p->layer == layer && addr_cmp(&p->src, src) == 0 && addr_cmp(&p->dst, dst) == 0)
             return p;
     }
     if (inf->npaths == INF_MAX_PATHS)
         return NULL;
     struct inf_path *p = &inf->paths[inf->npaths++];
+    inf->path_slot[i] = (int16_t)inf->npaths;
     memset(p, 0, sizeof *p);
     p->src = *src;
     p->dst = *dst;

@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "defrag.h"
 #include "pipeline.h"
+#include "reader.h"
 
 /* Diagnostics go to stderr, unless the run is a quiet replay. */
 static void say(const struct pipeline_opts *o, const char *fmt, ...)
@@ -36,7 +37,8 @@ struct progress {
     uint64_t file_size; /* 0 when unknown (stdin) */
 };
 
-static void progress_tick(struct progress *pg, const struct capture *cap, uint64_t packets)
+static void progress_tick(struct progress *pg, const struct capture *cap, const struct reader *rd,
+                          uint64_t packets)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
@@ -46,7 +48,7 @@ static void progress_tick(struct progress *pg, const struct capture *cap, uint64
     pg->last = now;
     if (pg->file_size)
         fprintf(stderr, "\r%s: %" PRIu64 " packets, %.0f%%\033[K", capture_path(cap), packets,
-                100.0 * (double)capture_bytes_read(cap) / (double)pg->file_size);
+                100.0 * (double)reader_bytes_read(rd) / (double)pg->file_size);
     else
         fprintf(stderr, "\r%s: %" PRIu64 " packets\033[K", capture_path(cap), packets);
 }
@@ -91,7 +93,11 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     struct flow_limits fl = {0};
     fl.max_flows = o->max_flows;
     struct flow_table *ft = flow_new(&fl, results_flow_done, results_storm, res);
-    if (!df || !ft) {
+    /* a file is read ahead by a second thread (reader.h), a pipe in this one */
+    struct stat st;
+    bool file = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    struct reader *rd = df && ft ? reader_start(cap, file) : NULL;
+    if (!df || !ft || !rd) {
         say(o, "mtuscope: out of memory\n");
         defrag_free(df);
         flow_free(ft);
@@ -103,8 +109,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     pmtud_begin_input(res->pmtud, idx);
 
     struct progress pg = {o->progress && isatty(STDERR_FILENO) != 0, {0, 0}, 0};
-    struct stat st;
-    if (pg.on && strcmp(path, "-") != 0 && stat(path, &st) == 0)
+    if (pg.on && file)
         pg.file_size = (uint64_t)st.st_size;
     clock_gettime(CLOCK_MONOTONIC, &pg.last);
 
@@ -112,7 +117,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     int last_linktype = linktype;
     struct capture_frame f;
     enum capture_status cs;
-    while ((cs = capture_next(cap, &f, err)) == CAPTURE_OK) {
+    while ((cs = reader_next(rd, &f, err)) == CAPTURE_OK) {
         pkt->frame = f.number;
         pkt->ts_sec = f.ts_sec;
         pkt->ts_nsec = f.ts_nsec;
@@ -139,11 +144,13 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
         if (hooks && hooks->packet)
             hooks->packet(hooks->ctx, pkt, &fp);
         if (pg.on && (s->packets & 0x3fff) == 0)
-            progress_tick(&pg, cap, s->packets);
+            progress_tick(&pg, cap, rd, s->packets);
         if (o->count && s->packets >= o->count)
             break;
     }
     progress_done(&pg);
+    s->frames = reader_frames_read(rd);
+    reader_stop(rd); /* before the flows are finished: it may be reading ahead */
     if (cs == CAPTURE_ERROR) {
         say(o, "mtuscope: %s\n", err);
         snprintf(s->error, sizeof s->error, "%s", err);
@@ -159,7 +166,6 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
     defrag_free(df);
 
-    s->frames = capture_frames_read(cap);
     capture_close(cap);
     free(pkt);
     return rc;

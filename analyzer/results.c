@@ -60,12 +60,47 @@ const struct results_resend *results_resend_of(const struct results *r, uint64_t
     return NULL;
 }
 
+/* ---- sizes[] by flow id: open addressing, linear probing, at most half
+ * full; deletion shifts the following entries back ---- */
+
+#define SIZE_SLOTS (2 * RESULTS_MAX_SIZE_TABLES)
+
+static uint32_t size_home(uint64_t flow)
+{
+    return (uint32_t)((flow * 0x9e3779b97f4a7c15ull) >> 40) & (SIZE_SLOTS - 1);
+}
+
+/* The slot holding flow's entry, or the empty slot where it would go. */
+static uint32_t size_slot(const struct results *r, uint64_t flow)
+{
+    uint32_t i = size_home(flow);
+    while (r->sizes_slot[i] && r->sizes[r->sizes_slot[i] - 1].flow != flow)
+        i = (i + 1) & (SIZE_SLOTS - 1);
+    return i;
+}
+
+static void size_unindex(struct results *r, uint64_t flow)
+{
+    uint32_t i = size_slot(r, flow);
+    if (!r->sizes_slot[i])
+        return;
+    r->sizes_slot[i] = 0;
+    for (uint32_t j = (i + 1) & (SIZE_SLOTS - 1); r->sizes_slot[j];
+         j = (j + 1) & (SIZE_SLOTS - 1)) {
+        uint32_t home = size_home(r->sizes[r->sizes_slot[j] - 1].flow);
+        bool stays = (j > i) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!stays) {
+            r->sizes_slot[i] = r->sizes_slot[j];
+            r->sizes_slot[j] = 0;
+            i = j;
+        }
+    }
+}
+
 const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow)
 {
-    for (uint32_t i = 0; i < r->nsizes; i++)
-        if (r->sizes[i].flow == flow)
-            return &r->sizes[i];
-    return NULL;
+    uint16_t k = r->sizes_slot[size_slot(r, flow)];
+    return k ? &r->sizes[k - 1] : NULL;
 }
 
 /* Keeps a TCP flow's size tables: a problem flow may replace a healthy one
@@ -79,9 +114,14 @@ static void keep_sizes(struct results *r, const struct flow_summary *s, const st
     if (r->nsizes < RESULTS_MAX_SIZE_TABLES) {
         k = &r->sizes[r->nsizes++];
     } else if (problem) {
-        for (uint32_t i = 0; i < r->nsizes && !k; i++)
+        /* problem entries stay problem ones: the search resumes where it
+         * ended, so each entry is passed once over the whole run */
+        for (uint32_t i = r->sizes_healthy_from; i < r->nsizes && !k; i++)
             if (!r->sizes[i].problem)
                 k = &r->sizes[i];
+        r->sizes_healthy_from = k ? (uint32_t)(k - r->sizes) + 1 : r->nsizes;
+        if (k)
+            size_unindex(r, k->flow);
         r->sizes_unlisted++;
     } else {
         r->sizes_unlisted++;
@@ -92,6 +132,7 @@ static void keep_sizes(struct results *r, const struct flow_summary *s, const st
     k->problem = problem;
     k->dir[0] = *d->sizes[0];
     k->dir[1] = *d->sizes[1];
+    r->sizes_slot[size_slot(r, k->flow)] = (uint16_t)(k - r->sizes + 1);
 }
 
 void results_flow_done(void *ctx, const struct flow_summary *s, const struct flow_detail *d)

@@ -1,8 +1,11 @@
 /*
  * tcp.c - per-direction TCP analysis (see tcp.h for the rules and their
- * order).  O(1) per segment plus the O(DL_MAX_SEGS) delivery bookkeeping;
- * no allocation: everything lives in the flow's struct tcp_conn.
+ * order).  O(1) per segment plus the O(DL_MAX_SEGS) delivery bookkeeping.
+ * A direction allocates twice at most, never per segment: its delivery table
+ * at its first data segment (from the pool) and its backoff records at its
+ * first retransmission; both go back in tcp_release().
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp.h"
@@ -26,6 +29,8 @@ void tcp_release(struct tcp_conn *c)
     for (int d = 0; d < 2; d++) {
         dl_pool_put(c->pool, c->h[d].dl);
         c->h[d].dl = NULL;
+        free(c->h[d].retx);
+        c->h[d].retx = NULL;
     }
 }
 
@@ -67,10 +72,10 @@ bool tcp_may_retransmit(const struct tcp_conn *c)
     return false;
 }
 
-static void backoff_commit(struct tcp_half *h)
+static void backoff_commit(struct tcp_retx *r)
 {
-    if (h->cur.count > h->worst.count)
-        h->worst = h->cur;
+    if (r && r->cur.count > r->worst.count)
+        r->worst = r->cur;
 }
 
 /* A retransmission of `seq`; prev_ns is the previous transmission's time
@@ -78,23 +83,26 @@ static void backoff_commit(struct tcp_half *h)
  * one (timestamps out of order) is stored as 0. */
 static void backoff_note(struct tcp_half *h, uint32_t seq, int64_t prev_ns, int64_t now)
 {
-    if (h->cur.count == 0 || h->cur.seq != seq) {
-        backoff_commit(h);
-        memset(&h->cur, 0, sizeof h->cur);
-        h->cur.seq = seq;
+    if (!h->retx && !(h->retx = calloc(1, sizeof *h->retx)))
+        return; /* out of memory: the backoff goes unrecorded, nothing else */
+    struct tcp_retx *r = h->retx;
+    if (r->cur.count == 0 || r->cur.seq != seq) {
+        backoff_commit(r);
+        memset(&r->cur, 0, sizeof r->cur);
+        r->cur.seq = seq;
     } else {
-        prev_ns = h->cur_last_ns;
+        prev_ns = r->cur_last_ns;
     }
-    if (prev_ns != INT64_MIN && h->cur.nintervals < TCP_BACKOFF_MAX) {
+    if (prev_ns != INT64_MIN && r->cur.nintervals < TCP_BACKOFF_MAX) {
         int64_t d = now - prev_ns;
         if (d < 0)
             d = 0;
         d /= 1000;
-        h->cur.interval_us[h->cur.nintervals++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+        r->cur.interval_us[r->cur.nintervals++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
     }
-    if (h->cur.count < UINT16_MAX)
-        h->cur.count++;
-    h->cur_last_ns = now;
+    if (r->cur.count < UINT16_MAX)
+        r->cur.count++;
+    r->cur_last_ns = now;
 }
 
 static void rtt_sample(struct tcp_rtt *r, int64_t d)
@@ -387,7 +395,7 @@ void tcp_finish(struct tcp_conn *c)
     for (int d = 0; d < 2; d++) {
         if (c->h[d].dl)
             delivery_finish(c->h[d].dl);
-        backoff_commit(&c->h[d]);
+        backoff_commit(c->h[d].retx);
     }
 }
 

@@ -91,6 +91,10 @@ struct inference {
     char recs[INF_MAX_RECS][INF_TEXT];
     int npaths;
     struct inf_path paths[INF_MAX_PATHS];
+    /* paths by (layer, src, dst): index + 1, 0 empty.  Every TCP flow looks
+     * its paths up, and a scan of 256 paths each time was a third of a run
+     * with a few thousand flows. */
+    int16_t path_slot[2 * INF_MAX_PATHS];
     int nfindings;
     struct inf_finding findings[INF_MAX_FINDINGS];
     int nblackholes;

@@ -58,6 +58,10 @@ struct results {
     struct results_sizes *sizes;
     uint32_t nsizes;
     uint64_t sizes_unlisted;
+    /* sizes[] by flow id (index + 1, 0 empty): the inference looks up every
+     * TCP flow's tables, a scan of 512 each time */
+    uint16_t sizes_slot[2 * RESULTS_MAX_SIZE_TABLES];
+    uint32_t sizes_healthy_from; /* sizes[] before it are all problem flows */
     struct results_resend *resends;
     uint32_t nresends;
     uint64_t resends_unlisted;

@@ -105,13 +105,21 @@ struct tcp_backoff {
     uint32_t interval_us[TCP_BACKOFF_MAX];
 };
 
+/* A direction's RTO backoff records.  Most directions never retransmit, so
+ * tcp.c allocates them at the first retransmission (a SYN flood's flows
+ * stay 200 bytes smaller) and tcp_release() frees them. */
+struct tcp_retx {
+    struct tcp_backoff cur, worst; /* sequence retransmitted now / most often */
+    int64_t cur_last_ns;           /* latest transmission of cur.seq */
+};
+
 /* One direction: what its sender sent, and the ACKs it sent for the peer. */
 struct tcp_half {
     struct delivery *dl; /* this direction's data, resolved by the peer's ACKs; NULL
                           * until its first data segment (from tcp_conn.pool) */
     struct tcp_counts n;
-    struct tcp_rtt rtt;            /* this direction's data to the peer's ACK of it */
-    struct tcp_backoff cur, worst; /* sequence retransmitted now / most often */
+    struct tcp_rtt rtt;    /* this direction's data to the peer's ACK of it */
+    struct tcp_retx *retx; /* NULL until its first retransmission */
     uint32_t isn;
     uint32_t nextseq;         /* highest seq + len (+1 for SYN/FIN) sent */
     uint32_t maxseqtobeacked; /* highest contiguous sequence sent */
@@ -122,7 +130,7 @@ struct tcp_half {
     uint32_t dupacks;
     uint32_t rtt_end; /* the timed segment's end */
     uint32_t ctl_seq; /* last SYN/FIN sent, for its backoff */
-    int64_t nextseq_ns, lastack_ns, rtt_ns, ctl_ns, cur_last_ns;
+    int64_t nextseq_ns, lastack_ns, rtt_ns, ctl_ns;
     int64_t wait_ns; /* since when outstanding data waits for progress */
     uint64_t wait_frame;
     int64_t last_data_ns, data_gap_ns; /* the latest data segment; the longest pause between
@@ -145,7 +153,8 @@ struct tcp_conn {
 
 /* Set c->pool after it, if there is one. */
 void tcp_init(struct tcp_conn *c);
-/* Gives the delivery tables back to the pool: after the flow's last use. */
+/* Gives the delivery tables back to the pool and frees the backoff records:
+ * after the flow's last use. */
 void tcp_release(struct tcp_conn *c);
 
 /* Analyses one segment sent by direction `dir`; `size` is its IP packet size.

@@ -1,7 +1,7 @@
 /*
  * bench-gen.c - deterministic large captures for `make bench` (issue 7).
  *
- *   bench-gen bulk|short|tunnel OUT.pcap [SCALE]
+ *   bench-gen bulk|short|tunnel|synflood OUT.pcap [SCALE]
  *
  * bulk    ~1.5 GB x SCALE: four bulk TCP flows of full-size segments, one
  *         data segment in a thousand lost after the capture point (the
@@ -12,6 +12,9 @@
  *         once, ~330 new per second, as a busy web server sees them.
  * tunnel  ~500 MB x SCALE: inner bulk TCP flows in VXLAN (decoded) and in
  *         WireGuard (opaque data messages with counters), interleaved.
+ * synflood 70,000 x SCALE SYNs, each from its own source address and port,
+ *         10 us apart: one packet per flow, all of them live at the end (the
+ *         memory cost of a live flow that never carries data).
  *
  * SCALE multiplies the length of the capture, never its rates, so 1x and 4x
  * have the same traffic mix and the same number of live flows: that is what
@@ -394,10 +397,24 @@ static void gen_short(struct out *o, double scale)
     free(sl);
 }
 
+static void gen_synflood(struct out *o, double scale)
+{
+    uint64_t n = (uint64_t)(70000 * scale);
+    uint32_t dst = htonl(0xc0a80001); /* 192.168.0.1:80 */
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t src = htonl(0x0a000000u | (uint32_t)(i >> 4)); /* 10.x.y.z */
+        uint16_t sport = (uint16_t)(1024 + (i & 15) * 4000 + (rnd(o) & 1023));
+        uint32_t len = put_eth(o->frame, ETH_TYPE_IP, 0);
+        len += put_tcp(o->frame + len, src, dst, sport, 80, rnd(o), 0, TH_SYN, 0, 1460);
+        emit(o, o->frame, len);
+        o->now_ns += 10000;
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench-gen bulk|short|tunnel OUT.pcap [SCALE]\n");
+        fprintf(stderr, "usage: bench-gen bulk|short|tunnel|synflood OUT.pcap [SCALE]\n");
         return 2;
     }
     double scale = argc > 3 ? atof(argv[3]) : 1.0;
@@ -426,6 +443,8 @@ int main(int argc, char **argv)
         gen_short(o, scale);
     else if (strcmp(argv[1], "tunnel") == 0)
         gen_tunnel(o, scale);
+    else if (strcmp(argv[1], "synflood") == 0)
+        gen_synflood(o, scale);
     else {
         fprintf(stderr, "bench-gen: unknown kind %s\n", argv[1]);
         return 2;

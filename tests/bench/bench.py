@@ -6,6 +6,10 @@ generator changes), then times on the same files, RUNS times each (median):
 
   floor      build/bench/bench-floor F      pcap_next_ex and nothing else
   mtuscope   ./mtuscope -r F                the full analysis, release build
+                                            (a file: read ahead by a thread)
+  mtuscope 1 thread  ./mtuscope -r - < F    the same, read in the analysis
+                                            thread (standard input is never
+                                            read ahead)
   tcpdump    tcpdump -r F -w /dev/null
   tcptrace   tcptrace -n F
   tshark     tshark -r F -q -z conv,tcp     on a prefix of at most
@@ -16,7 +20,8 @@ Wall time is measured here (monotonic clock around the process); peak RSS
 comes from /usr/bin/time -v.  The floor is also run with pcap_dispatch and
 with a 1 MiB stdio buffer, the two reader knobs issue 7 asks about.  Then
 mtuscope runs once on the 4x-length bulk and short captures to compare peak
-RSS at 1x and 4x.  Prints the table and the targets; exit status 1 only when
+RSS at 1x and 4x, and once on a SYN flood (70,000 flows of one SYN each) for
+the memory of a live flow.  Prints the table and the targets; exit status 1 only when
 a tool failed.
 """
 import argparse
@@ -42,9 +47,18 @@ SCALED = [("a-bulk-4x", "bulk", 4.0, "a-bulk"), ("b-short-4x", "short", 4.0, "b-
 
 def run_timed(argv, stdout=subprocess.DEVNULL):
     """Runs argv under /usr/bin/time -v; returns (wall s, peak RSS KiB, stdout,
-    CPU s = user + system)."""
+    CPU s = user + system).  A last element "<F" of argv is its standard input."""
+    stdin = None
+    if argv and argv[-1].startswith("<"):
+        stdin = open(argv[-1][1:], "rb")
+        argv = argv[:-1]
     t0 = time.monotonic()
-    p = subprocess.run(["/usr/bin/time", "-v"] + argv, stdout=stdout, stderr=subprocess.PIPE)
+    try:
+        p = subprocess.run(["/usr/bin/time", "-v"] + argv, stdout=stdout, stderr=subprocess.PIPE,
+                           stdin=stdin)
+    finally:
+        if stdin:
+            stdin.close()
     wall = time.monotonic() - t0
     err = p.stderr.decode(errors="replace")
     if p.returncode != 0:
@@ -134,6 +148,7 @@ def main():
 
     tools = [("floor", lambda f: [floor, f])]
     tools.append(("mtuscope", lambda f: [args.mtuscope, "-r", f]))
+    tools.append(("mtuscope 1 thread (-r - < F)", lambda f: [args.mtuscope, "-r", "-", "<" + f]))
     missing = []
     for name, argv in (("tcpdump", lambda f: ["tcpdump", "-r", f, "-w", "/dev/null"]),
                        ("tcptrace", lambda f: ["tcptrace", "-n", f]),
@@ -209,6 +224,9 @@ def main():
         if not m or not fl:
             continue
         parts = ["%.2f of the floor (CPU %.2f; want >= 0.6)" % (ratio(fl[0], m[0]), ratio(fl[2], m[2]))]
+        m1 = results.get((name, "mtuscope 1 thread (-r - < F)"))
+        if m1:
+            parts[0] += "; in one thread %.2f (CPU %.2f)" % (ratio(fl[0], m1[0]), ratio(fl[2], m1[2]))
         for other, want in (("tshark", 30.0), ("tcptrace", 2.0)):
             o = results.get((name, other))
             if o:
@@ -232,6 +250,14 @@ def main():
             if one:
                 print("  %-9s 1x %.1f MB, 4x %.1f MB (%+.1f%%; want within 10%%), 4x wall %.2f s" %
                       (base, one[1] / 1024.0, r / 1024.0, 100.0 * ratio(r - one[1], one[1]), w))
+        path = generate(args, "syn-flood", "synflood", 1.0 / args.scale)
+        try:
+            w, r, _, _ = run_timed([args.mtuscope, "-r", path])
+            print("  SYN flood: 70,000 flows of one SYN each (65,536 live at the end): peak RSS "
+                  "%.1f MB, %.2f s" % (r / 1024.0, w))
+        except RuntimeError as e:
+            print("bench: %s" % e, file=sys.stderr)
+            failed = True
     return 1 if failed else 0
 
 

@@ -1,0 +1,177 @@
+/* test_reader.c - the read-ahead thread gives exactly what capture_next()
+ * gives: frames, numbers, times, data, the end, an error, --count. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#include "capture.h"
+#include "reader.h"
+
+#define NFRAMES 40000 /* ~10 MB: every batch of the ring is filled several times */
+#define BIG 262144    /* one frame of libpcap's largest snap length */
+#define BIG_AT 12345
+
+static void put32(FILE *fp, uint32_t v)
+{
+    assert_int_equal(fwrite(&v, 4, 1, fp), 1);
+}
+
+/* A pcap file (little-endian, microseconds, Ethernet) of NFRAMES frames of
+ * varied sizes whose bytes depend on their number; cut > 0 cuts the
+ * file that many bytes before its end.  Returns its path (static). */
+static const char *write_pcap(long cut)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/mtuscope-test-reader-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    assert_non_null(fp);
+    put32(fp, 0xa1b2c3d4);
+    put32(fp, 2 | 4u << 16);
+    put32(fp, 0);
+    put32(fp, 0);
+    put32(fp, BIG);
+    put32(fp, 1);
+    static uint8_t buf[BIG];
+    for (uint32_t i = 0; i < NFRAMES; i++) {
+        uint32_t len = i == BIG_AT ? BIG : 14 + (i * 37) % 1500;
+        for (uint32_t k = 0; k < len; k++)
+            buf[k] = (uint8_t)(i + k * 7);
+        put32(fp, 1700000000 + i / 1000);
+        put32(fp, (i % 1000) * 1000);
+        put32(fp, len);
+        put32(fp, len + (i & 1)); /* some frames cut by the snap length */
+        assert_int_equal(fwrite(buf, 1, len, fp), len);
+    }
+    long end = ftell(fp);
+    assert_int_equal(fclose(fp), 0);
+    if (cut)
+        assert_int_equal(truncate(path, end - cut), 0);
+    return path;
+}
+
+static struct capture *open_or_fail(const char *path, const char *filter)
+{
+    char err[CAPTURE_ERRLEN];
+    struct capture *c = capture_open(path, err);
+    assert_non_null(c);
+    assert_true(capture_set_filter(c, filter, err));
+    return c;
+}
+
+/* Reads the file both ways, frame by frame; returns the frames seen. */
+static uint64_t compare(const char *path, const char *filter, enum capture_status want_end)
+{
+    struct capture *a = open_or_fail(path, filter), *b = open_or_fail(path, filter);
+    struct reader *r = reader_start(b, true);
+    assert_non_null(r);
+    char ea[CAPTURE_ERRLEN], eb[CAPTURE_ERRLEN];
+    struct capture_frame fa, fb;
+    enum capture_status sa, sb;
+    uint64_t n = 0;
+    do {
+        sa = capture_next(a, &fa, ea);
+        sb = reader_next(r, &fb, eb);
+        assert_int_equal(sa, sb);
+        if (sa != CAPTURE_OK)
+            break;
+        n++;
+        assert_int_equal(fa.number, fb.number);
+        assert_int_equal(fa.ts_sec, fb.ts_sec);
+        assert_int_equal(fa.ts_nsec, fb.ts_nsec);
+        assert_int_equal(fa.caplen, fb.caplen);
+        assert_int_equal(fa.wirelen, fb.wirelen);
+        assert_int_equal(fa.linktype, fb.linktype);
+        assert_memory_equal(fa.data, fb.data, fa.caplen);
+        assert_int_equal(capture_bytes_read(a), reader_bytes_read(r));
+    } while (true);
+    assert_int_equal(sa, want_end);
+    if (sa == CAPTURE_ERROR)
+        assert_string_equal(ea, eb);
+    assert_int_equal(capture_frames_read(a), reader_frames_read(r));
+    reader_stop(r);
+    assert_int_equal(capture_frames_read(a), capture_frames_read(b));
+    capture_close(a);
+    capture_close(b);
+    return n;
+}
+
+static void test_same_frames(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(0);
+    assert_int_equal(compare(p, NULL, CAPTURE_EOF), NFRAMES);
+    unlink(p);
+}
+
+static void test_filter(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(0);
+    /* frames of 1000 bytes or more: numbers skip, and every record counts */
+    uint64_t n = compare(p, "len >= 1000", CAPTURE_EOF);
+    assert_true(n > 10000 && n < 30000);
+    unlink(p);
+}
+
+static void test_error_mid_file(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(100); /* the last record is cut */
+    assert_int_equal(compare(p, NULL, CAPTURE_ERROR), NFRAMES - 1);
+    unlink(p);
+}
+
+/* --count: the analysis stops early; frames read ahead do not count, and
+ * stopping never waits for the file's end. */
+static void test_early_stop(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(0);
+    struct capture *c = open_or_fail(p, NULL);
+    struct reader *r = reader_start(c, true);
+    assert_non_null(r);
+    char err[CAPTURE_ERRLEN];
+    struct capture_frame f;
+    for (int i = 0; i < 5000; i++)
+        assert_int_equal(reader_next(r, &f, err), CAPTURE_OK);
+    assert_int_equal(f.number, 5000);
+    assert_int_equal(reader_frames_read(r), 5000);
+    reader_stop(r);
+    assert_true(capture_frames_read(c) < NFRAMES); /* it stopped reading */
+    capture_close(c);
+    unlink(p);
+}
+
+/* Without the thread it is capture_next() itself. */
+static void test_no_thread(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(0);
+    struct capture *c = open_or_fail(p, NULL);
+    struct reader *r = reader_start(c, false);
+    assert_non_null(r);
+    char err[CAPTURE_ERRLEN];
+    struct capture_frame f;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(reader_next(r, &f, err), CAPTURE_OK);
+    assert_int_equal(reader_frames_read(r), 3);
+    assert_int_equal(capture_frames_read(c), 3);
+    reader_stop(r);
+    capture_close(c);
+    unlink(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_frames),    cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_error_mid_file), cmocka_unit_test(test_early_stop),
+        cmocka_unit_test(test_no_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
