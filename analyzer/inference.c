@@ -175,6 +175,7 @@ const struct inf_blackhole *inference_blackhole(const struct inference *inf, uin
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
     uint32_t pmtud_mtu; /* an MTU a router reported and the sender obeyed */
+    bool pmtud_guessed; /* ... reported as 0: the sender's RFC 1191 plateau guess */
     int sweep_cliffs;   /* ping sweeps with answered and unanswered sizes */
     int wg_suspected;   /* WireGuard flows with messages lost */
     const struct flow_summary *wg_flow;
@@ -298,7 +299,10 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
                 continue;
             /* the quoted packet is the one that was too big: its path */
             struct inf_path *p = path_for(inf, &m->qsrc, &m->qdst, INF_OUTER, 0);
-            bound_upper(p, mtu);
+            /* A reported MTU bounds the path; MTU 0 only proves that the
+             * quoted packet was too big: the plateau is the sender's guess,
+             * not the path's limit. */
+            bound_upper(p, m->mtu ? mtu : m->quoted_len ? m->quoted_len - 1u : 0);
             icmp_group_add(groups, &ngroups, i, m, mtu, h);
             if (h == 1)
                 t->pmtud_ok++;
@@ -330,16 +334,22 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
             fmt(frames, sizeof frames, "frame %" PRIu64, x->first);
         else
             fmt(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
+        char in[32] = "";
+        if (ninputs > 1)
+            fmt(in, sizeof in, ", input %d", x->input + 1);
         evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
-                 x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames,
-                 ninputs > 1 ? (x->input ? ", second input" : ", first input") : "",
+                 x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
                  addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
-                 x->guessed ? " (0 reported: RFC 1191 plateau guess)" : "",
+                 x->guessed ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
+                              "packet it quotes was too big)"
+                            : "",
                  x->honored   ? "; the sender obeyed"
                  : x->ignored ? "; the sender ignored it"
                               : "");
-        if (x->honored && !t->pmtud_mtu)
+        if (x->honored && !t->pmtud_mtu) {
             t->pmtud_mtu = x->mtu;
+            t->pmtud_guessed = x->guessed;
+        }
     }
 }
 
@@ -1206,10 +1216,17 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     }
     if (t->pmtud_ok) {
         inf->status = "pmtud-working";
-        fmt(inf->summary, INF_TEXT,
-            "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and the "
-            "sender shrinks its packets to fit.",
-            t->pmtud_mtu);
+        if (t->pmtud_guessed)
+            fmt(inf->summary, INF_TEXT,
+                "Path-MTU discovery works, barely: a router says packets are too big without "
+                "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
+                "plateau of %u bytes and its packets get through.",
+                t->pmtud_mtu);
+        else
+            fmt(inf->summary, INF_TEXT,
+                "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
+                "the sender shrinks its packets to fit.",
+                t->pmtud_mtu);
         if (rec_cfg)
             add_rec(inf, rec_cfg);
         return;

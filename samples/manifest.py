@@ -13,7 +13,20 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 COLS = ["file", "origin", "scenario", "vantage", "linktype", "tunnel", "overhead",
         "bottleneck_mtu", "icmp_filtered", "stalled_flows", "largest_crossing",
-        "right_tunnel_mtu", "verified_by", "story"]
+        "right_tunnel_mtu", "pinned_mtu", "verified_by", "story"]
+
+# The traces whose own evidence fixes the path MTU exactly (an upper bound and a
+# lower bound that meet), with why; every other trace can only bound it, and
+# pinned_mtu is "-".  tests/e2e.py requires mtuscope to give exactly this value.
+PINNED = {
+    # 11 frag-needed reporting 1300 reach the server, whose re-segmented
+    # 1300-byte packets are then acknowledged
+    "samples/lab-tcp4-pmtud-ok-path1300-server-outer.pcap": 1300,
+    # the same with ICMPv6 packet-too-big 1280
+    "samples/lab-tcp6-pmtud-ok-path1280-server-outer.pcap": 1280,
+    # DF echo requests: answered up to 1452 bytes, none from 1453 on
+    "samples/gen-ping-sweep.pcap": 1452,
+}
 
 
 def build():
@@ -31,13 +44,15 @@ def build():
             w.writerow([r["file"], "lab", r["scenario"], r["vantage"], r["linktype"],
                         r["tunnel"], r["overhead_bytes"], r["bottleneck_mtu"],
                         r["icmp_filtered"], r["stalled_flows"], r["largest_outer_crossing"],
-                        r["right_tunnel_mtu"], verified, r["story"]])
+                        r["right_tunnel_mtu"], PINNED.get(r["file"], "-"), verified,
+                        r["story"]])
     with open(os.path.join(HERE, "gen", "manifest-gen.tsv"), newline="") as f:
         for r in csv.DictReader(f, delimiter="\t"):
             w.writerow(["samples/" + r["file"], "gen", r["scenario"], "synthetic",
                         r["link_type"], r["tunnel_type"], r["overhead"], r["bottleneck_mtu"],
                         r["icmp_filtered"], r["stalled_flows"], r["largest_crossing"],
-                        r["right_tunnel_mtu"], "samples/gen/check.sh (tshark)", r["notes"]])
+                        r["right_tunnel_mtu"], PINNED.get("samples/" + r["file"], "-"),
+                        "samples/gen/check.sh (tshark)", r["notes"]])
     return out.getvalue()
 
 

@@ -381,7 +381,8 @@ def stalled_mismatches(r, rep):
 def verdict_tests():
     """Every sample's verdict as tests/verdicts.tsv says (known misses
     included, with the reason), its stalled flows as samples/manifest.tsv
-    says (stalled_mismatches), and every path MTU bound the report gives
+    says (stalled_mismatches), the exact path MTU where the manifest says the
+    capture pins it (pinned_mtu), and every path MTU bound the report gives
     contains the ground truth of samples/manifest.tsv: bottleneck_mtu for
     outer paths, right_tunnel_mtu for paths inside a tunnel."""
     vpath = os.path.join(HERE, "verdicts.tsv")
@@ -419,6 +420,11 @@ def verdict_tests():
                     bad.append(f"{r['file']}: path {p['src']}->{p['dst']} "
                                f"[{p['mtu_lower']}, {p['mtu_upper']}] mtu {p['mtu']} "
                                f"misses the truth {tv}")
+            if r["pinned_mtu"].isdigit():
+                pinned = int(r["pinned_mtu"])
+                if not any(p["mtu"] == pinned and p["layer"] == "outer" for p in rep["paths"]):
+                    bad.append(f"{r['file']}: the capture pins the path MTU at {pinned}, "
+                               f"mtuscope gives {[(p['src'], p['mtu']) for p in rep['paths']]}")
             for tun in rep["tunnels"]:
                 rec = tun["recommended_mtu"]
                 if rec is not None and r["right_tunnel_mtu"].isdigit() and \
