@@ -143,6 +143,7 @@ struct entry {
     int32_t next; /* hash chain, -1 = end */
     int16_t dir;  /* index in m->dirs, -1 = not tracked */
     uint8_t side;
+    uint8_t depth; /* the key's tunnel depth (key.depth is held as 0) */
     bool alive;
 };
 
@@ -204,13 +205,17 @@ void corr_matcher_free(struct corr_matcher *m)
     free(m);
 }
 
-/* The direction of a key: its addresses at its depth; -1 when the table is full. */
+/* The direction of a key: its addresses, at any depth (the same packet is
+ * inside a tunnel in a capture of the outer interface and outermost in one of
+ * the tunnel interface); -1 when the table is full. */
 static int dir_of(struct corr_matcher *m, const struct corr_key *k)
 {
     for (int i = 0; i < m->ndirs; i++) {
         struct corr_dir *d = &m->dirs[i];
-        if (d->depth == k->depth && d->version == k->version && !memcmp(d->src, k->src, 16) &&
+        if (d->version == k->version && !memcmp(d->src, k->src, 16) &&
             !memcmp(d->dst, k->dst, 16)) {
+            if (k->depth > d->depth)
+                d->depth = k->depth; /* inside a tunnel somewhere: an inner path */
             if (k->kind == CORR_WG && !(d->kinds & (1u << CORR_WG))) {
                 d->sport = k->sport;
                 d->dport = k->dport;
@@ -387,12 +392,23 @@ static void record_match(struct corr_matcher *m, const struct entry *e, int side
 }
 
 static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t frame,
-                    const struct corr_key *k)
+                    const struct corr_key *key)
 {
+    /* Matched at any tunnel depth: held and compared with depth 0 */
+    struct corr_key mk = *key;
+    mk.depth = 0;
+    const struct corr_key *k = &mk;
     uint32_t h = key_hash(k) & (m->nbuckets - 1);
     for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
         struct entry *e = &m->ring[i];
         if (e->side != side && !memcmp(&e->key, k, sizeof *k)) {
+            if (e->dir >= 0) {
+                struct corr_dir *d = &m->dirs[e->dir];
+                if (key->depth > d->depth)
+                    d->depth = key->depth;
+                if (key->depth != e->depth)
+                    d->cross_depth++;
+            }
             record_match(m, e, side, t_ns, frame);
             unlink_entry(m, (uint32_t)i);
             return;
@@ -413,8 +429,9 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     e->t_ns = t_ns;
     e->frame = frame;
     e->side = (uint8_t)side;
+    e->depth = key->depth;
     e->alive = true;
-    e->dir = (int16_t)dir_of(m, k);
+    e->dir = (int16_t)dir_of(m, key);
     e->next = m->buckets[h];
     m->buckets[h] = (int32_t)idx;
     m->used++;

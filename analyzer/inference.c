@@ -93,12 +93,20 @@ static uint32_t addr_hash(const struct addr *a, uint32_t h)
 static struct inf_path *path_for(struct inference *inf, const struct addr *src,
                                  const struct addr *dst, enum inf_layer layer, uint32_t tunnel)
 {
+    /* A path is its two addresses: the same inner packets seen inside a
+     * tunnel in one capture and on the tunnel's interface in another (where
+     * nothing encloses them) travel one path, inside the tunnel. */
     enum { NSLOTS = 2 * INF_MAX_PATHS }; /* at most half full: short probes */
-    uint32_t i = addr_hash(dst, addr_hash(src, 2166136261u ^ (uint32_t)layer)) & (NSLOTS - 1);
+    uint32_t i = addr_hash(dst, addr_hash(src, 2166136261u)) & (NSLOTS - 1);
     for (; inf->path_slot[i]; i = (i + 1) & (NSLOTS - 1)) {
         struct inf_path *p = &inf->paths[inf->path_slot[i] - 1];
-        if (p->layer == layer && addr_cmp(&p->src, src) == 0 && addr_cmp(&p->dst, dst) == 0)
+        if (addr_cmp(&p->src, src) == 0 && addr_cmp(&p->dst, dst) == 0) {
+            if (layer == INF_INNER && p->layer != INF_INNER) {
+                p->layer = INF_INNER;
+                p->tunnel = tunnel;
+            }
             return p;
+        }
     }
     if (inf->npaths == INF_MAX_PATHS)
         return NULL;
@@ -1309,6 +1317,8 @@ static void correlation_stage(struct inference *inf, struct input_stats *const *
             struct corr_verdict v;
             if (!corr_dir_verdict(d, &v) || !v.largest_delivered)
                 continue;
+            if (d->cross_depth)
+                continue; /* perhaps one host, before and after encapsulation: no path */
             int up = d->upstream ? cp->b : cp->a, down = d->upstream ? cp->a : cp->b;
             struct addr src, dst;
             corr_dir_addrs(d, &src, &dst);

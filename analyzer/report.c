@@ -459,6 +459,12 @@ static void text_corr_dir(FILE *out, const struct corr_pair *p, const struct cor
         n += snprintf(line + n, sizeof line - (size_t)n,
                       "; %" PRIu64 " seen only in [%d] (missed by the capture upstream)",
                       d->only[!u], in[!u]);
+    if (n > 0 && (size_t)n < sizeof line && d->cross_depth)
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; %" PRIu64 " matched inside a tunnel in one capture and outside it in the "
+                      "other (perhaps one host, before and after encapsulation: no path bound "
+                      "taken)",
+                      d->cross_depth);
     if (n > 0 && (size_t)n < sizeof line && (d->uncovered[0] || d->uncovered[1]))
         snprintf(line + n, sizeof line - (size_t)n,
                  "; %" PRIu64 " outside the other capture's time span, not counted",
@@ -845,6 +851,7 @@ static void json_corr_dir(struct json *j, const struct corr_pair *p, const struc
         json_null(j, "downstream");
     }
     json_uint(j, "matched", d->matched);
+    json_uint(j, "cross_depth", d->cross_depth);
     json_uint(j, "lost", known ? d->only[u] : 0);
     json_uint(j, "only_downstream", known ? d->only[!u] : 0);
     json_uint(j, "uncovered", d->uncovered[0] + d->uncovered[1]);

@@ -4,7 +4,13 @@
  *
  * Each matchable packet gets a key computed from its decoded record, one per
  * IP layer outside ICMP quotes (so a VXLAN packet has an outer and an inner
- * key), and keys only match at the same tunnel depth:
+ * key), and keys match at any tunnel depth: a packet inside a VXLAN, GRE or
+ * IPIP tunnel in a capture of the outer interface is the same packet,
+ * outermost, in a capture of the tunnel interface.  Such a cross-depth match
+ * is counted (corr_dir.cross_depth) and proves no path crossing: the two
+ * captures may be on the same tunnel endpoint, one before the encapsulation
+ * and one after it, so the inference takes no bound from that direction.
+ * The keys:
  *   - WireGuard data: outer addresses and ports, receiver index, counter;
  *   - ESP: addresses, SPI, sequence number;
  *   - TCP: addresses, ports, seq, ack, payload length, and the IPv4 ID;
@@ -101,6 +107,7 @@ struct corr_dir {
     uint16_t sport, dport; /* of the first WireGuard key (for the display filter) */
     uint32_t wg_receiver;  /* of the first WireGuard key */
     uint64_t matched;
+    uint64_t cross_depth; /* matches inside a tunnel on one side, outside it on the other */
     uint64_t only[2], uncovered[2];
     uint64_t match_frame[2]; /* an example match: its frame in each side */
     uint32_t largest_matched;

@@ -697,6 +697,29 @@ def correlation_tests():
     test("correlation: outer and tunnel captures of one host share no packet, and say so")(
         one_host)
 
+    def vxlan_one_host():
+        # the server's outer interface sees its TCP inside VXLAN, its vxlan
+        # interface outermost: every inner packet matches across the depths,
+        # and the pair proves no path crossing (no lower bound of 1450)
+        pa = os.path.join(ROOT, "samples", "lab-vxlan-blackhole-path1400-server-outer.pcap")
+        pb = os.path.join(ROOT, "samples", "lab-vxlan-blackhole-path1400-server-vxlan.pcap")
+        rc, out, err = run(["--json", "-r", pa, "-r", pb])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        c = rep["correlation"][0]
+        tcp_b = tshark_count(pb, "tcp")
+        tcp_a = tshark_count(pa, "vxlan && tcp")
+        expect(tcp_a is None or tcp_a == tcp_b == c["matched"],
+               f"matched {c['matched']}, tshark {tcp_a} / {tcp_b}")
+        for d in c["directions"]:
+            expect(d["layer"] == "inner" and d["cross_depth"] == d["matched"] and d["lost"] == 0,
+                   str(d))
+        for p in rep["paths"]:
+            expect(p["mtu_lower"] <= 1350 and (p["mtu_upper"] or 1 << 30) >= 1350,
+                   f"{p['src']} -> {p['dst']}: [{p['mtu_lower']}, {p['mtu_upper']}], truth 1350")
+    test("correlation: a VXLAN host's outer and tunnel captures match across depths, no bound")(
+        vxlan_one_host)
+
     def demo():
         files = [os.path.join(ROOT, "samples", f"lab-incident-wg1420-path1434-{v}.pcap")
                  for v in ("client-outer", "client-wg", "server-outer", "server-wg")]

@@ -211,6 +211,38 @@ static void test_matcher_loss_and_reorder(void **state)
     corr_matcher_free(m);
 }
 
+/* The same inner packet inside a tunnel in one capture (depth 1: the outer
+ * interface of a VXLAN host) and outermost in the other (its tunnel
+ * interface): matched, counted as a cross-depth match, the direction an
+ * inner one. */
+static void test_matcher_cross_depth(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    assert_non_null(m);
+    for (uint64_t c = 0; c < 4; c++) {
+        struct corr_key in = wk(c, 1450, 0), out = in;
+        in.kind = out.kind = CORR_TCP;
+        out.depth = 1;
+        add1(m, 0, (int64_t)c * NS, c + 1, in);
+        if (c != 3)
+            add1(m, 1, (int64_t)c * NS + 1000, c + 1, out);
+    }
+    struct corr_key same = wk(9, 100, 0); /* same depth both sides: no cross-depth count */
+    add1(m, 0, 5 * NS, 5, same);
+    add1(m, 1, 5 * NS + 1000, 5, same);
+    corr_matcher_add(m, 1, 9 * NS, 9, NULL, 0);
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 4);
+    assert_int_equal(corr_matcher_ndirs(m), 1);
+    const struct corr_dir *d = corr_matcher_dir(m, 0);
+    assert_int_equal(d->matched, 4);
+    assert_int_equal(d->cross_depth, 3);
+    assert_int_equal(d->depth, 1);
+    assert_int_equal(d->only[0], 1); /* the fourth never came out of the tunnel */
+    corr_matcher_free(m);
+}
+
 /* Side 1 is upstream for the reverse direction: the sign of the delay. */
 static void test_matcher_upstream_both_ways(void **state)
 {
@@ -329,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_key_tcp_and_ipv4),
         cmocka_unit_test(test_key_fragment),
         cmocka_unit_test(test_key_vxlan_two_depths),
+        cmocka_unit_test(test_matcher_cross_depth),
         cmocka_unit_test(test_matcher_loss_and_reorder),
         cmocka_unit_test(test_matcher_upstream_both_ways),
         cmocka_unit_test(test_matcher_window_and_coverage),
