@@ -139,6 +139,7 @@ int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS])
 struct entry {
     struct corr_key key;
     int64_t t_ns;
+    int64_t age_ns; /* the matcher's clock when it came: timestamps may go back */
     uint64_t frame;
     int32_t next; /* hash chain, -1 = end */
     int16_t dir;  /* index in m->dirs, -1 = not tracked */
@@ -357,7 +358,9 @@ static void expire(struct corr_matcher *m)
 {
     while (m->used) {
         struct entry *e = &m->ring[m->head];
-        if (e->alive && e->t_ns >= m->now - m->window_ns)
+        /* by arrival on the merged clock, which never goes back: a packet
+         * whose timestamp jumps back still waits a whole window */
+        if (e->alive && e->age_ns >= m->now - m->window_ns)
             break;
         pop_head(m, false);
     }
@@ -427,6 +430,7 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     struct entry *e = &m->ring[idx];
     memcpy(&e->key, k, sizeof *k);
     e->t_ns = t_ns;
+    e->age_ns = m->now;
     e->frame = frame;
     e->side = (uint8_t)side;
     e->depth = key->depth;

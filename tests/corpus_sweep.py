@@ -7,7 +7,10 @@ For each file listed in the corpus's INDEX.tsv:
   * stderr holds no AddressSanitizer / UndefinedBehaviorSanitizer report;
   * the JSON on stdout parses, and the packet count equals what libpcap reads
     (the corpus index's packets_libpcap column, made with tcpdump/libpcap), or
-    tshark's count for the pcapng files libpcap refuses and mtuscope reads.
+    tshark's count for the pcapng files libpcap refuses and mtuscope reads;
+  * mtuscope --json -r FILE -r FILE (the file against itself: the correlation
+    of correlate.c reads it twice, concurrently) passes the same checks, and
+    loses nothing: no direction has a packet seen on one side only.
 
 The corpus is not part of a user's clone: when it is absent the sweep prints
 one SKIP line and succeeds.  Usage: corpus_sweep.py MTUSCOPE [CORPUS_DIR]
@@ -57,7 +60,35 @@ def check(binary, corpus, row):
         return row["path"], f"{got} packets, {who} reads {want}"
     if p.returncode == 1 and rep["inputs"][0]["error"] is None:
         return row["path"], "exit 1 but inputs[0].error is null"
-    return row["path"], None
+    return row["path"], self_pair(binary, path, env, p.returncode, got)
+
+
+def self_pair(binary, path, env, rc, packets):
+    """The file against itself: the same exit, the same packets twice, and a
+    correlation that matches every keyed packet with its twin."""
+    try:
+        p = subprocess.run([binary, "--json", "-r", path, "-r", path], capture_output=True,
+                           timeout=240, env=env)
+    except subprocess.TimeoutExpired:
+        return "paired with itself: timeout after 240 s"
+    err = p.stderr.decode("utf-8", "replace")
+    for mark in SANITIZER_MARKS:
+        if mark in err:
+            return "paired with itself: sanitizer report:\n" + err[-3000:]
+    if p.returncode != rc:
+        return f"paired with itself: exit {p.returncode}, alone {rc}: {err[-500:]}"
+    try:
+        rep = json.loads(p.stdout)
+    except ValueError as e:
+        return f"paired with itself: invalid JSON on stdout: {e}"
+    if [i["packets"] for i in rep["inputs"]] != [packets, packets]:
+        return f"paired with itself: packets {[i['packets'] for i in rep['inputs']]}"
+    for c in rep["correlation"]:
+        for d in c["directions"]:
+            if d["lost"] or d["only_downstream"]:
+                return (f"paired with itself: {d['src']} -> {d['dst']}: {d['lost']} lost, "
+                        f"{d['only_downstream']} only downstream, {d['matched']} matched")
+    return None
 
 
 def main():
