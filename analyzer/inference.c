@@ -180,6 +180,25 @@ const struct inf_blackhole *inference_blackhole(const struct inference *inf, uin
     return NULL;
 }
 
+/* A black hole on a flow's direction: a zeroed entry to fill in, or NULL when
+ * the table is full or that direction already has one (the first evidence,
+ * the strongest, stays). */
+static struct inf_blackhole *add_blackhole(struct inference *inf, uint64_t flow, int dir,
+                                           bool suspected)
+{
+    for (int i = 0; i < inf->nblackholes; i++)
+        if (inf->blackholes[i].flow == flow && inf->blackholes[i].dir == dir)
+            return NULL;
+    if (inf->nblackholes == INF_MAX_BLACKHOLES)
+        return NULL;
+    struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
+    memset(bh, 0, sizeof *bh);
+    bh->flow = flow;
+    bh->dir = (uint8_t)dir;
+    bh->suspected = suspected;
+    return bh;
+}
+
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
     uint32_t pmtud_mtu; /* an MTU a router reported and the sender obeyed */
@@ -483,11 +502,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         return; /* an ignored message is reported by the ICMP stage */
     }
 
-    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
-        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-        memset(bh, 0, sizeof *bh);
-        bh->flow = f->id;
-        bh->dir = (uint8_t)d;
+    struct inf_blackhole *bh = add_blackhole(inf, f->id, d, false);
+    if (bh) {
         bh->healed = !x->stalled;
         bh->largest_delivered = largest;
         bh->smallest_lost = smallest;
@@ -556,12 +572,8 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
              "bytes although the MSS allows %u: full-size packets were lost until the sender "
              "found a smaller size",
              f->id, a, (double)x->data_gap_ms / 1e3, x->max_packet, full);
-    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
-        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-        memset(bh, 0, sizeof *bh);
-        bh->flow = f->id;
-        bh->dir = (uint8_t)d;
-        bh->suspected = true;
+    struct inf_blackhole *bh = add_blackhole(inf, f->id, d, true);
+    if (bh) {
         bh->healed = true;
         bh->largest_delivered = x->max_packet;
         bh->cost_ns = (int64_t)x->data_gap_ms * 1000000;
@@ -643,12 +655,8 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
              "flow #%" PRIu64 ": bytes from %s are missing at the receiver; nothing larger than %u "
              "bytes arrived although MSS %u allows %u-byte packets",
              f->id, a, x->max_packet, mss, full);
-    if (inf->nblackholes < INF_MAX_BLACKHOLES) {
-        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-        memset(bh, 0, sizeof *bh);
-        bh->flow = f->id;
-        bh->dir = (uint8_t)d;
-        bh->suspected = true;
+    struct inf_blackhole *bh = add_blackhole(inf, f->id, d, true);
+    if (bh) {
         bh->largest_delivered = x->max_packet;
     }
     struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
@@ -708,12 +716,8 @@ static void silent_sender(struct inference *inf, const struct results *res,
              "for %.1f s while flow #%" PRIu64 " went on; MSS %u allows %u-byte packets",
              f->id, a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet,
              quiet, other->id, mss, full);
-    if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
-        struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-        memset(bh, 0, sizeof *bh);
-        bh->flow = f->id;
-        bh->dir = (uint8_t)d;
-        bh->suspected = true;
+    struct inf_blackhole *bh = add_blackhole(inf, f->id, d, true);
+    if (bh) {
         bh->largest_delivered = x->max_packet;
         bh->frames[bh->nframes++] = f->last_frame;
     }
@@ -918,12 +922,8 @@ static void resend_stage(struct inference *inf, const struct results *res, struc
                  "flow #%" PRIu64 ": %u-byte %s datagrams from %s re-sent %u times at doubling "
                  "intervals (%s s): likely lost on the path",
                  f->id, r->size, opaque_name(f->opaque), a, r->copies - 1u, iv);
-        if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
-            struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-            memset(bh, 0, sizeof *bh);
-            bh->flow = f->id;
-            bh->dir = rr->dir;
-            bh->suspected = true;
+        struct inf_blackhole *bh = add_blackhole(inf, f->id, rr->dir, true);
+        if (bh) {
             bh->smallest_lost = r->size;
             for (int k = 0; k < r->nframes && k < INF_MAX_FRAMES; k++)
                 if (r->frames[k])
@@ -1437,12 +1437,8 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
                      "flow #%" PRIu64 ": %" PRIu32 " WireGuard messages from %s never arrived "
                      "(counters skipped), nothing larger than %u bytes did",
                      f->id, f->wg_lost, a, x->max_packet);
-            if (inf->nblackholes < INF_MAX_BLACKHOLES && !inference_blackhole(inf, f->id)) {
-                struct inf_blackhole *bh = &inf->blackholes[inf->nblackholes++];
-                memset(bh, 0, sizeof *bh);
-                bh->flow = f->id;
-                bh->dir = f->wg_lost_dir;
-                bh->suspected = true;
+            struct inf_blackhole *bh = add_blackhole(inf, f->id, f->wg_lost_dir, true);
+            if (bh) {
                 bh->largest_delivered = x->max_packet;
                 if (f->wg_gap_frame)
                     bh->frames[bh->nframes++] = f->wg_gap_frame;

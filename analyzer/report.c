@@ -629,6 +629,15 @@ static void json_endpoint(struct json *j, const char *key, const struct addr *a,
     json_object_end(j);
 }
 
+/* A count or size, null when 0 (unknown or none). */
+static void json_opt_uint(struct json *j, const char *key, uint64_t v)
+{
+    if (v)
+        json_uint(j, key, v);
+    else
+        json_null(j, key);
+}
+
 static void json_flow_dir(struct json *j, const char *key, const struct flow_dir_summary *d)
 {
     json_object_begin(j, key);
@@ -649,14 +658,8 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
     json_uint(j, "lost", d->dl_lost);
     json_uint(j, "superseded", d->dl_superseded);
     json_uint(j, "unacked", d->dl_unacked);
-    if (d->largest_delivered)
-        json_uint(j, "largest_delivered", d->largest_delivered);
-    else
-        json_null(j, "largest_delivered");
-    if (d->smallest_lost)
-        json_uint(j, "smallest_lost", d->smallest_lost);
-    else
-        json_null(j, "smallest_lost");
+    json_opt_uint(j, "largest_delivered", d->largest_delivered);
+    json_opt_uint(j, "smallest_lost", d->smallest_lost);
     json_array_begin(j, "lost_frames");
     for (int i = 0; i < d->nlost_frames; i++)
         json_uint(j, NULL, d->lost_frames[i]);
@@ -690,14 +693,9 @@ static void json_blackhole(struct json *j, const struct inf_blackhole *bh)
     }
     json_object_begin(j, "blackhole");
     json_string(j, "direction", bh->dir ? "server->client" : "client->server");
-    if (bh->largest_delivered)
-        json_uint(j, "largest_delivered", bh->largest_delivered);
-    else
-        json_null(j, "largest_delivered");
-    if (bh->smallest_lost)
-        json_uint(j, "smallest_lost", bh->smallest_lost);
-    else
-        json_null(j, "smallest_lost"); /* receiver side: the lost packets were not seen */
+    json_opt_uint(j, "largest_delivered", bh->largest_delivered);
+    json_opt_uint(j, "smallest_lost",
+                  bh->smallest_lost); /* receiver side: the lost packets were not seen */
     json_array_begin(j, "frames");
     for (int i = 0; i < bh->nframes; i++)
         json_uint(j, NULL, bh->frames[i]);
@@ -745,10 +743,7 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     json_string(j, "proto", results_flow_proto(f));
     json_endpoint(j, "client", &f->client, f->client_port, ports);
     json_endpoint(j, "server", &f->server, f->server_port, ports);
-    if (f->tunnel)
-        json_uint(j, "tunnel", f->tunnel);
-    else
-        json_null(j, "tunnel");
+    json_opt_uint(j, "tunnel", f->tunnel);
     json_uint(j, "first_frame", f->first_frame);
     json_uint(j, "packets", f->dir[0].packets + f->dir[1].packets);
     json_uint(j, "bytes", f->dir[0].bytes + f->dir[1].bytes);
@@ -785,14 +780,6 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     json_object_end(j);
 }
 
-static void json_opt_uint(struct json *j, const char *key, uint64_t v)
-{
-    if (v)
-        json_uint(j, key, v);
-    else
-        json_null(j, key);
-}
-
 static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struct inf_tunnel *it)
 {
     json_object_begin(j, NULL);
@@ -811,10 +798,7 @@ static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struc
     json_object_end(j);
     json_uint(j, "ip_version", t->ip_version);
     json_opt_uint(j, "overhead", it ? it->overhead : t->overhead);
-    if (t->inner_max)
-        json_uint(j, "inner_mtu_seen", t->inner_max);
-    else
-        json_null(j, "inner_mtu_seen");
+    json_opt_uint(j, "inner_mtu_seen", t->inner_max);
     json_opt_uint(j, "path_mtu_lower", it ? it->path_lower : 0);
     json_opt_uint(j, "path_mtu_upper", it ? it->path_upper : 0);
     json_opt_uint(j, "recommended_mtu", it ? it->recommended_mtu : 0);
