@@ -8,7 +8,10 @@
  *  - capture_open_stream() on an fmemopen stream: the same frames must come
  *    out, with the same error (a differential check of the two paths);
  *  - pcapng.c alone, since libpcap reads most pcapng files itself and the
- *    fallback reader would otherwise see few inputs.
+ *    fallback reader would otherwise see few inputs;
+ *  - the file against itself (-r F -r F): correlate.c reads it twice at
+ *    once and must match every keyed packet with its twin, then the
+ *    inference and the reports run on the pair.
  * Inputs of even length get a BPF filter that compiles for every link type,
  * so the filter paths (one program per link type in the fallback) run too.
  */
@@ -21,6 +24,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "correlate.h"
 #include "fuzz_reports.h"
 #include "pcapng.h"
 #include "pipeline.h"
@@ -39,6 +43,34 @@ static void *xmalloc_copy(const uint8_t *data, size_t size)
         abort();
     memcpy(p, data, size);
     return p;
+}
+
+/* The file at `path` as two inputs, correlated: nothing may be seen on one
+ * side only, since both sides are the same bytes. */
+static void run_self_pair(const char *path, const struct pipeline_opts *po)
+{
+    struct input_stats *s[2] = {stats_new(path), stats_new(path)};
+    struct results res;
+    if (!s[0] || !s[1] || !results_init(&res))
+        abort();
+    for (int i = 0; i < 2; i++)
+        pipeline_run(path, i, po, s[i], &res, NULL);
+    struct correlation corr;
+    const char *paths[2] = {path, path};
+    if (!correlate_run(&corr, paths, 2, po, &res))
+        abort();
+    for (int i = 0; i < corr.npairs; i++)
+        for (int k = 0; k < corr.pairs[i].ndirs; k++) {
+            const struct corr_dir *d = &corr.pairs[i].dirs[k];
+            if (d->only[0] || d->only[1])
+                abort();
+        }
+    res.correlation = &corr;
+    fuzz_reports_n(s, 2, &res);
+    correlate_free(&corr);
+    results_free(&res);
+    stats_free(s[0]);
+    stats_free(s[1]);
 }
 
 /* pipeline_run() and the reports; the frames read, or -1 when the filter
@@ -66,6 +98,8 @@ static int64_t run_pipeline(const uint8_t *data, size_t size, bool filter, char 
     snprintf(error, errsize, "%s", st == PIPELINE_FAIL ? s->error + strlen(path) : "");
 
     fuzz_reports(s, &res);
+    if (st != PIPELINE_BAD_FILTER)
+        run_self_pair(path, &po);
     int64_t frames = st == PIPELINE_BAD_FILTER ? -1 : (int64_t)s->frames;
     results_free(&res);
     stats_free(s);

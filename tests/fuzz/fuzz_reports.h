@@ -12,13 +12,12 @@
 #include "inference.h"
 #include "report.h"
 
-static inline void fuzz_reports(struct input_stats *s, struct results *res)
+static inline void fuzz_reports_n(struct input_stats **inputs, int ninputs, struct results *res)
 {
-    struct input_stats *inputs[1] = {s};
     struct inference *inf = calloc(1, sizeof *inf);
-    if (!inf || !inference_run(inf, inputs, 1, res))
+    if (!inf || !inference_run(inf, inputs, ninputs, res))
         abort();
-    struct report_data rd = {.inputs = inputs, .ninputs = 1, .res = res, .inf = inf};
+    struct report_data rd = {.inputs = inputs, .ninputs = ninputs, .res = res, .inf = inf};
     struct report_opts ro = {.layer_stats = true, .all_flows = true};
     char *out = NULL;
     size_t outlen = 0;
@@ -31,6 +30,12 @@ static inline void fuzz_reports(struct input_stats *s, struct results *res)
     free(out);
     inference_free(inf);
     free(inf);
+}
+
+static inline void fuzz_reports(struct input_stats *s, struct results *res)
+{
+    struct input_stats *inputs[1] = {s};
+    fuzz_reports_n(inputs, 1, res);
 }
 
 #endif
