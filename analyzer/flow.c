@@ -626,6 +626,8 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
     d->timestamps = (h->seen & HS_TS) != 0;
     d->data_gap_ms = sat32((uint64_t)(h->data_gap_ns / 1000000));
     d->data_gap_frame = sat32(h->data_gap_frame);
+    d->first_retrans_frame = h->first_retrans_frame;
+    d->first_hole_frame = h->first_hole_frame;
     d->closed = (h->seen & (HS_FIN | HS_RST)) != 0;
     d->rtt_samples = h->rtt.samples;
     if (h->rtt.samples) {

@@ -384,7 +384,7 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
 
 static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
                           const struct inference *inf, uint64_t flow, uint32_t below, int *honored,
-                          uint32_t *mtu)
+                          uint32_t *mtu, uint64_t *frame)
 {
     bool found = false;
     int flat = 0;
@@ -395,6 +395,8 @@ static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
             uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
             if (m->flow != flow || (below && eff >= below))
                 continue;
+            if (!found)
+                *frame = m->frame;
             found = true;
             *mtu = eff;
             if (inf->icmp_honored[flat] > *honored)
@@ -485,7 +487,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
 
     int honored;
     uint32_t mtu = 0;
-    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu)) {
+    uint64_t icmp_frame = 0;
+    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu, &icmp_frame)) {
         if (honored != 0) {
             struct inf_finding *fi = add_finding(inf, INF_INFO, "pmtud-working", f->id, f->input);
             if (fi) {
@@ -493,8 +496,13 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
                     "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
                     "and the sender re-sent the data in smaller packets: path-MTU discovery works",
                     f->id, a, smallest, mtu);
-                results_flow_filter(f, "tcp.analysis.retransmission", fi->wireshark_filter,
-                                    INF_TEXT);
+                results_flow_filter(f,
+                                    "(tcp.analysis.retransmission || (icmp.type == 3 && "
+                                    "icmp.code == 4) || icmpv6.type == 2)",
+                                    fi->wireshark_filter, INF_TEXT);
+                fi->frames[fi->nframes++] = icmp_frame; /* the first message, then the re-sends */
+                if (x->first_retrans_frame)
+                    fi->frames[fi->nframes++] = x->first_retrans_frame;
                 for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
                     fi->frames[fi->nframes++] = x->lost_frames[i];
             }
@@ -510,6 +518,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         bh->cost_ns = bh->healed ? backoff_cost_ns(x) : 0;
         for (int i = 0; i < x->nlost_frames && bh->nframes < INF_MAX_FRAMES; i++)
             bh->frames[bh->nframes++] = x->lost_frames[i];
+        if (!bh->nframes && x->first_retrans_frame)
+            bh->frames[bh->nframes++] = x->first_retrans_frame;
     }
     bound_upper(p, smallest - 1);
     evidence(p,
@@ -536,6 +546,8 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
         for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
             fi->frames[fi->nframes++] = x->lost_frames[i];
+        if (!fi->nframes && x->first_retrans_frame) /* healed: the big copies were superseded */
+            fi->frames[fi->nframes++] = x->first_retrans_frame;
     }
     if (x->stalled)
         t->blackholes++;
@@ -658,6 +670,8 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
     struct inf_blackhole *bh = add_blackhole(inf, f->id, d, true);
     if (bh) {
         bh->largest_delivered = x->max_packet;
+        if (x->first_hole_frame)
+            bh->frames[bh->nframes++] = x->first_hole_frame;
     }
     struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
     if (fi) {
@@ -666,6 +680,8 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
             "nothing larger than %u bytes arrived at %s, and part of its data never did",
             a, full, mss, x->max_packet, b);
         results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_TEXT);
+        if (x->first_hole_frame)
+            fi->frames[fi->nframes++] = x->first_hole_frame;
     }
     t->suspected++;
     if (!t->worst) {
@@ -759,6 +775,8 @@ static void mss_check(struct inference *inf, const struct flow_summary *f, struc
             "clamps the MSS to %u (a path MTU of %u)",
             f->id, c, s, lo, lo + tcpip_hdr(f));
         results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_TEXT);
+        if (f->first_frame <= UINT32_MAX)
+            fi->frames[fi->nframes++] = f->first_frame; /* the flow's first packet: its SYN */
     }
 }
 

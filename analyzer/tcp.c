@@ -387,6 +387,11 @@ finished_fwd:
     fwd->lastack_ns = now;
     fwd->seen |= HS_LASTACK;
     fwd->lastta = (uint16_t)ta;
+    /* the frames a finding cites (frame numbers past 2^32 are not kept) */
+    if ((ta & TA_ANY_RETRANS) && !fwd->first_retrans_frame && frame <= UINT32_MAX)
+        fwd->first_retrans_frame = (uint32_t)frame;
+    if ((ta & TA_LOST_SEGMENT) && !fwd->first_hole_frame && frame <= UINT32_MAX)
+        fwd->first_hole_frame = (uint32_t)frame;
     return ta;
 }
 

@@ -113,6 +113,7 @@ struct flow_dir_summary {
     uint32_t rtt_min_us, rtt_avg_us, rtt_max_us;
     uint32_t backoff_us[FLOW_BACKOFF_KEPT]; /* intervals between its transmissions */
     uint32_t stall_frame;
+    uint32_t first_retrans_frame, first_hole_frame; /* tcp.h: evidence for findings */
     uint32_t data_gap_ms, data_gap_frame; /* longest pause between data segments while the
                                            * peer sent none (tcp.h), and its end */
     /* delivery by size (TCP data segments): transmissions, see delivery.h */
@@ -155,7 +156,7 @@ struct flow_summary {
     bool stalled;          /* either direction */
     uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
 };
-_Static_assert(sizeof(struct flow_summary) <= 528, "the caller keeps one per flow");
+_Static_assert(sizeof(struct flow_summary) <= 544, "the caller keeps one per flow");
 
 struct flow_storm {
     uint64_t flow; /* 0: across the capture */

@@ -136,6 +136,8 @@ struct tcp_half {
     int64_t last_data_ns, data_gap_ns; /* the latest data segment; the longest pause between
                                         * two while the peer sent no data */
     uint64_t data_gap_frame;           /* the data segment that ended that pause */
+    uint32_t first_retrans_frame;      /* evidence: its first retransmission, 0 none */
+    uint32_t first_hole_frame;         /* ... its first "previous segment not captured" */
     uint16_t mss;
     uint16_t seen;   /* HS_* */
     uint16_t lastta; /* TA_* of this direction's last segment */

@@ -10,6 +10,7 @@ tshark where it is installed.
 Usage: e2e.py MTUSCOPE
 """
 import csv
+import glob
 import json
 import os
 import re
@@ -376,6 +377,43 @@ def stalled_mismatches(r, rep):
     for i in sorted(flagged - matched):
         bad.append(f"{r['file']}: flow #{i} is flagged but the manifest lists no stall")
     return bad
+
+
+def filter_tests():
+    """Every finding's Wireshark display filter, run by tshark on the input the
+    finding names, shows every frame the finding cites: on each sample alone
+    and on the demo's four traces together."""
+    if not shutil.which("tshark"):
+        print("SKIP: findings' Wireshark filters: tshark is missing")
+        return
+    demo = [os.path.join("samples", f"lab-incident-wg1420-path1434-{v}.pcap")
+            for v in ("client-outer", "client-wg", "server-outer", "server-wg")]
+    runs = [[os.path.relpath(f, ROOT)] for f in
+            sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap*")))] + [demo]
+
+    def t():
+        bad, n = [], 0
+        for files in runs:
+            args = ["--json"]
+            for f in files:
+                args += ["-r", os.path.join(ROOT, f)]
+            rc, out, err = run(args)
+            no_sanitizer(err)
+            for x in json.loads(out)["findings"]:
+                expect(x["flow"] is not None and x["frames"] and x["wireshark_filter"],
+                       f"{files}: a finding without its flow, frames or filter: {x}")
+                n += 1
+                p = subprocess.run(["tshark", "-n", "-r", os.path.join(ROOT, files[x["input"]]),
+                                    "-Y", x["wireshark_filter"], "-T", "fields",
+                                    "-e", "frame.number"], capture_output=True, timeout=120)
+                shown = {int(v) for v in p.stdout.split()}
+                missing = [fr for fr in x["frames"] if fr not in shown]
+                if p.returncode or missing:
+                    bad.append(f"{files[x['input']]}: {x['kind']}: frames {missing} not shown "
+                               f"by '{x['wireshark_filter']}'")
+        expect(n > 40, f"only {n} findings")
+        expect(not bad, "; ".join(bad[:6]))
+    test("every finding names its flow and frames, and its Wireshark filter shows them")(t)
 
 
 def verdict_tests():
@@ -754,6 +792,7 @@ def main():
     retransmission_test()
     manifest_test()
     verdict_tests()
+    filter_tests()
     corpus_icmp_test()
     correlation_tests()
     rc = finish("e2e")
