@@ -114,8 +114,8 @@ struct flow_dir_summary {
     uint32_t backoff_us[FLOW_BACKOFF_KEPT]; /* intervals between its transmissions */
     uint32_t stall_frame;
     uint32_t first_retrans_frame, first_hole_frame; /* tcp.h: evidence for findings */
-    uint32_t data_gap_ms, data_gap_frame; /* longest pause between data segments while the
-                                           * peer sent none (tcp.h), and its end */
+    uint32_t data_gap_ms, data_gap_frame;           /* longest pause between data segments while the
+                                                     * peer sent none (tcp.h), and its end */
     /* delivery by size (TCP data segments): transmissions, see delivery.h */
     uint32_t dl_sent, dl_delivered, dl_lost, dl_superseded, dl_unacked, dl_evicted;
     uint32_t lost_frames[FLOW_EVIDENCE_FRAMES]; /* retransmissions that were never delivered */
