@@ -323,7 +323,11 @@ finished_fwd:
     }
 
     /* delivery, RTT probe, backoff, stall clock */
+    /* the first of each kind is the frame a finding cites (past 2^32: none) */
+    uint32_t frame32 = frame <= UINT32_MAX ? (uint32_t)frame : 0;
     if (ta & (TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS)) {
+        if (!fwd->n.retrans)
+            fwd->first_retrans_frame = frame32;
         fwd->n.retrans++;
         if (ta & TA_FAST_RETRANS)
             fwd->n.fast_retrans++;
@@ -340,8 +344,11 @@ finished_fwd:
         fwd->n.dup_ack++;
     if (ta & TA_ZERO_WINDOW)
         fwd->n.zero_window++;
-    if (ta & TA_LOST_SEGMENT)
+    if (ta & TA_LOST_SEGMENT) {
+        if (!fwd->n.lost_segment)
+            fwd->first_hole_frame = frame32;
         fwd->n.lost_segment++;
+    }
     if (ta & TA_ACKED_UNSEEN)
         fwd->n.acked_unseen++;
 
@@ -387,11 +394,6 @@ finished_fwd:
     fwd->lastack_ns = now;
     fwd->seen |= HS_LASTACK;
     fwd->lastta = (uint16_t)ta;
-    /* the frames a finding cites (frame numbers past 2^32 are not kept) */
-    if ((ta & TA_ANY_RETRANS) && !fwd->first_retrans_frame && frame <= UINT32_MAX)
-        fwd->first_retrans_frame = (uint32_t)frame;
-    if ((ta & TA_LOST_SEGMENT) && !fwd->first_hole_frame && frame <= UINT32_MAX)
-        fwd->first_hole_frame = (uint32_t)frame;
     return ta;
 }
 
