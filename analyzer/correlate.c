@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "capture.h"
 #include "correlate.h"
 #include "decode.h"
 #include "defrag.h"
+#include "progress.h"
 
 /* ---- keys ---- */
 
@@ -577,6 +580,7 @@ void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, cha
 
 struct stream {
     struct capture *cap;
+    uint64_t size; /* of the file, for progress; 0 unknown */
     struct defrag *df;
     struct packet *pkt;
     bool eof;
@@ -606,6 +610,9 @@ static bool stream_open(struct stream *s, const char *path, const struct pipelin
         stream_close(s);
         return false;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+        s->size = (uint64_t)st.st_size;
     return true;
 }
 
@@ -647,6 +654,10 @@ static struct corr_matcher *match_files(const char *pa, const char *pb,
     }
     struct corr_matcher *m = corr_matcher_new(window, CORR_MAX_PENDING);
     if (m) {
+        struct progress pg;
+        progress_start(&pg, po->progress, s[0].size && s[1].size ? s[0].size + s[1].size : 0);
+        char label[600];
+        snprintf(label, sizeof label, "matching %s with %s", pa, pb);
         stream_next(&s[0], po);
         stream_next(&s[1], po);
         int64_t start = 0;
@@ -664,7 +675,11 @@ static struct corr_matcher *match_files(const char *pa, const char *pb,
             if (stop_matches && corr_matcher_matches(m) >= stop_matches)
                 break;
             stream_next(&s[x], po);
+            if (pg.on && ((s[0].packets + s[1].packets) & 0x3fff) == 0)
+                progress_tick(&pg, label, s[0].packets + s[1].packets,
+                              capture_bytes_read(s[0].cap) + capture_bytes_read(s[1].cap));
         }
+        progress_done(&pg);
         corr_matcher_finish(m);
     }
     stream_close(&s[0]);

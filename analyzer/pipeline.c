@@ -17,6 +17,7 @@
 #include "decode.h"
 #include "defrag.h"
 #include "pipeline.h"
+#include "progress.h"
 #include "reader.h"
 
 /* Diagnostics go to stderr, unless the run is a quiet replay. */
@@ -28,35 +29,6 @@ static void say(const struct pipeline_opts *o, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-}
-
-/* Progress on stderr, only when it is a terminal (never in pipes or logs). */
-struct progress {
-    bool on;
-    struct timespec last;
-    uint64_t file_size; /* 0 when unknown (stdin) */
-};
-
-static void progress_tick(struct progress *pg, const struct capture *cap, const struct reader *rd,
-                          uint64_t packets)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double dt = (double)(now.tv_sec - pg->last.tv_sec) + (now.tv_nsec - pg->last.tv_nsec) / 1e9;
-    if (dt < 0.25)
-        return;
-    pg->last = now;
-    if (pg->file_size)
-        fprintf(stderr, "\r%s: %" PRIu64 " packets, %.0f%%\033[K", capture_path(cap), packets,
-                100.0 * (double)reader_bytes_read(rd) / (double)pg->file_size);
-    else
-        fprintf(stderr, "\r%s: %" PRIu64 " packets\033[K", capture_path(cap), packets);
-}
-
-static void progress_done(struct progress *pg)
-{
-    if (pg->on)
-        fputs("\r\033[K", stderr);
 }
 
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
@@ -108,10 +80,8 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     results_begin_input(res, (uint16_t)idx);
     pmtud_begin_input(res->pmtud, idx);
 
-    struct progress pg = {o->progress && isatty(STDERR_FILENO) != 0, {0, 0}, 0};
-    if (pg.on && file)
-        pg.file_size = (uint64_t)st.st_size;
-    clock_gettime(CLOCK_MONOTONIC, &pg.last);
+    struct progress pg;
+    progress_start(&pg, o->progress, file ? (uint64_t)st.st_size : 0);
 
     enum pipeline_status rc = PIPELINE_OK;
     int last_linktype = linktype;
@@ -144,7 +114,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
         if (hooks && hooks->packet)
             hooks->packet(hooks->ctx, pkt, &fp);
         if (pg.on && (s->packets & 0x3fff) == 0)
-            progress_tick(&pg, cap, rd, s->packets);
+            progress_tick(&pg, capture_path(cap), s->packets, reader_bytes_read(rd));
         if (o->count && s->packets >= o->count)
             break;
     }

@@ -204,6 +204,50 @@ def _():
         expect(f.read() == out, "report.txt differs from stdout")
 
 
+@test("progress on stderr only when it is a terminal (reading and matching)")
+def _():
+    import pty
+    import select
+    import time
+    big = os.path.join(TMP, "progress.pcap")
+    # 300000 frames of one flow: long enough to tick, 0x3fff frames at a time
+    frame = udp_frame(1, 18)
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    rec = struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame
+    with open(big, "wb") as f:
+        f.write(data + rec * 300000)
+    args = [BIN, "-q", "-r", big, "-r", big]
+    rc, out, err = run(args[1:])
+    expect(rc == 0 and err == "", f"exit {rc}, stderr to a pipe: {err[:200]!r}")
+    master, slave = pty.openpty()
+    t0 = time.monotonic()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        r, _, _ = select.select([master], [], [], 120)
+        if not r:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    p.wait(timeout=120)
+    os.close(master)
+    elapsed = time.monotonic() - t0
+    text = seen.decode("utf-8", "replace")
+    expect(p.returncode == 0, f"exit {p.returncode}")
+    if elapsed < 1.0:
+        print(f"  (note: the run took {elapsed:.2f} s, too fast for a progress line to be due)")
+    else:
+        expect("progress.pcap: " in text and " packets" in text, f"no reading progress: {text[:200]!r}")
+        expect("matching " in text, f"no matching progress: {text[:300]!r}")
+    expect(text.endswith("\r\x1b[K") or not text, f"the line is not erased: {text[-40:]!r}")
+
+
 def tshark_count(path, dfilter=None):
     if not shutil.which("tshark"):
         return None
