@@ -144,8 +144,9 @@ struct entry {
     int64_t t_ns;
     int64_t age_ns; /* the matcher's clock when it came: timestamps may go back */
     uint64_t frame;
-    int32_t next; /* hash chain, -1 = end */
-    int16_t dir;  /* index in m->dirs, -1 = not tracked */
+    int32_t next, prev; /* hash chain, both ways (O(1) unlink); -1 = end */
+    uint32_t bucket;
+    int16_t dir; /* index in m->dirs, -1 = not tracked */
     uint8_t side;
     uint8_t depth; /* the key's tunnel depth (key.depth is held as 0) */
     bool alive;
@@ -317,11 +318,12 @@ static bool covered(const struct corr_matcher *m, int s, int64_t t, bool ended)
 static void unlink_entry(struct corr_matcher *m, uint32_t idx)
 {
     struct entry *e = &m->ring[idx];
-    int32_t *p = &m->buckets[key_hash(&e->key) & (m->nbuckets - 1)];
-    while (*p != -1 && *p != (int32_t)idx)
-        p = &m->ring[*p].next;
-    if (*p == (int32_t)idx)
-        *p = e->next;
+    if (e->prev != -1)
+        m->ring[e->prev].next = e->next;
+    else
+        m->buckets[e->bucket] = e->next;
+    if (e->next != -1)
+        m->ring[e->next].prev = e->prev;
     e->alive = false;
 }
 
@@ -407,18 +409,23 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     uint32_t h = key_hash(k) & (m->nbuckets - 1);
     for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
         struct entry *e = &m->ring[i];
-        if (e->side != side && !memcmp(&e->key, k, sizeof *k)) {
-            if (e->dir >= 0) {
-                struct corr_dir *d = &m->dirs[e->dir];
-                if (key->depth > d->depth)
-                    d->depth = key->depth;
-                if (key->depth != e->depth)
-                    d->cross_depth++;
-            }
-            record_match(m, e, side, t_ns, frame);
-            unlink_entry(m, (uint32_t)i);
-            return;
+        if (memcmp(&e->key, k, sizeof *k))
+            continue;
+        /* The unmatched copies of one key are all from one side: a copy
+         * from the other side would have matched one.  So the first copy
+         * found decides, and a flood of one repeated packet stays O(1). */
+        if (e->side == side)
+            break;
+        if (e->dir >= 0) {
+            struct corr_dir *d = &m->dirs[e->dir];
+            if (key->depth > d->depth)
+                d->depth = key->depth;
+            if (key->depth != e->depth)
+                d->cross_depth++;
         }
+        record_match(m, e, side, t_ns, frame);
+        unlink_entry(m, (uint32_t)i);
+        return;
     }
     if (m->used == m->cap) {
         /* full: the oldest key leaves unresolved rather than counted lost */
@@ -440,6 +447,10 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     e->alive = true;
     e->dir = (int16_t)dir_of(m, key);
     e->next = m->buckets[h];
+    e->prev = -1;
+    e->bucket = h;
+    if (e->next != -1)
+        m->ring[e->next].prev = (int32_t)idx;
     m->buckets[h] = (int32_t)idx;
     m->used++;
 }
@@ -663,7 +674,14 @@ static struct corr_matcher *match_files(const char *pa, const char *pb,
         int64_t start = 0;
         bool started = false;
         while (!s[0].eof || !s[1].eof) {
-            int x = s[0].eof ? 1 : s[1].eof ? 0 : s[1].t_ns - offset < s[0].t_ns ? 1 : 0;
+            /* the earlier frame first; on a tie the side behind in frames, so
+             * that runs of equal timestamps interleave instead of one side
+             * filling the window alone */
+            int64_t t1 = s[1].t_ns - offset;
+            int x = s[0].eof          ? 1
+                    : s[1].eof        ? 0
+                    : t1 != s[0].t_ns ? t1 < s[0].t_ns
+                                      : s[1].packets < s[0].packets;
             int64_t t = s[x].t_ns - (x ? offset : 0);
             if (!started) {
                 start = t;

@@ -474,6 +474,22 @@ def synthetic_flood_test():
         expect(rss2 < 256 * 1024 and secs2 < 60, f"{rss2} KiB, {secs2} s")
         os.unlink(p)
 
+    @test("one packet repeated 300000 times, paired with itself: every copy matched")
+    def _():
+        # one key, one timestamp: the correlation's worst case (a chain of
+        # equal keys, a merge of equal times); quadratic would take hours
+        frame = udp_frame(1, 18)
+        rec = struct.pack("<IIII", 1700000000, 0, len(frame), len(frame)) + frame
+        p = write("same-packet.pcap", pcap_bytes([]) + rec * 300000)
+        rc, rss, secs, out = time_v(["--json", "-r", p, "-r", p])
+        c = json.loads(out)["correlation"][0]
+        print(f"     300000 equal packets, paired: {secs:.2f} s, max RSS {rss} KiB")
+        expect(rc == 0 and c["matched"] == 300000 and c["cap_hits"] == 0, str(c)[:300])
+        expect(all(d["lost"] == 0 and d["only_downstream"] == 0 for d in c["directions"]),
+               str(c["directions"])[:300])
+        expect(rss < 128 * 1024 and secs < 60, f"{rss} KiB, {secs} s")
+        os.unlink(p)
+
 
 def valgrind_test():
     sample = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-client-outer.pcap")
