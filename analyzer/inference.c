@@ -28,6 +28,9 @@
  *  4. Every TCP direction's largest delivered packet is a lower bound.
  *  5. Ping sweeps: the largest answered request and the smallest unanswered
  *     one bound the path (exact when they are 1 apart).
+ *  5a. WireGuard, receiving side: counters skipped (lost messages) are a
+ *     suspected black hole of that direction, what arrived a lower bound;
+ *     every counter present and nothing re-sent is a healthy tunnel.
  *  5b. Opaque tunnels, sending side: the tunnel's largest datagram re-sent
  *     at doubling intervals (resend.h) while smaller packets kept crossing
  *     both ways: the inner TCP timing out on a packet the path drops.  A
@@ -898,6 +901,72 @@ static void tunnel_hint(struct inference *inf, const struct flow_summary *f, int
     }
 }
 
+/* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
+
+static void wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                            const struct results *res, struct tally *t)
+{
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->opaque != LAYER_WIREGUARD)
+            continue;
+        /* Messages in fragments the snap length cut cannot be decoded, so
+         * their counters look missing: no conclusion from such an input. */
+        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE];
+        /* A tunnel's healthy side: every data message the peer sent arrived
+         * (no counter missing) and nothing was re-sent with backoff. */
+        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES && !cut) {
+            t->tunnel_clean++;
+            if (!t->clean_flow || f->wg_data > t->clean_flow->wg_data)
+                t->clean_flow = f;
+        }
+        if (!f->wg_lost || cut)
+            continue;
+        const struct flow_dir_summary *x = &f->dir[f->wg_lost_dir];
+        const struct addr *src, *dst;
+        direction_addrs(f, f->wg_lost_dir, &src, &dst);
+        char a[64], b[64];
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        if (f->wg_lost >= 3) {
+            t->wg_suspected++;
+            if (!t->wg_flow)
+                t->wg_flow = f;
+            /* the receiving side of the tunnel's black hole: what arrived
+             * bounds the outer path from below */
+            struct inf_path *p = path_for(inf, src, dst, INF_OUTER, 0);
+            bound_lower(p, x->max_packet,
+                        "flow #%" PRIu64 ": a %u-byte WireGuard datagram from %s arrived", f->id,
+                        x->max_packet, a);
+            evidence(p,
+                     "flow #%" PRIu64 ": %" PRIu32 " WireGuard messages from %s never arrived "
+                     "(counters skipped), nothing larger than %u bytes did",
+                     f->id, f->wg_lost, a, x->max_packet);
+            struct inf_blackhole *bh = add_blackhole(inf, f->id, f->wg_lost_dir, true);
+            if (bh) {
+                bh->largest_delivered = x->max_packet;
+                if (f->wg_gap_frame)
+                    bh->frames[bh->nframes++] = f->wg_gap_frame;
+            }
+        }
+        struct inf_finding *fi = add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
+        if (fi) {
+            fmt(fi->message, INF_TEXT,
+                "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
+                "to %s never arrived (their counters are missing at the receiving end) while "
+                "the others did, none larger than %u bytes; lost large messages are the sign of "
+                "a tunnel MTU too big for the path",
+                f->id, f->wg_lost, f->wg_data, a, b, x->max_packet);
+            if (f->wg_gap_frame)
+                fi->frames[fi->nframes++] = f->wg_gap_frame;
+            char extra[96];
+            fmt(extra, sizeof extra, "%s == %s && wg.type == 4",
+                f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        }
+    }
+}
+
 /* ---- 5b. opaque tunnels: large datagrams re-sent with backoff ---- */
 
 static const struct flow_summary *flow_by_id(const struct results *res, uint64_t id)
@@ -983,23 +1052,64 @@ static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, en
     return n;
 }
 
+/* What to set in WireGuard's [Interface] when its datagrams of `big` bytes
+ * (outer IP size; 0: unknown) do not cross: proven, when measured across two
+ * captures, else only likely. */
+static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
+{
+    uint32_t over = ip_version == 6 ? 80 : 60;
+    char r[INF_TEXT];
+    if (big <= over + 1)
+        fmt(r, sizeof r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
+    else if (proven)
+        fmt(r, sizeof r,
+            "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
+            "carries at most %u bytes here, so MTU <= %u)",
+            big - over, over, big - 1, big - 1 - over);
+    else
+        fmt(r, sizeof r,
+            "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is safe "
+            "on any path until the path MTU is measured",
+            big - over, over);
+    add_rec(inf, r);
+}
+
 /* The WireGuard MTU limit a measured outer loss proves (the largest
  * measured WireGuard direction). */
 static void measured_tunnel_rec(struct inference *inf, const struct tally *t)
 {
-    if (!t->measured || !(t->md->kinds & (1u << CORR_WG)))
-        return;
-    const struct corr_verdict *v = &t->mv;
-    uint32_t over = t->md->version == 6 ? 80 : 60;
-    if (v->smallest_lost <= over + 1)
-        return;
+    if (t->measured && (t->md->kinds & (1u << CORR_WG)))
+        wg_mtu_rec(inf, t->md->version, t->mv.smallest_lost, true);
+}
+
+/* DF pings from src to dst measure what a capture cannot; lo..hi, when
+ * known, are the IP sizes still in doubt. */
+static void probe_rec(struct inference *inf, const char *src, const char *dst, int ip_version,
+                      uint32_t lo, uint32_t hi)
+{
+    uint32_t hdr = ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
     char r[INF_TEXT];
-    fmt(r, sizeof r,
-        "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path carries "
-        "at most %u bytes here, so MTU <= %u)",
-        v->smallest_lost - over, over, v->smallest_lost - 1, v->smallest_lost - 1 - over);
+    if (lo && hi > lo)
+        fmt(r, sizeof r,
+            "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
+            "from %u to %u bytes (the largest that is answered is the path MTU)",
+            src, dst, hdr, lo, hi);
+    else
+        fmt(r, sizeof r,
+            "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
+            "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
+            src, dst, hdr);
     add_rec(inf, r);
 }
+
+static const char clamp_to_pmtu_rec[] =
+    "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A FORWARD -p tcp "
+    "--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu (nftables: tcp flags syn tcp option "
+    "maxseg size set rt mtu)";
+
+static const char icmp_through_rec[] =
+    "let ICMP frag-needed / packet-too-big through every firewall on the path, so senders learn "
+    "the path MTU";
 
 static void verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     const struct results *res, const struct tally *t)
@@ -1040,14 +1150,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             pd ? pd + 1 : inputs[t->mdown]->path, v->largest_delivered, v->largest_delivered,
             v->smallest_lost - 1);
         measured_tunnel_rec(inf, t);
-        char r[INF_TEXT];
-        fmt(r, sizeof r,
-            "to measure the exact path MTU, from %s: ping -M do -s SIZE %s for SIZE + %u from %u "
-            "to %u bytes (the largest answered is the path MTU)",
-            a, b, t->md->version == 6 ? 48 : 28, v->largest_delivered, v->smallest_lost - 1);
-        add_rec(inf, r);
-        add_rec(inf, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
-                     "so senders learn the path MTU");
+        probe_rec(inf, a, b, t->md->version, v->largest_delivered, v->smallest_lost - 1);
+        add_rec(inf, icmp_through_rec);
         return;
     }
     if (!t->blackholes && !t->suspected && !t->healed && t->wg_suspected) {
@@ -1061,9 +1165,9 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             "the path (seen from the receiving side, the exact limit is not in this capture).",
             f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
             f->dir[f->wg_lost_dir].max_packet);
-        add_rec(inf, "lower the WireGuard MTU (MTU = path MTU - 60 over IPv4, - 80 over IPv6, in "
-                     "[Interface]); capture the tunnel interface too (-r outer.pcap -r wg0.pcap) "
-                     "to see which packets are lost");
+        wg_mtu_rec(inf, f->ip_version, 0, false);
+        add_rec(inf, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
+                     "the same datagrams matched in both measure which sizes are lost");
         return;
     }
     if (!t->blackholes && !t->suspected && !t->healed && t->resends) {
@@ -1075,7 +1179,6 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         addr_text(dst, b, sizeof b);
         inf->status = "blackhole";
         uint32_t over = f->ip_version == 6 ? 80 : 60;
-        char r1[INF_TEXT];
         if (f->opaque == LAYER_WIREGUARD) {
             fmt(inf->summary, INF_TEXT,
                 "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
@@ -1083,29 +1186,22 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
                 "path drops the tunnel's full-size packets (seen from the sending side, the exact "
                 "limit is not in this capture).",
                 a, r->size, r->size - over, b);
-            fmt(r1, sizeof r1,
-                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is "
-                "safe on any path until the path MTU is measured",
-                r->size - over, over);
+            wg_mtu_rec(inf, f->ip_version, r->size, false);
         } else {
             fmt(inf->summary, INF_TEXT,
                 "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
                 "smaller ones cross both ways: the path drops the tunnel's full-size packets "
                 "(seen from the sending side, the exact limit is not in this capture).",
                 a, r->size, opaque_name(f->opaque), b);
+            char r1[INF_TEXT];
             fmt(r1, sizeof r1,
                 "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
                 "below %u bytes on the wire",
                 r->size);
+            add_rec(inf, r1);
         }
-        add_rec(inf, r1);
-        fmt(r1, sizeof r1,
-            "to measure the path MTU, from %s: ping -M do -s SIZE %s for rising SIZE (SIZE + %u = "
-            "the IP packet size; the largest answered is the path MTU)",
-            a, b, f->ip_version == 6 ? 48 : 28);
-        add_rec(inf, r1);
-        add_rec(inf, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
-                     "so the tunnel endpoint learns the path MTU");
+        probe_rec(inf, a, b, f->ip_version, 0, 0);
+        add_rec(inf, icmp_through_rec);
         return;
     }
     if (t->blackholes || t->suspected || t->healed) {
@@ -1159,19 +1255,11 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         } else {
             /* the exact path MTU is not known here, but the router at the
              * bottleneck knows its own link: clamp to its route MTU */
-            fmt(r, sizeof r,
-                "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
-                "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
-                "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
+            fmt(r, sizeof r, "%s", clamp_to_pmtu_rec);
         }
         add_rec(inf, r);
-        if (!exact) {
-            fmt(r, sizeof r,
-                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
-                "(SIZE + 28 = the IP packet size; the largest that is answered is the path MTU)",
-                a, b);
-            add_rec(inf, r);
-        }
+        if (!exact)
+            probe_rec(inf, a, b, f->ip_version, 0, 0);
         return;
     }
     if (t->silent && !t->pmtud_ok && !t->capped && !t->clamped) {
@@ -1188,15 +1276,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             "would prove it).",
             a, b, t->silent_full, a, a);
         tunnel_hint(inf, f, t->silent_dir);
-        char r[INF_TEXT];
-        fmt(r, sizeof r,
-            "to check, probe from %s: ping -M do -s SIZE %s for rising SIZE (SIZE + %u = the IP "
-            "packet size; the largest that is answered is the path MTU)",
-            a, b, f->ip_version == 6 ? 48 : 28);
-        add_rec(inf, r);
-        add_rec(inf, "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
-                     "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
-                     "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
+        probe_rec(inf, a, b, f->ip_version, 0, 0);
+        add_rec(inf, clamp_to_pmtu_rec);
         return;
     }
     if (t->sweep_cliffs && !t->pmtud_ok) {
@@ -1419,69 +1500,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
             silent_sender(inf, res, f, d, &t);
         mss_check(inf, f, &t);
     }
-    for (uint32_t i = 0; i < res->nflows; i++) {
-        const struct flow_summary *f = &res->flows[i];
-        if (f->opaque != LAYER_WIREGUARD)
-            continue;
-        /* A tunnel's healthy side: every data message the peer sent arrived
-         * (no counter missing) and nothing was re-sent with backoff. */
-        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES &&
-            !(f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE])) {
-            t.tunnel_clean++;
-            if (!t.clean_flow || f->wg_data > t.clean_flow->wg_data)
-                t.clean_flow = f;
-        }
-        if (!f->wg_lost)
-            continue;
-        /* Messages in fragments the snap length cut cannot be decoded, so
-         * their counters look missing: no conclusion from such an input. */
-        if (f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE])
-            continue;
-        const struct flow_dir_summary *x = &f->dir[f->wg_lost_dir];
-        if (f->wg_lost >= 3) {
-            t.wg_suspected++;
-            if (!t.wg_flow)
-                t.wg_flow = f;
-            /* the receiving side of the tunnel's black hole: what arrived
-             * bounds the outer path from below */
-            const struct addr *src, *dst;
-            direction_addrs(f, f->wg_lost_dir, &src, &dst);
-            char a[64];
-            struct inf_path *p = path_for(inf, src, dst, INF_OUTER, 0);
-            bound_lower(p, x->max_packet,
-                        "flow #%" PRIu64 ": a %u-byte WireGuard datagram from %s arrived", f->id,
-                        x->max_packet, addr_text(src, a, sizeof a));
-            evidence(p,
-                     "flow #%" PRIu64 ": %" PRIu32 " WireGuard messages from %s never arrived "
-                     "(counters skipped), nothing larger than %u bytes did",
-                     f->id, f->wg_lost, a, x->max_packet);
-            struct inf_blackhole *bh = add_blackhole(inf, f->id, f->wg_lost_dir, true);
-            if (bh) {
-                bh->largest_delivered = x->max_packet;
-                if (f->wg_gap_frame)
-                    bh->frames[bh->nframes++] = f->wg_gap_frame;
-            }
-        }
-        struct inf_finding *fi = add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
-        if (fi) {
-            const struct addr *src, *dst;
-            direction_addrs(f, f->wg_lost_dir, &src, &dst);
-            char a[64], b[64];
-            fmt(fi->message, INF_TEXT,
-                "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
-                "to %s never arrived (their counters are missing at the receiving end) while "
-                "the others did, none larger than %u bytes; lost large messages are the sign of "
-                "a tunnel MTU too big for the path",
-                f->id, f->wg_lost, f->wg_data, addr_text(src, a, sizeof a),
-                addr_text(dst, b, sizeof b), x->max_packet);
-            if (f->wg_gap_frame)
-                fi->frames[fi->nframes++] = f->wg_gap_frame;
-            char extra[96];
-            fmt(extra, sizeof extra, "%s == %s && wg.type == 4",
-                f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
-            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
-        }
-    }
+    wireguard_stage(inf, inputs, ninputs, res, &t);
     resend_stage(inf, res, &t);
     sweep_stage(inf, res, &t);
     /* an exact value where the bounds meet */
