@@ -1,0 +1,152 @@
+/* spawn.c - running a helper program with a timeout (spawn.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+bool spawn_find(const char *name, char *out, size_t size)
+{
+    if (!*name || strchr(name, '/'))
+        return false;
+    const char *path = getenv("PATH");
+    char deflt[256];
+    if (!path) {
+        size_t n = confstr(_CS_PATH, deflt, sizeof deflt);
+        path = n > 0 && n <= sizeof deflt ? deflt : "/usr/bin:/bin";
+    }
+    for (const char *p = path;; p++) {
+        const char *end = strchr(p, ':');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        /* absolute entries only: "", "." and "bin" name the current
+         * directory or one below it */
+        if (len > 0 && p[0] == '/') {
+            int n = snprintf(out, size, "%.*s/%s", (int)len, p, name);
+            struct stat st;
+            if (n > 0 && (size_t)n < size && stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
+                access(out, X_OK) == 0)
+                return true;
+        }
+        if (!end)
+            break;
+        p = end;
+    }
+    return false;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* In the child, before exec: only async-signal-safe calls. */
+static void child(const char *prog, char *const argv[], const struct spawn_opts *o, int report)
+{
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL); /* the parent may ignore it; gnuplot expects the default */
+    signal(SIGINT, SIG_DFL);
+    int nul = open("/dev/null", O_RDWR);
+    int fds[3] = {o->in_fd, o->out_fd, o->err_fd};
+    for (int i = 0; i < 3; i++) {
+        int from = fds[i] >= 0 ? fds[i] : nul;
+        if (from >= 0 && from != i)
+            dup2(from, i);
+    }
+    if (o->dir && chdir(o->dir) != 0) {
+        int e = errno;
+        ssize_t w = write(report, &e, sizeof e);
+        (void)w;
+        _exit(126);
+    }
+    execv(prog, argv);
+    int e = errno;
+    ssize_t w = write(report, &e, sizeof e);
+    (void)w;
+    _exit(127);
+}
+
+static void stop_group(pid_t pid)
+{
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+}
+
+enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *o,
+                            int *code)
+{
+    *code = 0;
+    int report[2];
+    if (pipe(report) != 0) {
+        *code = errno;
+        return SPAWN_FAILED;
+    }
+    /* close-on-exec: the pipe closes when the exec succeeds (pipe2 is not
+     * C11 + POSIX; no other thread runs here to race the two calls) */
+    fcntl(report[0], F_SETFD, FD_CLOEXEC);
+    fcntl(report[1], F_SETFD, FD_CLOEXEC);
+    fflush(NULL); /* the child must not inherit unwritten buffers */
+    pid_t pid = fork();
+    if (pid < 0) {
+        *code = errno;
+        close(report[0]);
+        close(report[1]);
+        return SPAWN_FAILED;
+    }
+    if (pid == 0)
+        child(prog, argv, o, report[1]);
+    setpgid(pid, pid); /* also here: no race with a kill before the child ran */
+    close(report[1]);
+    /* the pipe closes on a successful exec; an errno arrives when it failed */
+    int e = 0;
+    ssize_t got;
+    while ((got = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
+        if (o->stop && *o->stop)
+            break;
+    close(report[0]);
+
+    double deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
+    long nap_ns = 1000000; /* 1 ms, growing to 50 ms: quick charts return quickly */
+    enum spawn_status st = SPAWN_EXITED;
+    int status;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            *code = errno;
+            return SPAWN_FAILED;
+        }
+        if (st == SPAWN_EXITED && o->stop && *o->stop) {
+            st = SPAWN_INTERRUPTED;
+            stop_group(pid);
+        } else if (st == SPAWN_EXITED && deadline && now_s() >= deadline) {
+            st = SPAWN_TIMEOUT;
+            stop_group(pid);
+        }
+        struct timespec ts = {0, nap_ns};
+        nanosleep(&ts, NULL);
+        if (nap_ns < 50000000)
+            nap_ns *= 2;
+    }
+    if (st != SPAWN_EXITED)
+        return st;
+    if (got == (ssize_t)sizeof e) {
+        *code = e;
+        return SPAWN_FAILED;
+    }
+    if (WIFSIGNALED(status)) {
+        *code = WTERMSIG(status);
+        return SPAWN_KILLED;
+    }
+    *code = WEXITSTATUS(status);
+    return SPAWN_EXITED;
+}

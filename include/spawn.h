@@ -1,0 +1,46 @@
+/*
+ * spawn.h - running a helper program (gnuplot) safely: found on PATH without
+ * ever taking it from the current or a relative directory, started in a
+ * directory the caller chose, and stopped when it takes too long or the user
+ * presses Ctrl-C.
+ *
+ * Why PATH is filtered: an empty entry ("PATH=/usr/bin:" or "::") and "."
+ * mean the current directory, and execlp() would then run a `gnuplot` that
+ * whoever can write there planted.  Only absolute entries are searched.
+ *
+ * Why a process group: gnuplot may start helpers of its own; on a timeout the
+ * whole group is killed, and Ctrl-C on the terminal reaches mtuscope only,
+ * which then stops the group itself.
+ */
+#ifndef MTUSCOPE_SPAWN_H
+#define MTUSCOPE_SPAWN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Finds NAME (no '/') in the absolute entries of PATH (or the system's
+ * default path when PATH is unset) as a regular executable file.  Writes its
+ * full path into out; false when there is none. */
+bool spawn_find(const char *name, char *out, size_t size);
+
+enum spawn_status {
+    SPAWN_EXITED,      /* *code is its exit status */
+    SPAWN_KILLED,      /* ended by a signal (*code: the signal) */
+    SPAWN_TIMEOUT,     /* still running after the timeout: killed */
+    SPAWN_INTERRUPTED, /* *stop became non-zero: killed */
+    SPAWN_FAILED,      /* fork, the directory or the exec failed (*code: errno) */
+};
+
+struct spawn_opts {
+    const char *dir;                   /* working directory of the child */
+    int in_fd, out_fd, err_fd;         /* its standard streams (-1: /dev/null) */
+    double timeout_s;                  /* 0: none */
+    const volatile sig_atomic_t *stop; /* may be NULL */
+};
+
+/* Runs prog (a full path) with argv and waits for it under opts. */
+enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *opts,
+                            int *code);
+
+#endif
