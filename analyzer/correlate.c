@@ -632,7 +632,7 @@ static bool stream_next(struct stream *s, const struct pipeline_opts *po)
 {
     char err[CAPTURE_ERRLEN];
     struct capture_frame f;
-    if (s->eof || (po->count && s->packets >= po->count) ||
+    if (s->eof || (po->count && s->packets >= po->count) || (po->stop && *po->stop) ||
         capture_next(s->cap, &f, err) != CAPTURE_OK) {
         s->eof = true;
         return false;

@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "html.h"
 #include "inference.h"
@@ -188,34 +189,37 @@ static void verdict_from_inference(FILE *out, const struct inference *inf)
 /* Copies NAME.svg from its <svg> element on (the XML prolog and doctype are
  * not allowed inside HTML).  gnuplot names its ids the same in every file;
  * they are made unique per chart so one chart's markers never point into
- * another's. */
-static bool inline_svg(FILE *out, const char *dir, const char *name, int chart)
+ * another's.  An SVG over HTML_MAX_SVG is not inlined (a page of hundreds of
+ * megabytes helps nobody, and cutting it would break the page mid-tag): the
+ * caller shows the PNG instead.  *too_big says which. */
+static bool inline_svg(FILE *out, const char *dir, const char *name, int chart, bool *too_big)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.svg", dir, name);
+    *too_big = false;
     FILE *fp = fopen(path, "r");
     if (!fp)
         return false;
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int c;
-    while ((c = fgetc(fp)) != EOF && len < HTML_MAX_SVG) {
-        if (len + 1 >= cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(fp);
-                return false;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        buf[len++] = (char)c;
-    }
-    fclose(fp);
-    if (!buf)
+    struct stat st;
+    if (fstat(fileno(fp), &st) != 0 || st.st_size < 0 || st.st_size > (off_t)HTML_MAX_SVG) {
+        *too_big = true;
+        fclose(fp);
         return false;
+    }
+    size_t cap = (size_t)st.st_size + 1;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(fp);
+        return false;
+    }
+    size_t len = fread(buf, 1, cap - 1, fp);
+    int c = fgetc(fp); /* grown since fstat: not the file it was */
+    fclose(fp);
+    if (c != EOF) {
+        free(buf);
+        *too_big = true;
+        return false;
+    }
     buf[len] = '\0';
     char *start = strstr(buf, "<svg");
     if (!start) {
@@ -243,6 +247,42 @@ static bool inline_svg(FILE *out, const char *dir, const char *name, int chart)
     return true;
 }
 
+/* NAME.png as a data: URI, for a chart whose SVG is too large to inline:
+ * the page stays self-contained.  False when it is missing or too large. */
+static bool inline_png(FILE *out, const char *dir, const char *name)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s.png", dir, name);
+    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    if (!fp)
+        return false;
+    if (fstat(fileno(fp), &st) != 0 || st.st_size <= 0 || st.st_size > (off_t)HTML_MAX_SVG) {
+        fclose(fp);
+        return false;
+    }
+    fprintf(out,
+            "<p class=\"note\">(the SVG is over %u MiB, too large to inline: the PNG is "
+            "shown)</p>\n<img alt=\"%s\" style=\"max-width:100%%\" src=\"data:image/png;base64,",
+            HTML_MAX_SVG >> 20, name);
+    unsigned char in[3];
+    size_t n;
+    while ((n = fread(in, 1, 3, fp)) > 0) {
+        unsigned v =
+            (unsigned)in[0] << 16 | (n > 1 ? (unsigned)in[1] << 8 : 0) | (n > 2 ? in[2] : 0);
+        fputc(b64[v >> 18 & 63], out);
+        fputc(b64[v >> 12 & 63], out);
+        fputc(n > 1 ? b64[v >> 6 & 63] : '=', out);
+        fputc(n > 2 ? b64[v & 63] : '=', out);
+        if (n < 3)
+            break;
+    }
+    fclose(fp);
+    fputs("\">\n", out);
+    return true;
+}
+
 static void charts(FILE *out, const char *dir, const struct plots *p)
 {
     fputs("<section id=\"charts\">\n<h2>Charts</h2>\n", out);
@@ -255,7 +295,17 @@ static void charts(FILE *out, const char *dir, const struct plots *p)
             if (!c->rendered)
                 continue;
             fprintf(out, "<figure id=\"chart-%s\" class=\"chart\">\n", c->name);
-            if (!inline_svg(out, dir, c->name, i))
+            bool too_big;
+            if (inline_svg(out, dir, c->name, i, &too_big))
+                ;
+            else if (too_big && inline_png(out, dir, c->name))
+                ;
+            else if (too_big)
+                fprintf(out,
+                        "<p class=\"note\">(the chart's SVG and PNG are over %u MiB, too large "
+                        "to put in this page: open %s.png beside it)</p>\n",
+                        HTML_MAX_SVG >> 20, c->name);
+            else
                 fputs("<p class=\"note\">(the SVG file could not be read)</p>\n", out);
             fputs("<figcaption><b>", out);
             esc(out, c->title);

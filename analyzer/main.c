@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,54 +16,142 @@
 
 #include "capture.h"
 #include "correlate.h"
+#include "escape.h"
 #include "html.h"
 #include "inference.h"
 #include "options.h"
+#include "outdir.h"
 #include "pipeline.h"
 #include "plots.h"
 #include "report.h"
 #include "results.h"
 #include "stats.h"
 
-/* Writes the reports into DIR (created if missing): text, JSON, the charts
- * (unless --no-plots; they may read the inputs again) and the HTML page that
- * holds them all. */
-static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro,
-                        const struct options *o, const struct pipeline_opts *po)
+/* The Ctrl-C flag: the one piece of global state, since a signal handler
+ * can reach nothing else.  Stages read it through pipeline_opts.stop. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "mtuscope: %s: %s\n", dir, strerror(errno));
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Ctrl-C stops the reading and the report covers what was read, as tshark
+ * does; a second Ctrl-C ends mtuscope at once (SA_RESETHAND).  A closed
+ * standard output is an error to report, not a silent death by SIGPIPE:
+ * -o DIR is still written. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND; /* no SA_RESTART: a read blocked on a pipe returns */
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* The names mtuscope writes into -o DIR (so a later run may replace or
+ * remove them); anything else in DIR is left alone. */
+static bool owns_name(const char *name)
+{
+    return strcmp(name, "report.txt") == 0 || strcmp(name, "report.json") == 0 ||
+           strcmp(name, "report.html") == 0 || plots_owns_name(name);
+}
+
+static bool write_report(const char *dir, const char *name, const struct report_data *r,
+                         const struct report_opts *ro)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    if (!fp) {
+        escape_line(stderr, "mtuscope: %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (ro)
+        report_text(fp, r, ro);
+    else
+        report_json(fp, r);
+    bool bad = ferror(fp) != 0;
+    if (fclose(fp) != 0 || bad) {
+        escape_line(stderr, "mtuscope: %s: write error", path);
+        return false;
+    }
+    return true;
+}
+
+/* Lists what a run wrote into DIR, and what of an earlier run it removed. */
+static void say_written(const char *dir, const struct outdir_result *res)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < res->nwritten; i++)
+        len += strlen(res->written[i]) + 1;
+    for (size_t i = 0; i < res->nremoved; i++)
+        len += strlen(res->removed[i]) + 1;
+    char *w = malloc(len), *x = malloc(len);
+    if (!w || !x) {
+        free(w);
+        free(x);
+        return;
+    }
+    w[0] = x[0] = '\0';
+    for (size_t i = 0; i < res->nwritten; i++)
+        strcat(strcat(w, i ? " " : ""), res->written[i]);
+    for (size_t i = 0; i < res->nremoved; i++)
+        strcat(strcat(x, i ? " " : ""), res->removed[i]);
+    escape_line(stderr, "mtuscope: wrote %zu file%s into %s: %s", res->nwritten,
+                res->nwritten == 1 ? "" : "s", dir, w);
+    if (res->nremoved)
+        escape_line(stderr, "mtuscope: removed %zu file%s of an earlier run from %s: %s",
+                    res->nremoved, res->nremoved == 1 ? "" : "s", dir, x);
+    free(w);
+    free(x);
+}
+
+/* Writes the reports into DIR (outdir.h: checked or created 0700, written
+ * through a private staging directory, published by rename): text, JSON,
+ * the charts (unless --no-plots; they may read the inputs again) and the
+ * HTML page that holds them all. */
+static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro,
+                        const struct options *o, const struct pipeline_opts *po, bool replay)
+{
+    char err[OUTDIR_ERRLEN];
+    struct outdir *od = outdir_open(dir, err);
+    if (!od) {
+        escape_line(stderr, "mtuscope: %s", err);
         return EXIT_FAIL;
     }
-    static const char *const names[] = {"report.txt", "report.json"};
-    for (int i = 0; i < 2; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        FILE *fp = fopen(path, "w");
-        if (!fp) {
-            fprintf(stderr, "mtuscope: %s: %s\n", path, strerror(errno));
-            return EXIT_FAIL;
-        }
-        if (i == 0)
-            report_text(fp, r, ro);
-        else
-            report_json(fp, r);
-        if (fclose(fp) != 0) {
-            fprintf(stderr, "mtuscope: %s: %s\n", path, strerror(errno));
-            return EXIT_FAIL;
-        }
-    }
+    const char *stage = outdir_stage(od);
     int rc = EXIT_OK;
+    if (!write_report(stage, "report.txt", r, ro) || !write_report(stage, "report.json", r, NULL))
+        rc = EXIT_FAIL;
     struct plots *pl = NULL;
-    if (!o->no_plots) {
+    if (rc == EXIT_OK && !o->no_plots) {
         pl = calloc(1, sizeof *pl);
-        struct plots_inputs in = {o->inputs, r->ninputs, po};
-        if (!pl || !plots_write(dir, r, &in, pl, stderr))
+        struct plots_inputs in = {o->inputs, replay ? r->ninputs : 0, po, o->plot_timeout,
+                                  &interrupted};
+        if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }
-    if (!html_write(dir, r, ro, pl, stderr))
+    if (rc == EXIT_OK && !html_write(stage, r, ro, pl, stderr))
         rc = EXIT_FAIL;
     free(pl);
+    if (rc == EXIT_OK) {
+        /* the files are complete here: published even after a Ctrl-C during
+         * the charts, since each one is whole */
+        struct outdir_result res;
+        if (!outdir_publish(od, owns_name, &res, err)) {
+            escape_line(stderr, "mtuscope: %s: %s", dir, err);
+            rc = EXIT_FAIL;
+        }
+        say_written(dir, &res);
+        outdir_result_free(&res);
+    } else {
+        escape_line(stderr, "mtuscope: %s: nothing written (the reports could not be made)", dir);
+    }
+    outdir_close(od);
     return rc;
 }
 
@@ -81,6 +171,7 @@ int main(int argc, char **argv)
         options_free(&o);
         return EXIT_OK;
     }
+    catch_signals();
 
     struct input_stats *inputs[OPT_MAX_INPUTS] = {0};
     struct results res;
@@ -89,14 +180,16 @@ int main(int argc, char **argv)
         options_free(&o);
         return EXIT_FAIL;
     }
-    struct pipeline_opts po = {o.filter, o.count, o.max_flows, true, false};
-    for (int i = 0; i < o.ninputs; i++) {
+    struct pipeline_opts po = {o.filter, o.count, o.max_flows, true, false, &interrupted};
+    int ninputs = 0, nread = 0;
+    for (int i = 0; i < o.ninputs && !interrupted; i++) {
         inputs[i] = stats_new(o.inputs[i]);
         if (!inputs[i]) {
             fprintf(stderr, "mtuscope: out of memory\n");
             rc = EXIT_FAIL;
             break;
         }
+        ninputs = i + 1;
         enum pipeline_status r = pipeline_run(o.inputs[i], i, &po, inputs[i], &res, NULL);
         if (r == PIPELINE_BAD_FILTER) {
             rc = EXIT_USAGE;
@@ -104,21 +197,40 @@ int main(int argc, char **argv)
         }
         if (r == PIPELINE_FAIL)
             rc = EXIT_FAIL;
+        nread += inputs[i]->format[0] != '\0'; /* opened: the rest may have broken */
     }
+    /* a Ctrl-C while reading: what was read is reported, but nothing reads
+     * the inputs again (the correlation and the per-packet charts would see
+     * more than the report did) */
+    bool cut = interrupted != 0;
+    if (cut)
+        escape_line(stderr, "mtuscope: interrupted: the report covers the %d input%s read so far%s",
+                    ninputs, ninputs == 1 ? "" : "s",
+                    ninputs ? " (the last one only in part)" : "");
 
     struct correlation corr = {0};
-    if (rc != EXIT_USAGE) {
-        int ninputs = 0; /* out of memory may have stopped early: report what exists */
-        while (ninputs < o.ninputs && inputs[ninputs])
-            ninputs++;
+    if (rc != EXIT_USAGE && nread == 0) {
+        /* no input could be read: an error, never a verdict about it */
+        escape_line(stderr, "mtuscope: no input could be read: no report");
+        if (o.json) {
+            struct report_data rd = {inputs, ninputs, &res, NULL, "no input could be read"};
+            report_json(stdout, &rd);
+        }
+        if (o.outdir)
+            escape_line(stderr, "mtuscope: %s: nothing written", o.outdir);
+        rc = EXIT_FAIL;
+    } else if (rc != EXIT_USAGE) {
         /* several vantage points: match their packets before the inference,
          * which takes measured delivery as its strongest evidence */
         struct pipeline_opts cpo = po;
         cpo.quiet = true;
-        if (correlate_run(&corr, o.inputs, ninputs, &cpo, &res))
+        if (!cut && correlate_run(&corr, o.inputs, ninputs, &cpo, &res) && !interrupted)
             res.correlation = &corr;
-        else
+        else if (!cut && !interrupted)
             fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");
+        else if (!cut)
+            fprintf(stderr, "mtuscope: interrupted while matching the inputs: the report has no "
+                            "correlation\n");
         struct inference *inf = calloc(1, sizeof *inf); /* ~1 MB: the heap, not the stack */
         if (!inf || !inference_run(inf, inputs, ninputs, &res)) {
             fprintf(stderr, "mtuscope: out of memory for the inference\n");
@@ -126,27 +238,38 @@ int main(int argc, char **argv)
             inf = NULL;
             rc = EXIT_FAIL;
         }
-        struct report_data rd = {inputs, ninputs, &res, inf};
+        struct report_data rd = {inputs, ninputs, &res, inf, NULL};
         struct report_opts ro = {o.stats, o.flows, false, o.quiet};
         ro.color = o.color == COLOR_ALWAYS || (o.color == COLOR_AUTO && isatty(STDOUT_FILENO));
         if (o.json)
             report_json(stdout, &rd);
         else
             report_text(stdout, &rd, &ro);
+        /* stdout first: a reader (a pipe into less, head) sees the answer
+         * while the charts are drawn */
+        fflush(stdout);
         if (o.outdir) {
             struct report_opts fo = ro;
             fo.color = false;
             fo.quiet = false; /* report.txt is always the whole report */
-            int w = write_outdir(o.outdir, &rd, &fo, &o, &po);
+            int w = write_outdir(o.outdir, &rd, &fo, &o, &po, !cut);
             if (w != EXIT_OK)
                 rc = w;
         }
-        if (fflush(stdout) != 0)
-            rc = EXIT_FAIL;
         if (inf)
             inference_free(inf);
         free(inf);
     }
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        escape_line(stderr, "mtuscope: standard output: %s%s",
+                    e ? strerror(e) : "write error (a closed pipe or a full disk)",
+                    o.outdir ? "; the files of -o DIR were written all the same" : "");
+        rc = EXIT_FAIL;
+    }
+    if (cut && rc == EXIT_OK)
+        rc = EXIT_INTERRUPTED;
 
     for (int i = 0; i < o.ninputs; i++)
         stats_free(inputs[i]);

@@ -17,6 +17,8 @@ void options_usage(FILE *out)
           "  -o DIR           also write into DIR: report.txt, report.json, report.html\n"
           "                   and the charts (NAME.dat, NAME.gp, NAME.png, NAME.svg)\n"
           "      --no-plots   with -o: no charts (report.html without them)\n"
+          "      --plot-timeout=SECONDS  with -o: stop gnuplot after SECONDS on one\n"
+          "                   chart (default 60) and write the page without the rest\n"
           "      --json       print the JSON report instead of the text report\n"
           "      --stats      add per-layer and per-anomaly counts to the text report\n"
           "      --flows      list every flow in the text report (like tshark -z conv)\n"
@@ -32,8 +34,10 @@ void options_usage(FILE *out)
           "                   compiled for each input's link type\n"
           "\n"
           "Exit status: 0 every input read; 1 an input could not be read or broke\n"
-          "mid-way (the report covers what was read); 2 usage error (bad option,\n"
-          "bad filter, no input).\n",
+          "mid-way (the report covers what was read; when none could be read there is\n"
+          "no report), -o DIR could not be written, or standard output failed; 2 usage\n"
+          "error (bad option, bad filter, no input); 130 interrupted by Ctrl-C (the\n"
+          "report covers what was read).\n",
           out);
 }
 
@@ -56,7 +60,15 @@ static char *join_args(int argc, char **argv)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
-    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR, OPT_FLOWS, OPT_MAX_FLOWS, OPT_NO_PLOTS };
+    enum {
+        OPT_JSON = 256,
+        OPT_STATS,
+        OPT_COLOR,
+        OPT_FLOWS,
+        OPT_MAX_FLOWS,
+        OPT_NO_PLOTS,
+        OPT_PLOT_TIMEOUT_S
+    };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
@@ -65,12 +77,14 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"flows", no_argument, NULL, OPT_FLOWS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
+    o->plot_timeout = OPT_PLOT_TIMEOUT;
     optind = 1;
     opterr = 0;
     int c;
@@ -111,6 +125,18 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         case OPT_NO_PLOTS:
             o->no_plots = true;
             break;
+        case OPT_PLOT_TIMEOUT_S: {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            if (errno || *end || end == optarg || !(v > 0 && v <= 86400)) {
+                fprintf(err, "mtuscope: --plot-timeout wants seconds from 0 to 86400, not \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o->plot_timeout = v;
+            break;
+        }
         case 'q':
             o->quiet = true;
             break;

@@ -16,19 +16,31 @@
 #include "capture.h"
 #include "decode.h"
 #include "defrag.h"
+#include "escape.h"
 #include "pipeline.h"
 #include "progress.h"
 #include "reader.h"
 
-/* Diagnostics go to stderr, unless the run is a quiet replay. */
+/* Diagnostics go to stderr, unless the run is a quiet replay.  They quote
+ * file names and libpcap's words about them: escaped (escape.h). */
 static void say(const struct pipeline_opts *o, const char *fmt, ...)
 {
     if (o->quiet)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!msg) {
+        fputs("mtuscope: out of memory (while writing a message)\n", stderr);
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    escape_line(stderr, "%s", msg);
+    free(msg);
 }
 
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
@@ -117,15 +129,24 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
             progress_tick(&pg, capture_path(cap), s->packets, reader_bytes_read(rd));
         if (o->count && s->packets >= o->count)
             break;
+        if (o->stop && *o->stop) {
+            s->interrupted = true;
+            break;
+        }
     }
     progress_done(&pg);
     s->frames = reader_frames_read(rd);
     reader_stop(rd); /* before the flows are finished: it may be reading ahead */
-    if (cs == CAPTURE_ERROR) {
+    if (cs == CAPTURE_ERROR && o->stop && *o->stop) {
+        s->interrupted = true; /* a read cut by Ctrl-C (EINTR) is not a broken file */
+    } else if (cs == CAPTURE_ERROR) {
         say(o, "mtuscope: %s\n", err);
         snprintf(s->error, sizeof s->error, "%s", err);
         rc = PIPELINE_FAIL;
     }
+
+    if (o->filter && s->packets == 0 && s->frames > 0 && !s->interrupted)
+        say(o, "mtuscope: %s: the filter matched 0 of %" PRIu64 " packets\n", path, s->frames);
 
     pmtud_end_input(res->pmtud);
     flow_finish_all(ft);

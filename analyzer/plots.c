@@ -21,6 +21,7 @@
 
 #include "inference.h"
 #include "plots.h"
+#include "spawn.h"
 
 #define TL_BINS 120             /* retransmission timeline intervals, at most */
 #define TSG_MAX_ROWS 200000     /* data rows per time-sequence graph (~6 MB) */
@@ -1028,35 +1029,23 @@ out:
 
 /* ------------------------------------------------------------ gnuplot */
 
-/* Runs gnuplot on DIR/NAME.gp from DIR, its messages appended to
- * DIR/gnuplot.log.  Returns its exit status; 127 when it is not installed. */
-static int run_gnuplot(const char *dir, const char *name)
+/* Runs gnuplot on NAME.gp in dir (the private staging directory of
+ * outdir.h: nothing there can be swapped by another user), its messages
+ * appended to dir/gnuplot.log.  gnuplot is the one found in PATH's absolute
+ * entries (spawn.h). */
+static enum spawn_status run_gnuplot(const char *gnuplot, const char *dir, const char *name,
+                                     const struct plots_inputs *in, int *code)
 {
-    char script[96];
+    char script[96], log[PATH_MAX];
     snprintf(script, sizeof script, "%s.gp", name);
-    fflush(NULL); /* the child must not inherit unwritten buffers */
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        if (chdir(dir) != 0)
-            _exit(126);
-        int log = open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND, 0666);
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0)
-            dup2(nul, STDIN_FILENO);
-        if (log >= 0) {
-            dup2(log, STDOUT_FILENO);
-            dup2(log, STDERR_FILENO);
-        }
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(errno == ENOENT ? 127 : 126);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    snprintf(log, sizeof log, "%s/gnuplot.log", dir);
+    int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    char *argv[] = {"gnuplot", script, NULL};
+    struct spawn_opts so = {dir, -1, logfd, logfd, in->gnuplot_timeout_s, in->stop};
+    enum spawn_status st = spawn_run(gnuplot, argv, &so, code);
+    if (logfd >= 0)
+        close(logfd);
+    return st;
 }
 
 static bool nonempty(const char *dir, const char *name, const char *ext)
@@ -1067,32 +1056,75 @@ static bool nonempty(const char *dir, const char *name, const char *ext)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
-static void render(const char *dir, struct plots *p, FILE *err)
+static void render(const char *dir, const struct plots_inputs *in, struct plots *p, FILE *err)
 {
-    char log[PATH_MAX];
-    snprintf(log, sizeof log, "%s/gnuplot.log", dir);
-    unlink(log); /* a fresh log per run */
+    char gnuplot[PATH_MAX];
+    if (!spawn_find("gnuplot", gnuplot, sizeof gnuplot)) {
+        fprintf(err, "mtuscope: gnuplot not found in PATH (its absolute entries): the charts' "
+                     "data and scripts are written; render them with: gnuplot NAME.gp\n");
+        add_note(p, "gnuplot is not installed: the charts' data and scripts are written; "
+                    "render them with: gnuplot NAME.gp");
+        return;
+    }
     int failed = 0;
     for (int i = 0; i < p->ncharts; i++) {
         struct plot_chart *c = &p->charts[i];
-        int rc = run_gnuplot(dir, c->name);
-        if (rc == 127) {
-            fprintf(err,
-                    "mtuscope: gnuplot not found: the charts' data and scripts are in %s; "
-                    "render them with: cd %s && gnuplot *.gp\n",
-                    dir, dir);
-            add_note(p, "gnuplot is not installed: the charts' data and scripts are written; "
-                        "render them with: gnuplot *.gp");
+        int code;
+        enum spawn_status st = run_gnuplot(gnuplot, dir, c->name, in, &code);
+        if (st == SPAWN_TIMEOUT || st == SPAWN_INTERRUPTED) {
+            /* a gnuplot that hangs on one chart would hang on the next: the
+             * page is written without the rest, and says why */
+            char note[PLOTS_TEXT];
+            if (st == SPAWN_TIMEOUT)
+                snprintf(note, sizeof note,
+                         "gnuplot did not finish the chart %s within %g s (--plot-timeout): it "
+                         "was stopped, and the %d charts from it on are not drawn",
+                         c->name, in->gnuplot_timeout_s, p->ncharts - i);
+            else
+                snprintf(note, sizeof note, "interrupted: the %d charts from %s on are not drawn",
+                         p->ncharts - i, c->name);
+            fprintf(err, "mtuscope: %s\n", note);
+            add_note(p, note);
             return;
         }
-        c->rendered = rc == 0 && nonempty(dir, c->name, "png") && nonempty(dir, c->name, "svg");
+        c->rendered = st == SPAWN_EXITED && code == 0 && nonempty(dir, c->name, "png") &&
+                      nonempty(dir, c->name, "svg");
         failed += !c->rendered;
     }
     if (failed) {
-        fprintf(err, "mtuscope: gnuplot failed on %d chart%s: see %s\n", failed,
-                failed == 1 ? "" : "s", log);
+        fprintf(err, "mtuscope: gnuplot failed on %d chart%s: see gnuplot.log\n", failed,
+                failed == 1 ? "" : "s");
         add_note(p, "gnuplot failed on some charts: see gnuplot.log");
     }
+}
+
+bool plots_owns_name(const char *name)
+{
+    static const char *const stems[] = {"size-delivery-c2s", "size-delivery-s2c", "tsg",
+                                        "retrans-timeline", "goodput"};
+    static const char *const exts[] = {".gp", ".dat", ".png", ".svg"};
+    if (strcmp(name, "gnuplot.log") == 0)
+        return true;
+    const char *dot = strrchr(name, '.');
+    if (!dot)
+        return false;
+    bool ext = false;
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++)
+        ext = ext || strcmp(dot, exts[i]) == 0;
+    if (!ext)
+        return false;
+    size_t stem = (size_t)(dot - name);
+    for (size_t i = 0; i < sizeof stems / sizeof stems[0]; i++)
+        if (strlen(stems[i]) == stem && strncmp(name, stems[i], stem) == 0)
+            return true;
+    /* tsg-flowN: N a flow id */
+    if (stem > 8 && strncmp(name, "tsg-flow", 8) == 0) {
+        for (size_t i = 8; i < stem; i++)
+            if (name[i] < '0' || name[i] > '9')
+                return false;
+        return true;
+    }
+    return false;
 }
 
 bool plots_write(const char *dir, const struct report_data *r, const struct plots_inputs *in,
@@ -1109,6 +1141,6 @@ bool plots_write(const char *dir, const struct report_data *r, const struct plot
     bool ok = charts_sizes(dir, tdir, r, out, err);
     ok = charts_replay(dir, tdir, r, in, out, err) && ok;
     ok = chart_goodput(dir, tdir, r, out, err) && ok;
-    render(dir, out, err);
+    render(dir, in, out, err);
     return ok;
 }

@@ -6,10 +6,12 @@
  * the evidence with a Wireshark display filter for each item, then counts.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "capture.h"
 #include "correlate.h"
+#include "escape.h"
 #include "inference.h"
 #include "json.h"
 #include "report.h"
@@ -33,9 +35,17 @@ static void human_bytes(uint64_t b, char *buf, size_t size)
 }
 
 /* Writes text word-wrapped to `width` columns, every line indented; lines
- * after the first of a "- " item hang under its text. */
-static void wrap(FILE *out, int indent, const char *text, int width)
+ * after the first of a "- " item hang under its text.  The text quotes file
+ * names: it is escaped first (escape.h), so nothing in it reaches the
+ * terminal raw. */
+static void wrap(FILE *out, int indent, const char *raw, int width)
 {
+    char *text = escape_dup(raw);
+    if (!text) {
+        escape_fputs(raw, out);
+        fputc('\n', out);
+        return;
+    }
     const char *p = text;
     int hang = strncmp(text, "- ", 2) == 0 ? 2 : strncmp(text, "[", 1) == 0 ? 4 : 0;
     bool first = true;
@@ -55,6 +65,7 @@ static void wrap(FILE *out, int indent, const char *text, int width)
         while (*p == ' ')
             p++;
     }
+    free(text);
 }
 
 static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
@@ -82,7 +93,9 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
 {
     char b1[32];
     human_bytes(s->bytes, b1, sizeof b1);
-    fprintf(out, "\ninput %s (%s", s->path, s->format[0] ? s->format : "unreadable");
+    fputs("\ninput ", out);
+    escape_fputs(s->path, out);
+    fprintf(out, " (%s", s->format[0] ? s->format : "unreadable");
     for (int i = 0; i < s->nlinktypes; i++)
         fprintf(out, ", %s", capture_linktype_name(s->linktypes[i]));
     fprintf(out, ")\n");
@@ -93,9 +106,15 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         fprintf(out, ", %.3f s",
                 seconds(s->last_sec, s->last_nsec) - seconds(s->first_sec, s->first_nsec));
     fprintf(out, "\n");
-    if (s->error[0])
-        fprintf(out, "  READ ERROR: %s%s\n", s->error,
-                s->packets ? " (the frames before it were analysed)" : "");
+    if (s->error[0]) {
+        fputs("  READ ERROR: ", out);
+        escape_fputs(s->error, out);
+        fputs(s->packets ? " (the frames before it were analysed)\n" : "\n", out);
+    }
+    if (s->interrupted)
+        fprintf(out,
+                "  INTERRUPTED (Ctrl-C) after %" PRIu64 " frames: the report covers only these\n",
+                s->frames);
 
     if (s->nstacks) {
         fprintf(out, "  layer stacks (packets):\n");
@@ -219,9 +238,11 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
     fprintf(out, "\n");
     if (f->tunnel)
         fprintf(out, "        inside tunnel #%u\n", f->tunnel);
-    if (r->ninputs > 1 && f->input < r->ninputs)
-        fprintf(out, "        in %s, frames %" PRIu64 "-%" PRIu64 "\n", r->inputs[f->input]->path,
-                f->first_frame, f->last_frame);
+    if (r->ninputs > 1 && f->input < r->ninputs) {
+        fputs("        in ", out);
+        escape_fputs(r->inputs[f->input]->path, out);
+        fprintf(out, ", frames %" PRIu64 "-%" PRIu64 "\n", f->first_frame, f->last_frame);
+    }
     if (f->retransmissions || f->stalled) {
         fprintf(out, "        %" PRIu64 " retransmissions", f->retransmissions);
         for (int d = 0; d < 2; d++) {
@@ -397,8 +418,10 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
                 fprintf(out, "      frames");
                 for (int k = 0; k < f->nframes; k++)
                     fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
-                if (r->ninputs > 1)
-                    fprintf(out, " of %s", r->inputs[f->input]->path);
+                if (r->ninputs > 1) {
+                    fputs(" of ", out);
+                    escape_fputs(r->inputs[f->input]->path, out);
+                }
                 fprintf(out, "\n");
             }
             if (f->wireshark_filter[0])
@@ -484,8 +507,11 @@ static void text_correlation(FILE *out, const struct report_data *r, const struc
     const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
     fprintf(out, "\n%svantage points (the same packets matched across inputs, window %lld s):%s\n",
             bold, (long long)(CORR_WINDOW_NS / 1000000000), off);
-    for (int i = 0; i < r->ninputs; i++)
-        fprintf(out, "  [%d] %s\n", i + 1, r->inputs[i]->path);
+    for (int i = 0; i < r->ninputs; i++) {
+        fprintf(out, "  [%d] ", i + 1);
+        escape_fputs(r->inputs[i]->path, out);
+        fputc('\n', out);
+    }
     if (!c->any_shared)
         fprintf(out, "  no two inputs share traffic: nothing was correlated\n");
     for (int i = 0; i < c->npairs; i++) {
@@ -522,8 +548,9 @@ static void text_correlation(FILE *out, const struct report_data *r, const struc
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     if (o->quiet) {
-        fprintf(out, "%s: %s\n", r->inf ? r->inf->status : "inconclusive",
-                r->inf ? r->inf->summary : NO_VERDICT_SUMMARY);
+        fprintf(out, "%s: ", r->inf ? r->inf->status : "inconclusive");
+        escape_fputs(r->inf ? r->inf->summary : NO_VERDICT_SUMMARY, out);
+        fputc('\n', out);
         return;
     }
     text_verdict(out, r, o);
@@ -562,6 +589,7 @@ static void json_input(struct json *j, const struct input_stats *s)
         json_string(j, "error", s->error);
     else
         json_null(j, "error");
+    json_bool(j, "interrupted", s->interrupted);
     json_uint(j, "frames", s->frames);
     if (s->has_time) {
         json_double(j, "first_time", seconds(s->first_sec, s->first_nsec), 9);
@@ -944,14 +972,19 @@ void report_json(FILE *out, const struct report_data *r)
     json_uint(&j, "icmp6_packet_too_big", ptb);
     json_object_end(&j);
 
-    json_object_begin(&j, "verdict");
-    json_string(&j, "status", r->inf ? r->inf->status : "inconclusive");
-    json_string(&j, "summary", r->inf ? r->inf->summary : NO_VERDICT_SUMMARY);
-    json_array_begin(&j, "recommendations");
-    for (int i = 0; r->inf && i < r->inf->nrecs; i++)
-        json_string(&j, NULL, r->inf->recs[i]);
-    json_array_end(&j);
-    json_object_end(&j);
+    if (r->error) { /* nothing could be read: no verdict about it */
+        json_null(&j, "verdict");
+        json_string(&j, "error", r->error);
+    } else {
+        json_object_begin(&j, "verdict");
+        json_string(&j, "status", r->inf ? r->inf->status : "inconclusive");
+        json_string(&j, "summary", r->inf ? r->inf->summary : NO_VERDICT_SUMMARY);
+        json_array_begin(&j, "recommendations");
+        for (int i = 0; r->inf && i < r->inf->nrecs; i++)
+            json_string(&j, NULL, r->inf->recs[i]);
+        json_array_end(&j);
+        json_object_end(&j);
+    }
 
     json_array_begin(&j, "flows");
     for (uint32_t i = 0; i < res->nflows; i++)

@@ -17,11 +17,11 @@ struct input_stats *stats_new(const char *path)
     if (!s)
         return NULL;
     s->icmp = calloc(STATS_MAX_ICMP, sizeof *s->icmp);
-    if (!s->icmp) {
-        free(s);
+    s->path = strdup(path);
+    if (!s->icmp || !s->path) {
+        stats_free(s);
         return NULL;
     }
-    snprintf(s->path, sizeof s->path, "%s", path);
     return s;
 }
 
@@ -30,6 +30,7 @@ void stats_free(struct input_stats *s)
     if (!s)
         return;
     free(s->icmp);
+    free(s->path);
     free(s);
 }
 

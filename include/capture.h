@@ -15,7 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CAPTURE_ERRLEN 512
+/* a message names its file: room for a path of PATH_MAX (4096) and a sentence */
+#define CAPTURE_ERRLEN 4608
 /* Timestamps are clamped to [0, 2^33 s) (year 2242): nanoseconds since the
  * epoch then fit an int64 with 20 years to spare for deadlines. */
 #define CAPTURE_MAX_TS_SEC 8589934591ll

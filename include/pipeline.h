@@ -7,6 +7,7 @@
 #ifndef MTUSCOPE_PIPELINE_H
 #define MTUSCOPE_PIPELINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ struct pipeline_opts {
     uint32_t max_flows; /* live flows, 0 = the default */
     bool progress;      /* progress on stderr when it is a terminal */
     bool quiet;         /* no diagnostics (a replay of an input already reported) */
+    /* non-zero once the user pressed Ctrl-C: stop reading, mark the input
+     * interrupted (may be NULL) */
+    const volatile sig_atomic_t *stop;
 };
 
 /* Called for every packet after the flow stage; fp->flow is the report-wide

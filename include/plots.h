@@ -22,6 +22,7 @@
 #ifndef MTUSCOPE_PLOTS_H
 #define MTUSCOPE_PLOTS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -47,16 +48,24 @@ struct plots {
     char notes[PLOTS_MAX_NOTES][PLOTS_TEXT]; /* charts skipped or not rendered, and why */
 };
 
-/* Where the inputs are, to read them again for the per-packet charts. */
+/* Where the inputs are, to read them again for the per-packet charts, and
+ * how long gnuplot may take. */
 struct plots_inputs {
     const char *const *paths;
     int npaths;
-    const struct pipeline_opts *po; /* the options of the first pass */
+    const struct pipeline_opts *po;    /* the options of the first pass */
+    double gnuplot_timeout_s;          /* per chart; 0: none */
+    const volatile sig_atomic_t *stop; /* set on Ctrl-C: stop gnuplot (may be NULL) */
 };
 
-/* Writes the charts into dir (which exists) and renders them.  Messages go
- * to err.  Returns false when a file could not be written. */
+/* Writes the charts into dir and renders them there.  dir must be private
+ * to this run (outdir.h's staging directory): gnuplot runs in it.  Messages
+ * go to err.  Returns false when a file could not be written. */
 bool plots_write(const char *dir, const struct report_data *r, const struct plots_inputs *in,
                  struct plots *out, FILE *err);
+
+/* Whether NAME is a file plots_write() writes (so a later run may replace
+ * or remove it). */
+bool plots_owns_name(const char *name);
 
 #endif

@@ -31,6 +31,10 @@ struct report_data {
     /* the inference stage's conclusions; NULL until it has run (or when it
      * is not built): every reader must treat NULL as "not inferred" */
     const struct inference *inf;
+    /* set when no input could be read at all: the JSON report then carries
+     * this error and a null verdict, never a status that looks like an
+     * answer (NULL otherwise) */
+    const char *error;
 };
 
 void report_text(FILE *out, const struct report_data *r, const struct report_opts *o);

@@ -18,7 +18,7 @@
 #define STATS_MAX_LINKTYPES 8
 #define STATS_MAX_STACKS 64 /* distinct layer stacks remembered per input */
 #define STATS_MAX_ICMP 4096 /* MTU-related ICMP messages listed per input */
-#define STATS_ERRLEN 512
+#define STATS_ERRLEN 4608   /* CAPTURE_ERRLEN: the message names its file */
 
 enum layer_place { PLACE_OUTER, PLACE_TUNNEL, PLACE_QUOTED, PLACE__COUNT };
 
@@ -45,7 +45,7 @@ struct icmp_mtu_msg {
 };
 
 struct input_stats {
-    char path[256];
+    char *path; /* as given (heap): never cut, whatever its length */
     char format[8];
     int linktypes[STATS_MAX_LINKTYPES];
     int nlinktypes;
@@ -71,6 +71,7 @@ struct input_stats {
     uint32_t first_nsec, last_nsec;
     bool has_time;
     char error[STATS_ERRLEN]; /* the read error that ended this input, or "" */
+    bool interrupted;         /* Ctrl-C stopped the reading: the counts are a prefix */
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

@@ -127,13 +127,16 @@ def _():
     expect(abs(inp["last_time"] - (1700000002 + 2000e-9)) < 1e-9, str(inp["last_time"]))
 
 
-@test("missing file: exit 1, message names it, report still printed")
+@test("missing file: exit 1, message names it, an error entry and no verdict")
 def _():
     p = os.path.join(TMP, "nope.pcap")
     rc, out, err = run(["--json", "-r", p])
     expect(rc == 1 and p in err and "No such file" in err, f"{rc} {err!r}")
     rep = json.loads(out)
     expect(rep["inputs"][0]["error"] and p in rep["inputs"][0]["error"], str(rep["inputs"]))
+    expect(rep["verdict"] is None and rep["error"] == "no input could be read", str(rep)[:300])
+    rc, out, err = run(["-r", p])
+    expect(rc == 1 and out == "" and "no input could be read" in err, f"text: {out!r}")
 
 
 @test("directory, empty file, text file: exit 1 with a clear message")

@@ -15,7 +15,9 @@ cut inside a record header, pcapng cut inside a block, records longer than
 the snap length, pcapng mixing link types and snap lengths (from a file and
 from a pipe), standard input closed mid-record, a filter that does not
 compile for one input's link type, every named limit, floods, valgrind, and
-the fuzzer-found captures in tests/regress/.  Expected values are exact.
+the fuzzer-found captures in tests/regress/, and (robustness_outputs.py)
+the outputs: -o DIR against another user, gnuplot, escaping, closed stdout,
+Ctrl-C.  Expected values are exact.
 """
 import json
 import os
@@ -27,6 +29,7 @@ import sys
 import tempfile
 
 from harness import ETH, expect, finish, ipv4, no_sanitizer, run_binary, test, udp, udp_frame
+import robustness_outputs
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -248,8 +251,10 @@ def _():
     p = write("shb-only.pcapng", pcapng_bytes([], []))
     rc, rep, err = run_json(["-r", p])
     want = f"{p}: the capture file has no Interface Description Blocks"
-    expect(rc == 1 and err == f"mtuscope: {want}\n", f"exit {rc}: {err!r}")
+    expect(rc == 1 and err == f"mtuscope: {want}\nmtuscope: no input could be read: no report\n",
+           f"exit {rc}: {err!r}")
     expect(rep["inputs"][0]["packets"] == 0 and rep["inputs"][0]["error"] == want, str(rep))
+    expect(rep["verdict"] is None, str(rep["verdict"]))
 
 
 @test("a filter that does not compile for the second input's link type: exit 2, named")
@@ -551,6 +556,7 @@ def main():
     BIN = os.path.abspath(sys.argv[1])
     REL = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else None
     GOOD = write("good.pcap", pcap_bytes([udp_frame(i) for i in range(5)]))
+    robustness_outputs.register(BIN, TMP)  # -o DIR and the other outputs (issue 17)
     flood_test()
     synthetic_flood_test()
     valgrind_test()
