@@ -34,7 +34,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
                  samples/lab-incident-wg1420-path1434-$(v).pcap)
 
-.PHONY: all demo test unit e2e corpus report-checks agreement robustness deps-build deps-test deps-demo install clean format
+.PHONY: all demo test unit e2e golden golden-update corpus report-checks agreement robustness deps-build deps-test deps-demo install clean format
 
 all: mtuscope
 
@@ -66,18 +66,24 @@ deps-demo:
 
 demo: deps-demo
 	$(MAKE) all
-	mkdir -p out
 	./mtuscope -o out $(foreach f,$(DEMO_TRACES),-r $(f))
 	@echo "mtuscope: the report, report.html and the charts are in out/"
 
 test: deps-test
-	$(MAKE) unit e2e agreement samples-gen-check report-checks robustness fuzz-smoke corpus
+	$(MAKE) unit e2e golden agreement samples-gen-check report-checks robustness fuzz-smoke corpus
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
 
 e2e: mtuscope build/test/mtuscope
 	python3 tests/e2e.py build/test/mtuscope
+
+# the text and JSON reports of every sample and pair, frozen (tests/golden/);
+# make golden-update rewrites them when a change of the reports is meant
+golden: mtuscope
+	python3 tests/golden.py ./mtuscope
+golden-update: mtuscope
+	python3 tests/golden.py ./mtuscope --update
 
 # broken files, limits, floods, valgrind (tests/robustness.py)
 robustness: mtuscope build/test/mtuscope
