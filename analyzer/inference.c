@@ -50,12 +50,36 @@
 #include "correlate.h"
 #include "inference.h"
 
-static void fmt(char *dst, size_t n, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void fmt(char *dst, size_t n, const char *f, ...)
+/* Text the inference writes is allocated to its length: a sentence that
+ * quotes a 300-character file name or two IPv6 addresses is kept whole.
+ * When an allocation fails the text is NO_TEXT (empty), never freed. */
+static const char NO_TEXT[] = "";
+
+static void text_free(char *s)
+{
+    if (s != NO_TEXT)
+        free(s);
+}
+
+static void vfmt(char **dst, const char *f, va_list ap)
+{
+    va_list c;
+    va_copy(c, ap);
+    int n = vsnprintf(NULL, 0, f, c);
+    va_end(c);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s)
+        vsnprintf(s, (size_t)n + 1, f, ap);
+    text_free(*dst); /* after formatting: an argument may be the old text */
+    *dst = s ? s : (char *)NO_TEXT;
+}
+
+static void fmt(char **dst, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void fmt(char **dst, const char *f, ...)
 {
     va_list ap;
     va_start(ap, f);
-    vsnprintf(dst, n, f, ap);
+    vfmt(dst, f, ap);
     va_end(ap);
 }
 
@@ -67,7 +91,7 @@ static struct inf_finding *add_finding(struct inference *inf, enum inf_severity 
     struct inf_finding *f = &inf->findings[inf->nfindings++];
     memset(f, 0, sizeof *f);
     f->severity = (uint8_t)sev;
-    fmt(f->kind, sizeof f->kind, "%s", kind);
+    snprintf(f->kind, sizeof f->kind, "%s", kind);
     f->flow = flow;
     f->input = input;
     return f;
@@ -79,7 +103,7 @@ static void add_rec(struct inference *inf, const char *text)
         if (strcmp(inf->recs[i], text) == 0)
             return;
     if (inf->nrecs < INF_MAX_RECS)
-        fmt(inf->recs[inf->nrecs++], INF_TEXT, "%s", text);
+        fmt(&inf->recs[inf->nrecs++], "%s", text);
 }
 
 /* FNV-1a over what addr_cmp() compares (type, bits, the whole bytes): equal
@@ -130,7 +154,7 @@ static void evidence(struct inf_path *p, const char *f, ...)
         return;
     va_list ap;
     va_start(ap, f);
-    vsnprintf(p->evidence[p->nevidence++], INF_TEXT, f, ap);
+    vfmt(&p->evidence[p->nevidence++], f, ap);
     va_end(ap);
 }
 
@@ -143,7 +167,7 @@ static void bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
     p->lower = v;
     va_list ap;
     va_start(ap, why);
-    vsnprintf(p->lower_why, sizeof p->lower_why, why, ap);
+    vfmt(&p->lower_why, why, ap);
     va_end(ap);
 }
 
@@ -314,14 +338,14 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
                 struct inf_finding *f =
                     add_finding(inf, INF_WARNING, "icmp-implausible", m->flow, i);
                 if (f) {
-                    fmt(f->message, INF_TEXT,
+                    fmt(&f->message,
                         "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the "
                         "path MTU",
                         what, from, m->mtu, m->quoted_len,
                         m->mtu && m->mtu < floor ? "below the protocol minimum"
                                                  : "not smaller than the packet it quotes");
                     f->frames[f->nframes++] = m->frame;
-                    fmt(f->wireshark_filter, INF_TEXT, "frame.number == %" PRIu64, m->frame);
+                    snprintf(f->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);
                 }
                 continue;
             }
@@ -340,16 +364,16 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
                 t->icmp_ignored++;
                 struct inf_finding *f = add_finding(inf, INF_ERROR, "icmp-ignored", m->flow, i);
                 if (f) {
-                    fmt(f->message, INF_TEXT,
+                    fmt(&f->message,
                         "%s sent %" PRIu64 " packets larger than %u bytes after %s frame %" PRIu64
                         " from %s told it the path MTU is %u (largest %u bytes)",
                         qs, w->bigger, mtu, what, m->frame, from, mtu, w->max_after);
                     f->frames[f->nframes++] = m->frame;
                     if (w->last_bigger_frame)
                         f->frames[f->nframes++] = w->last_bigger_frame;
-                    fmt(f->wireshark_filter, INF_TEXT, "ip%s.src == %s && %s > %u",
-                        m->v6 ? "v6" : "", qs, m->v6 ? "ipv6.plen" : "ip.len",
-                        m->v6 ? mtu - 40 : mtu);
+                    snprintf(f->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u",
+                             m->v6 ? "v6" : "", qs, m->v6 ? "ipv6.plen" : "ip.len",
+                             m->v6 ? mtu - 40 : mtu);
                 }
             }
             (void)qd;
@@ -361,12 +385,12 @@ static void icmp_stage(struct inference *inf, struct input_stats *const *inputs,
         struct inf_path *p = path_for(inf, &x->qsrc, &x->qdst, INF_OUTER, 0);
         char frames[64];
         if (x->count == 1)
-            fmt(frames, sizeof frames, "frame %" PRIu64, x->first);
+            snprintf(frames, sizeof frames, "frame %" PRIu64, x->first);
         else
-            fmt(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
+            snprintf(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
         char in[32] = "";
         if (ninputs > 1)
-            fmt(in, sizeof in, ", input %d", x->input + 1);
+            snprintf(in, sizeof in, ", input %d", x->input + 1);
         evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
                  x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
                  addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
@@ -495,14 +519,14 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         if (honored != 0) {
             struct inf_finding *fi = add_finding(inf, INF_INFO, "pmtud-working", f->id, f->input);
             if (fi) {
-                fmt(fi->message, INF_TEXT,
+                fmt(&fi->message,
                     "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
                     "and the sender re-sent the data in smaller packets: path-MTU discovery works",
                     f->id, a, smallest, mtu);
                 results_flow_filter(f,
                                     "(tcp.analysis.retransmission || (icmp.type == 3 && "
                                     "icmp.code == 4) || icmpv6.type == 2)",
-                                    fi->wireshark_filter, INF_TEXT);
+                                    fi->wireshark_filter, INF_FILTER);
                 fi->frames[fi->nframes++] = icmp_frame; /* the first message, then the re-sends */
                 if (x->first_retrans_frame)
                     fi->frames[fi->nframes++] = x->first_retrans_frame;
@@ -534,19 +558,19 @@ static void sender_side(struct inference *inf, struct input_stats *const *inputs
         add_finding(inf, x->stalled ? INF_ERROR : INF_WARNING, "blackhole", f->id, f->input);
     if (fi) {
         if (x->stalled)
-            fmt(fi->message, INF_TEXT,
+            fmt(&fi->message,
                 "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, "
                 "backing off, no ICMP seen); packets up to %u bytes do; the flow stalls",
                 a, smallest, b, x->backoff_count, largest);
         else
-            fmt(fi->message, INF_TEXT,
+            fmt(&fi->message,
                 "black hole healed by the sender: %s's %u-byte packets never reached %s; after "
                 "%.1f s of timeouts it re-sent the data in packets of at most %u bytes",
                 a, smallest, b, (double)backoff_cost_ns(x) / 1e9, largest);
         char extra[64];
-        fmt(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
-            f->ip_version == 6 ? largest - 40 : largest);
-        results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        snprintf(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+                 f->ip_version == 6 ? largest - 40 : largest);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
         for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
             fi->frames[fi->nframes++] = x->lost_frames[i];
         if (!fi->nframes && x->first_retrans_frame) /* healed: the big copies were superseded */
@@ -596,7 +620,7 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
     }
     struct inf_finding *fi = add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
     if (fi) {
-        fmt(fi->message, INF_TEXT,
+        fmt(&fi->message,
             "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
             "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
             "full-size packets never reached %s and it found a smaller size by itself (as TCP "
@@ -605,8 +629,8 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
             (double)x->data_gap_ms / 1e3);
         fi->frames[fi->nframes++] = x->data_gap_frame;
         char extra[64];
-        fmt(extra, sizeof extra, "frame.number == %u", x->data_gap_frame);
-        results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+        snprintf(extra, sizeof extra, "frame.number == %u", x->data_gap_frame);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
     }
     t->healed++;
     if (!t->worst) {
@@ -678,11 +702,11 @@ static void receiver_side(struct inference *inf, const struct flow_summary *f, i
     }
     struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
     if (fi) {
-        fmt(fi->message, INF_TEXT,
+        fmt(&fi->message,
             "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
             "nothing larger than %u bytes arrived at %s, and part of its data never did",
             a, full, mss, x->max_packet, b);
-        results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
         if (x->first_hole_frame)
             fi->frames[fi->nframes++] = x->first_hole_frame;
     }
@@ -742,7 +766,7 @@ static void silent_sender(struct inference *inf, const struct results *res,
     }
     struct inf_finding *fi = add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
     if (fi) {
-        fmt(fi->message, INF_TEXT,
+        fmt(&fi->message,
             "black hole suspected (receiver side): %s sent %u data segment%s of at most %u "
             "bytes and then nothing for %.1f s, with the connection still open and %s waiting "
             "(it never sent data), while flow #%" PRIu64 " between the same hosts went on; if %s "
@@ -750,7 +774,7 @@ static void silent_sender(struct inference *inf, const struct results *res,
             a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet, quiet, b,
             other->id, a, full);
         fi->frames[fi->nframes++] = f->last_frame;
-        results_flow_filter(f, NULL, fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, NULL, fi->wireshark_filter, INF_FILTER);
     }
     t->silent++;
     if (!t->silent_flow) {
@@ -773,11 +797,11 @@ static void mss_check(struct inference *inf, const struct flow_summary *f, struc
     t->clamped++;
     struct inf_finding *fi = add_finding(inf, INF_INFO, "mss-clamped", f->id, f->input);
     if (fi) {
-        fmt(fi->message, INF_TEXT,
+        fmt(&fi->message,
             "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
             "clamps the MSS to %u (a path MTU of %u)",
             f->id, c, s, lo, lo + tcpip_hdr(f));
-        results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_TEXT);
+        results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
         if (f->first_frame <= UINT32_MAX)
             fi->frames[fi->nframes++] = f->first_frame; /* the flow's first packet: its SYN */
     }
@@ -856,11 +880,10 @@ static void tunnel_stage(struct inference *inf, const struct results *res)
             continue;
         it->recommended_mtu = it->path_upper - it->overhead;
         if (t->type == LAYER_WIREGUARD)
-            fmt(it->config, INF_TEXT, "MTU = %u in the [Interface] section of the WireGuard config",
+            fmt(&it->config, "MTU = %u in the [Interface] section of the WireGuard config",
                 it->recommended_mtu);
         else
-            fmt(it->config, INF_TEXT, "ip link set dev <tunnel interface> mtu %u",
-                it->recommended_mtu);
+            fmt(&it->config, "ip link set dev <tunnel interface> mtu %u", it->recommended_mtu);
     }
 }
 
@@ -890,13 +913,14 @@ static void tunnel_hint(struct inference *inf, const struct flow_summary *f, int
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         if (known[i].mtu != mtu)
             continue;
-        char r[INF_TEXT];
-        fmt(r, sizeof r,
+        char *r = NULL;
+        fmt(&r,
             "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
             "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: MTU = "
             "path - 60 in [Interface])",
             mss, mtu, known[i].what, known[i].overhead);
         add_rec(inf, r);
+        text_free(r);
         return;
     }
 }
@@ -951,7 +975,7 @@ static void wireguard_stage(struct inference *inf, struct input_stats *const *in
         }
         struct inf_finding *fi = add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
         if (fi) {
-            fmt(fi->message, INF_TEXT,
+            fmt(&fi->message,
                 "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
                 "to %s never arrived (their counters are missing at the receiving end) while "
                 "the others did, none larger than %u bytes; lost large messages are the sign of "
@@ -960,9 +984,9 @@ static void wireguard_stage(struct inference *inf, struct input_stats *const *in
             if (f->wg_gap_frame)
                 fi->frames[fi->nframes++] = f->wg_gap_frame;
             char extra[96];
-            fmt(extra, sizeof extra, "%s == %s && wg.type == 4",
-                f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
-            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+            snprintf(extra, sizeof extra, "%s == %s && wg.type == 4",
+                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
         }
     }
 }
@@ -1018,7 +1042,7 @@ static void resend_stage(struct inference *inf, const struct results *res, struc
         }
         struct inf_finding *fi = add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
         if (fi) {
-            fmt(fi->message, INF_TEXT,
+            fmt(&fi->message,
                 "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram "
                 "%u times at doubling intervals (%s s) while %u smaller ones from it and %u "
                 "packets from %s crossed: the inner TCP times out on a packet the path drops",
@@ -1027,12 +1051,12 @@ static void resend_stage(struct inference *inf, const struct results *res, struc
                 if (r->frames[k])
                     fi->frames[fi->nframes++] = r->frames[k];
             char extra[128];
-            fmt(extra, sizeof extra, "%s == %s && %s == %u%s",
-                f->ip_version == 6 ? "ipv6.src" : "ip.src", a,
-                f->ip_version == 6 ? "ipv6.plen" : "ip.len",
-                f->ip_version == 6 ? r->size - 40u : r->size,
-                f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
-            results_flow_filter(f, extra, fi->wireshark_filter, INF_TEXT);
+            snprintf(extra, sizeof extra, "%s == %s && %s == %u%s",
+                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a,
+                     f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+                     f->ip_version == 6 ? r->size - 40u : r->size,
+                     f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
         }
         t->resends++;
         if (!t->resend || r->copies > t->resend->run.copies) {
@@ -1058,20 +1082,21 @@ static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, en
 static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
 {
     uint32_t over = ip_version == 6 ? 80 : 60;
-    char r[INF_TEXT];
+    char *r = NULL;
     if (big <= over + 1)
-        fmt(r, sizeof r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
+        fmt(&r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
     else if (proven)
-        fmt(r, sizeof r,
+        fmt(&r,
             "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
             "carries at most %u bytes here, so MTU <= %u)",
             big - over, over, big - 1, big - 1 - over);
     else
-        fmt(r, sizeof r,
+        fmt(&r,
             "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is safe "
             "on any path until the path MTU is measured",
             big - over, over);
     add_rec(inf, r);
+    text_free(r);
 }
 
 /* The WireGuard MTU limit a measured outer loss proves (the largest
@@ -1088,18 +1113,19 @@ static void probe_rec(struct inference *inf, const char *src, const char *dst, i
                       uint32_t lo, uint32_t hi)
 {
     uint32_t hdr = ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
-    char r[INF_TEXT];
+    char *r = NULL;
     if (lo && hi > lo)
-        fmt(r, sizeof r,
+        fmt(&r,
             "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
             "from %u to %u bytes (the largest that is answered is the path MTU)",
             src, dst, hdr, lo, hi);
     else
-        fmt(r, sizeof r,
+        fmt(&r,
             "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
             "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
             src, dst, hdr);
     add_rec(inf, r);
+    text_free(r);
 }
 
 static const char clamp_to_pmtu_rec[] =
@@ -1123,7 +1149,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
 
     if (frag_lost && (t->blackholes || t->suspected || res->retransmissions)) {
         inf->status = "fragmentation-loss";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
             "retransmit: fragments are being dropped on the path.",
             frag_lost, frag_lost == 1 ? "" : "s");
@@ -1142,7 +1168,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         inf->status = "blackhole";
         const char *pu = strrchr(inputs[t->mup]->path, '/'),
                    *pd = strrchr(inputs[t->mdown]->path, '/');
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "Measured across two captures: all %" PRIu64 " packets of %u bytes or more from %s "
             "to %s were lost between %s and %s, while every size up to %u bytes crossed: the "
             "path MTU is %u to %u bytes and nothing tells the sender.",
@@ -1159,7 +1185,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         inf->status = "blackhole";
         const struct addr *src, *dst;
         direction_addrs(f, f->wg_lost_dir, &src, &dst);
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "%" PRIu32 " WireGuard data messages from %s to %s never arrived while smaller "
             "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
             "the path (seen from the receiving side, the exact limit is not in this capture).",
@@ -1180,7 +1206,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         inf->status = "blackhole";
         uint32_t over = f->ip_version == 6 ? 80 : 60;
         if (f->opaque == LAYER_WIREGUARD) {
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
                 "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
                 "path drops the tunnel's full-size packets (seen from the sending side, the exact "
@@ -1188,17 +1214,18 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
                 a, r->size, r->size - over, b);
             wg_mtu_rec(inf, f->ip_version, r->size, false);
         } else {
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
                 "smaller ones cross both ways: the path drops the tunnel's full-size packets "
                 "(seen from the sending side, the exact limit is not in this capture).",
                 a, r->size, opaque_name(f->opaque), b);
-            char r1[INF_TEXT];
-            fmt(r1, sizeof r1,
+            char *r1 = NULL;
+            fmt(&r1,
                 "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
                 "below %u bytes on the wire",
                 r->size);
             add_rec(inf, r1);
+            text_free(r1);
         }
         probe_rec(inf, a, b, f->ip_version, 0, 0);
         add_rec(inf, icmp_through_rec);
@@ -1212,19 +1239,19 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         addr_text(src, a, sizeof a);
         addr_text(dst, b, sizeof b);
         if (t->blackholes)
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
                 "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
                 "transfer.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered);
         else if (t->suspected)
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "Data from %s stops arriving at %s: nothing larger than %u bytes gets through "
                 "although the connection allows %u-byte packets; a path-MTU black hole is likely "
                 "(seen from the receiving side, the exact limit is not in this capture).",
                 a, b, t->worst_largest_delivered, t->worst_smallest_lost);
         else
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
                 "sending smaller packets (up to %u bytes), at the cost of timeouts.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered);
@@ -1238,8 +1265,8 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
             if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
                 exact = p->mtu;
         }
-        char r[INF_TEXT];
-        fmt(r, sizeof r,
+        char *r = NULL;
+        fmt(&r,
             "let ICMP %s through every firewall on the path between %s and %s, so the "
             "sender learns the path MTU",
             f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)",
@@ -1247,7 +1274,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         add_rec(inf, r);
         if (exact > tcpip_hdr(f)) {
             uint32_t mss = exact - tcpip_hdr(f);
-            fmt(r, sizeof r,
+            fmt(&r,
                 "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
                 "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
                 "option maxseg size set %u)",
@@ -1255,9 +1282,10 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         } else {
             /* the exact path MTU is not known here, but the router at the
              * bottleneck knows its own link: clamp to its route MTU */
-            fmt(r, sizeof r, "%s", clamp_to_pmtu_rec);
+            fmt(&r, "%s", clamp_to_pmtu_rec);
         }
         add_rec(inf, r);
+        text_free(r);
         if (!exact)
             probe_rec(inf, a, b, f->ip_version, 0, 0);
         return;
@@ -1269,7 +1297,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         addr_text(src, a, sizeof a);
         addr_text(dst, b, sizeof b);
         inf->status = "blackhole";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "A transfer from %s to %s stops after its first small segments and the connection "
             "stays open and silent while other traffic between the two goes on: %u-byte packets "
             "from %s are probably not arriving (seen from the receiving side; a capture at %s "
@@ -1283,21 +1311,26 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     if (t->sweep_cliffs && !t->pmtud_ok) {
         const struct pmtud_sweep *sw = t->sweep;
         inf->status = "blackhole";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
             "on none is, and no ICMP message comes back: packets above %u bytes are silently "
             "dropped.",
             addr_text(&sw->src, a, sizeof a), addr_text(&sw->dst, b, sizeof b),
             sw->largest_answered, sw->smallest_unanswered, sw->smallest_unanswered - 1);
-        fmt(inf->recs[inf->nrecs++], INF_TEXT,
+        /* TCP's MSS is the MTU less the IP and TCP headers: 20 + 20 for
+         * IPv4, 40 + 20 for IPv6 (RFC 879, RFC 8200); and the message that
+         * tells the sender is ICMPv6 packet-too-big for IPv6 (RFC 4443) */
+        bool v6 = sw->src.addr_type == ADDR_TYPE_IP6;
+        fmt(&inf->recs[inf->nrecs++],
             "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
-            "ICMP frag-needed through so senders learn it",
-            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - 40);
+            "%s through so senders learn it",
+            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - (v6 ? 60 : 40),
+            v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
         return;
     }
     if (t->icmp_ignored) {
         inf->status = "blackhole";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "A sender keeps sending packets larger than the path MTU that ICMP messages "
             "reported to it: those packets are lost.");
         add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
@@ -1306,7 +1339,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     }
     if (res->nstorms && !t->pmtud_ok && !t->capped) {
         inf->status = "retransmission-storm";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "%u retransmission storms, but no sign that packet size is the cause: look for "
             "congestion or a lossy link.",
             res->nstorms);
@@ -1314,7 +1347,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     }
     if (t->capped && !t->pmtud_ok) {
         inf->status = "pmtud-working";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
             "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
             "from the receiving side).",
@@ -1324,13 +1357,13 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     if (t->pmtud_ok) {
         inf->status = "pmtud-working";
         if (t->pmtud_guessed)
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "Path-MTU discovery works, barely: a router says packets are too big without "
                 "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
                 "plateau of %u bytes and its packets get through.",
                 t->pmtud_mtu);
         else
-            fmt(inf->summary, INF_TEXT,
+            fmt(&inf->summary,
                 "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
                 "the sender shrinks its packets to fit.",
                 t->pmtud_mtu);
@@ -1340,14 +1373,14 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
     }
     if (t->clamped) {
         inf->status = "mss-clamped";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "The TCP MSS is clamped on the path, so TCP never sends packets too big for it; "
             "protocols other than TCP are not protected.");
         return;
     }
     if (t->tcp_delivered) {
         inf->status = "healthy";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "No sign of an MTU problem: TCP data was delivered in every size sent, with no "
             "black hole, no lost fragments and no retransmission storm.");
         return;
@@ -1357,7 +1390,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
                                                                    : f->dir[1].max_packet;
         inf->status = "healthy";
-        fmt(inf->summary, INF_TEXT,
+        fmt(&inf->summary,
             "No sign of an MTU problem: every one of %" PRIu32 " WireGuard data messages between "
             "%s and %s (up to %u bytes) arrived, none missing and none re-sent with backoff; the "
             "traffic inside the tunnel is not visible here.",
@@ -1366,7 +1399,7 @@ static void verdict(struct inference *inf, struct input_stats *const *inputs, in
         return;
     }
     inf->status = "inconclusive";
-    fmt(inf->summary, INF_TEXT,
+    fmt(&inf->summary,
         "Not enough evidence: no TCP data whose delivery can be judged, no ICMP MTU message, no "
         "ping sweep.");
 }
@@ -1445,14 +1478,14 @@ static void correlation_stage(struct inference *inf, struct input_stats *const *
             struct inf_finding *fi =
                 add_finding(inf, INF_ERROR, "blackhole", f ? f->id : 0, (int)up);
             if (fi) {
-                fmt(fi->message, INF_TEXT,
+                fmt(&fi->message,
                     "black hole measured across two captures: all %" PRIu64 " packets of %u "
                     "bytes or more from %s to %s captured in %s never appeared in %s, while "
                     "every size up to %u bytes did",
                     v.lost_at_or_above, v.smallest_lost, a, b, inputs[up]->path, inputs[down]->path,
                     v.largest_delivered);
                 fi->frames[fi->nframes++] = v.lost_frame;
-                corr_dir_filter(d, &v, fi->wireshark_filter, INF_TEXT);
+                corr_dir_filter(d, &v, fi->wireshark_filter, INF_FILTER);
             }
             t->measured++;
             /* the tunnel's own datagrams say most about what to configure:
@@ -1506,7 +1539,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     /* an exact value where the bounds meet */
     for (int k = 0; k < inf->npaths; k++) {
         struct inf_path *p = &inf->paths[k];
-        if (p->lower_why[0])
+        if (p->lower_why && p->lower_why[0])
             evidence(p, "lower bound: %s", p->lower_why);
         if (p->upper && p->lower > p->upper) {
             /* contradictory evidence (e.g. a router's MTU for another hop): keep both, flag */
@@ -1524,6 +1557,18 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
 
 void inference_free(struct inference *inf)
 {
+    text_free(inf->summary);
+    for (int i = 0; i < inf->nrecs; i++)
+        text_free(inf->recs[i]);
+    for (int i = 0; i < inf->npaths; i++) {
+        text_free(inf->paths[i].lower_why);
+        for (int k = 0; k < inf->paths[i].nevidence; k++)
+            text_free(inf->paths[i].evidence[k]);
+    }
+    for (int i = 0; i < inf->nfindings; i++)
+        text_free(inf->findings[i].message);
+    for (uint32_t i = 0; inf->tunnels && i < inf->ntunnels; i++)
+        text_free(inf->tunnels[i].config);
     free(inf->icmp_honored);
     free(inf->tunnels);
     inf->icmp_honored = NULL;

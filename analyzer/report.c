@@ -68,6 +68,20 @@ static void wrap(FILE *out, int indent, const char *raw, int width)
     free(text);
 }
 
+/* wrap() of prefix + text, whatever the text's length. */
+static void wrap_item(FILE *out, int indent, const char *prefix, const char *text, int width)
+{
+    size_t n = strlen(prefix) + strlen(text) + 1;
+    char *line = malloc(n);
+    if (!line) {
+        wrap(out, indent, text, width);
+        return;
+    }
+    snprintf(line, n, "%s%s", prefix, text);
+    wrap(out, indent, line, width);
+    free(line);
+}
+
 static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
 {
     char from[64], qs[64], qd[64];
@@ -379,9 +393,7 @@ static void text_path(FILE *out, const struct inf_path *p)
     else
         fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
     for (int k = 0; k < p->nevidence; k++) {
-        char line[INF_TEXT + 8];
-        snprintf(line, sizeof line, "- %s", p->evidence[k]);
-        wrap(out, 4, line, 98);
+        wrap_item(out, 4, "- ", p->evidence[k], 98);
     }
 }
 
@@ -402,18 +414,16 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
     if (inf->nrecs) {
         fprintf(out, "\n%sfix:%s\n", bold, off);
         for (int i = 0; i < inf->nrecs; i++) {
-            char line[INF_TEXT + 8];
-            snprintf(line, sizeof line, "- %s", inf->recs[i]);
-            wrap(out, 2, line, 98);
+            wrap_item(out, 2, "- ", inf->recs[i], 98);
         }
     }
     if (inf->nfindings) {
         fprintf(out, "\n%sevidence:%s\n", bold, off);
         for (int i = 0; i < inf->nfindings; i++) {
             const struct inf_finding *f = &inf->findings[i];
-            char line[INF_TEXT + 32];
-            snprintf(line, sizeof line, "[%s] %s", severity_names[f->severity], f->message);
-            wrap(out, 2, line, 98);
+            char tag[32];
+            snprintf(tag, sizeof tag, "[%s] ", severity_names[f->severity]);
+            wrap_item(out, 2, tag, f->message, 98);
             if (f->nframes) {
                 fprintf(out, "      frames");
                 for (int k = 0; k < f->nframes; k++)
@@ -493,7 +503,7 @@ static void text_corr_dir(FILE *out, const struct corr_pair *p, const struct cor
                  "; %" PRIu64 " outside the other capture's time span, not counted",
                  d->uncovered[0] + d->uncovered[1]);
     wrap(out, 4, line, 98);
-    char filt[INF_TEXT];
+    char filt[INF_FILTER];
     corr_dir_filter(d, &v, filt, sizeof filt);
     fprintf(out, "      [Wireshark, on [%d]: %s]\n", in[u], filt);
 }
@@ -830,7 +840,7 @@ static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struc
     json_opt_uint(j, "path_mtu_lower", it ? it->path_lower : 0);
     json_opt_uint(j, "path_mtu_upper", it ? it->path_upper : 0);
     json_opt_uint(j, "recommended_mtu", it ? it->recommended_mtu : 0);
-    if (it && it->config[0])
+    if (it && it->config && it->config[0])
         json_string(j, "config", it->config);
     else
         json_null(j, "config");
@@ -900,7 +910,7 @@ static void json_corr_dir(struct json *j, const struct corr_pair *p, const struc
         json_object_end(j);
     }
     json_array_end(j);
-    char filt[INF_TEXT];
+    char filt[INF_FILTER];
     corr_dir_filter(d, &v, filt, sizeof filt);
     json_string(j, "wireshark_filter", filt);
     json_object_end(j);

@@ -30,22 +30,22 @@
 #define INF_MAX_FINDINGS 256
 #define INF_MAX_RECS 8
 #define INF_MAX_FRAMES 8
-#define INF_TEXT 320
+#define INF_FILTER 512 /* a Wireshark filter: addresses, ports, numbers, never names */
 
 enum inf_layer { INF_OUTER, INF_INNER };
 
 struct inf_path {
-    struct addr src, dst;     /* the direction packets travel */
-    uint8_t layer;            /* enum inf_layer: inner = inside a tunnel */
-    uint32_t tunnel;          /* report-wide tunnel id for inner paths, 0 otherwise */
-    uint32_t lower;           /* largest IP packet proven to cross; 0 = none seen */
-    uint32_t upper;           /* nothing larger crosses; 0 = unbounded (unknown) */
-    uint32_t mtu;             /* exact, when the evidence pins it; 0 = not pinned */
-    bool upper_loss;          /* the upper bound is the smallest size seen lost, minus one:
-                                 a bound, never a value to configure unless pinned */
-    char lower_why[INF_TEXT]; /* what proved the lower bound */
+    struct addr src, dst; /* the direction packets travel */
+    uint8_t layer;        /* enum inf_layer: inner = inside a tunnel */
+    uint32_t tunnel;      /* report-wide tunnel id for inner paths, 0 otherwise */
+    uint32_t lower;       /* largest IP packet proven to cross; 0 = none seen */
+    uint32_t upper;       /* nothing larger crosses; 0 = unbounded (unknown) */
+    uint32_t mtu;         /* exact, when the evidence pins it; 0 = not pinned */
+    bool upper_loss;      /* the upper bound is the smallest size seen lost, minus one:
+                             a bound, never a value to configure unless pinned */
+    char *lower_why;      /* what proved the lower bound (heap; NULL: nothing) */
     int nevidence;
-    char evidence[INF_MAX_EVIDENCE][INF_TEXT];
+    char *evidence[INF_MAX_EVIDENCE]; /* heap, each allocated to its length */
 };
 
 enum inf_severity { INF_ERROR, INF_WARNING, INF_INFO };
@@ -53,12 +53,12 @@ enum inf_severity { INF_ERROR, INF_WARNING, INF_INFO };
 struct inf_finding {
     uint8_t severity; /* enum inf_severity */
     char kind[32];    /* "blackhole", "icmp-ignored", "mss-clamped", ... */
-    char message[INF_TEXT];
-    uint64_t flow; /* report-wide flow id, 0 = none */
+    char *message;    /* heap: never cut, whatever names it quotes */
+    uint64_t flow;    /* report-wide flow id, 0 = none */
     int input;
     uint64_t frames[INF_MAX_FRAMES];
     int nframes;
-    char wireshark_filter[INF_TEXT];
+    char wireshark_filter[INF_FILTER];
 };
 
 struct inf_tunnel {
@@ -66,7 +66,7 @@ struct inf_tunnel {
     uint32_t overhead;               /* bytes, from its headers and outer IP version */
     uint32_t path_lower, path_upper; /* outer path bounds; 0 = unknown */
     uint32_t recommended_mtu;        /* 0 = no recommendation */
-    char config[INF_TEXT];           /* the line to apply */
+    char *config;                    /* the line to apply (heap; NULL: none) */
 };
 
 /* A flow direction whose packets above a size never arrived (the contract's
@@ -86,9 +86,9 @@ struct inf_blackhole {
 
 struct inference {
     const char *status; /* "blackhole", "pmtud-working", ..., "inconclusive" */
-    char summary[INF_TEXT];
+    char *summary;      /* heap, like every text below: allocated to its length */
     int nrecs;
-    char recs[INF_MAX_RECS][INF_TEXT];
+    char *recs[INF_MAX_RECS];
     int npaths;
     struct inf_path paths[INF_MAX_PATHS];
     /* paths by (layer, src, dst): index + 1, 0 empty.  Every TCP flow looks

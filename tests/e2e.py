@@ -165,6 +165,64 @@ def _():
     expect(inp["packets"] == 3 and "frame 4" in inp["error"], str(inp))
 
 
+@test("a 200-character directory: no finding, summary or path evidence is cut (issue 12)")
+def _():
+    d = os.path.join(TMP, "l" * 200)
+    os.makedirs(d, exist_ok=True)
+    args = ["--json"]
+    for v in ("client-outer", "client-wg", "server-outer", "server-wg"):
+        f = f"lab-incident-wg1420-path1434-{v}.pcap"
+        shutil.copy(os.path.join(ROOT, "samples", f), d)
+        args += ["-r", os.path.join(d, f)]
+    rc, out, err = run(args)
+    expect(rc == 0, err)
+    rep = json.loads(out)
+    texts = [f["message"] for f in rep["findings"]] + [rep["verdict"]["summary"]] + \
+        rep["verdict"]["recommendations"] + [e for p in rep["paths"] for e in p["evidence"]]
+    quoting = [t for t in texts if d in t]
+    expect(quoting, "no text quotes the directory: the test proves nothing")
+    for t in quoting:
+        # every quoted path is whole: the directory, then one of the four names
+        for part in t.split(d)[1:]:
+            expect(re.match(r"/lab-incident-wg1420-path1434-(client|server)-(outer|wg)\.pcap",
+                            part), f"cut: ...{t[-120:]!r}")
+    rc, txt, _ = run(args[1:])
+    expect(rc == 0 and "lab-incide\n" not in txt, txt[:400])
+
+
+@test("an IPv6 DF ping sweep gets IPv6 advice: MSS = MTU - 60, packet-too-big (issue 12)")
+def _():
+    src = bytes.fromhex("20010db8000000000000000000000001")
+    dst = bytes.fromhex("20010db8000000000000000000000002")
+
+    def icmp6(s, t, typ, seq, size):
+        body = struct.pack("!HH", 7, seq) + b"\0" * (size - 40 - 8)
+        pseudo = s + t + struct.pack("!I3xB", 8 + len(body) - 4 + 4, 58)
+        msg = struct.pack("!BBH", typ, 0, 0) + body
+        c = sum(struct.unpack(f"!{(len(pseudo + msg) + 1) // 2}H",
+                              (pseudo + msg) + b"\0" * ((len(pseudo + msg)) % 2)))
+        while c >> 16:
+            c = (c & 0xffff) + (c >> 16)
+        msg = struct.pack("!BBH", typ, 0, ~c & 0xffff) + body
+        ip6 = struct.pack("!IHBB", 0x60000000, len(msg), 58, 64) + s + t
+        return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + ip6 + msg
+
+    pkts = []
+    for i, size in enumerate(range(1300, 1501, 20)):
+        pkts.append(icmp6(src, dst, 128, i, size))
+        if size <= 1420:
+            pkts.append(icmp6(dst, src, 129, i, size))
+    p = os.path.join(TMP, "sweep6.pcap")
+    write_pcap(p, pkts)
+    rc, out, err = run(["--json", "-r", p])
+    expect(rc == 0, err)
+    v = json.loads(out)["verdict"]
+    recs = " ".join(v["recommendations"])
+    expect(v["status"] == "blackhole" and "at or below 1439 bytes" in recs, str(v))
+    expect("clamp of 1379" in recs and "packet-too-big" in recs and "frag-needed" not in recs,
+           recs)
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),

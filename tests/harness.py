@@ -6,6 +6,7 @@ AssertionError (expect()).  finish("e2e") runs them all and prints the
 closing line CI reads: "e2e: N passed, M failed".
 """
 import os
+import re
 import struct
 import subprocess
 
@@ -52,8 +53,13 @@ def run_binary(binary, args, stdin=None, timeout=300):
 
 
 def finish(label):
-    """Runs every registered test; prints the closing line; returns the exit code."""
+    """Runs every registered test (or, while developing, those whose name
+    matches the regular expression in $MTUSCOPE_TEST_ONLY); prints the
+    closing line; returns the exit code."""
+    only = os.environ.get("MTUSCOPE_TEST_ONLY")
     for t in TESTS:
+        if only and not re.search(only, t.__name__):
+            continue
         t()
     failed = [r for r in results if r[1]]
     print(f"{label}: {len(results) - len(failed)} passed, {len(failed)} failed")
