@@ -17,6 +17,7 @@
 
 #include "html.h"
 #include "inference.h"
+#include "verdict.h"
 
 #define HTML_MAX_FLOW_ROWS 1000 /* the rest is in report.json */
 #define HTML_MAX_SVG (16u << 20)
@@ -93,18 +94,15 @@ static char *render_text(const struct report_data *r, const struct report_opts *
     return buf;
 }
 
-/* Statuses that name a problem, and those that say all is well. */
+/* The page's colour for a status: verdict.h's tone, as every output. */
 static const char *verdict_class(const char *status)
 {
-    static const char *const good[] = {"healthy", "pmtud-working", "mss-clamped"};
-    static const char *const bad[] = {"blackhole", "fragmentation-loss", "retransmission-storm"};
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        if (strcmp(status, good[i]) == 0)
-            return "good";
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (strcmp(status, bad[i]) == 0)
-            return "bad";
-    return "unknown";
+    enum verdict_status v = verdict_status_from_name(status);
+    if (v == VS__COUNT)
+        return "unknown";
+    return verdict_names[v].tone == TONE_PROBLEM ? "bad"
+           : verdict_names[v].tone == TONE_OK    ? "good"
+                                                 : "unknown";
 }
 
 /* Without the inference: the text report starts "verdict: STATUS" and its

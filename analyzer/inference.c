@@ -49,6 +49,7 @@
 
 #include "correlate.h"
 #include "inference.h"
+#include "verdict.h"
 
 /* Text the inference writes is allocated to its length: a sentence that
  * quotes a 300-character file name or two IPv6 addresses is kept whole.
@@ -1137,271 +1138,352 @@ static const char icmp_through_rec[] =
     "let ICMP frag-needed / packet-too-big through every firewall on the path, so senders learn "
     "the path MTU";
 
+/* What the sentences of a verdict read: the tally's headline records, the
+ * inputs' names, the first tunnel recommendation. */
+struct say_ctx {
+    struct input_stats *const *inputs;
+    const struct results *res;
+    const struct tally *t;
+    const char *rec_cfg; /* the first tunnel with a recommendation */
+    uint64_t frag_lost;
+};
+
+typedef void (*say_fn)(struct inference *inf, const struct say_ctx *c);
+
+static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
+{
+    fmt(&inf->summary,
+        "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
+        "retransmit: fragments are being dropped on the path.",
+        c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    if (c->rec_cfg)
+        add_rec(inf, c->rec_cfg);
+    add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
+                 "tunnel's) so that nothing needs fragmenting");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void say_measured_loss(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    char a[64], b[64];
+    struct addr src, dst;
+    corr_dir_addrs(t->md, &src, &dst);
+    addr_text(&src, a, sizeof a);
+    addr_text(&dst, b, sizeof b);
+    const struct corr_verdict *v = &t->mv;
+    fmt(&inf->summary,
+        "Measured across two captures: all %" PRIu64 " packets of %u bytes or more from %s "
+        "to %s were lost between %s and %s, while every size up to %u bytes crossed: the "
+        "path MTU is %u to %u bytes and nothing tells the sender.",
+        v->lost_at_or_above, v->smallest_lost, a, b, base_name(c->inputs[t->mup]->path),
+        base_name(c->inputs[t->mdown]->path), v->largest_delivered, v->largest_delivered,
+        v->smallest_lost - 1);
+    measured_tunnel_rec(inf, t);
+    probe_rec(inf, a, b, t->md->version, v->largest_delivered, v->smallest_lost - 1);
+    add_rec(inf, icmp_through_rec);
+}
+
+static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->wg_flow;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    direction_addrs(f, f->wg_lost_dir, &src, &dst);
+    fmt(&inf->summary,
+        "%" PRIu32 " WireGuard data messages from %s to %s never arrived while smaller "
+        "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
+        "the path (seen from the receiving side, the exact limit is not in this capture).",
+        f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
+        f->dir[f->wg_lost_dir].max_packet);
+    wg_mtu_rec(inf, f->ip_version, 0, false);
+    add_rec(inf, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
+                 "the same datagrams matched in both measure which sizes are lost");
+}
+
+static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->resend_flow;
+    const struct resend_run *r = &c->t->resend->run;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    direction_addrs(f, c->t->resend->dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    uint32_t over = f->ip_version == 6 ? 80 : 60;
+    if (f->opaque == LAYER_WIREGUARD) {
+        fmt(&inf->summary,
+            "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
+            "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
+            "path drops the tunnel's full-size packets (seen from the sending side, the exact "
+            "limit is not in this capture).",
+            a, r->size, r->size - over, b);
+        wg_mtu_rec(inf, f->ip_version, r->size, false);
+    } else {
+        fmt(&inf->summary,
+            "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
+            "smaller ones cross both ways: the path drops the tunnel's full-size packets "
+            "(seen from the sending side, the exact limit is not in this capture).",
+            a, r->size, opaque_name(f->opaque), b);
+        char *r1 = NULL;
+        fmt(&r1,
+            "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
+            "below %u bytes on the wire",
+            r->size);
+        add_rec(inf, r1);
+        text_free(r1);
+    }
+    probe_rec(inf, a, b, f->ip_version, 0, 0);
+    add_rec(inf, icmp_through_rec);
+}
+
+/* The sender's, the receiver's and the healed black hole share their fix:
+ * let ICMP through, or clamp the MSS. */
+static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    const struct flow_summary *f = t->worst;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    direction_addrs(f, t->worst_dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    if (t->blackholes)
+        fmt(&inf->summary,
+            "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+            "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
+            "transfer.",
+            t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+    else if (t->suspected)
+        fmt(&inf->summary,
+            "Data from %s stops arriving at %s: nothing larger than %u bytes gets through "
+            "although the connection allows %u-byte packets; a path-MTU black hole is likely "
+            "(seen from the receiving side, the exact limit is not in this capture).",
+            a, b, t->worst_largest_delivered, t->worst_smallest_lost);
+    else
+        fmt(&inf->summary,
+            "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
+            "sending smaller packets (up to %u bytes), at the cost of timeouts.",
+            t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+    if (c->rec_cfg)
+        add_rec(inf, c->rec_cfg);
+    measured_tunnel_rec(inf, t);
+    tunnel_hint(inf, f, t->worst_dir);
+    uint32_t exact = 0;
+    for (int k = 0; k < inf->npaths; k++) {
+        const struct inf_path *p = &inf->paths[k];
+        if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
+            exact = p->mtu;
+    }
+    char *r = NULL;
+    fmt(&r,
+        "let ICMP %s through every firewall on the path between %s and %s, so the "
+        "sender learns the path MTU",
+        f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)", a,
+        b);
+    add_rec(inf, r);
+    if (exact > tcpip_hdr(f)) {
+        uint32_t mss = exact - tcpip_hdr(f);
+        fmt(&r,
+            "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
+            "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
+            "option maxseg size set %u)",
+            mss, mss, mss);
+    } else {
+        /* the exact path MTU is not known here, but the router at the
+         * bottleneck knows its own link: clamp to its route MTU */
+        fmt(&r, "%s", clamp_to_pmtu_rec);
+    }
+    add_rec(inf, r);
+    text_free(r);
+    if (!exact)
+        probe_rec(inf, a, b, f->ip_version, 0, 0);
+}
+
+static void say_silent_sender(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    const struct flow_summary *f = t->silent_flow;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    direction_addrs(f, t->silent_dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    fmt(&inf->summary,
+        "A transfer from %s to %s stops after its first small segments and the connection "
+        "stays open and silent while other traffic between the two goes on: %u-byte packets "
+        "from %s are probably not arriving (seen from the receiving side; a capture at %s "
+        "would prove it).",
+        a, b, t->silent_full, a, a);
+    tunnel_hint(inf, f, t->silent_dir);
+    probe_rec(inf, a, b, f->ip_version, 0, 0);
+    add_rec(inf, clamp_to_pmtu_rec);
+}
+
+static void say_sweep_cliff(struct inference *inf, const struct say_ctx *c)
+{
+    const struct pmtud_sweep *sw = c->t->sweep;
+    char a[64], b[64];
+    fmt(&inf->summary,
+        "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
+        "on none is, and no ICMP message comes back: packets above %u bytes are silently "
+        "dropped.",
+        addr_text(&sw->src, a, sizeof a), addr_text(&sw->dst, b, sizeof b), sw->largest_answered,
+        sw->smallest_unanswered, sw->smallest_unanswered - 1);
+    /* TCP's MSS is the MTU less the IP and TCP headers: 20 + 20 for IPv4,
+     * 40 + 20 for IPv6 (RFC 879, RFC 8200); and the message that tells the
+     * sender is ICMPv6 packet-too-big for IPv6 (RFC 4443) */
+    bool v6 = sw->src.addr_type == ADDR_TYPE_IP6;
+    fmt(&inf->recs[inf->nrecs++],
+        "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
+        "%s through so senders learn it",
+        a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - (v6 ? 60 : 40),
+        v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
+}
+
+static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    fmt(&inf->summary, "A sender keeps sending packets larger than the path MTU that ICMP "
+                       "messages reported to it: those packets are lost.");
+    add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
+                 "sends (frag-needed / packet-too-big)");
+}
+
+static void say_storm(struct inference *inf, const struct say_ctx *c)
+{
+    fmt(&inf->summary,
+        "%u retransmission storms, but no sign that packet size is the cause: look for "
+        "congestion or a lossy link.",
+        c->res->nstorms);
+}
+
+static void say_capped(struct inference *inf, const struct say_ctx *c)
+{
+    fmt(&inf->summary,
+        "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
+        "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
+        "from the receiving side).",
+        c->t->capped_size);
+}
+
+static void say_pmtud_working(struct inference *inf, const struct say_ctx *c)
+{
+    if (c->t->pmtud_guessed)
+        fmt(&inf->summary,
+            "Path-MTU discovery works, barely: a router says packets are too big without "
+            "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
+            "plateau of %u bytes and its packets get through.",
+            c->t->pmtud_mtu);
+    else
+        fmt(&inf->summary,
+            "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
+            "the sender shrinks its packets to fit.",
+            c->t->pmtud_mtu);
+    if (c->rec_cfg)
+        add_rec(inf, c->rec_cfg);
+}
+
+static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    fmt(&inf->summary, "The TCP MSS is clamped on the path, so TCP never sends packets too big "
+                       "for it; protocols other than TCP are not protected.");
+}
+
+static void say_tcp_delivered(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    fmt(&inf->summary,
+        "No sign of an MTU problem: TCP data was delivered in every size sent, with no "
+        "black hole, no lost fragments and no retransmission storm.");
+}
+
+static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->clean_flow;
+    char a[64], b[64];
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    fmt(&inf->summary,
+        "No sign of an MTU problem: every one of %" PRIu32 " WireGuard data messages between "
+        "%s and %s (up to %u bytes) arrived, none missing and none re-sent with backoff; the "
+        "traffic inside the tunnel is not visible here.",
+        f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b), big);
+}
+
+static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    fmt(&inf->summary, "Not enough evidence: no TCP data whose delivery can be judged, no ICMP "
+                       "MTU message, no ping sweep.");
+}
+
+/* The sentences of each rule of verdict.c's table, by rule id. */
+static const say_fn say_rule[VR__COUNT] = {
+    [VR_FRAGMENT_LOSS] = say_fragment_loss,
+    [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
+    [VR_MEASURED_LOSS] = say_measured_loss,
+    [VR_RECEIVER_SUSPECTED] = say_tcp_blackhole,
+    [VR_HEALED_BY_SENDER] = say_tcp_blackhole,
+    [VR_WG_COUNTER_GAP] = say_wg_counter_gap,
+    [VR_TUNNEL_RESEND] = say_tunnel_resend,
+    [VR_SILENT_SENDER] = say_silent_sender,
+    [VR_SWEEP_CLIFF] = say_sweep_cliff,
+    [VR_ICMP_IGNORED] = say_icmp_ignored,
+    [VR_STORM] = say_storm,
+    [VR_CAPPED_BELOW_MSS] = say_capped,
+    [VR_PMTUD_WORKING] = say_pmtud_working,
+    [VR_MSS_CLAMPED] = say_mss_clamped,
+    [VR_TCP_DELIVERED] = say_tcp_delivered,
+    [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_NO_EVIDENCE] = say_no_evidence,
+};
+
+/* The tally's counts, as the verdict table reads them. */
+static struct verdict_evidence evidence_of(const struct tally *t, const struct results *res,
+                                           uint64_t frag_lost)
+{
+    struct verdict_evidence e = {0};
+    e.frag_incomplete = frag_lost;
+    e.retransmissions = res->retransmissions;
+    e.storms = res->nstorms;
+    e.blackholes = t->blackholes;
+    e.measured = t->measured;
+    e.suspected = t->suspected;
+    e.healed = t->healed;
+    e.wg_suspected = t->wg_suspected;
+    e.resends = t->resends;
+    e.silent = t->silent;
+    e.sweep_cliffs = t->sweep_cliffs;
+    e.icmp_ignored = t->icmp_ignored;
+    e.capped = t->capped;
+    e.pmtud_ok = t->pmtud_ok;
+    e.clamped = t->clamped;
+    e.tcp_delivered = t->tcp_delivered;
+    e.tunnel_clean = t->tunnel_clean;
+    return e;
+}
+
+/* The first rule of the table that holds gives the status; its sentences
+ * say what it found and what to do. */
 static void verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     const struct results *res, const struct tally *t)
 {
-    char a[64], b[64];
-    uint64_t frag_lost = anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE);
-    const char *rec_cfg = NULL; /* the first tunnel with a recommendation */
-    for (uint32_t i = 0; i < inf->ntunnels && !rec_cfg; i++)
+    struct say_ctx c = {inputs, res, t, NULL, anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
+    for (uint32_t i = 0; i < inf->ntunnels && !c.rec_cfg; i++)
         if (inf->tunnels[i].recommended_mtu)
-            rec_cfg = inf->tunnels[i].config;
-
-    if (frag_lost && (t->blackholes || t->suspected || res->retransmissions)) {
-        inf->status = "fragmentation-loss";
-        fmt(&inf->summary,
-            "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
-            "retransmit: fragments are being dropped on the path.",
-            frag_lost, frag_lost == 1 ? "" : "s");
-        if (rec_cfg)
-            add_rec(inf, rec_cfg);
-        add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
-                     "tunnel's) so that nothing needs fragmenting");
-        return;
-    }
-    if (t->measured && !t->blackholes) {
-        struct addr src, dst;
-        corr_dir_addrs(t->md, &src, &dst);
-        addr_text(&src, a, sizeof a);
-        addr_text(&dst, b, sizeof b);
-        const struct corr_verdict *v = &t->mv;
-        inf->status = "blackhole";
-        const char *pu = strrchr(inputs[t->mup]->path, '/'),
-                   *pd = strrchr(inputs[t->mdown]->path, '/');
-        fmt(&inf->summary,
-            "Measured across two captures: all %" PRIu64 " packets of %u bytes or more from %s "
-            "to %s were lost between %s and %s, while every size up to %u bytes crossed: the "
-            "path MTU is %u to %u bytes and nothing tells the sender.",
-            v->lost_at_or_above, v->smallest_lost, a, b, pu ? pu + 1 : inputs[t->mup]->path,
-            pd ? pd + 1 : inputs[t->mdown]->path, v->largest_delivered, v->largest_delivered,
-            v->smallest_lost - 1);
-        measured_tunnel_rec(inf, t);
-        probe_rec(inf, a, b, t->md->version, v->largest_delivered, v->smallest_lost - 1);
-        add_rec(inf, icmp_through_rec);
-        return;
-    }
-    if (!t->blackholes && !t->suspected && !t->healed && t->wg_suspected) {
-        const struct flow_summary *f = t->wg_flow;
-        inf->status = "blackhole";
-        const struct addr *src, *dst;
-        direction_addrs(f, f->wg_lost_dir, &src, &dst);
-        fmt(&inf->summary,
-            "%" PRIu32 " WireGuard data messages from %s to %s never arrived while smaller "
-            "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
-            "the path (seen from the receiving side, the exact limit is not in this capture).",
-            f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
-            f->dir[f->wg_lost_dir].max_packet);
-        wg_mtu_rec(inf, f->ip_version, 0, false);
-        add_rec(inf, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
-                     "the same datagrams matched in both measure which sizes are lost");
-        return;
-    }
-    if (!t->blackholes && !t->suspected && !t->healed && t->resends) {
-        const struct flow_summary *f = t->resend_flow;
-        const struct resend_run *r = &t->resend->run;
-        const struct addr *src, *dst;
-        direction_addrs(f, t->resend->dir, &src, &dst);
-        addr_text(src, a, sizeof a);
-        addr_text(dst, b, sizeof b);
-        inf->status = "blackhole";
-        uint32_t over = f->ip_version == 6 ? 80 : 60;
-        if (f->opaque == LAYER_WIREGUARD) {
-            fmt(&inf->summary,
-                "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
-                "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
-                "path drops the tunnel's full-size packets (seen from the sending side, the exact "
-                "limit is not in this capture).",
-                a, r->size, r->size - over, b);
-            wg_mtu_rec(inf, f->ip_version, r->size, false);
-        } else {
-            fmt(&inf->summary,
-                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
-                "smaller ones cross both ways: the path drops the tunnel's full-size packets "
-                "(seen from the sending side, the exact limit is not in this capture).",
-                a, r->size, opaque_name(f->opaque), b);
-            char *r1 = NULL;
-            fmt(&r1,
-                "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
-                "below %u bytes on the wire",
-                r->size);
-            add_rec(inf, r1);
-            text_free(r1);
-        }
-        probe_rec(inf, a, b, f->ip_version, 0, 0);
-        add_rec(inf, icmp_through_rec);
-        return;
-    }
-    if (t->blackholes || t->suspected || t->healed) {
-        inf->status = "blackhole";
-        const struct flow_summary *f = t->worst;
-        const struct addr *src, *dst;
-        direction_addrs(f, t->worst_dir, &src, &dst);
-        addr_text(src, a, sizeof a);
-        addr_text(dst, b, sizeof b);
-        if (t->blackholes)
-            fmt(&inf->summary,
-                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
-                "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
-                "transfer.",
-                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
-        else if (t->suspected)
-            fmt(&inf->summary,
-                "Data from %s stops arriving at %s: nothing larger than %u bytes gets through "
-                "although the connection allows %u-byte packets; a path-MTU black hole is likely "
-                "(seen from the receiving side, the exact limit is not in this capture).",
-                a, b, t->worst_largest_delivered, t->worst_smallest_lost);
-        else
-            fmt(&inf->summary,
-                "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
-                "sending smaller packets (up to %u bytes), at the cost of timeouts.",
-                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
-        if (rec_cfg)
-            add_rec(inf, rec_cfg);
-        measured_tunnel_rec(inf, t);
-        tunnel_hint(inf, f, t->worst_dir);
-        uint32_t exact = 0;
-        for (int k = 0; k < inf->npaths; k++) {
-            const struct inf_path *p = &inf->paths[k];
-            if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
-                exact = p->mtu;
-        }
-        char *r = NULL;
-        fmt(&r,
-            "let ICMP %s through every firewall on the path between %s and %s, so the "
-            "sender learns the path MTU",
-            f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)",
-            a, b);
-        add_rec(inf, r);
-        if (exact > tcpip_hdr(f)) {
-            uint32_t mss = exact - tcpip_hdr(f);
-            fmt(&r,
-                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
-                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
-                "option maxseg size set %u)",
-                mss, mss, mss);
-        } else {
-            /* the exact path MTU is not known here, but the router at the
-             * bottleneck knows its own link: clamp to its route MTU */
-            fmt(&r, "%s", clamp_to_pmtu_rec);
-        }
-        add_rec(inf, r);
-        text_free(r);
-        if (!exact)
-            probe_rec(inf, a, b, f->ip_version, 0, 0);
-        return;
-    }
-    if (t->silent && !t->pmtud_ok && !t->capped && !t->clamped) {
-        const struct flow_summary *f = t->silent_flow;
-        const struct addr *src, *dst;
-        direction_addrs(f, t->silent_dir, &src, &dst);
-        addr_text(src, a, sizeof a);
-        addr_text(dst, b, sizeof b);
-        inf->status = "blackhole";
-        fmt(&inf->summary,
-            "A transfer from %s to %s stops after its first small segments and the connection "
-            "stays open and silent while other traffic between the two goes on: %u-byte packets "
-            "from %s are probably not arriving (seen from the receiving side; a capture at %s "
-            "would prove it).",
-            a, b, t->silent_full, a, a);
-        tunnel_hint(inf, f, t->silent_dir);
-        probe_rec(inf, a, b, f->ip_version, 0, 0);
-        add_rec(inf, clamp_to_pmtu_rec);
-        return;
-    }
-    if (t->sweep_cliffs && !t->pmtud_ok) {
-        const struct pmtud_sweep *sw = t->sweep;
-        inf->status = "blackhole";
-        fmt(&inf->summary,
-            "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
-            "on none is, and no ICMP message comes back: packets above %u bytes are silently "
-            "dropped.",
-            addr_text(&sw->src, a, sizeof a), addr_text(&sw->dst, b, sizeof b),
-            sw->largest_answered, sw->smallest_unanswered, sw->smallest_unanswered - 1);
-        /* TCP's MSS is the MTU less the IP and TCP headers: 20 + 20 for
-         * IPv4, 40 + 20 for IPv6 (RFC 879, RFC 8200); and the message that
-         * tells the sender is ICMPv6 packet-too-big for IPv6 (RFC 4443) */
-        bool v6 = sw->src.addr_type == ADDR_TYPE_IP6;
-        fmt(&inf->recs[inf->nrecs++],
-            "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
-            "%s through so senders learn it",
-            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - (v6 ? 60 : 40),
-            v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
-        return;
-    }
-    if (t->icmp_ignored) {
-        inf->status = "blackhole";
-        fmt(&inf->summary,
-            "A sender keeps sending packets larger than the path MTU that ICMP messages "
-            "reported to it: those packets are lost.");
-        add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
-                     "sends (frag-needed / packet-too-big)");
-        return;
-    }
-    if (res->nstorms && !t->pmtud_ok && !t->capped) {
-        inf->status = "retransmission-storm";
-        fmt(&inf->summary,
-            "%u retransmission storms, but no sign that packet size is the cause: look for "
-            "congestion or a lossy link.",
-            res->nstorms);
-        return;
-    }
-    if (t->capped && !t->pmtud_ok) {
-        inf->status = "pmtud-working";
-        fmt(&inf->summary,
-            "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
-            "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
-            "from the receiving side).",
-            t->capped_size);
-        return;
-    }
-    if (t->pmtud_ok) {
-        inf->status = "pmtud-working";
-        if (t->pmtud_guessed)
-            fmt(&inf->summary,
-                "Path-MTU discovery works, barely: a router says packets are too big without "
-                "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
-                "plateau of %u bytes and its packets get through.",
-                t->pmtud_mtu);
-        else
-            fmt(&inf->summary,
-                "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
-                "the sender shrinks its packets to fit.",
-                t->pmtud_mtu);
-        if (rec_cfg)
-            add_rec(inf, rec_cfg);
-        return;
-    }
-    if (t->clamped) {
-        inf->status = "mss-clamped";
-        fmt(&inf->summary,
-            "The TCP MSS is clamped on the path, so TCP never sends packets too big for it; "
-            "protocols other than TCP are not protected.");
-        return;
-    }
-    if (t->tcp_delivered) {
-        inf->status = "healthy";
-        fmt(&inf->summary,
-            "No sign of an MTU problem: TCP data was delivered in every size sent, with no "
-            "black hole, no lost fragments and no retransmission storm.");
-        return;
-    }
-    if (t->tunnel_clean) {
-        const struct flow_summary *f = t->clean_flow;
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
-        inf->status = "healthy";
-        fmt(&inf->summary,
-            "No sign of an MTU problem: every one of %" PRIu32 " WireGuard data messages between "
-            "%s and %s (up to %u bytes) arrived, none missing and none re-sent with backoff; the "
-            "traffic inside the tunnel is not visible here.",
-            f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
-            big);
-        return;
-    }
-    inf->status = "inconclusive";
-    fmt(&inf->summary,
-        "Not enough evidence: no TCP data whose delivery can be judged, no ICMP MTU message, no "
-        "ping sweep.");
+            c.rec_cfg = inf->tunnels[i].config;
+    struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
+    const struct verdict_rule *rule = verdict_decide(&e);
+    inf->rule = rule->id;
+    inf->status = verdict_names[rule->status].name;
+    say_rule[rule->id](inf, &c);
 }
 
 /* ---- entry point ---- */

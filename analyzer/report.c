@@ -14,6 +14,7 @@
 #include "escape.h"
 #include "inference.h"
 #include "json.h"
+#include "verdict.h"
 #include "report.h"
 
 /* Without an inference (out of memory): say so rather than guess. */
@@ -407,9 +408,15 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
         fprintf(out, "%sverdict: inconclusive%s\n  %s\n", bold, off, NO_VERDICT_SUMMARY);
         return;
     }
-    bool bad = strcmp(inf->status, "healthy") != 0 && strcmp(inf->status, "pmtud-working") &&
-               strcmp(inf->status, "inconclusive") && strcmp(inf->status, "mss-clamped");
-    fprintf(out, "%sverdict: %s%s\n", bad ? red : green, inf->status, off);
+    /* colour by verdict.h's tone, as every output: red a problem, green a
+     * working path, bold alone when the capture cannot tell */
+    enum verdict_status vs = verdict_status_from_name(inf->status);
+    enum verdict_tone tone = vs == VS__COUNT ? TONE_UNKNOWN : verdict_names[vs].tone;
+    fprintf(out, "%sverdict: %s%s\n",
+            tone == TONE_PROBLEM ? red
+            : tone == TONE_OK    ? green
+                                 : bold,
+            inf->status, off);
     wrap(out, 2, inf->summary, 98);
     if (inf->nrecs) {
         fprintf(out, "\n%sfix:%s\n", bold, off);

@@ -86,6 +86,7 @@ struct inf_blackhole {
 
 struct inference {
     const char *status; /* "blackhole", "pmtud-working", ..., "inconclusive" */
+    int rule;           /* the verdict table's row that decided (enum verdict_rule_id) */
     char *summary;      /* heap, like every text below: allocated to its length */
     int nrecs;
     char *recs[INF_MAX_RECS];

@@ -1,0 +1,218 @@
+/* test_verdict.c - the verdict table (verdict.c): each rule alone on a
+ * hand-built evidence set, each rule against the next one in the table, the
+ * exceptions the rules carry, and one name and tone per status. */
+#include <string.h>
+
+#include "testutil.h"
+
+#include "verdict.h"
+
+/* The smallest evidence that makes rule `id` hold. */
+static struct verdict_evidence minimal(enum verdict_rule_id id)
+{
+    struct verdict_evidence e = {0};
+    switch (id) {
+    case VR_FRAGMENT_LOSS:
+        e.frag_incomplete = 1;
+        e.retransmissions = 1;
+        break;
+    case VR_SENDER_BLACKHOLE:
+        e.blackholes = 1;
+        break;
+    case VR_MEASURED_LOSS:
+        e.measured = 1;
+        break;
+    case VR_RECEIVER_SUSPECTED:
+        e.suspected = 1;
+        break;
+    case VR_HEALED_BY_SENDER:
+        e.healed = 1;
+        break;
+    case VR_WG_COUNTER_GAP:
+        e.wg_suspected = 1;
+        break;
+    case VR_TUNNEL_RESEND:
+        e.resends = 1;
+        break;
+    case VR_SILENT_SENDER:
+        e.silent = 1;
+        break;
+    case VR_SWEEP_CLIFF:
+        e.sweep_cliffs = 1;
+        break;
+    case VR_ICMP_IGNORED:
+        e.icmp_ignored = 1;
+        break;
+    case VR_STORM:
+        e.storms = 1;
+        break;
+    case VR_CAPPED_BELOW_MSS:
+        e.capped = 1;
+        break;
+    case VR_PMTUD_WORKING:
+        e.pmtud_ok = 1;
+        break;
+    case VR_MSS_CLAMPED:
+        e.clamped = 1;
+        break;
+    case VR_TCP_DELIVERED:
+        e.tcp_delivered = 1;
+        break;
+    case VR_TUNNEL_CLEAN:
+        e.tunnel_clean = 1;
+        break;
+    case VR_NO_EVIDENCE:
+    case VR__COUNT:
+        break;
+    }
+    return e;
+}
+
+/* Both evidence sets at once: counts added. */
+static struct verdict_evidence both(struct verdict_evidence a, struct verdict_evidence b)
+{
+    a.frag_incomplete += b.frag_incomplete;
+    a.retransmissions += b.retransmissions;
+    a.storms += b.storms;
+    a.blackholes += b.blackholes;
+    a.measured += b.measured;
+    a.suspected += b.suspected;
+    a.healed += b.healed;
+    a.wg_suspected += b.wg_suspected;
+    a.resends += b.resends;
+    a.silent += b.silent;
+    a.sweep_cliffs += b.sweep_cliffs;
+    a.icmp_ignored += b.icmp_ignored;
+    a.capped += b.capped;
+    a.pmtud_ok += b.pmtud_ok;
+    a.clamped += b.clamped;
+    a.tcp_delivered += b.tcp_delivered;
+    a.tunnel_clean += b.tunnel_clean;
+    return a;
+}
+
+/* The table is in id order, and each row's evidence alone selects it. */
+static void test_each_rule_alone_decides(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VR__COUNT; i++) {
+        assert_int_equal(verdict_rules[i].id, i);
+        struct verdict_evidence e = minimal((enum verdict_rule_id)i);
+        const struct verdict_rule *r = verdict_decide(&e);
+        if ((int)r->id != i)
+            fail_msg("rule %d (%s) alone gave rule %d", i, verdict_rules[i].headline, r->id);
+        assert_non_null(verdict_rules[i].why);
+        assert_true(strlen(verdict_rules[i].why) > 20);
+    }
+}
+
+/* Rules that step aside for a later one: the reason is in their `why`.
+ * (rule, the later rule whose evidence explains it away) */
+static const struct {
+    enum verdict_rule_id rule, by;
+} exceptions[] = {
+    /* a pause explained by PMTUD, a sender capping its packets, a clamp */
+    {VR_SILENT_SENDER, VR_PMTUD_WORKING},
+    {VR_SILENT_SENDER, VR_CAPPED_BELOW_MSS},
+    {VR_SILENT_SENDER, VR_MSS_CLAMPED},
+    /* unanswered big pings after a router's obeyed message: the limit was told */
+    {VR_SWEEP_CLIFF, VR_PMTUD_WORKING},
+    /* PMTUD's first losses are expected */
+    {VR_STORM, VR_PMTUD_WORKING},
+    {VR_STORM, VR_CAPPED_BELOW_MSS},
+    /* an obeyed ICMP message says what capping only implies */
+    {VR_CAPPED_BELOW_MSS, VR_PMTUD_WORKING},
+};
+
+static bool excepted(int rule, int by)
+{
+    for (size_t i = 0; i < sizeof exceptions / sizeof exceptions[0]; i++)
+        if ((int)exceptions[i].rule == rule && (int)exceptions[i].by == by)
+            return true;
+    return false;
+}
+
+/* With the evidence of two rules, the earlier row wins, except where the
+ * earlier rule names the later one's evidence as its explanation. */
+static void test_each_rule_precedes_the_next(void **state)
+{
+    (void)state;
+    for (int i = 0; i + 1 < VR__COUNT; i++) {
+        struct verdict_evidence e =
+            both(minimal((enum verdict_rule_id)i), minimal((enum verdict_rule_id)(i + 1)));
+        int want = excepted(i, i + 1) ? i + 1 : i;
+        int got = (int)verdict_decide(&e)->id;
+        if (got != want)
+            fail_msg("rules %d and %d: got %d, want %d", i, i + 1, got, want);
+    }
+}
+
+/* Every pair, not only neighbours: the earlier row wins unless excepted;
+ * an excepted pair goes to a rule at or after the explaining one. */
+static void test_every_pair_follows_the_table_order(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VR__COUNT; i++)
+        for (int k = i + 1; k < VR__COUNT; k++) {
+            struct verdict_evidence e =
+                both(minimal((enum verdict_rule_id)i), minimal((enum verdict_rule_id)k));
+            int got = (int)verdict_decide(&e)->id;
+            bool ok = excepted(i, k) ? got != i : got == i;
+            if (!ok)
+                fail_msg("rules %d and %d: got %d", i, k, got);
+        }
+}
+
+/* Fragments lost while nothing retransmits or stalls prove nothing about
+ * the flows: incomplete datagrams at the capture's end are normal. */
+static void test_fragment_loss_needs_flows_that_suffer(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.frag_incomplete = 3;
+    assert_int_equal(verdict_decide(&e)->id, VR_NO_EVIDENCE);
+    e.suspected = 1;
+    assert_int_equal(verdict_decide(&e)->id, VR_FRAGMENT_LOSS);
+}
+
+/* No evidence of any kind: inconclusive, never healthy. */
+static void test_nothing_is_inconclusive(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_NO_EVIDENCE);
+    assert_string_equal(verdict_names[r->status].name, "inconclusive");
+    assert_int_equal(verdict_names[r->status].tone, TONE_UNKNOWN);
+}
+
+/* One name per status, the contract's spelling, found back by name. */
+static void test_status_names_round_trip(void **state)
+{
+    (void)state;
+    static const char *const contract[] = {
+        "blackhole", "pmtud-working", "fragmentation-loss", "mss-clamped", "retransmission-storm",
+        "healthy",   "inconclusive"};
+    assert_int_equal(sizeof contract / sizeof contract[0], VS__COUNT);
+    for (int i = 0; i < VS__COUNT; i++) {
+        assert_string_equal(verdict_names[i].name, contract[i]);
+        assert_int_equal(verdict_status_from_name(contract[i]), i);
+        assert_non_null(verdict_names[i].meaning);
+    }
+    assert_int_equal(verdict_status_from_name("problem"), VS__COUNT);
+    assert_int_equal(verdict_names[VS_BLACKHOLE].tone, TONE_PROBLEM);
+    assert_int_equal(verdict_names[VS_HEALTHY].tone, TONE_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_each_rule_alone_decides),
+        cmocka_unit_test(test_each_rule_precedes_the_next),
+        cmocka_unit_test(test_every_pair_follows_the_table_order),
+        cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
+        cmocka_unit_test(test_nothing_is_inconclusive),
+        cmocka_unit_test(test_status_names_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
