@@ -49,6 +49,7 @@
 
 #include "correlate.h"
 #include "inference.h"
+#include "tunnels.h"
 #include "verdict.h"
 
 /* Text the inference writes is allocated to its length: a sentence that
@@ -838,18 +839,7 @@ static void sweep_stage(struct inference *inf, const struct results *res, struct
 
 static uint32_t tunnel_overhead(const struct flow_tunnel *t)
 {
-    uint32_t ip = t->ip_version == 6 ? 40 : 20;
-    switch (t->type) {
-    case LAYER_WIREGUARD:
-        return ip + 8 + 32; /* UDP + WireGuard's 16-byte header and 16-byte tag */
-    case LAYER_VXLAN:
-        return ip + 8 + 8 + 14;
-    case LAYER_IPV4:
-    case LAYER_IPV6:
-        return ip;
-    default:
-        return t->overhead; /* measured on the first packet (GRE options, GENEVE options...) */
-    }
+    return tunnel_overhead_bytes(t->type, t->ip_version, t->overhead);
 }
 
 static void tunnel_stage(struct inference *inf, const struct results *res)
@@ -880,7 +870,8 @@ static void tunnel_stage(struct inference *inf, const struct results *res)
         if (!it->path_upper || it->path_upper <= it->overhead || loose)
             continue;
         it->recommended_mtu = it->path_upper - it->overhead;
-        if (t->type == LAYER_WIREGUARD)
+        const struct tunnel_fact *tf = tunnel_fact(t->type);
+        if (tf && tf->how == TUNNEL_SET_WG_CONFIG)
             fmt(&it->config, "MTU = %u in the [Interface] section of the WireGuard config",
                 it->recommended_mtu);
         else
@@ -892,34 +883,22 @@ static void tunnel_stage(struct inference *inf, const struct results *res)
  * tunnel it is the default of, since then the fix is the tunnel MTU. */
 static void tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 {
-    static const struct {
-        uint32_t mtu;
-        const char *what;
-        uint32_t overhead;
-    } known[] = {
-        {1420,
-         "WireGuard's default MTU (its packets are 1480 bytes on an IPv4 path, 1500 on "
-         "IPv6)",
-         60},
-        {1450, "VXLAN's usual MTU (1500 bytes on the path)", 50},
-        {1476, "GRE's usual MTU (1500 bytes on the path)", 24},
-        {1480, "IPIP / 6in4's usual MTU (1500 bytes on the path)", 20},
-        {1492, "PPPoE's MTU (1500 bytes on the Ethernet below)", 8},
-    };
+    int nfacts;
+    const struct tunnel_fact *known = tunnel_facts_all(&nfacts);
     const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
     uint32_t mss = x->mss ? x->mss : peer->mss;
     if (!mss)
         return;
     uint32_t mtu = mss + tcpip_hdr(f);
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (known[i].mtu != mtu)
+    for (int i = 0; i < nfacts; i++) {
+        if (!known[i].usual_mtu || known[i].usual_mtu != mtu)
             continue;
         char *r = NULL;
         fmt(&r,
             "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
             "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: MTU = "
             "path - 60 in [Interface])",
-            mss, mtu, known[i].what, known[i].overhead);
+            mss, mtu, known[i].usual_what, known[i].usual_overhead);
         add_rec(inf, r);
         text_free(r);
         return;
@@ -1004,7 +983,8 @@ static const struct flow_summary *flow_by_id(const struct results *res, uint64_t
 
 static const char *opaque_name(uint8_t type)
 {
-    return type == LAYER_WIREGUARD ? "WireGuard" : type == LAYER_ESP ? "ESP" : "OpenVPN";
+    const struct tunnel_fact *f = tunnel_fact(type);
+    return f ? f->display : "tunnel";
 }
 
 static void resend_stage(struct inference *inf, const struct results *res, struct tally *t)
@@ -1082,7 +1062,7 @@ static uint64_t anomaly_total(struct input_stats *const *inputs, int ninputs, en
  * captures, else only likely. */
 static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
 {
-    uint32_t over = ip_version == 6 ? 80 : 60;
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, ip_version, 0);
     char *r = NULL;
     if (big <= over + 1)
         fmt(&r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
@@ -1215,7 +1195,7 @@ static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
     direction_addrs(f, c->t->resend->dir, &src, &dst);
     addr_text(src, a, sizeof a);
     addr_text(dst, b, sizeof b);
-    uint32_t over = f->ip_version == 6 ? 80 : 60;
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, f->ip_version, 0);
     if (f->opaque == LAYER_WIREGUARD) {
         fmt(&inf->summary,
             "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "

@@ -14,6 +14,7 @@
 #include "escape.h"
 #include "inference.h"
 #include "json.h"
+#include "tunnels.h"
 #include "verdict.h"
 #include "report.h"
 
@@ -198,40 +199,10 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
     }
 }
 
-static const char *tunnel_type_name(const struct flow_tunnel *t)
+static const char *tunnel_name(const struct flow_tunnel *t)
 {
-    switch (t->type) {
-    case LAYER_WIREGUARD:
-        return "wireguard";
-    case LAYER_GRE:
-        return "gre";
-    case LAYER_VXLAN:
-        return "vxlan";
-    case LAYER_GENEVE:
-        return "geneve";
-    case LAYER_ESP:
-        return "esp";
-    case LAYER_OPENVPN:
-        return "openvpn";
-    case LAYER_L2TP:
-        return "l2tp";
-    case LAYER_GTPU:
-        return "gtpu";
-    case LAYER_PPPOE:
-        return "pppoe";
-    case LAYER_TEREDO:
-        return "teredo";
-    case LAYER_MPLS:
-        return "mpls";
-    case LAYER_IPV4:
-    case LAYER_IPV6:
-        /* IP in IP, named as Linux names the devices */
-        if (t->ip_version == 4)
-            return t->inner_version == 6 ? "sit" : "ipip";
-        return t->inner_version == 6 ? "ip6ip6" : "ipip6";
-    default:
-        return layer_name((enum layer_type)t->type);
-    }
+    const char *n = tunnel_type_name(t->type, t->ip_version, t->inner_version);
+    return n ? n : layer_name((enum layer_type)t->type);
 }
 
 static void text_flow(FILE *out, const struct flow_summary *f, const struct report_data *r)
@@ -344,7 +315,7 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
             char a[64], b[64];
             addr_text(&t->outer_src, a, sizeof a);
             addr_text(&t->outer_dst, b, sizeof b);
-            fprintf(out, "  #%-3u %-9s %s", t->id, tunnel_type_name(t), a);
+            fprintf(out, "  #%-3u %-9s %s", t->id, tunnel_name(t), a);
             if (t->sport || t->dport)
                 fprintf(out, ":%u", t->sport);
             fprintf(out, " <-> %s", b);
@@ -829,7 +800,7 @@ static void json_tunnel(struct json *j, const struct flow_tunnel *t, const struc
 {
     json_object_begin(j, NULL);
     json_uint(j, "id", t->id);
-    json_string(j, "type", tunnel_type_name(t));
+    json_string(j, "type", tunnel_name(t));
     json_object_begin(j, "outer");
     json_addr(j, "src", &t->outer_src);
     json_addr(j, "dst", &t->outer_dst);
