@@ -1,0 +1,167 @@
+/*
+ * inf_icmp.c - the ICMP collector (infer.h): frag-needed and packet-too-big
+ * messages bound the quoted packet's path; pmtud.c says whether the sender
+ * obeyed.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infer.h"
+
+/* ---- 1. ICMP ---- */
+
+static int icmp_watch_verdict(const struct results *res, int input, int k,
+                              const struct pmtud_watch **out)
+{
+    for (int i = 0; i < pmtud_nwatches(res->pmtud); i++) {
+        const struct pmtud_watch *w = pmtud_watch_get(res->pmtud, i);
+        if (w->input == input && w->icmp_index == k) {
+            *out = w;
+            if (!w->after)
+                return -1; /* nothing sent afterwards: cannot say */
+            return w->bigger ? 0 : 1;
+        }
+    }
+    *out = NULL;
+    return -1;
+}
+
+/* Routers send one message per dropped packet: evidence groups them. */
+struct icmp_group {
+    int input;
+    struct addr from, qsrc, qdst;
+    uint32_t mtu, count;
+    bool guessed, v6;
+    uint64_t first, last;
+    int honored, ignored;
+};
+
+#define MAX_ICMP_GROUPS 64
+
+static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struct icmp_mtu_msg *m,
+                           uint32_t mtu, int h)
+{
+    int i = 0;
+    while (i < *ng && !(g[i].input == input && g[i].mtu == mtu && g[i].v6 == m->v6 &&
+                        !addr_cmp(&g[i].from, &m->from) && !addr_cmp(&g[i].qsrc, &m->qsrc) &&
+                        !addr_cmp(&g[i].qdst, &m->qdst)))
+        i++;
+    if (i == *ng) {
+        if (*ng == MAX_ICMP_GROUPS)
+            return;
+        memset(&g[i], 0, sizeof g[i]);
+        g[i].input = input;
+        g[i].from = m->from;
+        g[i].qsrc = m->qsrc;
+        g[i].qdst = m->qdst;
+        g[i].mtu = mtu;
+        g[i].v6 = m->v6;
+        g[i].guessed = m->mtu == 0;
+        g[i].first = m->frame;
+        (*ng)++;
+    }
+    g[i].count++;
+    g[i].last = m->frame;
+    g[i].honored += h == 1;
+    g[i].ignored += h == 0;
+}
+
+void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                    const struct results *res, struct tally *t)
+{
+    struct icmp_group groups[MAX_ICMP_GROUPS];
+    int ngroups = 0;
+    int flat = 0;
+    for (int i = 0; i < ninputs; i++) {
+        struct input_stats *s = inputs[i];
+        for (int k = 0; k < s->nicmp; k++, flat++) {
+            const struct icmp_mtu_msg *m = &s->icmp[k];
+            const struct pmtud_watch *w;
+            int h = icmp_watch_verdict(res, i, k, &w);
+            inf->icmp_honored[flat] = (int8_t)h;
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            char from[64], qs[64], qd[64];
+            addr_text(&m->from, from, sizeof from);
+            addr_text(&m->qsrc, qs, sizeof qs);
+            addr_text(&m->qdst, qd, sizeof qd);
+            const char *what = m->v6 ? "packet-too-big" : "frag-needed";
+            uint32_t floor = m->v6 ? 1280 : 68;
+            bool implausible =
+                (m->mtu && m->mtu < floor) || (m->quoted_len && mtu >= m->quoted_len);
+            if (implausible) {
+                struct inf_finding *f =
+                    inf_add_finding(inf, INF_WARNING, "icmp-implausible", m->flow, i);
+                if (f) {
+                    inf_fmt(&f->message,
+                            "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the "
+                            "path MTU",
+                            what, from, m->mtu, m->quoted_len,
+                            m->mtu && m->mtu < floor ? "below the protocol minimum"
+                                                     : "not smaller than the packet it quotes");
+                    f->frames[f->nframes++] = m->frame;
+                    snprintf(f->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);
+                }
+                continue;
+            }
+            if (m->qsrc.addr_type != ADDR_TYPE_IP && m->qsrc.addr_type != ADDR_TYPE_IP6)
+                continue;
+            /* the quoted packet is the one that was too big: its path */
+            struct inf_path *p = inf_path_for(inf, &m->qsrc, &m->qdst, INF_OUTER, 0);
+            /* A reported MTU bounds the path; MTU 0 only proves that the
+             * quoted packet was too big: the plateau is the sender's guess,
+             * not the path's limit. */
+            inf_bound_upper(p, m->mtu ? mtu : m->quoted_len ? m->quoted_len - 1u : 0);
+            icmp_group_add(groups, &ngroups, i, m, mtu, h);
+            if (h == 1)
+                t->pmtud_ok++;
+            if (h == 0 && w) {
+                t->icmp_ignored++;
+                struct inf_finding *f = inf_add_finding(inf, INF_ERROR, "icmp-ignored", m->flow, i);
+                if (f) {
+                    inf_fmt(&f->message,
+                            "%s sent %" PRIu64
+                            " packets larger than %u bytes after %s frame %" PRIu64
+                            " from %s told it the path MTU is %u (largest %u bytes)",
+                            qs, w->bigger, mtu, what, m->frame, from, mtu, w->max_after);
+                    f->frames[f->nframes++] = m->frame;
+                    if (w->last_bigger_frame)
+                        f->frames[f->nframes++] = w->last_bigger_frame;
+                    snprintf(f->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u",
+                             m->v6 ? "v6" : "", qs, m->v6 ? "ipv6.plen" : "ip.len",
+                             m->v6 ? mtu - 40 : mtu);
+                }
+            }
+            (void)qd;
+        }
+    }
+    for (int g = 0; g < ngroups; g++) {
+        const struct icmp_group *x = &groups[g];
+        char from[64];
+        struct inf_path *p = inf_path_for(inf, &x->qsrc, &x->qdst, INF_OUTER, 0);
+        char frames[64];
+        if (x->count == 1)
+            snprintf(frames, sizeof frames, "frame %" PRIu64, x->first);
+        else
+            snprintf(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
+        char in[32] = "";
+        if (ninputs > 1)
+            snprintf(in, sizeof in, ", input %d", x->input + 1);
+        inf_evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
+                     x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
+                     addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
+                     x->guessed
+                         ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
+                           "packet it quotes was too big)"
+                         : "",
+                     x->honored   ? "; the sender obeyed"
+                     : x->ignored ? "; the sender ignored it"
+                                  : "");
+        if (x->honored && !t->pmtud_mtu) {
+            t->pmtud_mtu = x->mtu;
+            t->pmtud_guessed = x->guessed;
+        }
+    }
+}

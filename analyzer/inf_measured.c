@@ -1,0 +1,135 @@
+/*
+ * inf_measured.c - what is measured rather than inferred (infer.h): ping
+ * sweeps, and packets matched across two vantage points (correlate.h).
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+#include "infer.h"
+
+/* ---- 5. ping sweeps ---- */
+
+void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t)
+{
+    for (int i = 0; i < pmtud_nsweeps(res->pmtud); i++) {
+        const struct pmtud_sweep *s = pmtud_sweep_get(res->pmtud, i);
+        if (s->sizes < 3 || !s->largest_answered)
+            continue; /* a plain ping, not a sweep */
+        struct inf_path *p = inf_path_for(inf, &s->src, &s->dst, INF_OUTER, 0);
+        inf_bound_lower(p, s->largest_answered,
+                        "ping sweep: a %u-byte echo request (frame %" PRIu64 ") was answered",
+                        s->largest_answered, s->frame_answered);
+        if (s->smallest_unanswered > s->largest_answered && s->df) {
+            t->sweep_cliffs++;
+            if (!t->sweep) {
+                t->sweep = s;
+            }
+            inf_bound_upper(p, s->smallest_unanswered - 1);
+            inf_evidence(p,
+                         "ping sweep: the %u-byte request (frame %" PRIu64
+                         ") and larger ones were never answered",
+                         s->smallest_unanswered, s->frame_unanswered);
+        }
+    }
+}
+
+/* ---- 7. several vantage points ---- */
+
+/* Packets matched in two captures are measured delivery, the strongest
+ * evidence there is: a lower bound from the largest one matched and, when
+ * every copy from a size up was lost (two at least) while smaller ones
+ * crossed, an upper bound just below it. */
+/* The flow of input `input` between the two addresses (either way) that
+ * sent the largest packet from src: the one the measured loss happened to. */
+static const struct flow_summary *flow_between(const struct results *res, int input,
+                                               const struct addr *src, const struct addr *dst)
+{
+    const struct flow_summary *best = NULL;
+    uint16_t best_size = 0;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input != input)
+            continue;
+        int d = -1;
+        if (!addr_cmp(&f->client, src) && !addr_cmp(&f->server, dst))
+            d = 0;
+        else if (!addr_cmp(&f->server, src) && !addr_cmp(&f->client, dst))
+            d = 1;
+        if (d >= 0 && (!best || f->dir[d].max_packet > best_size)) {
+            best = f;
+            best_size = f->dir[d].max_packet;
+        }
+    }
+    return best;
+}
+
+void inf_correlation_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                           const struct results *res, struct tally *t)
+{
+    const struct correlation *c = res->correlation;
+    for (int i = 0; c && i < c->npairs; i++) {
+        const struct corr_pair *cp = &c->pairs[i];
+        if (cp->a >= ninputs || cp->b >= ninputs)
+            continue;
+        for (int k = 0; k < cp->ndirs; k++) {
+            const struct corr_dir *d = &cp->dirs[k];
+            struct corr_verdict v;
+            if (!corr_dir_verdict(d, &v) || !v.largest_delivered)
+                continue;
+            if (d->cross_depth)
+                continue; /* perhaps one host, before and after encapsulation: no path */
+            int up = d->upstream ? cp->b : cp->a, down = d->upstream ? cp->a : cp->b;
+            struct addr src, dst;
+            corr_dir_addrs(d, &src, &dst);
+            struct inf_path *p = inf_path_for(inf, &src, &dst, d->depth ? INF_INNER : INF_OUTER, 0);
+            inf_bound_lower(p, v.largest_delivered,
+                            "a %u-byte packet was captured in %s and again in %s (frames %" PRIu64
+                            " and %" PRIu64 ")",
+                            v.largest_delivered, inputs[up]->path, inputs[down]->path,
+                            d->largest_frame[d->upstream], d->largest_frame[!d->upstream]);
+            if (!v.smallest_lost || !v.all_lost_above || v.lost_at_or_above < 2)
+                continue;
+            if (p && (!p->upper || v.smallest_lost - 1 < p->upper))
+                p->upper_loss = true;
+            inf_bound_upper(p, v.smallest_lost - 1);
+            inf_evidence(p,
+                         "upper bound %u: all %" PRIu64
+                         " packets of %u bytes or more captured in %s "
+                         "(first: frame %" PRIu64 ") never appeared in %s, while packets up to %u "
+                         "bytes did",
+                         v.smallest_lost - 1, v.lost_at_or_above, v.smallest_lost, inputs[up]->path,
+                         v.lost_frame, inputs[down]->path, v.largest_delivered);
+            char a[64], b[64];
+            addr_text(&src, a, sizeof a);
+            addr_text(&dst, b, sizeof b);
+            const struct flow_summary *f = flow_between(res, up, &src, &dst);
+            struct inf_finding *fi =
+                inf_add_finding(inf, INF_ERROR, "blackhole", f ? f->id : 0, (int)up);
+            if (fi) {
+                inf_fmt(&fi->message,
+                        "black hole measured across two captures: all %" PRIu64 " packets of %u "
+                        "bytes or more from %s to %s captured in %s never appeared in %s, while "
+                        "every size up to %u bytes did",
+                        v.lost_at_or_above, v.smallest_lost, a, b, inputs[up]->path,
+                        inputs[down]->path, v.largest_delivered);
+                fi->frames[fi->nframes++] = v.lost_frame;
+                corr_dir_filter(d, &v, fi->wireshark_filter, INF_FILTER);
+            }
+            t->measured++;
+            /* the tunnel's own datagrams say most about what to configure:
+             * prefer them, then the direction with the most losses */
+            bool wg = d->kinds & (1u << CORR_WG), md_wg = t->md && (t->md->kinds & (1u << CORR_WG));
+            if (!t->md || (wg && !md_wg) ||
+                (wg == md_wg && v.lost_at_or_above > t->mv.lost_at_or_above)) {
+                t->md = d;
+                t->mv = v;
+                t->mup = up;
+                t->mdown = down;
+            }
+        }
+    }
+}

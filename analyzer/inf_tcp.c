@@ -1,0 +1,404 @@
+/*
+ * inf_tcp.c - the TCP collectors (infer.h): a black hole seen by the sender
+ * (large ranges re-sent, never delivered), by the receiver (a hole and
+ * nothing near the MSS), healed by the sender, a sender fallen silent, and
+ * MSS clamps.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infer.h"
+
+/* ---- 2-4. TCP flows ---- */
+
+static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
+                          const struct inference *inf, uint64_t flow, uint32_t below, int *honored,
+                          uint32_t *mtu, uint64_t *frame)
+{
+    bool found = false;
+    int flat = 0;
+    *honored = -1;
+    for (int i = 0; i < ninputs; i++) {
+        for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
+            const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
+            uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            if (m->flow != flow || (below && eff >= below))
+                continue;
+            if (!found)
+                *frame = m->frame;
+            found = true;
+            *mtu = eff;
+            if (inf->icmp_honored[flat] > *honored)
+                *honored = inf->icmp_honored[flat];
+        }
+    }
+    return found;
+}
+
+static int64_t backoff_cost_ns(const struct flow_dir_summary *x)
+{
+    int64_t t = 0;
+    for (int i = 0; i < x->backoff_nintervals && i < FLOW_BACKOFF_KEPT; i++)
+        t += (int64_t)x->backoff_us[i] * 1000;
+    return t;
+}
+
+/* The size cliff of one direction: the largest IP size ever delivered (L)
+ * and the smallest larger size sent but never delivered (S).  The per-flow
+ * counters only know transmissions that were never covered at all; the size
+ * table also catches the sizes whose bytes later got through in smaller
+ * packets (a black hole the sender healed).  Exact sizes only: a size class
+ * cannot bound anything. */
+static bool size_cliff(const struct dl_sizes *z, bool stalled, uint32_t *largest,
+                       uint32_t *smallest, uint32_t *lost)
+{
+    uint32_t l = 0, sm = 0, n = 0;
+    for (int i = 0; i < z->nexact; i++)
+        if (z->exact[i].delivered && z->exact[i].size > l)
+            l = z->exact[i].size;
+    for (int i = 0; i < z->nexact; i++) {
+        const struct dl_size *e = &z->exact[i];
+        /* In a stalled flow, segments sent after the hole are never
+         * acknowledged whatever their size: only sizes that were sent again
+         * and never delivered count.  In a flow that recovered, every byte
+         * was covered in the end, so a size never credited with a delivery
+         * was replaced by smaller packets. */
+        if (e->size > l && e->sent && !e->delivered && (!stalled || e->lost)) {
+            n += e->sent;
+            if (!sm || e->size < sm)
+                sm = e->size;
+        }
+    }
+    *largest = l;
+    *smallest = sm;
+    *lost = n;
+    return sm != 0;
+}
+
+void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                     const struct results *res, const struct flow_summary *f, int d,
+                     struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+
+    if (x->largest_delivered) {
+        inf_bound_lower(p, x->largest_delivered,
+                        "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
+                        x->largest_delivered, a);
+        t->tcp_delivered++;
+    }
+    uint32_t largest = x->largest_delivered, smallest = x->smallest_lost, nlost = x->dl_lost;
+    bool lost_big = x->dl_lost && smallest && smallest > largest;
+    const struct results_sizes *rs = results_sizes_of(res, f->id);
+    if (rs && size_cliff(&rs->dir[d], x->stalled, &largest, &smallest, &nlost))
+        lost_big = true;
+    bool backed_off = x->backoff_count >= 2 || x->stalled || x->tcp.retrans >= 2;
+    if (!lost_big || !backed_off)
+        return;
+
+    int honored;
+    uint32_t mtu = 0;
+    uint64_t icmp_frame = 0;
+    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu, &icmp_frame)) {
+        if (honored != 0) {
+            struct inf_finding *fi =
+                inf_add_finding(inf, INF_INFO, "pmtud-working", f->id, f->input);
+            if (fi) {
+                inf_fmt(
+                    &fi->message,
+                    "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
+                    "and the sender re-sent the data in smaller packets: path-MTU discovery works",
+                    f->id, a, smallest, mtu);
+                results_flow_filter(f,
+                                    "(tcp.analysis.retransmission || (icmp.type == 3 && "
+                                    "icmp.code == 4) || icmpv6.type == 2)",
+                                    fi->wireshark_filter, INF_FILTER);
+                fi->frames[fi->nframes++] = icmp_frame; /* the first message, then the re-sends */
+                if (x->first_retrans_frame)
+                    fi->frames[fi->nframes++] = x->first_retrans_frame;
+                for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
+                    fi->frames[fi->nframes++] = x->lost_frames[i];
+            }
+        }
+        return; /* an ignored message is reported by the ICMP stage */
+    }
+
+    struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, false);
+    if (bh) {
+        bh->healed = !x->stalled;
+        bh->largest_delivered = largest;
+        bh->smallest_lost = smallest;
+        bh->cost_ns = bh->healed ? backoff_cost_ns(x) : 0;
+        for (int i = 0; i < x->nlost_frames && bh->nframes < INF_MAX_FRAMES; i++)
+            bh->frames[bh->nframes++] = x->lost_frames[i];
+        if (!bh->nframes && x->first_retrans_frame)
+            bh->frames[bh->nframes++] = x->first_retrans_frame;
+    }
+    inf_bound_upper(p, smallest - 1);
+    inf_evidence(p,
+                 "flow #%" PRIu64 ": %u transmissions of %u-byte or larger packets from %s, sent "
+                 "again and again, never acknowledged; packets up to %u bytes delivered",
+                 f->id, nlost, smallest, a, largest);
+
+    struct inf_finding *fi =
+        inf_add_finding(inf, x->stalled ? INF_ERROR : INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        if (x->stalled)
+            inf_fmt(&fi->message,
+                    "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, "
+                    "backing off, no ICMP seen); packets up to %u bytes do; the flow stalls",
+                    a, smallest, b, x->backoff_count, largest);
+        else
+            inf_fmt(&fi->message,
+                    "black hole healed by the sender: %s's %u-byte packets never reached %s; after "
+                    "%.1f s of timeouts it re-sent the data in packets of at most %u bytes",
+                    a, smallest, b, (double)backoff_cost_ns(x) / 1e9, largest);
+        char extra[64];
+        snprintf(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+                 f->ip_version == 6 ? largest - 40 : largest);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+        for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
+            fi->frames[fi->nframes++] = x->lost_frames[i];
+        if (!fi->nframes && x->first_retrans_frame) /* healed: the big copies were superseded */
+            fi->frames[fi->nframes++] = x->first_retrans_frame;
+    }
+    if (x->stalled)
+        t->blackholes++;
+    else
+        t->healed++;
+    if (!t->worst || x->stalled) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = smallest;
+        t->worst_largest_delivered = largest;
+    }
+}
+
+/* The receiver's view: the peer (direction d's sender) announced an MSS
+ * allowing big packets, none arrived, and its byte stream has a hole. */
+/* Seen from the receiver, a sender that learned the path MTU from ICMP
+ * re-sends within a round trip; one that had to find it itself (Linux
+ * tcp_mtu_probing, Windows' black-hole detection) is silent for several RTOs
+ * first.  A pause this long before the capped packets is the latter. */
+#define HEAL_PAUSE_MS 1000
+
+static void healed_seen_by_receiver(struct inference *inf, const struct flow_summary *f, int d,
+                                    uint32_t full, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+    inf_evidence(p,
+                 "flow #%" PRIu64 ": %s's data paused %.1f s, then came in packets of at most %u "
+                 "bytes although the MSS allows %u: full-size packets were lost until the sender "
+                 "found a smaller size",
+                 f->id, a, (double)x->data_gap_ms / 1e3, x->max_packet, full);
+    struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, true);
+    if (bh) {
+        bh->healed = true;
+        bh->largest_delivered = x->max_packet;
+        bh->cost_ns = (int64_t)x->data_gap_ms * 1000000;
+        bh->frames[bh->nframes++] = x->data_gap_frame;
+    }
+    struct inf_finding *fi = inf_add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        inf_fmt(&fi->message,
+                "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
+                "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
+                "full-size packets never reached %s and it found a smaller size by itself (as TCP "
+                "MTU probing does), at a cost of %.1f s",
+                a, (double)x->data_gap_ms / 1e3, x->max_packet, full, a, b,
+                (double)x->data_gap_ms / 1e3);
+        fi->frames[fi->nframes++] = x->data_gap_frame;
+        char extra[64];
+        snprintf(extra, sizeof extra, "frame.number == %u", x->data_gap_frame);
+        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+    }
+    t->healed++;
+    if (!t->worst) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = full;
+        t->worst_largest_delivered = x->max_packet;
+    }
+}
+
+void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    /* A sender whose data arrives re-sent and capped below what the MSS
+     * allows learned a smaller path MTU (PMTUD, or its own probing), even if
+     * the ICMP message went to the sender and is not in this capture. */
+    if (!x->dl_lost && x->tcp.data_segments >= 10 && x->tcp.retrans + x->tcp.out_of_order &&
+        x->mss + peer->mss) {
+        uint32_t m = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                         : (x->mss ? x->mss : peer->mss);
+        uint32_t full = m + inf_tcpip_hdr(f);
+        if (x->max_packet >= 576 && x->max_packet + 8u < full && !x->stalled) {
+            const struct addr *src, *dst;
+            inf_direction_addrs(f, d, &src, &dst);
+            char a[64];
+            struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+            inf_bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived",
+                            f->id, x->max_packet, addr_text(src, a, sizeof a));
+            if (x->data_gap_ms >= HEAL_PAUSE_MS) {
+                healed_seen_by_receiver(inf, f, d, full, t);
+                return;
+            }
+            inf_evidence(p,
+                         "flow #%" PRIu64 ": %s's packets arrive re-sent and capped at %u bytes "
+                         "although MSS %u allows %u: the sender learned a smaller path MTU",
+                         f->id, a, x->max_packet, m, full);
+            t->capped++;
+            t->capped_size = x->max_packet;
+            return;
+        }
+    }
+    if (!x->tcp.lost_segment || x->dl_lost || x->tcp.retrans)
+        return; /* no hole, or the sender's side is in the capture: inf_sender_side() judges */
+    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                       : (x->mss ? x->mss : peer->mss);
+    if (!mss)
+        return;
+    uint32_t full = mss + inf_tcpip_hdr(f);
+    if ((uint32_t)x->max_packet + 40 >= full)
+        return; /* full-size packets did arrive */
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+    inf_bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived", f->id,
+                    x->max_packet, a);
+    inf_evidence(p,
+                 "flow #%" PRIu64
+                 ": bytes from %s are missing at the receiver; nothing larger than %u "
+                 "bytes arrived although MSS %u allows %u-byte packets",
+                 f->id, a, x->max_packet, mss, full);
+    struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, true);
+    if (bh) {
+        bh->largest_delivered = x->max_packet;
+        if (x->first_hole_frame)
+            bh->frames[bh->nframes++] = x->first_hole_frame;
+    }
+    struct inf_finding *fi = inf_add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
+    if (fi) {
+        inf_fmt(&fi->message,
+                "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
+                "nothing larger than %u bytes arrived at %s, and part of its data never did",
+                a, full, mss, x->max_packet, b);
+        results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
+        if (x->first_hole_frame)
+            fi->frames[fi->nframes++] = x->first_hole_frame;
+    }
+    t->suspected++;
+    if (!t->worst) {
+        t->worst = f;
+        t->worst_dir = d;
+        t->worst_smallest_lost = full;
+        t->worst_largest_delivered = x->max_packet;
+    }
+}
+
+#define SILENT_NS 5000000000ll /* 5 s: longer than any RTO before the first backoffs */
+
+void inf_silent_sender(struct inference *inf, const struct results *res,
+                       const struct flow_summary *f, int d, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    if (f->end != FLOW_END_CAPTURE || x->closed || peer->closed || !x->tcp.data_segments ||
+        peer->tcp.data_segments || x->tcp.retrans || x->tcp.lost_segment)
+        return;
+    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
+                                       : (x->mss ? x->mss : peer->mss);
+    if (!mss || (uint32_t)x->max_packet + 40 >= mss + inf_tcpip_hdr(f))
+        return;
+    /* the capture and the path stayed alive: another flow between the same
+     * two hosts went on well after this one fell silent */
+    const struct flow_summary *other = NULL;
+    for (uint32_t i = 0; i < res->nflows && !other; i++) {
+        const struct flow_summary *g = &res->flows[i];
+        if (g != f && g->input == f->input && g->last_ns - f->last_ns >= SILENT_NS &&
+            ((!addr_cmp(&g->client, &f->client) && !addr_cmp(&g->server, &f->server)) ||
+             (!addr_cmp(&g->client, &f->server) && !addr_cmp(&g->server, &f->client))))
+            other = g;
+    }
+    if (!other)
+        return;
+    uint32_t full = mss + inf_tcpip_hdr(f);
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char a[64], b[64];
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    double quiet = (double)(other->last_ns - f->last_ns) / 1e9;
+    struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+    inf_bound_lower(p, x->max_packet, "flow #%" PRIu64 ": a %u-byte packet from %s arrived", f->id,
+                    x->max_packet, a);
+    inf_evidence(p,
+                 "flow #%" PRIu64 ": %s sent %u data segment%s of at most %u bytes, then nothing "
+                 "for %.1f s while flow #%" PRIu64 " went on; MSS %u allows %u-byte packets",
+                 f->id, a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s",
+                 x->max_packet, quiet, other->id, mss, full);
+    struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, true);
+    if (bh) {
+        bh->largest_delivered = x->max_packet;
+        bh->frames[bh->nframes++] = f->last_frame;
+    }
+    struct inf_finding *fi = inf_add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
+    if (fi) {
+        inf_fmt(&fi->message,
+                "black hole suspected (receiver side): %s sent %u data segment%s of at most %u "
+                "bytes and then nothing for %.1f s, with the connection still open and %s waiting "
+                "(it never sent data), while flow #%" PRIu64
+                " between the same hosts went on; if %s "
+                "had more to send, its %u-byte packets are not arriving",
+                a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet, quiet,
+                b, other->id, a, full);
+        fi->frames[fi->nframes++] = f->last_frame;
+        results_flow_filter(f, NULL, fi->wireshark_filter, INF_FILTER);
+    }
+    t->silent++;
+    if (!t->silent_flow) {
+        t->silent_flow = f;
+        t->silent_dir = d;
+        t->silent_full = full;
+    }
+}
+
+/* MSS clamping: one side announces an MSS well below what its peer
+ * announces (both would be 1460 on Ethernet), and the data respects it. */
+void inf_mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t)
+{
+    uint32_t c = f->dir[0].mss, s = f->dir[1].mss;
+    if (!c || !s || c == s)
+        return;
+    uint32_t lo = c < s ? c : s, hi = c < s ? s : c;
+    if (hi - lo < 40)
+        return; /* small differences are options or stacks, not a clamp */
+    t->clamped++;
+    struct inf_finding *fi = inf_add_finding(inf, INF_INFO, "mss-clamped", f->id, f->input);
+    if (fi) {
+        inf_fmt(&fi->message,
+                "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
+                "clamps the MSS to %u (a path MTU of %u)",
+                f->id, c, s, lo, lo + inf_tcpip_hdr(f));
+        results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
+        if (f->first_frame <= UINT32_MAX)
+            fi->frames[fi->nframes++] = f->first_frame; /* the flow's first packet: its SYN */
+    }
+}

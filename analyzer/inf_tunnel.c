@@ -1,0 +1,221 @@
+/*
+ * inf_tunnel.c - the tunnel collectors (infer.h): per tunnel its overhead and
+ * recommended MTU, the MSS hint that names a tunnel, WireGuard's counters,
+ * and opaque tunnels re-sending their largest datagram with backoff.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "infer.h"
+#include "tunnels.h"
+
+/* ---- 6. tunnels ---- */
+
+static uint32_t tunnel_overhead(const struct flow_tunnel *t)
+{
+    return tunnel_overhead_bytes(t->type, t->ip_version, t->overhead);
+}
+
+void inf_tunnel_stage(struct inference *inf, const struct results *res)
+{
+    for (uint32_t i = 0; i < res->ntunnels; i++) {
+        const struct flow_tunnel *t = &res->tunnels[i];
+        struct inf_tunnel *it = &inf->tunnels[i];
+        it->id = t->id;
+        it->overhead = tunnel_overhead(t);
+        bool loose = false;
+        /* the tunnel MTU applies both ways: the tighter direction rules */
+        for (int d = 0; d < 2; d++) {
+            const struct addr *s = d ? &t->outer_dst : &t->outer_src;
+            const struct addr *x = d ? &t->outer_src : &t->outer_dst;
+            for (int k = 0; k < inf->npaths; k++) {
+                const struct inf_path *p = &inf->paths[k];
+                if (p->layer != INF_OUTER || addr_cmp(&p->src, s) || addr_cmp(&p->dst, x))
+                    continue;
+                if (p->lower > it->path_lower)
+                    it->path_lower = p->lower;
+                if (p->upper && (!it->path_upper || p->upper < it->path_upper)) {
+                    it->path_upper = p->upper;
+                    loose = p->upper_loss && p->upper != p->lower;
+                }
+            }
+        }
+        /* a size seen lost bounds the path but is not its MTU: no value to set */
+        if (!it->path_upper || it->path_upper <= it->overhead || loose)
+            continue;
+        it->recommended_mtu = it->path_upper - it->overhead;
+        const struct tunnel_fact *tf = tunnel_fact(t->type);
+        if (tf && tf->how == TUNNEL_SET_WG_CONFIG)
+            inf_fmt(&it->config, "MTU = %u in the [Interface] section of the WireGuard config",
+                    it->recommended_mtu);
+        else
+            inf_fmt(&it->config, "ip link set dev <tunnel interface> mtu %u", it->recommended_mtu);
+    }
+}
+
+/* An interface MTU (MSS + 40/60) below 1500 is usually a tunnel's: name the
+ * tunnel it is the default of, since then the fix is the tunnel MTU. */
+void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
+{
+    int nfacts;
+    const struct tunnel_fact *known = tunnel_facts_all(&nfacts);
+    const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
+    uint32_t mss = x->mss ? x->mss : peer->mss;
+    if (!mss)
+        return;
+    uint32_t mtu = mss + inf_tcpip_hdr(f);
+    for (int i = 0; i < nfacts; i++) {
+        if (!known[i].usual_mtu || known[i].usual_mtu != mtu)
+            continue;
+        char *r = NULL;
+        inf_fmt(
+            &r,
+            "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
+            "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: MTU = "
+            "path - 60 in [Interface])",
+            mss, mtu, known[i].usual_what, known[i].usual_overhead);
+        inf_add_rec(inf, r);
+        inf_text_free(r);
+        return;
+    }
+}
+
+/* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
+
+void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                         const struct results *res, struct tally *t)
+{
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->opaque != LAYER_WIREGUARD)
+            continue;
+        /* Messages in fragments the snap length cut cannot be decoded, so
+         * their counters look missing: no conclusion from such an input. */
+        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE];
+        /* A tunnel's healthy side: every data message the peer sent arrived
+         * (no counter missing) and nothing was re-sent with backoff. */
+        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES && !cut) {
+            t->tunnel_clean++;
+            if (!t->clean_flow || f->wg_data > t->clean_flow->wg_data)
+                t->clean_flow = f;
+        }
+        if (!f->wg_lost || cut)
+            continue;
+        const struct flow_dir_summary *x = &f->dir[f->wg_lost_dir];
+        const struct addr *src, *dst;
+        inf_direction_addrs(f, f->wg_lost_dir, &src, &dst);
+        char a[64], b[64];
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        if (f->wg_lost >= 3) {
+            t->wg_suspected++;
+            if (!t->wg_flow)
+                t->wg_flow = f;
+            /* the receiving side of the tunnel's black hole: what arrived
+             * bounds the outer path from below */
+            struct inf_path *p = inf_path_for(inf, src, dst, INF_OUTER, 0);
+            inf_bound_lower(p, x->max_packet,
+                            "flow #%" PRIu64 ": a %u-byte WireGuard datagram from %s arrived",
+                            f->id, x->max_packet, a);
+            inf_evidence(p,
+                         "flow #%" PRIu64 ": %" PRIu32 " WireGuard messages from %s never arrived "
+                         "(counters skipped), nothing larger than %u bytes did",
+                         f->id, f->wg_lost, a, x->max_packet);
+            struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, f->wg_lost_dir, true);
+            if (bh) {
+                bh->largest_delivered = x->max_packet;
+                if (f->wg_gap_frame)
+                    bh->frames[bh->nframes++] = f->wg_gap_frame;
+            }
+        }
+        struct inf_finding *fi =
+            inf_add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
+        if (fi) {
+            inf_fmt(
+                &fi->message,
+                "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
+                "to %s never arrived (their counters are missing at the receiving end) while "
+                "the others did, none larger than %u bytes; lost large messages are the sign of "
+                "a tunnel MTU too big for the path",
+                f->id, f->wg_lost, f->wg_data, a, b, x->max_packet);
+            if (f->wg_gap_frame)
+                fi->frames[fi->nframes++] = f->wg_gap_frame;
+            char extra[96];
+            snprintf(extra, sizeof extra, "%s == %s && wg.type == 4",
+                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+        }
+    }
+}
+
+/* ---- 5b. opaque tunnels: large datagrams re-sent with backoff ---- */
+
+const char *inf_opaque_name(uint8_t type)
+{
+    const struct tunnel_fact *f = tunnel_fact(type);
+    return f ? f->display : "tunnel";
+}
+
+void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t)
+{
+    for (uint32_t i = 0; i < res->nresends; i++) {
+        const struct results_resend *rr = &res->resends[i];
+        const struct resend_run *r = &rr->run;
+        const struct flow_summary *f = inf_flow_by_id(res, rr->flow);
+        /* Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC
+         * 8200): a small datagram re-sent is a dead peer or plain loss, not
+         * an MTU.  And with nothing else crossing meanwhile, the whole
+         * tunnel may be down: no conclusion about size. */
+        if (!f || r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
+            !(r->peer || r->smaller))
+            continue;
+        const struct addr *src, *dst;
+        inf_direction_addrs(f, rr->dir, &src, &dst);
+        char a[64], b[64], iv[96] = "";
+        addr_text(src, a, sizeof a);
+        addr_text(dst, b, sizeof b);
+        size_t n = 0;
+        for (int k = 0; k < r->nintervals && n < sizeof iv; k++)
+            n += (size_t)snprintf(iv + n, sizeof iv - n, "%s%.3f", k ? ", " : "",
+                                  (double)r->interval_us[k] / 1e6);
+        struct inf_path *p = inf_path_for(inf, src, dst, INF_OUTER, 0);
+        inf_evidence(p,
+                     "flow #%" PRIu64 ": %u-byte %s datagrams from %s re-sent %u times at doubling "
+                     "intervals (%s s): likely lost on the path",
+                     f->id, r->size, inf_opaque_name(f->opaque), a, r->copies - 1u, iv);
+        struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, rr->dir, true);
+        if (bh) {
+            bh->smallest_lost = r->size;
+            for (int k = 0; k < r->nframes && k < INF_MAX_FRAMES; k++)
+                if (r->frames[k])
+                    bh->frames[bh->nframes++] = r->frames[k];
+        }
+        struct inf_finding *fi = inf_add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
+        if (fi) {
+            inf_fmt(&fi->message,
+                    "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram "
+                    "%u times at doubling intervals (%s s) while %u smaller ones from it and %u "
+                    "packets from %s crossed: the inner TCP times out on a packet the path drops",
+                    a, r->size, inf_opaque_name(f->opaque), r->copies - 1u, iv, r->smaller, r->peer,
+                    b);
+            for (int k = 0; k < r->nframes && fi->nframes < INF_MAX_FRAMES; k++)
+                if (r->frames[k])
+                    fi->frames[fi->nframes++] = r->frames[k];
+            char extra[128];
+            snprintf(extra, sizeof extra, "%s == %s && %s == %u%s",
+                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a,
+                     f->ip_version == 6 ? "ipv6.plen" : "ip.len",
+                     f->ip_version == 6 ? r->size - 40u : r->size,
+                     f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
+            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+        }
+        t->resends++;
+        if (!t->resend || r->copies > t->resend->run.copies) {
+            t->resend = rr;
+            t->resend_flow = f;
+        }
+    }
+}

@@ -1,0 +1,430 @@
+/*
+ * wording.c - the verdict in words (infer.h): the sentences and the advice
+ * of each row of verdict.c's table, written from the tally's headline
+ * evidence.  Everything a user reads as the verdict's summary and fix is
+ * made here.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+#include "infer.h"
+#include "tunnels.h"
+#include "verdict.h"
+
+/* ---- verdict ---- */
+
+/* What to set in WireGuard's [Interface] when its datagrams of `big` bytes
+ * (outer IP size; 0: unknown) do not cross: proven, when measured across two
+ * captures, else only likely. */
+static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
+{
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, ip_version, 0);
+    char *r = NULL;
+    if (big <= over + 1)
+        inf_fmt(&r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
+    else if (proven)
+        inf_fmt(&r,
+                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
+                "carries at most %u bytes here, so MTU <= %u)",
+                big - over, over, big - 1, big - 1 - over);
+    else
+        inf_fmt(
+            &r,
+            "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is safe "
+            "on any path until the path MTU is measured",
+            big - over, over);
+    inf_add_rec(inf, r);
+    inf_text_free(r);
+}
+
+/* The WireGuard MTU limit a measured outer loss proves (the largest
+ * measured WireGuard direction). */
+static void measured_tunnel_rec(struct inference *inf, const struct tally *t)
+{
+    if (t->measured && (t->md->kinds & (1u << CORR_WG)))
+        wg_mtu_rec(inf, t->md->version, t->mv.smallest_lost, true);
+}
+
+/* DF pings from src to dst measure what a capture cannot; lo..hi, when
+ * known, are the IP sizes still in doubt. */
+static void probe_rec(struct inference *inf, const char *src, const char *dst, int ip_version,
+                      uint32_t lo, uint32_t hi)
+{
+    uint32_t hdr = ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
+    char *r = NULL;
+    if (lo && hi > lo)
+        inf_fmt(&r,
+                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
+                "from %u to %u bytes (the largest that is answered is the path MTU)",
+                src, dst, hdr, lo, hi);
+    else
+        inf_fmt(&r,
+                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
+                "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
+                src, dst, hdr);
+    inf_add_rec(inf, r);
+    inf_text_free(r);
+}
+
+static const char clamp_to_pmtu_rec[] =
+    "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A FORWARD -p tcp "
+    "--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu (nftables: tcp flags syn tcp option "
+    "maxseg size set rt mtu)";
+
+static const char icmp_through_rec[] =
+    "let ICMP frag-needed / packet-too-big through every firewall on the path, so senders learn "
+    "the path MTU";
+
+/* What the sentences of a verdict read: the tally's headline records, the
+ * inputs' names, the first tunnel recommendation. */
+struct say_ctx {
+    struct input_stats *const *inputs;
+    const struct results *res;
+    const struct tally *t;
+    const char *rec_cfg; /* the first tunnel with a recommendation */
+    uint64_t frag_lost;
+};
+
+typedef void (*say_fn)(struct inference *inf, const struct say_ctx *c);
+
+static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
+{
+    inf_fmt(&inf->summary,
+            "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
+            "retransmit: fragments are being dropped on the path.",
+            c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    if (c->rec_cfg)
+        inf_add_rec(inf, c->rec_cfg);
+    inf_add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
+                     "tunnel's) so that nothing needs fragmenting");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void say_measured_loss(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    char a[64], b[64];
+    struct addr src, dst;
+    corr_dir_addrs(t->md, &src, &dst);
+    addr_text(&src, a, sizeof a);
+    addr_text(&dst, b, sizeof b);
+    const struct corr_verdict *v = &t->mv;
+    inf_fmt(&inf->summary,
+            "Measured across two captures: all %" PRIu64 " packets of %u bytes or more from %s "
+            "to %s were lost between %s and %s, while every size up to %u bytes crossed: the "
+            "path MTU is %u to %u bytes and nothing tells the sender.",
+            v->lost_at_or_above, v->smallest_lost, a, b, base_name(c->inputs[t->mup]->path),
+            base_name(c->inputs[t->mdown]->path), v->largest_delivered, v->largest_delivered,
+            v->smallest_lost - 1);
+    measured_tunnel_rec(inf, t);
+    probe_rec(inf, a, b, t->md->version, v->largest_delivered, v->smallest_lost - 1);
+    inf_add_rec(inf, icmp_through_rec);
+}
+
+static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->wg_flow;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, f->wg_lost_dir, &src, &dst);
+    inf_fmt(&inf->summary,
+            "%" PRIu32 " WireGuard data messages from %s to %s never arrived while smaller "
+            "ones did (nothing larger than %u bytes): the tunnel's packets are likely too big for "
+            "the path (seen from the receiving side, the exact limit is not in this capture).",
+            f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
+            f->dir[f->wg_lost_dir].max_packet);
+    wg_mtu_rec(inf, f->ip_version, 0, false);
+    inf_add_rec(inf, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
+                     "the same datagrams matched in both measure which sizes are lost");
+}
+
+static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->resend_flow;
+    const struct resend_run *r = &c->t->resend->run;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, c->t->resend->dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, f->ip_version, 0);
+    if (f->opaque == LAYER_WIREGUARD) {
+        inf_fmt(&inf->summary,
+                "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
+                "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
+                "path drops the tunnel's full-size packets (seen from the sending side, the exact "
+                "limit is not in this capture).",
+                a, r->size, r->size - over, b);
+        wg_mtu_rec(inf, f->ip_version, r->size, false);
+    } else {
+        inf_fmt(&inf->summary,
+                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
+                "smaller ones cross both ways: the path drops the tunnel's full-size packets "
+                "(seen from the sending side, the exact limit is not in this capture).",
+                a, r->size, inf_opaque_name(f->opaque), b);
+        char *r1 = NULL;
+        inf_fmt(&r1,
+                "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
+                "below %u bytes on the wire",
+                r->size);
+        inf_add_rec(inf, r1);
+        inf_text_free(r1);
+    }
+    probe_rec(inf, a, b, f->ip_version, 0, 0);
+    inf_add_rec(inf, icmp_through_rec);
+}
+
+/* The sender's, the receiver's and the healed black hole share their fix:
+ * let ICMP through, or clamp the MSS. */
+static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    const struct flow_summary *f = t->worst;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, t->worst_dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    if (t->blackholes)
+        inf_fmt(&inf->summary,
+                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+                "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
+                "transfer.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+    else if (t->suspected)
+        inf_fmt(&inf->summary,
+                "Data from %s stops arriving at %s: nothing larger than %u bytes gets through "
+                "although the connection allows %u-byte packets; a path-MTU black hole is likely "
+                "(seen from the receiving side, the exact limit is not in this capture).",
+                a, b, t->worst_largest_delivered, t->worst_smallest_lost);
+    else
+        inf_fmt(&inf->summary,
+                "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
+                "sending smaller packets (up to %u bytes), at the cost of timeouts.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+    if (c->rec_cfg)
+        inf_add_rec(inf, c->rec_cfg);
+    measured_tunnel_rec(inf, t);
+    inf_tunnel_hint(inf, f, t->worst_dir);
+    uint32_t exact = 0;
+    for (int k = 0; k < inf->npaths; k++) {
+        const struct inf_path *p = &inf->paths[k];
+        if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
+            exact = p->mtu;
+    }
+    char *r = NULL;
+    inf_fmt(&r,
+            "let ICMP %s through every firewall on the path between %s and %s, so the "
+            "sender learns the path MTU",
+            f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)",
+            a, b);
+    inf_add_rec(inf, r);
+    if (exact > inf_tcpip_hdr(f)) {
+        uint32_t mss = exact - inf_tcpip_hdr(f);
+        inf_fmt(&r,
+                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
+                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
+                "option maxseg size set %u)",
+                mss, mss, mss);
+    } else {
+        /* the exact path MTU is not known here, but the router at the
+         * bottleneck knows its own link: clamp to its route MTU */
+        inf_fmt(&r, "%s", clamp_to_pmtu_rec);
+    }
+    inf_add_rec(inf, r);
+    inf_text_free(r);
+    if (!exact)
+        probe_rec(inf, a, b, f->ip_version, 0, 0);
+}
+
+static void say_silent_sender(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    const struct flow_summary *f = t->silent_flow;
+    char a[64], b[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, t->silent_dir, &src, &dst);
+    addr_text(src, a, sizeof a);
+    addr_text(dst, b, sizeof b);
+    inf_fmt(&inf->summary,
+            "A transfer from %s to %s stops after its first small segments and the connection "
+            "stays open and silent while other traffic between the two goes on: %u-byte packets "
+            "from %s are probably not arriving (seen from the receiving side; a capture at %s "
+            "would prove it).",
+            a, b, t->silent_full, a, a);
+    inf_tunnel_hint(inf, f, t->silent_dir);
+    probe_rec(inf, a, b, f->ip_version, 0, 0);
+    inf_add_rec(inf, clamp_to_pmtu_rec);
+}
+
+static void say_sweep_cliff(struct inference *inf, const struct say_ctx *c)
+{
+    const struct pmtud_sweep *sw = c->t->sweep;
+    char a[64], b[64];
+    inf_fmt(&inf->summary,
+            "A ping sweep from %s to %s: echo requests up to %u bytes are answered, from %u bytes "
+            "on none is, and no ICMP message comes back: packets above %u bytes are silently "
+            "dropped.",
+            addr_text(&sw->src, a, sizeof a), addr_text(&sw->dst, b, sizeof b),
+            sw->largest_answered, sw->smallest_unanswered, sw->smallest_unanswered - 1);
+    /* TCP's MSS is the MTU less the IP and TCP headers: 20 + 20 for IPv4,
+     * 40 + 20 for IPv6 (RFC 879, RFC 8200); and the message that tells the
+     * sender is ICMPv6 packet-too-big for IPv6 (RFC 4443) */
+    bool v6 = sw->src.addr_type == ADDR_TYPE_IP6;
+    inf_fmt(&inf->recs[inf->nrecs++],
+            "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
+            "%s through so senders learn it",
+            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - (v6 ? 60 : 40),
+            v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
+}
+
+static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    inf_fmt(&inf->summary, "A sender keeps sending packets larger than the path MTU that ICMP "
+                           "messages reported to it: those packets are lost.");
+    inf_add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
+                     "sends (frag-needed / packet-too-big)");
+}
+
+static void say_storm(struct inference *inf, const struct say_ctx *c)
+{
+    inf_fmt(&inf->summary,
+            "%u retransmission storms, but no sign that packet size is the cause: look for "
+            "congestion or a lossy link.",
+            c->res->nstorms);
+}
+
+static void say_capped(struct inference *inf, const struct say_ctx *c)
+{
+    inf_fmt(&inf->summary,
+            "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
+            "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
+            "from the receiving side).",
+            c->t->capped_size);
+}
+
+static void say_pmtud_working(struct inference *inf, const struct say_ctx *c)
+{
+    if (c->t->pmtud_guessed)
+        inf_fmt(&inf->summary,
+                "Path-MTU discovery works, barely: a router says packets are too big without "
+                "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
+                "plateau of %u bytes and its packets get through.",
+                c->t->pmtud_mtu);
+    else
+        inf_fmt(&inf->summary,
+                "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
+                "the sender shrinks its packets to fit.",
+                c->t->pmtud_mtu);
+    if (c->rec_cfg)
+        inf_add_rec(inf, c->rec_cfg);
+}
+
+static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    inf_fmt(&inf->summary, "The TCP MSS is clamped on the path, so TCP never sends packets too big "
+                           "for it; protocols other than TCP are not protected.");
+}
+
+static void say_tcp_delivered(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    inf_fmt(&inf->summary,
+            "No sign of an MTU problem: TCP data was delivered in every size sent, with no "
+            "black hole, no lost fragments and no retransmission storm.");
+}
+
+static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
+{
+    const struct flow_summary *f = c->t->clean_flow;
+    char a[64], b[64];
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    inf_fmt(&inf->summary,
+            "No sign of an MTU problem: every one of %" PRIu32 " WireGuard data messages between "
+            "%s and %s (up to %u bytes) arrived, none missing and none re-sent with backoff; the "
+            "traffic inside the tunnel is not visible here.",
+            f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
+            big);
+}
+
+static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
+{
+    (void)c;
+    inf_fmt(&inf->summary, "Not enough evidence: no TCP data whose delivery can be judged, no ICMP "
+                           "MTU message, no ping sweep.");
+}
+
+/* The sentences of each rule of verdict.c's table, by rule id. */
+static const say_fn say_rule[VR__COUNT] = {
+    [VR_FRAGMENT_LOSS] = say_fragment_loss,
+    [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
+    [VR_MEASURED_LOSS] = say_measured_loss,
+    [VR_RECEIVER_SUSPECTED] = say_tcp_blackhole,
+    [VR_HEALED_BY_SENDER] = say_tcp_blackhole,
+    [VR_WG_COUNTER_GAP] = say_wg_counter_gap,
+    [VR_TUNNEL_RESEND] = say_tunnel_resend,
+    [VR_SILENT_SENDER] = say_silent_sender,
+    [VR_SWEEP_CLIFF] = say_sweep_cliff,
+    [VR_ICMP_IGNORED] = say_icmp_ignored,
+    [VR_STORM] = say_storm,
+    [VR_CAPPED_BELOW_MSS] = say_capped,
+    [VR_PMTUD_WORKING] = say_pmtud_working,
+    [VR_MSS_CLAMPED] = say_mss_clamped,
+    [VR_TCP_DELIVERED] = say_tcp_delivered,
+    [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_NO_EVIDENCE] = say_no_evidence,
+};
+
+/* The tally's counts, as the verdict table reads them. */
+static struct verdict_evidence evidence_of(const struct tally *t, const struct results *res,
+                                           uint64_t frag_lost)
+{
+    struct verdict_evidence e = {0};
+    e.frag_incomplete = frag_lost;
+    e.retransmissions = res->retransmissions;
+    e.storms = res->nstorms;
+    e.blackholes = t->blackholes;
+    e.measured = t->measured;
+    e.suspected = t->suspected;
+    e.healed = t->healed;
+    e.wg_suspected = t->wg_suspected;
+    e.resends = t->resends;
+    e.silent = t->silent;
+    e.sweep_cliffs = t->sweep_cliffs;
+    e.icmp_ignored = t->icmp_ignored;
+    e.capped = t->capped;
+    e.pmtud_ok = t->pmtud_ok;
+    e.clamped = t->clamped;
+    e.tcp_delivered = t->tcp_delivered;
+    e.tunnel_clean = t->tunnel_clean;
+    return e;
+}
+
+/* The first rule of the table that holds gives the status; its sentences
+ * say what it found and what to do. */
+void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                 const struct results *res, const struct tally *t)
+{
+    struct say_ctx c = {inputs, res, t, NULL,
+                        inf_anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
+    for (uint32_t i = 0; i < inf->ntunnels && !c.rec_cfg; i++)
+        if (inf->tunnels[i].recommended_mtu)
+            c.rec_cfg = inf->tunnels[i].config;
+    struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
+    const struct verdict_rule *rule = verdict_decide(&e);
+    inf->rule = rule->id;
+    inf->status = verdict_names[rule->status].name;
+    say_rule[rule->id](inf, &c);
+}

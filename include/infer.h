@@ -1,0 +1,124 @@
+/*
+ * infer.h - the rooms of the inference stage and what they share.
+ *
+ * inference.c runs the collectors in order; each reads what the earlier
+ * stages kept (stats.h, results.h, correlate.h) and adds findings, black
+ * holes and path bounds to struct inference, and counts to struct tally:
+ *
+ *   inf_icmp.c      ICMP frag-needed / packet-too-big, obeyed or not
+ *   inf_measured.c  packets matched across two captures; ping sweeps
+ *   inf_tcp.c       black holes seen by the TCP sender or receiver, a
+ *                   sender fallen silent, MSS clamps
+ *   inf_tunnel.c    per-tunnel overhead and MTU, WireGuard counters, opaque
+ *                   tunnels re-sending with backoff, the MSS hint
+ *   paths.c         bounds per path, folded into an exact MTU where they meet
+ *   verdict.c       the table of rules (verdict.h) over the tally's counts
+ *   wording.c       the verdict's sentences and advice
+ *   findings.c      text, findings, recommendations, black holes
+ *
+ * Only these files include infer.h; the rest of mtuscope reads
+ * inference.h.
+ */
+#ifndef MTUSCOPE_INFER_H
+#define MTUSCOPE_INFER_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "correlate.h"
+#include "inference.h"
+
+/* What the collectors counted, and the headline record of each kind (the
+ * one the verdict's sentences quote). */
+struct tally {
+    int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
+    uint32_t pmtud_mtu; /* an MTU a router reported and the sender obeyed */
+    bool pmtud_guessed; /* ... reported as 0: the sender's RFC 1191 plateau guess */
+    int sweep_cliffs;   /* ping sweeps with answered and unanswered sizes */
+    int wg_suspected;   /* WireGuard flows with messages lost */
+    const struct flow_summary *wg_flow;
+    int silent; /* receiver side: senders that fell silent after small data */
+    const struct flow_summary *silent_flow;
+    int silent_dir;
+    uint32_t silent_full;
+    int measured; /* directions whose loss by size was measured across two captures */
+    struct corr_verdict mv;
+    const struct corr_dir *md;
+    int mup, mdown;
+    int tunnel_clean; /* WireGuard flows with every counter seen and nothing re-sent */
+    const struct flow_summary *clean_flow;
+    int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
+    const struct results_resend *resend;
+    const struct flow_summary *resend_flow;
+    int capped; /* receiver side: a sender's packets capped below its MSS */
+    uint32_t capped_size;
+    const struct pmtud_sweep *sweep;
+    uint32_t worst_smallest_lost, worst_largest_delivered;
+    const struct flow_summary *worst;
+    int worst_dir;
+};
+
+/* ---- findings.c ---- */
+
+/* Text allocated to its length (a 300-character file name is kept whole);
+ * on an allocation failure an empty text that inf_text_free() ignores. */
+void inf_text_free(char *s);
+void inf_vfmt(char **dst, const char *f, va_list ap);
+void inf_fmt(char **dst, const char *f, ...) __attribute__((format(printf, 2, 3)));
+struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev, const char *kind,
+                                    uint64_t flow, int input);
+/* A recommendation, once (a repeat is dropped), at most INF_MAX_RECS. */
+void inf_add_rec(struct inference *inf, const char *text);
+struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, int dir,
+                                        bool suspected);
+/* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
+uint32_t inf_tcpip_hdr(const struct flow_summary *f);
+int inf_icmp_flat_index(struct input_stats *const *inputs, int input, int k);
+enum inf_layer inf_flow_layer(const struct flow_summary *f);
+void inf_direction_addrs(const struct flow_summary *f, int d, const struct addr **src,
+                         const struct addr **dst);
+const struct flow_summary *inf_flow_by_id(const struct results *res, uint64_t id);
+uint64_t inf_anomaly_total(struct input_stats *const *inputs, int ninputs, enum anomaly a);
+
+/* ---- paths.c ---- */
+
+struct inf_path *inf_path_for(struct inference *inf, const struct addr *src, const struct addr *dst,
+                              enum inf_layer layer, uint32_t tunnel);
+void inf_evidence(struct inf_path *p, const char *f, ...) __attribute__((format(printf, 2, 3)));
+void inf_bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
+    __attribute__((format(printf, 3, 4)));
+void inf_bound_upper(struct inf_path *p, uint32_t v);
+void inf_paths_fold(struct inference *inf);
+
+/* ---- the collectors, in the order inference_run() calls them ---- */
+
+void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                    const struct results *res, struct tally *t);
+void inf_correlation_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                           const struct results *res, struct tally *t);
+void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                     const struct results *res, const struct flow_summary *f, int d,
+                     struct tally *t);
+void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t);
+void inf_silent_sender(struct inference *inf, const struct results *res,
+                       const struct flow_summary *f, int d, struct tally *t);
+void inf_mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t);
+void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                         const struct results *res, struct tally *t);
+void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
+void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
+void inf_tunnel_stage(struct inference *inf, const struct results *res);
+
+/* inf_tunnel.c, for the wording: advice naming the tunnel whose default
+ * MTU an MSS implies; the display name of an opaque tunnel. */
+void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d);
+const char *inf_opaque_name(uint8_t type);
+
+/* ---- wording.c ---- */
+
+/* The verdict: verdict.c's first rule that holds, in words. */
+void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                 const struct results *res, const struct tally *t);
+
+#endif
