@@ -83,27 +83,14 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             int h = icmp_watch_verdict(res, i, k, &w);
             inf->icmp_honored[flat] = (int8_t)h;
             uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
-            char from[64], qs[64], qd[64];
-            addr_text(&m->from, from, sizeof from);
-            addr_text(&m->qsrc, qs, sizeof qs);
-            addr_text(&m->qdst, qd, sizeof qd);
-            const char *what = m->v6 ? "packet-too-big" : "frag-needed";
-            uint32_t floor = m->v6 ? 1280 : 68;
+            uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
             bool implausible =
                 (m->mtu && m->mtu < floor) || (m->quoted_len && mtu >= m->quoted_len);
             if (implausible) {
-                struct inf_finding *f =
-                    inf_add_finding(inf, INF_WARNING, "icmp-implausible", m->flow, i);
-                if (f) {
-                    inf_fmt(&f->message,
-                            "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the "
-                            "path MTU",
-                            what, from, m->mtu, m->quoted_len,
-                            m->mtu && m->mtu < floor ? "below the protocol minimum"
-                                                     : "not smaller than the packet it quotes");
-                    f->frames[f->nframes++] = m->frame;
-                    snprintf(f->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);
-                }
+                struct ev_record r = {.kind = EV_ICMP_IMPLAUSIBLE, .input = i, .flow_id = m->flow};
+                r.icmp = m;
+                ev_frame(&r, m->frame);
+                inf_record(inf, &r);
                 continue;
             }
             if (m->qsrc.addr_type != ADDR_TYPE_IP && m->qsrc.addr_type != ADDR_TYPE_IP6)
@@ -119,22 +106,14 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
                 t->pmtud_ok++;
             if (h == 0 && w) {
                 t->icmp_ignored++;
-                struct inf_finding *f = inf_add_finding(inf, INF_ERROR, "icmp-ignored", m->flow, i);
-                if (f) {
-                    inf_fmt(&f->message,
-                            "%s sent %" PRIu64
-                            " packets larger than %u bytes after %s frame %" PRIu64
-                            " from %s told it the path MTU is %u (largest %u bytes)",
-                            qs, w->bigger, mtu, what, m->frame, from, mtu, w->max_after);
-                    f->frames[f->nframes++] = m->frame;
-                    if (w->last_bigger_frame)
-                        f->frames[f->nframes++] = w->last_bigger_frame;
-                    snprintf(f->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u",
-                             m->v6 ? "v6" : "", qs, m->v6 ? "ipv6.plen" : "ip.len",
-                             m->v6 ? mtu - 40 : mtu);
-                }
+                struct ev_record r = {.kind = EV_ICMP_IGNORED, .input = i, .flow_id = m->flow};
+                r.icmp = m;
+                r.watch = w;
+                r.mtu = mtu;
+                ev_frame(&r, m->frame);
+                ev_frame(&r, w->last_bigger_frame);
+                inf_record(inf, &r);
             }
-            (void)qd;
         }
     }
     for (int g = 0; g < ngroups; g++) {

@@ -107,18 +107,17 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
             addr_text(&src, a, sizeof a);
             addr_text(&dst, b, sizeof b);
             const struct flow_summary *f = flow_between(res, up, &src, &dst);
-            struct inf_finding *fi =
-                inf_add_finding(inf, INF_ERROR, "blackhole", f ? f->id : 0, (int)up);
-            if (fi) {
-                inf_fmt(&fi->message,
-                        "black hole measured across two captures: all %" PRIu64 " packets of %u "
-                        "bytes or more from %s to %s captured in %s never appeared in %s, while "
-                        "every size up to %u bytes did",
-                        v.lost_at_or_above, v.smallest_lost, a, b, inputs[up]->path,
-                        inputs[down]->path, v.largest_delivered);
-                fi->frames[fi->nframes++] = v.lost_frame;
-                corr_dir_filter(d, &v, fi->wireshark_filter, INF_FILTER);
-            }
+            struct ev_record r = {
+                .kind = EV_MEASURED_LOSS, .input = (int)up, .flow_id = f ? f->id : 0};
+            r.flow = f;
+            r.lost = v.smallest_lost;
+            r.delivered = v.largest_delivered;
+            r.cd = d;
+            r.cv = v;
+            r.up_path = inputs[up]->path;
+            r.down_path = inputs[down]->path;
+            r.frames[r.nframes++] = v.lost_frame;
+            inf_record(inf, &r);
             t->measured++;
             /* the tunnel's own datagrams say most about what to configure:
              * prefer them, then the direction with the most losses */

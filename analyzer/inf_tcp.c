@@ -110,24 +110,16 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     uint64_t icmp_frame = 0;
     if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu, &icmp_frame)) {
         if (honored != 0) {
-            struct inf_finding *fi =
-                inf_add_finding(inf, INF_INFO, "pmtud-working", f->id, f->input);
-            if (fi) {
-                inf_fmt(
-                    &fi->message,
-                    "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u "
-                    "and the sender re-sent the data in smaller packets: path-MTU discovery works",
-                    f->id, a, smallest, mtu);
-                results_flow_filter(f,
-                                    "(tcp.analysis.retransmission || (icmp.type == 3 && "
-                                    "icmp.code == 4) || icmpv6.type == 2)",
-                                    fi->wireshark_filter, INF_FILTER);
-                fi->frames[fi->nframes++] = icmp_frame; /* the first message, then the re-sends */
-                if (x->first_retrans_frame)
-                    fi->frames[fi->nframes++] = x->first_retrans_frame;
-                for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
-                    fi->frames[fi->nframes++] = x->lost_frames[i];
-            }
+            struct ev_record r = {.kind = EV_PMTUD_WORKED, .input = f->input, .flow_id = f->id};
+            r.flow = f;
+            r.dir = d;
+            r.lost = smallest;
+            r.mtu = mtu;
+            ev_frame(&r, icmp_frame); /* the first message, then the re-sends */
+            ev_frame(&r, x->first_retrans_frame);
+            for (int i = 0; i < x->nlost_frames; i++)
+                ev_frame(&r, x->lost_frames[i]);
+            inf_record(inf, &r);
         }
         return; /* an ignored message is reported by the ICMP stage */
     }
@@ -149,28 +141,20 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
                  "again and again, never acknowledged; packets up to %u bytes delivered",
                  f->id, nlost, smallest, a, largest);
 
-    struct inf_finding *fi =
-        inf_add_finding(inf, x->stalled ? INF_ERROR : INF_WARNING, "blackhole", f->id, f->input);
-    if (fi) {
-        if (x->stalled)
-            inf_fmt(&fi->message,
-                    "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, "
-                    "backing off, no ICMP seen); packets up to %u bytes do; the flow stalls",
-                    a, smallest, b, x->backoff_count, largest);
-        else
-            inf_fmt(&fi->message,
-                    "black hole healed by the sender: %s's %u-byte packets never reached %s; after "
-                    "%.1f s of timeouts it re-sent the data in packets of at most %u bytes",
-                    a, smallest, b, (double)backoff_cost_ns(x) / 1e9, largest);
-        char extra[64];
-        snprintf(extra, sizeof extra, "%s > %u", f->ip_version == 6 ? "ipv6.plen" : "ip.len",
-                 f->ip_version == 6 ? largest - 40 : largest);
-        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
-        for (int i = 0; i < x->nlost_frames && fi->nframes < INF_MAX_FRAMES; i++)
-            fi->frames[fi->nframes++] = x->lost_frames[i];
-        if (!fi->nframes && x->first_retrans_frame) /* healed: the big copies were superseded */
-            fi->frames[fi->nframes++] = x->first_retrans_frame;
-    }
+    struct ev_record r = {.kind = x->stalled ? EV_SENDER_STALLED : EV_SENDER_HEALED,
+                          .input = f->input,
+                          .flow_id = f->id};
+    r.flow = f;
+    r.dir = d;
+    r.lost = smallest;
+    r.delivered = largest;
+    r.count = x->backoff_count;
+    r.cost_ns = backoff_cost_ns(x);
+    for (int i = 0; i < x->nlost_frames; i++)
+        ev_frame(&r, x->lost_frames[i]);
+    if (!r.nframes) /* healed: the big copies were superseded */
+        ev_frame(&r, x->first_retrans_frame);
+    inf_record(inf, &r);
     if (x->stalled)
         t->blackholes++;
     else
@@ -213,20 +197,14 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
         bh->cost_ns = (int64_t)x->data_gap_ms * 1000000;
         bh->frames[bh->nframes++] = x->data_gap_frame;
     }
-    struct inf_finding *fi = inf_add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
-    if (fi) {
-        inf_fmt(&fi->message,
-                "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
-                "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
-                "full-size packets never reached %s and it found a smaller size by itself (as TCP "
-                "MTU probing does), at a cost of %.1f s",
-                a, (double)x->data_gap_ms / 1e3, x->max_packet, full, a, b,
-                (double)x->data_gap_ms / 1e3);
-        fi->frames[fi->nframes++] = x->data_gap_frame;
-        char extra[64];
-        snprintf(extra, sizeof extra, "frame.number == %u", x->data_gap_frame);
-        results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
-    }
+    struct ev_record r = {.kind = EV_RECEIVER_HEALED, .input = f->input, .flow_id = f->id};
+    r.flow = f;
+    r.dir = d;
+    r.lost = full;
+    r.delivered = x->max_packet;
+    r.cost_ns = (int64_t)x->data_gap_ms * 1000000;
+    r.frames[r.nframes++] = x->data_gap_frame; /* the filter selects it, 0 or not */
+    inf_record(inf, &r);
     t->healed++;
     if (!t->worst) {
         t->worst = f;
@@ -295,16 +273,14 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
         if (x->first_hole_frame)
             bh->frames[bh->nframes++] = x->first_hole_frame;
     }
-    struct inf_finding *fi = inf_add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
-    if (fi) {
-        inf_fmt(&fi->message,
-                "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
-                "nothing larger than %u bytes arrived at %s, and part of its data never did",
-                a, full, mss, x->max_packet, b);
-        results_flow_filter(f, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
-        if (x->first_hole_frame)
-            fi->frames[fi->nframes++] = x->first_hole_frame;
-    }
+    struct ev_record r = {.kind = EV_RECEIVER_HOLE, .input = f->input, .flow_id = f->id};
+    r.flow = f;
+    r.dir = d;
+    r.lost = full;
+    r.mss = mss;
+    r.delivered = x->max_packet;
+    ev_frame(&r, x->first_hole_frame);
+    inf_record(inf, &r);
     t->suspected++;
     if (!t->worst) {
         t->worst = f;
@@ -359,19 +335,16 @@ void inf_silent_sender(struct inference *inf, const struct results *res,
         bh->largest_delivered = x->max_packet;
         bh->frames[bh->nframes++] = f->last_frame;
     }
-    struct inf_finding *fi = inf_add_finding(inf, INF_WARNING, "blackhole", f->id, f->input);
-    if (fi) {
-        inf_fmt(&fi->message,
-                "black hole suspected (receiver side): %s sent %u data segment%s of at most %u "
-                "bytes and then nothing for %.1f s, with the connection still open and %s waiting "
-                "(it never sent data), while flow #%" PRIu64
-                " between the same hosts went on; if %s "
-                "had more to send, its %u-byte packets are not arriving",
-                a, x->tcp.data_segments, x->tcp.data_segments == 1 ? "" : "s", x->max_packet, quiet,
-                b, other->id, a, full);
-        fi->frames[fi->nframes++] = f->last_frame;
-        results_flow_filter(f, NULL, fi->wireshark_filter, INF_FILTER);
-    }
+    struct ev_record r = {.kind = EV_SILENT_SENDER, .input = f->input, .flow_id = f->id};
+    r.flow = f;
+    r.dir = d;
+    r.lost = full;
+    r.delivered = x->max_packet;
+    r.count = x->tcp.data_segments;
+    r.cost_ns = other->last_ns - f->last_ns;
+    r.other = other->id;
+    ev_frame(&r, f->last_frame);
+    inf_record(inf, &r);
     t->silent++;
     if (!t->silent_flow) {
         t->silent_flow = f;
@@ -391,14 +364,10 @@ void inf_mss_check(struct inference *inf, const struct flow_summary *f, struct t
     if (hi - lo < 40)
         return; /* small differences are options or stacks, not a clamp */
     t->clamped++;
-    struct inf_finding *fi = inf_add_finding(inf, INF_INFO, "mss-clamped", f->id, f->input);
-    if (fi) {
-        inf_fmt(&fi->message,
-                "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
-                "clamps the MSS to %u (a path MTU of %u)",
-                f->id, c, s, lo, lo + inf_tcpip_hdr(f));
-        results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
-        if (f->first_frame <= UINT32_MAX)
-            fi->frames[fi->nframes++] = f->first_frame; /* the flow's first packet: its SYN */
-    }
+    struct ev_record r = {.kind = EV_MSS_CLAMPED, .input = f->input, .flow_id = f->id};
+    r.flow = f;
+    r.mss = lo;
+    if (f->first_frame <= UINT32_MAX)
+        ev_frame(&r, f->first_frame); /* the flow's first packet: its SYN */
+    inf_record(inf, &r);
 }

@@ -131,23 +131,13 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
                     bh->frames[bh->nframes++] = f->wg_gap_frame;
             }
         }
-        struct inf_finding *fi =
-            inf_add_finding(inf, INF_WARNING, "wireguard-loss", f->id, f->input);
-        if (fi) {
-            inf_fmt(
-                &fi->message,
-                "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s "
-                "to %s never arrived (their counters are missing at the receiving end) while "
-                "the others did, none larger than %u bytes; lost large messages are the sign of "
-                "a tunnel MTU too big for the path",
-                f->id, f->wg_lost, f->wg_data, a, b, x->max_packet);
-            if (f->wg_gap_frame)
-                fi->frames[fi->nframes++] = f->wg_gap_frame;
-            char extra[96];
-            snprintf(extra, sizeof extra, "%s == %s && wg.type == 4",
-                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
-            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
-        }
+        struct ev_record r = {.kind = EV_WG_COUNTER_GAP, .input = f->input, .flow_id = f->id};
+        r.flow = f;
+        r.dir = f->wg_lost_dir;
+        r.delivered = x->max_packet;
+        r.count = f->wg_lost;
+        ev_frame(&r, f->wg_gap_frame);
+        inf_record(inf, &r);
     }
 }
 
@@ -193,25 +183,15 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
                 if (r->frames[k])
                     bh->frames[bh->nframes++] = r->frames[k];
         }
-        struct inf_finding *fi = inf_add_finding(inf, INF_ERROR, "blackhole", f->id, f->input);
-        if (fi) {
-            inf_fmt(&fi->message,
-                    "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram "
-                    "%u times at doubling intervals (%s s) while %u smaller ones from it and %u "
-                    "packets from %s crossed: the inner TCP times out on a packet the path drops",
-                    a, r->size, inf_opaque_name(f->opaque), r->copies - 1u, iv, r->smaller, r->peer,
-                    b);
-            for (int k = 0; k < r->nframes && fi->nframes < INF_MAX_FRAMES; k++)
-                if (r->frames[k])
-                    fi->frames[fi->nframes++] = r->frames[k];
-            char extra[128];
-            snprintf(extra, sizeof extra, "%s == %s && %s == %u%s",
-                     f->ip_version == 6 ? "ipv6.src" : "ip.src", a,
-                     f->ip_version == 6 ? "ipv6.plen" : "ip.len",
-                     f->ip_version == 6 ? r->size - 40u : r->size,
-                     f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
-            results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
-        }
+        struct ev_record ev = {.kind = EV_TUNNEL_RESEND, .input = f->input, .flow_id = f->id};
+        ev.flow = f;
+        ev.dir = rr->dir;
+        ev.lost = r->size;
+        ev.count = r->copies - 1u;
+        ev.resend = rr;
+        for (int k = 0; k < r->nframes; k++)
+            ev_frame(&ev, r->frames[k]);
+        inf_record(inf, &ev);
         t->resends++;
         if (!t->resend || r->copies > t->resend->run.copies) {
             t->resend = rr;

@@ -117,6 +117,9 @@ const char *inf_opaque_name(uint8_t type);
 
 /* ---- wording.c ---- */
 
+/* A finding from an evidence record: stored, and put in words. */
+struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r);
+
 /* The verdict: verdict.c's first rule that holds, in words. */
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                  const struct results *res, const struct tally *t);

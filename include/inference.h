@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "evidence.h"
 #include "results.h"
 #include "stats.h"
 
@@ -54,6 +55,7 @@ struct inf_finding {
     uint8_t severity; /* enum inf_severity */
     char kind[32];    /* "blackhole", "icmp-ignored", "mss-clamped", ... */
     char *message;    /* heap: never cut, whatever names it quotes */
+    int ev;           /* the evidence record it says (enum ev_kind) */
     uint64_t flow;    /* report-wide flow id, 0 = none */
     int input;
     uint64_t frames[INF_MAX_FRAMES];
@@ -98,6 +100,7 @@ struct inference {
     int16_t path_slot[2 * INF_MAX_PATHS];
     int nfindings;
     struct inf_finding findings[INF_MAX_FINDINGS];
+    struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
     int nblackholes;
     struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
     uint32_t ntunnels;

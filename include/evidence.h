@@ -1,0 +1,80 @@
+/*
+ * evidence.h - what a collector found, as data.
+ *
+ * A collector of the inference (infer.h) that sees something a person must
+ * be told fills one record: its kind, its flow and input, the numbers a
+ * sentence needs, and the frames that show it.  wording.c turns the record
+ * into a finding (severity, kind name, message, Wireshark filter); no
+ * collector writes a sentence about it.  This is anomaly.h's X-macro idea,
+ * and Wireshark's expert-info table, applied to findings.
+ *
+ * The pointers refer to the earlier stages' results (results.h, stats.h,
+ * pmtud.h, correlate.h), which outlive the inference.
+ */
+#ifndef MTUSCOPE_EVIDENCE_H
+#define MTUSCOPE_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "correlate.h"
+#include "pmtud.h"
+#include "results.h"
+#include "stats.h"
+
+#define EV_MAX_FRAMES 8
+
+/* X(kind, severity, name): the name is the JSON report's findings[].kind. */
+#define EV_KINDS(X)                                                                                \
+    X(EV_ICMP_IMPLAUSIBLE, INF_WARNING, "icmp-implausible") /* an MTU that cannot be true */       \
+    X(EV_ICMP_IGNORED, INF_ERROR, "icmp-ignored")   /* larger packets after a reported MTU */      \
+    X(EV_PMTUD_WORKED, INF_INFO, "pmtud-working")   /* ICMP drew smaller re-sends */               \
+    X(EV_SENDER_STALLED, INF_ERROR, "blackhole")    /* re-sent, never delivered, flow stalled */   \
+    X(EV_SENDER_HEALED, INF_WARNING, "blackhole")   /* ... then smaller packets got through */     \
+    X(EV_RECEIVER_HEALED, INF_WARNING, "blackhole") /* a pause, then data capped below the MSS */  \
+    X(EV_RECEIVER_HOLE, INF_ERROR, "blackhole")     /* a hole; nothing near the MSS arrived */     \
+    X(EV_SILENT_SENDER, INF_WARNING, "blackhole")   /* small data, then silence, peer waiting */   \
+    X(EV_MSS_CLAMPED, INF_INFO, "mss-clamped")      /* MSS lowered one way on the path */          \
+    X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
+    X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
+    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */
+
+enum ev_kind {
+#define EV_ENUM(k, sev, name) k,
+    EV_KINDS(EV_ENUM)
+#undef EV_ENUM
+        EV__COUNT
+};
+
+struct ev_record {
+    enum ev_kind kind;
+    int input;                       /* the input whose frames are listed */
+    uint64_t flow_id;                /* report-wide flow id, 0 = none */
+    const struct flow_summary *flow; /* its summary, NULL when not at hand */
+    int dir;                         /* the flow's direction: 0 client->server */
+    /* IP sizes in bytes; 0 where the kind has none */
+    uint32_t lost;      /* smallest lost, the re-sent size, or what the MSS allows */
+    uint32_t delivered; /* largest delivered */
+    uint32_t mss, mtu;
+    uint32_t count;  /* retransmissions, messages lost, segments sent */
+    int64_t cost_ns; /* time lost to timeouts, or the silence */
+    uint64_t other;  /* the flow that went on meanwhile (silent sender) */
+    /* the kind's own source records */
+    const struct icmp_mtu_msg *icmp;
+    const struct pmtud_watch *watch;
+    const struct results_resend *resend;
+    const struct corr_dir *cd;
+    struct corr_verdict cv;
+    const char *up_path, *down_path; /* measured: the two captures */
+    uint64_t frames[EV_MAX_FRAMES];
+    int nframes;
+};
+
+/* Appends a frame if there is room and it is known (not 0). */
+static inline void ev_frame(struct ev_record *r, uint64_t frame)
+{
+    if (frame && r->nframes < EV_MAX_FRAMES)
+        r->frames[r->nframes++] = frame;
+}
+
+#endif

@@ -1,0 +1,167 @@
+/* test_wording.c - every evidence kind in words (wording.c): 39-character
+ * IPv6 addresses and 300-character file names are kept whole, every finding
+ * names its flow's addresses and has a Wireshark filter, and no sentence
+ * says "0 bytes" or "1 packets". */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+
+#include "infer.h"
+
+/* 39 characters: the longest an IPv6 address prints (no zero group to
+ * compress). */
+#define A6 "fd12:3456:789a:bcde:f012:3456:789a:bcde"
+#define B6 "fd98:7654:3210:fedc:ba98:7654:3210:fedc"
+
+static struct flow_summary flow6(void)
+{
+    struct flow_summary f;
+    memset(&f, 0, sizeof f);
+    f.id = 7;
+    f.proto = IP_PROTO_TCP;
+    f.ip_version = 6;
+    addr_pton(A6, &f.client);
+    addr_pton(B6, &f.server);
+    f.client_port = 51234;
+    f.server_port = 443;
+    f.dir[0].mss = 1220;
+    f.dir[1].mss = 1440;
+    f.dir[0].max_packet = 1280;
+    f.wg_data = 200;
+    f.wg_lost = 17;
+    f.opaque = LAYER_WIREGUARD;
+    f.first_frame = 1;
+    f.last_frame = 400;
+    return f;
+}
+
+static char long_name[2][320];
+
+static void check_text(const char *what, const char *s)
+{
+    assert_non_null(s);
+    if (!*s)
+        fail_msg("%s: empty", what);
+    if (strstr(s, " 0 bytes") || strstr(s, " 0-byte") || strstr(s, " 1 packets") ||
+        strstr(s, " 1 times") || strstr(s, " 1 segments"))
+        fail_msg("%s: a count or size reads wrong: %s", what, s);
+}
+
+/* One record of each kind, with the largest names the formats can meet. */
+static void test_every_kind_is_worded_whole(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 2; i++) {
+        memset(long_name[i], 'x', 300);
+        memcpy(long_name[i], i ? "/down/" : "/up/", i ? 6 : 4);
+        memcpy(long_name[i] + 295, ".pcap", 6);
+    }
+    struct flow_summary f = flow6();
+    struct icmp_mtu_msg m;
+    memset(&m, 0, sizeof m);
+    m.v6 = true;
+    m.frame = 12;
+    m.mtu = 1400;
+    m.quoted_len = 1500;
+    addr_pton("fd00::1", &m.from);
+    addr_pton(A6, &m.qsrc);
+    addr_pton(B6, &m.qdst);
+    struct pmtud_watch w;
+    memset(&w, 0, sizeof w);
+    w.bigger = 5;
+    w.max_after = 1500;
+    w.last_bigger_frame = 30;
+    struct results_resend rr;
+    memset(&rr, 0, sizeof rr);
+    rr.run.size = 1480;
+    rr.run.copies = 5;
+    rr.run.nintervals = 2;
+    rr.run.interval_us[0] = 200000;
+    rr.run.interval_us[1] = 400000;
+    rr.run.smaller = 3;
+    rr.run.peer = 2;
+    struct corr_dir cd;
+    memset(&cd, 0, sizeof cd);
+    cd.version = 6;
+    assert_int_equal(inet_pton(AF_INET6, A6, cd.src), 1);
+    assert_int_equal(inet_pton(AF_INET6, B6, cd.dst), 1);
+    cd.kinds = 1u << CORR_TCP;
+
+    struct inference *inf = calloc(1, sizeof *inf);
+    assert_non_null(inf);
+    for (int k = 0; k < EV__COUNT; k++) {
+        struct ev_record r;
+        memset(&r, 0, sizeof r);
+        r.kind = (enum ev_kind)k;
+        r.flow = &f;
+        r.flow_id = f.id;
+        r.lost = 1500;
+        r.delivered = 1280;
+        r.mss = 1440;
+        r.mtu = 1400;
+        r.count = 4;
+        r.cost_ns = 3200000000ll;
+        r.other = 9;
+        r.icmp = &m;
+        r.watch = &w;
+        r.resend = &rr;
+        r.cd = &cd;
+        r.cv.smallest_lost = 1500;
+        r.cv.largest_delivered = 1280;
+        r.cv.lost_at_or_above = 6;
+        r.cv.lost_frame = 44;
+        r.up_path = long_name[0];
+        r.down_path = long_name[1];
+        ev_frame(&r, 44);
+        struct inf_finding *fi = inf_record(inf, &r);
+        assert_non_null(fi);
+        char what[64];
+        snprintf(what, sizeof what, "kind %d (%s)", k, fi->kind);
+        check_text(what, fi->message);
+        if (!fi->wireshark_filter[0])
+            fail_msg("%s: no Wireshark filter", what);
+        if (!strstr(fi->message, A6) && !strstr(fi->message, "flow #7"))
+            fail_msg("%s: names neither the sender nor the flow: %s", what, fi->message);
+        if (k == EV_MEASURED_LOSS &&
+            (!strstr(fi->message, long_name[0]) || !strstr(fi->message, long_name[1])))
+            fail_msg("%s: a file name is cut: %s", what, fi->message);
+        assert_int_equal(fi->ev, k);
+        assert_int_equal(inf->records[inf->nfindings - 1].kind, k);
+        assert_int_equal(fi->nframes, 1);
+    }
+    inference_free(inf);
+    free(inf);
+}
+
+/* Counts of one read in the singular. */
+static void test_one_segment_is_singular(void **state)
+{
+    (void)state;
+    struct flow_summary f = flow6();
+    struct inference *inf = calloc(1, sizeof *inf);
+    assert_non_null(inf);
+    struct ev_record r;
+    memset(&r, 0, sizeof r);
+    r.kind = EV_SILENT_SENDER;
+    r.flow = &f;
+    r.count = 1;
+    r.lost = 1500;
+    r.delivered = 600;
+    r.cost_ns = 9000000000ll;
+    struct inf_finding *fi = inf_record(inf, &r);
+    assert_non_null(fi);
+    assert_non_null(strstr(fi->message, "1 data segment of at most 600 bytes"));
+    inference_free(inf);
+    free(inf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_kind_is_worded_whole),
+        cmocka_unit_test(test_one_segment_is_singular),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
