@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "defrag.h"
+#include "hashtab.h"
 
 #define KEY_LEN 44
 #define BUF_MIN 2048u
@@ -47,6 +48,7 @@ struct defrag {
     struct defrag_limits lim;
     struct dgram **buckets;
     uint32_t nbuckets; /* power of two */
+    uint64_t seed;     /* hashtab.h: keys an attacker sends cannot be made to collide */
     struct dgram *oldest, *newest;
     uint8_t *done[DONE_MAX]; /* buffers handed to decode_reassembled(), freed next call */
     size_t ndone;
@@ -58,6 +60,7 @@ struct defrag *defrag_new(const struct defrag_limits *lim)
     struct defrag *df = calloc(1, sizeof *df);
     if (!df)
         return NULL;
+    df->seed = hash_seed();
     if (lim)
         df->lim = *lim;
     if (!df->lim.max_datagrams)
@@ -183,7 +186,8 @@ static void limit_hit(struct defrag *df, struct packet *pkt)
     pkt->anomalies |= 1ull << AN_FRAG_LIMIT;
 }
 
-static void make_key(const struct packet *pkt, const struct layer *l, uint8_t *k, uint32_t *hash)
+static void make_key(const struct defrag *df, const struct packet *pkt, const struct layer *l,
+                     uint8_t *k, uint32_t *hash)
 {
     const struct ip_info *ip = &l->u.ip;
     size_t alen = ip->version == 4 ? 4 : 16;
@@ -196,10 +200,7 @@ static void make_key(const struct packet *pkt, const struct layer *l, uint8_t *k
     memcpy(k + 8, &ip->id, 4);
     memcpy(k + 12, ip->src.addr_data8, alen);
     memcpy(k + 28, ip->dst.addr_data8, alen);
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (size_t i = 0; i < KEY_LEN; i++)
-        h = (h ^ k[i]) * 16777619u;
-    *hash = h;
+    *hash = (uint32_t)hash_bytes(df->seed, k, KEY_LEN);
 }
 
 static struct dgram *lookup(const struct defrag *df, const uint8_t *k, uint32_t hash)
@@ -371,7 +372,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
 
     uint8_t k[KEY_LEN];
     uint32_t hash;
-    make_key(pkt, l, k, &hash);
+    make_key(df, pkt, l, k, &hash);
     struct dgram *g = lookup(df, k, hash);
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;

@@ -68,6 +68,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
                    const struct results *res)
 {
     memset(inf, 0, sizeof *inf);
+    ht_init(&inf->path_index);
     int nicmp = 0;
     for (int i = 0; i < ninputs; i++)
         nicmp += inputs[i]->nicmp;
@@ -118,6 +119,7 @@ void inference_free(struct inference *inf)
         inf_text_free(inf->findings[i].message);
     for (uint32_t i = 0; inf->tunnels && i < inf->ntunnels; i++)
         inf_text_free(inf->tunnels[i].config);
+    ht_free(&inf->path_index);
     free(inf->icmp_honored);
     free(inf->tunnels);
     inf->icmp_honored = NULL;

@@ -12,15 +12,20 @@
 
 #include "infer.h"
 
-/* FNV-1a over what addr_cmp() compares (type, bits, the whole bytes): equal
- * addresses hash alike. */
-static uint32_t addr_hash(const struct addr *a, uint32_t h)
+/* What addr_cmp() compares (type, bits, the address bytes), in a fixed
+ * layout: equal addresses hash alike. */
+static uint64_t pair_hash(const struct hashtab *t, const struct addr *src, const struct addr *dst)
 {
-    h = (h ^ a->addr_type) * 16777619u;
-    h = (h ^ a->addr_bits) * 16777619u;
-    for (int i = 0; i < a->addr_bits / 8 && i < (int)sizeof a->addr_data8; i++)
-        h = (h ^ a->addr_data8[i]) * 16777619u;
-    return h;
+    unsigned char k[2 * (2 + 16)] = {0};
+    const struct addr *a[2] = {src, dst};
+    for (int i = 0; i < 2; i++) {
+        unsigned char *o = k + i * 18;
+        o[0] = (unsigned char)a[i]->addr_type;
+        o[1] = (unsigned char)a[i]->addr_bits;
+        size_t n = a[i]->addr_bits / 8u;
+        memcpy(o + 2, a[i]->addr_data8, n < 16 ? n : 16);
+    }
+    return hash_bytes(t->seed, k, sizeof k);
 }
 
 struct inf_path *inf_path_for(struct inference *inf, const struct addr *src, const struct addr *dst,
@@ -28,11 +33,13 @@ struct inf_path *inf_path_for(struct inference *inf, const struct addr *src, con
 {
     /* A path is its two addresses: the same inner packets seen inside a
      * tunnel in one capture and on the tunnel's interface in another (where
-     * nothing encloses them) travel one path, inside the tunnel. */
-    enum { NSLOTS = 2 * INF_MAX_PATHS }; /* at most half full: short probes */
-    uint32_t i = addr_hash(dst, addr_hash(src, 2166136261u)) & (NSLOTS - 1);
-    for (; inf->path_slot[i]; i = (i + 1) & (NSLOTS - 1)) {
-        struct inf_path *p = &inf->paths[inf->path_slot[i] - 1];
+     * nothing encloses them) travel one path, inside the tunnel.  Every TCP
+     * flow looks its paths up: hashed, not scanned. */
+    uint64_t h = pair_hash(&inf->path_index, src, dst);
+    struct ht_probe pr;
+    for (uint32_t id = ht_first(&inf->path_index, h, &pr); id != HT_NONE;
+         id = ht_next(&inf->path_index, &pr)) {
+        struct inf_path *p = &inf->paths[id - 1];
         if (addr_cmp(&p->src, src) == 0 && addr_cmp(&p->dst, dst) == 0) {
             if (layer == INF_INNER && p->layer != INF_INNER) {
                 p->layer = INF_INNER;
@@ -43,8 +50,9 @@ struct inf_path *inf_path_for(struct inference *inf, const struct addr *src, con
     }
     if (inf->npaths == INF_MAX_PATHS)
         return NULL;
+    if (!ht_insert(&inf->path_index, h, (uint32_t)inf->npaths + 1))
+        return NULL; /* out of memory: the bound is not kept */
     struct inf_path *p = &inf->paths[inf->npaths++];
-    inf->path_slot[i] = (int16_t)inf->npaths;
     memset(p, 0, sizeof *p);
     p->src = *src;
     p->dst = *dst;

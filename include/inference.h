@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "evidence.h"
+#include "hashtab.h"
 #include "results.h"
 #include "stats.h"
 
@@ -94,10 +95,7 @@ struct inference {
     char *recs[INF_MAX_RECS];
     int npaths;
     struct inf_path paths[INF_MAX_PATHS];
-    /* paths by (layer, src, dst): index + 1, 0 empty.  Every TCP flow looks
-     * its paths up, and a scan of 256 paths each time was a third of a run
-     * with a few thousand flows. */
-    int16_t path_slot[2 * INF_MAX_PATHS];
+    struct hashtab path_index; /* paths by (src, dst): ids are index + 1 */
     int nfindings;
     struct inf_finding findings[INF_MAX_FINDINGS];
     struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
