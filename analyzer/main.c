@@ -143,6 +143,8 @@ int main(int argc, char **argv)
         }
         if (fflush(stdout) != 0)
             rc = EXIT_FAIL;
+        if (rc == EXIT_OK && inf && options_fail_on(&o, inf->status))
+            rc = EXIT_VERDICT; /* --fail-on; a failed input (1) wins */
         if (inf)
             inference_free(inf);
         free(inf);

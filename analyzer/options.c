@@ -6,6 +6,17 @@
 
 #include "options.h"
 
+/* The verdict statuses, as inference.c names them (inf->status); bit i of
+ * options.fail_on stands for statuses[i].  tests/e2e.py checks that every
+ * status inference.c can give is in this list. */
+static const char *const statuses[] = {
+    "blackhole", "pmtud-working", "fragmentation-loss", "mss-clamped", "retransmission-storm",
+    "healthy",   "inconclusive",
+};
+#define NSTATUSES (int)(sizeof statuses / sizeof statuses[0])
+/* --fail-on=problem: the statuses that mean something is broken */
+#define PROBLEM_BITS (1u << 0 | 1u << 2 | 1u << 4)
+
 void options_usage(FILE *out)
 {
     fputs("Usage: mtuscope [options] -r FILE [-r FILE ...] [expression]\n"
@@ -23,6 +34,11 @@ void options_usage(FILE *out)
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
           "                   the least recently active is finished early\n"
           "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
+          "      --fail-on=STATUS[,STATUS...]  exit 3 when the verdict's status is one\n"
+          "                   of these: blackhole, pmtud-working, fragmentation-loss,\n"
+          "                   mss-clamped, retransmission-storm, healthy, inconclusive,\n"
+          "                   or problem (= blackhole, fragmentation-loss,\n"
+          "                   retransmission-storm); for scripts and CI\n"
           "  -q, --quiet      print only the verdict line\n"
           "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
           "  -h, --help       show this help\n"
@@ -33,8 +49,44 @@ void options_usage(FILE *out)
           "\n"
           "Exit status: 0 every input read; 1 an input could not be read or broke\n"
           "mid-way (the report covers what was read); 2 usage error (bad option,\n"
-          "bad filter, no input).\n",
+          "bad filter, no input); 3 the verdict is one --fail-on listed (and every\n"
+          "input was read: 1 wins over 3).\n",
           out);
+}
+
+/* Parses --fail-on's comma-separated list into o->fail_on. */
+static int parse_fail_on(struct options *o, const char *arg, FILE *err)
+{
+    const char *p = arg;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        int i = 0;
+        while (i < NSTATUSES && !(strlen(statuses[i]) == n && strncmp(p, statuses[i], n) == 0))
+            i++;
+        if (i < NSTATUSES)
+            o->fail_on |= 1u << i;
+        else if (n == strlen("problem") && strncmp(p, "problem", n) == 0)
+            o->fail_on |= PROBLEM_BITS;
+        else {
+            fprintf(err, "mtuscope: --fail-on: \"%.*s\" is not a verdict status; valid: ", (int)n,
+                    p);
+            for (i = 0; i < NSTATUSES; i++)
+                fprintf(err, "%s, ", statuses[i]);
+            fprintf(err, "problem (= blackhole, fragmentation-loss, retransmission-storm)\n");
+            return EXIT_USAGE;
+        }
+        if (p[n] == '\0')
+            return EXIT_OK;
+        p += n + 1;
+    }
+}
+
+bool options_fail_on(const struct options *o, const char *status)
+{
+    for (int i = 0; i < NSTATUSES && status; i++)
+        if (strcmp(status, statuses[i]) == 0)
+            return (o->fail_on >> i & 1u) != 0;
+    return false;
 }
 
 static char *join_args(int argc, char **argv)
@@ -56,12 +108,21 @@ static char *join_args(int argc, char **argv)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
-    enum { OPT_JSON = 256, OPT_STATS, OPT_COLOR, OPT_FLOWS, OPT_MAX_FLOWS, OPT_NO_PLOTS };
+    enum {
+        OPT_JSON = 256,
+        OPT_STATS,
+        OPT_COLOR,
+        OPT_FLOWS,
+        OPT_MAX_FLOWS,
+        OPT_NO_PLOTS,
+        OPT_FAIL_ON
+    };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
         {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
+        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"flows", no_argument, NULL, OPT_FLOWS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
@@ -141,6 +202,10 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
                 fprintf(err, "mtuscope: --color wants auto, always or never, not \"%s\"\n", optarg);
                 return EXIT_USAGE;
             }
+            break;
+        case OPT_FAIL_ON:
+            if (parse_fail_on(o, optarg, err) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case 'h':
             o->help = true;

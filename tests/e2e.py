@@ -76,6 +76,48 @@ def _():
     expect(rc == 2 and "filter" in err and GOOD in err, f"bad filter: {rc} {err!r}")
 
 
+STATUSES = ["blackhole", "pmtud-working", "fragmentation-loss", "mss-clamped",
+            "retransmission-storm", "healthy", "inconclusive"]
+
+
+@test("--fail-on: exit 3 when the verdict is listed, 0 when not, 1 still wins, 2 on a typo")
+def _():
+    bh = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap")
+    ok = os.path.join(ROOT, "samples", "lab-fixed-wg1374-path1434-client-wg.pcap")
+    cases = [(["--fail-on=problem", "-r", bh], 3), (["--fail-on=problem", "-r", ok], 0),
+             (["--fail-on=healthy", "-r", ok], 3), (["--fail-on=healthy", "-r", bh], 0),
+             (["--fail-on", "mss-clamped,blackhole", "-r", bh], 3),
+             (["--fail-on=inconclusive", "-r", GOOD], 3), (["-r", bh], 0),
+             (["--fail-on=inconclusive", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap")], 1)]
+    for args, want in cases:
+        rc, out, err = run(["-q"] + args)
+        no_sanitizer(err)
+        expect(rc == want, f"{args}: exit {rc}, want {want}: {err!r}")
+        expect(out.count("\n") == 1, f"{args}: the report is still printed: {out!r}")
+    rc, out, err = run(["--fail-on=blackhole,bogus", "-r", GOOD])
+    expect(rc == 2 and out == "" and '"bogus"' in err and all(s in err for s in STATUSES)
+           and "problem" in err, f"unknown status: {rc} {err!r}")
+    for bad in (["--fail-on=", "-r", GOOD], ["--fail-on=healthy,", "-r", GOOD], ["--fail-on"]):
+        rc, _, err = run(bad)
+        expect(rc == 2 and "fail-on" in err, f"{bad}: {rc} {err!r}")
+    # every status inference.c can give is one --fail-on accepts, and the
+    # --help, the man page and the README name exit status 3
+    with open(os.path.join(ROOT, "analyzer", "inference.c")) as f:
+        given = set(re.findall(r'inf->status = "([a-z-]+)"', f.read()))
+    expect(given and given <= set(STATUSES), f"inference.c gives {given}")
+    for st in STATUSES:
+        rc, _, err = run([f"--fail-on={st}", "-q", "-r", GOOD])
+        expect(rc == (3 if st == "inconclusive" else 0), f"--fail-on={st}: {rc} {err!r}")
+    rc, out, _ = run(["--help"])
+    expect("--fail-on" in out and "3 the verdict" in out, "--help does not document --fail-on")
+    with open(os.path.join(ROOT, "docs", "mtuscope.1")) as f:
+        man = f.read()
+    expect("fail\\-on" in man and "\n.B 3\n" in man, "the man page does not document exit 3")
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    expect("--fail-on" in readme and "| 3 |" in readme, "README: no --fail-on, no exit 3 row")
+
+
 @test("a good file: exit 0, counts, JSON contract fields")
 def _():
     rc, out, err = run(["--json", "-r", GOOD])
