@@ -3,6 +3,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "options.h"
 
@@ -33,13 +35,17 @@ void options_usage(FILE *out)
           "      --flows      list every flow in the text report (like tshark -z conv)\n"
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
           "                   the least recently active is finished early\n"
-          "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
+          "      --color[=WHEN]  colour the text report: auto (the default and a bare\n"
+          "                   --color: on a terminal, unless NO_COLOR is set or\n"
+          "                   TERM=dumb), always, never\n"
           "      --fail-on=STATUS[,STATUS...]  exit 3 when the verdict's status is one\n"
           "                   of these: blackhole, pmtud-working, fragmentation-loss,\n"
           "                   mss-clamped, retransmission-storm, healthy, inconclusive,\n"
           "                   or problem (= blackhole, fragmentation-loss,\n"
           "                   retransmission-storm); for scripts and CI\n"
-          "  -q, --quiet      print only the verdict line\n"
+          "  -n               accepted and ignored, as in tcpdump: mtuscope never\n"
+          "                   resolves addresses or ports to names\n"
+          "  -q, --quiet      print only the verdict line (not with --json)\n"
           "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
@@ -52,6 +58,67 @@ void options_usage(FILE *out)
           "bad filter, no input); 3 the verdict is one --fail-on listed (and every\n"
           "input was read: 1 wins over 3).\n",
           out);
+}
+
+/* Does a command-line word look like a capture file rather than a filter
+ * word?  A name with a capture file's extension, or (when `exists` is
+ * asked) an existing file that is not a directory. */
+static bool looks_like_file(const char *w, bool exists)
+{
+    static const char *const exts[] = {".pcap", ".pcapng", ".cap", ".gz"};
+    size_t n = strlen(w);
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t e = strlen(exts[i]);
+        if (n > e && strcasecmp(w + n - e, exts[i]) == 0)
+            return true;
+    }
+    struct stat st;
+    return exists && stat(w, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* tcpdump's and tshark's habits: `mtuscope x.pcap` (no -r) and
+ * `mtuscope -r a.pcap b.pcap` (b.pcap would be the filter).  Says what was
+ * meant and returns EXIT_USAGE, or EXIT_OK.  Words after "--" are always
+ * the filter. */
+static int check_file_words(const struct options *o, int argc, char **argv, FILE *err)
+{
+    if (optind >= argc || strcmp(argv[optind - 1], "--") == 0)
+        return EXIT_OK;
+    /* the first word may be any existing file; later ones need the
+     * extension, so that "port 80" with a file named 80 nearby is left alone */
+    bool any = false;
+    for (int i = optind; i < argc && !any; i++)
+        any = looks_like_file(argv[i], i == optind);
+    if (!any)
+        return EXIT_OK;
+    if (o->ninputs == 0)
+        fprintf(err, "mtuscope: \"%s\" looks like a capture file: read it with -r\n", argv[optind]);
+    else
+        for (int i = optind; i < argc; i++)
+            if (looks_like_file(argv[i], i == optind))
+                fprintf(err,
+                        "mtuscope: \"%s\" looks like a file, not a filter: give -r before "
+                        "each file\n",
+                        argv[i]);
+    fprintf(err, "Try 'mtuscope");
+    for (int i = 0; i < o->ninputs; i++)
+        fprintf(err, " -r %s", o->inputs[i]);
+    bool filter = false;
+    for (int i = optind; i < argc; i++) {
+        if (looks_like_file(argv[i], i == optind))
+            fprintf(err, " -r %s", argv[i]);
+        else
+            filter = true;
+    }
+    if (filter) {
+        fprintf(err, " --");
+        for (int i = optind; i < argc; i++)
+            if (!looks_like_file(argv[i], i == optind))
+                fprintf(err, " %s", argv[i]);
+    }
+    fprintf(err, "'%s.\n",
+            o->ninputs ? " (or put a filter after --: mtuscope -r FILE -- EXPRESSION)" : "");
+    return EXIT_USAGE;
 }
 
 /* Parses --fail-on's comma-separated list into o->fail_on. */
@@ -120,7 +187,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
-        {"color", required_argument, NULL, OPT_COLOR},
+        {"color", optional_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"flows", no_argument, NULL, OPT_FLOWS},
@@ -137,7 +204,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
     int c;
     /* "+": stop at the first non-option, so a filter like "not port 22"
      * is never taken for options (tcpdump's rule) */
-    while ((c = getopt_long(argc, argv, "+r:c:o:hVqv", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:c:o:hnVqv", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->ninputs == OPT_MAX_INPUTS) {
@@ -172,6 +239,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         case OPT_NO_PLOTS:
             o->no_plots = true;
             break;
+        case 'n':
+            break; /* tcpdump's "no names": mtuscope never resolves any */
         case 'q':
             o->quiet = true;
             break;
@@ -192,7 +261,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         }
         case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
+            if (!optarg || strcmp(optarg, "auto") == 0) /* a bare --color: auto */
                 o->color = COLOR_AUTO;
             else if (strcmp(optarg, "always") == 0)
                 o->color = COLOR_ALWAYS;
@@ -224,6 +293,19 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             return EXIT_USAGE;
         }
     }
+    if (check_file_words(o, argc, argv, err) != EXIT_OK)
+        return EXIT_USAGE;
+    if (o->quiet && o->json) {
+        fprintf(err, "mtuscope: -q and --json do not go together: -q prints the text report's "
+                     "verdict line, --json the whole JSON report\n"
+                     "Try 'mtuscope --json ... | jq -r .verdict.status' for the status alone.\n");
+        return EXIT_USAGE;
+    }
+    /* https://no-color.org: NO_COLOR set and not empty turns automatic colour
+     * off, as does a terminal that says it is dumb; --color=always wins */
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (o->color == COLOR_AUTO && ((nc && *nc) || (term && strcmp(term, "dumb") == 0)))
+        o->color = COLOR_NEVER;
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter) {

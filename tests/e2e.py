@@ -118,6 +118,78 @@ def _():
     expect("--fail-on" in readme and "| 3 |" in readme, "README: no --fail-on, no exit 3 row")
 
 
+def run_tty(args, env_extra, drop=()):
+    """Runs the binary with stdout on a pseudo-terminal; returns (exit code,
+    what it printed there)."""
+    import pty
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_extra)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BIN] + args, stdout=slave, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return p.wait(timeout=120), seen.decode("utf-8", "replace")
+
+
+@test("tcpdump habits: -n ignored; a file without -r, or where the filter goes: exit 2, -r suggested")
+def _():
+    rc, out, err = run(["-n", "-q", "-r", GOOD])
+    expect(rc == 0 and out.startswith("inconclusive: "), f"-n: {rc} {err!r}")
+    rc, out, err = run(["--help"])
+    expect("  -n " in out and "never" in out and "resolves" in out, "--help: -n")
+    # mtuscope x.pcap: an existing file, and a name that only looks like one
+    gz = os.path.join(TMP, "missing.pcap.gz")
+    for word in (GOOD, gz, os.path.join(TMP, "x.PCAPNG"), os.path.join(TMP, "y.cap")):
+        rc, out, err = run([word])
+        expect(rc == 2 and out == "" and f'"{word}" looks like a capture file' in err
+               and f"mtuscope -r {word}'" in err, f"{word}: {rc} {err!r}")
+    rc, _, err = run([GOOD, "udp"])
+    expect(rc == 2 and f"mtuscope -r {GOOD} -- udp'" in err, f"with a filter: {rc} {err!r}")
+    # -r a.pcap b.pcap: b.pcap exists, or is only named like a capture
+    for second in (GOOD, gz):
+        rc, out, err = run(["-r", GOOD, second])
+        expect(rc == 2 and out == "" and f'"{second}" looks like a file, not a filter' in err
+               and f"mtuscope -r {GOOD} -r {second}'" in err, f"{second}: {rc} {err!r}")
+    rc, _, err = run(["-r", GOOD, "udp", "and", "port", "9", gz])
+    expect(rc == 2 and f'"{gz}" looks like a file' in err
+           and f"-r {GOOD} -r {gz} -- udp and port 9'" in err, f"filter then file: {rc} {err!r}")
+    # a real filter is left alone, and a word after -- is always the filter
+    rc, out, err = run(["--json", "-r", GOOD, "udp", "src", "port", "40003"])
+    expect(rc == 0 and json.loads(out)["inputs"][0]["packets"] == 1, f"filter: {rc} {err!r}")
+    rc, _, err = run(["-r", GOOD, "--", GOOD])
+    expect(rc == 2 and "looks like" not in err and "filter" in err, f"after --: {rc} {err!r}")
+
+
+@test("--color alone is auto; NO_COLOR and TERM=dumb turn auto off, not always; -q with --json is refused")
+def _():
+    plain = {"TERM": "xterm"}
+    rc, out = run_tty(["--color", "-r", GOOD], plain, drop=("NO_COLOR",))
+    expect(rc == 0 and "\x1b[" in out, f"bare --color on a terminal: {rc} {out[:80]!r}")
+    rc, out = run_tty(["-r", GOOD], plain, drop=("NO_COLOR",))
+    expect(rc == 0 and "\x1b[" in out, f"default on a terminal: {rc} {out[:80]!r}")
+    rc, out, _ = run(["--color", "-r", GOOD])
+    expect(rc == 0 and "\x1b[" not in out, "bare --color into a pipe")
+    for env in ({"NO_COLOR": "1", "TERM": "xterm"}, {"TERM": "dumb"}):
+        rc, out = run_tty(["--color=auto", "-r", GOOD], env, drop=("NO_COLOR",))
+        expect(rc == 0 and "\x1b[" not in out and "verdict: " in out, f"{env}: {out[:80]!r}")
+        rc, out = run_tty(["--color=always", "-r", GOOD], env, drop=("NO_COLOR",))
+        expect(rc == 0 and "\x1b[" in out, f"{env} with --color=always: {out[:80]!r}")
+    rc, out = run_tty(["-r", GOOD], {"NO_COLOR": "", "TERM": "xterm"})
+    expect(rc == 0 and "\x1b[" in out, f"NO_COLOR empty: {out[:80]!r}")
+    rc, out, err = run(["-q", "--json", "-r", GOOD])
+    expect(rc == 2 and out == "" and "-q and --json" in err, f"-q --json: {rc} {err!r}")
+
+
 @test("a good file: exit 0, counts, JSON contract fields")
 def _():
     rc, out, err = run(["--json", "-r", GOOD])
