@@ -11,12 +11,12 @@ CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Iinclude
 OPT     ?= -O2 -g
-LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -pthread
+LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -lz -pthread
 
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Debian packages each target needs (installed by scripts/install-deps).
-BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
+BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev zlib1g-dev
 TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark tcptrace python3 gnuplot-nox chromium \
               fonts-dejavu-core clang-14 libclang-rt-14-dev valgrind time
 AGREE_DEPS := $(BUILD_DEPS) tshark tcptrace python3

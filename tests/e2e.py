@@ -296,6 +296,117 @@ def _():
     expect(rc == 1 and "-: not a pcap or pcapng capture" in err, err)
 
 
+def same_report(a, b, name_a, name_b):
+    """The two JSON reports are equal once b's input names are a's."""
+    def strip(x, name):
+        if isinstance(x, dict):
+            return {k: strip(v, name) for k, v in x.items()}
+        if isinstance(x, list):
+            return [strip(v, name) for v in x]
+        if isinstance(x, str):  # "-" only as a whole value or a message's prefix
+            if len(name) > 1:
+                return x.replace(name, "INPUT")
+            return "INPUT" if x == name else "INPUT: " + x[3:] if x.startswith("-: ") else x
+        return x
+    return strip(a, name_a) == strip(b, name_b)
+
+
+@test("gzip: .pcap.gz, .pcapng.gz, a gzip without the name, gzip on stdin: the same report")
+def _():
+    import gzip
+    for sample in ("lab-incident-wg1420-path1434-server-outer.pcap",
+                   "gen-two-interfaces.pcapng", "gen-truncated.pcap"):
+        src = os.path.join(ROOT, "samples", sample)
+        gz = os.path.join(TMP, sample + ".gz")
+        noname = os.path.join(TMP, sample.replace(".", "-") + "-compressed")
+        with open(src, "rb") as f:
+            data = f.read()
+        for path in (gz, noname):
+            with open(path, "wb") as f:
+                f.write(gzip.compress(data))
+        rc0, plain, err0 = run(["--json", "-r", src])
+        want_rc = 1 if "truncated" in sample else 0  # gen-truncated.pcap ends mid-record
+        expect(rc0 == want_rc, f"{sample}: exit {rc0}: {err0}")
+        j0 = json.loads(plain)
+        for path in (gz, noname):
+            rc, out, err = run(["--json", "-r", path])
+            no_sanitizer(err)
+            expect(rc == rc0 and err == err0.replace(src, path), f"{path}: {rc} {err!r}")
+            j = json.loads(out)
+            expect(j["verdict"] == j0["verdict"] and j["stats"] == j0["stats"],
+                   f"{path}: {j['verdict']['status']} {j['stats']}")
+            expect(same_report(j0, j, src, path), f"{path}: the JSON reports differ")
+        rc, out, err = run(["-r", gz])
+        rc0, text0, _ = run(["-r", src])
+        expect(out == text0.replace(src, gz), f"{gz}: the text reports differ")
+        with open(gz, "rb") as f:
+            rc, out, err = run(["--json", "-r", "-"], stdin=f)
+        if sample.endswith(".pcapng"):  # mixes link types: needs a second read, as plain
+            expect(rc == 1 and "a pipe cannot be read twice" in err, f"{gz} on stdin: {err!r}")
+        else:
+            expect(rc == rc0 and same_report(j0, json.loads(out), src, "-"),
+                   f"{gz} on stdin: {rc} {err!r}")
+    # two gzip inputs are correlated like the plain ones
+    # (paths of the same length, base names the same: the inference writes
+    # them into fixed-size buffers); the compressed ones found by their magic
+    names = [f"lab-incident-wg1420-path1434-{v}-outer.pcap" for v in ("client", "server")]
+    a, b = (os.path.join(TMP, "pl", n) for n in names)
+    ga, gb = (os.path.join(TMP, "gz", n) for n in names)
+    os.makedirs(os.path.join(TMP, "pl"), exist_ok=True)
+    os.makedirs(os.path.join(TMP, "gz"), exist_ok=True)
+    for n, p, g in zip(names, (a, b), (ga, gb)):
+        with open(os.path.join(ROOT, "samples", n), "rb") as f:
+            data = f.read()
+        with open(p, "wb") as f:
+            f.write(data)
+        with open(g, "wb") as f:
+            f.write(gzip.compress(data))
+    rc, out, _ = run(["--json", "-r", a, "-r", b])
+    j0 = json.loads(out)
+    rc, out, err = run(["--json", "-r", ga, "-r", gb])
+    j = json.loads(out.replace(ga, a).replace(gb, b))
+    expect(rc == 0 and j == j0, f"correlated gzip inputs: {rc} {err!r}")
+
+
+@test("gzip cut short or corrupt: exit 1, the file named, frames before it reported")
+def _():
+    import gzip
+    src = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap")
+    with open(src, "rb") as f:
+        z = gzip.compress(f.read())
+    cut = os.path.join(TMP, "cut.pcap.gz")
+    with open(cut, "wb") as f:
+        f.write(z[:len(z) // 2])
+    rc, out, err = run(["--json", "-r", cut])
+    no_sanitizer(err)
+    inp = json.loads(out)["inputs"][0]
+    expect(rc == 1 and err.startswith(f"mtuscope: {cut}: frame ")
+           and "gzip: unexpected end of file" in err, f"cut: {rc} {err!r}")
+    expect(inp["packets"] > 0 and "gzip" in inp["error"], str(inp))
+    head = os.path.join(TMP, "head.pcap.gz")
+    with open(head, "wb") as f:
+        f.write(z[:12])
+    rc, out, err = run(["-r", head])
+    expect(rc == 1 and err == f"mtuscope: {head}: gzip: unexpected end of file "
+           "(the compressed file is cut short)\n", f"header only: {rc} {err!r}")
+    bad = bytearray(z)
+    for i in range(len(z) // 3, len(z) // 3 + 64):
+        bad[i] ^= 0x5a
+    corrupt = os.path.join(TMP, "corrupt.pcap.gz")
+    with open(corrupt, "wb") as f:
+        f.write(bad)
+    rc, out, err = run(["-q", "-r", corrupt])
+    no_sanitizer(err)
+    expect(rc == 1 and err.startswith(f"mtuscope: {corrupt}: ") and "gzip" in err,
+           f"corrupt: {rc} {err!r}")
+    text = os.path.join(TMP, "notes.gz")
+    with open(text, "wb") as f:
+        f.write(gzip.compress(b"not a capture\n" * 100))
+    rc, _, err = run(["-r", text])
+    expect(rc == 1 and f"{text}: not a pcap or pcapng capture inside the gzip" in err,
+           f"gzip of a text: {rc} {err!r}")
+
+
 @test("BPF filter keeps frame numbers; -c stops early")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "udp", "src", "port", "40003"])
