@@ -784,6 +784,49 @@ def sample_json(name):
     return json.loads(out)
 
 
+TIME_KEYS = ("first_time", "last_time", "time", "start", "end")
+
+
+@test("JSON times: nine decimals made from integer nanoseconds, each next to its KEY_ns")
+def _():
+    # samples with every kind of time: inputs, flows, re-sent datagrams,
+    # ICMP messages, storms
+    names = ["lab-incident-wg1420-path1434-server-outer.pcap",
+             "lab-tcp6-pmtud-ok-path1280-server-outer.pcap"]
+    seen = {k: 0 for k in TIME_KEYS}
+    by_ns = {}
+    for name in names:
+        rc, out, err = run(["--json", "-r", os.path.join(ROOT, "samples", name)])
+        expect(rc == 0, err)
+        # in the text: every time key is a number with exactly nine decimals,
+        # followed by KEY_ns whose digits are the same
+        pairs = re.findall(r'"(' + "|".join(TIME_KEYS) + r')": ([^,\n]+),\s*"(\w+)": ([^,\n]+)',
+                           out)
+        total = len(re.findall(r'"(?:' + "|".join(TIME_KEYS) + r')": ', out))
+        expect(total == len(pairs) and total > 0, f"{name}: {total} time keys, {len(pairs)} pairs")
+        for key, val, key_ns, ns in pairs:
+            seen[key] += 1
+            expect(key_ns == key + "_ns", f"{name}: {key} followed by {key_ns}")
+            if val == "null":
+                expect(ns == "null", f"{name}: {key} null, {key_ns} {ns}")
+                continue
+            expect(re.fullmatch(r"\d+\.\d{9}", val) and re.fullmatch(r"\d+", ns), f"{val} {ns}")
+            expect(int(val.replace(".", "")) == int(ns), f"{name}: {key} {val} != {key_ns} {ns}")
+            by_ns.setdefault(ns, set()).add(val)
+        # and the parsed report agrees with the contract: a number of seconds
+        rep = json.loads(out)
+        for inp in rep["inputs"]:
+            expect(abs(inp["first_time"] - inp["first_time_ns"] / 1e9) < 1e-6, str(inp))
+    expect(all(len(v) == 1 for v in by_ns.values()), "one instant, several spellings")
+    # an instant seen by two sections (an input's first packet opens its first
+    # flow) is spelled the same in both
+    rep = sample_json("lab-tcp6-pmtud-ok-path1280-server-outer.pcap")
+    first = [f for f in rep["flows"] if f["first_time_ns"] == rep["inputs"][0]["first_time_ns"]]
+    expect(first, "no flow starts with the input")
+    expect(first[0]["first_time"] == rep["inputs"][0]["first_time"], "first_time")
+    expect(all(seen.values()), f"kinds of times seen: {seen}")
+
+
 @test("tunnel, sending side: the incident's 1480-byte datagrams re-sent with backoff")
 def _():
     j = sample_json("lab-incident-wg1420-path1434-server-outer.pcap")
