@@ -429,6 +429,53 @@ def _():
         expect(f.read() == out, "report.txt differs from stdout")
 
 
+@test("make install and make uninstall into a DESTDIR: exactly the same files, both ways")
+def _():
+    dest = os.path.join(TMP, "destdir")
+    os.makedirs(os.path.join(dest, "usr", "bin"))
+    other = os.path.join(dest, "usr", "bin", "other-tool")  # not ours: must survive
+    open(other, "w").close()
+    def files():
+        return sorted(os.path.relpath(os.path.join(d, f), dest)
+                      for d, _, fs in os.walk(dest) for f in fs)
+    def make(target):
+        p = subprocess.run(["make", "-s", "-C", ROOT, target, f"DESTDIR={dest}", "PREFIX=/usr"],
+                           capture_output=True, timeout=600)
+        expect(p.returncode == 0, f"make {target}: {p.stderr.decode()[-500:]}")
+    make("install")
+    plots = sorted(f for f in os.listdir(os.path.join(ROOT, "plots")) if f.endswith(".gp"))
+    want = sorted(["usr/bin/mtuscope", "usr/bin/other-tool", "usr/share/man/man1/mtuscope.1",
+                   "usr/share/mtuscope/report.schema.json"]
+                  + [f"usr/share/mtuscope/plots/{f}" for f in plots])
+    expect(files() == want, f"installed: {files()}")
+    with open(os.path.join(dest, "usr/share/mtuscope/report.schema.json"), "rb") as f, \
+            open(os.path.join(ROOT, "docs/report.schema.json"), "rb") as g:
+        expect(f.read() == g.read(), "the installed schema differs")
+    rc, out, err = run_binary(os.path.join(dest, "usr/bin/mtuscope"), ["-q", "-r", GOOD])
+    expect(rc == 0 and out.startswith("inconclusive: "), f"the installed binary: {rc} {err!r}")
+    make("uninstall")
+    expect(files() == ["usr/bin/other-tool"], f"left after uninstall: {files()}")
+    expect(not os.path.exists(os.path.join(dest, "usr/share/mtuscope")), "share/mtuscope left")
+    make("uninstall")  # twice: nothing to remove is no error
+
+
+@test("man page: renders without warnings; capturing, verdicts, environment, files, jq")
+def _():
+    man = os.path.join(ROOT, "docs", "mtuscope.1")
+    if shutil.which("groff"):
+        p = subprocess.run(["groff", "-man", "-ww", "-z", man], capture_output=True)
+        expect(p.returncode == 0 and not p.stderr, p.stderr.decode()[:500])
+    with open(man) as f:
+        text = f.read()
+    for section in ("CAPTURING", "VERDICTS", "ENVIRONMENT", "FILES", "SIGNALS", "EXIT STATUS"):
+        expect(f"\n.SH {section}\n" in text, f"no section {section}")
+    for word in ["tcpdump \\-i wg0 \\-s 200 \\-w wg0.pcap", "header's length field",
+                 "suspected", "MTUSCOPE_PLOTS", "NO_COLOR", "TMPDIR", "PATH",
+                 "jq \\-r .verdict.status", "On SIGINT mtuscope stops reading",
+                 "report.schema.json"] + [s.replace("-", "\\-") for s in STATUSES]:
+        expect(word in text, f"the man page lacks {word!r}")
+
+
 @test("progress on stderr only when it is a terminal (reading and matching)")
 def _():
     import pty
