@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """End-to-end tests: run the mtuscope binary like a user would.
 
-Covers the command line (options, exit codes, messages), broken inputs
-(missing, directory, empty, not a capture, truncated mid-record, stdin), the
-JSON contract's top-level fields, -o DIR, filters, and the shipped samples
+Covers the command line (options, exit codes, messages, --fail-on, tcpdump's
+habits, colour and the environment), broken inputs (missing, directory,
+empty, not a capture, truncated mid-record, stdin, gzip cut or corrupt),
+gzip-compressed inputs against the plain ones, the JSON contract's top-level
+fields and its times, -o DIR, filters, make install/uninstall, the man
+page, and the shipped samples
 with exact expected numbers (tests/expected.tsv), cross-checked against
 tshark where it is installed.
 

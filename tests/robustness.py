@@ -13,7 +13,8 @@ text file, a pcap cut inside a record's data, several inputs with one broken,
 an empty standard input, a bad filter.  This file adds what e2e does not:
 cut inside a record header, pcapng cut inside a block, records longer than
 the snap length, pcapng mixing link types and snap lengths (from a file and
-from a pipe), standard input closed mid-record, a filter that does not
+from a pipe; gzip-compressed, through the fallback reader), a gzip cut at
+every few bytes, standard input closed mid-record, a filter that does not
 compile for one input's link type, every named limit, floods, valgrind, and
 the fuzzer-found captures in tests/regress/.  Expected values are exact.
 """
