@@ -77,6 +77,16 @@ static bool looks_like_file(const char *w, bool exists)
     return exists && stat(w, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
+/* An option word whose argument is the next word. */
+static bool takes_arg(const char *w)
+{
+    static const char *const opts[] = {"-r", "-c", "-o", "--fail-on", "--max-flows"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (strcmp(w, opts[i]) == 0)
+            return true;
+    return false;
+}
+
 /* tcpdump's and tshark's habits: `mtuscope x.pcap` (no -r) and
  * `mtuscope -r a.pcap b.pcap` (b.pcap would be the filter).  Says what was
  * meant and returns EXIT_USAGE, or EXIT_OK.  Words after "--" are always
@@ -101,21 +111,31 @@ static int check_file_words(const struct options *o, int argc, char **argv, FILE
                         "mtuscope: \"%s\" looks like a file, not a filter: give -r before "
                         "each file\n",
                         argv[i]);
+    /* the line meant: the options as given, each file with its -r, the
+     * options that came after the file (getopt stopped there), then the
+     * filter words after "--" */
     fprintf(err, "Try 'mtuscope");
-    for (int i = 0; i < o->ninputs; i++)
-        fprintf(err, " -r %s", o->inputs[i]);
+    for (int i = 1; i < optind; i++)
+        fprintf(err, " %s", argv[i]);
     bool filter = false;
     for (int i = optind; i < argc; i++) {
         if (looks_like_file(argv[i], i == optind))
             fprintf(err, " -r %s", argv[i]);
-        else
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(err, " %s", argv[i]);
+            if (takes_arg(argv[i]) && i + 1 < argc)
+                fprintf(err, " %s", argv[++i]);
+        } else
             filter = true;
     }
     if (filter) {
         fprintf(err, " --");
-        for (int i = optind; i < argc; i++)
-            if (!looks_like_file(argv[i], i == optind))
+        for (int i = optind; i < argc; i++) {
+            if (argv[i][0] == '-' && argv[i][1])
+                i += takes_arg(argv[i]) ? 1 : 0;
+            else if (!looks_like_file(argv[i], i == optind))
                 fprintf(err, " %s", argv[i]);
+        }
     }
     fprintf(err, "'%s.\n",
             o->ninputs ? " (or put a filter after --: mtuscope -r FILE -- EXPRESSION)" : "");

@@ -81,6 +81,12 @@ static void test_habits(void **state)
     assert_non_null(strstr(msg, "'mtuscope -r trace.pcapng'"));
     options_free(&o);
 
+    /* options after the file (getopt stopped there) stay options */
+    assert_int_equal(parse(&o, &msg, "--json", "x.pcap", "-c", "5", "-r", "y.pcap", "udp", NULL),
+                     EXIT_USAGE);
+    assert_non_null(strstr(msg, "'mtuscope --json -r x.pcap -c 5 -r y.pcap -- udp'"));
+    options_free(&o);
+
     assert_int_equal(parse(&o, &msg, "-r", "a.pcap", "b.pcap.gz", "c.cap", NULL), EXIT_USAGE);
     assert_non_null(strstr(msg, "\"b.pcap.gz\" looks like a file, not a filter"));
     assert_non_null(strstr(msg, "'mtuscope -r a.pcap -r b.pcap.gz -r c.cap'"));
