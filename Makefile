@@ -11,12 +11,12 @@ CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"' \
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Iinclude
 OPT     ?= -O2 -g
-LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -pthread
+LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -lz -pthread
 
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 # Debian packages each target needs (installed by scripts/install-deps).
-BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev
+BUILD_DEPS := gcc make pkg-config libpcap-dev libdumbnet-dev zlib1g-dev
 TEST_DEPS  := $(BUILD_DEPS) libcmocka-dev tshark tcptrace python3 gnuplot-nox chromium \
               fonts-dejavu-core clang-14 libclang-rt-14-dev valgrind time
 AGREE_DEPS := $(BUILD_DEPS) tshark tcptrace python3
@@ -34,7 +34,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
                  samples/lab-incident-wg1420-path1434-$(v).pcap)
 
-.PHONY: all demo test unit e2e golden golden-update corpus report-checks agreement robustness deps-build deps-test deps-demo install clean format
+.PHONY: all demo test unit e2e golden golden-update corpus report-checks agreement robustness deps-build deps-test deps-demo install uninstall clean format
 
 all: mtuscope
 
@@ -104,12 +104,24 @@ agreement:
 corpus: build/test/mtuscope
 	python3 tests/corpus_sweep.py build/test/mtuscope
 
+# make install / make uninstall (PREFIX, DESTDIR): the binary, the man page,
+# the chart templates and the JSON schema; uninstall removes exactly those
+# files, and share/mtuscope/ when nothing else is left in it.
+PLOT_TEMPLATES := $(notdir $(wildcard plots/*.gp))
+
 install: mtuscope
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 mtuscope $(DESTDIR)$(PREFIX)/bin/mtuscope
 	install -m 644 docs/mtuscope.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtuscope.1
 	install -d $(DESTDIR)$(PREFIX)/share/mtuscope/plots
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/mtuscope/plots/
+	install -m 644 docs/report.schema.json $(DESTDIR)$(PREFIX)/share/mtuscope/report.schema.json
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mtuscope $(DESTDIR)$(PREFIX)/share/man/man1/mtuscope.1
+	rm -f $(DESTDIR)$(PREFIX)/share/mtuscope/report.schema.json
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/mtuscope/plots/,$(PLOT_TEMPLATES))
+	rmdir $(DESTDIR)$(PREFIX)/share/mtuscope/plots $(DESTDIR)$(PREFIX)/share/mtuscope 2>/dev/null || true
 
 format:
 	clang-format -i analyzer/*.c include/*.h tests/*.c tests/*.h

@@ -1,12 +1,17 @@
 /*
  * capture.c - libpcap's offline reader, with frame numbers and file-naming errors.
  */
+#define _GNU_SOURCE /* fopencookie */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "capture.h"
 #include "pcapng.h"
@@ -15,7 +20,8 @@
 
 struct capture {
     pcap_t *pcap;
-    FILE *fp; /* owned by pcap once pcap_fopen_offline succeeded */
+    FILE *fp;  /* owned by pcap once pcap_fopen_offline succeeded */
+    gzFile gz; /* behind fp when it reads through zlib (closed with fp), else NULL */
     const char *path;
     bool stream; /* opened by capture_open_stream: no path to reopen */
     struct bpf_program prog;
@@ -25,6 +31,7 @@ struct capture {
     /* the fallback for pcapng files that mix link types (see pcapng.h) */
     struct pcapng *ng;
     FILE *ngfp;
+    gzFile nggz; /* behind ngfp, as gz is behind fp */
     char *filter_expr;
     struct {
         int linktype;
@@ -42,6 +49,110 @@ const char *capture_format(const struct capture *cap)
 
 static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN]);
 
+/* gzip-compressed captures (x.pcap.gz, as tshark reads them) go through
+ * zlib behind a FILE made by fopencookie(), so libpcap and pcapng.c read
+ * them as they read any file.  zlib's gzread() also passes data that is not
+ * gzip through unchanged, which is how a pipe, whose first bytes cannot be
+ * peeked and put back, is read. */
+static ssize_t gz_cookie_read(void *c, char *buf, size_t n)
+{
+    int got = gzread(c, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+    int zerr = Z_OK;
+    gzerror(c, &zerr);
+    /* a stream cut short reads as an end of file with Z_BUF_ERROR set:
+     * make it an error, so the reader does not take it for a clean end */
+    if (got < 0 || (got == 0 && zerr != Z_OK)) {
+        errno = EIO;
+        return -1;
+    }
+    return got;
+}
+
+static int gz_cookie_seek(void *c, off64_t *pos, int whence)
+{
+    if (whence == SEEK_END) { /* gzseek cannot: the length is unknown until read */
+        errno = EINVAL;
+        return -1;
+    }
+    z_off_t r = gzseek(c, (z_off_t)*pos, whence);
+    if (r < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    *pos = r;
+    return 0;
+}
+
+static int gz_cookie_close(void *c)
+{
+    return gzclose_r(c) == Z_OK ? 0 : EOF;
+}
+
+/* A FILE reading descriptor fd through zlib (which owns fd from here on,
+ * also on failure); the gzFile behind it in *gz.  NULL when out of memory. */
+static FILE *gz_fdopen(int fd, gzFile *gz)
+{
+    static const cookie_io_functions_t io = {gz_cookie_read, NULL, gz_cookie_seek, gz_cookie_close};
+    *gz = gzdopen(fd, "rb");
+    if (!*gz) {
+        close(fd);
+        return NULL;
+    }
+    gzbuffer(*gz, 1u << 17);
+    FILE *fp = fopencookie(*gz, "rb", io);
+    if (!fp) {
+        gzclose_r(*gz);
+        *gz = NULL;
+        return NULL;
+    }
+    setvbuf(fp, NULL, _IOFBF, 1u << 16);
+    return fp;
+}
+
+/* Opens a capture file: as it is, or through zlib when it starts with
+ * gzip's magic bytes 1f 8b (whatever its name) or is not a regular file
+ * (a named pipe: read as it comes, compressed or not).  *gz is NULL for a
+ * plain file.  NULL with errno set on failure. */
+static FILE *open_file(const char *path, gzFile *gz)
+{
+    *gz = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    unsigned char magic[2];
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+        FILE *fp = fdopen(fd, "rb");
+        if (!fp)
+            close(fd);
+        return fp;
+    }
+    FILE *fp = gz_fdopen(fd, gz);
+    if (!fp)
+        errno = ENOMEM;
+    return fp;
+}
+
+/* When zlib stopped on an error (a cut or corrupt gzip stream, a read
+ * error), says so in `buf` and returns it; else NULL. */
+static const char *gz_why(gzFile gz, char *buf, size_t size)
+{
+    int zerr = Z_OK;
+    const char *m = gz ? gzerror(gz, &zerr) : "";
+    if (zerr == Z_OK)
+        return NULL;
+    const char *p = strstr(m, ": "); /* zlib prefixes "<fd:N>: " */
+    m = p ? p + 2 : m;
+    if (zerr == Z_BUF_ERROR)
+        snprintf(buf, size, "gzip: unexpected end of file (the compressed file is cut short)");
+    else if (zerr == Z_DATA_ERROR)
+        snprintf(buf, size, "gzip: corrupt compressed data (%s)", m);
+    else
+        snprintf(buf, size, "gzip: %s", m);
+    return buf;
+}
+
 struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
 {
     struct capture *cap = calloc(1, sizeof *cap);
@@ -52,7 +163,16 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
     cap->path = path;
 
     if (strcmp(path, "-") == 0) {
-        cap->fp = stdin;
+        /* through zlib, which passes plain data through: a pipe cannot be
+         * peeked at for the magic bytes and put back */
+        int fd = dup(STDIN_FILENO);
+        cap->fp = fd < 0 ? NULL : gz_fdopen(fd, &cap->gz);
+        if (!cap->fp) {
+            snprintf(err, CAPTURE_ERRLEN, "%s: %s", path,
+                     fd < 0 ? strerror(errno) : "out of memory");
+            free(cap);
+            return NULL;
+        }
     } else {
         /* Checked here because libpcap's message for a directory ("error
          * reading dump file: Is a directory") does not say what to do. */
@@ -67,7 +187,7 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
             free(cap);
             return NULL;
         }
-        cap->fp = fopen(path, "rb");
+        cap->fp = open_file(path, &cap->gz);
         if (!cap->fp) {
             snprintf(err, CAPTURE_ERRLEN, "%s: %s", path, strerror(errno));
             free(cap);
@@ -102,14 +222,20 @@ static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN])
      * so later stages see one time unit whatever the input. */
     cap->pcap = pcap_fopen_offline_with_tstamp_precision(cap->fp, PCAP_TSTAMP_PRECISION_NANO, perr);
     if (!cap->pcap) {
+        char zwhy[PCAP_ERRBUF_SIZE];
+        const char *why = gz_why(cap->gz, zwhy, sizeof zwhy);
+        /* compressed, as opposed to plain data passed through */
+        bool gzipped = cap->gz && !gzdirect(cap->gz);
         if (cap->fp != stdin)
             fclose(cap->fp);
         /* libpcap says "unknown file format" for anything that is not a
          * capture, including an empty file; name the file and the formats. */
-        if (strstr(perr, "unknown file format") || strstr(perr, "truncated dump file") ||
-            perr[0] == '\0')
-            snprintf(err, CAPTURE_ERRLEN, "%s: not a pcap or pcapng capture (%s)", path,
-                     perr[0] ? perr : "empty file");
+        if (why)
+            snprintf(err, CAPTURE_ERRLEN, "%s: %s", path, why);
+        else if (strstr(perr, "unknown file format") || strstr(perr, "truncated dump file") ||
+                 perr[0] == '\0')
+            snprintf(err, CAPTURE_ERRLEN, "%s: not a pcap or pcapng capture%s (%s)", path,
+                     gzipped ? " inside the gzip compression" : "", perr[0] ? perr : "empty file");
         else
             snprintf(err, CAPTURE_ERRLEN, "%s: %s", path, perr);
         free(cap);
@@ -130,7 +256,7 @@ void capture_close(struct capture *cap)
     if (cap->ngfp)
         fclose(cap->ngfp);
     free(cap->filter_expr);
-    pcap_close(cap->pcap); /* also closes the FILE, stdin included: it is read once */
+    pcap_close(cap->pcap); /* also closes the FILE, and zlib's reader behind it */
     free(cap);
 }
 
@@ -246,21 +372,24 @@ static bool switch_to_pcapng(struct capture *cap, const char *why, char err[CAPT
     } else {
         if (strcmp(cap->path, "-") == 0)
             return false;
-        cap->ngfp = fopen(cap->path, "rb");
+        cap->ngfp = open_file(cap->path, &cap->nggz); /* through zlib again if gzip */
         if (!cap->ngfp)
             return false;
         cap->ng = pcapng_open(cap->ngfp, nerr);
         if (!cap->ng) {
             fclose(cap->ngfp);
             cap->ngfp = NULL;
+            cap->nggz = NULL;
             return false;
         }
     }
     struct pcapng_packet np;
     for (uint64_t i = 0; i < cap->frames; i++) {
         if (pcapng_next(cap->ng, &np, nerr) != 1) {
+            char zwhy[PCAPNG_ERRLEN];
+            const char *zw = gz_why(cap->nggz, zwhy, sizeof zwhy);
             snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
-                     (unsigned long long)i + 1, nerr);
+                     (unsigned long long)i + 1, zw ? zw : nerr);
             return false;
         }
     }
@@ -299,8 +428,10 @@ static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
         if (rc == 0)
             return CAPTURE_EOF;
         if (rc < 0) {
+            char zwhy[PCAPNG_ERRLEN];
+            const char *zw = gz_why(cap->nggz ? cap->nggz : cap->gz, zwhy, sizeof zwhy);
             snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s", cap->path,
-                     (unsigned long long)cap->frames + 1, nerr);
+                     (unsigned long long)cap->frames + 1, zw ? zw : nerr);
             return CAPTURE_ERROR;
         }
         cap->frames++;
@@ -334,7 +465,10 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                 return ng_next(cap, f, err);
             if (err[0])
                 return CAPTURE_ERROR;
-            const char *why = pcap_geterr(cap->pcap);
+            char zwhy[PCAP_ERRBUF_SIZE];
+            const char *why = gz_why(cap->gz, zwhy, sizeof zwhy);
+            if (!why)
+                why = pcap_geterr(cap->pcap);
             snprintf(err, CAPTURE_ERRLEN, "%s: frame %llu: %s%s", cap->path,
                      (unsigned long long)cap->frames + 1, why,
                      strstr(why, "different from the") && strcmp(cap->path, "-") == 0
@@ -392,6 +526,12 @@ uint64_t capture_frames_read(const struct capture *cap)
 }
 uint64_t capture_bytes_read(const struct capture *cap)
 {
+    /* compressed: the file's bytes consumed, so progress is against its size */
+    gzFile gz = cap->ng ? cap->nggz : cap->gz;
+    if (gz && !gzdirect(gz)) {
+        z_off_t off = gzoffset(gz);
+        return off > 0 ? (uint64_t)off : 0;
+    }
     return cap->bytes;
 }
 const char *capture_lib_version(void)

@@ -155,6 +155,29 @@ void json_double(struct json *j, const char *key, double value, int decimals)
         fputs("null", j->out); /* JSON has no NaN or infinity */
 }
 
+void json_time(struct json *j, const char *key, int64_t ns)
+{
+    /* digits from the integers, never through a double: a double holds 15
+     * to 17 significant digits, and 1700000000.123456789 has 19 */
+    uint64_t mag = ns < 0 ? -(uint64_t)ns : (uint64_t)ns;
+    prefix(j, key);
+    fprintf(j->out, "%s%llu.%09llu", ns < 0 ? "-" : "", (unsigned long long)(mag / 1000000000u),
+            (unsigned long long)(mag % 1000000000u));
+    if (key) {
+        char k[64];
+        snprintf(k, sizeof k, "%s_ns", key);
+        json_int(j, k, ns);
+    }
+}
+
+void json_time_null(struct json *j, const char *key)
+{
+    json_null(j, key);
+    char k[64];
+    snprintf(k, sizeof k, "%s_ns", key);
+    json_null(j, k);
+}
+
 void json_bool(struct json *j, const char *key, bool value)
 {
     prefix(j, key);

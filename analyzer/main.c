@@ -256,6 +256,8 @@ int main(int argc, char **argv)
             if (w != EXIT_OK)
                 rc = w;
         }
+        if (rc == EXIT_OK && inf && options_fail_on(&o, inf->status))
+            rc = EXIT_VERDICT; /* --fail-on; a failed input (1) wins */
         if (inf)
             inference_free(inf);
         free(inf);
@@ -268,8 +270,8 @@ int main(int argc, char **argv)
                     o.outdir ? "; the files of -o DIR were written all the same" : "");
         rc = EXIT_FAIL;
     }
-    if (cut && rc == EXIT_OK)
-        rc = EXIT_INTERRUPTED;
+    if (cut && (rc == EXIT_OK || rc == EXIT_VERDICT))
+        rc = EXIT_INTERRUPTED; /* a verdict on part of the capture is not one to act on */
 
     for (int i = 0; i < o.ninputs; i++)
         stats_free(inputs[i]);

@@ -3,15 +3,41 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
+#include "escape.h"
 #include "options.h"
+#include "verdict.h"
+
+/* Bit i of options.fail_on stands for verdict status i (verdict.h: the one
+ * table of names every output uses). */
+#define NSTATUSES VS__COUNT
+
+/* --fail-on=problem: the statuses whose tone is a problem to fix */
+static uint32_t problem_bits(void)
+{
+    uint32_t b = 0;
+    for (int i = 0; i < VS__COUNT; i++)
+        if (verdict_names[i].tone == TONE_PROBLEM)
+            b |= 1u << i;
+    return b;
+}
+
+/* " WORD" on err, escaped: arguments reach the terminal as text only. */
+static void put_word(FILE *err, const char *word)
+{
+    fputc(' ', err);
+    escape_fputs(word, err);
+}
 
 void options_usage(FILE *out)
 {
     fputs("Usage: mtuscope [options] -r FILE [-r FILE ...] [expression]\n"
           "Decodes captures down through tunnels and finds path-MTU problems.\n"
           "\n"
-          "  -r FILE          read packets from FILE (pcap or pcapng; - = standard input);\n"
+          "  -r FILE          read packets from FILE (pcap or pcapng, gzip-compressed or\n"
+          "                   not; - = standard input);\n"
           "                   repeat for several files (frame numbers count per file)\n"
           "  -c COUNT         stop reading each input after COUNT packets\n"
           "  -o DIR           also write into DIR: report.txt, report.json, report.html\n"
@@ -24,8 +50,17 @@ void options_usage(FILE *out)
           "      --flows      list every flow in the text report (like tshark -z conv)\n"
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
           "                   the least recently active is finished early\n"
-          "      --color=WHEN colour the text report: auto (on a terminal), always, never\n"
-          "  -q, --quiet      print only the verdict line\n"
+          "      --color[=WHEN]  colour the text report: auto (the default and a bare\n"
+          "                   --color: on a terminal, unless NO_COLOR is set or\n"
+          "                   TERM=dumb), always, never\n"
+          "      --fail-on=STATUS[,STATUS...]  exit 3 when the verdict's status is one\n"
+          "                   of these: blackhole, pmtud-working, fragmentation-loss,\n"
+          "                   mss-clamped, retransmission-storm, healthy, inconclusive,\n"
+          "                   or problem (= blackhole, fragmentation-loss,\n"
+          "                   retransmission-storm); for scripts and CI\n"
+          "  -n               accepted and ignored, as in tcpdump: mtuscope never\n"
+          "                   resolves addresses or ports to names\n"
+          "  -q, --quiet      print only the verdict line (not with --json)\n"
           "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
@@ -36,9 +71,132 @@ void options_usage(FILE *out)
           "Exit status: 0 every input read; 1 an input could not be read or broke\n"
           "mid-way (the report covers what was read; when none could be read there is\n"
           "no report), -o DIR could not be written, or standard output failed; 2 usage\n"
-          "error (bad option, bad filter, no input); 130 interrupted by Ctrl-C (the\n"
-          "report covers what was read).\n",
+          "error (bad option, bad filter, no input); 3 the verdict is one --fail-on\n"
+          "listed (and every input was read: 1 wins over 3); 130 interrupted by Ctrl-C\n"
+          "(the report covers what was read).\n",
           out);
+}
+
+/* Does a command-line word look like a capture file rather than a filter
+ * word?  A name with a capture file's extension, or (when `exists` is
+ * asked) an existing file that is not a directory. */
+static bool looks_like_file(const char *w, bool exists)
+{
+    static const char *const exts[] = {".pcap", ".pcapng", ".cap", ".gz"};
+    size_t n = strlen(w);
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t e = strlen(exts[i]);
+        if (n > e && strcasecmp(w + n - e, exts[i]) == 0)
+            return true;
+    }
+    struct stat st;
+    return exists && stat(w, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* An option word whose argument is the next word. */
+static bool takes_arg(const char *w)
+{
+    static const char *const opts[] = {"-r", "-c", "-o", "--fail-on", "--max-flows"};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        if (strcmp(w, opts[i]) == 0)
+            return true;
+    return false;
+}
+
+/* tcpdump's and tshark's habits: `mtuscope x.pcap` (no -r) and
+ * `mtuscope -r a.pcap b.pcap` (b.pcap would be the filter).  Says what was
+ * meant and returns EXIT_USAGE, or EXIT_OK.  Words after "--" are always
+ * the filter. */
+static int check_file_words(const struct options *o, int argc, char **argv, FILE *err)
+{
+    if (optind >= argc || strcmp(argv[optind - 1], "--") == 0)
+        return EXIT_OK;
+    /* the first word may be any existing file; later ones need the
+     * extension, so that "port 80" with a file named 80 nearby is left alone */
+    bool any = false;
+    for (int i = optind; i < argc && !any; i++)
+        any = looks_like_file(argv[i], i == optind);
+    if (!any)
+        return EXIT_OK;
+    if (o->ninputs == 0)
+        escape_line(err, "mtuscope: \"%s\" looks like a capture file: read it with -r",
+                    argv[optind]);
+    else
+        for (int i = optind; i < argc; i++)
+            if (looks_like_file(argv[i], i == optind))
+                escape_line(err,
+                            "mtuscope: \"%s\" looks like a file, not a filter: give -r before "
+                            "each file",
+                            argv[i]);
+    /* the line meant: the options as given, each file with its -r, the
+     * options that came after the file (getopt stopped there), then the
+     * filter words after "--" */
+    fprintf(err, "Try 'mtuscope");
+    for (int i = 1; i < optind; i++)
+        put_word(err, argv[i]);
+    bool filter = false;
+    for (int i = optind; i < argc; i++) {
+        if (looks_like_file(argv[i], i == optind)) {
+            fputs(" -r", err);
+            put_word(err, argv[i]);
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            put_word(err, argv[i]);
+            if (takes_arg(argv[i]) && i + 1 < argc)
+                put_word(err, argv[++i]);
+        } else
+            filter = true;
+    }
+    if (filter) {
+        fprintf(err, " --");
+        for (int i = optind; i < argc; i++) {
+            if (argv[i][0] == '-' && argv[i][1])
+                i += takes_arg(argv[i]) ? 1 : 0;
+            else if (!looks_like_file(argv[i], i == optind))
+                put_word(err, argv[i]);
+        }
+    }
+    fprintf(err, "'%s.\n",
+            o->ninputs ? " (or put a filter after --: mtuscope -r FILE -- EXPRESSION)" : "");
+    return EXIT_USAGE;
+}
+
+/* Parses --fail-on's comma-separated list into o->fail_on. */
+static int parse_fail_on(struct options *o, const char *arg, FILE *err)
+{
+    const char *p = arg;
+    for (;;) {
+        size_t n = strcspn(p, ",");
+        int i = 0;
+        while (i < NSTATUSES &&
+               !(strlen(verdict_names[i].name) == n && strncmp(p, verdict_names[i].name, n) == 0))
+            i++;
+        if (i < NSTATUSES)
+            o->fail_on |= 1u << i;
+        else if (n == strlen("problem") && strncmp(p, "problem", n) == 0)
+            o->fail_on |= problem_bits();
+        else {
+            char word[64];
+            snprintf(word, sizeof word, "%.*s", n < 60 ? (int)n : 60, p);
+            fputs("mtuscope: --fail-on: \"", err);
+            escape_fputs(word, err);
+            fputs("\" is not a verdict status; valid: ", err);
+            for (i = 0; i < NSTATUSES; i++)
+                fprintf(err, "%s, ", verdict_names[i].name);
+            fprintf(err, "problem (= blackhole, fragmentation-loss, retransmission-storm)\n");
+            return EXIT_USAGE;
+        }
+        if (p[n] == '\0')
+            return EXIT_OK;
+        p += n + 1;
+    }
+}
+
+bool options_fail_on(const struct options *o, const char *status)
+{
+    for (int i = 0; i < NSTATUSES && status; i++)
+        if (strcmp(status, verdict_names[i].name) == 0)
+            return (o->fail_on >> i & 1u) != 0;
+    return false;
 }
 
 static char *join_args(int argc, char **argv)
@@ -67,13 +225,15 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         OPT_FLOWS,
         OPT_MAX_FLOWS,
         OPT_NO_PLOTS,
-        OPT_PLOT_TIMEOUT_S
+        OPT_PLOT_TIMEOUT_S,
+        OPT_FAIL_ON
     };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
         {"stats", no_argument, NULL, OPT_STATS},
-        {"color", required_argument, NULL, OPT_COLOR},
+        {"color", optional_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
+        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"flows", no_argument, NULL, OPT_FLOWS},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
@@ -90,7 +250,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
     int c;
     /* "+": stop at the first non-option, so a filter like "not port 22"
      * is never taken for options (tcpdump's rule) */
-    while ((c = getopt_long(argc, argv, "+r:c:o:hVqv", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+r:c:o:hnVqv", longopts, NULL)) != -1) {
         switch (c) {
         case 'r':
             if (o->ninputs == OPT_MAX_INPUTS) {
@@ -104,7 +264,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
             if (errno || *end || end == optarg || v == 0 || optarg[0] == '-') {
-                fprintf(err, "mtuscope: -c wants a positive packet count, not \"%s\"\n", optarg);
+                escape_line(err, "mtuscope: -c wants a positive packet count, not \"%s\"", optarg);
                 return EXIT_USAGE;
             }
             o->count = v;
@@ -130,13 +290,16 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             errno = 0;
             double v = strtod(optarg, &end);
             if (errno || *end || end == optarg || !(v > 0 && v <= 86400)) {
-                fprintf(err, "mtuscope: --plot-timeout wants seconds from 0 to 86400, not \"%s\"\n",
-                        optarg);
+                escape_line(err,
+                            "mtuscope: --plot-timeout wants seconds from 0 to 86400, not \"%s\"",
+                            optarg);
                 return EXIT_USAGE;
             }
             o->plot_timeout = v;
             break;
         }
+        case 'n':
+            break; /* tcpdump's "no names": mtuscope never resolves any */
         case 'q':
             o->quiet = true;
             break;
@@ -149,24 +312,30 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             errno = 0;
             unsigned long v = strtoul(optarg, &end, 10);
             if (errno || *end || end == optarg || v == 0 || v > 16777216 || optarg[0] == '-') {
-                fprintf(err, "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"\n",
-                        optarg);
+                escape_line(err,
+                            "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"",
+                            optarg);
                 return EXIT_USAGE;
             }
             o->max_flows = (uint32_t)v;
             break;
         }
         case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
+            if (!optarg || strcmp(optarg, "auto") == 0) /* a bare --color: auto */
                 o->color = COLOR_AUTO;
             else if (strcmp(optarg, "always") == 0)
                 o->color = COLOR_ALWAYS;
             else if (strcmp(optarg, "never") == 0)
                 o->color = COLOR_NEVER;
             else {
-                fprintf(err, "mtuscope: --color wants auto, always or never, not \"%s\"\n", optarg);
+                escape_line(err, "mtuscope: --color wants auto, always or never, not \"%s\"",
+                            optarg);
                 return EXIT_USAGE;
             }
+            break;
+        case OPT_FAIL_ON:
+            if (parse_fail_on(o, optarg, err) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case 'h':
             o->help = true;
@@ -180,11 +349,24 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             else if (optopt && optopt < 256)
                 fprintf(err, "mtuscope: unknown option -%c\n", optopt);
             else
-                fprintf(err, "mtuscope: unknown or incomplete option \"%s\"\n", argv[optind - 1]);
+                escape_line(err, "mtuscope: unknown or incomplete option \"%s\"", argv[optind - 1]);
             fprintf(err, "Try 'mtuscope --help'.\n");
             return EXIT_USAGE;
         }
     }
+    if (check_file_words(o, argc, argv, err) != EXIT_OK)
+        return EXIT_USAGE;
+    if (o->quiet && o->json) {
+        fprintf(err, "mtuscope: -q and --json do not go together: -q prints the text report's "
+                     "verdict line, --json the whole JSON report\n"
+                     "Try 'mtuscope --json ... | jq -r .verdict.status' for the status alone.\n");
+        return EXIT_USAGE;
+    }
+    /* https://no-color.org: NO_COLOR set and not empty turns automatic colour
+     * off, as does a terminal that says it is dumb; --color=always wins */
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (o->color == COLOR_AUTO && ((nc && *nc) || (term && strcmp(term, "dumb") == 0)))
+        o->color = COLOR_NEVER;
     if (optind < argc) {
         o->filter = join_args(argc - optind, argv + optind);
         if (!o->filter) {

@@ -580,11 +580,11 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_bool(j, "interrupted", s->interrupted);
     json_uint(j, "frames", s->frames);
     if (s->has_time) {
-        json_double(j, "first_time", seconds(s->first_sec, s->first_nsec), 9);
-        json_double(j, "last_time", seconds(s->last_sec, s->last_nsec), 9);
+        json_time(j, "first_time", s->first_sec * 1000000000 + s->first_nsec);
+        json_time(j, "last_time", s->last_sec * 1000000000 + s->last_nsec);
     } else {
-        json_null(j, "first_time");
-        json_null(j, "last_time");
+        json_time_null(j, "first_time");
+        json_time_null(j, "last_time");
     }
     json_object_begin(j, "anomalies");
     for (int a = 0; a < AN__COUNT; a++)
@@ -742,8 +742,8 @@ static void json_resend(struct json *j, const char *key, const struct results_re
     for (int i = 0; i < r->nframes; i++)
         json_uint(j, NULL, r->frames[i]);
     json_array_end(j);
-    json_double(j, "first_time", (double)r->first_ns / 1e9, 9);
-    json_double(j, "last_time", (double)r->last_ns / 1e9, 9);
+    json_time(j, "first_time", r->first_ns);
+    json_time(j, "last_time", r->last_ns);
     json_uint(j, "smaller_sent", r->smaller);
     json_uint(j, "peer_packets", r->peer);
     json_object_end(j);
@@ -773,8 +773,8 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     json_blackhole(j, inf ? inference_blackhole(inf, f->id) : NULL);
     json_uint(j, "input", f->input);
     json_uint(j, "last_frame", f->last_frame);
-    json_double(j, "first_time", (double)f->first_ns / 1e9, 9);
-    json_double(j, "last_time", (double)f->last_ns / 1e9, 9);
+    json_time(j, "first_time", f->first_ns);
+    json_time(j, "last_time", f->last_ns);
     json_uint(j, "ip_version", f->ip_version);
     if (f->carries_tunnel)
         json_uint(j, "carries_tunnel", f->carries_tunnel);
@@ -1001,7 +1001,7 @@ void report_json(FILE *out, const struct report_data *r)
             if (m->mtu == 0 && m->quoted_len)
                 json_uint(&j, "mtu_guess", pmtud_plateau_below(m->quoted_len));
             json_int(&j, "input", i);
-            json_double(&j, "time", seconds(m->ts_sec, m->ts_nsec), 9);
+            json_time(&j, "time", m->ts_sec * 1000000000 + m->ts_nsec);
             if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
                 json_object_begin(&j, "quoted");
                 json_addr(&j, "src", &m->qsrc);
@@ -1032,8 +1032,8 @@ void report_json(FILE *out, const struct report_data *r)
             json_uint(&j, "flow", st->flow);
         else
             json_null(&j, "flow");
-        json_double(&j, "start", (double)st->start_ns / 1e9, 9);
-        json_double(&j, "end", (double)st->end_ns / 1e9, 9);
+        json_time(&j, "start", st->start_ns);
+        json_time(&j, "end", st->end_ns);
         json_uint(&j, "retransmissions", st->retransmissions);
         json_uint(&j, "packets", st->packets);
         json_uint(&j, "start_frame", st->start_frame);

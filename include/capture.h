@@ -7,6 +7,9 @@
  * frame (so filtered-out frames still count), and an error message that names
  * the file and the frame where reading broke.  pcapng files that mix link
  * types or snap lengths, which libpcap refuses, are read by pcapng.c.
+ * gzip-compressed files (found by their magic bytes, whatever their name)
+ * and standard input (compressed or not) are read through zlib, behind a
+ * FILE made with fopencookie(), by both readers.
  */
 #ifndef MTUSCOPE_CAPTURE_H
 #define MTUSCOPE_CAPTURE_H
@@ -35,12 +38,13 @@ struct capture_frame {
 
 enum capture_status { CAPTURE_OK, CAPTURE_EOF, CAPTURE_ERROR };
 
-/* Opens `path` ("-" for standard input).  On failure returns NULL with a
- * message naming the file in err. */
+/* Opens `path` ("-" for standard input), plain or gzip-compressed.  On
+ * failure returns NULL with a message naming the file in err. */
 struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN]);
 /* The same for an open stream (fmemopen, a pipe...), named `name` in
- * messages.  The capture owns fp from here on, also on failure.  A pcapng
- * stream that mixes link types is read to the end only when fp can seek. */
+ * messages, read as it is (not through zlib).  The capture owns fp from
+ * here on, also on failure.  A pcapng stream that mixes link types is read
+ * to the end only when fp can seek. */
 struct capture *capture_open_stream(FILE *fp, const char *name, char err[CAPTURE_ERRLEN]);
 void capture_close(struct capture *cap);
 
@@ -59,7 +63,8 @@ const char *capture_format(const struct capture *cap); /* "pcap" or "pcapng" */
 const char *capture_path(const struct capture *cap);
 uint32_t capture_snaplen(const struct capture *cap);
 uint64_t capture_frames_read(const struct capture *cap); /* records, filtered or not */
-uint64_t capture_bytes_read(const struct capture *cap);  /* file bytes consumed, for progress */
+uint64_t capture_bytes_read(const struct capture *cap);  /* file bytes consumed (compressed
+                                                            ones for gzip), for progress */
 const char *capture_lib_version(void);                   /* libpcap's version string */
 
 #endif

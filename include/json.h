@@ -32,6 +32,12 @@ void json_string(struct json *j, const char *key, const char *value); /* NULL ->
 void json_int(struct json *j, const char *key, int64_t value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_double(struct json *j, const char *key, double value, int decimals);
+/* An instant, `ns` nanoseconds since the epoch: "key": seconds with nine
+ * decimals ("%lld.%09u", made from the integers so that one instant prints
+ * the same digits in every section), then "key_ns": the integer
+ * nanoseconds.  In an array (key NULL), the seconds alone. */
+void json_time(struct json *j, const char *key, int64_t ns);
+void json_time_null(struct json *j, const char *key); /* "key": null, "key_ns": null */
 void json_bool(struct json *j, const char *key, bool value);
 void json_null(struct json *j, const char *key);
 /* Ends the document with a newline. */

@@ -14,8 +14,9 @@
 
 /* Exit codes (documented in --help and the man page). */
 #define EXIT_OK 0
-#define EXIT_FAIL 1  /* an input could not be read, or broke mid-way */
-#define EXIT_USAGE 2 /* bad option, bad filter, no input */
+#define EXIT_FAIL 1    /* an input could not be read, or broke mid-way */
+#define EXIT_USAGE 2   /* bad option, bad filter, no input */
+#define EXIT_VERDICT 3 /* --fail-on: the verdict's status is one of those listed */
 #define EXIT_INTERRUPTED                                                                           \
     130 /* Ctrl-C: the report covers what was read (128 + SIGINT, as shells say) */
 
@@ -39,7 +40,8 @@ struct options {
     bool quiet;    /* -q: only the verdict line */
     bool verbose;  /* -v: every flow, every layer count */
     bool help, version;
-    enum color_mode color;
+    enum color_mode color; /* COLOR_AUTO is already off under NO_COLOR or TERM=dumb */
+    uint32_t fail_on;      /* --fail-on: bit i set = exit EXIT_VERDICT on status i */
 };
 
 /* Parses argv.  Returns EXIT_OK, or EXIT_USAGE after printing the reason to
@@ -47,5 +49,8 @@ struct options {
 int options_parse(struct options *o, int argc, char **argv, FILE *err);
 void options_free(struct options *o);
 void options_usage(FILE *out);
+/* Whether the verdict `status` (inference.h's inf->status) is one that
+ * --fail-on listed: main() then exits with EXIT_VERDICT. */
+bool options_fail_on(const struct options *o, const char *status);
 
 #endif

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """End-to-end tests: run the mtuscope binary like a user would.
 
-Covers the command line (options, exit codes, messages), broken inputs
-(missing, directory, empty, not a capture, truncated mid-record, stdin), the
-JSON contract's top-level fields, -o DIR, filters, and the shipped samples
+Covers the command line (options, exit codes, messages, --fail-on, tcpdump's
+habits, colour and the environment), broken inputs (missing, directory,
+empty, not a capture, truncated mid-record, stdin, gzip cut or corrupt),
+gzip-compressed inputs against the plain ones, the JSON contract's top-level
+fields and its times, -o DIR, filters, make install/uninstall, the man
+page, and the shipped samples
 with exact expected numbers (tests/expected.tsv), cross-checked against
 tshark where it is installed.
 
@@ -74,6 +77,120 @@ def _():
     expect(rc == 2 and "-c" in err, f"bad -c: {rc} {err!r}")
     rc, _, err = run(["-r", GOOD, "port", "and", "and"])
     expect(rc == 2 and "filter" in err and GOOD in err, f"bad filter: {rc} {err!r}")
+
+
+STATUSES = ["blackhole", "pmtud-working", "fragmentation-loss", "mss-clamped",
+            "retransmission-storm", "healthy", "inconclusive"]
+
+
+@test("--fail-on: exit 3 when the verdict is listed, 0 when not, 1 still wins, 2 on a typo")
+def _():
+    bh = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap")
+    ok = os.path.join(ROOT, "samples", "lab-fixed-wg1374-path1434-client-wg.pcap")
+    cases = [(["--fail-on=problem", "-r", bh], 3), (["--fail-on=problem", "-r", ok], 0),
+             (["--fail-on=healthy", "-r", ok], 3), (["--fail-on=healthy", "-r", bh], 0),
+             (["--fail-on", "mss-clamped,blackhole", "-r", bh], 3),
+             (["--fail-on=inconclusive", "-r", GOOD], 3), (["-r", bh], 0),
+             (["--fail-on=inconclusive", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap")], 1)]
+    for args, want in cases:
+        rc, out, err = run(["-q"] + args)
+        no_sanitizer(err)
+        expect(rc == want, f"{args}: exit {rc}, want {want}: {err!r}")
+        expect(out.count("\n") == 1, f"{args}: the report is still printed: {out!r}")
+    rc, out, err = run(["--fail-on=blackhole,bogus", "-r", GOOD])
+    expect(rc == 2 and out == "" and '"bogus"' in err and all(s in err for s in STATUSES)
+           and "problem" in err, f"unknown status: {rc} {err!r}")
+    for bad in (["--fail-on=", "-r", GOOD], ["--fail-on=healthy,", "-r", GOOD], ["--fail-on"]):
+        rc, _, err = run(bad)
+        expect(rc == 2 and "fail-on" in err, f"{bad}: {rc} {err!r}")
+    # every status inference.c can give is one --fail-on accepts, and the
+    # --help, the man page and the README name exit status 3
+    with open(os.path.join(ROOT, "analyzer", "inference.c")) as f:
+        given = set(re.findall(r'inf->status = "([a-z-]+)"', f.read()))
+    expect(given and given <= set(STATUSES), f"inference.c gives {given}")
+    for st in STATUSES:
+        rc, _, err = run([f"--fail-on={st}", "-q", "-r", GOOD])
+        expect(rc == (3 if st == "inconclusive" else 0), f"--fail-on={st}: {rc} {err!r}")
+    rc, out, _ = run(["--help"])
+    expect("--fail-on" in out and "3 the verdict" in out, "--help does not document --fail-on")
+    with open(os.path.join(ROOT, "docs", "mtuscope.1")) as f:
+        man = f.read()
+    expect("fail\\-on" in man and "\n.B 3\n" in man, "the man page does not document exit 3")
+    with open(os.path.join(ROOT, "README.md")) as f:
+        readme = f.read()
+    expect("--fail-on" in readme and "| 3 |" in readme, "README: no --fail-on, no exit 3 row")
+
+
+def run_tty(args, env_extra, drop=()):
+    """Runs the binary with stdout on a pseudo-terminal; returns (exit code,
+    what it printed there)."""
+    import pty
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(env_extra)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([BIN] + args, stdout=slave, stderr=subprocess.DEVNULL,
+                         stdin=subprocess.DEVNULL, env=env)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    return p.wait(timeout=120), seen.decode("utf-8", "replace")
+
+
+@test("tcpdump habits: -n ignored; a file without -r, or where the filter goes: exit 2, -r suggested")
+def _():
+    rc, out, err = run(["-n", "-q", "-r", GOOD])
+    expect(rc == 0 and out.startswith("inconclusive: "), f"-n: {rc} {err!r}")
+    rc, out, err = run(["--help"])
+    expect("  -n " in out and "never" in out and "resolves" in out, "--help: -n")
+    # mtuscope x.pcap: an existing file, and a name that only looks like one
+    gz = os.path.join(TMP, "missing.pcap.gz")
+    for word in (GOOD, gz, os.path.join(TMP, "x.PCAPNG"), os.path.join(TMP, "y.cap")):
+        rc, out, err = run([word])
+        expect(rc == 2 and out == "" and f'"{word}" looks like a capture file' in err
+               and f"mtuscope -r {word}'" in err, f"{word}: {rc} {err!r}")
+    rc, _, err = run([GOOD, "udp"])
+    expect(rc == 2 and f"mtuscope -r {GOOD} -- udp'" in err, f"with a filter: {rc} {err!r}")
+    # -r a.pcap b.pcap: b.pcap exists, or is only named like a capture
+    for second in (GOOD, gz):
+        rc, out, err = run(["-r", GOOD, second])
+        expect(rc == 2 and out == "" and f'"{second}" looks like a file, not a filter' in err
+               and f"mtuscope -r {GOOD} -r {second}'" in err, f"{second}: {rc} {err!r}")
+    rc, _, err = run(["-r", GOOD, "udp", "and", "port", "9", gz])
+    expect(rc == 2 and f'"{gz}" looks like a file' in err
+           and f"-r {GOOD} -r {gz} -- udp and port 9'" in err, f"filter then file: {rc} {err!r}")
+    # a real filter is left alone, and a word after -- is always the filter
+    rc, out, err = run(["--json", "-r", GOOD, "udp", "src", "port", "40003"])
+    expect(rc == 0 and json.loads(out)["inputs"][0]["packets"] == 1, f"filter: {rc} {err!r}")
+    rc, _, err = run(["-r", GOOD, "--", GOOD])
+    expect(rc == 2 and "looks like" not in err and "filter" in err, f"after --: {rc} {err!r}")
+
+
+@test("--color alone is auto; NO_COLOR and TERM=dumb turn auto off, not always; -q with --json is refused")
+def _():
+    plain = {"TERM": "xterm"}
+    rc, out = run_tty(["--color", "-r", GOOD], plain, drop=("NO_COLOR",))
+    expect(rc == 0 and "\x1b[" in out, f"bare --color on a terminal: {rc} {out[:80]!r}")
+    rc, out = run_tty(["-r", GOOD], plain, drop=("NO_COLOR",))
+    expect(rc == 0 and "\x1b[" in out, f"default on a terminal: {rc} {out[:80]!r}")
+    rc, out, _ = run(["--color", "-r", GOOD])
+    expect(rc == 0 and "\x1b[" not in out, "bare --color into a pipe")
+    for env in ({"NO_COLOR": "1", "TERM": "xterm"}, {"TERM": "dumb"}):
+        rc, out = run_tty(["--color=auto", "-r", GOOD], env, drop=("NO_COLOR",))
+        expect(rc == 0 and "\x1b[" not in out and "verdict: " in out, f"{env}: {out[:80]!r}")
+        rc, out = run_tty(["--color=always", "-r", GOOD], env, drop=("NO_COLOR",))
+        expect(rc == 0 and "\x1b[" in out, f"{env} with --color=always: {out[:80]!r}")
+    rc, out = run_tty(["-r", GOOD], {"NO_COLOR": "", "TERM": "xterm"})
+    expect(rc == 0 and "\x1b[" in out, f"NO_COLOR empty: {out[:80]!r}")
+    rc, out, err = run(["-q", "--json", "-r", GOOD])
+    expect(rc == 2 and out == "" and "-q and --json" in err, f"-q --json: {rc} {err!r}")
 
 
 @test("a good file: exit 0, counts, JSON contract fields")
@@ -243,6 +360,117 @@ def _():
     expect(rc == 1 and "-: not a pcap or pcapng capture" in err, err)
 
 
+def same_report(a, b, name_a, name_b):
+    """The two JSON reports are equal once b's input names are a's."""
+    def strip(x, name):
+        if isinstance(x, dict):
+            return {k: strip(v, name) for k, v in x.items()}
+        if isinstance(x, list):
+            return [strip(v, name) for v in x]
+        if isinstance(x, str):  # "-" only as a whole value or a message's prefix
+            if len(name) > 1:
+                return x.replace(name, "INPUT")
+            return "INPUT" if x == name else "INPUT: " + x[3:] if x.startswith("-: ") else x
+        return x
+    return strip(a, name_a) == strip(b, name_b)
+
+
+@test("gzip: .pcap.gz, .pcapng.gz, a gzip without the name, gzip on stdin: the same report")
+def _():
+    import gzip
+    for sample in ("lab-incident-wg1420-path1434-server-outer.pcap",
+                   "gen-two-interfaces.pcapng", "gen-truncated.pcap"):
+        src = os.path.join(ROOT, "samples", sample)
+        gz = os.path.join(TMP, sample + ".gz")
+        noname = os.path.join(TMP, sample.replace(".", "-") + "-compressed")
+        with open(src, "rb") as f:
+            data = f.read()
+        for path in (gz, noname):
+            with open(path, "wb") as f:
+                f.write(gzip.compress(data))
+        rc0, plain, err0 = run(["--json", "-r", src])
+        want_rc = 1 if "truncated" in sample else 0  # gen-truncated.pcap ends mid-record
+        expect(rc0 == want_rc, f"{sample}: exit {rc0}: {err0}")
+        j0 = json.loads(plain)
+        for path in (gz, noname):
+            rc, out, err = run(["--json", "-r", path])
+            no_sanitizer(err)
+            expect(rc == rc0 and err == err0.replace(src, path), f"{path}: {rc} {err!r}")
+            j = json.loads(out)
+            expect(j["verdict"] == j0["verdict"] and j["stats"] == j0["stats"],
+                   f"{path}: {j['verdict']['status']} {j['stats']}")
+            expect(same_report(j0, j, src, path), f"{path}: the JSON reports differ")
+        rc, out, err = run(["-r", gz])
+        rc0, text0, _ = run(["-r", src])
+        expect(out == text0.replace(src, gz), f"{gz}: the text reports differ")
+        with open(gz, "rb") as f:
+            rc, out, err = run(["--json", "-r", "-"], stdin=f)
+        if sample.endswith(".pcapng"):  # mixes link types: needs a second read, as plain
+            expect(rc == 1 and "a pipe cannot be read twice" in err, f"{gz} on stdin: {err!r}")
+        else:
+            expect(rc == rc0 and same_report(j0, json.loads(out), src, "-"),
+                   f"{gz} on stdin: {rc} {err!r}")
+    # two gzip inputs are correlated like the plain ones
+    # (paths of the same length, base names the same: the inference writes
+    # them into fixed-size buffers); the compressed ones found by their magic
+    names = [f"lab-incident-wg1420-path1434-{v}-outer.pcap" for v in ("client", "server")]
+    a, b = (os.path.join(TMP, "pl", n) for n in names)
+    ga, gb = (os.path.join(TMP, "gz", n) for n in names)
+    os.makedirs(os.path.join(TMP, "pl"), exist_ok=True)
+    os.makedirs(os.path.join(TMP, "gz"), exist_ok=True)
+    for n, p, g in zip(names, (a, b), (ga, gb)):
+        with open(os.path.join(ROOT, "samples", n), "rb") as f:
+            data = f.read()
+        with open(p, "wb") as f:
+            f.write(data)
+        with open(g, "wb") as f:
+            f.write(gzip.compress(data))
+    rc, out, _ = run(["--json", "-r", a, "-r", b])
+    j0 = json.loads(out)
+    rc, out, err = run(["--json", "-r", ga, "-r", gb])
+    j = json.loads(out.replace(ga, a).replace(gb, b))
+    expect(rc == 0 and j == j0, f"correlated gzip inputs: {rc} {err!r}")
+
+
+@test("gzip cut short or corrupt: exit 1, the file named, frames before it reported")
+def _():
+    import gzip
+    src = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-server-outer.pcap")
+    with open(src, "rb") as f:
+        z = gzip.compress(f.read())
+    cut = os.path.join(TMP, "cut.pcap.gz")
+    with open(cut, "wb") as f:
+        f.write(z[:len(z) // 2])
+    rc, out, err = run(["--json", "-r", cut])
+    no_sanitizer(err)
+    inp = json.loads(out)["inputs"][0]
+    expect(rc == 1 and err.startswith(f"mtuscope: {cut}: frame ")
+           and "gzip: unexpected end of file" in err, f"cut: {rc} {err!r}")
+    expect(inp["packets"] > 0 and "gzip" in inp["error"], str(inp))
+    head = os.path.join(TMP, "head.pcap.gz")
+    with open(head, "wb") as f:
+        f.write(z[:12])
+    rc, out, err = run(["-r", head])
+    expect(rc == 1 and err == f"mtuscope: {head}: gzip: unexpected end of file "
+           "(the compressed file is cut short)\n", f"header only: {rc} {err!r}")
+    bad = bytearray(z)
+    for i in range(len(z) // 3, len(z) // 3 + 64):
+        bad[i] ^= 0x5a
+    corrupt = os.path.join(TMP, "corrupt.pcap.gz")
+    with open(corrupt, "wb") as f:
+        f.write(bad)
+    rc, out, err = run(["-q", "-r", corrupt])
+    no_sanitizer(err)
+    expect(rc == 1 and err.startswith(f"mtuscope: {corrupt}: ") and "gzip" in err,
+           f"corrupt: {rc} {err!r}")
+    text = os.path.join(TMP, "notes.gz")
+    with open(text, "wb") as f:
+        f.write(gzip.compress(b"not a capture\n" * 100))
+    rc, _, err = run(["-r", text])
+    expect(rc == 1 and f"{text}: not a pcap or pcapng capture inside the gzip" in err,
+           f"gzip of a text: {rc} {err!r}")
+
+
 @test("BPF filter keeps frame numbers; -c stops early")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "udp", "src", "port", "40003"])
@@ -263,6 +491,53 @@ def _():
         expect(json.load(f)["inputs"][0]["packets"] == 5, "report.json")
     with open(os.path.join(d, "report.txt")) as f:
         expect(f.read() == out, "report.txt differs from stdout")
+
+
+@test("make install and make uninstall into a DESTDIR: exactly the same files, both ways")
+def _():
+    dest = os.path.join(TMP, "destdir")
+    os.makedirs(os.path.join(dest, "usr", "bin"))
+    other = os.path.join(dest, "usr", "bin", "other-tool")  # not ours: must survive
+    open(other, "w").close()
+    def files():
+        return sorted(os.path.relpath(os.path.join(d, f), dest)
+                      for d, _, fs in os.walk(dest) for f in fs)
+    def make(target):
+        p = subprocess.run(["make", "-s", "-C", ROOT, target, f"DESTDIR={dest}", "PREFIX=/usr"],
+                           capture_output=True, timeout=600)
+        expect(p.returncode == 0, f"make {target}: {p.stderr.decode()[-500:]}")
+    make("install")
+    plots = sorted(f for f in os.listdir(os.path.join(ROOT, "plots")) if f.endswith(".gp"))
+    want = sorted(["usr/bin/mtuscope", "usr/bin/other-tool", "usr/share/man/man1/mtuscope.1",
+                   "usr/share/mtuscope/report.schema.json"]
+                  + [f"usr/share/mtuscope/plots/{f}" for f in plots])
+    expect(files() == want, f"installed: {files()}")
+    with open(os.path.join(dest, "usr/share/mtuscope/report.schema.json"), "rb") as f, \
+            open(os.path.join(ROOT, "docs/report.schema.json"), "rb") as g:
+        expect(f.read() == g.read(), "the installed schema differs")
+    rc, out, err = run_binary(os.path.join(dest, "usr/bin/mtuscope"), ["-q", "-r", GOOD])
+    expect(rc == 0 and out.startswith("inconclusive: "), f"the installed binary: {rc} {err!r}")
+    make("uninstall")
+    expect(files() == ["usr/bin/other-tool"], f"left after uninstall: {files()}")
+    expect(not os.path.exists(os.path.join(dest, "usr/share/mtuscope")), "share/mtuscope left")
+    make("uninstall")  # twice: nothing to remove is no error
+
+
+@test("man page: renders without warnings; capturing, verdicts, environment, files, jq")
+def _():
+    man = os.path.join(ROOT, "docs", "mtuscope.1")
+    if shutil.which("groff"):
+        p = subprocess.run(["groff", "-man", "-ww", "-z", man], capture_output=True)
+        expect(p.returncode == 0 and not p.stderr, p.stderr.decode()[:500])
+    with open(man) as f:
+        text = f.read()
+    for section in ("CAPTURING", "VERDICTS", "ENVIRONMENT", "FILES", "SIGNALS", "EXIT STATUS"):
+        expect(f"\n.SH {section}\n" in text, f"no section {section}")
+    for word in ["tcpdump \\-i wg0 \\-s 200 \\-w wg0.pcap", "header's length field",
+                 "suspected", "MTUSCOPE_PLOTS", "NO_COLOR", "TMPDIR", "PATH",
+                 "jq \\-r .verdict.status", "On SIGINT mtuscope stops reading",
+                 "report.schema.json"] + [s.replace("-", "\\-") for s in STATUSES]:
+        expect(word in text, f"the man page lacks {word!r}")
 
 
 @test("progress on stderr only when it is a terminal (reading and matching)")
@@ -618,6 +893,49 @@ def sample_json(name):
     no_sanitizer(err)
     expect(rc == 0, err)
     return json.loads(out)
+
+
+TIME_KEYS = ("first_time", "last_time", "time", "start", "end")
+
+
+@test("JSON times: nine decimals made from integer nanoseconds, each next to its KEY_ns")
+def _():
+    # samples with every kind of time: inputs, flows, re-sent datagrams,
+    # ICMP messages, storms
+    names = ["lab-incident-wg1420-path1434-server-outer.pcap",
+             "lab-tcp6-pmtud-ok-path1280-server-outer.pcap"]
+    seen = {k: 0 for k in TIME_KEYS}
+    by_ns = {}
+    for name in names:
+        rc, out, err = run(["--json", "-r", os.path.join(ROOT, "samples", name)])
+        expect(rc == 0, err)
+        # in the text: every time key is a number with exactly nine decimals,
+        # followed by KEY_ns whose digits are the same
+        pairs = re.findall(r'"(' + "|".join(TIME_KEYS) + r')": ([^,\n]+),\s*"(\w+)": ([^,\n]+)',
+                           out)
+        total = len(re.findall(r'"(?:' + "|".join(TIME_KEYS) + r')": ', out))
+        expect(total == len(pairs) and total > 0, f"{name}: {total} time keys, {len(pairs)} pairs")
+        for key, val, key_ns, ns in pairs:
+            seen[key] += 1
+            expect(key_ns == key + "_ns", f"{name}: {key} followed by {key_ns}")
+            if val == "null":
+                expect(ns == "null", f"{name}: {key} null, {key_ns} {ns}")
+                continue
+            expect(re.fullmatch(r"\d+\.\d{9}", val) and re.fullmatch(r"\d+", ns), f"{val} {ns}")
+            expect(int(val.replace(".", "")) == int(ns), f"{name}: {key} {val} != {key_ns} {ns}")
+            by_ns.setdefault(ns, set()).add(val)
+        # and the parsed report agrees with the contract: a number of seconds
+        rep = json.loads(out)
+        for inp in rep["inputs"]:
+            expect(abs(inp["first_time"] - inp["first_time_ns"] / 1e9) < 1e-6, str(inp))
+    expect(all(len(v) == 1 for v in by_ns.values()), "one instant, several spellings")
+    # an instant seen by two sections (an input's first packet opens its first
+    # flow) is spelled the same in both
+    rep = sample_json("lab-tcp6-pmtud-ok-path1280-server-outer.pcap")
+    first = [f for f in rep["flows"] if f["first_time_ns"] == rep["inputs"][0]["first_time_ns"]]
+    expect(first, "no flow starts with the input")
+    expect(first[0]["first_time"] == rep["inputs"][0]["first_time"], "first_time")
+    expect(all(seen.values()), f"kinds of times seen: {seen}")
 
 
 @test("tunnel, sending side: the incident's 1480-byte datagrams re-sent with backoff")

@@ -13,7 +13,8 @@ text file, a pcap cut inside a record's data, several inputs with one broken,
 an empty standard input, a bad filter.  This file adds what e2e does not:
 cut inside a record header, pcapng cut inside a block, records longer than
 the snap length, pcapng mixing link types and snap lengths (from a file and
-from a pipe), standard input closed mid-record, a filter that does not
+from a pipe; gzip-compressed, through the fallback reader), a gzip cut at
+every few bytes, standard input closed mid-record, a filter that does not
 compile for one input's link type, every named limit, floods, valgrind, and
 the fuzzer-found captures in tests/regress/, and (robustness_outputs.py)
 the outputs: -o DIR against another user, gnuplot, escaping, closed stdout,
@@ -188,6 +189,40 @@ def _():
     expect(inp["linktypes"] == ["EN10MB", "RAW"], str(inp["linktypes"]))
     stacks = {s["stack"]: s["packets"] for s in inp["stacks"]}
     expect(stacks == {"eth/ipv4/udp": 3, "ipv4/udp": 3}, str(stacks))
+
+
+@test("gzip: a pcapng mixing link types, reopened through zlib by the fallback reader")
+def _():
+    import gzip
+    p = write("mixed.pcapng.gz", gzip.compress(mixed_pcapng()))
+    rc, rep, err = run_json(["-r", p])
+    inp = rep["inputs"][0]
+    expect(rc == 0 and err == "", f"exit {rc}: {err!r}")
+    expect(inp["packets"] == 6 and inp["linktypes"] == ["EN10MB", "RAW"], str(inp))
+    # cut inside the fourth packet block: the fallback reader meets the end
+    # of the gzip stream (libpcap stopped at frame 2, the second interface)
+    full = mixed_pcapng()
+    z = gzip.compress(full[:len(full) - 150])
+    # the gzip stream cut (its trailer lost): zlib's message; a whole gzip
+    # stream of a cut pcapng: the pcapng reader's
+    for name, data, why in (("mixed-cut.pcapng.gz", z[:-8], "gzip: unexpected end of file"),
+                            ("mixed-short.pcapng.gz", z, "pcapng: file ends inside a block")):
+        p = write(name, data)
+        rc, rep, err = run_json(["-r", p])
+        inp = rep["inputs"][0]
+        expect(rc == 1 and err.startswith(f"mtuscope: {p}: frame ") and why in err
+               and 0 < inp["packets"] < 6, f"{name}: exit {rc}: {err!r} {inp['packets']}")
+
+
+@test("gzip cut at every 7th byte: exit 0 or 1, never a crash, the file named")
+def _():
+    import gzip
+    z = gzip.compress(pcap_bytes([udp_frame(i) for i in range(20)]))
+    for cut in list(range(0, len(z), 7)) + [len(z) - 1]:
+        p = write("every.pcap.gz", z[:cut])
+        rc, out, err = run(["-q", "-r", p])
+        expect(rc == 1 and err.startswith(f"mtuscope: {p}: "), f"cut at {cut}: {rc} {err!r}")
+        expect("gzip" in err or cut == 0, f"cut at {cut}: {err!r}")
 
 
 @test("pcapng with one link type and two snap lengths: every frame read")

@@ -77,12 +77,43 @@ static void test_structure(void **state)
     free(got);
 }
 
+static void times(struct json *j, const void *arg)
+{
+    (void)arg;
+    json_object_begin(j, NULL);
+    json_time(j, "start", 1700000000123456789ll);
+    json_time(j, "zero", 0);
+    json_time(j, "small", 5);
+    json_time(j, "neg", -1500000000ll);
+    json_time_null(j, "end");
+    json_array_begin(j, "list");
+    json_time(j, NULL, 2000000000ll);
+    json_array_end(j);
+    json_object_end(j);
+}
+
+/* Times come from the integers: all 19 digits of a nanosecond timestamp,
+ * which a double (about 16 digits) would round, then the same instant as an
+ * integer under KEY_ns. */
+static void test_times(void **state)
+{
+    (void)state;
+    char *got = render(times, NULL);
+    assert_string_equal(got, "{\"start\":1700000000.123456789,\"start_ns\":1700000000123456789,"
+                             "\"zero\":0.000000000,\"zero_ns\":0,"
+                             "\"small\":0.000000005,\"small_ns\":5,"
+                             "\"neg\":-1.500000000,\"neg_ns\":-1500000000,"
+                             "\"end\":null,\"end_ns\":null,\"list\":[2.000000000]}");
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_invalid_utf8_replaced),
         cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

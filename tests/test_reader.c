@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "testutil.h"
 
@@ -166,12 +168,80 @@ static void test_no_thread(void **state)
     unlink(p);
 }
 
+/* Compresses `path` with gzip into path.gz, keeping the first `keep`
+ * compressed bytes (0: all).  Returns the new path (static). */
+static const char *gzip_copy(const char *path, long keep)
+{
+    static char gz[80];
+    snprintf(gz, sizeof gz, "%s.gz", path);
+    FILE *in = fopen(path, "rb");
+    gzFile out = gzopen(gz, "wb1");
+    assert_non_null(in);
+    assert_non_null(out);
+    static char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(gzwrite(out, buf, (unsigned)n), (int)n);
+    fclose(in);
+    assert_int_equal(gzclose(out), Z_OK);
+    if (keep)
+        assert_int_equal(truncate(gz, keep), 0);
+    return gz;
+}
+
+/* A gzip-compressed file reads as the same frames, times and data as the
+ * file itself, through capture_next() and through the reader thread; cut
+ * short, it ends in an error that names the file and says gzip. */
+static void test_gzip(void **state)
+{
+    (void)state;
+    const char *p = write_pcap(0);
+    char gz[80];
+    snprintf(gz, sizeof gz, "%s", gzip_copy(p, 0));
+    assert_int_equal(compare(gz, NULL, CAPTURE_EOF), NFRAMES);
+    struct capture *a = open_or_fail(p, NULL), *b = open_or_fail(gz, NULL);
+    char ea[CAPTURE_ERRLEN], eb[CAPTURE_ERRLEN];
+    struct capture_frame fa, fb;
+    enum capture_status sa;
+    while ((sa = capture_next(a, &fa, ea)) == CAPTURE_OK) {
+        assert_int_equal(capture_next(b, &fb, eb), CAPTURE_OK);
+        assert_int_equal(fa.number, fb.number);
+        assert_int_equal(fa.ts_sec, fb.ts_sec);
+        assert_int_equal(fa.ts_nsec, fb.ts_nsec);
+        assert_int_equal(fa.caplen, fb.caplen);
+        assert_int_equal(fa.wirelen, fb.wirelen);
+        assert_memory_equal(fa.data, fb.data, fa.caplen);
+    }
+    assert_int_equal(sa, CAPTURE_EOF);
+    assert_int_equal(capture_next(b, &fb, eb), CAPTURE_EOF);
+    assert_string_equal(capture_format(b), "pcap");
+    /* progress counts the compressed bytes read: at most the file's size */
+    struct stat st;
+    assert_int_equal(stat(gz, &st), 0);
+    assert_true(capture_bytes_read(b) > 0 && capture_bytes_read(b) <= (uint64_t)st.st_size);
+    capture_close(a);
+    capture_close(b);
+    unlink(gz);
+
+    snprintf(gz, sizeof gz, "%s", gzip_copy(p, (long)st.st_size / 2));
+    uint64_t n = compare(gz, NULL, CAPTURE_ERROR);
+    assert_true(n > 1000 && n < NFRAMES);
+    b = open_or_fail(gz, NULL);
+    while (capture_next(b, &fb, eb) == CAPTURE_OK)
+        ;
+    assert_non_null(strstr(eb, gz));
+    assert_non_null(strstr(eb, "gzip: unexpected end of file"));
+    capture_close(b);
+    unlink(gz);
+    unlink(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_frames),    cmocka_unit_test(test_filter),
         cmocka_unit_test(test_error_mid_file), cmocka_unit_test(test_early_stop),
-        cmocka_unit_test(test_no_thread),
+        cmocka_unit_test(test_no_thread),      cmocka_unit_test(test_gzip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
