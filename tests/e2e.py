@@ -103,11 +103,11 @@ def _():
     for bad in (["--fail-on=", "-r", GOOD], ["--fail-on=healthy,", "-r", GOOD], ["--fail-on"]):
         rc, _, err = run(bad)
         expect(rc == 2 and "fail-on" in err, f"{bad}: {rc} {err!r}")
-    # every status inference.c can give is one --fail-on accepts, and the
-    # --help, the man page and the README name exit status 3
-    with open(os.path.join(ROOT, "analyzer", "inference.c")) as f:
-        given = set(re.findall(r'inf->status = "([a-z-]+)"', f.read()))
-    expect(given and given <= set(STATUSES), f"inference.c gives {given}")
+    # every status the verdict table (verdict.c) can give is one --fail-on
+    # accepts, and the --help, the man page and the README name exit status 3
+    with open(os.path.join(ROOT, "analyzer", "verdict.c")) as f:
+        given = set(re.findall(r'\[VS_[A-Z_]+\] = \{"([a-z-]+)"', f.read()))
+    expect(len(given) == 7 and given <= set(STATUSES), f"verdict.c gives {given}")
     for st in STATUSES:
         rc, _, err = run([f"--fail-on={st}", "-q", "-r", GOOD])
         expect(rc == (3 if st == "inconclusive" else 0), f"--fail-on={st}: {rc} {err!r}")
