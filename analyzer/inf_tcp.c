@@ -78,6 +78,34 @@ static bool size_cliff(const struct dl_sizes *z, bool stalled, uint32_t *largest
     return sm != 0;
 }
 
+/* Whether a delivered packet tested the path at the size that matters.
+ * The largest packet direction d may send is the MSS its receiver announced
+ * (RFC 9293 3.7.1) plus the IP and TCP headers, and no more than its own
+ * interface allows, which its own announced MSS reflects: the smaller of the
+ * two.  TCP options take at most 40 bytes of it (the data offset field's
+ * limit), so a full-size segment carrying options is never more than 40
+ * bytes below.  A delivery below
+ * that proves nothing about the MTU: an SSH session or a web page's small
+ * requests cross a black hole unharmed.  Without the SYN the MSS is
+ * unknown: then only a packet of 1280 bytes or more counts, the size every
+ * IPv6 link must carry (RFC 8200 5) and below which MTU problems are not
+ * the cause. */
+static void tested_size(const struct flow_summary *f, int d, uint32_t delivered, struct tally *t)
+{
+    uint32_t mine = f->dir[d].mss, theirs = f->dir[!d].mss;
+    uint32_t mss = mine && theirs ? (mine < theirs ? mine : theirs) : mine ? mine : theirs;
+    uint32_t full = mss ? mss + inf_tcpip_hdr(f) : 0;
+    uint32_t need = full ? full - 40 : 1280;
+    t->tcp_delivered++;
+    if (delivered >= need) {
+        t->tcp_tested++;
+    } else if (!t->untested_flow || delivered > t->untested_largest) {
+        t->untested_flow = f;
+        t->untested_largest = delivered;
+        t->untested_full = full;
+    }
+}
+
 void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                      const struct results *res, const struct flow_summary *f, int d,
                      struct tally *t)
@@ -94,7 +122,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
         inf_bound_lower(p, x->largest_delivered,
                         "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
                         x->largest_delivered, a);
-        t->tcp_delivered++;
+        tested_size(f, d, x->largest_delivered, t);
     }
     uint32_t largest = x->largest_delivered, smallest = x->smallest_lost, nlost = x->dl_lost;
     bool lost_big = x->dl_lost && smallest && smallest > largest;

@@ -85,6 +85,10 @@ static bool mss_clamped(const struct verdict_evidence *e)
 }
 static bool tcp_delivered(const struct verdict_evidence *e)
 {
+    return e->tcp_tested > 0;
+}
+static bool untested(const struct verdict_evidence *e)
+{
     return e->tcp_delivered > 0;
 }
 static bool tunnel_clean(const struct verdict_evidence *e)
@@ -142,9 +146,13 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "the MSS was lowered in the SYN on its way: TCP never sends packets too big; other "
      "protocols are not protected"},
     {VR_TCP_DELIVERED, VS_HEALTHY, "healthy", tcp_delivered,
-     "TCP data was delivered in every size sent, nothing re-sent at doubling intervals"},
+     "TCP data was delivered up to full size (within the 40 bytes of options of the MSS the "
+     "receiver announced), nothing lost above: the path carries what TCP sends"},
     {VR_TUNNEL_CLEAN, VS_HEALTHY, "healthy", tunnel_clean,
      "every WireGuard counter arrived and nothing was re-sent with backoff"},
+    {VR_UNTESTED, VS_INCONCLUSIVE, "untested", untested,
+     "TCP data was delivered, but no packet near full size was sent: small packets cross a "
+     "black hole unharmed, so the path was not tested"},
     {VR_NO_EVIDENCE, VS_INCONCLUSIVE, "inconclusive", always,
      "no TCP data whose delivery can be judged, no ICMP MTU message, no ping sweep"},
 };

@@ -359,6 +359,30 @@ static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
             big);
 }
 
+static void say_untested(struct inference *inf, const struct say_ctx *c)
+{
+    const struct tally *t = c->t;
+    const struct flow_summary *f = t->untested_flow;
+    char a[64], b[64];
+    if (t->untested_full)
+        inf_fmt(&inf->summary,
+                "Not tested: TCP data was delivered, but the largest packet was %u bytes, below "
+                "the %u bytes the MSS allows (flow #%" PRIu64 ", %s - %s): small packets cross a "
+                "path-MTU black hole unharmed, so this capture says nothing about the MTU.",
+                t->untested_largest, t->untested_full, f->id, addr_text(&f->client, a, sizeof a),
+                addr_text(&f->server, b, sizeof b));
+    else
+        inf_fmt(
+            &inf->summary,
+            "Not tested: TCP data was delivered, but no packet larger than %u bytes (flow #%" PRIu64
+            ", %s - %s; its SYN, with the MSS, is not in the capture): small packets cross a "
+            "path-MTU black hole unharmed, so this capture says nothing about the MTU.",
+            t->untested_largest, f->id, addr_text(&f->client, a, sizeof a),
+            addr_text(&f->server, b, sizeof b));
+    inf_add_rec(inf, "capture a transfer that sends full-size packets (a download or an upload "
+                     "of a few megabytes), or probe the path with DF pings");
+}
+
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
     (void)c;
@@ -384,6 +408,7 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_MSS_CLAMPED] = say_mss_clamped,
     [VR_TCP_DELIVERED] = say_tcp_delivered,
     [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_UNTESTED] = say_untested,
     [VR_NO_EVIDENCE] = say_no_evidence,
 };
 
@@ -408,6 +433,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.pmtud_ok = t->pmtud_ok;
     e.clamped = t->clamped;
     e.tcp_delivered = t->tcp_delivered;
+    e.tcp_tested = t->tcp_tested;
     e.tunnel_clean = t->tunnel_clean;
     return e;
 }

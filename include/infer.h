@@ -33,7 +33,10 @@
  * one the verdict's sentences quote). */
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
-    uint32_t pmtud_mtu; /* an MTU a router reported and the sender obeyed */
+    int tcp_tested; /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    const struct flow_summary *untested_flow; /* the largest delivery below full size */
+    uint32_t untested_largest, untested_full; /* its size; full size (0: MSS unknown) */
+    uint32_t pmtud_mtu;                       /* an MTU a router reported and the sender obeyed */
     bool pmtud_guessed; /* ... reported as 0: the sender's RFC 1191 plateau guess */
     int sweep_cliffs;   /* ping sweeps with answered and unanswered sizes */
     int wg_suspected;   /* WireGuard flows with messages lost */

@@ -65,6 +65,7 @@ struct verdict_evidence {
     int pmtud_ok;             /* ICMP MTU messages the sender obeyed */
     int clamped;              /* SYNs whose MSS was lowered on the path */
     int tcp_delivered;        /* TCP directions whose data was delivered */
+    int tcp_tested;           /* ... among them, a packet near full size (the MSS) */
     int tunnel_clean;         /* WireGuard flows with every counter seen, nothing re-sent */
 };
 
@@ -85,6 +86,7 @@ enum verdict_rule_id {
     VR_MSS_CLAMPED,
     VR_TCP_DELIVERED,
     VR_TUNNEL_CLEAN,
+    VR_UNTESTED,
     VR_NO_EVIDENCE,
     VR__COUNT
 };

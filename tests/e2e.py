@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import expect, finish, no_sanitizer, run_binary, test, udp_frame
+from harness import expect, finish, no_sanitizer, run_binary, tcp_exchange, test, udp_frame
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -338,6 +338,38 @@ def _():
     expect(v["status"] == "blackhole" and "at or below 1439 bytes" in recs, str(v))
     expect("clamp of 1379" in recs and "packet-too-big" in recs and "frag-needed" not in recs,
            recs)
+
+
+@test("untested path: TCP data delivered but nothing near the MSS is inconclusive, never "
+      "healthy; full-size deliveries are healthy (issue 13 item 4)")
+def _():
+    # (name, client sizes, server sizes, MSS, SYN seen, status, words in the summary)
+    cases = [
+        ("ssh-like", [48] * 20, [96] * 20, (1460, 1460), True, "inconclusive", "Not tested"),
+        ("small web page", [300], [900, 700], (1460, 1460), True, "inconclusive", "Not tested"),
+        ("download", [300], [1460] * 8, (1460, 1460), True, "healthy", "No sign"),
+        # 1380 + 40 = 1420 is full size: a WireGuard interface's MSS
+        ("download, MSS 1380", [300], [1380] * 8, (1380, 1380), True, "healthy", "No sign"),
+        # the sender's own MSS (its interface) limits it too: 1420 is its full size,
+        # so the path was tested (whether 1460 against 1380 is a clamp is another rule)
+        ("sender's MSS 1380", [300], [1380] * 8, (1460, 1380), True, "tested", ""),
+        # options take up to 40 bytes: 1488 of 1500 (timestamps) is still full size
+        ("with options", [300], [1448] * 8, (1460, 1460), True, "healthy", "No sign"),
+        ("one 1200-byte reply", [300], [1200], (1460, 1460), True, "inconclusive", "was 1240 bytes"),
+        ("no SYN, 1000-byte packets", [300], [1000] * 8, (0, 0), False, "inconclusive",
+         "its SYN"),
+        ("no SYN, 1400-byte packets", [300], [1360] * 8, (0, 0), False, "healthy", "No sign"),
+    ]
+    for name, c2s, s2c, mss, syn, status, words in cases:
+        p = os.path.join(TMP, "untested-" + name.replace(" ", "-").replace(",", "") + ".pcap")
+        write_pcap(p, tcp_exchange(c2s, s2c, mss=mss, syn=syn))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        if status == "tested":
+            expect(v["status"] != "inconclusive", f"{name}: {v}")
+        else:
+            expect(v["status"] == status and words in v["summary"], f"{name}: {v}")
 
 
 @test("several inputs, one broken: all reported, exit 1")

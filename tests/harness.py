@@ -96,3 +96,44 @@ def udp(sport, dport, payload):
 def udp_frame(i, size=100):
     """Ethernet/IPv4/UDP number i: 192.0.2.1:(40000+i) -> 198.51.100.2:9, IP id i."""
     return ETH + ipv4(udp(40000 + i, 9, bytes([i & 0xff]) * size), ident=i)
+
+
+def tcp(sport, dport, seq, ack, flags, payload=b"", mss=None, src=(192, 0, 2, 1),
+        dst=(198, 51, 100, 2)):
+    """A TCP segment (flags: "S", "SA", "A", "PA", "FA") with its checksum, in IPv4 with DF."""
+    bits = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
+    fl = sum(bits[c] for c in flags)
+    opts = struct.pack("!BBH", 2, 4, mss) if mss else b""
+    off = (20 + len(opts)) // 4
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, off << 4, fl, 65535, 0, 0) + opts
+    pseudo = bytes(src) + bytes(dst) + struct.pack("!BBH", 0, 6, len(h) + len(payload))
+    c = csum(pseudo + h + payload)
+    h = h[:16] + struct.pack("!H", c) + h[18:]
+    return ipv4(h + payload, proto=6, src=src, dst=dst)
+
+
+def tcp_exchange(sizes_c2s, sizes_s2c, mss=(1460, 1460), syn=True, sport=50000, dport=22):
+    """Ethernet frames of one TCP connection: the handshake (announcing mss, unless syn is
+    False), then each side's data segments of the given payload sizes, each acknowledged,
+    the two sides taking turns.  Returns a list of frames."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    cseq, sseq = 1000, 5000
+    out = []
+    if syn:
+        out.append(ETH + tcp(sport, dport, cseq, 0, "S", mss=mss[0], src=c, dst=s))
+        out.append(ETH + tcp(dport, sport, sseq, cseq + 1, "SA", mss=mss[1], src=s, dst=c))
+        out.append(ETH + tcp(sport, dport, cseq + 1, sseq + 1, "A", src=c, dst=s))
+    cseq += 1
+    sseq += 1
+    for i in range(max(len(sizes_c2s), len(sizes_s2c))):
+        if i < len(sizes_c2s):
+            n = sizes_c2s[i]
+            out.append(ETH + tcp(sport, dport, cseq, sseq, "PA", b"c" * n, src=c, dst=s))
+            cseq += n
+            out.append(ETH + tcp(dport, sport, sseq, cseq, "A", src=s, dst=c))
+        if i < len(sizes_s2c):
+            n = sizes_s2c[i]
+            out.append(ETH + tcp(dport, sport, sseq, cseq, "PA", b"s" * n, src=s, dst=c))
+            sseq += n
+            out.append(ETH + tcp(sport, dport, cseq, sseq, "A", src=c, dst=s))
+    return out

@@ -57,6 +57,10 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
         break;
     case VR_TCP_DELIVERED:
         e.tcp_delivered = 1;
+        e.tcp_tested = 1;
+        break;
+    case VR_UNTESTED:
+        e.tcp_delivered = 1;
         break;
     case VR_TUNNEL_CLEAN:
         e.tunnel_clean = 1;
@@ -87,6 +91,7 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.pmtud_ok += b.pmtud_ok;
     a.clamped += b.clamped;
     a.tcp_delivered += b.tcp_delivered;
+    a.tcp_tested += b.tcp_tested;
     a.tunnel_clean += b.tunnel_clean;
     return a;
 }
@@ -175,6 +180,20 @@ static void test_fragment_loss_needs_flows_that_suffer(void **state)
     assert_int_equal(verdict_decide(&e)->id, VR_FRAGMENT_LOSS);
 }
 
+/* Small packets delivered prove nothing about the MTU: inconclusive until
+ * one near full size was. */
+static void test_small_deliveries_are_untested_not_healthy(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.tcp_delivered = 3;
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_UNTESTED);
+    assert_string_equal(verdict_names[r->status].name, "inconclusive");
+    e.tcp_tested = 1;
+    assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "healthy");
+}
+
 /* No evidence of any kind: inconclusive, never healthy. */
 static void test_nothing_is_inconclusive(void **state)
 {
@@ -211,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_each_rule_precedes_the_next),
         cmocka_unit_test(test_every_pair_follows_the_table_order),
         cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
+        cmocka_unit_test(test_small_deliveries_are_untested_not_healthy),
         cmocka_unit_test(test_nothing_is_inconclusive),
         cmocka_unit_test(test_status_names_round_trip),
     };
