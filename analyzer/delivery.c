@@ -292,10 +292,17 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
             break;
         }
     }
+    /* a re-send in other sizes (smaller pieces after a PMTU change, or a
+     * coalesced retransmission) still has a previous transmission: the
+     * latest of the ranges it overlaps, whose time the backoff needs */
+    int64_t overlapped = INT64_MIN;
     for (int i = 0; i < d->nsegs; i++) {
         struct dl_seg *e = &d->segs[i];
-        if (i != match && seq_lt(seq, seg_end(e)) && seq_lt(e->seq, end))
+        if (i != match && seq_lt(seq, seg_end(e)) && seq_lt(e->seq, end)) {
             e->flags |= DLS_OLD;
+            if (e->last_ns > overlapped)
+                overlapped = e->last_ns;
+        }
     }
     if (match >= 0) {
         struct dl_seg *e = &d->segs[match];
@@ -334,7 +341,7 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
     n->size = size;
     n->ntx = 1;
     n->flags = retx ? DLS_RETX : 0;
-    return INT64_MIN;
+    return retx ? overlapped : INT64_MIN;
 }
 
 void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], int nsack)

@@ -16,7 +16,7 @@
 
 static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
                           const struct inference *inf, uint64_t flow, uint32_t below, int *honored,
-                          uint32_t *mtu, uint64_t *frame)
+                          uint32_t *mtu, uint64_t *frame, const struct icmp_mtu_msg **msg)
 {
     bool found = false;
     int flat = 0;
@@ -31,6 +31,7 @@ static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
                 *frame = m->frame;
             found = true;
             *mtu = eff;
+            *msg = m;
             if (inf->icmp_honored[flat] > *honored)
                 *honored = inf->icmp_honored[flat];
         }
@@ -106,6 +107,23 @@ static void tested_size(const struct flow_summary *f, int d, uint32_t delivered,
     }
 }
 
+/* Whether the sender's re-sends were its retransmission timer backing off,
+ * the mark of a black hole: the same sequence re-sent at least twice, a
+ * stalled flow, or one re-send after at least a minimum RTO, which is
+ * 200 ms (Linux's TCP_RTO_MIN; RFC 6298 lets it go below its 1 s) and two
+ * round trips (a fast retransmit follows the loss by one).  A sender that
+ * replaces a few oversized segments by smaller ones at once (a local PMTU
+ * update, a fast retransmit) lost no time to a timeout: no black hole. */
+static bool timed_out(const struct flow_dir_summary *x)
+{
+    if (x->backoff_count >= 2 || x->stalled)
+        return true;
+    if (x->backoff_count != 1 || !x->backoff_nintervals)
+        return false;
+    uint64_t pause = x->backoff_us[0];
+    return pause >= 200000 && pause >= 2ull * x->rtt_min_us;
+}
+
 void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                      const struct results *res, const struct flow_summary *f, int d,
                      struct tally *t)
@@ -129,20 +147,21 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     const struct results_sizes *rs = results_sizes_of(res, f->id);
     if (rs && size_cliff(&rs->dir[d], x->stalled, &largest, &smallest, &nlost))
         lost_big = true;
-    bool backed_off = x->backoff_count >= 2 || x->stalled || x->tcp.retrans >= 2;
-    if (!lost_big || !backed_off)
+    if (!lost_big)
         return;
 
     int honored;
     uint32_t mtu = 0;
     uint64_t icmp_frame = 0;
-    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu, &icmp_frame)) {
+    const struct icmp_mtu_msg *msg = NULL;
+    if (flow_has_icmp(inputs, ninputs, inf, f->id, smallest, &honored, &mtu, &icmp_frame, &msg)) {
         if (honored != 0) {
             struct ev_record r = {.kind = EV_PMTUD_WORKED, .input = f->input, .flow_id = f->id};
             r.flow = f;
             r.dir = d;
             r.lost = smallest;
             r.mtu = mtu;
+            r.icmp = msg;
             ev_frame(&r, icmp_frame); /* the first message, then the re-sends */
             ev_frame(&r, x->first_retrans_frame);
             for (int i = 0; i < x->nlost_frames; i++)
@@ -151,6 +170,8 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
         }
         return; /* an ignored message is reported by the ICMP stage */
     }
+    if (!timed_out(x))
+        return;
 
     struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, false);
     if (bh) {

@@ -521,10 +521,17 @@ static void word_icmp_ignored(const struct ev_record *r, struct inf_finding *fi)
 static void word_pmtud_worked(const struct ev_record *r, struct inf_finding *fi)
 {
     char a[64];
-    inf_fmt(&fi->message,
-            "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u and the "
-            "sender re-sent the data in smaller packets: path-MTU discovery works",
-            r->flow->id, dir_src(r, a, sizeof a), r->lost, r->mtu);
+    if (r->icmp && r->icmp->mtu == 0) /* a pre-RFC 1191 router: the sender guessed */
+        inf_fmt(&fi->message,
+                "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages that give no MTU (0, "
+                "a pre-RFC 1191 router) and the sender re-sent the data in smaller packets, "
+                "down to the RFC 1191 plateau of %u bytes: path-MTU discovery works",
+                r->flow->id, dir_src(r, a, sizeof a), r->lost, r->mtu);
+    else
+        inf_fmt(&fi->message,
+                "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u and "
+                "the sender re-sent the data in smaller packets: path-MTU discovery works",
+                r->flow->id, dir_src(r, a, sizeof a), r->lost, r->mtu);
     results_flow_filter(r->flow,
                         "(tcp.analysis.retransmission || (icmp.type == 3 && icmp.code == 4) || "
                         "icmpv6.type == 2)",

@@ -87,7 +87,8 @@ void delivery_init(struct delivery *d);
 /*
  * Records the transmission of payload [seq, seq+len) in an IP packet of
  * `size` bytes.  `retx` says the TCP analysis called it a retransmission.
- * Returns the time of the previous transmission of exactly this range, or
+ * Returns the time of the previous transmission of exactly this range, or,
+ * for a retransmission in other sizes, of the latest range it overlaps;
  * INT64_MIN when it is the first (the RTO backoff is measured from it).
  */
 int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t size, bool retx,

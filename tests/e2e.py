@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import expect, finish, no_sanitizer, run_binary, tcp_exchange, test, udp_frame
+from harness import ETH, expect, finish, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp_frame
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -370,6 +370,56 @@ def _():
             expect(v["status"] != "inconclusive", f"{name}: {v}")
         else:
             expect(v["status"] == status and words in v["summary"], f"{name}: {v}")
+
+
+def write_pcap_timed(path, frames):
+    """A classic pcap of (seconds, frame) pairs."""
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    for t, pkt in frames:
+        sec = int(t)
+        data += struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(pkt),
+                            len(pkt)) + pkt
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def resized_download(pause):
+    """A download whose two 1500-byte segments are never acknowledged and are sent again
+    as 750-byte halves `pause` seconds later; then the transfer goes on in halves.
+    RTT 10 ms."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.000, C(1000, 0, "S", mss=1460)), (0.010, S(5000, 1001, "SA", mss=1460)),
+          (0.020, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"d" * 1000)), (0.041, C(1101, 6001, "A"))]
+    seq, t = 6001, 0.042
+    fr.append((t, S(seq, 1101, "PA", b"x" * 1460)))  # lost on the path
+    fr.append((t + 0.0001, S(seq + 1460, 1101, "PA", b"x" * 1460)))  # and this one
+    t += pause
+    for k in range(8):  # the same bytes, then more, in halves
+        fr.append((t, S(seq, 1101, "PA", b"y" * 730)))
+        seq += 730
+        t += 0.0005
+        if k % 2:
+            fr.append((t + 0.010, C(1101, seq, "A")))
+    fr.sort(key=lambda x: x[0])
+    return fr
+
+
+@test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
+      "after a timeout it is one it healed (issue 13 item 7)")
+def _():
+    for pause, want in ((0.002, False), (0.004, False), (1.2, True), (0.3, True)):
+        p = os.path.join(TMP, f"resized-{pause}.pcap")
+        write_pcap_timed(p, resized_download(pause))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        healed = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        expect(bool(healed) == want, f"pause {pause} s: {rep['verdict']} {healed}")
+        if want:
+            expect("healed" in healed[0]["message"], healed[0]["message"])
 
 
 @test("several inputs, one broken: all reported, exit 1")
