@@ -402,21 +402,97 @@ void inf_silent_sender(struct inference *inf, const struct results *res,
     }
 }
 
-/* MSS clamping: one side announces an MSS well below what its peer
- * announces (both would be 1460 on Ethernet), and the data respects it. */
-void inf_mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t)
+/* MSS clamping (issue 13 item 9).  Hosts announce different MSS values all
+ * the time (a phone 1240, a PC behind WireGuard 1380, a server 1460): two
+ * values in one capture are no evidence of a clamp, since a router that
+ * lowers the MSS on the way and a host whose own link is smaller look the
+ * same from any one point.  The proof is the same SYN seen at two points
+ * with different MSS values: something between them rewrote it. */
+
+/* The connection's key, for finding it in another input: the two endpoints
+ * and ports, the client's first. */
+static uint64_t conn_hash(uint64_t seed, const struct flow_summary *f)
 {
-    uint32_t c = f->dir[0].mss, s = f->dir[1].mss;
-    if (!c || !s || c == s)
-        return;
-    uint32_t lo = c < s ? c : s, hi = c < s ? s : c;
-    if (hi - lo < 40)
-        return; /* small differences are options or stacks, not a clamp */
-    t->clamped++;
-    struct ev_record r = {.kind = EV_MSS_CLAMPED, .input = f->input, .flow_id = f->id};
-    r.flow = f;
-    r.mss = lo;
-    if (f->first_frame <= UINT32_MAX)
-        ev_frame(&r, f->first_frame); /* the flow's first packet: its SYN */
-    inf_record(inf, &r);
+    unsigned char k[2 * 18 + 4] = {0};
+    const struct addr *a[2] = {&f->client, &f->server};
+    for (int i = 0; i < 2; i++) {
+        k[i * 18] = (unsigned char)a[i]->addr_type;
+        size_t n = a[i]->addr_bits / 8u;
+        memcpy(k + i * 18 + 2, a[i]->addr_data8, n < 16 ? n : 16);
+    }
+    memcpy(k + 36, &f->client_port, 2);
+    memcpy(k + 38, &f->server_port, 2);
+    return hash_bytes(seed, k, sizeof k);
+}
+
+static bool same_conn(const struct flow_summary *f, const struct flow_summary *g)
+{
+    return !addr_cmp(&f->client, &g->client) && !addr_cmp(&f->server, &g->server) &&
+           f->client_port == g->client_port && f->server_port == g->server_port &&
+           f->first_ns <= g->last_ns && g->first_ns <= f->last_ns;
+}
+
+/* The same connection captured at two points, its SYN (d = 0) or SYN-ACK
+ * (d = 1) carrying different MSS values: the first clamp found, or NULL. */
+static const struct flow_summary *rewritten_at(const struct results *res, const struct hashtab *ix,
+                                               const struct flow_summary *f, int *dir)
+{
+    struct ht_probe p;
+    for (uint32_t id = ht_first(ix, conn_hash(ix->seed, f), &p); id != HT_NONE;
+         id = ht_next(ix, &p)) {
+        const struct flow_summary *g = &res->flows[id - 1];
+        if (g->input == f->input || !same_conn(f, g))
+            continue;
+        for (int d = 0; d < 2; d++)
+            if (f->dir[d].mss && g->dir[d].mss && f->dir[d].mss != g->dir[d].mss) {
+                *dir = d;
+                return g;
+            }
+    }
+    return NULL;
+}
+
+void inf_mss_stage(struct inference *inf, const struct results *res, int ninputs, struct tally *t)
+{
+    struct hashtab ix;
+    ht_init(&ix);
+    for (uint32_t i = 0; ninputs > 1 && i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->proto == IP_PROTO_TCP && (f->dir[0].mss || f->dir[1].mss))
+            ht_insert(&ix, conn_hash(ix.seed, f), i + 1);
+    }
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        uint32_t c = f->dir[0].mss, s = f->dir[1].mss;
+        if (f->proto != IP_PROTO_TCP || (!c && !s))
+            continue;
+        int d = 0;
+        const struct flow_summary *g = ninputs > 1 ? rewritten_at(res, &ix, f, &d) : NULL;
+        if (g) {
+            /* report it once, from the capture where the MSS is lower:
+             * downstream of the clamp */
+            if (f->dir[d].mss > g->dir[d].mss)
+                continue;
+            t->clamped++;
+            struct ev_record r = {.kind = EV_MSS_CLAMPED, .input = f->input, .flow_id = f->id};
+            r.flow = f;
+            r.dir = d;
+            r.mss = f->dir[d].mss;
+            r.count = g->dir[d].mss; /* as sent, upstream */
+            r.other = g->id;
+            if (f->first_frame <= UINT32_MAX)
+                ev_frame(&r, f->first_frame); /* the flow's first packet: its SYN */
+            inf_record(inf, &r);
+        } else if (c && s && (c > s ? c - s : s - c) >= 40) {
+            /* 40: a difference below is options or stacks (timestamps, a
+             * Windows 1460 against a Linux 1448), not links */
+            struct ev_record r = {.kind = EV_MSS_DIFFERS, .input = f->input, .flow_id = f->id};
+            r.flow = f;
+            r.mss = c < s ? c : s;
+            if (f->first_frame <= UINT32_MAX)
+                ev_frame(&r, f->first_frame);
+            inf_record(inf, &r);
+        }
+    }
+    ht_free(&ix);
 }

@@ -612,11 +612,43 @@ static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi
 static void word_mss_clamped(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct flow_summary *f = r->flow;
-    uint32_t c = f->dir[0].mss, s = f->dir[1].mss, lo = c < s ? c : s;
+    char a[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, r->dir, &src, &dst);
     inf_fmt(&fi->message,
-            "flow #%" PRIu64 ": MSS %u one way and %u the other: a router on the path likely "
+            "flow #%" PRIu64 ": %s's %s announced MSS %u where it was sent (flow #%" PRIu64
+            " of the other capture) and MSS %u here: a router between the two capture points "
             "clamps the MSS to %u (a path MTU of %u)",
-            f->id, c, s, lo, lo + inf_tcpip_hdr(f));
+            f->id, addr_text(src, a, sizeof a), r->dir ? "SYN-ACK" : "SYN", r->count, r->other,
+            r->mss, r->mss, r->mss + inf_tcpip_hdr(f));
+    results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
+}
+
+/* The links whose usual MTU an MSS matches, for the sentence. */
+static const char *link_of(uint32_t mtu)
+{
+    int n;
+    const struct tunnel_fact *t = tunnel_facts_all(&n);
+    for (int i = 0; i < n; i++)
+        if (t[i].usual_mtu && t[i].usual_mtu == mtu)
+            return t[i].usual_what;
+    return NULL;
+}
+
+static void word_mss_differs(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    uint32_t c = f->dir[0].mss, s = f->dir[1].mss, mtu = r->mss + inf_tcpip_hdr(f);
+    const char *link = link_of(mtu);
+    char *where = NULL;
+    if (link)
+        inf_fmt(&where, "; %u bytes is %s", mtu, link);
+    inf_fmt(&fi->message,
+            "flow #%" PRIu64 ": MSS %u one way and %u the other: a link of %u bytes at one end or "
+            "a router clamping the MSS on the path%s (the SYN captured at both ends tells which; "
+            "either way TCP sends nothing larger)",
+            f->id, c, s, mtu, where ? where : "");
+    inf_text_free(where);
     results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
 }
 
@@ -690,8 +722,9 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_PMTUD_WORKED] = word_pmtud_worked,         [EV_SENDER_STALLED] = word_sender_stalled,
     [EV_SENDER_HEALED] = word_sender_healed,       [EV_RECEIVER_HEALED] = word_receiver_healed,
     [EV_RECEIVER_HOLE] = word_receiver_hole,       [EV_SILENT_SENDER] = word_silent_sender,
-    [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_WG_COUNTER_GAP] = word_wg_counter_gap,
-    [EV_TUNNEL_RESEND] = word_tunnel_resend,       [EV_MEASURED_LOSS] = word_measured_loss,
+    [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
+    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
+    [EV_MEASURED_LOSS] = word_measured_loss,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

@@ -34,7 +34,8 @@
     X(EV_RECEIVER_HEALED, INF_WARNING, "blackhole") /* a pause, then data capped below the MSS */  \
     X(EV_RECEIVER_HOLE, INF_ERROR, "blackhole")     /* a hole; nothing near the MSS arrived */     \
     X(EV_SILENT_SENDER, INF_WARNING, "blackhole")   /* small data, then silence, peer waiting */   \
-    X(EV_MSS_CLAMPED, INF_INFO, "mss-clamped")      /* MSS lowered one way on the path */          \
+    X(EV_MSS_CLAMPED, INF_INFO, "mss-clamped")      /* a SYN's MSS rewritten between two points */ \
+    X(EV_MSS_DIFFERS, INF_INFO, "mss-differs")      /* hosts announce different MSS values */      \
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
     X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */

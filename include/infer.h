@@ -106,7 +106,9 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
 void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t);
 void inf_silent_sender(struct inference *inf, const struct results *res,
                        const struct flow_summary *f, int d, struct tally *t);
-void inf_mss_check(struct inference *inf, const struct flow_summary *f, struct tally *t);
+/* MSS clamps, proven by a SYN seen at two points with different MSS values;
+ * in one capture, different MSS values are only noted. */
+void inf_mss_stage(struct inference *inf, const struct results *res, int ninputs, struct tally *t);
 void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                          const struct results *res, struct tally *t);
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);

@@ -422,6 +422,37 @@ def _():
             expect("healed" in healed[0]["message"], healed[0]["message"])
 
 
+@test("MSS clamp: different MSS values in one capture are only noted; the same SYN with "
+      "another MSS at a second capture point proves it (issue 13 item 9)")
+def _():
+    sizes = ([300], [1320] * 6)
+    up = os.path.join(TMP, "clamp-up.pcap")      # the SYN as the client sent it
+    down = os.path.join(TMP, "clamp-down.pcap")  # after a router clamped it to 1320
+    write_pcap(up, tcp_exchange(*sizes, mss=(1460, 1320), dport=8080))
+    write_pcap(down, tcp_exchange(*sizes, mss=(1320, 1320), dport=8080))
+    for files, status, kind in (([up], "healthy", "mss-differs"), ([down], "healthy", None),
+                                ([up, down], "mss-clamped", "mss-clamped"),
+                                ([down, up], "mss-clamped", "mss-clamped")):
+        args = ["--json"]
+        for f in files:
+            args += ["-r", f]
+        rc, out, err = run(args)
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        kinds = [x["kind"] for x in rep["findings"]]
+        expect(rep["verdict"]["status"] == status and (kind in kinds if kind else not kinds),
+               f"{[os.path.basename(f) for f in files]}: {rep['verdict']['status']} {kinds}")
+    # hosts of different links, captured at both ends: no rewrite, no clamp
+    a = os.path.join(TMP, "phone-a.pcap")
+    b = os.path.join(TMP, "phone-b.pcap")
+    write_pcap(a, tcp_exchange(*sizes, mss=(1240, 1460), dport=443))
+    write_pcap(b, tcp_exchange(*sizes, mss=(1240, 1460), dport=443))
+    rc, out, err = run(["--json", "-r", a, "-r", b])
+    rep = json.loads(out)
+    expect(rep["verdict"]["status"] != "mss-clamped" and
+           "mss-clamped" not in [x["kind"] for x in rep["findings"]], str(rep["verdict"]))
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),
