@@ -67,6 +67,26 @@ static const struct flow_summary *flow_between(const struct results *res, int in
     return best;
 }
 
+/* Whether a router told the sender about this direction's loss: an ICMP
+ * frag-needed / packet-too-big quoting a packet from src to dst, reporting
+ * an MTU below the smallest size lost, that the sender obeyed.  Then the
+ * loss is PMTUD's first step (the packet that drew the message), not a
+ * black hole: a second vantage point must not turn PMTUD working into one. */
+static bool told_by_icmp(const struct inference *inf, struct input_stats *const *inputs,
+                         int ninputs, const struct addr *src, const struct addr *dst,
+                         uint32_t lost)
+{
+    for (int i = 0, flat = 0; i < ninputs; i++)
+        for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
+            const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            if (inf->icmp_honored[flat] == 1 && mtu < lost && !addr_cmp(&m->qsrc, src) &&
+                !addr_cmp(&m->qdst, dst))
+                return true;
+        }
+    return false;
+}
+
 void inf_correlation_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                            const struct results *res, struct tally *t)
 {
@@ -103,6 +123,11 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
                          "bytes did",
                          v.smallest_lost - 1, v.lost_at_or_above, v.smallest_lost, inputs[up]->path,
                          v.lost_frame, inputs[down]->path, v.largest_delivered);
+            if (told_by_icmp(inf, inputs, ninputs, &src, &dst, v.smallest_lost)) {
+                inf_evidence(p, "those packets drew ICMP MTU messages that the sender obeyed: "
+                                "path-MTU discovery, not a black hole");
+                continue;
+            }
             char a[64], b[64];
             addr_text(&src, a, sizeof a);
             addr_text(&dst, b, sizeof b);

@@ -453,6 +453,20 @@ def _():
            "mss-clamped" not in [x["kind"] for x in rep["findings"]], str(rep["verdict"]))
 
 
+@test("a second vantage point never flips PMTUD working into a black hole (issue 13 item 11)")
+def _():
+    for scen, mtu in (("tcp4-pmtud-ok-path1300", 1300), ("tcp6-pmtud-ok-path1280", 1280)):
+        c = os.path.join(ROOT, "samples", f"lab-{scen}-client-outer.pcap")
+        s_ = os.path.join(ROOT, "samples", f"lab-{scen}-server-outer.pcap")
+        for files in ((c, s_), (s_, c)):
+            rc, out, err = run(["--json", "-r", files[0], "-r", files[1]])
+            expect(rc == 0, err)
+            rep = json.loads(out)
+            expect(rep["verdict"]["status"] == "pmtud-working", f"{scen}: {rep['verdict']}")
+            expect(any(p["mtu"] == mtu for p in rep["paths"]),
+                   f"{scen}: {[(p['src'], p['mtu_lower'], p['mtu_upper']) for p in rep['paths']]}")
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),
