@@ -81,6 +81,13 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             const struct icmp_mtu_msg *m = &s->icmp[k];
             const struct pmtud_watch *w;
             int h = icmp_watch_verdict(res, i, k, &w);
+            /* A message about an echo request answers a probe: a DF ping
+             * sweep (ping -M do, Windows' ping -f -l) goes on past it by
+             * design, so "ignored" does not apply; the router told the
+             * path MTU, which is PMTUD working (issue 13 item 14). */
+            bool probe = m->qproto == IP_PROTO_ICMP || m->qproto == IP_PROTO_ICMPV6;
+            if (probe)
+                h = -1;
             inf->icmp_honored[flat] = (int8_t)h;
             uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
             uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
@@ -104,6 +111,11 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             icmp_group_add(groups, &ngroups, i, m, mtu, h);
             if (h == 1)
                 t->pmtud_ok++;
+            if (probe && m->mtu) {
+                t->pmtud_ok++;
+                if (!t->probe_mtu || mtu < t->probe_mtu)
+                    t->probe_mtu = mtu;
+            }
             if (h == 0 && w) {
                 t->icmp_ignored++;
                 struct ev_record r = {.kind = EV_ICMP_IGNORED, .input = i, .flow_id = m->flow};

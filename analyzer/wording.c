@@ -315,11 +315,17 @@ static void say_capped(struct inference *inf, const struct say_ctx *c)
 
 static void say_pmtud_working(struct inference *inf, const struct say_ctx *c)
 {
-    if (c->t->pmtud_guessed)
+    if (c->t->probe_mtu && !c->t->pmtud_mtu) /* a DF ping sweep, no TCP sender */
+        inf_fmt(&inf->summary,
+                "Path-MTU discovery works: DF echo requests larger than %u bytes draw ICMP "
+                "messages from a router reporting MTU %u, so senders on this path learn it; "
+                "the path MTU is %u bytes.",
+                c->t->probe_mtu, c->t->probe_mtu, c->t->probe_mtu);
+    else if (c->t->pmtud_guessed)
         inf_fmt(&inf->summary,
                 "Path-MTU discovery works, barely: a router says packets are too big without "
-                "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC 1191 "
-                "plateau of %u bytes and its packets get through.",
+                "giving the MTU (0, a pre-RFC 1191 router); the sender falls back to the RFC "
+                "1191 plateau of %u bytes and its packets get through.",
                 c->t->pmtud_mtu);
     else
         inf_fmt(&inf->summary,

@@ -33,7 +33,8 @@
  * one the verdict's sentences quote). */
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
-    int tcp_tested; /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    int tcp_tested;     /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    uint32_t probe_mtu; /* the MTU a router reported to a DF ping sweep (inf_icmp.c) */
     const struct flow_summary *untested_flow; /* the largest delivery below full size */
     uint32_t untested_largest, untested_full; /* its size; full size (0: MSS unknown) */
     uint32_t pmtud_mtu;                       /* an MTU a router reported and the sender obeyed */

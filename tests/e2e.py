@@ -467,6 +467,54 @@ def _():
                    f"{scen}: {[(p['src'], p['mtu_lower'], p['mtu_upper']) for p in rep['paths']]}")
 
 
+def df_sweep_with_frag_needed(mtu, sizes, step=0.02):
+    """A DF ping sweep (Windows' ping -f -l, Linux's ping -M do) from 192.0.2.1 to
+    198.51.100.2 whose requests above `mtu` draw a router's frag-needed (198.51.100.254)
+    quoting the request, the others an echo reply."""
+    from harness import csum, ipv4
+    src, dst, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (198, 51, 100, 254)
+    frames, t = [], 0.0
+    for seq, size in enumerate(sizes):
+        body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 28)
+        icmp = struct.pack("!BBH", 8, 0, 0) + body
+        icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+        req = ipv4(icmp, proto=1, src=src, dst=dst, ident=100 + seq)
+        frames.append((t, ETH + req))
+        if size <= mtu:
+            rep = struct.pack("!BBH", 0, 0, 0) + body
+            rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
+            frames.append((t + 0.005, ETH + ipv4(rep, proto=1, src=dst, dst=src,
+                                                 ident=900 + seq, frag=0)))
+        else:
+            quote = req[:28]
+            fn = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quote
+            fn = fn[:2] + struct.pack("!H", csum(fn)) + fn[4:]
+            frames.append((t + 0.003, ETH + ipv4(fn, proto=1, src=rtr, dst=src,
+                                                 ident=500 + seq, frag=0)))
+        t += step
+    return frames
+
+
+@test("a DF ping sweep that draws frag-needed is PMTUD working with the exact MTU, not "
+      "'no ICMP comes back' nor a sender ignoring ICMP (issue 13 item 14)")
+def _():
+    cases = [("rising by 10", 1450, list(range(1400, 1501, 10))),
+             ("Windows halving", 1400, [1500, 1250, 1375, 1437, 1406, 1390, 1398, 1402, 1400,
+                                        1401]),
+             ("falling", 1472, list(range(1500, 1460, -4)))]
+    for name, mtu, sizes in cases:
+        p = os.path.join(TMP, f"sweep-fn-{name.replace(' ', '-')}.pcap")
+        write_pcap_timed(p, df_sweep_with_frag_needed(mtu, sizes))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        kinds = [f["kind"] for f in rep["findings"]]
+        expect(rep["verdict"]["status"] == "pmtud-working" and "icmp-ignored" not in kinds,
+               f"{name}: {rep['verdict']} {kinds}")
+        paths = [x for x in rep["paths"] if x["src"] == "192.0.2.1"]
+        expect(paths and paths[0]["mtu"] == mtu, f"{name}: {paths}")
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),
