@@ -628,6 +628,7 @@ static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
     d->data_gap_frame = sat32(h->data_gap_frame);
     d->first_retrans_frame = h->first_retrans_frame;
     d->first_hole_frame = h->first_hole_frame;
+    d->max_hole = h->max_hole > UINT16_MAX ? UINT16_MAX : (uint16_t)h->max_hole;
     d->closed = (h->seen & (HS_FIN | HS_RST)) != 0;
     d->rtt_samples = h->rtt.samples;
     if (h->rtt.samples) {

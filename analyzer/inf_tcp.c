@@ -268,9 +268,16 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
     const struct flow_dir_summary *x = &f->dir[d], *peer = &f->dir[!d];
     /* A sender whose data arrives re-sent and capped below what the MSS
      * allows learned a smaller path MTU (PMTUD, or its own probing), even if
-     * the ICMP message went to the sender and is not in this capture. */
+     * the ICMP message went to the sender and is not in this capture.  Small
+     * segments alone are no proof: an application that writes little sends
+     * them too (issue 13 item 8).  The proof is a hole in the byte stream
+     * larger than any segment that arrived: what was lost was bigger than
+     * what now comes, so the sender cut its data smaller (or lost several
+     * segments back to back, the rule's one false alarm). */
+    uint32_t hdr = inf_tcpip_hdr(f);
+    bool recut = x->max_hole && (uint32_t)x->max_hole + hdr > x->max_packet;
     if (!x->dl_lost && x->tcp.data_segments >= 10 && x->tcp.retrans + x->tcp.out_of_order &&
-        x->mss + peer->mss) {
+        recut && x->mss + peer->mss) {
         uint32_t m = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
                                          : (x->mss ? x->mss : peer->mss);
         uint32_t full = m + inf_tcpip_hdr(f);

@@ -172,6 +172,7 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
     bool ctl = (fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) != 0;
     bool have_next = (fwd->seen & HS_NEXTSEQ) != 0;
     unsigned ta = 0;
+    uint32_t hole = 0; /* bytes skipped before this segment (TA_LOST_SEGMENT) */
 
     fwd->n.segments++;
     if (seglen) {
@@ -243,8 +244,10 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
     }
     if (window == 0 && !ctl)
         ta |= TA_ZERO_WINDOW;
-    if (have_next && seq_lt(fwd->nextseq, seq) && !(fl & TCPF_RST))
+    if (have_next && seq_lt(fwd->nextseq, seq) && !(fl & TCPF_RST)) {
         ta |= TA_LOST_SEGMENT;
+        hole = seq - fwd->nextseq; /* before nextseq moves past this segment */
+    }
     if ((seglen == 0 || seglen == 1) && have_next && seq == fwd->nextseq - 1 && !ctl)
         ta |= TA_KEEP_ALIVE;
     if ((fwd->seen & HS_LASTACK) && seglen == 0 && !ctl && seq == fwd->nextseq &&
@@ -348,6 +351,8 @@ finished_fwd:
         if (!fwd->n.lost_segment)
             fwd->first_hole_frame = frame32;
         fwd->n.lost_segment++;
+        if (hole > fwd->max_hole)
+            fwd->max_hole = hole;
     }
     if (ta & TA_ACKED_UNSEEN)
         fwd->n.acked_unseen++;

@@ -123,6 +123,7 @@ struct flow_dir_summary {
     uint16_t mss;                               /* announced in its SYN; 0 = none */
     uint16_t largest_delivered, smallest_lost;  /* IP sizes; 0 = none */
     uint16_t backoff_count; /* retransmissions of the most retransmitted sequence */
+    uint16_t max_hole; /* largest "previous segment not captured" gap, bytes (tcp.h), saturated */
     uint8_t backoff_nintervals;
     uint8_t wscale; /* 0xff = none */
     uint8_t nlost_frames;

@@ -138,6 +138,7 @@ struct tcp_half {
     uint64_t data_gap_frame;           /* the data segment that ended that pause */
     uint32_t first_retrans_frame;      /* evidence: its first retransmission, 0 none */
     uint32_t first_hole_frame;         /* ... its first "previous segment not captured" */
+    uint32_t max_hole;                 /* the largest such gap, in bytes */
     uint16_t mss;
     uint16_t seen;   /* HS_* */
     uint16_t lastta; /* TA_* of this direction's last segment */

@@ -515,6 +515,49 @@ def _():
         expect(paths and paths[0]["mtu"] == mtu, f"{name}: {paths}")
 
 
+def receiver_view(seg, hole, n=16):
+    """The receiver's capture of a download in `seg`-byte segments (MSS 1460 both
+    ways): after the fourth segment, `hole` bytes never arrive; the data goes on, and
+    the hole is filled later by `seg`-byte retransmissions."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (0.01, S(5000, 1001, "SA", mss=1460)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100))]
+    t, seq, acked = 0.04, 5001, 5001
+    for k in range(n):
+        if k == 4:
+            lost_at, seq = seq, seq + hole  # never arrives
+        fr.append((t, S(seq, 1101, "PA", b"d" * seg)))
+        seq += seg
+        if k < 4:
+            acked = seq
+        fr.append((t + 0.001, C(1101, acked, "A")))  # duplicate ACKs after the hole
+        t += 0.002
+    t += 0.2
+    for off in range(0, hole, seg):  # the retransmissions fill the hole
+        fr.append((t, S(lost_at + off, 1101, "PA", b"r" * min(seg, hole - off))))
+        t += 0.001
+    fr.append((t + 0.01, C(1101, seq, "A")))
+    return fr
+
+
+@test("small segments are no proof of a smaller path MTU: 'capped' needs a hole larger than "
+      "any segment that arrived (issue 13 item 8)")
+def _():
+    for name, seg, hole, capped in (("app writes 700, one lost", 700, 700, False),
+                                    ("app writes 700, hole 1460", 700, 1460, True),
+                                    ("app writes 1000, one lost", 1000, 1000, False),
+                                    ("re-cut to 1000 after 1460 lost", 1000, 1460, True)):
+        p = os.path.join(TMP, f"recv-{seg}-{hole}.pcap")
+        write_pcap_timed(p, receiver_view(seg, hole))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        said = rep["verdict"]["status"] == "pmtud-working"
+        expect(said == capped, f"{name}: {rep['verdict']}")
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),

@@ -178,6 +178,7 @@ static void test_fast_retransmission(void **state)
     assert_int_equal(s->retransmissions, 1);
     assert_int_equal(s->dir[0].tcp.fast_retrans, 1);
     assert_int_equal(s->dir[0].tcp.lost_segment, 1);
+    assert_int_equal(s->dir[0].max_hole, 100); /* 101..200: the gap before the segment */
     assert_int_equal(s->dir[1].tcp.dup_ack, 3);
     assert_false(s->stalled);
     assert_int_equal(s->dir[0].dl_delivered, 5);
