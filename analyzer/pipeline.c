@@ -15,6 +15,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "dedup.h"
 #include "defrag.h"
 #include "escape.h"
 #include "pipeline.h"
@@ -74,6 +75,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     }
 
     struct defrag *df = defrag_new(NULL);
+    struct dedup *dd = dedup_new();
     struct flow_limits fl = {0};
     fl.max_flows = o->max_flows;
     struct flow_table *ft = flow_new(&fl, results_flow_done, results_storm, res);
@@ -81,8 +83,9 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     struct stat st;
     bool file = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
     struct reader *rd = df && ft ? reader_start(cap, file) : NULL;
-    if (!df || !ft || !rd) {
+    if (!df || !ft || !rd || !dd) {
         say(o, "mtuscope: out of memory\n");
+        dedup_free(dd);
         defrag_free(df);
         flow_free(ft);
         capture_close(cap);
@@ -109,6 +112,16 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
             stats_add_linktype(s, f.linktype);
         }
         decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
+        uint64_t orig = 0;
+        enum dedup_kind dk = dedup_packet(dd, pkt, &orig);
+        if (dk != DEDUP_ORIGINAL) { /* the capture's own copy: counted, analysed once */
+            stats_add_copy(s, dk == DEDUP_FORWARDED, pkt->frame, orig);
+            if (o->stop && *o->stop) {
+                s->interrupted = true;
+                break;
+            }
+            continue;
+        }
         defrag_packet(df, pkt);
         int nicmp = s->nicmp;
         stats_add_packet(s, pkt);
@@ -156,6 +169,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     const struct defrag_stats *ds = defrag_get_stats(df);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
     defrag_free(df);
+    dedup_free(dd);
 
     capture_close(cap);
     free(pkt);

@@ -34,6 +34,19 @@ void stats_free(struct input_stats *s)
     free(s);
 }
 
+void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint64_t original)
+{
+    if (forwarded) {
+        if (!s->forwarded++) {
+            s->forwarded_frame = frame;
+            s->forwarded_of = original;
+        }
+    } else if (!s->copies++) {
+        s->copy_frame = frame;
+        s->copy_of = original;
+    }
+}
+
 void stats_add_linktype(struct input_stats *s, int linktype)
 {
     for (int i = 0; i < s->nlinktypes; i++)

@@ -72,12 +72,18 @@ struct input_stats {
     bool has_time;
     char error[STATS_ERRLEN]; /* the read error that ended this input, or "" */
     bool interrupted;         /* Ctrl-C stopped the reading: the counts are a prefix */
+    /* the capture's own copies (dedup.h), not analysed: recorded twice, and
+     * seen entering and leaving the capturing host; the first of each */
+    uint64_t copies, forwarded;
+    uint64_t copy_frame, copy_of, forwarded_frame, forwarded_of;
 };
 
 /* Allocates and zeroes; NULL on out of memory. */
 struct input_stats *stats_new(const char *path);
 void stats_free(struct input_stats *s);
 void stats_add_linktype(struct input_stats *s, int linktype);
+/* A frame that is the capture's copy of frame `original` (dedup.h). */
+void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint64_t original);
 /* Counts one decoded (and, where it applies, reassembled) packet. */
 void stats_add_packet(struct input_stats *s, const struct packet *p);
 /* Adds anomalies that belong to no single packet (incomplete datagrams...). */

@@ -1,0 +1,59 @@
+/*
+ * dedup.h - copies of one packet that the capture itself made.
+ *
+ * A SPAN port mirroring both directions, a capture on several interfaces,
+ * a VLAN-tagged and an untagged copy, `tcpdump -i any` on a router (each
+ * forwarded packet once coming in, once going out): the same packet is
+ * recorded two to four times, microseconds to milliseconds apart.  Counted
+ * as packets they become retransmissions, retransmission storms, and a
+ * PMTUD story that never happened.  mtuscope judges the capture before the
+ * network: a copy is recognised, counted, and analysed once.
+ *
+ * A packet's identity is what its sender put in it and no hop changes: the
+ * outermost IP addresses, protocol, length and (IPv4) identification, and
+ * every captured byte of the IP payload.  Two IPv4 packets a sender sends
+ * are never identical in all of it: its ID counter moves between them
+ * (RFC 6864; stacks that send ID 0 excepted).  So a repeat of such an
+ * identity within DEDUP_WINDOW_NS is a copy, whatever the TTL:
+ *   - the same TTL: the capture recorded one packet twice (DEDUP_COPY);
+ *   - a TTL one lower: it left the capturing host after entering it, a
+ *     router captured on several interfaces (DEDUP_FORWARDED).
+ * Where the identity is weak (IPv6, or an IPv4 ID of 0), identical bytes
+ * are often genuine: duplicate ACKs leave a receiver microseconds apart with
+ * the same ack, window and TCP timestamp (its clock ticks every
+ * millisecond), and a fast retransmit repeats seq, ack and payload.  Such a
+ * repeat counts as a copy only when Linux cooked capture says one was
+ * received and the other sent (the packet type of `-i any`).
+ *
+ * Memory: a ring of DEDUP_MAX recent identities with a hashtab index;
+ * older ones are forgotten (a copy later than that is not recognised).
+ */
+#ifndef MTUSCOPE_DEDUP_H
+#define MTUSCOPE_DEDUP_H
+
+#include <stdint.h>
+
+#include "packet.h"
+
+/* 1 s: longer than any queue a forwarded packet waits in (a bufferbloated
+ * router holds packets for hundreds of milliseconds), far shorter than any
+ * sender's ID counter wrap at the rates where that window matters. */
+#define DEDUP_WINDOW_NS 1000000000ll
+#define DEDUP_MAX 65536
+
+enum dedup_kind {
+    DEDUP_ORIGINAL,  /* first seen (or not an IP packet) */
+    DEDUP_COPY,      /* the same packet recorded again */
+    DEDUP_FORWARDED, /* the same packet, its TTL one lower: in and out of this host */
+};
+
+struct dedup;
+
+struct dedup *dedup_new(void);
+void dedup_free(struct dedup *d);
+
+/* Classifies a decoded frame; for a copy, *first is the frame of the
+ * original. */
+enum dedup_kind dedup_packet(struct dedup *d, const struct packet *pkt, uint64_t *first);
+
+#endif

@@ -1,0 +1,150 @@
+/* test_dedup.c - the capture's own copies (dedup.c): a SPAN copy, a packet
+ * forwarded in and out of the capturing router, a real retransmission (a new
+ * IP ID), IPv6 without timestamps (identical bytes may be a retransmission:
+ * only -i any's in/out makes it a copy), and the window. */
+#include "testutil.h"
+
+#include "dedup.h"
+
+static struct packet P;
+static struct pb B;
+static uint64_t frames; /* numbers the packets built */
+
+enum { ETHER, COOKED_IN, COOKED_OUT };
+
+/* A 1200-byte TCP data segment 10.0.0.1 -> 10.0.0.2, IPv4 ID id, TTL ttl. */
+static void tcp4(int link, uint16_t id, uint8_t ttl, double t)
+{
+    pb_init(&B);
+    pb_fill(&B, 1160, 'd');
+    pb_tcp(&B, 40000, 443, 1000, 5000, TH_ACK);
+    pb_ipv4_id(&B, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", IP_DF, id);
+    pb_data(&B)[8] = ttl; /* a router's hop: only the TTL (and the IP checksum) change */
+    if (link == ETHER) {
+        pb_eth(&B, ETH_TYPE_IP);
+        tu_decode(&P, DLT_EN10MB, &B);
+    } else {
+        uint8_t *h = pb_prepend(&B, 16); /* Linux cooked v1 */
+        memset(h, 0, 16);
+        pb_be16(h, link == COOKED_OUT ? 4 : 0);
+        pb_be16(h + 2, 1);
+        pb_be16(h + 4, 6);
+        pb_be16(h + 14, ETH_TYPE_IP);
+        tu_decode(&P, DLT_LINUX_SLL, &B);
+    }
+    P.ts_sec = (int64_t)t;
+    P.ts_nsec = (uint32_t)((t - (int64_t)t) * 1e9);
+    P.frame = ++frames;
+}
+
+/* The same over IPv6 with no TCP timestamp: nothing in it changes between two
+ * transmissions by the sender. */
+static void tcp6(int link, double t)
+{
+    pb_init(&B);
+    pb_fill(&B, 1160, 'd');
+    pb_tcp(&B, 40000, 443, 1000, 5000, TH_ACK);
+    pb_ipv6(&B, IP_PROTO_TCP, "2001:db8::1", "2001:db8::2");
+    if (link == ETHER) {
+        pb_eth(&B, ETH_TYPE_IPV6);
+        tu_decode(&P, DLT_EN10MB, &B);
+    } else {
+        uint8_t *h = pb_prepend(&B, 16);
+        memset(h, 0, 16);
+        pb_be16(h, link == COOKED_OUT ? 4 : 0);
+        pb_be16(h + 2, 1);
+        pb_be16(h + 4, 6);
+        pb_be16(h + 14, ETH_TYPE_IPV6);
+        tu_decode(&P, DLT_LINUX_SLL, &B);
+    }
+    P.ts_sec = (int64_t)t;
+    P.ts_nsec = (uint32_t)((t - (int64_t)t) * 1e9);
+    P.frame = ++frames;
+}
+
+/* (what, the two packets' builders, the verdict on the second) */
+static void test_copies_and_retransmissions(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *what;
+        int link1, link2;
+        uint16_t id1, id2;
+        uint8_t ttl1, ttl2;
+        double dt;
+        enum dedup_kind want;
+    } cases[] = {
+        /* a SPAN port mirroring both directions: the very same packet */
+        {"span copy", ETHER, ETHER, 77, 77, 64, 64, 0.000004, DEDUP_COPY},
+        /* a router captured on two interfaces: one hop lower on the way out */
+        {"forwarded", ETHER, ETHER, 77, 77, 64, 63, 0.0003, DEDUP_FORWARDED},
+        /* queued 400 ms in a bloated buffer: still the same packet */
+        {"forwarded late", COOKED_IN, COOKED_OUT, 77, 77, 64, 63, 0.4, DEDUP_FORWARDED},
+        /* a retransmission: the sender's IP ID counter moved */
+        {"retransmission", ETHER, ETHER, 77, 78, 64, 64, 0.2, DEDUP_ORIGINAL},
+        /* seconds later the ID may have wrapped: no longer judged */
+        {"outside the window", ETHER, ETHER, 77, 77, 64, 64, 1.5, DEDUP_ORIGINAL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct dedup *d = dedup_new();
+        assert_non_null(d);
+        frames = 0;
+        uint64_t first = 0;
+        tcp4(cases[i].link1, cases[i].id1, cases[i].ttl1, 100.0);
+        assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+        tcp4(cases[i].link2, cases[i].id2, cases[i].ttl2, 100.0 + cases[i].dt);
+        enum dedup_kind got = dedup_packet(d, &P, &first);
+        if (got != cases[i].want)
+            fail_msg("%s: got %d, want %d", cases[i].what, got, cases[i].want);
+        if (got != DEDUP_ORIGINAL)
+            assert_int_equal(first, 1);
+        dedup_free(d);
+    }
+}
+
+/* IPv6 without timestamps: a fast retransmit repeats every byte, so identical
+ * packets are a copy only when -i any says one came in and one went out. */
+static void test_weak_identity_needs_in_and_out(void **state)
+{
+    (void)state;
+    struct dedup *d = dedup_new();
+    uint64_t first = 0;
+    frames = 0;
+    tcp6(ETHER, 10.0);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    tcp6(ETHER, 10.0005);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    dedup_free(d);
+
+    d = dedup_new();
+    frames = 0;
+    tcp6(COOKED_IN, 20.0);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    tcp6(COOKED_OUT, 20.0002);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_COPY); /* same hop limit here */
+    dedup_free(d);
+}
+
+/* Many distinct packets: memory stays at the ring, none is called a copy. */
+static void test_flood_of_distinct_packets(void **state)
+{
+    (void)state;
+    struct dedup *d = dedup_new();
+    uint64_t first;
+    frames = 0;
+    for (int i = 0; i < 3 * DEDUP_MAX / 2; i++) {
+        tcp4(ETHER, (uint16_t)(i + 1), 64, 1.0 + i * 1e-6);
+        assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    }
+    dedup_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_copies_and_retransmissions),
+        cmocka_unit_test(test_weak_identity_needs_in_and_out),
+        cmocka_unit_test(test_flood_of_distinct_packets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
