@@ -466,6 +466,65 @@ static double delivered_bytes(const struct results *res, const struct flow_summa
     return (double)x->bytes * x->dl_delivered / x->dl_sent;
 }
 
+/* The goodput chart's points: the TCP flows that sent data. */
+static bool goodput_drawn(const struct flow_summary *f)
+{
+    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent);
+}
+
+/* IP bytes delivered (both directions) * 8 / the flow's duration (a
+ * millisecond at least), in kbit/s. */
+static double goodput_kbps(const struct results *res, const struct flow_summary *f)
+{
+    double dur = (double)(f->last_ns - f->first_ns) / 1e9;
+    return (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
+           (dur > 1e-3 ? dur : 1e-3);
+}
+
+static uint32_t largest_packet(const struct flow_summary *f)
+{
+    return f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
+                                                       : f->dir[1].max_packet;
+}
+
+/* One point of goodput.dat; a flow that delivered nothing sits on floor_kbps. */
+static void goodput_row(FILE *dat, const struct results *res, const struct flow_summary *f,
+                        double floor_kbps)
+{
+    double kbps = goodput_kbps(res, f);
+    int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
+    uint16_t mss = f->dir[0].mss && f->dir[1].mss
+                       ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
+                       : (f->dir[0].mss | f->dir[1].mss);
+    char label[64];
+    if (mss)
+        snprintf(label, sizeof label, "#%" PRIu64 " MSS %u%s", f->id, mss,
+                 kbps > 0 ? "" : ", nothing delivered");
+    else
+        snprintf(label, sizeof label, "#%" PRIu64 "%s", f->id,
+                 kbps > 0 ? "" : ", nothing delivered");
+    fprintf(dat, "%u %.6g %d %u %" PRIu64 " \"%s\"\n", largest_packet(f),
+            kbps > 0 ? kbps : floor_kbps, status, mss, f->id, label);
+}
+
+/* The tightest bound over every path, what a flow's packets must fit, as
+ * the one line to draw (0 when no path has an upper bound). */
+static int goodput_bound(const struct inference *inf, struct bound_line *bl)
+{
+    int nb = 0;
+    for (int i = 0; inf && i < inf->npaths; i++) {
+        const struct inf_path *pa = &inf->paths[i];
+        uint32_t v = pa->mtu ? pa->mtu : pa->upper;
+        if (v && (nb == 0 || v < bl->value)) {
+            nb = 1;
+            bl->value = v;
+            snprintf(bl->label, sizeof bl->label, "%s %u",
+                     pa->mtu ? "path MTU" : "nothing above crosses:", v);
+        }
+    }
+    return nb;
+}
+
 static bool chart_goodput(const char *dir, const char *tdir, const struct report_data *r,
                           struct plots *p, FILE *err)
 {
@@ -484,18 +543,14 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     uint32_t xmax = 0;
     for (uint32_t i = 0; i < res->nflows && npts < GOODPUT_MAX_POINTS; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (f->proto != IP_PROTO_TCP || !(f->dir[0].dl_sent + f->dir[1].dl_sent))
+        if (!goodput_drawn(f))
             continue;
         npts++;
-        double dur = (double)(f->last_ns - f->first_ns) / 1e9;
-        double kbps = (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
-                      (dur > 1e-3 ? dur : 1e-3);
+        double kbps = goodput_kbps(res, f);
         if (kbps > 0 && (minpos == 0 || kbps < minpos))
             minpos = kbps;
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
-        if (big > xmax)
-            xmax = big;
+        if (largest_packet(f) > xmax)
+            xmax = largest_packet(f);
     }
     double floor_kbps = 1;
     if (minpos > 0) {
@@ -504,51 +559,19 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
             floor_kbps *= 10;
         floor_kbps /= 10;
     }
-    bool labels = npts <= GOODPUT_MAX_LABELS;
     int written = 0;
-    for (uint32_t i = 0; i < res->nflows && written < npts; i++) {
-        const struct flow_summary *f = &res->flows[i];
-        if (f->proto != IP_PROTO_TCP || !(f->dir[0].dl_sent + f->dir[1].dl_sent))
-            continue;
-        written++;
-        double dur = (double)(f->last_ns - f->first_ns) / 1e9;
-        double kbps = (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
-                      (dur > 1e-3 ? dur : 1e-3);
-        int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
-        uint16_t mss = f->dir[0].mss && f->dir[1].mss
-                           ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
-                           : (f->dir[0].mss | f->dir[1].mss);
-        char label[64];
-        if (mss)
-            snprintf(label, sizeof label, "#%" PRIu64 " MSS %u%s", f->id, mss,
-                     kbps > 0 ? "" : ", nothing delivered");
-        else
-            snprintf(label, sizeof label, "#%" PRIu64 "%s", f->id,
-                     kbps > 0 ? "" : ", nothing delivered");
-        fprintf(dat, "%u %.6g %d %u %" PRIu64 " \"%s\"\n", big, kbps > 0 ? kbps : floor_kbps,
-                status, mss, f->id, label);
-    }
+    for (uint32_t i = 0; i < res->nflows && written < npts; i++)
+        if (goodput_drawn(&res->flows[i])) {
+            goodput_row(dat, res, &res->flows[i], floor_kbps);
+            written++;
+        }
     if (!plots_close_out(dat, dir, name, "dat", err))
         return false;
 
-    struct bound_line bl[3];
-    int nb = 0;
-    /* the tightest bound over every path: what a flow's packets must fit */
-    if (r->inf)
-        for (int i = 0; i < r->inf->npaths; i++) {
-            const struct inf_path *pa = &r->inf->paths[i];
-            uint32_t v = pa->mtu ? pa->mtu : pa->upper;
-            if (v && (nb == 0 || v < bl[0].value)) {
-                nb = 1;
-                bl[0].value = v;
-                snprintf(bl[0].label, sizeof bl[0].label, "%s %u",
-                         pa->mtu ? "path MTU" : "nothing above crosses:", v);
-            }
-        }
-    if (nb && bl[0].value > xmax)
-        xmax = bl[0].value;
+    struct bound_line bl;
+    int nb = goodput_bound(r->inf, &bl);
+    if (nb && bl.value > xmax)
+        xmax = bl.value;
     xmax = round_up(xmax + 250, 100); /* room for the points' labels */
 
     char title[PLOTS_TEXT];
@@ -558,11 +581,11 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     if (!gp)
         return false;
     fprintf(gp, "xmin = 0\nxmax = %u\nfloor_kbps = %g\nlabels = %d\nnbounds = %d\n", xmax,
-            floor_kbps, labels ? 1 : 0, nb);
+            floor_kbps, npts <= GOODPUT_MAX_LABELS ? 1 : 0, nb);
     if (minpos == 0 || floor_kbps < minpos)
         fprintf(gp, "set yrange [%g:*]\n", floor_kbps / 2);
     if (nb)
-        gp_vline(gp, 10, bl[0].value, xmax, bl[0].label, "#9467bd", 0);
+        gp_vline(gp, 10, bl.value, xmax, bl.label, "#9467bd", 0);
     if (!plots_gp_finish(gp, dir, name, tdir, "goodput", err))
         return false;
     plots_add_chart(

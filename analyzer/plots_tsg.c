@@ -360,22 +360,9 @@ static bool tsg_close(struct tsg *g, const char *dir, FILE *err)
     return ok;
 }
 
-bool plots_replay(const char *dir, const char *tdir, const struct report_data *r,
-                  const struct plots_inputs *in, struct plots *p, FILE *err)
+/* The timeline's intervals: about TL_BINS across all the inputs' span. */
+static void replay_bins(struct replay *rp, const struct report_data *r)
 {
-    for (int i = 0; i < in->npaths; i++)
-        if (strcmp(in->paths[i], "-") == 0) {
-            plots_add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
-                              "they read the packets a second time, and standard input cannot be "
-                              "read twice (save the capture to a file first)");
-            return true;
-        }
-    struct replay *rp = calloc(1, sizeof *rp);
-    if (!rp) {
-        fprintf(err, "mtuscope: out of memory\n");
-        return false;
-    }
-    bool ok = false;
     bool have_time = false;
     int64_t t1 = 0;
     for (int i = 0; i < r->ninputs; i++) {
@@ -397,10 +384,16 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
     } else {
         rp->bin_ns = 1000000;
     }
+}
 
+/* Picks the flows to graph and opens their data files (and the temporary
+ * file of their ACKs); *flagged: they have problems.  False, said on err,
+ * when a file cannot be opened: the caller closes those that were. */
+static bool tsg_open(struct replay *rp, const char *dir, const struct report_data *r, bool *flagged,
+                     FILE *err)
+{
     const struct flow_summary *picked[PLOTS_MAX_TSG];
-    bool flagged;
-    rp->ntsg = pick_tsg(r, picked, &flagged);
+    rp->ntsg = pick_tsg(r, picked, flagged);
     for (int i = 0; i < rp->ntsg; i++) {
         struct tsg *g = &rp->tsg[i];
         g->f = picked[i];
@@ -412,22 +405,27 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
         if (!g->dat || !g->acks) {
             if (!g->acks)
                 fprintf(err, "mtuscope: temporary file: %s\n", strerror(errno));
-            goto out;
+            return false;
         }
         fprintf(g->dat,
                 "# flow #%" PRIu64 ", %s data; index 0: time_s retransmission(0/1) "
                 "seq_first seq_end (relative: 0 is the first data byte)\n",
                 g->f->id, plots_dir_long[g->dir]);
     }
+    return true;
+}
 
-    /* the second read: the same options and order, so the flow ids match */
+/* The second read: the same options and order, so the flow ids match; every
+ * packet goes to replay_packet().  False only when memory ran out. */
+static bool replay_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
+{
     struct pipeline_opts po = *in->po;
     po.progress = false;
     po.quiet = true;
     struct results res2;
     if (!results_init(&res2)) {
         fprintf(err, "mtuscope: out of memory\n");
-        goto out;
+        return false;
     }
     struct pipeline_hooks hooks = {replay_packet, rp};
     for (int i = 0; i < in->npaths; i++) {
@@ -435,7 +433,7 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
         if (!s2) {
             fprintf(err, "mtuscope: out of memory\n");
             results_free(&res2);
-            goto out;
+            return false;
         }
         enum pipeline_status st = pipeline_run(in->paths[i], i, &po, s2, &res2, &hooks);
         stats_free(s2);
@@ -443,8 +441,15 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
             break;
     }
     results_free(&res2);
+    return true;
+}
 
-    ok = true;
+/* After the second read: every graph's data file completed (even after
+ * one failed), their scripts, and the timeline's. */
+static bool replay_write(const char *dir, const char *tdir, const struct report_data *r,
+                         struct replay *rp, bool flagged, struct plots *p, FILE *err)
+{
+    bool ok = true;
     for (int i = 0; i < rp->ntsg; i++) {
         ok = tsg_close(&rp->tsg[i], dir, err) && ok;
         if (ok)
@@ -454,7 +459,28 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
         ok = write_tsg_empty(dir, tdir, r, p, err);
     if (ok)
         ok = write_timeline(dir, tdir, r, rp, p, err);
-out:
+    return ok;
+}
+
+bool plots_replay(const char *dir, const char *tdir, const struct report_data *r,
+                  const struct plots_inputs *in, struct plots *p, FILE *err)
+{
+    for (int i = 0; i < in->npaths; i++)
+        if (strcmp(in->paths[i], "-") == 0) {
+            plots_add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
+                              "they read the packets a second time, and standard input cannot be "
+                              "read twice (save the capture to a file first)");
+            return true;
+        }
+    struct replay *rp = calloc(1, sizeof *rp);
+    if (!rp) {
+        fprintf(err, "mtuscope: out of memory\n");
+        return false;
+    }
+    replay_bins(rp, r);
+    bool flagged;
+    bool ok = tsg_open(rp, dir, r, &flagged, err) && replay_read(in, rp, err) &&
+              replay_write(dir, tdir, r, rp, flagged, p, err);
     for (int i = 0; i < rp->ntsg; i++) {
         if (rp->tsg[i].acks)
             fclose(rp->tsg[i].acks);
