@@ -1,7 +1,8 @@
 /*
  * report_json.c - the JSON report (report.h), for scripts: its shape is the
  * contract of ../shared/REPORT-CONTRACT.md and docs/report.schema.json.
- * One function a section, in the order they are written.
+ * report_json(), at the end, writes the sections in order: one function a
+ * section, or an item of it (an input, a flow, a tunnel, an ICMP message).
  */
 #include <inttypes.h>
 

@@ -2,9 +2,10 @@
  * report_text.c - the text report (report.h), for people.
  *
  * It leads with the answer: the verdict, the fix and the evidence for it,
- * each item with a Wireshark display filter; then the path MTUs, what the
- * inputs saw when they are several, each input's layer stacks and
- * anomalies, and the flows and tunnels.
+ * each item with a Wireshark display filter, and the path MTUs; then what
+ * the same packets did between the inputs when they are several, each
+ * input's layer stacks and anomalies, the flows, tunnels and retransmission
+ * storms.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -101,7 +102,8 @@ static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
     }
 }
 
-/* The layer stacks seen, most packets first: the first 12 (all with --stats). */
+/* The layer stacks seen (the commonest first, roughly): 12 of them, all with
+ * --stats, the rest summed. */
 static void text_stacks(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     fprintf(out, "  layer stacks (packets):\n");
