@@ -2,12 +2,9 @@
  * plots.c - the charts of `-o DIR` (plots.h): data files, gnuplot scripts
  * filled from the templates in plots/, and gnuplot really run on them.
  *
- * Every chart is drawn from numbers the earlier stages kept (results.h,
- * stats.h, inference.h when it has run) or, for the per-packet charts, from a
- * second read of the inputs: the report stages keep summaries of bounded
- * size, and a time-sequence graph needs every segment.  The second read
- * writes rows straight into the data files, so memory stays fixed whatever
- * the capture's length.
+ * The size-delivery charts and the goodput chart are drawn here from numbers
+ * the earlier stages kept (results.h, stats.h, inference.h when it has run);
+ * the per-packet charts come from a second read of the inputs (plots_tsg.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,27 +13,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "inference.h"
-#include "plots.h"
+#include "plots_int.h"
 #include "spawn.h"
 
-#define TL_BINS 120             /* retransmission timeline intervals, at most */
-#define TSG_MAX_ROWS 200000     /* data rows per time-sequence graph (~6 MB) */
 #define SIZE_MAX_POINTS 1024    /* distinct sizes in one size chart */
-#define TSG_MAX_ICMP_LINES 40   /* frag-needed arrivals marked per graph */
 #define GOODPUT_MAX_LABELS 25   /* label each point only when they stay readable */
 #define GOODPUT_MAX_POINTS 5000 /* flows drawn; results.h keeps at most 25000 */
 
 static const char *const dir_short[2] = {"c2s", "s2c"};
-static const char *const dir_long[2] = {"client -> server", "server -> client"};
-
-static int64_t to_ns(int64_t sec, uint32_t nsec)
-{
-    return sec * 1000000000LL + (int64_t)nsec;
-}
+const char *const plots_dir_long[2] = {"client -> server", "server -> client"};
 
 static const struct flow_summary *find_flow(const struct results *res, uint64_t id)
 {
@@ -90,7 +78,7 @@ static bool find_templates(char *buf, size_t size)
     return false;
 }
 
-static FILE *open_out(const char *dir, const char *name, const char *ext, FILE *err)
+FILE *plots_open_out(const char *dir, const char *name, const char *ext, FILE *err)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
@@ -100,7 +88,7 @@ static FILE *open_out(const char *dir, const char *name, const char *ext, FILE *
     return fp;
 }
 
-static bool close_out(FILE *fp, const char *dir, const char *name, const char *ext, FILE *err)
+bool plots_close_out(FILE *fp, const char *dir, const char *name, const char *ext, FILE *err)
 {
     bool bad = ferror(fp) != 0;
     if (fclose(fp) != 0 || bad) {
@@ -111,7 +99,7 @@ static bool close_out(FILE *fp, const char *dir, const char *name, const char *e
 }
 
 /* A gnuplot single-quoted string: only the quote itself needs doubling. */
-static void gp_string(FILE *gp, const char *s)
+void plots_gp_string(FILE *gp, const char *s)
 {
     fputc('\'', gp);
     for (; *s; s++) {
@@ -124,11 +112,11 @@ static void gp_string(FILE *gp, const char *s)
 }
 
 /* Starts NAME.gp: what the template needs to know.  The caller adds its own
- * values, then gp_finish() appends the template. */
-static FILE *gp_begin(const char *dir, const char *name, const char *tmpl, const char *title,
-                      bool has_data, FILE *err)
+ * values, then plots_gp_finish() appends the template. */
+FILE *plots_gp_begin(const char *dir, const char *name, const char *tmpl, const char *title,
+                     bool has_data, FILE *err)
 {
-    FILE *gp = open_out(dir, name, "gp", err);
+    FILE *gp = plots_open_out(dir, name, "gp", err);
     if (!gp)
         return NULL;
     fprintf(gp,
@@ -136,21 +124,21 @@ static FILE *gp_begin(const char *dir, const char *name, const char *tmpl, const
             "# plots/%s.gp.  Render again with: gnuplot %s.gp\n",
             name, MTUSCOPE_VERSION, tmpl, name);
     fprintf(gp, "out = ");
-    gp_string(gp, name);
+    plots_gp_string(gp, name);
     fprintf(gp, "\ndatafile = ");
     char dat[96];
     snprintf(dat, sizeof dat, "%s.dat", name);
-    gp_string(gp, dat);
+    plots_gp_string(gp, dat);
     fprintf(gp, "\nchart_title = ");
-    gp_string(gp, title);
+    plots_gp_string(gp, title);
     fprintf(gp, "\nhas_data = %d\n", has_data ? 1 : 0);
     /* titles carry addresses and names: no enhanced-text markup in them */
     fprintf(gp, "set title noenhanced\n");
     return gp;
 }
 
-static bool gp_finish(FILE *gp, const char *dir, const char *name, const char *tdir,
-                      const char *tmpl, FILE *err)
+bool plots_gp_finish(FILE *gp, const char *dir, const char *name, const char *tdir,
+                     const char *tmpl, FILE *err)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s.gp", tdir, tmpl);
@@ -166,7 +154,7 @@ static bool gp_finish(FILE *gp, const char *dir, const char *name, const char *t
     while ((n = fread(buf, 1, sizeof buf, t)) > 0)
         fwrite(buf, 1, n, gp);
     fclose(t);
-    return close_out(gp, dir, name, "gp", err);
+    return plots_close_out(gp, dir, name, "gp", err);
 }
 
 /* A vertical line at x with a label near the top, numbered from 10 so
@@ -179,15 +167,15 @@ static void gp_vline(FILE *gp, int id, double x, double xmax, const char *label,
             "front\n",
             id, x, x, color);
     fprintf(gp, "set label %d ", id);
-    gp_string(gp, label);
+    plots_gp_string(gp, label);
     /* the label on the side with room: right of a line in the left half */
     bool left = x < xmax / 2;
     fprintf(gp, " at %.3f, graph %.2f %s offset %s,0 tc rgb '%s' front noenhanced\n", x,
             0.80 - 0.05 * row, left ? "left" : "right", left ? "0.6" : "-0.6", color);
 }
 
-static struct plot_chart *add_chart(struct plots *p, const char *name, const char *title,
-                                    const char *what)
+struct plot_chart *plots_add_chart(struct plots *p, const char *name, const char *title,
+                                   const char *what)
 {
     if (p->ncharts == PLOTS_MAX_CHARTS)
         return NULL;
@@ -199,7 +187,7 @@ static struct plot_chart *add_chart(struct plots *p, const char *name, const cha
     return c;
 }
 
-static void add_note(struct plots *p, const char *text)
+void plots_add_note(struct plots *p, const char *text)
 {
     if (p->nnotes < PLOTS_MAX_NOTES)
         snprintf(p->notes[p->nnotes++], PLOTS_TEXT, "%s", text);
@@ -353,7 +341,7 @@ static bool chart_sizes(const char *dir, const char *tdir, const struct report_d
         nb = path_bounds(r->inf, src, dst, bl);
         snprintf(title, sizeof title,
                  "TCP data delivered by IP packet size, %s (%s -> %s%s, %" PRIu64 " flow%s)",
-                 dir_long[d], addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
+                 plots_dir_long[d], addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
                  nflows > 1 ? " and others" : "", nflows, nflows == 1 ? "" : "s");
     } else {
         snprintf(title, sizeof title, "TCP data delivered by IP packet size");
@@ -364,11 +352,11 @@ static bool chart_sizes(const char *dir, const char *tdir, const struct report_d
              nb ? " Dashed lines: the inferred path-MTU bounds." : "");
 
     bool ok = false;
-    FILE *dat = open_out(dir, name, "dat", err);
+    FILE *dat = plots_open_out(dir, name, "dat", err);
     if (!dat)
         goto out;
     fprintf(dat, "# %s: TCP data transmissions by IP packet size, %s\n", title,
-            d >= 0 ? dir_long[d] : "no data");
+            d >= 0 ? plots_dir_long[d] : "no data");
     fprintf(dat, "# size_bytes sent delivered lost delivered_percent\n");
     uint32_t xmax = 0;
     uint64_t most = 0, least = 0;
@@ -383,7 +371,7 @@ static bool chart_sizes(const char *dir, const char *tdir, const struct report_d
         if (pts[i].size > xmax)
             xmax = pts[i].size;
     }
-    if (!close_out(dat, dir, name, "dat", err))
+    if (!plots_close_out(dat, dir, name, "dat", err))
         goto out;
     for (int i = 0; i < nb; i++)
         if (bl[i].value > xmax)
@@ -392,7 +380,7 @@ static bool chart_sizes(const char *dir, const char *tdir, const struct report_d
     if (xmax < 200)
         xmax = 200;
 
-    FILE *gp = gp_begin(dir, name, "size-delivery", title, n > 0, err);
+    FILE *gp = plots_gp_begin(dir, name, "size-delivery", title, n > 0, err);
     if (!gp)
         goto out;
     fprintf(gp, "xmin = 0\nxmax = %u\nbw = %.1f\ncounts = %d\nnbounds = %d\n", xmax, xmax / 90.0,
@@ -402,9 +390,9 @@ static bool chart_sizes(const char *dir, const char *tdir, const struct report_d
     fprintf(gp, "logy = %d\n", least && most / least > 30 ? 1 : 0);
     for (int i = 0; i < nb; i++)
         gp_vline(gp, 10 + i, bl[i].value, xmax, bl[i].label, "#9467bd", i);
-    if (!gp_finish(gp, dir, name, tdir, "size-delivery", err))
+    if (!plots_gp_finish(gp, dir, name, tdir, "size-delivery", err))
         goto out;
-    add_chart(p, name, title, what);
+    plots_add_chart(p, name, title, what);
     ok = true;
 out:
     free(pts);
@@ -478,12 +466,71 @@ static double delivered_bytes(const struct results *res, const struct flow_summa
     return (double)x->bytes * x->dl_delivered / x->dl_sent;
 }
 
+/* The goodput chart's points: the TCP flows that sent data. */
+static bool goodput_drawn(const struct flow_summary *f)
+{
+    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent);
+}
+
+/* IP bytes delivered (both directions) * 8 / the flow's duration (a
+ * millisecond at least), in kbit/s. */
+static double goodput_kbps(const struct results *res, const struct flow_summary *f)
+{
+    double dur = (double)(f->last_ns - f->first_ns) / 1e9;
+    return (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
+           (dur > 1e-3 ? dur : 1e-3);
+}
+
+static uint32_t largest_packet(const struct flow_summary *f)
+{
+    return f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
+                                                       : f->dir[1].max_packet;
+}
+
+/* One point of goodput.dat; a flow that delivered nothing sits on floor_kbps. */
+static void goodput_row(FILE *dat, const struct results *res, const struct flow_summary *f,
+                        double floor_kbps)
+{
+    double kbps = goodput_kbps(res, f);
+    int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
+    uint16_t mss = f->dir[0].mss && f->dir[1].mss
+                       ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
+                       : (f->dir[0].mss | f->dir[1].mss);
+    char label[64];
+    if (mss)
+        snprintf(label, sizeof label, "#%" PRIu64 " MSS %u%s", f->id, mss,
+                 kbps > 0 ? "" : ", nothing delivered");
+    else
+        snprintf(label, sizeof label, "#%" PRIu64 "%s", f->id,
+                 kbps > 0 ? "" : ", nothing delivered");
+    fprintf(dat, "%u %.6g %d %u %" PRIu64 " \"%s\"\n", largest_packet(f),
+            kbps > 0 ? kbps : floor_kbps, status, mss, f->id, label);
+}
+
+/* The tightest bound over every path, what a flow's packets must fit, as
+ * the one line to draw (0 when no path has an upper bound). */
+static int goodput_bound(const struct inference *inf, struct bound_line *bl)
+{
+    int nb = 0;
+    for (int i = 0; inf && i < inf->npaths; i++) {
+        const struct inf_path *pa = &inf->paths[i];
+        uint32_t v = pa->mtu ? pa->mtu : pa->upper;
+        if (v && (nb == 0 || v < bl->value)) {
+            nb = 1;
+            bl->value = v;
+            snprintf(bl->label, sizeof bl->label, "%s %u",
+                     pa->mtu ? "path MTU" : "nothing above crosses:", v);
+        }
+    }
+    return nb;
+}
+
 static bool chart_goodput(const char *dir, const char *tdir, const struct report_data *r,
                           struct plots *p, FILE *err)
 {
     const struct results *res = r->res;
     const char *name = "goodput";
-    FILE *dat = open_out(dir, name, "dat", err);
+    FILE *dat = plots_open_out(dir, name, "dat", err);
     if (!dat)
         return false;
     fprintf(dat, "# per-flow goodput: IP bytes delivered (both directions) * 8 / flow duration\n"
@@ -496,18 +543,14 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     uint32_t xmax = 0;
     for (uint32_t i = 0; i < res->nflows && npts < GOODPUT_MAX_POINTS; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (f->proto != IP_PROTO_TCP || !(f->dir[0].dl_sent + f->dir[1].dl_sent))
+        if (!goodput_drawn(f))
             continue;
         npts++;
-        double dur = (double)(f->last_ns - f->first_ns) / 1e9;
-        double kbps = (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
-                      (dur > 1e-3 ? dur : 1e-3);
+        double kbps = goodput_kbps(res, f);
         if (kbps > 0 && (minpos == 0 || kbps < minpos))
             minpos = kbps;
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
-        if (big > xmax)
-            xmax = big;
+        if (largest_packet(f) > xmax)
+            xmax = largest_packet(f);
     }
     double floor_kbps = 1;
     if (minpos > 0) {
@@ -516,515 +559,41 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
             floor_kbps *= 10;
         floor_kbps /= 10;
     }
-    bool labels = npts <= GOODPUT_MAX_LABELS;
     int written = 0;
-    for (uint32_t i = 0; i < res->nflows && written < npts; i++) {
-        const struct flow_summary *f = &res->flows[i];
-        if (f->proto != IP_PROTO_TCP || !(f->dir[0].dl_sent + f->dir[1].dl_sent))
-            continue;
-        written++;
-        double dur = (double)(f->last_ns - f->first_ns) / 1e9;
-        double kbps = (delivered_bytes(res, f, 0) + delivered_bytes(res, f, 1)) * 8 / 1e3 /
-                      (dur > 1e-3 ? dur : 1e-3);
-        int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
-        uint32_t big = f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet
-                                                                   : f->dir[1].max_packet;
-        uint16_t mss = f->dir[0].mss && f->dir[1].mss
-                           ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
-                           : (f->dir[0].mss | f->dir[1].mss);
-        char label[64];
-        if (mss)
-            snprintf(label, sizeof label, "#%" PRIu64 " MSS %u%s", f->id, mss,
-                     kbps > 0 ? "" : ", nothing delivered");
-        else
-            snprintf(label, sizeof label, "#%" PRIu64 "%s", f->id,
-                     kbps > 0 ? "" : ", nothing delivered");
-        fprintf(dat, "%u %.6g %d %u %" PRIu64 " \"%s\"\n", big, kbps > 0 ? kbps : floor_kbps,
-                status, mss, f->id, label);
-    }
-    if (!close_out(dat, dir, name, "dat", err))
+    for (uint32_t i = 0; i < res->nflows && written < npts; i++)
+        if (goodput_drawn(&res->flows[i])) {
+            goodput_row(dat, res, &res->flows[i], floor_kbps);
+            written++;
+        }
+    if (!plots_close_out(dat, dir, name, "dat", err))
         return false;
 
-    struct bound_line bl[3];
-    int nb = 0;
-    /* the tightest bound over every path: what a flow's packets must fit */
-    if (r->inf)
-        for (int i = 0; i < r->inf->npaths; i++) {
-            const struct inf_path *pa = &r->inf->paths[i];
-            uint32_t v = pa->mtu ? pa->mtu : pa->upper;
-            if (v && (nb == 0 || v < bl[0].value)) {
-                nb = 1;
-                bl[0].value = v;
-                snprintf(bl[0].label, sizeof bl[0].label, "%s %u",
-                         pa->mtu ? "path MTU" : "nothing above crosses:", v);
-            }
-        }
-    if (nb && bl[0].value > xmax)
-        xmax = bl[0].value;
+    struct bound_line bl;
+    int nb = goodput_bound(r->inf, &bl);
+    if (nb && bl.value > xmax)
+        xmax = bl.value;
     xmax = round_up(xmax + 250, 100); /* room for the points' labels */
 
     char title[PLOTS_TEXT];
     snprintf(title, sizeof title, "Goodput per TCP flow against its largest packet (%d flow%s)",
              npts, npts == 1 ? "" : "s");
-    FILE *gp = gp_begin(dir, name, "goodput", title, npts > 0, err);
+    FILE *gp = plots_gp_begin(dir, name, "goodput", title, npts > 0, err);
     if (!gp)
         return false;
     fprintf(gp, "xmin = 0\nxmax = %u\nfloor_kbps = %g\nlabels = %d\nnbounds = %d\n", xmax,
-            floor_kbps, labels ? 1 : 0, nb);
+            floor_kbps, npts <= GOODPUT_MAX_LABELS ? 1 : 0, nb);
     if (minpos == 0 || floor_kbps < minpos)
         fprintf(gp, "set yrange [%g:*]\n", floor_kbps / 2);
     if (nb)
-        gp_vline(gp, 10, bl[0].value, xmax, bl[0].label, "#9467bd", 0);
-    if (!gp_finish(gp, dir, name, tdir, "goodput", err))
+        gp_vline(gp, 10, bl.value, xmax, bl.label, "#9467bd", 0);
+    if (!plots_gp_finish(gp, dir, name, tdir, "goodput", err))
         return false;
-    add_chart(p, name, title,
-              "One point per TCP flow: its goodput against the largest IP packet it sent; flows "
-              "that delivered nothing sit on the bottom line. Small-packet flows work, big-packet "
-              "flows stall when the path MTU is the problem.");
+    plots_add_chart(
+        p, name, title,
+        "One point per TCP flow: its goodput against the largest IP packet it sent; flows "
+        "that delivered nothing sit on the bottom line. Small-packet flows work, big-packet "
+        "flows stall when the path MTU is the problem.");
     return true;
-}
-
-/* ------------------------------------- second read: per-packet charts */
-
-struct tsg {
-    const struct flow_summary *f;
-    uint8_t dir; /* the data direction drawn */
-    bool base_set, ack_set;
-    uint32_t base, last_ack;
-    uint64_t rows;
-    bool truncated;
-    FILE *dat, *acks; /* acks: the second data block, appended at the end */
-    char name[64];
-};
-
-struct replay {
-    struct tsg tsg[PLOTS_MAX_TSG];
-    int ntsg;
-    int64_t t0_ns, bin_ns;
-    int nbins;
-    uint64_t retx[TL_BINS + 2], pkts[TL_BINS + 2];
-};
-
-static const struct layer *tcp_layer(const struct packet *pkt)
-{
-    for (int i = pkt->nlayers - 1; i >= 0; i--)
-        if (pkt->layers[i].type == LAYER_TCP && !(pkt->layers[i].flags & LF_QUOTED))
-            return &pkt->layers[i];
-    return NULL;
-}
-
-static void replay_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
-{
-    struct replay *rp = ctx;
-    int64_t t = to_ns(pkt->ts_sec, pkt->ts_nsec);
-    if (rp->nbins) {
-        int64_t b = (t - rp->t0_ns) / rp->bin_ns;
-        if (b < 0)
-            b = 0;
-        if (b >= rp->nbins)
-            b = rp->nbins - 1;
-        rp->pkts[b]++;
-        if (fp->ta & TA_ANY_RETRANS)
-            rp->retx[b]++;
-    }
-    if (!fp->flow)
-        return;
-    for (int i = 0; i < rp->ntsg; i++) {
-        struct tsg *g = &rp->tsg[i];
-        if (g->f->id != fp->flow)
-            continue;
-        const struct layer *l = tcp_layer(pkt);
-        if (!l)
-            return;
-        const struct tcp_info *tc = &l->u.tcp;
-        double rel = (double)(t - g->f->first_ns) / 1e9;
-        if (fp->dir == g->dir) {
-            if (!g->base_set && (tc->flags & TCPF_SYN)) {
-                g->base = tc->seq + 1; /* relative sequence 0 is the first data byte */
-                g->base_set = true;
-            }
-            if (!tc->payload_len)
-                return;
-            if (!g->base_set) {
-                g->base = tc->seq;
-                g->base_set = true;
-            }
-            if (g->rows >= TSG_MAX_ROWS) {
-                g->truncated = true;
-                return;
-            }
-            uint32_t s = tc->seq - g->base; /* modulo 2^32, as TCP compares */
-            fprintf(g->dat, "%.6f %d %u %u\n", rel, (fp->ta & TA_ANY_RETRANS) ? 1 : 0, s,
-                    s + tc->payload_len);
-            g->rows++;
-        } else if ((tc->flags & TCPF_ACK) && g->base_set) {
-            uint32_t a = tc->ack - g->base;
-            if (a > (1u << 31)) /* an ACK of the SYN, before the first data byte */
-                a = 0;
-            if (g->ack_set && a == g->last_ack)
-                return;
-            if (g->rows >= TSG_MAX_ROWS) {
-                g->truncated = true;
-                return;
-            }
-            fprintf(g->acks, "%.6f %u\n", rel, a);
-            g->last_ack = a;
-            g->ack_set = true;
-            g->rows++;
-        }
-        return;
-    }
-}
-
-/* The flows drawn: those with a black hole first, then stalled ones, then
- * those that retransmitted; when none is flagged, the TCP flow that carried
- * most, as the healthy picture. */
-static int pick_tsg(const struct report_data *r, const struct flow_summary **out, bool *flagged)
-{
-    const struct results *res = r->res;
-    int n = 0;
-    for (int pass = 0; pass < 3; pass++)
-        for (uint32_t i = 0; i < res->nflows && n < PLOTS_MAX_TSG; i++) {
-            const struct flow_summary *f = &res->flows[i];
-            if (f->proto != IP_PROTO_TCP)
-                continue;
-            bool bh = r->inf && inference_blackhole(r->inf, f->id);
-            if (pass == 0   ? bh
-                : pass == 1 ? !bh && f->stalled
-                            : !bh && !f->stalled && f->retransmissions)
-                out[n++] = f;
-        }
-    *flagged = n > 0;
-    if (n)
-        return n;
-    const struct flow_summary *best = NULL;
-    for (uint32_t i = 0; i < res->nflows; i++) {
-        const struct flow_summary *f = &res->flows[i];
-        if (f->proto == IP_PROTO_TCP &&
-            (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
-            best = f;
-    }
-    if (best)
-        out[n++] = best;
-    return n;
-}
-
-/* The direction a graph follows: the one that stalled, else the one that
- * retransmitted more, else the one that sent more data. */
-static uint8_t tsg_dir(const struct flow_summary *f)
-{
-    const struct flow_dir_summary *c = &f->dir[0], *s = &f->dir[1];
-    if (c->stalled != s->stalled)
-        return s->stalled ? 1 : 0;
-    if (c->tcp.retrans != s->tcp.retrans)
-        return s->tcp.retrans > c->tcp.retrans ? 1 : 0;
-    return s->bytes > c->bytes ? 1 : 0;
-}
-
-static void bin_label(int64_t ns, char *buf, size_t size)
-{
-    if (ns >= 1000000000LL)
-        snprintf(buf, size, "%g s", (double)ns / 1e9);
-    else
-        snprintf(buf, size, "%g ms", (double)ns / 1e6);
-}
-
-/* The interval: about TL_BINS across the capture, rounded up to 1, 2 or 5
- * times a power of ten, at least a millisecond. */
-static int64_t nice_bin(int64_t dur_ns)
-{
-    int64_t raw = dur_ns / TL_BINS + 1, step = 1000000;
-    for (;;) {
-        if (step >= raw)
-            return step;
-        if (2 * step >= raw)
-            return 2 * step;
-        if (5 * step >= raw)
-            return 5 * step;
-        step *= 10;
-    }
-}
-
-static bool write_tsg_script(const char *dir, const char *tdir, const struct report_data *r,
-                             struct tsg *g, bool flagged, struct plots *p, FILE *err)
-{
-    const struct flow_summary *f = g->f;
-    const struct flow_dir_summary *x = &f->dir[g->dir];
-    char a[64], b[64], title[PLOTS_TEXT], what[PLOTS_TEXT];
-    const struct addr *src = g->dir ? &f->server : &f->client;
-    const struct addr *dst = g->dir ? &f->client : &f->server;
-    uint16_t sp = g->dir ? f->server_port : f->client_port;
-    uint16_t dp = g->dir ? f->client_port : f->server_port;
-    snprintf(
-        title, sizeof title,
-        "Time-sequence graph, flow #%" PRIu64 ": %s:%u -> %s:%u (%" PRIu64 " retransmissions%s%s)",
-        f->id, addr_text(src, a, sizeof a), sp, addr_text(dst, b, sizeof b), dp, f->retransmissions,
-        x->stalled ? ", stalled" : "", flagged ? "" : ", the busiest flow");
-    snprintf(what, sizeof what,
-             "Sequence number against time for the %s data of flow #%" PRIu64
-             ": blue bars are segments, red ones retransmissions, the green steps the peer's "
-             "ACKs%s.%s",
-             dir_long[g->dir], f->id, x->stalled ? ", the shaded band the stall" : "",
-             g->truncated ? " (only the first rows are drawn)" : "");
-
-    FILE *gp = gp_begin(dir, g->name, "tsg", title, g->rows > 0, err);
-    if (!gp)
-        return false;
-    int nicmp = 0;
-    for (int i = 0; i < r->ninputs; i++) {
-        const struct input_stats *s = r->inputs[i];
-        for (int k = 0; k < s->nicmp && nicmp < TSG_MAX_ICMP_LINES; k++) {
-            const struct icmp_mtu_msg *m = &s->icmp[k];
-            if (m->flow != f->id)
-                continue;
-            double t = (double)(to_ns(m->ts_sec, m->ts_nsec) - f->first_ns) / 1e9;
-            fprintf(gp,
-                    "set arrow %d from %.6f, graph 0 to %.6f, graph 1 nohead lw 2 lc rgb "
-                    "'#9467bd' front\n",
-                    10 + nicmp, t, t);
-            if (nicmp == 0)
-                fprintf(gp,
-                        "set label 9 '%s MTU %u' at %.6f, graph 0.03 left offset 0.5,0 tc rgb "
-                        "'#9467bd' front\n",
-                        m->v6 ? "packet-too-big" : "frag-needed", m->mtu, t);
-            nicmp++;
-        }
-    }
-    fprintf(gp, "nicmp = %d\nstalled = %d\n", nicmp, x->stalled ? 1 : 0);
-    if (x->stalled && x->stall_ns) {
-        double t1 = (double)(x->stall_ns - f->first_ns) / 1e9;
-        double t2 = (double)(f->last_ns - f->first_ns) / 1e9;
-        if (t2 <= t1)
-            t2 = t1 + 0.001;
-        fprintf(gp,
-                "set object 1 rect from %.6f, graph 0 to %.6f, graph 1 fc rgb '#ffbb78' fs "
-                "solid 0.5 noborder behind\n",
-                t1, t2);
-        fprintf(gp,
-                "set label 8 'stalled from frame %u: data outstanding, no progress' at %.6f, "
-                "graph 0.5 left offset 0.5,0 front\n",
-                x->stall_frame, t1);
-    }
-    if (!gp_finish(gp, dir, g->name, tdir, "tsg", err))
-        return false;
-    add_chart(p, g->name, title, what);
-    return true;
-}
-
-/* No TCP flow at all (a capture of the outside of an encrypted tunnel, a
- * ping sweep): the chart says so, and where to look instead. */
-static bool write_tsg_empty(const char *dir, const char *tdir, const struct report_data *r,
-                            struct plots *p, FILE *err)
-{
-    const char *name = "tsg";
-    bool opaque = false;
-    for (uint32_t i = 0; i < r->res->nflows; i++)
-        opaque |= r->res->flows[i].opaque != 0;
-    FILE *dat = open_out(dir, name, "dat", err);
-    if (!dat)
-        return false;
-    fprintf(dat, "# no TCP flow in this capture\n");
-    if (!close_out(dat, dir, name, "dat", err))
-        return false;
-    const char *title = "Time-sequence graph: no TCP flow in this capture";
-    FILE *gp = gp_begin(dir, name, "tsg", title, false, err);
-    if (!gp)
-        return false;
-    fprintf(gp, "nicmp = 0\nstalled = 0\n");
-    if (opaque)
-        fprintf(gp, "set label 2 'the TCP flows ride inside an encrypted tunnel: capture "
-                    "the tunnel interface to see them' at graph 0.5, graph 0.42 center\n");
-    if (!gp_finish(gp, dir, name, tdir, "tsg", err))
-        return false;
-    add_chart(p, name, title,
-              opaque ? "No TCP flow is visible here: the traffic is inside an encrypted "
-                       "tunnel; a capture of the tunnel interface shows its flows."
-                     : "No TCP flow in this capture, so there is no sequence to draw.");
-    return true;
-}
-
-static bool write_timeline(const char *dir, const char *tdir, const struct report_data *r,
-                           const struct replay *rp, struct plots *p, FILE *err)
-{
-    const char *name = "retrans-timeline";
-    FILE *dat = open_out(dir, name, "dat", err);
-    if (!dat)
-        return false;
-    char bl[32];
-    bin_label(rp->bin_ns, bl, sizeof bl);
-    uint64_t total = 0, peak = 0;
-    fprintf(dat, "# per interval of %s: start_s tcp_retransmissions packets\n", bl);
-    for (int i = 0; i < rp->nbins; i++) {
-        fprintf(dat, "%.6f %" PRIu64 " %" PRIu64 "\n", (double)(i * rp->bin_ns) / 1e9, rp->retx[i],
-                rp->pkts[i]);
-        total += rp->retx[i];
-        if (rp->retx[i] > peak)
-            peak = rp->retx[i];
-    }
-    if (!close_out(dat, dir, name, "dat", err))
-        return false;
-    const struct results *res = r->res;
-    char title[PLOTS_TEXT];
-    snprintf(title, sizeof title,
-             "TCP retransmissions over time (%" PRIu64 " retransmissions, %u storm%s)", total,
-             res->nstorms, res->nstorms == 1 ? "" : "s");
-    FILE *gp = gp_begin(dir, name, "retrans-timeline", title, rp->nbins > 0, err);
-    if (!gp)
-        return false;
-    fprintf(gp, "bin_label = ");
-    gp_string(gp, bl);
-    fprintf(gp, "\nbinw = %.6f\nnstorms = %u\n", (double)rp->bin_ns / 1e9, res->nstorms);
-    if (peak < 8) /* counts: no fractional tics */
-        fprintf(gp, "set ytics 1\nset yrange [0:%" PRIu64 "]\n", peak + 1);
-    for (uint32_t i = 0; i < res->nstorms && i < 200; i++) {
-        const struct flow_storm *st = &res->storms[i];
-        double t1 = (double)(st->start_ns - rp->t0_ns) / 1e9;
-        double t2 = (double)(st->end_ns - rp->t0_ns) / 1e9;
-        if (t2 - t1 < (double)rp->bin_ns / 1e9 / 2) /* keep a short storm visible */
-            t2 = t1 + (double)rp->bin_ns / 1e9 / 2;
-        fprintf(gp,
-                "set object %u rect from %.6f, graph 0 to %.6f, graph 1 fc rgb '#ffd0d0' fs "
-                "solid 0.6 noborder behind\n",
-                10 + i, t1, t2);
-    }
-    if (!gp_finish(gp, dir, name, tdir, "retrans-timeline", err))
-        return false;
-    add_chart(p, name, title,
-              "Red bars: TCP retransmissions per interval across the capture; grey steps: all "
-              "packets per interval; shaded: retransmission storms.");
-    return true;
-}
-
-/* Copies the ACK block after the segments: gnuplot's index 1. */
-static bool tsg_close(struct tsg *g, const char *dir, FILE *err)
-{
-    bool ok = true;
-    if (g->acks) {
-        fprintf(g->dat, "\n\n# index 1: time_s acked_relative_seq\n");
-        if (!g->ack_set) /* gnuplot wants a row in every block it is told to read */
-            fprintf(g->dat, "0 0\n");
-        rewind(g->acks);
-        char buf[4096];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, g->acks)) > 0)
-            fwrite(buf, 1, n, g->dat);
-        /* the last ACK held to the flow's end: a stall shows as a flat line */
-        if (g->ack_set)
-            fprintf(g->dat, "%.6f %u\n", (double)(g->f->last_ns - g->f->first_ns) / 1e9,
-                    g->last_ack);
-        fclose(g->acks);
-        g->acks = NULL;
-    }
-    if (g->dat) {
-        ok = close_out(g->dat, dir, g->name, "dat", err);
-        g->dat = NULL;
-    }
-    return ok;
-}
-
-static bool charts_replay(const char *dir, const char *tdir, const struct report_data *r,
-                          const struct plots_inputs *in, struct plots *p, FILE *err)
-{
-    for (int i = 0; i < in->npaths; i++)
-        if (strcmp(in->paths[i], "-") == 0) {
-            add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
-                        "they read the packets a second time, and standard input cannot be "
-                        "read twice (save the capture to a file first)");
-            return true;
-        }
-    struct replay *rp = calloc(1, sizeof *rp);
-    if (!rp) {
-        fprintf(err, "mtuscope: out of memory\n");
-        return false;
-    }
-    bool ok = false;
-    bool have_time = false;
-    int64_t t1 = 0;
-    for (int i = 0; i < r->ninputs; i++) {
-        const struct input_stats *s = r->inputs[i];
-        if (!s->has_time)
-            continue;
-        int64_t a = to_ns(s->first_sec, s->first_nsec), b = to_ns(s->last_sec, s->last_nsec);
-        if (!have_time || a < rp->t0_ns)
-            rp->t0_ns = a;
-        if (!have_time || b > t1)
-            t1 = b;
-        have_time = true;
-    }
-    if (have_time) {
-        rp->bin_ns = nice_bin(t1 - rp->t0_ns);
-        rp->nbins = (int)((t1 - rp->t0_ns) / rp->bin_ns) + 1;
-        if (rp->nbins > TL_BINS + 2)
-            rp->nbins = TL_BINS + 2;
-    } else {
-        rp->bin_ns = 1000000;
-    }
-
-    const struct flow_summary *picked[PLOTS_MAX_TSG];
-    bool flagged;
-    rp->ntsg = pick_tsg(r, picked, &flagged);
-    for (int i = 0; i < rp->ntsg; i++) {
-        struct tsg *g = &rp->tsg[i];
-        g->f = picked[i];
-        const struct inf_blackhole *bh = r->inf ? inference_blackhole(r->inf, g->f->id) : NULL;
-        g->dir = bh ? bh->dir : tsg_dir(g->f);
-        snprintf(g->name, sizeof g->name, "tsg-flow%" PRIu64, g->f->id);
-        g->dat = open_out(dir, g->name, "dat", err);
-        g->acks = tmpfile();
-        if (!g->dat || !g->acks) {
-            if (!g->acks)
-                fprintf(err, "mtuscope: temporary file: %s\n", strerror(errno));
-            goto out;
-        }
-        fprintf(g->dat,
-                "# flow #%" PRIu64 ", %s data; index 0: time_s retransmission(0/1) "
-                "seq_first seq_end (relative: 0 is the first data byte)\n",
-                g->f->id, dir_long[g->dir]);
-    }
-
-    /* the second read: the same options and order, so the flow ids match */
-    struct pipeline_opts po = *in->po;
-    po.progress = false;
-    po.quiet = true;
-    struct results res2;
-    if (!results_init(&res2)) {
-        fprintf(err, "mtuscope: out of memory\n");
-        goto out;
-    }
-    struct pipeline_hooks hooks = {replay_packet, rp};
-    for (int i = 0; i < in->npaths; i++) {
-        struct input_stats *s2 = stats_new(in->paths[i]);
-        if (!s2) {
-            fprintf(err, "mtuscope: out of memory\n");
-            results_free(&res2);
-            goto out;
-        }
-        enum pipeline_status st = pipeline_run(in->paths[i], i, &po, s2, &res2, &hooks);
-        stats_free(s2);
-        if (st == PIPELINE_BAD_FILTER)
-            break;
-    }
-    results_free(&res2);
-
-    ok = true;
-    for (int i = 0; i < rp->ntsg; i++) {
-        ok = tsg_close(&rp->tsg[i], dir, err) && ok;
-        if (ok)
-            ok = write_tsg_script(dir, tdir, r, &rp->tsg[i], flagged, p, err);
-    }
-    if (rp->ntsg == 0 && ok)
-        ok = write_tsg_empty(dir, tdir, r, p, err);
-    if (ok)
-        ok = write_timeline(dir, tdir, r, rp, p, err);
-out:
-    for (int i = 0; i < rp->ntsg; i++) {
-        if (rp->tsg[i].acks)
-            fclose(rp->tsg[i].acks);
-        if (rp->tsg[i].dat)
-            fclose(rp->tsg[i].dat);
-    }
-    free(rp);
-    return ok;
 }
 
 /* ------------------------------------------------------------ gnuplot */
@@ -1062,8 +631,8 @@ static void render(const char *dir, const struct plots_inputs *in, struct plots 
     if (!spawn_find("gnuplot", gnuplot, sizeof gnuplot)) {
         fprintf(err, "mtuscope: gnuplot not found in PATH (its absolute entries): the charts' "
                      "data and scripts are written; render them with: gnuplot NAME.gp\n");
-        add_note(p, "gnuplot is not installed: the charts' data and scripts are written; "
-                    "render them with: gnuplot NAME.gp");
+        plots_add_note(p, "gnuplot is not installed: the charts' data and scripts are written; "
+                          "render them with: gnuplot NAME.gp");
         return;
     }
     int failed = 0;
@@ -1084,7 +653,7 @@ static void render(const char *dir, const struct plots_inputs *in, struct plots 
                 snprintf(note, sizeof note, "interrupted: the %d charts from %s on are not drawn",
                          p->ncharts - i, c->name);
             fprintf(err, "mtuscope: %s\n", note);
-            add_note(p, note);
+            plots_add_note(p, note);
             return;
         }
         c->rendered = st == SPAWN_EXITED && code == 0 && nonempty(dir, c->name, "png") &&
@@ -1094,7 +663,7 @@ static void render(const char *dir, const struct plots_inputs *in, struct plots 
     if (failed) {
         fprintf(err, "mtuscope: gnuplot failed on %d chart%s: see gnuplot.log\n", failed,
                 failed == 1 ? "" : "s");
-        add_note(p, "gnuplot failed on some charts: see gnuplot.log");
+        plots_add_note(p, "gnuplot failed on some charts: see gnuplot.log");
     }
 }
 
@@ -1135,11 +704,11 @@ bool plots_write(const char *dir, const struct report_data *r, const struct plot
     if (!find_templates(tdir, sizeof tdir)) {
         fprintf(err, "mtuscope: the chart templates (plots/*.gp) were not found next to the "
                      "binary nor installed; set MTUSCOPE_PLOTS to their directory\n");
-        add_note(out, "no charts: the gnuplot templates (plots/*.gp) were not found");
+        plots_add_note(out, "no charts: the gnuplot templates (plots/*.gp) were not found");
         return true; /* the reports themselves are fine */
     }
     bool ok = charts_sizes(dir, tdir, r, out, err);
-    ok = charts_replay(dir, tdir, r, in, out, err) && ok;
+    ok = plots_replay(dir, tdir, r, in, out, err) && ok;
     ok = chart_goodput(dir, tdir, r, out, err) && ok;
     render(dir, in, out, err);
     return ok;

@@ -6,18 +6,20 @@
  *
  *   size-delivery-DIR   TCP data sent / delivered / lost by IP packet size,
  *                       delivery ratio, path-MTU bounds (the headline), one
- *                       per direction of interest (c2s, s2c)
- *   tsg-flowN           time-sequence graph of a flagged TCP flow (stalled or
- *                       retransmitting; the busiest flow when none is)
+ *                       per direction of interest (c2s, s2c); an empty
+ *                       size-delivery when no TCP data was seen
+ *   tsg-flowN           time-sequence graph of a flagged TCP flow (a black
+ *                       hole, stalled or retransmitting; the busiest flow
+ *                       when none is); an empty tsg when there is no TCP flow
  *   retrans-timeline    retransmissions per interval, storms shaded
  *   goodput             per-flow goodput against the flow's largest packet
  *
  * The time-sequence graph and the timeline need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
- * pipeline_run() with a hook; standard input cannot be read twice, and then
- * those charts are skipped with a note.  When gnuplot is not installed the
- * data and scripts are still written and one line on stderr says how to
- * render them.
+ * pipeline_run() with a hook (plots_tsg.c); standard input cannot be read
+ * twice, and then those charts are skipped with a note.  When gnuplot is not
+ * installed the data and scripts are still written and one line on stderr
+ * says how to render them.
  */
 #ifndef MTUSCOPE_PLOTS_H
 #define MTUSCOPE_PLOTS_H
@@ -29,8 +31,11 @@
 #include "pipeline.h"
 #include "report.h"
 
-#define PLOTS_MAX_TSG 6     /* time-sequence graphs (flagged flows) per run */
-#define PLOTS_MAX_CHARTS 12 /* 2 size charts + PLOTS_MAX_TSG + timeline + goodput, with room */
+#define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
+#define PLOTS_MAX_CHARTS 12
+/* plots_add_chart() drops a chart past the list: written, never rendered nor shown */
+_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1,
+               "room for 2 size charts, the graphs, the timeline and goodput");
 #define PLOTS_MAX_NOTES 4
 #define PLOTS_TEXT 256
 

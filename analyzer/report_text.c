@@ -1,0 +1,580 @@
+/*
+ * report_text.c - the text report (report.h), for people.
+ *
+ * It leads with the answer: the verdict, the fix and the evidence for it,
+ * each item with a Wireshark display filter, and the path MTUs; then what
+ * the same packets did between the inputs when they are several, each
+ * input's layer stacks and anomalies, the flows, tunnels and retransmission
+ * storms.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+#include "correlate.h"
+#include "escape.h"
+#include "inference.h"
+#include "verdict.h"
+#include "report.h"
+
+static double seconds(int64_t sec, uint32_t nsec)
+{
+    return (double)sec + nsec / 1e9;
+}
+
+static void human_bytes(uint64_t b, char *buf, size_t size)
+{
+    if (b >= 10ull * 1000 * 1000)
+        snprintf(buf, size, "%.1f MB", b / 1e6);
+    else if (b >= 10ull * 1000)
+        snprintf(buf, size, "%.1f kB", b / 1e3);
+    else
+        snprintf(buf, size, "%" PRIu64 " bytes", b);
+}
+
+/* Writes text word-wrapped to `width` columns, every line indented; lines
+ * after the first of a "- " item hang under its text.  The text quotes file
+ * names: it is escaped first (escape.h), so nothing in it reaches the
+ * terminal raw. */
+static void wrap(FILE *out, int indent, const char *raw, int width)
+{
+    char *text = escape_dup(raw);
+    if (!text) {
+        escape_fputs(raw, out);
+        fputc('\n', out);
+        return;
+    }
+    const char *p = text;
+    int hang = strncmp(text, "- ", 2) == 0 ? 2 : strncmp(text, "[", 1) == 0 ? 4 : 0;
+    bool first = true;
+    while (*p) {
+        int ind = first ? indent : indent + hang;
+        first = false;
+        int avail = width - ind, len = (int)strlen(p), cut = len;
+        if (len > avail) {
+            cut = avail;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = avail; /* one word longer than the line: split it */
+        }
+        fprintf(out, "%*s%.*s\n", ind, "", cut, p);
+        p += cut;
+        while (*p == ' ')
+            p++;
+    }
+    free(text);
+}
+
+/* wrap() of prefix + text, whatever the text's length. */
+static void wrap_item(FILE *out, int indent, const char *prefix, const char *text, int width)
+{
+    size_t n = strlen(prefix) + strlen(text) + 1;
+    char *line = malloc(n);
+    if (!line) {
+        wrap(out, indent, text, width);
+        return;
+    }
+    snprintf(line, n, "%s%s", prefix, text);
+    wrap(out, indent, line, width);
+    free(line);
+}
+
+static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
+{
+    char from[64], qs[64], qd[64];
+    addr_text(&m->from, from, sizeof from);
+    int n = snprintf(buf, size, "frame %" PRIu64 ": %s from %s reports MTU %u%s", m->frame,
+                     m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu,
+                     m->mtu == 0 ? " (not given: pre-RFC 1191 router)" : "");
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
+        addr_text(&m->qsrc, qs, sizeof qs);
+        addr_text(&m->qdst, qd, sizeof qd);
+        if (m->qsport || m->qdport)
+            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s:%u -> %s:%u",
+                     m->quoted_len, ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport);
+        else
+            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s -> %s",
+                     m->quoted_len, ip_proto_name(m->qproto), qs, qd);
+    }
+}
+
+/* The layer stacks seen (the commonest first, roughly): 12 of them, all with
+ * --stats, the rest summed. */
+static void text_stacks(FILE *out, const struct input_stats *s, const struct report_opts *o)
+{
+    fprintf(out, "  layer stacks (packets):\n");
+    int shown = o->layer_stats ? s->nstacks : (s->nstacks < 12 ? s->nstacks : 12);
+    for (int i = 0; i < shown; i++) {
+        char name[256];
+        stats_stack_name(&s->stacks[i], name, sizeof name);
+        fprintf(out, "    %10" PRIu64 "  %s\n", s->stacks[i].packets, name);
+    }
+    uint64_t rest = s->stacks_other;
+    for (int i = shown; i < s->nstacks; i++)
+        rest += s->stacks[i].packets;
+    if (rest)
+        fprintf(out, "    %10" PRIu64 "  (other stacks)\n", rest);
+}
+
+/* The ICMP messages that report an MTU: the first 20 (all with --stats). */
+static void text_icmp(FILE *out, const struct input_stats *s, const struct report_opts *o)
+{
+    fprintf(out,
+            "  ICMP frag-needed: %" PRIu64 ", ICMPv6 packet-too-big: %" PRIu64
+            "   [Wireshark: (icmp.type == 3 && icmp.code == 4) || icmpv6.type == 2]\n",
+            s->icmp_frag_needed, s->icmp6_packet_too_big);
+    int shown = s->nicmp < 20 || o->layer_stats ? s->nicmp : 20;
+    for (int i = 0; i < shown; i++) {
+        char line[400];
+        describe_icmp(&s->icmp[i], line, sizeof line);
+        fprintf(out, "    %s\n", line);
+    }
+    uint64_t more = (uint64_t)(s->nicmp - shown) + s->icmp_unlisted;
+    if (more)
+        fprintf(out, "    ... and %" PRIu64 " more\n", more);
+}
+
+static void text_anomalies(FILE *out, const struct input_stats *s)
+{
+    uint64_t anomalous = 0;
+    for (int a = 0; a < AN__COUNT; a++)
+        anomalous += s->anomalies[a];
+    if (!anomalous)
+        return;
+    fprintf(out,
+            "  anomalies: %" PRIu64 " packets truncated by the snap length, %" PRIu64
+            " malformed\n",
+            s->truncated, s->malformed);
+    for (int a = 0; a < AN__COUNT; a++)
+        if (s->anomalies[a])
+            fprintf(out, "    %10" PRIu64 "  %-22s %s\n", s->anomalies[a],
+                    anomaly_name((enum anomaly)a), anomaly_description((enum anomaly)a));
+}
+
+/* --stats: each layer's count by where it stood. */
+static void text_layer_counts(FILE *out, const struct input_stats *s)
+{
+    fprintf(out, "  per-layer counts (layer occurrences):\n");
+    fprintf(out, "    %-10s %12s %12s %12s\n", "layer", "outer", "in tunnel", "in ICMP quote");
+    for (int t = 0; t < LAYER__COUNT; t++) {
+        uint64_t a = s->layers[PLACE_OUTER][t], b = s->layers[PLACE_TUNNEL][t],
+                 c = s->layers[PLACE_QUOTED][t];
+        if (a || b || c)
+            fprintf(out, "    %-10s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "\n",
+                    layer_name((enum layer_type)t), a, b, c);
+    }
+    if (s->not_ip)
+        fprintf(out, "    %" PRIu64 " packets carried no IP (ARP, LLDP, ...)\n", s->not_ip);
+}
+
+static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
+{
+    char b1[32];
+    human_bytes(s->bytes, b1, sizeof b1);
+    fputs("\ninput ", out);
+    escape_fputs(s->path, out);
+    fprintf(out, " (%s", s->format[0] ? s->format : "unreadable");
+    for (int i = 0; i < s->nlinktypes; i++)
+        fprintf(out, ", %s", capture_linktype_name(s->linktypes[i]));
+    fprintf(out, ")\n");
+    fprintf(out, "  %" PRIu64 " packets, %s", s->packets, b1);
+    if (s->frames != s->packets)
+        fprintf(out, " (%" PRIu64 " frames read, the rest filtered out)", s->frames);
+    if (s->has_time)
+        fprintf(out, ", %.3f s",
+                seconds(s->last_sec, s->last_nsec) - seconds(s->first_sec, s->first_nsec));
+    fprintf(out, "\n");
+    if (s->error[0]) {
+        fputs("  READ ERROR: ", out);
+        escape_fputs(s->error, out);
+        fputs(s->packets ? " (the frames before it were analysed)\n" : "\n", out);
+    }
+    if (s->interrupted)
+        fprintf(out,
+                "  INTERRUPTED (Ctrl-C) after %" PRIu64 " frames: the report covers only these\n",
+                s->frames);
+
+    if (s->nstacks)
+        text_stacks(out, s, o);
+    if (s->max_tunnel_depth)
+        fprintf(out, "  tunnels nested up to %" PRIu64 " deep\n", s->max_tunnel_depth);
+    if (s->ip_fragments)
+        fprintf(out,
+                "  IP fragments: %" PRIu64 ", datagrams reassembled: %" PRIu64
+                "   [Wireshark: ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment]\n",
+                s->ip_fragments, s->reassembled);
+
+    if (s->icmp_frag_needed || s->icmp6_packet_too_big)
+        text_icmp(out, s, o);
+    text_anomalies(out, s);
+    if (o->layer_stats)
+        text_layer_counts(out, s);
+}
+
+/* An opaque tunnel's largest datagrams re-sent with a doubling timeout. */
+static void text_resend(FILE *out, const struct flow_summary *f, int d,
+                        const struct resend_run *run)
+{
+    char fr[96] = "";
+    size_t n = 0;
+    for (int k = 0; k < run->nframes && n < sizeof fr; k++)
+        n += (size_t)snprintf(fr + n, sizeof fr - n, "%s%" PRIu64, k ? ", " : "", run->frames[k]);
+    fprintf(out,
+            "        %s re-sent its %u-byte datagrams %u times at doubling intervals, "
+            "%.3f s to %.3f s into the flow (frames %s%s)\n",
+            d ? "server" : "client", run->size, run->copies - 1u,
+            (double)(run->first_ns - f->first_ns) / 1e9, (double)(run->last_ns - f->first_ns) / 1e9,
+            fr, run->copies > run->nframes ? ", ..." : "");
+}
+
+static void text_flow(FILE *out, const struct flow_summary *f, const struct report_data *r)
+{
+    char a[64], b[64], ep[160], filt[256];
+    addr_text(&f->client, a, sizeof a);
+    addr_text(&f->server, b, sizeof b);
+    if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)
+        snprintf(ep, sizeof ep, "%s:%u -> %s:%u", a, f->client_port, b, f->server_port);
+    else
+        snprintf(ep, sizeof ep, "%s -> %s", a, b);
+    const struct flow_dir_summary *c = &f->dir[0], *sv = &f->dir[1];
+    fprintf(out, "  #%-4" PRIu64 " %-4s %s\n", f->id, results_flow_proto(f), ep);
+    fprintf(out,
+            "        %" PRIu64 " + %" PRIu64 " packets, largest %u / %u bytes (client / server)",
+            c->packets, sv->packets, c->max_packet, sv->max_packet);
+    if (f->proto == IP_PROTO_TCP)
+        fprintf(out, ", MSS %u / %u", c->mss, sv->mss);
+    fprintf(out, "\n");
+    if (f->tunnel)
+        fprintf(out, "        inside tunnel #%u\n", f->tunnel);
+    if (r->ninputs > 1 && f->input < r->ninputs) {
+        fputs("        in ", out);
+        escape_fputs(r->inputs[f->input]->path, out);
+        fprintf(out, ", frames %" PRIu64 "-%" PRIu64 "\n", f->first_frame, f->last_frame);
+    }
+    if (f->retransmissions || f->stalled) {
+        fprintf(out, "        %" PRIu64 " retransmissions", f->retransmissions);
+        for (int d = 0; d < 2; d++) {
+            const struct flow_dir_summary *x = &f->dir[d];
+            if (x->dl_lost)
+                fprintf(out,
+                        "; %s never delivered %u segments (smallest %u bytes; largest "
+                        "delivered %u bytes)",
+                        d ? "server" : "client", x->dl_lost, x->smallest_lost,
+                        x->largest_delivered);
+        }
+        fprintf(out, "\n");
+        for (int d = 0; d < 2; d++)
+            if (f->dir[d].stalled)
+                fprintf(out, "        STALLED: %s's data waits from frame %u to the end\n",
+                        d ? "server" : "client", f->dir[d].stall_frame);
+    }
+    if (f->wg_data)
+        fprintf(out,
+                "        %" PRIu32 " WireGuard data messages, %" PRIu32 " counters never seen\n",
+                f->wg_data, f->wg_lost);
+    for (int d = 0; d < 2; d++) {
+        const struct results_resend *rr = results_resend_of(r->res, f->id, d);
+        if (rr)
+            text_resend(out, f, d, &rr->run);
+    }
+    results_flow_filter(f, NULL, filt, sizeof filt);
+    fprintf(out, "        [Wireshark: %s]\n", filt);
+}
+
+static void text_tunnels(FILE *out, const struct results *res)
+{
+    fprintf(out, "\ntunnels:\n");
+    for (uint32_t i = 0; i < res->ntunnels; i++) {
+        const struct flow_tunnel *t = &res->tunnels[i];
+        char a[64], b[64];
+        addr_text(&t->outer_src, a, sizeof a);
+        addr_text(&t->outer_dst, b, sizeof b);
+        fprintf(out, "  #%-3u %-9s %s", t->id, report_tunnel_name(t), a);
+        if (t->sport || t->dport)
+            fprintf(out, ":%u", t->sport);
+        fprintf(out, " <-> %s", b);
+        if (t->sport || t->dport)
+            fprintf(out, ":%u", t->dport);
+        fprintf(out, " (IPv%u outer)\n", t->ip_version);
+        fprintf(out, "        %" PRIu64 " packets", t->packets);
+        if (t->overhead)
+            fprintf(out, ", overhead %u bytes", t->overhead);
+        if (t->inner_max)
+            fprintf(out, ", largest inner packet %u bytes", t->inner_max);
+        fprintf(out, "\n");
+    }
+}
+
+static void text_storms(FILE *out, const struct results *res)
+{
+    fprintf(out,
+            "\nretransmission storms (>= %d retransmissions and >= %d%% of packets "
+            "within %d ms):\n",
+            FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
+    for (uint32_t i = 0; i < res->nstorms; i++) {
+        const struct flow_storm *st = &res->storms[i];
+        char who[32];
+        if (st->flow)
+            snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
+        else
+            snprintf(who, sizeof who, "all flows");
+        fprintf(out,
+                "  %-10s frames %" PRIu64 "-%" PRIu64 ", %.3f s, %u retransmissions in %u "
+                "packets\n",
+                who, st->start_frame, st->end_frame, (double)(st->end_ns - st->start_ns) / 1e9,
+                st->retransmissions, st->packets);
+    }
+}
+
+static void text_flows(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct results *res = r->res;
+    if (!res)
+        return;
+    uint64_t stalled = 0;
+    for (uint32_t i = 0; i < res->nflows; i++)
+        stalled += res->flows[i].stalled;
+    fprintf(out,
+            "\nflows: %" PRIu64 " (%" PRIu64 " TCP, %" PRIu64 " UDP), %" PRIu64
+            " TCP retransmissions, %" PRIu64 " stalled\n",
+            res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
+    if (res->retransmissions)
+        fprintf(out, "  [Wireshark: tcp.analysis.retransmission]\n");
+    int shown = 0;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (!o->all_flows && !results_flow_has_problem(f))
+            continue;
+        if (!o->all_flows && shown == 20) {
+            fprintf(out, "  ... more flows with problems: --flows lists them all\n");
+            break;
+        }
+        text_flow(out, f, r);
+        shown++;
+    }
+    if (!o->all_flows && res->nproblem == 0 && res->total_flows)
+        fprintf(out, "  no flow shows retransmissions or a stall (--flows lists them)\n");
+    if (res->flows_unlisted)
+        fprintf(out, "  (%" PRIu64 " healthy flows not kept for the report)\n",
+                res->flows_unlisted);
+    if (res->evicted)
+        fprintf(out,
+                "  LIMIT: %" PRIu64 " flows were finished early to keep at most %u live "
+                "(--max-flows); their later packets started new flows\n",
+                res->evicted, res->live_peak);
+
+    if (res->ntunnels)
+        text_tunnels(out, res);
+    if (res->nstorms)
+        text_storms(out, res);
+}
+
+static void text_path(FILE *out, const struct inf_path *p)
+{
+    char a[64], b[64];
+    fprintf(out, "  %s -> %s%s: ", addr_text(&p->src, a, sizeof a), addr_text(&p->dst, b, sizeof b),
+            p->layer == INF_INNER ? " (in a tunnel)" : "");
+    if (p->mtu)
+        fprintf(out, "exactly %u bytes\n", p->mtu);
+    else if (p->upper)
+        fprintf(out, "between %u and %u bytes\n", p->lower, p->upper);
+    else
+        fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
+    for (int k = 0; k < p->nevidence; k++) {
+        wrap_item(out, 4, "- ", p->evidence[k], 98);
+    }
+}
+
+static void text_findings(FILE *out, const struct report_data *r)
+{
+    const struct inference *inf = r->inf;
+    for (int i = 0; i < inf->nfindings; i++) {
+        const struct inf_finding *f = &inf->findings[i];
+        char tag[32];
+        snprintf(tag, sizeof tag, "[%s] ", report_severity_name(f->severity));
+        wrap_item(out, 2, tag, f->message, 98);
+        if (f->nframes) {
+            fprintf(out, "      frames");
+            for (int k = 0; k < f->nframes; k++)
+                fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+            if (r->ninputs > 1) {
+                fputs(" of ", out);
+                escape_fputs(r->inputs[f->input]->path, out);
+            }
+            fprintf(out, "\n");
+        }
+        if (f->wireshark_filter[0])
+            fprintf(out, "      [Wireshark: %s]\n", f->wireshark_filter);
+    }
+}
+
+/* Bounded paths first; the rest only while the list stays short (--json
+ * lists every path). */
+static void text_paths(FILE *out, const struct inference *inf, const struct report_opts *o)
+{
+    int shown = 0, hidden = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < inf->npaths; i++) {
+            const struct inf_path *p = &inf->paths[i];
+            if (pass == 0 ? !p->upper : (p->upper || !p->nevidence))
+                continue;
+            if (shown == (o->layer_stats ? INF_MAX_PATHS : 12)) {
+                hidden++;
+                continue;
+            }
+            shown++;
+            text_path(out, p);
+        }
+    }
+    if (hidden)
+        fprintf(out, "  ... %d more paths (-v or --json lists them)\n", hidden);
+}
+
+/* The answer first: verdict, what to do, and the evidence for it. */
+static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct inference *inf = r->inf;
+    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
+    const char *red = o->color ? "\033[1;31m" : "", *green = o->color ? "\033[1;32m" : "";
+    if (!inf) {
+        fprintf(out, "%sverdict: inconclusive%s\n  %s\n", bold, off, REPORT_NO_VERDICT_SUMMARY);
+        return;
+    }
+    /* colour by verdict.h's tone, as every output: red a problem, green a
+     * working path, bold alone when the capture cannot tell */
+    enum verdict_status vs = verdict_status_from_name(inf->status);
+    enum verdict_tone tone = vs == VS__COUNT ? TONE_UNKNOWN : verdict_names[vs].tone;
+    fprintf(out, "%sverdict: %s%s\n",
+            tone == TONE_PROBLEM ? red
+            : tone == TONE_OK    ? green
+                                 : bold,
+            inf->status, off);
+    wrap(out, 2, inf->summary, 98);
+    if (inf->nrecs) {
+        fprintf(out, "\n%sfix:%s\n", bold, off);
+        for (int i = 0; i < inf->nrecs; i++) {
+            wrap_item(out, 2, "- ", inf->recs[i], 98);
+        }
+    }
+    if (inf->nfindings) {
+        fprintf(out, "\n%sevidence:%s\n", bold, off);
+        text_findings(out, r);
+    }
+    if (inf->npaths) {
+        fprintf(out, "\n%spath MTU:%s\n", bold, off);
+        text_paths(out, inf, o);
+    }
+}
+
+static void text_corr_dir(FILE *out, const struct corr_pair *p, const struct corr_dir *d)
+{
+    struct addr s, t;
+    char a[64], b[64], line[1024];
+    corr_dir_addrs(d, &s, &t);
+    struct corr_verdict v;
+    if (!corr_dir_verdict(d, &v))
+        return;
+    int u = d->upstream;
+    int in[2] = {p->a + 1, p->b + 1}; /* inputs are numbered from 1 in the text */
+    int64_t delay = d->delay_median_ns < 0 ? -d->delay_median_ns : d->delay_median_ns;
+    int n = snprintf(line, sizeof line,
+                     "%s -> %s (%s), upstream [%d]: %" PRIu64 " delivered, %" PRIu64
+                     " lost; largest delivered %u bytes (frame %" PRIu64 " of [%d], %" PRIu64
+                     " of [%d])",
+                     addr_text(&s, a, sizeof a), addr_text(&t, b, sizeof b),
+                     d->depth ? "inner" : "outer", in[u], d->matched, d->only[u],
+                     v.largest_delivered, d->largest_frame[u], in[u], d->largest_frame[!u], in[!u]);
+    if (v.smallest_lost && n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; never delivered: %u bytes and up (%" PRIu64 " lost at %u bytes, %" PRIu64
+                      " at or above, first: frame %" PRIu64 " of [%d])",
+                      v.smallest_lost, v.lost_at_smallest, v.smallest_lost, v.lost_at_or_above,
+                      v.lost_frame, in[u]);
+    if (n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n, "; one-way delay %.3f ms (median)",
+                      (double)delay / 1e6);
+    if (n > 0 && (size_t)n < sizeof line && d->only[!u])
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; %" PRIu64 " seen only in [%d] (missed by the capture upstream)",
+                      d->only[!u], in[!u]);
+    if (n > 0 && (size_t)n < sizeof line && d->cross_depth)
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; %" PRIu64 " matched inside a tunnel in one capture and outside it in the "
+                      "other (perhaps one host, before and after encapsulation: no path bound "
+                      "taken)",
+                      d->cross_depth);
+    if (n > 0 && (size_t)n < sizeof line && (d->uncovered[0] || d->uncovered[1]))
+        snprintf(line + n, sizeof line - (size_t)n,
+                 "; %" PRIu64 " outside the other capture's time span, not counted",
+                 d->uncovered[0] + d->uncovered[1]);
+    wrap(out, 4, line, 98);
+    char filt[INF_FILTER];
+    corr_dir_filter(d, &v, filt, sizeof filt);
+    fprintf(out, "      [Wireshark, on [%d]: %s]\n", in[u], filt);
+}
+
+/* Several vantage points: what the same packets did between them. */
+static void text_correlation(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct correlation *c = r->res->correlation;
+    if (!c || c->ninputs < 2)
+        return;
+    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
+    fprintf(out, "\n%svantage points (the same packets matched across inputs, window %lld s):%s\n",
+            bold, (long long)(CORR_WINDOW_NS / 1000000000), off);
+    for (int i = 0; i < r->ninputs; i++) {
+        fprintf(out, "  [%d] ", i + 1);
+        escape_fputs(r->inputs[i]->path, out);
+        fputc('\n', out);
+    }
+    if (!c->any_shared)
+        fprintf(out, "  no two inputs share traffic: nothing was correlated\n");
+    for (int i = 0; i < c->npairs; i++) {
+        const struct corr_pair *p = &c->pairs[i];
+        char line[1024];
+        if (!p->shared_flows || !p->matched) {
+            snprintf(line, sizeof line, "[%d] and [%d]: %s", p->a + 1, p->b + 1, p->note);
+            wrap(out, 2, line, 98);
+            continue;
+        }
+        if (p->offset_known)
+            snprintf(line, sizeof line,
+                     "[%d] and [%d]: %" PRIu64 " packets matched; clock offset %+.3f ms ([%d]'s "
+                     "clock minus [%d]'s)",
+                     p->a + 1, p->b + 1, p->matched, (double)p->offset_ns / 1e6, p->b + 1,
+                     p->a + 1);
+        else
+            snprintf(line, sizeof line,
+                     "[%d] and [%d]: %" PRIu64 " packets matched; clock offset unknown (one "
+                     "direction only): clocks assumed in sync",
+                     p->a + 1, p->b + 1, p->matched);
+        wrap(out, 2, line, 98);
+        if (p->cap_hits)
+            fprintf(out, "    (%" PRIu64 " keys dropped unresolved: over %d held at once)\n",
+                    p->cap_hits, CORR_MAX_PENDING);
+        for (int k = 0; k < p->ndirs; k++)
+            text_corr_dir(out, p, &p->dirs[k]);
+    }
+    if (c->pairs_unlisted)
+        fprintf(out, "  ... %" PRIu64 " more pairs of inputs not correlated (limit %d)\n",
+                c->pairs_unlisted, CORR_MAX_PAIRS);
+}
+
+void report_text(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    if (o->quiet) {
+        fprintf(out, "%s: ", r->inf ? r->inf->status : "inconclusive");
+        escape_fputs(r->inf ? r->inf->summary : REPORT_NO_VERDICT_SUMMARY, out);
+        fputc('\n', out);
+        return;
+    }
+    text_verdict(out, r, o);
+    text_correlation(out, r, o);
+    for (int i = 0; i < r->ninputs; i++)
+        text_input(out, r->inputs[i], o);
+    text_flows(out, r, o);
+}
