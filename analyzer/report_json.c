@@ -42,6 +42,9 @@ static void json_input(struct json *j, const struct input_stats *s)
     else
         json_null(j, "error");
     json_bool(j, "interrupted", s->interrupted);
+    /* the capture's own copies (dedup.h): counted, analysed once */
+    json_uint(j, "captured_twice", s->copies);
+    json_uint(j, "forwarded_copies", s->forwarded);
     json_uint(j, "frames", s->frames);
     if (s->has_time) {
         json_time(j, "first_time", s->first_sec * 1000000000 + s->first_nsec);

@@ -182,7 +182,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         fprintf(out, ", %s", capture_linktype_name(s->linktypes[i]));
     fprintf(out, ")\n");
     fprintf(out, "  %" PRIu64 " packets, %s", s->packets, b1);
-    if (s->frames != s->packets)
+    if (s->frames != s->packets + s->copies + s->forwarded)
         fprintf(out, " (%" PRIu64 " frames read, the rest filtered out)", s->frames);
     if (s->has_time)
         fprintf(out, ", %.3f s",
@@ -197,6 +197,17 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         fprintf(out,
                 "  INTERRUPTED (Ctrl-C) after %" PRIu64 " frames: the report covers only these\n",
                 s->frames);
+    if (s->copies)
+        fprintf(out,
+                "  %" PRIu64 " packets recorded twice by the capture (the same IPv4 ID, TTL and "
+                "bytes; first: frame %" PRIu64 " of %" PRIu64 "): analysed once; editcap -d "
+                "removes them\n",
+                s->copies, s->copy_frame, s->copy_of);
+    if (s->forwarded)
+        fprintf(out,
+                "  %" PRIu64 " packets seen entering and leaving the capturing host (its TTL one "
+                "lower on the way out; first: frame %" PRIu64 " of %" PRIu64 "): analysed once\n",
+                s->forwarded, s->forwarded_frame, s->forwarded_of);
 
     if (s->nstacks)
         text_stacks(out, s, o);

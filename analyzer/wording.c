@@ -721,6 +721,34 @@ static void word_measured_loss(const struct ev_record *r, struct inf_finding *fi
     corr_dir_filter(r->cd, v, fi->wireshark_filter, INF_FILTER);
 }
 
+/* Selects the example pair: the original and its copy. */
+static void filter_pair(const struct ev_record *r, struct inf_finding *fi)
+{
+    snprintf(fi->wireshark_filter, INF_FILTER,
+             "frame.number == %" PRIu64 " || frame.number == %" PRIu64, r->frames[0], r->frames[1]);
+}
+
+static void word_capture_copies(const struct ev_record *r, struct inf_finding *fi)
+{
+    inf_fmt(&fi->message,
+            "%u packet%s recorded twice by the capture (the same IPv4 ID, TTL and bytes within "
+            "1 s: a SPAN port mirroring both directions, or several interfaces), not sent "
+            "twice: each is analysed once, so they are no retransmissions; editcap -d removes "
+            "them",
+            r->count, r->count == 1 ? " was" : "s were");
+    filter_pair(r, fi);
+}
+
+static void word_forwarded_copies(const struct ev_record *r, struct inf_finding *fi)
+{
+    inf_fmt(&fi->message,
+            "%u packet%s seen entering and leaving the capturing host (its TTL one lower on the "
+            "way out, or -i any's incoming and outgoing copies): a router captured on several "
+            "interfaces; each is analysed once",
+            r->count, r->count == 1 ? " was" : "s were");
+    filter_pair(r, fi);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -730,7 +758,8 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_RECEIVER_HOLE] = word_receiver_hole,       [EV_SILENT_SENDER] = word_silent_sender,
     [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
     [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
-    [EV_MEASURED_LOSS] = word_measured_loss,
+    [EV_MEASURED_LOSS] = word_measured_loss,       [EV_CAPTURE_COPIES] = word_capture_copies,
+    [EV_FORWARDED_COPIES] = word_forwarded_copies,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

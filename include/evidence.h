@@ -26,6 +26,8 @@
 
 /* X(kind, severity, name): the name is the JSON report's findings[].kind. */
 #define EV_KINDS(X)                                                                                \
+    X(EV_CAPTURE_COPIES, INF_WARNING, "capture-copies")     /* packets recorded twice */           \
+    X(EV_FORWARDED_COPIES, INF_INFO, "forwarded-copies")    /* in and out of the capturing host */ \
     X(EV_ICMP_IMPLAUSIBLE, INF_WARNING, "icmp-implausible") /* an MTU that cannot be true */       \
     X(EV_ICMP_IGNORED, INF_ERROR, "icmp-ignored")   /* larger packets after a reported MTU */      \
     X(EV_PMTUD_WORKED, INF_INFO, "pmtud-working")   /* ICMP drew smaller re-sends */               \

@@ -558,6 +558,69 @@ def _():
         expect(said == capped, f"{name}: {rep['verdict']}")
 
 
+def numbered(frames):
+    """The frames of tcp_exchange() with IP IDs counting up per sender, as real stacks
+    send them (the ID is bytes 18-19 of the Ethernet frame; the IP checksum is redone)."""
+    from harness import csum
+    out, ids = [], {}
+    for f in frames:
+        src = f[26:30]
+        ids[src] = ids.get(src, 1000) + 1
+        ip = bytearray(f[14:34])
+        ip[4:6] = struct.pack("!H", ids[src])
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+        out.append(f[:14] + bytes(ip) + f[34:])
+    return out
+
+
+def cooked(frame, pkttype, ttl_delta=0):
+    """An Ethernet frame as tcpdump -i any records it (Linux cooked v1), the TTL lowered
+    by ttl_delta (a forwarded packet on its way out)."""
+    from harness import csum
+    ip = bytearray(frame[14:34])
+    ip[8] -= ttl_delta
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    sll = struct.pack("!HHH8sH", pkttype, 1, 6, b"\x02\0\0\0\0\x01\0\0", 0x0800)
+    return sll + bytes(ip) + frame[34:]
+
+
+@test("the capture's own copies (a SPAN port, -i any on a router) are counted and analysed "
+      "once: no retransmissions, the same verdict (issue 15 items 1-2)")
+def _():
+    base = numbered(tcp_exchange([300], [1460] * 20, dport=80))
+    plain = [(0.01 * i, f) for i, f in enumerate(base)]
+    span = [(t + d, f) for t, f in plain for d in (0.0, 0.000004)]
+    p0, p1 = os.path.join(TMP, "copies-none.pcap"), os.path.join(TMP, "copies-span.pcap")
+    write_pcap_timed(p0, plain)
+    write_pcap_timed(p1, span)
+    r0 = json.loads(run(["--json", "-r", p0])[1])
+    r1 = json.loads(run(["--json", "-r", p1])[1])
+    expect(r1["stats"]["tcp_retransmissions"] == r0["stats"]["tcp_retransmissions"] == 0,
+           f"retransmissions {r1['stats']['tcp_retransmissions']}")
+    expect(r1["verdict"] == r0["verdict"], f"{r1['verdict']} != {r0['verdict']}")
+    inp = r1["inputs"][0]
+    expect(inp["captured_twice"] == len(base) and inp["forwarded_copies"] == 0, str(inp))
+    expect(any(f["kind"] == "capture-copies" for f in r1["findings"]), str(r1["findings"]))
+    # -i any on the router between them: each packet in (TTL 64) and out (TTL 63)
+    router = [(t + d, cooked(f, 0 if d == 0 else 4, 0 if d == 0 else 1))
+              for t, f in plain for d in (0.0, 0.00003)]
+    p2 = os.path.join(TMP, "copies-any.pcap")
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 113)
+    for t, f in router:
+        data += struct.pack("<IIII", 1700000000 + int(t), int(round((t % 1) * 1e6)), len(f),
+                            len(f)) + f
+    with open(p2, "wb") as fh:
+        fh.write(data)
+    r2 = json.loads(run(["--json", "-r", p2])[1])
+    inp = r2["inputs"][0]
+    expect(inp["forwarded_copies"] == len(base) and inp["captured_twice"] == 0, str(inp))
+    expect(r2["stats"]["tcp_retransmissions"] == 0, str(r2["stats"]))
+    rc, txt, _ = run(["-r", p1])
+    expect("recorded twice" in txt and "editcap -d" in txt, txt[:1500])
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),

@@ -99,8 +99,9 @@ def udp_frame(i, size=100):
 
 
 def tcp(sport, dport, seq, ack, flags, payload=b"", mss=None, src=(192, 0, 2, 1),
-        dst=(198, 51, 100, 2)):
-    """A TCP segment (flags: "S", "SA", "A", "PA", "FA") with its checksum, in IPv4 with DF."""
+        dst=(198, 51, 100, 2), ident=1):
+    """A TCP segment (flags: "S", "SA", "A", "PA", "FA") with its checksum, in IPv4 with DF
+    and IP ID `ident`."""
     bits = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
     fl = sum(bits[c] for c in flags)
     opts = struct.pack("!BBH", 2, 4, mss) if mss else b""
@@ -109,7 +110,7 @@ def tcp(sport, dport, seq, ack, flags, payload=b"", mss=None, src=(192, 0, 2, 1)
     pseudo = bytes(src) + bytes(dst) + struct.pack("!BBH", 0, 6, len(h) + len(payload))
     c = csum(pseudo + h + payload)
     h = h[:16] + struct.pack("!H", c) + h[18:]
-    return ipv4(h + payload, proto=6, src=src, dst=dst)
+    return ipv4(h + payload, proto=6, src=src, dst=dst, ident=ident)
 
 
 def tcp_exchange(sizes_c2s, sizes_s2c, mss=(1460, 1460), syn=True, sport=50000, dport=22):

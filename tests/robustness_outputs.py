@@ -341,6 +341,15 @@ def register(binary, tmp):
         got = set(os.listdir(a))
         expect(got == want, f"extra {sorted(got - want)}, missing {sorted(want - got)}")
         expect(first - got and "removed" in err, f"nothing of the first run was removed: {err!r}")
+        # a run without TCP data writes the placeholder chart size-delivery.*: replaced too
+        sweep = os.path.join(ROOT, "samples", "gen-ping-sweep.pcap")
+        c = fresh("two-runs-sweep")
+        rc4, _, _ = run(["-o", c, "-r", sweep])
+        rc5, _, err = run(["-o", c, "-r", SAMPLE])
+        got = set(os.listdir(c))
+        want = set(os.listdir(b))
+        expect(rc4 == rc5 == 0 and got == want,
+               f"after a sweep: extra {sorted(got - want)}, missing {sorted(want - got)}")
 
     @test("a -o DIR path of 4080 characters works; one past PATH_MAX fails with a message")
     def _():
