@@ -226,6 +226,51 @@ static bool ipv6_is_ext(uint8_t nxt)
     }
 }
 
+/* The fragment header (RFC 8200 4.5), its next-header byte read: -1 when
+ * cut short, 1 when the rest is fragment data, 0 for an atomic fragment. */
+static int ipv6_fragment_header(struct ip_info *ip, struct cursor *e)
+{
+    cur_skip(e, 1); /* reserved */
+    uint16_t fo = cur_be16(e);
+    uint32_t id = cur_be32(e);
+    if (e->err)
+        return -1;
+    ip->flags |= IPF_FRAGHDR;
+    ip->id = id;
+    ip->frag_off = fo & 0xfff8; /* 13 bits of 8-byte units: already bytes */
+    if (fo & 1)
+        ip->flags |= IPF_MF;
+    if (ip->frag_off || (fo & 1)) {
+        ip->flags |= IPF_FRAGMENT;
+        return 1;
+    }
+    return 0;
+}
+
+/* The hop-by-hop options (RFC 8200 4.3), and a jumbogram's length (RFC
+ * 2675): *len and the extension cursor e's end follow it. */
+static void ipv6_hop_by_hop(struct dstate *d, struct layer *l, struct cursor body, uint16_t plen,
+                            const struct cursor *c, size_t *len, struct cursor *e)
+{
+    struct ip_info *ip = &l->u.ip;
+    bool has_jumbo = false;
+    uint32_t jumbo = 0;
+    ip->flags |= IPF_HBH;
+    if (!ipv6_options_ok(body, &has_jumbo, &jumbo)) {
+        dec_bad(d, l, AN_BAD_IPV6_EXT); /* the header's length still holds */
+    } else if (has_jumbo && (plen != 0 || jumbo <= IP_LEN_MAX)) {
+        dec_bad(d, l, AN_BAD_IPV6_EXT); /* RFC 2675 3: ignore the option */
+    } else if (has_jumbo) {
+        /* The jumbo length counts from the end of the fixed header, as the
+         * payload length would have. */
+        struct cursor t = *c;
+        *len = jumbo;
+        cur_limit(&t, *len);
+        e->end = t.end;
+        ip->flags |= IPF_JUMBO;
+    }
+}
+
 void decode_ipv6(struct dstate *d, struct cursor c)
 {
     struct layer *l = dec_push(d, LAYER_IPV6, &c);
@@ -285,45 +330,21 @@ void decode_ipv6(struct dstate *d, struct cursor c)
         }
         uint8_t next = cur_u8(&e);
         if (nxt == IP_PROTO_FRAGMENT) {
-            cur_skip(&e, 1); /* reserved */
-            uint16_t fo = cur_be16(&e);
-            uint32_t id = cur_be32(&e);
-            if (e.err)
+            int r = ipv6_fragment_header(ip, &e);
+            if (r < 0)
                 break;
-            ip->flags |= IPF_FRAGHDR;
-            ip->id = id;
-            ip->frag_off = fo & 0xfff8; /* 13 bits of 8-byte units: already bytes */
-            if (fo & 1)
-                ip->flags |= IPF_MF;
             ext += IPV6_FRAG_HDR;
             nxt = next;
-            if (ip->frag_off || (fo & 1)) {
-                ip->flags |= IPF_FRAGMENT; /* the rest is fragment data */
-                break;
-            }
-            continue; /* RFC 6946 atomic fragment: the rest is a whole packet */
+            if (r > 0)
+                break; /* the rest is fragment data */
+            continue;  /* RFC 6946 atomic fragment: the rest is a whole packet */
         }
         size_t size = ((size_t)cur_u8(&e) + 1) * 8;
         struct cursor body = cur_sub(&e, size - 2);
         if (e.err)
             break;
         if (nxt == IP_PROTO_HOPOPTS) {
-            bool has_jumbo = false;
-            uint32_t jumbo = 0;
-            ip->flags |= IPF_HBH;
-            if (!ipv6_options_ok(body, &has_jumbo, &jumbo)) {
-                dec_bad(d, l, AN_BAD_IPV6_EXT); /* the header's length still holds */
-            } else if (has_jumbo && (plen != 0 || jumbo <= IP_LEN_MAX)) {
-                dec_bad(d, l, AN_BAD_IPV6_EXT); /* RFC 2675 3: ignore the option */
-            } else if (has_jumbo) {
-                /* The jumbo length counts from the end of the fixed header,
-                 * as the payload length would have. */
-                struct cursor t = c;
-                len = jumbo;
-                cur_limit(&t, len);
-                e.end = t.end;
-                ip->flags |= IPF_JUMBO;
-            }
+            ipv6_hop_by_hop(d, l, body, plen, &c, &len, &e);
         } else if (nxt == IP_PROTO_DSTOPTS) {
             ip->flags |= IPF_DSTOPT;
             if (!ipv6_options_ok(body, NULL, NULL))

@@ -155,6 +155,86 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     return rc;
 }
 
+/* Each input once through the pipeline.  Returns the exit status so far;
+ * *ninputs: inputs started, *nread: inputs that could be opened. */
+static int read_inputs(const struct options *o, const struct pipeline_opts *po,
+                       struct input_stats **inputs, struct results *res, int *ninputs, int *nread)
+{
+    int rc = EXIT_OK;
+    *ninputs = *nread = 0;
+    for (int i = 0; i < o->ninputs && !interrupted; i++) {
+        inputs[i] = stats_new(o->inputs[i]);
+        if (!inputs[i]) {
+            fprintf(stderr, "mtuscope: out of memory\n");
+            return EXIT_FAIL;
+        }
+        *ninputs = i + 1;
+        enum pipeline_status r = pipeline_run(o->inputs[i], i, po, inputs[i], res, NULL);
+        if (r == PIPELINE_BAD_FILTER)
+            return EXIT_USAGE;
+        if (r == PIPELINE_FAIL)
+            rc = EXIT_FAIL;
+        *nread += inputs[i]->format[0] != '\0'; /* opened: the rest may have broken */
+    }
+    return rc;
+}
+
+/* Several vantage points: their packets matched before the inference, which
+ * takes measured delivery as its strongest evidence.  Not after a Ctrl-C:
+ * matching reads the inputs again, further than the report did. */
+static void correlate_inputs(const struct options *o, const struct pipeline_opts *po, int ninputs,
+                             bool cut, struct correlation *corr, struct results *res)
+{
+    if (cut)
+        return;
+    struct pipeline_opts cpo = *po;
+    cpo.quiet = true;
+    if (correlate_run(corr, o->inputs, ninputs, &cpo, res) && !interrupted)
+        res->correlation = corr;
+    else if (!interrupted)
+        fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");
+    else
+        fprintf(stderr, "mtuscope: interrupted while matching the inputs: the report has no "
+                        "correlation\n");
+}
+
+/* The inference, then the reports: stdout first (a reader sees the answer
+ * while the charts are drawn), then -o DIR.  Returns the exit status. */
+static int infer_and_report(const struct options *o, const struct pipeline_opts *po,
+                            struct input_stats *const *inputs, int ninputs,
+                            const struct results *res, bool cut, int rc)
+{
+    struct inference *inf = calloc(1, sizeof *inf); /* large: the heap, not the stack */
+    if (!inf || !inference_run(inf, inputs, ninputs, res)) {
+        fprintf(stderr, "mtuscope: out of memory for the inference\n");
+        free(inf);
+        inf = NULL;
+        rc = EXIT_FAIL;
+    }
+    struct report_data rd = {inputs, ninputs, res, inf, NULL};
+    struct report_opts ro = {o->stats, o->flows, false, o->quiet};
+    ro.color = o->color == COLOR_ALWAYS || (o->color == COLOR_AUTO && isatty(STDOUT_FILENO));
+    if (o->json)
+        report_json(stdout, &rd);
+    else
+        report_text(stdout, &rd, &ro);
+    fflush(stdout);
+    if (o->outdir) {
+        struct report_opts fo = ro;
+        fo.color = false;
+        fo.quiet = false; /* report.txt is always the whole report */
+        int w = write_outdir(o->outdir, &rd, &fo, o, po, !cut);
+        if (w != EXIT_OK)
+            rc = w;
+    }
+    if (rc == EXIT_OK && inf && options_fail_on(o, inf->status))
+        rc = EXIT_VERDICT; /* --fail-on; a failed input (1) wins */
+    if (inf)
+        inference_free(inf);
+    free(inf);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -181,28 +261,9 @@ int main(int argc, char **argv)
         return EXIT_FAIL;
     }
     struct pipeline_opts po = {o.filter, o.count, o.max_flows, true, false, &interrupted};
-    int ninputs = 0, nread = 0;
-    for (int i = 0; i < o.ninputs && !interrupted; i++) {
-        inputs[i] = stats_new(o.inputs[i]);
-        if (!inputs[i]) {
-            fprintf(stderr, "mtuscope: out of memory\n");
-            rc = EXIT_FAIL;
-            break;
-        }
-        ninputs = i + 1;
-        enum pipeline_status r = pipeline_run(o.inputs[i], i, &po, inputs[i], &res, NULL);
-        if (r == PIPELINE_BAD_FILTER) {
-            rc = EXIT_USAGE;
-            break;
-        }
-        if (r == PIPELINE_FAIL)
-            rc = EXIT_FAIL;
-        nread += inputs[i]->format[0] != '\0'; /* opened: the rest may have broken */
-    }
-    /* a Ctrl-C while reading: what was read is reported, but nothing reads
-     * the inputs again (the correlation and the per-packet charts would see
-     * more than the report did) */
-    bool cut = interrupted != 0;
+    int ninputs, nread;
+    rc = read_inputs(&o, &po, inputs, &res, &ninputs, &nread);
+    bool cut = interrupted != 0; /* Ctrl-C while reading: what was read is reported */
     if (cut)
         escape_line(stderr, "mtuscope: interrupted: the report covers the %d input%s read so far%s",
                     ninputs, ninputs == 1 ? "" : "s",
@@ -220,47 +281,8 @@ int main(int argc, char **argv)
             escape_line(stderr, "mtuscope: %s: nothing written", o.outdir);
         rc = EXIT_FAIL;
     } else if (rc != EXIT_USAGE) {
-        /* several vantage points: match their packets before the inference,
-         * which takes measured delivery as its strongest evidence */
-        struct pipeline_opts cpo = po;
-        cpo.quiet = true;
-        if (!cut && correlate_run(&corr, o.inputs, ninputs, &cpo, &res) && !interrupted)
-            res.correlation = &corr;
-        else if (!cut && !interrupted)
-            fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");
-        else if (!cut)
-            fprintf(stderr, "mtuscope: interrupted while matching the inputs: the report has no "
-                            "correlation\n");
-        struct inference *inf = calloc(1, sizeof *inf); /* ~1 MB: the heap, not the stack */
-        if (!inf || !inference_run(inf, inputs, ninputs, &res)) {
-            fprintf(stderr, "mtuscope: out of memory for the inference\n");
-            free(inf);
-            inf = NULL;
-            rc = EXIT_FAIL;
-        }
-        struct report_data rd = {inputs, ninputs, &res, inf, NULL};
-        struct report_opts ro = {o.stats, o.flows, false, o.quiet};
-        ro.color = o.color == COLOR_ALWAYS || (o.color == COLOR_AUTO && isatty(STDOUT_FILENO));
-        if (o.json)
-            report_json(stdout, &rd);
-        else
-            report_text(stdout, &rd, &ro);
-        /* stdout first: a reader (a pipe into less, head) sees the answer
-         * while the charts are drawn */
-        fflush(stdout);
-        if (o.outdir) {
-            struct report_opts fo = ro;
-            fo.color = false;
-            fo.quiet = false; /* report.txt is always the whole report */
-            int w = write_outdir(o.outdir, &rd, &fo, &o, &po, !cut);
-            if (w != EXIT_OK)
-                rc = w;
-        }
-        if (rc == EXIT_OK && inf && options_fail_on(&o, inf->status))
-            rc = EXIT_VERDICT; /* --fail-on; a failed input (1) wins */
-        if (inf)
-            inference_free(inf);
-        free(inf);
+        correlate_inputs(&o, &po, ninputs, cut, &corr, &res);
+        rc = infer_and_report(&o, &po, inputs, ninputs, &res, cut, rc);
     }
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -216,6 +216,62 @@ static char *join_args(int argc, char **argv)
     return s;
 }
 
+/* A whole decimal number from 1 to max (no sign, no trailing text). */
+static bool positive(const char *arg, uint64_t max, uint64_t *v)
+{
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(arg, &end, 10);
+    if (errno || *end || end == arg || x == 0 || x > max || arg[0] == '-')
+        return false;
+    *v = x;
+    return true;
+}
+
+/* --plot-timeout: seconds, more than 0, at most a day. */
+static int parse_seconds(const char *arg, double *out, FILE *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || *end || end == arg || !(v > 0 && v <= 86400)) {
+        escape_line(err, "mtuscope: --plot-timeout wants seconds from 0 to 86400, not \"%s\"", arg);
+        return EXIT_USAGE;
+    }
+    *out = v;
+    return EXIT_OK;
+}
+
+/* --color[=WHEN]: a bare --color is auto. */
+static int parse_color(const char *arg, enum color_mode *out, FILE *err)
+{
+    if (!arg || strcmp(arg, "auto") == 0)
+        *out = COLOR_AUTO;
+    else if (strcmp(arg, "always") == 0)
+        *out = COLOR_ALWAYS;
+    else if (strcmp(arg, "never") == 0)
+        *out = COLOR_NEVER;
+    else {
+        escape_line(err, "mtuscope: --color wants auto, always or never, not \"%s\"", arg);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+static int unknown_option(char **argv, FILE *err)
+{
+    if (optopt && optopt < 256 && strchr("rco", optopt))
+        fprintf(err, "mtuscope: option -%c needs an argument\n", optopt);
+    else if (optopt && optopt < 256)
+        fprintf(err, "mtuscope: unknown option -%c\n", optopt);
+    else
+        escape_line(err, "mtuscope: unknown or incomplete option \"%s\"", argv[optind - 1]);
+    fprintf(err, "Try 'mtuscope --help'.\n");
+    return EXIT_USAGE;
+}
+
+static int after_options(struct options *o, int argc, char **argv, FILE *err);
+
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
     enum {
@@ -259,17 +315,12 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             }
             o->inputs[o->ninputs++] = optarg;
             break;
-        case 'c': {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (errno || *end || end == optarg || v == 0 || optarg[0] == '-') {
+        case 'c':
+            if (!positive(optarg, UINT64_MAX, &o->count)) {
                 escape_line(err, "mtuscope: -c wants a positive packet count, not \"%s\"", optarg);
                 return EXIT_USAGE;
             }
-            o->count = v;
             break;
-        }
         case 'o':
             o->outdir = optarg;
             break;
@@ -285,19 +336,10 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         case OPT_NO_PLOTS:
             o->no_plots = true;
             break;
-        case OPT_PLOT_TIMEOUT_S: {
-            char *end;
-            errno = 0;
-            double v = strtod(optarg, &end);
-            if (errno || *end || end == optarg || !(v > 0 && v <= 86400)) {
-                escape_line(err,
-                            "mtuscope: --plot-timeout wants seconds from 0 to 86400, not \"%s\"",
-                            optarg);
+        case OPT_PLOT_TIMEOUT_S:
+            if (parse_seconds(optarg, &o->plot_timeout, err) != EXIT_OK)
                 return EXIT_USAGE;
-            }
-            o->plot_timeout = v;
             break;
-        }
         case 'n':
             break; /* tcpdump's "no names": mtuscope never resolves any */
         case 'q':
@@ -308,10 +350,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             o->flows = o->stats = true;
             break;
         case OPT_MAX_FLOWS: {
-            char *end;
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (errno || *end || end == optarg || v == 0 || v > 16777216 || optarg[0] == '-') {
+            uint64_t v;
+            if (!positive(optarg, 16777216, &v)) {
                 escape_line(err,
                             "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"",
                             optarg);
@@ -321,17 +361,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         }
         case OPT_COLOR:
-            if (!optarg || strcmp(optarg, "auto") == 0) /* a bare --color: auto */
-                o->color = COLOR_AUTO;
-            else if (strcmp(optarg, "always") == 0)
-                o->color = COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                o->color = COLOR_NEVER;
-            else {
-                escape_line(err, "mtuscope: --color wants auto, always or never, not \"%s\"",
-                            optarg);
+            if (parse_color(optarg, &o->color, err) != EXIT_OK)
                 return EXIT_USAGE;
-            }
             break;
         case OPT_FAIL_ON:
             if (parse_fail_on(o, optarg, err) != EXIT_OK)
@@ -344,16 +375,15 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             o->version = true;
             return EXIT_OK;
         default:
-            if (optopt && optopt < 256 && strchr("rco", optopt))
-                fprintf(err, "mtuscope: option -%c needs an argument\n", optopt);
-            else if (optopt && optopt < 256)
-                fprintf(err, "mtuscope: unknown option -%c\n", optopt);
-            else
-                escape_line(err, "mtuscope: unknown or incomplete option \"%s\"", argv[optind - 1]);
-            fprintf(err, "Try 'mtuscope --help'.\n");
-            return EXIT_USAGE;
+            return unknown_option(argv, err);
         }
     }
+    return after_options(o, argc, argv, err);
+}
+
+/* What getopt left: the file words, the filter, the checks across options. */
+static int after_options(struct options *o, int argc, char **argv, FILE *err)
+{
     if (check_file_words(o, argc, argv, err) != EXIT_OK)
         return EXIT_USAGE;
     if (o->quiet && o->json) {
