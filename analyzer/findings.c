@@ -57,13 +57,15 @@ struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev
     return f;
 }
 
-void inf_add_rec(struct inference *inf, const char *text)
+bool inf_add_rec(struct inference *inf, const char *text)
 {
     for (int i = 0; i < inf->nrecs; i++)
         if (strcmp(inf->recs[i], text) == 0)
-            return;
-    if (inf->nrecs < INF_MAX_RECS)
-        inf_fmt(&inf->recs[inf->nrecs++], "%s", text);
+            return false;
+    if (inf->nrecs == INF_MAX_RECS)
+        return false;
+    inf_fmt(&inf->recs[inf->nrecs++], "%s", text);
+    return true;
 }
 
 uint32_t inf_tcpip_hdr(const struct flow_summary *f)

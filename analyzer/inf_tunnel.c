@@ -47,12 +47,8 @@ void inf_tunnel_stage(struct inference *inf, const struct results *res)
         if (!it->path_upper || it->path_upper <= it->overhead || loose)
             continue;
         it->recommended_mtu = it->path_upper - it->overhead;
-        const struct tunnel_fact *tf = tunnel_fact(t->type);
-        if (tf && tf->how == TUNNEL_SET_WG_CONFIG)
-            inf_fmt(&it->config, "MTU = %u in the [Interface] section of the WireGuard config",
-                    it->recommended_mtu);
-        else
-            inf_fmt(&it->config, "ip link set dev <tunnel interface> mtu %u", it->recommended_mtu);
+        struct advice a = {.kind = ADV_SET_TUNNEL_MTU, .layer = t->type, .n1 = it->recommended_mtu};
+        inf_advice_text(&a, &it->config);
     }
 }
 
@@ -70,15 +66,9 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
     for (int i = 0; i < nfacts; i++) {
         if (!known[i].usual_mtu || known[i].usual_mtu != mtu)
             continue;
-        char *r = NULL;
-        inf_fmt(
-            &r,
-            "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
-            "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: MTU = "
-            "path - 60 in [Interface])",
-            mss, mtu, known[i].usual_what, known[i].usual_overhead);
-        inf_add_rec(inf, r);
-        inf_text_free(r);
+        struct advice hint = {
+            .kind = ADV_TUNNEL_HINT, .layer = known[i].layer, .n1 = mss, .n2 = mtu};
+        inf_advise(inf, &hint);
         return;
     }
 }

@@ -11,6 +11,7 @@
 #include "inference.h"
 #include "json.h"
 #include "report.h"
+#include "tunnels.h"
 
 static void json_addr(struct json *j, const char *key, const struct addr *a)
 {
@@ -423,6 +424,56 @@ static void json_stats(struct json *j, const struct report_data *r)
     json_object_end(j);
 }
 
+/* One piece of advice as data: its kind and the numbers a script needs,
+ * named for the kind (advice.h); the words are recommendations[i]. */
+static void json_advice(struct json *j, const struct advice *a, const char *text)
+{
+    json_object_begin(j, NULL);
+    json_string(j, "kind", advice_kind_name(a->kind));
+    const struct tunnel_fact *tf = a->layer ? tunnel_fact(a->layer) : NULL;
+    const char *tunnel = tf ? tf->name : "tunnel";
+    switch (a->kind) {
+    case ADV_SET_TUNNEL_MTU:
+        json_string(j, "tunnel", tunnel);
+        json_uint(j, "mtu", a->n1);
+        break;
+    case ADV_WG_MTU_BELOW:
+    case ADV_TUNNEL_BELOW:
+        json_string(j, "tunnel", tunnel);
+        json_opt_uint(j, "lost_size", a->n1);
+        json_bool(j, "proven", a->proven);
+        break;
+    case ADV_TUNNEL_HINT:
+        json_string(j, "tunnel", tunnel);
+        json_uint(j, "mss", a->n1);
+        json_uint(j, "mtu", a->n2);
+        break;
+    case ADV_CLAMP_MSS:
+        json_uint(j, "mss", a->n1);
+        break;
+    case ADV_KEEP_BELOW:
+        json_addr(j, "src", &a->src);
+        json_addr(j, "dst", &a->dst);
+        json_uint(j, "max_size", a->n1);
+        json_uint(j, "mss", a->n1 - (a->ip_version == 6 ? 60 : 40));
+        break;
+    case ADV_ALLOW_ICMP:
+    case ADV_PROBE:
+        json_addr(j, "src", &a->src);
+        json_addr(j, "dst", &a->dst);
+        json_uint(j, "ip_version", a->ip_version);
+        if (a->kind == ADV_PROBE) {
+            json_opt_uint(j, "from_size", a->n2 > a->n1 ? a->n1 : 0);
+            json_opt_uint(j, "to_size", a->n2 > a->n1 ? a->n2 : 0);
+        }
+        break;
+    default:
+        break;
+    }
+    json_string(j, "text", text);
+    json_object_end(j);
+}
+
 static void json_verdict(struct json *j, const struct report_data *r)
 {
     if (r->error) { /* nothing could be read: no verdict about it */
@@ -436,6 +487,10 @@ static void json_verdict(struct json *j, const struct report_data *r)
     json_array_begin(j, "recommendations");
     for (int i = 0; r->inf && i < r->inf->nrecs; i++)
         json_string(j, NULL, r->inf->recs[i]);
+    json_array_end(j);
+    json_array_begin(j, "advice");
+    for (int i = 0; r->inf && i < r->inf->nrecs; i++)
+        json_advice(j, &r->inf->advice[i], r->inf->recs[i]);
     json_array_end(j);
     json_object_end(j);
 }

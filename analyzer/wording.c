@@ -17,28 +17,186 @@
 
 /* ---- verdict ---- */
 
-/* What to set in WireGuard's [Interface] when its datagrams of `big` bytes
- * (outer IP size; 0: unknown) do not cross: proven, when measured across two
- * captures, else only likely. */
-static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
+/* ---- advice (advice.h) in words ---- */
+
+const char *advice_kind_name(enum advice_kind k)
 {
-    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, ip_version, 0);
-    char *r = NULL;
+    static const char *const names[ADV__COUNT] = {
+#define ADV_NAME(kind, name) [kind] = name,
+        ADVICE_KINDS(ADV_NAME)
+#undef ADV_NAME
+    };
+    return (unsigned)k < ADV__COUNT ? names[k] : "?";
+}
+
+/* What to set in WireGuard's [Interface] when its datagrams of n1 bytes
+ * (outer IP size; 0: unknown) do not cross: proven when measured across two
+ * captures, else only likely. */
+static void words_wg_below(const struct advice *a, char **r)
+{
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, a->ip_version, 0), big = a->n1;
     if (big <= over + 1)
-        inf_fmt(&r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
-    else if (proven)
-        inf_fmt(&r,
+        inf_fmt(r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
+    else if (a->proven)
+        inf_fmt(r,
                 "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
                 "carries at most %u bytes here, so MTU <= %u)",
                 big - over, over, big - 1, big - 1 - over);
     else
-        inf_fmt(
-            &r,
-            "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is safe "
-            "on any path until the path MTU is measured",
-            big - over, over);
-    inf_add_rec(inf, r);
-    inf_text_free(r);
+        inf_fmt(r,
+                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is "
+                "safe on any path until the path MTU is measured",
+                big - over, over);
+}
+
+/* DF pings from src to dst measure what a capture cannot; n1..n2, when
+ * known, are the IP sizes still in doubt. */
+static void words_probe(const struct advice *a, char **r)
+{
+    char s[64], d[64];
+    addr_text(&a->src, s, sizeof s);
+    addr_text(&a->dst, d, sizeof d);
+    uint32_t hdr = a->ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
+    if (a->n1 && a->n2 > a->n1)
+        inf_fmt(r,
+                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
+                "from %u to %u bytes (the largest that is answered is the path MTU)",
+                s, d, hdr, a->n1, a->n2);
+    else
+        inf_fmt(r,
+                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
+                "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
+                s, d, hdr);
+}
+
+static void words_path(const struct advice *a, char **r)
+{
+    char s[64], d[64];
+    addr_text(&a->src, s, sizeof s);
+    addr_text(&a->dst, d, sizeof d);
+    bool v6 = a->ip_version == 6;
+    if (a->kind == ADV_ALLOW_ICMP)
+        inf_fmt(r,
+                "let ICMP %s through every firewall on the path between %s and %s, so the "
+                "sender learns the path MTU",
+                v6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)", s, d);
+    else /* ADV_KEEP_BELOW: TCP's MSS is the MTU less 40 (IPv4) or 60 (IPv6) bytes */
+        inf_fmt(r,
+                "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or "
+                "let %s through so senders learn it",
+                s, d, a->n1, a->n1 - (v6 ? 60 : 40),
+                v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
+}
+
+static void words_tunnel(const struct advice *a, char **r)
+{
+    const struct tunnel_fact *f = tunnel_fact(a->layer);
+    if (a->kind == ADV_SET_TUNNEL_MTU && f && f->how == TUNNEL_SET_WG_CONFIG)
+        inf_fmt(r, "MTU = %u in the [Interface] section of the WireGuard config", a->n1);
+    else if (a->kind == ADV_SET_TUNNEL_MTU)
+        inf_fmt(r, "ip link set dev <tunnel interface> mtu %u", a->n1);
+    else if (a->kind == ADV_TUNNEL_BELOW)
+        inf_fmt(r,
+                "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
+                "below %u bytes on the wire",
+                a->n1);
+    else /* ADV_TUNNEL_HINT */
+        inf_fmt(r,
+                "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
+                "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: "
+                "MTU = path - 60 in [Interface])",
+                a->n1, a->n2, f && f->usual_what ? f->usual_what : "a tunnel's usual MTU",
+                f ? f->usual_overhead : 0);
+}
+
+void inf_advice_text(const struct advice *a, char **r)
+{
+    switch (a->kind) {
+    case ADV_WG_MTU_BELOW:
+        words_wg_below(a, r);
+        return;
+    case ADV_PROBE:
+        words_probe(a, r);
+        return;
+    case ADV_ALLOW_ICMP:
+    case ADV_KEEP_BELOW:
+        words_path(a, r);
+        return;
+    case ADV_SET_TUNNEL_MTU:
+    case ADV_TUNNEL_BELOW:
+    case ADV_TUNNEL_HINT:
+        words_tunnel(a, r);
+        return;
+    case ADV_ALLOW_ICMP_ANY:
+        inf_fmt(r, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
+                   "so senders learn the path MTU");
+        return;
+    case ADV_CLAMP_MSS:
+        inf_fmt(r,
+                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
+                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
+                "option maxseg size set %u)",
+                a->n1, a->n1, a->n1);
+        return;
+    case ADV_CLAMP_TO_PMTU:
+        inf_fmt(r, "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
+                   "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
+                   "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
+        return;
+    case ADV_STOP_FRAGMENT_DROPS:
+        inf_fmt(r, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
+                   "tunnel's) so that nothing needs fragmenting");
+        return;
+    case ADV_SENDER_FIREWALL:
+        inf_fmt(r, "check the sender's firewall: it must accept the ICMP messages the router "
+                   "sends (frag-needed / packet-too-big)");
+        return;
+    case ADV_CAPTURE_PEER:
+        inf_fmt(r, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
+                   "the same datagrams matched in both measure which sizes are lost");
+        return;
+    case ADV_CAPTURE_FULL_SIZE:
+        inf_fmt(r, "capture a transfer that sends full-size packets (a download or an upload of "
+                   "a few megabytes), or probe the path with DF pings");
+        return;
+    case ADV__COUNT:
+        break;
+    }
+}
+
+void inf_advise(struct inference *inf, const struct advice *a)
+{
+    char *text = NULL;
+    inf_advice_text(a, &text);
+    if (text && inf_add_rec(inf, text))
+        inf->advice[inf->nrecs - 1] = *a;
+    inf_text_free(text);
+}
+
+/* Shorthands for the sentences below. */
+static void advise(struct inference *inf, enum advice_kind k)
+{
+    struct advice a = {.kind = k};
+    inf_advise(inf, &a);
+}
+
+static void advise_path(struct inference *inf, enum advice_kind k, const struct addr *src,
+                        const struct addr *dst, int ip_version, uint32_t n1, uint32_t n2)
+{
+    struct advice a = {.kind = k, .ip_version = (uint8_t)ip_version, .n1 = n1, .n2 = n2};
+    a.src = *src;
+    a.dst = *dst;
+    inf_advise(inf, &a);
+}
+
+static void wg_mtu_rec(struct inference *inf, int ip_version, uint32_t big, bool proven)
+{
+    struct advice a = {.kind = ADV_WG_MTU_BELOW,
+                       .layer = LAYER_WIREGUARD,
+                       .ip_version = (uint8_t)ip_version,
+                       .proven = proven,
+                       .n1 = big};
+    inf_advise(inf, &a);
 }
 
 /* The WireGuard MTU limit a measured outer loss proves (the largest
@@ -49,43 +207,14 @@ static void measured_tunnel_rec(struct inference *inf, const struct tally *t)
         wg_mtu_rec(inf, t->md->version, t->mv.smallest_lost, true);
 }
 
-/* DF pings from src to dst measure what a capture cannot; lo..hi, when
- * known, are the IP sizes still in doubt. */
-static void probe_rec(struct inference *inf, const char *src, const char *dst, int ip_version,
-                      uint32_t lo, uint32_t hi)
-{
-    uint32_t hdr = ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
-    char *r = NULL;
-    if (lo && hi > lo)
-        inf_fmt(&r,
-                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
-                "from %u to %u bytes (the largest that is answered is the path MTU)",
-                src, dst, hdr, lo, hi);
-    else
-        inf_fmt(&r,
-                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
-                "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
-                src, dst, hdr);
-    inf_add_rec(inf, r);
-    inf_text_free(r);
-}
-
-static const char clamp_to_pmtu_rec[] =
-    "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A FORWARD -p tcp "
-    "--tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu (nftables: tcp flags syn tcp option "
-    "maxseg size set rt mtu)";
-
-static const char icmp_through_rec[] =
-    "let ICMP frag-needed / packet-too-big through every firewall on the path, so senders learn "
-    "the path MTU";
-
 /* What the sentences of a verdict read: the tally's headline records, the
  * inputs' names, the first tunnel recommendation. */
 struct say_ctx {
     struct input_stats *const *inputs;
     const struct results *res;
     const struct tally *t;
-    const char *rec_cfg; /* the first tunnel with a recommendation */
+    struct advice rec_cfg; /* the first tunnel with a recommendation (kind 0 when none) */
+    bool has_cfg;
     uint64_t frag_lost;
 };
 
@@ -97,10 +226,9 @@ static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
             "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
             "retransmit: fragments are being dropped on the path.",
             c->frag_lost, c->frag_lost == 1 ? "" : "s");
-    if (c->rec_cfg)
-        inf_add_rec(inf, c->rec_cfg);
-    inf_add_rec(inf, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
-                     "tunnel's) so that nothing needs fragmenting");
+    if (c->has_cfg)
+        inf_advise(inf, &c->rec_cfg);
+    advise(inf, ADV_STOP_FRAGMENT_DROPS);
 }
 
 static const char *base_name(const char *path)
@@ -126,8 +254,9 @@ static void say_measured_loss(struct inference *inf, const struct say_ctx *c)
             base_name(c->inputs[t->mdown]->path), v->largest_delivered, v->largest_delivered,
             v->smallest_lost - 1);
     measured_tunnel_rec(inf, t);
-    probe_rec(inf, a, b, t->md->version, v->largest_delivered, v->smallest_lost - 1);
-    inf_add_rec(inf, icmp_through_rec);
+    advise_path(inf, ADV_PROBE, &src, &dst, t->md->version, v->largest_delivered,
+                v->smallest_lost - 1);
+    advise(inf, ADV_ALLOW_ICMP_ANY);
 }
 
 static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
@@ -143,8 +272,7 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
             f->wg_lost, addr_text(src, a, sizeof a), addr_text(dst, b, sizeof b),
             f->dir[f->wg_lost_dir].max_packet);
     wg_mtu_rec(inf, f->ip_version, 0, false);
-    inf_add_rec(inf, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
-                     "the same datagrams matched in both measure which sizes are lost");
+    advise(inf, ADV_CAPTURE_PEER);
 }
 
 static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
@@ -171,16 +299,11 @@ static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
                 "smaller ones cross both ways: the path drops the tunnel's full-size packets "
                 "(seen from the sending side, the exact limit is not in this capture).",
                 a, r->size, inf_opaque_name(f->opaque), b);
-        char *r1 = NULL;
-        inf_fmt(&r1,
-                "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
-                "below %u bytes on the wire",
-                r->size);
-        inf_add_rec(inf, r1);
-        inf_text_free(r1);
+        struct advice below = {.kind = ADV_TUNNEL_BELOW, .layer = f->opaque, .n1 = r->size};
+        inf_advise(inf, &below);
     }
-    probe_rec(inf, a, b, f->ip_version, 0, 0);
-    inf_add_rec(inf, icmp_through_rec);
+    advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
+    advise(inf, ADV_ALLOW_ICMP_ANY);
 }
 
 /* The sender's, the receiver's and the healed black hole share their fix:
@@ -211,8 +334,8 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
                 "sending smaller packets (up to %u bytes), at the cost of timeouts.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered);
-    if (c->rec_cfg)
-        inf_add_rec(inf, c->rec_cfg);
+    if (c->has_cfg)
+        inf_advise(inf, &c->rec_cfg);
     measured_tunnel_rec(inf, t);
     inf_tunnel_hint(inf, f, t->worst_dir);
     uint32_t exact = 0;
@@ -221,29 +344,17 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
         if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
             exact = p->mtu;
     }
-    char *r = NULL;
-    inf_fmt(&r,
-            "let ICMP %s through every firewall on the path between %s and %s, so the "
-            "sender learns the path MTU",
-            f->ip_version == 6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)",
-            a, b);
-    inf_add_rec(inf, r);
+    advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
     if (exact > inf_tcpip_hdr(f)) {
-        uint32_t mss = exact - inf_tcpip_hdr(f);
-        inf_fmt(&r,
-                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
-                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
-                "option maxseg size set %u)",
-                mss, mss, mss);
+        struct advice clamp = {.kind = ADV_CLAMP_MSS, .n1 = exact - inf_tcpip_hdr(f)};
+        inf_advise(inf, &clamp);
     } else {
         /* the exact path MTU is not known here, but the router at the
          * bottleneck knows its own link: clamp to its route MTU */
-        inf_fmt(&r, "%s", clamp_to_pmtu_rec);
+        advise(inf, ADV_CLAMP_TO_PMTU);
     }
-    inf_add_rec(inf, r);
-    inf_text_free(r);
     if (!exact)
-        probe_rec(inf, a, b, f->ip_version, 0, 0);
+        advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
 }
 
 static void say_silent_sender(struct inference *inf, const struct say_ctx *c)
@@ -262,8 +373,8 @@ static void say_silent_sender(struct inference *inf, const struct say_ctx *c)
             "would prove it).",
             a, b, t->silent_full, a, a);
     inf_tunnel_hint(inf, f, t->silent_dir);
-    probe_rec(inf, a, b, f->ip_version, 0, 0);
-    inf_add_rec(inf, clamp_to_pmtu_rec);
+    advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
+    advise(inf, ADV_CLAMP_TO_PMTU);
 }
 
 static void say_sweep_cliff(struct inference *inf, const struct say_ctx *c)
@@ -280,11 +391,8 @@ static void say_sweep_cliff(struct inference *inf, const struct say_ctx *c)
      * 40 + 20 for IPv6 (RFC 879, RFC 8200); and the message that tells the
      * sender is ICMPv6 packet-too-big for IPv6 (RFC 4443) */
     bool v6 = sw->src.addr_type == ADDR_TYPE_IP6;
-    inf_fmt(&inf->recs[inf->nrecs++],
-            "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or let "
-            "%s through so senders learn it",
-            a, b, sw->smallest_unanswered - 1, sw->smallest_unanswered - 1 - (v6 ? 60 : 40),
-            v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
+    advise_path(inf, ADV_KEEP_BELOW, &sw->src, &sw->dst, v6 ? 6 : 4, sw->smallest_unanswered - 1,
+                0);
 }
 
 static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
@@ -292,8 +400,7 @@ static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
     (void)c;
     inf_fmt(&inf->summary, "A sender keeps sending packets larger than the path MTU that ICMP "
                            "messages reported to it: those packets are lost.");
-    inf_add_rec(inf, "check the sender's firewall: it must accept the ICMP messages the router "
-                     "sends (frag-needed / packet-too-big)");
+    advise(inf, ADV_SENDER_FIREWALL);
 }
 
 static void say_storm(struct inference *inf, const struct say_ctx *c)
@@ -332,8 +439,8 @@ static void say_pmtud_working(struct inference *inf, const struct say_ctx *c)
                 "Path-MTU discovery works: a router reports a path MTU of %u bytes with ICMP and "
                 "the sender shrinks its packets to fit.",
                 c->t->pmtud_mtu);
-    if (c->rec_cfg)
-        inf_add_rec(inf, c->rec_cfg);
+    if (c->has_cfg)
+        inf_advise(inf, &c->rec_cfg);
 }
 
 static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
@@ -385,8 +492,7 @@ static void say_untested(struct inference *inf, const struct say_ctx *c)
             "path-MTU black hole unharmed, so this capture says nothing about the MTU.",
             t->untested_largest, f->id, addr_text(&f->client, a, sizeof a),
             addr_text(&f->server, b, sizeof b));
-    inf_add_rec(inf, "capture a transfer that sends full-size packets (a download or an upload "
-                     "of a few megabytes), or probe the path with DF pings");
+    advise(inf, ADV_CAPTURE_FULL_SIZE);
 }
 
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
@@ -449,11 +555,16 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                  const struct results *res, const struct tally *t)
 {
-    struct say_ctx c = {inputs, res, t, NULL,
-                        inf_anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
-    for (uint32_t i = 0; i < inf->ntunnels && !c.rec_cfg; i++)
-        if (inf->tunnels[i].recommended_mtu)
-            c.rec_cfg = inf->tunnels[i].config;
+    struct say_ctx c = {inputs, res,   t,
+                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
+    for (uint32_t i = 0; i < inf->ntunnels && !c.has_cfg; i++)
+        if (inf->tunnels[i].recommended_mtu) {
+            c.rec_cfg.kind = ADV_SET_TUNNEL_MTU;
+            c.rec_cfg.layer = res->tunnels[i].type;
+            c.rec_cfg.ip_version = res->tunnels[i].ip_version;
+            c.rec_cfg.n1 = inf->tunnels[i].recommended_mtu;
+            c.has_cfg = true;
+        }
     struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
     const struct verdict_rule *rule = verdict_decide(&e);
     inf->rule = rule->id;

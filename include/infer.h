@@ -72,8 +72,10 @@ void inf_vfmt(char **dst, const char *f, va_list ap);
 void inf_fmt(char **dst, const char *f, ...) __attribute__((format(printf, 2, 3)));
 struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev, const char *kind,
                                     uint64_t flow, int input);
-/* A recommendation, once (a repeat is dropped), at most INF_MAX_RECS. */
-void inf_add_rec(struct inference *inf, const char *text);
+/* A recommendation's words, once (a repeat is dropped), at most
+ * INF_MAX_RECS: false when not added.  Only wording.c's inf_advise() calls
+ * it: advice is data first (advice.h). */
+bool inf_add_rec(struct inference *inf, const char *text);
 struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, int dir,
                                         bool suspected);
 /* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
@@ -125,6 +127,11 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 const char *inf_opaque_name(uint8_t type);
 
 /* ---- wording.c ---- */
+
+/* A piece of advice (advice.h): stored beside its words in recs[]. */
+void inf_advise(struct inference *inf, const struct advice *a);
+/* Its words alone (a tunnel's config line). */
+void inf_advice_text(const struct advice *a, char **out);
 
 /* A finding from an evidence record: stored, and put in words. */
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r);

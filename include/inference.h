@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "advice.h"
 #include "evidence.h"
 #include "hashtab.h"
 #include "results.h"
@@ -93,6 +94,7 @@ struct inference {
     char *summary;      /* heap, like every text below: allocated to its length */
     int nrecs;
     char *recs[INF_MAX_RECS];
+    struct advice advice[INF_MAX_RECS]; /* what recs[i] says, as data (advice.h) */
     int npaths;
     struct inf_path paths[INF_MAX_PATHS];
     struct hashtab path_index; /* paths by (src, dst): ids are index + 1 */
