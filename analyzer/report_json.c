@@ -568,7 +568,7 @@ static void json_paths(struct json *j, const struct inference *inf)
         json_addr(j, "dst", &p->dst);
         json_string(j, "layer", p->layer == INF_INNER ? "inner" : "outer");
         json_opt_uint(j, "tunnel", p->tunnel);
-        json_uint(j, "mtu_lower", p->lower);
+        json_opt_uint(j, "mtu_lower", p->lower); /* null when unknown, never 0 */
         json_opt_uint(j, "mtu_upper", p->upper);
         json_opt_uint(j, "mtu", p->mtu);
         json_array_begin(j, "evidence");

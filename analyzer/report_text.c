@@ -389,12 +389,17 @@ static void text_path(FILE *out, const struct inf_path *p)
     char a[64], b[64];
     fprintf(out, "  %s -> %s%s: ", addr_text(&p->src, a, sizeof a), addr_text(&p->dst, b, sizeof b),
             p->layer == INF_INNER ? " (in a tunnel)" : "");
+    /* an unknown bound is unknown, never 0 (issue 14 item 3) */
     if (p->mtu)
         fprintf(out, "exactly %u bytes\n", p->mtu);
-    else if (p->upper)
+    else if (p->upper && p->lower)
         fprintf(out, "between %u and %u bytes\n", p->lower, p->upper);
-    else
+    else if (p->upper)
+        fprintf(out, "at most %u bytes (no packet proven to cross in this capture)\n", p->upper);
+    else if (p->lower)
         fprintf(out, "at least %u bytes (no upper bound in this capture)\n", p->lower);
+    else
+        fprintf(out, "no bound in this capture, only the evidence below\n");
     for (int k = 0; k < p->nevidence; k++) {
         wrap_item(out, 4, "- ", p->evidence[k], 98);
     }

@@ -621,6 +621,28 @@ def _():
     expect("recorded twice" in txt and "editcap -d" in txt, txt[:1500])
 
 
+@test("no bound of 0, ever: an unknown bound is null in JSON and unsaid in text, on every "
+      "sample and the demo (issue 14 item 3)")
+def _():
+    runs = [[f] for f in sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap*")))]
+    runs.append([os.path.join(ROOT, "samples", f"lab-incident-wg1420-path1434-{v}.pcap")
+                 for v in ("client-outer", "client-wg", "server-outer", "server-wg")])
+    for files in runs:
+        args = []
+        for f in files:
+            args += ["-r", f]
+        rc, out, _ = run(["--json"] + args)
+        rep = json.loads(out)
+        for p in rep["paths"]:
+            expect(p["mtu_lower"] != 0 and p["mtu_upper"] != 0 and p["mtu"] != 0,
+                   f"{files}: {p}")
+        for t in rep["tunnels"]:
+            expect(t["path_mtu_lower"] != 0 and t["path_mtu_upper"] != 0, f"{files}: {t}")
+        rc, txt, _ = run(args)
+        for bad in ("at least 0 bytes", "between 0 and", "up to 0 bytes", " 0-byte"):
+            expect(bad not in txt, f"{files}: '{bad}' in the text report")
+
+
 @test("several inputs, one broken: all reported, exit 1")
 def _():
     rc, out, err = run(["--json", "-r", GOOD, "-r", os.path.join(TMP, "nope.pcap"),
@@ -1115,7 +1137,7 @@ def verdict_tests():
                 # Inside a tunnel the right MTU is what fits without outer
                 # fragmentation; bigger inner packets may still cross,
                 # fragmented (icmp-ok): only the upper bound must hold.
-                lo = 0 if inner else p["mtu_lower"]
+                lo = 0 if inner else (p["mtu_lower"] or 0)
                 if not (lo <= tv <= up) or (p["mtu"] is not None and p["mtu"] != tv):
                     bad.append(f"{r['file']}: path {p['src']}->{p['dst']} "
                                f"[{p['mtu_lower']}, {p['mtu_upper']}] mtu {p['mtu']} "
@@ -1458,7 +1480,7 @@ def correlation_tests():
             expect(d["layer"] == "inner" and d["cross_depth"] == d["matched"] and d["lost"] == 0,
                    str(d))
         for p in rep["paths"]:
-            expect(p["mtu_lower"] <= 1350 and (p["mtu_upper"] or 1 << 30) >= 1350,
+            expect((p["mtu_lower"] or 0) <= 1350 and (p["mtu_upper"] or 1 << 30) >= 1350,
                    f"{p['src']} -> {p['dst']}: [{p['mtu_lower']}, {p['mtu_upper']}], truth 1350")
     test("correlation: a VXLAN host's outer and tunnel captures match across depths, no bound")(
         vxlan_one_host)
