@@ -104,8 +104,16 @@ void escape_line(FILE *fp, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    escape_vline(fp, fmt, ap);
     va_end(ap);
+}
+
+void escape_vline(FILE *fp, const char *fmt, va_list ap)
+{
+    va_list c;
+    va_copy(c, ap);
+    int n = vsnprintf(NULL, 0, fmt, c);
+    va_end(c);
     if (n < 0)
         return;
     char *msg = malloc((size_t)n + 1);
@@ -113,9 +121,7 @@ void escape_line(FILE *fp, const char *fmt, ...)
         fputs("mtuscope: out of memory (while writing a message)\n", fp);
         return;
     }
-    va_start(ap, fmt);
     vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     if (n > 0 && msg[n - 1] == '\n')
         msg[n - 1] = '\0';
     escape_fputs(msg, fp);

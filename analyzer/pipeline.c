@@ -30,18 +30,8 @@ static void say(const struct pipeline_opts *o, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    escape_vline(stderr, fmt, ap);
     va_end(ap);
-    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!msg) {
-        fputs("mtuscope: out of memory (while writing a message)\n", stderr);
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    escape_line(stderr, "%s", msg);
-    free(msg);
 }
 
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,

@@ -17,6 +17,7 @@
 #ifndef MTUSCOPE_ESCAPE_H
 #define MTUSCOPE_ESCAPE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -30,5 +31,6 @@ char *escape_dup(const char *s);
  * inside it cannot start a new line), then a newline.  A trailing newline in
  * fmt is ignored; a message of several lines is several calls. */
 void escape_line(FILE *fp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void escape_vline(FILE *fp, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif
