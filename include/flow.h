@@ -57,11 +57,11 @@
  * backoff records (tcp.h) for each direction that retransmits.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
  * records to malloc).  A SYN flood of 65,536 live flows peaks at 63 MB RSS,
- * results included (124 MB when every flow carried all of it).  Besides: a
- * hash table of (hash, flow) slots at most half full, doubled when needed;
- * the tunnel registry (up to FLOW_MAX_TUNNELS); a re-send tracker for each
- * opaque tunnel flow (resend.h, 2 x 232 bytes).  Nothing grows with the
- * length of the capture.
+ * results included (124 MB when every flow carried all of it).  Besides: the
+ * index (hashtab.h: 8-byte slots at most half full, doubled when needed) and
+ * a pointer per flow allocation; the tunnel registry (up to
+ * FLOW_MAX_TUNNELS); a re-send tracker for each opaque tunnel flow
+ * (resend.h, 2 x 232 bytes).  Nothing grows with the length of the capture.
  */
 #ifndef MTUSCOPE_FLOW_H
 #define MTUSCOPE_FLOW_H
