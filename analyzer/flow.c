@@ -13,17 +13,15 @@
  * short connections, +1% on a SYN flood of 65,536 live flows).
  * Each flow sits in the LRU list of its timeout class; expiry pops list heads.
  */
-#include <endian.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow.h"
-#include "hashtab.h"
+#include "flow_int.h"
+#include "storms.h"
+#include "wgcount.h"
 
 #define NS_PER_MS 1000000LL
-#define STORM_BUCKETS 10
-#define STORM_BUCKET_NS (FLOW_STORM_WINDOW_MS * NS_PER_MS / STORM_BUCKETS)
 
 enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
@@ -36,50 +34,15 @@ struct flow_key {
 };
 _Static_assert(sizeof(struct flow_key) % 8 == 0, "key_eq reads whole words");
 
-/* A storm window counts every packet, but most flows never retransmit: the
- * retransmission half (rtx) is taken from a free list at the first
- * retransmission.  Until then its buckets would all be zero, so starting it
- * late changes nothing. */
-struct storm_rtx {
-    uint32_t rtx[STORM_BUCKETS];
-    uint32_t rtx_sum;
-    bool open;
-    int64_t first_ns[STORM_BUCKETS];
-    uint64_t first_frame[STORM_BUCKETS];
-    int64_t last_end_ns;          /* end of the last storm emitted: a new one starts after it */
-    uint32_t tail_rtx, tail_pkts; /* seen since the open storm's last retransmission */
-    struct flow_storm st;
-    struct storm_rtx *free_next;
-};
-
-struct storm_win {
-    int64_t cur; /* bucket number of the newest bucket */
-    uint32_t pkts[STORM_BUCKETS];
-    uint32_t pkts_sum; /* over the buckets: kept, not summed per packet */
-    bool started;
-    struct storm_rtx *rx; /* NULL: no retransmission yet */
-};
-
-struct wg_rx {
-    uint32_t receiver;
-    uint64_t max;    /* highest counter seen */
-    uint64_t window; /* bit i: counter max - i seen (WireGuard's own replay window) */
-};
-
 /* What only non-TCP flows use, after struct flow in the same allocation
  * (a TCP flow has its struct tcp_conn there instead). */
 struct flow_other {
     uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
-    uint32_t wg_data, wg_lost;
-    uint32_t wg_lost_by[2]; /* lost WireGuard messages by direction */
-    uint32_t wg_gap_frame;  /* the first message after a skipped counter */
-    uint16_t wg_receivers;
-    uint8_t nwg;
-    struct wg_rx wg[FLOW_MAX_WG_RECEIVERS];
+    struct wg_count wg;
 };
 
-/* The parts of the summary that change packet by packet.  The 504-byte
- * struct flow_summary is built from them (and the TCP state) only when the
+/* The parts of the summary that change packet by packet.  The struct
+ * flow_summary (at most 544 bytes) is built from them (and the TCP state) only when the
  * flow finishes: most of it is TCP results that live in struct tcp_conn
  * until then, and a live flow should cost what it uses. */
 struct flow_live {
@@ -111,15 +74,14 @@ struct flow {
     struct resend_track *rs;  /* opaque tunnels: by direction (resend.h), else NULL */
 };
 
-struct tun_entry {
-    uint8_t k[48]; /* normalised key bytes */
-    struct flow_tunnel t;
-};
+_Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
+_Static_assert(sizeof(struct flow_other) == 344, "flow.h quotes what a non-TCP flow adds");
 
 struct flow_table {
     struct flow_limits lim;
     flow_done_fn done;
     flow_storm_fn storm_cb;
+    struct storm_pool storms;
     void *ctx;
     struct hashtab index;  /* live flows by key: ids into all[] */
     struct flow **all;     /* every flow allocated, live or on a free list */
@@ -130,60 +92,16 @@ struct flow_table {
     bool clock_set;
     uint64_t next_id, next_stream[256];
     struct flow *free_tcp, *free_small;
-    struct storm_rtx *free_rtx;
     struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
     uint64_t bytes_held;
     struct storm_win storm; /* across the capture */
-    struct tun_entry *tun;
-    uint32_t ntun, tuncap;
-    struct hashtab tindex; /* tunnels by key: ids 1..ntun */
+    struct flow_tunnels tunnels;
     struct flow_stats st;
 };
 
 static int64_t pkt_ns(const struct packet *p)
 {
     return p->ts_sec * 1000000000LL + (int64_t)p->ts_nsec;
-}
-
-static void addr_bytes(const struct addr *a, uint8_t out[16])
-{
-    memset(out, 0, 16);
-    if (a->addr_type == ADDR_TYPE_IP)
-        memcpy(out, &a->addr_ip, 4);
-    else if (a->addr_type == ADDR_TYPE_IP6)
-        memcpy(out, &a->addr_ip6, 16);
-}
-
-/* memcmp(a, b, 16) by two big-endian words: a library call per packet
- * otherwise (gcc inlines memcmp only when its result is compared with 0). */
-static int addr_order(const uint8_t *a, const uint8_t *b)
-{
-    for (int i = 0; i < 16; i += 8) {
-        uint64_t x, y;
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        x = be64toh(x);
-        y = be64toh(y);
-        if (x != y)
-            return x < y ? -1 : 1;
-    }
-    return 0;
-}
-
-/* Orders the two endpoints; returns true when they were swapped. */
-static bool normalise(uint8_t *a0, uint8_t *a1, uint16_t *p0, uint16_t *p1)
-{
-    int c = addr_order(a0, a1);
-    if (c < 0 || (c == 0 && *p0 <= *p1))
-        return false;
-    uint8_t t[16];
-    memcpy(t, a0, 16);
-    memcpy(a0, a1, 16);
-    memcpy(a1, t, 16);
-    uint16_t tp = *p0;
-    *p0 = *p1;
-    *p1 = tp;
-    return true;
 }
 
 static bool is_ip(const struct layer *l)
@@ -196,146 +114,9 @@ static bool is_ip(const struct layer *l)
 static void mem_held(struct flow_table *ft, size_t n)
 {
     ft->bytes_held += n;
-    uint64_t held = ft->bytes_held + dl_pool_bytes(ft->dlpool);
+    uint64_t held = ft->bytes_held + ft->storms.bytes + dl_pool_bytes(ft->dlpool);
     if (held > ft->st.bytes_peak)
         ft->st.bytes_peak = held;
-}
-
-/* ---- tunnel registry ---- */
-
-/* Room for one more tunnel: its entry and its place in the index. */
-static bool tun_grow(struct flow_table *ft)
-{
-    if (ft->ntun == ft->tuncap) {
-        uint32_t cap = ft->tuncap ? ft->tuncap * 2 : 16;
-        struct tun_entry *t = realloc(ft->tun, cap * sizeof *t);
-        if (!t)
-            return false;
-        ft->tun = t;
-        ft->tuncap = cap;
-    }
-    return true;
-}
-
-/* The tunnel id of a context, registering it on first sight; 0 when the
- * registry is full (counted). */
-static uint32_t tun_get(struct flow_table *ft, uint8_t type, const struct layer *outer,
-                        uint8_t inner_version, uint16_t sport, uint16_t dport, uint32_t key)
-{
-    uint8_t k[48] = {0};
-    uint8_t a[2][16];
-    /* A decoded tunnel's UDP source port is a hash of the inner flow, and
-     * Linux rehashes it when a connection retransmits (sk_rethink_txhash):
-     * ports key only the opaque tunnels, which are UDP flows themselves. */
-    bool opaque = type == LAYER_WIREGUARD || type == LAYER_OPENVPN || type == LAYER_ESP;
-    uint16_t port[2] = {opaque ? sport : 0, opaque ? dport : 0};
-    addr_bytes(&outer->u.ip.src, a[0]);
-    addr_bytes(&outer->u.ip.dst, a[1]);
-    normalise(a[0], a[1], &port[0], &port[1]);
-    memcpy(k, a, 32);
-    memcpy(k + 32, port, 4);
-    memcpy(k + 36, &key, 4);
-    k[40] = type;
-    k[41] = outer->u.ip.version;
-    k[42] = inner_version;
-    uint64_t h = hash_bytes_inline(ft->tindex.seed, k, sizeof k);
-    struct ht_probe pr;
-    for (uint32_t id = ht_first(&ft->tindex, h, &pr); id != HT_NONE; id = ht_next(&ft->tindex, &pr))
-        if (memcmp(ft->tun[id - 1].k, k, sizeof k) == 0)
-            return id;
-    if (ft->ntun >= FLOW_MAX_TUNNELS || !tun_grow(ft) || !ht_insert(&ft->tindex, h, ft->ntun + 1)) {
-        ft->st.tunnels_unregistered++;
-        return 0;
-    }
-    struct tun_entry *e = &ft->tun[ft->ntun++];
-    memset(e, 0, sizeof *e);
-    memcpy(e->k, k, sizeof k);
-    e->t.id = ft->ntun;
-    e->t.type = type;
-    e->t.ip_version = outer->u.ip.version;
-    e->t.inner_version = inner_version;
-    e->t.outer_src = outer->u.ip.src;
-    e->t.outer_dst = outer->u.ip.dst;
-    e->t.sport = sport;
-    e->t.dport = dport;
-    e->t.key = key;
-    ft->st.tunnels = ft->ntun;
-    return e->t.id;
-}
-
-static uint16_t ip_size(const struct ip_info *ip)
-{
-    uint32_t n = ip->reasm_len ? ip->reasm_len : ip->ip_len;
-    return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
-}
-
-/* The tunnel enclosing IP layer i: the nearest tunnel layer before it and
- * that layer's outer IP, or the IP layer right before it (IP-in-IP). */
-static uint32_t tunnel_of(struct flow_table *ft, const struct packet *p, int i, bool count)
-{
-    if (p->layers[i].tunnel == 0)
-        return 0;
-    int tl = -1;
-    uint16_t sport = 0, dport = 0;
-    uint8_t type = 0;
-    for (int j = i - 1; j >= 0; j--) {
-        const struct layer *l = &p->layers[j];
-        switch (l->type) {
-        case LAYER_GRE:
-        case LAYER_VXLAN:
-        case LAYER_GENEVE:
-        case LAYER_GTPU:
-        case LAYER_L2TP:
-        case LAYER_TEREDO:
-            if (tl < 0) {
-                tl = j;
-                type = l->type;
-            }
-            break;
-        case LAYER_MPLS:
-            if (tl < 0)
-                type = LAYER_MPLS;
-            break;
-        case LAYER_UDP:
-            if (tl < 0 && type == 0)
-                type = LAYER_UDP;
-            sport = l->u.udp.sport;
-            dport = l->u.udp.dport;
-            break;
-        case LAYER_IPV4:
-        case LAYER_IPV6: {
-            uint32_t key = 0;
-            if (tl >= 0) {
-                const struct layer *t = &p->layers[tl];
-                if (t->type == LAYER_GRE && (t->u.gre.flags & GREF_KEY))
-                    key = t->u.gre.key;
-                else if (t->type == LAYER_VXLAN)
-                    key = t->u.vxlan.vni;
-                else if (t->type == LAYER_GENEVE)
-                    key = t->u.geneve.vni;
-                else if (t->type == LAYER_GTPU)
-                    key = t->u.gtpu.teid;
-                else if (t->type == LAYER_L2TP)
-                    key = (uint32_t)t->u.l2tp.tunnel << 16 | t->u.l2tp.session;
-            } else if (type == 0) {
-                type = l->type; /* IP directly in IP */
-            }
-            uint32_t id = tun_get(ft, type, l, p->layers[i].u.ip.version, sport, dport, key);
-            if (id && count) {
-                struct flow_tunnel *t = &ft->tun[id - 1].t;
-                uint16_t in = ip_size(&p->layers[i].u.ip), out = ip_size(&l->u.ip);
-                if (t->packets++ == 0 && out > in)
-                    t->overhead = (uint16_t)(out - in);
-                if (in > t->inner_max)
-                    t->inner_max = in;
-            }
-            return id;
-        }
-        default:
-            break;
-        }
-    }
-    return 0;
 }
 
 /* ---- LRU lists and the hash table ---- */
@@ -403,133 +184,6 @@ static struct flow *flow_alloc(struct flow_table *ft, size_t sz)
     f->hid = ft->nall;
     mem_held(ft, sz);
     return f;
-}
-
-/* ---- storms ---- */
-
-static void storm_emit(struct flow_table *ft, struct storm_win *w)
-{
-    struct storm_rtx *x = w->rx;
-    if (!x || !x->open)
-        return;
-    x->open = false;
-    x->last_end_ns = x->st.end_ns;
-    ft->st.storms++;
-    if (ft->storm_cb)
-        ft->storm_cb(ft->ctx, &x->st);
-}
-
-/* A zeroed retransmission half for a window, or NULL when out of memory. */
-static struct storm_rtx *storm_rtx_get(struct flow_table *ft)
-{
-    struct storm_rtx *x = ft->free_rtx;
-    if (x) {
-        ft->free_rtx = x->free_next;
-    } else {
-        x = malloc(sizeof *x);
-        if (!x)
-            return NULL;
-        mem_held(ft, sizeof *x);
-    }
-    memset(x, 0, sizeof *x);
-    return x;
-}
-
-static void storm_release(struct flow_table *ft, struct storm_win *w)
-{
-    if (w->rx) {
-        w->rx->free_next = ft->free_rtx;
-        ft->free_rtx = w->rx;
-        w->rx = NULL;
-    }
-}
-
-/* Adds a packet at time now (the capture clock, never behind) to window w. */
-static bool storm_add(struct flow_table *ft, struct storm_win *w, int64_t now, uint64_t frame,
-                      bool retx, uint64_t flow)
-{
-    int64_t b = now / STORM_BUCKET_NS;
-    if (!w->started) {
-        w->started = true;
-        w->cur = b;
-    }
-    struct storm_rtx *x = w->rx;
-    for (int64_t step = 0; w->cur < b && step < STORM_BUCKETS; step++) {
-        int s = (int)((w->cur + 1) % STORM_BUCKETS);
-        w->pkts_sum -= w->pkts[s];
-        w->pkts[s] = 0;
-        if (x) {
-            x->rtx_sum -= x->rtx[s];
-            x->rtx[s] = 0;
-        }
-        w->cur++;
-    }
-    w->cur = b > w->cur ? b : w->cur;
-    int s = (int)(w->cur % STORM_BUCKETS);
-    w->pkts[s]++;
-    w->pkts_sum++;
-    if (!x && retx)
-        x = w->rx = storm_rtx_get(ft);
-    if (!x)
-        return false; /* no retransmission in this window yet: no storm */
-    if (retx)
-        x->rtx_sum++;
-    if (retx && x->rtx[s]++ == 0) {
-        x->first_ns[s] = now;
-        x->first_frame[s] = frame;
-    }
-    uint32_t r = x->rtx_sum, p = w->pkts_sum;
-    bool storm =
-        r >= FLOW_STORM_MIN_RETRANS && (uint64_t)r * 100 >= (uint64_t)p * FLOW_STORM_MIN_PERCENT;
-    bool opened = false;
-    /* A storm that dips below the threshold stays open for one window after
-     * its last retransmission, and resumes if the rate comes back: bursts a
-     * few hundred ms apart are one storm, not several overlapping ones. */
-    if (x->open && !storm && now - x->st.end_ns > FLOW_STORM_WINDOW_MS * NS_PER_MS)
-        storm_emit(ft, w);
-    if (x->open) {
-        /* the storm runs from its first to its last retransmission: what
-         * comes after the last one is held back until another one extends it */
-        x->tail_pkts++;
-        if (retx) {
-            x->tail_rtx++;
-            if (storm) {
-                x->st.retransmissions += x->tail_rtx;
-                x->st.packets += x->tail_pkts;
-                x->tail_rtx = x->tail_pkts = 0;
-                x->st.end_ns = now;
-                x->st.end_frame = frame;
-            }
-        }
-    } else if (storm) {
-        x->tail_rtx = x->tail_pkts = 0;
-        memset(&x->st, 0, sizeof x->st);
-        x->open = opened = true;
-        x->st.flow = flow;
-        x->st.start_ns = INT64_MAX;
-        /* only what came after the previous storm: its buckets may still be
-         * in the window */
-        r = p = 0;
-        for (int i = 0; i < STORM_BUCKETS; i++) {
-            if (!x->rtx[i] || (x->last_end_ns && x->first_ns[i] <= x->last_end_ns))
-                continue;
-            r += x->rtx[i];
-            p += w->pkts[i];
-            if (x->first_ns[i] < x->st.start_ns) {
-                x->st.start_ns = x->first_ns[i];
-                x->st.start_frame = x->first_frame[i];
-            }
-        }
-        if (x->st.start_ns == INT64_MAX) { /* every bucket belonged to the last storm */
-            x->st.start_ns = now;
-            x->st.start_frame = frame;
-        }
-        x->st.retransmissions = r;
-        x->st.packets = p;
-        x->st.end_ns = now;
-        x->st.end_frame = frame;
-    }
-    return opened;
 }
 
 /* ---- flows ---- */
@@ -605,7 +259,7 @@ static void release(struct flow_table *ft, struct flow *f)
         f->rs = NULL;
         ft->bytes_held -= 2 * sizeof(struct resend_track);
     }
-    storm_release(ft, &f->storm);
+    storm_release(&ft->storms, &f->storm);
     if (f->tcp) {
         tcp_release(f->tcp);
         f->next = ft->free_tcp;
@@ -647,11 +301,12 @@ static void summarise(const struct flow *f, struct flow_summary *s)
         s->dir[d].max_packet = l->max_packet[d];
     }
     if (f->other) {
-        s->wg_data = f->other->wg_data;
-        s->wg_lost = f->other->wg_lost;
-        s->wg_receivers = f->other->wg_receivers;
-        s->wg_gap_frame = f->other->wg_gap_frame;
-        s->wg_lost_dir = f->other->wg_lost_by[1] > f->other->wg_lost_by[0];
+        const struct wg_count *wg = &f->other->wg;
+        s->wg_data = wg->data;
+        s->wg_lost = wg->lost;
+        s->wg_receivers = wg->receivers;
+        s->wg_gap_frame = wg->gap_frame;
+        s->wg_lost_dir = wg->lost_by[1] > wg->lost_by[0];
     }
 }
 
@@ -687,7 +342,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
         s->irtt_ns = f->tcp->irtt_ns;
         det.tcp = f->tcp;
     }
-    storm_emit(ft, &f->storm);
+    storm_emit(&ft->storms, &f->storm);
     switch (why) {
     case FLOW_END_IDLE:
         ft->st.expired++;
@@ -814,47 +469,6 @@ static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
     return (h->seen & HS_ISN) && h->isn == t->seq;
 }
 
-/* WireGuard data message: counters per receiver index, gaps counted as lost
- * and taken back when the missing counter shows up late (within 64). */
-static void wg_data(struct flow_other *f, const struct wireguard_info *w, int dir, uint64_t frame)
-{
-    struct wg_rx *r = NULL;
-    if (f->wg_data < UINT32_MAX)
-        f->wg_data++;
-    for (int i = 0; i < f->nwg; i++)
-        if (f->wg[i].receiver == w->receiver)
-            r = &f->wg[i];
-    if (!r) {
-        if (f->nwg == FLOW_MAX_WG_RECEIVERS)
-            return;
-        r = &f->wg[f->nwg++];
-        r->receiver = w->receiver;
-        r->max = w->counter;
-        r->window = 1;
-        f->wg_receivers++;
-        return;
-    }
-    uint64_t c = w->counter;
-    if (c > r->max) {
-        uint64_t shift = c - r->max, lost = shift - 1;
-        if (lost && !f->wg_gap_frame)
-            f->wg_gap_frame = sat32(frame);
-        f->wg_lost = sat32(f->wg_lost + lost);
-        f->wg_lost_by[dir] = sat32(f->wg_lost_by[dir] + lost);
-        r->window = shift >= 64 ? 1 : (r->window << shift) | 1;
-        r->max = c;
-    } else if (r->max - c < 64) {
-        uint64_t bit = 1ull << (r->max - c);
-        if (!(r->window & bit)) {
-            r->window |= bit;
-            if (f->wg_lost)
-                f->wg_lost--;
-            if (f->wg_lost_by[dir])
-                f->wg_lost_by[dir]--;
-        }
-    }
-}
-
 /* Fills the key from IP layer i and the layer after it.  Returns false when
  * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
 static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
@@ -943,7 +557,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         ft->st.no_flow++;
         return;
     }
-    k.tunnel = tunnel_of(ft, pkt, i, true);
+    k.tunnel = flow_tun_enclosing(&ft->tunnels, pkt, i, true);
     uint64_t h = hash_bytes_inline(ft->index.seed, &k, sizeof k);
     int e = swapped ? 1 : 0; /* key endpoint that sent this packet */
 
@@ -987,8 +601,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
             if (o &&
                 (o->type == LAYER_WIREGUARD || o->type == LAYER_ESP || o->type == LAYER_OPENVPN)) {
                 f->s.opaque = o->type;
-                f->s.carries_tunnel = tun_get(ft, o->type, &pkt->layers[i], 0, sport, dport,
-                                              o->type == LAYER_ESP ? o->u.esp.spi : 0);
+                f->s.carries_tunnel = flow_tun_id(&ft->tunnels, o->type, &pkt->layers[i], 0, sport,
+                                                  dport, o->type == LAYER_ESP ? o->u.esp.spi : 0);
                 /* once per tunnel flow, and few of them: a failure only
                  * loses the re-send evidence */
                 f->rs = calloc(2, sizeof *f->rs);
@@ -1016,14 +630,14 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         s->last_ns = ts;
     ft->st.packets++;
     if (s->carries_tunnel) {
-        struct flow_tunnel *tu = &ft->tun[s->carries_tunnel - 1].t;
+        struct flow_tunnel *tu = &ft->tunnels.e[s->carries_tunnel - 1].t;
         tu->packets++;
         bool data = true; /* what the tunnel's inner traffic rides in */
         if (s->opaque == LAYER_WIREGUARD) {
             const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
             data = w->msg_type == WG_DATA;
             if (data && f->other) {
-                wg_data(f->other, w, dir, pkt->frame);
+                wg_count_data(&f->other->wg, w, dir, pkt->frame);
                 if (w->inner_len > tu->inner_max)
                     tu->inner_max = w->inner_len;
             }
@@ -1046,9 +660,12 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         }
     }
     bool retx = (ta & TA_ANY_RETRANS) != 0;
-    if (storm_add(ft, &f->storm, ft->clock_ns, pkt->frame, retx, s->id))
+    uint64_t storm_bytes = ft->storms.bytes;
+    if (storm_add(&ft->storms, &f->storm, ft->clock_ns, pkt->frame, retx, s->id))
         s->storms++;
-    storm_add(ft, &ft->storm, ft->clock_ns, pkt->frame, retx, 0);
+    storm_add(&ft->storms, &ft->storm, ft->clock_ns, pkt->frame, retx, 0);
+    if (ft->storms.bytes != storm_bytes)
+        mem_held(ft, 0);
 
     f->active_ns = ft->clock_ns;
     uint8_t cls = (uint8_t)class_of(f);
@@ -1081,7 +698,7 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
         if (is_ip(&pkt->layers[j]))
             outer = j;
     /* the quoted packet travelled in the tunnel the error came back through */
-    k.tunnel = outer >= 0 ? tunnel_of(ft, pkt, outer, false) : 0;
+    k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
     struct flow *f = lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
     return f ? f->s.id : 0;
 }
@@ -1097,7 +714,16 @@ void flow_finish_all(struct flow_table *ft)
             break;
         finish(ft, old, FLOW_END_CAPTURE);
     }
-    storm_emit(ft, &ft->storm);
+    storm_emit(&ft->storms, &ft->storm);
+}
+
+/* A storm ended: counted, then handed to the caller. */
+static void storm_counted(void *vft, const struct flow_storm *st)
+{
+    struct flow_table *ft = vft;
+    ft->st.storms++;
+    if (ft->storm_cb)
+        ft->storm_cb(ft->ctx, st);
 }
 
 struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, flow_storm_fn storm,
@@ -1128,8 +754,10 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
     ft->done = done;
     ft->storm_cb = storm;
     ft->ctx = ctx;
+    ft->storms.emit = storm_counted;
+    ft->storms.ctx = ft;
     ht_init(&ft->index);
-    ht_init(&ft->tindex);
+    flow_tun_init(&ft->tunnels, &ft->st);
     ft->dlpool = dl_pool_new();
     if (!ft->dlpool) {
         free(ft);
@@ -1146,23 +774,18 @@ void flow_free(struct flow_table *ft)
         for (struct flow *f = ft->head[c]; f; f = f->next) { /* live: what they hold */
             if (f->tcp)
                 tcp_release(f->tcp);
-            storm_release(ft, &f->storm);
+            storm_release(&ft->storms, &f->storm);
             free(f->rs);
         }
     }
     for (uint32_t i = 0; i < ft->nall; i++)
         free(ft->all[i]);
     free(ft->all);
-    storm_release(ft, &ft->storm);
-    while (ft->free_rtx) {
-        struct storm_rtx *x = ft->free_rtx;
-        ft->free_rtx = x->free_next;
-        free(x);
-    }
+    storm_release(&ft->storms, &ft->storm);
+    storm_pool_free(&ft->storms);
     dl_pool_free(ft->dlpool);
     ht_free(&ft->index);
-    ht_free(&ft->tindex);
-    free(ft->tun);
+    flow_tun_free(&ft->tunnels);
     free(ft);
 }
 
@@ -1173,10 +796,10 @@ const struct flow_stats *flow_get_stats(const struct flow_table *ft)
 
 uint32_t flow_tunnel_count(const struct flow_table *ft)
 {
-    return ft->ntun;
+    return ft->tunnels.n;
 }
 
 const struct flow_tunnel *flow_tunnel_get(const struct flow_table *ft, uint32_t id)
 {
-    return id >= 1 && id <= ft->ntun ? &ft->tun[id - 1].t : NULL;
+    return id >= 1 && id <= ft->tunnels.n ? &ft->tunnels.e[id - 1].t : NULL;
 }
