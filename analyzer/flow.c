@@ -471,13 +471,21 @@ static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
 
 /* Fills the key from IP layer i and the layer after it.  Returns false when
  * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
+/* The layer after IP layer i and its AH headers: the transport (nlayers
+ * when there is none). */
+static int transport_layer(const struct packet *p, int i)
+{
+    int t = i + 1;
+    while (t < p->nlayers && p->layers[t].type == LAYER_AH)
+        t++;
+    return t;
+}
+
 static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
                      uint16_t *sport, uint16_t *dport)
 {
     const struct ip_info *ip = &p->layers[i].u.ip;
-    int t = i + 1;
-    while (t < p->nlayers && p->layers[t].type == LAYER_AH)
-        t++;
+    int t = transport_layer(p, i);
     const struct layer *tl = t < p->nlayers ? &p->layers[t] : NULL;
     memset(k, 0, sizeof *k);
     k->version = ip->version;
@@ -523,47 +531,178 @@ static int flow_ip_layer(const struct packet *p)
     return -1;
 }
 
-void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pkt *out)
+/* The IP layer that names the packet's flow, or -1 when none does. */
+static int flow_layer(const struct packet *pkt)
 {
-    if (out)
-        memset(out, 0, sizeof *out);
-    int64_t ts = pkt_ns(pkt);
+    int i = flow_ip_layer(pkt);
+    if (i < 0)
+        return -1;
+    const struct layer *il = &pkt->layers[i];
+    const struct ip_info *ip = &il->u.ip;
+    if ((il->flags & (LF_TRUNCATED | LF_REASSEMBLED)) == LF_TRUNCATED &&
+        il->offset + (ip->version == 6 ? 40u : 20u) > pkt->caplen)
+        return -1; /* the addresses were not all captured */
+    if ((ip->flags & IPF_FRAGMENT) && !ip->reasm_len)
+        return -1; /* defrag holds it; the datagram counts when complete */
+    return i;
+}
+
+/* The capture clock moves to ts unless ts is older; flows idle too long
+ * under it finish. */
+static void clock_to(struct flow_table *ft, int64_t ts)
+{
     if (!ft->clock_set || ts > ft->clock_ns) {
         ft->clock_ns = ts;
         ft->clock_set = true;
     }
     expire(ft);
+}
 
-    int i = flow_ip_layer(pkt);
-    if (i < 0) {
-        ft->st.no_flow++;
+/* An opaque tunnel's flow (WireGuard, ESP, OpenVPN after the transport layer
+ * t): registered, so tunnels[] is complete, and given its re-send trackers. */
+static void opaque_tunnel(struct flow_table *ft, struct flow *f, const struct packet *pkt, int i,
+                          int t, uint16_t sport, uint16_t dport)
+{
+    if (t >= pkt->nlayers)
         return;
-    }
+    const struct layer *o = NULL;
+    if (pkt->layers[t].type == LAYER_ESP)
+        o = &pkt->layers[t];
+    else if (pkt->layers[t].type == LAYER_UDP && t + 1 < pkt->nlayers)
+        o = &pkt->layers[t + 1];
+    if (!o || (o->type != LAYER_WIREGUARD && o->type != LAYER_ESP && o->type != LAYER_OPENVPN))
+        return;
+    f->s.opaque = o->type;
+    f->s.carries_tunnel = flow_tun_id(&ft->tunnels, o->type, &pkt->layers[i], 0, sport, dport,
+                                      o->type == LAYER_ESP ? o->u.esp.spi : 0);
+    /* once per tunnel flow, and few of them: a failure only loses the
+     * re-send evidence */
+    f->rs = calloc(2, sizeof *f->rs);
+    if (f->rs)
+        mem_held(ft, 2 * sizeof *f->rs);
+}
+
+/* A new flow's first packet (IP layer i, transport t, sent by key endpoint
+ * e): who is the client, and what the flow is. */
+static void first_packet(struct flow_table *ft, struct flow *f, const struct packet *pkt, int i,
+                         int t, int e, bool synack, uint16_t sport, uint16_t dport)
+{
     const struct ip_info *ip = &pkt->layers[i].u.ip;
-    const struct layer *il = &pkt->layers[i];
-    if ((il->flags & (LF_TRUNCATED | LF_REASSEMBLED)) == LF_TRUNCATED &&
-        il->offset + (ip->version == 6 ? 40u : 20u) > pkt->caplen) {
-        ft->st.no_flow++; /* the addresses were not all captured */
-        return;
+    f->cidx = (uint8_t)(synack ? !e : e);
+    bool sender_client = f->cidx == e;
+    f->s.client = sender_client ? ip->src : ip->dst;
+    f->s.server = sender_client ? ip->dst : ip->src;
+    f->s.client_port = sender_client ? sport : dport;
+    f->s.server_port = sender_client ? dport : sport;
+    if (f->key.xid && (f->key.proto == IP_PROTO_ICMP || f->key.proto == IP_PROTO_ICMPV6))
+        f->s.client_port = f->s.server_port = (uint16_t)f->key.xid;
+    f->s.input = pkt->input;
+    f->s.first_frame = pkt->frame;
+    f->s.first_ns = f->s.last_ns = pkt_ns(pkt);
+    opaque_tunnel(ft, f, pkt, i, t, sport, dport);
+}
+
+/* The packet's counts in its flow: packets, bytes, sizes, times. */
+static void count_packet(struct flow_table *ft, struct flow *f, int dir, uint16_t size,
+                         uint64_t frame, int64_t ts)
+{
+    struct flow_live *s = &f->s;
+    s->packets[dir]++;
+    s->bytes[dir] += size;
+    if (size > s->max_packet[dir])
+        s->max_packet[dir] = size;
+    if (f->other)
+        f->other->size_hist[dir][delivery_class(size)]++;
+    s->last_frame = frame;
+    if (ts < s->first_ns)
+        s->first_ns = ts; /* timestamps out of order: first/last are min/max */
+    if (ts > s->last_ns)
+        s->last_ns = ts;
+    ft->st.packets++;
+}
+
+/* A packet of an opaque tunnel's flow: the tunnel's counts, the WireGuard
+ * counters, the re-send trackers. */
+static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct packet *pkt, int t,
+                          int dir, uint16_t size, int64_t ts)
+{
+    struct flow_tunnel *tu = &ft->tunnels.e[f->s.carries_tunnel - 1].t;
+    tu->packets++;
+    bool data = true; /* what the tunnel's inner traffic rides in */
+    if (f->s.opaque == LAYER_WIREGUARD) {
+        const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
+        data = w->msg_type == WG_DATA;
+        if (data && f->other) {
+            wg_count_data(&f->other->wg, w, dir, pkt->frame);
+            if (w->inner_len > tu->inner_max)
+                tu->inner_max = w->inner_len;
+        }
     }
-    if ((ip->flags & IPF_FRAGMENT) && !ip->reasm_len) {
-        ft->st.no_flow++; /* defrag holds it; the datagram counts when complete */
-        return;
+    if (f->rs) {
+        if (data)
+            resend_packet(&f->rs[dir], size, ts, pkt->frame);
+        resend_peer_packet(&f->rs[!dir]);
     }
+}
+
+/* The TCP analysis of a segment of f; its TA_* flags. */
+static unsigned tcp_packet(struct flow_table *ft, struct flow *f, int dir,
+                           const struct tcp_info *tcp, uint16_t size, int64_t ts, uint64_t frame)
+{
+    unsigned ta = tcp_segment(f->tcp, dir, tcp, size, ts, frame);
+    if (tcp->payload_len) /* it may have taken a delivery table */
+        mem_held(ft, 0);
+    if (ta & TA_ANY_RETRANS) {
+        f->s.retransmissions++;
+        ft->st.retransmissions++;
+    }
+    return ta;
+}
+
+/* The packet in the storm windows: its flow's and the capture's. */
+static void storm_packet(struct flow_table *ft, struct flow *f, bool retx, uint64_t frame)
+{
+    uint64_t storm_bytes = ft->storms.bytes;
+    if (storm_add(&ft->storms, &f->storm, ft->clock_ns, frame, retx, f->s.id))
+        f->s.storms++;
+    storm_add(&ft->storms, &ft->storm, ft->clock_ns, frame, retx, 0);
+    if (ft->storms.bytes != storm_bytes)
+        mem_held(ft, 0); /* a retransmission half was allocated */
+}
+
+/* f was just active: the newest of its (maybe new) timeout class. */
+static void lru_touch(struct flow_table *ft, struct flow *f)
+{
+    f->active_ns = ft->clock_ns;
+    uint8_t cls = (uint8_t)class_of(f);
+    if (cls != f->cls || ft->tail[cls] != f) { /* bulk flows are mostly the newest already */
+        lru_unlink(ft, f);
+        f->cls = cls;
+        lru_append(ft, f);
+    }
+}
+
+void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pkt *out)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    int64_t ts = pkt_ns(pkt);
+    clock_to(ft, ts);
+
+    int i = flow_layer(pkt);
     struct flow_key k;
     bool swapped;
     uint16_t sport, dport;
-    if (!make_key(pkt, i, &k, &swapped, &sport, &dport)) {
+    if (i < 0 || !make_key(pkt, i, &k, &swapped, &sport, &dport)) {
         ft->st.no_flow++;
         return;
     }
-    k.tunnel = flow_tun_enclosing(&ft->tunnels, pkt, i, true);
+    if (pkt->layers[i].tunnel) /* the call costs 20 instructions a packet otherwise */
+        k.tunnel = flow_tun_enclosing(&ft->tunnels, pkt, i, true);
     uint64_t h = hash_bytes_inline(ft->index.seed, &k, sizeof k);
     int e = swapped ? 1 : 0; /* key endpoint that sent this packet */
 
-    int t = i + 1;
-    while (t < pkt->nlayers && pkt->layers[t].type == LAYER_AH)
-        t++;
+    int t = transport_layer(pkt, i);
     const struct tcp_info *tcp =
         (t < pkt->nlayers && pkt->layers[t].type == LAYER_TCP) ? &pkt->layers[t].u.tcp : NULL;
     bool syn = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
@@ -580,102 +719,21 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
             ft->st.no_flow++;
             return;
         }
-        f->cidx = (uint8_t)(synack ? !e : e);
-        bool sender_client = f->cidx == e;
-        f->s.client = sender_client ? ip->src : ip->dst;
-        f->s.server = sender_client ? ip->dst : ip->src;
-        f->s.client_port = sender_client ? sport : dport;
-        f->s.server_port = sender_client ? dport : sport;
-        if (k.xid && (k.proto == IP_PROTO_ICMP || k.proto == IP_PROTO_ICMPV6))
-            f->s.client_port = f->s.server_port = (uint16_t)k.xid;
-        f->s.input = pkt->input;
-        f->s.first_frame = pkt->frame;
-        f->s.first_ns = f->s.last_ns = ts;
-        /* an opaque tunnel: register it, so tunnels[] is complete */
-        if (t < pkt->nlayers) {
-            const struct layer *o = NULL;
-            if (pkt->layers[t].type == LAYER_ESP)
-                o = &pkt->layers[t];
-            else if (pkt->layers[t].type == LAYER_UDP && t + 1 < pkt->nlayers)
-                o = &pkt->layers[t + 1];
-            if (o &&
-                (o->type == LAYER_WIREGUARD || o->type == LAYER_ESP || o->type == LAYER_OPENVPN)) {
-                f->s.opaque = o->type;
-                f->s.carries_tunnel = flow_tun_id(&ft->tunnels, o->type, &pkt->layers[i], 0, sport,
-                                                  dport, o->type == LAYER_ESP ? o->u.esp.spi : 0);
-                /* once per tunnel flow, and few of them: a failure only
-                 * loses the re-send evidence */
-                f->rs = calloc(2, sizeof *f->rs);
-                if (f->rs)
-                    mem_held(ft, 2 * sizeof *f->rs);
-            }
-        }
+        first_packet(ft, f, pkt, i, t, e, synack, sport, dport);
     } else if (syn && !f->tcp->syn_seen && f->cidx != e) {
         swap_roles(f); /* the SYN's sender is the client, even when seen late */
     }
     int dir = f->cidx == e ? 0 : 1;
 
-    struct flow_live *s = &f->s;
-    uint16_t size = ip_size(ip);
-    s->packets[dir]++;
-    s->bytes[dir] += size;
-    if (size > s->max_packet[dir])
-        s->max_packet[dir] = size;
-    if (f->other)
-        f->other->size_hist[dir][delivery_class(size)]++;
-    s->last_frame = pkt->frame;
-    if (ts < s->first_ns)
-        s->first_ns = ts; /* timestamps out of order: first/last are min/max */
-    if (ts > s->last_ns)
-        s->last_ns = ts;
-    ft->st.packets++;
-    if (s->carries_tunnel) {
-        struct flow_tunnel *tu = &ft->tunnels.e[s->carries_tunnel - 1].t;
-        tu->packets++;
-        bool data = true; /* what the tunnel's inner traffic rides in */
-        if (s->opaque == LAYER_WIREGUARD) {
-            const struct wireguard_info *w = &pkt->layers[t + 1].u.wg;
-            data = w->msg_type == WG_DATA;
-            if (data && f->other) {
-                wg_count_data(&f->other->wg, w, dir, pkt->frame);
-                if (w->inner_len > tu->inner_max)
-                    tu->inner_max = w->inner_len;
-            }
-        }
-        if (f->rs) {
-            if (data)
-                resend_packet(&f->rs[dir], size, ts, pkt->frame);
-            resend_peer_packet(&f->rs[!dir]);
-        }
-    }
-
-    unsigned ta = 0;
-    if (f->tcp && tcp) {
-        ta = tcp_segment(f->tcp, dir, tcp, size, ts, pkt->frame);
-        if (tcp->payload_len) /* it may have taken a delivery table */
-            mem_held(ft, 0);
-        if (ta & TA_ANY_RETRANS) {
-            s->retransmissions++;
-            ft->st.retransmissions++;
-        }
-    }
-    bool retx = (ta & TA_ANY_RETRANS) != 0;
-    uint64_t storm_bytes = ft->storms.bytes;
-    if (storm_add(&ft->storms, &f->storm, ft->clock_ns, pkt->frame, retx, s->id))
-        s->storms++;
-    storm_add(&ft->storms, &ft->storm, ft->clock_ns, pkt->frame, retx, 0);
-    if (ft->storms.bytes != storm_bytes)
-        mem_held(ft, 0);
-
-    f->active_ns = ft->clock_ns;
-    uint8_t cls = (uint8_t)class_of(f);
-    if (cls != f->cls || ft->tail[cls] != f) { /* bulk flows are mostly the newest already */
-        lru_unlink(ft, f);
-        f->cls = cls;
-        lru_append(ft, f);
-    }
+    uint16_t size = ip_size(&pkt->layers[i].u.ip);
+    count_packet(ft, f, dir, size, pkt->frame, ts);
+    if (f->s.carries_tunnel)
+        tunnel_packet(ft, f, pkt, t, dir, size, ts);
+    unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
+    storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
+    lru_touch(ft, f);
     if (out) {
-        out->flow = s->id;
+        out->flow = f->s.id;
         out->dir = (uint8_t)dir;
         out->ta = ta;
     }
