@@ -3,8 +3,9 @@
  *
  * Flows are found through the shared index (hashtab.h): the normalised key
  * hashed eight bytes at a time with the table's own seed (FNV-1a's byte loop
- * cost ~250 instructions a packet, more than the lookup itself), (tag, id)
- * slots at most half full, backward-shift delete.  An id is a flow
+ * cost ~250 instructions a packet, more than the lookup itself; without the
+ * seed, hostile traffic could choose keys that collide), (tag, id) slots at
+ * most half full, backward-shift delete.  An id is a flow
  * allocation's place in all[], and stays with it when a free list reuses it,
  * so the index holds no pointers.  The road not taken: the old specialised
  * (hash, pointer) slots saved the load from all[] but needed a delete of
@@ -42,9 +43,9 @@ struct flow_other {
 };
 
 /* The parts of the summary that change packet by packet.  The struct
- * flow_summary (at most 544 bytes) is built from them (and the TCP state) only when the
- * flow finishes: most of it is TCP results that live in struct tcp_conn
- * until then, and a live flow should cost what it uses. */
+ * flow_summary (at most 544 bytes) is built from them (and the TCP state)
+ * only when the flow finishes: most of it is TCP results that live in struct
+ * tcp_conn until then, and a live flow should cost what it uses. */
 struct flow_live {
     uint64_t id, stream;
     uint64_t first_frame, last_frame;
@@ -157,6 +158,13 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
     return diff == 0;
 }
 
+/* The index keeps 32 bits of the hash beside each id: probing compares them
+ * in one array of 8-byte slots and touches a flow only when they match (a
+ * cache miss per probe otherwise, the top of the profile with thousands of
+ * live flows).  The id costs a load from all[] that the old (hash, pointer)
+ * slots did not, but the slots are half the size: on a SYN flood of 65,536
+ * live flows cachegrind counts fewer data cache misses than before (D1 2.49
+ * million against 2.68, last level 0.99 against 1.00). */
 static struct flow *lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
 {
     struct ht_probe pr;
@@ -469,8 +477,6 @@ static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
     return (h->seen & HS_ISN) && h->isn == t->seq;
 }
 
-/* Fills the key from IP layer i and the layer after it.  Returns false when
- * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
 /* The layer after IP layer i and its AH headers: the transport (nlayers
  * when there is none). */
 static int transport_layer(const struct packet *p, int i)
@@ -481,6 +487,8 @@ static int transport_layer(const struct packet *p, int i)
     return t;
 }
 
+/* Fills the key from IP layer i and the layer after it.  Returns false when
+ * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
 static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
                      uint16_t *sport, uint16_t *dport)
 {
