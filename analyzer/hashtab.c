@@ -18,43 +18,14 @@ uint64_t hash_seed(void)
            (uint64_t)getpid();
 }
 
-/* The finaliser of MurmurHash3 (fmix64): every input bit reaches every
- * output bit, so the low bits that pick a slot depend on the whole key. */
-static uint64_t fmix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    return h ^ (h >> 33);
-}
-
 uint64_t hash_u64(uint64_t seed, uint64_t x)
 {
-    return fmix(x ^ seed);
+    return hash_fmix(x ^ seed);
 }
 
-/* Eight bytes at a time (a multiply and a shift each), the tail zero-padded,
- * the length and the seed mixed in: equal keys hash alike, and without the
- * seed the slot of a key cannot be predicted. */
 uint64_t hash_bytes(uint64_t seed, const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    if (i < n) {
-        uint64_t w = 0;
-        memcpy(&w, b + i, n - i);
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    return fmix(h);
+    return hash_bytes_inline(seed, p, n);
 }
 
 void ht_init(struct hashtab *t)
@@ -68,35 +39,6 @@ void ht_free(struct hashtab *t)
     free(t->slots);
     t->slots = NULL;
     t->mask = t->count = 0;
-}
-
-static uint32_t tag_of(uint64_t h)
-{
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-uint32_t ht_first(const struct hashtab *t, uint64_t h, struct ht_probe *p)
-{
-    if (!t->slots)
-        return HT_NONE;
-    p->tag = tag_of(h);
-    p->pos = p->tag & t->mask;
-    return ht_next(t, p);
-}
-
-uint32_t ht_next(const struct hashtab *t, struct ht_probe *p)
-{
-    if (!t->slots)
-        return HT_NONE;
-    for (;; p->pos = (p->pos + 1) & t->mask) {
-        const struct ht_slot *s = &t->slots[p->pos];
-        if (s->id == HT_NONE)
-            return HT_NONE;
-        if (s->tag == p->tag) {
-            p->pos = (p->pos + 1) & t->mask; /* the next call goes on from here */
-            return s->id;
-        }
-    }
 }
 
 static void place(struct ht_slot *slots, uint32_t mask, uint32_t tag, uint32_t id)
@@ -132,7 +74,7 @@ bool ht_insert(struct hashtab *t, uint64_t h, uint32_t id)
     /* at most half full: probes stay short (1.5 on a hit on average) */
     if ((!t->slots || (uint64_t)(t->count + 1) * 2 > (uint64_t)t->mask + 1) && !grow(t))
         return false;
-    place(t->slots, t->mask, tag_of(h), id);
+    place(t->slots, t->mask, ht_tag(h), id);
     t->count++;
     return true;
 }
@@ -141,7 +83,7 @@ bool ht_remove(struct hashtab *t, uint64_t h, uint32_t id)
 {
     if (!t->slots)
         return false;
-    uint32_t tag = tag_of(h), i = tag & t->mask;
+    uint32_t tag = ht_tag(h), i = tag & t->mask;
     for (; t->slots[i].id != id; i = (i + 1) & t->mask)
         if (t->slots[i].id == HT_NONE)
             return false;

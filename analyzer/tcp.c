@@ -161,41 +161,36 @@ static void restart_seq(struct tcp_conn *c)
     c->irtt_ns = 0;
 }
 
-unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint16_t size,
-                     int64_t now, uint64_t frame)
+/* A data segment of fwd: the longest pause between two data segments while
+ * the peer sent no data either.  Seen from the receiver, a black hole the
+ * sender healed by itself is a silence of several RTOs before the data comes
+ * again in smaller segments.  A pause the peer ends with a request is a
+ * conversation, not a loss. */
+static void data_pause(struct tcp_half *fwd, const struct tcp_half *rev, int64_t now,
+                       uint64_t frame)
 {
-    struct tcp_half *fwd = &c->h[dir], *rev = &c->h[!dir];
-    uint32_t seq = t->seq, ack = t->ack, seglen = t->payload_len;
-    uint32_t window = t->window;
-    uint8_t fl = t->flags;
-    bool synfin = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
-    bool ctl = (fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) != 0;
-    bool have_next = (fwd->seen & HS_NEXTSEQ) != 0;
-    unsigned ta = 0;
-    uint32_t hole = 0; /* bytes skipped before this segment (TA_LOST_SEGMENT) */
-
-    fwd->n.segments++;
-    if (seglen) {
-        /* The longest pause between two data segments while the peer sent
-         * no data either: seen from the receiver, a black hole the sender
-         * healed by itself is a silence of several RTOs before the data
-         * comes again in smaller segments.  A pause the peer ends with a
-         * request is a conversation, not a loss. */
-        bool peer_quiet = !rev->n.data_segments || rev->last_data_ns <= fwd->last_data_ns;
-        if (fwd->n.data_segments && peer_quiet && now - fwd->last_data_ns > fwd->data_gap_ns) {
-            fwd->data_gap_ns = now - fwd->last_data_ns;
-            fwd->data_gap_frame = frame;
-        }
-        if (!fwd->n.data_segments || now > fwd->last_data_ns)
-            fwd->last_data_ns = now;
-        fwd->n.data_segments++;
+    bool peer_quiet = !rev->n.data_segments || rev->last_data_ns <= fwd->last_data_ns;
+    if (fwd->n.data_segments && peer_quiet && now - fwd->last_data_ns > fwd->data_gap_ns) {
+        fwd->data_gap_ns = now - fwd->last_data_ns;
+        fwd->data_gap_frame = frame;
     }
+    if (!fwd->n.data_segments || now > fwd->last_data_ns)
+        fwd->last_data_ns = now;
+    fwd->n.data_segments++;
+}
 
-    /* options and handshake: the announced values, and Wireshark's iRTT */
+/* The segment's flags and options: the announced values, and Wireshark's
+ * iRTT.  True when a SYN with a new ISN restarted the sequence state. */
+static bool announce(struct tcp_conn *c, int dir, const struct tcp_info *t, int64_t now)
+{
+    struct tcp_half *fwd = &c->h[dir];
+    uint32_t seq = t->seq;
+    uint8_t fl = t->flags;
+    bool restarted = false;
     if (fl & TCPF_SYN) {
         if (!(fl & TCPF_ACK) && (fwd->seen & HS_ISN) && seq != fwd->isn) {
             restart_seq(c);
-            have_next = false;
+            restarted = true;
         }
         if (!(fwd->seen & HS_ISN)) {
             fwd->isn = seq;
@@ -235,6 +230,156 @@ unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint
         fwd->seen |= HS_FIN;
     if (fl & TCPF_RST)
         fwd->seen |= HS_RST;
+    return restarted;
+}
+
+/* What a segment carrying data, SYN or FIN is, in Wireshark's order: one of
+ * TA_SPURIOUS, TA_FAST_RETRANS, TA_OUT_OF_ORDER, TA_RETRANS, TA_NEW_DATA. */
+static unsigned retrans_kind(const struct tcp_conn *c, const struct tcp_half *fwd,
+                             const struct tcp_half *rev, const struct tcp_info *t, bool have_next,
+                             int64_t now)
+{
+    uint32_t seq = t->seq, seglen = t->payload_len;
+    bool synfin = (t->flags & (TCPF_SYN | TCPF_FIN)) != 0;
+    bool not_adv = have_next && seq_lt(seq, fwd->nextseq);
+    if (seglen > 1 && have_next && fwd->nextseq - 1 == seq)
+        not_adv = false;
+    int64_t ooo = c->irtt_ns ? c->irtt_ns : TCP_OOO_DEFAULT_NS;
+    int64_t since_ack = now - rev->lastack_ns, since_next = now - fwd->nextseq_ns;
+    if (seglen > 0 && (rev->seen & HS_LASTACK) && rev->lastack &&
+        seq_le(seq + seglen, rev->lastack))
+        return TA_SPURIOUS;
+    if (not_adv && rev->dupacks >= 2 && rev->lastack == seq && since_ack >= 0 &&
+        since_ack < TCP_FASTRT_NS)
+        return TA_FAST_RETRANS;
+    if (not_adv && since_next >= 0 && since_next < ooo &&
+        fwd->nextseq != seq + seglen + (synfin ? 1u : 0u))
+        return TA_OUT_OF_ORDER;
+    return not_adv ? TA_RETRANS : TA_NEW_DATA;
+}
+
+/* The sequence state after the segment.  A bare RST occupies no sequence
+ * space, and its sequence number may be anything: the ACK number of a stray
+ * segment it answers (a challenge ACK from an old connection on the same
+ * ports).  Moving nextseq there would make the connection's next data look
+ * like retransmissions; Wireshark does not move it either. */
+static void advance_seq(struct tcp_half *fwd, const struct tcp_info *t, bool have_next, unsigned ta,
+                        int64_t now)
+{
+    uint32_t seq = t->seq, seglen = t->payload_len;
+    uint8_t fl = t->flags;
+    bool synfin = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
+    uint32_t nextseq = seq + seglen + (synfin ? 1u : 0u);
+    bool bare_rst = (fl & TCPF_RST) && !seglen && !synfin && have_next;
+    if (!(ta & TA_WINDOW_PROBE) && !bare_rst) {
+        if (!have_next || seq_lt(fwd->nextseq, nextseq)) {
+            fwd->nextseq = nextseq;
+            fwd->nextseq_ns = now;
+            fwd->seen |= HS_NEXTSEQ;
+        }
+        if (!have_next || seq == fwd->maxseqtobeacked)
+            fwd->maxseqtobeacked = fwd->nextseq;
+    }
+}
+
+/* The segment's kinds counted in fwd. */
+static void count_kinds(struct tcp_half *fwd, unsigned ta, uint64_t frame, uint32_t hole)
+{
+    /* the first of each kind is the frame a finding cites (past 2^32: none) */
+    uint32_t frame32 = frame <= UINT32_MAX ? (uint32_t)frame : 0;
+    if (ta & (TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS)) {
+        if (!fwd->n.retrans)
+            fwd->first_retrans_frame = frame32;
+        fwd->n.retrans++;
+        if (ta & TA_FAST_RETRANS)
+            fwd->n.fast_retrans++;
+        if (ta & TA_SPURIOUS)
+            fwd->n.spurious++;
+    }
+    if (ta & TA_OUT_OF_ORDER)
+        fwd->n.out_of_order++;
+    if (ta & TA_KEEP_ALIVE)
+        fwd->n.keep_alive++;
+    if (ta & TA_WINDOW_PROBE)
+        fwd->n.window_probe++;
+    if (ta & TA_DUP_ACK)
+        fwd->n.dup_ack++;
+    if (ta & TA_ZERO_WINDOW)
+        fwd->n.zero_window++;
+    if (ta & TA_LOST_SEGMENT) {
+        if (!fwd->n.lost_segment)
+            fwd->first_hole_frame = frame32;
+        fwd->n.lost_segment++;
+        if (hole > fwd->max_hole)
+            fwd->max_hole = hole;
+    }
+    if (ta & TA_ACKED_UNSEEN)
+        fwd->n.acked_unseen++;
+}
+
+/* What fwd sent: the delivery table, the RTT probe, the backoff records and
+ * the stall clock. */
+static void track_sent(struct tcp_conn *c, struct tcp_half *fwd, const struct tcp_half *rev,
+                       const struct tcp_info *t, uint16_t size, unsigned ta, int64_t now,
+                       uint64_t frame)
+{
+    uint32_t seq = t->seq, seglen = t->payload_len;
+    bool synfin = (t->flags & (TCPF_SYN | TCPF_FIN)) != 0;
+    bool retx = (ta & TA_ANY_RETRANS) != 0;
+    if (seglen > 0 && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE))) {
+        /* nothing outstanding before this one: the wait starts with it */
+        bool idle = !(fwd->seen & HS_DATA) ||
+                    ((rev->seen & HS_ACKED) && seq_le(fwd->data_end, rev->highest_ack));
+        if (idle) {
+            fwd->wait_ns = now;
+            fwd->wait_frame = frame;
+            fwd->seen &= (uint16_t)~HS_WAIT_RETX;
+        }
+        if (retx)
+            fwd->seen |= HS_WAIT_RETX;
+        if (!(fwd->seen & HS_DATA) || seq_lt(fwd->data_end, seq + seglen)) {
+            fwd->data_end = seq + seglen;
+            fwd->seen |= HS_DATA;
+        }
+        struct delivery *dl = half_dl(c, fwd, rev);
+        int64_t prev = dl ? delivery_send(dl, seq, seglen, size, retx, frame, now) : INT64_MIN;
+        if ((fwd->seen & HS_RTT_PENDING) && retx && seq_lt(seq, fwd->rtt_end))
+            fwd->seen &= (uint16_t)~HS_RTT_PENDING; /* Karn */
+        if ((ta & TA_NEW_DATA) && !(fwd->seen & HS_RTT_PENDING)) {
+            fwd->rtt_end = seq + seglen;
+            fwd->rtt_ns = now;
+            fwd->seen |= HS_RTT_PENDING;
+        }
+        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
+            backoff_note(fwd, seq, prev, now);
+    } else if (synfin && !(ta & TA_KEEP_ALIVE)) {
+        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
+            backoff_note(fwd, seq, fwd->ctl_seq == seq ? fwd->ctl_ns : INT64_MIN, now);
+        fwd->ctl_seq = seq;
+        fwd->ctl_ns = now;
+    }
+}
+
+unsigned tcp_segment(struct tcp_conn *c, int dir, const struct tcp_info *t, uint16_t size,
+                     int64_t now, uint64_t frame)
+{
+    struct tcp_half *fwd = &c->h[dir], *rev = &c->h[!dir];
+    uint32_t seq = t->seq, ack = t->ack, seglen = t->payload_len;
+    uint32_t window = t->window;
+    uint8_t fl = t->flags;
+    bool synfin = (fl & (TCPF_SYN | TCPF_FIN)) != 0;
+    bool ctl = (fl & (TCPF_SYN | TCPF_FIN | TCPF_RST)) != 0;
+    bool have_next = (fwd->seen & HS_NEXTSEQ) != 0;
+    unsigned ta = 0;
+    uint32_t hole = 0; /* bytes skipped before this segment (TA_LOST_SEGMENT) */
+
+    fwd->n.segments++;
+    if (seglen)
+        data_pause(fwd, rev, now, frame);
+
+    /* options and handshake: the announced values, and Wireshark's iRTT */
+    if (announce(c, dir, t, now))
+        have_next = false;
 
     /* ZERO WINDOW PROBE: nothing else is asked of it */
     if (seglen == 1 && have_next && seq == fwd->nextseq && (rev->seen & HS_LASTACK) &&
@@ -287,109 +432,14 @@ finished_fwd:
     }
 
     /* RETRANSMISSION / FAST / SPURIOUS / OUT-OF-ORDER */
-    if ((seglen > 0 || synfin) && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE))) {
-        bool not_adv = have_next && seq_lt(seq, fwd->nextseq);
-        if (seglen > 1 && have_next && fwd->nextseq - 1 == seq)
-            not_adv = false;
-        int64_t ooo = c->irtt_ns ? c->irtt_ns : TCP_OOO_DEFAULT_NS;
-        int64_t since_ack = now - rev->lastack_ns, since_next = now - fwd->nextseq_ns;
-        if (seglen > 0 && (rev->seen & HS_LASTACK) && rev->lastack &&
-            seq_le(seq + seglen, rev->lastack))
-            ta |= TA_SPURIOUS;
-        else if (not_adv && rev->dupacks >= 2 && rev->lastack == seq && since_ack >= 0 &&
-                 since_ack < TCP_FASTRT_NS)
-            ta |= TA_FAST_RETRANS;
-        else if (not_adv && since_next >= 0 && since_next < ooo &&
-                 fwd->nextseq != seq + seglen + (synfin ? 1u : 0u))
-            ta |= TA_OUT_OF_ORDER;
-        else if (not_adv)
-            ta |= TA_RETRANS;
-        else
-            ta |= TA_NEW_DATA;
-    }
+    if ((seglen > 0 || synfin) && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE)))
+        ta |= retrans_kind(c, fwd, rev, t, have_next, now);
 
-    /* sequence state.  A bare RST occupies no sequence space, and its
-     * sequence number may be anything: the ACK number of a stray segment it
-     * answers (a challenge ACK from an old connection on the same ports).
-     * Moving nextseq there would make the connection's next data look like
-     * retransmissions; Wireshark does not move it either. */
-    uint32_t nextseq = seq + seglen + (synfin ? 1u : 0u);
-    bool bare_rst = (fl & TCPF_RST) && !seglen && !synfin && have_next;
-    if (!(ta & TA_WINDOW_PROBE) && !bare_rst) {
-        if (!have_next || seq_lt(fwd->nextseq, nextseq)) {
-            fwd->nextseq = nextseq;
-            fwd->nextseq_ns = now;
-            fwd->seen |= HS_NEXTSEQ;
-        }
-        if (!have_next || seq == fwd->maxseqtobeacked)
-            fwd->maxseqtobeacked = fwd->nextseq;
-    }
+    advance_seq(fwd, t, have_next, ta, now);
 
     /* delivery, RTT probe, backoff, stall clock */
-    /* the first of each kind is the frame a finding cites (past 2^32: none) */
-    uint32_t frame32 = frame <= UINT32_MAX ? (uint32_t)frame : 0;
-    if (ta & (TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS)) {
-        if (!fwd->n.retrans)
-            fwd->first_retrans_frame = frame32;
-        fwd->n.retrans++;
-        if (ta & TA_FAST_RETRANS)
-            fwd->n.fast_retrans++;
-        if (ta & TA_SPURIOUS)
-            fwd->n.spurious++;
-    }
-    if (ta & TA_OUT_OF_ORDER)
-        fwd->n.out_of_order++;
-    if (ta & TA_KEEP_ALIVE)
-        fwd->n.keep_alive++;
-    if (ta & TA_WINDOW_PROBE)
-        fwd->n.window_probe++;
-    if (ta & TA_DUP_ACK)
-        fwd->n.dup_ack++;
-    if (ta & TA_ZERO_WINDOW)
-        fwd->n.zero_window++;
-    if (ta & TA_LOST_SEGMENT) {
-        if (!fwd->n.lost_segment)
-            fwd->first_hole_frame = frame32;
-        fwd->n.lost_segment++;
-        if (hole > fwd->max_hole)
-            fwd->max_hole = hole;
-    }
-    if (ta & TA_ACKED_UNSEEN)
-        fwd->n.acked_unseen++;
-
-    bool retx = (ta & TA_ANY_RETRANS) != 0;
-    if (seglen > 0 && !(ta & (TA_KEEP_ALIVE | TA_WINDOW_PROBE))) {
-        /* nothing outstanding before this one: the wait starts with it */
-        bool idle = !(fwd->seen & HS_DATA) ||
-                    ((rev->seen & HS_ACKED) && seq_le(fwd->data_end, rev->highest_ack));
-        if (idle) {
-            fwd->wait_ns = now;
-            fwd->wait_frame = frame;
-            fwd->seen &= (uint16_t)~HS_WAIT_RETX;
-        }
-        if (retx)
-            fwd->seen |= HS_WAIT_RETX;
-        if (!(fwd->seen & HS_DATA) || seq_lt(fwd->data_end, seq + seglen)) {
-            fwd->data_end = seq + seglen;
-            fwd->seen |= HS_DATA;
-        }
-        struct delivery *dl = half_dl(c, fwd, rev);
-        int64_t prev = dl ? delivery_send(dl, seq, seglen, size, retx, frame, now) : INT64_MIN;
-        if ((fwd->seen & HS_RTT_PENDING) && retx && seq_lt(seq, fwd->rtt_end))
-            fwd->seen &= (uint16_t)~HS_RTT_PENDING; /* Karn */
-        if ((ta & TA_NEW_DATA) && !(fwd->seen & HS_RTT_PENDING)) {
-            fwd->rtt_end = seq + seglen;
-            fwd->rtt_ns = now;
-            fwd->seen |= HS_RTT_PENDING;
-        }
-        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
-            backoff_note(fwd, seq, prev, now);
-    } else if (synfin && !(ta & TA_KEEP_ALIVE)) {
-        if (ta & (TA_RETRANS | TA_FAST_RETRANS))
-            backoff_note(fwd, seq, fwd->ctl_seq == seq ? fwd->ctl_ns : INT64_MIN, now);
-        fwd->ctl_seq = seq;
-        fwd->ctl_ns = now;
-    }
+    count_kinds(fwd, ta, frame, hole);
+    track_sent(c, fwd, rev, t, size, ta, now, frame);
 
     if (fl & TCPF_ACK)
         take_ack(fwd, rev, t, now, frame);

@@ -48,20 +48,21 @@
  * retransmission of the window that crossed the threshold and ends at the
  * last retransmission before the window falls below it.
  *
- * Memory: a live flow costs what it uses.  One allocation per flow: 808
- * bytes for TCP (the flow's own 328 and its struct tcp_conn), 672 otherwise
- * (the size histogram and the WireGuard counters instead); the 520-byte
- * flow_summary is built only when the flow finishes.  Then, only when needed:
+ * Memory: a live flow costs what it uses.  One allocation per flow: its own
+ * 328 bytes and its struct tcp_conn for TCP, 328 + 344 otherwise (the size
+ * histogram and the WireGuard counters instead; both sizes asserted in
+ * flow.c); the flow_summary (at most 544 bytes) is built only when the flow
+ * finishes.  Then, only when needed:
  * a 2 KiB delivery table (delivery.h) for each TCP direction that sends data,
  * 280 bytes of storm window at the flow's first retransmission, 88 bytes of
  * backoff records (tcp.h) for each direction that retransmits.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
  * records to malloc).  A SYN flood of 65,536 live flows peaks at 63 MB RSS,
- * results included (124 MB when every flow carried all of it).  Besides: a
- * hash table of (hash, flow) slots at most half full, doubled when needed;
- * the tunnel registry (up to FLOW_MAX_TUNNELS); a re-send tracker for each
- * opaque tunnel flow (resend.h, 2 x 232 bytes).  Nothing grows with the
- * length of the capture.
+ * results included (124 MB when every flow carried all of it).  Besides: the
+ * index (hashtab.h: 8-byte slots at most half full, doubled when needed) and
+ * a pointer per flow allocation; the tunnel registry (up to
+ * FLOW_MAX_TUNNELS); a re-send tracker for each opaque tunnel flow
+ * (resend.h, 2 x 232 bytes).  Nothing grows with the length of the capture.
  */
 #ifndef MTUSCOPE_FLOW_H
 #define MTUSCOPE_FLOW_H

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HT_NONE 0u /* no id */
 
@@ -42,18 +43,82 @@ uint64_t hash_seed(void);
 uint64_t hash_bytes(uint64_t seed, const void *p, size_t n);
 uint64_t hash_u64(uint64_t seed, uint64_t x);
 
+/* The finaliser of MurmurHash3 (fmix64): every input bit reaches every
+ * output bit, so the low bits that pick a slot depend on the whole key. */
+static inline uint64_t hash_fmix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 33);
+}
+
+/* hash_bytes itself, for a caller on the per-packet path whose key has a
+ * constant size: inlined, the call and the tail's checks are gone (flow.c's
+ * 48-byte key: 95 instructions through the call, 67 inlined; callgrind).
+ * Eight bytes at a time (a multiply and a shift each), the tail zero-padded,
+ * the length and the seed mixed in: equal keys hash alike, and without the
+ * seed the slot of a key cannot be predicted. */
+static inline uint64_t hash_bytes_inline(uint64_t seed, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ull);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, b + i, n - i);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return hash_fmix(h);
+}
+
 /* An empty table with its own random seed.  No allocation until the first
  * insert. */
 void ht_init(struct hashtab *t);
 void ht_free(struct hashtab *t);
 
 /* Probing: the ids whose slot has the same tag as hash h, in turn; the
- * caller checks its key.  HT_NONE when there are no more. */
+ * caller checks its key.  HT_NONE when there are no more.  Inline: the flow
+ * table probes once a packet, and its loop should compile to what a
+ * hand-written one would. */
 struct ht_probe {
     uint32_t pos, tag;
 };
-uint32_t ht_first(const struct hashtab *t, uint64_t h, struct ht_probe *p);
-uint32_t ht_next(const struct hashtab *t, struct ht_probe *p);
+
+static inline uint32_t ht_tag(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static inline uint32_t ht_next(const struct hashtab *t, struct ht_probe *p)
+{
+    if (!t->slots)
+        return HT_NONE;
+    for (;; p->pos = (p->pos + 1) & t->mask) {
+        const struct ht_slot *s = &t->slots[p->pos];
+        if (s->id == HT_NONE)
+            return HT_NONE;
+        if (s->tag == p->tag) {
+            p->pos = (p->pos + 1) & t->mask; /* the next call goes on from here */
+            return s->id;
+        }
+    }
+}
+
+static inline uint32_t ht_first(const struct hashtab *t, uint64_t h, struct ht_probe *p)
+{
+    p->tag = ht_tag(h);
+    p->pos = p->tag & t->mask;
+    return ht_next(t, p);
+}
 
 /* Adds id (not HT_NONE) under hash h, growing the table to stay at most
  * half full; false when out of memory. */

@@ -586,6 +586,55 @@ static void test_truncated_packets(void **state)
     ctx_free(x);
 }
 
+/* A flood of keys that differ only in a port that is a multiple of 16 (an
+ * unseeded hash with weak low bits piles such keys into one cluster), with
+ * the live-flow cap deleting from the middle of the clusters: every live
+ * flow is still found, from both ends, and none is created twice. */
+static void test_flood_of_similar_keys(void **state)
+{
+    (void)state;
+    enum { N = 3000, CAP = 1000 };
+    struct flow_limits lim = {.max_flows = CAP};
+    struct ctx *x = ctx_new(&lim);
+    for (int i = 0; i < N; i++) {
+        uint16_t port = (uint16_t)(1024 + i * 16);
+        assert_int_equal(udp_at(x, 1.0 + i * 0.001, "10.0.0.1", "10.0.0.2", port, 53, 10).flow,
+                         i + 1);
+    }
+    for (int i = N - CAP; i < N; i++) {
+        uint16_t port = (uint16_t)(1024 + i * 16);
+        struct flow_pkt o = udp_at(x, 5.0 + i * 0.001, "10.0.0.2", "10.0.0.1", 53, port, 10);
+        assert_int_equal(o.flow, i + 1);
+        assert_int_equal(o.dir, 1);
+    }
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->flows, N);
+    assert_int_equal(st->evicted, N - CAP);
+    assert_int_equal(st->live, CAP);
+    ctx_free(x);
+}
+
+/* Many tunnels that differ only in the VNI: each registered once, in order
+ * of first sight, and found again by the registry's index. */
+static void test_many_similar_tunnels(void **state)
+{
+    (void)state;
+    enum { N = 600 };
+    struct ctx *x = ctx_new(NULL);
+    for (int round = 0; round < 2; round++)
+        for (uint32_t i = 0; i < N; i++)
+            assert_int_equal(vxlan_at(x, 1.0 + round + i * 0.0001, i << 8, "192.0.2.1",
+                                      1 + (uint32_t)round * 100)
+                                 .flow,
+                             i + 1);
+    assert_int_equal(flow_tunnel_count(x->ft), N);
+    for (uint32_t id = 1; id <= N; id++) {
+        assert_int_equal(flow_tunnel_get(x->ft, id)->key, (id - 1) << 8);
+        assert_int_equal(flow_tunnel_get(x->ft, id)->packets, 2);
+    }
+    ctx_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,6 +654,8 @@ int main(void)
         cmocka_unit_test(test_lookup_quoted),
         cmocka_unit_test(test_icmp_echo),
         cmocka_unit_test(test_truncated_packets),
+        cmocka_unit_test(test_flood_of_similar_keys),
+        cmocka_unit_test(test_many_similar_tunnels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
