@@ -13,7 +13,8 @@
  *                   tunnels re-sending with backoff, the MSS hint
  *   paths.c         bounds per path, folded into an exact MTU where they meet
  *   verdict.c       the table of rules (verdict.h) over the tally's counts
- *   wording.c       the verdict's sentences and advice
+ *   wording.c       the verdict's sentences and the advice (advice.h) in words
+ *   wording_findings.c  every evidence record (evidence.h) in words
  *   findings.c      text, findings, recommendations, black holes
  *
  * Only these files include infer.h; the rest of mtuscope reads
@@ -132,6 +133,8 @@ const char *inf_opaque_name(uint8_t type);
 void inf_advise(struct inference *inf, const struct advice *a);
 /* Its words alone (a tunnel's config line). */
 void inf_advice_text(const struct advice *a, char **out);
+
+/* ---- wording_findings.c ---- */
 
 /* A finding from an evidence record: stored, and put in words. */
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r);

@@ -1,0 +1,327 @@
+/*
+ * wording_findings.c - every evidence record (evidence.h) in words: the
+ * finding's message and the Wireshark filter that selects its frames.  The
+ * verdict's and the advice's words are in wording.c.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "correlate.h"
+#include "infer.h"
+#include "tunnels.h"
+
+/* ---- findings: an evidence record (evidence.h) in words ---- */
+
+static const struct {
+    enum inf_severity sev;
+    const char *name;
+} ev_meta[EV__COUNT] = {
+#define EV_META(k, s, n) [k] = {s, n},
+    EV_KINDS(EV_META)
+#undef EV_META
+};
+
+static const char *dir_src(const struct ev_record *r, char *buf, size_t n)
+{
+    const struct addr *src, *dst;
+    inf_direction_addrs(r->flow, r->dir, &src, &dst);
+    return addr_text(src, buf, n);
+}
+
+static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
+{
+    const struct addr *src, *dst;
+    inf_direction_addrs(r->flow, r->dir, &src, &dst);
+    return addr_text(dst, buf, n);
+}
+
+static void word_icmp_implausible(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct icmp_mtu_msg *m = r->icmp;
+    char from[64], qs[64], qd[64];
+    uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
+    addr_text(&m->from, from, sizeof from);
+    if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6)
+        inf_fmt(&fi->message,
+                "%s from %s reports MTU %u for a %u-byte packet from %s to %s: %s; ignored for "
+                "the path MTU",
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd),
+                m->mtu && m->mtu < floor ? "below the protocol minimum"
+                                         : "not smaller than the packet it quotes");
+    else
+        inf_fmt(&fi->message,
+                "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the path MTU",
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                m->mtu && m->mtu < floor ? "below the protocol minimum"
+                                         : "not smaller than the packet it quotes");
+    snprintf(fi->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);
+}
+
+static void word_icmp_ignored(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct icmp_mtu_msg *m = r->icmp;
+    char from[64], qs[64];
+    addr_text(&m->from, from, sizeof from);
+    addr_text(&m->qsrc, qs, sizeof qs);
+    const char *what = m->v6 ? "packet-too-big" : "frag-needed";
+    inf_fmt(&fi->message,
+            "%s sent %" PRIu64 " packets larger than %u bytes after %s frame %" PRIu64
+            " from %s told it the path MTU is %u (largest %u bytes)",
+            qs, r->watch->bigger, r->mtu, what, m->frame, from, r->mtu, r->watch->max_after);
+    snprintf(fi->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u", m->v6 ? "v6" : "", qs,
+             m->v6 ? "ipv6.plen" : "ip.len", m->v6 ? r->mtu - 40 : r->mtu);
+}
+
+static void word_pmtud_worked(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64];
+    if (r->icmp && r->icmp->mtu == 0) /* a pre-RFC 1191 router: the sender guessed */
+        inf_fmt(&fi->message,
+                "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages that give no MTU (0, "
+                "a pre-RFC 1191 router) and the sender re-sent the data in smaller packets, "
+                "down to the RFC 1191 plateau of %u bytes: path-MTU discovery works",
+                r->flow->id, dir_src(r, a, sizeof a), r->lost, r->mtu);
+    else
+        inf_fmt(&fi->message,
+                "flow #%" PRIu64 ": %s's %u-byte packets drew ICMP messages reporting MTU %u and "
+                "the sender re-sent the data in smaller packets: path-MTU discovery works",
+                r->flow->id, dir_src(r, a, sizeof a), r->lost, r->mtu);
+    results_flow_filter(r->flow,
+                        "(tcp.analysis.retransmission || (icmp.type == 3 && icmp.code == 4) || "
+                        "icmpv6.type == 2)",
+                        fi->wireshark_filter, INF_FILTER);
+}
+
+/* The packets above the largest delivered size: what a black hole drops. */
+static void filter_larger(const struct ev_record *r, struct inf_finding *fi)
+{
+    char extra[64];
+    bool v6 = r->flow->ip_version == 6;
+    snprintf(extra, sizeof extra, "%s > %u", v6 ? "ipv6.plen" : "ip.len",
+             v6 ? r->delivered - 40 : r->delivered);
+    results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_sender_stalled(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64], b[64];
+    inf_fmt(&fi->message,
+            "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, backing "
+            "off, no ICMP seen); packets up to %u bytes do; the flow stalls",
+            dir_src(r, a, sizeof a), r->lost, dir_dst(r, b, sizeof b), r->count, r->delivered);
+    filter_larger(r, fi);
+}
+
+static void word_sender_healed(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64], b[64];
+    inf_fmt(&fi->message,
+            "black hole healed by the sender: %s's %u-byte packets never reached %s; after %.1f s "
+            "of timeouts it re-sent the data in packets of at most %u bytes",
+            dir_src(r, a, sizeof a), r->lost, dir_dst(r, b, sizeof b), (double)r->cost_ns / 1e9,
+            r->delivered);
+    filter_larger(r, fi);
+}
+
+static void word_receiver_healed(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64], b[64];
+    dir_src(r, a, sizeof a);
+    inf_fmt(&fi->message,
+            "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
+            "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
+            "full-size packets never reached %s and it found a smaller size by itself (as TCP "
+            "MTU probing does), at a cost of %.1f s",
+            a, (double)r->cost_ns / 1e9, r->delivered, r->lost, a, dir_dst(r, b, sizeof b),
+            (double)r->cost_ns / 1e9);
+    char extra[64];
+    snprintf(extra, sizeof extra, "frame.number == %" PRIu64, r->frames[0]);
+    results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_receiver_hole(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64], b[64];
+    inf_fmt(&fi->message,
+            "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
+            "nothing larger than %u bytes arrived at %s, and part of its data never did",
+            dir_src(r, a, sizeof a), r->lost, r->mss, r->delivered, dir_dst(r, b, sizeof b));
+    results_flow_filter(r->flow, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi)
+{
+    char a[64], b[64];
+    dir_src(r, a, sizeof a);
+    inf_fmt(&fi->message,
+            "black hole suspected (receiver side): %s sent %u data segment%s of at most %u bytes "
+            "and then nothing for %.1f s, with the connection still open and %s waiting (it "
+            "never sent data), while flow #%" PRIu64 " between the same hosts went on; if %s had "
+            "more to send, its %u-byte packets are not arriving",
+            a, r->count, r->count == 1 ? "" : "s", r->delivered, (double)r->cost_ns / 1e9,
+            dir_dst(r, b, sizeof b), r->other, a, r->lost);
+    results_flow_filter(r->flow, NULL, fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_mss_clamped(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    char a[64];
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, r->dir, &src, &dst);
+    inf_fmt(&fi->message,
+            "flow #%" PRIu64 ": %s's %s announced MSS %u where it was sent (flow #%" PRIu64
+            " of the other capture) and MSS %u here: a router between the two capture points "
+            "clamps the MSS to %u (a path MTU of %u)",
+            f->id, addr_text(src, a, sizeof a), r->dir ? "SYN-ACK" : "SYN", r->count, r->other,
+            r->mss, r->mss, r->mss + inf_tcpip_hdr(f));
+    results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
+}
+
+/* The links whose usual MTU an MSS matches, for the sentence. */
+static const char *link_of(uint32_t mtu)
+{
+    int n;
+    const struct tunnel_fact *t = tunnel_facts_all(&n);
+    for (int i = 0; i < n; i++)
+        if (t[i].usual_mtu && t[i].usual_mtu == mtu)
+            return t[i].usual_what;
+    return NULL;
+}
+
+static void word_mss_differs(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    uint32_t c = f->dir[0].mss, s = f->dir[1].mss, mtu = r->mss + inf_tcpip_hdr(f);
+    const char *link = link_of(mtu);
+    char *where = NULL;
+    if (link)
+        inf_fmt(&where, "; %u bytes is %s", mtu, link);
+    inf_fmt(&fi->message,
+            "flow #%" PRIu64 ": MSS %u one way and %u the other: a link of %u bytes at one end or "
+            "a router clamping the MSS on the path%s (the SYN captured at both ends tells which; "
+            "either way TCP sends nothing larger)",
+            f->id, c, s, mtu, where ? where : "");
+    inf_text_free(where);
+    results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_wg_counter_gap(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    char a[64], b[64];
+    dir_src(r, a, sizeof a);
+    inf_fmt(&fi->message,
+            "flow #%" PRIu64 ": %" PRIu32 " of %" PRIu32 " WireGuard data messages from %s to %s "
+            "never arrived (their counters are missing at the receiving end) while the others "
+            "did, none larger than %u bytes; lost large messages are the sign of a tunnel MTU too "
+            "big for the path",
+            f->id, f->wg_lost, f->wg_data, a, dir_dst(r, b, sizeof b), r->delivered);
+    char extra[96];
+    snprintf(extra, sizeof extra, "%s == %s && wg.type == 4",
+             f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+    results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+}
+
+/* The intervals between a run's copies, in seconds. */
+static void resend_intervals(const struct resend_run *r, char *iv, size_t size)
+{
+    size_t n = 0;
+    iv[0] = '\0';
+    for (int k = 0; k < r->nintervals && n < size; k++)
+        n += (size_t)snprintf(iv + n, size - n, "%s%.3f", k ? ", " : "",
+                              (double)r->interval_us[k] / 1e6);
+}
+
+static void word_tunnel_resend(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    const struct resend_run *run = &r->resend->run;
+    char a[64], b[64], iv[96];
+    dir_src(r, a, sizeof a);
+    resend_intervals(run, iv, sizeof iv);
+    inf_fmt(&fi->message,
+            "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram %u "
+            "times at doubling intervals (%s s) while %u smaller ones from it and %u packets "
+            "from %s crossed: the inner TCP times out on a packet the path drops",
+            a, run->size, inf_opaque_name(f->opaque), run->copies - 1u, iv, run->smaller, run->peer,
+            dir_dst(r, b, sizeof b));
+    char extra[128];
+    bool v6 = f->ip_version == 6;
+    snprintf(extra, sizeof extra, "%s == %s && %s == %u%s", v6 ? "ipv6.src" : "ip.src", a,
+             v6 ? "ipv6.plen" : "ip.len", v6 ? run->size - 40u : run->size,
+             f->opaque == LAYER_WIREGUARD ? " && wg.type == 4" : "");
+    results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+}
+
+static void word_measured_loss(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct corr_verdict *v = &r->cv;
+    struct addr src, dst;
+    corr_dir_addrs(r->cd, &src, &dst);
+    char a[64], b[64];
+    inf_fmt(&fi->message,
+            "black hole measured across two captures: all %" PRIu64 " packets of %u bytes or "
+            "more from %s to %s captured in %s never appeared in %s, while every size up to %u "
+            "bytes did",
+            v->lost_at_or_above, v->smallest_lost, addr_text(&src, a, sizeof a),
+            addr_text(&dst, b, sizeof b), r->up_path, r->down_path, v->largest_delivered);
+    corr_dir_filter(r->cd, v, fi->wireshark_filter, INF_FILTER);
+}
+
+/* Selects the example pair: the original and its copy. */
+static void filter_pair(const struct ev_record *r, struct inf_finding *fi)
+{
+    snprintf(fi->wireshark_filter, INF_FILTER,
+             "frame.number == %" PRIu64 " || frame.number == %" PRIu64, r->frames[0], r->frames[1]);
+}
+
+static void word_capture_copies(const struct ev_record *r, struct inf_finding *fi)
+{
+    inf_fmt(&fi->message,
+            "%u packet%s recorded twice by the capture (the same IPv4 ID, TTL and bytes within "
+            "1 s: a SPAN port mirroring both directions, or several interfaces), not sent "
+            "twice: each is analysed once, so they are no retransmissions; editcap -d removes "
+            "them",
+            r->count, r->count == 1 ? " was" : "s were");
+    filter_pair(r, fi);
+}
+
+static void word_forwarded_copies(const struct ev_record *r, struct inf_finding *fi)
+{
+    inf_fmt(&fi->message,
+            "%u packet%s seen entering and leaving the capturing host (its TTL one lower on the "
+            "way out, or -i any's incoming and outgoing copies): a router captured on several "
+            "interfaces; each is analysed once",
+            r->count, r->count == 1 ? " was" : "s were");
+    filter_pair(r, fi);
+}
+
+typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
+
+static const word_fn word_finding[EV__COUNT] = {
+    [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible, [EV_ICMP_IGNORED] = word_icmp_ignored,
+    [EV_PMTUD_WORKED] = word_pmtud_worked,         [EV_SENDER_STALLED] = word_sender_stalled,
+    [EV_SENDER_HEALED] = word_sender_healed,       [EV_RECEIVER_HEALED] = word_receiver_healed,
+    [EV_RECEIVER_HOLE] = word_receiver_hole,       [EV_SILENT_SENDER] = word_silent_sender,
+    [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
+    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
+    [EV_MEASURED_LOSS] = word_measured_loss,       [EV_CAPTURE_COPIES] = word_capture_copies,
+    [EV_FORWARDED_COPIES] = word_forwarded_copies,
+};
+
+struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)
+{
+    struct inf_finding *fi =
+        inf_add_finding(inf, ev_meta[r->kind].sev, ev_meta[r->kind].name, r->flow_id, r->input);
+    if (!fi)
+        return NULL;
+    inf->records[inf->nfindings - 1] = *r;
+    fi->ev = (int)r->kind;
+    for (int i = 0; i < r->nframes && fi->nframes < INF_MAX_FRAMES; i++)
+        fi->frames[fi->nframes++] = r->frames[i];
+    word_finding[r->kind](r, fi);
+    return fi;
+}
