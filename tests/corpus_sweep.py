@@ -5,7 +5,8 @@ For each file listed in the corpus's INDEX.tsv:
   * mtuscope --json -r FILE exits 0, or 1 with a one-line message on stderr
     that names the file (a clean error), never anything else;
   * stderr holds no AddressSanitizer / UndefinedBehaviorSanitizer report;
-  * the JSON on stdout parses, and the packet count equals what libpcap reads
+  * the JSON on stdout parses, and the packet count (with the copies the
+    capture made, counted apart) equals what libpcap reads
     (the corpus index's packets_libpcap column, made with tcpdump/libpcap), or
     tshark's count for the pcapng files libpcap refuses and mtuscope reads;
   * mtuscope --json -r FILE -r FILE (the file against itself: the correlation
@@ -48,7 +49,10 @@ def check(binary, corpus, row):
         rep = json.loads(p.stdout)
     except ValueError as e:
         return row["path"], f"invalid JSON on stdout: {e}"
-    got = rep["inputs"][0]["packets"]
+    inp = rep["inputs"][0]
+    # frames the filter passed: analysed, or counted as the capture's own
+    # copies of another (dedup.h) and analysed once
+    got = inp["packets"] + inp.get("captured_twice", 0) + inp.get("forwarded_copies", 0)
     # The reference count: libpcap's; where libpcap gives up on a pcapng that
     # mixes link types or snap lengths (mtuscope reads those itself), tshark's.
     if (row["libpcap_status"].startswith("ok") or not row["tshark_status"].startswith("ok")
@@ -60,7 +64,7 @@ def check(binary, corpus, row):
         return row["path"], f"{got} packets, {who} reads {want}"
     if p.returncode == 1 and rep["inputs"][0]["error"] is None:
         return row["path"], "exit 1 but inputs[0].error is null"
-    return row["path"], self_pair(binary, path, env, p.returncode, got)
+    return row["path"], self_pair(binary, path, env, p.returncode, inp["packets"])
 
 
 def self_pair(binary, path, env, rc, packets):
