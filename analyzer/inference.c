@@ -43,6 +43,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1472,7 +1473,8 @@ static void correlation_stage(struct inference *inf, struct input_stats *const *
 bool inference_run(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                    const struct results *res)
 {
-    memset(inf, 0, sizeof *inf);
+    /* not the tables: each entry is zeroed as it is added */
+    memset(inf, 0, offsetof(struct inference, paths));
     int nicmp = 0;
     for (int i = 0; i < ninputs; i++)
         nicmp += inputs[i]->nicmp;

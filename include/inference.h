@@ -90,21 +90,23 @@ struct inference {
     int nrecs;
     char recs[INF_MAX_RECS][INF_TEXT];
     int npaths;
-    struct inf_path paths[INF_MAX_PATHS];
     /* paths by (layer, src, dst): index + 1, 0 empty.  Every TCP flow looks
      * its paths up, and a scan of 256 paths each time was a third of a run
      * with a few thousand flows. */
     int16_t path_slot[2 * INF_MAX_PATHS];
     int nfindings;
-    struct inf_finding findings[INF_MAX_FINDINGS];
     int nblackholes;
-    struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
     uint32_t ntunnels;
     struct inf_tunnel *tunnels; /* parallel to results.tunnels */
     /* per ICMP message (inputs in order, then messages in order): -1 unknown,
      * 0 ignored, 1 honored */
     int8_t *icmp_honored;
     int nicmp;
+    /* The tables last (1 MB): inference_run() zeroes what is above and each
+     * entry as it is added, so memory is touched only as far as used. */
+    struct inf_path paths[INF_MAX_PATHS];
+    struct inf_finding findings[INF_MAX_FINDINGS];
+    struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
 };
 
 /* The black hole found on a flow, or NULL. */
