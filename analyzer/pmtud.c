@@ -278,8 +278,9 @@ void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_p
     int64_t t = pkt->ts_sec * 1000000000ll + pkt->ts_nsec;
     uint32_t size = ip->u.ip.reasm_len ? ip->u.ip.reasm_len : ip->u.ip.ip_len;
     if (ip->u.ip.flags & IPF_FRAGMENT)
-        size = ip->u.ip.ip_len;          /* what crossed the wire is the fragment */
-    if (fp && fp->flow && p->nwatches) { /* no watch yet: no index either */
+        size = ip->u.ip.ip_len; /* what crossed the wire is the fragment */
+    /* (no watch yet: no index either) */
+    if (fp && fp->flow && p->nwatches) {
         /* Only the watches of this flow's bucket, newest first, down to the
          * oldest that can still see packets (60 s window). */
         while (p->first_active < p->nwatches &&
