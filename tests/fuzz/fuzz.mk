@@ -68,7 +68,7 @@ define fuzz_run
 	@$(FUZZ_ENV) nice -n 10 build/fuzz/fuzz_$(1) $(FUZZ_OPTS) -max_total_time=$(2) \
 	  -artifact_prefix=build/fuzz/artifacts/$(1)- $(3) $(4) >build/fuzz/$(1).log 2>&1 || \
 	  { grep -v '^#' build/fuzz/$(1).log | tail -60; exit 1; }
-	@grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+	@grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
 	  build/fuzz/$(1).log | sed 's/^/   /'
 	@echo "   corpus: $$(ls $(3) | wc -l) inputs in $(3)"
 endef
