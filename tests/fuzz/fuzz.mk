@@ -22,12 +22,7 @@ FUZZ_OBJS          := $(patsubst analyzer/%.c,build/fuzz/%.o,$(LIBSRCS))
 FUZZ_BINS          := $(patsubst %,build/fuzz/%,$(FUZZ_TARGETS))
 # libFuzzer options: inputs up to 64 KiB; a slow input (>10 s) or >1.5 GiB is a finding
 FUZZ_OPTS          := -max_len=65536 -timeout=10 -rss_limit_mb=1536 -print_final_stats=1
-# A 64 MB quarantine, not ASan's 256 MB: freed memory stays poisoned for the
-# next 64 MB of frees, which is every allocation of the last 40 or more inputs
-# (a 64 KiB capture allocates 1.5 MB in all), so a use after free within an
-# input is caught as before; cycling 256 MB of fresh pages instead cost
-# fuzz_capture a quarter of its speed and 250 MB more memory.
-FUZZ_ENV           := ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1:quarantine_size_mb=64 \
+FUZZ_ENV           := ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
                       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 .PHONY: fuzz fuzz-frames fuzz-capture fuzz-smoke fuzz-build fuzz-seeds fuzz-seeds-smoke
