@@ -157,18 +157,21 @@ struct side_span {
     int64_t first, last;
 };
 
+/* The ring and the hash index grow with the keys held (grow()), up to cap
+ * slots: a short capture does not pay for 65,536 (7 MB). */
 struct corr_matcher {
     int64_t window_ns;
-    uint32_t cap;
+    uint32_t cap;   /* slots at most */
+    uint32_t alloc; /* slots allocated, <= cap */
     struct entry *ring;
     uint32_t head, used; /* oldest slot, slots in use (dead ones included) */
     int32_t *buckets;
-    uint32_t nbuckets; /* power of two */
+    uint32_t nbuckets; /* power of two, at least 2 * alloc */
     int64_t now;
     struct side_span span[2];
     uint64_t matches, cap_hits, dirs_unlisted;
-    int ndirs;
-    struct corr_dir dirs[CORR_MAX_DIRS];
+    int ndirs, cap_dirs;
+    struct corr_dir *dirs; /* up to CORR_MAX_DIRS (10 KB each), allocated as they come */
 };
 
 /* FNV-1a over the key's bytes. */
@@ -181,6 +184,45 @@ static uint32_t key_hash(const struct corr_key *k)
     return h;
 }
 
+/* A ring of `alloc` slots (more than m->alloc, at most m->cap) with the held
+ * keys in the same order, oldest at slot 0, and their index rebuilt: each
+ * bucket's chain is newest first, as add_key() leaves it, so the lookups
+ * find what they found before.  false when out of memory (m unchanged). */
+static bool grow(struct corr_matcher *m, uint32_t alloc)
+{
+    uint32_t nbuckets = 1;
+    while (nbuckets < 2 * alloc)
+        nbuckets <<= 1;
+    struct entry *ring = malloc(alloc * sizeof *ring);
+    int32_t *buckets = malloc(nbuckets * sizeof *buckets);
+    if (!ring || !buckets) {
+        free(ring);
+        free(buckets);
+        return false;
+    }
+    memset(buckets, 0xff, nbuckets * sizeof *buckets); /* -1 everywhere */
+    for (uint32_t i = 0; i < m->used; i++) {
+        struct entry *e = &ring[i];
+        *e = m->ring[(m->head + i) % m->alloc];
+        if (!e->alive)
+            continue; /* dead: in no chain */
+        e->bucket = key_hash(&e->key) & (nbuckets - 1);
+        e->prev = -1;
+        e->next = buckets[e->bucket];
+        if (e->next != -1)
+            ring[e->next].prev = (int32_t)i;
+        buckets[e->bucket] = (int32_t)i;
+    }
+    free(m->ring);
+    free(m->buckets);
+    m->ring = ring;
+    m->buckets = buckets;
+    m->alloc = alloc;
+    m->nbuckets = nbuckets;
+    m->head = 0;
+    return true;
+}
+
 struct corr_matcher *corr_matcher_new(int64_t window_ns, uint32_t max_pending)
 {
     struct corr_matcher *m = calloc(1, sizeof *m);
@@ -188,16 +230,10 @@ struct corr_matcher *corr_matcher_new(int64_t window_ns, uint32_t max_pending)
         return NULL;
     m->window_ns = window_ns;
     m->cap = max_pending ? max_pending : 1;
-    m->nbuckets = 1;
-    while (m->nbuckets < 2 * m->cap)
-        m->nbuckets <<= 1;
-    m->ring = calloc(m->cap, sizeof *m->ring);
-    m->buckets = malloc(m->nbuckets * sizeof *m->buckets);
-    if (!m->ring || !m->buckets) {
+    if (!grow(m, m->cap < 64 ? m->cap : 64)) {
         corr_matcher_free(m);
         return NULL;
     }
-    memset(m->buckets, 0xff, m->nbuckets * sizeof *m->buckets); /* -1 everywhere */
     return m;
 }
 
@@ -207,6 +243,7 @@ void corr_matcher_free(struct corr_matcher *m)
         return;
     free(m->ring);
     free(m->buckets);
+    free(m->dirs);
     free(m);
 }
 
@@ -230,9 +267,17 @@ static int dir_of(struct corr_matcher *m, const struct corr_key *k)
             return i;
         }
     }
-    if (m->ndirs == CORR_MAX_DIRS) {
-        m->dirs_unlisted++;
-        return -1;
+    if (m->ndirs == m->cap_dirs) {
+        int c = m->cap_dirs ? 2 * m->cap_dirs : 2;
+        if (c > CORR_MAX_DIRS)
+            c = CORR_MAX_DIRS;
+        struct corr_dir *t = c > m->cap_dirs ? realloc(m->dirs, (size_t)c * sizeof *t) : NULL;
+        if (!t) { /* full, or out of memory */
+            m->dirs_unlisted++;
+            return -1;
+        }
+        m->dirs = t;
+        m->cap_dirs = c;
     }
     struct corr_dir *d = &m->dirs[m->ndirs];
     memset(d, 0, sizeof *d);
@@ -355,7 +400,7 @@ static void pop_head(struct corr_matcher *m, bool ended)
 {
     if (m->ring[m->head].alive)
         resolve_unmatched(m, m->head, ended);
-    m->head = (m->head + 1) % m->cap;
+    m->head = (m->head + 1) % m->alloc;
     m->used--;
 }
 
@@ -427,16 +472,21 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
         unlink_entry(m, (uint32_t)i);
         return;
     }
-    if (m->used == m->cap) {
+    if (m->used == m->alloc && m->alloc < m->cap) {
+        uint32_t alloc = m->alloc < m->cap / 2 ? 2 * m->alloc : m->cap;
+        if (grow(m, alloc)) /* (out of memory: as if full) */
+            h = key_hash(k) & (m->nbuckets - 1);
+    }
+    if (m->used == m->alloc) {
         /* full: the oldest key leaves unresolved rather than counted lost */
         if (m->ring[m->head].alive) {
             m->cap_hits++;
             unlink_entry(m, m->head);
         }
-        m->head = (m->head + 1) % m->cap;
+        m->head = (m->head + 1) % m->alloc;
         m->used--;
     }
-    uint32_t idx = (m->head + m->used) % m->cap;
+    uint32_t idx = (m->head + m->used) % m->alloc;
     struct entry *e = &m->ring[idx];
     memcpy(&e->key, k, sizeof *k);
     e->t_ns = t_ns;

@@ -43,6 +43,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,8 @@ const struct inf_blackhole *inference_blackhole(const struct inference *inf, uin
 bool inference_run(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                    const struct results *res)
 {
-    memset(inf, 0, sizeof *inf);
+    /* not the tables: each entry is zeroed or written whole as it is added */
+    memset(inf, 0, offsetof(struct inference, paths));
     ht_init(&inf->path_index);
     int nicmp = 0;
     for (int i = 0; i < ninputs; i++)

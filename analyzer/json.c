@@ -26,6 +26,14 @@ static void write_string(FILE *out, const char *s)
     fputc('"', out);
     while (*p) {
         unsigned char c = *p;
+        size_t run = 0; /* printable ASCII, the common case: written at once */
+        while (p[run] >= 0x20 && p[run] < 0x80 && p[run] != '"' && p[run] != '\\')
+            run++;
+        if (run) {
+            fwrite(p, 1, run, out);
+            p += run;
+            continue;
+        }
         if (c == '"' || c == '\\') {
             fputc('\\', out);
             fputc(c, out);
@@ -45,9 +53,6 @@ static void write_string(FILE *out, const char *s)
                 fprintf(out, "\\u%04x", c);
                 break;
             }
-            p++;
-        } else if (c < 0x80) {
-            fputc(c, out);
             p++;
         } else {
             /* validate one UTF-8 sequence (RFC 3629: no overlong forms, no

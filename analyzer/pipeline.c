@@ -38,6 +38,13 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
                                   struct input_stats *s, struct results *res,
                                   const struct pipeline_hooks *hooks)
 {
+    return pipeline_run_reading(path, idx, o, s, res, hooks, true);
+}
+
+enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
+                                          struct input_stats *s, struct results *res,
+                                          const struct pipeline_hooks *hooks, bool read_ahead)
+{
     char err[CAPTURE_ERRLEN];
     struct packet *pkt = calloc(1, sizeof *pkt); /* ~3 KiB, reused for every frame */
     if (!pkt) {
@@ -72,7 +79,7 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     /* a file is read ahead by a second thread (reader.h), a pipe in this one */
     struct stat st;
     bool file = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-    struct reader *rd = df && ft ? reader_start(cap, file) : NULL;
+    struct reader *rd = df && ft ? reader_start(cap, file && read_ahead) : NULL;
     if (!df || !ft || !rd || !dd) {
         say(o, "mtuscope: out of memory\n");
         dedup_free(dd);

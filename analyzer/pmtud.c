@@ -35,13 +35,18 @@ struct pending {
     bool used;
 };
 
+/* The watch and pending tables grow as they fill, up to PMTUD_MAX_WATCHES
+ * and PMTUD_MAX_PENDING, and the sweeps' is allocated with the first: a
+ * capture with few ICMP messages and echoes costs little. */
 struct pmtud {
     struct pmtud_watch *watches;
-    int nwatches;
+    int nwatches, cap_watches;
     int first_active; /* watches before it are older than any that can still matter */
-    int *watch_head;  /* WATCH_BUCKETS: newest watch of the bucket, -1 none */
-    int *watch_prev;  /* per watch: the previous one of its bucket (a lower index) */
+    /* the indexes are allocated with the first watch, the first request */
+    int *watch_head; /* WATCH_BUCKETS: newest watch of the bucket, -1 none */
+    int *watch_prev; /* per watch: the previous one of its bucket (a lower index) */
     struct pending *pending;
+    int cap_pending;   /* slots allocated: the ring wraps only once at the maximum */
     int *pending_head; /* PENDING_BUCKETS: newest request of the bucket, -1 none */
     uint64_t serial;
     int npending; /* slots in use (a ring: oldest overwritten, counted unanswered) */
@@ -56,22 +61,64 @@ struct pmtud *pmtud_new(void)
     struct pmtud *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->watches = calloc(PMTUD_MAX_WATCHES, sizeof *p->watches);
-    p->pending = calloc(PMTUD_MAX_PENDING, sizeof *p->pending);
-    p->sweeps = calloc(PMTUD_MAX_SWEEPS, sizeof *p->sweeps);
-    p->watch_head = malloc(WATCH_BUCKETS * sizeof *p->watch_head);
-    p->watch_prev = malloc(PMTUD_MAX_WATCHES * sizeof *p->watch_prev);
-    p->pending_head = malloc(PENDING_BUCKETS * sizeof *p->pending_head);
-    if (!p->watches || !p->pending || !p->sweeps || !p->watch_head || !p->watch_prev ||
-        !p->pending_head) {
-        pmtud_free(p);
-        return NULL;
-    }
-    for (int i = 0; i < WATCH_BUCKETS; i++)
-        p->watch_head[i] = -1;
-    for (int i = 0; i < PENDING_BUCKETS; i++)
-        p->pending_head[i] = -1;
     return p;
+}
+
+/* The next capacity of a table of `cap` entries, at most max (16, then twice
+ * as many). */
+static int grown(int cap, int max)
+{
+    int c = cap ? 2 * cap : 16;
+    return c < max ? c : max;
+}
+
+/* A hash index of n buckets, all empty (-1); NULL when out of memory. */
+static int *new_index(size_t n)
+{
+    int *h = malloc(n * sizeof *h);
+    if (h)
+        memset(h, 0xff, n * sizeof *h); /* -1 everywhere */
+    return h;
+}
+
+/* Room for watch nwatches; false when full or out of memory. */
+static bool room_for_watch(struct pmtud *p)
+{
+    if (p->nwatches < p->cap_watches)
+        return true;
+    if (!p->watch_head && !(p->watch_head = new_index(WATCH_BUCKETS)))
+        return false;
+    int c = grown(p->cap_watches, PMTUD_MAX_WATCHES);
+    if (c <= p->cap_watches)
+        return false;
+    struct pmtud_watch *w = realloc(p->watches, (size_t)c * sizeof *w);
+    if (w)
+        p->watches = w;
+    int *prev = w ? realloc(p->watch_prev, (size_t)c * sizeof *prev) : NULL;
+    if (prev)
+        p->watch_prev = prev;
+    if (!w || !prev)
+        return false;
+    p->cap_watches = c;
+    return true;
+}
+
+/* Room for pending slot i; false when out of memory.  Slots are taken in
+ * order from 0, so the table grows at its end, zeroed (unused). */
+static bool room_for_pending(struct pmtud *p, int i)
+{
+    if (i < p->cap_pending)
+        return true;
+    if (!p->pending_head && !(p->pending_head = new_index(PENDING_BUCKETS)))
+        return false;
+    int c = grown(p->cap_pending, PMTUD_MAX_PENDING);
+    struct pending *q = realloc(p->pending, (size_t)c * sizeof *q);
+    if (!q)
+        return false;
+    memset(q + p->cap_pending, 0, (size_t)(c - p->cap_pending) * sizeof *q);
+    p->pending = q;
+    p->cap_pending = c;
+    return true;
 }
 
 static unsigned watch_bucket(uint64_t flow)
@@ -102,7 +149,7 @@ void pmtud_free(struct pmtud *p)
 void pmtud_icmp(struct pmtud *p, int input, int icmp_index, uint64_t flow,
                 const struct addr *quoted_src, uint32_t mtu, int64_t t_ns)
 {
-    if (!flow || p->nwatches == PMTUD_MAX_WATCHES)
+    if (!flow || !room_for_watch(p))
         return;
     int k = p->nwatches++;
     struct pmtud_watch *w = &p->watches[k];
@@ -139,6 +186,9 @@ static struct pmtud_sweep *sweep_for(struct pmtud *p, const struct addr *src,
     }
     if (p->nsweeps == PMTUD_MAX_SWEEPS)
         return NULL;
+    /* the whole table at the first sweep: pointers to sweeps stay valid */
+    if (!p->sweeps && !(p->sweeps = calloc(PMTUD_MAX_SWEEPS, sizeof *p->sweeps)))
+        return NULL;
     struct pmtud_sweep *s = &p->sweeps[p->nsweeps++];
     memset(s, 0, sizeof *s);
     s->input = p->input;
@@ -173,6 +223,8 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
             s->sizes++;
         s->last_size = ip->u.ip.ip_len;
         int slot = p->next;
+        if (!room_for_pending(p, slot))
+            return; /* out of memory: not followed */
         struct pending *q = &p->pending[slot];
         if (q->used)
             unanswered(p, q); /* the ring is full: the oldest request gave up */
@@ -196,7 +248,7 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
          * bucket's links go to older requests; one whose slot was reused
          * (its serial changed) ends the chain, and every older one was
          * overwritten before it. */
-        int k = p->pending_head[pending_bucket(ic->id, ic->seq)];
+        int k = p->pending_head ? p->pending_head[pending_bucket(ic->id, ic->seq)] : -1;
         uint64_t want = k >= 0 ? p->pending[k].serial : 0;
         for (; k >= 0 && p->pending[k].serial == want;
              want = p->pending[k].prev_serial, k = p->pending[k].prev) {
@@ -227,7 +279,8 @@ void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_p
     uint32_t size = ip->u.ip.reasm_len ? ip->u.ip.reasm_len : ip->u.ip.ip_len;
     if (ip->u.ip.flags & IPF_FRAGMENT)
         size = ip->u.ip.ip_len; /* what crossed the wire is the fragment */
-    if (fp && fp->flow) {
+    /* (no watch yet: no index either) */
+    if (fp && fp->flow && p->nwatches) {
         /* Only the watches of this flow's bucket, newest first, down to the
          * oldest that can still see packets (60 s window). */
         while (p->first_active < p->nwatches &&
@@ -270,15 +323,15 @@ void pmtud_begin_input(struct pmtud *p, int input)
 
 void pmtud_end_input(struct pmtud *p)
 {
-    for (int i = 0; i < PMTUD_MAX_PENDING; i++) {
+    for (int i = 0; i < p->cap_pending; i++) {
         struct pending *q = &p->pending[i];
         if (q->used && q->input == p->input)
             unanswered(p, q);
         q->used = false;
     }
     p->next = 0;
-    for (int i = 0; i < PENDING_BUCKETS; i++)
-        p->pending_head[i] = -1;
+    if (p->pending_head) /* -1 everywhere */
+        memset(p->pending_head, 0xff, PENDING_BUCKETS * sizeof *p->pending_head);
 }
 
 int pmtud_nwatches(const struct pmtud *p)

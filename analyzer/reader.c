@@ -44,7 +44,7 @@ struct reader {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t freed, published;
-    struct batch *b[READER_BATCHES];
+    struct batch *b[READER_BATCHES]; /* allocated by the reader thread as it first fills them */
     /* under mu */
     unsigned count; /* published, not yet released */
     bool reader_waits, analysis_waits;
@@ -60,8 +60,9 @@ struct reader {
     bool ended; /* reader_next() returned the end */
 };
 
-/* Waits for batch i to be free; NULL when the analysis stopped. */
-static struct batch *acquire(struct reader *r, unsigned i)
+/* Waits for batch i to be free; NULL when the analysis stopped, or out of
+ * memory (*oom set). */
+static struct batch *acquire(struct reader *r, unsigned i, bool *oom)
 {
     pthread_mutex_lock(&r->mu);
     while (r->count == READER_BATCHES && !r->stop) {
@@ -73,6 +74,16 @@ static struct batch *acquire(struct reader *r, unsigned i)
     pthread_mutex_unlock(&r->mu);
     if (stop)
         return NULL;
+    if (!r->b[i]) { /* first use: a small capture needs one batch, not 16 */
+        struct batch *nb = malloc(sizeof *nb);
+        if (!nb || !(nb->data = malloc(READER_BATCH_BYTES))) {
+            free(nb);
+            *oom = true;
+            return NULL;
+        }
+        nb->cap = READER_BATCH_BYTES;
+        r->b[i] = nb; /* published to the analysis under mu, by publish() */
+    }
     struct batch *b = r->b[i];
     b->used = 0;
     b->nframes = 0;
@@ -92,7 +103,8 @@ static void *run(void *arg)
 {
     struct reader *r = arg;
     unsigned tail = 0;
-    struct batch *b = acquire(r, tail);
+    bool oom = false;
+    struct batch *b = acquire(r, tail, &oom);
     char err[CAPTURE_ERRLEN] = "";
     enum capture_status st = CAPTURE_EOF;
     struct capture_frame f;
@@ -100,7 +112,7 @@ static void *run(void *arg)
         if (b->nframes == FRAMES_PER_BATCH || (b->nframes && b->used + f.caplen > b->cap)) {
             publish(r);
             tail = (tail + 1) % READER_BATCHES;
-            if (!(b = acquire(r, tail)))
+            if (!(b = acquire(r, tail, &oom)))
                 break;
         }
         if (f.caplen > b->cap) { /* one frame larger than a batch: grow this one */
@@ -125,6 +137,10 @@ static void *run(void *arg)
         memcpy(b->data + b->used, f.data, f.caplen);
         b->used += f.caplen;
         x->bytes_read = capture_bytes_read(r->cap);
+    }
+    if (oom) {
+        st = CAPTURE_ERROR;
+        snprintf(err, sizeof err, "%s: out of memory", capture_path(r->cap));
     }
     pthread_mutex_lock(&r->mu);
     if (b && b->nframes)
@@ -152,15 +168,6 @@ struct reader *reader_start(struct capture *cap, bool thread)
     if (!r)
         return NULL;
     r->cap = cap;
-    for (int i = 0; i < READER_BATCHES; i++) {
-        r->b[i] = calloc(1, sizeof *r->b[i]);
-        if (!r->b[i] || !(r->b[i]->data = malloc(READER_BATCH_BYTES))) {
-            free_batches(r);
-            free(r);
-            return NULL;
-        }
-        r->b[i]->cap = READER_BATCH_BYTES;
-    }
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->freed, NULL);
     pthread_cond_init(&r->published, NULL);

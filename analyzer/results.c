@@ -8,20 +8,27 @@
 bool results_init(struct results *r)
 {
     memset(r, 0, sizeof *r);
-    r->cap_flows = RESULTS_MAX_PROBLEM_FLOWS + RESULTS_MAX_HEALTHY_FLOWS;
-    /* Allocated up front and touched only as used: the kernel backs pages
-     * lazily, so a small capture costs little of this. */
-    r->flows = calloc(r->cap_flows, sizeof *r->flows);
-    r->storms = calloc(RESULTS_MAX_STORMS, sizeof *r->storms);
-    r->tunnels = calloc(RESULTS_MAX_TUNNELS, sizeof *r->tunnels);
-    r->sizes = calloc(RESULTS_MAX_SIZE_TABLES, sizeof *r->sizes);
-    r->resends = calloc(RESULTS_MAX_RESENDS, sizeof *r->resends);
+    /* The tables are allocated as they fill (grow()), up to their caps:
+     * memory follows what is kept, not the caps (13 MB of flow summaries),
+     * and a small capture costs little. */
     r->pmtud = pmtud_new();
-    if (!r->flows || !r->storms || !r->tunnels || !r->sizes || !r->resends || !r->pmtud) {
-        results_free(r);
-        return false;
-    }
-    return true;
+    return r->pmtud != NULL;
+}
+
+/* A full table (*cap entries of `size` bytes) twice as big, at most `max`
+ * entries: the new table, or NULL (the old one untouched) when it is at
+ * `max` already or out of memory. */
+static void *grow(void *tab, uint32_t *cap, uint32_t max, size_t size)
+{
+    uint32_t c = *cap ? *cap * 2 : 16;
+    if (c > max)
+        c = max;
+    if (c <= *cap)
+        return NULL;
+    void *t = realloc(tab, c * size);
+    if (t)
+        *cap = c;
+    return t;
 }
 
 void results_free(struct results *r)
@@ -112,6 +119,15 @@ static void keep_sizes(struct results *r, const struct flow_summary *s, const st
         return;
     struct results_sizes *k = NULL;
     if (r->nsizes < RESULTS_MAX_SIZE_TABLES) {
+        if (r->nsizes == r->cap_sizes) {
+            struct results_sizes *t =
+                grow(r->sizes, &r->cap_sizes, RESULTS_MAX_SIZE_TABLES, sizeof *t);
+            if (!t) { /* out of memory */
+                r->sizes_unlisted++;
+                return;
+            }
+            r->sizes = t;
+        }
         k = &r->sizes[r->nsizes++];
     } else if (problem) {
         /* problem entries stay problem ones: the search resumes where it
@@ -143,9 +159,14 @@ void results_flow_done(void *ctx, const struct flow_summary *s, const struct flo
     for (int dir = 0; d && dir < 2; dir++) {
         if (!d->resend[dir] || d->resend[dir]->copies < RESEND_MIN_COPIES)
             continue;
-        if (r->nresends == RESULTS_MAX_RESENDS) {
-            r->resends_unlisted++;
-            continue;
+        if (r->nresends == r->cap_resends) {
+            struct results_resend *t =
+                grow(r->resends, &r->cap_resends, RESULTS_MAX_RESENDS, sizeof *t);
+            if (!t) { /* full, or out of memory */
+                r->resends_unlisted++;
+                continue;
+            }
+            r->resends = t;
         }
         struct results_resend *k = &r->resends[r->nresends++];
         k->flow = results_flow_id(r, s->id);
@@ -156,6 +177,16 @@ void results_flow_done(void *ctx, const struct flow_summary *s, const struct flo
                 : r->nhealthy == RESULTS_MAX_HEALTHY_FLOWS) {
         r->flows_unlisted++;
         return;
+    }
+    if (r->nflows == r->cap_flows) {
+        struct flow_summary *t =
+            grow(r->flows, &r->cap_flows, RESULTS_MAX_PROBLEM_FLOWS + RESULTS_MAX_HEALTHY_FLOWS,
+                 sizeof *t);
+        if (!t) { /* out of memory */
+            r->flows_unlisted++;
+            return;
+        }
+        r->flows = t;
     }
     struct flow_summary *k = &r->flows[r->nflows++];
     *k = *s;
@@ -173,9 +204,13 @@ void results_flow_done(void *ctx, const struct flow_summary *s, const struct flo
 void results_storm(void *ctx, const struct flow_storm *st)
 {
     struct results *r = ctx;
-    if (r->nstorms == RESULTS_MAX_STORMS) {
-        r->storms_unlisted++;
-        return;
+    if (r->nstorms == r->cap_storms) {
+        struct flow_storm *t = grow(r->storms, &r->cap_storms, RESULTS_MAX_STORMS, sizeof *t);
+        if (!t) { /* full, or out of memory */
+            r->storms_unlisted++;
+            return;
+        }
+        r->storms = t;
     }
     struct flow_storm *k = &r->storms[r->nstorms++];
     *k = *st;
@@ -190,9 +225,14 @@ void results_end_input(struct results *r, const struct flow_table *ft)
         const struct flow_tunnel *t = flow_tunnel_get(ft, i);
         if (!t)
             continue;
-        if (r->ntunnels == RESULTS_MAX_TUNNELS) {
-            r->tunnels_unlisted++;
-            continue;
+        if (r->ntunnels == r->cap_tunnels) {
+            struct flow_tunnel *nt =
+                grow(r->tunnels, &r->cap_tunnels, RESULTS_MAX_TUNNELS, sizeof *nt);
+            if (!nt) { /* full, or out of memory */
+                r->tunnels_unlisted++;
+                continue;
+            }
+            r->tunnels = nt;
         }
         struct flow_tunnel *k = &r->tunnels[r->ntunnels++];
         *k = *t;

@@ -16,9 +16,8 @@ struct input_stats *stats_new(const char *path)
     struct input_stats *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
-    s->icmp = calloc(STATS_MAX_ICMP, sizeof *s->icmp);
     s->path = strdup(path);
-    if (!s->icmp || !s->path) {
+    if (!s->path) {
         stats_free(s);
         return NULL;
     }
@@ -114,9 +113,17 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
         s->icmp6_packet_too_big++;
     else
         s->icmp_frag_needed++;
-    if (s->nicmp == STATS_MAX_ICMP) {
-        s->icmp_unlisted++;
-        return;
+    if (s->nicmp == s->cap_icmp) { /* the list grows as messages come */
+        int c = s->cap_icmp ? 2 * s->cap_icmp : 16;
+        if (c > STATS_MAX_ICMP)
+            c = STATS_MAX_ICMP;
+        struct icmp_mtu_msg *t = c > s->cap_icmp ? realloc(s->icmp, (size_t)c * sizeof *t) : NULL;
+        if (!t) { /* full, or out of memory */
+            s->icmp_unlisted++;
+            return;
+        }
+        s->icmp = t;
+        s->cap_icmp = c;
     }
     struct icmp_mtu_msg *m = &s->icmp[s->nicmp++];
     memset(m, 0, sizeof *m);

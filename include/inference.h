@@ -96,19 +96,21 @@ struct inference {
     char *recs[INF_MAX_RECS];
     struct advice advice[INF_MAX_RECS]; /* what recs[i] says, as data (advice.h) */
     int npaths;
-    struct inf_path paths[INF_MAX_PATHS];
     struct hashtab path_index; /* paths by (src, dst): ids are index + 1 */
     int nfindings;
-    struct inf_finding findings[INF_MAX_FINDINGS];
-    struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
     int nblackholes;
-    struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
     uint32_t ntunnels;
     struct inf_tunnel *tunnels; /* parallel to results.tunnels */
     /* per ICMP message (inputs in order, then messages in order): -1 unknown,
      * 0 ignored, 1 honored */
     int8_t *icmp_honored;
     int nicmp;
+    /* The tables last (1 MB): inference_run() zeroes what is above and each
+     * entry as it is added, so memory is touched only as far as used. */
+    struct inf_path paths[INF_MAX_PATHS];
+    struct inf_finding findings[INF_MAX_FINDINGS];
+    struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
+    struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
 };
 
 /* The black hole found on a flow, or NULL. */

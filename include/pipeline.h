@@ -47,5 +47,11 @@ struct pipeline_hooks {
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
                                   struct input_stats *s, struct results *res,
                                   const struct pipeline_hooks *hooks);
+/* The same; read_ahead false reads a file in this thread, as a pipe is read:
+ * for a caller that reads small files again and again (the fuzz targets),
+ * where starting a thread costs more than the read. */
+enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
+                                          struct input_stats *s, struct results *res,
+                                          const struct pipeline_hooks *hooks, bool read_ahead);
 
 #endif

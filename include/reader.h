@@ -5,10 +5,11 @@
  * kernel copying the page cache, stdio, libpcap's record parsing) and the
  * analysis is the rest, on one core.  A reader thread calls capture_next()
  * and copies the frames into batches of a bounded ring (READER_BATCHES
- * batches of READER_BATCH_BYTES: 1 MiB, an L2 cache); the analysis thread
- * takes them in order.  On two free cores a run then takes about as long as
- * the slower of the two halves instead of their sum (docs/PERFORMANCE.md
- * has the measurements).  The copy costs the reader about 0.07 s a GB.
+ * batches of READER_BATCH_BYTES: 1 MiB, an L2 cache; each allocated when the
+ * reader first fills it); the analysis thread takes them in order.  On two
+ * free cores a run then takes about as long as the slower of the two halves
+ * instead of their sum (docs/PERFORMANCE.md has the measurements).  The copy
+ * costs the reader about 0.07 s a GB.
  *
  * The frames, their numbers and the final status (EOF, or an error with its
  * message) are exactly what capture_next() gives, in the same order: only

@@ -45,25 +45,27 @@ struct results_resend {
 struct correlation; /* correlate.h */
 
 struct results {
+    /* Each table is allocated as it fills (cap_*: its room), up to the caps
+     * above. */
     struct flow_summary *flows; /* ids renumbered across inputs */
     uint32_t nflows, cap_flows;
     uint32_t nproblem, nhealthy;
     uint64_t flows_unlisted;
     struct flow_storm *storms;
-    uint32_t nstorms;
+    uint32_t nstorms, cap_storms;
     uint64_t storms_unlisted;
     struct flow_tunnel *tunnels;
-    uint32_t ntunnels;
+    uint32_t ntunnels, cap_tunnels;
     uint64_t tunnels_unlisted;
     struct results_sizes *sizes;
-    uint32_t nsizes;
+    uint32_t nsizes, cap_sizes;
     uint64_t sizes_unlisted;
     /* sizes[] by flow id (index + 1, 0 empty): the inference looks up every
      * TCP flow's tables, a scan of 512 each time */
     uint16_t sizes_slot[2 * RESULTS_MAX_SIZE_TABLES];
     uint32_t sizes_healthy_from; /* sizes[] before it are all problem flows */
     struct results_resend *resends;
-    uint32_t nresends;
+    uint32_t nresends, cap_resends;
     uint64_t resends_unlisted;
     struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
     /* packets matched across inputs (correlate.h), set by the caller after

@@ -64,8 +64,8 @@ struct input_stats {
     struct stack_count stacks[STATS_MAX_STACKS];
     int nstacks;
     uint64_t stacks_other;     /* packets whose stack did not fit the table */
-    struct icmp_mtu_msg *icmp; /* STATS_MAX_ICMP entries */
-    int nicmp;
+    struct icmp_mtu_msg *icmp; /* up to STATS_MAX_ICMP entries, allocated as they come */
+    int nicmp, cap_icmp;
     uint64_t icmp_unlisted;
     int64_t first_sec, last_sec;
     uint32_t first_nsec, last_nsec;

@@ -400,6 +400,50 @@ static void test_matcher_cap(void **state)
     corr_matcher_free(m);
 }
 
+/* The ring and its index start small and grow (correlate.c grow()): here
+ * after the ring's head moved and its slots wrapped, then up to the cap.
+ * Nothing changes with the growth: every key finds its twin, two copies of
+ * one key are matched newest first, and at the cap the oldest leave.  The
+ * numbers are those of the fixed-size ring before the growth came in. */
+static void test_matcher_grows(void **state)
+{
+    (void)state;
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 100);
+    assert_non_null(m);
+    for (uint64_t c = 0; c < 40; c++) { /* matched at once: the head moves on */
+        add1(m, 0, (int64_t)c, c + 1, wk(c, 100, 0));
+        add1(m, 1, (int64_t)c, 1000 + c, wk(c, 100, 0));
+    }
+    add1(m, 0, 50, 500, wk(7777, 1400, 0));
+    add1(m, 0, 51, 501, wk(7777, 1400, 0)); /* the same key again */
+    for (uint64_t c = 100; c < 190; c++)    /* 92 held: two growths, the first wrapped */
+        add1(m, 0, 100 + (int64_t)c, 2000 + c, wk(c, 100, 0));
+    assert_int_equal(corr_matcher_cap_hits(m), 0);
+    add1(m, 1, 300, 3000, wk(7777, 1400, 0));
+    for (uint64_t c = 190; c-- > 100;)
+        add1(m, 1, 400, 4000 + c, wk(c, 100, 0));
+    assert_int_equal(corr_matcher_matches(m), 131);
+    for (uint64_t c = 200; c < 310; c++) /* past the cap */
+        add1(m, 0, 500 + (int64_t)c, 5000 + c, wk(c, 100, 0));
+    assert_int_equal(corr_matcher_cap_hits(m), 11);
+    for (uint64_t c = 200; c < 310; c += 3)
+        add1(m, 1, 900, 6000 + c, wk(c, 100, 0));
+    corr_matcher_add(m, 1, 5 * NS, 99999, NULL, 0);
+    corr_matcher_finish(m);
+    assert_int_equal(corr_matcher_matches(m), 163);
+    assert_int_equal(corr_matcher_cap_hits(m), 16);
+    assert_int_equal(corr_matcher_ndirs(m), 1);
+    const struct corr_dir *d = corr_matcher_dir(m, 0);
+    assert_int_equal(d->matched, 163);
+    assert_int_equal(d->only[0], 63);
+    assert_int_equal(d->only[1], 0);
+    assert_int_equal(d->uncovered[1], 5);
+    assert_int_equal(d->largest_matched, 1400);
+    assert_int_equal(d->largest_frame[0], 501); /* the newer copy */
+    assert_int_equal(d->largest_frame[1], 3000);
+    corr_matcher_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +459,7 @@ int main(void)
         cmocka_unit_test(test_matcher_window_and_coverage),
         cmocka_unit_test(test_matcher_clock_offset),
         cmocka_unit_test(test_matcher_cap),
+        cmocka_unit_test(test_matcher_grows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

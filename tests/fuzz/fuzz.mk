@@ -1,6 +1,8 @@
 # tests/fuzz/fuzz.mk - libFuzzer targets (included by the Makefile).
 #
 #   make fuzz [FUZZ_SECONDS=600]   each target for FUZZ_SECONDS, corpora kept in build/fuzz/
+#                                   (make -j2 fuzz: both at once, one core each;
+#                                   make fuzz-frames / fuzz-capture: one of them)
 #   make fuzz-smoke                 each target for FUZZ_SMOKE_SECONDS (30), after replaying
 #                                   tests/regress/ (every crash ever found) through it
 #
@@ -23,7 +25,7 @@ FUZZ_OPTS          := -max_len=65536 -timeout=10 -rss_limit_mb=1536 -print_final
 FUZZ_ENV           := ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
                       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: fuzz fuzz-smoke fuzz-build fuzz-seeds fuzz-seeds-smoke
+.PHONY: fuzz fuzz-frames fuzz-capture fuzz-smoke fuzz-build fuzz-seeds fuzz-seeds-smoke
 
 build/fuzz build/fuzz/artifacts:
 	mkdir -p $@
@@ -61,12 +63,16 @@ define fuzz_run
 	@$(FUZZ_ENV) nice -n 10 build/fuzz/fuzz_$(1) $(FUZZ_OPTS) -max_total_time=$(2) \
 	  -artifact_prefix=build/fuzz/artifacts/$(1)- $(3) $(4) >build/fuzz/$(1).log 2>&1 || \
 	  { grep -v '^#' build/fuzz/$(1).log | tail -60; exit 1; }
-	@grep -E '^stat::number_of_executed_units' build/fuzz/$(1).log | sed 's/^/   /'
+	@grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' \
+	  build/fuzz/$(1).log | sed 's/^/   /'
 	@echo "   corpus: $$(ls $(3) | wc -l) inputs in $(3)"
 endef
 
-fuzz: fuzz-build fuzz-seeds
+# one after the other, or both at once with make -j2
+fuzz: fuzz-frames fuzz-capture
+fuzz-frames: fuzz-build fuzz-seeds
 	$(call fuzz_run,frames,$(FUZZ_SECONDS),build/fuzz/corpus-frames,build/fuzz/seeds-frames)
+fuzz-capture: fuzz-build fuzz-seeds
 	$(call fuzz_run,capture,$(FUZZ_SECONDS),build/fuzz/corpus-capture,build/fuzz/seeds-capture)
 
 # a fresh corpus each time: the same work on every machine, whatever ran before
