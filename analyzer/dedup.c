@@ -7,7 +7,7 @@
 #include "hashtab.h"
 
 struct entry {
-    uint64_t hash;
+    uint64_t hash; /* 0: empty */
     int64_t t_ns;
     uint64_t frame;
     uint8_t ttl;
@@ -15,10 +15,15 @@ struct entry {
     bool strong;
 };
 
+/* A two-way set-associative cache of recent identities, indexed by their
+ * hash: O(1) per packet, no deletions, memory fixed at DEDUP_MAX entries.
+ * A copy comes microseconds to milliseconds after its original; for it to
+ * be missed, two other packets must land in its set meanwhile (at 1 in
+ * 32768 per packet), and the only cost of a miss is a copy counted as a
+ * packet, as before this stage existed. */
 struct dedup {
-    struct hashtab ix;
-    struct entry *ring; /* DEDUP_MAX, oldest at `head` once full */
-    uint32_t head, count;
+    uint64_t seed;
+    struct entry *sets; /* DEDUP_MAX entries, in pairs */
 };
 
 struct dedup *dedup_new(void)
@@ -26,12 +31,12 @@ struct dedup *dedup_new(void)
     struct dedup *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->ring = calloc(DEDUP_MAX, sizeof *d->ring);
-    if (!d->ring) {
+    d->sets = calloc(DEDUP_MAX, sizeof *d->sets);
+    if (!d->sets) {
         free(d);
         return NULL;
     }
-    ht_init(&d->ix);
+    d->seed = hash_seed();
     return d;
 }
 
@@ -39,8 +44,7 @@ void dedup_free(struct dedup *d)
 {
     if (!d)
         return;
-    ht_free(&d->ix);
-    free(d->ring);
+    free(d->sets);
     free(d);
 }
 
@@ -65,12 +69,47 @@ static int8_t sll_dir(const struct packet *p)
     return -1;
 }
 
-static void forget_oldest(struct dedup *d)
+/* What no hop changes: addresses, protocol, length, ID, and the first
+ * DEDUP_HASHED bytes of the payload as captured (the snap length cuts copies
+ * alike), as a keyed hash: a few word mixes, no buffer (this runs on every
+ * IPv4 packet). */
+static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_info *ip)
 {
-    struct entry *e = &d->ring[d->head];
-    ht_remove(&d->ix, e->hash, d->head + 1);
-    d->head = (d->head + 1) % DEDUP_MAX;
-    d->count--;
+    uint32_t from = ip->payload_off, n = ip->payload_len;
+    if (from > p->caplen)
+        from = p->caplen;
+    if (n > p->caplen - from)
+        n = p->caplen - from;
+    if (n > DEDUP_HASHED)
+        n = DEDUP_HASHED;
+    uint64_t w[2] = {0, 0};
+    if (n == DEDUP_HASHED)
+        memcpy(w, p->data + from, DEDUP_HASHED); /* the usual case: two loads, no call */
+    else
+        memcpy(w, p->data + from, n);
+    uint64_t head = (uint64_t)ip->id << 32 | (uint64_t)(ip->ip_len & 0xffff) << 16 |
+                    (uint64_t)ip->proto << 8 | ip->version;
+    uint64_t addrs;
+    if (ip->version == 4) {
+        uint32_t s, t;
+        memcpy(&s, ip->src.addr_data8, 4);
+        memcpy(&t, ip->dst.addr_data8, 4);
+        addrs = (uint64_t)s << 32 | t;
+    } else {
+        addrs =
+            hash_bytes(seed, ip->src.addr_data8, 16) ^ hash_bytes(seed ^ 1, ip->dst.addr_data8, 16);
+    }
+    /* four words folded in as hash_bytes folds its words (a multiply, then
+     * the high half shifted down, so high bits reach the low ones: a sum of
+     * products alone left a field's high bits in the high half only, and a
+     * million-packet test collided), then the keyed finaliser */
+    const uint64_t words[4] = {head, addrs, w[0], w[1] ^ n};
+    uint64_t h = seed;
+    for (int i = 0; i < 4; i++) {
+        h = (h ^ words[i]) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    return hash_u64(seed, h);
 }
 
 enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *first)
@@ -79,33 +118,17 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     if (!l || !p->data)
         return DEDUP_ORIGINAL;
     const struct ip_info *ip = &l->u.ip;
-    int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
-    /* what no hop changes: addresses, protocol, length, ID, the payload as
-     * captured (the snap length cuts copies alike) */
-    uint32_t from = ip->payload_off, to = ip->payload_off + ip->payload_len;
-    if (to > p->caplen)
-        to = p->caplen;
-    if (from > to)
-        from = to;
-    unsigned char k[48] = {0};
-    k[0] = ip->version;
-    k[1] = ip->proto;
-    memcpy(k + 2, &ip->ip_len, 4);
-    memcpy(k + 6, &ip->id, 4);
-    memcpy(k + 10, ip->src.addr_data8, ip->version == 4 ? 4 : 16);
-    memcpy(k + 26, ip->dst.addr_data8, ip->version == 4 ? 4 : 16);
-    uint64_t body = hash_bytes(d->ix.seed, p->data + from, to - from);
-    memcpy(k + 42, &body, 6);
-    uint64_t h = hash_bytes(d->ix.seed, k, sizeof k);
     bool strong = ip->version == 4 && ip->id != 0;
     int8_t dir = sll_dir(p);
+    if (!strong && dir < 0)
+        return DEDUP_ORIGINAL; /* nothing could ever call it a copy: not tracked */
+    int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
+    uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
 
-    while (d->count && (d->count == DEDUP_MAX || now - d->ring[d->head].t_ns > DEDUP_WINDOW_NS))
-        forget_oldest(d);
-    struct ht_probe pr;
-    for (uint32_t id = ht_first(&d->ix, h, &pr); id != HT_NONE; id = ht_next(&d->ix, &pr)) {
-        const struct entry *e = &d->ring[id - 1];
-        if (e->hash != h || now - e->t_ns > DEDUP_WINDOW_NS || now < e->t_ns)
+    struct entry *set = &d->sets[(h >> 1) & (DEDUP_MAX - 2)];
+    for (int w = 0; w < 2; w++) {
+        const struct entry *e = &set[w];
+        if (e->hash != h || now < e->t_ns || now - e->t_ns > DEDUP_WINDOW_NS)
             continue;
         bool in_out = e->dir >= 0 && dir >= 0 && e->dir != dir;
         if (!(strong && e->strong) && !in_out)
@@ -113,9 +136,8 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
     }
-    uint32_t slot = (d->head + d->count) % DEDUP_MAX;
-    d->ring[slot] = (struct entry){h, now, p->frame, ip->ttl, dir, strong};
-    if (ht_insert(&d->ix, h, slot + 1))
-        d->count++;
+    /* replace the older way of the set */
+    struct entry *v = set[0].t_ns <= set[1].t_ns ? &set[0] : &set[1];
+    *v = (struct entry){h, now, p->frame, ip->ttl, dir, strong};
     return DEDUP_ORIGINAL;
 }

@@ -11,7 +11,7 @@
  *
  * A packet's identity is what its sender put in it and no hop changes: the
  * outermost IP addresses, protocol, length and (IPv4) identification, and
- * every captured byte of the IP payload.  Two IPv4 packets a sender sends
+ * the first DEDUP_HASHED captured bytes of the IP payload.  Two IPv4 packets a sender sends
  * are never identical in all of it: its ID counter moves between them
  * (RFC 6864; stacks that send ID 0 excepted).  So a repeat of such an
  * identity within DEDUP_WINDOW_NS is a copy, whatever the TTL:
@@ -25,8 +25,8 @@
  * repeat counts as a copy only when Linux cooked capture says one was
  * received and the other sent (the packet type of `-i any`).
  *
- * Memory: a ring of DEDUP_MAX recent identities with a hashtab index;
- * older ones are forgotten (a copy later than that is not recognised).
+ * Memory: a two-way set-associative cache of DEDUP_MAX recent identities
+ * (dedup.c says why a cache, not an index, and what a miss costs).
  */
 #ifndef MTUSCOPE_DEDUP_H
 #define MTUSCOPE_DEDUP_H
@@ -40,6 +40,12 @@
  * sender's ID counter wrap at the rates where that window matters. */
 #define DEDUP_WINDOW_NS 1000000000ll
 #define DEDUP_MAX 65536
+/* Payload bytes in the identity: 16 hold the transport header's numbers
+ * (TCP's ports, seq and ack; UDP's ports, length and checksum, which covers
+ * the whole payload; ICMP's type, checksum, id and sequence): two packets a
+ * sender sent with one ID and length never agree on them too.  Hashing the
+ * whole payload cost a third of the per-packet time on bulk TCP. */
+#define DEDUP_HASHED 16 /* at most sizeof(uint64_t[2]): dedup.c loads two words */
 
 enum dedup_kind {
     DEDUP_ORIGINAL,  /* first seen (or not an IP packet) */
