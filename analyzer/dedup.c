@@ -11,7 +11,8 @@ struct entry {
     int64_t t_ns;
     uint64_t frame;
     uint8_t ttl;
-    int8_t dir; /* Linux cooked capture: 1 sent by this host, 0 received, -1 unknown */
+    uint64_t link; /* what the capture saw around the IP packet (link_of) */
+    int8_t dir;    /* Linux cooked capture: 1 sent by this host, 0 received, -1 unknown */
     bool strong;
 };
 
@@ -59,6 +60,40 @@ static const struct layer *outer_ip(const struct packet *p)
             return l;
     }
     return NULL;
+}
+
+/* What the capture saw around the IP packet: MAC addresses, VLAN tags, MPLS
+ * labels, the PPPoE session, -i any's interface and packet type.  A
+ * sender's retransmission leaves on the same link with all of it equal;
+ * a copy the capture made on another interface, tag or hop differs. */
+static uint64_t link_of(uint64_t seed, const struct packet *p, const struct layer *ip)
+{
+    uint64_t h = seed;
+    for (const struct layer *l = p->layers; l < ip; l++) {
+        uint64_t w = l->type;
+        switch (l->type) {
+        case LAYER_ETH:
+            w = hash_bytes(seed, l->u.eth.src, 12);
+            break;
+        case LAYER_SLL:
+        case LAYER_SLL2:
+            w = (uint64_t)l->u.sll.ifindex << 16 | l->u.sll.pkttype;
+            break;
+        case LAYER_VLAN:
+            w = (uint64_t)l->u.vlan.vid << 8 | LAYER_VLAN;
+            break;
+        case LAYER_MPLS:
+            w = (uint64_t)l->u.mpls.label << 8 | LAYER_MPLS;
+            break;
+        case LAYER_PPPOE:
+            w = (uint64_t)l->u.pppoe.session << 8 | LAYER_PPPOE;
+            break;
+        default:
+            break;
+        }
+        h = hash_u64(h, w);
+    }
+    return h;
 }
 
 /* -i any's packet type: sent by this host (4, PACKET_OUTGOING) or received. */
@@ -120,8 +155,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     const struct ip_info *ip = &l->u.ip;
     bool strong = ip->version == 4 && ip->id != 0;
     int8_t dir = sll_dir(p);
-    if (!strong && dir < 0)
-        return DEDUP_ORIGINAL; /* nothing could ever call it a copy: not tracked */
+    uint64_t link = link_of(d->seed, p, l);
     int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
     uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
 
@@ -130,14 +164,28 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
         const struct entry *e = &set[w];
         if (e->hash != h || now < e->t_ns || now - e->t_ns > DEDUP_WINDOW_NS)
             continue;
+        /* A sender's retransmission leaves on its own link: the same bytes
+         * on another link (MACs, VLAN, interface), or coming in and going
+         * out of -i any, are the capture's copy, whatever the identity.  On
+         * the same link only a strong identity, microseconds apart (a SPAN
+         * port), is: some stacks re-send a segment with its IP ID
+         * unchanged an RTO later (zeek's pppoe-over-qinq capture), and
+         * duplicate ACKs repeat every byte. */
         bool in_out = e->dir >= 0 && dir >= 0 && e->dir != dir;
-        if (!(strong && e->strong) && !in_out)
-            continue; /* identical bytes may be a real retransmission */
+        bool same_link_copy = strong && e->strong && now - e->t_ns <= DEDUP_SAME_LINK_NS;
+        if (!in_out && e->link == link && !same_link_copy)
+            continue;
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
     }
     /* replace the older way of the set */
     struct entry *v = set[0].t_ns <= set[1].t_ns ? &set[0] : &set[1];
-    *v = (struct entry){h, now, p->frame, ip->ttl, dir, strong};
+    *v = (struct entry){.hash = h,
+                        .t_ns = now,
+                        .frame = p->frame,
+                        .ttl = ip->ttl,
+                        .link = link,
+                        .dir = dir,
+                        .strong = strong};
     return DEDUP_ORIGINAL;
 }

@@ -14,7 +14,9 @@
  * the first DEDUP_HASHED captured bytes of the IP payload.  Two IPv4 packets a sender sends
  * are never identical in all of it: its ID counter moves between them
  * (RFC 6864; stacks that send ID 0 excepted).  So a repeat of such an
- * identity within DEDUP_WINDOW_NS is a copy, whatever the TTL:
+ * identity within DEDUP_WINDOW_NS, seen on another link (other MAC
+ * addresses, VLAN tag, interface), or within DEDUP_SAME_LINK_NS on the same
+ * one, is a copy:
  *   - the same TTL: the capture recorded one packet twice (DEDUP_COPY);
  *   - a TTL one lower: it left the capturing host after entering it, a
  *     router captured on several interfaces (DEDUP_FORWARDED).
@@ -22,8 +24,10 @@
  * are often genuine: duplicate ACKs leave a receiver microseconds apart with
  * the same ack, window and TCP timestamp (its clock ticks every
  * millisecond), and a fast retransmit repeats seq, ack and payload.  Such a
- * repeat counts as a copy only when Linux cooked capture says one was
- * received and the other sent (the packet type of `-i any`).
+ * repeat counts as a copy only when it was seen on another link (other MAC
+ * addresses, VLAN tags, interface) or Linux cooked capture says one was
+ * received and the other sent (the packet type of `-i any`): a sender
+ * retransmits on its own link.
  *
  * Memory: a two-way set-associative cache of DEDUP_MAX recent identities
  * (dedup.c says why a cache, not an index, and what a miss costs).
@@ -39,6 +43,11 @@
  * router holds packets for hundreds of milliseconds), far shorter than any
  * sender's ID counter wrap at the rates where that window matters. */
 #define DEDUP_WINDOW_NS 1000000000ll
+/* 1 ms: a copy on the very same link (a SPAN port mirroring both
+ * directions) is microseconds behind its original; a retransmission by a
+ * stack that keeps the IP ID needs at least a round trip (fast retransmit)
+ * and usually an RTO. */
+#define DEDUP_SAME_LINK_NS 1000000ll
 #define DEDUP_MAX 65536
 /* Payload bytes in the identity: 16 hold the transport header's numbers
  * (TCP's ports, seq and ack; UDP's ports, length and checksum, which covers

@@ -151,6 +151,13 @@ TSHARK_RULES = {
     # mtuscope (and tcptrace) use the header's destination and see them in
     # the flow, where they repeat sequence numbers already sent.
     "source-route": +1,
+    # The capture's own copy of a segment (analyzer/dedup.c): the same IP ID,
+    # addresses, length, sequence, ack, flags and window as a segment less
+    # than a second earlier on another link (MACs, VLAN), or, with an IPv4
+    # ID, a millisecond earlier on the same one: recorded again by a SPAN
+    # port or a second interface.  mtuscope counts it apart and analyses it once;
+    # tshark (and tcptrace) see the same segment twice: a retransmission.
+    "capture-copy": -1,
 }
 
 
@@ -227,7 +234,8 @@ TSHARK_FIELDS = [
     "tcp.flags.reset", "tcp.window_size_value", "tcp.analysis.retransmission", "tcp.analysis.out_of_order",
     "tcp.analysis.keep_alive", "tcp.analysis.zero_window_probe", "ip.flags.mf",
     "ip.frag_offset", "ipv6.fraghdr.more", "ipv6.fraghdr.offset", "ip.cur_rt", "frame.time_epoch",
-    "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size",
+    "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size", "ip.id", "eth.src", "eth.dst",
+    "vlan.id",
 ]
 
 
@@ -300,6 +308,8 @@ def run_tshark(path):
                 "qinq": r["frame.protocols"].split(":").count("vlan") >= 2,
                 "v6ext": ipv6_ext_headers(r["frame.protocols"]),
                 "cur_rt": norm_addr(r["ip.cur_rt"].split(",")[-1]) if r["ip.cur_rt"] else None,
+                "ipid": int(r["ip.id"].split(",")[0], 16) if r["ip.id"] else 0,
+                "link": (r["eth.src"], r["eth.dst"], r["vlan.id"]),
             }
         except ValueError:
             continue
@@ -451,6 +461,7 @@ def classify(segs, first_frames):
     segment without ACK or SYN counts as 0 ("zwnd probe").  tcptrace sees only TCP directly inside the outer
     IP layer, and no frame with two VLAN tags."""
     tshark, diff, sdiff, ctx, route_next, conns, ever = {}, {}, {}, {}, {}, {}, {}
+    copies = {}
     qinq_seen, nextseq, laps = {}, {}, {}
 
     def bump(table, k, rule):
@@ -467,6 +478,19 @@ def classify(segs, first_frames):
                 bump(sdiff, k, "unreassembled-fragment")
             continue  # mtuscope does not see it
         # mtuscope against tshark
+        if not g["ctx"]:
+            ck = (k, g["ipid"], g["seq"], g["ack_seq"], g["len"], g["win"], g["syn"], g["fin"],
+                  g["rst"], g["ack"])
+            t0, link0 = copies.get(ck, (None, None))
+            dt = g["time"] - t0 if t0 is not None else None
+            # as dedup.h: within 1 s on another link (MACs, VLAN); on the same
+            # link within 1 ms and only with an IPv4 ID
+            limit = 1.0 if link0 != g["link"] else 0.001 if g["ipid"] else -1
+            if dt is not None and 0 <= dt <= limit:
+                if g["retrans"]:
+                    bump(sdiff, k, "capture-copy")
+            else:
+                copies[ck] = (g["time"], g["link"])
         tk = k  # the key mtuscope and tcptrace give it
         if g["cur_rt"]:
             # the header's destination, not the source route's last hop

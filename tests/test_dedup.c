@@ -10,7 +10,7 @@ static struct packet P;
 static struct pb B;
 static uint64_t frames; /* numbers the packets built */
 
-enum { ETHER, COOKED_IN, COOKED_OUT };
+enum { ETHER, COOKED_IN, COOKED_OUT, VLAN42 };
 
 /* A 1200-byte TCP data segment 10.0.0.1 -> 10.0.0.2, IPv4 ID id, TTL ttl,
  * its sequence number 1000 + seq. */
@@ -21,8 +21,13 @@ static void tcp4s(int link, uint16_t id, uint8_t ttl, double t, uint32_t seq)
     pb_tcp(&B, 40000, 443, 1000 + seq, 5000, TH_ACK);
     pb_ipv4_id(&B, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", IP_DF, id);
     pb_data(&B)[8] = ttl; /* a router's hop: only the TTL (and the IP checksum) change */
-    if (link == ETHER) {
-        pb_eth(&B, ETH_TYPE_IP);
+    if (link == ETHER || link == VLAN42) {
+        if (link == VLAN42) {
+            pb_vlan(&B, 0x8100, 42, ETH_TYPE_IP);
+            pb_eth(&B, 0x8100);
+        } else {
+            pb_eth(&B, ETH_TYPE_IP);
+        }
         tu_decode(&P, DLT_EN10MB, &B);
     } else {
         uint8_t *h = pb_prepend(&B, 16); /* Linux cooked v1 */
@@ -88,6 +93,10 @@ static void test_copies_and_retransmissions(void **state)
         {"forwarded late", COOKED_IN, COOKED_OUT, 77, 77, 64, 63, 0.4, DEDUP_FORWARDED},
         /* a retransmission: the sender's IP ID counter moved */
         {"retransmission", ETHER, ETHER, 77, 78, 64, 64, 0.2, DEDUP_ORIGINAL},
+        /* a stack that re-sends with the ID unchanged, an RTO later, on its link */
+        {"same ID, same link, an RTO later", ETHER, ETHER, 77, 77, 64, 64, 0.3, DEDUP_ORIGINAL},
+        /* the same packet mirrored from another VLAN, 50 ms later */
+        {"another VLAN", ETHER, VLAN42, 77, 77, 64, 64, 0.05, DEDUP_COPY},
         /* seconds later the ID may have wrapped: no longer judged */
         {"outside the window", ETHER, ETHER, 77, 77, 64, 64, 1.5, DEDUP_ORIGINAL},
     };
