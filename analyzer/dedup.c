@@ -24,21 +24,53 @@ struct entry {
  * packet, as before this stage existed. */
 struct dedup {
     uint64_t seed;
-    struct entry *sets; /* DEDUP_MAX entries, in pairs */
+    struct entry *sets; /* nsets entries, in pairs */
+    uint32_t nsets;     /* a power of two, from DEDUP_FIRST up to DEDUP_MAX */
+    uint32_t stored;    /* entries stored since the last growth */
 };
+
+/* The cache starts small and doubles as packets come, up to DEDUP_MAX: a
+ * capture of ten packets (or each of the fuzzer's inputs, read seven
+ * times) must not pay for megabytes it never uses. */
+#define DEDUP_FIRST 256
 
 struct dedup *dedup_new(void)
 {
     struct dedup *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->sets = calloc(DEDUP_MAX, sizeof *d->sets);
+    d->sets = calloc(DEDUP_FIRST, sizeof *d->sets);
     if (!d->sets) {
         free(d);
         return NULL;
     }
+    d->nsets = DEDUP_FIRST;
     d->seed = hash_seed();
     return d;
+}
+
+static void put(struct entry *sets, uint32_t nsets, const struct entry *e)
+{
+    struct entry *set = &sets[(e->hash >> 1) & (nsets - 2)];
+    struct entry *v = set[0].t_ns <= set[1].t_ns ? &set[0] : &set[1];
+    *v = *e;
+}
+
+/* Twice the room, the entries carried over (a failed allocation keeps the
+ * cache as it is: it only recognises fewer copies). */
+static void grow(struct dedup *d)
+{
+    uint32_t n = d->nsets * 2;
+    struct entry *s = calloc(n, sizeof *s);
+    if (!s)
+        return;
+    for (uint32_t i = 0; i < d->nsets; i++)
+        if (d->sets[i].hash)
+            put(s, n, &d->sets[i]);
+    free(d->sets);
+    d->sets = s;
+    d->nsets = n;
+    d->stored = 0;
 }
 
 void dedup_free(struct dedup *d)
@@ -159,7 +191,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
     uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
 
-    struct entry *set = &d->sets[(h >> 1) & (DEDUP_MAX - 2)];
+    struct entry *set = &d->sets[(h >> 1) & (d->nsets - 2)];
     for (int w = 0; w < 2; w++) {
         const struct entry *e = &set[w];
         if (e->hash != h || now < e->t_ns || now - e->t_ns > DEDUP_WINDOW_NS)
@@ -178,14 +210,16 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
     }
-    /* replace the older way of the set */
-    struct entry *v = set[0].t_ns <= set[1].t_ns ? &set[0] : &set[1];
-    *v = (struct entry){.hash = h,
-                        .t_ns = now,
-                        .frame = p->frame,
-                        .ttl = ip->ttl,
-                        .link = link,
-                        .dir = dir,
-                        .strong = strong};
+    /* into the older way of its set */
+    struct entry e = {.hash = h,
+                      .t_ns = now,
+                      .frame = p->frame,
+                      .ttl = ip->ttl,
+                      .link = link,
+                      .dir = dir,
+                      .strong = strong};
+    put(d->sets, d->nsets, &e);
+    if (++d->stored >= d->nsets && d->nsets < DEDUP_MAX)
+        grow(d);
     return DEDUP_ORIGINAL;
 }
