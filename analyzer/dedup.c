@@ -17,14 +17,23 @@ struct entry {
 };
 
 /* A two-way set-associative cache of recent identities, indexed by their
- * hash: O(1) per packet, no deletions, memory fixed at DEDUP_MAX entries.
- * A copy comes microseconds to milliseconds after its original; for it to
- * be missed, two other packets must land in its set meanwhile (at 1 in
- * 32768 per packet), and the only cost of a miss is a copy counted as a
- * packet, as before this stage existed. */
+ * hash: O(1) per packet, no deletions, at most DEDUP_MAX entries.  A copy
+ * is missed only when two other packets land in its set before it comes;
+ * the cost of a miss is a copy counted as a packet, as before this stage
+ * existed.  (An exact ring with a hashtab index cost three times as much
+ * per packet.)
+ *
+ * The hash's seed is a constant, not drawn per run as hashtab.h's are:
+ * which copies a cache misses depends on the seed, and the same capture
+ * must give the same counts every time.  A fixed seed is safe here because
+ * colliding packets cost nothing more than any others (no chains, no
+ * probing): an attacker can only make copies go unnoticed. */
+#define WAYS 2
+#define DEDUP_SEED 0x6d747573636f7065ull /* "mtuscope" */
+
 struct dedup {
     uint64_t seed;
-    struct entry *sets; /* nsets entries, in pairs */
+    struct entry *sets; /* nsets entries, in sets of WAYS */
     uint32_t nsets;     /* a power of two, from DEDUP_FIRST up to DEDUP_MAX */
     uint32_t stored;    /* entries stored since the last growth */
 };
@@ -45,14 +54,17 @@ struct dedup *dedup_new(void)
         return NULL;
     }
     d->nsets = DEDUP_FIRST;
-    d->seed = hash_seed();
+    d->seed = DEDUP_SEED;
     return d;
 }
 
 static void put(struct entry *sets, uint32_t nsets, const struct entry *e)
 {
-    struct entry *set = &sets[(e->hash >> 1) & (nsets - 2)];
-    struct entry *v = set[0].t_ns <= set[1].t_ns ? &set[0] : &set[1];
+    struct entry *set = &sets[(e->hash >> 2) & (nsets - WAYS)];
+    struct entry *v = &set[0];
+    for (int w = 1; w < WAYS; w++)
+        if (set[w].t_ns < v->t_ns)
+            v = &set[w];
     *v = *e;
 }
 
@@ -191,8 +203,8 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
     uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
 
-    struct entry *set = &d->sets[(h >> 1) & (d->nsets - 2)];
-    for (int w = 0; w < 2; w++) {
+    struct entry *set = &d->sets[(h >> 2) & (d->nsets - WAYS)];
+    for (int w = 0; w < WAYS; w++) {
         const struct entry *e = &set[w];
         if (e->hash != h || now < e->t_ns || now - e->t_ns > DEDUP_WINDOW_NS)
             continue;

@@ -29,8 +29,9 @@
  * received and the other sent (the packet type of `-i any`): a sender
  * retransmits on its own link.
  *
- * Memory: a two-way set-associative cache of DEDUP_MAX recent identities
- * (dedup.c says why a cache, not an index, and what a miss costs).
+ * Memory: a two-way set-associative cache of at most DEDUP_MAX recent
+ * identities, grown as packets come (dedup.c says why a cache, not an
+ * index, why its seed is fixed, and what a miss costs).
  */
 #ifndef MTUSCOPE_DEDUP_H
 #define MTUSCOPE_DEDUP_H
