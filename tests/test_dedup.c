@@ -12,6 +12,32 @@ static uint64_t frames; /* numbers the packets built */
 
 enum { ETHER, COOKED_IN, COOKED_OUT, VLAN42 };
 
+/* Wraps the IP packet in B in the link layer asked for, decodes it into P
+ * at time t, numbers it. */
+static void frame(int link, uint16_t ethertype, double t)
+{
+    if (link == ETHER || link == VLAN42) {
+        if (link == VLAN42) {
+            pb_vlan(&B, 0x8100, 42, ethertype);
+            pb_eth(&B, 0x8100);
+        } else {
+            pb_eth(&B, ethertype);
+        }
+        tu_decode(&P, DLT_EN10MB, &B);
+    } else {
+        uint8_t *h = pb_prepend(&B, 16); /* Linux cooked v1 */
+        memset(h, 0, 16);
+        pb_be16(h, link == COOKED_OUT ? 4 : 0);
+        pb_be16(h + 2, 1);
+        pb_be16(h + 4, 6);
+        pb_be16(h + 14, ethertype);
+        tu_decode(&P, DLT_LINUX_SLL, &B);
+    }
+    P.ts_sec = (int64_t)t;
+    P.ts_nsec = (uint32_t)((t - (int64_t)t) * 1e9);
+    P.frame = ++frames;
+}
+
 /* A 1200-byte TCP data segment 10.0.0.1 -> 10.0.0.2, IPv4 ID id, TTL ttl,
  * its sequence number 1000 + seq. */
 static void tcp4s(int link, uint16_t id, uint8_t ttl, double t, uint32_t seq)
@@ -21,26 +47,7 @@ static void tcp4s(int link, uint16_t id, uint8_t ttl, double t, uint32_t seq)
     pb_tcp(&B, 40000, 443, 1000 + seq, 5000, TH_ACK);
     pb_ipv4_id(&B, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", IP_DF, id);
     pb_data(&B)[8] = ttl; /* a router's hop: only the TTL (and the IP checksum) change */
-    if (link == ETHER || link == VLAN42) {
-        if (link == VLAN42) {
-            pb_vlan(&B, 0x8100, 42, ETH_TYPE_IP);
-            pb_eth(&B, 0x8100);
-        } else {
-            pb_eth(&B, ETH_TYPE_IP);
-        }
-        tu_decode(&P, DLT_EN10MB, &B);
-    } else {
-        uint8_t *h = pb_prepend(&B, 16); /* Linux cooked v1 */
-        memset(h, 0, 16);
-        pb_be16(h, link == COOKED_OUT ? 4 : 0);
-        pb_be16(h + 2, 1);
-        pb_be16(h + 4, 6);
-        pb_be16(h + 14, ETH_TYPE_IP);
-        tu_decode(&P, DLT_LINUX_SLL, &B);
-    }
-    P.ts_sec = (int64_t)t;
-    P.ts_nsec = (uint32_t)((t - (int64_t)t) * 1e9);
-    P.frame = ++frames;
+    frame(link, ETH_TYPE_IP, t);
 }
 
 static void tcp4(int link, uint16_t id, uint8_t ttl, double t)
@@ -56,21 +63,7 @@ static void tcp6(int link, double t)
     pb_fill(&B, 1160, 'd');
     pb_tcp(&B, 40000, 443, 1000, 5000, TH_ACK);
     pb_ipv6(&B, IP_PROTO_TCP, "2001:db8::1", "2001:db8::2");
-    if (link == ETHER) {
-        pb_eth(&B, ETH_TYPE_IPV6);
-        tu_decode(&P, DLT_EN10MB, &B);
-    } else {
-        uint8_t *h = pb_prepend(&B, 16);
-        memset(h, 0, 16);
-        pb_be16(h, link == COOKED_OUT ? 4 : 0);
-        pb_be16(h + 2, 1);
-        pb_be16(h + 4, 6);
-        pb_be16(h + 14, ETH_TYPE_IPV6);
-        tu_decode(&P, DLT_LINUX_SLL, &B);
-    }
-    P.ts_sec = (int64_t)t;
-    P.ts_nsec = (uint32_t)((t - (int64_t)t) * 1e9);
-    P.frame = ++frames;
+    frame(link, ETH_TYPE_IPV6, t);
 }
 
 /* (what, the two packets' builders, the verdict on the second) */
