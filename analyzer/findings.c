@@ -68,6 +68,12 @@ bool inf_add_rec(struct inference *inf, const char *text)
     return true;
 }
 
+uint32_t inf_flow_mss(const struct flow_summary *f)
+{
+    uint32_t a = f->dir[0].mss, b = f->dir[1].mss;
+    return a && b ? (a < b ? a : b) : a ? a : b;
+}
+
 uint32_t inf_tcpip_hdr(const struct flow_summary *f)
 {
     return f->ip_version == 6 ? 60 : 40;

@@ -73,8 +73,7 @@ static const struct flow_summary *flow_between(const struct results *res, int in
  * loss is PMTUD's first step (the packet that drew the message), not a
  * black hole: a second vantage point must not turn PMTUD working into one. */
 static bool told_by_icmp(const struct inference *inf, struct input_stats *const *inputs,
-                         int ninputs, const struct addr *src, const struct addr *dst,
-                         uint32_t lost)
+                         int ninputs, const struct addr *src, const struct addr *dst, uint32_t lost)
 {
     for (int i = 0, flat = 0; i < ninputs; i++)
         for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {

@@ -91,10 +91,9 @@ static bool size_cliff(const struct dl_sizes *z, bool stalled, uint32_t *largest
  * unknown: then only a packet of 1280 bytes or more counts, the size every
  * IPv6 link must carry (RFC 8200 5) and below which MTU problems are not
  * the cause. */
-static void tested_size(const struct flow_summary *f, int d, uint32_t delivered, struct tally *t)
+static void tested_size(const struct flow_summary *f, uint32_t delivered, struct tally *t)
 {
-    uint32_t mine = f->dir[d].mss, theirs = f->dir[!d].mss;
-    uint32_t mss = mine && theirs ? (mine < theirs ? mine : theirs) : mine ? mine : theirs;
+    uint32_t mss = inf_flow_mss(f);
     uint32_t full = mss ? mss + inf_tcpip_hdr(f) : 0;
     uint32_t need = full ? full - 40 : 1280;
     t->tcp_delivered++;
@@ -140,7 +139,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
         inf_bound_lower(p, x->largest_delivered,
                         "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
                         x->largest_delivered, a);
-        tested_size(f, d, x->largest_delivered, t);
+        tested_size(f, x->largest_delivered, t);
     }
     uint32_t largest = x->largest_delivered, smallest = x->smallest_lost, nlost = x->dl_lost;
     bool lost_big = x->dl_lost && smallest && smallest > largest;
@@ -278,8 +277,7 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
     bool recut = x->max_hole && (uint32_t)x->max_hole + hdr > x->max_packet;
     if (!x->dl_lost && x->tcp.data_segments >= 10 && x->tcp.retrans + x->tcp.out_of_order &&
         recut && x->mss + peer->mss) {
-        uint32_t m = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
-                                         : (x->mss ? x->mss : peer->mss);
+        uint32_t m = inf_flow_mss(f);
         uint32_t full = m + inf_tcpip_hdr(f);
         if (x->max_packet >= 576 && x->max_packet + 8u < full && !x->stalled) {
             const struct addr *src, *dst;
@@ -303,8 +301,7 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
     }
     if (!x->tcp.lost_segment || x->dl_lost || x->tcp.retrans)
         return; /* no hole, or the sender's side is in the capture: inf_sender_side() judges */
-    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
-                                       : (x->mss ? x->mss : peer->mss);
+    uint32_t mss = inf_flow_mss(f);
     if (!mss)
         return;
     uint32_t full = mss + inf_tcpip_hdr(f);
@@ -355,8 +352,7 @@ void inf_silent_sender(struct inference *inf, const struct results *res,
     if (f->end != FLOW_END_CAPTURE || x->closed || peer->closed || !x->tcp.data_segments ||
         peer->tcp.data_segments || x->tcp.retrans || x->tcp.lost_segment)
         return;
-    uint32_t mss = x->mss && peer->mss ? (x->mss < peer->mss ? x->mss : peer->mss)
-                                       : (x->mss ? x->mss : peer->mss);
+    uint32_t mss = inf_flow_mss(f);
     if (!mss || (uint32_t)x->max_packet + 40 >= mss + inf_tcpip_hdr(f))
         return;
     /* the capture and the path stayed alive: another flow between the same

@@ -81,6 +81,10 @@ struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, in
                                         bool suspected);
 /* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
 uint32_t inf_tcpip_hdr(const struct flow_summary *f);
+/* The MSS that limits a flow's packets both ways: the smaller of the two
+ * announced (each side's receiver limit, and its own link), 0 when no SYN
+ * was seen. */
+uint32_t inf_flow_mss(const struct flow_summary *f);
 int inf_icmp_flat_index(struct input_stats *const *inputs, int input, int k);
 enum inf_layer inf_flow_layer(const struct flow_summary *f);
 void inf_direction_addrs(const struct flow_summary *f, int d, const struct addr **src,
