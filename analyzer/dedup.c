@@ -116,13 +116,10 @@ static uint64_t link_of(uint64_t seed, const struct packet *p, const struct laye
     for (const struct layer *l = p->layers; l < ip; l++) {
         uint64_t w = l->type, x = 0;
         switch (l->type) {
-        case LAYER_ETH: { /* the two MAC addresses, 12 bytes: two loads */
-            uint32_t tail;
-            memcpy(&w, l->u.eth.src, 8);
-            memcpy(&tail, l->u.eth.src + 8, 4);
-            x = tail;
+        case LAYER_ETH: /* the two MAC addresses: two loads */
+            memcpy(&w, l->u.eth.src, sizeof l->u.eth.src);
+            memcpy(&x, l->u.eth.dst, sizeof l->u.eth.dst);
             break;
-        }
         case LAYER_SLL:
         case LAYER_SLL2:
             w = (uint64_t)l->u.sll.ifindex << 16 | l->u.sll.pkttype;
