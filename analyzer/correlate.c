@@ -13,13 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
-#include "capture.h"
 #include "correlate.h"
-#include "decode.h"
-#include "defrag.h"
-#include "progress.h"
 
 /* ---- keys ---- */
 
@@ -637,122 +631,48 @@ void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, cha
         snprintf(buf + n, size - (size_t)n, " && ip.len >= %u", v->smallest_lost);
 }
 
-/* ---- reading two inputs together ---- */
+/* ---- matching two inputs read together ---- */
 
-struct stream {
-    struct capture *cap;
-    uint64_t size; /* of the file, for progress; 0 unknown */
-    struct defrag *df;
-    struct packet *pkt;
-    bool eof;
-    uint64_t packets;
-    int64_t t_ns; /* of the frame held */
-    uint64_t frame;
-    int nkeys;
-    struct corr_key keys[CORR_MAX_KEYS];
+/* One pass of the matcher over a merged read: it stops after stop_matches
+ * matches or span_ns of capture time (0: never). */
+struct match_run {
+    struct corr_matcher *m;
+    uint64_t stop_matches;
+    int64_t span_ns;
+    bool started;
+    int64_t start;
 };
 
-static void stream_close(struct stream *s)
+static bool match_frame(void *ctx, int side, int64_t t_ns, const struct packet *p)
 {
-    capture_close(s->cap);
-    defrag_free(s->df);
-    free(s->pkt);
-    memset(s, 0, sizeof *s);
-}
-
-static bool stream_open(struct stream *s, const char *path, const struct pipeline_opts *po)
-{
-    char err[CAPTURE_ERRLEN];
-    memset(s, 0, sizeof *s);
-    s->cap = capture_open(path, err);
-    s->df = defrag_new(NULL);
-    s->pkt = calloc(1, sizeof *s->pkt);
-    if (!s->cap || !s->df || !s->pkt || !capture_set_filter(s->cap, po->filter, err)) {
-        stream_close(s);
-        return false;
+    struct match_run *r = ctx;
+    if (!r->started) {
+        r->start = t_ns;
+        r->started = true;
     }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        s->size = (uint64_t)st.st_size;
-    return true;
-}
-
-/* Reads the next frame and its keys; false at the end (or -c reached). */
-static bool stream_next(struct stream *s, const struct pipeline_opts *po)
-{
-    char err[CAPTURE_ERRLEN];
-    struct capture_frame f;
-    if (s->eof || (po->count && s->packets >= po->count) || (po->stop && *po->stop) ||
-        capture_next(s->cap, &f, err) != CAPTURE_OK) {
-        s->eof = true;
+    if (r->span_ns && t_ns - r->start > r->span_ns)
         return false;
-    }
-    s->packets++;
-    struct packet *p = s->pkt;
-    p->frame = f.number;
-    p->ts_sec = f.ts_sec;
-    p->ts_nsec = f.ts_nsec;
-    decode_frame(p, f.linktype, f.data, f.caplen, f.wirelen);
-    defrag_packet(s->df, p);
-    s->frame = f.number;
-    s->t_ns = f.ts_sec * 1000000000ll + f.ts_nsec;
-    s->nkeys = corr_keys(p, s->keys);
-    return true;
+    struct corr_key keys[CORR_MAX_KEYS];
+    int n = corr_keys(p, keys);
+    corr_matcher_add(r->m, side, t_ns, p->frame, keys, n);
+    return !(r->stop_matches && corr_matcher_matches(r->m) >= r->stop_matches);
 }
 
-/* Runs both files through a matcher, side 1 shifted by -offset.  Stops
- * early after stop_matches matches or span_ns of capture time (0: never). */
-static struct corr_matcher *match_files(const char *pa, const char *pb,
-                                        const struct pipeline_opts *po, int64_t offset,
-                                        int64_t window, uint64_t stop_matches, int64_t span_ns)
+/* Runs inputs a and b through a matcher, b shifted by -offset. */
+static struct corr_matcher *match_inputs(const struct corr_source *src, int a, int b,
+                                         int64_t offset, int64_t window, uint64_t stop_matches,
+                                         int64_t span_ns)
 {
-    struct stream s[2];
-    if (!stream_open(&s[0], pa, po))
+    struct match_run r = {corr_matcher_new(window, CORR_MAX_PENDING), stop_matches, span_ns,
+                          false, 0};
+    if (!r.m)
         return NULL;
-    if (!stream_open(&s[1], pb, po)) {
-        stream_close(&s[0]);
+    if (!src->pair(src->src, a, b, offset, match_frame, &r)) {
+        corr_matcher_free(r.m);
         return NULL;
     }
-    struct corr_matcher *m = corr_matcher_new(window, CORR_MAX_PENDING);
-    if (m) {
-        struct progress pg;
-        progress_start(&pg, po->progress, s[0].size && s[1].size ? s[0].size + s[1].size : 0);
-        char label[600];
-        snprintf(label, sizeof label, "matching %s with %s", pa, pb);
-        stream_next(&s[0], po);
-        stream_next(&s[1], po);
-        int64_t start = 0;
-        bool started = false;
-        while (!s[0].eof || !s[1].eof) {
-            /* the earlier frame first; on a tie the side behind in frames, so
-             * that runs of equal timestamps interleave instead of one side
-             * filling the window alone */
-            int64_t t1 = s[1].t_ns - offset;
-            int x = s[0].eof          ? 1
-                    : s[1].eof        ? 0
-                    : t1 != s[0].t_ns ? t1 < s[0].t_ns
-                                      : s[1].packets < s[0].packets;
-            int64_t t = s[x].t_ns - (x ? offset : 0);
-            if (!started) {
-                start = t;
-                started = true;
-            }
-            if (span_ns && t - start > span_ns)
-                break;
-            corr_matcher_add(m, x, t, s[x].frame, s[x].keys, s[x].nkeys);
-            if (stop_matches && corr_matcher_matches(m) >= stop_matches)
-                break;
-            stream_next(&s[x], po);
-            if (pg.on && ((s[0].packets + s[1].packets) & 0x3fff) == 0)
-                progress_tick(&pg, label, s[0].packets + s[1].packets,
-                              capture_bytes_read(s[0].cap) + capture_bytes_read(s[1].cap));
-        }
-        progress_done(&pg);
-        corr_matcher_finish(m);
-    }
-    stream_close(&s[0]);
-    stream_close(&s[1]);
-    return m;
+    corr_matcher_finish(r.m);
+    return r.m;
 }
 
 /* The clock offset from the calibration's medians: a host pair seen both
@@ -849,34 +769,21 @@ static struct corr_pair *new_pair(struct correlation *c, int a, int b)
     return p;
 }
 
-/* The time of a file's first frame, in ns; false when it has none. */
-static bool first_time(const char *path, const struct pipeline_opts *po, int64_t *t)
+static void correlate_pair(struct corr_pair *p, const struct corr_source *src)
 {
-    struct stream s;
-    if (!stream_open(&s, path, po))
-        return false;
-    bool ok = stream_next(&s, po);
-    *t = s.t_ns;
-    stream_close(&s);
-    return ok;
-}
-
-static void correlate_pair(struct corr_pair *p, const char *const *paths,
-                           const struct pipeline_opts *po)
-{
-    const char *pa = paths[p->a], *pb = paths[p->b];
     /* Calibration, first assuming the clocks agree; when nothing matches
      * and the captures started far apart, again with their start times
      * aligned (captures started together on badly set clocks). */
     int64_t guess = 0, ta, tb;
-    struct corr_matcher *m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS,
-                                         CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
-    if (m && !corr_matcher_matches(m) && first_time(pa, po, &ta) && first_time(pb, po, &tb) &&
+    struct corr_matcher *m = match_inputs(src, p->a, p->b, guess, CORR_CALIB_WINDOW_NS,
+                                          CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
+    if (m && !corr_matcher_matches(m) && src->first_time(src->src, p->a, &ta) &&
+        src->first_time(src->src, p->b, &tb) &&
         (tb - ta > CORR_CALIB_WINDOW_NS / 2 || ta - tb > CORR_CALIB_WINDOW_NS / 2)) {
         corr_matcher_free(m);
         guess = tb - ta;
-        m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
-                        CORR_CALIB_SPAN_NS);
+        m = match_inputs(src, p->a, p->b, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
+                         CORR_CALIB_SPAN_NS);
     }
     if (!m) {
         p->failed = true;
@@ -889,7 +796,7 @@ static void correlate_pair(struct corr_pair *p, const char *const *paths,
     int64_t offset = guess + residual;
     p->offset_ns = offset;
 
-    m = match_files(pa, pb, po, offset, CORR_WINDOW_NS, 0, 0);
+    m = match_inputs(src, p->a, p->b, offset, CORR_WINDOW_NS, 0, 0);
     if (!m) {
         p->failed = true;
         snprintf(p->note, sizeof p->note, "could not read the inputs again (or out of memory)");
@@ -916,8 +823,8 @@ static void correlate_pair(struct corr_pair *p, const char *const *paths,
     corr_matcher_free(m);
 }
 
-bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
-                   const struct pipeline_opts *po, const struct results *res)
+bool correlate_run(struct correlation *c, const struct corr_source *src, int ninputs,
+                   const struct results *res)
 {
     memset(c, 0, sizeof *c);
     c->ninputs = ninputs;
@@ -945,12 +852,12 @@ bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
             if (!p)
                 continue;
             p->shared_flows = sh;
-            if (sh && (!strcmp(paths[a], "-") || !strcmp(paths[b], "-")))
+            if (sh && (!src->rereadable(src->src, a) || !src->rereadable(src->src, b)))
                 snprintf(p->note, sizeof p->note,
                          "standard input cannot be read a second time: save it to a file to "
                          "correlate it");
             else if (sh)
-                correlate_pair(p, paths, po);
+                correlate_pair(p, src);
             else
                 snprintf(p->note, sizeof p->note, "no flow in common, so no packet to match%s",
                          opaque[a] != opaque[b]

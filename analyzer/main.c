@@ -23,6 +23,7 @@
 #include "outdir.h"
 #include "pipeline.h"
 #include "plots.h"
+#include "replay.h"
 #include "report.h"
 #include "results.h"
 #include "stats.h"
@@ -130,8 +131,9 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     struct plots *pl = NULL;
     if (rc == EXIT_OK && !o->no_plots) {
         pl = calloc(1, sizeof *pl);
-        struct plots_inputs in = {o->inputs, replay ? r->ninputs : 0, po, o->plot_timeout,
-                                  &interrupted};
+        struct replay_src rs = {o->inputs, replay ? r->ninputs : 0, po};
+        struct plots_inputs in = {{replay_inputs, replay_rereadable, &rs}, rs.n,
+                                  o->plot_timeout, &interrupted};
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }
@@ -189,7 +191,9 @@ static void correlate_inputs(const struct options *o, const struct pipeline_opts
         return;
     struct pipeline_opts cpo = *po;
     cpo.quiet = true;
-    if (correlate_run(corr, o->inputs, ninputs, &cpo, res) && !interrupted)
+    struct replay_src rs = {o->inputs, ninputs, &cpo};
+    struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
+    if (correlate_run(corr, &src, ninputs, res) && !interrupted)
         res->correlation = corr;
     else if (!interrupted)
         fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");
