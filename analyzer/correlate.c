@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "correlate.h"
+#include "hashtab.h"
 
 /* ---- keys ---- */
 
@@ -154,6 +155,7 @@ struct side_span {
 /* The ring and the hash index grow with the keys held (grow()), up to cap
  * slots: a short capture does not pay for 65,536 (7 MB). */
 struct corr_matcher {
+    uint64_t seed; /* of key_hash() */
     int64_t window_ns;
     uint32_t cap;   /* slots at most */
     uint32_t alloc; /* slots allocated, <= cap */
@@ -168,14 +170,12 @@ struct corr_matcher {
     struct corr_dir *dirs; /* up to CORR_MAX_DIRS (10 KB each), allocated as they come */
 };
 
-/* FNV-1a over the key's bytes. */
-static uint32_t key_hash(const struct corr_key *k)
+/* hashtab.h's keyed hash of the key's bytes: the keys are the captured
+ * packets' fields, chosen by whoever sent them.  A bucket's chain is
+ * compared key by key, newest first, so the seed changes no match. */
+static uint32_t key_hash(const struct corr_matcher *m, const struct corr_key *k)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    return (uint32_t)hash_bytes_inline(m->seed, k, sizeof *k);
 }
 
 /* A ring of `alloc` slots (more than m->alloc, at most m->cap) with the held
@@ -200,7 +200,7 @@ static bool grow(struct corr_matcher *m, uint32_t alloc)
         *e = m->ring[(m->head + i) % m->alloc];
         if (!e->alive)
             continue; /* dead: in no chain */
-        e->bucket = key_hash(&e->key) & (nbuckets - 1);
+        e->bucket = key_hash(m, &e->key) & (nbuckets - 1);
         e->prev = -1;
         e->next = buckets[e->bucket];
         if (e->next != -1)
@@ -222,6 +222,7 @@ struct corr_matcher *corr_matcher_new(int64_t window_ns, uint32_t max_pending)
     struct corr_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->seed = hash_seed();
     m->window_ns = window_ns;
     m->cap = max_pending ? max_pending : 1;
     if (!grow(m, m->cap < 64 ? m->cap : 64)) {
@@ -445,7 +446,7 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     struct corr_key mk = *key;
     mk.depth = 0;
     const struct corr_key *k = &mk;
-    uint32_t h = key_hash(k) & (m->nbuckets - 1);
+    uint32_t h = key_hash(m, k) & (m->nbuckets - 1);
     for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
         struct entry *e = &m->ring[i];
         if (memcmp(&e->key, k, sizeof *k))
@@ -469,7 +470,7 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     if (m->used == m->alloc && m->alloc < m->cap) {
         uint32_t alloc = m->alloc < m->cap / 2 ? 2 * m->alloc : m->cap;
         if (grow(m, alloc)) /* (out of memory: as if full) */
-            h = key_hash(k) & (m->nbuckets - 1);
+            h = key_hash(m, k) & (m->nbuckets - 1);
     }
     if (m->used == m->alloc) {
         /* full: the oldest key leaves unresolved rather than counted lost */
@@ -663,8 +664,8 @@ static struct corr_matcher *match_inputs(const struct corr_source *src, int a, i
                                          int64_t offset, int64_t window, uint64_t stop_matches,
                                          int64_t span_ns)
 {
-    struct match_run r = {corr_matcher_new(window, CORR_MAX_PENDING), stop_matches, span_ns,
-                          false, 0};
+    struct match_run r = {corr_matcher_new(window, CORR_MAX_PENDING), stop_matches, span_ns, false,
+                          0};
     if (!r.m)
         return NULL;
     if (!src->pair(src->src, a, b, offset, match_frame, &r)) {
@@ -713,8 +714,10 @@ static int cmp_tag(const void *a, const void *b)
 }
 
 /* A flow's identity whichever side saw it: protocol and the two endpoints,
- * in a fixed order. */
-static uint64_t flow_hash(const struct flow_summary *f)
+ * in a fixed order, through hashtab.h's hash (equal flows hash alike; the
+ * sort below compares hashes only, so a 64-bit collision could join two
+ * flows: the chance is 2^-64 per pair). */
+static uint64_t flow_hash(uint64_t seed, const struct flow_summary *f)
 {
     uint8_t e[2][18];
     memset(e, 0, sizeof e);
@@ -723,12 +726,11 @@ static uint64_t flow_hash(const struct flow_summary *f)
     memcpy(e[0] + 16, &f->client_port, 2);
     memcpy(e[1] + 16, &f->server_port, 2);
     int lo = memcmp(e[0], e[1], sizeof e[0]) <= 0 ? 0 : 1;
-    uint64_t h = 1469598103934665603ull;
-    h = (h ^ f->proto) * 1099511628211ull;
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < sizeof e[0]; i++)
-            h = (h ^ e[k ^ lo][i]) * 1099511628211ull;
-    return h;
+    uint8_t key[1 + sizeof e];
+    key[0] = f->proto;
+    memcpy(key + 1, e[lo], sizeof e[0]);
+    memcpy(key + 1 + sizeof e[0], e[lo ^ 1], sizeof e[0]);
+    return hash_bytes(seed, key, sizeof key);
 }
 
 /* shared[i * n + j]: inputs i and j have a flow in common. */
@@ -737,6 +739,7 @@ static bool shared_inputs(const struct results *res, int n, bool *shared, bool *
     struct flow_tag *t = malloc((res->nflows ? res->nflows : 1) * sizeof *t);
     if (!t)
         return false;
+    uint64_t seed = hash_seed();
     uint32_t k = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
@@ -744,7 +747,7 @@ static bool shared_inputs(const struct results *res, int n, bool *shared, bool *
             continue;
         if (f->opaque == LAYER_WIREGUARD || f->opaque == LAYER_ESP)
             opaque[f->input] = true;
-        t[k].h = flow_hash(f);
+        t[k].h = flow_hash(seed, f);
         t[k++].input = f->input;
     }
     qsort(t, k, sizeof *t, cmp_tag);
