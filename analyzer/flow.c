@@ -58,6 +58,7 @@ struct flow_live {
     uint16_t max_packet[2];
     uint16_t input, client_port, server_port;
     uint8_t opaque;
+    uint8_t last_dir; /* the direction of the latest packet */
 };
 
 struct flow {
@@ -434,6 +435,7 @@ static void swap_roles(struct flow *f)
 {
     struct flow_live *s = &f->s;
     f->cidx ^= 1;
+    s->last_dir ^= 1;
     struct addr a = s->client;
     s->client = s->server;
     s->server = a;
@@ -622,6 +624,7 @@ static void count_packet(struct flow_table *ft, struct flow *f, int dir, uint16_
     if (f->other)
         f->other->size_hist[dir][delivery_class(size)]++;
     s->last_frame = frame;
+    s->last_dir = (uint8_t)dir;
     if (ts < s->first_ns)
         s->first_ns = ts; /* timestamps out of order: first/last are min/max */
     if (ts > s->last_ns)
@@ -649,8 +652,42 @@ static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct pa
     if (f->rs) {
         if (data)
             resend_packet(&f->rs[dir], size, ts, pkt->frame);
-        resend_peer_packet(&f->rs[!dir]);
+        resend_peer_packet(&f->rs[!dir], ts);
     }
+}
+
+/* A UDP datagram of a flow that carries no known tunnel: every protocol
+ * that makes UDP reliable backs its timer off as TCP does (QUIC's probe
+ * timeout, RFC 9002 6.2; DTLS, RFC 6347 4.2.4.1; OpenVPN's and IKE's
+ * retransmissions; an application's own), so a datagram re-sent at
+ * doubling intervals is the same signature as inside a tunnel (resend.h).
+ * The trackers are allocated at the flow's first datagram larger than every
+ * path carries (576 bytes in IPv4, RFC 791; 1280 in IPv6, RFC 8200): only
+ * those can meet an MTU, and a DNS or NTP flow never pays for them.  The
+ * peer's packets before then are passed on (prev_ns, prev_dir: the flow's
+ * latest packet before this one). */
+static void udp_packet(struct flow_table *ft, struct flow *f, int dir, uint16_t size, int64_t ts,
+                       uint64_t frame, int64_t prev_ns, int prev_dir)
+{
+    if (!f->rs) {
+        if (size <= (f->key.version == 6 ? 1280 : 576))
+            return;
+        f->rs = calloc(2, sizeof *f->rs);
+        if (!f->rs)
+            return; /* only the re-send evidence is lost */
+        mem_held(ft, 2 * sizeof *f->rs);
+        uint64_t peer = f->s.packets[!dir];
+        /* the peer's latest packet is known only when it was the flow's
+         * latest; else it is older than prev_ns, and left unknown */
+        if (peer && prev_dir != dir)
+            resend_peer_seen(&f->rs[dir], prev_ns, peer);
+        else if (peer)
+            f->rs[dir].peer += peer;
+        if (f->s.packets[dir] > 1 && prev_dir == dir)
+            resend_peer_seen(&f->rs[!dir], prev_ns, f->s.packets[dir] - 1);
+    }
+    resend_packet(&f->rs[dir], size, ts, frame);
+    resend_peer_packet(&f->rs[!dir], ts);
 }
 
 /* The TCP analysis of a segment of f; its TA_* flags. */
@@ -734,9 +771,13 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     int dir = f->cidx == e ? 0 : 1;
 
     uint16_t size = ip_size(&pkt->layers[i].u.ip);
+    int64_t prev_ns = f->s.last_ns;
+    int prev_dir = f->s.last_dir;
     count_packet(ft, f, dir, size, pkt->frame, ts);
     if (f->s.carries_tunnel)
         tunnel_packet(ft, f, pkt, t, dir, size, ts);
+    else if (f->other && f->key.proto == IP_PROTO_UDP)
+        udp_packet(ft, f, dir, size, ts, pkt->frame, prev_ns, prev_dir);
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);

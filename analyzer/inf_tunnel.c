@@ -139,18 +139,38 @@ const char *inf_opaque_name(uint8_t type)
     return f ? f->display : "tunnel";
 }
 
+const char *inf_resend_name(const struct flow_summary *f)
+{
+    return f->opaque ? inf_opaque_name(f->opaque) : "UDP";
+}
+
+/* Whether a run of re-sent datagrams says the path drops their size.
+ * Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC 8200): a
+ * small datagram re-sent is a dead peer or plain loss, not an MTU.  The path
+ * must have been up while the copies were lost: smaller packets crossed
+ * during the run, or the peer was heard within the run's first interval
+ * before the first copy (the interval is one RTO, and an RTO is never
+ * shorter than the round trip, so the peer was answering when the first
+ * copy left).  And the size must not have crossed later: sent again after
+ * the run and answered within an RTO, it was an outage, not a size. */
+bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r)
+{
+    if (r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
+        r->recovered)
+        return false;
+    if (r->peer || r->smaller)
+        return true;
+    return r->peer_before_ns >= 0 && r->nintervals &&
+           r->peer_before_ns <= (int64_t)r->interval_us[0] * 1000;
+}
+
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t)
 {
     for (uint32_t i = 0; i < res->nresends; i++) {
         const struct results_resend *rr = &res->resends[i];
         const struct resend_run *r = &rr->run;
         const struct flow_summary *f = inf_flow_by_id(res, rr->flow);
-        /* Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC
-         * 8200): a small datagram re-sent is a dead peer or plain loss, not
-         * an MTU.  And with nothing else crossing meanwhile, the whole
-         * tunnel may be down: no conclusion about size. */
-        if (!f || r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
-            !(r->peer || r->smaller))
+        if (!f || !inf_resend_says_size(f, r))
             continue;
         const struct addr *src, *dst;
         inf_direction_addrs(f, rr->dir, &src, &dst);
@@ -165,7 +185,7 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
         inf_evidence(p,
                      "flow #%" PRIu64 ": %u-byte %s datagrams from %s re-sent %u times at doubling "
                      "intervals (%s s): likely lost on the path",
-                     f->id, r->size, inf_opaque_name(f->opaque), a, r->copies - 1u, iv);
+                     f->id, r->size, inf_resend_name(f), a, r->copies - 1u, iv);
         struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, rr->dir, true);
         if (bh) {
             bh->smallest_lost = r->size;

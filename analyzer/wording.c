@@ -127,6 +127,13 @@ void inf_advice_text(const struct advice *a, char **r)
     case ADV_TUNNEL_HINT:
         words_tunnel(a, r);
         return;
+    case ADV_UDP_BELOW:
+        inf_fmt(r,
+                "make the application send datagrams below %u bytes (QUIC: its maximum UDP "
+                "payload; DTLS/WebRTC: its MTU setting; a VPN over UDP: its tunnel MTU), or find "
+                "what drops them with the probe below",
+                a->n1);
+        return;
     case ADV_ALLOW_ICMP_ANY:
         inf_fmt(r, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
                    "so senders learn the path MTU");
@@ -275,31 +282,51 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_PEER);
 }
 
+/* How the run shows the path was up while the copies were lost. */
+static void resend_alive(const struct resend_run *r, char *buf, size_t size)
+{
+    if (r->peer || r->smaller)
+        snprintf(buf, size, "while smaller ones cross both ways");
+    else
+        snprintf(buf, size,
+                 "while the peer, which answered %.3f s before the first copy, falls silent "
+                 "(it receives nothing)",
+                 (double)r->peer_before_ns / 1e9);
+}
+
 static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
 {
     const struct flow_summary *f = c->t->resend_flow;
     const struct resend_run *r = &c->t->resend->run;
-    char a[64], b[64];
+    char a[64], b[64], alive[160];
     const struct addr *src, *dst;
     inf_direction_addrs(f, c->t->resend->dir, &src, &dst);
     addr_text(src, a, sizeof a);
     addr_text(dst, b, sizeof b);
+    resend_alive(r, alive, sizeof alive);
     uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, f->ip_version, 0);
     if (f->opaque == LAYER_WIREGUARD) {
         inf_fmt(&inf->summary,
                 "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
-                "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
+                "tunnel) to %s with a doubling timeout %s: the path drops the tunnel's full-size "
+                "packets (seen from the sending side, the exact limit is not in this capture).",
+                a, r->size, r->size - over, b, alive);
+        wg_mtu_rec(inf, f->ip_version, r->size, false);
+    } else if (f->opaque) {
+        inf_fmt(&inf->summary,
+                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout %s: the "
                 "path drops the tunnel's full-size packets (seen from the sending side, the exact "
                 "limit is not in this capture).",
-                a, r->size, r->size - over, b);
-        wg_mtu_rec(inf, f->ip_version, r->size, false);
+                a, r->size, inf_opaque_name(f->opaque), b, alive);
+        struct advice below = {.kind = ADV_TUNNEL_BELOW, .layer = f->opaque, .n1 = r->size};
+        inf_advise(inf, &below);
     } else {
         inf_fmt(&inf->summary,
-                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
-                "smaller ones cross both ways: the path drops the tunnel's full-size packets "
-                "(seen from the sending side, the exact limit is not in this capture).",
-                a, r->size, inf_opaque_name(f->opaque), b);
-        struct advice below = {.kind = ADV_TUNNEL_BELOW, .layer = f->opaque, .n1 = r->size};
+                "%s keeps re-sending %u-byte UDP datagrams to %s (port %u) with a doubling "
+                "timeout %s: the path drops datagrams of that size (seen from the sending side, "
+                "the exact limit is not in this capture).",
+                a, r->size, b, c->t->resend->dir ? f->client_port : f->server_port, alive);
+        struct advice below = {.kind = ADV_UDP_BELOW, .n1 = r->size};
         inf_advise(inf, &below);
     }
     advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);

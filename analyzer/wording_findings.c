@@ -242,12 +242,22 @@ static void word_tunnel_resend(const struct ev_record *r, struct inf_finding *fi
     char a[64], b[64], iv[96];
     dir_src(r, a, sizeof a);
     resend_intervals(run, iv, sizeof iv);
+    dir_dst(r, b, sizeof b);
+    char alive[320];
+    if (run->peer || run->smaller)
+        snprintf(alive, sizeof alive,
+                 "while %u smaller ones from it and %u packets from %s crossed", run->smaller,
+                 run->peer, b);
+    else
+        snprintf(alive, sizeof alive,
+                 "while nothing came back from %s, which had answered %.3f s before the first "
+                 "copy (less than the first interval, one retransmission timeout)",
+                 b, (double)run->peer_before_ns / 1e9);
     inf_fmt(&fi->message,
-            "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram %u "
-            "times at doubling intervals (%s s) while %u smaller ones from it and %u packets "
-            "from %s crossed: the inner TCP times out on a packet the path drops",
-            a, run->size, inf_opaque_name(f->opaque), run->copies - 1u, iv, run->smaller, run->peer,
-            dir_dst(r, b, sizeof b));
+            "black hole suspected (%s, sending side): %s re-sent a %u-byte %s datagram %u times "
+            "at doubling intervals (%s s) %s: %s times out on a packet the path drops",
+            f->opaque ? "tunnel" : "UDP", a, run->size, inf_resend_name(f), run->copies - 1u, iv,
+            alive, f->opaque ? "the inner TCP" : "the sender");
     char extra[128];
     bool v6 = f->ip_version == 6;
     snprintf(extra, sizeof extra, "%s == %s && %s == %u%s", v6 ? "ipv6.src" : "ip.src", a,

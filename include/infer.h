@@ -130,6 +130,10 @@ void inf_tunnel_stage(struct inference *inf, const struct results *res);
  * MTU an MSS implies; the display name of an opaque tunnel. */
 void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d);
 const char *inf_opaque_name(uint8_t type);
+/* What a flow's re-sent datagrams are: its opaque tunnel's name, else "UDP". */
+const char *inf_resend_name(const struct flow_summary *f);
+/* A run of re-sent datagrams says the path drops their size (inf_tunnel.c). */
+bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r);
 
 /* ---- wording.c ---- */
 

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ETH, expect, finish, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp_frame
+from harness import ETH, expect, finish, ipv4, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp, udp_frame
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -405,6 +405,115 @@ def resized_download(pause):
             fr.append((t + 0.010, C(1101, seq, "A")))
     fr.sort(key=lambda x: x[0])
     return fr
+
+
+def ipv6_pkt(payload, nh, src, dst):
+    """An IPv6 header and payload (no extension headers)."""
+    return struct.pack("!IHBB16s16s", 0x60000000, len(payload), nh, 64, bytes(src),
+                       bytes(dst)) + payload
+
+
+ETH6 = ETH[:12] + b"\x86\xdd"
+
+
+def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=None, tail=1.0):
+    """The sending side of a path that drops full-size datagrams, one bulk transfer and
+    nothing else.  A small exchange (rtt apart), then `burst` full-size datagrams back to
+    back; the last of them re-sent `copies - 1` times at rto, 2 rto, 4 rto...; the peer,
+    receiving nothing, sends nothing.  peer_gap: the peer's last packet this long before
+    the burst (default: one rtt).  after: "same" sends the full size again after the run
+    and the peer answers at once (an outage that ended), "smaller" steps down.
+    kind: wg (WireGuard, 51820), esp (IP protocol 50), quic (UDP 443)."""
+    a, b = ((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)) \
+        if v6 else ((192, 0, 2, 1), (198, 51, 100, 2))
+    full = 1500
+    seq = {"c": 0, "s": 0}
+
+    def pkt(frm, ip_size):
+        src, dst = (a, b) if frm == "c" else (b, a)
+        seq[frm] += 1
+        hdr = 40 if v6 else 20
+        if kind == "esp":
+            body = struct.pack("!II", 0x1000 if frm == "c" else 0x2000, seq[frm])
+            body += bytes(ip_size - hdr - len(body))
+            proto = 50
+        else:
+            n = ip_size - hdr - 8
+            if kind == "wg":
+                inner = n - 32
+                body = struct.pack("<BxxxIQ", 4, 7 if frm == "c" else 9, seq[frm] - 1) + \
+                    bytes(inner + 16)
+                ports = (51820, 51820)
+            else:
+                body = bytes([0x40]) + bytes(n - 1)  # a QUIC short header
+                ports = (50123, 443) if frm == "c" else (443, 50123)
+            body = udp(ports[0], ports[1], body)
+            proto = 17
+        if v6:
+            return ETH6 + ipv6_pkt(body, proto, src, dst)
+        return ETH + ipv4(body, proto=proto, src=src, dst=dst, ident=seq[frm])
+
+    small = 124 if not v6 else 144
+    fr, t = [], 0.0
+    for k in range(3):  # a request and its answer, a few times
+        fr.append((t, pkt("c", small)))
+        fr.append((t + rtt, pkt("s", small + 32)))
+        t += rtt + 0.005
+    gap = peer_gap if peer_gap is not None else rtt
+    t = fr[-1][0] + gap
+    for k in range(burst):
+        fr.append((t, pkt("c", full)))
+        t += 0.00012
+    last, iv = fr[-1][0], rto
+    for k in range(copies - 1):
+        last += iv
+        fr.append((last, pkt("c", full)))
+        iv *= 2
+    if after == "same":
+        last += iv * 1.5
+        fr.append((last, pkt("c", full)))
+        fr.append((last + rtt, pkt("s", small)))
+    elif after == "smaller":
+        last += 0.001
+        fr.append((last, pkt("c", 1280)))
+        fr.append((last + rtt, pkt("s", small)))
+    fr.append((last + tail, pkt("c", small)))  # the sender's last words, not answered
+    return fr
+
+
+@test("the sending side of a path that drops full-size datagrams, one transfer and nothing "
+      "else: WireGuard, ESP and QUIC, IPv4 and IPv6, other timings (issue 13 items 1, 2)")
+def _():
+    cases = [  # name, args, blackhole expected, words in the summary
+        ("wg4-linux", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5), True,
+         "falls silent"),
+        ("wg6-windows-cut", dict(kind="wg", rtt=0.080, rto=0.300, burst=4, copies=4, v6=True,
+                                 tail=0.0), True, "falls silent"),
+        ("esp4-slow", dict(kind="esp", rtt=0.005, rto=1.0, burst=2, copies=6), True,
+         "falls silent"),
+        ("quic4", dict(kind="quic", rtt=0.040, rto=0.120 * 2, burst=3, copies=5), True,
+         "UDP datagrams"),
+        # the peer was last heard long before: nothing says the path was up then
+        ("wg4-peer-gone", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
+                               peer_gap=5.0), False, None),
+        # the same size crossed after the run: an outage, not a size
+        ("wg4-outage", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
+                            after="same"), False, None),
+    ]
+    for name, args, want, words in cases:
+        p = os.path.join(TMP, f"sending-{name}.pcap")
+        write_pcap_timed(p, sending_side(**args))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        if want:
+            expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
+            expect(words in v["summary"], f"{name}: {v['summary']}")
+            expect("answered" in bh[0]["message"], f"{name}: {bh[0]['message']}")
+        else:
+            expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
 
 
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
