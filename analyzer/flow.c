@@ -77,7 +77,7 @@ struct flow {
 };
 
 _Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
-_Static_assert(sizeof(struct flow_other) == 344, "flow.h quotes what a non-TCP flow adds");
+_Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
 
 struct flow_table {
     struct flow_limits lim;
@@ -316,6 +316,9 @@ static void summarise(const struct flow *f, struct flow_summary *s)
         s->wg_receivers = wg->receivers;
         s->wg_gap_frame = wg->gap_frame;
         s->wg_lost_dir = wg->lost_by[1] > wg->lost_by[0];
+        for (int d = 0; d < 2; d++)
+            if ((wg->big_followed >> d & 1) && !wg->lost_by[d])
+                s->wg_followed |= (uint8_t)(1u << d);
     }
 }
 

@@ -75,6 +75,18 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 
 /* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
 
+static bool wg_full_size_followed(const struct flow_summary *f)
+{
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    if (big <= 576)
+        return false;
+    for (int d = 0; d < 2; d++)
+        if ((f->wg_followed >> d & 1) && f->dir[d].max_packet + 15u >= big)
+            return true;
+    return false;
+}
+
 void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                          const struct results *res, struct tally *t)
 {
@@ -85,12 +97,22 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
         /* Messages in fragments the snap length cut cannot be decoded, so
          * their counters look missing: no conclusion from such an input. */
         bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE];
-        /* A tunnel's healthy side: every data message the peer sent arrived
-         * (no counter missing) and nothing was re-sent with backoff. */
-        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES && !cut) {
+        /* A tunnel's healthy side: full-size messages crossed.  A counter
+         * skipped shows only when a later one arrives, so the largest
+         * message of a direction counts once a later counter followed it
+         * with none missing (wgcount.h); that size must be the flow's
+         * largest (within WireGuard's 16-byte padding) and above 576 bytes
+         * (RFC 791: every path carries less, so smaller tests nothing).
+         * Counters alone, or a quiet tail after a partial exchange, prove
+         * nothing about the messages after the last one. */
+        if (!f->wg_lost && wg_full_size_followed(f) && f->resend_copies < RESEND_MIN_COPIES &&
+            !cut) {
             t->tunnel_clean++;
             if (!t->clean_flow || f->wg_data > t->clean_flow->wg_data)
                 t->clean_flow = f;
+        } else if (!f->wg_lost && f->wg_data && !cut &&
+                   (!t->wg_unproven || f->wg_data > t->wg_unproven->wg_data)) {
+            t->wg_unproven = f;
         }
         if (!f->wg_lost || cut)
             continue;

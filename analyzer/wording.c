@@ -524,7 +524,22 @@ static void say_untested(struct inference *inf, const struct say_ctx *c)
 
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
-    (void)c;
+    const struct flow_summary *wg = c->t->wg_unproven;
+    if (wg) {
+        char a[64], b[64];
+        uint32_t big = wg->dir[0].max_packet > wg->dir[1].max_packet ? wg->dir[0].max_packet
+                                                                     : wg->dir[1].max_packet;
+        inf_fmt(&inf->summary,
+                "Not enough evidence: the %" PRIu32 " WireGuard data messages between %s and %s "
+                "(up to %u bytes) show no counter missing, but %s, and a message lost after the "
+                "last one arrived cannot show in the counters; no TCP data whose delivery can be "
+                "judged, no ICMP MTU message, no ping sweep.",
+                wg->wg_data, addr_text(&wg->client, a, sizeof a),
+                addr_text(&wg->server, b, sizeof b), big,
+                big <= 576 ? "none was larger than every path carries (576 bytes)"
+                           : "no full-size message was followed by a later one");
+        return;
+    }
     inf_fmt(&inf->summary, "Not enough evidence: no TCP data whose delivery can be judged, no ICMP "
                            "MTU message, no ping sweep.");
 }

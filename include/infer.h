@@ -53,6 +53,9 @@ struct tally {
     int mup, mdown;
     int tunnel_clean; /* WireGuard flows with every counter seen and nothing re-sent */
     const struct flow_summary *clean_flow;
+    /* a WireGuard flow with no counter missing whose full-size messages were
+     * never followed by a later counter: nothing proven either way */
+    const struct flow_summary *wg_unproven;
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
     const struct results_resend *resend;
     const struct flow_summary *resend_flow;

@@ -516,6 +516,55 @@ def _():
             expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
 
 
+def wg_exchange(msgs, v6=False):
+    """WireGuard data messages (t, sender "c" or "s", inner length) between two hosts,
+    counters consecutive per sender; returns (t, frame) pairs."""
+    a, b = ((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)) \
+        if v6 else ((192, 0, 2, 1), (198, 51, 100, 2))
+    ctr = {"c": 0, "s": 0}
+    out = []
+    for t, frm, inner in msgs:
+        src, dst = (a, b) if frm == "c" else (b, a)
+        body = struct.pack("<BxxxIQ", 4, 7 if frm == "c" else 9, ctr[frm]) + bytes(inner + 16)
+        ctr[frm] += 1
+        body = udp(51820, 51820, body)
+        out.append((t, ETH6 + ipv6_pkt(body, 17, src, dst) if v6 else
+                    ETH + ipv4(body, proto=17, src=src, dst=dst, ident=len(out) + 1)))
+    return out
+
+
+@test("a WireGuard tunnel is healthy only when full-size messages crossed and a later counter "
+      "followed them; a quiet tail after a partial exchange is not (issue 13 item 3)")
+def _():
+    def chat(n, t0=0.0):  # small requests and answers, 50 ms apart
+        return [(t0 + 0.05 * k, "c" if k % 2 == 0 else "s", 48 if k % 2 == 0 else 64)
+                for k in range(n)]
+    cases = [
+        # the receiver's view of a download whose full-size messages vanish: 30 small
+        # messages, then only the receiver's own requests; nothing large ever arrives
+        ("tail-v4", chat(30) + [(2.0 + k * 0.4, "c", 48) for k in range(6)], False, False),
+        ("tail-v6", chat(44) + [(3.0 + k * 1.0, "c", 48) for k in range(4)], True, False),
+        # full-size messages arrived, but the last of them is the capture's last: loss after
+        # it cannot show
+        ("full-unfollowed", chat(24) + [(2.0, "s", 1420)], False, False),
+        # full-size messages arrived and later counters followed them
+        ("full-followed", chat(10) + [(1.0 + 0.001 * k, "s", 1420) for k in range(12)] +
+         [(1.1, "c", 48), (1.2, "s", 64), (1.3, "c", 48)], False, True),
+        ("full-followed-v6", chat(6) + [(1.0 + 0.002 * k, "s", 1400) for k in range(25)] +
+         [(1.5, "s", 64)], True, True),
+    ]
+    for name, msgs, v6, healthy in cases:
+        p = os.path.join(TMP, f"wgtail-{name}.pcap")
+        write_pcap_timed(p, wg_exchange(msgs, v6))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        if healthy:
+            expect(v["status"] == "healthy", f"{name}: {v}")
+        else:
+            expect(v["status"] == "inconclusive", f"{name}: {v}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
