@@ -208,6 +208,28 @@ static void word_mss_differs(const struct ev_record *r, struct inf_finding *fi)
     results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
 }
 
+static void word_outage(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    const struct flow_dir_summary *x = &f->dir[r->dir];
+    char a[64], b[64], iv[96] = "";
+    size_t n = 0;
+    for (int k = 0; k < x->backoff_nintervals && k < FLOW_BACKOFF_KEPT && n < sizeof iv; k++)
+        n += (size_t)snprintf(iv + n, sizeof iv - n, "%s%.3f", k ? ", " : "",
+                              (double)x->backoff_us[k] / 1e6);
+    inf_fmt(&fi->message,
+            "outage, not an MTU problem: flow #%" PRIu64 ": %s re-sent the same segment %u times "
+            "at doubling timeouts (%s s: %.1f s with nothing acknowledged by %s), then every "
+            "segment was delivered, %u-byte packets included: the path or the peer went away "
+            "and came back (a link down, roaming, a restart)",
+            f->id, dir_src(r, a, sizeof a), r->count, iv, (double)r->cost_ns / 1e9,
+            dir_dst(r, b, sizeof b), r->delivered);
+    char extra[128];
+    snprintf(extra, sizeof extra, "%s == %s && tcp.analysis.retransmission",
+             f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+    results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+}
+
 static void word_wg_counter_gap(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct flow_summary *f = r->flow;
@@ -312,13 +334,21 @@ static void word_forwarded_copies(const struct ev_record *r, struct inf_finding 
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
-    [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible, [EV_ICMP_IGNORED] = word_icmp_ignored,
-    [EV_PMTUD_WORKED] = word_pmtud_worked,         [EV_SENDER_STALLED] = word_sender_stalled,
-    [EV_SENDER_HEALED] = word_sender_healed,       [EV_RECEIVER_HEALED] = word_receiver_healed,
-    [EV_RECEIVER_HOLE] = word_receiver_hole,       [EV_SILENT_SENDER] = word_silent_sender,
-    [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
-    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
-    [EV_MEASURED_LOSS] = word_measured_loss,       [EV_CAPTURE_COPIES] = word_capture_copies,
+    [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible,
+    [EV_ICMP_IGNORED] = word_icmp_ignored,
+    [EV_PMTUD_WORKED] = word_pmtud_worked,
+    [EV_SENDER_STALLED] = word_sender_stalled,
+    [EV_SENDER_HEALED] = word_sender_healed,
+    [EV_RECEIVER_HEALED] = word_receiver_healed,
+    [EV_RECEIVER_HOLE] = word_receiver_hole,
+    [EV_SILENT_SENDER] = word_silent_sender,
+    [EV_MSS_CLAMPED] = word_mss_clamped,
+    [EV_MSS_DIFFERS] = word_mss_differs,
+    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,
+    [EV_TUNNEL_RESEND] = word_tunnel_resend,
+    [EV_OUTAGE] = word_outage,
+    [EV_MEASURED_LOSS] = word_measured_loss,
+    [EV_CAPTURE_COPIES] = word_capture_copies,
     [EV_FORWARDED_COPIES] = word_forwarded_copies,
 };
 

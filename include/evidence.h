@@ -40,7 +40,8 @@
     X(EV_MSS_DIFFERS, INF_INFO, "mss-differs")      /* hosts announce different MSS values */      \
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
-    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */
+    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */       \
+    X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,

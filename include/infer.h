@@ -118,6 +118,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
                      const struct results *res, const struct flow_summary *f, int d,
                      struct tally *t);
 void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t);
+void inf_outage(struct inference *inf, const struct flow_summary *f, int d);
 void inf_silent_sender(struct inference *inf, const struct results *res,
                        const struct flow_summary *f, int d, struct tally *t);
 /* MSS clamps, proven by a SYN seen at two points with different MSS values;

@@ -565,6 +565,64 @@ def _():
             expect(v["status"] == "inconclusive", f"{name}: {v}")
 
 
+def outage_download(intervals, rtt=0.010, after=10):
+    """A download of 1460-byte segments; one of them is re-sent after each of `intervals`
+    with nothing acknowledged, then acknowledged at the same size, and `after` more
+    full-size segments follow."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (rtt, S(5000, 1001, "SA", mss=1460)),
+          (2 * rtt, C(1001, 5001, "A")), (2 * rtt + 0.001, C(1001, 5001, "PA", b"g" * 100))]
+    seq, t = 5001, 3 * rtt
+    for k in range(10):
+        fr.append((t, S(seq, 1101, "A", b"x" * 1460)))
+        seq += 1460
+        t += 0.001
+        fr.append((t + rtt, C(1101, seq, "A")))
+    t += 2 * rtt
+    fr.append((t, S(seq, 1101, "A", b"x" * 1460)))
+    for iv in intervals:
+        t += iv
+        fr.append((t, S(seq, 1101, "A", b"x" * 1460)))
+    seq += 1460
+    fr.append((t + rtt, C(1101, seq, "A")))
+    t += 2 * rtt
+    for k in range(after):
+        fr.append((t, S(seq, 1101, "A", b"x" * 1460)))
+        seq += 1460
+        t += 0.001
+        fr.append((t + rtt, C(1101, seq, "A")))
+    fr.sort(key=lambda x: x[0])
+    return fr
+
+
+@test("seconds of RTO backoff, then the same size delivered again, is an outage named in the "
+      "text; copies or fast re-sends are not (issue 13 item 12)")
+def _():
+    cases = [("linux", [0.2, 0.4, 0.8, 1.6], True, "3.0 s"),
+             ("windows", [0.3, 0.6, 1.2], True, "2.1 s"),
+             ("long-rtt-none-after", [1.0, 2.0], True, "3.0 s"),
+             ("fast-resends", [0.05, 0.1, 0.2], False, None),  # below any RTO
+             ("constant", [0.5, 0.5, 0.5], False, None)]  # no backoff
+    for name, iv, want, words in cases:
+        p = os.path.join(TMP, f"outage-{name}.pcap")
+        write_pcap_timed(p, outage_download(iv, after=0 if "none-after" in name else 10))
+        rc, out, err = run(["-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        got = "outage, not an MTU problem" in out
+        expect(got == want, f"{name}: {out[:600]}")
+        if want:
+            expect(words in out, f"{name}: {out[:800]}")
+            rc, out, err = run(["--json", "-r", p])
+            rep = json.loads(out)
+            o = [f for f in rep["findings"] if f["kind"] == "outage"]
+            expect(len(o) == 1 and rep["verdict"]["status"] == "healthy", f"{name}: {rep}")
+            if shutil.which("tshark"):
+                n = tshark_count(p, o[0]["wireshark_filter"])
+                expect(n == len(iv), f"{name}: filter selects {n} frames, {len(iv)} re-sent")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
