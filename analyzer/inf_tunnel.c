@@ -96,7 +96,7 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
             continue;
         /* Messages in fragments the snap length cut cannot be decoded, so
          * their counters look missing: no conclusion from such an input. */
-        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE];
+        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_SNAPCUT];
         /* A tunnel's healthy side: full-size messages crossed.  A counter
          * skipped shows only when a later one arrives, so the largest
          * message of a direction counts once a later counter followed it

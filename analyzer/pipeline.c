@@ -162,9 +162,14 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     flow_finish_all(ft);
     results_end_input(res, ft);
     flow_free(ft);
-    defrag_flush(df);
+    defrag_flush(df, s->last_sec * 1000000000ll + s->last_nsec);
     const struct defrag_stats *ds = defrag_get_stats(df);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
+    stats_add_anomaly(s, AN_FRAG_LOST, ds->lost);
+    stats_add_anomaly(s, AN_FRAG_SNAPCUT, ds->unreassemblable);
+    stats_add_anomaly(s, AN_FRAG_OPEN_AT_END, ds->open_at_end);
+    stats_add_anomaly(s, AN_FRAG_CRAFTED, ds->crafted);
+    stats_frag_lost(s, ds);
     defrag_free(df);
     dedup_free(dd);
 

@@ -229,10 +229,18 @@ typedef void (*say_fn)(struct inference *inf, const struct say_ctx *c);
 
 static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
 {
-    inf_fmt(&inf->summary,
-            "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
-            "retransmit: fragments are being dropped on the path.",
-            c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    const struct tally *t = c->t;
+    if (t->blackholes || t->suspected || c->res->retransmissions)
+        inf_fmt(&inf->summary,
+                "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
+                "retransmit: fragments are being dropped on the path.",
+                c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    else
+        inf_fmt(&inf->summary,
+                "%" PRIu64 " fragmented IP datagrams never completed and not one completed, "
+                "although the capture went on: fragments are being dropped on the path, and every "
+                "datagram larger than the path MTU is lost with them.",
+                c->frag_lost);
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
@@ -598,7 +606,7 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
                  const struct results *res, const struct tally *t)
 {
     struct say_ctx c = {inputs, res,   t,
-                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
+                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_LOST)};
     for (uint32_t i = 0; i < inf->ntunnels && !c.has_cfg; i++)
         if (inf->tunnels[i].recommended_mtu) {
             c.rec_cfg.kind = ADV_SET_TUNNEL_MTU;
@@ -608,6 +616,10 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
             c.has_cfg = true;
         }
     struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
+    uint64_t reassembled = 0;
+    for (int i = 0; i < ninputs; i++)
+        reassembled += inputs[i]->reassembled;
+    e.frag_none_reassembled = reassembled == 0;
     const struct verdict_rule *rule = verdict_decide(&e);
     inf->rule = rule->id;
     inf->status = verdict_names[rule->status].name;

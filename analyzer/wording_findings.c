@@ -230,6 +230,45 @@ static void word_outage(const struct ev_record *r, struct inf_finding *fi)
     results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
 }
 
+/* The lost datagrams between the finding's hosts, as a Wireshark set of
+ * IP ids (the input's examples: frames[] holds their first fragments). */
+static void word_frag_lost(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct defrag_lost *x = r->frags[0];
+    bool v6 = x->version == 6;
+    struct addr src, dst;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    char a[64], b[64], what[64] = "";
+    addr_text(&src, a, sizeof a);
+    addr_text(&dst, b, sizeof b);
+    if (x->sport || x->dport)
+        snprintf(what, sizeof what, " (%s %u -> %u)", x->proto == 6 ? "TCP" : "UDP", x->sport,
+                 x->dport);
+    char *more = NULL;
+    if (r->count > 1)
+        inf_fmt(&more, "; %" PRIu32 " datagrams lost so in this capture", r->count);
+    inf_fmt(&fi->message,
+            "fragments lost: a datagram from %s to %s%s, IP id 0x%x: %u bytes of it came in "
+            "fragments%s, the rest never did although the capture went on more than 1 s (a "
+            "sender emits a datagram's fragments back to back): the whole datagram is lost%s",
+            a, b, what, x->id, x->bytes_seen,
+            x->first_seen ? "" : " (not the first, so the ports are unknown)", more ? more : "");
+    inf_text_free(more);
+    int n =
+        snprintf(fi->wireshark_filter, INF_FILTER, "%s.src == %s && %s.dst == %s && %s in {",
+                 v6 ? "ipv6" : "ip", a, v6 ? "ipv6" : "ip", b, v6 ? "ipv6.fraghdr.ident" : "ip.id");
+    for (int k = 0; k < r->nfrags && n > 0 && n < INF_FILTER; k++) {
+        const struct defrag_lost *y = r->frags[k];
+        n += snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "%s0x%0*x", k ? ", " : "",
+                      v6 ? 8 : 4, v6 ? y->id : y->id & 0xffff);
+    }
+    if (n > 0 && n < INF_FILTER)
+        snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "}");
+}
+
 static void word_wg_counter_gap(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct flow_summary *f = r->flow;
@@ -347,6 +386,7 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_WG_COUNTER_GAP] = word_wg_counter_gap,
     [EV_TUNNEL_RESEND] = word_tunnel_resend,
     [EV_OUTAGE] = word_outage,
+    [EV_FRAG_LOST] = word_frag_lost,
     [EV_MEASURED_LOSS] = word_measured_loss,
     [EV_CAPTURE_COPIES] = word_capture_copies,
     [EV_FORWARDED_COPIES] = word_forwarded_copies,

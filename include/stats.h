@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "defrag.h"
 #include "packet.h"
 
 #define STATS_MAX_LINKTYPES 8
@@ -76,6 +77,10 @@ struct input_stats {
      * seen entering and leaving the capturing host; the first of each */
     uint64_t copies, forwarded;
     uint64_t copy_frame, copy_of, forwarded_frame, forwarded_of;
+    /* datagrams whose fragments never all came while the capture went on
+     * (defrag.h): the first ones, for the finding */
+    int nfrag_lost;
+    struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
 };
 
 /* Allocates and zeroes; NULL on out of memory. */
@@ -88,6 +93,8 @@ void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint6
 void stats_add_packet(struct input_stats *s, const struct packet *p);
 /* Adds anomalies that belong to no single packet (incomplete datagrams...). */
 void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n);
+/* Keeps the reassembly stage's examples of lost datagrams. */
+void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds);
 
 /* The layer types a stack entry holds, as "eth/ipv4/udp/wg". */
 void stats_stack_name(const struct stack_count *sc, char *buf, size_t size);

@@ -623,6 +623,98 @@ def _():
                 expect(n == len(iv), f"{name}: filter selects {n} frames, {len(iv)} re-sent")
 
 
+def write_pcap_snap(path, frames, snap):
+    """A classic pcap of (seconds, frame) pairs cut to `snap` bytes each."""
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snap, 1)
+    for t, pkt in frames:
+        sec = int(t)
+        cut = pkt[:snap]
+        data += struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(cut),
+                            len(pkt)) + cut
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def fragments(payload, ident, mtu, v6=False, src=(198, 51, 100, 2), dst=(192, 0, 2, 1)):
+    """The frames of one UDP-carrying datagram (payload: the UDP header and data) cut into
+    fragments of at most `mtu` bytes, DF clear."""
+    out, off = [], 0
+    hdr = 48 if v6 else 20
+    step = (mtu - hdr) // 8 * 8
+    while off < len(payload):
+        piece = payload[off:off + step]
+        more = off + step < len(payload)
+        if v6:
+            fh = struct.pack("!BBHI", 17, 0, off | (1 if more else 0), ident)
+            out.append(ETH6 + ipv6_pkt(fh + piece, 44, src, dst))
+        else:
+            out.append(ETH + ipv4(piece, proto=17, src=src, dst=dst, ident=ident,
+                                  frag=(0x2000 if more else 0) | off // 8,
+                                  total=20 + len(piece)))
+        off += step
+    return out
+
+
+def dns_like(keep, n=3, v6=False, tail=5.0, answer=3000, mtu=1500):
+    """A client asks n times, 1 s apart; each large answer comes fragmented and only the
+    fragments whose index is in keep(query, index) arrive; small datagrams go on for
+    `tail` seconds after the last answer."""
+    c = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,) if v6 else (192, 0, 2, 1)
+    sv = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,) if v6 else (198, 51, 100, 2)
+    E = ETH6 if v6 else ETH
+
+    def small(src, dst, sport, dport, n_, t):
+        b = udp(sport, dport, bytes(n_))
+        return (t, E + (ipv6_pkt(b, 17, src, dst) if v6 else ipv4(b, src=src, dst=dst, frag=0)))
+    fr, t = [], 0.0
+    for q in range(n):
+        fr.append(small(c, sv, 40000, 53, 40, t))
+        for i, f in enumerate(fragments(udp(53, 40000, bytes(answer)), 0x100 + q, mtu, v6, sv, c)):
+            if keep(q, i):
+                fr.append((t + 0.02 + 0.0001 * i, f))
+        t += 1.0
+    for k in range(int(tail * 2)):
+        fr.append(small(sv, c, 123, 123, 48, t + 0.5 * k))
+    return fr
+
+
+@test("fragments that never come while the capture goes on are lost; cut by the snap length "
+      "or still arriving at the end they are not (issue 13 item 5, issue 15 item 5)")
+def _():
+    cases = [  # name, frames, snap, verdict expected ('=' exact, '!' not), fragment-loss finding
+        ("dns4-rest-dropped", dns_like(lambda q, i: i == 0), 0, "=fragmentation-loss", True),
+        ("syslog4-first-dropped", dns_like(lambda q, i: i > 0, n=4), 0, "=fragmentation-loss",
+         True),
+        ("game6-rest-dropped", dns_like(lambda q, i: i == 0, v6=True, answer=2400), 0,
+         "=fragmentation-loss", True),
+        # one of three lost, the others complete: loss, not a filter
+        ("dns4-one-lost", dns_like(lambda q, i: q != 1 or i == 0), 0, "!fragmentation-loss",
+         True),
+        # every fragment came, each cut to 200 bytes by the snap length
+        ("dns4-snap-cut", dns_like(lambda q, i: True), 200, "!fragmentation-loss", False),
+        # the capture stopped 0.2 s after the first fragment of the last answer
+        ("dns4-open-at-end", dns_like(lambda q, i: q < 2 or i == 0, tail=0.0), 0,
+         "!fragmentation-loss", False),
+    ]
+    for name, fr, snap, want, finding in cases:
+        p = os.path.join(TMP, f"frag-{name}.pcap")
+        if snap:
+            write_pcap_snap(p, fr, snap)
+        else:
+            write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        st = rep["verdict"]["status"]
+        expect(st == want[1:] if want[0] == "=" else st != want[1:], f"{name}: {rep['verdict']}")
+        fl = [f for f in rep["findings"] if f["kind"] == "fragment-loss"]
+        expect(bool(fl) == finding, f"{name}: {rep['findings']}")
+        if fl and shutil.which("tshark"):
+            n = tshark_count(p, fl[0]["wireshark_filter"])
+            expect(n == len(fl[0]["frames"]), f"{name}: filter selects {n}, cites "
+                   f"{fl[0]['frames']}: {fl[0]['wireshark_filter']}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
