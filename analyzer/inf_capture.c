@@ -14,7 +14,33 @@ static bool frag_same_hosts(const struct defrag_lost *a, const struct defrag_los
     return a->version == b->version && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
 }
 
-void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs)
+/* The flow of a lost datagram: same input, protocol, addresses and, when
+ * its first fragment came, ports (either way round); NULL when none. */
+static const struct flow_summary *frag_flow(const struct results *res, int input,
+                                            const struct defrag_lost *x)
+{
+    struct addr src, dst;
+    bool v6 = x->version == 6;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input != input || f->proto != x->proto || !x->first_seen)
+            continue;
+        if (!addr_cmp(&f->client, &src) && !addr_cmp(&f->server, &dst) &&
+            f->client_port == x->sport && f->server_port == x->dport)
+            return f;
+        if (!addr_cmp(&f->client, &dst) && !addr_cmp(&f->server, &src) &&
+            f->client_port == x->dport && f->server_port == x->sport)
+            return f;
+    }
+    return NULL;
+}
+
+void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                       const struct results *res)
 {
     for (int i = 0; i < ninputs; i++) {
         const struct input_stats *s = inputs[i];
@@ -55,6 +81,8 @@ void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs,
                 keep++;
             }
             r.nfrags = keep ? keep : 1;
+            r.flow = frag_flow(res, i, r.frags[0]);
+            r.flow_id = r.flow ? r.flow->id : 0;
             inf_record(inf, &r);
         }
     }
