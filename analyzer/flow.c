@@ -59,6 +59,7 @@ struct flow_live {
     uint16_t input, client_port, server_port;
     uint8_t opaque;
     uint8_t last_dir; /* the direction of the latest packet */
+    uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
 };
 
 struct flow {
@@ -291,6 +292,7 @@ static void summarise(const struct flow *f, struct flow_summary *s)
     s->first_ns = l->first_ns;
     s->last_ns = l->last_ns;
     s->retransmissions = l->retransmissions;
+    s->df_clear_large = l->df_clear;
     s->client = l->client;
     s->server = l->server;
     s->client_port = l->client_port;
@@ -454,6 +456,7 @@ static void swap_roles(struct flow *f)
     p = s->max_packet[0];
     s->max_packet[0] = s->max_packet[1];
     s->max_packet[1] = p;
+    s->df_clear = (uint8_t)((s->df_clear >> 1 & 1) | (s->df_clear & 1) << 1);
     if (f->other) {
         uint32_t hist[DL_NCLASSES];
         memcpy(hist, f->other->size_hist[0], sizeof hist);
@@ -774,6 +777,10 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     int dir = f->cidx == e ? 0 : 1;
 
     uint16_t size = ip_size(&pkt->layers[i].u.ip);
+    /* DF clear on a large IPv4 packet (a reassembled datagram's fragments
+     * have it clear too): a router fragments it instead of sending ICMP */
+    if (pkt->layers[i].u.ip.version == 4 && !(pkt->layers[i].u.ip.flags & IPF_DF) && size > 576)
+        f->s.df_clear |= (uint8_t)(1u << dir);
     int64_t prev_ns = f->s.last_ns;
     int prev_dir = f->s.last_dir;
     count_packet(ft, f, dir, size, pkt->frame, ts);

@@ -290,6 +290,22 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_PEER);
 }
 
+/* The lost packets went with DF clear (IPv4): the router at the
+ * bottleneck fragments them and sends no ICMP, so what is dropped is
+ * fragments, and letting ICMP through cannot help.  Says so, and gives the
+ * fix that works instead of the ICMP one; false when DF was set. */
+static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
+{
+    if (!(f->df_clear_large >> d & 1))
+        return false;
+    inf_fmt(&inf->summary,
+            "%s Those packets have DF clear: a router fragments them instead of sending ICMP, "
+            "so it is their fragments that are dropped, and letting ICMP through cannot help.",
+            inf->summary);
+    advise(inf, ADV_STOP_FRAGMENT_DROPS);
+    return true;
+}
+
 /* How the run shows the path was up while the copies were lost. */
 static void resend_alive(const struct resend_run *r, char *buf, size_t size)
 {
@@ -338,7 +354,8 @@ static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
         inf_advise(inf, &below);
     }
     advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
-    advise(inf, ADV_ALLOW_ICMP_ANY);
+    if (!say_df_clear(inf, f, c->t->resend->dir))
+        advise(inf, ADV_ALLOW_ICMP_ANY);
 }
 
 /* The sender's, the receiver's and the healed black hole share their fix:
@@ -379,7 +396,8 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
         if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
             exact = p->mtu;
     }
-    advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
+    if (!say_df_clear(inf, f, t->worst_dir))
+        advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
     if (exact > inf_tcpip_hdr(f)) {
         struct advice clamp = {.kind = ADV_CLAMP_MSS, .n1 = exact - inf_tcpip_hdr(f)};
         inf_advise(inf, &clamp);

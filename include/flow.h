@@ -148,7 +148,8 @@ struct flow_summary {
     uint32_t carries_tunnel; /* the opaque tunnel it is, 0 = none */
     uint32_t storms;
     uint16_t wg_receivers;
-    uint8_t wg_lost_dir; /* the direction whose counters skipped most, 0 client->server */
+    uint8_t df_clear_large; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
+    uint8_t wg_lost_dir;    /* the direction whose counters skipped most, 0 client->server */
     uint8_t
         wg_followed; /* bit d: d's largest message had a later counter, none missing (wgcount.h) */
     uint16_t input;

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import ETH, expect, finish, ipv4, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp, udp_frame
+from harness import ETH, csum, expect, finish, ipv4, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp, udp_frame
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -416,7 +416,8 @@ def ipv6_pkt(payload, nh, src, dst):
 ETH6 = ETH[:12] + b"\x86\xdd"
 
 
-def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=None, tail=1.0):
+def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=None, tail=1.0,
+                 df=True):
     """The sending side of a path that drops full-size datagrams, one bulk transfer and
     nothing else.  A small exchange (rtt apart), then `burst` full-size datagrams back to
     back; the last of them re-sent `copies - 1` times at rto, 2 rto, 4 rto...; the peer,
@@ -451,7 +452,8 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
             proto = 17
         if v6:
             return ETH6 + ipv6_pkt(body, proto, src, dst)
-        return ETH + ipv4(body, proto=proto, src=src, dst=dst, ident=seq[frm])
+        return ETH + ipv4(body, proto=proto, src=src, dst=dst, ident=seq[frm],
+                          frag=0x4000 if df else 0)
 
     small = 124 if not v6 else 144
     fr, t = [], 0.0
@@ -713,6 +715,63 @@ def _():
             n = tshark_count(p, fl[0]["wireshark_filter"])
             expect(n == len(fl[0]["frames"]), f"{name}: filter selects {n}, cites "
                    f"{fl[0]['frames']}: {fl[0]['wireshark_filter']}")
+
+
+def without_df(frame):
+    """An Ethernet/IPv4 frame with DF cleared and the header checksum redone."""
+    ip = bytearray(frame[14:34])
+    ip[6] &= ~0x40 & 0xff
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    return frame[:14] + bytes(ip) + frame[34:]
+
+
+def stalled_download(df=True):
+    """A download whose first full-size segment is re-sent with backoff and never
+    acknowledged, after a small segment that was; the server's packets with DF as given."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: (lambda f: f if df else without_df(f))(ETH + tcp(80, 50000, *a, src=s,
+                                                                          dst=c, **k))
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (0.01, S(5000, 1001, "SA", mss=1460)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
+    t, iv = 0.05, 0.2
+    fr.append((t, S(5301, 1101, "A", b"x" * 1460)))
+    fr.append((t + 0.0001, S(6761, 1101, "A", b"x" * 1460)))
+    for k in range(5):
+        t += iv
+        iv *= 2
+        fr.append((t, S(5301, 1101, "A", b"x" * 1460)))
+    return fr
+
+
+@test("DF clear on the lost packets: fragments are dropped and the fix is not ICMP; DF set: "
+      "let ICMP through (issue 13 item 6)")
+def _():
+    cases = [
+        ("wg4-df-clear", sending_side(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
+                                      df=False), False),
+        ("esp4-df-clear", sending_side(kind="esp", rtt=0.005, rto=1.0, burst=2, copies=6,
+                                       df=False), False),
+        ("tcp4-df-clear", stalled_download(df=False), False),
+        ("wg4-df-set", sending_side(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5), True),
+        ("tcp4-df-set", stalled_download(), True),
+    ]
+    for name, fr, df in cases:
+        p = os.path.join(TMP, f"df-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        kinds = [a["kind"] for a in v["advice"]]
+        expect(v["status"] == "blackhole", f"{name}: {v}")
+        if df:
+            expect("DF clear" not in v["summary"] and "stop-dropping-fragments" not in kinds and
+                   any(k.startswith("allow-icmp") for k in kinds), f"{name}: {v}")
+        else:
+            expect("DF clear" in v["summary"] and "stop-dropping-fragments" in kinds and
+                   not any(k.startswith("allow-icmp") for k in kinds), f"{name}: {v}")
 
 
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
