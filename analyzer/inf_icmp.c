@@ -156,3 +156,28 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
         }
     }
 }
+
+/* ICMP seen by a tunnel endpoint belongs to the inner flows it carries: a
+ * frag-needed or packet-too-big quoting a GRE, IP-in-IP or UDP tunnel's
+ * outer packet tells the endpoint, which does not pass it on to the inner
+ * sender (RFC 2003 4.1 leaves it optional; Linux GRE and sit lower their own
+ * MTU and tell only later senders), so the inner flow still black-holes. */
+const struct icmp_mtu_msg *inf_tunnel_icmp(struct input_stats *const *inputs, int ninputs,
+                                           const struct results *res, const struct flow_summary *f)
+{
+    const struct flow_tunnel *tu = NULL;
+    for (uint32_t i = 0; f->tunnel && i < res->ntunnels; i++)
+        if (res->tunnels[i].id == f->tunnel)
+            tu = &res->tunnels[i];
+    if (!tu || f->input >= ninputs)
+        return NULL;
+    const struct input_stats *s = inputs[f->input];
+    for (int k = 0; k < s->nicmp; k++) {
+        const struct icmp_mtu_msg *m = &s->icmp[k];
+        bool fwd = !addr_cmp(&m->qsrc, &tu->outer_src) && !addr_cmp(&m->qdst, &tu->outer_dst);
+        bool rev = !addr_cmp(&m->qsrc, &tu->outer_dst) && !addr_cmp(&m->qdst, &tu->outer_src);
+        if ((fwd || rev) && m->mtu)
+            return m;
+    }
+    return NULL;
+}

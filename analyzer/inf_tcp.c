@@ -198,6 +198,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     r.delivered = largest;
     r.count = x->backoff_count;
     r.cost_ns = backoff_cost_ns(x);
+    r.icmp = inf_tunnel_icmp(inputs, ninputs, res, f);
     for (int i = 0; i < x->nlost_frames; i++)
         ev_frame(&r, x->lost_frames[i]);
     if (!r.nframes) /* healed: the big copies were superseded */

@@ -223,6 +223,7 @@ struct say_ctx {
     struct advice rec_cfg; /* the first tunnel with a recommendation (kind 0 when none) */
     bool has_cfg;
     uint64_t frag_lost;
+    int ninputs;
 };
 
 typedef void (*say_fn)(struct inference *inf, const struct say_ctx *c);
@@ -369,7 +370,17 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
     inf_direction_addrs(f, t->worst_dir, &src, &dst);
     addr_text(src, a, sizeof a);
     addr_text(dst, b, sizeof b);
-    if (t->blackholes)
+    const struct icmp_mtu_msg *tm = inf_tunnel_icmp(c->inputs, c->ninputs, c->res, f);
+    char e[64];
+    if (t->blackholes && tm)
+        inf_fmt(&inf->summary,
+                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+                "do.  A router reports an MTU of %u bytes for the tunnel's outer packets "
+                "(frame %" PRIu64 "), but that message goes to the tunnel endpoint %s, and the "
+                "sender inside the tunnel is never told: lower the tunnel's MTU.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered, tm->mtu, tm->frame,
+                addr_text(&tm->qsrc, e, sizeof e));
+    else if (t->blackholes)
         inf_fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
                 "do, and no ICMP message tells the sender: a path-MTU black hole stalls the "
@@ -396,7 +407,7 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
         if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
             exact = p->mtu;
     }
-    if (!say_df_clear(inf, f, t->worst_dir))
+    if (!say_df_clear(inf, f, t->worst_dir) && !tm) /* tm: ICMP does come, to the wrong host */
         advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
     if (exact > inf_tcpip_hdr(f)) {
         struct advice clamp = {.kind = ADV_CLAMP_MSS, .n1 = exact - inf_tcpip_hdr(f)};
@@ -623,8 +634,8 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                  const struct results *res, const struct tally *t)
 {
-    struct say_ctx c = {inputs, res,   t,
-                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_LOST)};
+    struct say_ctx c = {inputs, res, t, {0}, false, 0, ninputs};
+    c.frag_lost = inf_anomaly_total(inputs, ninputs, AN_FRAG_LOST);
     for (uint32_t i = 0; i < inf->ntunnels && !c.has_cfg; i++)
         if (inf->tunnels[i].recommended_mtu) {
             c.rec_cfg.kind = ADV_SET_TUNNEL_MTU;

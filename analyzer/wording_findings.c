@@ -106,11 +106,19 @@ static void filter_larger(const struct ev_record *r, struct inf_finding *fi)
 
 static void word_sender_stalled(const struct ev_record *r, struct inf_finding *fi)
 {
-    char a[64], b[64];
+    char a[64], b[64], told[200] = "no ICMP seen";
+    if (r->icmp) {
+        char e[64];
+        snprintf(told, sizeof told,
+                 "the frag-needed of frame %" PRIu64 " about the tunnel's outer packets (MTU %u) "
+                 "went to the tunnel endpoint %s, not to the sender",
+                 r->icmp->frame, r->icmp->mtu, addr_text(&r->icmp->qsrc, e, sizeof e));
+    }
     inf_fmt(&fi->message,
             "black hole: %s's packets of %u bytes never reach %s (retransmitted %u times, backing "
-            "off, no ICMP seen); packets up to %u bytes do; the flow stalls",
-            dir_src(r, a, sizeof a), r->lost, dir_dst(r, b, sizeof b), r->count, r->delivered);
+            "off, %s); packets up to %u bytes do; the flow stalls",
+            dir_src(r, a, sizeof a), r->lost, dir_dst(r, b, sizeof b), r->count, told,
+            r->delivered);
     filter_larger(r, fi);
 }
 

@@ -120,6 +120,11 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
                      struct tally *t);
 void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t);
 void inf_outage(struct inference *inf, const struct flow_summary *f, int d);
+/* An ICMP MTU message about the outer packets of the tunnel that carries
+ * flow f (quoted addresses of the tunnel's outer pair, either way): the
+ * tunnel endpoint was told, the inner sender was not.  NULL when none. */
+const struct icmp_mtu_msg *inf_tunnel_icmp(struct input_stats *const *inputs, int ninputs,
+                                           const struct results *res, const struct flow_summary *f);
 void inf_silent_sender(struct inference *inf, const struct results *res,
                        const struct flow_summary *f, int d, struct tally *t);
 /* MSS clamps, proven by a SYN seen at two points with different MSS values;

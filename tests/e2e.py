@@ -774,6 +774,52 @@ def _():
                    not any(k.startswith("allow-icmp") for k in kinds), f"{name}: {v}")
 
 
+def tunnel_with_icmp(proto, mtu=1476, quote=28):
+    """stalled_download() inside a GRE (proto 47) or IP-in-IP (4) tunnel between
+    203.0.113.1 and .2; after each outer packet above `mtu` a router sends the tunnel
+    endpoint a frag-needed quoting `quote` bytes of it."""
+    o1, o2 = (203, 0, 113, 1), (203, 0, 113, 2)
+    out, ident = [], [100]
+
+    def wrap(inner):
+        ident[0] += 1
+        down = inner[12:16] == bytes((198, 51, 100, 2))  # from the server's side
+        head = struct.pack("!HH", 0, 0x0800) if proto == 47 else b""
+        return ETH + ipv4(head + inner, proto=proto, src=o1 if down else o2,
+                          dst=o2 if down else o1, ident=ident[0])
+    for t, f in stalled_download():
+        inner = bytearray(f[14:])
+        inner[4:6] = struct.pack("!H", ident[0])  # distinct inner IDs, as a stack sends
+        inner[10:12] = b"\0\0"
+        inner[10:12] = struct.pack("!H", csum(bytes(inner[:20])))
+        frame = wrap(bytes(inner))
+        out.append((t, frame))
+        if len(frame) - 14 > mtu:
+            icmp = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + frame[14:14 + quote]
+            icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+            out.append((t + 0.001, ETH + ipv4(icmp, proto=1, src=(198, 18, 0, 1), dst=o1)))
+    return out
+
+
+@test("ICMP about a tunnel's outer packets belongs to the inner flows: never 'no ICMP tells "
+      "the sender' when the tunnel endpoint was told (issue 13 item 13)")
+def _():
+    for name, proto, mtu, quote in (("gre-28", 47, 1476, 28), ("ipip-28", 4, 1480, 28),
+                                    ("gre-576", 47, 1400, 548)):
+        p = os.path.join(TMP, f"tunicmp-{name}.pcap")
+        write_pcap_timed(p, tunnel_with_icmp(proto, mtu, quote))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        expect(v["status"] == "blackhole" and "no ICMP" not in v["summary"] and
+               f"MTU of {mtu} bytes for the tunnel's outer packets" in v["summary"], f"{name}: {v}")
+        expect(bh and "no ICMP seen" not in bh[0]["message"] and "tunnel endpoint" in
+               bh[0]["message"], f"{name}: {bh}")
+        expect(not any(a["kind"].startswith("allow-icmp") for a in v["advice"]), f"{name}: {v}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
