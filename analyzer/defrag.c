@@ -36,6 +36,9 @@ struct dgram {
     uint64_t first_frame;
     uint64_t frames[4]; /* the fragments that came, the first 4 */
     uint16_t nfrags;
+    uint32_t max_frag;    /* largest fragment, IP size */
+    uint32_t max_nonlast; /* ... of those with MF set */
+    uint64_t nonlast_frame;
     uint8_t *data; /* cap bytes of payload */
     uint8_t *have; /* cap / 8 bytes: bit set when the payload byte is here */
     uint32_t cap;
@@ -129,6 +132,33 @@ static void drop_dgram(struct defrag *df, struct dgram *g)
     free(g);
 }
 
+/* A datagram fragmented by an IP stack, outermost (tunnel depth 0): how
+ * its host pair's datagrams are cut (defrag.h). */
+static void record_cut(struct defrag *df, const struct dgram *g)
+{
+    if (g->crafted || !g->max_nonlast || g->key[2] != 0)
+        return;
+    struct defrag_cut *c = NULL;
+    for (int i = 0; i < df->st.ncuts && !c; i++)
+        if (df->st.cuts[i].version == g->key[0] && !memcmp(df->st.cuts[i].src, g->key + 12, 16) &&
+            !memcmp(df->st.cuts[i].dst, g->key + 28, 16))
+            c = &df->st.cuts[i];
+    if (!c) {
+        if (df->st.ncuts == DEFRAG_MAX_CUTS)
+            return;
+        c = &df->st.cuts[df->st.ncuts++];
+        memset(c, 0, sizeof *c);
+        c->version = g->key[0];
+        memcpy(c->src, g->key + 12, 16);
+        memcpy(c->dst, g->key + 28, 16);
+    }
+    c->datagrams++;
+    if (g->max_nonlast > c->nonlast) {
+        c->nonlast = g->max_nonlast;
+        c->frame = g->nonlast_frame;
+    }
+}
+
 /* The datagram g is given up at capture time now_ns (at_end: the input
  * ended): counted incomplete, and lost or open at the end (defrag.h).  A
  * snap-length cut was counted when it was seen; a cut datagram is lost too
@@ -136,6 +166,7 @@ static void drop_dgram(struct defrag *df, struct dgram *g)
 static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_end)
 {
     df->st.incomplete++;
+    record_cut(df, g);
     if (g->broken && g->last_seen && g->present == g->end) {
         drop_dgram(df, g); /* every fragment came, cut by the snap length: not lost */
         return;
@@ -431,14 +462,23 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;
     /* No link in use carries less than 576 bytes of IPv4 (the datagram
-     * every host accepts, RFC 1122 3.3.3) or 1280 of IPv6 (RFC 8200 5), so
-     * a fragment that is not the last and smaller than that was split on
-     * purpose (an evasion tool, a test generator), not by an MTU. */
-    if (more && (uint32_t)ip->hdr_len + len < (ip->version == 6 ? 1280u : 576u))
+     * every host accepts, RFC 1122 3.3.3) or 1280 of IPv6 (RFC 8200 5), and
+     * cutting to such a link leaves a fragment at most 7 bytes short (the
+     * payload rounded down to 8), so a fragment that is not the last and
+     * smaller than 569 or 1273 bytes was split on purpose (an evasion tool,
+     * a test generator), not by an MTU. */
+    if (more && (uint32_t)ip->hdr_len + len < (ip->version == 6 ? 1273u : 569u))
         g->crafted = true;
     int64_t t_ns = pkt_ns(pkt);
     if (t_ns > g->last_ns)
         g->last_ns = t_ns;
+    uint32_t wire = (uint32_t)ip->hdr_len + len;
+    if (wire > g->max_frag)
+        g->max_frag = wire;
+    if (more && wire > g->max_nonlast) {
+        g->max_nonlast = wire;
+        g->nonlast_frame = pkt->frame;
+    }
     if (g->nfrags < 4)
         g->frames[g->nfrags] = pkt->frame;
     if (g->nfrags < UINT16_MAX)
@@ -514,6 +554,8 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     uint32_t end = g->end;
     uint8_t proto = g->proto;
     ip->reasm_len = (uint32_t)g->hdr_len + end;
+    ip->reasm_wire = (uint16_t)(g->max_frag > UINT16_MAX ? UINT16_MAX : g->max_frag);
+    record_cut(df, g);
     g->data = NULL;
     drop_dgram(df, g);
     df->done[df->ndone++] = buf;

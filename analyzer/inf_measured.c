@@ -11,6 +11,50 @@
 #include "correlate.h"
 #include "infer.h"
 
+/* ---- fragments: how datagrams were cut ---- */
+
+/* A datagram cut into fragments was cut to the MTU of the link ahead, the
+ * payload of each fragment but the last a multiple of 8 bytes (RFC 791,
+ * RFC 8200 4.5): the largest non-last fragment, F bytes, says that link
+ * carries F to F + 7 bytes, and it arrived.  The link is the sender's own
+ * or a router's on the way; either way the path carries no more.  Not for
+ * IPv6 fragments of 1280 to 1287 bytes: a source may fragment at the
+ * minimum MTU whatever its path (IPV6_USE_MIN_MTU, RFC 3542 11.1). */
+void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs)
+{
+    for (int i = 0; i < ninputs; i++) {
+        const struct input_stats *s = inputs[i];
+        for (int k = 0; k < s->nfrag_cuts; k++) {
+            const struct defrag_cut *c = &s->frag_cuts[k];
+            bool v6 = c->version == 6;
+            if (v6 && c->nonlast < 1288)
+                continue;
+            struct addr src, dst;
+            uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+            uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+            addr_pack(&src, type, bits, c->src, v6 ? 16 : 4);
+            addr_pack(&dst, type, bits, c->dst, v6 ? 16 : 4);
+            char a[64], in[32] = "";
+            if (ninputs > 1)
+                snprintf(in, sizeof in, ", input %d", i);
+            struct inf_path *p = inf_path_for(inf, &src, &dst, INF_OUTER, 0);
+            inf_bound_lower(p, c->nonlast,
+                            "a %u-byte fragment (frame %" PRIu64 "%s) from %s arrived", c->nonlast,
+                            c->frame, in, addr_text(&src, a, sizeof a));
+            inf_bound_upper(p, c->nonlast + 7);
+            if (p && p->upper == c->nonlast + 7)
+                p->upper_loss = true; /* a range of 8, not an MTU to set unless pinned */
+            inf_evidence(p,
+                         "%" PRIu32 " datagram%s from %s %s cut into fragments of at most %u "
+                         "bytes (frame %" PRIu64 "%s): a link on the way, or the sender's own, "
+                         "carries %u to %u bytes",
+                         c->datagrams, c->datagrams == 1 ? "" : "s", a,
+                         c->datagrams == 1 ? "was" : "were", c->nonlast, c->frame, in, c->nonlast,
+                         c->nonlast + 7);
+        }
+    }
+}
+
 /* ---- 5. ping sweeps ---- */
 
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t)

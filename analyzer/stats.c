@@ -228,4 +228,6 @@ void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds)
 {
     s->nfrag_lost = ds->nlost < DEFRAG_MAX_LOST ? ds->nlost : DEFRAG_MAX_LOST;
     memcpy(s->frag_lost, ds->lost_ex, (size_t)s->nfrag_lost * sizeof *s->frag_lost);
+    s->nfrag_cuts = ds->ncuts < DEFRAG_MAX_CUTS ? ds->ncuts : DEFRAG_MAX_CUTS;
+    memcpy(s->frag_cuts, ds->cuts, (size_t)s->nfrag_cuts * sizeof *s->frag_cuts);
 }

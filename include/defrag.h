@@ -25,7 +25,8 @@
  *     datagram's fragments back to back and paths reorder by milliseconds,
  *     so a fragment a second late is not coming.
  * A datagram with overlapping fragments, or with a fragment other than the
- * last below 576 (IPv4) or 1280 bytes (IPv6), which no link needs, was made
+ * last below 569 (IPv4) or 1273 bytes (IPv6) (a 576 or 1280-byte link, the
+ * smallest in use, less the 8-byte rounding), which no link needs, was made
  * by a tool, not an IP stack: it is counted crafted, never lost.
  * The first DEFRAG_MAX_LOST lost ones are kept as examples (addresses,
  * protocol, ports when the first fragment came, frames) for a finding.  Costs: O(1) hash lookup per
@@ -43,6 +44,7 @@
 #define DEFRAG_DEFAULT_TIMEOUT_MS 30000 /* Linux's net.ipv4.ipfrag_time */
 #define DEFRAG_LOST_NS 1000000000ll     /* 1 s of capture after the latest fragment */
 #define DEFRAG_MAX_LOST 8
+#define DEFRAG_MAX_CUTS 16
 
 /* A zero field means "the default". */
 struct defrag_limits {
@@ -73,6 +75,18 @@ struct defrag_lost {
     int64_t last_ns;      /* its latest fragment */
 };
 
+/* How a pair of hosts' datagrams were cut: the largest fragment other than
+ * a last one.  Fragments are cut to the MTU of the link ahead with their
+ * payload a multiple of 8 bytes (RFC 791, RFC 8200 4.5), so that link (the
+ * sender's own, or a router's next hop) carries nonlast..nonlast+7 bytes. */
+struct defrag_cut {
+    uint8_t version;
+    uint8_t src[16], dst[16];
+    uint32_t nonlast;   /* IP size of the largest non-last fragment */
+    uint32_t datagrams; /* datagrams of the pair cut so */
+    uint64_t frame;     /* such a fragment */
+};
+
 struct defrag_stats {
     uint64_t fragments;       /* fragment packets seen */
     uint64_t reassembled;     /* datagrams completed */
@@ -92,6 +106,8 @@ struct defrag_stats {
     uint32_t held_datagrams_peak;
     int nlost;
     struct defrag_lost lost_ex[DEFRAG_MAX_LOST];
+    int ncuts; /* outermost fragments of IP stacks (not crafted), by host pair */
+    struct defrag_cut cuts[DEFRAG_MAX_CUTS];
 };
 
 struct defrag;

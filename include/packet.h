@@ -136,6 +136,7 @@ struct ip_info {
     uint8_t proto;        /* upper-layer protocol after any extension headers */
     uint8_t ttl;          /* v4 TTL, v6 hop limit */
     uint8_t tos;          /* v4 TOS, v6 traffic class */
+    uint16_t reasm_wire;  /* with reasm_len: the datagram's largest fragment, as on the wire */
 };
 
 struct ah_info {

@@ -81,6 +81,8 @@ struct input_stats {
      * (defrag.h): the first ones, for the finding */
     int nfrag_lost;
     struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
+    int nfrag_cuts; /* how host pairs' datagrams were fragmented (defrag.h) */
+    struct defrag_cut frag_cuts[DEFRAG_MAX_CUTS];
 };
 
 /* Allocates and zeroes; NULL on out of memory. */
@@ -93,7 +95,7 @@ void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint6
 void stats_add_packet(struct input_stats *s, const struct packet *p);
 /* Adds anomalies that belong to no single packet (incomplete datagrams...). */
 void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n);
-/* Keeps the reassembly stage's examples of lost datagrams. */
+/* Keeps the reassembly stage's examples of lost datagrams and its cuts. */
 void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds);
 
 /* The layer types a stack entry holds, as "eth/ipv4/udp/wg". */

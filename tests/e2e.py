@@ -820,6 +820,33 @@ def _():
         expect(not any(a["kind"].startswith("allow-icmp") for a in v["advice"]), f"{name}: {v}")
 
 
+@test("fragments are MTU evidence: the largest non-last fragment F pins the link to F..F+7 "
+      "bytes; not IPv6 at 1280, not crafted tiny fragments (issue 14 item 4)")
+def _():
+    cases = [  # name, frames, (lower, upper) of the answers' path or None
+        ("v4-router-1400", dns_like(lambda q, i: True, mtu=1400), (1396, 1403)),
+        ("v4-576", dns_like(lambda q, i: True, mtu=576, answer=1400), (572, 579)),
+        ("v6-source-1456", dns_like(lambda q, i: True, v6=True, mtu=1456), (1456, 1463)),
+        ("v6-min-mtu", dns_like(lambda q, i: True, v6=True, mtu=1280), None),
+        ("v4-crafted-tiny", dns_like(lambda q, i: True, mtu=68, answer=400), None),
+    ]
+    for name, fr, want in cases:
+        p = os.path.join(TMP, f"cut-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        paths = [x for x in rep["paths"] if x["src"] in ("198.51.100.2", "2001:db8::2")]
+        got = [(x["mtu_lower"], x["mtu_upper"]) for x in paths]
+        if want:
+            expect(got == [want], f"{name}: {got} {paths}")
+            expect(rep["verdict"]["status"] != "fragmentation-loss", f"{name}: {rep['verdict']}")
+        else:
+            expect(all(u is None for _, u in got), f"{name}: {got}")
+            expect(not any(lo and lo > 1280 for lo, _ in got), f"{name}: a bound from a "
+                   f"reassembled datagram: {got}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
