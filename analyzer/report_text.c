@@ -171,6 +171,28 @@ static void text_layer_counts(FILE *out, const struct input_stats *s)
         fprintf(out, "    %" PRIu64 " packets carried no IP (ARP, LLDP, ...)\n", s->not_ip);
 }
 
+/* PPPoE as an encapsulation: its 6 bytes and PPP's 2 come off every
+ * packet's MTU (RFC 2516 section 7: 1492 on a 1500-byte Ethernet). */
+static void text_pppoe(FILE *out, const struct input_stats *s)
+{
+    for (int i = 0; i < s->npppoe; i++) {
+        const struct pppoe_session *x = &s->pppoe[i];
+        fprintf(out,
+                "  PPPoE session 0x%04x: %" PRIu64 " packets, %" PRIu64
+                " carrying IP; PPPoE and PPP take 8 bytes of each (1492 on a 1500-byte Ethernet)",
+                x->session, x->packets, x->ip_packets);
+        if (x->largest_ip)
+            fprintf(out, "; largest IP packet %u bytes (frame %" PRIu64 ")%s", x->largest_ip,
+                    x->largest_frame,
+                    x->largest_ip > 1492 ? ", which needs Ethernet payloads over 1500 bytes "
+                                           "(RFC 4638 baby jumbo frames at both ends)"
+                                         : "");
+        fprintf(out, "   [Wireshark: pppoe.session_id == 0x%04x]\n", x->session);
+    }
+    if (s->pppoe_other)
+        fprintf(out, "  and %" PRIu64 " packets of further PPPoE sessions\n", s->pppoe_other);
+}
+
 static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     char b1[32];
@@ -213,6 +235,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         text_stacks(out, s, o);
     if (s->max_tunnel_depth)
         fprintf(out, "  tunnels nested up to %" PRIu64 " deep\n", s->max_tunnel_depth);
+    text_pppoe(out, s);
     if (s->ip_fragments)
         fprintf(out,
                 "  IP fragments: %" PRIu64 ", datagrams reassembled: %" PRIu64

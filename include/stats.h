@@ -16,9 +16,11 @@
 #include "packet.h"
 
 #define STATS_MAX_LINKTYPES 8
-#define STATS_MAX_STACKS 64 /* distinct layer stacks remembered per input */
-#define STATS_MAX_ICMP 4096 /* MTU-related ICMP messages listed per input */
-#define STATS_ERRLEN 4608   /* CAPTURE_ERRLEN: the message names its file */
+#define STATS_MAX_STACKS 64  /* distinct layer stacks remembered per input */
+#define STATS_MAX_ICMP 4096  /* MTU-related ICMP messages listed per input */
+#define STATS_MAX_FACTS 1024 /* LCP MRU options and OSPF DBDs listed per input (each) */
+#define STATS_MAX_PPPOE 64   /* PPPoE sessions counted per input */
+#define STATS_ERRLEN 4608    /* CAPTURE_ERRLEN: the message names its file */
 
 enum layer_place { PLACE_OUTER, PLACE_TUNNEL, PLACE_QUOTED, PLACE__COUNT };
 
@@ -44,6 +46,43 @@ struct icmp_mtu_msg {
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
 };
 
+/* A link stating its MTU: an LCP Configure-Request/Ack/Nak with the MRU
+ * option (decode_ppp.c), or a PPPoE discovery packet with the
+ * PPP-Max-Payload tag (RFC 4638). */
+struct lcp_mru_msg {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    uint16_t mru;        /* the MRU, or the Max-Payload */
+    uint8_t code, ident; /* LCP; for a discovery tag, the PPPoE code (PADI 0x09, ...) */
+    bool tag;            /* a PPPoE discovery tag, not LCP */
+    bool pppoe;          /* carried in PPPoE (session is then meaningful) */
+    uint16_t session;
+    bool has_mac; /* an Ethernet link: the two MAC addresses */
+    uint8_t src[6], dst[6];
+};
+
+/* An OSPF Database Description: a router stating its interface MTU. */
+struct ospf_dbd_msg {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    struct addr src, dst; /* the IP addresses */
+    uint32_t router_id, area, dd_seq;
+    uint16_t mtu;
+    uint8_t version, flags;
+};
+
+/* A PPPoE session carrying traffic: 8 bytes of every packet's MTU (PPPoE 6,
+ * PPP protocol 2). */
+struct pppoe_session {
+    uint16_t session;
+    uint8_t mac[2][6]; /* the first frame's source and destination */
+    uint64_t packets, ip_packets;
+    uint32_t largest_ip; /* IP packet size (ip_len) */
+    uint64_t first_frame, largest_frame;
+};
+
 struct input_stats {
     char *path; /* as given (heap): never cut, whatever its length */
     char format[8];
@@ -67,6 +106,14 @@ struct input_stats {
     struct icmp_mtu_msg *icmp; /* up to STATS_MAX_ICMP entries, allocated as they come */
     int nicmp, cap_icmp;
     uint64_t icmp_unlisted;
+    struct lcp_mru_msg *lcp; /* up to STATS_MAX_FACTS, allocated as they come */
+    int nlcp, cap_lcp;
+    struct ospf_dbd_msg *dbd; /* up to STATS_MAX_FACTS */
+    int ndbd, cap_dbd;
+    uint64_t facts_unlisted; /* LCP and DBD packets that did not fit */
+    struct pppoe_session pppoe[STATS_MAX_PPPOE];
+    int npppoe;
+    uint64_t pppoe_other; /* session packets of sessions that did not fit */
     int64_t first_sec, last_sec;
     uint32_t first_nsec, last_nsec;
     bool has_time;
