@@ -102,8 +102,10 @@ static void lcp_stage(struct inference *inf, int input, const struct input_stats
         }
         inf_record(inf, &r);
         t->link_mrus++;
-        if (!t->link_mru || req->mru < t->link_mru)
+        if (!t->link_mru || req->mru < t->link_mru) {
             t->link_mru = req->mru;
+            t->link_pppoe = req->pppoe;
+        }
     }
 }
 

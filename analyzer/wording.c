@@ -570,7 +570,8 @@ static void link_facts(struct inference *inf, const struct tally *t)
     }
     /* 1500 bytes is Ethernet's own MTU: a link that large asks nothing of TCP */
     if (t->link_mrus && t->link_mru < 1500) {
-        struct advice adv = {.kind = ADV_LINK_MSS, .layer = LAYER_PPPOE, .proven = true};
+        struct advice adv = {.kind = ADV_LINK_MSS, .proven = true};
+        adv.layer = t->link_pppoe ? LAYER_PPPOE : LAYER_PPP;
         adv.n1 = t->link_mru;
         adv.n2 = t->link_mru - 40u;
         inf_advise(inf, &adv);

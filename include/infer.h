@@ -65,6 +65,7 @@ struct tally {
     int worst_dir;
     int link_mrus;     /* PPP links whose MRU was requested and acknowledged (inf_link.c) */
     uint32_t link_mru; /* ... the smallest */
+    bool link_pppoe;   /* ... carried in PPPoE */
     int ospf_mismatch; /* OSPF neighbours stating unequal interface MTUs */
     const struct ospf_dbd_msg *ospf, *ospf_peer; /* the first such pair */
 };
