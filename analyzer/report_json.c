@@ -546,8 +546,8 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
         json_null(j, "honored");
     else
         json_bool(j, "honored", h == 1);
-    if (m->mtu == 0 && m->quoted_len)
-        json_uint(j, "mtu_guess", pmtud_plateau_below(m->quoted_len));
+    if (m->mtu == 0 && icmp_msg_size(m))
+        json_uint(j, "mtu_guess", pmtud_plateau_below(icmp_msg_size(m)));
     json_int(j, "input", i);
     json_time(j, "time", m->ts_sec * 1000000000 + m->ts_nsec);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
@@ -560,6 +560,11 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
             json_uint(j, "dport", m->qdport);
         }
         json_uint(j, "ip_len", m->quoted_len);
+        /* the quote's length is what the router kept (cut to 576 bytes, its
+         * length rewritten): the captured original, when found, has the size */
+        json_bool(j, "cut", m->quote_cut);
+        json_opt_uint(j, "original_len", m->original_len);
+        json_opt_uint(j, "original_frame", m->original_frame);
         json_object_end(j);
     } else {
         json_null(j, "quoted");

@@ -93,12 +93,21 @@ static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
         addr_text(&m->qsrc, qs, sizeof qs);
         addr_text(&m->qdst, qd, sizeof qd);
+        char len[24] = "", cut[96] = "";
+        uint32_t sz = icmp_msg_size(m);
+        if (sz)
+            snprintf(len, sizeof len, " %u-byte", sz);
+        if (m->original_len && m->original_len != m->quoted_len)
+            snprintf(cut, sizeof cut, " (frame %" PRIu64 "; its quote%s says %u)",
+                     m->original_frame, m->quote_cut ? ", cut," : "", m->quoted_len);
+        else if (m->quote_cut && !m->original_len)
+            snprintf(cut, sizeof cut, " of unknown size (its quote, cut, says %u)", m->quoted_len);
         if (m->qsport || m->qdport)
-            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s:%u -> %s:%u",
-                     m->quoted_len, ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport);
+            snprintf(buf + n, size - (size_t)n, "; about a%s %s packet %s:%u -> %s:%u%s", len,
+                     ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport, cut);
         else
-            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s -> %s",
-                     m->quoted_len, ip_proto_name(m->qproto), qs, qd);
+            snprintf(buf + n, size - (size_t)n, "; about a%s %s packet %s -> %s%s", len,
+                     ip_proto_name(m->qproto), qs, qd, cut);
     }
 }
 

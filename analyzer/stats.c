@@ -149,6 +149,7 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
         m->qdst = qi->dst;
         m->qproto = qi->proto;
         m->quoted_len = qi->ip_len;
+        m->quote_cut = qi->ip_len && qi->ip_len == ic->payload_len && !qi->reasm_len;
         if (q + 1 < p->nlayers) {
             const struct layer *t = &p->layers[q + 1];
             if (t->type == LAYER_TCP) {

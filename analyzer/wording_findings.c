@@ -41,19 +41,21 @@ static void word_icmp_implausible(const struct ev_record *r, struct inf_finding 
     const struct icmp_mtu_msg *m = r->icmp;
     char from[64], qs[64], qd[64];
     uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
+    /* the captured original's size when the quote understates it */
+    uint32_t size = icmp_msg_size(m) ? icmp_msg_size(m) : m->quoted_len;
     addr_text(&m->from, from, sizeof from);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6)
         inf_fmt(&fi->message,
                 "%s from %s reports MTU %u for a %u-byte packet from %s to %s: %s; ignored for "
                 "the path MTU",
-                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
                 addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd),
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     else
         inf_fmt(&fi->message,
                 "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the path MTU",
-                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     snprintf(fi->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);

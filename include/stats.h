@@ -44,7 +44,21 @@ struct icmp_mtu_msg {
     uint16_t qsport, qdport;
     uint8_t layer; /* index of the ICMP layer in its packet */
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
+    /* The quote's IP length equals the bytes quoted: a router that quotes
+     * 576 bytes (RFC 1812 4.3.2.3) or an anonymiser rewrote it to what it
+     * kept, so the length says nothing of the packet that was too big. */
+    bool quote_cut;
+    uint32_t original_len;   /* the captured original's IP size (flow.h), 0 = not found */
+    uint64_t original_frame; /* ... its latest transmission */
 };
+
+/* The size of the packet the message says was too big: the captured
+ * original's, else the quoted length unless the quote was cut to it; 0 =
+ * unknown. */
+static inline uint32_t icmp_msg_size(const struct icmp_mtu_msg *m)
+{
+    return m->original_len ? m->original_len : m->quote_cut ? 0 : m->quoted_len;
+}
 
 /* A link stating its MTU: an LCP Configure-Request/Ack/Nak with the MRU
  * option (decode_ppp.c), or a PPPoE discovery packet with the

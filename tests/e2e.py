@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 from harness import ETH, expect, finish, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp_frame
+from harness import csum as harness_csum
 from harness import ipv4 as harness_ipv4
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -1816,6 +1817,134 @@ def _():
     rep = json.loads(out)
     found = exact_filters(path, rep, {"link-mtu"})
     expect(sorted(x["frames"] for x in found) == [[16, 20, 21], [17, 18]], str(found))
+
+
+
+# ---- an ICMP quote that understates its packet (issue 14 item 1) ----
+
+def tcp6(sport, dport, seq, ack, flags, payload=b"", src=None, dst=None, mss=None):
+    """IPv6/TCP with its checksum."""
+    bits = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
+    opts = struct.pack("!BBH", 2, 4, mss) if mss else b""
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (20 + len(opts)) // 4 << 4,
+                    sum(bits[c] for c in flags), 65535, 0, 0) + opts
+    seg = h + payload
+    pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)
+    c = harness_csum(pseudo + seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return struct.pack("!IHBB16s16s", 0x60000000, len(seg), 6, 64, src, dst) + seg
+
+
+def cut_quote(orig, keep, v6):
+    """The first `keep` bytes of IP packet `orig`, its length field rewritten to
+    say `keep` (and the IPv4 header checksum redone), as a router quoting 576
+    bytes or an anonymiser leaves it."""
+    q = bytearray(orig[:keep])
+    if v6:
+        q[4:6] = struct.pack("!H", keep - 40)
+    else:
+        q[2:4] = struct.pack("!H", keep)
+        q[10:12] = b"\0\0"
+        q[10:12] = struct.pack("!H", harness_csum(bytes(q[:20])))
+    return bytes(q)
+
+
+def understated_quote(v6, keep, vlan, original=True, gap=0.005, mtu=1350):
+    """An upload whose 1500-byte segment draws a frag-needed / packet-too-big
+    (MTU `mtu`) quoting it cut to `keep` bytes with its length rewritten; the
+    sender then re-sends in `mtu`-byte packets, acknowledged.  `original`:
+    whether the 1500-byte packet is in the capture."""
+    if v6:
+        c, s = bytes.fromhex("20010db8000000000000000000000001"), \
+            bytes.fromhex("20010db8000000000000000000000002")
+        rtr = bytes.fromhex("20010db8000000000000000000000fe1")
+        C = lambda *a, **k: tcp6(50000, 80, *a, src=c, dst=s, **k)
+        S = lambda *a, **k: tcp6(80, 50000, *a, src=s, dst=c, **k)
+        et, hdr = 0x86dd, 60
+    else:
+        c, s, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (203, 0, 113, 1)
+        C = lambda *a, ident=1, **k: tcp(50000, 80, *a, src=c, dst=s, ident=ident, **k)
+        S = lambda *a, **k: tcp(80, 50000, *a, src=s, dst=c, **k)
+        et, hdr = 0x0800, 40
+    fr = lambda t, ip, up=True: (t, eth_frame(MAC_S if up else MAC_C, MAC_C if up else MAC_S,
+                                              et, ip, vlan))
+    out = [fr(0.0, C(1000, 0, "S", mss=1500 - hdr)), fr(0.01, S(5000, 1001, "SA", mss=1500 - hdr),
+                                                        False), fr(0.02, C(1001, 5001, "A"))]
+    big = C(1001, 5001, "PA", b"u" * (1500 - hdr), **({} if v6 else {"ident": 77}))
+    if original:
+        out.append(fr(0.03, big))
+    q = cut_quote(big, keep, v6)
+    if v6:
+        body = struct.pack("!BBHI", 2, 0, 0, mtu) + q
+        pseudo = rtr + c + struct.pack("!IxxxB", len(body), 58)
+        body = body[:2] + struct.pack("!H", harness_csum(pseudo + body)) + body[4:]
+        icmp = struct.pack("!IHBB16s16s", 0x60000000, len(body), 58, 64, rtr, c) + body
+    else:
+        body = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + q
+        body = body[:2] + struct.pack("!H", harness_csum(body)) + body[4:]
+        icmp = harness_ipv4(body, proto=1, src=rtr, dst=c)
+    out.append(fr(0.03 + gap, icmp, False))
+    seq, t = 1001, 0.04 + gap
+    for k in range(4):  # the same data and more, in packets that fit
+        out.append(fr(t, C(seq, 5001, "PA", b"v" * (mtu - hdr))))
+        seq += mtu - hdr
+        out.append(fr(t + 0.01, S(5001, seq, "A"), False))
+        t += 0.02
+    return out
+
+
+@test("a frag-needed (MTU 1350) whose quote a 576-byte router cut to 548 and whose length "
+      "says 548: the captured 1500-byte original is the packet, PMTUD works, the path is "
+      "exactly 1350 (issue 14 item 1)")
+def _():
+    path = os.path.join(TMP, "quote-576.pcap")
+    rep, text = link_report(path, understated_quote(False, 548, None))
+    v = rep["verdict"]
+    expect(v["status"] == "pmtud-working", str(v))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and (p[0]["mtu_lower"], p[0]["mtu_upper"], p[0]["mtu"]) == (1350, 1350, 1350),
+           str(rep["paths"]))
+    expect(any("the original, frame 4, was 1500" in e for e in p[0]["evidence"]),
+           str(p[0]["evidence"]))
+    expect([m["honored"] for m in rep["icmp"]] == [True], str(rep["icmp"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("an anonymiser's 28-byte quote (IP header and the TCP ports and sequence, its length "
+      "28), in a VLAN, the ICMP 0.3 s later: matched to the captured original, exact 1350")
+def _():
+    path = os.path.join(TMP, "quote-28.pcap")
+    rep, text = link_report(path, understated_quote(False, 28, 5, gap=0.3))
+    expect(rep["verdict"]["status"] == "pmtud-working", str(rep["verdict"]))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and p[0]["mtu"] == 1350, str(rep["paths"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("a packet-too-big (MTU 1400) whose quote is cut to 1232 bytes with its payload length "
+      "rewritten: the 1500-byte original counts, exact 1400; without the original the "
+      "size is unknown, not implausible, and the MTU still bounds the path")
+def _():
+    path = os.path.join(TMP, "quote-v6.pcap")
+    rep, text = link_report(path, understated_quote(True, 1232, None, mtu=1400))
+    expect(rep["verdict"]["status"] == "pmtud-working", str(rep["verdict"]))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if x["src"] == "2001:db8::1"]
+    expect(p and p[0]["mtu"] == 1400, str(rep["paths"]))
+    # the original not captured (the capture started after it): the size is unknown
+    path = os.path.join(TMP, "quote-v4-no-original.pcap")
+    rep, text = link_report(path, understated_quote(False, 548, None, original=False))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and p[0]["mtu_upper"] == 1350, str(rep["paths"]))
+    expect(any("size is unknown" in e for e in p[0]["evidence"]), str(p[0]["evidence"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
 
 
 def main():
