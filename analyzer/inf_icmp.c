@@ -66,7 +66,7 @@ static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struc
     }
     g[i].count++;
     g[i].last = m->frame;
-    if (m->quote_cut && !g[i].cut)
+    if (icmp_quote_cut(m) && !g[i].cut)
         g[i].cut = m;
     g[i].honored += h == 1;
     g[i].ignored += h == 0;
@@ -148,7 +148,7 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
         if (ninputs > 1)
             snprintf(in, sizeof in, ", input %d", x->input + 1);
         char cut[160] = "";
-        if (x->cut && x->cut->original_len)
+        if (x->cut && icmp_msg_size(x->cut))
             snprintf(cut, sizeof cut,
                      " (the quote says %u bytes, cut to what the router kept; the original, "
                      "frame %" PRIu64 ", was %u)",

@@ -562,7 +562,7 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
         json_uint(j, "ip_len", m->quoted_len);
         /* the quote's length is what the router kept (cut to 576 bytes, its
          * length rewritten): the captured original, when found, has the size */
-        json_bool(j, "cut", m->quote_cut);
+        json_bool(j, "cut", icmp_quote_cut(m));
         json_opt_uint(j, "original_len", m->original_len);
         json_opt_uint(j, "original_frame", m->original_frame);
         json_object_end(j);

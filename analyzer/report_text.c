@@ -97,10 +97,10 @@ static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
         uint32_t sz = icmp_msg_size(m);
         if (sz)
             snprintf(len, sizeof len, " %u-byte", sz);
-        if (m->original_len && m->original_len != m->quoted_len)
-            snprintf(cut, sizeof cut, " (frame %" PRIu64 "; its quote%s says %u)",
-                     m->original_frame, m->quote_cut ? ", cut," : "", m->quoted_len);
-        else if (m->quote_cut && !m->original_len)
+        if (icmp_quote_cut(m) && sz)
+            snprintf(cut, sizeof cut, " (frame %" PRIu64 "; its quote, cut, says %u)",
+                     m->original_frame, m->quoted_len);
+        else if (icmp_quote_cut(m))
             snprintf(cut, sizeof cut, " of unknown size (its quote, cut, says %u)", m->quoted_len);
         if (m->qsport || m->qdport)
             snprintf(buf + n, size - (size_t)n, "; about a%s %s packet %s:%u -> %s:%u%s", len,

@@ -149,7 +149,16 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
         m->qdst = qi->dst;
         m->qproto = qi->proto;
         m->quoted_len = qi->ip_len;
-        m->quote_cut = qi->ip_len && qi->ip_len == ic->payload_len && !qi->reasm_len;
+        m->quote_equal = qi->ip_len && qi->ip_len == ic->payload_len;
+        uint32_t outer = 0;
+        for (int j = i - 1; j >= 0 && !outer; j--)
+            if (p->layers[j].type == LAYER_IPV4 || p->layers[j].type == LAYER_IPV6)
+                outer = p->layers[j].u.ip.ip_len;
+        /* RFC 1812 4.3.2.3 / RFC 4443 2.4: as much as fits in 576 / 1280 */
+        bool at_limit = outer == (v6 ? 1280u : 576u);
+        bool udp_more = q + 1 < p->nlayers && p->layers[q + 1].type == LAYER_UDP &&
+                        p->layers[q + 1].u.udp.len > qi->ip_len - qi->hdr_len;
+        m->quote_cut = m->quote_equal && (at_limit || udp_more);
         if (q + 1 < p->nlayers) {
             const struct layer *t = &p->layers[q + 1];
             if (t->type == LAYER_TCP) {

@@ -44,20 +44,38 @@ struct icmp_mtu_msg {
     uint16_t qsport, qdport;
     uint8_t layer; /* index of the ICMP layer in its packet */
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
-    /* The quote's IP length equals the bytes quoted: a router that quotes
-     * 576 bytes (RFC 1812 4.3.2.3) or an anonymiser rewrote it to what it
-     * kept, so the length says nothing of the packet that was too big. */
+    /* The quote's IP length equals the bytes quoted: a whole small packet,
+     * or a quote cut and its length rewritten to what was kept (a router
+     * quoting 576 bytes, an anonymiser). */
+    bool quote_equal;
+    /* ... and the message shows the cut: the ICMP packet is exactly at the
+     * size its sender may not exceed (576 bytes, RFC 1812 4.3.2.3; 1280 for
+     * ICMPv6, RFC 4443 2.4), or the quoted UDP length says more. */
     bool quote_cut;
     uint32_t original_len;   /* the captured original's IP size (flow.h), 0 = not found */
     uint64_t original_frame; /* ... its latest transmission */
 };
 
-/* The size of the packet the message says was too big: the captured
- * original's, else the quoted length unless the quote was cut to it; 0 =
- * unknown. */
+/* The quote understates its packet: cut, as the message itself shows or
+ * as the captured original (larger than the quote) proves. */
+static inline bool icmp_quote_cut(const struct icmp_mtu_msg *m)
+{
+    return m->quote_equal && (m->quote_cut || m->original_len > m->quoted_len);
+}
+
+/* The size of the packet the message says was too big.  A quote whose
+ * length is more than the bytes quoted is what the router saw: it wins over
+ * the original captured here (segmentation offload or another capture point
+ * make them differ: a 1645-byte quote of a segment captured at 1500 in
+ * suricata-verify's filestore-5408).  A cut quote's length says nothing: the
+ * captured original's size, else 0, unknown.  A whole small packet quoted
+ * (zeek's icmp6-toobig: 52 bytes, its UDP length agreeing) is its own
+ * size. */
 static inline uint32_t icmp_msg_size(const struct icmp_mtu_msg *m)
 {
-    return m->original_len ? m->original_len : m->quote_cut ? 0 : m->quoted_len;
+    if (!icmp_quote_cut(m))
+        return m->quoted_len;
+    return m->original_len > m->quoted_len ? m->original_len : 0;
 }
 
 /* A link stating its MTU: an LCP Configure-Request/Ack/Nak with the MRU

@@ -1947,6 +1947,27 @@ def _():
     expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
 
 
+@test("a quote equal to its length is cut only when the message shows it: a UDP quote whose "
+      "UDP length says more is unknown, a whole 100-byte UDP packet quoted with MTU 1350 "
+      "stays implausible (as zeek's icmp6-toobig)")
+def _():
+    c, s, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (203, 0, 113, 1)
+    for name, payload, keep, want in (("udp-cut", 1472, 64, False), ("udp-whole", 72, 100, True)):
+        orig = harness_ipv4(struct.pack("!HHHH", 40000, 53, 8 + payload, 0) + b"d" * payload,
+                            src=c, dst=s)
+        body = struct.pack("!BBHHH", 3, 4, 0, 0, 1350) + cut_quote(orig, keep, False)
+        body = body[:2] + struct.pack("!H", harness_csum(body)) + body[4:]
+        icmp = harness_ipv4(body, proto=1, src=rtr, dst=c)
+        path = os.path.join(TMP, f"quote-{name}.pcap")
+        rep, text = link_report(path, [(0.0, eth_frame(MAC_C, MAC_S, 0x0800, icmp))])
+        bad = [x for x in rep["findings"] if x["kind"] == "icmp-implausible"]
+        expect(bool(bad) == want, f"{name}: {rep['findings']}")
+        expect([m["quoted"]["cut"] for m in rep["icmp"]] == [not want], f"{name}: {rep['icmp']}")
+        p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+        expect(bool(p) != want and all(x["mtu_upper"] == 1350 for x in p), str(rep["paths"]))
+        expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
