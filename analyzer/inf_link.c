@@ -75,6 +75,32 @@ static bool lcp_stated(const struct inference *inf, int input, const struct lcp_
     return false;
 }
 
+/* The IP packets the session carried to the end that stated the MRU
+ * crossed this link: their paths carry at most the MRU. */
+static void lcp_bound_paths(struct inference *inf, const struct input_stats *s,
+                            const struct lcp_mru_msg *req, const struct lcp_mru_msg *ack)
+{
+    if (!req->pppoe || !req->has_mac)
+        return;
+    for (int i = 0; i < s->npppoe; i++) {
+        const struct pppoe_session *x = &s->pppoe[i];
+        if (x->session != req->session)
+            continue;
+        for (int k = 0; k < x->npaths; k++) {
+            if (!same_mac(x->paths[k].to_mac, req->src))
+                continue;
+            struct inf_path *p =
+                inf_path_for(inf, &x->paths[k].src, &x->paths[k].dst, INF_OUTER, 0);
+            inf_bound_upper(p, req->mru);
+            inf_evidence(p,
+                         "upper bound %u: the PPPoE link it crosses (session 0x%04x) negotiated "
+                         "that MRU with LCP (Configure-Request frame %" PRIu64
+                         ", Configure-Ack frame %" PRIu64 ")",
+                         req->mru, req->session, req->frame, ack->frame);
+        }
+    }
+}
+
 static void lcp_stage(struct inference *inf, int input, const struct input_stats *s,
                       struct tally *t)
 {
@@ -101,6 +127,7 @@ static void lcp_stage(struct inference *inf, int input, const struct input_stats
             ev_frame(&r, s->lcp[j].frame);
         }
         inf_record(inf, &r);
+        lcp_bound_paths(inf, s, req, ack);
         t->link_mrus++;
         if (!t->link_mru || req->mru < t->link_mru) {
             t->link_mru = req->mru;

@@ -288,6 +288,18 @@ static void note_pppoe(struct input_stats *s, const struct packet *p, int i)
     if (i + 1 < p->nlayers &&
         (p->layers[i + 1].type == LAYER_IPV4 || p->layers[i + 1].type == LAYER_IPV6)) {
         x->ip_packets++;
+        const struct ip_info *ip = &p->layers[i + 1].u.ip;
+        const struct eth_info *e = eth_before(p, i);
+        int k2 = 0;
+        while (k2 < x->npaths &&
+               (addr_cmp(&x->paths[k2].src, &ip->src) || addr_cmp(&x->paths[k2].dst, &ip->dst)))
+            k2++;
+        if (e && k2 == x->npaths && k2 < STATS_PPPOE_PATHS) {
+            x->paths[k2].src = ip->src;
+            x->paths[k2].dst = ip->dst;
+            memcpy(x->paths[k2].to_mac, e->dst, 6);
+            x->npaths++;
+        }
         uint32_t len = p->layers[i + 1].u.ip.ip_len;
         if (len > x->largest_ip) {
             x->largest_ip = len;

@@ -107,12 +107,21 @@ struct ospf_dbd_msg {
 
 /* A PPPoE session carrying traffic: 8 bytes of every packet's MTU (PPPoE 6,
  * PPP protocol 2). */
+#define STATS_PPPOE_PATHS 8 /* IP address pairs remembered per PPPoE session */
+
 struct pppoe_session {
     uint16_t session;
     uint8_t mac[2][6]; /* the first frame's source and destination */
     uint64_t packets, ip_packets;
     uint32_t largest_ip; /* IP packet size (ip_len) */
     uint64_t first_frame, largest_frame;
+    /* the IP paths it carries and the MAC each was sent to: an MRU that end
+     * stated bounds them (inf_link.c) */
+    struct {
+        struct addr src, dst;
+        uint8_t to_mac[6];
+    } paths[STATS_PPPOE_PATHS];
+    int npaths;
 };
 
 struct input_stats {

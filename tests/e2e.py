@@ -1584,10 +1584,11 @@ def exact_filters(path, rep, kinds):
 
 
 def pppoe_tcp(session, vlan, n=4, t0=1.0):
-    """A TCP download inside a PPPoE session, MSS 1452 both ways: (time, frame) pairs."""
+    """A TCP download inside a PPPoE session, MSS 1452 both ways, full-size segments
+    (1492-byte IP packets): (time, frame) pairs."""
     out = []
-    for i, f in enumerate(tcp_exchange([], [1412] * n, mss=(1452, 1452), dport=80)):
-        up = f[6:12] == ETH[6:12]  # the client's frames
+    for i, f in enumerate(tcp_exchange([], [1452] * n, mss=(1452, 1452), dport=80)):
+        up = f[26:30] == bytes((192, 0, 2, 1))  # the client's frames (by IP source)
         ip = f[14:]
         out.append((t0 + 0.01 * i, eth_frame(MAC_S if up else MAC_C, MAC_C if up else MAC_S,
                                               0x8864, pppoe_session(session, 0x0021, ip), vlan)))
@@ -1620,10 +1621,19 @@ def _():
     adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "link-mtu-mss"]
     expect(len(adv) == 1 and (adv[0]["link"], adv[0]["mtu"], adv[0]["mss"], adv[0]["mss_ipv6"])
            == ("pppoe", 1492, 1452, 1432), str(rep["verdict"]["advice"]))
+    # each MRU bounds the IP paths the session carried to the end that stated it; the
+    # download's 1492-byte packets crossed: exactly 1492, the textbook PPPoE MTU
+    ps = {(p["src"], p["dst"]): p for p in rep["paths"]}
+    expect(ps[("198.51.100.2", "192.0.2.1")]["mtu"] == 1492, str(rep["paths"]))
+    for k, lo in ((("198.51.100.2", "192.0.2.1"), 1492), (("192.0.2.1", "198.51.100.2"), None)):
+        expect(k in ps and ps[k]["mtu_upper"] == 1492 and ps[k]["mtu_lower"] == lo
+               and any("negotiated that MRU" in e for e in ps[k]["evidence"]), str(rep["paths"]))
+    expect(any("Configure-Request frame 5," in e for e in ps[("198.51.100.2", "192.0.2.1")]
+               ["evidence"]), str(ps[("198.51.100.2", "192.0.2.1")]))
     sess = rep["inputs"][0]["pppoe_sessions"]
     expect(len(sess) == 1 and sess[0]["session"] == 0x11 and sess[0]["overhead"] == 8
            and sess[0]["packets"] == 4 + len(fr) - 8 and sess[0]["ip_packets"] == len(fr) - 8
-           and sess[0]["largest_ip"] == 1452, str(sess))
+           and sess[0]["largest_ip"] == 1492, str(sess))
     expect("PPPoE session 0x0011" in text and "take 8 bytes" in text
            and "--set-mss 1452" in " ".join(text.split()), text[:1500])
     expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
