@@ -17,6 +17,8 @@
 #include "decode_ip.h"
 #include "decode_l2.h"
 #include "decode_link.h"
+#include "decode_ppp.h"
+#include "decode_routing.h"
 #include "decode_transport.h"
 #include "decode_tunnel.h"
 #include "decode_vpn.h"
@@ -37,6 +39,7 @@
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 #define PPP_MPLS 0x0281
+#define PPP_LCP 0xc021
 
 /* UDP ports of tunnels recognised by port */
 #define PORT_VXLAN 4789
@@ -207,8 +210,11 @@ void decode_ppp_proto(struct dstate *d, uint16_t proto, struct cursor c)
     case PPP_MPLS:
         decode_mpls(d, c);
         break;
+    case PPP_LCP:
+        decode_lcp(d, c); /* the MRU: the link's MTU */
+        break;
     default:
-        break; /* LCP, IPCP, ...: control traffic */
+        break; /* IPCP, CHAP, ...: control traffic */
     }
 }
 
@@ -262,6 +268,9 @@ void decode_ipproto(struct dstate *d, uint8_t proto, struct cursor c)
         break;
     case IP_PROTO_AH:
         decode_ah(d, c);
+        break;
+    case 89: /* OSPF (IANA protocol numbers): the interface MTU */
+        decode_ospf(d, c);
         break;
     case 137: /* MPLS-in-IP, RFC 4023 */
         if (dec_enter_tunnel(d))

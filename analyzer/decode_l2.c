@@ -24,6 +24,11 @@
 /* RFC 2516 section 4: version 1, type 1; session data has code 0. */
 #define PPPOE_VERTYPE 0x11
 #define PPPOE_CODE_SESSION 0x00
+#define PPPOE_TAG_HDR_LEN 4
+#define PPPOE_TAG_END 0x0000
+/* RFC 4638 section 4: the largest PPP payload a host can take above the
+ * 1492 bytes of RFC 2516, offered in PADI/PADR and echoed in PADO/PADS. */
+#define PPPOE_TAG_MAX_PAYLOAD 0x0120
 
 /* RFC 3032 section 2.1: reserved labels that name the payload. */
 #define MPLS_LABEL_IPV4_NULL 0
@@ -150,6 +155,26 @@ void decode_pppoe_discovery(struct dstate *d, struct cursor c)
     }
     if (p->length > cur_left(&c))
         length_overrun(d, l, AN_BAD_PPPOE);
+    else
+        cur_limit(&c, p->length);
+    /* RFC 2516 appendix A: tags of type (2), length (2), value, up to the
+     * End-Of-List tag or the PPPoE length.  Only PPP-Max-Payload is kept. */
+    while (cur_left(&c) >= PPPOE_TAG_HDR_LEN) {
+        uint16_t type = cur_be16(&c);
+        uint16_t len = cur_be16(&c);
+        if (type == PPPOE_TAG_END)
+            break;
+        struct cursor v = cur_sub(&c, len);
+        if (c.err)
+            break; /* cut short: the tags read so far stand */
+        if (type == PPPOE_TAG_MAX_PAYLOAD) {
+            if (len != 2) {
+                dec_bad(d, l, AN_BAD_PPPOE);
+                return;
+            }
+            p->max_payload = cur_be16(&v);
+        }
+    }
 }
 
 /*

@@ -820,6 +820,43 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
     return f ? f->s.id : 0;
 }
 
+uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, int icmp_layer,
+                              uint64_t *frame)
+{
+    *frame = 0;
+    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
+        return 0;
+    int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
+    if (q <= icmp_layer || q + 1 >= pkt->nlayers || !is_ip(&pkt->layers[q]) ||
+        pkt->layers[q + 1].type != LAYER_TCP)
+        return 0;
+    struct flow_key k;
+    bool swapped;
+    uint16_t sport, dport;
+    if (!make_key(pkt, q, &k, &swapped, &sport, &dport))
+        return 0;
+    int outer = -1;
+    for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
+        if (is_ip(&pkt->layers[j]))
+            outer = j;
+    k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
+    struct flow *f = lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
+    if (!f || !f->tcp)
+        return 0;
+    int e = swapped ? 1 : 0; /* key endpoint that sent the quoted packet */
+    const struct delivery *dl = f->tcp->h[e == f->cidx ? 0 : 1].dl;
+    uint32_t seq = pkt->layers[q + 1].u.tcp.seq;
+    for (int i = 0; dl && i < dl->nsegs; i++) {
+        const struct dl_seg *g = &dl->segs[i];
+        uint32_t off = seq - g->seq; /* modulo 2^32, as sequence numbers */
+        if (g->len && off < (uint64_t)g->len * g->count && off % g->len == 0) {
+            *frame = g->last_frame;
+            return g->size;
+        }
+    }
+    return 0;
+}
+
 void flow_finish_all(struct flow_table *ft)
 {
     for (;;) {

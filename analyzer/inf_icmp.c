@@ -37,6 +37,7 @@ struct icmp_group {
     bool guessed, v6;
     uint64_t first, last;
     int honored, ignored;
+    const struct icmp_mtu_msg *cut; /* a message whose quote understates its packet */
 };
 
 #define MAX_ICMP_GROUPS 64
@@ -65,6 +66,8 @@ static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struc
     }
     g[i].count++;
     g[i].last = m->frame;
+    if (icmp_quote_cut(m) && !g[i].cut)
+        g[i].cut = m;
     g[i].honored += h == 1;
     g[i].ignored += h == 0;
 }
@@ -89,10 +92,14 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             if (probe)
                 h = -1;
             inf->icmp_honored[flat] = (int8_t)h;
-            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            /* The packet that was too big: its captured original when the
+             * quote understates it (cut to 576 bytes, its length rewritten
+             * to match); unknown (0) when the quote was cut and no original
+             * was captured: then only the reported MTU is judged. */
+            uint32_t size = icmp_msg_size(m);
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(size);
             uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
-            bool implausible =
-                (m->mtu && m->mtu < floor) || (m->quoted_len && mtu >= m->quoted_len);
+            bool implausible = (m->mtu && m->mtu < floor) || (size && mtu >= size);
             if (implausible) {
                 struct ev_record r = {.kind = EV_ICMP_IMPLAUSIBLE, .input = i, .flow_id = m->flow};
                 r.icmp = m;
@@ -107,7 +114,7 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             /* A reported MTU bounds the path; MTU 0 only proves that the
              * quoted packet was too big: the plateau is the sender's guess,
              * not the path's limit. */
-            inf_bound_upper(p, m->mtu ? mtu : m->quoted_len ? m->quoted_len - 1u : 0);
+            inf_bound_upper(p, m->mtu ? mtu : size ? size - 1u : 0);
             icmp_group_add(groups, &ngroups, i, m, mtu, h);
             if (h == 1)
                 t->pmtud_ok++;
@@ -140,9 +147,20 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
         char in[32] = "";
         if (ninputs > 1)
             snprintf(in, sizeof in, ", input %d", x->input + 1);
-        inf_evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s", x->count,
+        char cut[160] = "";
+        if (x->cut && icmp_msg_size(x->cut))
+            snprintf(cut, sizeof cut,
+                     " (the quote says %u bytes, cut to what the router kept; the original, "
+                     "frame %" PRIu64 ", was %u)",
+                     x->cut->quoted_len, x->cut->original_frame, x->cut->original_len);
+        else if (x->cut)
+            snprintf(cut, sizeof cut,
+                     " (the quote says %u bytes, cut to what the router kept: the packet's size "
+                     "is unknown)",
+                     x->cut->quoted_len);
+        inf_evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s%s", x->count,
                      x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
-                     addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
+                     addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu, cut,
                      x->guessed
                          ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
                            "packet it quotes was too big)"

@@ -122,7 +122,7 @@ static bool told_by_icmp(const struct inference *inf, struct input_stats *const 
     for (int i = 0, flat = 0; i < ninputs; i++)
         for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
             const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
-            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
             if (inf->icmp_honored[flat] == 1 && mtu < lost && !addr_cmp(&m->qsrc, src) &&
                 !addr_cmp(&m->qdst, dst))
                 return true;

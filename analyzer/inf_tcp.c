@@ -24,7 +24,7 @@ static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
     for (int i = 0; i < ninputs; i++) {
         for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
             const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
-            uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
             if (m->flow != flow || (below && eff >= below))
                 continue;
             if (!found)

@@ -36,6 +36,9 @@
  *     both ways: the inner TCP timing out on a packet the path drops.  A
  *     suspicion, with the size as the suspected loss; no bound, since no
  *     drop is seen.
+ *  5c. Links that state their MTU (inf_link.c): a PPP MRU requested and
+ *     acknowledged by LCP; OSPF neighbours' interface MTUs, unequal ones
+ *     a finding (their adjacency cannot form).
  *  6. Tunnels: overhead from the tunnel's headers and outer IP version; the
  *     recommended inner MTU is the outer path's upper bound minus it.
  * Bounds are never widened by a guess: an upper bound is only set from a
@@ -105,6 +108,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_resend_stage(inf, res, &t);
     inf_sweep_stage(inf, res, &t);
     inf_fragment_stage(inf, inputs, ninputs);
+    inf_link_stage(inf, inputs, ninputs, &t);
     inf_paths_fold(inf);
     inf_tunnel_stage(inf, res);
     inf_verdict(inf, inputs, ninputs, res, &t);

@@ -12,6 +12,7 @@ static const char *const layer_names[LAYER__COUNT] = {
     [LAYER_GRE] = "gre",      [LAYER_VXLAN] = "vxlan", [LAYER_GENEVE] = "geneve",
     [LAYER_GTPU] = "gtpu",    [LAYER_L2TP] = "l2tp",   [LAYER_TEREDO] = "teredo",
     [LAYER_WIREGUARD] = "wg", [LAYER_ESP] = "esp",     [LAYER_OPENVPN] = "openvpn",
+    [LAYER_LCP] = "lcp",      [LAYER_OSPF] = "ospf",
 };
 
 const char *layer_name(enum layer_type t)

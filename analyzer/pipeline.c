@@ -128,7 +128,10 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         for (int k = nicmp; k < s->nicmp; k++) { /* tie frag-needed / PTB to a flow, watch it */
             struct icmp_mtu_msg *m = &s->icmp[k];
             m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
-            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(m->quoted_len);
+            /* the quote may understate the packet (cut to 576 bytes and its
+             * length rewritten): the captured original says its size */
+            m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);
+            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
             pmtud_icmp(res->pmtud, idx, k, m->flow, &m->qsrc, mtu,
                        pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
         }

@@ -22,6 +22,14 @@ static void json_addr(struct json *j, const char *key, const struct addr *a)
         json_null(j, key);
 }
 
+static void json_opt_uint(struct json *j, const char *key, uint64_t v)
+{
+    if (v)
+        json_uint(j, key, v);
+    else
+        json_null(j, key);
+}
+
 static void json_input(struct json *j, const struct input_stats *s)
 {
     json_object_begin(j, NULL);
@@ -83,6 +91,26 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_uint(j, "ip_fragments", s->ip_fragments);
     json_uint(j, "reassembled", s->reassembled);
     json_uint(j, "max_tunnel_depth", s->max_tunnel_depth);
+    /* PPPoE as an encapsulation: 8 bytes of each packet's MTU */
+    json_array_begin(j, "pppoe_sessions");
+    for (int i = 0; i < s->npppoe; i++) {
+        const struct pppoe_session *x = &s->pppoe[i];
+        char mac[2][24];
+        for (int k = 0; k < 2; k++)
+            snprintf(mac[k], sizeof mac[k], "%02x:%02x:%02x:%02x:%02x:%02x", x->mac[k][0],
+                     x->mac[k][1], x->mac[k][2], x->mac[k][3], x->mac[k][4], x->mac[k][5]);
+        json_object_begin(j, NULL);
+        json_uint(j, "session", x->session);
+        json_string(j, "src_mac", mac[0]);
+        json_string(j, "dst_mac", mac[1]);
+        json_uint(j, "overhead", 8);
+        json_uint(j, "packets", x->packets);
+        json_uint(j, "ip_packets", x->ip_packets);
+        json_opt_uint(j, "largest_ip", x->largest_ip);
+        json_uint(j, "first_frame", x->first_frame);
+        json_object_end(j);
+    }
+    json_array_end(j);
     json_object_end(j);
 }
 
@@ -114,13 +142,6 @@ static void json_endpoint(struct json *j, const char *key, const struct addr *a,
 }
 
 /* A count or size, null when 0 (unknown or none). */
-static void json_opt_uint(struct json *j, const char *key, uint64_t v)
-{
-    if (v)
-        json_uint(j, key, v);
-    else
-        json_null(j, key);
-}
 
 static void json_flow_dir(struct json *j, const char *key, const struct flow_dir_summary *d)
 {
@@ -451,6 +472,18 @@ static void json_advice(struct json *j, const struct advice *a, const char *text
     case ADV_CLAMP_MSS:
         json_uint(j, "mss", a->n1);
         break;
+    case ADV_LINK_MSS:
+        json_string(j, "link", a->layer == LAYER_PPPOE ? "pppoe" : "ppp");
+        json_uint(j, "mtu", a->n1);
+        json_uint(j, "mss", a->n1 - 40);
+        json_uint(j, "mss_ipv6", a->n1 - 60);
+        break;
+    case ADV_EQUAL_MTU:
+        json_addr(j, "src", &a->src);
+        json_addr(j, "dst", &a->dst);
+        json_uint(j, "mtu_src", a->n1);
+        json_uint(j, "mtu_dst", a->n2);
+        break;
     case ADV_KEEP_BELOW:
         json_addr(j, "src", &a->src);
         json_addr(j, "dst", &a->dst);
@@ -513,8 +546,8 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
         json_null(j, "honored");
     else
         json_bool(j, "honored", h == 1);
-    if (m->mtu == 0 && m->quoted_len)
-        json_uint(j, "mtu_guess", pmtud_plateau_below(m->quoted_len));
+    if (m->mtu == 0 && icmp_msg_size(m))
+        json_uint(j, "mtu_guess", pmtud_plateau_below(icmp_msg_size(m)));
     json_int(j, "input", i);
     json_time(j, "time", m->ts_sec * 1000000000 + m->ts_nsec);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
@@ -527,6 +560,11 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
             json_uint(j, "dport", m->qdport);
         }
         json_uint(j, "ip_len", m->quoted_len);
+        /* the quote's length is what the router kept (cut to 576 bytes, its
+         * length rewritten): the captured original, when found, has the size */
+        json_bool(j, "cut", icmp_quote_cut(m));
+        json_opt_uint(j, "original_len", m->original_len);
+        json_opt_uint(j, "original_frame", m->original_frame);
         json_object_end(j);
     } else {
         json_null(j, "quoted");

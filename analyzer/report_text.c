@@ -93,12 +93,21 @@ static void describe_icmp(const struct icmp_mtu_msg *m, char *buf, size_t size)
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
         addr_text(&m->qsrc, qs, sizeof qs);
         addr_text(&m->qdst, qd, sizeof qd);
+        char len[24] = "", cut[96] = "";
+        uint32_t sz = icmp_msg_size(m);
+        if (sz)
+            snprintf(len, sizeof len, " %u-byte", sz);
+        if (icmp_quote_cut(m) && sz)
+            snprintf(cut, sizeof cut, " (frame %" PRIu64 "; its quote, cut, says %u)",
+                     m->original_frame, m->quoted_len);
+        else if (icmp_quote_cut(m))
+            snprintf(cut, sizeof cut, " of unknown size (its quote, cut, says %u)", m->quoted_len);
         if (m->qsport || m->qdport)
-            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s:%u -> %s:%u",
-                     m->quoted_len, ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport);
+            snprintf(buf + n, size - (size_t)n, "; about a%s %s packet %s:%u -> %s:%u%s", len,
+                     ip_proto_name(m->qproto), qs, m->qsport, qd, m->qdport, cut);
         else
-            snprintf(buf + n, size - (size_t)n, "; about a %u-byte %s packet %s -> %s",
-                     m->quoted_len, ip_proto_name(m->qproto), qs, qd);
+            snprintf(buf + n, size - (size_t)n, "; about a%s %s packet %s -> %s%s", len,
+                     ip_proto_name(m->qproto), qs, qd, cut);
     }
 }
 
@@ -171,6 +180,28 @@ static void text_layer_counts(FILE *out, const struct input_stats *s)
         fprintf(out, "    %" PRIu64 " packets carried no IP (ARP, LLDP, ...)\n", s->not_ip);
 }
 
+/* PPPoE as an encapsulation: its 6 bytes and PPP's 2 come off every
+ * packet's MTU (RFC 2516 section 7: 1492 on a 1500-byte Ethernet). */
+static void text_pppoe(FILE *out, const struct input_stats *s)
+{
+    for (int i = 0; i < s->npppoe; i++) {
+        const struct pppoe_session *x = &s->pppoe[i];
+        fprintf(out,
+                "  PPPoE session 0x%04x: %" PRIu64 " packets, %" PRIu64
+                " carrying IP; PPPoE and PPP take 8 bytes of each (1492 on a 1500-byte Ethernet)",
+                x->session, x->packets, x->ip_packets);
+        if (x->largest_ip)
+            fprintf(out, "; largest IP packet %u bytes (frame %" PRIu64 ")%s", x->largest_ip,
+                    x->largest_frame,
+                    x->largest_ip > 1492 ? ", which needs Ethernet payloads over 1500 bytes "
+                                           "(RFC 4638 baby jumbo frames at both ends)"
+                                         : "");
+        fprintf(out, "   [Wireshark: pppoe.session_id == 0x%04x]\n", x->session);
+    }
+    if (s->pppoe_other)
+        fprintf(out, "  and %" PRIu64 " packets of further PPPoE sessions\n", s->pppoe_other);
+}
+
 static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     char b1[32];
@@ -213,6 +244,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         text_stacks(out, s, o);
     if (s->max_tunnel_depth)
         fprintf(out, "  tunnels nested up to %" PRIu64 " deep\n", s->max_tunnel_depth);
+    text_pppoe(out, s);
     if (s->ip_fragments)
         fprintf(out,
                 "  IP fragments: %" PRIu64 ", datagrams reassembled: %" PRIu64

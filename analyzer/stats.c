@@ -29,6 +29,8 @@ void stats_free(struct input_stats *s)
     if (!s)
         return;
     free(s->icmp);
+    free(s->lcp);
+    free(s->dbd);
     free(s->path);
     free(s);
 }
@@ -147,6 +149,16 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
         m->qdst = qi->dst;
         m->qproto = qi->proto;
         m->quoted_len = qi->ip_len;
+        m->quote_equal = qi->ip_len && qi->ip_len == ic->payload_len;
+        uint32_t outer = 0;
+        for (int j = i - 1; j >= 0 && !outer; j--)
+            if (p->layers[j].type == LAYER_IPV4 || p->layers[j].type == LAYER_IPV6)
+                outer = p->layers[j].u.ip.ip_len;
+        /* RFC 1812 4.3.2.3 / RFC 4443 2.4: as much as fits in 576 / 1280 */
+        bool at_limit = outer == (v6 ? 1280u : 576u);
+        bool udp_more = q + 1 < p->nlayers && p->layers[q + 1].type == LAYER_UDP &&
+                        p->layers[q + 1].u.udp.len > qi->ip_len - qi->hdr_len;
+        m->quote_cut = m->quote_equal && (at_limit || udp_more);
         if (q + 1 < p->nlayers) {
             const struct layer *t = &p->layers[q + 1];
             if (t->type == LAYER_TCP) {
@@ -156,6 +168,142 @@ static void note_icmp(struct input_stats *s, const struct packet *p, int i)
                 m->qsport = t->u.udp.sport;
                 m->qdport = t->u.udp.dport;
             }
+        }
+    }
+}
+
+/* Room for one more entry in a list that doubles up to `max`: false when
+ * full or out of memory (the caller counts it unlisted). */
+static bool grow(void **list, int n, int *cap, int max, size_t size)
+{
+    if (n < *cap)
+        return true;
+    int c = *cap ? 2 * *cap : 16;
+    if (c > max)
+        c = max;
+    void *t = c > *cap ? realloc(*list, (size_t)c * size) : NULL;
+    if (!t)
+        return false;
+    *list = t;
+    *cap = c;
+    return true;
+}
+
+/* The Ethernet header nearest before layer i (in its tunnel), or NULL. */
+static const struct eth_info *eth_before(const struct packet *p, int i)
+{
+    for (int j = i - 1; j >= 0; j--)
+        if (p->layers[j].type == LAYER_ETH)
+            return &p->layers[j].u.eth;
+    return NULL;
+}
+
+/* An LCP option or PPPoE tag stating an MRU, at layer i. */
+static void note_lcp(struct input_stats *s, const struct packet *p, int i, bool tag)
+{
+    if (!grow((void **)&s->lcp, s->nlcp, &s->cap_lcp, STATS_MAX_FACTS, sizeof *s->lcp)) {
+        s->facts_unlisted++;
+        return;
+    }
+    struct lcp_mru_msg *m = &s->lcp[s->nlcp++];
+    memset(m, 0, sizeof *m);
+    m->frame = p->frame;
+    m->ts_sec = p->ts_sec;
+    m->ts_nsec = p->ts_nsec;
+    m->tag = tag;
+    const struct layer *l = &p->layers[i];
+    if (tag) {
+        m->code = l->u.pppoe.code;
+        m->mru = l->u.pppoe.max_payload;
+        m->pppoe = true;
+        m->session = l->u.pppoe.session;
+    } else {
+        m->code = l->u.lcp.code;
+        m->ident = l->u.lcp.ident;
+        m->mru = l->u.lcp.mru;
+        if (i > 0 && p->layers[i - 1].type == LAYER_PPPOE) {
+            m->pppoe = true;
+            m->session = p->layers[i - 1].u.pppoe.session;
+        }
+    }
+    const struct eth_info *e = eth_before(p, i);
+    if (e) {
+        m->has_mac = true;
+        memcpy(m->src, e->src, 6);
+        memcpy(m->dst, e->dst, 6);
+    }
+}
+
+static void note_dbd(struct input_stats *s, const struct packet *p, int i)
+{
+    int ip = i - 1;
+    while (ip >= 0 && p->layers[ip].type != LAYER_IPV4 && p->layers[ip].type != LAYER_IPV6)
+        ip--; /* AH may sit between (OSPFv3 authentication, RFC 4552) */
+    if (ip < 0)
+        return;
+    if (!grow((void **)&s->dbd, s->ndbd, &s->cap_dbd, STATS_MAX_FACTS, sizeof *s->dbd)) {
+        s->facts_unlisted++;
+        return;
+    }
+    const struct ospf_info *o = &p->layers[i].u.ospf;
+    struct ospf_dbd_msg *m = &s->dbd[s->ndbd++];
+    memset(m, 0, sizeof *m);
+    m->frame = p->frame;
+    m->ts_sec = p->ts_sec;
+    m->ts_nsec = p->ts_nsec;
+    m->src = p->layers[ip].u.ip.src;
+    m->dst = p->layers[ip].u.ip.dst;
+    m->router_id = o->router_id;
+    m->area = o->area;
+    m->dd_seq = o->dd_seq;
+    m->mtu = o->iface_mtu;
+    m->version = o->version;
+    m->flags = o->dbd_flags;
+}
+
+/* A PPPoE session packet at layer i: the session's counts. */
+static void note_pppoe(struct input_stats *s, const struct packet *p, int i)
+{
+    uint16_t id = p->layers[i].u.pppoe.session;
+    int k = 0;
+    while (k < s->npppoe && s->pppoe[k].session != id)
+        k++;
+    if (k == s->npppoe) {
+        if (k == STATS_MAX_PPPOE) {
+            s->pppoe_other++;
+            return;
+        }
+        struct pppoe_session *n = &s->pppoe[s->npppoe++];
+        memset(n, 0, sizeof *n);
+        n->session = id;
+        n->first_frame = p->frame;
+        const struct eth_info *e = eth_before(p, i);
+        if (e) {
+            memcpy(n->mac[0], e->src, 6);
+            memcpy(n->mac[1], e->dst, 6);
+        }
+    }
+    struct pppoe_session *x = &s->pppoe[k];
+    x->packets++;
+    if (i + 1 < p->nlayers &&
+        (p->layers[i + 1].type == LAYER_IPV4 || p->layers[i + 1].type == LAYER_IPV6)) {
+        x->ip_packets++;
+        const struct ip_info *ip = &p->layers[i + 1].u.ip;
+        const struct eth_info *e = eth_before(p, i);
+        int k2 = 0;
+        while (k2 < x->npaths &&
+               (addr_cmp(&x->paths[k2].src, &ip->src) || addr_cmp(&x->paths[k2].dst, &ip->dst)))
+            k2++;
+        if (e && k2 == x->npaths && k2 < STATS_PPPOE_PATHS) {
+            x->paths[k2].src = ip->src;
+            x->paths[k2].dst = ip->dst;
+            memcpy(x->paths[k2].to_mac, e->dst, 6);
+            x->npaths++;
+        }
+        uint32_t len = p->layers[i + 1].u.ip.ip_len;
+        if (len > x->largest_ip) {
+            x->largest_ip = len;
+            x->largest_frame = p->frame;
         }
     }
 }
@@ -213,6 +361,15 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
             note_icmp(s, p, i);
         } else if (l->type == LAYER_ICMP6 && l->u.icmp.type == 2) {
             note_icmp(s, p, i);
+        } else if (l->type == LAYER_PPPOE && !(l->flags & (LF_MALFORMED | LF_TRUNCATED))) {
+            if (l->u.pppoe.code == 0)
+                note_pppoe(s, p, i);
+            else if (l->u.pppoe.max_payload)
+                note_lcp(s, p, i, true);
+        } else if (l->type == LAYER_LCP && l->u.lcp.mru && !(l->flags & LF_MALFORMED)) {
+            note_lcp(s, p, i, false);
+        } else if (l->type == LAYER_OSPF && l->u.ospf.type == OSPF_DBD && l->u.ospf.iface_mtu) {
+            note_dbd(s, p, i);
         }
     }
     if (!ip)

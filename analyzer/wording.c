@@ -166,6 +166,29 @@ void inf_advice_text(const struct advice *a, char **r)
         inf_fmt(r, "capture a transfer that sends full-size packets (a download or an upload of "
                    "a few megabytes), or probe the path with DF pings");
         return;
+    case ADV_LINK_MSS:
+        inf_fmt(r,
+                "the %s link's MTU is %u (its LCP MRU, acknowledged by both ends): keep %u on the "
+                "PPP interface (ip link set dev ppp0 mtu %u) and the TCP MSS of the hosts behind "
+                "it at most %u for IPv4 and %u for IPv6: iptables -t mangle -A FORWARD -o ppp0 -p "
+                "tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (ip6tables: --set-mss %u; or "
+                "--clamp-mss-to-pmtu)",
+                a->layer == LAYER_PPPOE ? "PPPoE" : "PPP", a->n1, a->n1, a->n1, a->n1 - 40u,
+                a->n1 - 60u, a->n1 - 40u, a->n1 - 60u);
+        return;
+    case ADV_EQUAL_MTU: {
+        char s[64], d[64];
+        uint32_t lo = a->n1 < a->n2 ? a->n1 : a->n2;
+        inf_fmt(r,
+                "give both ends of the OSPF link between %s and %s the same interface MTU (now %u "
+                "and %u): the MTU the link really carries, %u unless the smaller side is the "
+                "mistake (Linux: ip link set dev IFACE mtu %u; Cisco IOS: mtu %u or ip mtu %u on "
+                "the interface); ip ospf mtu-ignore only hides the mismatch, and packets above "
+                "%u are still lost toward the smaller side",
+                addr_text(&a->src, s, sizeof s), addr_text(&a->dst, d, sizeof d), a->n1, a->n2, lo,
+                lo, lo, lo, lo);
+        return;
+    }
     case ADV__COUNT:
         break;
     }
@@ -603,6 +626,37 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_NO_EVIDENCE] = say_no_evidence,
 };
 
+/* What links state about their MTU (inf_link.c) holds whatever the verdict:
+ * an OSPF mismatch is said in the summary (the adjacency is down, whatever
+ * TCP did), and both give their advice after the verdict's. */
+static void link_facts(struct inference *inf, const struct tally *t)
+{
+    if (t->ospf_mismatch) {
+        const struct ospf_dbd_msg *a = t->ospf, *b = t->ospf_peer;
+        char sa[64], sb[64];
+        inf_fmt(&inf->summary,
+                "%s%sOSPF routers %s and %s state different interface MTUs (%u and %u): their "
+                "adjacency cannot form until the MTUs are equal.",
+                inf->summary ? inf->summary : "", inf->summary ? " " : "",
+                addr_text(&a->src, sa, sizeof sa), addr_text(&b->src, sb, sizeof sb), a->mtu,
+                b->mtu);
+        struct advice adv = {.kind = ADV_EQUAL_MTU, .src = a->src, .dst = b->src};
+        adv.n1 = a->mtu;
+        adv.n2 = b->mtu;
+        adv.ip_version = a->version == 3 ? 6 : 4;
+        adv.proven = true;
+        inf_advise(inf, &adv);
+    }
+    /* 1500 bytes is Ethernet's own MTU: a link that large asks nothing of TCP */
+    if (t->link_mrus && t->link_mru < 1500) {
+        struct advice adv = {.kind = ADV_LINK_MSS, .proven = true};
+        adv.layer = t->link_pppoe ? LAYER_PPPOE : LAYER_PPP;
+        adv.n1 = t->link_mru;
+        adv.n2 = t->link_mru - 40u;
+        inf_advise(inf, &adv);
+    }
+}
+
 /* The tally's counts, as the verdict table reads them. */
 static struct verdict_evidence evidence_of(const struct tally *t, const struct results *res,
                                            uint64_t frag_lost)
@@ -653,4 +707,5 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     inf->rule = rule->id;
     inf->status = verdict_names[rule->status].name;
     say_rule[rule->id](inf, &c);
+    link_facts(inf, t);
 }

@@ -41,19 +41,21 @@ static void word_icmp_implausible(const struct ev_record *r, struct inf_finding 
     const struct icmp_mtu_msg *m = r->icmp;
     char from[64], qs[64], qd[64];
     uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
+    /* the captured original's size when the quote understates it */
+    uint32_t size = icmp_msg_size(m) ? icmp_msg_size(m) : m->quoted_len;
     addr_text(&m->from, from, sizeof from);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6)
         inf_fmt(&fi->message,
                 "%s from %s reports MTU %u for a %u-byte packet from %s to %s: %s; ignored for "
                 "the path MTU",
-                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
                 addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd),
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     else
         inf_fmt(&fi->message,
                 "%s from %s reports MTU %u for a %u-byte packet: %s; ignored for the path MTU",
-                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, m->quoted_len,
+                m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     snprintf(fi->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, m->frame);
@@ -378,6 +380,91 @@ static void word_forwarded_copies(const struct ev_record *r, struct inf_finding 
     filter_pair(r, fi);
 }
 
+static void mac_text(const uint8_t *m, char *buf, size_t n)
+{
+    snprintf(buf, n, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Appends " && frame.number <= N" when the record lists only the first
+ * frames its filter would select. */
+static void filter_bound(const struct ev_record *r, struct inf_finding *fi)
+{
+    size_t n = strlen(fi->wireshark_filter);
+    if (r->bound_frame && n < INF_FILTER)
+        snprintf(fi->wireshark_filter + n, INF_FILTER - n, " && frame.number <= %" PRIu64,
+                 r->bound_frame);
+}
+
+static void word_link_mru(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct lcp_mru_msg *q = r->lcp_req, *a = r->lcp_ack;
+    char src[24] = "one end", dst[24] = "the other", sess[32] = "";
+    if (q->has_mac) {
+        mac_text(q->src, src, sizeof src);
+        mac_text(q->dst, dst, sizeof dst);
+    }
+    if (q->pppoe)
+        snprintf(sess, sizeof sess, " (session 0x%04x)", q->session);
+    inf_fmt(&fi->message,
+            "%s link%s: %s asked for an MRU of %u bytes (LCP Configure-Request, frame %" PRIu64
+            ") and %s acknowledged it (frame %" PRIu64
+            "): IP packets to %s on this link carry at most %u bytes, so TCP's MSS over it is at "
+            "most %u for IPv4 and %u for IPv6",
+            q->pppoe ? "PPPoE" : "PPP", sess, src, q->mru, q->frame, dst, a->frame, src, q->mru,
+            q->mru - 40u, q->mru - 60u);
+    char *f = NULL;
+    if (q->pppoe)
+        inf_fmt(&f, "pppoe.session_id == 0x%04x && ", q->session);
+    else
+        inf_fmt(&f, "!pppoes && ");
+    if (q->has_mac)
+        snprintf(fi->wireshark_filter, INF_FILTER,
+                 "%slcp.opt.mru == %u && ppp.identifier == %u && ((ppp.code == 1 && eth.src == "
+                 "%s) || (ppp.code == 2 && eth.src == %s))",
+                 f ? f : "", q->mru, q->ident, src, dst);
+    else
+        snprintf(fi->wireshark_filter, INF_FILTER,
+                 "%slcp.opt.mru == %u && ppp.identifier == %u && (ppp.code == 1 || ppp.code == 2)",
+                 f ? f : "", q->mru, q->ident);
+    inf_text_free(f);
+    filter_bound(r, fi);
+}
+
+static const char *router_text(uint32_t id, char *buf, size_t n)
+{
+    snprintf(buf, n, "%u.%u.%u.%u", id >> 24, id >> 16 & 255, id >> 8 & 255, id & 255);
+    return buf;
+}
+
+static void word_ospf_mismatch(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct ospf_dbd_msg *a = r->dbd[0], *b = r->dbd[1];
+    const struct ospf_dbd_msg *big = a->mtu > b->mtu ? a : b, *small = big == a ? b : a;
+    char ra[16], rb[16], sa[64], sb[64], rs[16];
+    addr_text(&a->src, sa, sizeof sa);
+    addr_text(&b->src, sb, sizeof sb);
+    inf_fmt(&fi->message,
+            "OSPF%s interface MTU mismatch: router %s (%s) states MTU %u and router %s (%s) "
+            "states %u in their Database Descriptions (frames %" PRIu64 " and %" PRIu64
+            "); router %s rejects every DBD announcing more than its own %u (RFC 2328 section "
+            "10.6), so the adjacency never leaves ExStart/Exchange: %u and %u DBDs sent, %" PRIu64
+            " of them re-sent (every RxmtInterval, 5 s by default) over %.1f s",
+            a->version == 3 ? "v3" : "v2", router_text(a->router_id, ra, sizeof ra), sa, a->mtu,
+            router_text(b->router_id, rb, sizeof rb), sb, b->mtu, a->frame, b->frame,
+            router_text(small->router_id, rs, sizeof rs), small->mtu, r->count, r->count2, r->other,
+            (double)r->cost_ns / 1e9);
+    const char *ip = a->version == 3 ? "ipv6" : "ip";
+    char da[64], db[64];
+    addr_text(&a->dst, da, sizeof da);
+    addr_text(&b->dst, db, sizeof db);
+    snprintf(fi->wireshark_filter, INF_FILTER,
+             "ospf.msg.dbdesc && ((%s.src == %s && %s.dst == %s && ospf.srcrouter == %s && "
+             "ospf.db.interface_mtu == %u) || (%s.src == %s && %s.dst == %s && ospf.srcrouter == "
+             "%s && ospf.db.interface_mtu == %u))",
+             ip, sa, ip, da, ra, a->mtu, ip, sb, ip, db, rb, b->mtu);
+    filter_bound(r, fi);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -398,6 +485,8 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_MEASURED_LOSS] = word_measured_loss,
     [EV_CAPTURE_COPIES] = word_capture_copies,
     [EV_FORWARDED_COPIES] = word_forwarded_copies,
+    [EV_LINK_MRU] = word_link_mru,
+    [EV_OSPF_MTU_MISMATCH] = word_ospf_mismatch,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

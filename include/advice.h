@@ -32,7 +32,9 @@
     X(ADV_STOP_FRAGMENT_DROPS, "stop-dropping-fragments")                                          \
     X(ADV_SENDER_FIREWALL, "sender-firewall") /* the sender must accept ICMP MTU messages */       \
     X(ADV_CAPTURE_PEER, "capture-the-other-end")                                                   \
-    X(ADV_CAPTURE_FULL_SIZE, "capture-full-size-transfer")
+    X(ADV_CAPTURE_FULL_SIZE, "capture-full-size-transfer")                                         \
+    X(ADV_LINK_MSS, "link-mtu-mss") /* n1: a PPP link's negotiated MRU; n2: its IPv4 MSS */        \
+    X(ADV_EQUAL_MTU, "equal-interface-mtu") /* src, dst: two OSPF routers; n1, n2: their MTUs */
 
 enum advice_kind {
 #define ADV_ENUM(k, name) k,

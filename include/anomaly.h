@@ -50,6 +50,8 @@
     X(AN_BAD_GTPU, "bad-gtpu", "malformed GTP-U header")                                           \
     X(AN_BAD_L2TP, "bad-l2tp", "malformed L2TPv2 header")                                          \
     X(AN_BAD_ESP, "bad-esp", "ESP packet too short")                                               \
+    X(AN_BAD_LCP, "bad-lcp", "PPP LCP packet or option with an impossible length")                 \
+    X(AN_BAD_OSPF, "bad-ospf", "OSPF header or Database Description shorter than its fields")      \
     X(AN_TUNNEL_TOO_DEEP, "tunnel-too-deep", "tunnels nested deeper than the decoder's cap")       \
     X(AN_TOO_MANY_LAYERS, "too-many-layers", "more layers than a packet record holds")
 

@@ -42,7 +42,9 @@
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
     X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */       \
     X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */      \
-    X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */
+    X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */      \
+    X(EV_LINK_MRU, INF_INFO, "link-mtu")          /* an LCP MRU requested and acknowledged */      \
+    X(EV_OSPF_MTU_MISMATCH, INF_ERROR, "ospf-mtu-mismatch") /* neighbours state unequal MTUs */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -74,7 +76,11 @@ struct ev_record {
     const struct defrag_lost *frags[EV_MAX_FRAMES];
     int nfrags;
     struct corr_verdict cv;
-    const char *up_path, *down_path; /* measured: the two captures */
+    const char *up_path, *down_path;             /* measured: the two captures */
+    const struct lcp_mru_msg *lcp_req, *lcp_ack; /* link MRU: the Request and its Ack */
+    const struct ospf_dbd_msg *dbd[2];           /* OSPF: each router's first DBD */
+    uint32_t count2;                             /* OSPF: the second router's DBDs */
+    uint64_t bound_frame; /* the filter stops at this frame (0: it needs no bound) */
     uint64_t frames[EV_MAX_FRAMES];
     int nframes;
 };

@@ -229,6 +229,14 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
  * (without creating one); 0 when unknown. */
 uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer);
 
+/* The IP size of the captured original of the TCP segment quoted by the
+ * ICMP error at icmp_layer: the quoted flow's outstanding data in the
+ * quoted direction holds a segment starting at the quoted sequence number
+ * (delivery.h).  0 when not found (not TCP, already acknowledged, not
+ * captured); *frame gets its latest transmission. */
+uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, int icmp_layer,
+                              uint64_t *frame);
+
 /* End of capture: finishes every live flow and open storm. */
 void flow_finish_all(struct flow_table *ft);
 

@@ -11,6 +11,7 @@
  *                   sender fallen silent, MSS clamps
  *   inf_tunnel.c    per-tunnel overhead and MTU, WireGuard counters, opaque
  *                   tunnels re-sending with backoff, the MSS hint
+ *   inf_link.c      links that state their MTU: PPP's LCP MRU, OSPF's DBD
  *   paths.c         bounds per path, folded into an exact MTU where they meet
  *   verdict.c       the table of rules (verdict.h) over the tally's counts
  *   wording.c       the verdict's sentences and the advice (advice.h) in words
@@ -65,6 +66,11 @@ struct tally {
     uint32_t worst_smallest_lost, worst_largest_delivered;
     const struct flow_summary *worst;
     int worst_dir;
+    int link_mrus;     /* PPP links whose MRU was requested and acknowledged (inf_link.c) */
+    uint32_t link_mru; /* ... the smallest */
+    bool link_pppoe;   /* ... carried in PPPoE */
+    int ospf_mismatch; /* OSPF neighbours stating unequal interface MTUs */
+    const struct ospf_dbd_msg *ospf, *ospf_peer; /* the first such pair */
 };
 
 /* ---- findings.c ---- */
@@ -136,6 +142,9 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);
+/* inf_link.c: PPP's LCP MRU and OSPF's interface MTUs. */
+void inf_link_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                    struct tally *t);
 
 /* inf_tunnel.c, for the wording: advice naming the tunnel whose default
  * MTU an MSS implies; the display name of an opaque tunnel. */

@@ -57,6 +57,9 @@ enum layer_type {
     LAYER_WIREGUARD,
     LAYER_ESP,
     LAYER_OPENVPN,
+    /* control protocols that state a link's MTU (decode_ppp.c, decode_routing.c) */
+    LAYER_LCP,  /* PPP Link Control Protocol (RFC 1661): the MRU option */
+    LAYER_OSPF, /* OSPFv2 / OSPFv3: Database Description carries the interface MTU */
     LAYER__COUNT
 };
 
@@ -102,6 +105,33 @@ struct pppoe_info {
     uint16_t session;
     uint16_t length;
     uint16_t ppp_proto;
+    uint16_t max_payload; /* discovery: the PPP-Max-Payload tag (RFC 4638), 0 = absent */
+};
+
+/* LCP codes that carry configuration options (RFC 1661 section 5) */
+#define LCP_CONF_REQ 1
+#define LCP_CONF_ACK 2
+#define LCP_CONF_NAK 3
+#define LCP_CONF_REJ 4
+
+struct lcp_info {
+    uint8_t code, ident;
+    uint16_t length;
+    uint16_t mru; /* the Maximum-Receive-Unit option (type 1), 0 = absent */
+};
+
+/* OSPF packet types (RFC 2328 A.3.1, RFC 5340 A.3.1) */
+#define OSPF_DBD 2
+
+struct ospf_info {
+    uint8_t version; /* 2 or 3 */
+    uint8_t type;
+    uint16_t length;
+    uint32_t router_id, area;
+    /* Database Description only */
+    uint16_t iface_mtu; /* the sender's interface MTU; 0 = not given (virtual links) */
+    uint8_t dbd_flags;  /* I (4), M (2), MS (1) */
+    uint32_t dd_seq;
 };
 
 struct mpls_info {
@@ -307,6 +337,8 @@ struct layer {
         struct wireguard_info wg;
         struct esp_info esp;
         struct openvpn_info ovpn;
+        struct lcp_info lcp;
+        struct ospf_info ospf;
     } u;
 };
 

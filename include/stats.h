@@ -17,9 +17,11 @@
 #include "packet.h"
 
 #define STATS_MAX_LINKTYPES 8
-#define STATS_MAX_STACKS 64 /* distinct layer stacks remembered per input */
-#define STATS_MAX_ICMP 4096 /* MTU-related ICMP messages listed per input */
-#define STATS_ERRLEN 4608   /* CAPTURE_ERRLEN: the message names its file */
+#define STATS_MAX_STACKS 64  /* distinct layer stacks remembered per input */
+#define STATS_MAX_ICMP 4096  /* MTU-related ICMP messages listed per input */
+#define STATS_MAX_FACTS 1024 /* LCP MRU options and OSPF DBDs listed per input (each) */
+#define STATS_MAX_PPPOE 64   /* PPPoE sessions counted per input */
+#define STATS_ERRLEN 4608    /* CAPTURE_ERRLEN: the message names its file */
 
 enum layer_place { PLACE_OUTER, PLACE_TUNNEL, PLACE_QUOTED, PLACE__COUNT };
 
@@ -43,6 +45,84 @@ struct icmp_mtu_msg {
     uint16_t qsport, qdport;
     uint8_t layer; /* index of the ICMP layer in its packet */
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
+    /* The quote's IP length equals the bytes quoted: a whole small packet,
+     * or a quote cut and its length rewritten to what was kept (a router
+     * quoting 576 bytes, an anonymiser). */
+    bool quote_equal;
+    /* ... and the message shows the cut: the ICMP packet is exactly at the
+     * size its sender may not exceed (576 bytes, RFC 1812 4.3.2.3; 1280 for
+     * ICMPv6, RFC 4443 2.4), or the quoted UDP length says more. */
+    bool quote_cut;
+    uint32_t original_len;   /* the captured original's IP size (flow.h), 0 = not found */
+    uint64_t original_frame; /* ... its latest transmission */
+};
+
+/* The quote understates its packet: cut, as the message itself shows or
+ * as the captured original (larger than the quote) proves. */
+static inline bool icmp_quote_cut(const struct icmp_mtu_msg *m)
+{
+    return m->quote_equal && (m->quote_cut || m->original_len > m->quoted_len);
+}
+
+/* The size of the packet the message says was too big.  A quote whose
+ * length is more than the bytes quoted is what the router saw: it wins over
+ * the original captured here (segmentation offload or another capture point
+ * make them differ: a 1645-byte quote of a segment captured at 1500 in
+ * suricata-verify's filestore-5408).  A cut quote's length says nothing: the
+ * captured original's size, else 0, unknown.  A whole small packet quoted
+ * (zeek's icmp6-toobig: 52 bytes, its UDP length agreeing) is its own
+ * size. */
+static inline uint32_t icmp_msg_size(const struct icmp_mtu_msg *m)
+{
+    if (!icmp_quote_cut(m))
+        return m->quoted_len;
+    return m->original_len > m->quoted_len ? m->original_len : 0;
+}
+
+/* A link stating its MTU: an LCP Configure-Request/Ack/Nak with the MRU
+ * option (decode_ppp.c), or a PPPoE discovery packet with the
+ * PPP-Max-Payload tag (RFC 4638). */
+struct lcp_mru_msg {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    uint16_t mru;        /* the MRU, or the Max-Payload */
+    uint8_t code, ident; /* LCP; for a discovery tag, the PPPoE code (PADI 0x09, ...) */
+    bool tag;            /* a PPPoE discovery tag, not LCP */
+    bool pppoe;          /* carried in PPPoE (session is then meaningful) */
+    uint16_t session;
+    bool has_mac; /* an Ethernet link: the two MAC addresses */
+    uint8_t src[6], dst[6];
+};
+
+/* An OSPF Database Description: a router stating its interface MTU. */
+struct ospf_dbd_msg {
+    uint64_t frame;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+    struct addr src, dst; /* the IP addresses */
+    uint32_t router_id, area, dd_seq;
+    uint16_t mtu;
+    uint8_t version, flags;
+};
+
+/* A PPPoE session carrying traffic: 8 bytes of every packet's MTU (PPPoE 6,
+ * PPP protocol 2). */
+#define STATS_PPPOE_PATHS 8 /* IP address pairs remembered per PPPoE session */
+
+struct pppoe_session {
+    uint16_t session;
+    uint8_t mac[2][6]; /* the first frame's source and destination */
+    uint64_t packets, ip_packets;
+    uint32_t largest_ip; /* IP packet size (ip_len) */
+    uint64_t first_frame, largest_frame;
+    /* the IP paths it carries and the MAC each was sent to: an MRU that end
+     * stated bounds them (inf_link.c) */
+    struct {
+        struct addr src, dst;
+        uint8_t to_mac[6];
+    } paths[STATS_PPPOE_PATHS];
+    int npaths;
 };
 
 struct input_stats {
@@ -68,6 +148,14 @@ struct input_stats {
     struct icmp_mtu_msg *icmp; /* up to STATS_MAX_ICMP entries, allocated as they come */
     int nicmp, cap_icmp;
     uint64_t icmp_unlisted;
+    struct lcp_mru_msg *lcp; /* up to STATS_MAX_FACTS, allocated as they come */
+    int nlcp, cap_lcp;
+    struct ospf_dbd_msg *dbd; /* up to STATS_MAX_FACTS */
+    int ndbd, cap_dbd;
+    uint64_t facts_unlisted; /* LCP and DBD packets that did not fit */
+    struct pppoe_session pppoe[STATS_MAX_PPPOE];
+    int npppoe;
+    uint64_t pppoe_other; /* session packets of sessions that did not fit */
     int64_t first_sec, last_sec;
     uint32_t first_nsec, last_nsec;
     bool has_time;

@@ -24,6 +24,8 @@ import sys
 import tempfile
 
 from harness import ETH, csum, expect, finish, ipv4, no_sanitizer, run_binary, tcp, tcp_exchange, test, udp, udp_frame
+from harness import csum as harness_csum
+from harness import ipv4 as harness_ipv4
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -1954,6 +1956,471 @@ def correlation_tests():
                str([t["path_mtu_upper"] for t in rep["tunnels"]]))
     test("correlation: the demo's four traces (make demo) bound the outer path at 316..1479")(
         demo)
+
+
+
+# ---- links that state their MTU (issue 14 items 7 and 8) ----
+
+MAC_C, MAC_S = bytes.fromhex("020000000001"), bytes.fromhex("020000000002")
+BCAST = b"\xff" * 6
+
+
+def eth_frame(dst, src, ethertype, payload, vlan=None):
+    """Ethernet II, with an 802.1Q tag of VID `vlan` when given."""
+    if vlan is not None:
+        return dst + src + struct.pack("!HHH", 0x8100, vlan, ethertype) + payload
+    return dst + src + struct.pack("!H", ethertype) + payload
+
+
+def lcp(code, ident, opts=b""):
+    """An LCP packet (RFC 1661 section 5); opts already encoded."""
+    return struct.pack("!BBH", code, ident, 4 + len(opts)) + opts
+
+
+def mru_opt(n):
+    return struct.pack("!BBH", 1, 4, n)
+
+
+def magic_opt(m):
+    return struct.pack("!BBI", 5, 6, m)
+
+
+def pppoe_session(session, proto, payload):
+    return struct.pack("!BBHHH", 0x11, 0, session, len(payload) + 2, proto) + payload
+
+
+def pppoe_discovery(code, session, tags=b""):
+    return struct.pack("!BBHH", 0x11, code, session, len(tags)) + tags
+
+
+def link_report(path, frames, linktype=1):
+    """Writes (time, frame) pairs and returns mtuscope's JSON and text reports."""
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype)
+    for t, pkt in frames:
+        sec = int(t)
+        data += struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(pkt),
+                            len(pkt)) + pkt
+    with open(path, "wb") as f:
+        f.write(data)
+    rc, out, err = run(["--json", "-r", path])
+    no_sanitizer(err)
+    expect(rc == 0, err)
+    rc, text, err = run(["-r", path])
+    no_sanitizer(err)
+    return json.loads(out), text
+
+
+NO_ZERO_BOUND = re.compile(r"between 0 and|at least 0 bytes|up to 0 bytes|MTU 0\b|MSS 0\b")
+
+
+def exact_filters(path, rep, kinds):
+    """Each finding of these kinds: tshark's filter selects exactly its frames."""
+    found = [x for x in rep["findings"] if x["kind"] in kinds]
+    for x in found:
+        if not shutil.which("tshark"):
+            break
+        p = subprocess.run(["tshark", "-n", "-r", path, "-Y", x["wireshark_filter"], "-T",
+                            "fields", "-e", "frame.number"], capture_output=True, timeout=120)
+        got = [int(v) for v in p.stdout.split()]
+        expect(p.returncode == 0 and got == x["frames"],
+               f"{os.path.basename(path)}: '{x['wireshark_filter']}' selects {got}, the "
+               f"finding cites {x['frames']}")
+    return found
+
+
+def pppoe_tcp(session, vlan, n=4, t0=1.0):
+    """A TCP download inside a PPPoE session, MSS 1452 both ways, full-size segments
+    (1492-byte IP packets): (time, frame) pairs."""
+    out = []
+    for i, f in enumerate(tcp_exchange([], [1452] * n, mss=(1452, 1452), dport=80)):
+        up = f[26:30] == bytes((192, 0, 2, 1))  # the client's frames (by IP source)
+        ip = f[14:]
+        out.append((t0 + 0.01 * i, eth_frame(MAC_S if up else MAC_C, MAC_C if up else MAC_S,
+                                              0x8864, pppoe_session(session, 0x0021, ip), vlan)))
+    return out
+
+
+@test("PPPoE: LCP's MRU 1492 requested and acknowledged both ways is the link's MTU, with "
+      "the MSS it implies (1452 / 1432) as advice; the session is listed with overhead 8 "
+      "(issue 14 item 7)")
+def _():
+    fr = [(0.0, eth_frame(BCAST, MAC_C, 0x8863, pppoe_discovery(0x09, 0, b"\x01\x01\x00\x00"))),
+          (0.01, eth_frame(MAC_C, MAC_S, 0x8863, pppoe_discovery(0x07, 0, b"\x01\x01\x00\x00"))),
+          (0.02, eth_frame(MAC_S, MAC_C, 0x8863, pppoe_discovery(0x19, 0, b"\x01\x01\x00\x00"))),
+          (0.03, eth_frame(MAC_C, MAC_S, 0x8863, pppoe_discovery(0x65, 0x11, b"\x01\x01\x00\x00"))),
+          (0.04, eth_frame(MAC_S, MAC_C, 0x8864, pppoe_session(
+              0x11, 0xc021, lcp(1, 1, mru_opt(1492) + magic_opt(0x1111))))),
+          (0.05, eth_frame(MAC_C, MAC_S, 0x8864, pppoe_session(
+              0x11, 0xc021, lcp(1, 1, mru_opt(1492) + magic_opt(0x2222))))),
+          (0.06, eth_frame(MAC_C, MAC_S, 0x8864, pppoe_session(
+              0x11, 0xc021, lcp(2, 1, mru_opt(1492) + magic_opt(0x1111))))),
+          (0.07, eth_frame(MAC_S, MAC_C, 0x8864, pppoe_session(
+              0x11, 0xc021, lcp(2, 1, mru_opt(1492) + magic_opt(0x2222)))))]
+    fr += pppoe_tcp(0x11, None)
+    path = os.path.join(TMP, "lcp-pppoe.pcap")
+    rep, text = link_report(path, fr)
+    found = exact_filters(path, rep, {"link-mtu"})
+    expect(sorted(x["frames"] for x in found) == [[5, 7], [6, 8]], str(found))
+    expect(all("1492" in x["message"] and "1452" in x["message"] and x["severity"] == "info"
+               for x in found), str(found))
+    adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "link-mtu-mss"]
+    expect(len(adv) == 1 and (adv[0]["link"], adv[0]["mtu"], adv[0]["mss"], adv[0]["mss_ipv6"])
+           == ("pppoe", 1492, 1452, 1432), str(rep["verdict"]["advice"]))
+    # each MRU bounds the IP paths the session carried to the end that stated it; the
+    # download's 1492-byte packets crossed: exactly 1492, the textbook PPPoE MTU
+    ps = {(p["src"], p["dst"]): p for p in rep["paths"]}
+    expect(ps[("198.51.100.2", "192.0.2.1")]["mtu"] == 1492, str(rep["paths"]))
+    for k, lo in ((("198.51.100.2", "192.0.2.1"), 1492), (("192.0.2.1", "198.51.100.2"), None)):
+        expect(k in ps and ps[k]["mtu_upper"] == 1492 and ps[k]["mtu_lower"] == lo
+               and any("negotiated that MRU" in e for e in ps[k]["evidence"]), str(rep["paths"]))
+    expect(any("Configure-Request frame 5," in e for e in ps[("198.51.100.2", "192.0.2.1")]
+               ["evidence"]), str(ps[("198.51.100.2", "192.0.2.1")]))
+    sess = rep["inputs"][0]["pppoe_sessions"]
+    expect(len(sess) == 1 and sess[0]["session"] == 0x11 and sess[0]["overhead"] == 8
+           and sess[0]["packets"] == 4 + len(fr) - 8 and sess[0]["ip_packets"] == len(fr) - 8
+           and sess[0]["largest_ip"] == 1492, str(sess))
+    expect("PPPoE session 0x0011" in text and "take 8 bytes" in text
+           and "--set-mss 1452" in " ".join(text.split()), text[:1500])
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("PPPoE in a VLAN: the server's Request first, the client's re-sent 3 s later with the "
+      "same identifier, each Ack'd: every frame of each exchange, the smaller MRU advised")
+def _():
+    tag = lambda t, src, dst, body: (t, eth_frame(dst, src, 0x8864,
+                                                  pppoe_session(0x2a1f, 0xc021, body), vlan=36))
+    fr = [tag(0.0, MAC_S, MAC_C, lcp(1, 7, magic_opt(9) + mru_opt(1480))),
+          tag(0.1, MAC_C, MAC_S, lcp(1, 3, mru_opt(1492))),
+          tag(3.1, MAC_C, MAC_S, lcp(1, 3, mru_opt(1492))),  # re-sent: the Restart timer
+          tag(3.2, MAC_S, MAC_C, lcp(2, 3, mru_opt(1492))),
+          tag(3.3, MAC_C, MAC_S, lcp(2, 7, magic_opt(9) + mru_opt(1480)))]
+    path = os.path.join(TMP, "lcp-vlan.pcap")
+    rep, text = link_report(path, fr)
+    found = exact_filters(path, rep, {"link-mtu"})
+    got = sorted((x["frames"], "1480" in x["message"]) for x in found)
+    expect(got == [([1, 5], True), ([2, 3, 4], False)], str(found))
+    adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "link-mtu-mss"]
+    expect(len(adv) == 1 and (adv[0]["mtu"], adv[0]["mss"]) == (1480, 1440), str(adv))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("PPP link (DLT_PPP): an MRU of 1400 acknowledged is the link's MTU (MSS 1360 / 1340); "
+      "a Request without its Ack, a Nak, or an Ack'd 1500 advise nothing")
+def _():
+    ppp = lambda body: b"\xff\x03\xc0\x21" + body
+    fr = [(0.0, ppp(lcp(1, 1, mru_opt(1400)))), (0.2, ppp(lcp(2, 1, mru_opt(1400))))]
+    path = os.path.join(TMP, "lcp-ppp.pcap")
+    rep, text = link_report(path, fr, linktype=9)
+    found = exact_filters(path, rep, {"link-mtu"})
+    expect([x["frames"] for x in found] == [[1, 2]] and "PPP link" in found[0]["message"],
+           str(found))
+    adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "link-mtu-mss"]
+    expect(len(adv) == 1 and (adv[0]["link"], adv[0]["mtu"], adv[0]["mss"], adv[0]["mss_ipv6"])
+           == ("ppp", 1400, 1360, 1340), str(adv))
+    # a wish is no fact: a Request alone, a Nak answering it, or a different identifier
+    for name, fr in (("alone", [(0.0, ppp(lcp(1, 1, mru_opt(1400))))]),
+                     ("nak", [(0.0, ppp(lcp(1, 1, mru_opt(1400)))),
+                              (0.1, ppp(lcp(3, 1, mru_opt(1500))))]),
+                     ("other id", [(0.0, ppp(lcp(1, 1, mru_opt(1400)))),
+                                   (0.1, ppp(lcp(2, 2, mru_opt(1400))))])):
+        path = os.path.join(TMP, f"lcp-ppp-{name.replace(' ', '-')}.pcap")
+        rep, text = link_report(path, fr, linktype=9)
+        expect(not rep["findings"] and not rep["verdict"]["advice"],
+               f"{name}: {rep['findings']} {rep['verdict']['advice']}")
+    fr = [(0.0, ppp(lcp(1, 4, mru_opt(1500)))), (0.1, ppp(lcp(2, 4, mru_opt(1500))))]
+    rep, text = link_report(os.path.join(TMP, "lcp-ppp-1500.pcap"), fr, linktype=9)
+    expect(len(rep["findings"]) == 1 and not rep["verdict"]["advice"],
+           f"{rep['findings']} {rep['verdict']['advice']}")
+
+
+def ospf_hdr(version, typ, router, body):
+    if version == 2:
+        h = struct.pack("!BBHI4sHH8s", 2, typ, 24 + len(body), router, b"\0" * 4, 0, 0,
+                        b"\0" * 8)
+    else:
+        h = struct.pack("!BBHI4sHBB", 3, typ, 16 + len(body), router, b"\0" * 4, 0, 0, 0)
+    return h + body
+
+
+def ospf_dbd(version, router, mtu, seq, flags=7):
+    if version == 2:
+        body = struct.pack("!HBBI", mtu, 0x42, flags, seq)
+    else:
+        body = struct.pack("!I H B B I", 0x13, mtu, 0, flags, seq)
+    return ospf_hdr(version, 2, router, body)
+
+
+def ospf_v4(src, dst, payload):
+    return harness_ipv4(payload, proto=89, src=src, dst=dst)
+
+
+def ospf_v6(src, dst, payload):
+    return struct.pack("!IHBB16s16s", 0x60000000, len(payload), 89, 1, src, dst) + payload
+
+
+def rid(a):
+    return struct.unpack("!I", bytes(a))[0]
+
+
+@test("OSPFv2 ExStart: 1500 against 1496, the same DBD re-sent every 5 s: an "
+      "ospf-mtu-mismatch error with both routers, both values, every DBD and the fix "
+      "(issue 14 item 8)")
+def _():
+    a, b = (10, 0, 0, 1), (10, 0, 0, 2)
+    fr = []
+    for k in range(4):  # RxmtInterval 5 s
+        t = 5.0 * k
+        fr.append((t, eth_frame(MAC_S, MAC_C, 0x0800, ospf_v4(a, b, ospf_dbd(2, rid((1, 1, 1, 1)),
+                                                                                1500, 4000)))))
+        fr.append((t + 0.3, eth_frame(MAC_C, MAC_S, 0x0800, ospf_v4(b, a, ospf_dbd(
+            2, rid((2, 2, 2, 2)), 1496, 9000)))))
+        fr.append((t + 1.0, eth_frame(BCAST, MAC_C, 0x0800, ospf_v4(a, (224, 0, 0, 5), ospf_hdr(
+            2, 1, rid((1, 1, 1, 1)), b"\0" * 20)))))
+    path = os.path.join(TMP, "ospf-v2-mismatch.pcap")
+    rep, text = link_report(path, fr)
+    found = exact_filters(path, rep, {"ospf-mtu-mismatch"})
+    expect(len(found) == 1, str(rep["findings"]))
+    x = found[0]
+    expect(x["severity"] == "error" and x["frames"] == [1, 2, 4, 5, 7, 8, 10, 11], str(x))
+    for w in ("1.1.1.1", "2.2.2.2", "10.0.0.1", "10.0.0.2", "1500", "1496", "6 of them re-sent",
+              "ExStart"):
+        expect(w in x["message"], f"{w!r} not in {x['message']}")
+    adv = [v for v in rep["verdict"]["advice"] if v["kind"] == "equal-interface-mtu"]
+    expect(len(adv) == 1 and {adv[0]["mtu_src"], adv[0]["mtu_dst"]} == {1500, 1496}
+           and "mtu-ignore" in adv[0]["text"] and "ip link set dev" in adv[0]["text"], str(adv))
+    expect("OSPF routers 10.0.0.1 and 10.0.0.2" in rep["verdict"]["summary"],
+           rep["verdict"]["summary"])
+    paths = {(p["src"], p["dst"]): p for p in rep["paths"]}
+    expect(paths[("10.0.0.1", "10.0.0.2")]["mtu_upper"] == 1496, str(rep["paths"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("OSPFv3 in a VLAN, 9000 against 1500 re-sent every 10 s, 12 DBDs: the finding cites "
+      "the first 8 and its filter selects exactly those")
+def _():
+    a, b = bytes.fromhex("fe800000000000000000000000000001"), \
+        bytes.fromhex("fe800000000000000000000000000002")
+    fr = []
+    for k in range(6):
+        t = 10.0 * k
+        dbd_b = ospf_v6(b, a, ospf_dbd(3, rid((2, 2, 2, 2)), 1500, 700))
+        dbd_a = ospf_v6(a, b, ospf_dbd(3, rid((1, 1, 1, 1)), 9000, 300))
+        fr.append((t + 0.5, eth_frame(MAC_C, MAC_S, 0x86dd, dbd_b, vlan=12)))
+        fr.append((t + 0.7, eth_frame(MAC_S, MAC_C, 0x86dd, dbd_a, vlan=12)))
+    path = os.path.join(TMP, "ospf-v3-vlan.pcap")
+    rep, text = link_report(path, fr)
+    found = exact_filters(path, rep, {"ospf-mtu-mismatch"})
+    expect(len(found) == 1 and found[0]["frames"] == list(range(1, 9)), str(rep["findings"]))
+    expect("OSPFv3" in found[0]["message"] and "9000" in found[0]["message"]
+           and "fe80::2" in found[0]["message"], found[0]["message"])
+    expect("frame.number <= 8" in found[0]["wireshark_filter"], found[0]["wireshark_filter"])
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("OSPFv2 point-to-point (DBDs to 224.0.0.5), the smaller side first, 1476 against 1500: "
+      "a mismatch; equal MTUs are no finding but an upper bound on the link's paths")
+def _():
+    a, b, mc = (192, 0, 2, 1), (192, 0, 2, 2), (224, 0, 0, 5)
+    fr = []
+    for k in range(3):
+        fr.append((5.2 * k, eth_frame(BCAST, MAC_S, 0x0800, ospf_v4(b, mc, ospf_dbd(
+            2, rid((9, 9, 9, 9)), 1476, 55)))))
+        fr.append((5.2 * k + 2.9, eth_frame(BCAST, MAC_C, 0x0800, ospf_v4(a, mc, ospf_dbd(
+            2, rid((8, 8, 8, 8)), 1500, 66)))))
+    path = os.path.join(TMP, "ospf-v2-p2p.pcap")
+    rep, text = link_report(path, fr)
+    found = exact_filters(path, rep, {"ospf-mtu-mismatch"})
+    expect(len(found) == 1 and found[0]["frames"] == list(range(1, 7)), str(rep["findings"]))
+    expect("router 8.8.8.8 rejects" not in found[0]["message"]
+           and "router 9.9.9.9 rejects" in found[0]["message"], found[0]["message"])
+    # the same exchange with equal MTUs going on to Exchange (new sequence numbers)
+    fr = [(0.0, eth_frame(MAC_S, MAC_C, 0x0800, ospf_v4(a, b, ospf_dbd(2, rid((8, 8, 8, 8)),
+                                                                       1500, 66)))),
+          (0.1, eth_frame(MAC_C, MAC_S, 0x0800, ospf_v4(b, a, ospf_dbd(2, rid((9, 9, 9, 9)),
+                                                                       1500, 55)))),
+          (0.2, eth_frame(MAC_S, MAC_C, 0x0800, ospf_v4(a, b, ospf_dbd(2, rid((8, 8, 8, 8)),
+                                                                       1500, 55, flags=2))))]
+    path = os.path.join(TMP, "ospf-v2-equal.pcap")
+    rep, text = link_report(path, fr)
+    expect(not rep["findings"] and not rep["verdict"]["advice"], str(rep["findings"]))
+    expect("OSPF" not in rep["verdict"]["summary"], rep["verdict"]["summary"])
+    ps = {(p["src"], p["dst"]): p for p in rep["paths"]}
+    for k in (("192.0.2.1", "192.0.2.2"), ("192.0.2.2", "192.0.2.1")):
+        expect(k in ps and ps[k]["mtu_upper"] == 1500 and ps[k]["mtu_lower"] is None
+               and any("OSPF" in e for e in ps[k]["evidence"]), str(rep["paths"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("corpus: the public OSPF captures (equal MTUs) raise no finding and bound each "
+      "adjacency at 1500; the public PPPoE capture's MRU 1492 exchanges, with exact filters")
+def _():
+    corpus = os.path.join(ROOT, "..", "shared", "corpus")
+    if not os.path.isdir(corpus):
+        print("SKIP: corpus OSPF/PPPoE captures: ../shared/corpus is missing")
+        return
+    for name in ("tcpdump/OSPFv2_Capture_FINAL.pcapng", "tcpdump/OSPFv3_broadcast_adjacency.pcap",
+                 "tcpdump/OSPFv3_with_AH.pcap"):
+        path = os.path.join(corpus, name)
+        rc, out, err = run(["--json", "-r", path])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        expect(not rep["findings"], f"{name}: {rep['findings']}")
+        ospf = [p for p in rep["paths"] if any("OSPF" in e for e in p["evidence"])]
+        expect(ospf and all(p["mtu_upper"] == 1500 for p in ospf), f"{name}: {rep['paths']}")
+    path = os.path.join(corpus, "suricata-verify/tests/pppoe/input.pcap")
+    rc, out, err = run(["--json", "-r", path])
+    rep = json.loads(out)
+    found = exact_filters(path, rep, {"link-mtu"})
+    expect(sorted(x["frames"] for x in found) == [[16, 20, 21], [17, 18]], str(found))
+
+
+
+# ---- an ICMP quote that understates its packet (issue 14 item 1) ----
+
+def tcp6(sport, dport, seq, ack, flags, payload=b"", src=None, dst=None, mss=None):
+    """IPv6/TCP with its checksum."""
+    bits = {"F": 1, "S": 2, "R": 4, "P": 8, "A": 16}
+    opts = struct.pack("!BBH", 2, 4, mss) if mss else b""
+    h = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (20 + len(opts)) // 4 << 4,
+                    sum(bits[c] for c in flags), 65535, 0, 0) + opts
+    seg = h + payload
+    pseudo = src + dst + struct.pack("!IxxxB", len(seg), 6)
+    c = harness_csum(pseudo + seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return struct.pack("!IHBB16s16s", 0x60000000, len(seg), 6, 64, src, dst) + seg
+
+
+def cut_quote(orig, keep, v6):
+    """The first `keep` bytes of IP packet `orig`, its length field rewritten to
+    say `keep` (and the IPv4 header checksum redone), as a router quoting 576
+    bytes or an anonymiser leaves it."""
+    q = bytearray(orig[:keep])
+    if v6:
+        q[4:6] = struct.pack("!H", keep - 40)
+    else:
+        q[2:4] = struct.pack("!H", keep)
+        q[10:12] = b"\0\0"
+        q[10:12] = struct.pack("!H", harness_csum(bytes(q[:20])))
+    return bytes(q)
+
+
+def understated_quote(v6, keep, vlan, original=True, gap=0.005, mtu=1350):
+    """An upload whose 1500-byte segment draws a frag-needed / packet-too-big
+    (MTU `mtu`) quoting it cut to `keep` bytes with its length rewritten; the
+    sender then re-sends in `mtu`-byte packets, acknowledged.  `original`:
+    whether the 1500-byte packet is in the capture."""
+    if v6:
+        c, s = bytes.fromhex("20010db8000000000000000000000001"), \
+            bytes.fromhex("20010db8000000000000000000000002")
+        rtr = bytes.fromhex("20010db8000000000000000000000fe1")
+        C = lambda *a, **k: tcp6(50000, 80, *a, src=c, dst=s, **k)
+        S = lambda *a, **k: tcp6(80, 50000, *a, src=s, dst=c, **k)
+        et, hdr = 0x86dd, 60
+    else:
+        c, s, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (203, 0, 113, 1)
+        C = lambda *a, ident=1, **k: tcp(50000, 80, *a, src=c, dst=s, ident=ident, **k)
+        S = lambda *a, **k: tcp(80, 50000, *a, src=s, dst=c, **k)
+        et, hdr = 0x0800, 40
+    fr = lambda t, ip, up=True: (t, eth_frame(MAC_S if up else MAC_C, MAC_C if up else MAC_S,
+                                              et, ip, vlan))
+    out = [fr(0.0, C(1000, 0, "S", mss=1500 - hdr)), fr(0.01, S(5000, 1001, "SA", mss=1500 - hdr),
+                                                        False), fr(0.02, C(1001, 5001, "A"))]
+    big = C(1001, 5001, "PA", b"u" * (1500 - hdr), **({} if v6 else {"ident": 77}))
+    if original:
+        out.append(fr(0.03, big))
+    q = cut_quote(big, keep, v6)
+    if v6:
+        body = struct.pack("!BBHI", 2, 0, 0, mtu) + q
+        pseudo = rtr + c + struct.pack("!IxxxB", len(body), 58)
+        body = body[:2] + struct.pack("!H", harness_csum(pseudo + body)) + body[4:]
+        icmp = struct.pack("!IHBB16s16s", 0x60000000, len(body), 58, 64, rtr, c) + body
+    else:
+        body = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + q
+        body = body[:2] + struct.pack("!H", harness_csum(body)) + body[4:]
+        icmp = harness_ipv4(body, proto=1, src=rtr, dst=c)
+    out.append(fr(0.03 + gap, icmp, False))
+    seq, t = 1001, 0.04 + gap
+    for k in range(4):  # the same data and more, in packets that fit
+        out.append(fr(t, C(seq, 5001, "PA", b"v" * (mtu - hdr))))
+        seq += mtu - hdr
+        out.append(fr(t + 0.01, S(5001, seq, "A"), False))
+        t += 0.02
+    return out
+
+
+@test("a frag-needed (MTU 1350) whose quote a 576-byte router cut to 548 and whose length "
+      "says 548: the captured 1500-byte original is the packet, PMTUD works, the path is "
+      "exactly 1350 (issue 14 item 1)")
+def _():
+    path = os.path.join(TMP, "quote-576.pcap")
+    rep, text = link_report(path, understated_quote(False, 548, None))
+    v = rep["verdict"]
+    expect(v["status"] == "pmtud-working", str(v))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and (p[0]["mtu_lower"], p[0]["mtu_upper"], p[0]["mtu"]) == (1350, 1350, 1350),
+           str(rep["paths"]))
+    expect(any("the original, frame 4, was 1500" in e for e in p[0]["evidence"]),
+           str(p[0]["evidence"]))
+    expect([m["honored"] for m in rep["icmp"]] == [True], str(rep["icmp"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("an anonymiser's 28-byte quote (IP header and the TCP ports and sequence, its length "
+      "28), in a VLAN, the ICMP 0.3 s later: matched to the captured original, exact 1350")
+def _():
+    path = os.path.join(TMP, "quote-28.pcap")
+    rep, text = link_report(path, understated_quote(False, 28, 5, gap=0.3))
+    expect(rep["verdict"]["status"] == "pmtud-working", str(rep["verdict"]))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and p[0]["mtu"] == 1350, str(rep["paths"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("a packet-too-big (MTU 1400) whose quote is cut to 1232 bytes with its payload length "
+      "rewritten: the 1500-byte original counts, exact 1400; without the original the "
+      "size is unknown, not implausible, and the MTU still bounds the path")
+def _():
+    path = os.path.join(TMP, "quote-v6.pcap")
+    rep, text = link_report(path, understated_quote(True, 1232, None, mtu=1400))
+    expect(rep["verdict"]["status"] == "pmtud-working", str(rep["verdict"]))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if x["src"] == "2001:db8::1"]
+    expect(p and p[0]["mtu"] == 1400, str(rep["paths"]))
+    # the original not captured (the capture started after it): the size is unknown
+    path = os.path.join(TMP, "quote-v4-no-original.pcap")
+    rep, text = link_report(path, understated_quote(False, 548, None, original=False))
+    expect(not [x for x in rep["findings"] if x["kind"] == "icmp-implausible"],
+           str(rep["findings"]))
+    p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+    expect(p and p[0]["mtu_upper"] == 1350, str(rep["paths"]))
+    expect(any("size is unknown" in e for e in p[0]["evidence"]), str(p[0]["evidence"]))
+    expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
+
+
+@test("a quote equal to its length is cut only when the message shows it: a UDP quote whose "
+      "UDP length says more is unknown, a whole 100-byte UDP packet quoted with MTU 1350 "
+      "stays implausible (as zeek's icmp6-toobig)")
+def _():
+    c, s, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (203, 0, 113, 1)
+    for name, payload, keep, want in (("udp-cut", 1472, 64, False), ("udp-whole", 72, 100, True)):
+        orig = harness_ipv4(struct.pack("!HHHH", 40000, 53, 8 + payload, 0) + b"d" * payload,
+                            src=c, dst=s)
+        body = struct.pack("!BBHHH", 3, 4, 0, 0, 1350) + cut_quote(orig, keep, False)
+        body = body[:2] + struct.pack("!H", harness_csum(body)) + body[4:]
+        icmp = harness_ipv4(body, proto=1, src=rtr, dst=c)
+        path = os.path.join(TMP, f"quote-{name}.pcap")
+        rep, text = link_report(path, [(0.0, eth_frame(MAC_C, MAC_S, 0x0800, icmp))])
+        bad = [x for x in rep["findings"] if x["kind"] == "icmp-implausible"]
+        expect(bool(bad) == want, f"{name}: {rep['findings']}")
+        expect([m["quoted"]["cut"] for m in rep["icmp"]] == [not want], f"{name}: {rep['icmp']}")
+        p = [x for x in rep["paths"] if (x["src"], x["dst"]) == ("192.0.2.1", "198.51.100.2")]
+        expect(bool(p) != want and all(x["mtu_upper"] == 1350 for x in p), str(rep["paths"]))
+        expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
 
 
 def main():

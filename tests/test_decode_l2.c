@@ -324,15 +324,16 @@ static void test_pppoe_session(void **state)
     assert_int_equal(p.layers[1].u.pppoe.ppp_proto, 0x0021);
     assert_layer_at(&p, 2, LAYER_IPV4, 21);
 
-    /* LCP: control traffic, nothing to follow */
+    /* IPCP: control traffic, nothing to follow (LCP, which states the
+     * link's MRU, is decode_ppp.c's: test_decode_ppp.c) */
     pb_init(&b);
     pb_fill(&b, 14, 1);
-    pb_pppoe(&b, 0x11, 0, 7, 0xc021, false);
+    pb_pppoe(&b, 0x11, 0, 7, 0x8021, false);
     pb_eth(&b, ETH_TYPE_PPPOE);
     tu_decode(&p, DLT_EN10MB, &b);
     tu_assert_stack(&p, "eth/pppoe");
     assert_no_anomalies(&p);
-    assert_int_equal(p.layers[1].u.pppoe.ppp_proto, 0xc021);
+    assert_int_equal(p.layers[1].u.pppoe.ppp_proto, 0x8021);
 }
 
 /* The length cuts off the Ethernet padding: an MPLS label half inside the

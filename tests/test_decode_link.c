@@ -745,8 +745,9 @@ static void test_ppp_control_protocols(void **state)
     (void)state;
     struct pb b;
     struct packet p;
-    /* LCP and IPCP: control traffic, nothing to follow, nothing wrong */
-    static const uint16_t ctl[] = {0xc021, 0x8021, 0x8057};
+    /* IPCP, IPv6CP, CHAP: control traffic, nothing to follow, nothing wrong
+     * (LCP states the link's MRU and gets a layer: test_decode_ppp.c) */
+    static const uint16_t ctl[] = {0x8021, 0x8057, 0xc223};
     for (size_t i = 0; i < 3; i++) {
         pb_init(&b);
         pb_fill(&b, 10, 0x01);

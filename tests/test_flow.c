@@ -527,6 +527,65 @@ static void test_lookup_quoted(void **state)
     ctx_free(x);
 }
 
+/* An ICMP frag-needed from 10.0.9.9 quoting the segment at `seq` from `src`. */
+static void quote_at(struct ctx *x, double t, const char *src, const char *dst, uint16_t sp,
+                     uint16_t dp, uint32_t seq)
+{
+    pb_init(&B);
+    build_tcp(src, dst, sp, dp, seq, 1, TH_ACK, 0);
+    uint8_t *ic = pb_prepend(&B, 8);
+    ic[0] = 3;
+    ic[1] = 4;
+    pb_be16(ic + 6, 1350);
+    pb_ipv4(&B, IP_PROTO_ICMP, "10.0.9.9", src, 0);
+    pb_eth(&B, ETH_TYPE_IP);
+    feed(x, t);
+}
+
+/* A quote cut short says nothing of its packet's size (a router quoting
+ * 576 bytes rewrites the length): the quoted sequence number finds the
+ * captured original among the sender's unacknowledged segments, in the
+ * quoted direction only, at a segment boundary only. */
+static void test_quoted_original(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    /* three back-to-back 1440-byte segments (one run), then a 540-byte one */
+    for (int i = 0; i < 3; i++)
+        tcp_at(x, 1.0 + 0.001 * i, "10.0.0.1", "10.0.0.2", 40000, 80, 1 + 1400u * (unsigned)i, 1,
+               TH_ACK, 1400);
+    tcp_at(x, 1.01, "10.0.0.1", "10.0.0.2", 40000, 80, 4201, 1, TH_ACK, 500);
+    static const struct {
+        const char *src, *dst;
+        uint16_t sp, dp;
+        uint32_t seq, want;
+    } cases[] = {
+        {"10.0.0.1", "10.0.0.2", 40000, 80, 1, 1440},    /* the run's first */
+        {"10.0.0.1", "10.0.0.2", 40000, 80, 2801, 1440}, /* its third */
+        {"10.0.0.1", "10.0.0.2", 40000, 80, 4201, 540},  /* the small one */
+        {"10.0.0.1", "10.0.0.2", 40000, 80, 1402, 0},    /* inside a segment */
+        {"10.0.0.1", "10.0.0.2", 40000, 80, 9999, 0},    /* never sent */
+        {"10.0.0.2", "10.0.0.1", 80, 40000, 1, 0},       /* the other direction sent nothing */
+        {"10.0.0.1", "10.0.0.2", 40001, 80, 1, 0},       /* another flow */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        quote_at(x, 1.1, cases[i].src, cases[i].dst, cases[i].sp, cases[i].dp, cases[i].seq);
+        uint64_t frame = 99;
+        uint32_t got = flow_quoted_original(x->ft, &P, 2, &frame);
+        if (got != cases[i].want)
+            print_error("case %zu: %u, want %u\n", i, got, cases[i].want);
+        assert_int_equal(got, cases[i].want);
+        assert_true(got ? frame >= 1 && frame <= 4 : frame == 0);
+    }
+    /* acknowledged: resolved, no longer at hand */
+    tcp_at(x, 1.2, "10.0.0.2", "10.0.0.1", 80, 40000, 1, 4701, TH_ACK, 0);
+    quote_at(x, 1.3, "10.0.0.1", "10.0.0.2", 40000, 80, 1);
+    uint64_t frame;
+    assert_int_equal(flow_quoted_original(x->ft, &P, 2, &frame), 0);
+    assert_int_equal(flow_quoted_original(x->ft, &P, 0, &frame), 0); /* not the ICMP layer */
+    ctx_free(x);
+}
+
 /* ICMP echo request and reply share a flow by their identifier. */
 static void test_icmp_echo(void **state)
 {
@@ -652,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_wireguard_resend),
         cmocka_unit_test(test_storm),
         cmocka_unit_test(test_lookup_quoted),
+        cmocka_unit_test(test_quoted_original),
         cmocka_unit_test(test_icmp_echo),
         cmocka_unit_test(test_truncated_packets),
         cmocka_unit_test(test_flood_of_similar_keys),

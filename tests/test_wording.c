@@ -101,6 +101,35 @@ static void test_every_kind_is_worded_whole(void **state)
     fl.bytes_seen = 1232;
     fl.first_frame = 44;
 
+    /* a PPPoE client's MRU 1492 acknowledged by its concentrator */
+    struct lcp_mru_msg req, ack;
+    memset(&req, 0, sizeof req);
+    req.frame = 44;
+    req.code = LCP_CONF_REQ;
+    req.ident = 1;
+    req.mru = 1492;
+    req.pppoe = true;
+    req.session = 0x2a1f;
+    req.has_mac = true;
+    memcpy(req.src, "\x02\x00\x00\x00\x00\x01", 6);
+    memcpy(req.dst, "\x02\x00\x00\x00\x00\x02", 6);
+    ack = req;
+    ack.frame = 45;
+    ack.code = LCP_CONF_ACK;
+    memcpy(ack.src, req.dst, 6);
+    memcpy(ack.dst, req.src, 6);
+    /* two OSPFv3 routers on one link, 1500 against 1496 */
+    struct ospf_dbd_msg dbd[2];
+    memset(dbd, 0, sizeof dbd);
+    for (int i = 0; i < 2; i++) {
+        dbd[i].frame = 44u + (unsigned)i;
+        dbd[i].version = 3;
+        dbd[i].router_id = 0x01010101u * (unsigned)(i + 1);
+        dbd[i].mtu = i ? 1496 : 1500;
+        addr_pton(i ? B6 : A6, &dbd[i].src);
+        addr_pton(i ? A6 : B6, &dbd[i].dst);
+    }
+
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
     for (int k = 0; k < EV__COUNT; k++) {
@@ -128,6 +157,11 @@ static void test_every_kind_is_worded_whole(void **state)
         r.cv.lost_frame = 44;
         r.up_path = long_name[0];
         r.down_path = long_name[1];
+        r.lcp_req = &req;
+        r.lcp_ack = &ack;
+        r.dbd[0] = &dbd[0];
+        r.dbd[1] = &dbd[1];
+        r.count2 = 3;
         ev_frame(&r, 44);
         ev_frame(&r, 45);
         struct inf_finding *fi = inf_record(inf, &r);
@@ -138,6 +172,10 @@ static void test_every_kind_is_worded_whole(void **state)
         if (!fi->wireshark_filter[0])
             fail_msg("%s: no Wireshark filter", what);
         bool capture = k == EV_CAPTURE_COPIES || k == EV_FORWARDED_COPIES; /* no flow */
+        /* a PPP link is named by its MAC addresses: it has no IP address */
+        if (k == EV_LINK_MRU && !strstr(fi->message, "02:00:00:00:00:01"))
+            fail_msg("%s: names no end of the link: %s", what, fi->message);
+        capture = capture || k == EV_LINK_MRU;
         if (!capture && !strstr(fi->message, A6) && !strstr(fi->message, "flow #7"))
             fail_msg("%s: names neither the sender nor the flow: %s", what, fi->message);
         if (k == EV_MEASURED_LOSS &&
