@@ -248,7 +248,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
     if (s->ip_fragments)
         fprintf(out,
                 "  IP fragments: %" PRIu64 ", datagrams reassembled: %" PRIu64
-                "   [Wireshark: ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fragment]\n",
+                "   [Wireshark: ip.flags.mf == 1 || ip.frag_offset > 0 || ipv6.fraghdr]\n",
                 s->ip_fragments, s->reassembled);
 
     if (s->icmp_frag_needed || s->icmp6_packet_too_big)

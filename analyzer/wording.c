@@ -582,8 +582,37 @@ static void say_untested(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_FULL_SIZE);
 }
 
+/* What the inputs' ICMP MTU messages were, when none served: "no ICMP MTU
+ * message" only when there was none. */
+static void icmp_clause(const struct say_ctx *c, char *buf, size_t size)
+{
+    int n = 0;
+    const struct icmp_mtu_msg *bad = NULL;
+    for (int i = 0; i < c->ninputs; i++)
+        for (int k = 0; k < c->inputs[i]->nicmp; k++) {
+            const struct icmp_mtu_msg *m = &c->inputs[i]->icmp[k];
+            n++;
+            /* RFC 8200's and RFC 791's minimum MTUs: a smaller one is a lie */
+            if (!bad && m->mtu && m->mtu < (m->v6 ? 1280u : 68u))
+                bad = m;
+        }
+    if (!n)
+        snprintf(buf, size, "no ICMP MTU message");
+    else if (bad)
+        snprintf(buf, size,
+                 "%d ICMP MTU message%s that cannot be true (frame %" PRIu64 ": %s of %u bytes, "
+                 "below %s's minimum of %u)",
+                 n, n == 1 ? "" : "s", bad->frame, bad->v6 ? "a packet-too-big" : "a frag-needed",
+                 bad->mtu, bad->v6 ? "IPv6" : "IPv4", bad->v6 ? 1280u : 68u);
+    else
+        snprintf(buf, size, "%d ICMP MTU message%s about no flow judged here", n,
+                 n == 1 ? "" : "s");
+}
+
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
+    char icmp[200];
+    icmp_clause(c, icmp, sizeof icmp);
     const struct flow_summary *wg = c->t->wg_unproven;
     if (wg) {
         char a[64], b[64];
@@ -593,15 +622,17 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 "Not enough evidence: the %" PRIu32 " WireGuard data messages between %s and %s "
                 "(up to %u bytes) show no counter missing, but %s, and a message lost after the "
                 "last one arrived cannot show in the counters; no TCP data whose delivery can be "
-                "judged, no ICMP MTU message, no ping sweep.",
+                "judged, %s, no ping sweep.",
                 wg->wg_data, addr_text(&wg->client, a, sizeof a),
                 addr_text(&wg->server, b, sizeof b), big,
                 big <= 576 ? "none was larger than every path carries (576 bytes)"
-                           : "no full-size message was followed by a later one");
+                           : "no full-size message was followed by a later one",
+                icmp);
         return;
     }
-    inf_fmt(&inf->summary, "Not enough evidence: no TCP data whose delivery can be judged, no ICMP "
-                           "MTU message, no ping sweep.");
+    inf_fmt(&inf->summary,
+            "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping sweep.",
+            icmp);
 }
 
 /* The sentences of each rule of verdict.c's table, by rule id. */

@@ -849,6 +849,36 @@ def _():
                    f"reassembled datagram: {got}")
 
 
+@test("an ICMP MTU message that cannot be true is named in the summary, never 'no ICMP MTU "
+      "message' (issue 14 item 6)")
+def _():
+    a6 = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,)
+    b6 = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)
+    r6 = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (9,)
+
+    def ptb(mtu):
+        quoted = ipv6_pkt(udp(4000, 5000, bytes(1400)), 17, a6, b6)[:1232]
+        body = struct.pack("!BBHI", 2, 0, 0, mtu) + quoted
+        return ETH6 + ipv6_pkt(body, 58, r6, a6)
+
+    def fneeded(mtu):
+        quoted = ipv4(udp(4000, 5000, bytes(1472)))[:28]
+        body = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + quoted
+        body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+        return ETH + ipv4(body, proto=1, src=(198, 18, 0, 1), dst=(192, 0, 2, 1), frag=0)
+    cases = [("ptb-1000", [ptb(1000)], "below IPv6's minimum of 1280"),
+             ("ptb-1000-twice", [ptb(1000), ptb(1000)], "2 ICMP MTU messages"),
+             ("fneeded-40", [fneeded(40)], "below IPv4's minimum of 68")]
+    for name, frames, words in cases:
+        p = os.path.join(TMP, f"badicmp-{name}.pcap")
+        write_pcap_timed(p, [(0.1 * k, f) for k, f in enumerate(frames)])
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        expect("no ICMP MTU message" not in v["summary"] and words in v["summary"],
+               f"{name}: {v}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
