@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "inference.h"
+#include "pipeline.h"
 #include "plots_int.h"
 
 #define TL_BINS 120           /* retransmission timeline intervals, at most */

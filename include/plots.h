@@ -29,8 +29,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "pipeline.h"
 #include "report.h"
+
+struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it */
 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
 #define PLOTS_MAX_CHARTS 12
