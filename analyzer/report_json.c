@@ -474,6 +474,42 @@ static void json_advice(struct json *j, const struct advice *a, const char *text
     json_object_end(j);
 }
 
+static void json_opt_text(struct json *j, const char *key, const char *text)
+{
+    if (text)
+        json_string(j, key, text);
+    else
+        json_null(j, key);
+}
+
+/* The fix as lines to paste (inference.h's struct inf_fix): verdict.fix
+ * says whether it is a setting the capture proves or only bounds and a
+ * probe; verdict.fix_blocks[] holds each block's exact text. */
+static void json_fix(struct json *j, const struct inf_fix *fx)
+{
+    json_object_begin(j, "fix");
+    json_bool(j, "exact", fx && fx->exact);
+    json_opt_uint(j, "mtu", fx ? fx->mtu : 0);
+    json_opt_uint(j, "path_lower", fx ? fx->lower : 0);
+    json_opt_uint(j, "path_upper", fx ? fx->upper : 0);
+    json_opt_text(j, "headline", fx ? fx->headline : NULL);
+    json_opt_text(j, "why", fx ? fx->why : NULL);
+    json_opt_text(j, "safe", fx ? fx->safe : NULL);
+    json_object_end(j);
+    json_array_begin(j, "fix_blocks");
+    for (int i = 0; fx && i < fx->nblocks; i++) {
+        const struct inf_fix_block *b = &fx->blocks[i];
+        json_object_begin(j, NULL);
+        json_string(j, "kind", b->kind);
+        json_string(j, "lang", b->lang);
+        json_opt_uint(j, "value", b->value);
+        json_opt_text(j, "title", b->title);
+        json_string(j, "text", b->text ? b->text : "");
+        json_object_end(j);
+    }
+    json_array_end(j);
+}
+
 static void json_verdict(struct json *j, const struct report_data *r)
 {
     if (r->error) { /* nothing could be read: no verdict about it */
@@ -492,6 +528,7 @@ static void json_verdict(struct json *j, const struct report_data *r)
     for (int i = 0; r->inf && i < r->inf->nrecs; i++)
         json_advice(j, &r->inf->advice[i], r->inf->recs[i]);
     json_array_end(j);
+    json_fix(j, r->inf ? &r->inf->fix : NULL);
     json_object_end(j);
 }
 

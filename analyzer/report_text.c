@@ -450,6 +450,58 @@ static void text_paths(FILE *out, const struct inference *inf, const struct repo
         fprintf(out, "  ... %d more paths (-v or --json lists them)\n", hidden);
 }
 
+/* A block to paste: each line whole on a line of its own, indented by
+ * four spaces and never folded, so that selecting the lines and pasting
+ * them runs them as shown (issue 16). */
+static void text_code(FILE *out, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char *line = strndup(p, n);
+        fputs("    ", out);
+        escape_fputs(line ? line : "", out);
+        fputc('\n', out);
+        free(line);
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+/* The fix: what to set (or that the capture only bounds it) and why, the
+ * blocks to paste, then the rest of the advice in words. */
+static void text_fix(FILE *out, const struct inference *inf, const char *bold, const char *off)
+{
+    const struct inf_fix *fx = &inf->fix;
+    fprintf(out, "\n%sfix:%s\n", bold, off);
+    if (fx->headline) {
+        wrap(out, 2, fx->headline, 98);
+        if (fx->why)
+            wrap_item(out, 2, "why: ", fx->why, 98);
+        if (fx->safe)
+            wrap_item(out, 2, "safe meanwhile: ", fx->safe, 98);
+        for (int i = 0; i < fx->nblocks; i++) {
+            const struct inf_fix_block *b = &fx->blocks[i];
+            fputc('\n', out);
+            if (b->title)
+                wrap(out, 2, b->title, 98);
+            if (b->text)
+                text_code(out, b->text);
+        }
+        if (inf->nrecs)
+            fputc('\n', out);
+    }
+    for (int i = 0; i < inf->nrecs; i++) {
+        /* the setting the blocks above already show is not said twice */
+        if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact &&
+            inf->advice[i].n1 == fx->mtu)
+            continue;
+        wrap_item(out, 2, "- ", inf->recs[i], 98);
+    }
+}
+
 /* The answer first: verdict, what to do, and the evidence for it. */
 static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
@@ -470,12 +522,8 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
                                  : bold,
             inf->status, off);
     wrap(out, 2, inf->summary, 98);
-    if (inf->nrecs) {
-        fprintf(out, "\n%sfix:%s\n", bold, off);
-        for (int i = 0; i < inf->nrecs; i++) {
-            wrap_item(out, 2, "- ", inf->recs[i], 98);
-        }
-    }
+    if (inf->fix.headline || inf->nrecs)
+        text_fix(out, inf, bold, off);
     if (inf->nfindings) {
         fprintf(out, "\n%sevidence:%s\n", bold, off);
         text_findings(out, r);

@@ -15,6 +15,7 @@
  *   verdict.c       the table of rules (verdict.h) over the tally's counts
  *   wording.c       the verdict's sentences and the advice (advice.h) in words
  *   wording_findings.c  every evidence record (evidence.h) in words
+ *   wording_fix.c   the fix as lines to paste, or the probe that measures it
  *   findings.c      text, findings, recommendations, black holes
  *
  * Only these files include infer.h; the rest of mtuscope reads
@@ -137,6 +138,13 @@ const char *inf_opaque_name(uint8_t type);
 void inf_advise(struct inference *inf, const struct advice *a);
 /* Its words alone (a tunnel's config line). */
 void inf_advice_text(const struct advice *a, char **out);
+
+/* ---- wording_fix.c ---- */
+
+/* The fix as lines to paste (inference.h's struct inf_fix), from the paths,
+ * the tunnels and the verdict's advice: after inf_verdict(). */
+void inf_fix(struct inference *inf, const struct results *res);
+void inf_fix_free(struct inf_fix *fx);
 
 /* ---- wording_findings.c ---- */
 
