@@ -495,8 +495,7 @@ static void text_fix(FILE *out, const struct inference *inf, const char *bold, c
     }
     for (int i = 0; i < inf->nrecs; i++) {
         /* the setting the blocks above already show is not said twice */
-        if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact &&
-            inf->advice[i].n1 == fx->mtu)
+        if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact && inf->advice[i].n1 == fx->mtu)
             continue;
         wrap_item(out, 2, "- ", inf->recs[i], 98);
     }

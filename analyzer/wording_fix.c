@@ -59,8 +59,10 @@ static void clamp_blocks(struct inf_fix *fx, const char *dev, const char *what, 
     if (b) {
         inf_fmt(&b->title,
                 "and where it forwards TCP for other hosts (a router or gateway), clamp the MSS "
-                "to fit (MSS = MTU - %s), with iptables:",
-                do4 && do6 ? "40 for IPv4, - 60 for IPv6" : do4 ? "40 for IPv4" : "60 for IPv6");
+                "to fit (the MTU less %s), with iptables:",
+                do4 && do6 ? "40 for IPv4, less 60 for IPv6"
+                : do4      ? "40 for IPv4"
+                           : "60 for IPv6");
         char l4[160] = "", l6[160] = "";
         if (do4)
             snprintf(l4, sizeof l4,
@@ -104,7 +106,8 @@ static void tunnel_blocks(struct inf_fix *fx, uint8_t layer, uint32_t mtu, int i
     char what[64];
     snprintf(what, sizeof what, "your %s interface", tf ? tf->display : "tunnel");
     struct inf_fix_block *b;
-    if (tf && tf->how == TUNNEL_SET_WG_CONFIG && (b = add_block(fx, "wireguard-config", "ini", mtu))) {
+    if (tf && tf->how == TUNNEL_SET_WG_CONFIG &&
+        (b = add_block(fx, "wireguard-config", "ini", mtu))) {
         inf_fmt(&b->title,
                 "in the WireGuard configuration (/etc/wireguard/%s.conf with wg-quick), section "
                 "[Interface], on both peers:",
@@ -274,10 +277,10 @@ static bool fix_exact_path(struct inference *inf, const struct results *res)
         tunnel_blocks(fx, LAYER_WIREGUARD, fx->mtu, 0, false);
     } else {
         fx->mtu = best->mtu;
-        inf_fmt(&fx->headline, "keep packets from %s to %s at or below %u bytes: MTU %u, MSS %u",
-                a, b, best->mtu, best->mtu, mss_of(best->mtu, v));
-        inf_fmt(&fx->why, "the path from %s to %s carries exactly %u bytes (path MTU below)", a,
-                b, best->mtu);
+        inf_fmt(&fx->headline, "keep packets from %s to %s at or below %u bytes: MTU %u, MSS %u", a,
+                b, best->mtu, best->mtu, mss_of(best->mtu, v));
+        inf_fmt(&fx->why, "the path from %s to %s carries exactly %u bytes (path MTU below)", a, b,
+                best->mtu);
         host_blocks(fx, &best->src, &best->dst, best->mtu, v);
     }
     return true;
@@ -322,8 +325,7 @@ static void probe_blocks(struct inf_fix *fx, const struct addr *src, const struc
                 "done\n"
                 "echo \"path MTU: $lo bytes\"",
                 lo, hi, lo, lower ? "" : " on every path", hi,
-                upper ? "do not" : "is past Ethernet's 1500",
-                hdr, d);
+                upper ? "do not" : "is past Ethernet's 1500", hdr, d);
     }
     /* one size per try elsewhere: the candidate setting's packet and the
      * largest the path may carry */
@@ -348,8 +350,8 @@ static void probe_blocks(struct inf_fix *fx, const struct addr *src, const struc
     else
         snprintf(what, sizeof what, "%u bytes", sizes[0]);
     if ((b = add_block(fx, "probe-macos", "sh", sizes[0]))) {
-        inf_fmt(&b->title, "or from a Mac (%s, one size per try: %s):", v == 6 ? "ping6 -m" : "ping -D",
-                what);
+        inf_fmt(&b->title,
+                "or from a Mac (%s, one size per try: %s):", v == 6 ? "ping6 -m" : "ping -D", what);
         inf_fmt(&b->text, "%s", mac);
     }
     if (v != 6 && (b = add_block(fx, "probe-windows", "cmd", sizes[0]))) {
@@ -406,6 +408,19 @@ static void fix_bounded(struct inference *inf, const struct results *res)
     } else {
         return; /* a tunnel's loss with no path known: the bullets say what to capture */
     }
+    /* a tunnel between the path's two ends: its MTU is what to set, even
+     * when the verdict is about the path (a ping sweep beside it) */
+    uint32_t tun_over = 0;
+    if (!layer && opaque_between(res, LAYER_WIREGUARD, &src, &dst))
+        layer = LAYER_WIREGUARD;
+    for (uint32_t i = 0; !layer && i < res->ntunnels && i < inf->ntunnels; i++) {
+        const struct flow_tunnel *t = &res->tunnels[i];
+        if ((!addr_cmp(&t->outer_src, &src) && !addr_cmp(&t->outer_dst, &dst)) ||
+            (!addr_cmp(&t->outer_src, &dst) && !addr_cmp(&t->outer_dst, &src))) {
+            layer = t->type;
+            tun_over = inf->tunnels[i].overhead;
+        }
+    }
     uint32_t lower = p ? p->lower : 0, upper = p ? p->upper : 0;
     if (!upper && tun && tun->n1)
         upper = tun->n1 - 1; /* the tunnel's re-sent datagram size, not crossing */
@@ -417,8 +432,7 @@ static void fix_bounded(struct inference *inf, const struct results *res)
         if (!f || !bh->smallest_lost || bh->smallest_lost <= lower + 1)
             continue;
         inf_direction_addrs(f, bh->dir, &fs, &fd);
-        if (!addr_cmp(fs, &src) && !addr_cmp(fd, &dst) &&
-            (!upper || bh->smallest_lost - 1 < upper))
+        if (!addr_cmp(fs, &src) && !addr_cmp(fd, &dst) && (!upper || bh->smallest_lost - 1 < upper))
             upper = bh->smallest_lost - 1;
     }
     fx->lower = lower;
@@ -448,7 +462,7 @@ static void fix_bounded(struct inference *inf, const struct results *res)
     }
     const struct tunnel_fact *tf = layer ? tunnel_fact(layer) : NULL;
     if (tf)
-        over = tunnel_overhead_bytes(layer, v, 0);
+        over = tun_over ? tun_over : tunnel_overhead_bytes(layer, v, 0);
     uint32_t safe = safe_outer > over ? safe_outer - over : 0;
     /* below 576 bytes (the datagram every IPv4 host takes, RFC 791; TCP's
      * default MSS 536 assumes it) a value is no working setting */
@@ -467,8 +481,8 @@ static void fix_bounded(struct inference *inf, const struct results *res)
         inf_fmt(&fx->why, "no size is proven lost on this path, and none is pinned");
     if (usable) {
         fx->mtu = safe;
-        inf_fmt(&fx->safe, "%u, safe on every path this capture allows (%u bytes: %s%s)%s",
-                safe, safe_outer, safe_why, over ? ", less the tunnel's overhead" : "",
+        inf_fmt(&fx->safe, "%u, safe on every path this capture allows (%u bytes: %s%s)%s", safe,
+                safe_outer, safe_why, over ? ", less the tunnel's overhead" : "",
                 tf && safe < IPV6_MIN_MTU ? "; below 1280 the tunnel carries no IPv6" : "");
         int first = fx->nblocks;
         if (tf)
@@ -484,8 +498,7 @@ static void fix_bounded(struct inference *inf, const struct results *res)
             fx->blocks[first].title = t;
         }
     } else {
-        inf_fmt(&fx->safe,
-                "none proven: nothing larger than %u bytes is proven to cross%s", lower,
+        inf_fmt(&fx->safe, "none proven: nothing larger than %u bytes is proven to cross%s", lower,
                 tf && over ? "; 1280, the usual fallback (IPv6's minimum MTU), is not proven "
                              "here either: the probe tries it"
                            : "");

@@ -102,13 +102,13 @@ struct inf_fix_block {
 /* What the fix blocks amount to: a setting the capture proves, or only
  * bounds on the path and the way to measure it. */
 struct inf_fix {
-    bool exact;      /* the blocks set a value the evidence pins (else: a safe value and a probe) */
-    uint32_t mtu;    /* the MTU to set when exact; the safe one when not (0: none known) */
-    uint32_t lower;  /* the path's bounds when not exact (0: unknown) */
+    bool exact;     /* the blocks set a value the evidence pins (else: a safe value and a probe) */
+    uint32_t mtu;   /* the MTU to set when exact; the safe one when not (0: none known) */
+    uint32_t lower; /* the path's bounds when not exact (0: unknown) */
     uint32_t upper;
-    char *headline;  /* one line: what to set, or that the capture only bounds it (heap) */
-    char *why;       /* one line: the reason (heap) */
-    char *safe;      /* not exact: what is safe meanwhile, or why nothing is (heap) */
+    char *headline; /* one line: what to set, or that the capture only bounds it (heap) */
+    char *why;      /* one line: the reason (heap) */
+    char *safe;     /* not exact: what is safe meanwhile, or why nothing is (heap) */
     int nblocks;
     struct inf_fix_block blocks[INF_MAX_FIX_BLOCKS];
 };
