@@ -499,3 +499,21 @@ void inf_mss_stage(struct inference *inf, const struct results *res, int ninputs
     }
     ht_free(&ix);
 }
+
+/* ---- retransmission storms ---- */
+
+void inf_storm_stage(struct inference *inf, const struct results *res)
+{
+    for (uint32_t i = 0; i < res->nstorms; i++) {
+        const struct flow_storm *st = &res->storms[i];
+        struct ev_record r = {.kind = EV_STORM, .input = st->input, .flow_id = st->flow};
+        r.flow = st->flow ? inf_flow_by_id(res, st->flow) : NULL; /* NULL: not kept */
+        r.storm = st;
+        r.count = st->retransmissions;
+        r.cost_ns = st->end_ns - st->start_ns;
+        ev_frame(&r, st->start_frame);
+        if (st->end_frame != st->start_frame)
+            ev_frame(&r, st->end_frame);
+        inf_record(inf, &r);
+    }
+}

@@ -4,8 +4,8 @@
  * It leads with the answer: the verdict, the fix and the evidence for it,
  * each item with a Wireshark display filter, and the path MTUs; then what
  * the same packets did between the inputs when they are several, each
- * input's layer stacks and anomalies, the flows, tunnels and retransmission
- * storms.
+ * input's layer stacks and anomalies, the flows and tunnels (retransmission
+ * storms are evidence, listed once each with their filter).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -320,27 +320,6 @@ static void text_tunnels(FILE *out, const struct results *res)
     }
 }
 
-static void text_storms(FILE *out, const struct results *res)
-{
-    fprintf(out,
-            "\nretransmission storms (>= %d retransmissions and >= %d%% of packets "
-            "within %d ms):\n",
-            FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
-    for (uint32_t i = 0; i < res->nstorms; i++) {
-        const struct flow_storm *st = &res->storms[i];
-        char who[32];
-        if (st->flow)
-            snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
-        else
-            snprintf(who, sizeof who, "all flows");
-        fprintf(out,
-                "  %-10s frames %" PRIu64 "-%" PRIu64 ", %.3f s, %u retransmissions in %u "
-                "packets\n",
-                who, st->start_frame, st->end_frame, (double)(st->end_ns - st->start_ns) / 1e9,
-                st->retransmissions, st->packets);
-    }
-}
-
 static void text_flows(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     const struct results *res = r->res;
@@ -380,8 +359,7 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
 
     if (res->ntunnels)
         text_tunnels(out, res);
-    if (res->nstorms)
-        text_storms(out, res);
+    /* retransmission storms are in the evidence, each once, with its filter */
 }
 
 static void text_path(FILE *out, const struct inf_path *p)

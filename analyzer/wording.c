@@ -404,9 +404,9 @@ static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
 static void say_storm(struct inference *inf, const struct say_ctx *c)
 {
     inf_fmt(&inf->summary,
-            "%u retransmission storms, but no sign that packet size is the cause: look for "
+            "%u retransmission storm%s, but no sign that packet size is the cause: look for "
             "congestion or a lossy link.",
-            c->res->nstorms);
+            c->res->nstorms, c->res->nstorms == 1 ? "" : "s");
 }
 
 static void say_capped(struct inference *inf, const struct say_ctx *c)

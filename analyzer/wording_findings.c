@@ -299,6 +299,34 @@ static void word_forwarded_copies(const struct ev_record *r, struct inf_finding 
     filter_pair(r, fi);
 }
 
+/* A retransmission storm: its flow (or every flow), its frames, how long
+ * and how many; the filter selects exactly its retransmissions (the frames
+ * from its first to its last, of its flow), as Wireshark flags them. */
+static void word_storm(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_storm *st = r->storm;
+    char who[96], extra[160];
+    if (st->flow)
+        snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
+    else
+        snprintf(who, sizeof who, "across flows (none storming alone)");
+    double secs = (double)(st->end_ns - st->start_ns) / 1e9;
+    inf_fmt(&fi->message,
+            "retransmission storm, %s: %u retransmissions in %u packets over %.3f s (frames "
+            "%" PRIu64 " to %" PRIu64 "; a storm is >= %d retransmissions making >= %d%% of the "
+            "packets within %d ms)",
+            who, st->retransmissions, st->packets, secs, st->start_frame, st->end_frame,
+            FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
+    snprintf(extra, sizeof extra,
+             "frame.number >= %" PRIu64 " && frame.number <= %" PRIu64
+             " && tcp.analysis.retransmission",
+             st->start_frame, st->end_frame);
+    if (r->flow)
+        results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+    else
+        snprintf(fi->wireshark_filter, INF_FILTER, "%s", extra);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -309,7 +337,7 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
     [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
     [EV_MEASURED_LOSS] = word_measured_loss,       [EV_CAPTURE_COPIES] = word_capture_copies,
-    [EV_FORWARDED_COPIES] = word_forwarded_copies,
+    [EV_FORWARDED_COPIES] = word_forwarded_copies, [EV_STORM] = word_storm,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

@@ -39,8 +39,9 @@
     X(EV_MSS_CLAMPED, INF_INFO, "mss-clamped")      /* a SYN's MSS rewritten between two points */ \
     X(EV_MSS_DIFFERS, INF_INFO, "mss-differs")      /* hosts announce different MSS values */      \
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
-    X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
-    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */
+    X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole")      /* largest datagram re-sent with backoff */   \
+    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole")      /* lost between two captures, from a size */  \
+    X(EV_STORM, INF_WARNING, "retransmission-storm") /* retransmissions crowding a window */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -67,6 +68,7 @@ struct ev_record {
     const struct pmtud_watch *watch;
     const struct results_resend *resend;
     const struct corr_dir *cd;
+    const struct flow_storm *storm;
     struct corr_verdict cv;
     const char *up_path, *down_path; /* measured: the two captures */
     uint64_t frames[EV_MAX_FRAMES];

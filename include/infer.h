@@ -125,6 +125,8 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
                          const struct results *res, struct tally *t);
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
+/* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
+void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);
 
 /* inf_tunnel.c, for the wording: advice naming the tunnel whose default

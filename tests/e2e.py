@@ -1794,6 +1794,73 @@ def _():
     expect(p.stdout.strip() == "path MTU: 1434 bytes", p.stdout + p.stderr)
 
 
+# ---- issue 16 item 8: each storm once, as evidence with its filter ----
+
+def storm_flow(sport, t0, nseg=30, nretx=16, gap=0.02, rgap=0.02, pause=0.2):
+    """One TCP download from 198.51.100.2:80 to 192.0.2.1:sport: nseg 500-byte segments,
+    the first 4 acknowledged, then segments 4.. re-sent nretx times (no duplicate ACK:
+    plain retransmissions after a timeout, as Wireshark flags them)."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(sport, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, sport, *a, src=s, dst=c, **k)
+    fr = [(t0, C(1000, 0, "S", mss=1460)), (t0 + 0.01, S(5000, 1001, "SA", mss=1460)),
+          (t0 + 0.02, C(1001, 5001, "A"))]
+    t = t0 + 0.03
+    for k in range(nseg):
+        fr.append((t, S(5001 + 500 * k, 1001, "PA", b"d" * 500)))
+        if k < 4:
+            fr.append((t + 0.001, C(1001, 5001 + 500 * (k + 1), "A")))
+        t += gap
+    t += pause
+    for k in range(nretx):
+        fr.append((t, S(5001 + 500 * (4 + k), 1001, "PA", b"d" * 500)))
+        t += rgap
+    return fr
+
+
+def storm_report(name, frames):
+    p = os.path.join(TMP, f"storm-{name}.pcap")
+    write_pcap_timed(p, sorted(frames, key=lambda x: x[0]))
+    rc, out, err = run(["--json", "-r", p])
+    no_sanitizer(err)
+    rc, text, err = run(["-r", p])
+    return p, json.loads(out), text
+
+
+@test("each retransmission storm once, as a finding with its frames, duration, count and a "
+      "filter that selects exactly its retransmissions (issue 16 item 8)")
+def _():
+    cases = [("one flow", storm_flow(50000, 0.0), 1, 16),
+             ("one flow, slower re-sends", storm_flow(50001, 0.0, nretx=12, rgap=0.06), 1, 12),
+             ("one storming flow beside a quiet one",
+              storm_flow(50002, 0.0) + storm_flow(50003, 0.0, nretx=0), 1, 16),
+             # after a 1.5 s timeout, the window holds the re-sends alone: 16 of 16 packets
+             ("four flows, none storming alone", sum((storm_flow(50010 + i, 0.001 * i, nretx=4,
+                                                                  rgap=0.03, pause=1.5)
+                                                       for i in range(4)), []), 1, 16)]
+    for name, frames, nstorms, retx in cases:
+        p, rep, text = storm_report(name.replace(" ", "-").replace(",", ""), frames)
+        storms = rep["storms"]
+        found = [f for f in rep["findings"] if f["kind"] == "retransmission-storm"]
+        expect(len(storms) == nstorms and len(found) == nstorms,
+               f"{name}: {len(storms)} storms, {len(found)} findings: {storms}")
+        st, fi = storms[0], found[0]
+        expect(st["retransmissions"] == retx, f"{name}: {st}")
+        expect(fi["frames"] == [st["start_frame"], st["end_frame"]] and
+               f"{retx} retransmissions" in fi["message"] and
+               f"over {(st['end_ns'] - st['start_ns']) / 1e9:.3f} s" in fi["message"],
+               f"{name}: {fi}")
+        expect((st["flow"] is None) == ("across flows" in fi["message"]), f"{name}: {fi}")
+        n = tshark_count(p, fi["wireshark_filter"])
+        expect(n is None or n == retx, f"{name}: tshark selects {n} with "
+                                       f"{fi['wireshark_filter']!r}, want {retx}")
+        expect("all flows" not in text and "retransmission storms (" not in text and
+               text.count("] retransmission storm, ") == nstorms, f"{name}: {text[-1500:]}")
+        if rep["verdict"]["status"] == "retransmission-storm":
+            expect(rep["verdict"]["summary"].startswith("1 retransmission storm,"),
+                   rep["verdict"]["summary"])
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
