@@ -166,6 +166,7 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
     json_bool(j, "stalled", d->stalled);
     if (d->stalled)
         json_uint(j, "stall_frame", d->stall_frame);
+    json_bool(j, "df_cleared", d->df_cleared);
     json_object_end(j);
 }
 
@@ -186,8 +187,15 @@ static void json_blackhole(struct json *j, const struct inf_blackhole *bh)
     json_array_end(j);
     json_bool(j, "suspected", bh->suspected);
     json_bool(j, "healed", bh->healed);
-    if (bh->healed)
+    if (bh->healed) {
         json_double(j, "healed_cost_s", (double)bh->cost_ns / 1e9, 3);
+        if (bh->healer == HEAL_DF_CLEARED)
+            json_string(j, "healed_by", "df-cleared");
+        else if (bh->healer == HEAL_MTU_PROBING)
+            json_string(j, "healed_by", "mtu-probing");
+        else
+            json_null(j, "healed_by");
+    }
     json_object_end(j);
 }
 
@@ -456,6 +464,17 @@ static void json_advice(struct json *j, const struct advice *a, const char *text
         json_addr(j, "dst", &a->dst);
         json_uint(j, "max_size", a->n1);
         json_uint(j, "mss", a->n1 - (a->ip_version == 6 ? 60 : 40));
+        break;
+    case ADV_SENDER_SELF_HEAL:
+        json_addr(j, "sender", &a->src);
+        break;
+    case ADV_SELF_HEALED:
+        json_addr(j, "sender", &a->src);
+        json_double(j, "cost_s", a->n1 / 1e3, 3);
+        json_string(j, "healed_by",
+                    a->n2 == HEAL_DF_CLEARED    ? "df-cleared"
+                    : a->n2 == HEAL_MTU_PROBING ? "mtu-probing"
+                                                : "unknown");
         break;
     case ADV_ALLOW_ICMP:
     case ADV_PROBE:

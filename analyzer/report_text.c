@@ -437,11 +437,13 @@ static void text_code(FILE *out, const char *text)
     while (*p) {
         const char *e = strchr(p, '\n');
         size_t n = e ? (size_t)(e - p) : strlen(p);
-        char *line = strndup(p, n);
+        /* our own text and addresses: printed as they are (escape.h's
+         * doubling of a backslash would break a Windows path), control
+         * bytes only made harmless */
         fputs("    ", out);
-        escape_fputs(line ? line : "", out);
+        for (size_t k = 0; k < n; k++)
+            fputc((unsigned char)p[k] < 0x20 || p[k] == 0x7f ? '?' : p[k], out);
         fputc('\n', out);
-        free(line);
         p += n;
         if (*p == '\n')
             p++;

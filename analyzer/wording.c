@@ -153,6 +153,38 @@ void inf_advice_text(const struct advice *a, char **r)
         inf_fmt(r, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
                    "the same datagrams matched in both measure which sizes are lost");
         return;
+    case ADV_SENDER_SELF_HEAL: {
+        char s[64];
+        inf_fmt(r,
+                "a stopgap on the sender %s until the path is fixed: let it find a size that "
+                "crosses by itself after a timeout (Linux: net.ipv4.tcp_mtu_probing = 1; Windows: "
+                "EnablePMTUBHDetect; the blocks above); each affected connection still loses "
+                "seconds",
+                addr_text(&a->src, s, sizeof s));
+        return;
+    }
+    case ADV_SELF_HEALED: {
+        char s[64];
+        addr_text(&a->src, s, sizeof s);
+        if (a->n2 == HEAL_DF_CLEARED)
+            inf_fmt(r,
+                    "%s heals each connection by itself, as Windows' black hole detection does: "
+                    "%.1f s of timeouts, then packets without DF (536-byte segments) for the rest "
+                    "of the connection; fix the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        else if (a->n2 == HEAL_MTU_PROBING)
+            inf_fmt(r,
+                    "%s heals each connection by itself, as TCP MTU probing does (RFC 4821; "
+                    "on Linux net.ipv4.tcp_mtu_probing): %.1f s of timeouts per "
+                    "connection; fix the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        else
+            inf_fmt(r,
+                    "%s heals each connection by itself: %.1f s of timeouts per connection; fix "
+                    "the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        return;
+    }
     case ADV_CAPTURE_FULL_SIZE:
         inf_fmt(r, "capture a transfer that sends full-size packets (a download or an upload of "
                    "a few megabytes), or probe the path with DF pings");
@@ -327,11 +359,19 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "although the connection allows %u-byte packets; a path-MTU black hole is likely "
                 "(seen from the receiving side, the exact limit is not in this capture).",
                 a, b, t->worst_largest_delivered, t->worst_smallest_lost);
-    else
+    else {
+        const struct inf_blackhole *bh = inference_blackhole(inf, f->id);
+        uint8_t healer = bh ? bh->healer : HEAL_UNKNOWN;
+        double cost = bh ? (double)bh->cost_ns / 1e9 : 0;
         inf_fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
-                "sending smaller packets (up to %u bytes), at the cost of timeouts.",
-                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+                "sending smaller packets (up to %u bytes%s), at the cost of %.1f s of timeouts.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered,
+                healer == HEAL_DF_CLEARED    ? ", DF cleared: Windows' black hole detection"
+                : healer == HEAL_MTU_PROBING ? ", DF kept: TCP MTU probing"
+                                             : "",
+                cost);
+    }
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
     measured_tunnel_rec(inf, t);
@@ -353,6 +393,20 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
     }
     if (!exact)
         advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
+    if (f->proto != IP_PROTO_TCP)
+        return;
+    const struct inf_blackhole *bh = inference_blackhole(inf, f->id);
+    if (t->blackholes || t->suspected) {
+        advise_path(inf, ADV_SENDER_SELF_HEAL, src, dst, f->ip_version, 0, 0);
+    } else if (bh && bh->healed) {
+        struct advice h = {.kind = ADV_SELF_HEALED,
+                           .ip_version = (uint8_t)f->ip_version,
+                           .n1 = (uint32_t)(bh->cost_ns / 1000000),
+                           .n2 = bh->healer};
+        h.src = *src;
+        h.dst = *dst;
+        inf_advise(inf, &h);
+    }
 }
 
 static void say_silent_sender(struct inference *inf, const struct say_ctx *c)

@@ -537,6 +537,32 @@ bool inf_fix_has(const struct inf_fix *fx, const char *kind)
     return false;
 }
 
+/* The sender's own recovery, a stopgap until the path is fixed: Linux's
+ * packetization-layer PMTUD (RFC 4821) after a timeout, Windows' black hole
+ * detection (RFC 2923 2.1).  Which system the sender runs, a capture cannot
+ * tell: both blocks, each saying for which. */
+static void self_heal_blocks(struct inf_fix *fx, const struct addr *sender)
+{
+    char s[64];
+    addr_text(sender, s, sizeof s);
+    struct inf_fix_block *b = add_block(fx, "linux-tcp-mtu-probing", "sh", 0);
+    if (b) {
+        inf_fmt(&b->title,
+                "a stopgap, if the sender %s runs Linux: TCP MTU probing finds a size that "
+                "crosses after a timeout (RFC 4821), now and after a reboot (as root):",
+                s);
+        inf_fmt(&b->text, "sysctl -w net.ipv4.tcp_mtu_probing=1\necho "
+                          "'net.ipv4.tcp_mtu_probing = 1' > /etc/sysctl.d/90-tcp-mtu-probing.conf");
+    }
+    if ((b = add_block(fx, "windows-pmtu-bh-detect", "cmd", 0))) {
+        inf_fmt(&b->title,
+                "or, if it runs Windows, its black hole detection (cmd as administrator; from "
+                "the next restart it clears DF and sends 536-byte segments after the timeouts):");
+        inf_fmt(&b->text, "reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters "
+                          "/v EnablePMTUBHDetect /t REG_DWORD /d 1 /f");
+    }
+}
+
 void inf_fix(struct inference *inf, const struct results *res)
 {
     if (!fix_tunnel_recommended(inf, res) && !fix_exact_path(inf, res))
@@ -546,6 +572,13 @@ void inf_fix(struct inference *inf, const struct results *res)
             if (!inf->fix.headline)
                 inf_fmt(&inf->fix.headline, "clamp the TCP MSS on the router at the bottleneck");
             clamp_pmtu_blocks(&inf->fix);
+        }
+    for (int i = 0; i < inf->nrecs; i++)
+        if (inf->advice[i].kind == ADV_SENDER_SELF_HEAL && !inf_fix_has(&inf->fix, "linux-tcp")) {
+            if (!inf->fix.headline)
+                inf_fmt(&inf->fix.headline, "let the sender heal by itself until the path is "
+                                            "fixed");
+            self_heal_blocks(&inf->fix, &inf->advice[i].src);
         }
 }
 

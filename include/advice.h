@@ -31,7 +31,10 @@
     X(ADV_STOP_FRAGMENT_DROPS, "stop-dropping-fragments")                                          \
     X(ADV_SENDER_FIREWALL, "sender-firewall") /* the sender must accept ICMP MTU messages */       \
     X(ADV_CAPTURE_PEER, "capture-the-other-end")                                                   \
-    X(ADV_CAPTURE_FULL_SIZE, "capture-full-size-transfer")
+    X(ADV_CAPTURE_FULL_SIZE, "capture-full-size-transfer")                                         \
+    X(ADV_SENDER_SELF_HEAL,                                                                        \
+      "let-sender-heal") /* src: the sender; a stopgap until the path is fixed */                  \
+    X(ADV_SELF_HEALED, "sender-heals-itself") /* src; n1: ms each connection loses; n2: healer */
 
 enum advice_kind {
 #define ADV_ENUM(k, name) k,

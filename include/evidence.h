@@ -62,6 +62,7 @@ struct ev_record {
     uint32_t mss, mtu;
     uint32_t count;  /* retransmissions, messages lost, segments sent */
     int64_t cost_ns; /* time lost to timeouts, or the silence */
+    uint8_t healer;  /* healed: enum inf_healer */
     uint64_t other;  /* the flow that went on meanwhile (silent sender) */
     /* the kind's own source records */
     const struct icmp_mtu_msg *icmp;

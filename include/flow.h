@@ -130,6 +130,10 @@ struct flow_dir_summary {
     uint8_t nlost_frames;
     bool sack_permitted, timestamps, stalled;
     bool closed; /* it sent a FIN or a RST */
+    /* IPv4 TCP data sent without DF after data with DF: the sender gave up
+     * path-MTU discovery for this connection (Windows' black hole
+     * detection clears DF and cuts segments to 536 bytes, RFC 2923 2.1) */
+    bool df_cleared;
 };
 
 struct flow_summary {

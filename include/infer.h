@@ -80,6 +80,9 @@ struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev
 bool inf_add_rec(struct inference *inf, const char *text);
 struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, int dir,
                                         bool suspected);
+/* How the sender of direction d healed its black hole (enum inf_healer),
+ * from the DF bit of what it sent (inf_tcp.c). */
+uint8_t inf_healer_of(const struct flow_summary *f, int d);
 /* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
 uint32_t inf_tcpip_hdr(const struct flow_summary *f);
 /* The MSS that limits a flow's packets both ways: the smaller of the two

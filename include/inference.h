@@ -73,6 +73,16 @@ struct inf_tunnel {
     char *config;                    /* the line to apply (heap; NULL: none) */
 };
 
+/* How a sender healed a black hole by itself, told by the DF bit of what it
+ * re-sent (IPv4): */
+enum inf_healer {
+    HEAL_UNKNOWN,     /* not healed, or IPv6 (no DF bit to tell) */
+    HEAL_DF_CLEARED,  /* DF cleared, small segments for the rest of the connection:
+                         Windows' PMTU black hole detection (RFC 2923 2.1) */
+    HEAL_MTU_PROBING, /* DF kept, smaller segments: packetization-layer path-MTU
+                         discovery (RFC 4821), as Linux's tcp_mtu_probing does */
+};
+
 /* A flow direction whose packets above a size never arrived (the contract's
  * flows[].blackhole). */
 struct inf_blackhole {
@@ -80,6 +90,7 @@ struct inf_blackhole {
     uint8_t dir;    /* 0: client->server */
     bool suspected; /* receiver side: inferred from what did not arrive */
     bool healed;    /* the sender got the data through later, in smaller packets */
+    uint8_t healer; /* enum inf_healer: how */
     uint32_t largest_delivered, smallest_lost; /* IP sizes; 0 = unknown */
     int64_t cost_ns;                           /* healed: time lost to retransmission timeouts */
     int nframes;

@@ -1861,6 +1861,76 @@ def _():
                    rep["verdict"]["summary"])
 
 
+# ---- issue 16 item 6: self-healing named ----
+
+def without_df(frame):
+    """An Ethernet/IPv4 frame with DF cleared (and the header checksum made right again)."""
+    from harness import csum
+    ip = bytearray(frame[14:34])
+    ip[6] &= ~0x40
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    return frame[:14] + bytes(ip) + frame[34:]
+
+
+@test("a black hole the sender healed names how, by the DF bit of what it re-sent: DF cleared "
+      "and 576-byte packets (Windows' black hole detection), DF kept (TCP MTU probing, "
+      "Linux's tcp_mtu_probing), with its cost in seconds (issue 16 item 6)")
+def _():
+    fr = resized_download(1.2)
+    win = os.path.join(TMP, "heal-df-cleared.pcap")
+    # the halves re-sent without DF, as Windows does once it detects the black hole
+    write_pcap_timed(win, [(t, without_df(f) if len(f) - 14 == 20 + 20 + 730 else f)
+                           for t, f in fr])
+    lin = os.path.join(TMP, "heal-df-kept.pcap")
+    write_pcap_timed(lin, fr)
+    lab = lambda v: os.path.join(ROOT, "samples", f"lab-tcp4-probing-heal-path1400-{v}.pcap")
+    cases = [(os.path.join(ROOT, "samples", "gen-windows-fallback.pcap"), "df-cleared", 2.1),
+             (win, "df-cleared", 1.2), (lin, "mtu-probing", 1.2),
+             (lab("server-outer"), "mtu-probing", 6.4), (lab("client-outer"), "mtu-probing", 6.4)]
+    for path, how, cost in cases:
+        name = os.path.basename(path)
+        rc, out, err = run(["--json", "-r", path])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        bhs = [f["blackhole"] for f in rep["flows"] if f["blackhole"] and f["blackhole"]["healed"]]
+        expect(bhs and bhs[0].get("healed_by") == how and abs(bhs[0]["healed_cost_s"] - cost) < 0.15,
+               f"{name}: {bhs}")
+        words = "Windows' PMTU black hole detection" if how == "df-cleared" else "TCP MTU probing"
+        healed = [f for f in rep["findings"] if f["kind"] == "blackhole" and "healed" in f["message"]]
+        expect(healed and words in healed[0]["message"], f"{name}: {healed}")
+        adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "sender-heals-itself"]
+        expect(adv and adv[0].get("healed_by") == how and abs(adv[0]["cost_s"] - cost) < 0.15,
+               f"{name}: {rep['verdict']['advice']}")
+        expect(f"{cost:.1f} s" in rep["verdict"]["summary"] or "receiver" in healed[0]["message"],
+               f"{name}: {rep['verdict']['summary']}")
+        # no stopgap for a sender that heals already
+        expect(not any(b["kind"] == "linux-tcp-mtu-probing"
+                       for b in rep["verdict"].get("fix_blocks", [])), f"{name}: a stopgap")
+
+
+@test("a black hole the sender does not heal gets the stopgap for the sender: "
+      "sysctl -w net.ipv4.tcp_mtu_probing=1 (Linux) and EnablePMTUBHDetect (Windows), as "
+      "blocks to paste (issue 16 item 6)")
+def _():
+    for name in ("lab-tcp4-blackhole-path1300-server-outer.pcap", "gen-pppoe-blackhole.pcap",
+                 "lab-tcp6-blackhole-path1280-server-outer.pcap"):
+        path = os.path.join(ROOT, "samples", name)
+        rc, out, err = run(["--json", "-r", path])
+        rep = json.loads(out)
+        blocks = {b["kind"]: b for b in rep["verdict"].get("fix_blocks", [])}
+        expect("sysctl -w net.ipv4.tcp_mtu_probing=1" in blocks.get("linux-tcp-mtu-probing",
+                                                                   {}).get("text", "") and
+               "EnablePMTUBHDetect" in blocks.get("windows-pmtu-bh-detect", {}).get("text", ""),
+               f"{name}: {list(blocks)}")
+        sender = [a["sender"] for a in rep["verdict"]["advice"] if a["kind"] == "let-sender-heal"]
+        expect(sender and sender[0] in blocks["linux-tcp-mtu-probing"]["title"], f"{name}")
+        rc, text, _ = run(["-r", path])
+        expect("    reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters" in text,
+               f"{name}: the Windows path is not printed as it is")
+        check_fix_blocks(name, text, rep)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
