@@ -322,7 +322,7 @@ static void word_forwarded_copies(const struct ev_record *r, struct inf_finding 
  * from its first to its last, of its flow), as Wireshark flags them. */
 static void word_storm(const struct ev_record *r, struct inf_finding *fi)
 {
-    const struct flow_storm *st = r->storm;
+    const struct flow_storm none = {0}, *st = r->storm ? r->storm : &none;
     char who[96], extra[160];
     if (st->flow)
         snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);

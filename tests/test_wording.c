@@ -89,6 +89,14 @@ static void test_every_kind_is_worded_whole(void **state)
     assert_int_equal(inet_pton(AF_INET6, B6, cd.dst), 1);
     cd.kinds = 1u << CORR_TCP;
 
+    struct flow_storm st = {.flow = 7,
+                            .start_frame = 44,
+                            .end_frame = 45,
+                            .retransmissions = 12,
+                            .packets = 30,
+                            .start_ns = 1000000000,
+                            .end_ns = 1400000000};
+
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
     for (int k = 0; k < EV__COUNT; k++) {
@@ -108,6 +116,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.watch = &w;
         r.resend = &rr;
         r.cd = &cd;
+        r.storm = &st;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
