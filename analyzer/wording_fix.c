@@ -277,8 +277,15 @@ static bool fix_exact_path(struct inference *inf, const struct results *res)
         tunnel_blocks(fx, LAYER_WIREGUARD, fx->mtu, 0, false);
     } else {
         fx->mtu = best->mtu;
-        inf_fmt(&fx->headline, "keep packets from %s to %s at or below %u bytes: MTU %u, MSS %u", a,
-                b, best->mtu, best->mtu, mss_of(best->mtu, v));
+        /* where routers' ICMP already tells senders (path-MTU discovery
+         * works), setting it only spares each connection its first
+         * too-big packets: optional, and said so */
+        bool works = inf->status && !strcmp(inf->status, "pmtud-working");
+        inf_fmt(&fx->headline, "%skeep packets from %s to %s at or below %u bytes: MTU %u, MSS %u",
+                works ? "optional (path-MTU discovery works here; this spares each connection "
+                        "its first too-big packets): "
+                      : "",
+                a, b, best->mtu, best->mtu, mss_of(best->mtu, v));
         inf_fmt(&fx->why, "the path from %s to %s carries exactly %u bytes (path MTU below)", a, b,
                 best->mtu);
         host_blocks(fx, &best->src, &best->dst, best->mtu, v);
