@@ -60,6 +60,7 @@ struct flow_live {
     uint8_t opaque;
     uint8_t last_dir; /* the direction of the latest packet */
     uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
+    uint8_t df[2]; /* IPv4 TCP data: 1 sent with DF, 2 then without (flow_dir_summary.df_cleared) */
 };
 
 struct flow {
@@ -310,6 +311,7 @@ static void summarise(const struct flow *f, struct flow_summary *s)
         s->dir[d].packets = l->packets[d];
         s->dir[d].bytes = l->bytes[d];
         s->dir[d].max_packet = l->max_packet[d];
+        s->dir[d].df_cleared = l->df[d] == 2;
     }
     if (f->other) {
         const struct wg_count *wg = &f->other->wg;
@@ -457,6 +459,9 @@ static void swap_roles(struct flow *f)
     s->max_packet[0] = s->max_packet[1];
     s->max_packet[1] = p;
     s->df_clear = (uint8_t)((s->df_clear >> 1 & 1) | (s->df_clear & 1) << 1);
+    uint8_t df = s->df[0];
+    s->df[0] = s->df[1];
+    s->df[1] = df;
     if (f->other) {
         uint32_t hist[DL_NCLASSES];
         memcpy(hist, f->other->size_hist[0], sizeof hist);
@@ -789,6 +794,13 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     else if (f->other && f->key.proto == IP_PROTO_UDP)
         udp_packet(ft, f, dir, size, ts, pkt->frame, prev_ns, prev_dir);
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
+    const struct ip_info *ip = &pkt->layers[i].u.ip;
+    if (tcp && tcp->payload_len && ip->version == 4) { /* DF given up: see flow_dir_summary */
+        if (ip->flags & IPF_DF)
+            f->s.df[dir] = f->s.df[dir] ? f->s.df[dir] : 1;
+        else if (f->s.df[dir] == 1)
+            f->s.df[dir] = 2;
+    }
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);
     if (out) {

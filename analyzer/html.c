@@ -6,7 +6,8 @@
  * it has not run, from the text report's first lines), the charts' SVG files
  * as gnuplot wrote them, the flow summaries, and the whole text report,
  * escaped, at the end.  Everything is inline so the file can be mailed or
- * opened offline; there is no script at all.
+ * opened offline; the one script is inline (the fix's copy buttons) and
+ * loads nothing.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,7 +42,10 @@ static const char style[] =
     "th{background:#f0f0f0}td.l,th.l{text-align:left}\n"
     "tr.stalled td{background:#fdecea}tr.retx td{background:#fff4e5}\n"
     "pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.85em}\n"
-    "code{font-size:.9em}.note{color:#8a5a00}\n";
+    "code{font-size:.9em}.note{color:#8a5a00}\n"
+    ".fixblock{position:relative;margin:.6em 0}.fixblock p{margin:.2em 0}\n"
+    ".fixblock pre{margin:.2em 0;padding:.6em 5em .6em .8em;white-space:pre}\n"
+    ".fixblock button.copy{position:absolute;right:.4em;bottom:.5em;font-size:.8em}\n";
 
 /* Text as HTML character data or attribute value. */
 static void esc_n(FILE *out, const char *s, size_t n)
@@ -138,6 +142,76 @@ static void verdict_from_text(FILE *out, const char *text)
     fputs("</p>\n</section>\n", out);
 }
 
+/* The copy buttons: inline, no network (the page works offline); the
+ * clipboard API where the page is a secure context (file:// is), else the
+ * older selection copy. */
+static const char copy_script[] =
+    "document.querySelectorAll('button.copy').forEach(function(b){"
+    "b.addEventListener('click',function(){"
+    "var t=document.getElementById(b.getAttribute('data-copy')).textContent;"
+    "function done(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy'},1500);}"
+    "function old(){var a=document.createElement('textarea');a.value=t;"
+    "document.body.appendChild(a);a.select();"
+    "try{document.execCommand('copy');done();}catch(e){}document.body.removeChild(a);}"
+    "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(t)"
+    ".then(done,old);}else{old();}});});\n";
+
+/* The fix: headline, reason, each block to paste as <pre><code> with its
+ * copy button, then the rest of the advice in words. */
+static void html_fix(FILE *out, const struct inference *inf)
+{
+    const struct inf_fix *fx = &inf->fix;
+    fputs("<h3>The fix</h3>\n", out);
+    if (fx->headline) {
+        fprintf(out, "<p id=\"fix-headline\" class=\"%s\"><b>", fx->exact ? "exact" : "bounded");
+        esc(out, fx->headline);
+        fputs("</b></p>\n", out);
+    }
+    if (fx->why) {
+        fputs("<p class=\"why\">Why: ", out);
+        esc(out, fx->why);
+        fputs("</p>\n", out);
+    }
+    if (fx->safe) {
+        fputs("<p class=\"safe\">Safe meanwhile: ", out);
+        esc(out, fx->safe);
+        fputs("</p>\n", out);
+    }
+    for (int i = 0; i < fx->nblocks; i++) {
+        const struct inf_fix_block *b = &fx->blocks[i];
+        fputs("<div class=\"fixblock\">", out);
+        if (b->title) {
+            fputs("<p>", out);
+            esc(out, b->title);
+            fputs("</p>", out);
+        }
+        fprintf(out, "<pre><code id=\"fix-%d\" class=\"lang-", i + 1);
+        esc(out, b->lang);
+        fputs("\" data-kind=\"", out);
+        esc(out, b->kind);
+        fputs("\">", out);
+        esc(out, b->text ? b->text : "");
+        fprintf(out,
+                "</code></pre><button type=\"button\" class=\"copy\" data-copy=\"fix-%d\">Copy"
+                "</button></div>\n",
+                i + 1);
+    }
+    bool any = false;
+    for (int i = 0; i < inf->nrecs && i < INF_MAX_RECS; i++) {
+        if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact && inf->advice[i].n1 == fx->mtu)
+            continue; /* the blocks above show it */
+        fputs(any ? "" : "<ul id=\"recommendations\">\n", out);
+        any = true;
+        fputs("<li>", out);
+        esc(out, inf->recs[i]);
+        fputs("</li>\n", out);
+    }
+    if (any)
+        fputs("</ul>\n", out);
+    if (fx->nblocks)
+        fprintf(out, "<script>%s</script>\n", copy_script);
+}
+
 static void verdict_from_inference(FILE *out, const struct inference *inf)
 {
     const char *status = inf->status ? inf->status : "inconclusive";
@@ -147,15 +221,8 @@ static void verdict_from_inference(FILE *out, const struct inference *inf)
     fputs("</h2>\n<p id=\"summary\">", out);
     esc(out, inf->summary);
     fputs("</p>\n", out);
-    if (inf->nrecs) {
-        fputs("<h3>The fix</h3>\n<ul id=\"recommendations\">\n", out);
-        for (int i = 0; i < inf->nrecs && i < INF_MAX_RECS; i++) {
-            fputs("<li><code>", out);
-            esc(out, inf->recs[i]);
-            fputs("</code></li>\n", out);
-        }
-        fputs("</ul>\n", out);
-    }
+    if (inf->fix.headline || inf->nrecs)
+        html_fix(out, inf);
     fputs("</section>\n", out);
     if (inf->nfindings) {
         static const char *const sev[] = {"error", "warning", "info"};

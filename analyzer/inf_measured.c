@@ -73,6 +73,10 @@ void inf_sweep_stage(struct inference *inf, const struct results *res, struct ta
                 t->sweep = s;
             }
             inf_bound_upper(p, s->smallest_unanswered - 1);
+            /* the smallest unanswered size, less one: a bound, no MTU to set
+             * unless the answered sizes meet it (sizes in between untried) */
+            if (p && p->upper == s->smallest_unanswered - 1)
+                p->upper_loss = true;
             inf_evidence(p,
                          "ping sweep: the %u-byte request (frame %" PRIu64
                          ") and larger ones were never answered",

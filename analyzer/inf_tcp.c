@@ -175,6 +175,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, false);
     if (bh) {
         bh->healed = !x->stalled;
+        bh->healer = bh->healed ? inf_healer_of(f, d) : HEAL_UNKNOWN;
         bh->largest_delivered = largest;
         bh->smallest_lost = smallest;
         bh->cost_ns = bh->healed ? backoff_cost_ns(x) : 0;
@@ -199,6 +200,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     r.count = x->backoff_count;
     r.cost_ns = backoff_cost_ns(x);
     r.icmp = inf_tunnel_icmp(inputs, ninputs, res, f);
+    r.healer = x->stalled ? HEAL_UNKNOWN : inf_healer_of(f, d);
     for (int i = 0; i < x->nlost_frames; i++)
         ev_frame(&r, x->lost_frames[i]);
     if (!r.nframes) /* healed: the big copies were superseded */
@@ -224,6 +226,15 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
  * first.  A pause this long before the capped packets is the latter. */
 #define HEAL_PAUSE_MS 1000
 
+uint8_t inf_healer_of(const struct flow_summary *f, int d)
+{
+    /* IPv6 has no DF bit: every packet is unfragmentable on the path, so
+     * the two behaviours look alike there */
+    if (f->ip_version != 4)
+        return HEAL_UNKNOWN;
+    return f->dir[d].df_cleared ? HEAL_DF_CLEARED : HEAL_MTU_PROBING;
+}
+
 static void healed_seen_by_receiver(struct inference *inf, const struct flow_summary *f, int d,
                                     uint32_t full, struct tally *t)
 {
@@ -242,6 +253,7 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
     struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, true);
     if (bh) {
         bh->healed = true;
+        bh->healer = inf_healer_of(f, d);
         bh->largest_delivered = x->max_packet;
         bh->cost_ns = (int64_t)x->data_gap_ms * 1000000;
         bh->frames[bh->nframes++] = x->data_gap_frame;
@@ -252,6 +264,7 @@ static void healed_seen_by_receiver(struct inference *inf, const struct flow_sum
     r.lost = full;
     r.delivered = x->max_packet;
     r.cost_ns = (int64_t)x->data_gap_ms * 1000000;
+    r.healer = inf_healer_of(f, d);
     r.frames[r.nframes++] = x->data_gap_frame; /* the filter selects it, 0 or not */
     inf_record(inf, &r);
     t->healed++;
@@ -541,4 +554,22 @@ void inf_outage(struct inference *inf, const struct flow_summary *f, int d)
     if (x->first_retrans_frame)
         ev_frame(&r, x->first_retrans_frame);
     inf_record(inf, &r);
+}
+
+/* ---- retransmission storms ---- */
+
+void inf_storm_stage(struct inference *inf, const struct results *res)
+{
+    for (uint32_t i = 0; i < res->nstorms; i++) {
+        const struct flow_storm *st = &res->storms[i];
+        struct ev_record r = {.kind = EV_STORM, .input = st->input, .flow_id = st->flow};
+        r.flow = st->flow ? inf_flow_by_id(res, st->flow) : NULL; /* NULL: not kept */
+        r.storm = st;
+        r.count = st->retransmissions;
+        r.cost_ns = st->end_ns - st->start_ns;
+        ev_frame(&r, st->start_frame);
+        if (st->end_frame != st->start_frame)
+            ev_frame(&r, st->end_frame);
+        inf_record(inf, &r);
+    }
 }

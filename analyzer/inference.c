@@ -109,9 +109,11 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_sweep_stage(inf, res, &t);
     inf_fragment_stage(inf, inputs, ninputs);
     inf_link_stage(inf, inputs, ninputs, &t);
+    inf_storm_stage(inf, res);
     inf_paths_fold(inf);
     inf_tunnel_stage(inf, res);
     inf_verdict(inf, inputs, ninputs, res, &t);
+    inf_fix(inf, res);
     return true;
 }
 
@@ -129,6 +131,7 @@ void inference_free(struct inference *inf)
         inf_text_free(inf->findings[i].message);
     for (uint32_t i = 0; inf->tunnels && i < inf->ntunnels; i++)
         inf_text_free(inf->tunnels[i].config);
+    inf_fix_free(&inf->fix);
     ht_free(&inf->path_index);
     free(inf->icmp_honored);
     free(inf->tunnels);

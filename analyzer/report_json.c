@@ -187,6 +187,7 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
     json_bool(j, "stalled", d->stalled);
     if (d->stalled)
         json_uint(j, "stall_frame", d->stall_frame);
+    json_bool(j, "df_cleared", d->df_cleared);
     json_object_end(j);
 }
 
@@ -207,8 +208,15 @@ static void json_blackhole(struct json *j, const struct inf_blackhole *bh)
     json_array_end(j);
     json_bool(j, "suspected", bh->suspected);
     json_bool(j, "healed", bh->healed);
-    if (bh->healed)
+    if (bh->healed) {
         json_double(j, "healed_cost_s", (double)bh->cost_ns / 1e9, 3);
+        if (bh->healer == HEAL_DF_CLEARED)
+            json_string(j, "healed_by", "df-cleared");
+        else if (bh->healer == HEAL_MTU_PROBING)
+            json_string(j, "healed_by", "mtu-probing");
+        else
+            json_null(j, "healed_by");
+    }
     json_object_end(j);
 }
 
@@ -490,6 +498,17 @@ static void json_advice(struct json *j, const struct advice *a, const char *text
         json_uint(j, "max_size", a->n1);
         json_uint(j, "mss", a->n1 - (a->ip_version == 6 ? 60 : 40));
         break;
+    case ADV_SENDER_SELF_HEAL:
+        json_addr(j, "sender", &a->src);
+        break;
+    case ADV_SELF_HEALED:
+        json_addr(j, "sender", &a->src);
+        json_double(j, "cost_s", a->n1 / 1e3, 3);
+        json_string(j, "healed_by",
+                    a->n2 == HEAL_DF_CLEARED    ? "df-cleared"
+                    : a->n2 == HEAL_MTU_PROBING ? "mtu-probing"
+                                                : "unknown");
+        break;
     case ADV_ALLOW_ICMP:
     case ADV_PROBE:
         json_addr(j, "src", &a->src);
@@ -505,6 +524,42 @@ static void json_advice(struct json *j, const struct advice *a, const char *text
     }
     json_string(j, "text", text);
     json_object_end(j);
+}
+
+static void json_opt_text(struct json *j, const char *key, const char *text)
+{
+    if (text)
+        json_string(j, key, text);
+    else
+        json_null(j, key);
+}
+
+/* The fix as lines to paste (inference.h's struct inf_fix): verdict.fix
+ * says whether it is a setting the capture proves or only bounds and a
+ * probe; verdict.fix_blocks[] holds each block's exact text. */
+static void json_fix(struct json *j, const struct inf_fix *fx)
+{
+    json_object_begin(j, "fix");
+    json_bool(j, "exact", fx && fx->exact);
+    json_opt_uint(j, "mtu", fx ? fx->mtu : 0);
+    json_opt_uint(j, "path_lower", fx ? fx->lower : 0);
+    json_opt_uint(j, "path_upper", fx ? fx->upper : 0);
+    json_opt_text(j, "headline", fx ? fx->headline : NULL);
+    json_opt_text(j, "why", fx ? fx->why : NULL);
+    json_opt_text(j, "safe", fx ? fx->safe : NULL);
+    json_object_end(j);
+    json_array_begin(j, "fix_blocks");
+    for (int i = 0; fx && i < fx->nblocks; i++) {
+        const struct inf_fix_block *b = &fx->blocks[i];
+        json_object_begin(j, NULL);
+        json_string(j, "kind", b->kind);
+        json_string(j, "lang", b->lang);
+        json_opt_uint(j, "value", b->value);
+        json_opt_text(j, "title", b->title);
+        json_string(j, "text", b->text ? b->text : "");
+        json_object_end(j);
+    }
+    json_array_end(j);
 }
 
 static void json_verdict(struct json *j, const struct report_data *r)
@@ -525,6 +580,7 @@ static void json_verdict(struct json *j, const struct report_data *r)
     for (int i = 0; r->inf && i < r->inf->nrecs; i++)
         json_advice(j, &r->inf->advice[i], r->inf->recs[i]);
     json_array_end(j);
+    json_fix(j, r->inf ? &r->inf->fix : NULL);
     json_object_end(j);
 }
 

@@ -4,8 +4,8 @@
  * It leads with the answer: the verdict, the fix and the evidence for it,
  * each item with a Wireshark display filter, and the path MTUs; then what
  * the same packets did between the inputs when they are several, each
- * input's layer stacks and anomalies, the flows, tunnels and retransmission
- * storms.
+ * input's layer stacks and anomalies, the flows and tunnels (retransmission
+ * storms are evidence, listed once each with their filter).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -352,27 +352,6 @@ static void text_tunnels(FILE *out, const struct results *res)
     }
 }
 
-static void text_storms(FILE *out, const struct results *res)
-{
-    fprintf(out,
-            "\nretransmission storms (>= %d retransmissions and >= %d%% of packets "
-            "within %d ms):\n",
-            FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
-    for (uint32_t i = 0; i < res->nstorms; i++) {
-        const struct flow_storm *st = &res->storms[i];
-        char who[32];
-        if (st->flow)
-            snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
-        else
-            snprintf(who, sizeof who, "all flows");
-        fprintf(out,
-                "  %-10s frames %" PRIu64 "-%" PRIu64 ", %.3f s, %u retransmissions in %u "
-                "packets\n",
-                who, st->start_frame, st->end_frame, (double)(st->end_ns - st->start_ns) / 1e9,
-                st->retransmissions, st->packets);
-    }
-}
-
 static void text_flows(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     const struct results *res = r->res;
@@ -412,8 +391,7 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
 
     if (res->ntunnels)
         text_tunnels(out, res);
-    if (res->nstorms)
-        text_storms(out, res);
+    /* retransmission storms are in the evidence, each once, with its filter */
 }
 
 static void text_path(FILE *out, const struct inf_path *p)
@@ -482,6 +460,59 @@ static void text_paths(FILE *out, const struct inference *inf, const struct repo
         fprintf(out, "  ... %d more paths (-v or --json lists them)\n", hidden);
 }
 
+/* A block to paste: each line whole on a line of its own, indented by
+ * four spaces and never folded, so that selecting the lines and pasting
+ * them runs them as shown (issue 16). */
+static void text_code(FILE *out, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        /* our own text and addresses: printed as they are (escape.h's
+         * doubling of a backslash would break a Windows path), control
+         * bytes only made harmless */
+        fputs("    ", out);
+        for (size_t k = 0; k < n; k++)
+            fputc((unsigned char)p[k] < 0x20 || p[k] == 0x7f ? '?' : p[k], out);
+        fputc('\n', out);
+        p += n;
+        if (*p == '\n')
+            p++;
+    }
+}
+
+/* The fix: what to set (or that the capture only bounds it) and why, the
+ * blocks to paste, then the rest of the advice in words. */
+static void text_fix(FILE *out, const struct inference *inf, const char *bold, const char *off)
+{
+    const struct inf_fix *fx = &inf->fix;
+    fprintf(out, "\n%sfix:%s\n", bold, off);
+    if (fx->headline) {
+        wrap(out, 2, fx->headline, 98);
+        if (fx->why)
+            wrap_item(out, 2, "why: ", fx->why, 98);
+        if (fx->safe)
+            wrap_item(out, 2, "safe meanwhile: ", fx->safe, 98);
+        for (int i = 0; i < fx->nblocks; i++) {
+            const struct inf_fix_block *b = &fx->blocks[i];
+            fputc('\n', out);
+            if (b->title)
+                wrap(out, 2, b->title, 98);
+            if (b->text)
+                text_code(out, b->text);
+        }
+        if (inf->nrecs)
+            fputc('\n', out);
+    }
+    for (int i = 0; i < inf->nrecs; i++) {
+        /* the setting the blocks above already show is not said twice */
+        if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact && inf->advice[i].n1 == fx->mtu)
+            continue;
+        wrap_item(out, 2, "- ", inf->recs[i], 98);
+    }
+}
+
 /* The answer first: verdict, what to do, and the evidence for it. */
 static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
@@ -502,12 +533,8 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
                                  : bold,
             inf->status, off);
     wrap(out, 2, inf->summary, 98);
-    if (inf->nrecs) {
-        fprintf(out, "\n%sfix:%s\n", bold, off);
-        for (int i = 0; i < inf->nrecs; i++) {
-            wrap_item(out, 2, "- ", inf->recs[i], 98);
-        }
-    }
+    if (inf->fix.headline || inf->nrecs)
+        text_fix(out, inf, bold, off);
     if (inf->nfindings) {
         fprintf(out, "\n%sevidence:%s\n", bold, off);
         text_findings(out, r);

@@ -215,6 +215,32 @@ void results_storm(void *ctx, const struct flow_storm *st)
     struct flow_storm *k = &r->storms[r->nstorms++];
     *k = *st;
     k->flow = results_flow_id(r, st->flow);
+    k->input = r->input;
+}
+
+/* Each storm once.  The capture-wide window exists to catch retransmissions
+ * spread over many flows (a shared link congested), none of which storms on
+ * its own; when the storms of single flows at the same time, in the same
+ * input, hold all its retransmissions, it is the same event seen twice (a
+ * one-flow capture's storm was listed for the flow and for "all flows", and
+ * counted twice).  Then only the flows' storms are kept. */
+static void storms_settle(struct results *r)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < r->nstorms; i++) {
+        const struct flow_storm *g = &r->storms[i];
+        uint64_t held = 0;
+        for (uint32_t k = 0; !g->flow && g->input == r->input && k < r->nstorms; k++) {
+            const struct flow_storm *f = &r->storms[k];
+            if (f->flow && f->input == g->input && f->start_ns <= g->end_ns &&
+                f->end_ns >= g->start_ns)
+                held += f->retransmissions;
+        }
+        if (!g->flow && g->input == r->input && held >= g->retransmissions)
+            continue; /* the flows' storms say it */
+        r->storms[kept++] = *g;
+    }
+    r->nstorms = kept;
 }
 
 static const struct flow_summary *flow_of(const struct results *r, uint64_t id)
@@ -289,6 +315,7 @@ void results_end_input(struct results *r, const struct flow_table *ft)
         r->live_peak = fs->live_peak;
     r->flow_base += fs->flows;
     r->tunnel_base += n;
+    storms_settle(r);
 }
 
 const char *results_flow_proto(const struct flow_summary *f)

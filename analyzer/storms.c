@@ -18,7 +18,7 @@ struct storm_rtx {
     struct flow_storm st;
     struct storm_rtx *free_next;
 };
-_Static_assert(sizeof(struct storm_rtx) == 280, "storms.h quotes its size");
+_Static_assert(sizeof(struct storm_rtx) == 288, "storms.h quotes its size");
 
 void storm_emit(struct storm_pool *sp, struct storm_win *w)
 {

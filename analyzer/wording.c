@@ -29,44 +29,48 @@ const char *advice_kind_name(enum advice_kind k)
     return (unsigned)k < ADV__COUNT ? names[k] : "?";
 }
 
-/* What to set in WireGuard's [Interface] when its datagrams of n1 bytes
- * (outer IP size; 0: unknown) do not cross: proven when measured across two
- * captures, else only likely. */
+/* What WireGuard's datagrams of n1 bytes (outer IP size; 0: unknown) that
+ * do not cross say about its MTU: that it must go below n1 - overhead, and
+ * nothing about how far: a size seen lost bounds the path, it is no value
+ * to set (the fix's probe measures it: wording_fix.c). */
 static void words_wg_below(const struct advice *a, char **r)
 {
     uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, a->ip_version, 0), big = a->n1;
     if (big <= over + 1)
-        inf_fmt(r, "lower the WireGuard MTU: MTU = path MTU - %u in [Interface]", over);
+        inf_fmt(r,
+                "the WireGuard MTU must be at most the path MTU less %u: measure the path (the "
+                "probe above), then set MTU in [Interface]",
+                over);
     else if (a->proven)
         inf_fmt(r,
-                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]; the path "
-                "carries at most %u bytes here, so MTU <= %u)",
-                big - over, over, big - 1, big - 1 - over);
+                "the WireGuard MTU must go below %u: its %u-byte datagrams are lost on the path; "
+                "how far below is not in this capture (the probe above measures it)",
+                big - over, big);
     else
         inf_fmt(r,
-                "lower the WireGuard MTU below %u (MTU = path MTU - %u in [Interface]); 1280 is "
-                "safe on any path until the path MTU is measured",
-                big - over, over);
+                "the WireGuard MTU is likely too big: its %u-byte datagrams are re-sent and not "
+                "answered; measure the path (the probe above) before setting it",
+                big);
 }
 
 /* DF pings from src to dst measure what a capture cannot; n1..n2, when
- * known, are the IP sizes still in doubt. */
+ * known, are the IP sizes still in doubt.  The commands are the fix's
+ * blocks (wording_fix.c); here the words. */
 static void words_probe(const struct advice *a, char **r)
 {
     char s[64], d[64];
     addr_text(&a->src, s, sizeof s);
     addr_text(&a->dst, d, sizeof d);
-    uint32_t hdr = a->ip_version == 6 ? 48 : 28; /* IP + ICMP echo headers */
     if (a->n1 && a->n2 > a->n1)
         inf_fmt(r,
-                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for SIZE + %u "
-                "from %u to %u bytes (the largest that is answered is the path MTU)",
-                s, d, hdr, a->n1, a->n2);
+                "measure the exact limit with DF pings from %s to %s of %u to %u bytes: the "
+                "largest answered is the path MTU",
+                s, d, a->n1, a->n2);
     else
         inf_fmt(r,
-                "to measure the exact limit, probe from %s: ping -M do -s SIZE %s for rising SIZE "
-                "(SIZE + %u = the IP packet size; the largest that is answered is the path MTU)",
-                s, d, hdr);
+                "measure the exact limit with DF pings of rising size from %s to %s: the largest "
+                "answered is the path MTU",
+                s, d);
 }
 
 static void words_path(const struct advice *a, char **r)
@@ -82,9 +86,9 @@ static void words_path(const struct advice *a, char **r)
                 v6 ? "type 2 (packet too big)" : "type 3 code 4 (fragmentation needed)", s, d);
     else /* ADV_KEEP_BELOW: TCP's MSS is the MTU less 40 (IPv4) or 60 (IPv6) bytes */
         inf_fmt(r,
-                "keep packets from %s to %s at or below %u bytes (an MTU or MSS clamp of %u), or "
-                "let %s through so senders learn it",
-                s, d, a->n1, a->n1 - (v6 ? 60 : 40),
+                "keep packets from %s to %s at or below %u bytes (an interface MTU of %u, or a TCP "
+                "MSS of %u), or let %s through so senders learn it",
+                s, d, a->n1, a->n1, a->n1 - (v6 ? 60 : 40),
                 v6 ? "ICMPv6 packet-too-big" : "ICMP frag-needed");
 }
 
@@ -93,8 +97,8 @@ static void words_tunnel(const struct advice *a, char **r)
     const struct tunnel_fact *f = tunnel_fact(a->layer);
     if (a->kind == ADV_SET_TUNNEL_MTU && f && f->how == TUNNEL_SET_WG_CONFIG)
         inf_fmt(r, "MTU = %u in the [Interface] section of the WireGuard config", a->n1);
-    else if (a->kind == ADV_SET_TUNNEL_MTU)
-        inf_fmt(r, "ip link set dev <tunnel interface> mtu %u", a->n1);
+    else if (a->kind == ADV_SET_TUNNEL_MTU) /* IFACE: the fix's block sets it first */
+        inf_fmt(r, "ip link set dev \"$IFACE\" mtu %u", a->n1);
     else if (a->kind == ADV_TUNNEL_BELOW)
         inf_fmt(r,
                 "lower the tunnel's MTU (or clamp the TCP MSS inside it) so that its packets stay "
@@ -102,9 +106,8 @@ static void words_tunnel(const struct advice *a, char **r)
                 a->n1);
     else /* ADV_TUNNEL_HINT */
         inf_fmt(r,
-                "the sender's MSS %u means an interface MTU of %u: %s; if this flow runs through "
-                "such a tunnel, lower the tunnel MTU to the path MTU minus %u (for WireGuard: "
-                "MTU = path - 60 in [Interface])",
+                "the sender's MSS %u means an interface MTU of %u, %s: if this flow runs through "
+                "such a tunnel, its MTU is the one to lower, to the path MTU less %u",
                 a->n1, a->n2, f && f->usual_what ? f->usual_what : "a tunnel's usual MTU",
                 f ? f->usual_overhead : 0);
 }
@@ -139,16 +142,11 @@ void inf_advice_text(const struct advice *a, char **r)
                    "so senders learn the path MTU");
         return;
     case ADV_CLAMP_MSS:
-        inf_fmt(r,
-                "or clamp the TCP MSS to %u on the router: iptables -t mangle -A FORWARD -p tcp "
-                "--tcp-flags SYN,RST SYN -j TCPMSS --set-mss %u (nftables: tcp flags syn tcp "
-                "option maxseg size set %u)",
-                a->n1, a->n1, a->n1);
+        inf_fmt(r, "or clamp the TCP MSS to %u on the router (the clamp above)", a->n1);
         return;
     case ADV_CLAMP_TO_PMTU:
-        inf_fmt(r, "or clamp the TCP MSS on the router at the bottleneck: iptables -t mangle -A "
-                   "FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu "
-                   "(nftables: tcp flags syn tcp option maxseg size set rt mtu)");
+        inf_fmt(r, "or clamp the TCP MSS to the route's MTU on the router at the bottleneck "
+                   "(the clamp above)");
         return;
     case ADV_STOP_FRAGMENT_DROPS:
         inf_fmt(r, "stop dropping IP fragments on the path, or lower the sender's MTU (or the "
@@ -162,6 +160,38 @@ void inf_advice_text(const struct advice *a, char **r)
         inf_fmt(r, "capture the sending end's outer interface too (-r this.pcap -r peer.pcap): "
                    "the same datagrams matched in both measure which sizes are lost");
         return;
+    case ADV_SENDER_SELF_HEAL: {
+        char s[64];
+        inf_fmt(r,
+                "a stopgap on the sender %s until the path is fixed: let it find a size that "
+                "crosses by itself after a timeout (Linux: net.ipv4.tcp_mtu_probing = 1; Windows: "
+                "EnablePMTUBHDetect; the blocks above); each affected connection still loses "
+                "seconds",
+                addr_text(&a->src, s, sizeof s));
+        return;
+    }
+    case ADV_SELF_HEALED: {
+        char s[64];
+        addr_text(&a->src, s, sizeof s);
+        if (a->n2 == HEAL_DF_CLEARED)
+            inf_fmt(r,
+                    "%s heals each connection by itself, as Windows' black hole detection does: "
+                    "%.1f s of timeouts, then packets without DF (536-byte segments) for the rest "
+                    "of the connection; fix the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        else if (a->n2 == HEAL_MTU_PROBING)
+            inf_fmt(r,
+                    "%s heals each connection by itself, as TCP MTU probing does (RFC 4821; "
+                    "on Linux net.ipv4.tcp_mtu_probing): %.1f s of timeouts per "
+                    "connection; fix the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        else
+            inf_fmt(r,
+                    "%s heals each connection by itself: %.1f s of timeouts per connection; fix "
+                    "the path so that no connection pays it",
+                    s, a->n1 / 1e3);
+        return;
+    }
     case ADV_CAPTURE_FULL_SIZE:
         inf_fmt(r, "capture a transfer that sends full-size packets (a download or an upload of "
                    "a few megabytes), or probe the path with DF pings");
@@ -415,11 +445,19 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "although the connection allows %u-byte packets; a path-MTU black hole is likely "
                 "(seen from the receiving side, the exact limit is not in this capture).",
                 a, b, t->worst_largest_delivered, t->worst_smallest_lost);
-    else
+    else {
+        const struct inf_blackhole *bh = inference_blackhole(inf, f->id);
+        uint8_t healer = bh ? bh->healer : HEAL_UNKNOWN;
+        double cost = bh ? (double)bh->cost_ns / 1e9 : 0;
         inf_fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
-                "sending smaller packets (up to %u bytes), at the cost of timeouts.",
-                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
+                "sending smaller packets (up to %u bytes%s), at the cost of %.1f s of timeouts.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered,
+                healer == HEAL_DF_CLEARED    ? ", DF cleared: Windows' black hole detection"
+                : healer == HEAL_MTU_PROBING ? ", DF kept: TCP MTU probing"
+                                             : "",
+                cost);
+    }
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
     measured_tunnel_rec(inf, t);
@@ -442,6 +480,20 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
     }
     if (!exact)
         advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
+    if (f->proto != IP_PROTO_TCP)
+        return;
+    const struct inf_blackhole *bh = inference_blackhole(inf, f->id);
+    if (t->blackholes || t->suspected) {
+        advise_path(inf, ADV_SENDER_SELF_HEAL, src, dst, f->ip_version, 0, 0);
+    } else if (bh && bh->healed) {
+        struct advice h = {.kind = ADV_SELF_HEALED,
+                           .ip_version = (uint8_t)f->ip_version,
+                           .n1 = (uint32_t)(bh->cost_ns / 1000000),
+                           .n2 = bh->healer};
+        h.src = *src;
+        h.dst = *dst;
+        inf_advise(inf, &h);
+    }
 }
 
 static void say_silent_sender(struct inference *inf, const struct say_ctx *c)
@@ -493,9 +545,9 @@ static void say_icmp_ignored(struct inference *inf, const struct say_ctx *c)
 static void say_storm(struct inference *inf, const struct say_ctx *c)
 {
     inf_fmt(&inf->summary,
-            "%u retransmission storms, but no sign that packet size is the cause: look for "
+            "%u retransmission storm%s, but no sign that packet size is the cause: look for "
             "congestion or a lossy link.",
-            c->res->nstorms);
+            c->res->nstorms, c->res->nstorms == 1 ? "" : "s");
 }
 
 static void say_capped(struct inference *inf, const struct say_ctx *c)

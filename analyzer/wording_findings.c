@@ -124,14 +124,32 @@ static void word_sender_stalled(const struct ev_record *r, struct inf_finding *f
     filter_larger(r, fi);
 }
 
+/* How the sender healed, named by the DF bit of what it re-sent (enum
+ * inf_healer): the mechanism, and what it costs beyond the timeouts. */
+static const char *healer_words(uint8_t healer)
+{
+    switch (healer) {
+    case HEAL_DF_CLEARED:
+        return "with DF cleared, as Windows' PMTU black hole detection does (RFC 2923): "
+               "every connection pays the timeouts, then sends small packets that routers may "
+               "fragment, for the rest of it";
+    case HEAL_MTU_PROBING:
+        return "with DF still set, as TCP MTU probing does (RFC 4821; Linux's "
+               "net.ipv4.tcp_mtu_probing): every connection pays the timeouts before it finds "
+               "a size that crosses";
+    default:
+        return "every connection pays the timeouts before it finds a size that crosses";
+    }
+}
+
 static void word_sender_healed(const struct ev_record *r, struct inf_finding *fi)
 {
     char a[64], b[64];
     inf_fmt(&fi->message,
             "black hole healed by the sender: %s's %u-byte packets never reached %s; after %.1f s "
-            "of timeouts it re-sent the data in packets of at most %u bytes",
+            "of timeouts it re-sent the data in packets of at most %u bytes, %s",
             dir_src(r, a, sizeof a), r->lost, dir_dst(r, b, sizeof b), (double)r->cost_ns / 1e9,
-            r->delivered);
+            r->delivered, healer_words(r->healer));
     filter_larger(r, fi);
 }
 
@@ -142,10 +160,10 @@ static void word_receiver_healed(const struct ev_record *r, struct inf_finding *
     inf_fmt(&fi->message,
             "black hole healed by the sender (receiver side): data from %s stopped for %.1f s, "
             "then arrived re-sent in packets of at most %u bytes although MSS allows %u: %s's "
-            "full-size packets never reached %s and it found a smaller size by itself (as TCP "
-            "MTU probing does), at a cost of %.1f s",
+            "full-size packets never reached %s and it found a smaller size by itself, at a "
+            "cost of %.1f s, %s",
             a, (double)r->cost_ns / 1e9, r->delivered, r->lost, a, dir_dst(r, b, sizeof b),
-            (double)r->cost_ns / 1e9);
+            (double)r->cost_ns / 1e9, healer_words(r->healer));
     char extra[64];
     snprintf(extra, sizeof extra, "frame.number == %" PRIu64, r->frames[0]);
     results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
@@ -465,6 +483,34 @@ static void word_ospf_mismatch(const struct ev_record *r, struct inf_finding *fi
     filter_bound(r, fi);
 }
 
+/* A retransmission storm: its flow (or every flow), its frames, how long
+ * and how many; the filter selects exactly its retransmissions (the frames
+ * from its first to its last, of its flow), as Wireshark flags them. */
+static void word_storm(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_storm none = {0}, *st = r->storm ? r->storm : &none;
+    char who[96], extra[160];
+    if (st->flow)
+        snprintf(who, sizeof who, "flow #%" PRIu64, st->flow);
+    else
+        snprintf(who, sizeof who, "across flows (none storming alone)");
+    double secs = (double)(st->end_ns - st->start_ns) / 1e9;
+    inf_fmt(&fi->message,
+            "retransmission storm, %s: %u retransmissions in %u packets over %.3f s (frames "
+            "%" PRIu64 " to %" PRIu64 "; a storm is >= %d retransmissions making >= %d%% of the "
+            "packets within %d ms)",
+            who, st->retransmissions, st->packets, secs, st->start_frame, st->end_frame,
+            FLOW_STORM_MIN_RETRANS, FLOW_STORM_MIN_PERCENT, FLOW_STORM_WINDOW_MS);
+    snprintf(extra, sizeof extra,
+             "frame.number >= %" PRIu64 " && frame.number <= %" PRIu64
+             " && tcp.analysis.retransmission",
+             st->start_frame, st->end_frame);
+    if (r->flow)
+        results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+    else
+        snprintf(fi->wireshark_filter, INF_FILTER, "%s", extra);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -487,6 +533,7 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_FORWARDED_COPIES] = word_forwarded_copies,
     [EV_LINK_MRU] = word_link_mru,
     [EV_OSPF_MTU_MISMATCH] = word_ospf_mismatch,
+    [EV_STORM] = word_storm,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

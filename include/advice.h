@@ -34,7 +34,10 @@
     X(ADV_CAPTURE_PEER, "capture-the-other-end")                                                   \
     X(ADV_CAPTURE_FULL_SIZE, "capture-full-size-transfer")                                         \
     X(ADV_LINK_MSS, "link-mtu-mss") /* n1: a PPP link's negotiated MRU; n2: its IPv4 MSS */        \
-    X(ADV_EQUAL_MTU, "equal-interface-mtu") /* src, dst: two OSPF routers; n1, n2: their MTUs */
+    X(ADV_EQUAL_MTU, "equal-interface-mtu") /* src, dst: two OSPF routers; n1, n2: their MTUs */   \
+    X(ADV_SENDER_SELF_HEAL,                                                                        \
+      "let-sender-heal") /* src: the sender; a stopgap until the path is fixed */                  \
+    X(ADV_SELF_HEALED, "sender-heals-itself") /* src; n1: ms each connection loses; n2: healer */
 
 enum advice_kind {
 #define ADV_ENUM(k, name) k,

@@ -44,7 +44,8 @@
     X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */      \
     X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */      \
     X(EV_LINK_MRU, INF_INFO, "link-mtu")          /* an LCP MRU requested and acknowledged */      \
-    X(EV_OSPF_MTU_MISMATCH, INF_ERROR, "ospf-mtu-mismatch") /* neighbours state unequal MTUs */
+    X(EV_OSPF_MTU_MISMATCH, INF_ERROR, "ospf-mtu-mismatch") /* neighbours state unequal MTUs */    \
+    X(EV_STORM, INF_WARNING, "retransmission-storm")        /* retransmissions crowding a window */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -65,6 +66,7 @@ struct ev_record {
     uint32_t mss, mtu;
     uint32_t count;  /* retransmissions, messages lost, segments sent */
     int64_t cost_ns; /* time lost to timeouts, or the silence */
+    uint8_t healer;  /* healed: enum inf_healer */
     uint64_t other;  /* the flow that went on meanwhile (silent sender) */
     /* the kind's own source records */
     const struct icmp_mtu_msg *icmp;
@@ -75,6 +77,7 @@ struct ev_record {
      * frames[] (frags[0] also when its fragments do not fit) */
     const struct defrag_lost *frags[EV_MAX_FRAMES];
     int nfrags;
+    const struct flow_storm *storm;
     struct corr_verdict cv;
     const char *up_path, *down_path;             /* measured: the two captures */
     const struct lcp_mru_msg *lcp_req, *lcp_ack; /* link MRU: the Request and its Ack */

@@ -54,7 +54,7 @@
  * flow.c); the flow_summary (at most 544 bytes) is built only when the flow
  * finishes.  Then, only when needed:
  * a 2 KiB delivery table (delivery.h) for each TCP direction that sends data,
- * 280 bytes of storm window at the flow's first retransmission, 88 bytes of
+ * 288 bytes of storm window at the flow's first retransmission, 88 bytes of
  * backoff records (tcp.h) for each direction that retransmits.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
  * records to malloc).  A SYN flood of 65,536 live flows peaks at 63 MB RSS,
@@ -130,6 +130,10 @@ struct flow_dir_summary {
     uint8_t nlost_frames;
     bool sack_permitted, timestamps, stalled;
     bool closed; /* it sent a FIN or a RST */
+    /* IPv4 TCP data sent without DF after data with DF: the sender gave up
+     * path-MTU discovery for this connection (Windows' black hole
+     * detection clears DF and cuts segments to 536 bytes, RFC 2923 2.1) */
+    bool df_cleared;
 };
 
 struct flow_summary {
@@ -164,7 +168,8 @@ struct flow_summary {
 _Static_assert(sizeof(struct flow_summary) <= 544, "the caller keeps one per flow");
 
 struct flow_storm {
-    uint64_t flow; /* 0: across the capture */
+    uint64_t flow;  /* 0: across the capture */
+    uint16_t input; /* the input whose frames these are (set by results.c) */
     int64_t start_ns, end_ns;
     uint64_t start_frame, end_frame;
     uint32_t retransmissions, packets;

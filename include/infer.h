@@ -16,6 +16,7 @@
  *   verdict.c       the table of rules (verdict.h) over the tally's counts
  *   wording.c       the verdict's sentences and the advice (advice.h) in words
  *   wording_findings.c  every evidence record (evidence.h) in words
+ *   wording_fix.c   the fix as lines to paste, or the probe that measures it
  *   findings.c      text, findings, recommendations, black holes
  *
  * Only these files include infer.h; the rest of mtuscope reads
@@ -88,6 +89,9 @@ struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev
 bool inf_add_rec(struct inference *inf, const char *text);
 struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, int dir,
                                         bool suspected);
+/* How the sender of direction d healed its black hole (enum inf_healer),
+ * from the DF bit of what it sent (inf_tcp.c). */
+uint8_t inf_healer_of(const struct flow_summary *f, int d);
 /* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
 uint32_t inf_tcpip_hdr(const struct flow_summary *f);
 /* The MSS that limits a flow's packets both ways: the smaller of the two
@@ -141,6 +145,8 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
+/* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
+void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);
 /* inf_link.c: PPP's LCP MRU and OSPF's interface MTUs. */
 void inf_link_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
@@ -161,6 +167,13 @@ bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run 
 void inf_advise(struct inference *inf, const struct advice *a);
 /* Its words alone (a tunnel's config line). */
 void inf_advice_text(const struct advice *a, char **out);
+
+/* ---- wording_fix.c ---- */
+
+/* The fix as lines to paste (inference.h's struct inf_fix), from the paths,
+ * the tunnels and the verdict's advice: after inf_verdict(). */
+void inf_fix(struct inference *inf, const struct results *res);
+void inf_fix_free(struct inf_fix *fx);
 
 /* ---- wording_findings.c ---- */
 

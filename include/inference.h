@@ -73,6 +73,16 @@ struct inf_tunnel {
     char *config;                    /* the line to apply (heap; NULL: none) */
 };
 
+/* How a sender healed a black hole by itself, told by the DF bit of what it
+ * re-sent (IPv4): */
+enum inf_healer {
+    HEAL_UNKNOWN,     /* not healed, or IPv6 (no DF bit to tell) */
+    HEAL_DF_CLEARED,  /* DF cleared, small segments for the rest of the connection:
+                         Windows' PMTU black hole detection (RFC 2923 2.1) */
+    HEAL_MTU_PROBING, /* DF kept, smaller segments: packetization-layer path-MTU
+                         discovery (RFC 4821), as Linux's tcp_mtu_probing does */
+};
+
 /* A flow direction whose packets above a size never arrived (the contract's
  * flows[].blackhole). */
 struct inf_blackhole {
@@ -80,6 +90,7 @@ struct inf_blackhole {
     uint8_t dir;    /* 0: client->server */
     bool suspected; /* receiver side: inferred from what did not arrive */
     bool healed;    /* the sender got the data through later, in smaller packets */
+    uint8_t healer; /* enum inf_healer: how */
     uint32_t largest_delivered, smallest_lost; /* IP sizes; 0 = unknown */
     int64_t cost_ns;                           /* healed: time lost to retransmission timeouts */
     int nframes;
@@ -87,6 +98,31 @@ struct inf_blackhole {
 };
 
 #define INF_MAX_BLACKHOLES 256
+#define INF_MAX_FIX_BLOCKS 12
+
+/* The fix as lines to paste (wording_fix.c): one setting or one procedure
+ * each, printed whole on lines of their own, never folded. */
+struct inf_fix_block {
+    char kind[24];  /* "wireguard-config", "ip-link", "mss-clamp-iptables", "probe-linux", ... */
+    char lang[8];   /* "ini", "sh", "yaml", "cmd" (Windows' command prompt) */
+    uint32_t value; /* the MTU (or the MSS, for a clamp; the IP size probed) it sets; 0 none */
+    char *title;    /* where and how, in words (heap) */
+    char *text;     /* the lines to paste, '\n' between them (heap) */
+};
+
+/* What the fix blocks amount to: a setting the capture proves, or only
+ * bounds on the path and the way to measure it. */
+struct inf_fix {
+    bool exact;     /* the blocks set a value the evidence pins (else: a safe value and a probe) */
+    uint32_t mtu;   /* the MTU to set when exact; the safe one when not (0: none known) */
+    uint32_t lower; /* the path's bounds when not exact (0: unknown) */
+    uint32_t upper;
+    char *headline; /* one line: what to set, or that the capture only bounds it (heap) */
+    char *why;      /* one line: the reason (heap) */
+    char *safe;     /* not exact: what is safe meanwhile, or why nothing is (heap) */
+    int nblocks;
+    struct inf_fix_block blocks[INF_MAX_FIX_BLOCKS];
+};
 
 struct inference {
     const char *status; /* "blackhole", "pmtud-working", ..., "inconclusive" */
@@ -95,6 +131,7 @@ struct inference {
     int nrecs;
     char *recs[INF_MAX_RECS];
     struct advice advice[INF_MAX_RECS]; /* what recs[i] says, as data (advice.h) */
+    struct inf_fix fix;                 /* the fix as lines to paste (wording_fix.c) */
     int npaths;
     struct hashtab path_index; /* paths by (src, dst): ids are index + 1 */
     int nfindings;
@@ -112,6 +149,9 @@ struct inference {
     struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
     struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
 };
+
+/* Whether the fix has a block whose kind starts with `kind` ("probe", "mss-clamp"). */
+bool inf_fix_has(const struct inf_fix *fx, const char *kind);
 
 /* The black hole found on a flow, or NULL. */
 const struct inf_blackhole *inference_blackhole(const struct inference *inf, uint64_t flow);

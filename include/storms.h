@@ -5,7 +5,7 @@
  * capture.
  *
  * A window counts every packet, but most flows never retransmit: its
- * retransmission half (280 bytes) is taken from the pool at the first
+ * retransmission half (288 bytes) is taken from the pool at the first
  * retransmission and given back when the window is released.  Until then its
  * buckets would all be zero, so starting it late changes nothing.  O(1) per
  * packet (O(STORM_BUCKETS) when a storm opens); nothing allocates per packet.

@@ -36,6 +36,9 @@ struct tunnel_fact {
     const char *usual_what;  /* that default, explained, for the MSS hint */
     uint16_t usual_overhead; /* the overhead that default assumes */
     enum tunnel_mtu_how how;
+    const char *ifname;  /* the name Linux tools usually give its interface, for IFACE=... */
+    const char *nm_mtu;  /* NetworkManager's MTU property of its connection (NULL: none) */
+    const char *netplan; /* netplan's tunnel mode for it (NULL: netplan has none) */
 };
 
 /* The row of a tunnel layer, or NULL when the layer is no tunnel. */

@@ -338,7 +338,7 @@ def _():
     v = json.loads(out)["verdict"]
     recs = " ".join(v["recommendations"])
     expect(v["status"] == "blackhole" and "at or below 1439 bytes" in recs, str(v))
-    expect("clamp of 1379" in recs and "packet-too-big" in recs and "frag-needed" not in recs,
+    expect("MSS of 1379" in recs and "packet-too-big" in recs and "frag-needed" not in recs,
            recs)
 
 
@@ -2453,6 +2453,416 @@ def _():
         expect(not NO_ZERO_BOUND.search(text), NO_ZERO_BOUND.search(text))
 
 
+# ---- issue 16: the fix as blocks to paste, honest ranges ----
+
+def fix_section(text):
+    """The lines of the text report's fix: from 'fix:' to the next section."""
+    lines = text.split("\n")
+    try:
+        start = lines.index("fix:")
+    except ValueError:
+        return []
+    out = []
+    for line in lines[start + 1:]:
+        if line and not line.startswith(" "):
+            break
+        out.append(line)
+    return out
+
+
+def text_blocks(text):
+    """The blocks to paste as the text report prints them: the run of lines
+    indented by four spaces right after a title line ending in ':' (bullets
+    start with '- ' and are no title), each line with its indentation taken off."""
+    sec, blocks, cur = fix_section(text), [], None
+    for i, line in enumerate(sec):
+        if cur is not None and line.startswith("    "):
+            cur.append(line[4:])
+            continue
+        if cur is not None:
+            blocks.append("\n".join(cur))
+            cur = None
+        if line.startswith("  ") and not line.startswith("  - ") and line.endswith(":") \
+                and i + 1 < len(sec) and sec[i + 1].startswith("    "):
+            cur = []
+    if cur is not None:
+        blocks.append("\n".join(cur))
+    return blocks
+
+
+def check_fix_blocks(name, text, rep):
+    """The text report prints every block of verdict.fix_blocks whole (no line folded at
+    98 columns or anywhere), in order; every shell block passes bash -n."""
+    expect("fix_blocks" in rep["verdict"] and "fix" in rep["verdict"],
+           f"{name}: no verdict.fix_blocks in the JSON")
+    want = [b["text"] for b in rep["verdict"]["fix_blocks"]]
+    got = text_blocks(text)
+    expect(got == want, f"{name}: text blocks {got!r} != JSON {want!r}")
+    for b in rep["verdict"]["fix_blocks"]:
+        for line in b["text"].split("\n"):
+            expect("<" not in line or b["lang"] != "sh", f"{name}: a placeholder in {line!r}")
+        if b["lang"] == "sh" and shutil.which("bash"):
+            p = subprocess.run(["bash", "-n"], input=b["text"].encode(), capture_output=True)
+            expect(p.returncode == 0, f"{name}: bash -n: {p.stderr!r} on {b['text']!r}")
+
+
+def fix_mtu_expected(rep):
+    """The MTU a report computes: a tunnel's recommended MTU, else an exact path MTU (for
+    WireGuard between the path's ends, less its overhead); None when it only bounds."""
+    recs = [t["recommended_mtu"] for t in rep["tunnels"] if t["recommended_mtu"]]
+    if recs:
+        return {recs[0]}
+    exact = {p["mtu"] for p in rep["paths"] if p["mtu"]}
+    return exact | {m - 60 for m in exact} | {m - 80 for m in exact} if exact else None
+
+
+@test("the fix is printed as blocks to paste, the computed MTU in them, on every sample "
+      "with a computable MTU; no block is folded and every shell block passes bash -n "
+      "(issue 16 item 1)")
+def _():
+    samples = sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap")) +
+                     glob.glob(os.path.join(ROOT, "samples", "*.pcapng")))
+    computable = 0
+    for path in samples:
+        name = os.path.basename(path)
+        rc, out, err = run(["--json", "-r", path])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        rc, text, err = run(["-r", path])
+        check_fix_blocks(name, text, rep)
+        want = fix_mtu_expected(rep)
+        fx = rep["verdict"].get("fix", {"exact": False})
+        if want is None:
+            expect(not fx.get("exact"), f"{name}: exact fix {fx} with nothing computed")
+            continue
+        computable += 1
+        expect(fx.get("exact") and fx.get("mtu") in want, f"{name}: fix {fx}, want one of {want}")
+        code = [line for b in text_blocks(text) for line in b.split("\n")]
+        expect(f"MTU = {fx['mtu']}" in code or f'ip link set dev "$IFACE" mtu {fx.get("mtu")}' in code,
+               f"{name}: no block sets {fx['mtu']}: {code}")
+    # the lab's icmp-ok captures (1374), the sweep (1452), PMTUD working (1300, 1280)
+    expect(computable >= 4, f"only {computable} samples with a computable MTU")
+
+
+@test("the HTML fix: each block in <pre><code>, escaped, with a copy button and its inline "
+      "script (no network) (issue 16 item 1)")
+def _():
+    import html as htmlmod
+    for sample, mtu in (("lab-wg1420-path1434-icmp-ok-server-outer.pcap", "MTU = 1374"),
+                        ("gen-ping-sweep.pcap", "mtu 1452"),
+                        ("lab-tcp4-pmtud-ok-path1300-server-outer.pcap", "mtu 1300")):
+        d = os.path.join(TMP, "html-" + sample)
+        rc, _, err = run(["--no-plots", "-o", d, "-r", os.path.join(ROOT, "samples", sample)])
+        expect(rc == 0, err)
+        page = open(os.path.join(d, "report.html")).read()
+        rep = json.load(open(os.path.join(d, "report.json")))
+        codes = [htmlmod.unescape(c) for c in
+                 re.findall(r'<pre><code id="fix-\d+"[^>]*>(.*?)</code></pre>', page, re.S)]
+        expect(codes and codes == [b["text"] for b in rep["verdict"].get("fix_blocks", [])],
+               f"{sample}: {codes}")
+        expect(any(mtu in c for c in codes), f"{sample}: no {mtu!r} in {codes}")
+        expect('"$IFACE"' not in page and "&quot;$IFACE&quot;" in page, f"{sample}: not escaped")
+        expect(page.count('class="copy"') == len(codes) and "<script>" in page and
+               "navigator.clipboard" in page and not re.search(r"<script[^>]*src=", page),
+               f"{sample}: copy buttons")
+
+
+def wg_data(src, dst, counter, inner, v6=False, receiver=0x5eed):
+    """A WireGuard data message from src to dst over UDP 51820 carrying `inner` bytes (a
+    multiple of 16): outer IP size inner + 60 (IPv4) or + 80 (IPv6)."""
+    msg = struct.pack("<BxxxIQ", 4, receiver, counter) + b"\xa5" * (inner + 16)
+    u = udp(51820, 51820, msg)
+    if not v6:
+        from harness import ipv4
+        return ETH + ipv4(u, src=src, dst=dst, ident=counter & 0xffff)
+    ip6 = struct.pack("!IHBB", 0x60000000, len(u), 17, 64) + src + dst
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + ip6 + u
+
+
+def bisection_sizes(lo, hi, mtu):
+    """The IP sizes the fix's Linux probe sends (each twice), for a path carrying `mtu`."""
+    out = []
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        out += [mid, mid]
+        if mid <= mtu:
+            lo = mid
+        else:
+            hi = mid
+    return out
+
+
+def df_sweep_silent(src, dst, mtu, sizes, t0=0.0, step=0.05):
+    """DF echo requests of the given IP sizes from src to dst; those above `mtu` are
+    dropped without a word (the black hole), the others answered."""
+    from harness import csum, ipv4
+    frames, t = [], t0
+    for seq, size in enumerate(sizes):
+        body = struct.pack("!HH", 0x99, seq) + b"q" * (size - 28)
+        icmp = struct.pack("!BBH", 8, 0, 0) + body
+        icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+        frames.append((t, ETH + ipv4(icmp, proto=1, src=src, dst=dst, ident=3000 + seq)))
+        if size <= mtu:
+            rep = struct.pack("!BBH", 0, 0, 0) + body
+            rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
+            frames.append((t + 0.004, ETH + ipv4(rep, proto=1, src=dst, dst=src,
+                                                 ident=6000 + seq)))
+        t += step
+    return frames
+
+
+def wg_chatter(a, b, n=24, inner=224, t0=0.0):
+    """Small WireGuard data messages both ways, every counter present."""
+    fr = []
+    for k in range(n):
+        fr.append((t0 + 0.01 * k, wg_data(a, b, k, inner, receiver=0x1111)))
+        fr.append((t0 + 0.01 * k + 0.003, wg_data(b, a, k, inner, receiver=0x2222)))
+    return fr
+
+
+@test("the probe the bounded fix prints, captured with the tunnel's packets, gives the exact "
+      "MTU = N block: bisection, rising and Windows-halving sweeps (issue 16 item 2)")
+def _():
+    A, B = (10, 61, 2, 2), (10, 61, 1, 2)
+    cases = [("bisection 316..1479, path 1434", 1434, bisection_sizes(316, 1480, 1434)),
+             ("bisection 576..1500, path 1400", 1400, bisection_sizes(576, 1501, 1400)),
+             ("rising by 1, path 1452", 1452, list(range(1440, 1461))),
+             ("Windows halving, path 1392", 1392, [1472, 736, 1104, 1288, 1380, 1426, 1403,
+                                                   1391, 1397, 1394, 1392, 1393])]
+    for name, mtu, sizes in cases:
+        p = os.path.join(TMP, f"probe-{mtu}.pcap")
+        fr = wg_chatter(A, B) + df_sweep_silent(A, B, mtu, sizes, t0=1.0)
+        write_pcap_timed(p, sorted(fr, key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        fx = rep["verdict"].get("fix", {})
+        expect(fx.get("exact") and fx.get("mtu") == mtu - 60, f"{name}: {fx}")
+        rc, text, err = run(["-r", p])
+        blocks = text_blocks(text)
+        expect(f"[Interface]\nMTU = {mtu - 60}" in blocks, f"{name}: {blocks}")
+        check_fix_blocks(name, text, rep)
+    # a sweep whose steps skip sizes only bounds the path: no setting from its bound, the
+    # value proven to cross (1452 - 60) as the safe one, and the probe of what is left
+    p = os.path.join(TMP, "probe-by-4.pcap")
+    write_pcap_timed(p, sorted(wg_chatter(A, B) + df_sweep_silent(A, B, 1452, range(1420, 1481, 4),
+                                                                   t0=1.0), key=lambda x: x[0]))
+    rc, out, err = run(["--json", "-r", p])
+    rep = json.loads(out)
+    fx = rep["verdict"].get("fix", {})
+    expect(not fx.get("exact") and fx.get("mtu") == 1392 and fx.get("path_upper") == 1455 and
+           all(t["recommended_mtu"] is None for t in rep["tunnels"]), f"by 4: {fx}")
+    rc, text, err = run(["-r", p])
+    blocks = text_blocks(text)
+    expect("[Interface]\nMTU = 1392" in blocks and any("lo=1452 hi=1456" in b for b in blocks),
+           f"by 4: {blocks}")
+    check_fix_blocks("by 4", text, rep)
+
+
+@test("a router's MTU for a WireGuard tunnel's packets gives the tunnel MTU as a block: "
+      "frag-needed 1434 over IPv4 (1374), packet-too-big 1450 over IPv6 (1370), beside a "
+      "DF sweep (issue 16 item 1)")
+def _():
+    from harness import csum, ipv4
+    A, B, R = (10, 61, 2, 2), (10, 61, 1, 2), (10, 61, 2, 1)
+    # IPv4: the 1480-byte datagram draws frag-needed 1434, then 1420-byte ones flow
+    fr = wg_chatter(A, B)
+    big = wg_data(A, B, 24, 1420, receiver=0x1111)[14:]  # counters go on from the chatter's: none skipped
+    fn = struct.pack("!BBHHH", 3, 4, 0, 0, 1434) + big[:28]
+    fn = fn[:2] + struct.pack("!H", csum(fn)) + fn[4:]
+    fr += [(1.0, ETH + big), (1.001, ETH + ipv4(fn, proto=1, src=R, dst=A, ident=77, frag=0))]
+    fr += [(1.1 + 0.01 * k, wg_data(A, B, 25 + k, 1360, receiver=0x1111)) for k in range(10)]
+    # and a DF sweep drawing frag-needed 1434 from the same router, between the same hosts
+    sweep = [(t + 2.0, f) for t, f in df_sweep_with_frag_needed(1434, list(range(1400, 1481, 8)))]
+    cases = [("frag-needed", fr, 1374), ("frag-needed and sweep", fr + sweep, 1374)]
+    # IPv6: the 1500-byte datagram draws packet-too-big 1450
+    a6 = bytes.fromhex("20010db8000200000000000000000002")
+    b6 = bytes.fromhex("20010db8000100000000000000000002")
+    r6 = bytes.fromhex("20010db8000200000000000000000001")
+    f6 = [(0.01 * k, wg_data(a6, b6, k, 224, v6=True, receiver=0x1111)) for k in range(24)]
+    f6 += [(0.01 * k + 0.003, wg_data(b6, a6, k, 224, v6=True, receiver=0x2222))
+           for k in range(24)]
+    big6 = wg_data(a6, b6, 24, 1420, v6=True, receiver=0x1111)[14:]
+    body = struct.pack("!I", 1450) + big6[:1232]
+    pseudo = r6 + a6 + struct.pack("!I3xB", 4 + len(body), 58)
+    msg = struct.pack("!BBH", 2, 0, 0) + body
+    c = csum(pseudo + msg)
+    msg = msg[:2] + struct.pack("!H", c) + msg[4:]
+    ptb = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + \
+        struct.pack("!IHBB", 0x60000000, len(msg), 58, 64) + r6 + a6 + msg
+    f6 += [(1.0, b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + big6), (1.001, ptb)]
+    f6 += [(1.1 + 0.01 * k, wg_data(a6, b6, 25 + k, 1360, v6=True, receiver=0x1111))
+           for k in range(10)]
+    cases.append(("packet-too-big over IPv6", f6, 1370))
+    for name, frames, want in cases:
+        p = os.path.join(TMP, f"router-{name.replace(' ', '-')}.pcap")
+        write_pcap_timed(p, sorted(frames, key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        fx = rep["verdict"].get("fix", {})
+        expect(fx.get("exact") and fx.get("mtu") == want, f"{name}: {fx} {rep['verdict']['status']}")
+        rc, text, _ = run(["-r", p])
+        expect(f"[Interface]\nMTU = {want}" in text_blocks(text), f"{name}: {text[:1500]}")
+        check_fix_blocks(name, text, rep)
+
+
+@test("honest ranges: the demo's bounded path is no setting (no 'MTU <= 1419', no MTU block "
+      "of a bound); it gives the probe with its sizes and what is safe (issue 16 item 2)")
+def _():
+    demo = []
+    for v in ("client-outer", "client-wg", "server-outer", "server-wg"):
+        demo += ["-r", os.path.join(ROOT, "samples", f"lab-incident-wg1420-path1434-{v}.pcap")]
+    rc, out, err = run(["--json"] + demo)
+    rep = json.loads(out)
+    fx = rep["verdict"].get("fix", {})
+    expect(not fx.get("exact") and fx.get("path_lower") == 316 and fx.get("path_upper") == 1479, str(fx))
+    rc, text, err = run(demo)
+    expect("MTU <= 1419" not in text and "MTU = 1419" not in text, "a bound as a setting")
+    blocks = text_blocks(text)
+    expect(not any(re.search(r"MTU = \d|mtu \d", b) for b in blocks), f"a setting: {blocks}")
+    probe = [b for b in blocks if "ping -M do" in b]
+    expect(probe and "lo=316 hi=1480" in probe[0] and "$((mid - 28))" in probe[0] and
+           "10.61.1.2" in probe[0], f"probe: {probe}")
+    expect("ping -D -c 2 -s 1312 10.61.1.2\nping -D -c 2 -s 1451 10.61.1.2" in blocks and
+           "ping -f -n 2 -l 1312 10.61.1.2\nping -f -n 2 -l 1451 10.61.1.2" in blocks,
+           f"the Mac and Windows probes: {blocks}")
+    expect("mtuscope -r mtu-probe.pcap" in blocks, str(blocks))
+    check_fix_blocks("demo", text, rep)
+    # the bisection loop finds the path MTU when run against a simulated path
+    sh = probe[0].replace("ping -M do -c 2 -W 1 -s $((mid - 28)) 10.61.1.2 >/dev/null",
+                          "[ $((mid - 28 + 28)) -le 1434 ]")
+    p = subprocess.run(["bash", "-c", sh], capture_output=True, text=True)
+    expect(p.stdout.strip() == "path MTU: 1434 bytes", p.stdout + p.stderr)
+
+
+# ---- issue 16 item 8: each storm once, as evidence with its filter ----
+
+def storm_flow(sport, t0, nseg=30, nretx=16, gap=0.02, rgap=0.02, pause=0.2):
+    """One TCP download from 198.51.100.2:80 to 192.0.2.1:sport: nseg 500-byte segments,
+    the first 4 acknowledged, then segments 4.. re-sent nretx times (no duplicate ACK:
+    plain retransmissions after a timeout, as Wireshark flags them)."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(sport, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, sport, *a, src=s, dst=c, **k)
+    fr = [(t0, C(1000, 0, "S", mss=1460)), (t0 + 0.01, S(5000, 1001, "SA", mss=1460)),
+          (t0 + 0.02, C(1001, 5001, "A"))]
+    t = t0 + 0.03
+    for k in range(nseg):
+        fr.append((t, S(5001 + 500 * k, 1001, "PA", b"d" * 500)))
+        if k < 4:
+            fr.append((t + 0.001, C(1001, 5001 + 500 * (k + 1), "A")))
+        t += gap
+    t += pause
+    for k in range(nretx):
+        fr.append((t, S(5001 + 500 * (4 + k), 1001, "PA", b"d" * 500)))
+        t += rgap
+    return fr
+
+
+def storm_report(name, frames):
+    p = os.path.join(TMP, f"storm-{name}.pcap")
+    write_pcap_timed(p, sorted(frames, key=lambda x: x[0]))
+    rc, out, err = run(["--json", "-r", p])
+    no_sanitizer(err)
+    rc, text, err = run(["-r", p])
+    return p, json.loads(out), text
+
+
+@test("each retransmission storm once, as a finding with its frames, duration, count and a "
+      "filter that selects exactly its retransmissions (issue 16 item 8)")
+def _():
+    cases = [("one flow", storm_flow(50000, 0.0), 1, 16),
+             ("one flow, slower re-sends", storm_flow(50001, 0.0, nretx=12, rgap=0.06), 1, 12),
+             ("one storming flow beside a quiet one",
+              storm_flow(50002, 0.0) + storm_flow(50003, 0.0, nretx=0), 1, 16),
+             # after a 1.5 s timeout, the window holds the re-sends alone: 16 of 16 packets
+             ("four flows, none storming alone", sum((storm_flow(50010 + i, 0.001 * i, nretx=4,
+                                                                  rgap=0.03, pause=1.5)
+                                                       for i in range(4)), []), 1, 16)]
+    for name, frames, nstorms, retx in cases:
+        p, rep, text = storm_report(name.replace(" ", "-").replace(",", ""), frames)
+        storms = rep["storms"]
+        found = [f for f in rep["findings"] if f["kind"] == "retransmission-storm"]
+        expect(len(storms) == nstorms and len(found) == nstorms,
+               f"{name}: {len(storms)} storms, {len(found)} findings: {storms}")
+        st, fi = storms[0], found[0]
+        expect(st["retransmissions"] == retx, f"{name}: {st}")
+        expect(fi["frames"] == [st["start_frame"], st["end_frame"]] and
+               f"{retx} retransmissions" in fi["message"] and
+               f"over {(st['end_ns'] - st['start_ns']) / 1e9:.3f} s" in fi["message"],
+               f"{name}: {fi}")
+        expect((st["flow"] is None) == ("across flows" in fi["message"]), f"{name}: {fi}")
+        n = tshark_count(p, fi["wireshark_filter"])
+        expect(n is None or n == retx, f"{name}: tshark selects {n} with "
+                                       f"{fi['wireshark_filter']!r}, want {retx}")
+        expect("all flows" not in text and "retransmission storms (" not in text and
+               text.count("] retransmission storm, ") == nstorms, f"{name}: {text[-1500:]}")
+        if rep["verdict"]["status"] == "retransmission-storm":
+            expect(rep["verdict"]["summary"].startswith("1 retransmission storm,"),
+                   rep["verdict"]["summary"])
+
+
+# ---- issue 16 item 6: self-healing named ----
+
+@test("a black hole the sender healed names how, by the DF bit of what it re-sent: DF cleared "
+      "and 576-byte packets (Windows' black hole detection), DF kept (TCP MTU probing, "
+      "Linux's tcp_mtu_probing), with its cost in seconds (issue 16 item 6)")
+def _():
+    fr = resized_download(1.2)
+    win = os.path.join(TMP, "heal-df-cleared.pcap")
+    # the halves re-sent without DF, as Windows does once it detects the black hole
+    write_pcap_timed(win, [(t, without_df(f) if len(f) - 14 == 20 + 20 + 730 else f)
+                           for t, f in fr])
+    lin = os.path.join(TMP, "heal-df-kept.pcap")
+    write_pcap_timed(lin, fr)
+    lab = lambda v: os.path.join(ROOT, "samples", f"lab-tcp4-probing-heal-path1400-{v}.pcap")
+    cases = [(os.path.join(ROOT, "samples", "gen-windows-fallback.pcap"), "df-cleared", 2.1),
+             (win, "df-cleared", 1.2), (lin, "mtu-probing", 1.2),
+             (lab("server-outer"), "mtu-probing", 6.4), (lab("client-outer"), "mtu-probing", 6.4)]
+    for path, how, cost in cases:
+        name = os.path.basename(path)
+        rc, out, err = run(["--json", "-r", path])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        bhs = [f["blackhole"] for f in rep["flows"] if f["blackhole"] and f["blackhole"]["healed"]]
+        expect(bhs and bhs[0].get("healed_by") == how and abs(bhs[0]["healed_cost_s"] - cost) < 0.15,
+               f"{name}: {bhs}")
+        words = "Windows' PMTU black hole detection" if how == "df-cleared" else "TCP MTU probing"
+        healed = [f for f in rep["findings"] if f["kind"] == "blackhole" and "healed" in f["message"]]
+        expect(healed and words in healed[0]["message"], f"{name}: {healed}")
+        adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "sender-heals-itself"]
+        expect(adv and adv[0].get("healed_by") == how and abs(adv[0]["cost_s"] - cost) < 0.15,
+               f"{name}: {rep['verdict']['advice']}")
+        expect(f"{cost:.1f} s" in rep["verdict"]["summary"] or "receiver" in healed[0]["message"],
+               f"{name}: {rep['verdict']['summary']}")
+        # no stopgap for a sender that heals already
+        expect(not any(b["kind"] == "linux-tcp-mtu-probing"
+                       for b in rep["verdict"].get("fix_blocks", [])), f"{name}: a stopgap")
+
+
+@test("a black hole the sender does not heal gets the stopgap for the sender: "
+      "sysctl -w net.ipv4.tcp_mtu_probing=1 (Linux) and EnablePMTUBHDetect (Windows), as "
+      "blocks to paste (issue 16 item 6)")
+def _():
+    for name in ("lab-tcp4-blackhole-path1300-server-outer.pcap", "gen-pppoe-blackhole.pcap",
+                 "lab-tcp6-blackhole-path1280-server-outer.pcap"):
+        path = os.path.join(ROOT, "samples", name)
+        rc, out, err = run(["--json", "-r", path])
+        rep = json.loads(out)
+        blocks = {b["kind"]: b for b in rep["verdict"].get("fix_blocks", [])}
+        expect("sysctl -w net.ipv4.tcp_mtu_probing=1" in blocks.get("linux-tcp-mtu-probing",
+                                                                   {}).get("text", "") and
+               "EnablePMTUBHDetect" in blocks.get("windows-pmtu-bh-detect", {}).get("text", ""),
+               f"{name}: {list(blocks)}")
+        sender = [a["sender"] for a in rep["verdict"]["advice"] if a["kind"] == "let-sender-heal"]
+        expect(sender and sender[0] in blocks["linux-tcp-mtu-probing"]["title"], f"{name}")
+        rc, text, _ = run(["-r", path])
+        expect("    reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters" in text,
+               f"{name}: the Windows path is not printed as it is")
+        check_fix_blocks(name, text, rep)
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
@@ -2465,7 +2875,8 @@ def main():
     corpus_icmp_test()
     correlation_tests()
     rc = finish("e2e")
-    shutil.rmtree(TMP, ignore_errors=True)
+    if not os.environ.get("MTUSCOPE_KEEP_TMP"):
+        shutil.rmtree(TMP, ignore_errors=True)
     return rc
 
 

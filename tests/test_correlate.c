@@ -635,7 +635,7 @@ static void test_run_stdin_not_read_again(void **state)
     struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
     struct correlation c;
     assert_true(correlate_run(&c, &src, 3, &res)); /* input 2: not rereadable */
-    assert_int_equal(fk.passes, 1 + 1 + 1);       /* the 0-1 pair alone was read */
+    assert_int_equal(fk.passes, 1 + 1 + 1);        /* the 0-1 pair alone was read */
     correlate_free(&c);
 }
 

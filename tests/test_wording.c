@@ -130,6 +130,14 @@ static void test_every_kind_is_worded_whole(void **state)
         addr_pton(i ? A6 : B6, &dbd[i].dst);
     }
 
+    struct flow_storm st = {.flow = 7,
+                            .start_frame = 44,
+                            .end_frame = 45,
+                            .retransmissions = 12,
+                            .packets = 30,
+                            .start_ns = 1000000000,
+                            .end_ns = 1400000000};
+
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
     for (int k = 0; k < EV__COUNT; k++) {
@@ -151,6 +159,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.cd = &cd;
         r.frags[0] = &fl;
         r.nfrags = 1;
+        r.storm = &st;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
