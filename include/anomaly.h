@@ -24,6 +24,9 @@
     X(AN_BAD_IP_HDR_LEN, "bad-ip-header-length",                                                   \
       "IPv4 header length below 20 bytes or past the packet")                                      \
     X(AN_BAD_IP_TOTAL_LEN, "bad-ip-total-length", "IP length field disagrees with the frame")      \
+    X(AN_IP_LEN_BEYOND_FRAME, "ip-length-beyond-frame",                                            \
+      "IP length larger than the whole frame on the wire (not a snap-length cut): clamped to the " \
+      "frame, as Wireshark does")                                                                  \
     X(AN_BAD_IP_CHECKSUM, "bad-ip-checksum", "IPv4 header checksum is wrong")                      \
     X(AN_BAD_IP_OPTION, "bad-ip-option", "malformed IPv4 option")                                  \
     X(AN_BAD_IPV6_EXT, "bad-ipv6-extension", "malformed IPv6 extension header")                    \

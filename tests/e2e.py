@@ -586,6 +586,57 @@ def cooked(frame, pkttype, ttl_delta=0):
     return sll + bytes(ip) + frame[34:]
 
 
+def inflate_ip_len(frame, extra):
+    """The Ethernet/IPv4 frame with its IP total length `extra` bytes longer than what it
+    carries (a sanitiser that cut the payload and left the header), checksum redone."""
+    from harness import csum
+    ip = bytearray(frame[14:34])
+    ip[2:4] = struct.pack("!H", struct.unpack("!H", bytes(ip[2:4]))[0] + extra)
+    ip[10:12] = b"\0\0"
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    return frame[:14] + bytes(ip) + frame[34:]
+
+
+@test("an IP length beyond the whole frame is clamped to it, as in tshark: no phantom bytes, "
+      "no false retransmission, anomaly ip-length-beyond-frame (issue 15 item 6)")
+def _():
+    base = numbered(tcp_exchange([300, 200], [1460] * 6, dport=80))
+    # the client's SYN claims 12 bytes more (the MSS option and 8 bytes a sanitiser cut);
+    # the server's SYN-ACK 4; a mid-flow data segment 20 (its next one starts where the
+    # frame ended, not where the field said); a pure ACK 12
+    cases = {"syn": {0: 12}, "synack": {1: 4}, "data": {5: 20}, "syn-and-ack": {0: 12, 2: 12}}
+    for name, edits in cases.items():
+        frames = [inflate_ip_len(f, edits[i]) if i in edits else f for i, f in enumerate(base)]
+        p = os.path.join(TMP, f"iplen-{name}.pcap")
+        write_pcap_timed(p, [(0.01 * i, f) for i, f in enumerate(frames)])
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        an = rep["inputs"][0]["anomalies"]
+        expect(an.get("ip-length-beyond-frame") == len(edits) and "short-frame" not in an,
+               f"{name}: anomalies {an}")
+        expect(rep["stats"]["tcp_retransmissions"] == 0,
+               f"{name}: {rep['stats']['tcp_retransmissions']} retransmissions (phantom bytes)")
+        expect(tshark_count(p, "tcp.analysis.retransmission") in (None, 0),
+               f"{name}: tshark sees a retransmission: the capture is not what it should be")
+        expect(not any(f["kind"] in ("storm", "retransmission-storm") for f in rep["findings"]),
+               f"{name}: {[f['kind'] for f in rep['findings']]}")
+        rc, txt, _ = run(["--stats", "-r", p])
+        expect("ip-length-beyond-frame" in txt, f"{name}: the text report does not name it")
+    # cut by the snap length instead: the bytes were on the wire, a truncation, no clamp
+    p = os.path.join(TMP, "iplen-snapped.pcap")
+    data = struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    for i, f in enumerate(base):
+        cap = f[:54] if i == 5 else f  # headers only, the wire length says the rest
+        data += struct.pack("<IIII", 1700000000, 10000 * i, len(cap), len(f)) + cap
+    with open(p, "wb") as fh:
+        fh.write(data)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    an = rep["inputs"][0]["anomalies"]
+    expect(an.get("truncated") == 1 and "ip-length-beyond-frame" not in an, str(an))
+    expect(rep["stats"]["tcp_retransmissions"] == 0, str(rep["stats"]))
+
+
 @test("the capture's own copies (a SPAN port, -i any on a router) are counted and analysed "
       "once: no retransmissions, the same verdict (issue 15 items 1-2)")
 def _():
