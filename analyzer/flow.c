@@ -82,6 +82,7 @@ struct flow_table {
     struct flow_limits lim;
     flow_done_fn done;
     flow_storm_fn storm_cb;
+    int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
     struct storm_pool storms;
     void *ctx;
     struct hashtab index;  /* live flows by key: ids into all[] */
@@ -343,6 +344,13 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
             fill_dir(&s->dir[d], &f->tcp->h[d]);
             uint64_t sf = 0;
             s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
+            /* The capture ran on after the flow's last packet (a pcapng
+             * isb_endtime): the silence until then is part of the wait. */
+            if (!s->dir[d].stalled && why == FLOW_END_CAPTURE && ft->capture_end_ns > s->last_ns) {
+                s->dir[d].stalled =
+                    tcp_stalled(f->tcp, d, ft->capture_end_ns, &s->dir[d].stall_ns, &sf);
+                s->dir[d].stall_by_end = s->dir[d].stalled;
+            }
             s->dir[d].stall_frame = sat32(sf);
             s->stalled |= s->dir[d].stalled;
             det.sizes[d] = f->tcp->h[d].dl ? &f->tcp->h[d].dl->sizes : delivery_no_sizes();
@@ -767,6 +775,12 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
     k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
     struct flow *f = lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
     return f ? f->s.id : 0;
+}
+
+void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)
+{
+    ft->capture_end_ns = end_ns;
+    flow_finish_all(ft);
 }
 
 void flow_finish_all(struct flow_table *ft)

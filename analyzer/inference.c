@@ -84,7 +84,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     }
     struct tally t;
     memset(&t, 0, sizeof t);
-    inf_capture_stage(inf, inputs, ninputs); /* the capture before the network */
+    inf_capture_stage(inf, inputs, ninputs, res); /* the capture before the network */
     inf_icmp_stage(inf, inputs, ninputs, res, &t);
     inf_correlation_stage(inf, inputs, ninputs, res, &t); /* measured: the first evidence listed */
     for (uint32_t i = 0; i < res->nflows; i++) {

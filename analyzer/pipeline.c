@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capscan.h"
 #include "capture.h"
 #include "decode.h"
 #include "dedup.h"
@@ -34,6 +35,46 @@ static void say(const struct pipeline_opts *o, const char *fmt, ...)
     va_end(ap);
 }
 
+/*
+ * When the capture ended, as the pcapng statistics say (isb_endtime), if it
+ * may stand for the end of every flow's silence: the file read to its end,
+ * every packet seen (no filter, which may hide a flow's packets; no -c), and
+ * the end not before the last packet (a block written mid-capture, or a
+ * clock that jumped).  0 otherwise, with the reason in s->capture_end_why.
+ */
+static int64_t capture_end(struct input_stats *s, const struct pipeline_opts *o,
+                           enum capture_status cs)
+{
+    const struct capscan *sc = &s->scan;
+    s->capture_end_used = false;
+    s->capture_end_us = false;
+    s->capture_end_why = NULL;
+    s->capture_end_ns = sc->end_ns;
+    if (!sc->has_end)
+        return 0;
+    int64_t first = s->first_sec * 1000000000ll + s->first_nsec;
+    int64_t last = s->last_sec * 1000000000ll + s->last_nsec;
+    /* read as the interface's resolution says, the end falls before the
+     * capture began, and read in microseconds it does not: dumpcap's
+     * microseconds (capscan.h) */
+    if (s->has_time && sc->end_ns < first && sc->has_end_us && sc->end_us_ns >= first) {
+        s->capture_end_ns = sc->end_us_ns;
+        s->capture_end_us = true;
+    }
+    if (cs != CAPTURE_EOF || s->interrupted)
+        s->capture_end_why = "the file was not read to its end";
+    else if (o->filter)
+        s->capture_end_why = "a filter may hide packets after it";
+    else if (o->count)
+        s->capture_end_why = "-c stopped the reading before it";
+    else if (!s->has_time || s->capture_end_ns < last)
+        s->capture_end_why = "it is earlier than the last packet";
+    if (s->capture_end_why)
+        return 0;
+    s->capture_end_used = true;
+    return s->capture_end_ns;
+}
+
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
                                   struct input_stats *s, struct results *res,
                                   const struct pipeline_hooks *hooks)
@@ -51,6 +92,10 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         say(o, "mtuscope: out of memory\n");
         return PIPELINE_FAIL;
     }
+    /* the pass before the analysis, once per input (main.c makes it first,
+     * a replay here): its end of capture makes the same stalls every time */
+    if (!s->scan.scanned && !s->scan.why[0])
+        capscan_file(path, &s->scan);
     struct capture *cap = capture_open(path, err);
     if (!cap) {
         say(o, "mtuscope: %s\n", err);
@@ -159,12 +204,13 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         say(o, "mtuscope: %s: the filter matched 0 of %" PRIu64 " packets\n", path, s->frames);
 
     pmtud_end_input(res->pmtud);
-    flow_finish_all(ft);
+    flow_finish_all_at(ft, capture_end(s, o, cs));
     results_end_input(res, ft);
     flow_free(ft);
     defrag_flush(df);
     const struct defrag_stats *ds = defrag_get_stats(df);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
+    stats_add_anomaly(s, AN_BAD_PCAPNG_STATS, s->scan.isb_malformed);
     defrag_free(df);
     dedup_free(dd);
 

@@ -22,6 +22,32 @@ static void json_addr(struct json *j, const char *key, const struct addr *a)
         json_null(j, key);
 }
 
+/* pcapng interface statistics (capscan.h): null where the file says nothing */
+static void json_capture_stats(struct json *j, const struct input_stats *s)
+{
+    const struct capscan *sc = &s->scan;
+    json_uint(j, "statistics_blocks", sc->isbs);
+    json_uint(j, "statistics_blocks_malformed", sc->isb_malformed);
+    if (sc->has_ifrecv)
+        json_uint(j, "capture_received", sc->ifrecv);
+    else
+        json_null(j, "capture_received");
+    if (sc->has_ifdrop)
+        json_uint(j, "capture_dropped_interface", sc->ifdrop);
+    else
+        json_null(j, "capture_dropped_interface");
+    if (sc->has_osdrop)
+        json_uint(j, "capture_dropped_os", sc->osdrop);
+    else
+        json_null(j, "capture_dropped_os");
+    json_uint(j, "capture_dropped", sc->ifdrop + sc->osdrop);
+    if (sc->has_end)
+        json_time(j, "capture_end", s->capture_end_ns ? s->capture_end_ns : sc->end_ns);
+    else
+        json_time_null(j, "capture_end");
+    json_bool(j, "capture_end_used", s->capture_end_used);
+}
+
 static void json_input(struct json *j, const struct input_stats *s)
 {
     json_object_begin(j, NULL);
@@ -47,6 +73,7 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_uint(j, "captured_twice", s->copies);
     json_uint(j, "forwarded_copies", s->forwarded);
     json_uint(j, "frames", s->frames);
+    json_capture_stats(j, s);
     if (s->has_time) {
         json_time(j, "first_time", s->first_sec * 1000000000 + s->first_nsec);
         json_time(j, "last_time", s->last_sec * 1000000000 + s->last_nsec);
@@ -164,8 +191,10 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
         json_double(j, NULL, d->backoff_us[i] / 1e6, 3);
     json_array_end(j);
     json_bool(j, "stalled", d->stalled);
-    if (d->stalled)
+    if (d->stalled) {
         json_uint(j, "stall_frame", d->stall_frame);
+        json_bool(j, "stall_by_capture_end", d->stall_by_end);
+    }
     json_object_end(j);
 }
 

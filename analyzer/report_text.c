@@ -171,6 +171,40 @@ static void text_layer_counts(FILE *out, const struct input_stats *s)
         fprintf(out, "    %" PRIu64 " packets carried no IP (ARP, LLDP, ...)\n", s->not_ip);
 }
 
+/* pcapng interface statistics (capscan.h): what the capture dropped, when
+ * it ended; and a statistics block that could not be read. */
+static void text_capture_stats(FILE *out, const struct input_stats *s)
+{
+    const struct capscan *sc = &s->scan;
+    uint64_t dropped = sc->ifdrop + sc->osdrop;
+    if (sc->has_ifdrop || sc->has_osdrop || sc->has_ifrecv) {
+        fprintf(out, "  capture statistics (pcapng):");
+        if (sc->has_ifrecv)
+            fprintf(out, " %" PRIu64 " packets received,", sc->ifrecv);
+        fprintf(out,
+                " %s%" PRIu64 " dropped (%" PRIu64 " by the interface, %" PRIu64 " by the OS)%s\n",
+                dropped ? "DROPPED: " : "", dropped, sc->ifdrop, sc->osdrop,
+                dropped ? ": retransmission and loss counts may include packets the capture "
+                          "missed"
+                        : "");
+    }
+    if (sc->has_end) {
+        int64_t last = s->last_sec * 1000000000ll + s->last_nsec;
+        if (s->capture_end_used)
+            fprintf(out, "  capture ended %.3f s after its last packet (isb_endtime%s)\n",
+                    (double)(s->capture_end_ns - last) / 1e9,
+                    s->capture_end_us ? ", in microseconds as dumpcap writes it" : "");
+        else if (s->capture_end_why)
+            fprintf(out, "  capture end (isb_endtime) not used: %s\n", s->capture_end_why);
+    }
+    if (sc->isb_malformed) {
+        fprintf(out, "  %u pcapng statistics block%s not used: ", sc->isb_malformed,
+                sc->isb_malformed == 1 ? "" : "s");
+        escape_fputs(sc->isb_error, out);
+        fputc('\n', out);
+    }
+}
+
 static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     char b1[32];
@@ -203,6 +237,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
                 "bytes; first: frame %" PRIu64 " of %" PRIu64 "): analysed once; editcap -d "
                 "removes them\n",
                 s->copies, s->copy_frame, s->copy_of);
+    text_capture_stats(out, s);
     if (s->forwarded)
         fprintf(out,
                 "  %" PRIu64 " packets seen entering and leaving the capturing host (its TTL one "
@@ -280,8 +315,11 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
         fprintf(out, "\n");
         for (int d = 0; d < 2; d++)
             if (f->dir[d].stalled)
-                fprintf(out, "        STALLED: %s's data waits from frame %u to the end\n",
-                        d ? "server" : "client", f->dir[d].stall_frame);
+                fprintf(out, "        STALLED: %s's data waits from frame %u to the end%s\n",
+                        d ? "server" : "client", f->dir[d].stall_frame,
+                        f->dir[d].stall_by_end ? " of the capture (isb_endtime: no re-send, no "
+                                                 "acknowledgement while it ran on)"
+                                               : "");
     }
     if (f->wg_data)
         fprintf(out,
@@ -355,6 +393,14 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
             res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
     if (res->retransmissions)
         fprintf(out, "  [Wireshark: tcp.analysis.retransmission]\n");
+    uint64_t dropped = 0;
+    for (int i = 0; i < r->ninputs; i++)
+        dropped += r->inputs[i]->scan.ifdrop + r->inputs[i]->scan.osdrop;
+    if (dropped)
+        fprintf(out,
+                "  CAPTURE DROPS: the capture itself dropped %" PRIu64 " packet%s (pcapng "
+                "statistics): these retransmission, hole and loss counts may include them\n",
+                dropped, dropped == 1 ? "" : "s");
     int shown = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];

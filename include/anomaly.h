@@ -46,7 +46,9 @@
     X(AN_BAD_L2TP, "bad-l2tp", "malformed L2TPv2 header")                                          \
     X(AN_BAD_ESP, "bad-esp", "ESP packet too short")                                               \
     X(AN_TUNNEL_TOO_DEEP, "tunnel-too-deep", "tunnels nested deeper than the decoder's cap")       \
-    X(AN_TOO_MANY_LAYERS, "too-many-layers", "more layers than a packet record holds")
+    X(AN_TOO_MANY_LAYERS, "too-many-layers", "more layers than a packet record holds")             \
+    X(AN_BAD_PCAPNG_STATS, "bad-pcapng-statistics",                                                \
+      "malformed pcapng interface statistics block: its end time and drop counts are not used")
 
 enum anomaly {
 #define X(id, name, desc) id,

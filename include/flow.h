@@ -129,7 +129,8 @@ struct flow_dir_summary {
     uint8_t wscale; /* 0xff = none */
     uint8_t nlost_frames;
     bool sack_permitted, timestamps, stalled;
-    bool closed; /* it sent a FIN or a RST */
+    bool closed;       /* it sent a FIN or a RST */
+    bool stall_by_end; /* stalled only by the capture's known end (flow_finish_all_at) */
 };
 
 struct flow_summary {
@@ -228,6 +229,10 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
 
 /* End of capture: finishes every live flow and open storm. */
 void flow_finish_all(struct flow_table *ft);
+/* The same, when the capture is known to have run until end_ns (a pcapng
+ * isb_endtime) while the flows were silent: data still outstanding that long
+ * after a flow's last packet waited at least that long (tcp_stalled). */
+void flow_finish_all_at(struct flow_table *ft, int64_t end_ns);
 
 const struct flow_stats *flow_get_stats(const struct flow_table *ft);
 uint32_t flow_tunnel_count(const struct flow_table *ft);

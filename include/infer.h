@@ -105,7 +105,8 @@ void inf_paths_fold(struct inference *inf);
 /* ---- the collectors, in the order inference_run() calls them ---- */
 
 /* inf_capture.c: the capture's own copies of packets, as findings. */
-void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
+void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                       const struct results *res);
 
 void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     const struct results *res, struct tally *t);

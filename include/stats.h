@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "capscan.h"
 #include "packet.h"
 
 #define STATS_MAX_LINKTYPES 8
@@ -76,6 +77,14 @@ struct input_stats {
      * seen entering and leaving the capturing host; the first of each */
     uint64_t copies, forwarded;
     uint64_t copy_frame, copy_of, forwarded_frame, forwarded_of;
+    /* the pass before the analysis (capscan.h): pcapng statistics, times */
+    struct capscan scan;
+    /* isb_endtime, when used as the end of the capture: read whole, no
+     * filter, no -c (capture_end_used); else why not (capture_end_why) */
+    bool capture_end_used;
+    const char *capture_end_why;
+    int64_t capture_end_ns; /* the end used */
+    bool capture_end_us;    /* read in microseconds (capscan.h: dumpcap's) */
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

@@ -637,6 +637,208 @@ def _():
     expect(rep["stats"]["tcp_retransmissions"] == 0, str(rep["stats"]))
 
 
+def ng_block(btype, body, be=False):
+    pad = (-len(body)) % 4
+    n = 12 + len(body) + pad
+    e = ">" if be else "<"
+    return struct.pack(e + "II", btype, n) + body + b"\0" * pad + struct.pack(e + "I", n)
+
+
+def ng_opt(code, value, be=False):
+    e = ">" if be else "<"
+    return struct.pack(e + "HH", code, len(value)) + value + b"\0" * ((-len(value)) % 4)
+
+
+def ng_ts(t, units, be=False):
+    """A pcapng timestamp (high word, low word) of t seconds after 1700000000."""
+    ts = int(round((1700000000 + t) * units))
+    e = ">" if be else "<"
+    return struct.pack(e + "II", ts >> 32, ts & 0xffffffff)
+
+
+def write_pcapng(path, frames, isbs=(), be=False, nano=False, ifaces=((1, "eth0"),)):
+    """A pcapng file: one section, the interfaces [(linktype, name)], the (seconds, frame)
+    or (seconds, frame, ifid) packets, then the statistics blocks, each a list of
+    (option code, bytes) for interface 0 (or (ifid, options) when a tuple starts with
+    "if"); the byte order big-endian when `be`; nanosecond timestamps when `nano`."""
+    e = ">" if be else "<"
+    units = 10 ** 9 if nano else 10 ** 6
+    d = ng_block(0x0A0D0D0A, struct.pack(e + "IHHq", 0x1A2B3C4D, 1, 0, -1), be)
+    for lt, name in ifaces:
+        opts = ng_opt(2, name.encode(), be) + (ng_opt(9, bytes([9]), be) if nano else b"")
+        d += ng_block(1, struct.pack(e + "HHI", lt, 0, 65535) + opts + ng_opt(0, b"", be), be)
+    for fr in frames:
+        t, f = fr[0], fr[1]
+        ifid = fr[2] if len(fr) > 2 else 0
+        d += ng_block(6, struct.pack(e + "I", ifid) + ng_ts(t, units, be) +
+                      struct.pack(e + "II", len(f), len(f)) + f, be)
+    for ifid, opts in isbs:
+        body = struct.pack(e + "I", ifid) + ng_ts(frames[-1][0], units, be)
+        for code, value in opts:
+            body += ng_opt(code, value, be)
+        d += ng_block(5, body + ng_opt(0, b"", be), be)
+    with open(path, "wb") as fh:
+        fh.write(d)
+
+
+def isb_u64(n, be=False):
+    return struct.pack(">Q" if be else "<Q", n)
+
+
+def isb_end(t, be=False, nano=False):
+    return ng_ts(t, 10 ** 9 if nano else 10 ** 6, be)
+
+
+def unacked_upload(t0=0.0):
+    """A client whose last data segment is never acknowledged nor re-sent: in flight when
+    the capture's packets end (RTT 10 ms)."""
+    fr = tcp_exchange([300, 1000], [200], dport=8080)
+    # the handshake, the first exchange, then the last data segment alone
+    keep = fr[:-1]
+    return [(t0 + 0.01 * i, f) for i, f in enumerate(keep)]
+
+
+@test("pcapng interface statistics: drops reported next to the counts and in the verdict, "
+      "little- and big-endian, both readers (issue 15 item 4)")
+def _():
+    frames = [(0.01 * i, f) for i, f in enumerate(numbered(tcp_exchange([300], [1460] * 8)))]
+    cases = [("le", False, [(0, [(4, isb_u64(1000)), (5, isb_u64(3)), (7, isb_u64(37))])], 40),
+             ("be", True, [(0, [(4, isb_u64(1000, True)), (5, isb_u64(0, True)),
+                               (7, isb_u64(5, True))])], 5),
+             # two statistics blocks: the later one (cumulative) counts, not their sum
+             ("two", False, [(0, [(5, isb_u64(1)), (7, isb_u64(1))]),
+                             (0, [(5, isb_u64(2)), (7, isb_u64(9))])], 11)]
+    for name, be, isbs, want in cases:
+        p = os.path.join(TMP, f"isb-drops-{name}.pcapng")
+        write_pcapng(p, frames, isbs, be=be)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        inp = rep["inputs"][0]
+        expect(inp["capture_dropped"] == want and inp["statistics_blocks"] == len(isbs),
+               f"{name}: {inp}")
+        expect(any(f["kind"] == "capture-drops" for f in rep["findings"]),
+               f"{name}: {[f['kind'] for f in rep['findings']]}")
+        expect("dropped" in rep["verdict"]["summary"], f"{name}: {rep['verdict']['summary']}")
+        rc, txt, _ = run(["-r", p])
+        expect("CAPTURE DROPS" in txt and f"DROPPED: {want} dropped" in txt, txt[-2500:])
+    # no statistics block, or one that says 0 dropped: no warning
+    p = os.path.join(TMP, "isb-nodrops.pcapng")
+    write_pcapng(p, frames, [(0, [(4, isb_u64(len(frames))), (5, isb_u64(0))])])
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(rep["inputs"][0]["capture_dropped"] == 0 and rep["inputs"][0]["capture_received"]
+           == len(frames) and "dropped" not in rep["verdict"]["summary"], str(rep["inputs"][0]))
+    # two link types (libpcap refuses it: mtuscope's own pcapng reader): still read
+    raw = [(t, f[14:], 1) for t, f in frames]
+    p = os.path.join(TMP, "isb-mixed.pcapng")
+    write_pcapng(p, frames[:3] + raw[3:], [(1, [(7, isb_u64(4))])],
+                 ifaces=((1, "eth0"), (101, "wg0")))
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(rep["inputs"][0]["capture_dropped"] == 4 and
+           sorted(rep["inputs"][0]["linktypes"]) == ["EN10MB", "RAW"], str(rep["inputs"][0]))
+
+
+@test("pcapng capture end well after the last packet: the silence is real, a segment in "
+      "flight then is a stall; not with -c, a filter, or an end before the last packet "
+      "(issue 15 item 4)")
+def _():
+    fr = unacked_upload()
+    last = fr[-1][0]
+    base = os.path.join(TMP, "isb-end-none.pcapng")
+    write_pcapng(base, fr)
+    r0 = json.loads(run(["--json", "-r", base])[1])
+    expect(not any(f["stalled"] for f in r0["flows"]), "no end known: in flight, no stall")
+    for name, be, nano, after in (("le", False, False, 5.0), ("be", True, False, 2.5),
+                                  ("ns", False, True, 30.0)):
+        p = os.path.join(TMP, f"isb-end-{name}.pcapng")
+        write_pcapng(p, fr, [(0, [(3, isb_end(last + after, be, nano))])], be=be, nano=nano)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        inp = rep["inputs"][0]
+        expect(inp["capture_end_used"] and
+               abs(inp["capture_end_ns"] - inp["last_time_ns"] - after * 1e9) < 2000,
+               f"{name}: {inp['capture_end']} {inp['last_time']}")
+        stalled = [f for f in rep["flows"] if f["stalled"]]
+        expect(len(stalled) == 1, f"{name}: {[f['stalled'] for f in rep['flows']]}")
+        ends = [f for f in rep["findings"] if f["kind"] == "capture-end"]
+        expect(len(ends) == 1 and "stall is real" in ends[0]["message"] and
+               f"{after:.3f} s" in ends[0]["message"], f"{name}: {ends}")
+        rc, txt, _ = run(["-r", p])
+        expect("capture ended" in txt and "isb_endtime: no re-send" in txt, txt[-2000:])
+    # dumpcap (Wireshark 4.0) writes if_tsresol 9 but its statistics times in microseconds
+    p = os.path.join(TMP, "isb-end-dumpcap.pcapng")
+    write_pcapng(p, fr, [(0, [(3, isb_end(last + 3.0))])], nano=True)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    inp = rep["inputs"][0]
+    expect(inp["capture_end_used"] and abs(inp["capture_end_ns"] - inp["last_time_ns"] - 3e9)
+           < 2000 and sum(f["stalled"] for f in rep["flows"]) == 1, str(inp))
+    expect("in microseconds as dumpcap writes it" in run(["-r", p])[1], "dumpcap's end unsaid")
+    # an end less than one minimum RTO (1 s) after the data: nothing proved
+    p = os.path.join(TMP, "isb-end-short.pcapng")
+    write_pcapng(p, fr, [(0, [(3, isb_end(last + 0.5))])])
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(not any(f["stalled"] for f in rep["flows"]) and
+           not any(f["kind"] == "capture-end" for f in rep["findings"]), str(rep["findings"]))
+    # the end is not used: the reading stopped early, a filter, or an end before the last packet
+    p = os.path.join(TMP, "isb-end-le.pcapng")
+    for args, why in ((["-c", "5"], "not read to its end"), (["tcp"], "filter")):
+        rc, out, _ = run(["--json", "-r", p] + args if args[0] != "tcp" else
+                         ["--json", "-r", p, "tcp"])
+        rep = json.loads(out)
+        expect(not rep["inputs"][0]["capture_end_used"] and
+               not any(f["kind"] == "capture-end" for f in rep["findings"]), f"{args}")
+        rc, txt, _ = run(["-r", p] + args)
+        expect("not used" in txt and why in txt, f"{args}: {txt[-1500:]}")
+    p = os.path.join(TMP, "isb-end-early.pcapng")
+    write_pcapng(p, fr, [(0, [(3, isb_end(last - 1.0))])])
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(not rep["inputs"][0]["capture_end_used"] and
+           not any(f["stalled"] for f in rep["flows"]), str(rep["inputs"][0]))
+
+
+@test("a malformed pcapng statistics block is a named anomaly, never trusted, never a crash "
+      "(issue 15 item 4)")
+def _():
+    frames = [(0.01 * i, f) for i, f in enumerate(tcp_exchange([300], [1460] * 4))]
+    good = (5, isb_u64(9))
+    bad = {"ifdrop of 4 bytes": [(0, [(4, isb_u64(10)), (5, b"\1\0\0\0")])],
+           "undeclared interface": [(3, [good])],
+           "endtime of 12 bytes": [(0, [(3, b"\0" * 12), good])]}
+    for name, isbs in bad.items():
+        p = os.path.join(TMP, f"isb-bad-{name.replace(' ', '-')}.pcapng")
+        write_pcapng(p, frames, isbs)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: exit {rc} {err}")
+        inp = json.loads(out)["inputs"][0]
+        expect(inp["anomalies"].get("bad-pcapng-statistics") == 1 and
+               inp["capture_dropped"] == 0 and inp["capture_received"] is None,
+               f"{name}: {inp}")
+        rc, txt, _ = run(["-r", p])
+        expect("statistics block not used" in txt, f"{name}: {txt[-1200:]}")
+    # an option whose length runs past its block: written by hand
+    p = os.path.join(TMP, "isb-bad-overrun.pcapng")
+    write_pcapng(p, frames)
+    body = struct.pack("<III", 0, 0, 0) + struct.pack("<HH", 5, 200) + isb_u64(7)
+    with open(p, "ab") as fh:
+        fh.write(ng_block(5, body))
+    rc, out, err = run(["--json", "-r", p])
+    no_sanitizer(err)
+    inp = json.loads(out)["inputs"][0]
+    expect(rc == 0 and inp["anomalies"].get("bad-pcapng-statistics") == 1 and
+           inp["capture_dropped"] == 0, f"{rc} {inp}")
+    # a statistics block too short for its fixed fields
+    p = os.path.join(TMP, "isb-bad-short.pcapng")
+    write_pcapng(p, frames)
+    with open(p, "ab") as fh:
+        fh.write(ng_block(5, struct.pack("<I", 0)))
+    rc, out, err = run(["--json", "-r", p])
+    no_sanitizer(err)
+    inp = json.loads(out)["inputs"][0]
+    expect(rc == 0 and inp["anomalies"].get("bad-pcapng-statistics") == 1, f"{rc} {inp}")
+
+
 @test("the capture's own copies (a SPAN port, -i any on a router) are counted and analysed "
       "once: no retransmissions, the same verdict (issue 15 items 1-2)")
 def _():
