@@ -85,6 +85,15 @@ static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], struct capscan *out
     if (n != 0) {
         out->broken = true;
         snprintf(out->why, sizeof out->why, "the file ends inside a record header");
+        return;
+    }
+    /* a seek past the end does not fail: the last record may claim more
+     * bytes than the file holds (a plain file can tell; zlib cannot) */
+    off_t at = ftello(fp);
+    if (at > 0 && fseeko(fp, 0, SEEK_END) == 0 && ftello(fp) < at) {
+        out->broken = true;
+        snprintf(out->why, sizeof out->why, "the file ends inside record %llu",
+                 (unsigned long long)out->records);
     }
 }
 

@@ -75,6 +75,23 @@ static int64_t capture_end(struct input_stats *s, const struct pipeline_opts *o,
     return s->capture_end_ns;
 }
 
+/* The pass before the analysis: of the file, or of every file of a rotated
+ * capture, as one (inputs_group_scan). */
+static void scan_input(const char *path, const struct input_group *g, struct input_stats *s)
+{
+    if (!g || g->nfiles < 2) {
+        capscan_file(path, &s->scan);
+        return;
+    }
+    struct capscan *each = calloc((size_t)g->nfiles, sizeof *each);
+    if (!each)
+        return;
+    for (int i = 0; i < g->nfiles; i++)
+        capscan_file(g->files[i], &each[i]);
+    inputs_group_scan(each, g->nfiles, &s->scan);
+    free(each);
+}
+
 enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeline_opts *o,
                                   struct input_stats *s, struct results *res,
                                   const struct pipeline_hooks *hooks)
@@ -94,9 +111,12 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     }
     /* the pass before the analysis, once per input (main.c makes it first,
      * a replay here): its end of capture makes the same stalls every time */
+    const struct input_group *g = inputs_group_of(o->groups, path);
     if (!s->scan.scanned && !s->scan.why[0])
-        capscan_file(path, &s->scan);
-    struct capture *cap = capture_open(path, err);
+        scan_input(path, g, s);
+    s->group = g && g->nfiles > 1 ? g : NULL;
+    struct capture *cap =
+        s->group ? capture_open_files(g->files, g->nfiles, err) : capture_open(path, err);
     if (!cap) {
         say(o, "mtuscope: %s\n", err);
         snprintf(s->error, sizeof s->error, "%s", err);

@@ -10,6 +10,7 @@
 #include "correlate.h"
 #include "inference.h"
 #include "json.h"
+#include "inputs.h"
 #include "report.h"
 #include "tunnels.h"
 
@@ -48,6 +49,48 @@ static void json_capture_stats(struct json *j, const struct input_stats *s)
     json_bool(j, "capture_end_used", s->capture_end_used);
 }
 
+/* How the files given became this input (inputs.h): files[] in order, with
+ * the frame number each starts at (frames count on across a rotated
+ * capture's files); grouping says why, or why this file stands alone. */
+static void json_grouping(struct json *j, const struct input_stats *s)
+{
+    const struct input_group *g = s->group;
+    json_array_begin(j, "files");
+    int n = g ? g->nfiles : 1;
+    for (int k = 0; k < n; k++) {
+        json_object_begin(j, NULL);
+        json_string(j, "file", g ? g->files[k] : s->path);
+        json_uint(j, "first_frame", g ? g->first_frame[k] : 1);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    if (g)
+        json_string(j, "grouping", g->why);
+    else if (s->why_alone)
+        json_string(j, "grouping", s->why_alone);
+    else
+        json_null(j, "grouping");
+}
+
+/* frame_files[]: each frame of a finding as its file and its number there,
+ * when its input is a rotated capture's files */
+static void json_frame_files(struct json *j, const struct input_stats *s, const uint64_t *frames,
+                             int n)
+{
+    if (!s->group)
+        return;
+    json_array_begin(j, "frame_files");
+    for (int k = 0; k < n; k++) {
+        uint64_t in;
+        int f = inputs_frame_file(s->group, frames[k], &in);
+        json_object_begin(j, NULL);
+        json_string(j, "file", s->group->files[f]);
+        json_uint(j, "frame", in);
+        json_object_end(j);
+    }
+    json_array_end(j);
+}
+
 static void json_input(struct json *j, const struct input_stats *s)
 {
     json_object_begin(j, NULL);
@@ -74,6 +117,7 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_uint(j, "forwarded_copies", s->forwarded);
     json_uint(j, "frames", s->frames);
     json_capture_stats(j, s);
+    json_grouping(j, s);
     if (s->has_time) {
         json_time(j, "first_time", s->first_sec * 1000000000 + s->first_nsec);
         json_time(j, "last_time", s->last_sec * 1000000000 + s->last_nsec);
@@ -609,7 +653,8 @@ static void json_paths(struct json *j, const struct inference *inf)
     json_array_end(j);
 }
 
-static void json_findings(struct json *j, const struct inference *inf)
+static void json_findings(struct json *j, const struct inference *inf,
+                          struct input_stats *const *inputs, int ninputs)
 {
     json_array_begin(j, "findings");
     for (int i = 0; inf && i < inf->nfindings; i++) {
@@ -625,6 +670,8 @@ static void json_findings(struct json *j, const struct inference *inf)
         json_array_end(j);
         json_string(j, "wireshark_filter", f->wireshark_filter);
         json_int(j, "input", f->input);
+        if (f->input >= 0 && f->input < ninputs)
+            json_frame_files(j, inputs[f->input], f->frames, f->nframes);
         json_object_end(j);
     }
     json_array_end(j);
@@ -659,7 +706,7 @@ void report_json(FILE *out, const struct report_data *r)
     for (uint32_t i = 0; i < res->ntunnels; i++)
         json_tunnel(&j, &res->tunnels[i], inf && i < inf->ntunnels ? &inf->tunnels[i] : NULL);
     json_array_end(&j);
-    json_findings(&j, inf);
+    json_findings(&j, inf, r->inputs, r->ninputs);
     json_correlation(&j, res->correlation);
     json_object_end(&j);
     json_finish(&j);

@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "inference.h"
 #include "verdict.h"
+#include "inputs.h"
 #include "report.h"
 
 static double seconds(int64_t sec, uint32_t nsec)
@@ -205,6 +206,43 @@ static void text_capture_stats(FILE *out, const struct input_stats *s)
     }
 }
 
+/* How the files given became this input (inputs.h): a rotated capture's
+ * files read as one, or why this file is not part of the input before it. */
+static void text_grouping(FILE *out, const struct input_stats *s)
+{
+    const struct input_group *g = s->group;
+    if (g) {
+        fprintf(out,
+                "  one capture in %d files (rotated: tcpdump -C/-G, dumpcap -b, a ring buffer), "
+                "read as one stream; frames are numbered on across them, as mergecap -a would:\n",
+                g->nfiles);
+        for (int k = 0; k < g->nfiles; k++) {
+            uint64_t end = k + 1 < g->nfiles ? g->first_frame[k + 1] - 1 : s->frames;
+            fprintf(out, "    frames %" PRIu64 "-%" PRIu64 ": ", g->first_frame[k], end);
+            escape_fputs(g->files[k], out);
+            fputc('\n', out);
+        }
+        fputs("    why: ", out);
+        escape_fputs(g->why, out);
+        fputc('\n', out);
+    } else if (s->why_alone) {
+        fputs("  a separate input: ", out);
+        escape_fputs(s->why_alone, out);
+        fputc('\n', out);
+    }
+}
+
+/* " of FILE" for frame `frame` of input s: its file and its number there
+ * when the input is a rotated capture's files. */
+static void text_frame_file(FILE *out, const struct input_stats *s, uint64_t frame)
+{
+    uint64_t n;
+    int k = inputs_frame_file(s->group, frame, &n);
+    fprintf(out, " (frame %" PRIu64 " of ", n);
+    escape_fputs(s->group->files[k], out);
+    fputc(')', out);
+}
+
 static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     char b1[32];
@@ -222,6 +260,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         fprintf(out, ", %.3f s",
                 seconds(s->last_sec, s->last_nsec) - seconds(s->first_sec, s->first_nsec));
     fprintf(out, "\n");
+    text_grouping(out, s);
     if (s->error[0]) {
         fputs("  READ ERROR: ", out);
         escape_fputs(s->error, out);
@@ -460,12 +499,16 @@ static void text_findings(FILE *out, const struct report_data *r)
         snprintf(tag, sizeof tag, "[%s] ", report_severity_name(f->severity));
         wrap_item(out, 2, tag, f->message, 98);
         if (f->nframes) {
+            const struct input_stats *in = r->inputs[f->input];
             fprintf(out, "      frames");
-            for (int k = 0; k < f->nframes; k++)
+            for (int k = 0; k < f->nframes; k++) {
                 fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
-            if (r->ninputs > 1) {
-                fputs(" of ", out);
-                escape_fputs(r->inputs[f->input]->path, out);
+                if (in->group)
+                    text_frame_file(out, in, f->frames[k]);
+            }
+            if (r->ninputs > 1 || in->group) {
+                fputs(in->group ? " of the rotated capture starting with " : " of ", out);
+                escape_fputs(in->path, out);
             }
             fprintf(out, "\n");
         }

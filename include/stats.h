@@ -16,6 +16,8 @@
 #include "capscan.h"
 #include "packet.h"
 
+struct input_group; /* inputs.h */
+
 #define STATS_MAX_LINKTYPES 8
 #define STATS_MAX_STACKS 64 /* distinct layer stacks remembered per input */
 #define STATS_MAX_ICMP 4096 /* MTU-related ICMP messages listed per input */
@@ -79,6 +81,10 @@ struct input_stats {
     uint64_t copy_frame, copy_of, forwarded_frame, forwarded_of;
     /* the pass before the analysis (capscan.h): pcapng statistics, times */
     struct capscan scan;
+    /* a rotated capture's files read as this one input (inputs.h); NULL:
+     * one file.  why_alone: why this input is not part of the one before */
+    const struct input_group *group;
+    const char *why_alone;
     /* isb_endtime, when used as the end of the capture: read whole, no
      * filter, no -c (capture_end_used); else why not (capture_end_why) */
     bool capture_end_used;
