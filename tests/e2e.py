@@ -790,6 +790,13 @@ def _():
                not any(f["kind"] == "capture-end" for f in rep["findings"]), f"{args}")
         rc, txt, _ = run(["-r", p] + args)
         expect("not used" in txt and why in txt, f"{args}: {txt[-1500:]}")
+    # a file cut or filtered after the capture keeps its statistics: 591 received, 8 here
+    p = os.path.join(TMP, "isb-end-subset.pcapng")
+    write_pcapng(p, fr, [(0, [(3, isb_end(last + 5.0)), (4, isb_u64(591))])])
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(not rep["inputs"][0]["capture_end_used"] and
+           not any(f["stalled"] for f in rep["flows"]), str(rep["inputs"][0]))
+    expect("fewer packets than the capture received" in run(["-r", p])[1], "no reason given")
     p = os.path.join(TMP, "isb-end-early.pcapng")
     write_pcapng(p, fr, [(0, [(3, isb_end(last - 1.0))])])
     rep = json.loads(run(["--json", "-r", p])[1])
