@@ -13,13 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
-#include "capture.h"
 #include "correlate.h"
-#include "decode.h"
-#include "defrag.h"
-#include "progress.h"
+#include "hashtab.h"
 
 /* ---- keys ---- */
 
@@ -160,6 +155,7 @@ struct side_span {
 /* The ring and the hash index grow with the keys held (grow()), up to cap
  * slots: a short capture does not pay for 65,536 (7 MB). */
 struct corr_matcher {
+    uint64_t seed; /* of key_hash() */
     int64_t window_ns;
     uint32_t cap;   /* slots at most */
     uint32_t alloc; /* slots allocated, <= cap */
@@ -174,14 +170,12 @@ struct corr_matcher {
     struct corr_dir *dirs; /* up to CORR_MAX_DIRS (10 KB each), allocated as they come */
 };
 
-/* FNV-1a over the key's bytes. */
-static uint32_t key_hash(const struct corr_key *k)
+/* hashtab.h's keyed hash of the key's bytes: the keys are the captured
+ * packets' fields, chosen by whoever sent them.  A bucket's chain is
+ * compared key by key, newest first, so the seed changes no match. */
+static uint32_t key_hash(const struct corr_matcher *m, const struct corr_key *k)
 {
-    const uint8_t *b = (const uint8_t *)k;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < sizeof *k; i++)
-        h = (h ^ b[i]) * 16777619u;
-    return h;
+    return (uint32_t)hash_bytes_inline(m->seed, k, sizeof *k);
 }
 
 /* A ring of `alloc` slots (more than m->alloc, at most m->cap) with the held
@@ -206,7 +200,7 @@ static bool grow(struct corr_matcher *m, uint32_t alloc)
         *e = m->ring[(m->head + i) % m->alloc];
         if (!e->alive)
             continue; /* dead: in no chain */
-        e->bucket = key_hash(&e->key) & (nbuckets - 1);
+        e->bucket = key_hash(m, &e->key) & (nbuckets - 1);
         e->prev = -1;
         e->next = buckets[e->bucket];
         if (e->next != -1)
@@ -228,6 +222,7 @@ struct corr_matcher *corr_matcher_new(int64_t window_ns, uint32_t max_pending)
     struct corr_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return NULL;
+    m->seed = hash_seed();
     m->window_ns = window_ns;
     m->cap = max_pending ? max_pending : 1;
     if (!grow(m, m->cap < 64 ? m->cap : 64)) {
@@ -451,7 +446,7 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     struct corr_key mk = *key;
     mk.depth = 0;
     const struct corr_key *k = &mk;
-    uint32_t h = key_hash(k) & (m->nbuckets - 1);
+    uint32_t h = key_hash(m, k) & (m->nbuckets - 1);
     for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
         struct entry *e = &m->ring[i];
         if (memcmp(&e->key, k, sizeof *k))
@@ -475,7 +470,7 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     if (m->used == m->alloc && m->alloc < m->cap) {
         uint32_t alloc = m->alloc < m->cap / 2 ? 2 * m->alloc : m->cap;
         if (grow(m, alloc)) /* (out of memory: as if full) */
-            h = key_hash(k) & (m->nbuckets - 1);
+            h = key_hash(m, k) & (m->nbuckets - 1);
     }
     if (m->used == m->alloc) {
         /* full: the oldest key leaves unresolved rather than counted lost */
@@ -637,124 +632,48 @@ void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, cha
         snprintf(buf + n, size - (size_t)n, " && ip.len >= %u", v->smallest_lost);
 }
 
-/* ---- reading two inputs together ---- */
+/* ---- matching two inputs read together ---- */
 
-struct stream {
-    struct capture *cap;
-    uint64_t size; /* of the file, for progress; 0 unknown */
-    struct defrag *df;
-    struct packet *pkt;
-    bool eof;
-    uint64_t packets;
-    int64_t t_ns; /* of the frame held */
-    uint64_t frame;
-    int nkeys;
-    struct corr_key keys[CORR_MAX_KEYS];
+/* One pass of the matcher over a merged read: it stops after stop_matches
+ * matches or span_ns of capture time (0: never). */
+struct match_run {
+    struct corr_matcher *m;
+    uint64_t stop_matches;
+    int64_t span_ns;
+    bool started;
+    int64_t start;
 };
 
-static void stream_close(struct stream *s)
+static bool match_frame(void *ctx, int side, int64_t t_ns, const struct packet *p)
 {
-    capture_close(s->cap);
-    defrag_free(s->df);
-    free(s->pkt);
-    memset(s, 0, sizeof *s);
-}
-
-static bool stream_open(struct stream *s, const char *path, const struct pipeline_opts *po)
-{
-    char err[CAPTURE_ERRLEN];
-    memset(s, 0, sizeof *s);
-    const struct input_group *g = inputs_group_of(po->groups, path); /* a rotated capture */
-    s->cap =
-        g && g->nfiles > 1 ? capture_open_files(g->files, g->nfiles, err) : capture_open(path, err);
-    s->df = defrag_new(NULL);
-    s->pkt = calloc(1, sizeof *s->pkt);
-    if (!s->cap || !s->df || !s->pkt || !capture_set_filter(s->cap, po->filter, err)) {
-        stream_close(s);
-        return false;
+    struct match_run *r = ctx;
+    if (!r->started) {
+        r->start = t_ns;
+        r->started = true;
     }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        s->size = (uint64_t)st.st_size;
-    return true;
-}
-
-/* Reads the next frame and its keys; false at the end (or -c reached). */
-static bool stream_next(struct stream *s, const struct pipeline_opts *po)
-{
-    char err[CAPTURE_ERRLEN];
-    struct capture_frame f;
-    if (s->eof || (po->count && s->packets >= po->count) || (po->stop && *po->stop) ||
-        capture_next(s->cap, &f, err) != CAPTURE_OK) {
-        s->eof = true;
+    if (r->span_ns && t_ns - r->start > r->span_ns)
         return false;
-    }
-    s->packets++;
-    struct packet *p = s->pkt;
-    p->frame = f.number;
-    p->ts_sec = f.ts_sec;
-    p->ts_nsec = f.ts_nsec;
-    decode_frame(p, f.linktype, f.data, f.caplen, f.wirelen);
-    defrag_packet(s->df, p);
-    s->frame = f.number;
-    s->t_ns = f.ts_sec * 1000000000ll + f.ts_nsec;
-    s->nkeys = corr_keys(p, s->keys);
-    return true;
+    struct corr_key keys[CORR_MAX_KEYS];
+    int n = corr_keys(p, keys);
+    corr_matcher_add(r->m, side, t_ns, p->frame, keys, n);
+    return !(r->stop_matches && corr_matcher_matches(r->m) >= r->stop_matches);
 }
 
-/* Runs both files through a matcher, side 1 shifted by -offset.  Stops
- * early after stop_matches matches or span_ns of capture time (0: never). */
-static struct corr_matcher *match_files(const char *pa, const char *pb,
-                                        const struct pipeline_opts *po, int64_t offset,
-                                        int64_t window, uint64_t stop_matches, int64_t span_ns)
+/* Runs inputs a and b through a matcher, b shifted by -offset. */
+static struct corr_matcher *match_inputs(const struct corr_source *src, int a, int b,
+                                         int64_t offset, int64_t window, uint64_t stop_matches,
+                                         int64_t span_ns)
 {
-    struct stream s[2];
-    if (!stream_open(&s[0], pa, po))
+    struct match_run r = {corr_matcher_new(window, CORR_MAX_PENDING), stop_matches, span_ns, false,
+                          0};
+    if (!r.m)
         return NULL;
-    if (!stream_open(&s[1], pb, po)) {
-        stream_close(&s[0]);
+    if (!src->pair(src->src, a, b, offset, match_frame, &r)) {
+        corr_matcher_free(r.m);
         return NULL;
     }
-    struct corr_matcher *m = corr_matcher_new(window, CORR_MAX_PENDING);
-    if (m) {
-        struct progress pg;
-        progress_start(&pg, po->progress, s[0].size && s[1].size ? s[0].size + s[1].size : 0);
-        char label[600];
-        snprintf(label, sizeof label, "matching %s with %s", pa, pb);
-        stream_next(&s[0], po);
-        stream_next(&s[1], po);
-        int64_t start = 0;
-        bool started = false;
-        while (!s[0].eof || !s[1].eof) {
-            /* the earlier frame first; on a tie the side behind in frames, so
-             * that runs of equal timestamps interleave instead of one side
-             * filling the window alone */
-            int64_t t1 = s[1].t_ns - offset;
-            int x = s[0].eof          ? 1
-                    : s[1].eof        ? 0
-                    : t1 != s[0].t_ns ? t1 < s[0].t_ns
-                                      : s[1].packets < s[0].packets;
-            int64_t t = s[x].t_ns - (x ? offset : 0);
-            if (!started) {
-                start = t;
-                started = true;
-            }
-            if (span_ns && t - start > span_ns)
-                break;
-            corr_matcher_add(m, x, t, s[x].frame, s[x].keys, s[x].nkeys);
-            if (stop_matches && corr_matcher_matches(m) >= stop_matches)
-                break;
-            stream_next(&s[x], po);
-            if (pg.on && ((s[0].packets + s[1].packets) & 0x3fff) == 0)
-                progress_tick(&pg, label, s[0].packets + s[1].packets,
-                              capture_bytes_read(s[0].cap) + capture_bytes_read(s[1].cap));
-        }
-        progress_done(&pg);
-        corr_matcher_finish(m);
-    }
-    stream_close(&s[0]);
-    stream_close(&s[1]);
-    return m;
+    corr_matcher_finish(r.m);
+    return r.m;
 }
 
 /* The clock offset from the calibration's medians: a host pair seen both
@@ -795,8 +714,10 @@ static int cmp_tag(const void *a, const void *b)
 }
 
 /* A flow's identity whichever side saw it: protocol and the two endpoints,
- * in a fixed order. */
-static uint64_t flow_hash(const struct flow_summary *f)
+ * in a fixed order, through hashtab.h's hash (equal flows hash alike; the
+ * sort below compares hashes only, so a 64-bit collision could join two
+ * flows: the chance is 2^-64 per pair). */
+static uint64_t flow_hash(uint64_t seed, const struct flow_summary *f)
 {
     uint8_t e[2][18];
     memset(e, 0, sizeof e);
@@ -805,12 +726,11 @@ static uint64_t flow_hash(const struct flow_summary *f)
     memcpy(e[0] + 16, &f->client_port, 2);
     memcpy(e[1] + 16, &f->server_port, 2);
     int lo = memcmp(e[0], e[1], sizeof e[0]) <= 0 ? 0 : 1;
-    uint64_t h = 1469598103934665603ull;
-    h = (h ^ f->proto) * 1099511628211ull;
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < sizeof e[0]; i++)
-            h = (h ^ e[k ^ lo][i]) * 1099511628211ull;
-    return h;
+    uint8_t key[1 + sizeof e];
+    key[0] = f->proto;
+    memcpy(key + 1, e[lo], sizeof e[0]);
+    memcpy(key + 1 + sizeof e[0], e[lo ^ 1], sizeof e[0]);
+    return hash_bytes(seed, key, sizeof key);
 }
 
 /* shared[i * n + j]: inputs i and j have a flow in common. */
@@ -819,6 +739,7 @@ static bool shared_inputs(const struct results *res, int n, bool *shared, bool *
     struct flow_tag *t = malloc((res->nflows ? res->nflows : 1) * sizeof *t);
     if (!t)
         return false;
+    uint64_t seed = hash_seed();
     uint32_t k = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
@@ -826,7 +747,7 @@ static bool shared_inputs(const struct results *res, int n, bool *shared, bool *
             continue;
         if (f->opaque == LAYER_WIREGUARD || f->opaque == LAYER_ESP)
             opaque[f->input] = true;
-        t[k].h = flow_hash(f);
+        t[k].h = flow_hash(seed, f);
         t[k++].input = f->input;
     }
     qsort(t, k, sizeof *t, cmp_tag);
@@ -851,34 +772,21 @@ static struct corr_pair *new_pair(struct correlation *c, int a, int b)
     return p;
 }
 
-/* The time of a file's first frame, in ns; false when it has none. */
-static bool first_time(const char *path, const struct pipeline_opts *po, int64_t *t)
+static void correlate_pair(struct corr_pair *p, const struct corr_source *src)
 {
-    struct stream s;
-    if (!stream_open(&s, path, po))
-        return false;
-    bool ok = stream_next(&s, po);
-    *t = s.t_ns;
-    stream_close(&s);
-    return ok;
-}
-
-static void correlate_pair(struct corr_pair *p, const char *const *paths,
-                           const struct pipeline_opts *po)
-{
-    const char *pa = paths[p->a], *pb = paths[p->b];
     /* Calibration, first assuming the clocks agree; when nothing matches
      * and the captures started far apart, again with their start times
      * aligned (captures started together on badly set clocks). */
     int64_t guess = 0, ta, tb;
-    struct corr_matcher *m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS,
-                                         CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
-    if (m && !corr_matcher_matches(m) && first_time(pa, po, &ta) && first_time(pb, po, &tb) &&
+    struct corr_matcher *m = match_inputs(src, p->a, p->b, guess, CORR_CALIB_WINDOW_NS,
+                                          CORR_CALIB_MATCHES, CORR_CALIB_SPAN_NS);
+    if (m && !corr_matcher_matches(m) && src->first_time(src->src, p->a, &ta) &&
+        src->first_time(src->src, p->b, &tb) &&
         (tb - ta > CORR_CALIB_WINDOW_NS / 2 || ta - tb > CORR_CALIB_WINDOW_NS / 2)) {
         corr_matcher_free(m);
         guess = tb - ta;
-        m = match_files(pa, pb, po, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
-                        CORR_CALIB_SPAN_NS);
+        m = match_inputs(src, p->a, p->b, guess, CORR_CALIB_WINDOW_NS, CORR_CALIB_MATCHES,
+                         CORR_CALIB_SPAN_NS);
     }
     if (!m) {
         p->failed = true;
@@ -891,7 +799,7 @@ static void correlate_pair(struct corr_pair *p, const char *const *paths,
     int64_t offset = guess + residual;
     p->offset_ns = offset;
 
-    m = match_files(pa, pb, po, offset, CORR_WINDOW_NS, 0, 0);
+    m = match_inputs(src, p->a, p->b, offset, CORR_WINDOW_NS, 0, 0);
     if (!m) {
         p->failed = true;
         snprintf(p->note, sizeof p->note, "could not read the inputs again (or out of memory)");
@@ -918,8 +826,8 @@ static void correlate_pair(struct corr_pair *p, const char *const *paths,
     corr_matcher_free(m);
 }
 
-bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
-                   const struct pipeline_opts *po, const struct results *res)
+bool correlate_run(struct correlation *c, const struct corr_source *src, int ninputs,
+                   const struct results *res)
 {
     memset(c, 0, sizeof *c);
     c->ninputs = ninputs;
@@ -947,12 +855,12 @@ bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
             if (!p)
                 continue;
             p->shared_flows = sh;
-            if (sh && (!strcmp(paths[a], "-") || !strcmp(paths[b], "-")))
+            if (sh && (!src->rereadable(src->src, a) || !src->rereadable(src->src, b)))
                 snprintf(p->note, sizeof p->note,
                          "standard input cannot be read a second time: save it to a file to "
                          "correlate it");
             else if (sh)
-                correlate_pair(p, paths, po);
+                correlate_pair(p, src);
             else
                 snprintf(p->note, sizeof p->note, "no flow in common, so no packet to match%s",
                          opaque[a] != opaque[b]

@@ -32,8 +32,12 @@ struct dgram {
     uint8_t key[KEY_LEN];
     uint32_t hash;
     int64_t first_ms; /* capture time of the first fragment seen */
-    uint8_t *data;    /* cap bytes of payload */
-    uint8_t *have;    /* cap / 8 bytes: bit set when the payload byte is here */
+    int64_t last_ns;  /* ... and of the latest, in ns */
+    uint64_t first_frame;
+    uint64_t frames[4]; /* the fragments that came, the first 4 */
+    uint16_t nfrags;
+    uint8_t *data; /* cap bytes of payload */
+    uint8_t *have; /* cap / 8 bytes: bit set when the payload byte is here */
     uint32_t cap;
     uint32_t present; /* payload bytes here */
     uint32_t max_end; /* highest offset + length seen */
@@ -41,7 +45,10 @@ struct dgram {
     uint16_t hdr_len; /* IP header in front of the payload, from the offset-0 fragment */
     uint8_t proto;    /* upper-layer protocol, from the offset-0 fragment */
     bool last_seen;
-    bool broken; /* a fragment was cut by the snap length: never completes */
+    bool first_seen;       /* the offset-0 fragment came */
+    uint16_t sport, dport; /* TCP/UDP ports from the offset-0 fragment, as captured */
+    bool broken;           /* a fragment was cut by the snap length: never completes */
+    bool crafted;          /* overlapping or needlessly small fragments: not an IP stack's */
 };
 
 struct defrag {
@@ -122,12 +129,54 @@ static void drop_dgram(struct defrag *df, struct dgram *g)
     free(g);
 }
 
-void defrag_flush(struct defrag *df)
+/* The datagram g is given up at capture time now_ns (at_end: the input
+ * ended): counted incomplete, and lost or open at the end (defrag.h).  A
+ * snap-length cut was counted when it was seen; a cut datagram is lost too
+ * when fragments of it never came (its byte ranges are still accounted). */
+static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_end)
 {
-    while (df->oldest) {
-        df->st.incomplete++;
-        drop_dgram(df, df->oldest);
+    df->st.incomplete++;
+    if (g->broken && g->last_seen && g->present == g->end) {
+        drop_dgram(df, g); /* every fragment came, cut by the snap length: not lost */
+        return;
     }
+    if (at_end && now_ns - g->last_ns < DEFRAG_LOST_NS) {
+        df->st.open_at_end++;
+        drop_dgram(df, g);
+        return;
+    }
+    if (g->crafted) {
+        df->st.crafted++;
+        drop_dgram(df, g);
+        return;
+    }
+    df->st.lost++;
+    if (df->st.nlost < DEFRAG_MAX_LOST) {
+        struct defrag_lost *x = &df->st.lost_ex[df->st.nlost++];
+        memset(x, 0, sizeof *x);
+        size_t alen = g->key[0] == 4 ? 4 : 16;
+        x->version = g->key[0];
+        x->proto = g->first_seen ? g->proto : g->key[1];
+        memcpy(&x->id, g->key + 8, 4);
+        memcpy(x->src, g->key + 12, alen);
+        memcpy(x->dst, g->key + 28, alen);
+        x->first_seen = g->first_seen;
+        x->bytes_seen = g->present;
+        x->max_end = g->max_end;
+        x->first_frame = g->first_frame;
+        memcpy(x->frames, g->frames, sizeof x->frames);
+        x->nfrags = g->nfrags;
+        x->last_ns = g->last_ns;
+        x->sport = g->sport;
+        x->dport = g->dport;
+    }
+    drop_dgram(df, g);
+}
+
+void defrag_flush(struct defrag *df, int64_t end_ns)
+{
+    while (df->oldest)
+        give_up(df, df->oldest, end_ns, true);
 }
 
 void defrag_free(struct defrag *df)
@@ -146,13 +195,20 @@ const struct defrag_stats *defrag_get_stats(const struct defrag *df)
     return &df->st;
 }
 
-/* Capture time in ms.  Seconds come from the file and are hostile: clamped
- * so the arithmetic below can never overflow. */
+/* Capture time in ms and ns.  Seconds come from the file and are hostile:
+ * clamped so the arithmetic below can never overflow. */
 static int64_t pkt_ms(const struct packet *p)
 {
     const int64_t lim = INT64_MAX / 1000 / 4;
     int64_t s = p->ts_sec > lim ? lim : p->ts_sec < -lim ? -lim : p->ts_sec;
     return s * 1000 + p->ts_nsec / 1000000;
+}
+
+static int64_t pkt_ns(const struct packet *p)
+{
+    const int64_t lim = INT64_MAX / 1000000000 / 4;
+    int64_t s = p->ts_sec > lim ? lim : p->ts_sec < -lim ? -lim : p->ts_sec;
+    return s * 1000000000 + p->ts_nsec;
 }
 
 /*
@@ -162,15 +218,14 @@ static int64_t pkt_ms(const struct packet *p)
  * negative age (the clock went back) never expires anything: a merged or
  * reordered capture must not lose datagrams to it.
  */
-static void expire(struct defrag *df, int64_t now)
+static void expire(struct defrag *df, int64_t now, int64_t now_ns)
 {
     while (df->oldest) {
         int64_t age = now - df->oldest->first_ms;
         if (age < 0 || age <= (int64_t)df->lim.timeout_ms)
             break;
-        df->st.incomplete++;
         df->st.timeouts++;
-        drop_dgram(df, df->oldest);
+        give_up(df, df->oldest, now_ns, false);
     }
 }
 
@@ -226,6 +281,7 @@ static struct dgram *open_dgram(struct defrag *df, struct packet *pkt, const uin
     memcpy(g->key, k, KEY_LEN);
     g->hash = hash;
     g->first_ms = now;
+    g->first_frame = pkt->frame;
     struct dgram **b = &df->buckets[hash & (df->nbuckets - 1)];
     g->hnext = *b;
     *b = g;
@@ -338,10 +394,8 @@ static enum defrag_result finish_broken(struct defrag *df, struct dgram *g, bool
         g->last_seen = true;
         g->end = frag_end;
     }
-    if (g->last_seen && g->present == g->end) {
-        df->st.incomplete++;
-        drop_dgram(df, g);
-    }
+    if (g->last_seen && g->present == g->end)
+        give_up(df, g, g->last_ns, false);
     return DEFRAG_DROPPED;
 }
 
@@ -376,6 +430,19 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     struct dgram *g = lookup(df, k, hash);
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;
+    /* No link in use carries less than 576 bytes of IPv4 (the datagram
+     * every host accepts, RFC 1122 3.3.3) or 1280 of IPv6 (RFC 8200 5), so
+     * a fragment that is not the last and smaller than that was split on
+     * purpose (an evasion tool, a test generator), not by an MTU. */
+    if (more && (uint32_t)ip->hdr_len + len < (ip->version == 6 ? 1280u : 576u))
+        g->crafted = true;
+    int64_t t_ns = pkt_ns(pkt);
+    if (t_ns > g->last_ns)
+        g->last_ns = t_ns;
+    if (g->nfrags < 4)
+        g->frames[g->nfrags] = pkt->frame;
+    if (g->nfrags < UINT16_MAX)
+        g->nfrags++;
 
     /* The fragment's bytes as captured: the IP length says len, the snap
      * length may have kept fewer, and then the datagram can never be whole.
@@ -387,6 +454,17 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     if (avail < len && !g->broken) {
         g->broken = true;
         df->st.unreassemblable++;
+    }
+    if (off == 0) {
+        g->first_seen = true;
+        g->proto = ip->proto;
+        /* the ports, the first 4 bytes of a TCP or UDP payload, for a
+         * finding about the datagram should it never complete */
+        if ((ip->proto == 6 || ip->proto == 17) && avail >= 4) {
+            const uint8_t *b = pkt->data + ip->payload_off;
+            g->sport = (uint16_t)(b[0] << 8 | b[1]);
+            g->dport = (uint16_t)(b[2] << 8 | b[3]);
+        }
     }
 
     /* A last fragment fixes the end: every byte must lie before it, and a
@@ -412,6 +490,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
         return DEFRAG_HELD;
     }
     if (dup) {
+        g->crafted = true; /* overlapping data: no IP stack sends that */
         df->st.overlaps++;
         pkt->anomalies |= 1ull << AN_FRAG_OVERLAP;
     }
@@ -423,7 +502,6 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
         g->end = off + len;
     }
     if (off == 0) {
-        g->proto = ip->proto;
         /* The datagram's header: the IPv6 fragment header was added by
          * fragmenting (RFC 8200 4.5), so it is not part of the original. */
         g->hdr_len = ip->version == 6 ? (uint16_t)(ip->hdr_len - IPV6_FRAG_HDR) : ip->hdr_len;
@@ -461,7 +539,7 @@ enum defrag_result defrag_packet(struct defrag *df, struct packet *pkt)
 {
     release_done(df);
     int64_t now = pkt_ms(pkt);
-    expire(df, now);
+    expire(df, now, pkt_ns(pkt));
 
     /* A reassembled datagram may itself carry a fragment (fragments of a
      * tunnel inside fragments of its outer packet): each round looks only

@@ -58,6 +58,8 @@ struct flow_live {
     uint16_t max_packet[2];
     uint16_t input, client_port, server_port;
     uint8_t opaque;
+    uint8_t last_dir; /* the direction of the latest packet */
+    uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
 };
 
 struct flow {
@@ -76,7 +78,7 @@ struct flow {
 };
 
 _Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
-_Static_assert(sizeof(struct flow_other) == 344, "flow.h quotes what a non-TCP flow adds");
+_Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
 
 struct flow_table {
     struct flow_limits lim;
@@ -291,6 +293,7 @@ static void summarise(const struct flow *f, struct flow_summary *s)
     s->first_ns = l->first_ns;
     s->last_ns = l->last_ns;
     s->retransmissions = l->retransmissions;
+    s->df_clear_large = l->df_clear;
     s->client = l->client;
     s->server = l->server;
     s->client_port = l->client_port;
@@ -316,6 +319,9 @@ static void summarise(const struct flow *f, struct flow_summary *s)
         s->wg_receivers = wg->receivers;
         s->wg_gap_frame = wg->gap_frame;
         s->wg_lost_dir = wg->lost_by[1] > wg->lost_by[0];
+        for (int d = 0; d < 2; d++)
+            if ((wg->big_followed >> d & 1) && !wg->lost_by[d])
+                s->wg_followed |= (uint8_t)(1u << d);
     }
 }
 
@@ -442,6 +448,7 @@ static void swap_roles(struct flow *f)
 {
     struct flow_live *s = &f->s;
     f->cidx ^= 1;
+    s->last_dir ^= 1;
     struct addr a = s->client;
     s->client = s->server;
     s->server = a;
@@ -457,6 +464,7 @@ static void swap_roles(struct flow *f)
     p = s->max_packet[0];
     s->max_packet[0] = s->max_packet[1];
     s->max_packet[1] = p;
+    s->df_clear = (uint8_t)((s->df_clear >> 1 & 1) | (s->df_clear & 1) << 1);
     if (f->other) {
         uint32_t hist[DL_NCLASSES];
         memcpy(hist, f->other->size_hist[0], sizeof hist);
@@ -630,6 +638,7 @@ static void count_packet(struct flow_table *ft, struct flow *f, int dir, uint16_
     if (f->other)
         f->other->size_hist[dir][delivery_class(size)]++;
     s->last_frame = frame;
+    s->last_dir = (uint8_t)dir;
     if (ts < s->first_ns)
         s->first_ns = ts; /* timestamps out of order: first/last are min/max */
     if (ts > s->last_ns)
@@ -657,8 +666,42 @@ static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct pa
     if (f->rs) {
         if (data)
             resend_packet(&f->rs[dir], size, ts, pkt->frame);
-        resend_peer_packet(&f->rs[!dir]);
+        resend_peer_packet(&f->rs[!dir], ts);
     }
+}
+
+/* A UDP datagram of a flow that carries no known tunnel: every protocol
+ * that makes UDP reliable backs its timer off as TCP does (QUIC's probe
+ * timeout, RFC 9002 6.2; DTLS, RFC 6347 4.2.4.1; OpenVPN's and IKE's
+ * retransmissions; an application's own), so a datagram re-sent at
+ * doubling intervals is the same signature as inside a tunnel (resend.h).
+ * The trackers are allocated at the flow's first datagram larger than every
+ * path carries (576 bytes in IPv4, RFC 791; 1280 in IPv6, RFC 8200): only
+ * those can meet an MTU, and a DNS or NTP flow never pays for them.  The
+ * peer's packets before then are passed on (prev_ns, prev_dir: the flow's
+ * latest packet before this one). */
+static void udp_packet(struct flow_table *ft, struct flow *f, int dir, uint16_t size, int64_t ts,
+                       uint64_t frame, int64_t prev_ns, int prev_dir)
+{
+    if (!f->rs) {
+        if (size <= (f->key.version == 6 ? 1280 : 576))
+            return;
+        f->rs = calloc(2, sizeof *f->rs);
+        if (!f->rs)
+            return; /* only the re-send evidence is lost */
+        mem_held(ft, 2 * sizeof *f->rs);
+        uint64_t peer = f->s.packets[!dir];
+        /* the peer's latest packet is known only when it was the flow's
+         * latest; else it is older than prev_ns, and left unknown */
+        if (peer && prev_dir != dir)
+            resend_peer_seen(&f->rs[dir], prev_ns, peer);
+        else if (peer)
+            f->rs[dir].peer += peer;
+        if (f->s.packets[dir] > 1 && prev_dir == dir)
+            resend_peer_seen(&f->rs[!dir], prev_ns, f->s.packets[dir] - 1);
+    }
+    resend_packet(&f->rs[dir], size, ts, frame);
+    resend_peer_packet(&f->rs[!dir], ts);
 }
 
 /* The TCP analysis of a segment of f; its TA_* flags. */
@@ -742,9 +785,17 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     int dir = f->cidx == e ? 0 : 1;
 
     uint16_t size = ip_size(&pkt->layers[i].u.ip);
+    /* DF clear on a large IPv4 packet (a reassembled datagram's fragments
+     * have it clear too): a router fragments it instead of sending ICMP */
+    if (pkt->layers[i].u.ip.version == 4 && !(pkt->layers[i].u.ip.flags & IPF_DF) && size > 576)
+        f->s.df_clear |= (uint8_t)(1u << dir);
+    int64_t prev_ns = f->s.last_ns;
+    int prev_dir = f->s.last_dir;
     count_packet(ft, f, dir, size, pkt->frame, ts);
     if (f->s.carries_tunnel)
         tunnel_packet(ft, f, pkt, t, dir, size, ts);
+    else if (f->other && f->key.proto == IP_PROTO_UDP)
+        udp_packet(ft, f, dir, size, ts, pkt->frame, prev_ns, prev_dir);
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);

@@ -5,8 +5,40 @@
  */
 #include <inttypes.h>
 
+#include <string.h>
+
 #include "infer.h"
 #include "tcp.h"
+
+static bool frag_same_hosts(const struct defrag_lost *a, const struct defrag_lost *b)
+{
+    return a->version == b->version && !memcmp(a->src, b->src, 16) && !memcmp(a->dst, b->dst, 16);
+}
+
+/* The flow of a lost datagram: same input, protocol, addresses and, when
+ * its first fragment came, ports (either way round); NULL when none. */
+static const struct flow_summary *frag_flow(const struct results *res, int input,
+                                            const struct defrag_lost *x)
+{
+    struct addr src, dst;
+    bool v6 = x->version == 6;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input != input || f->proto != x->proto || !x->first_seen)
+            continue;
+        if (!addr_cmp(&f->client, &src) && !addr_cmp(&f->server, &dst) &&
+            f->client_port == x->sport && f->server_port == x->dport)
+            return f;
+        if (!addr_cmp(&f->client, &dst) && !addr_cmp(&f->server, &src) &&
+            f->client_port == x->dport && f->server_port == x->sport)
+            return f;
+    }
+    return NULL;
+}
 
 void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                        const struct results *res)
@@ -59,6 +91,33 @@ void inf_capture_stage(struct inference *inf, struct input_stats *const *inputs,
             r.count = s->forwarded > UINT32_MAX ? UINT32_MAX : (uint32_t)s->forwarded;
             ev_frame(&r, s->forwarded_of);
             ev_frame(&r, s->forwarded_frame);
+            inf_record(inf, &r);
+        }
+        /* datagrams whose fragments never all came while the capture went
+         * on (defrag.h): one finding per input, about the first one and the
+         * others between the same hosts */
+        if (s->nfrag_lost) {
+            struct ev_record r = {.kind = EV_FRAG_LOST, .input = i};
+            r.count = s->anomalies[AN_FRAG_LOST] > UINT32_MAX
+                          ? UINT32_MAX
+                          : (uint32_t)s->anomalies[AN_FRAG_LOST];
+            r.frags[r.nfrags++] = &s->frag_lost[0];
+            for (int k = 1; k < s->nfrag_lost && r.nfrags < EV_MAX_FRAMES; k++)
+                if (frag_same_hosts(&s->frag_lost[k], &s->frag_lost[0]))
+                    r.frags[r.nfrags++] = &s->frag_lost[k];
+            /* the datagrams whose every fragment that came fits in frames[] */
+            int keep = 0;
+            for (int k = 0; k < r.nfrags; k++) {
+                const struct defrag_lost *x = r.frags[k];
+                if (x->nfrags > 4 || r.nframes + x->nfrags > EV_MAX_FRAMES)
+                    break;
+                for (int j = 0; j < x->nfrags; j++)
+                    ev_frame(&r, x->frames[j]);
+                keep++;
+            }
+            r.nfrags = keep ? keep : 1;
+            r.flow = frag_flow(res, i, r.frags[0]);
+            r.flow_id = r.flow ? r.flow->id : 0;
             inf_record(inf, &r);
         }
     }

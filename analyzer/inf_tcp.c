@@ -499,3 +499,45 @@ void inf_mss_stage(struct inference *inf, const struct results *res, int ninputs
     }
     ht_free(&ix);
 }
+
+/* The retransmission timer backing off: each interval between the
+ * transmissions of one sequence at least 200 ms (Linux's TCP_RTO_MIN, the
+ * smallest RTO of any common stack: shorter ones are fast retransmits or a
+ * capture's copies) and at least 1.5 times the one before (RFC 6298 5.5
+ * doubles it; 1.5 leaves room for timer granularity). */
+static bool timer_backoff(const struct flow_dir_summary *x)
+{
+    int n = x->backoff_nintervals < FLOW_BACKOFF_KEPT ? x->backoff_nintervals : FLOW_BACKOFF_KEPT;
+    if (n < 2)
+        return false;
+    for (int i = 0; i < n; i++)
+        if (x->backoff_us[i] < 200000 || (i && x->backoff_us[i] * 2 < x->backoff_us[i - 1] * 3))
+            return false;
+    return true;
+}
+
+/* An outage, not a black hole.  The same sequence re-sent at least twice
+ * with the timer backing off (a fast retransmit happens once) means that
+ * for two RTOs or more nothing this sender sent was acknowledged.  When every segment was delivered
+ * in the end, the largest size among them, and the flow did not stall, the path carried that size
+ * before or after the silence: it went away and came back (a link down,
+ * roaming, a restarting router or peer), which no MTU setting explains. */
+void inf_outage(struct inference *inf, const struct flow_summary *f, int d)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    if (x->backoff_count < 2 || !timer_backoff(x) || x->stalled || x->dl_lost || x->smallest_lost ||
+        !x->largest_delivered || x->largest_delivered < x->max_packet)
+        return;
+    int64_t cost = 0;
+    for (int i = 0; i < x->backoff_nintervals && i < FLOW_BACKOFF_KEPT; i++)
+        cost += (int64_t)x->backoff_us[i] * 1000;
+    struct ev_record r = {.kind = EV_OUTAGE, .input = f->input, .flow_id = f->id};
+    r.flow = f;
+    r.dir = d;
+    r.delivered = x->largest_delivered;
+    r.count = x->backoff_count;
+    r.cost_ns = cost;
+    if (x->first_retrans_frame)
+        ev_frame(&r, x->first_retrans_frame);
+    inf_record(inf, &r);
+}

@@ -75,6 +75,18 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 
 /* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
 
+static bool wg_full_size_followed(const struct flow_summary *f)
+{
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    if (big <= 576)
+        return false;
+    for (int d = 0; d < 2; d++)
+        if ((f->wg_followed >> d & 1) && f->dir[d].max_packet + 15u >= big)
+            return true;
+    return false;
+}
+
 void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                          const struct results *res, struct tally *t)
 {
@@ -84,13 +96,23 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
             continue;
         /* Messages in fragments the snap length cut cannot be decoded, so
          * their counters look missing: no conclusion from such an input. */
-        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_INCOMPLETE];
-        /* A tunnel's healthy side: every data message the peer sent arrived
-         * (no counter missing) and nothing was re-sent with backoff. */
-        if (!f->wg_lost && f->wg_data >= 20 && f->resend_copies < RESEND_MIN_COPIES && !cut) {
+        bool cut = f->input < ninputs && inputs[f->input]->anomalies[AN_FRAG_SNAPCUT];
+        /* A tunnel's healthy side: full-size messages crossed.  A counter
+         * skipped shows only when a later one arrives, so the largest
+         * message of a direction counts once a later counter followed it
+         * with none missing (wgcount.h); that size must be the flow's
+         * largest (within WireGuard's 16-byte padding) and above 576 bytes
+         * (RFC 791: every path carries less, so smaller tests nothing).
+         * Counters alone, or a quiet tail after a partial exchange, prove
+         * nothing about the messages after the last one. */
+        if (!f->wg_lost && wg_full_size_followed(f) && f->resend_copies < RESEND_MIN_COPIES &&
+            !cut) {
             t->tunnel_clean++;
             if (!t->clean_flow || f->wg_data > t->clean_flow->wg_data)
                 t->clean_flow = f;
+        } else if (!f->wg_lost && f->wg_data && !cut &&
+                   (!t->wg_unproven || f->wg_data > t->wg_unproven->wg_data)) {
+            t->wg_unproven = f;
         }
         if (!f->wg_lost || cut)
             continue;
@@ -139,18 +161,38 @@ const char *inf_opaque_name(uint8_t type)
     return f ? f->display : "tunnel";
 }
 
+const char *inf_resend_name(const struct flow_summary *f)
+{
+    return f->opaque ? inf_opaque_name(f->opaque) : "UDP";
+}
+
+/* Whether a run of re-sent datagrams says the path drops their size.
+ * Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC 8200): a
+ * small datagram re-sent is a dead peer or plain loss, not an MTU.  The path
+ * must have been up while the copies were lost: smaller packets crossed
+ * during the run, or the peer was heard within the run's first interval
+ * before the first copy (the interval is one RTO, and an RTO is never
+ * shorter than the round trip, so the peer was answering when the first
+ * copy left).  And the size must not have crossed later: sent again after
+ * the run and answered within an RTO, it was an outage, not a size. */
+bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r)
+{
+    if (r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
+        r->recovered)
+        return false;
+    if (r->peer || r->smaller)
+        return true;
+    return r->peer_before_ns >= 0 && r->nintervals &&
+           r->peer_before_ns <= (int64_t)r->interval_us[0] * 1000;
+}
+
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t)
 {
     for (uint32_t i = 0; i < res->nresends; i++) {
         const struct results_resend *rr = &res->resends[i];
         const struct resend_run *r = &rr->run;
         const struct flow_summary *f = inf_flow_by_id(res, rr->flow);
-        /* Every path carries 576 (IPv4, RFC 791) or 1280 bytes (IPv6, RFC
-         * 8200): a small datagram re-sent is a dead peer or plain loss, not
-         * an MTU.  And with nothing else crossing meanwhile, the whole
-         * tunnel may be down: no conclusion about size. */
-        if (!f || r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
-            !(r->peer || r->smaller))
+        if (!f || !inf_resend_says_size(f, r))
             continue;
         const struct addr *src, *dst;
         inf_direction_addrs(f, rr->dir, &src, &dst);
@@ -165,7 +207,7 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
         inf_evidence(p,
                      "flow #%" PRIu64 ": %u-byte %s datagrams from %s re-sent %u times at doubling "
                      "intervals (%s s): likely lost on the path",
-                     f->id, r->size, inf_opaque_name(f->opaque), a, r->copies - 1u, iv);
+                     f->id, r->size, inf_resend_name(f), a, r->copies - 1u, iv);
         struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, rr->dir, true);
         if (bh) {
             bh->smallest_lost = r->size;

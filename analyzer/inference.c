@@ -97,6 +97,8 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
             inf_receiver_side(inf, f, d, &t);
         for (int d = 0; d < 2; d++)
             inf_silent_sender(inf, res, f, d, &t);
+        for (int d = 0; d < 2; d++)
+            inf_outage(inf, f, d);
     }
     inf_mss_stage(inf, res, ninputs, &t);
     inf_wireguard_stage(inf, inputs, ninputs, res, &t);

@@ -24,6 +24,7 @@
 #include "outdir.h"
 #include "pipeline.h"
 #include "plots.h"
+#include "replay.h"
 #include "report.h"
 #include "results.h"
 #include "stats.h"
@@ -132,8 +133,9 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     struct plots *pl = NULL;
     if (rc == EXIT_OK && !o->no_plots) {
         pl = calloc(1, sizeof *pl);
-        struct plots_inputs in = {paths, replay ? r->ninputs : 0, po, o->plot_timeout,
-                                  &interrupted};
+        struct replay_src rs = {paths, replay ? r->ninputs : 0, po};
+        struct plots_inputs in = {
+            {replay_inputs, replay_rereadable, &rs}, rs.n, o->plot_timeout, &interrupted};
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }
@@ -228,7 +230,9 @@ static void correlate_inputs(const struct run_inputs *ri, const struct pipeline_
         return;
     struct pipeline_opts cpo = *po;
     cpo.quiet = true;
-    if (correlate_run(corr, ri->paths, ninputs, &cpo, res) && !interrupted)
+    struct replay_src rs = {ri->paths, ninputs, &cpo};
+    struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
+    if (correlate_run(corr, &src, ninputs, res) && !interrupted)
         res->correlation = corr;
     else if (!interrupted)
         fprintf(stderr, "mtuscope: out of memory for the correlation of the inputs\n");

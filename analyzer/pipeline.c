@@ -41,7 +41,8 @@ static void say(const struct pipeline_opts *o, const char *fmt, ...)
  * every packet seen (no filter, which may hide a flow's packets; no -c), the
  * end not before the last packet (a block written mid-capture, or a clock
  * that jumped), and every packet the capture received in the file (isb_ifrecv
- * not more than the file's frames and the drops).  0 otherwise, with the reason in s->capture_end_why.
+ * not more than the file's frames and the drops).  0 otherwise, with the reason in
+ * s->capture_end_why.
  */
 static int64_t capture_end(struct input_stats *s, const struct pipeline_opts *o,
                            enum capture_status cs)
@@ -234,10 +235,15 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     flow_finish_all_at(ft, capture_end(s, o, cs));
     results_end_input(res, ft);
     flow_free(ft);
-    defrag_flush(df);
+    defrag_flush(df, s->last_sec * 1000000000ll + s->last_nsec);
     const struct defrag_stats *ds = defrag_get_stats(df);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
     stats_add_anomaly(s, AN_BAD_PCAPNG_STATS, s->scan.isb_malformed);
+    stats_add_anomaly(s, AN_FRAG_LOST, ds->lost);
+    stats_add_anomaly(s, AN_FRAG_SNAPCUT, ds->unreassemblable);
+    stats_add_anomaly(s, AN_FRAG_OPEN_AT_END, ds->open_at_end);
+    stats_add_anomaly(s, AN_FRAG_CRAFTED, ds->crafted);
+    stats_frag_lost(s, ds);
     defrag_free(df);
     dedup_free(dd);
 

@@ -415,32 +415,16 @@ static bool tsg_open(struct replay *rp, const char *dir, const struct report_dat
     return true;
 }
 
-/* The second read: the same options and order, so the flow ids match; every
- * packet goes to replay_packet().  False only when memory ran out. */
+/* The second read (main's replay.h): the same options and order, so the
+ * flow ids match; every packet goes to replay_packet().  False only when
+ * memory ran out. */
 static bool replay_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
 {
-    struct pipeline_opts po = *in->po;
-    po.progress = false;
-    po.quiet = true;
-    struct results res2;
-    if (!results_init(&res2)) {
+    struct pipeline_hooks hooks = {replay_packet, rp};
+    if (!in->reread.inputs(in->reread.src, &hooks)) {
         fprintf(err, "mtuscope: out of memory\n");
         return false;
     }
-    struct pipeline_hooks hooks = {replay_packet, rp};
-    for (int i = 0; i < in->npaths; i++) {
-        struct input_stats *s2 = stats_new(in->paths[i]);
-        if (!s2) {
-            fprintf(err, "mtuscope: out of memory\n");
-            results_free(&res2);
-            return false;
-        }
-        enum pipeline_status st = pipeline_run(in->paths[i], i, &po, s2, &res2, &hooks);
-        stats_free(s2);
-        if (st == PIPELINE_BAD_FILTER)
-            break;
-    }
-    results_free(&res2);
     return true;
 }
 
@@ -466,7 +450,7 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
                   const struct plots_inputs *in, struct plots *p, FILE *err)
 {
     for (int i = 0; i < in->npaths; i++)
-        if (strcmp(in->paths[i], "-") == 0) {
+        if (!in->reread.rereadable(in->reread.src, i)) {
             plots_add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
                               "they read the packets a second time, and standard input cannot be "
                               "read twice (save the capture to a file first)");

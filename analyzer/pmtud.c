@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "pmtud.h"
 
 /* RFC 1191 table 7-1: the MTU plateaus. */
@@ -54,6 +55,7 @@ struct pmtud {
     struct pmtud_sweep *sweeps;
     int nsweeps;
     int input;
+    uint64_t seed; /* of the bucket hashes */
 };
 
 struct pmtud *pmtud_new(void)
@@ -61,6 +63,7 @@ struct pmtud *pmtud_new(void)
     struct pmtud *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
+    p->seed = hash_seed();
     return p;
 }
 
@@ -121,16 +124,17 @@ static bool room_for_pending(struct pmtud *p, int i)
     return true;
 }
 
-static unsigned watch_bucket(uint64_t flow)
+/* hashtab.h's keyed hash: an echo's id and sequence are the sender's to
+ * choose, and with a known hash a flood of chosen ones would share one
+ * bucket.  Lookups compare the whole key, so the seed changes no result. */
+static unsigned watch_bucket(const struct pmtud *p, uint64_t flow)
 {
-    flow *= 0x9e3779b97f4a7c15ull;
-    return (unsigned)(flow >> 40) % WATCH_BUCKETS;
+    return (unsigned)(hash_u64(p->seed, flow) % WATCH_BUCKETS);
 }
 
-static unsigned pending_bucket(uint16_t id, uint16_t seq)
+static unsigned pending_bucket(const struct pmtud *p, uint16_t id, uint16_t seq)
 {
-    uint64_t h = ((uint64_t)id << 16 | seq) * 0x9e3779b97f4a7c15ull;
-    return (unsigned)(h >> 40) % PENDING_BUCKETS;
+    return (unsigned)(hash_u64(p->seed, (uint64_t)id << 16 | seq) % PENDING_BUCKETS);
 }
 
 void pmtud_free(struct pmtud *p)
@@ -153,7 +157,7 @@ void pmtud_icmp(struct pmtud *p, int input, int icmp_index, uint64_t flow,
         return;
     int k = p->nwatches++;
     struct pmtud_watch *w = &p->watches[k];
-    unsigned b = watch_bucket(flow);
+    unsigned b = watch_bucket(p, flow);
     p->watch_prev[k] = p->watch_head[b];
     p->watch_head[b] = k;
     memset(w, 0, sizeof *w);
@@ -229,7 +233,7 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
         if (q->used)
             unanswered(p, q); /* the ring is full: the oldest request gave up */
         p->next = (p->next + 1) % PMTUD_MAX_PENDING;
-        unsigned b = pending_bucket(ic->id, ic->seq);
+        unsigned b = pending_bucket(p, ic->id, ic->seq);
         int head = p->pending_head[b];
         q->prev = head;
         q->prev_serial = head >= 0 ? p->pending[head].serial : 0;
@@ -248,7 +252,7 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
          * bucket's links go to older requests; one whose slot was reused
          * (its serial changed) ends the chain, and every older one was
          * overwritten before it. */
-        int k = p->pending_head ? p->pending_head[pending_bucket(ic->id, ic->seq)] : -1;
+        int k = p->pending_head ? p->pending_head[pending_bucket(p, ic->id, ic->seq)] : -1;
         uint64_t want = k >= 0 ? p->pending[k].serial : 0;
         for (; k >= 0 && p->pending[k].serial == want;
              want = p->pending[k].prev_serial, k = p->pending[k].prev) {
@@ -286,7 +290,7 @@ void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_p
         while (p->first_active < p->nwatches &&
                t - p->watches[p->first_active].t_ns > 60 * 1000000000ll)
             p->first_active++;
-        for (int i = p->watch_head[watch_bucket(fp->flow)]; i >= p->first_active;
+        for (int i = p->watch_head[watch_bucket(p, fp->flow)]; i >= p->first_active;
              i = p->watch_prev[i]) {
             struct pmtud_watch *w = &p->watches[i];
             if (w->flow != fp->flow || t < w->t_ns || addr_cmp(&w->src, &ip->u.ip.src) != 0)

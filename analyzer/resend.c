@@ -15,6 +15,7 @@ static void run_start(struct resend_track *t, uint16_t size, int64_t ts_ns, uint
     t->own_at_start = t->own_small;
     t->peer_at_start = t->peer;
     t->gap_ns = 0;
+    t->cur.peer_before_ns = t->peer_seen && t->peer_last_ns <= ts_ns ? ts_ns - t->peer_last_ns : -1;
 }
 
 static void run_extend(struct resend_track *t, int64_t gap_ns, int64_t ts_ns, uint64_t frame)
@@ -35,12 +36,26 @@ static void run_extend(struct resend_track *t, int64_t gap_ns, int64_t ts_ns, ui
     r->peer = peer > UINT32_MAX ? UINT32_MAX : (uint32_t)peer;
     /* the longest run wins; on a tie the larger size, which is the one a
      * path MTU limit would hit */
-    if (r->copies > t->best.copies || (r->copies == t->best.copies && r->size > t->best.size))
+    if (r->copies > t->best.copies || (r->copies == t->best.copies && r->size > t->best.size)) {
         t->best = *r;
+        t->resent_after_best = false;
+    }
+}
+
+/* A datagram of `size` sent at ts_ns outside the best run: a later copy of
+ * its size (or a larger one) is what `recovered` waits for. */
+static void after_best(struct resend_track *t, uint16_t size, int64_t ts_ns)
+{
+    if (t->best.copies && size >= t->best.size && ts_ns > t->best.last_ns &&
+        t->cur.first_ns != t->best.first_ns) {
+        t->resent_after_best = true;
+        t->resent_after_ns = ts_ns;
+    }
 }
 
 void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_t frame)
 {
+    after_best(t, size, ts_ns);
     if (size < t->cur.size) {
         t->own_small++;
         return;
@@ -49,6 +64,7 @@ void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_
         run_start(t, size, ts_ns, frame);
         t->last_ns = ts_ns;
         t->last_frame = frame;
+        after_best(t, size, ts_ns);
         return;
     }
     int64_t gap = ts_ns - t->last_ns;
@@ -71,11 +87,30 @@ void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_
     }
     t->last_ns = ts_ns;
     t->last_frame = frame;
+    after_best(t, size, ts_ns); /* a copy that started a new run of the best's size */
 }
 
-void resend_peer_packet(struct resend_track *t)
+void resend_peer_packet(struct resend_track *t, int64_t ts_ns)
 {
     t->peer++;
+    if (!t->peer_seen || ts_ns > t->peer_last_ns)
+        t->peer_last_ns = ts_ns;
+    t->peer_seen = true;
+    /* an answer within the run's first interval (one RTO, longer than a
+     * round trip) of the size sent again: that size crossed.  A keepalive
+     * the peer sends on its own clock rarely falls in that window. */
+    if (t->resent_after_best && t->best.nintervals &&
+        ts_ns - t->resent_after_ns <= (int64_t)t->best.interval_us[0] * 1000)
+        t->best.recovered = true;
+}
+
+void resend_peer_seen(struct resend_track *t, int64_t last_ns, uint64_t count)
+{
+    if (!count)
+        return;
+    t->peer += count;
+    t->peer_last_ns = last_ns;
+    t->peer_seen = true;
 }
 
 const struct resend_run *resend_best(struct resend_track *t)

@@ -217,8 +217,50 @@ void results_storm(void *ctx, const struct flow_storm *st)
     k->flow = results_flow_id(r, st->flow);
 }
 
+static const struct flow_summary *flow_of(const struct results *r, uint64_t id)
+{
+    for (uint32_t i = 0; i < r->nflows; i++)
+        if (r->flows[i].id == id)
+            return &r->flows[i];
+    return NULL;
+}
+
+/* What the peer's security association says about a re-send run.  Raw ESP
+ * (IP protocol 50) keys each direction by its own SPI, so each direction
+ * is its own flow and a run's tracker never sees the peer's packets
+ * (resend.h).  The peer's flows are the ESP flows of this input from the
+ * run's destination to its source that carry nothing the other way: their
+ * first and last times are the peer's packets.  All of one inside the run:
+ * they crossed during it; its last before the run's first copy: the peer was
+ * heard then.  A flow that straddles the run's start or end says neither. */
+static void esp_peer(const struct results *r, const struct flow_summary *f,
+                     struct results_resend *rr)
+{
+    struct resend_run *run = &rr->run;
+    const struct addr *src = rr->dir ? &f->server : &f->client;
+    const struct addr *dst = rr->dir ? &f->client : &f->server;
+    for (uint32_t i = 0; i < r->nflows; i++) {
+        const struct flow_summary *g = &r->flows[i];
+        if (g->input != f->input || g->proto != IP_PROTO_ESP || g->id == f->id ||
+            g->dir[1].packets || addr_cmp(&g->client, dst) || addr_cmp(&g->server, src))
+            continue;
+        if (g->first_ns > run->first_ns && g->last_ns <= run->last_ns) {
+            uint64_t n = run->peer + g->dir[0].packets;
+            run->peer = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+        } else if (g->last_ns <= run->first_ns &&
+                   (run->peer_before_ns < 0 || run->first_ns - g->last_ns < run->peer_before_ns)) {
+            run->peer_before_ns = run->first_ns - g->last_ns;
+        }
+    }
+}
+
 void results_end_input(struct results *r, const struct flow_table *ft)
 {
+    for (uint32_t i = 0; i < r->nresends; i++) {
+        const struct flow_summary *f = flow_of(r, r->resends[i].flow);
+        if (f && f->proto == IP_PROTO_ESP && f->id > r->flow_base)
+            esp_peer(r, f, &r->resends[i]);
+    }
     const struct flow_stats *fs = flow_get_stats(ft);
     uint32_t n = flow_tunnel_count(ft);
     for (uint32_t i = 1; i <= n; i++) {

@@ -223,3 +223,9 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
         s->reassembled++;
     count_stack(s, p->nlayers, types);
 }
+
+void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds)
+{
+    s->nfrag_lost = ds->nlost < DEFRAG_MAX_LOST ? ds->nlost : DEFRAG_MAX_LOST;
+    memcpy(s->frag_lost, ds->lost_ex, (size_t)s->nfrag_lost * sizeof *s->frag_lost);
+}

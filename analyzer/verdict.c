@@ -27,9 +27,14 @@ enum verdict_status verdict_status_from_name(const char *name)
     return VS__COUNT;
 }
 
+/* Lost fragments lose their datagram.  With TCP stalling or re-sending
+ * beside them they are the cause; alone, two or more lost and not one
+ * fragmented datagram completed is no random loss (that would spare some):
+ * fragments are being dropped. */
 static bool fragment_loss(const struct verdict_evidence *e)
 {
-    return e->frag_incomplete && (e->blackholes || e->suspected || e->retransmissions);
+    return e->frag_incomplete && (e->blackholes || e->suspected || e->retransmissions ||
+                                  (e->frag_incomplete >= 2 && e->frag_none_reassembled));
 }
 static bool sender_blackhole(const struct verdict_evidence *e)
 {
@@ -103,8 +108,9 @@ static bool always(const struct verdict_evidence *e)
 
 const struct verdict_rule verdict_rules[VR__COUNT] = {
     {VR_FRAGMENT_LOSS, VS_FRAGMENTATION_LOSS, "fragment-loss", fragment_loss,
-     "datagrams whose fragments never all arrived while flows retransmit or stall: one lost "
-     "fragment loses the whole datagram, so only the large datagrams are lost"},
+     "datagrams whose fragments never all arrived while flows retransmit or stall, or every "
+     "fragmented datagram lost: one lost fragment loses the whole datagram, so only the large "
+     "datagrams are lost"},
     {VR_SENDER_BLACKHOLE, VS_BLACKHOLE, "blackhole", sender_blackhole,
      "the sender re-sent the same large range again and again, never acknowledged, while "
      "smaller segments were: the path drops packets above a size and no ICMP says so"},

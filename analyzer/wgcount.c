@@ -8,10 +8,28 @@ static uint32_t add_sat(uint32_t a, uint64_t b)
     return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
+/* The largest message of direction dir, and whether a later one followed it. */
+static void track_big(struct wg_count *c, const struct wireguard_info *w, int dir)
+{
+    if (w->inner_len > c->big_len[dir]) {
+        c->big_len[dir] = w->inner_len;
+        c->big_followed &= (uint8_t) ~(1u << dir);
+    } else if (w->receiver == c->big_receiver[dir] && w->counter > c->big_ctr[dir]) {
+        c->big_followed |= (uint8_t)(1u << dir);
+        if (w->inner_len < c->big_len[dir])
+            return;
+    } else if (w->inner_len < c->big_len[dir]) {
+        return;
+    }
+    c->big_receiver[dir] = w->receiver;
+    c->big_ctr[dir] = w->counter;
+}
+
 void wg_count_data(struct wg_count *c, const struct wireguard_info *w, int dir, uint64_t frame)
 {
     struct wg_rx *r = NULL;
     c->data = add_sat(c->data, 1);
+    track_big(c, w, dir & 1);
     for (int i = 0; i < c->n; i++)
         if (c->rx[i].receiver == w->receiver)
             r = &c->rx[i];

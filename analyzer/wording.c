@@ -127,6 +127,13 @@ void inf_advice_text(const struct advice *a, char **r)
     case ADV_TUNNEL_HINT:
         words_tunnel(a, r);
         return;
+    case ADV_UDP_BELOW:
+        inf_fmt(r,
+                "make the application send datagrams below %u bytes (QUIC: its maximum UDP "
+                "payload; DTLS/WebRTC: its MTU setting; a VPN over UDP: its tunnel MTU), or find "
+                "what drops them with the probe below",
+                a->n1);
+        return;
     case ADV_ALLOW_ICMP_ANY:
         inf_fmt(r, "let ICMP frag-needed / packet-too-big through every firewall on the path, "
                    "so senders learn the path MTU");
@@ -222,10 +229,18 @@ typedef void (*say_fn)(struct inference *inf, const struct say_ctx *c);
 
 static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
 {
-    inf_fmt(&inf->summary,
-            "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
-            "retransmit: fragments are being dropped on the path.",
-            c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    const struct tally *t = c->t;
+    if (t->blackholes || t->suspected || c->res->retransmissions)
+        inf_fmt(&inf->summary,
+                "%" PRIu64 " fragmented IP datagram%s never completed while the flows stall or "
+                "retransmit: fragments are being dropped on the path.",
+                c->frag_lost, c->frag_lost == 1 ? "" : "s");
+    else
+        inf_fmt(&inf->summary,
+                "%" PRIu64 " fragmented IP datagrams never completed and not one completed, "
+                "although the capture went on: fragments are being dropped on the path, and every "
+                "datagram larger than the path MTU is lost with them.",
+                c->frag_lost);
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
@@ -275,35 +290,72 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_PEER);
 }
 
+/* The lost packets went with DF clear (IPv4): the router at the
+ * bottleneck fragments them and sends no ICMP, so what is dropped is
+ * fragments, and letting ICMP through cannot help.  Says so, and gives the
+ * fix that works instead of the ICMP one; false when DF was set. */
+static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
+{
+    if (!(f->df_clear_large >> d & 1))
+        return false;
+    inf_fmt(&inf->summary,
+            "%s Those packets have DF clear: a router fragments them instead of sending ICMP, "
+            "so it is their fragments that are dropped, and letting ICMP through cannot help.",
+            inf->summary);
+    advise(inf, ADV_STOP_FRAGMENT_DROPS);
+    return true;
+}
+
+/* How the run shows the path was up while the copies were lost. */
+static void resend_alive(const struct resend_run *r, char *buf, size_t size)
+{
+    if (r->peer || r->smaller)
+        snprintf(buf, size, "while smaller ones cross both ways");
+    else
+        snprintf(buf, size,
+                 "while the peer, which answered %.3f s before the first copy, falls silent "
+                 "(it receives nothing)",
+                 (double)r->peer_before_ns / 1e9);
+}
+
 static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
 {
     const struct flow_summary *f = c->t->resend_flow;
     const struct resend_run *r = &c->t->resend->run;
-    char a[64], b[64];
+    char a[64], b[64], alive[160];
     const struct addr *src, *dst;
     inf_direction_addrs(f, c->t->resend->dir, &src, &dst);
     addr_text(src, a, sizeof a);
     addr_text(dst, b, sizeof b);
+    resend_alive(r, alive, sizeof alive);
     uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, f->ip_version, 0);
     if (f->opaque == LAYER_WIREGUARD) {
         inf_fmt(&inf->summary,
                 "%s keeps re-sending %u-byte WireGuard datagrams (%u-byte packets inside the "
-                "tunnel) to %s with a doubling timeout while smaller ones cross both ways: the "
+                "tunnel) to %s with a doubling timeout %s: the path drops the tunnel's full-size "
+                "packets (seen from the sending side, the exact limit is not in this capture).",
+                a, r->size, r->size - over, b, alive);
+        wg_mtu_rec(inf, f->ip_version, r->size, false);
+    } else if (f->opaque) {
+        inf_fmt(&inf->summary,
+                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout %s: the "
                 "path drops the tunnel's full-size packets (seen from the sending side, the exact "
                 "limit is not in this capture).",
-                a, r->size, r->size - over, b);
-        wg_mtu_rec(inf, f->ip_version, r->size, false);
+                a, r->size, inf_opaque_name(f->opaque), b, alive);
+        struct advice below = {.kind = ADV_TUNNEL_BELOW, .layer = f->opaque, .n1 = r->size};
+        inf_advise(inf, &below);
     } else {
         inf_fmt(&inf->summary,
-                "%s keeps re-sending %u-byte %s datagrams to %s with a doubling timeout while "
-                "smaller ones cross both ways: the path drops the tunnel's full-size packets "
-                "(seen from the sending side, the exact limit is not in this capture).",
-                a, r->size, inf_opaque_name(f->opaque), b);
-        struct advice below = {.kind = ADV_TUNNEL_BELOW, .layer = f->opaque, .n1 = r->size};
+                "%s keeps re-sending %u-byte UDP datagrams to %s (port %u) with a doubling "
+                "timeout %s: the path drops datagrams of that size (seen from the sending side, "
+                "the exact limit is not in this capture).",
+                a, r->size, b, c->t->resend->dir ? f->client_port : f->server_port, alive);
+        struct advice below = {.kind = ADV_UDP_BELOW, .n1 = r->size};
         inf_advise(inf, &below);
     }
     advise_path(inf, ADV_PROBE, src, dst, f->ip_version, 0, 0);
-    advise(inf, ADV_ALLOW_ICMP_ANY);
+    if (!say_df_clear(inf, f, c->t->resend->dir))
+        advise(inf, ADV_ALLOW_ICMP_ANY);
 }
 
 /* The sender's, the receiver's and the healed black hole share their fix:
@@ -344,7 +396,8 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
         if (!addr_cmp(&p->src, src) && !addr_cmp(&p->dst, dst) && p->mtu)
             exact = p->mtu;
     }
-    advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
+    if (!say_df_clear(inf, f, t->worst_dir))
+        advise_path(inf, ADV_ALLOW_ICMP, src, dst, f->ip_version, 0, 0);
     if (exact > inf_tcpip_hdr(f)) {
         struct advice clamp = {.kind = ADV_CLAMP_MSS, .n1 = exact - inf_tcpip_hdr(f)};
         inf_advise(inf, &clamp);
@@ -497,7 +550,22 @@ static void say_untested(struct inference *inf, const struct say_ctx *c)
 
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
-    (void)c;
+    const struct flow_summary *wg = c->t->wg_unproven;
+    if (wg) {
+        char a[64], b[64];
+        uint32_t big = wg->dir[0].max_packet > wg->dir[1].max_packet ? wg->dir[0].max_packet
+                                                                     : wg->dir[1].max_packet;
+        inf_fmt(&inf->summary,
+                "Not enough evidence: the %" PRIu32 " WireGuard data messages between %s and %s "
+                "(up to %u bytes) show no counter missing, but %s, and a message lost after the "
+                "last one arrived cannot show in the counters; no TCP data whose delivery can be "
+                "judged, no ICMP MTU message, no ping sweep.",
+                wg->wg_data, addr_text(&wg->client, a, sizeof a),
+                addr_text(&wg->server, b, sizeof b), big,
+                big <= 576 ? "none was larger than every path carries (576 bytes)"
+                           : "no full-size message was followed by a later one");
+        return;
+    }
     inf_fmt(&inf->summary, "Not enough evidence: no TCP data whose delivery can be judged, no ICMP "
                            "MTU message, no ping sweep.");
 }
@@ -572,7 +640,7 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
                  const struct results *res, const struct tally *t)
 {
     struct say_ctx c = {inputs, res,   t,
-                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_INCOMPLETE)};
+                        {0},    false, inf_anomaly_total(inputs, ninputs, AN_FRAG_LOST)};
     for (uint32_t i = 0; i < inf->ntunnels && !c.has_cfg; i++)
         if (inf->tunnels[i].recommended_mtu) {
             c.rec_cfg.kind = ADV_SET_TUNNEL_MTU;
@@ -582,6 +650,10 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
             c.has_cfg = true;
         }
     struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
+    uint64_t reassembled = 0;
+    for (int i = 0; i < ninputs; i++)
+        reassembled += inputs[i]->reassembled;
+    e.frag_none_reassembled = reassembled == 0;
     const struct verdict_rule *rule = verdict_decide(&e);
     inf->rule = rule->id;
     inf->status = verdict_names[rule->status].name;

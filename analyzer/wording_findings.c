@@ -208,6 +208,67 @@ static void word_mss_differs(const struct ev_record *r, struct inf_finding *fi)
     results_flow_filter(f, "tcp.flags.syn == 1", fi->wireshark_filter, INF_FILTER);
 }
 
+static void word_outage(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct flow_summary *f = r->flow;
+    const struct flow_dir_summary *x = &f->dir[r->dir];
+    char a[64], b[64], iv[96] = "";
+    size_t n = 0;
+    for (int k = 0; k < x->backoff_nintervals && k < FLOW_BACKOFF_KEPT && n < sizeof iv; k++)
+        n += (size_t)snprintf(iv + n, sizeof iv - n, "%s%.3f", k ? ", " : "",
+                              (double)x->backoff_us[k] / 1e6);
+    inf_fmt(&fi->message,
+            "outage, not an MTU problem: flow #%" PRIu64 ": %s re-sent the same segment %u times "
+            "at doubling timeouts (%s s: %.1f s with nothing acknowledged by %s), then every "
+            "segment was delivered, %u-byte packets included: the path or the peer went away "
+            "and came back (a link down, roaming, a restart)",
+            f->id, dir_src(r, a, sizeof a), r->count, iv, (double)r->cost_ns / 1e9,
+            dir_dst(r, b, sizeof b), r->delivered);
+    char extra[128];
+    snprintf(extra, sizeof extra, "%s == %s && tcp.analysis.retransmission",
+             f->ip_version == 6 ? "ipv6.src" : "ip.src", a);
+    results_flow_filter(f, extra, fi->wireshark_filter, INF_FILTER);
+}
+
+/* The lost datagrams between the finding's hosts, as a Wireshark set of
+ * IP ids (the input's examples: frames[] holds their first fragments). */
+static void word_frag_lost(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct defrag_lost *x = r->frags[0];
+    bool v6 = x->version == 6;
+    struct addr src, dst;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    char a[64], b[64], what[64] = "";
+    addr_text(&src, a, sizeof a);
+    addr_text(&dst, b, sizeof b);
+    if (x->sport || x->dport)
+        snprintf(what, sizeof what, " (%s %u -> %u)", x->proto == 6 ? "TCP" : "UDP", x->sport,
+                 x->dport);
+    char *more = NULL;
+    if (r->count > 1)
+        inf_fmt(&more, "; %" PRIu32 " datagrams lost so in this capture", r->count);
+    inf_fmt(&fi->message,
+            "fragments lost: a datagram from %s to %s%s, IP id 0x%x: %u bytes of it came in "
+            "fragments%s, the rest never did although the capture went on more than 1 s (a "
+            "sender emits a datagram's fragments back to back): the whole datagram is lost%s",
+            a, b, what, x->id, x->bytes_seen,
+            x->first_seen ? "" : " (not the first, so the ports are unknown)", more ? more : "");
+    inf_text_free(more);
+    int n =
+        snprintf(fi->wireshark_filter, INF_FILTER, "%s.src == %s && %s.dst == %s && %s in {",
+                 v6 ? "ipv6" : "ip", a, v6 ? "ipv6" : "ip", b, v6 ? "ipv6.fraghdr.ident" : "ip.id");
+    for (int k = 0; k < r->nfrags && n > 0 && n < INF_FILTER; k++) {
+        const struct defrag_lost *y = r->frags[k];
+        n += snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "%s0x%0*x", k ? ", " : "",
+                      v6 ? 8 : 4, v6 ? y->id : y->id & 0xffff);
+    }
+    if (n > 0 && n < INF_FILTER)
+        snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "}");
+}
+
 static void word_wg_counter_gap(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct flow_summary *f = r->flow;
@@ -242,12 +303,22 @@ static void word_tunnel_resend(const struct ev_record *r, struct inf_finding *fi
     char a[64], b[64], iv[96];
     dir_src(r, a, sizeof a);
     resend_intervals(run, iv, sizeof iv);
+    dir_dst(r, b, sizeof b);
+    char alive[320];
+    if (run->peer || run->smaller)
+        snprintf(alive, sizeof alive,
+                 "while %u smaller ones from it and %u packets from %s crossed", run->smaller,
+                 run->peer, b);
+    else
+        snprintf(alive, sizeof alive,
+                 "while nothing came back from %s, which had answered %.3f s before the first "
+                 "copy (less than the first interval, one retransmission timeout)",
+                 b, (double)run->peer_before_ns / 1e9);
     inf_fmt(&fi->message,
-            "black hole suspected (tunnel, sending side): %s re-sent a %u-byte %s datagram %u "
-            "times at doubling intervals (%s s) while %u smaller ones from it and %u packets "
-            "from %s crossed: the inner TCP times out on a packet the path drops",
-            a, run->size, inf_opaque_name(f->opaque), run->copies - 1u, iv, run->smaller, run->peer,
-            dir_dst(r, b, sizeof b));
+            "black hole suspected (%s, sending side): %s re-sent a %u-byte %s datagram %u times "
+            "at doubling intervals (%s s) %s: %s times out on a packet the path drops",
+            f->opaque ? "tunnel" : "UDP", a, run->size, inf_resend_name(f), run->copies - 1u, iv,
+            alive, f->opaque ? "the inner TCP" : "the sender");
     char extra[128];
     bool v6 = f->ip_version == 6;
     snprintf(extra, sizeof extra, "%s == %s && %s == %u%s", v6 ? "ipv6.src" : "ip.src", a,
@@ -338,14 +409,24 @@ static void word_capture_end(const struct ev_record *r, struct inf_finding *fi)
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
-    [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible, [EV_ICMP_IGNORED] = word_icmp_ignored,
-    [EV_PMTUD_WORKED] = word_pmtud_worked,         [EV_SENDER_STALLED] = word_sender_stalled,
-    [EV_SENDER_HEALED] = word_sender_healed,       [EV_RECEIVER_HEALED] = word_receiver_healed,
-    [EV_RECEIVER_HOLE] = word_receiver_hole,       [EV_SILENT_SENDER] = word_silent_sender,
-    [EV_MSS_CLAMPED] = word_mss_clamped,           [EV_MSS_DIFFERS] = word_mss_differs,
-    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,     [EV_TUNNEL_RESEND] = word_tunnel_resend,
-    [EV_MEASURED_LOSS] = word_measured_loss,       [EV_CAPTURE_COPIES] = word_capture_copies,
-    [EV_FORWARDED_COPIES] = word_forwarded_copies, [EV_CAPTURE_DROPS] = word_capture_drops,
+    [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible,
+    [EV_ICMP_IGNORED] = word_icmp_ignored,
+    [EV_PMTUD_WORKED] = word_pmtud_worked,
+    [EV_SENDER_STALLED] = word_sender_stalled,
+    [EV_SENDER_HEALED] = word_sender_healed,
+    [EV_RECEIVER_HEALED] = word_receiver_healed,
+    [EV_RECEIVER_HOLE] = word_receiver_hole,
+    [EV_SILENT_SENDER] = word_silent_sender,
+    [EV_MSS_CLAMPED] = word_mss_clamped,
+    [EV_MSS_DIFFERS] = word_mss_differs,
+    [EV_WG_COUNTER_GAP] = word_wg_counter_gap,
+    [EV_TUNNEL_RESEND] = word_tunnel_resend,
+    [EV_OUTAGE] = word_outage,
+    [EV_FRAG_LOST] = word_frag_lost,
+    [EV_MEASURED_LOSS] = word_measured_loss,
+    [EV_CAPTURE_COPIES] = word_capture_copies,
+    [EV_FORWARDED_COPIES] = word_forwarded_copies,
+    [EV_CAPTURE_DROPS] = word_capture_drops,
     [EV_CAPTURE_END] = word_capture_end,
 };
 

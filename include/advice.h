@@ -22,6 +22,7 @@
     X(ADV_WG_MTU_BELOW, "wireguard-mtu-below") /* n1: outer size lost (0 unknown); proven */       \
     X(ADV_TUNNEL_BELOW, "tunnel-mtu-below")  /* layer: an opaque tunnel; n1: size that is lost */  \
     X(ADV_TUNNEL_HINT, "tunnel-default-mtu") /* layer: the tunnel whose default n2 MSS n1 means */ \
+    X(ADV_UDP_BELOW, "udp-datagrams-below")  /* n1: UDP datagram size (IP) that is lost */         \
     X(ADV_ALLOW_ICMP, "allow-icmp")          /* src, dst, ip_version: frag-needed / PTB */         \
     X(ADV_ALLOW_ICMP_ANY, "allow-icmp-everywhere") /* the same, on every firewall on the path */   \
     X(ADV_CLAMP_MSS, "clamp-mss")                  /* n1: the MSS */                               \

@@ -34,6 +34,14 @@
     X(AN_BAD_FRAGMENT, "bad-fragment", "fragment with impossible offset or length")                \
     X(AN_FRAG_OVERLAP, "fragment-overlap", "IP fragments overlap")                                 \
     X(AN_FRAG_INCOMPLETE, "fragment-incomplete", "fragmented datagram never completed")            \
+    X(AN_FRAG_LOST, "fragment-lost",                                                               \
+      "fragments never came while the capture went on (over 1 s after the last): lost")            \
+    X(AN_FRAG_SNAPCUT, "fragment-snaplen-cut",                                                     \
+      "fragment cut by the snap length: not reassembled, not lost")                                \
+    X(AN_FRAG_OPEN_AT_END, "fragment-open-at-end",                                                 \
+      "datagram still arriving when the capture ended: not lost")                                  \
+    X(AN_FRAG_CRAFTED, "fragment-crafted",                                                         \
+      "fragments overlapping or smaller than any link needs: made by a tool, not an MTU")          \
     X(AN_FRAG_LIMIT, "fragment-limit", "reassembly limit hit: datagram dropped")                   \
     X(AN_BAD_TCP_HDR_LEN, "bad-tcp-header-length", "TCP data offset below 20 or past the segment") \
     X(AN_BAD_TCP_OPTION, "bad-tcp-option", "malformed TCP option")                                 \

@@ -51,7 +51,7 @@
 #include <stdint.h>
 
 #include "packet.h"
-#include "pipeline.h"
+#include "replay.h"
 #include "results.h"
 
 #define CORR_WINDOW_NS 10000000000ll        /* 10 s: a key unmatched that long is lost */
@@ -185,11 +185,22 @@ struct correlation {
     bool any_shared; /* some pair shares traffic */
 };
 
+/* Where the packets come from: main() passes replay.h's functions and
+ * their struct replay_src; a test passes its own.  correlate.c opens no
+ * file. */
+struct corr_source {
+    /* inputs a and b merged by time, b's clock moved back by offset_ns */
+    bool (*pair)(void *src, int a, int b, int64_t offset_ns, replay_frame_fn fn, void *ctx);
+    bool (*first_time)(void *src, int input, int64_t *t_ns);
+    bool (*rereadable)(void *src, int input); /* false for standard input */
+    void *src;
+};
+
 /* Finds the pairs of inputs whose flows (res) overlap and matches their
- * packets, reading both files again.  With no such pair, lists every pair
- * with a note.  false when out of memory. */
-bool correlate_run(struct correlation *c, const char *const *paths, int ninputs,
-                   const struct pipeline_opts *po, const struct results *res);
+ * packets, read again from src.  With no such pair, lists every pair with a
+ * note.  false when out of memory. */
+bool correlate_run(struct correlation *c, const struct corr_source *src, int ninputs,
+                   const struct results *res);
 void correlate_free(struct correlation *c);
 
 #endif

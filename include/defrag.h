@@ -13,8 +13,23 @@
  * Memory and time are bounded: at most max_datagrams open datagrams and
  * max_bytes of reassembly buffers; a datagram not completed within
  * timeout_ms of capture time is given up.  When a limit is hit the oldest
- * datagram goes.  Costs: O(1) hash lookup per fragment plus a copy of its
- * bytes; one allocation per datagram (its buffer grows by doubling).
+ * datagram goes.
+ *
+ * A datagram that never completes is one of three things, and only one of
+ * them is the network's doing:
+ *   - unreassemblable: a fragment was cut by the snap length (the capture's);
+ *   - open at the end: the capture stopped less than DEFRAG_LOST_NS after
+ *     its latest fragment (the rest may have been on the wire);
+ *   - lost: the capture went on for DEFRAG_LOST_NS or more after its latest
+ *     fragment (given up at the timeout or at the end).  A sender emits a
+ *     datagram's fragments back to back and paths reorder by milliseconds,
+ *     so a fragment a second late is not coming.
+ * A datagram with overlapping fragments, or with a fragment other than the
+ * last below 576 (IPv4) or 1280 bytes (IPv6), which no link needs, was made
+ * by a tool, not an IP stack: it is counted crafted, never lost.
+ * The first DEFRAG_MAX_LOST lost ones are kept as examples (addresses,
+ * protocol, ports when the first fragment came, frames) for a finding.  Costs: O(1) hash lookup per
+ * fragment plus a copy of its bytes; one allocation per datagram (its buffer grows by doubling).
  */
 #ifndef MTUSCOPE_DEFRAG_H
 #define MTUSCOPE_DEFRAG_H
@@ -26,6 +41,8 @@
 #define DEFRAG_DEFAULT_MAX_DATAGRAMS 1024
 #define DEFRAG_DEFAULT_MAX_BYTES (8u << 20)
 #define DEFRAG_DEFAULT_TIMEOUT_MS 30000 /* Linux's net.ipv4.ipfrag_time */
+#define DEFRAG_LOST_NS 1000000000ll     /* 1 s of capture after the latest fragment */
+#define DEFRAG_MAX_LOST 8
 
 /* A zero field means "the default". */
 struct defrag_limits {
@@ -41,12 +58,30 @@ enum defrag_result {
     DEFRAG_DROPPED,      /* fragment not kept: invalid, cut by the snap length, or over a limit */
 };
 
+/* A datagram whose fragments never all came. */
+struct defrag_lost {
+    uint8_t version, proto;
+    uint8_t src[16], dst[16];
+    uint16_t sport, dport; /* TCP/UDP, when the first fragment came; else 0 */
+    bool first_seen;
+    uint32_t id;
+    uint32_t bytes_seen;  /* payload bytes that came */
+    uint32_t max_end;     /* highest payload offset + length that came */
+    uint64_t first_frame; /* its first fragment in the capture */
+    uint64_t frames[4];   /* the fragments that came, the first 4 */
+    uint16_t nfrags;      /* fragments that came */
+    int64_t last_ns;      /* its latest fragment */
+};
+
 struct defrag_stats {
     uint64_t fragments;       /* fragment packets seen */
     uint64_t reassembled;     /* datagrams completed */
     uint64_t incomplete;      /* datagrams given up: timed out, flushed, or unreassemblable */
     uint64_t timeouts;        /* ... of which by timeout */
     uint64_t unreassemblable; /* ... of which a fragment was cut by the snap length */
+    uint64_t lost;            /* ... of which lost (see above) */
+    uint64_t open_at_end;     /* ... of which still arriving when the capture ended */
+    uint64_t crafted;         /* ... of which overlapping or needlessly small fragments */
     uint64_t overlaps;        /* fragments overlapping held data with different bytes */
     uint64_t duplicates;      /* fragments whose bytes were all held already, identical */
     uint64_t bad;             /* fragments with an impossible offset or length */
@@ -55,6 +90,8 @@ struct defrag_stats {
     uint64_t held_bytes_peak;
     uint32_t held_datagrams; /* open datagrams now */
     uint32_t held_datagrams_peak;
+    int nlost;
+    struct defrag_lost lost_ex[DEFRAG_MAX_LOST];
 };
 
 struct defrag;
@@ -69,8 +106,9 @@ void defrag_free(struct defrag *df);
  * AN_BAD_FRAGMENT, AN_FRAG_OVERLAP, AN_FRAG_LIMIT. */
 enum defrag_result defrag_packet(struct defrag *df, struct packet *pkt);
 
-/* End of input: every datagram still held is counted incomplete and freed. */
-void defrag_flush(struct defrag *df);
+/* End of input at capture time end_ns (the last frame's): every datagram
+ * still held is counted incomplete (lost or open at the end) and freed. */
+void defrag_flush(struct defrag *df, int64_t end_ns);
 
 const struct defrag_stats *defrag_get_stats(const struct defrag *df);
 

@@ -42,7 +42,9 @@
     X(EV_MSS_DIFFERS, INF_INFO, "mss-differs")      /* hosts announce different MSS values */      \
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
-    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */
+    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */       \
+    X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */      \
+    X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -69,6 +71,10 @@ struct ev_record {
     const struct pmtud_watch *watch;
     const struct results_resend *resend;
     const struct corr_dir *cd;
+    /* lost datagrams between one pair of hosts, whose fragments are all in
+     * frames[] (frags[0] also when its fragments do not fit) */
+    const struct defrag_lost *frags[EV_MAX_FRAMES];
+    int nfrags;
     struct corr_verdict cv;
     const char *up_path, *down_path; /* measured: the two captures */
     const struct capscan *scan;      /* the input's pcapng statistics (capture drops) */

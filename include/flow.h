@@ -49,7 +49,7 @@
  * last retransmission before the window falls below it.
  *
  * Memory: a live flow costs what it uses.  One allocation per flow: its own
- * 328 bytes and its struct tcp_conn for TCP, 328 + 344 otherwise (the size
+ * 328 bytes and its struct tcp_conn for TCP, 328 + 384 otherwise (the size
  * histogram and the WireGuard counters instead; both sizes asserted in
  * flow.c); the flow_summary (at most 544 bytes) is built only when the flow
  * finishes.  Then, only when needed:
@@ -149,7 +149,10 @@ struct flow_summary {
     uint32_t carries_tunnel; /* the opaque tunnel it is, 0 = none */
     uint32_t storms;
     uint16_t wg_receivers;
-    uint8_t wg_lost_dir; /* the direction whose counters skipped most, 0 client->server */
+    uint8_t df_clear_large; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
+    uint8_t wg_lost_dir;    /* the direction whose counters skipped most, 0 client->server */
+    uint8_t
+        wg_followed; /* bit d: d's largest message had a later counter, none missing (wgcount.h) */
     uint16_t input;
     uint16_t client_port, server_port; /* ICMP echo: the id as both; ESP: 0 */
     uint8_t proto;                     /* IP protocol number */

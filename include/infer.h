@@ -53,6 +53,9 @@ struct tally {
     int mup, mdown;
     int tunnel_clean; /* WireGuard flows with every counter seen and nothing re-sent */
     const struct flow_summary *clean_flow;
+    /* a WireGuard flow with no counter missing whose full-size messages were
+     * never followed by a later counter: nothing proven either way */
+    const struct flow_summary *wg_unproven;
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
     const struct results_resend *resend;
     const struct flow_summary *resend_flow;
@@ -116,6 +119,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
                      const struct results *res, const struct flow_summary *f, int d,
                      struct tally *t);
 void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int d, struct tally *t);
+void inf_outage(struct inference *inf, const struct flow_summary *f, int d);
 void inf_silent_sender(struct inference *inf, const struct results *res,
                        const struct flow_summary *f, int d, struct tally *t);
 /* MSS clamps, proven by a SYN seen at two points with different MSS values;
@@ -131,6 +135,10 @@ void inf_tunnel_stage(struct inference *inf, const struct results *res);
  * MTU an MSS implies; the display name of an opaque tunnel. */
 void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d);
 const char *inf_opaque_name(uint8_t type);
+/* What a flow's re-sent datagrams are: its opaque tunnel's name, else "UDP". */
+const char *inf_resend_name(const struct flow_summary *f);
+/* A run of re-sent datagrams says the path drops their size (inf_tunnel.c). */
+bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r);
 
 /* ---- wording.c ---- */
 

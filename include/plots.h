@@ -16,8 +16,9 @@
  *
  * The time-sequence graph and the timeline need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
- * pipeline_run() with a hook (plots_tsg.c); standard input cannot be read
- * twice, and then those charts are skipped with a note.  When gnuplot is not
+ * the pipeline with a hook (replay.h, given by main; plots_tsg.c records);
+ * standard input cannot be read twice, and then those charts are skipped
+ * with a note.  When gnuplot is not
  * installed the data and scripts are still written and one line on stderr
  * says how to render them.
  */
@@ -53,12 +54,19 @@ struct plots {
     char notes[PLOTS_MAX_NOTES][PLOTS_TEXT]; /* charts skipped or not rendered, and why */
 };
 
-/* Where the inputs are, to read them again for the per-packet charts, and
- * how long gnuplot may take. */
+/* How to read the inputs again for the per-packet charts (main() passes
+ * replay.h's functions: plots open no capture), and how long gnuplot may
+ * take. */
+struct plots_reread {
+    /* every input through the pipeline again, each packet to hooks */
+    bool (*inputs)(void *src, const struct pipeline_hooks *hooks);
+    bool (*rereadable)(void *src, int input); /* false for standard input */
+    void *src;
+};
+
 struct plots_inputs {
-    const char *const *paths;
-    int npaths;
-    const struct pipeline_opts *po;    /* the options of the first pass */
+    struct plots_reread reread;
+    int npaths;                        /* inputs to read again; 0: none */
     double gnuplot_timeout_s;          /* per chart; 0: none */
     const volatile sig_atomic_t *stop; /* set on Ctrl-C: stop gnuplot (may be NULL) */
 };

@@ -22,6 +22,19 @@
  * A larger datagram restarts the tracker at its size; smaller ones are only
  * counted, and so are the peer's packets during the run: they show the tunnel
  * stayed up (small packets crossed both ways) while the large ones did not.
+ *
+ * When nothing crossed during the run (one bulk transfer and nothing else:
+ * the peer, receiving nothing, has nothing to say), two other facts tell a
+ * dropped size from a dead path:
+ *   - peer_before_ns: how long before the run's first copy the peer was last
+ *     heard.  Within the run's first interval (one RTO, and an RTO is never
+ *     shorter than the round trip) the peer was answering when the first
+ *     copy left: the path was up, and only that datagram failed;
+ *   - recovered: after the run, a datagram of the run's size or larger was
+ *     sent again and the peer answered within the run's first interval (an
+ *     RTO, longer than the round trip an answer takes): that size crossed
+ *     then, so the run was an outage (or loss), not a size the path cannot
+ *     carry.
  * The longest run (most copies) is kept.  Memory: a fixed struct per
  * direction; O(1) per packet.
  */
@@ -47,8 +60,10 @@ struct resend_run {
     uint32_t interval_us[RESEND_MAX_INTERVALS]; /* the first intervals, in order */
     uint64_t frames[RESEND_MAX_FRAMES];
     int64_t first_ns, last_ns;
-    uint32_t smaller; /* smaller datagrams the same sender sent during the run */
-    uint32_t peer;    /* the peer's packets seen during the run */
+    uint32_t smaller;       /* smaller datagrams the same sender sent during the run */
+    uint32_t peer;          /* the peer's packets seen during the run */
+    int64_t peer_before_ns; /* the peer last heard this long before the first copy; -1 never */
+    bool recovered;         /* the size was sent again after the run and the peer answered */
 };
 
 struct resend_track {
@@ -57,12 +72,19 @@ struct resend_track {
     uint64_t last_frame;      /* the latest copy's frame */
     uint64_t own_small, peer; /* totals, to count what happened during a run */
     uint64_t own_at_start, peer_at_start;
+    int64_t peer_last_ns; /* the peer's latest packet */
+    bool peer_seen;
+    bool resent_after_best;  /* best.size or larger sent again after the best run */
+    int64_t resent_after_ns; /* ... the latest such datagram */
 };
 
 /* A datagram of IP size `size` sent by this direction at ts_ns. */
 void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_t frame);
-/* A packet of the peer (the other direction). */
-void resend_peer_packet(struct resend_track *t);
+/* A packet of the peer (the other direction) at ts_ns. */
+void resend_peer_packet(struct resend_track *t, int64_t ts_ns);
+/* The peer's packets seen before the tracker existed (a tracker allocated
+ * at the first large datagram): the latest one's time. */
+void resend_peer_seen(struct resend_track *t, int64_t last_ns, uint64_t count);
 /* The longest run, final: copies == 0 when none. */
 const struct resend_run *resend_best(struct resend_track *t);
 

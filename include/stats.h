@@ -14,6 +14,7 @@
 
 #include "anomaly.h"
 #include "capscan.h"
+#include "defrag.h"
 #include "packet.h"
 
 struct input_group; /* inputs.h */
@@ -91,6 +92,10 @@ struct input_stats {
     const char *capture_end_why;
     int64_t capture_end_ns; /* the end used */
     bool capture_end_us;    /* read in microseconds (capscan.h: dumpcap's) */
+    /* datagrams whose fragments never all came while the capture went on
+     * (defrag.h): the first ones, for the finding */
+    int nfrag_lost;
+    struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
 };
 
 /* Allocates and zeroes; NULL on out of memory. */
@@ -103,6 +108,8 @@ void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint6
 void stats_add_packet(struct input_stats *s, const struct packet *p);
 /* Adds anomalies that belong to no single packet (incomplete datagrams...). */
 void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n);
+/* Keeps the reassembly stage's examples of lost datagrams. */
+void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds);
 
 /* The layer types a stack entry holds, as "eth/ipv4/udp/wg". */
 void stats_stack_name(const struct stack_count *sc, char *buf, size_t size);

@@ -49,24 +49,26 @@ enum verdict_status verdict_status_from_name(const char *name);
 
 /* What the rules read: counts of evidence of each kind over the capture. */
 struct verdict_evidence {
-    uint64_t frag_incomplete; /* IP datagrams whose fragments never all arrived */
-    uint64_t retransmissions; /* TCP retransmissions, all flows */
-    uint32_t storms;          /* retransmission storms */
-    int blackholes;           /* TCP directions: lost large, re-sent, never delivered */
-    int measured;             /* directions whose loss by size two captures measured */
-    int suspected;            /* receiver side: a hole and nothing near the MSS arrived */
-    int healed;               /* lost large, then delivered in smaller packets */
-    int wg_suspected;         /* WireGuard flows with counters skipped */
-    int resends;              /* opaque tunnels re-sending their largest datagram */
-    int silent;               /* senders silent after small data, the connection open */
-    int sweep_cliffs;         /* ping sweeps with answered and unanswered sizes */
-    int icmp_ignored;         /* ICMP MTU messages the sender did not obey */
-    int capped;               /* receiver side: data re-sent capped below the MSS */
-    int pmtud_ok;             /* ICMP MTU messages the sender obeyed */
-    int clamped;              /* SYNs whose MSS was lowered on the path */
-    int tcp_delivered;        /* TCP directions whose data was delivered */
-    int tcp_tested;           /* ... among them, a packet near full size (the MSS) */
-    int tunnel_clean;         /* WireGuard flows with every counter seen, nothing re-sent */
+    uint64_t
+        frag_incomplete; /* IP datagrams whose fragments never came while the capture went on */
+    bool frag_none_reassembled; /* ... and no fragmented datagram of those inputs completed */
+    uint64_t retransmissions;   /* TCP retransmissions, all flows */
+    uint32_t storms;            /* retransmission storms */
+    int blackholes;             /* TCP directions: lost large, re-sent, never delivered */
+    int measured;               /* directions whose loss by size two captures measured */
+    int suspected;              /* receiver side: a hole and nothing near the MSS arrived */
+    int healed;                 /* lost large, then delivered in smaller packets */
+    int wg_suspected;           /* WireGuard flows with counters skipped */
+    int resends;                /* opaque tunnels re-sending their largest datagram */
+    int silent;                 /* senders silent after small data, the connection open */
+    int sweep_cliffs;           /* ping sweeps with answered and unanswered sizes */
+    int icmp_ignored;           /* ICMP MTU messages the sender did not obey */
+    int capped;                 /* receiver side: data re-sent capped below the MSS */
+    int pmtud_ok;               /* ICMP MTU messages the sender obeyed */
+    int clamped;                /* SYNs whose MSS was lowered on the path */
+    int tcp_delivered;          /* TCP directions whose data was delivered */
+    int tcp_tested;             /* ... among them, a packet near full size (the MSS) */
+    int tunnel_clean;           /* WireGuard flows with every counter seen, nothing re-sent */
 };
 
 enum verdict_rule_id {

@@ -6,7 +6,17 @@
  * than the previous message under the same receiver index.  A counter that
  * jumps ahead counts the skipped ones as lost; one that shows up late, within
  * the 64 below the highest seen (WireGuard's own replay window), takes its
- * loss back.  Followed for up to FLOW_MAX_WG_RECEIVERS receiver indexes (a
+ * loss back.
+ *
+ * A counter skipped shows only when a later message arrives, so a message
+ * proves nothing about the ones before it unless one follows: the largest
+ * message of each direction (its inner length; equal sizes are equal
+ * segments, WireGuard padding to 16) is "followed" once a later counter of
+ * the same receiver index arrives.  The largest size followed, with no
+ * counter missing in that direction, is a full-size message that crossed:
+ * without it a quiet tail may hide loss after the last message.
+ *
+ * Followed for up to FLOW_MAX_WG_RECEIVERS receiver indexes (a
  * rekey every two minutes starts a new one); the rest are counted as data
  * only.  O(FLOW_MAX_WG_RECEIVERS) per message, a fixed struct per flow.
  */
@@ -29,6 +39,10 @@ struct wg_count {
     uint32_t lost_by[2]; /* lost by direction */
     uint32_t gap_frame;  /* the first message after a skipped counter; 0 = none */
     uint16_t receivers;  /* receiver indexes followed */
+    uint16_t big_len[2]; /* by direction: the largest inner length */
+    uint32_t big_receiver[2];
+    uint64_t big_ctr[2];  /* ... the latest message of that length */
+    uint8_t big_followed; /* bit d: a later counter followed one of them */
     uint8_t n;
     struct wg_rx rx[FLOW_MAX_WG_RECEIVERS];
 };

@@ -1,6 +1,7 @@
 /* test_correlate.c - matching packets across two captures (correlate.c):
  * the keys of each kind, and the matcher's loss, reordering, clock offset,
  * window ageing, coverage and cap. */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "testutil.h"
@@ -444,6 +445,200 @@ static void test_matcher_grows(void **state)
     corr_matcher_free(m);
 }
 
+/* ---- correlate_run() fed by a source of packets, as main() feeds it from
+ * replay.c: no file is opened here ---- */
+
+/* Two captures of one TCP connection, one at each host: a->b packets are
+ * seen at A first and at B one delay later, b->a the other way round.  B's
+ * clock is CLOCK_B ahead, so nothing matches within the calibration window
+ * until the start times are aligned. */
+#define CLOCK_B (3 * 3600 * NS)
+#define DELAY (5 * NS / 1000) /* 5 ms one way */
+#define NPKT 40
+
+struct fake_frame {
+    int64_t t; /* on its own capture's clock */
+    bool rev;  /* b -> a */
+    uint32_t seq;
+    uint64_t frame;
+};
+
+struct fake {
+    struct fake_frame f[2][NPKT];
+    int n[2];
+    int passes, first_times;
+    bool lose_big; /* side 0's packets of 1400 bytes never reach B */
+};
+
+static void fake_build(const struct fake_frame *x, uint32_t len)
+{
+    pb_init(&B);
+    pb_fill(&B, len, 'x');
+    const char *a = "10.0.0.1", *b = "10.0.0.2";
+    pb_tcp(&B, x->rev ? 8080 : 40000, x->rev ? 40000 : 8080, x->seq, 1, TH_ACK);
+    pb_ipv4_id(&B, IP_PROTO_TCP, x->rev ? b : a, x->rev ? a : b, IP_DF, (uint16_t)x->seq);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    P.frame = x->frame;
+}
+
+static uint32_t fake_len(const struct fake_frame *x)
+{
+    return !x->rev && x->seq % 4 == 2 ? 1360 : 100; /* every other a->b segment is large */
+}
+
+static void fake_init(struct fake *fk, bool lose_big)
+{
+    memset(fk, 0, sizeof *fk);
+    fk->lose_big = lose_big;
+    for (int i = 0; i < NPKT; i++) {
+        struct fake_frame x = {(int64_t)i * NS / 10, i % 2 == 1, (uint32_t)i, 0};
+        if (!(lose_big && !x.rev && fake_len(&x) > 1000)) {
+            struct fake_frame y = x;
+            y.t = x.t + CLOCK_B + (x.rev ? 0 : DELAY);
+            y.frame = (uint64_t)fk->n[1] + 1;
+            fk->f[1][fk->n[1]++] = y;
+        }
+        x.t += x.rev ? DELAY : 0;
+        x.frame = (uint64_t)fk->n[0] + 1;
+        fk->f[0][fk->n[0]++] = x;
+    }
+}
+
+static bool fake_pair(void *src, int a, int b, int64_t offset, replay_frame_fn fn, void *ctx)
+{
+    struct fake *fk = src;
+    assert_int_equal(a, 0);
+    assert_int_equal(b, 1);
+    fk->passes++;
+    int i[2] = {0, 0};
+    while (i[0] < fk->n[0] || i[1] < fk->n[1]) {
+        int64_t t1 = i[1] < fk->n[1] ? fk->f[1][i[1]].t - offset : INT64_MAX;
+        int64_t t0 = i[0] < fk->n[0] ? fk->f[0][i[0]].t : INT64_MAX;
+        int x = t1 < t0;
+        const struct fake_frame *f = &fk->f[x][i[x]++];
+        fake_build(f, fake_len(f));
+        if (!fn(ctx, x, x ? t1 : t0, &P))
+            break;
+    }
+    return true;
+}
+
+static bool fake_first_time(void *src, int input, int64_t *t)
+{
+    struct fake *fk = src;
+    fk->first_times++;
+    *t = fk->f[input][0].t;
+    return true;
+}
+
+static bool fake_rereadable(void *src, int input)
+{
+    (void)src;
+    return input >= 0 && input < 2;
+}
+
+static void fake_results(struct results *res, struct flow_summary fl[2])
+{
+    memset(res, 0, sizeof *res);
+    memset(fl, 0, 2 * sizeof *fl);
+    for (int i = 0; i < 2; i++) {
+        addr_pton("10.0.0.1", &fl[i].client);
+        addr_pton("10.0.0.2", &fl[i].server);
+        fl[i].client_port = 40000;
+        fl[i].server_port = 8080;
+        fl[i].proto = IP_PROTO_TCP;
+        fl[i].input = (uint16_t)i;
+    }
+    res->flows = fl;
+    res->nflows = 2;
+}
+
+/* Clocks 3 h apart: the first calibration pass matches nothing, the start
+ * times are read, the second pass with them aligned finds the offset (mean
+ * of the two directions' medians, the delays being symmetric), and the
+ * final pass matches every packet: nothing lost, delay 5 ms each way. */
+static void test_run_clocks_hours_apart_found_from_start_times(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_init(&fk, false);
+    struct results res;
+    struct flow_summary fl[2];
+    fake_results(&res, fl);
+    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
+    struct correlation c;
+    assert_true(correlate_run(&c, &src, 2, &res));
+    assert_int_equal(c.npairs, 1);
+    const struct corr_pair *p = &c.pairs[0];
+    assert_true(p->shared_flows);
+    assert_false(p->failed);
+    assert_int_equal(fk.passes, 3);      /* calibration, again aligned, the match */
+    assert_int_equal(fk.first_times, 2); /* read once the first pass matched nothing */
+    assert_true(p->offset_known);
+    assert_int_equal(p->offset_ns, CLOCK_B);
+    assert_int_equal(p->matched, NPKT);
+    assert_int_equal(p->ndirs, 2);
+    for (int i = 0; i < p->ndirs; i++) {
+        assert_int_equal(p->dirs[i].only[0] + p->dirs[i].only[1], 0);
+        assert_int_equal(p->dirs[i].delay_median_ns < 0 ? -p->dirs[i].delay_median_ns
+                                                        : p->dirs[i].delay_median_ns,
+                         DELAY);
+    }
+    correlate_free(&c);
+}
+
+/* The large a->b segments never reach B: measured loss by size, from the
+ * upstream side A, with every smaller size delivered.  Of the ten lost, the
+ * three sent in B's last second (3.0, 3.4, 3.8 s; B's last frame at 3.9 s)
+ * may have been in flight when B stopped: not counted as lost. */
+static void test_run_large_packets_lost_between_vantage_points(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_init(&fk, true);
+    struct results res;
+    struct flow_summary fl[2];
+    fake_results(&res, fl);
+    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
+    struct correlation c;
+    assert_true(correlate_run(&c, &src, 2, &res));
+    const struct corr_pair *p = &c.pairs[0];
+    assert_true(p->offset_known);
+    assert_int_equal(p->offset_ns, CLOCK_B);
+    const struct corr_dir *d = NULL;
+    for (int i = 0; i < p->ndirs; i++)
+        if (p->dirs[i].src[3] == 1) /* 10.0.0.1 -> */
+            d = &p->dirs[i];
+    assert_non_null(d);
+    assert_int_equal(d->upstream, 0);
+    struct corr_verdict v;
+    assert_true(corr_dir_verdict(d, &v));
+    assert_int_equal(v.largest_delivered, 140);
+    assert_int_equal(v.smallest_lost, 1400);
+    assert_int_equal(v.lost_at_or_above, 7);
+    assert_true(v.all_lost_above);
+    assert_int_equal(d->sizes[d->nsizes - 1].uncovered[0], 3);
+    correlate_free(&c);
+}
+
+/* An input that cannot be read again (standard input) is listed with a
+ * note and never read. */
+static void test_run_stdin_not_read_again(void **state)
+{
+    (void)state;
+    struct fake fk;
+    fake_init(&fk, false);
+    struct results res;
+    struct flow_summary fl[2];
+    fake_results(&res, fl);
+    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
+    struct correlation c;
+    assert_true(correlate_run(&c, &src, 3, &res)); /* input 2: not rereadable */
+    assert_int_equal(fk.passes, 1 + 1 + 1);       /* the 0-1 pair alone was read */
+    correlate_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,6 +655,9 @@ int main(void)
         cmocka_unit_test(test_matcher_clock_offset),
         cmocka_unit_test(test_matcher_cap),
         cmocka_unit_test(test_matcher_grows),
+        cmocka_unit_test(test_run_clocks_hours_apart_found_from_start_times),
+        cmocka_unit_test(test_run_large_packets_lost_between_vantage_points),
+        cmocka_unit_test(test_run_stdin_not_read_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

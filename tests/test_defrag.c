@@ -268,7 +268,7 @@ static void test_incomplete_flush(void **state)
     frag4(&f, &d, 2960, 40, false, 47);
     assert_int_equal(feed(df, &f), DEFRAG_HELD);
     assert_int_equal(defrag_get_stats(df)->held_datagrams, 1);
-    defrag_flush(df);
+    defrag_flush(df, INT64_MAX / 2);
     const struct defrag_stats *st = defrag_get_stats(df);
     assert_int_equal(st->incomplete, 1);
     assert_int_equal(st->timeouts, 0);
@@ -279,6 +279,44 @@ static void test_incomplete_flush(void **state)
     frag4(&f, &d, 1480, 1480, true, 47);
     assert_int_equal(feed(df, &f), DEFRAG_HELD);
     defrag_free(df);
+}
+
+/* A datagram never completed is lost only when the capture went on for a
+ * second after its latest fragment (a sender emits fragments back to back):
+ * at the flush, 1.5 s after it: lost, with the example kept (addresses,
+ * ports from the first fragment, the frames that came); 0.3 s: open at the
+ * end, not lost. */
+static void test_lost_or_open_at_end_by_capture_time(void **state)
+{
+    (void)state;
+    static struct dgram_bytes d;
+    static struct frag f;
+    make_udp4(&d, 2992, 5);
+    for (int late = 0; late < 2; late++) {
+        struct defrag *df = defrag_new(NULL);
+        frag4(&f, &d, 0, 1480, true, 47);
+        pkt.frame = 0;
+        assert_int_equal(feed_at(df, &f, 10000), DEFRAG_HELD);
+        frag4(&f, &d, 2960, 40, false, 47);
+        assert_int_equal(feed_at(df, &f, 10001), DEFRAG_HELD);
+        defrag_flush(df, (late ? 11501 : 10301) * 1000000ll);
+        const struct defrag_stats *st = defrag_get_stats(df);
+        assert_int_equal(st->incomplete, 1);
+        assert_int_equal(st->lost, late ? 1 : 0);
+        assert_int_equal(st->open_at_end, late ? 0 : 1);
+        assert_int_equal(st->nlost, late ? 1 : 0);
+        if (late) {
+            const struct defrag_lost *x = &st->lost_ex[0];
+            assert_int_equal(x->version, 4);
+            assert_int_equal(x->id, 47);
+            assert_true(x->first_seen);
+            assert_int_equal(x->bytes_seen, 1480 + 40);
+            assert_int_equal(x->nfrags, 2);
+            assert_int_equal(x->sport, 5000); /* make_udp4's ports */
+            assert_int_equal(x->dport, 6000);
+        }
+        defrag_free(df);
+    }
 }
 
 static void test_timeout(void **state)
@@ -458,7 +496,7 @@ static void test_snap_cut_fragment(void **state)
     assert_int_equal(defrag_packet(df, &pkt), DEFRAG_DROPPED);
     assert_int_equal(st->unreassemblable, 2);
     assert_int_equal(st->incomplete, 2);
-    defrag_flush(df);
+    defrag_flush(df, INT64_MAX / 2);
     assert_int_equal(st->incomplete, 3);
     defrag_free(df);
 }
@@ -519,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_overlap_first_wins),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_incomplete_flush),
+        cmocka_unit_test(test_lost_or_open_at_end_by_capture_time),
         cmocka_unit_test(test_timeout),
         cmocka_unit_test(test_default_timeout),
         cmocka_unit_test(test_limit_datagrams),

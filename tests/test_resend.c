@@ -52,11 +52,11 @@ static void test_counts_during_run(void **state)
     reset();
     resend_packet(&T, 1480, 0, 1);
     resend_packet(&T, 124, 10 * MS, 2); /* before the first re-send: in the run */
-    resend_peer_packet(&T);
+    resend_peer_packet(&T, 20 * MS);
     resend_packet(&T, 1480, 250 * MS, 3); /* +250 */
     resend_packet(&T, 300, 300 * MS, 4);
-    resend_peer_packet(&T);
-    resend_peer_packet(&T);
+    resend_peer_packet(&T, 310 * MS);
+    resend_peer_packet(&T, 320 * MS);
     resend_packet(&T, 1480, 750 * MS, 5);  /* +500 */
     resend_packet(&T, 1480, 1750 * MS, 6); /* +1000 */
     const struct resend_run *r = resend_best(&T);
@@ -161,13 +161,109 @@ static void test_empty(void **state)
     assert_int_equal(resend_best(&T)->copies, 0); /* one copy is not a run */
 }
 
+/* One bulk transfer and nothing else: the peer acknowledged 30 ms before
+ * the original left (less than the first interval, an RTO, which is never
+ * shorter than the round trip), then fell silent for the whole run. */
+static void test_peer_heard_just_before_run(void **state)
+{
+    (void)state;
+    reset();
+    resend_packet(&T, 1480, 0, 1);
+    resend_peer_packet(&T, 40 * MS); /* the ACK of frame 1 */
+    int64_t t = 70 * MS, gap = 300 * MS;
+    for (int i = 0; i < 5; i++, t += gap, gap *= 2) /* the original, then four re-sends */
+        resend_packet(&T, 1480, t, (uint64_t)(2 + i));
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->copies, 5);
+    assert_int_equal(r->peer, 0);
+    assert_int_equal(r->smaller, 0);
+    assert_int_equal(r->peer_before_ns, 30 * MS);
+    assert_false(r->recovered);
+}
+
+/* The peer never heard before the run: nothing says the path was up. */
+static void test_peer_never_heard(void **state)
+{
+    (void)state;
+    reset();
+    int64_t t = 0, gap = 1000 * MS;
+    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
+        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
+    assert_int_equal(resend_best(&T)->peer_before_ns, -1);
+}
+
+/* Peer packets known before the tracker existed (allocated at the first
+ * large datagram) count as heard at their latest time. */
+static void test_peer_seen_before_tracker(void **state)
+{
+    (void)state;
+    reset();
+    resend_peer_seen(&T, 5 * MS, 3);
+    resend_packet(&T, 1400, 50 * MS, 1);
+    assert_int_equal(T.cur.peer_before_ns, 45 * MS);
+    resend_peer_seen(&T, 0, 0); /* nothing: no change */
+    assert_int_equal(T.peer, 3);
+}
+
+/* An outage: after the run the same size is sent again and the peer answers
+ * within the run's first interval: that size crosses, the run was no MTU. */
+static void test_same_size_answered_after_run_is_recovery(void **state)
+{
+    (void)state;
+    reset();
+    resend_peer_packet(&T, 0);
+    int64_t t = 10 * MS, gap = 200 * MS;
+    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
+        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
+    int64_t last = t - gap / 2;
+    assert_false(resend_best(&T)->recovered);
+    resend_packet(&T, 1480, last + 5000 * MS, 10); /* breaks the doubling: after the run */
+    resend_peer_packet(&T, last + 5000 * MS + 150 * MS);
+    assert_true(resend_best(&T)->recovered);
+}
+
+/* A peer packet long after the size was sent again (a keepalive on its own
+ * clock, later than one RTO) proves nothing crossed. */
+static void test_late_peer_packet_is_no_recovery(void **state)
+{
+    (void)state;
+    reset();
+    resend_peer_packet(&T, 0);
+    int64_t t = 10 * MS, gap = 200 * MS;
+    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
+        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
+    int64_t last = t - gap / 2;
+    resend_packet(&T, 1480, last + 5000 * MS, 10);
+    resend_peer_packet(&T, last + 5000 * MS + 900 * MS); /* > 200 ms */
+    assert_false(resend_best(&T)->recovered);
+    /* smaller datagrams after the run (the sender stepped down) are no
+     * recovery of the size either */
+    reset();
+    resend_peer_packet(&T, 0);
+    t = 10 * MS, gap = 200 * MS;
+    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
+        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
+    resend_packet(&T, 1200, t + 10 * MS, 20);
+    resend_peer_packet(&T, t + 50 * MS);
+    assert_false(resend_best(&T)->recovered);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_doubling_run),      cmocka_unit_test(test_counts_during_run),
-        cmocka_unit_test(test_constant_interval), cmocka_unit_test(test_ratio_bounds),
-        cmocka_unit_test(test_burst_restarts),    cmocka_unit_test(test_larger_size_takes_over),
-        cmocka_unit_test(test_out_of_order),      cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_doubling_run),
+        cmocka_unit_test(test_counts_during_run),
+        cmocka_unit_test(test_constant_interval),
+        cmocka_unit_test(test_ratio_bounds),
+        cmocka_unit_test(test_burst_restarts),
+        cmocka_unit_test(test_larger_size_takes_over),
+        cmocka_unit_test(test_out_of_order),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_peer_heard_just_before_run),
+        cmocka_unit_test(test_peer_never_heard),
+        cmocka_unit_test(test_peer_seen_before_tracker),
+        cmocka_unit_test(test_same_size_answered_after_run_is_recovery),
+        cmocka_unit_test(test_late_peer_packet_is_no_recovery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

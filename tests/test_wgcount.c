@@ -17,6 +17,41 @@ static void msg(struct wg_count *c, uint32_t receiver, uint64_t counter, int dir
     wg_count_data(c, &w, dir, frame);
 }
 
+static void sized(struct wg_count *c, uint32_t receiver, uint64_t counter, int dir, uint16_t inner)
+{
+    struct wireguard_info w;
+    memset(&w, 0, sizeof w);
+    w.msg_type = WG_DATA;
+    w.receiver = receiver;
+    w.counter = counter;
+    w.inner_len = inner;
+    wg_count_data(c, &w, dir, counter + 1);
+}
+
+/* A counter skipped shows only when a later one arrives: the largest
+ * message of a direction is followed once a later counter of its receiver
+ * index arrives, whatever its size; a larger message starts over. */
+static void test_largest_message_followed_by_later_counter(void **state)
+{
+    (void)state;
+    struct wg_count c;
+    memset(&c, 0, sizeof c);
+    sized(&c, 9, 0, 1, 64);
+    sized(&c, 9, 1, 1, 1420);
+    assert_int_equal(c.big_len[1], 1420);
+    assert_int_equal(c.big_followed, 0); /* the last one: nothing after it */
+    sized(&c, 7, 0, 0, 48);              /* the other direction proves nothing here */
+    assert_int_equal(c.big_followed, 0);
+    sized(&c, 9, 2, 1, 1420); /* the same size again follows the first */
+    assert_int_equal(c.big_followed, 2);
+    sized(&c, 9, 3, 1, 1436); /* larger: not followed yet */
+    assert_int_equal(c.big_followed, 0);
+    sized(&c, 5, 4, 1, 64); /* another receiver index (a rekey): not a later counter of it */
+    assert_int_equal(c.big_followed, 0);
+    sized(&c, 9, 4, 1, 64);
+    assert_int_equal(c.big_followed, 2);
+}
+
 static void test_gap_and_late_arrival(void **state)
 {
     (void)state;
@@ -76,6 +111,7 @@ int main(void)
         cmocka_unit_test(test_gap_and_late_arrival),
         cmocka_unit_test(test_window_edge),
         cmocka_unit_test(test_receiver_cap),
+        cmocka_unit_test(test_largest_message_followed_by_later_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,18 @@ static void test_every_kind_is_worded_whole(void **state)
     assert_int_equal(inet_pton(AF_INET6, A6, cd.src), 1);
     assert_int_equal(inet_pton(AF_INET6, B6, cd.dst), 1);
     cd.kinds = 1u << CORR_TCP;
+    struct defrag_lost fl;
+    memset(&fl, 0, sizeof fl);
+    fl.version = 6;
+    fl.proto = 17;
+    assert_int_equal(inet_pton(AF_INET6, A6, fl.src), 1);
+    assert_int_equal(inet_pton(AF_INET6, B6, fl.dst), 1);
+    fl.sport = 53;
+    fl.dport = 40000;
+    fl.first_seen = true;
+    fl.id = 0x12345678;
+    fl.bytes_seen = 1232;
+    fl.first_frame = 44;
 
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
@@ -108,6 +120,8 @@ static void test_every_kind_is_worded_whole(void **state)
         r.watch = &w;
         r.resend = &rr;
         r.cd = &cd;
+        r.frags[0] = &fl;
+        r.nfrags = 1;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;

@@ -65,7 +65,9 @@ static void run_self_pair(const char *path, const struct pipeline_opts *po)
         pipeline_run_reading(path, i, po, s[i], &res, NULL, false);
     struct correlation corr;
     const char *paths[2] = {path, path};
-    if (!correlate_run(&corr, paths, 2, po, &res))
+    struct replay_src rs = {paths, 2, po};
+    struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
+    if (!correlate_run(&corr, &src, 2, &res))
         abort();
     for (int i = 0; i < corr.npairs; i++)
         for (int k = 0; k < corr.pairs[i].ndirs; k++) {

@@ -116,7 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     flow_finish_all(ft);
     results_end_input(&res, ft);
     flow_free(ft);
-    defrag_flush(df);
+    defrag_flush(df, INT64_MAX / 2);
     stats_add_anomaly(s, AN_FRAG_INCOMPLETE, defrag_get_stats(df)->incomplete);
     defrag_free(df);
 
