@@ -38,6 +38,11 @@ struct capture {
         struct bpf_program prog;
     } ngfilters[MAX_FILTERS];
     int nngfilters;
+    /* a rotated capture read as one stream (inputs.h): the files after this
+     * one, and the frames and bytes of the files before it */
+    const char *const *next;
+    int nnext;
+    uint64_t frames_before, bytes_before;
 };
 
 /* Reads the magic number so the report can say pcap or pcapng.  libpcap knows
@@ -244,6 +249,58 @@ static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN])
     return true;
 }
 
+/* Frees what reading one file holds (not the list of files after it). */
+static void close_file(struct capture *cap)
+{
+    if (cap->filtered)
+        pcap_freecode(&cap->prog);
+    for (int i = 0; i < cap->nngfilters; i++)
+        pcap_freecode(&cap->ngfilters[i].prog);
+    pcapng_close(cap->ng);
+    if (cap->ngfp)
+        fclose(cap->ngfp);
+    pcap_close(cap->pcap);
+}
+
+struct capture *capture_open_files(const char *const *files, int n, char err[CAPTURE_ERRLEN])
+{
+    struct capture *cap = capture_open(files[0], err);
+    if (cap && n > 1) {
+        cap->next = files + 1;
+        cap->nnext = n - 1;
+    }
+    return cap;
+}
+
+/* The current file ended: the next one of a rotated capture takes its place,
+ * with the filter compiled again for it.  CAPTURE_EOF after the last one. */
+static enum capture_status next_file(struct capture *cap, char err[CAPTURE_ERRLEN])
+{
+    if (cap->nnext == 0)
+        return CAPTURE_EOF;
+    struct capture *n = capture_open(cap->next[0], err);
+    if (!n)
+        return CAPTURE_ERROR;
+    if (cap->filter_expr && !capture_set_filter(n, cap->filter_expr, err)) {
+        capture_close(n);
+        return CAPTURE_ERROR;
+    }
+    uint64_t before = cap->frames_before + cap->frames, bytes = cap->bytes_before + cap->bytes;
+    const char *const *rest = cap->next + 1;
+    int nrest = cap->nnext - 1;
+    char *expr = cap->filter_expr;
+    cap->filter_expr = NULL;
+    close_file(cap);
+    free(expr);
+    *cap = *n; /* n's filter expression is its own copy */
+    free(n);
+    cap->frames_before = before;
+    cap->bytes_before = bytes;
+    cap->next = rest;
+    cap->nnext = nrest;
+    return CAPTURE_OK;
+}
+
 void capture_close(struct capture *cap)
 {
     if (!cap)
@@ -290,6 +347,11 @@ static int linktype_to_dlt(int lt)
     default:
         return lt;
     }
+}
+
+int capture_linktype_dlt(int linktype)
+{
+    return linktype_to_dlt(linktype);
 }
 
 /* Compiles the filter for one link type of the pcapng fallback.  false when
@@ -439,7 +501,7 @@ static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
         if (!ng_filter_pass(cap, &np))
             continue;
         f->data = np.data;
-        f->number = cap->frames;
+        f->number = cap->frames_before + cap->frames;
         set_frame_time(f, np.ts_sec, np.ts_nsec);
         f->caplen = np.caplen;
         f->wirelen = np.wirelen;
@@ -448,8 +510,24 @@ static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
     }
 }
 
+static enum capture_status file_next(struct capture *cap, struct capture_frame *f,
+                                     char err[CAPTURE_ERRLEN]);
+
 enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                                  char err[CAPTURE_ERRLEN])
+{
+    for (;;) {
+        enum capture_status st = file_next(cap, f, err);
+        if (st != CAPTURE_EOF)
+            return st;
+        st = next_file(cap, err);
+        if (st != CAPTURE_OK)
+            return st;
+    }
+}
+
+static enum capture_status file_next(struct capture *cap, struct capture_frame *f,
+                                     char err[CAPTURE_ERRLEN])
 {
     if (cap->ng)
         return ng_next(cap, f, err);
@@ -481,7 +559,7 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
         if (cap->filtered && !pcap_offline_filter(&cap->prog, h, data))
             continue;
         f->data = data;
-        f->number = cap->frames;
+        f->number = cap->frames_before + cap->frames;
         /* with nanosecond precision libpcap stores nanoseconds in tv_usec,
          * unchecked.  A pcap file's time fields are unsigned 32-bit, which
          * libpcap reads as signed: times after 2038, and fractions above
@@ -522,7 +600,7 @@ uint32_t capture_snaplen(const struct capture *cap)
 }
 uint64_t capture_frames_read(const struct capture *cap)
 {
-    return cap->frames;
+    return cap->frames_before + cap->frames;
 }
 uint64_t capture_bytes_read(const struct capture *cap)
 {
@@ -530,9 +608,9 @@ uint64_t capture_bytes_read(const struct capture *cap)
     gzFile gz = cap->ng ? cap->nggz : cap->gz;
     if (gz && !gzdirect(gz)) {
         z_off_t off = gzoffset(gz);
-        return off > 0 ? (uint64_t)off : 0;
+        return cap->bytes_before + (off > 0 ? (uint64_t)off : 0);
     }
-    return cap->bytes;
+    return cap->bytes_before + cap->bytes;
 }
 const char *capture_lib_version(void)
 {

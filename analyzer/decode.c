@@ -123,7 +123,9 @@ enum dec_len_src dec_ip_payload_len(const struct dstate *d, const struct cursor 
         if (ip->flags & IPF_JUMBO)
             return DEC_LEN_CURSOR;
         *len = ip->payload_len > ah ? ip->payload_len - ah : 0;
-        return (ip->flags & IPF_FRAGMENT) ? DEC_LEN_FRAGMENT : DEC_LEN_IP;
+        if (ip->flags & IPF_FRAGMENT)
+            return DEC_LEN_FRAGMENT;
+        return (ip->flags & IPF_LEN_CLAMPED) ? DEC_LEN_FRAME : DEC_LEN_IP;
     }
     return DEC_LEN_CURSOR;
 }

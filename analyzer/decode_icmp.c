@@ -126,7 +126,7 @@ static void decode_icmp_common(struct dstate *d, struct cursor c, const struct i
     /* The second word, kept whole: its meaning depends on the type. */
     uint32_t rest = cur_be32(&c);
     if (c.err) {
-        if (src != DEC_LEN_CURSOR && msglen < ICMP_HDR_LEN_)
+        if (dec_len_declared(src) && msglen < ICMP_HDR_LEN_)
             dec_bad(d, l, AN_BAD_ICMP); /* fully there, and too short */
         else
             dec_short(d, l);

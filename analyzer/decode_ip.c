@@ -31,6 +31,20 @@ static void pack_addr(struct addr *a, uint16_t type, const uint8_t *bytes, size_
 }
 
 /*
+ * The most bytes an IP packet starting at `from` can have occupied on the
+ * wire: what was captured, plus, when the snap length cut the frame right
+ * where the cursor ends, what the wire length says is missing.
+ */
+static size_t wire_len(const struct dstate *d, const struct cursor *from)
+{
+    const struct packet *p = d->pkt;
+    size_t n = cur_left(from);
+    if (p->caplen < p->wirelen && d->base == p->data && from->end == p->data + p->caplen)
+        n += p->wirelen - p->caplen;
+    return n;
+}
+
+/*
  * Bytes an IP packet occupies when its length field says 0.  TSO/GSO (Linux,
  * Windows LSO) hand the capture tap one large segment before the NIC splits
  * it and fill in the length there, and Linux BIG TCP writes 0 on purpose for
@@ -41,11 +55,49 @@ static void pack_addr(struct addr *a, uint16_t type, const uint8_t *bytes, size_
  */
 static size_t offload_len(const struct dstate *d, const struct cursor *from)
 {
+    return wire_len(d, from);
+}
+
+/*
+ * A length field claiming more bytes than the whole frame had on the wire
+ * (caplen == len, or more than even the wire length allows): not a snap-length
+ * cut, but a frame that really ended early or a sanitiser that cut the
+ * payload and left the header alone.  Only for a packet that runs to the
+ * frame's end: one a carrying layer (a UDP or outer IP length) ends earlier
+ * is two length fields that disagree, with the bytes there (not clamped).  The bytes that never
+ * were on the wire cannot be payload: like Wireshark (whose IP tvb keeps the frame's reported
+ * length), the packet is what the frame carried, so a SYN whose length field
+ * claims 12 more bytes does not consume 12 phantom sequence numbers.  The
+ * length field itself (ip_len) is kept: it is what the sender wrote, the size
+ * a path-MTU diagnosis compares, and Wireshark's ip.len; payload_len, what
+ * the layers inside get, is clamped.  Not in
+ * an ICMP quote, which by design holds only the start of a longer packet.
+ * Returns the length to use; sets IPF_LEN_CLAMPED when it clamped.
+ */
+static size_t clamp_to_wire(const struct dstate *d, struct ip_info *ip, size_t len,
+                            const struct cursor *from)
+{
     const struct packet *p = d->pkt;
-    size_t n = cur_left(from);
-    if (p->caplen < p->wirelen && d->base == p->data && from->end == p->data + p->caplen)
-        n += p->wirelen - p->caplen;
-    return n;
+    if ((d->lflags & LF_QUOTED) || d->base != p->data || from->end != p->data + p->caplen)
+        return len; /* a quote; or a layer around this one set where it ends */
+    size_t wire = wire_len(d, from);
+    if (len <= wire)
+        return len;
+    ip->flags |= IPF_LEN_CLAMPED;
+    return wire;
+}
+
+/*
+ * Names a clamped length once the layers inside were decoded: when the frame
+ * ended inside one of their headers, that layer counted a short frame, the
+ * better name (a header is missing); when every header was there and only
+ * payload is missing, the anomaly is the length field's.
+ */
+static void name_clamp(struct dstate *d, const struct ip_info *ip, uint64_t before)
+{
+    uint64_t raised = d->pkt->anomalies & ~before;
+    if ((ip->flags & IPF_LEN_CLAMPED) && !(raised & (1ull << AN_SHORT_FRAME)))
+        d->pkt->anomalies |= 1ull << AN_IP_LEN_BEYOND_FRAME;
 }
 
 /* An ICMP error quotes the first fragment of a datagram the defrag stage will
@@ -171,6 +223,8 @@ void decode_ipv4(struct dstate *d, struct cursor c)
         len = carried;
         ip->ip_len = (uint16_t)len;
     }
+    if (tot != 0)
+        len = clamp_to_wire(d, ip, len, &whole); /* the header was read: len >= hlen */
     ip->payload_off = (uint32_t)(c.p - d->base);
     ip->payload_len = dec_clamp16(len - hlen);
 
@@ -178,8 +232,10 @@ void decode_ipv4(struct dstate *d, struct cursor c)
     cur_limit(&pay, len - hlen); /* Ethernet padding after the packet is not payload */
     if (len > cur_left(&whole))
         dec_short(d, l);
+    uint64_t before = d->pkt->anomalies;
     if (decode_past_fragment(d, ip))
         decode_ipproto(d, ip->proto, pay);
+    name_clamp(d, ip, before);
 }
 
 /*
@@ -313,9 +369,12 @@ void decode_ipv6(struct dstate *d, struct cursor c)
     size_t len = plen;
     if (plen == 0 && nxt != IP_PROTO_NONE) {
         len = offload_len(d, &c);
-    } else if (carried != UINT32_MAX && len + IPV6_HDR > carried) {
-        dec_bad(d, l, AN_BAD_IP_TOTAL_LEN);
-        len = carried - IPV6_HDR; /* the fixed header was read, so it fits */
+    } else {
+        if (carried != UINT32_MAX && len + IPV6_HDR > carried) {
+            dec_bad(d, l, AN_BAD_IP_TOTAL_LEN);
+            len = carried - IPV6_HDR; /* the fixed header was read, so it fits */
+        }
+        len = clamp_to_wire(d, ip, len, &c);
     }
     struct cursor e = c; /* walks the extension headers, then holds the upper layer */
     cur_limit(&e, len);
@@ -358,8 +417,8 @@ void decode_ipv6(struct dstate *d, struct cursor c)
     if (e.err) {
         /* An extension header ran past the bytes: the capture's fault when
          * the declared payload was not all captured, the header's otherwise. */
-        if (len > cur_left(&c))
-            dec_short(d, l);
+        if (len > cur_left(&c) || (ip->flags & IPF_LEN_CLAMPED))
+            dec_short(d, l); /* clamped: the frame ended inside the header */
         else
             dec_bad(d, l, AN_BAD_IPV6_EXT);
         return;
@@ -371,12 +430,16 @@ void decode_ipv6(struct dstate *d, struct cursor c)
     ip->payload_len = dec_clamp16(len - ext);
     if (plen == 0 && len + IPV6_HDR > IP_LEN_MAX)
         ip->flags |= IPF_JUMBO; /* an offload packet this big: as unknown as a jumbogram */
-    ip->ip_len = (ip->flags & IPF_JUMBO) ? 0 : (uint32_t)(len + IPV6_HDR);
+    if (ip->flags & IPF_JUMBO)
+        ip->ip_len = 0;
+    else if (!(ip->flags & IPF_LEN_CLAMPED)) /* clamped: the field stays (clamp_to_wire) */
+        ip->ip_len = (uint32_t)(len + IPV6_HDR);
     if (len > cur_left(&c))
         dec_short(d, l);
-    if (nxt == IP_PROTO_NONE || !decode_past_fragment(d, ip))
-        return;
-    decode_ipproto(d, nxt, e);
+    uint64_t before = d->pkt->anomalies;
+    if (nxt != IP_PROTO_NONE && decode_past_fragment(d, ip))
+        decode_ipproto(d, nxt, e);
+    name_clamp(d, ip, before);
 }
 
 void decode_ah(struct dstate *d, struct cursor c)

@@ -152,7 +152,7 @@ void decode_tcp(struct dstate *d, struct cursor c)
     t->window = cur_be16(&c);
     cur_skip(&c, 4); /* checksum, urgent pointer */
     if (c.err) {
-        if (src != DEC_LEN_CURSOR && seglen < TCP_HDR_MIN)
+        if (dec_len_declared(src) && seglen < TCP_HDR_MIN)
             dec_bad(d, l, AN_BAD_TCP_HDR_LEN); /* the IP length leaves no room */
         else
             dec_short(d, l);
@@ -161,6 +161,10 @@ void decode_tcp(struct dstate *d, struct cursor c)
 
     size_t hdr_len = (size_t)(off >> 4) * 4;
     t->hdr_len = (uint8_t)hdr_len;
+    if (hdr_len > seglen && src == DEC_LEN_FRAME) {
+        dec_short(d, l); /* the frame ended inside the options */
+        return;
+    }
     if (hdr_len < TCP_HDR_MIN || hdr_len > seglen) {
         dec_bad(d, l, AN_BAD_TCP_HDR_LEN);
         return;
@@ -198,7 +202,7 @@ void decode_udp(struct dstate *d, struct cursor c)
     u->len = cur_be16(&c);
     cur_skip(&c, 2); /* checksum */
     if (c.err) {
-        if (src != DEC_LEN_CURSOR && seglen < UDP_HDR_LEN_)
+        if (dec_len_declared(src) && seglen < UDP_HDR_LEN_)
             dec_bad(d, l, AN_BAD_UDP_LEN);
         else
             dec_short(d, l);
@@ -222,7 +226,11 @@ void decode_udp(struct dstate *d, struct cursor c)
         plen = (size_t)u->len - UDP_HDR_LEN_;
     }
     u->payload_len = dec_clamp16(plen);
-    if (cur_left(&c) < plen) {
+    /* DEC_LEN_FRAME: the IP length, too, claimed more than the whole frame;
+     * the length the sender wrote is kept (a datagram's size is what a
+     * path-MTU diagnosis is about, and a tunnel inside is recognised by it),
+     * and the missing bytes are the IP layer's anomaly (decode_ip.c). */
+    if (cur_left(&c) < plen && src != DEC_LEN_FRAME) {
         if (src == DEC_LEN_FRAGMENT)
             l->flags |= LF_TRUNCATED; /* the rest is in later fragments, not lost */
         else

@@ -43,7 +43,7 @@ struct flow_other {
 };
 
 /* The parts of the summary that change packet by packet.  The struct
- * flow_summary (at most 544 bytes) is built from them (and the TCP state)
+ * flow_summary (at most 560 bytes) is built from them (and the TCP state)
  * only when the flow finishes: most of it is TCP results that live in struct
  * tcp_conn until then, and a live flow should cost what it uses. */
 struct flow_live {
@@ -85,6 +85,7 @@ struct flow_table {
     struct flow_limits lim;
     flow_done_fn done;
     flow_storm_fn storm_cb;
+    int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
     struct storm_pool storms;
     void *ctx;
     struct hashtab index;  /* live flows by key: ids into all[] */
@@ -351,6 +352,13 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
             fill_dir(&s->dir[d], &f->tcp->h[d]);
             uint64_t sf = 0;
             s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
+            /* The capture ran on after the flow's last packet (a pcapng
+             * isb_endtime): the silence until then is part of the wait. */
+            if (!s->dir[d].stalled && why == FLOW_END_CAPTURE && ft->capture_end_ns > s->last_ns) {
+                s->dir[d].stalled =
+                    tcp_stalled(f->tcp, d, ft->capture_end_ns, &s->dir[d].stall_ns, &sf);
+                s->dir[d].stall_by_end = s->dir[d].stalled;
+            }
             s->dir[d].stall_frame = sat32(sf);
             s->stalled |= s->dir[d].stalled;
             det.sizes[d] = f->tcp->h[d].dl ? &f->tcp->h[d].dl->sizes : delivery_no_sizes();
@@ -867,6 +875,12 @@ uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, i
         }
     }
     return 0;
+}
+
+void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)
+{
+    ft->capture_end_ns = end_ns;
+    flow_finish_all(ft);
 }
 
 void flow_finish_all(struct flow_table *ft)

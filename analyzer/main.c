@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "html.h"
 #include "inference.h"
+#include "inputs.h"
 #include "options.h"
 #include "outdir.h"
 #include "pipeline.h"
@@ -116,7 +117,8 @@ static void say_written(const char *dir, const struct outdir_result *res)
  * the charts (unless --no-plots; they may read the inputs again) and the
  * HTML page that holds them all. */
 static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro,
-                        const struct options *o, const struct pipeline_opts *po, bool replay)
+                        const struct options *o, const char *const *paths,
+                        const struct pipeline_opts *po, bool replay)
 {
     char err[OUTDIR_ERRLEN];
     struct outdir *od = outdir_open(dir, err);
@@ -131,7 +133,7 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     struct plots *pl = NULL;
     if (rc == EXIT_OK && !o->no_plots) {
         pl = calloc(1, sizeof *pl);
-        struct replay_src rs = {o->inputs, replay ? r->ninputs : 0, po};
+        struct replay_src rs = {paths, replay ? r->ninputs : 0, po};
         struct plots_inputs in = {
             {replay_inputs, replay_rereadable, &rs}, rs.n, o->plot_timeout, &interrupted};
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
@@ -157,21 +159,58 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     return rc;
 }
 
+/* The inputs as the analysis takes them (inputs.h): each a file, or a
+ * rotated capture's files read as one; paths[i] is input i's first file. */
+struct run_inputs {
+    struct input_groups groups;
+    const char *paths[OPT_MAX_INPUTS];
+    struct capscan scans[OPT_MAX_INPUTS]; /* of each input (a group's as one) */
+    int n;
+};
+
+/* The pass before the analysis over every file, then the grouping. */
+static struct run_inputs *group_inputs(const struct options *o)
+{
+    struct run_inputs *ri = calloc(1, sizeof *ri);
+    struct capscan *each = calloc(OPT_MAX_INPUTS, sizeof *each);
+    if (!ri || !each) {
+        free(ri);
+        free(each);
+        return NULL;
+    }
+    for (int i = 0; i < o->ninputs; i++)
+        capscan_file(o->inputs[i], &each[i]);
+    inputs_group(&ri->groups, o->inputs, each, o->ninputs);
+    int at = 0;
+    for (int i = 0; i < ri->groups.n; i++) {
+        const struct input_group *g = &ri->groups.g[i];
+        ri->paths[i] = g->files[0];
+        inputs_group_scan(each + at, g->nfiles, &ri->scans[i]);
+        at += g->nfiles;
+    }
+    ri->n = ri->groups.n;
+    free(each);
+    return ri;
+}
+
 /* Each input once through the pipeline.  Returns the exit status so far;
  * *ninputs: inputs started, *nread: inputs that could be opened. */
-static int read_inputs(const struct options *o, const struct pipeline_opts *po,
+static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
                        struct input_stats **inputs, struct results *res, int *ninputs, int *nread)
 {
     int rc = EXIT_OK;
     *ninputs = *nread = 0;
-    for (int i = 0; i < o->ninputs && !interrupted; i++) {
-        inputs[i] = stats_new(o->inputs[i]);
+    for (int i = 0; i < ri->n && !interrupted; i++) {
+        inputs[i] = stats_new(ri->paths[i]);
         if (!inputs[i]) {
             fprintf(stderr, "mtuscope: out of memory\n");
             return EXIT_FAIL;
         }
         *ninputs = i + 1;
-        enum pipeline_status r = pipeline_run(o->inputs[i], i, po, inputs[i], res, NULL);
+        inputs[i]->scan = ri->scans[i];
+        if (ri->groups.g[i].why[0] && ri->groups.g[i].nfiles == 1)
+            inputs[i]->why_alone = ri->groups.g[i].why;
+        enum pipeline_status r = pipeline_run(ri->paths[i], i, po, inputs[i], res, NULL);
         if (r == PIPELINE_BAD_FILTER)
             return EXIT_USAGE;
         if (r == PIPELINE_FAIL)
@@ -184,14 +223,14 @@ static int read_inputs(const struct options *o, const struct pipeline_opts *po,
 /* Several vantage points: their packets matched before the inference, which
  * takes measured delivery as its strongest evidence.  Not after a Ctrl-C:
  * matching reads the inputs again, further than the report did. */
-static void correlate_inputs(const struct options *o, const struct pipeline_opts *po, int ninputs,
-                             bool cut, struct correlation *corr, struct results *res)
+static void correlate_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
+                             int ninputs, bool cut, struct correlation *corr, struct results *res)
 {
     if (cut)
         return;
     struct pipeline_opts cpo = *po;
     cpo.quiet = true;
-    struct replay_src rs = {o->inputs, ninputs, &cpo};
+    struct replay_src rs = {ri->paths, ninputs, &cpo};
     struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
     if (correlate_run(corr, &src, ninputs, res) && !interrupted)
         res->correlation = corr;
@@ -204,9 +243,9 @@ static void correlate_inputs(const struct options *o, const struct pipeline_opts
 
 /* The inference, then the reports: stdout first (a reader sees the answer
  * while the charts are drawn), then -o DIR.  Returns the exit status. */
-static int infer_and_report(const struct options *o, const struct pipeline_opts *po,
-                            struct input_stats *const *inputs, int ninputs,
-                            const struct results *res, bool cut, int rc)
+static int infer_and_report(const struct options *o, const char *const *paths,
+                            const struct pipeline_opts *po, struct input_stats *const *inputs,
+                            int ninputs, const struct results *res, bool cut, int rc)
 {
     struct inference *inf = calloc(1, sizeof *inf); /* large: the heap, not the stack */
     if (!inf || !inference_run(inf, inputs, ninputs, res)) {
@@ -227,7 +266,7 @@ static int infer_and_report(const struct options *o, const struct pipeline_opts 
         struct report_opts fo = ro;
         fo.color = false;
         fo.quiet = false; /* report.txt is always the whole report */
-        int w = write_outdir(o->outdir, &rd, &fo, o, po, !cut);
+        int w = write_outdir(o->outdir, &rd, &fo, o, paths, po, !cut);
         if (w != EXIT_OK)
             rc = w;
     }
@@ -264,9 +303,17 @@ int main(int argc, char **argv)
         options_free(&o);
         return EXIT_FAIL;
     }
-    struct pipeline_opts po = {o.filter, o.count, o.max_flows, true, false, &interrupted};
+    struct run_inputs *ri = group_inputs(&o);
+    if (!ri) {
+        fprintf(stderr, "mtuscope: out of memory\n");
+        results_free(&res);
+        options_free(&o);
+        return EXIT_FAIL;
+    }
+    struct pipeline_opts po = {o.filter, o.count,      o.max_flows, true,
+                               false,    &interrupted, &ri->groups};
     int ninputs, nread;
-    rc = read_inputs(&o, &po, inputs, &res, &ninputs, &nread);
+    rc = read_inputs(ri, &po, inputs, &res, &ninputs, &nread);
     bool cut = interrupted != 0; /* Ctrl-C while reading: what was read is reported */
     if (cut)
         escape_line(stderr, "mtuscope: interrupted: the report covers the %d input%s read so far%s",
@@ -285,8 +332,8 @@ int main(int argc, char **argv)
             escape_line(stderr, "mtuscope: %s: nothing written", o.outdir);
         rc = EXIT_FAIL;
     } else if (rc != EXIT_USAGE) {
-        correlate_inputs(&o, &po, ninputs, cut, &corr, &res);
-        rc = infer_and_report(&o, &po, inputs, ninputs, &res, cut, rc);
+        correlate_inputs(ri, &po, ninputs, cut, &corr, &res);
+        rc = infer_and_report(&o, ri->paths, &po, inputs, ninputs, &res, cut, rc);
     }
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -299,8 +346,9 @@ int main(int argc, char **argv)
     if (cut && (rc == EXIT_OK || rc == EXIT_VERDICT))
         rc = EXIT_INTERRUPTED; /* a verdict on part of the capture is not one to act on */
 
-    for (int i = 0; i < o.ninputs; i++)
+    for (int i = 0; i < ninputs; i++)
         stats_free(inputs[i]);
+    free(ri);
     correlate_free(&corr);
     results_free(&res);
     options_free(&o);

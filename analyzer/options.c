@@ -31,6 +31,62 @@ static void put_word(FILE *err, const char *word)
     escape_fputs(word, err);
 }
 
+/* -V FILE: every non-empty line of FILE is a capture to read, as with -r,
+ * in order (tcpdump -V); a line's trailing CR (a list written on Windows)
+ * is not part of the name. */
+static int read_list(struct options *o, const char *path, FILE *err)
+{
+    if (o->nlists == OPT_MAX_LISTS) {
+        fprintf(err, "mtuscope: at most %d lists (-V FILE)\n", OPT_MAX_LISTS);
+        return EXIT_USAGE;
+    }
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        escape_line(err, "mtuscope: -V %s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, fp)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *nb = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(fp);
+    if (!buf) {
+        escape_line(err, "mtuscope: -V %s: out of memory, or a list over 16 MiB", path);
+        return EXIT_USAGE;
+    }
+    buf[len] = '\0';
+    o->lists[o->nlists++] = buf;
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        size_t l = strlen(line);
+        if (l && line[l - 1] == '\r')
+            line[--l] = '\0';
+        if (l) {
+            if (o->ninputs == OPT_MAX_INPUTS) {
+                fprintf(err, "mtuscope: at most %d inputs\n", OPT_MAX_INPUTS);
+                return EXIT_USAGE;
+            }
+            o->inputs[o->ninputs++] = line;
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return EXIT_OK;
+}
+
 void options_usage(FILE *out)
 {
     fputs("Usage: mtuscope [options] -r FILE [-r FILE ...] [expression]\n"
@@ -38,7 +94,11 @@ void options_usage(FILE *out)
           "\n"
           "  -r FILE          read packets from FILE (pcap or pcapng, gzip-compressed or\n"
           "                   not; - = standard input);\n"
-          "                   repeat for several files (frame numbers count per file)\n"
+          "                   repeat for several files; consecutive files of one\n"
+          "                   capture (rotated: same link type, snap length and\n"
+          "                   interface, time ranges that follow each other) are\n"
+          "                   read as one, frames numbered on across them\n"
+          "  -V FILE          read the captures listed in FILE, one a line (tcpdump -V)\n"
           "  -c COUNT         stop reading each input after COUNT packets\n"
           "  -o DIR           also write into DIR: report.txt, report.json, report.html\n"
           "                   and the charts (NAME.dat, NAME.gp, NAME.png, NAME.svg)\n"
@@ -63,7 +123,7 @@ void options_usage(FILE *out)
           "  -q, --quiet      print only the verdict line (not with --json)\n"
           "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
           "  -h, --help       show this help\n"
-          "  -V, --version    show the version\n"
+          "  -V, --version    show the version (-V alone or before an option)\n"
           "\n"
           "  expression       a BPF filter, as in tcpdump (e.g. \"host 10.0.0.1 and udp\"),\n"
           "                   compiled for each input's link type\n"
@@ -372,6 +432,14 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             o->help = true;
             return EXIT_OK;
         case 'V':
+            /* tcpdump's -V FILE (a file listing captures, one a line);
+             * alone, or before another option, it is --version */
+            if (optind < argc && argv[optind][0] && argv[optind][0] != '-' &&
+                strcmp(argv[optind - 1], "--version") != 0) {
+                if (read_list(o, argv[optind++], err) != EXIT_OK)
+                    return EXIT_USAGE;
+                break;
+            }
             o->version = true;
             return EXIT_OK;
         default:
@@ -414,6 +482,9 @@ static int after_options(struct options *o, int argc, char **argv, FILE *err)
 
 void options_free(struct options *o)
 {
+    for (int i = 0; i < o->nlists; i++)
+        free(o->lists[i]);
+    o->nlists = 0;
     free(o->filter);
     o->filter = NULL;
 }

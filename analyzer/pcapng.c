@@ -17,14 +17,23 @@
 #define BT_IDB 0x00000001
 #define BT_OPB 0x00000002 /* obsolete packet block */
 #define BT_SPB 0x00000003
+#define BT_ISB 0x00000005 /* interface statistics */
 #define BT_EPB 0x00000006
 #define BYTE_ORDER_MAGIC 0x1a2b3c4d
 #define MAX_BLOCK (16u << 20) /* libpcap's limit too */
 #define MAX_IFACES 256
 
 #define OPT_END 0
+#define OPT_IF_NAME 2
 #define OPT_IF_TSRESOL 9
 #define OPT_IF_TSOFFSET 14
+/* Interface Statistics Block options (draft-ietf-opsawg-pcapng 4.6) */
+#define OPT_ISB_STARTTIME 2
+#define OPT_ISB_ENDTIME 3
+#define OPT_ISB_IFRECV 4
+#define OPT_ISB_IFDROP 5
+#define OPT_ISB_OSDROP 7
+#define ISB_FIXED 12 /* interface id, timestamp high and low */
 
 struct iface {
     int linktype;
@@ -117,7 +126,9 @@ static int read_block(struct pcapng *r, uint32_t *type, struct cursor *body,
     return 1;
 }
 
-static void parse_idb(struct pcapng *r, struct cursor c, struct iface *ifc)
+/* name: room for the interface's if_name (NULL: not wanted) */
+static void parse_idb(struct pcapng *r, struct cursor c, struct iface *ifc, char *name,
+                      size_t namesize)
 {
     ifc->linktype = rd16(&c, r->swapped);
     cur_skip(&c, 2);
@@ -148,6 +159,11 @@ static void parse_idb(struct pcapng *r, struct cursor c, struct iface *ifc)
         } else if (code == OPT_IF_TSOFFSET && olen == 8) {
             uint64_t lo = rd32(&v, r->swapped), hi = rd32(&v, r->swapped);
             ifc->tsoffset = (int64_t)(r->swapped ? (hi << 32 | lo) : (lo << 32 | hi));
+        } else if (code == OPT_IF_NAME && name && namesize) {
+            size_t n = olen < namesize - 1 ? olen : namesize - 1;
+            cur_copy(&v, name, n);
+            name[n] = '\0';
+            name[strnlen(name, n)] = '\0'; /* a string option may end in NULs */
         }
     }
 }
@@ -224,7 +240,7 @@ int pcapng_next(struct pcapng *r, struct pcapng_packet *p, char err[PCAPNG_ERRLE
                 snprintf(err, PCAPNG_ERRLEN, "pcapng: more than %d interfaces", MAX_IFACES);
                 return -1;
             }
-            parse_idb(r, c, &r->ifaces[r->nifaces++]);
+            parse_idb(r, c, &r->ifaces[r->nifaces++], NULL, 0);
             break;
         case BT_EPB:
         case BT_OPB: {
@@ -272,4 +288,191 @@ int pcapng_next(struct pcapng *r, struct pcapng_packet *p, char err[PCAPNG_ERRLE
             break; /* name resolution, statistics, custom blocks: not needed */
         }
     }
+}
+
+/* ---- the scan (capscan.h) ---- */
+
+/* The last statistics of one interface: its counters run from the start of
+ * the capture, so a later block replaces an earlier one. */
+struct isb_last {
+    bool has_end, has_end_us, has_ifrecv, has_ifdrop, has_osdrop;
+    int64_t end_ns, end_us_ns;
+    uint64_t ifrecv, ifdrop, osdrop;
+};
+
+struct scan_state {
+    struct pcapng r;
+    struct isb_last last[MAX_IFACES];
+};
+
+static int64_t iface_ns(const struct iface *ifc, uint64_t ts)
+{
+    struct pcapng_packet p;
+    set_time(ifc, ts, &p);
+    return capscan_ns(p.ts_sec, p.ts_nsec);
+}
+
+static void isb_bad(struct capscan *out, const char *fmt, unsigned a, unsigned b)
+{
+    if (out->isb_malformed++ == 0)
+        snprintf(out->isb_error, sizeof out->isb_error, fmt, a, b);
+}
+
+/*
+ * One Interface Statistics Block: interface id, timestamp, options.  Read
+ * whole before anything is kept: a block with one bad option is not trusted
+ * for the others (its writer got something wrong, and nothing says what).
+ */
+static void scan_isb(struct scan_state *st, struct cursor c, struct capscan *out)
+{
+    struct pcapng *r = &st->r;
+    bool le = r->swapped;
+    out->isbs++;
+    unsigned body = (unsigned)cur_left(&c);
+    uint32_t ifid = rd32(&c, le);
+    cur_skip(&c, 8); /* when the statistics were taken: isb_endtime says when capture ended */
+    if (c.err) {
+        isb_bad(out, "a statistics block with %u bytes after its header, fewer than its %u fixed",
+                body, ISB_FIXED);
+        return;
+    }
+    if (ifid >= (uint32_t)r->nifaces) {
+        isb_bad(out, "a statistics block names interface %u, but %u are declared", ifid,
+                (unsigned)r->nifaces);
+        return;
+    }
+    const struct iface *ifc = &r->ifaces[ifid];
+    struct isb_last v = st->last[ifid];
+    while (cur_left(&c) >= 4) {
+        uint16_t code = rd16(&c, le), olen = rd16(&c, le);
+        if (code == OPT_END)
+            break;
+        struct cursor o = cur_sub(&c, olen);
+        cur_skip(&c, (4u - olen % 4u) % 4u);
+        if (c.err) {
+            isb_bad(out, "statistics option %u of %u bytes runs past its block", code, olen);
+            return;
+        }
+        bool counter = code == OPT_ISB_IFRECV || code == OPT_ISB_IFDROP || code == OPT_ISB_OSDROP;
+        bool time = code == OPT_ISB_STARTTIME || code == OPT_ISB_ENDTIME;
+        if ((counter || time) && olen != 8) {
+            isb_bad(out, "statistics option %u is %u bytes, not 8", code, olen);
+            return;
+        }
+        uint32_t a = rd32(&o, le), b = rd32(&o, le);
+        if (time && code == OPT_ISB_ENDTIME) {
+            v.has_end = true;
+            v.end_ns = iface_ns(ifc, (uint64_t)a << 32 | b); /* high word first, as in an EPB */
+            if (ifc->units_per_sec != 1000000) {
+                struct iface us = *ifc;
+                us.units_per_sec = 1000000;
+                v.has_end_us = true;
+                v.end_us_ns = iface_ns(&us, (uint64_t)a << 32 | b);
+            }
+        } else if (counter) {
+            uint64_t n = le ? (uint64_t)b << 32 | a : (uint64_t)a << 32 | b;
+            if (code == OPT_ISB_IFRECV) {
+                v.has_ifrecv = true;
+                v.ifrecv = n;
+            } else if (code == OPT_ISB_IFDROP) {
+                v.has_ifdrop = true;
+                v.ifdrop = n;
+            } else {
+                v.has_osdrop = true;
+                v.osdrop = n;
+            }
+        }
+    }
+    st->last[ifid] = v;
+}
+
+/* Adds one section's interfaces' last statistics to the file's. */
+static void fold_section(struct scan_state *st, struct capscan *out)
+{
+    for (int i = 0; i < st->r.nifaces; i++) {
+        const struct isb_last *v = &st->last[i];
+        if (v->has_end && (!out->has_end || v->end_ns > out->end_ns)) {
+            out->has_end = true;
+            out->end_ns = v->end_ns;
+        }
+        if (v->has_end_us && (!out->has_end_us || v->end_us_ns > out->end_us_ns)) {
+            out->has_end_us = true;
+            out->end_us_ns = v->end_us_ns;
+        }
+        out->has_ifrecv |= v->has_ifrecv;
+        out->has_ifdrop |= v->has_ifdrop;
+        out->has_osdrop |= v->has_osdrop;
+        out->ifrecv += v->ifrecv;
+        out->ifdrop += v->ifdrop;
+        out->osdrop += v->osdrop;
+    }
+    memset(st->last, 0, sizeof st->last);
+}
+
+static void scan_time(struct capscan *out, int64_t ns)
+{
+    if (!out->has_time || ns < out->first_ns)
+        out->first_ns = ns;
+    if (!out->has_time || ns > out->last_ns)
+        out->last_ns = ns;
+    out->has_time = true;
+}
+
+void pcapng_scan(FILE *fp, struct capscan *out)
+{
+    struct scan_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(out->why, sizeof out->why, "out of memory");
+        return;
+    }
+    struct pcapng *r = &st->r;
+    r->fp = fp;
+    out->pcapng = true;
+    out->scanned = true;
+    char err[PCAPNG_ERRLEN];
+    for (;;) {
+        uint32_t type;
+        struct cursor c;
+        int rc = read_block(r, &type, &c, err);
+        if (rc < 0) {
+            out->broken = true;
+            snprintf(out->why, sizeof out->why, "%.*s", (int)sizeof out->why - 1, err);
+        }
+        if (rc <= 0)
+            break;
+        bool le = r->swapped;
+        if (type == BT_SHB) {
+            fold_section(st, out);
+            r->nifaces = 0;
+        } else if (type == BT_IDB) {
+            if (r->nifaces == MAX_IFACES)
+                break; /* the reader stops here too, with a message */
+            struct iface *ifc = &r->ifaces[r->nifaces];
+            bool first = out->ninterfaces == 0;
+            parse_idb(r, c, ifc, first ? out->ifname : NULL, sizeof out->ifname);
+            if (first) {
+                out->linktype = ifc->linktype;
+                out->snaplen = ifc->snaplen;
+            } else if (ifc->linktype != out->linktype || ifc->snaplen != out->snaplen) {
+                out->mixed = true;
+            }
+            r->nifaces++;
+            out->ninterfaces++;
+        } else if (type == BT_EPB || type == BT_OPB) {
+            uint32_t ifid = type == BT_EPB ? rd32(&c, le) : rd16(&c, le);
+            if (type == BT_OPB)
+                cur_skip(&c, 2);
+            uint32_t hi = rd32(&c, le), lo = rd32(&c, le);
+            out->records++;
+            if (!c.err && ifid < (uint32_t)r->nifaces)
+                scan_time(out, iface_ns(&r->ifaces[ifid], (uint64_t)hi << 32 | lo));
+        } else if (type == BT_SPB) {
+            out->records++; /* no time */
+        } else if (type == BT_ISB) {
+            scan_isb(st, c, out);
+        }
+    }
+    fold_section(st, out);
+    free(r->buf);
+    free(st);
 }

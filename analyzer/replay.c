@@ -44,7 +44,9 @@ static bool stream_open(struct stream *s, const char *path, const struct pipelin
 {
     char err[CAPTURE_ERRLEN];
     memset(s, 0, sizeof *s);
-    s->cap = capture_open(path, err);
+    const struct input_group *g = inputs_group_of(po->groups, path); /* a rotated capture */
+    s->cap =
+        g && g->nfiles > 1 ? capture_open_files(g->files, g->nfiles, err) : capture_open(path, err);
     s->df = defrag_new(NULL);
     s->pkt = calloc(1, sizeof *s->pkt);
     if (!s->cap || !s->df || !s->pkt || !capture_set_filter(s->cap, po->filter, err)) {

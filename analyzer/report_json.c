@@ -10,6 +10,7 @@
 #include "correlate.h"
 #include "inference.h"
 #include "json.h"
+#include "inputs.h"
 #include "report.h"
 #include "tunnels.h"
 
@@ -28,6 +29,74 @@ static void json_opt_uint(struct json *j, const char *key, uint64_t v)
         json_uint(j, key, v);
     else
         json_null(j, key);
+}
+
+/* pcapng interface statistics (capscan.h): null where the file says nothing */
+static void json_capture_stats(struct json *j, const struct input_stats *s)
+{
+    const struct capscan *sc = &s->scan;
+    json_uint(j, "statistics_blocks", sc->isbs);
+    json_uint(j, "statistics_blocks_malformed", sc->isb_malformed);
+    if (sc->has_ifrecv)
+        json_uint(j, "capture_received", sc->ifrecv);
+    else
+        json_null(j, "capture_received");
+    if (sc->has_ifdrop)
+        json_uint(j, "capture_dropped_interface", sc->ifdrop);
+    else
+        json_null(j, "capture_dropped_interface");
+    if (sc->has_osdrop)
+        json_uint(j, "capture_dropped_os", sc->osdrop);
+    else
+        json_null(j, "capture_dropped_os");
+    json_uint(j, "capture_dropped", sc->ifdrop + sc->osdrop);
+    if (sc->has_end)
+        json_time(j, "capture_end", s->capture_end_ns ? s->capture_end_ns : sc->end_ns);
+    else
+        json_time_null(j, "capture_end");
+    json_bool(j, "capture_end_used", s->capture_end_used);
+}
+
+/* How the files given became this input (inputs.h): files[] in order, with
+ * the frame number each starts at (frames count on across a rotated
+ * capture's files); grouping says why, or why this file stands alone. */
+static void json_grouping(struct json *j, const struct input_stats *s)
+{
+    const struct input_group *g = s->group;
+    json_array_begin(j, "files");
+    int n = g ? g->nfiles : 1;
+    for (int k = 0; k < n; k++) {
+        json_object_begin(j, NULL);
+        json_string(j, "file", g ? g->files[k] : s->path);
+        json_uint(j, "first_frame", g ? g->first_frame[k] : 1);
+        json_object_end(j);
+    }
+    json_array_end(j);
+    if (g)
+        json_string(j, "grouping", g->why);
+    else if (s->why_alone)
+        json_string(j, "grouping", s->why_alone);
+    else
+        json_null(j, "grouping");
+}
+
+/* frame_files[]: each frame of a finding as its file and its number there,
+ * when its input is a rotated capture's files */
+static void json_frame_files(struct json *j, const struct input_stats *s, const uint64_t *frames,
+                             int n)
+{
+    if (!s->group)
+        return;
+    json_array_begin(j, "frame_files");
+    for (int k = 0; k < n; k++) {
+        uint64_t in;
+        int f = inputs_frame_file(s->group, frames[k], &in);
+        json_object_begin(j, NULL);
+        json_string(j, "file", s->group->files[f]);
+        json_uint(j, "frame", in);
+        json_object_end(j);
+    }
+    json_array_end(j);
 }
 
 static void json_input(struct json *j, const struct input_stats *s)
@@ -55,6 +124,8 @@ static void json_input(struct json *j, const struct input_stats *s)
     json_uint(j, "captured_twice", s->copies);
     json_uint(j, "forwarded_copies", s->forwarded);
     json_uint(j, "frames", s->frames);
+    json_capture_stats(j, s);
+    json_grouping(j, s);
     if (s->has_time) {
         json_time(j, "first_time", s->first_sec * 1000000000 + s->first_nsec);
         json_time(j, "last_time", s->last_sec * 1000000000 + s->last_nsec);
@@ -185,8 +256,10 @@ static void json_flow_dir(struct json *j, const char *key, const struct flow_dir
         json_double(j, NULL, d->backoff_us[i] / 1e6, 3);
     json_array_end(j);
     json_bool(j, "stalled", d->stalled);
-    if (d->stalled)
+    if (d->stalled) {
         json_uint(j, "stall_frame", d->stall_frame);
+        json_bool(j, "stall_by_capture_end", d->stall_by_end);
+    }
     json_bool(j, "df_cleared", d->df_cleared);
     json_object_end(j);
 }
@@ -674,7 +747,8 @@ static void json_paths(struct json *j, const struct inference *inf)
     json_array_end(j);
 }
 
-static void json_findings(struct json *j, const struct inference *inf)
+static void json_findings(struct json *j, const struct inference *inf,
+                          struct input_stats *const *inputs, int ninputs)
 {
     json_array_begin(j, "findings");
     for (int i = 0; inf && i < inf->nfindings; i++) {
@@ -690,6 +764,8 @@ static void json_findings(struct json *j, const struct inference *inf)
         json_array_end(j);
         json_string(j, "wireshark_filter", f->wireshark_filter);
         json_int(j, "input", f->input);
+        if (f->input >= 0 && f->input < ninputs)
+            json_frame_files(j, inputs[f->input], f->frames, f->nframes);
         json_object_end(j);
     }
     json_array_end(j);
@@ -724,7 +800,7 @@ void report_json(FILE *out, const struct report_data *r)
     for (uint32_t i = 0; i < res->ntunnels; i++)
         json_tunnel(&j, &res->tunnels[i], inf && i < inf->ntunnels ? &inf->tunnels[i] : NULL);
     json_array_end(&j);
-    json_findings(&j, inf);
+    json_findings(&j, inf, r->inputs, r->ninputs);
     json_correlation(&j, res->correlation);
     json_object_end(&j);
     json_finish(&j);

@@ -16,6 +16,7 @@
 #include "escape.h"
 #include "inference.h"
 #include "verdict.h"
+#include "inputs.h"
 #include "report.h"
 
 static double seconds(int64_t sec, uint32_t nsec)
@@ -202,6 +203,77 @@ static void text_pppoe(FILE *out, const struct input_stats *s)
         fprintf(out, "  and %" PRIu64 " packets of further PPPoE sessions\n", s->pppoe_other);
 }
 
+/* pcapng interface statistics (capscan.h): what the capture dropped, when
+ * it ended; and a statistics block that could not be read. */
+static void text_capture_stats(FILE *out, const struct input_stats *s)
+{
+    const struct capscan *sc = &s->scan;
+    uint64_t dropped = sc->ifdrop + sc->osdrop;
+    if (sc->has_ifdrop || sc->has_osdrop || sc->has_ifrecv) {
+        fprintf(out, "  capture statistics (pcapng):");
+        if (sc->has_ifrecv)
+            fprintf(out, " %" PRIu64 " packets received,", sc->ifrecv);
+        fprintf(out,
+                " %s%" PRIu64 " dropped (%" PRIu64 " by the interface, %" PRIu64 " by the OS)%s\n",
+                dropped ? "DROPPED: " : "", dropped, sc->ifdrop, sc->osdrop,
+                dropped ? ": retransmission and loss counts may include packets the capture "
+                          "missed"
+                        : "");
+    }
+    if (sc->has_end) {
+        int64_t last = s->last_sec * 1000000000ll + s->last_nsec;
+        if (s->capture_end_used)
+            fprintf(out, "  capture ended %.3f s after its last packet (isb_endtime%s)\n",
+                    (double)(s->capture_end_ns - last) / 1e9,
+                    s->capture_end_us ? ", in microseconds as dumpcap writes it" : "");
+        else if (s->capture_end_why)
+            fprintf(out, "  capture end (isb_endtime) not used: %s\n", s->capture_end_why);
+    }
+    if (sc->isb_malformed) {
+        fprintf(out, "  %u pcapng statistics block%s not used: ", sc->isb_malformed,
+                sc->isb_malformed == 1 ? "" : "s");
+        escape_fputs(sc->isb_error, out);
+        fputc('\n', out);
+    }
+}
+
+/* How the files given became this input (inputs.h): a rotated capture's
+ * files read as one, or why this file is not part of the input before it. */
+static void text_grouping(FILE *out, const struct input_stats *s)
+{
+    const struct input_group *g = s->group;
+    if (g) {
+        fprintf(out,
+                "  one capture in %d files (rotated: tcpdump -C/-G, dumpcap -b, a ring buffer), "
+                "read as one stream; frames are numbered on across them, as mergecap -a would:\n",
+                g->nfiles);
+        for (int k = 0; k < g->nfiles; k++) {
+            uint64_t end = k + 1 < g->nfiles ? g->first_frame[k + 1] - 1 : s->frames;
+            fprintf(out, "    frames %" PRIu64 "-%" PRIu64 ": ", g->first_frame[k], end);
+            escape_fputs(g->files[k], out);
+            fputc('\n', out);
+        }
+        fputs("    why: ", out);
+        escape_fputs(g->why, out);
+        fputc('\n', out);
+    } else if (s->why_alone) {
+        fputs("  a separate input: ", out);
+        escape_fputs(s->why_alone, out);
+        fputc('\n', out);
+    }
+}
+
+/* " of FILE" for frame `frame` of input s: its file and its number there
+ * when the input is a rotated capture's files. */
+static void text_frame_file(FILE *out, const struct input_stats *s, uint64_t frame)
+{
+    uint64_t n;
+    int k = inputs_frame_file(s->group, frame, &n);
+    fprintf(out, " (frame %" PRIu64 " of ", n);
+    escape_fputs(s->group->files[k], out);
+    fputc(')', out);
+}
+
 static void text_input(FILE *out, const struct input_stats *s, const struct report_opts *o)
 {
     char b1[32];
@@ -219,6 +291,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
         fprintf(out, ", %.3f s",
                 seconds(s->last_sec, s->last_nsec) - seconds(s->first_sec, s->first_nsec));
     fprintf(out, "\n");
+    text_grouping(out, s);
     if (s->error[0]) {
         fputs("  READ ERROR: ", out);
         escape_fputs(s->error, out);
@@ -234,6 +307,7 @@ static void text_input(FILE *out, const struct input_stats *s, const struct repo
                 "bytes; first: frame %" PRIu64 " of %" PRIu64 "): analysed once; editcap -d "
                 "removes them\n",
                 s->copies, s->copy_frame, s->copy_of);
+    text_capture_stats(out, s);
     if (s->forwarded)
         fprintf(out,
                 "  %" PRIu64 " packets seen entering and leaving the capturing host (its TTL one "
@@ -312,8 +386,11 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
         fprintf(out, "\n");
         for (int d = 0; d < 2; d++)
             if (f->dir[d].stalled)
-                fprintf(out, "        STALLED: %s's data waits from frame %u to the end\n",
-                        d ? "server" : "client", f->dir[d].stall_frame);
+                fprintf(out, "        STALLED: %s's data waits from frame %u to the end%s\n",
+                        d ? "server" : "client", f->dir[d].stall_frame,
+                        f->dir[d].stall_by_end ? " of the capture (isb_endtime: no re-send, no "
+                                                 "acknowledgement while it ran on)"
+                                               : "");
     }
     if (f->wg_data)
         fprintf(out,
@@ -366,6 +443,14 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
             res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
     if (res->retransmissions)
         fprintf(out, "  [Wireshark: tcp.analysis.retransmission]\n");
+    uint64_t dropped = 0;
+    for (int i = 0; i < r->ninputs; i++)
+        dropped += r->inputs[i]->scan.ifdrop + r->inputs[i]->scan.osdrop;
+    if (dropped)
+        fprintf(out,
+                "  CAPTURE DROPS: the capture itself dropped %" PRIu64 " packet%s (pcapng "
+                "statistics): these retransmission, hole and loss counts may include them\n",
+                dropped, dropped == 1 ? "" : "s");
     int shown = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
@@ -424,12 +509,16 @@ static void text_findings(FILE *out, const struct report_data *r)
         snprintf(tag, sizeof tag, "[%s] ", report_severity_name(f->severity));
         wrap_item(out, 2, tag, f->message, 98);
         if (f->nframes) {
+            const struct input_stats *in = r->inputs[f->input];
             fprintf(out, "      frames");
-            for (int k = 0; k < f->nframes; k++)
+            for (int k = 0; k < f->nframes; k++) {
                 fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
-            if (r->ninputs > 1) {
-                fputs(" of ", out);
-                escape_fputs(r->inputs[f->input]->path, out);
+                if (in->group)
+                    text_frame_file(out, in, f->frames[k]);
+            }
+            if (r->ninputs > 1 || in->group) {
+                fputs(in->group ? " of the rotated capture starting with " : " of ", out);
+                escape_fputs(in->path, out);
             }
             fprintf(out, "\n");
         }

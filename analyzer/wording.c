@@ -768,6 +768,22 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
 
 /* The first rule of the table that holds gives the status; its sentences
  * say what it found and what to do. */
+/* A capture that dropped packets (pcapng statistics) counts them as lost
+ * and re-sent: whatever the verdict, its summary says so next to it, since
+ * every count it rests on (retransmissions, holes, losses, and their absence)
+ * is of the packets the capture kept. */
+static void say_capture_drops(struct inference *inf, struct input_stats *const *inputs, int ninputs)
+{
+    uint64_t dropped = 0;
+    for (int i = 0; i < ninputs; i++)
+        dropped += inputs[i]->scan.ifdrop + inputs[i]->scan.osdrop;
+    if (dropped)
+        inf_fmt(&inf->summary,
+                "%s Caution: the capture itself dropped %" PRIu64 " packet%s (pcapng "
+                "statistics): the retransmissions and losses this rests on may include %s.",
+                inf->summary, dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
+}
+
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                  const struct results *res, const struct tally *t)
 {
@@ -791,4 +807,5 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     inf->status = verdict_names[rule->status].name;
     say_rule[rule->id](inf, &c);
     link_facts(inf, t);
+    say_capture_drops(inf, inputs, ninputs);
 }

@@ -511,6 +511,42 @@ static void word_storm(const struct ev_record *r, struct inf_finding *fi)
         snprintf(fi->wireshark_filter, INF_FILTER, "%s", extra);
 }
 
+static void word_capture_drops(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct capscan *sc = r->scan;
+    char recv[64] = "";
+    if (sc && sc->has_ifrecv)
+        snprintf(recv, sizeof recv, " of %" PRIu64 " received", sc->ifrecv);
+    inf_fmt(&fi->message,
+            "the capture itself dropped %" PRIu64 " packet%s%s (pcapng interface statistics: "
+            "%" PRIu64 " by the interface, %" PRIu64 " by the OS, whose capture buffer was "
+            "full): retransmissions, holes (previous segment not captured) and losses counted "
+            "in this capture may be packets the capture missed, not the network; capture again "
+            "with a larger buffer (tcpdump -B, dumpcap -B) or a snap length (-s 128)",
+            r->other, r->other == 1 ? "" : "s", recv, sc ? sc->ifdrop : 0, sc ? sc->osdrop : 0);
+    snprintf(fi->wireshark_filter, INF_FILTER,
+             "tcp.analysis.retransmission || tcp.analysis.lost_segment");
+}
+
+static void word_capture_end(const struct ev_record *r, struct inf_finding *fi)
+{
+    double gap = (double)r->cost_ns / 1e9;
+    if (r->count)
+        inf_fmt(&fi->message,
+                "the capture ran %.3f s after its last packet (frame %" PRIu64
+                "; pcapng statistics: isb_endtime): %u direction%s of flows waited with data "
+                "outstanding until then without a retransmission or an acknowledgement, so "
+                "the stall is real, not the capture's end (first: flow #%" PRIu64 ")",
+                gap, r->frames[0], r->count, r->count == 1 ? "" : "s", r->flow_id);
+    else
+        inf_fmt(&fi->message,
+                "the capture ran %.3f s after its last packet (frame %" PRIu64
+                "; pcapng statistics: isb_endtime): the silence after it is real, not the "
+                "capture's end",
+                gap, r->frames[0]);
+    snprintf(fi->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, r->frames[0]);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -534,6 +570,8 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_LINK_MRU] = word_link_mru,
     [EV_OSPF_MTU_MISMATCH] = word_ospf_mismatch,
     [EV_STORM] = word_storm,
+    [EV_CAPTURE_DROPS] = word_capture_drops,
+    [EV_CAPTURE_END] = word_capture_end,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

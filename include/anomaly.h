@@ -24,6 +24,9 @@
     X(AN_BAD_IP_HDR_LEN, "bad-ip-header-length",                                                   \
       "IPv4 header length below 20 bytes or past the packet")                                      \
     X(AN_BAD_IP_TOTAL_LEN, "bad-ip-total-length", "IP length field disagrees with the frame")      \
+    X(AN_IP_LEN_BEYOND_FRAME, "ip-length-beyond-frame",                                            \
+      "IP length larger than the whole frame on the wire (not a snap-length cut): clamped to the " \
+      "frame, as Wireshark does")                                                                  \
     X(AN_BAD_IP_CHECKSUM, "bad-ip-checksum", "IPv4 header checksum is wrong")                      \
     X(AN_BAD_IP_OPTION, "bad-ip-option", "malformed IPv4 option")                                  \
     X(AN_BAD_IPV6_EXT, "bad-ipv6-extension", "malformed IPv6 extension header")                    \
@@ -53,7 +56,9 @@
     X(AN_BAD_LCP, "bad-lcp", "PPP LCP packet or option with an impossible length")                 \
     X(AN_BAD_OSPF, "bad-ospf", "OSPF header or Database Description shorter than its fields")      \
     X(AN_TUNNEL_TOO_DEEP, "tunnel-too-deep", "tunnels nested deeper than the decoder's cap")       \
-    X(AN_TOO_MANY_LAYERS, "too-many-layers", "more layers than a packet record holds")
+    X(AN_TOO_MANY_LAYERS, "too-many-layers", "more layers than a packet record holds")             \
+    X(AN_BAD_PCAPNG_STATS, "bad-pcapng-statistics",                                                \
+      "malformed pcapng interface statistics block: its end time and drop counts are not used")
 
 enum anomaly {
 #define X(id, name, desc) id,

@@ -46,6 +46,10 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN]);
  * here on, also on failure.  A pcapng stream that mixes link types is read
  * to the end only when fp can seek. */
 struct capture *capture_open_stream(FILE *fp, const char *name, char err[CAPTURE_ERRLEN]);
+/* A rotated capture (inputs.h): the n files read one after the other as one
+ * stream, frames numbered on across them, the filter compiled again for
+ * each; messages name the file being read and its own frame number. */
+struct capture *capture_open_files(const char *const *files, int n, char err[CAPTURE_ERRLEN]);
 void capture_close(struct capture *cap);
 
 /* Compiles a BPF filter expression for this file's link type.  false with a
@@ -59,6 +63,7 @@ enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
 
 int capture_linktype(const struct capture *cap);
 const char *capture_linktype_name(int linktype);       /* "EN10MB", "LINUX_SLL", ... */
+int capture_linktype_dlt(int linktype);                /* a file's LINKTYPE_* as libpcap's DLT_* */
 const char *capture_format(const struct capture *cap); /* "pcap" or "pcapng" */
 const char *capture_path(const struct capture *cap);
 uint32_t capture_snaplen(const struct capture *cap);

@@ -72,7 +72,15 @@ enum dec_len_src {
     DEC_LEN_IP,       /* the enclosing IP layer's length field (or a reassembled datagram) */
     DEC_LEN_FRAGMENT, /* a first fragment: the IP length covers only this piece */
     DEC_LEN_CURSOR,   /* no usable IP length: what was captured is all we know */
+    DEC_LEN_FRAME,    /* the IP length claimed more than the whole frame: the frame's bytes */
 };
+
+/* A length the sender wrote (not the capture's): one that can prove a header
+ * too short for its own fields. */
+static inline bool dec_len_declared(enum dec_len_src src)
+{
+    return src == DEC_LEN_IP || src == DEC_LEN_FRAGMENT;
+}
 
 /* The upper-layer length from the nearest IP layer's payload length, minus
  * any AH headers in between (the IP payload counts them).  Call it before

@@ -28,6 +28,8 @@
 #define EV_KINDS(X)                                                                                \
     X(EV_CAPTURE_COPIES, INF_WARNING, "capture-copies")     /* packets recorded twice */           \
     X(EV_FORWARDED_COPIES, INF_INFO, "forwarded-copies")    /* in and out of the capturing host */ \
+    X(EV_CAPTURE_DROPS, INF_WARNING, "capture-drops")       /* pcapng: the capture dropped */      \
+    X(EV_CAPTURE_END, INF_INFO, "capture-end")              /* pcapng: ran on after its last */    \
     X(EV_ICMP_IMPLAUSIBLE, INF_WARNING, "icmp-implausible") /* an MTU that cannot be true */       \
     X(EV_ICMP_IGNORED, INF_ERROR, "icmp-ignored")   /* larger packets after a reported MTU */      \
     X(EV_PMTUD_WORKED, INF_INFO, "pmtud-working")   /* ICMP drew smaller re-sends */               \
@@ -83,7 +85,8 @@ struct ev_record {
     const struct lcp_mru_msg *lcp_req, *lcp_ack; /* link MRU: the Request and its Ack */
     const struct ospf_dbd_msg *dbd[2];           /* OSPF: each router's first DBD */
     uint32_t count2;                             /* OSPF: the second router's DBDs */
-    uint64_t bound_frame; /* the filter stops at this frame (0: it needs no bound) */
+    uint64_t bound_frame;       /* the filter stops at this frame (0: it needs no bound) */
+    const struct capscan *scan; /* the input's pcapng statistics (capture drops) */
     uint64_t frames[EV_MAX_FRAMES];
     int nframes;
 };

@@ -51,7 +51,7 @@
  * Memory: a live flow costs what it uses.  One allocation per flow: its own
  * 328 bytes and its struct tcp_conn for TCP, 328 + 384 otherwise (the size
  * histogram and the WireGuard counters instead; both sizes asserted in
- * flow.c); the flow_summary (at most 544 bytes) is built only when the flow
+ * flow.c); the flow_summary (at most 560 bytes) is built only when the flow
  * finishes.  Then, only when needed:
  * a 2 KiB delivery table (delivery.h) for each TCP direction that sends data,
  * 288 bytes of storm window at the flow's first retransmission, 88 bytes of
@@ -134,6 +134,7 @@ struct flow_dir_summary {
      * path-MTU discovery for this connection (Windows' black hole
      * detection clears DF and cuts segments to 536 bytes, RFC 2923 2.1) */
     bool df_cleared;
+    bool stall_by_end; /* stalled only by the capture's known end (flow_finish_all_at) */
 };
 
 struct flow_summary {
@@ -165,7 +166,7 @@ struct flow_summary {
     bool stalled;          /* either direction */
     uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
 };
-_Static_assert(sizeof(struct flow_summary) <= 544, "the caller keeps one per flow");
+_Static_assert(sizeof(struct flow_summary) <= 560, "the caller keeps one per flow");
 
 struct flow_storm {
     uint64_t flow;  /* 0: across the capture */
@@ -244,6 +245,10 @@ uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, i
 
 /* End of capture: finishes every live flow and open storm. */
 void flow_finish_all(struct flow_table *ft);
+/* The same, when the capture is known to have run until end_ns (a pcapng
+ * isb_endtime) while the flows were silent: data still outstanding that long
+ * after a flow's last packet waited at least that long (tcp_stalled). */
+void flow_finish_all_at(struct flow_table *ft, int64_t end_ns);
 
 const struct flow_stats *flow_get_stats(const struct flow_table *ft);
 uint32_t flow_tunnel_count(const struct flow_table *ft);

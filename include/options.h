@@ -25,9 +25,13 @@
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
+#define OPT_MAX_LISTS 8 /* -V FILE lists per run */
+
 struct options {
     const char *inputs[OPT_MAX_INPUTS];
     int ninputs;
+    char *lists[OPT_MAX_LISTS]; /* -V FILE: each list's text (heap), split into inputs */
+    int nlists;
     char *filter; /* the trailing arguments joined by spaces; NULL when none (heap) */
     const char *outdir;
     double plot_timeout; /* --plot-timeout: seconds gnuplot may take per chart */

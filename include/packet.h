@@ -142,14 +142,15 @@ struct mpls_info {
 /* ip_info.flags */
 #define IPF_DF 0x0001
 #define IPF_MF 0x0002
-#define IPF_FRAGMENT 0x0004 /* MF set or offset non-zero: payload is a fragment */
-#define IPF_OPTIONS 0x0008  /* IPv4 options present */
-#define IPF_BAD_CSUM 0x0010 /* IPv4 header checksum wrong */
-#define IPF_HBH 0x0020      /* IPv6 hop-by-hop options */
-#define IPF_RTG 0x0040      /* IPv6 routing header */
-#define IPF_DSTOPT 0x0080   /* IPv6 destination options */
-#define IPF_FRAGHDR 0x0100  /* IPv6 fragment header (also atomic fragments) */
-#define IPF_JUMBO 0x0200    /* jumbogram, or an offload packet over 64 KiB: ip_len unknown (0) */
+#define IPF_FRAGMENT 0x0004    /* MF set or offset non-zero: payload is a fragment */
+#define IPF_OPTIONS 0x0008     /* IPv4 options present */
+#define IPF_BAD_CSUM 0x0010    /* IPv4 header checksum wrong */
+#define IPF_HBH 0x0020         /* IPv6 hop-by-hop options */
+#define IPF_RTG 0x0040         /* IPv6 routing header */
+#define IPF_DSTOPT 0x0080      /* IPv6 destination options */
+#define IPF_FRAGHDR 0x0100     /* IPv6 fragment header (also atomic fragments) */
+#define IPF_JUMBO 0x0200       /* jumbogram, or an offload packet over 64 KiB: ip_len unknown (0) */
+#define IPF_LEN_CLAMPED 0x0400 /* the length field claimed more than the wire frame: clamped */
 
 struct ip_info {
     struct addr src, dst; /* libdnet addresses (ADDR_TYPE_IP / ADDR_TYPE_IP6) */

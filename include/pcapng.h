@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "capscan.h"
+
 #define PCAPNG_ERRLEN 256
 
 struct pcapng;
@@ -37,5 +39,10 @@ void pcapng_close(struct pcapng *r);
 
 /* 1: a packet; 0: end of file; -1: error (message in err). */
 int pcapng_next(struct pcapng *r, struct pcapng_packet *pkt, char err[PCAPNG_ERRLEN]);
+
+/* The scan of a pcapng stream positioned at its start (capscan.h): link
+ * types, snap lengths, the first interface's name, packet times, and the
+ * Interface Statistics Blocks. */
+void pcapng_scan(FILE *fp, struct capscan *out);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "flow.h"
+#include "inputs.h"
 #include "packet.h"
 #include "results.h"
 #include "stats.h"
@@ -31,6 +32,9 @@ struct pipeline_opts {
     /* non-zero once the user pressed Ctrl-C: stop reading, mark the input
      * interrupted (may be NULL) */
     const volatile sig_atomic_t *stop;
+    /* rotated captures (inputs.h): an input that is a group's first file is
+     * read with the rest of the group as one stream (may be NULL) */
+    const struct input_groups *groups;
 };
 
 /* Called for every packet after the flow stage; fp->flow is the report-wide

@@ -13,8 +13,11 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "capscan.h"
 #include "defrag.h"
 #include "packet.h"
+
+struct input_group; /* inputs.h */
 
 #define STATS_MAX_LINKTYPES 8
 #define STATS_MAX_STACKS 64  /* distinct layer stacks remembered per input */
@@ -165,6 +168,18 @@ struct input_stats {
      * seen entering and leaving the capturing host; the first of each */
     uint64_t copies, forwarded;
     uint64_t copy_frame, copy_of, forwarded_frame, forwarded_of;
+    /* the pass before the analysis (capscan.h): pcapng statistics, times */
+    struct capscan scan;
+    /* a rotated capture's files read as this one input (inputs.h); NULL:
+     * one file.  why_alone: why this input is not part of the one before */
+    const struct input_group *group;
+    const char *why_alone;
+    /* isb_endtime, when used as the end of the capture: read whole, no
+     * filter, no -c (capture_end_used); else why not (capture_end_why) */
+    bool capture_end_used;
+    const char *capture_end_why;
+    int64_t capture_end_ns; /* the end used */
+    bool capture_end_us;    /* read in microseconds (capscan.h: dumpcap's) */
     /* datagrams whose fragments never all came while the capture went on
      * (defrag.h): the first ones, for the finding */
     int nfrag_lost;

@@ -121,6 +121,14 @@ RULES = {
     # enters the opposite one, so when the capture skipped a quadrant the old
     # lap's ranges are still there and the segment is "rexmt".
     "tcptrace-seq-wrap": +1,
+    # An IPv4 total length larger than the whole frame (not a snap-length
+    # cut: a sanitiser that cut the payload, or a frame that ended early).
+    # tcptrace takes the segment's length from the IP header (tcpdump.c), so
+    # the segment "covers" phantom bytes: a segment that carries them for
+    # real later, or the segment itself when they repeat bytes already sent
+    # (a cut copy of a retransmission: suricata-verify telnet-01), is rexmt.  Wireshark and mtuscope take what the
+    # frame carried (decode_ip.c: clamp_to_wire).
+    "tcptrace-ip-length-beyond-frame": +1,
 }
 
 
@@ -235,7 +243,7 @@ TSHARK_FIELDS = [
     "tcp.analysis.keep_alive", "tcp.analysis.zero_window_probe", "ip.flags.mf",
     "ip.frag_offset", "ipv6.fraghdr.more", "ipv6.fraghdr.offset", "ip.cur_rt", "frame.time_epoch",
     "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size", "ip.id", "eth.src", "eth.dst",
-    "vlan.id",
+    "vlan.id", "ip.len", "ip.hdr_len", "tcp.hdr_len", "frame.len", "frame.cap_len",
 ]
 
 
@@ -262,6 +270,20 @@ def ipv6_ext_headers(protocols):
         return 0
     last6 = len(p) - 1 - p[::-1].index("ipv6")
     return sum(1 for x in p[last6 + 1:p.index("tcp", last6)] if x.startswith("ipv6."))
+
+
+def phantom_bytes(r):
+    """Bytes an IPv4 total length claims beyond the whole frame (caplen == len): what
+    tcptrace adds to the segment (tcptrace-ip-length-beyond-frame), else 0."""
+    try:
+        ip_len = int(r["ip.len"].split(",")[-1])
+        hdr = int(r["ip.hdr_len"].split(",")[-1]) + int(r["tcp.hdr_len"].split(",")[-1])
+        tcp_len = int(r["tcp.len"].split(",")[-1] or 0)
+    except ValueError:
+        return 0
+    if r["frame.len"] != r["frame.cap_len"] or "," in r["ip.len"]:
+        return 0
+    return max(0, ip_len - hdr - tcp_len)
 
 
 def run_tshark(path):
@@ -310,6 +332,7 @@ def run_tshark(path):
                 "cur_rt": norm_addr(r["ip.cur_rt"].split(",")[-1]) if r["ip.cur_rt"] else None,
                 "ipid": int(r["ip.id"].split(",")[0], 16) if r["ip.id"] else 0,
                 "link": (r["eth.src"], r["eth.dst"], r["vlan.id"]),
+                "phantom": phantom_bytes(r),
             }
         except ValueError:
             continue
@@ -463,6 +486,7 @@ def classify(segs, first_frames):
     tshark, diff, sdiff, ctx, route_next, conns, ever = {}, {}, {}, {}, {}, {}, {}
     copies = {}
     qinq_seen, nextseq, laps = {}, {}, {}
+    phantoms = {}  # per direction: sequence ranges only the IP length claimed
 
     def bump(table, k, rule):
         t = table.setdefault(k, {})
@@ -539,8 +563,13 @@ def classify(segs, first_frames):
         if g["ack"]:
             # ack_in() looks up the quadrant of the peer's bytes it acks
             c.seen.setdefault(rk, Quadrants()).touch(g["ack_seq"])
-        # tcptrace counts IPv6 extension headers (8 bytes at least) as payload
-        nt = n + 8 * g["v6ext"]
+        # tcptrace counts IPv6 extension headers (8 bytes at least) as payload,
+        # and the bytes an IPv4 length claims beyond the frame
+        nt = n + 8 * g["v6ext"] + g["phantom"]
+        in_phantom = any(seq_le(a, g["seq"]) and not seq_le(b, g["seq"])
+                         for a, b in phantoms.get(tk, ()))
+        if g["phantom"]:
+            phantoms.setdefault(tk, []).append((end, (end + g["phantom"]) % (1 << 32)))
         if nt > 0:
             if c.win_last.get(rk, 1) == 0 and rk in c.win_last and not g["syn"]:
                 zero = True
@@ -568,6 +597,10 @@ def classify(segs, first_frames):
                 rule = "source-route"
             elif g["v6ext"]:
                 rule = "tcptrace-ipv6-ext-header"
+            elif in_phantom or g["phantom"]:
+                # the bytes only its IP length claims (this segment's, or an
+                # earlier one's that this one repeats) are what tcptrace saw twice
+                rule = "tcptrace-ip-length-beyond-frame"
             elif g["ooo"]:
                 rule = "out-of-order-heuristic"
             elif g["keepalive"]:

@@ -667,7 +667,9 @@ static void test_stack_frag_needed(void **state)
 
 /* eth/ipv4/icmp/[ipv4/tcp] cut at every byte, snapped and not: the outer IP
  * layer counts the cut of its declared length even when it falls inside the
- * quote; nothing inside the quote adds an anomaly of its own. */
+ * quote; nothing inside the quote adds an anomaly of its own.  Not snapped,
+ * with the ICMP header whole (n >= 42): the outer IP length is beyond the
+ * frame, clamped to it, and the ICMP message is what the frame carried. */
 static void test_stack_frag_needed_truncated_at_every_offset(void **state)
 {
     (void)state;
@@ -679,7 +681,10 @@ static void test_stack_frag_needed_truncated_at_every_offset(void **state)
         for (int snapped = 0; snapped <= 1; snapped++) {
             struct packet p;
             tu_decode_buf(&p, DLT_EN10MB, pb_data(&b), n, snapped ? total : n);
-            assert_int_equal(p.anomalies, 1ull << (snapped ? AN_TRUNCATED : AN_SHORT_FRAME));
+            enum anomaly want = snapped  ? AN_TRUNCATED
+                                : n < 42 ? AN_SHORT_FRAME
+                                         : AN_IP_LEN_BEYOND_FRAME;
+            assert_int_equal(p.anomalies, 1ull << want);
             int icmp = pkt_find(&p, LAYER_ICMP, 0);
             if (n < 34) {
                 assert_int_equal(icmp, -1);
@@ -687,7 +692,7 @@ static void test_stack_frag_needed_truncated_at_every_offset(void **state)
             }
             assert_int_equal(icmp, 2);
             const struct layer *l = &p.layers[icmp];
-            assert_int_equal(l->flags, LF_TRUNCATED);
+            assert_int_equal(l->flags, want == AN_IP_LEN_BEYOND_FRAME ? 0 : LF_TRUNCATED);
             assert_int_equal(l->u.icmp.mtu, n >= 42 ? 1400 : 0);
             assert_int_equal(l->u.icmp.quote_layer, n > 42 ? 3 : 0);
             assert_int_equal(p.nlayers, n >= 62 ? 5 : n > 42 ? 4 : 3);

@@ -270,16 +270,80 @@ static void test_ipv4_bad_total_len(void **state)
     assert_int_equal(pkt.layers[0].flags, LF_MALFORMED);
     assert_int_equal(pkt.layers[0].u.ip.ip_len, 19);
 
-    /* longer than the frame, nothing cut by the snap length: a short frame */
+    /* longer than the frame, nothing cut by the snap length, every header
+     * there: the length field is wrong (a sanitiser cut the payload, or the
+     * frame ended early), and the layers inside get the frame's bytes, as in
+     * Wireshark; the field itself is kept */
     build_udp4(&b, 10);
     h = pb_data(&b);
     pb_be16(h + 2, 100);
     ipv4_recsum(h);
     tu_decode(&pkt, DLT_RAW, &b);
-    assert_int_equal(pkt.anomalies, BIT(AN_SHORT_FRAME));
-    tu_assert_stack(&pkt, "ipv4!/udp");
+    assert_int_equal(pkt.anomalies, BIT(AN_IP_LEN_BEYOND_FRAME));
+    tu_assert_stack(&pkt, "ipv4/udp");
     assert_int_equal(pkt.layers[0].u.ip.ip_len, 100);
-    assert_int_equal(pkt.layers[0].u.ip.payload_len, 80);
+    assert_int_equal(pkt.layers[0].u.ip.payload_len, 18);
+    assert_int_equal(pkt.layers[0].u.ip.flags, IPF_LEN_CLAMPED);
+}
+
+/*
+ * An IP length beyond the frame on the wire (issue 15 item 6): a SYN whose
+ * length field claims 12 bytes the frame does not carry.  When the frame was
+ * whole (caplen == wire length), those bytes never were on the wire: TCP gets
+ * the frame's bytes, so the SYN takes one sequence number, not 13 (else the
+ * first data segment looks like a retransmission of phantom bytes).  When
+ * the snap length cut it, the bytes were on the wire: a truncation, and the
+ * declared length stands.  When even the wire length is shorter than the
+ * field, the wire is the limit.  The field itself is kept in every case.
+ */
+struct beyond_case {
+    const char *name;
+    bool v6;
+    size_t cut;      /* bytes of the 12-byte payload not captured */
+    size_t wire_cut; /* bytes not on the wire either */
+    uint64_t want;   /* anomalies */
+    uint16_t tcp_payload;
+    bool clamped;
+};
+
+static const struct beyond_case beyond_cases[] = {
+    {"v4 whole frame, field 12 too long", false, 12, 12, BIT(AN_IP_LEN_BEYOND_FRAME), 0, true},
+    {"v4 field 5 too long", false, 5, 5, BIT(AN_IP_LEN_BEYOND_FRAME), 7, true},
+    {"v4 snap length cut: real bytes", false, 12, 0, BIT(AN_TRUNCATED), 12, false},
+    /* both: 8 bytes on the wire were not captured, 4 never were there */
+    {"v4 snapped, wire still short", false, 12, 4, BIT(AN_IP_LEN_BEYOND_FRAME) | BIT(AN_TRUNCATED),
+     8, true},
+    {"v6 whole frame, field 12 too long", true, 12, 12, BIT(AN_IP_LEN_BEYOND_FRAME), 0, true},
+    {"v6 snap length cut: real bytes", true, 12, 0, BIT(AN_TRUNCATED), 12, false},
+};
+
+static void test_ip_len_beyond_frame_clamped_like_wireshark(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof beyond_cases / sizeof beyond_cases[0]; i++) {
+        const struct beyond_case *c = &beyond_cases[i];
+        pb_init(&b);
+        pb_fill(&b, 12, 'x');
+        pb_tcp(&b, 40000, 443, 1000, 0, TH_SYN);
+        if (c->v6)
+            pb_ipv6(&b, IP_PROTO_TCP, "2001:db8::1", "2001:db8::2");
+        else
+            pb_ipv4(&b, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", IP_DF);
+        pb_eth(&b, c->v6 ? ETH_TYPE_IPV6 : ETH_TYPE_IP);
+        size_t len = pb_len(&b);
+        tu_decode_buf(&pkt, DLT_EN10MB, pb_data(&b), len - c->cut, len - c->wire_cut);
+        if (pkt.anomalies != c->want)
+            print_error("%s: anomalies %#llx\n", c->name, (unsigned long long)pkt.anomalies);
+        assert_int_equal(pkt.anomalies, c->want);
+        int ip = pkt_find(&pkt, c->v6 ? LAYER_IPV6 : LAYER_IPV4, 0);
+        int tcp = pkt_find(&pkt, LAYER_TCP, 0);
+        assert_true(ip >= 0 && tcp >= 0);
+        assert_int_equal(pkt.layers[ip].u.ip.ip_len, (c->v6 ? 40 : 20) + 20 + 12);
+        assert_int_equal(!!(pkt.layers[ip].u.ip.flags & IPF_LEN_CLAMPED), c->clamped);
+        assert_int_equal(pkt.layers[ip].u.ip.payload_len, 20 + 12 - (c->clamped ? c->wire_cut : 0));
+        assert_int_equal(pkt.layers[tcp].u.tcp.payload_len, c->tcp_payload);
+        assert_int_equal(pkt.layers[tcp].u.tcp.flags, TH_SYN);
+    }
 }
 
 static void test_ipv4_bad_checksum(void **state)
@@ -372,12 +436,24 @@ static void test_ipv4_tso_zero_length(void **state)
     assert_int_equal(pkt.layers[0].u.ip.payload_len, 65535);
 }
 
-static void check_truncation(struct pb *p, int dlt, size_t ip_at, bool wire_longer)
+/*
+ * Every cut of a whole packet whose IP layer starts at ip_at with a fixed
+ * header of ip_fixed bytes and ends in `payload` bytes of payload.  Cut by
+ * the snap length (wire_longer): AN_TRUNCATED everywhere.  A frame that
+ * really ended there: a cut inside a header is a short frame; a cut in the
+ * payload (every header whole) leaves the IP length beyond the frame, and
+ * from the end of the fixed header on, the IP length is clamped to the frame
+ * (decode_ip.c: clamp_to_wire).
+ */
+static void check_truncation(struct pb *p, int dlt, size_t ip_at, size_t ip_fixed, size_t payload,
+                             bool wire_longer)
 {
     size_t len = pb_len(p);
     for (size_t k = 0; k < len; k++) {
         tu_decode_buf(&pkt, dlt, pb_data(p), k, wire_longer ? len : k);
-        enum anomaly want = wire_longer ? AN_TRUNCATED : AN_SHORT_FRAME;
+        enum anomaly want = wire_longer         ? AN_TRUNCATED
+                            : k < len - payload ? AN_SHORT_FRAME
+                                                : AN_IP_LEN_BEYOND_FRAME;
         if (pkt.anomalies != BIT(want))
             print_error("cut at %zu of %zu: anomalies %#llx\n", k, len,
                         (unsigned long long)pkt.anomalies);
@@ -387,8 +463,11 @@ static void check_truncation(struct pb *p, int dlt, size_t ip_at, bool wire_long
                                                        : pkt_find(&pkt, LAYER_IPV6, 0);
             assert_true(i >= 0);
             assert_int_equal(pkt.layers[i].offset, ip_at);
-            assert_true(pkt.layers[i].flags & LF_TRUNCATED);
             assert_false(pkt.layers[i].flags & LF_MALFORMED);
+            bool clamped = !wire_longer && k >= ip_at + ip_fixed;
+            assert_int_equal(!!(pkt.layers[i].u.ip.flags & IPF_LEN_CLAMPED), clamped);
+            if (!clamped || want == AN_SHORT_FRAME)
+                assert_true(pkt.layers[pkt.nlayers - 1].flags & LF_TRUNCATED);
         }
     }
     tu_decode_buf(&pkt, dlt, pb_data(p), len, len);
@@ -403,8 +482,8 @@ static void test_ipv4_truncation_every_offset(void **state)
     pb_fill(&b, 6, 'x');
     pb_tcp(&b, 1, 2, 3, 4, TH_SYN);
     pb_ipv4_opts(&b, IP_PROTO_TCP, opts, sizeof opts, IP_DF);
-    check_truncation(&b, DLT_RAW, 0, true);
-    check_truncation(&b, DLT_RAW, 0, false);
+    check_truncation(&b, DLT_RAW, 0, 24, 6, true);
+    check_truncation(&b, DLT_RAW, 0, 24, 6, false);
 }
 
 static void test_ipv4_quoted(void **state)
@@ -695,8 +774,8 @@ static void test_ipv6_truncation_every_offset(void **state)
 {
     (void)state;
     build_ipv6_ext_tcp(&b);
-    check_truncation(&b, DLT_RAW, 0, true);
-    check_truncation(&b, DLT_RAW, 0, false);
+    check_truncation(&b, DLT_RAW, 0, 40, 10, true);
+    check_truncation(&b, DLT_RAW, 0, 40, 10, false);
 }
 
 static void test_ipv6_truncation_every_offset_final(void **state)
@@ -706,8 +785,8 @@ static void test_ipv6_truncation_every_offset_final(void **state)
     pb_eth(&b, ETH_TYPE_IPV6);
     tu_decode(&pkt, DLT_EN10MB, &b);
     tu_assert_stack(&pkt, "eth/ipv6/tcp");
-    check_truncation(&b, DLT_EN10MB, 14, true);
-    check_truncation(&b, DLT_EN10MB, 14, false);
+    check_truncation(&b, DLT_EN10MB, 14, 40, 10, true);
+    check_truncation(&b, DLT_EN10MB, 14, 40, 10, false);
 }
 
 /* ---- AH ---- */
@@ -775,7 +854,7 @@ static void test_ah_bad(void **state)
     pb_udp(&b, 1, 2);
     pb_ah(&b, IP_PROTO_UDP, 4, 9, 9);
     pb_ipv4(&b, IP_PROTO_AH, "10.0.0.1", "10.0.0.2", 0);
-    check_truncation(&b, DLT_RAW, 0, true);
+    check_truncation(&b, DLT_RAW, 0, 20, 0, true);
 }
 
 /* ---- whole stacks (need the link, VLAN and transport decoders) ---- */
@@ -815,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_ipv4_bad_version),
         cmocka_unit_test(test_ipv4_bad_ihl),
         cmocka_unit_test(test_ipv4_bad_total_len),
+        cmocka_unit_test(test_ip_len_beyond_frame_clamped_like_wireshark),
         cmocka_unit_test(test_ipv4_bad_checksum),
         cmocka_unit_test(test_ipv4_padding_ignored),
         cmocka_unit_test(test_ipv4_tso_zero_length),

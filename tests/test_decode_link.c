@@ -912,15 +912,18 @@ static void test_full_8023_bounds_ip(void **state)
     assert_int_equal(p.layers[1].u.ip.ip_len, IP_TCP_LEN - 3);
     assert_int_equal(p.layers[2].u.tcp.payload_len, PAYLOAD - 3);
 
-    /* Ethernet II has no length: the same short IP packet is a short frame
-     * and TCP keeps the length the IP header declares */
+    /* Ethernet II has no length: the same IP packet in a frame 3 bytes
+     * shorter than it says, not cut by the snap length, has an IP length
+     * beyond the frame; the field is kept, and TCP gets the frame's bytes, as
+     * in Wireshark (no phantom bytes in the sequence space) */
     pb_ipv4_tcp(&b);
     pb_eth(&b, ETH_TYPE_IP);
     tu_decode_buf(&p, DLT_EN10MB, pb_data(&b), pb_len(&b) - 3, pb_len(&b) - 3);
-    tu_assert_stack(&p, "eth/ipv4!/tcp!");
-    assert_int_equal(p.anomalies, BIT(AN_SHORT_FRAME));
+    tu_assert_stack(&p, "eth/ipv4/tcp");
+    assert_int_equal(p.anomalies, BIT(AN_IP_LEN_BEYOND_FRAME));
     assert_int_equal(p.layers[1].u.ip.ip_len, IP_TCP_LEN);
-    assert_int_equal(p.layers[2].u.tcp.payload_len, PAYLOAD);
+    assert_int_equal(p.layers[1].u.ip.flags & IPF_LEN_CLAMPED, IPF_LEN_CLAMPED);
+    assert_int_equal(p.layers[2].u.tcp.payload_len, PAYLOAD - 3);
 }
 
 static void test_full_sll(void **state)

@@ -3,6 +3,7 @@
 
 #include "testutil.h"
 
+#include "capscan.h"
 #include "pcapng.h"
 
 struct ng {
@@ -241,11 +242,172 @@ static void test_truncated_everywhere(void **state)
     }
 }
 
+/* ---- Interface Statistics Blocks, through the scan (capscan.h) ---- */
+
+/* A 64-bit value in the section's byte order (a counter: low word first in
+ * little-endian) */
+static void put64(struct ng *g, uint64_t v)
+{
+    put32(g, (uint32_t)(g->be ? v >> 32 : v));
+    put32(g, (uint32_t)(g->be ? v : v >> 32));
+}
+
+struct isb_opt {
+    uint16_t code, len; /* len 8: value below; other: that many zero bytes */
+    uint64_t value;
+    bool time; /* a timestamp: high word first in either order */
+};
+
+static void isb(struct ng *g, uint32_t ifid, const struct isb_opt *o, int n)
+{
+    uint32_t len = 12 + 12 + 4;
+    for (int i = 0; i < n; i++)
+        len += 4 + ((o[i].len + 3u) & ~3u);
+    put32(g, 5);
+    put32(g, len);
+    put32(g, ifid);
+    put32(g, 0);
+    put32(g, 0);
+    for (int i = 0; i < n; i++) {
+        put16(g, o[i].code);
+        put16(g, o[i].len);
+        if (o[i].len == 8 && o[i].time) {
+            put32(g, (uint32_t)(o[i].value >> 32));
+            put32(g, (uint32_t)o[i].value);
+        } else if (o[i].len == 8) {
+            put64(g, o[i].value);
+        } else {
+            for (unsigned k = 0; k < ((o[i].len + 3u) & ~3u); k++)
+                g->b[g->n++] = 0;
+        }
+    }
+    put32(g, 0); /* opt_endofopt */
+    put32(g, len);
+}
+
+static void scan_mem(struct ng *g, struct capscan *sc)
+{
+    FILE *fp = open_mem(g);
+    assert_non_null(fp);
+    capscan_stream(fp, sc);
+    fclose(fp);
+}
+
+/* Each interface's counters run from the capture's start: the last block
+ * of each counts, summed over the interfaces; the latest end time. */
+static void check_isb(bool be)
+{
+    struct ng g;
+    two_interfaces(&g, be);
+    struct isb_opt first[] = {{4, 8, 10, false}, {5, 8, 1, false}, {7, 8, 2, false}};
+    struct isb_opt last0[] = {{3, 8, 1700000005000000ull, true}, /* microseconds */
+                              {4, 8, 100, false},
+                              {5, 8, 3, false},
+                              {7, 8, 40, false}};
+    struct isb_opt last1[] = {{3, 8, 1700000001000000000ull, true}, /* ns, +1000 s */
+                              {7, 8, 0x100000000ull, false}};
+    isb(&g, 0, first, 3);
+    isb(&g, 0, last0, 4);
+    isb(&g, 1, last1, 2);
+    struct capscan sc;
+    scan_mem(&g, &sc);
+    assert_true(sc.scanned && sc.pcapng && !sc.broken && sc.mixed);
+    assert_int_equal(sc.records, 2);
+    assert_int_equal(sc.isbs, 3);
+    assert_int_equal(sc.isb_malformed, 0);
+    assert_true(sc.has_ifrecv && sc.has_ifdrop && sc.has_osdrop && sc.has_end);
+    assert_int_equal(sc.ifrecv, 100);
+    assert_int_equal(sc.ifdrop, 3);
+    assert_int_equal(sc.osdrop, 40 + 0x100000000ull);
+    assert_int_equal(sc.end_ns, 1700001001000000000ll); /* interface 1's, its offset added */
+    assert_int_equal(sc.first_ns, 1700000000123456000ll);
+}
+
+static void test_isb_little_endian(void **state)
+{
+    (void)state;
+    check_isb(false);
+}
+
+static void test_isb_big_endian(void **state)
+{
+    (void)state;
+    check_isb(true);
+}
+
+/* A block that cannot be read whole is not used at all (its writer got
+ * something wrong, and nothing says what): counted, described, never a
+ * crash; the good blocks still count. */
+static void test_isb_malformed_named_not_used(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        uint32_t ifid;
+        struct isb_opt o[2];
+        int n;
+    } cases[] = {
+        {"ifdrop of 4 bytes", 0, {{5, 4, 0, false}}, 1},
+        {"endtime of 12 bytes", 0, {{3, 12, 0, false}, {5, 8, 7, false}}, 2},
+        {"undeclared interface", 9, {{5, 8, 7, false}}, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct ng g;
+        two_interfaces(&g, false);
+        struct isb_opt good[] = {{5, 8, 2, false}};
+        isb(&g, 1, good, 1);
+        isb(&g, cases[i].ifid, cases[i].o, cases[i].n);
+        struct capscan sc;
+        scan_mem(&g, &sc);
+        if (sc.isb_malformed != 1)
+            print_error("%s: %u malformed\n", cases[i].name, sc.isb_malformed);
+        assert_int_equal(sc.isb_malformed, 1);
+        assert_true(sc.isb_error[0] != '\0');
+        assert_int_equal(sc.ifdrop, 2); /* the good block only */
+        assert_false(sc.has_end);
+    }
+}
+
+/* An option length running past its block, and the block cut at every
+ * byte: the scan stops or counts it, and reads nothing outside (ASan). */
+static void test_isb_cut_at_every_byte(void **state)
+{
+    (void)state;
+    struct ng g;
+    two_interfaces(&g, false);
+    size_t start = g.n;
+    struct isb_opt o[] = {{4, 8, 5, false}, {5, 8, 1, false}};
+    isb(&g, 0, o, 2);
+    /* an option claiming 200 bytes in a block that has 8 */
+    memcpy(g.b + start + 8 + 12 + 2, (uint8_t[]){200, 0}, 2); /* header, fixed, code */
+    struct capscan sc;
+    scan_mem(&g, &sc);
+    assert_int_equal(sc.isb_malformed, 1);
+    assert_false(sc.has_ifrecv);
+    for (size_t cut = start; cut < g.n; cut++) {
+        uint8_t *copy = malloc(cut);
+        memcpy(copy, g.b, cut);
+        FILE *fp = fmemopen(copy, cut, "rb");
+        capscan_stream(fp, &sc);
+        fclose(fp);
+        free(copy);
+        assert_int_equal(sc.records, 2);
+        assert_true(cut == start || sc.broken);
+        assert_false(sc.has_ifrecv);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_little_endian),        cmocka_unit_test(test_big_endian),
-        cmocka_unit_test(test_not_pcapng),           cmocka_unit_test(test_bad_blocks),
+        cmocka_unit_test(test_little_endian),
+        cmocka_unit_test(test_big_endian),
+        cmocka_unit_test(test_isb_little_endian),
+        cmocka_unit_test(test_isb_big_endian),
+        cmocka_unit_test(test_isb_malformed_named_not_used),
+        cmocka_unit_test(test_isb_cut_at_every_byte),
+        cmocka_unit_test(test_not_pcapng),
+        cmocka_unit_test(test_bad_blocks),
         cmocka_unit_test(test_truncated_everywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,151 @@
+/*
+ * inputs.c - rotated capture files grouped into one capture (inputs.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "inputs.h"
+
+/* Whether file b continues file a (a rotated capture's next file).  `why`
+ * says so, or why not. */
+static bool continues(const char *pa, const struct capscan *a, const char *pb,
+                      const struct capscan *b, char *why, size_t size)
+{
+    struct stat sa, sb;
+    if (!a->scanned || !b->scanned) {
+        snprintf(why, size, "not scanned (%s): a separate input", !b->scanned ? b->why : a->why);
+        return false;
+    }
+    if (a->broken || b->broken) {
+        snprintf(why, size, "a file ends in a broken record: a separate input");
+        return false;
+    }
+    if (stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
+        sa.st_ino == sb.st_ino) {
+        snprintf(why, size, "the same file given twice: a separate input");
+        return false;
+    }
+    if (a->mixed || b->mixed || a->linktype != b->linktype) {
+        snprintf(why, size, "another link type (%s, not %s): a separate capture point",
+                 capture_linktype_name(capture_linktype_dlt(b->linktype)),
+                 capture_linktype_name(capture_linktype_dlt(a->linktype)));
+        return false;
+    }
+    if (a->snaplen != b->snaplen) {
+        snprintf(why, size, "another snap length (%u, not %u): a separate capture", b->snaplen,
+                 a->snaplen);
+        return false;
+    }
+    if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname) != 0) {
+        snprintf(why, size, "another interface: a separate capture point");
+        return false;
+    }
+    /* A file without packets (tcpdump -G and editcap -i write one for an
+     * interval without traffic) is part of the capture, and says nothing
+     * about time: `a` is then the group's last file that has packets. */
+    if (!a->has_time || !b->has_time) {
+        snprintf(why, size, "same link type %s, snap length %u; a file holds no packet",
+                 capture_linktype_name(capture_linktype_dlt(a->linktype)), a->snaplen);
+        return true;
+    }
+    /* Two files of one capture cannot overlap in time: the second begins
+     * when the first is closed.  Overlap means two captures running at
+     * once, e.g. both ends of a path. */
+    if (b->first_ns < a->last_ns) {
+        snprintf(why, size,
+                 "its packets (from %.6f s) overlap the time of the input before it (to %.6f "
+                 "s): captured at the same time, a separate capture point",
+                 (double)b->first_ns / 1e9, (double)a->last_ns / 1e9);
+        return false;
+    }
+    snprintf(why, size,
+             "same link type %s, snap length %u%s%s, and its first packet %.6f s after the "
+             "last of the file before it: time ranges that follow each other without overlap",
+             capture_linktype_name(capture_linktype_dlt(a->linktype)), a->snaplen,
+             a->ifname[0] ? ", interface " : "", a->ifname,
+             (double)(b->first_ns - a->last_ns) / 1e9);
+    return true;
+}
+
+void inputs_group(struct input_groups *gs, const char *const *files, const struct capscan *scans,
+                  int nfiles)
+{
+    memset(gs, 0, sizeof *gs);
+    char why[INPUTS_WHYLEN];
+    for (int i = 0; i < nfiles && i < INPUTS_MAX_FILES; i++) {
+        struct input_group *g = gs->n ? &gs->g[gs->n - 1] : NULL;
+        bool cont = false;
+        if (g) {
+            /* the group's last file with packets (its time range), else its last */
+            int last = i - 1;
+            for (int k = i - 1; k >= i - g->nfiles; k--)
+                if (scans[k].has_time) {
+                    last = k;
+                    break;
+                }
+            cont = continues(files[last], &scans[last], files[i], &scans[i], why, sizeof why);
+        }
+        if (cont) {
+            uint64_t prev = g->first_frame[g->nfiles - 1] + scans[i - 1].records;
+            if (g->nfiles == 1 || !strstr(g->why, "follow each other"))
+                snprintf(g->why, sizeof g->why, "%s", why);
+            g->first_frame[g->nfiles] = prev;
+            g->files[g->nfiles++] = files[i];
+            continue;
+        }
+        g = &gs->g[gs->n++];
+        g->nfiles = 1;
+        g->files[0] = files[i];
+        g->first_frame[0] = 1;
+        if (i > 0)
+            snprintf(g->why, sizeof g->why, "%s", why);
+    }
+}
+
+const struct input_group *inputs_group_of(const struct input_groups *gs, const char *path)
+{
+    if (!gs)
+        return NULL;
+    for (int i = 0; i < gs->n; i++)
+        if (gs->g[i].files[0] == path)
+            return &gs->g[i];
+    return NULL;
+}
+
+void inputs_group_scan(const struct capscan *scans, int nfiles, struct capscan *out)
+{
+    *out = scans[0];
+    for (int i = 1; i < nfiles; i++) {
+        const struct capscan *s = &scans[i];
+        out->records += s->records;
+        if (s->has_time && (!out->has_time || s->last_ns > out->last_ns))
+            out->last_ns = s->last_ns;
+        out->isbs += s->isbs;
+        out->isb_malformed += s->isb_malformed;
+        if (!out->isb_error[0])
+            snprintf(out->isb_error, sizeof out->isb_error, "%s", s->isb_error);
+#define KEEP_MAX(has, v)                                                                           \
+    if (s->has && (!out->has || s->v > out->v)) {                                                  \
+        out->has = true;                                                                           \
+        out->v = s->v;                                                                             \
+    }
+        KEEP_MAX(has_end, end_ns)
+        KEEP_MAX(has_end_us, end_us_ns)
+        KEEP_MAX(has_ifrecv, ifrecv)
+        KEEP_MAX(has_ifdrop, ifdrop)
+        KEEP_MAX(has_osdrop, osdrop)
+#undef KEEP_MAX
+    }
+}
+
+int inputs_frame_file(const struct input_group *g, uint64_t frame, uint64_t *in_file)
+{
+    int k = 0;
+    while (k + 1 < g->nfiles && frame >= g->first_frame[k + 1])
+        k++;
+    *in_file = frame - g->first_frame[k] + 1;
+    return k;
+}

@@ -1,0 +1,57 @@
+/*
+ * inputs.h - which capture files are one capture.
+ *
+ * tcpdump -C/-G/-W, dumpcap -b and Wireshark's ring buffers write one
+ * interface's capture as many consecutive files.  Given as consecutive -r
+ * (or listed in a -V file), they are one vantage point: read as one stream,
+ * so that a flow crossing a file boundary is one flow, and its frames are
+ * numbered on across the files (as `mergecap -a` would number them; the
+ * report also names each frame's file and its number there).  Decided before
+ * the analysis, from the files' headers and first and last timestamps
+ * (capscan.h): a file continues the one before it when both were scanned
+ * whole, they share the link type, the snap length and (pcapng) the
+ * interface name, and its first packet is not earlier than the other's last.
+ * Two captures taken at the same time (two vantage points, or the outer and
+ * the tunnel interface of one host) overlap in time and stay separate.
+ */
+#ifndef MTUSCOPE_INPUTS_H
+#define MTUSCOPE_INPUTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capscan.h"
+
+#define INPUTS_MAX_FILES 64 /* OPT_MAX_INPUTS */
+#define INPUTS_WHYLEN 512
+
+struct input_group {
+    int nfiles;
+    const char *files[INPUTS_MAX_FILES];    /* in order; the pointers given */
+    uint64_t first_frame[INPUTS_MAX_FILES]; /* of each file, numbered across the group */
+    char why[INPUTS_WHYLEN]; /* why these files are one capture, or why this one is not part of
+                                the input before it; "" for a lone input */
+};
+
+struct input_groups {
+    struct input_group g[INPUTS_MAX_FILES];
+    int n;
+};
+
+/* Groups nfiles files (scans[i] their scans) in the order given. */
+void inputs_group(struct input_groups *gs, const char *const *files, const struct capscan *scans,
+                  int nfiles);
+
+/* The group whose first file is `path` (the same pointer), NULL when none. */
+const struct input_group *inputs_group_of(const struct input_groups *gs, const char *path);
+
+/* The scan of a group as one capture: the first file's first time, the last
+ * one's last, records summed; the statistics of each interface are counted
+ * from the capture's start (dumpcap writes them so in every file of a ring
+ * buffer), so the largest of each counter and the latest end are kept. */
+void inputs_group_scan(const struct capscan *scans, int nfiles, struct capscan *out);
+
+/* Frame `frame` of the group: which file (index) and its number there. */
+int inputs_frame_file(const struct input_group *g, uint64_t frame, uint64_t *in_file);
+
+#endif
