@@ -102,6 +102,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_wireguard_stage(inf, inputs, ninputs, res, &t);
     inf_resend_stage(inf, res, &t);
     inf_sweep_stage(inf, res, &t);
+    inf_syn_stage(inf, res, &t);
     inf_paths_fold(inf);
     inf_tunnel_stage(inf, res);
     inf_verdict(inf, inputs, ninputs, res, &t);

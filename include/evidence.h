@@ -40,7 +40,8 @@
     X(EV_MSS_DIFFERS, INF_INFO, "mss-differs")      /* hosts announce different MSS values */      \
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
-    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */
+    X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */       \
+    X(EV_SYN_FLOOD, INF_WARNING, "syn-flood")   /* SYNs to one listener never answered */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -67,6 +68,7 @@ struct ev_record {
     const struct pmtud_watch *watch;
     const struct results_resend *resend;
     const struct corr_dir *cd;
+    const struct results_listener *listener; /* syn-flood */
     struct corr_verdict cv;
     const char *up_path, *down_path; /* measured: the two captures */
     uint64_t frames[EV_MAX_FRAMES];

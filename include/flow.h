@@ -206,6 +206,7 @@ struct flow_detail {
     const uint32_t *size_hist[2];    /* packets per size class (delivery_class_bounds) */
     const struct tcp_conn *tcp;
     const struct resend_run *resend[2]; /* opaque tunnels: re-sent large datagrams; else NULL */
+    int64_t clock_ns; /* capture time when it finished: the latest timestamp seen so far */
 };
 
 typedef void (*flow_done_fn)(void *ctx, const struct flow_summary *s, const struct flow_detail *d);

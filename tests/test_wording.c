@@ -88,6 +88,18 @@ static void test_every_kind_is_worded_whole(void **state)
     assert_int_equal(inet_pton(AF_INET6, A6, cd.src), 1);
     assert_int_equal(inet_pton(AF_INET6, B6, cd.dst), 1);
     cd.kinds = 1u << CORR_TCP;
+    struct results_listener li;
+    memset(&li, 0, sizeof li);
+    li.ip_version = 6;
+    li.port = 443;
+    addr_pton(B6, &li.addr);
+    addr_pton(A6, &li.first_src);
+    li.many_sources = true;
+    li.judged.attempts = 200000;
+    li.judged.syns = 200100;
+    li.judged.first_ns = 1700000000000000000ll;
+    li.judged.last_ns = 1700000002000000000ll;
+    li.pending = 7;
 
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
@@ -108,6 +120,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.watch = &w;
         r.resend = &rr;
         r.cd = &cd;
+        r.listener = &li;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
