@@ -322,6 +322,7 @@ void results_storm(void *ctx, const struct flow_storm *st)
 
 void results_end_input(struct results *r, const struct flow_table *ft)
 {
+
     /* attempts still waiting: judged when the capture went on long enough
      * after them, else not judged */
     for (uint32_t i = 0; i < r->nlisteners; i++) {
