@@ -93,56 +93,66 @@ void dedup_free(struct dedup *d)
     free(d);
 }
 
-/* The outermost IP layer of the frame itself (not a quote, not a reassembly). */
-static const struct layer *outer_ip(const struct packet *p)
-{
-    for (int i = 0; i < p->nlayers; i++) {
-        const struct layer *l = &p->layers[i];
-        if (l->flags & (LF_QUOTED | LF_REASSEMBLED))
-            return NULL;
-        if (l->type == LAYER_IPV4 || l->type == LAYER_IPV6)
-            return l;
-    }
-    return NULL;
-}
-
 /* What the capture saw around the IP packet: MAC addresses, VLAN tags, MPLS
  * labels, the PPPoE session, -i any's interface and packet type.  A
  * sender's retransmission leaves on the same link with all of it equal;
- * a copy the capture made on another interface, tag or hop differs. */
-static uint64_t link_of(uint64_t seed, const struct packet *p, const struct layer *ip)
+ * a copy the capture made on another interface, tag or hop differs.  One
+ * layer folded into the signature h (folded as identity() folds its words:
+ * only equality matters). */
+static inline uint64_t link_fold(uint64_t h, const struct layer *l)
+{
+    uint64_t w = l->type, x = 0;
+    switch (l->type) {
+    case LAYER_ETH: { /* the two MAC addresses, as 4 + 2 bytes each: in registers */
+        uint32_t s4, d4;
+        uint16_t s2, d2;
+        memcpy(&s4, l->u.eth.src, 4);
+        memcpy(&s2, l->u.eth.src + 4, 2);
+        memcpy(&d4, l->u.eth.dst, 4);
+        memcpy(&d2, l->u.eth.dst + 4, 2);
+        w = (uint64_t)s2 << 32 | s4;
+        x = (uint64_t)d2 << 32 | d4;
+        break;
+    }
+    case LAYER_SLL:
+    case LAYER_SLL2:
+        w = (uint64_t)l->u.sll.ifindex << 16 | l->u.sll.pkttype;
+        break;
+    case LAYER_VLAN:
+        w = (uint64_t)l->u.vlan.vid << 8 | LAYER_VLAN;
+        break;
+    case LAYER_MPLS:
+        w = (uint64_t)l->u.mpls.label << 8 | LAYER_MPLS;
+        break;
+    case LAYER_PPPOE:
+        w = (uint64_t)l->u.pppoe.session << 8 | LAYER_PPPOE;
+        break;
+    default:
+        break;
+    }
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* The outermost IP layer of the frame itself (not a quote, not a
+ * reassembly), NULL if none; *link the signature of the layers before it,
+ * folded in the same walk (one pass over the layers on every packet). */
+static const struct layer *outer_ip(const struct packet *p, uint64_t seed, uint64_t *link)
 {
     uint64_t h = seed;
-    for (const struct layer *l = p->layers; l < ip; l++) {
-        uint64_t w = l->type, x = 0;
-        switch (l->type) {
-        case LAYER_ETH: /* the two MAC addresses: two loads */
-            memcpy(&w, l->u.eth.src, sizeof l->u.eth.src);
-            memcpy(&x, l->u.eth.dst, sizeof l->u.eth.dst);
-            break;
-        case LAYER_SLL:
-        case LAYER_SLL2:
-            w = (uint64_t)l->u.sll.ifindex << 16 | l->u.sll.pkttype;
-            break;
-        case LAYER_VLAN:
-            w = (uint64_t)l->u.vlan.vid << 8 | LAYER_VLAN;
-            break;
-        case LAYER_MPLS:
-            w = (uint64_t)l->u.mpls.label << 8 | LAYER_MPLS;
-            break;
-        case LAYER_PPPOE:
-            w = (uint64_t)l->u.pppoe.session << 8 | LAYER_PPPOE;
-            break;
-        default:
-            break;
+    for (const struct layer *l = p->layers, *end = p->layers + p->nlayers; l < end; l++) {
+        if (l->flags & (LF_QUOTED | LF_REASSEMBLED))
+            return NULL;
+        if (l->type == LAYER_IPV4 || l->type == LAYER_IPV6) {
+            *link = h;
+            return l;
         }
-        /* folded as identity() folds its words: only equality matters */
-        h = (h ^ w) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
-        h ^= h >> 29;
+        h = link_fold(h, l);
     }
-    return h;
+    return NULL;
 }
 
 /* -i any's packet type: sent by this host (4, PACKET_OUTGOING) or received. */
@@ -166,11 +176,16 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
         n = p->caplen - from;
     if (n > DEDUP_HASHED)
         n = DEDUP_HASHED;
-    uint64_t w[2] = {0, 0};
-    if (n == DEDUP_HASHED)
-        memcpy(w, p->data + from, DEDUP_HASHED); /* the usual case: two loads, no call */
-    else
-        memcpy(w, p->data + from, n);
+    uint64_t w0, w1;
+    if (n == DEDUP_HASHED) { /* the usual case: two loads into registers, no call */
+        memcpy(&w0, p->data + from, 8);
+        memcpy(&w1, p->data + from + 8, 8);
+    } else {
+        unsigned char b[DEDUP_HASHED] = {0};
+        memcpy(b, p->data + from, n);
+        memcpy(&w0, b, 8);
+        memcpy(&w1, b + 8, 8);
+    }
     uint64_t head = (uint64_t)ip->id << 32 | (uint64_t)(ip->ip_len & 0xffff) << 16 |
                     (uint64_t)ip->proto << 8 | ip->version;
     uint64_t addrs;
@@ -186,25 +201,29 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
     /* four words folded in as hash_bytes folds its words (a multiply, then
      * the high half shifted down, so high bits reach the low ones: a sum of
      * products alone left a field's high bits in the high half only, and a
-     * million-packet test collided), then the keyed finaliser */
-    const uint64_t words[4] = {head, addrs, w[0], w[1] ^ n};
+     * million-packet test collided), then the keyed finaliser; written out,
+     * as a loop over an array the compiler kept the array in memory */
     uint64_t h = seed;
-    for (int i = 0; i < 4; i++) {
-        h = (h ^ words[i]) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-    }
-    return hash_u64(seed, h);
+    h = (h ^ head) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    h = (h ^ addrs) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    h = (h ^ w0) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    h = (h ^ (w1 ^ n)) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+    return hash_fmix(h ^ seed); /* hash_u64(seed, h), inlined */
 }
 
 enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *first)
 {
-    const struct layer *l = outer_ip(p);
+    uint64_t link = 0;
+    const struct layer *l = outer_ip(p, d->seed, &link);
     if (!l || !p->data)
         return DEDUP_ORIGINAL;
     const struct ip_info *ip = &l->u.ip;
     bool strong = ip->version == 4 && ip->id != 0;
     int8_t dir = sll_dir(p);
-    uint64_t link = link_of(d->seed, p, l);
     int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
     uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
 
@@ -227,15 +246,16 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
     }
-    /* into the older way of its set */
-    struct entry e = {.hash = h,
-                      .t_ns = now,
-                      .frame = p->frame,
-                      .ttl = ip->ttl,
-                      .link = link,
-                      .dir = dir,
-                      .strong = strong};
-    put(d->sets, d->nsets, &e);
+    /* into the older way of its set, written in place */
+    _Static_assert(WAYS == 2, "two ways: the older of the two");
+    struct entry *v = set[1].t_ns < set[0].t_ns ? &set[1] : &set[0];
+    v->hash = h;
+    v->t_ns = now;
+    v->frame = p->frame;
+    v->ttl = ip->ttl;
+    v->link = link;
+    v->dir = dir;
+    v->strong = strong;
     if (++d->stored >= d->nsets && d->nsets < DEDUP_MAX)
         grow(d);
     return DEDUP_ORIGINAL;

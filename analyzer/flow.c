@@ -332,7 +332,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
     static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
     struct flow_summary sum, *s = &sum;
     summarise(f, s);
-    struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}};
+    struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}, ft->clock_ns};
     if (f->other) {
         det.size_hist[0] = f->other->size_hist[0];
         det.size_hist[1] = f->other->size_hist[1];

@@ -110,6 +110,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_fragment_stage(inf, inputs, ninputs);
     inf_link_stage(inf, inputs, ninputs, &t);
     inf_storm_stage(inf, res);
+    inf_syn_stage(inf, res, &t);
     inf_paths_fold(inf);
     inf_tunnel_stage(inf, res);
     inf_verdict(inf, inputs, ninputs, res, &t);

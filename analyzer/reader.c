@@ -178,11 +178,8 @@ struct reader *reader_start(struct capture *cap, bool thread)
 
 enum capture_status reader_next(struct reader *r, struct capture_frame *f, char err[CAPTURE_ERRLEN])
 {
-    if (!r->threaded) {
-        enum capture_status st = capture_next(r->cap, f, err);
-        r->bytes = capture_bytes_read(r->cap);
-        return st;
-    }
+    if (!r->threaded) /* bytes read asked of the capture when wanted: progress only */
+        return capture_next(r->cap, f, err);
     for (;;) {
         if (r->holding) {
             const struct batch *b = r->b[r->head];
@@ -228,6 +225,8 @@ enum capture_status reader_next(struct reader *r, struct capture_frame *f, char 
 
 uint64_t reader_bytes_read(const struct reader *r)
 {
+    if (!r->threaded)
+        return capture_bytes_read(r->cap);
     return r->bytes;
 }
 

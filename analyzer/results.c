@@ -38,6 +38,7 @@ void results_free(struct results *r)
     free(r->tunnels);
     free(r->sizes);
     free(r->resends);
+    free(r->listeners);
     pmtud_free(r->pmtud);
     memset(r, 0, sizeof *r);
 }
@@ -151,9 +152,111 @@ static void keep_sizes(struct results *r, const struct flow_summary *s, const st
     r->sizes_slot[size_slot(r, k->flow)] = (uint16_t)(k - r->sizes + 1);
 }
 
+/* A TCP connection attempt its listener never answered: the client sent
+ * SYNs and nothing else, the server nothing at all. */
+static bool unanswered_attempt(const struct flow_summary *s, const struct flow_detail *d)
+{
+    return s->proto == IP_PROTO_TCP && d && d->tcp && d->tcp->syn_seen && !d->tcp->synack_seen &&
+           (d->tcp->h[0].seen & HS_SYN) && s->dir[1].packets == 0 && s->dir[0].packets > 0 &&
+           d->tcp->h[0].n.data_segments == 0 && !(d->tcp->h[0].seen & (HS_FIN | HS_RST));
+}
+
+static void slot_add(struct results_syn_slot *to, const struct results_syn_slot *x)
+{
+    if (!x->attempts)
+        return;
+    if (!to->attempts || x->first_frame < to->first_frame) {
+        to->first_frame = x->first_frame;
+        to->first_ns = x->first_ns;
+    }
+    if (x->last_frame > to->last_frame) {
+        to->last_frame = x->last_frame;
+        to->last_ns = x->last_ns;
+    }
+    to->attempts += x->attempts;
+    to->syns += x->syns;
+}
+
+/* Moves the ring's slots whose every attempt is RESULTS_SYN_ANSWER_NS old
+ * at capture time `now` into the judged ones. */
+static void syn_roll(struct results_listener *l, int64_t now)
+{
+    int n = 0;
+    while (n < RESULTS_SYN_SLOTS &&
+           l->ring_base_ns + (n + 1) * RESULTS_SYN_SLOT_NS <= now - RESULTS_SYN_ANSWER_NS)
+        slot_add(&l->judged, &l->ring[n++]);
+    if (!n)
+        return;
+    memmove(l->ring, l->ring + n, (size_t)(RESULTS_SYN_SLOTS - n) * sizeof l->ring[0]);
+    memset(l->ring + RESULTS_SYN_SLOTS - n, 0, (size_t)n * sizeof l->ring[0]);
+    l->ring_base_ns += n * RESULTS_SYN_SLOT_NS;
+    if (n == RESULTS_SYN_SLOTS) /* the ring emptied: it starts again where time is */
+        l->ring_base_ns = now - RESULTS_SYN_ANSWER_NS;
+}
+
+/* The listener of an unanswered attempt (a flood has one target: the last
+ * one found is tried first), or a new one; NULL when the table is full. */
+static struct results_listener *listener_of(struct results *r, const struct flow_summary *s)
+{
+    uint32_t tunnel = s->tunnel ? s->tunnel + r->tunnel_base : 0;
+    for (uint32_t k = 0; k < r->nlisteners; k++) {
+        uint32_t i = (r->listener_last + k) % r->nlisteners;
+        struct results_listener *c = &r->listeners[i];
+        if (c->port == s->server_port && c->input == s->input && c->tunnel == tunnel &&
+            c->ip_version == s->ip_version && addr_cmp(&c->addr, &s->server) == 0) {
+            r->listener_last = i;
+            return c;
+        }
+    }
+    if (r->nlisteners == r->cap_listeners) {
+        struct results_listener *t =
+            grow(r->listeners, &r->cap_listeners, RESULTS_MAX_LISTENERS, sizeof *t);
+        if (!t) /* full, or out of memory */
+            return NULL;
+        r->listeners = t;
+    }
+    r->listener_last = r->nlisteners;
+    struct results_listener *l = &r->listeners[r->nlisteners++];
+    memset(l, 0, sizeof *l);
+    l->addr = s->server;
+    l->port = s->server_port;
+    l->input = s->input;
+    l->ip_version = s->ip_version;
+    l->tunnel = tunnel;
+    l->first_src = s->client;
+    l->ring_base_ns = s->last_ns - RESULTS_SYN_ANSWER_NS;
+    return l;
+}
+
+static void note_unanswered(struct results *r, const struct flow_summary *s,
+                            const struct flow_detail *d)
+{
+    struct results_listener *l = listener_of(r, s);
+    if (!l) {
+        r->listeners_unlisted++;
+        return;
+    }
+    if (addr_cmp(&l->first_src, &s->client) != 0)
+        l->many_sources = true;
+    struct results_syn_slot x = {1,           s->dir[0].packets, s->first_frame, s->last_frame,
+                                 s->first_ns, s->last_ns};
+    if (d->clock_ns - s->last_ns >= RESULTS_SYN_ANSWER_NS) {
+        slot_add(&l->judged, &x); /* its second is over: judged now */
+    } else {
+        int64_t at =
+            s->last_ns < l->ring_base_ns ? 0 : (s->last_ns - l->ring_base_ns) / RESULTS_SYN_SLOT_NS;
+        slot_add(&l->ring[at < RESULTS_SYN_SLOTS ? at : RESULTS_SYN_SLOTS - 1], &x);
+    }
+    syn_roll(l, d->clock_ns);
+}
+
 void results_flow_done(void *ctx, const struct flow_summary *s, const struct flow_detail *d)
 {
     struct results *r = ctx;
+    if (d && d->clock_ns > r->clock_ns)
+        r->clock_ns = d->clock_ns;
+    if (unanswered_attempt(s, d))
+        note_unanswered(r, s, d);
     bool problem = results_flow_has_problem(s);
     keep_sizes(r, s, d, problem);
     for (int dir = 0; d && dir < 2; dir++) {
@@ -287,6 +390,20 @@ void results_end_input(struct results *r, const struct flow_table *ft)
         if (f && f->proto == IP_PROTO_ESP && f->id > r->flow_base)
             esp_peer(r, f, &r->resends[i]);
     }
+
+    /* attempts still waiting: judged when the capture went on long enough
+     * after them, else not judged */
+    for (uint32_t i = 0; i < r->nlisteners; i++) {
+        struct results_listener *l = &r->listeners[i];
+        if (l->input != r->input)
+            continue;
+        syn_roll(l, r->clock_ns);
+        for (int k = 0; k < RESULTS_SYN_SLOTS; k++) {
+            l->pending += l->ring[k].attempts;
+            memset(&l->ring[k], 0, sizeof l->ring[k]);
+        }
+    }
+    r->clock_ns = 0;
     const struct flow_stats *fs = flow_get_stats(ft);
     uint32_t n = flow_tunnel_count(ft);
     for (uint32_t i = 1; i <= n; i++) {

@@ -100,6 +100,10 @@ static bool tunnel_clean(const struct verdict_evidence *e)
 {
     return e->tunnel_clean > 0;
 }
+static bool syn_flood(const struct verdict_evidence *e)
+{
+    return e->syn_floods > 0;
+}
 static bool always(const struct verdict_evidence *e)
 {
     (void)e;
@@ -156,6 +160,10 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "receiver announced), nothing lost above: the path carries what TCP sends"},
     {VR_TUNNEL_CLEAN, VS_HEALTHY, "healthy", tunnel_clean,
      "every WireGuard counter arrived and nothing was re-sent with backoff"},
+    {VR_SYN_FLOOD, VS_INCONCLUSIVE, "syn-flood", syn_flood,
+     "many connection attempts to one listener never answered within the 1 s initial SYN "
+     "timeout (RFC 6298): a SYN flood, or a listener or filter that drops them; a SYN carries "
+     "no data, so it is no MTU effect and the path MTU was not tested"},
     {VR_UNTESTED, VS_INCONCLUSIVE, "untested", untested,
      "TCP data was delivered, but no packet near full size was sent: small packets cross a "
      "black hole unharmed, so the path was not tested"},

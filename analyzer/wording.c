@@ -661,6 +661,19 @@ static void icmp_clause(const struct say_ctx *c, char *buf, size_t size)
                  n == 1 ? "" : "s");
 }
 
+static void say_syn_flood(struct inference *inf, const struct say_ctx *c)
+{
+    const struct results_listener *l = c->t->syn_listener;
+    char a[64];
+    inf_fmt(&inf->summary,
+            "Not tested: %" PRIu64 " connection attempts to %s%s%s port %u got no answer (no "
+            "SYN-ACK, no RST) within the 1 s SYN timeout: a SYN flood, or a listener or filter "
+            "dropping them. A SYN carries no data, so this is no MTU effect and the capture says "
+            "nothing about the path MTU.",
+            l->judged.attempts, l->ip_version == 6 ? "[" : "", addr_text(&l->addr, a, sizeof a),
+            l->ip_version == 6 ? "]" : "", l->port);
+}
+
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
     char icmp[200];
@@ -705,6 +718,7 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_MSS_CLAMPED] = say_mss_clamped,
     [VR_TCP_DELIVERED] = say_tcp_delivered,
     [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_SYN_FLOOD] = say_syn_flood,
     [VR_UNTESTED] = say_untested,
     [VR_NO_EVIDENCE] = say_no_evidence,
 };
@@ -763,6 +777,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.tcp_delivered = t->tcp_delivered;
     e.tcp_tested = t->tcp_tested;
     e.tunnel_clean = t->tunnel_clean;
+    e.syn_floods = t->syn_floods;
     return e;
 }
 

@@ -547,6 +547,37 @@ static void word_capture_end(const struct ev_record *r, struct inf_finding *fi)
     snprintf(fi->wireshark_filter, INF_FILTER, "frame.number == %" PRIu64, r->frames[0]);
 }
 
+static void word_syn_flood(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct results_listener *l = r->listener;
+    char dst[64], src[64];
+    bool v6 = l->ip_version == 6;
+    addr_text(&l->addr, dst, sizeof dst);
+    addr_text(&l->first_src, src, sizeof src);
+    inf_fmt(&fi->message,
+            "%" PRIu64 " connection attempts (%" PRIu64 " SYNs) to %s%s%s port %u, from %s%s%s, "
+            "got no answer, no SYN-ACK and no RST, within the 1 s initial SYN timeout (RFC "
+            "6298), from %" PRId64 ".%09" PRId64 " to %" PRId64 ".%09" PRId64 ": a SYN flood "
+            "(spoofed sources), or a listener or filter dropping them; no MTU effect (a SYN "
+            "carries no data), so they do not test the path MTU",
+            l->judged.attempts, l->judged.syns, v6 ? "[" : "", dst, v6 ? "]" : "", l->port,
+            l->many_sources ? "many source addresses (the first " : "one source address, ", src,
+            l->many_sources ? ")" : "", l->judged.first_ns / 1000000000,
+            l->judged.first_ns % 1000000000, l->judged.last_ns / 1000000000,
+            l->judged.last_ns % 1000000000);
+    if (l->pending) {
+        char more[160];
+        snprintf(more, sizeof more,
+                 "; %" PRIu64 " more, sent in the capture's last second, are not judged (an "
+                 "answer may have come after its end)",
+                 l->pending);
+        inf_fmt(&fi->message, "%s%s", fi->message, more);
+    }
+    snprintf(fi->wireshark_filter, INF_FILTER,
+             "tcp.flags.syn == 1 && tcp.flags.ack == 0 && %s.dst == %s && tcp.dstport == %u",
+             v6 ? "ipv6" : "ip", dst, l->port);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
@@ -572,6 +603,7 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_STORM] = word_storm,
     [EV_CAPTURE_DROPS] = word_capture_drops,
     [EV_CAPTURE_END] = word_capture_end,
+    [EV_SYN_FLOOD] = word_syn_flood,
 };
 
 struct inf_finding *inf_record(struct inference *inf, const struct ev_record *r)

@@ -47,7 +47,8 @@
     X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */      \
     X(EV_LINK_MRU, INF_INFO, "link-mtu")          /* an LCP MRU requested and acknowledged */      \
     X(EV_OSPF_MTU_MISMATCH, INF_ERROR, "ospf-mtu-mismatch") /* neighbours state unequal MTUs */    \
-    X(EV_STORM, INF_WARNING, "retransmission-storm")        /* retransmissions crowding a window */
+    X(EV_STORM, INF_WARNING, "retransmission-storm") /* retransmissions crowding a window */       \
+    X(EV_SYN_FLOOD, INF_WARNING, "syn-flood")        /* SYNs to one listener never answered */
 
 enum ev_kind {
 #define EV_ENUM(k, sev, name) k,
@@ -80,6 +81,7 @@ struct ev_record {
     const struct defrag_lost *frags[EV_MAX_FRAMES];
     int nfrags;
     const struct flow_storm *storm;
+    const struct results_listener *listener; /* syn-flood */
     struct corr_verdict cv;
     const char *up_path, *down_path;             /* measured: the two captures */
     const struct lcp_mru_msg *lcp_req, *lcp_ack; /* link MRU: the Request and its Ack */

@@ -64,6 +64,8 @@ struct tally {
     int capped; /* receiver side: a sender's packets capped below its MSS */
     uint32_t capped_size;
     const struct pmtud_sweep *sweep;
+    int syn_floods; /* listeners with INF_SYN_FLOOD_MIN unanswered connection attempts or more */
+    const struct results_listener *syn_listener; /* the one with the most */
     uint32_t worst_smallest_lost, worst_largest_delivered;
     const struct flow_summary *worst;
     int worst_dir;
@@ -151,6 +153,9 @@ void inf_tunnel_stage(struct inference *inf, const struct results *res);
 /* inf_link.c: PPP's LCP MRU and OSPF's interface MTUs. */
 void inf_link_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     struct tally *t);
+/* inf_syn.c: connection attempts no listener answered (results.h), a SYN
+ * flood from INF_SYN_FLOOD_MIN attempts to one listener. */
+void inf_syn_stage(struct inference *inf, const struct results *res, struct tally *t);
 
 /* inf_tunnel.c, for the wording: advice naming the tunnel whose default
  * MTU an MSS implies; the display name of an opaque tunnel. */

@@ -31,6 +31,13 @@
 #define INF_MAX_PATHS 256
 #define INF_MAX_EVIDENCE 8
 #define INF_MAX_FINDINGS 256
+/* Unanswered connection attempts to one listener that make a SYN flood
+ * finding: more than a default listen queue holds half-open (Linux's
+ * tcp_max_syn_backlog is 128 on small hosts, and 128 was SOMAXCONN for
+ * decades).  A client's own retries never come near it: they are one
+ * attempt (one port) whose SYN is re-sent at most tcp_syn_retries (6)
+ * times. */
+#define INF_SYN_FLOOD_MIN 128
 #define INF_MAX_RECS 8
 #define INF_MAX_FRAMES 8
 #define INF_FILTER 512 /* a Wireshark filter: addresses, ports, numbers, never names */

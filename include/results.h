@@ -24,6 +24,51 @@
 #define RESULTS_MAX_TUNNELS 4096
 #define RESULTS_MAX_SIZE_TABLES 512 /* flows whose delivery-by-size tables are kept */
 #define RESULTS_MAX_RESENDS 256     /* opaque-tunnel directions with re-sent datagrams */
+#define RESULTS_MAX_LISTENERS 64    /* listeners with unanswered connection attempts */
+
+/* RFC 6298's initial retransmission timeout (1 s; Linux, Windows and macOS
+ * send their first SYN retransmission after it): a SYN not answered by
+ * then is one its sender itself takes for lost.  A SYN-ACK comes within one
+ * round trip, milliseconds on any path a capture is taken on. */
+#define RESULTS_SYN_ANSWER_NS 1000000000ll
+
+/* Connection attempts to one listener (address and port, per input and
+ * tunnel) that the listener never answered: SYNs only from the client, no
+ * packet at all back (no SYN-ACK, no RST) while the capture went on for
+ * RESULTS_SYN_ANSWER_NS after the attempt's last SYN.  A SYN says nothing
+ * about the path MTU (it carries no data), so a capture of them is not a
+ * test of it; many of them from many sources is a SYN flood.
+ *
+ * An attempt's flow may end before that second is over (the live-flow cap
+ * finishes the oldest flows early, and a flood fills it in well under a
+ * second): it waits in a ring of RESULTS_SYN_SLOTS slots of
+ * RESULTS_SYN_SLOT_NS by the time of its last SYN, judged when capture time
+ * passes it by RESULTS_SYN_ANSWER_NS, and counted as not judged when the
+ * capture ends first.  An answer to such an attempt after its flow was
+ * ended starts a flow of its own and is not matched to it. */
+#define RESULTS_SYN_SLOT_NS 100000000ll /* 100 ms */
+#define RESULTS_SYN_SLOTS 16            /* 1.6 s: the answer timeout and room to spare */
+
+struct results_syn_slot {
+    uint64_t attempts, syns, first_frame, last_frame;
+    int64_t first_ns, last_ns;
+};
+
+struct results_listener {
+    struct addr addr;
+    uint16_t port;
+    uint16_t input;
+    uint8_t ip_version;
+    bool many_sources;     /* another source address tried too */
+    uint32_t tunnel;       /* report-wide tunnel id, 0 none */
+    struct addr first_src; /* the first attempt's source */
+    /* the judged attempts: flows, each a distinct source address and port */
+    struct results_syn_slot judged;
+    uint64_t pending; /* attempts in the capture's last RESULTS_SYN_ANSWER_NS: not judged */
+    /* attempts waiting for their second to pass, by the time of their last SYN */
+    int64_t ring_base_ns; /* start of slot 0 */
+    struct results_syn_slot ring[RESULTS_SYN_SLOTS];
+};
 
 /* A TCP flow's delivery by IP packet size, both directions (delivery.h):
  * what the charts and the black-hole inference read.  Kept for flows with
@@ -67,7 +112,11 @@ struct results {
     struct results_resend *resends;
     uint32_t nresends, cap_resends;
     uint64_t resends_unlisted;
-    struct pmtud *pmtud; /* ICMP obedience and ping sweeps, watched during the pass */
+    struct results_listener *listeners; /* unanswered connection attempts, by listener */
+    uint32_t nlisteners, cap_listeners, listener_last;
+    uint64_t listeners_unlisted; /* attempts to listeners beyond RESULTS_MAX_LISTENERS */
+    int64_t clock_ns;            /* capture time of the input being read (flow_detail) */
+    struct pmtud *pmtud;         /* ICMP obedience and ping sweeps, watched during the pass */
     /* packets matched across inputs (correlate.h), set by the caller after
      * every input was read; NULL when not run */
     const struct correlation *correlation;

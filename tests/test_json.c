@@ -15,6 +15,7 @@ static char *render(void (*fn)(struct json *j, const void *arg), const void *arg
     struct json j;
     json_init(&j, fp, false);
     fn(&j, arg);
+    json_flush(&j);
     fclose(fp);
     return buf;
 }
@@ -107,13 +108,61 @@ static void test_times(void **state)
     free(got);
 }
 
+/* The writer's buffer (JSON_BUF bytes) fills and is written out many times:
+ * every value crossing its edge, strings longer than it, and numbers at the
+ * extremes of int64 and uint64, must come out as they would unbuffered. */
+static void many_values(struct json *j, const void *arg)
+{
+    const char *long_string = arg;
+    json_array_begin(j, NULL);
+    for (int i = 0; i < 3000; i++) {
+        json_int(j, NULL, i % 2 ? INT64_MIN : INT64_MAX);
+        json_uint(j, NULL, UINT64_MAX - (uint64_t)i);
+        json_string(j, NULL, "a\"b");
+        json_double(j, NULL, -1e300, 2); /* 304 characters */
+    }
+    json_string(j, NULL, long_string);
+    json_array_end(j);
+}
+
+static void test_buffer_edges(void **state)
+{
+    (void)state;
+    size_t n = 3 * JSON_BUF + 7;
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    for (size_t i = 0; i < n; i++)
+        s[i] = i % 97 == 0 ? '\n' : (char)('a' + i % 26);
+    s[n] = 0;
+    char *got = render(many_values, s);
+    /* the same document built with printf */
+    char *want = NULL;
+    size_t wlen = 0;
+    FILE *fp = open_memstream(&want, &wlen);
+    assert_non_null(fp);
+    fputc('[', fp);
+    for (int i = 0; i < 3000; i++)
+        fprintf(fp, "%s%lld,%llu,\"a\\\"b\",%.2f", i ? "," : "",
+                i % 2 ? (long long)INT64_MIN : (long long)INT64_MAX,
+                (unsigned long long)(UINT64_MAX - (uint64_t)i), -1e300);
+    fputs(",\"", fp);
+    for (size_t i = 0; i < n; i++)
+        fputs(s[i] == '\n' ? "\\n" : (char[]){s[i], 0}, fp);
+    fputs("\"]", fp);
+    fclose(fp);
+    assert_int_equal(strlen(got), strlen(want));
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_escapes),
-        cmocka_unit_test(test_invalid_utf8_replaced),
-        cmocka_unit_test(test_structure),
-        cmocka_unit_test(test_times),
+        cmocka_unit_test(test_escapes),      cmocka_unit_test(test_invalid_utf8_replaced),
+        cmocka_unit_test(test_structure),    cmocka_unit_test(test_times),
+        cmocka_unit_test(test_buffer_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -65,6 +65,9 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
     case VR_TUNNEL_CLEAN:
         e.tunnel_clean = 1;
         break;
+    case VR_SYN_FLOOD:
+        e.syn_floods = 1;
+        break;
     case VR_NO_EVIDENCE:
     case VR__COUNT:
         break;
@@ -93,6 +96,7 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.tcp_delivered += b.tcp_delivered;
     a.tcp_tested += b.tcp_tested;
     a.tunnel_clean += b.tunnel_clean;
+    a.syn_floods += b.syn_floods;
     return a;
 }
 
@@ -194,6 +198,23 @@ static void test_small_deliveries_are_untested_not_healthy(void **state)
     assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "healthy");
 }
 
+/* A SYN carries no data: a flood of unanswered ones leaves the path MTU
+ * untested (inconclusive), and data delivered near full size beside it
+ * still tests the path (healthy; the flood stays a finding). */
+static void test_syn_flood_is_untested_not_a_verdict_on_the_mtu(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.syn_floods = 1;
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_SYN_FLOOD);
+    assert_string_equal(verdict_names[r->status].name, "inconclusive");
+    e.tcp_delivered = 1;
+    assert_int_equal(verdict_decide(&e)->id, VR_SYN_FLOOD);
+    e.tcp_tested = 1;
+    assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "healthy");
+}
+
 /* No evidence of any kind: inconclusive, never healthy. */
 static void test_nothing_is_inconclusive(void **state)
 {
@@ -232,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
         cmocka_unit_test(test_small_deliveries_are_untested_not_healthy),
         cmocka_unit_test(test_nothing_is_inconclusive),
+        cmocka_unit_test(test_syn_flood_is_untested_not_a_verdict_on_the_mtu),
         cmocka_unit_test(test_status_names_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,6 +137,18 @@ static void test_every_kind_is_worded_whole(void **state)
                             .packets = 30,
                             .start_ns = 1000000000,
                             .end_ns = 1400000000};
+    struct results_listener li;
+    memset(&li, 0, sizeof li);
+    li.ip_version = 6;
+    li.port = 443;
+    addr_pton(B6, &li.addr);
+    addr_pton(A6, &li.first_src);
+    li.many_sources = true;
+    li.judged.attempts = 200000;
+    li.judged.syns = 200100;
+    li.judged.first_ns = 1700000000000000000ll;
+    li.judged.last_ns = 1700000002000000000ll;
+    li.pending = 7;
 
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
@@ -160,6 +172,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.frags[0] = &fl;
         r.nfrags = 1;
         r.storm = &st;
+        r.listener = &li;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;

@@ -1,7 +1,7 @@
 /*
  * bench-gen.c - deterministic large captures for `make bench` (issue 7).
  *
- *   bench-gen bulk|short|tunnel|synflood OUT.pcap [SCALE]
+ *   bench-gen bulk|short|many|tunnel|synflood OUT.pcap [SCALE]
  *
  * bulk    ~1.5 GB x SCALE: four bulk TCP flows of full-size segments, one
  *         data segment in a thousand lost after the capture point (the
@@ -12,6 +12,10 @@
  *         once, ~330 new per second, as a busy web server sees them.
  * tunnel  ~500 MB x SCALE: inner bulk TCP flows in VXLAN (decoded) and in
  *         WireGuard (opaque data messages with counters), interleaved.
+ * many    153,600 x SCALE short TCP connections (as `short`), ~7,000 new per
+ *         second (22 s), one in 200 losing a response segment: tens of
+ *         thousands of connections live at once (each closed one stays for
+ *         the closed-TCP timeout), the case of issue 18.
  * synflood 70,000 x SCALE SYNs, each from its own source address and port,
  *         10 us apart: one packet per flow, all of them live at the end (the
  *         memory cost of a live flow that never carries data).
@@ -373,13 +377,13 @@ static bool short_step(struct out *o, struct slot *s)
     return s->step < s->n;
 }
 
-static void gen_short(struct out *o, double scale)
+static void gen_conns(struct out *o, uint64_t nconn, int64_t per_conn_ns)
 {
-    uint64_t nconn = (uint64_t)(100500 * scale), started = 0, done = 0;
+    uint64_t started = 0, done = 0;
     struct slot *sl = calloc(SHORT_SLOTS, sizeof *sl);
     bool live[SHORT_SLOTS] = {false};
-    /* ~20 packets per connection, one connection every SHORT_PER_CONN_NS */
-    int64_t gap = SHORT_PER_CONN_NS / 20;
+    /* ~20 packets per connection, one connection every per_conn_ns */
+    int64_t gap = per_conn_ns / 20;
     for (uint64_t n = 0; done < nconn; n++) {
         int i = (int)(n % SHORT_SLOTS);
         if (!live[i]) {
@@ -395,6 +399,17 @@ static void gen_short(struct out *o, double scale)
         o->now_ns += gap;
     }
     free(sl);
+}
+
+static void gen_short(struct out *o, double scale)
+{
+    gen_conns(o, (uint64_t)(100500 * scale), SHORT_PER_CONN_NS);
+}
+
+/* 7,000 connections a second (one every 142,857 ns) */
+static void gen_many(struct out *o, double scale)
+{
+    gen_conns(o, (uint64_t)(153600 * scale), 1000000000LL / 7000);
 }
 
 static void gen_synflood(struct out *o, double scale)
@@ -414,7 +429,7 @@ static void gen_synflood(struct out *o, double scale)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench-gen bulk|short|tunnel|synflood OUT.pcap [SCALE]\n");
+        fprintf(stderr, "usage: bench-gen bulk|short|many|tunnel|synflood OUT.pcap [SCALE]\n");
         return 2;
     }
     double scale = argc > 3 ? atof(argv[3]) : 1.0;
@@ -441,6 +456,8 @@ int main(int argc, char **argv)
         gen_bulk(o, scale);
     else if (strcmp(argv[1], "short") == 0)
         gen_short(o, scale);
+    else if (strcmp(argv[1], "many") == 0)
+        gen_many(o, scale);
     else if (strcmp(argv[1], "tunnel") == 0)
         gen_tunnel(o, scale);
     else if (strcmp(argv[1], "synflood") == 0)

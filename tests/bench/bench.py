@@ -41,6 +41,7 @@ CAPTURES = [
     ("a-bulk", "bulk", 1.0, "(a) 4 bulk TCP flows, 1500-byte packets, 0.1% loss"),
     ("b-short", "short", 1.0, "(b) 100,500 short TCP connections"),
     ("c-tunnel", "tunnel", 1.0, "(c) inner TCP in VXLAN and WireGuard"),
+    ("d-many", "many", 1.0, "(d) 153,600 short TCP connections, 7,000 new a second"),
 ]
 SCALED = [("a-bulk-4x", "bulk", 4.0, "a-bulk"), ("b-short-4x", "short", 4.0, "b-short")]
 
