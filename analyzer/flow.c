@@ -26,61 +26,6 @@
 
 enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
-struct flow_key {
-    uint32_t tunnel;
-    uint32_t xid; /* ESP SPI, ICMP echo id */
-    uint16_t port[2];
-    uint8_t version, proto;
-    uint8_t addr[2][16];
-};
-_Static_assert(sizeof(struct flow_key) % 8 == 0, "key_eq reads whole words");
-
-/* What only non-TCP flows use, after struct flow in the same allocation
- * (a TCP flow has its struct tcp_conn there instead). */
-struct flow_other {
-    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
-    struct wg_count wg;
-};
-
-/* The parts of the summary that change packet by packet.  The struct
- * flow_summary (at most 560 bytes) is built from them (and the TCP state)
- * only when the flow finishes: most of it is TCP results that live in struct
- * tcp_conn until then, and a live flow should cost what it uses. */
-struct flow_live {
-    uint64_t id, stream;
-    uint64_t first_frame, last_frame;
-    int64_t first_ns, last_ns;
-    uint64_t retransmissions;
-    uint64_t packets[2], bytes[2]; /* by direction, 0 client->server */
-    struct addr client, server;
-    uint32_t carries_tunnel;
-    uint32_t storms;
-    uint16_t max_packet[2];
-    uint16_t input, client_port, server_port;
-    uint8_t opaque;
-    uint8_t last_dir; /* the direction of the latest packet */
-    uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
-    uint8_t df[2]; /* IPv4 TCP data: 1 sent with DF, 2 then without (flow_dir_summary.df_cleared) */
-};
-
-struct flow {
-    struct flow_key key;
-    uint64_t hash;
-    struct flow *prev, *next; /* LRU list of its class; next: the free list too */
-    int64_t active_ns;        /* capture clock at the last packet */
-    uint8_t cls;
-    uint8_t cidx; /* key endpoint that is the client */
-    uint32_t hid; /* its id in the index: all[hid - 1] is this flow, live or free */
-    struct flow_live s;
-    struct storm_win storm;
-    struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
-    struct flow_other *other; /* the others: there instead */
-    struct resend_track *rs;  /* opaque tunnels: by direction (resend.h), else NULL */
-};
-
-_Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
-_Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
-
 struct flow_table {
     struct flow_limits lim;
     flow_done_fn done;
@@ -217,53 +162,6 @@ static enum tclass class_of(const struct flow *f)
     }
 }
 
-static uint32_t sat32(uint64_t v)
-{
-    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
-static void fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
-{
-    d->tcp = h->n;
-    d->mss = (h->seen & HS_MSS) ? h->mss : 0;
-    d->wscale = (h->seen & HS_WSCALE) ? h->wscale : 0xff;
-    d->sack_permitted = (h->seen & HS_SACKPERM) != 0;
-    d->timestamps = (h->seen & HS_TS) != 0;
-    d->data_gap_ms = sat32((uint64_t)(h->data_gap_ns / 1000000));
-    d->data_gap_frame = sat32(h->data_gap_frame);
-    d->first_retrans_frame = h->first_retrans_frame;
-    d->first_hole_frame = h->first_hole_frame;
-    d->max_hole = h->max_hole > UINT16_MAX ? UINT16_MAX : (uint16_t)h->max_hole;
-    d->closed = (h->seen & (HS_FIN | HS_RST)) != 0;
-    d->rtt_samples = h->rtt.samples;
-    if (h->rtt.samples) {
-        d->rtt_min_us = (uint32_t)(h->rtt.min_ns / 1000);
-        d->rtt_max_us = (uint32_t)(h->rtt.max_ns / 1000);
-        d->rtt_avg_us = (uint32_t)(h->rtt.sum_ns / h->rtt.samples / 1000);
-    }
-    if (h->retx) { /* it retransmitted */
-        d->backoff_count = h->retx->worst.count;
-        d->backoff_nintervals = h->retx->worst.nintervals;
-        memcpy(d->backoff_us, h->retx->worst.interval_us, sizeof d->backoff_us);
-        if (d->backoff_nintervals > FLOW_BACKOFF_KEPT)
-            d->backoff_nintervals = FLOW_BACKOFF_KEPT;
-    }
-    const struct delivery *dl = h->dl;
-    if (!dl)
-        return; /* no data sent: the delivery fields stay 0 */
-    d->dl_sent = sat32(dl->sent);
-    d->dl_delivered = sat32(dl->delivered);
-    d->dl_lost = sat32(dl->lost);
-    d->dl_superseded = sat32(dl->superseded);
-    d->dl_unacked = sat32(dl->unacked);
-    d->dl_evicted = sat32(dl->evicted);
-    d->largest_delivered = dl->largest_delivered;
-    d->smallest_lost = dl->smallest_lost;
-    d->nlost_frames = dl->nframes < FLOW_EVIDENCE_FRAMES ? dl->nframes : FLOW_EVIDENCE_FRAMES;
-    for (int i = 0; i < d->nlost_frames; i++)
-        d->lost_frames[i] = sat32(dl->lost_frames[i]);
-}
-
 static void release(struct flow_table *ft, struct flow *f)
 {
     if (f->rs) {
@@ -282,56 +180,11 @@ static void release(struct flow_table *ft, struct flow *f)
     }
 }
 
-/* The summary of a finished flow, from what it kept while live. */
-static void summarise(const struct flow *f, struct flow_summary *s)
-{
-    const struct flow_live *l = &f->s;
-    memset(s, 0, sizeof *s);
-    s->id = l->id;
-    s->stream = l->stream;
-    s->first_frame = l->first_frame;
-    s->last_frame = l->last_frame;
-    s->first_ns = l->first_ns;
-    s->last_ns = l->last_ns;
-    s->retransmissions = l->retransmissions;
-    s->df_clear_large = l->df_clear;
-    s->client = l->client;
-    s->server = l->server;
-    s->client_port = l->client_port;
-    s->server_port = l->server_port;
-    s->input = l->input;
-    s->proto = f->key.proto;
-    s->ip_version = f->key.version;
-    s->tunnel = f->key.tunnel;
-    if (f->key.proto == IP_PROTO_ESP)
-        s->spi = f->key.xid;
-    s->carries_tunnel = l->carries_tunnel;
-    s->opaque = l->opaque;
-    s->storms = l->storms;
-    for (int d = 0; d < 2; d++) {
-        s->dir[d].packets = l->packets[d];
-        s->dir[d].bytes = l->bytes[d];
-        s->dir[d].max_packet = l->max_packet[d];
-        s->dir[d].df_cleared = l->df[d] == 2;
-    }
-    if (f->other) {
-        const struct wg_count *wg = &f->other->wg;
-        s->wg_data = wg->data;
-        s->wg_lost = wg->lost;
-        s->wg_receivers = wg->receivers;
-        s->wg_gap_frame = wg->gap_frame;
-        s->wg_lost_dir = wg->lost_by[1] > wg->lost_by[0];
-        for (int d = 0; d < 2; d++)
-            if ((wg->big_followed >> d & 1) && !wg->lost_by[d])
-                s->wg_followed |= (uint8_t)(1u << d);
-    }
-}
-
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
     static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
     struct flow_summary sum, *s = &sum;
-    summarise(f, s);
+    flow_summarise(f, s);
     struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}, ft->clock_ns};
     if (f->other) {
         det.size_hist[0] = f->other->size_hist[0];
@@ -349,7 +202,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
     if (f->tcp) {
         tcp_finish(f->tcp);
         for (int d = 0; d < 2; d++) {
-            fill_dir(&s->dir[d], &f->tcp->h[d]);
+            flow_fill_dir(&s->dir[d], &f->tcp->h[d]);
             uint64_t sf = 0;
             s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
             /* The capture ran on after the flow's last packet (a pcapng
@@ -443,50 +296,6 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
     f->cls = (uint8_t)class_of(f);
     lru_append(ft, f);
     return f;
-}
-
-/* Makes the other endpoint of the key the client (a SYN seen late). */
-static void swap_roles(struct flow *f)
-{
-    struct flow_live *s = &f->s;
-    f->cidx ^= 1;
-    s->last_dir ^= 1;
-    struct addr a = s->client;
-    s->client = s->server;
-    s->server = a;
-    uint16_t p = s->client_port;
-    s->client_port = s->server_port;
-    s->server_port = p;
-    uint64_t n = s->packets[0];
-    s->packets[0] = s->packets[1];
-    s->packets[1] = n;
-    n = s->bytes[0];
-    s->bytes[0] = s->bytes[1];
-    s->bytes[1] = n;
-    p = s->max_packet[0];
-    s->max_packet[0] = s->max_packet[1];
-    s->max_packet[1] = p;
-    s->df_clear = (uint8_t)((s->df_clear >> 1 & 1) | (s->df_clear & 1) << 1);
-    uint8_t df = s->df[0];
-    s->df[0] = s->df[1];
-    s->df[1] = df;
-    if (f->other) {
-        uint32_t hist[DL_NCLASSES];
-        memcpy(hist, f->other->size_hist[0], sizeof hist);
-        memcpy(f->other->size_hist[0], f->other->size_hist[1], sizeof hist);
-        memcpy(f->other->size_hist[1], hist, sizeof hist);
-    }
-    if (f->rs) {
-        struct resend_track r = f->rs[0];
-        f->rs[0] = f->rs[1];
-        f->rs[1] = r;
-    }
-    if (f->tcp) {
-        struct tcp_half h = f->tcp->h[0];
-        f->tcp->h[0] = f->tcp->h[1];
-        f->tcp->h[1] = h;
-        f->tcp->syn_dir ^= 1;
-    }
 }
 
 /* A SYN that repeats the ISN of its sender's earlier SYN is that SYN sent
@@ -785,7 +594,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         }
         first_packet(ft, f, pkt, i, t, e, synack, sport, dport);
     } else if (syn && !f->tcp->syn_seen && f->cidx != e) {
-        swap_roles(f); /* the SYN's sender is the client, even when seen late */
+        flow_swap_roles(f); /* the SYN's sender is the client, even when seen late */
     }
     int dir = f->cidx == e ? 0 : 1;
 

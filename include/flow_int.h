@@ -14,9 +14,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "delivery.h"
 #include "flow.h"
 #include "hashtab.h"
 #include "packet.h"
+#include "storms.h"
+#include "tcp.h"
+#include "wgcount.h"
 
 /* An address as 16 key bytes (IPv4 in the first 4, the rest zero). */
 static inline void addr_bytes(const struct addr *a, uint8_t out[16])
@@ -97,5 +101,77 @@ uint32_t flow_tun_id(struct flow_tunnels *r, uint8_t type, const struct layer *o
 /* The tunnel enclosing IP layer i of p, 0 when none; count: a packet of it
  * (its packets, overhead and largest inner packet are counted). */
 uint32_t flow_tun_enclosing(struct flow_tunnels *r, const struct packet *p, int i, bool count);
+
+/* ---- the live flow, shared by flow.c and flow_summary.c ---- */
+
+struct resend_track; /* resend.h */
+
+struct flow_key {
+    uint32_t tunnel;
+    uint32_t xid; /* ESP SPI, ICMP echo id */
+    uint16_t port[2];
+    uint8_t version, proto;
+    uint8_t addr[2][16];
+};
+_Static_assert(sizeof(struct flow_key) % 8 == 0, "key_eq reads whole words");
+
+/* What only non-TCP flows use, after struct flow in the same allocation
+ * (a TCP flow has its struct tcp_conn there instead). */
+struct flow_other {
+    uint32_t size_hist[2][DL_NCLASSES]; /* by direction */
+    struct wg_count wg;
+};
+
+/* The parts of the summary that change packet by packet.  The struct
+ * flow_summary (at most 560 bytes) is built from them (and the TCP state)
+ * only when the flow finishes: most of it is TCP results that live in struct
+ * tcp_conn until then, and a live flow should cost what it uses. */
+struct flow_live {
+    uint64_t id, stream;
+    uint64_t first_frame, last_frame;
+    int64_t first_ns, last_ns;
+    uint64_t retransmissions;
+    uint64_t packets[2], bytes[2]; /* by direction, 0 client->server */
+    struct addr client, server;
+    uint32_t carries_tunnel;
+    uint32_t storms;
+    uint16_t max_packet[2];
+    uint16_t input, client_port, server_port;
+    uint8_t opaque;
+    uint8_t last_dir; /* the direction of the latest packet */
+    uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
+    uint8_t df[2]; /* IPv4 TCP data: 1 sent with DF, 2 then without (flow_dir_summary.df_cleared) */
+};
+
+struct flow {
+    struct flow_key key;
+    uint64_t hash;
+    struct flow *prev, *next; /* LRU list of its class; next: the free list too */
+    int64_t active_ns;        /* capture clock at the last packet */
+    uint8_t cls;
+    uint8_t cidx; /* key endpoint that is the client */
+    uint32_t hid; /* its id in the index: all[hid - 1] is this flow, live or free */
+    struct flow_live s;
+    struct storm_win storm;
+    struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
+    struct flow_other *other; /* the others: there instead */
+    struct resend_track *rs;  /* opaque tunnels: by direction (resend.h), else NULL */
+};
+
+_Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
+_Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
+
+/* v, held at UINT32_MAX */
+static inline uint32_t sat32(uint64_t v)
+{
+    return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/* A TCP direction's summary from its analysis (flow_summary.c). */
+void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h);
+/* The flow's summary, built when it finishes (flow_summary.c). */
+void flow_summarise(const struct flow *f, struct flow_summary *s);
+/* The SYN's sender is the client: directions, addresses and counts swapped. */
+void flow_swap_roles(struct flow *f);
 
 #endif
