@@ -438,6 +438,35 @@ static enum defrag_result bad_fragment(struct defrag *df, struct packet *pkt, st
     return DEFRAG_DROPPED;
 }
 
+/* What a fragment says about its datagram, whatever becomes of it: its
+ * time, frame and size on the wire, and whether an IP stack made it. */
+static void note_fragment(struct dgram *g, const struct packet *pkt, const struct ip_info *ip,
+                          uint32_t len, bool more)
+{
+    /* No link in use carries less than 576 bytes of IPv4 (the datagram
+     * every host accepts, RFC 1122 3.3.3) or 1280 of IPv6 (RFC 8200 5), and
+     * cutting to such a link leaves a fragment at most 7 bytes short (the
+     * payload rounded down to 8), so a fragment that is not the last and
+     * smaller than 569 or 1273 bytes was split on purpose (an evasion tool,
+     * a test generator), not by an MTU. */
+    uint32_t wire = (uint32_t)ip->hdr_len + len;
+    if (more && wire < (ip->version == 6 ? 1273u : 569u))
+        g->crafted = true;
+    int64_t t_ns = pkt_ns(pkt);
+    if (t_ns > g->last_ns)
+        g->last_ns = t_ns;
+    if (wire > g->max_frag)
+        g->max_frag = wire;
+    if (more && wire > g->max_nonlast) {
+        g->max_nonlast = wire;
+        g->nonlast_frame = pkt->frame;
+    }
+    if (g->nfrags < 4)
+        g->frames[g->nfrags] = pkt->frame;
+    if (g->nfrags < UINT16_MAX)
+        g->nfrags++;
+}
+
 /* Adds the fragment in layer idx of pkt, whose buffer pkt->data holds *buflen
  * bytes; on completion *buflen becomes the size of the new buffer. */
 static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, int idx,
@@ -461,28 +490,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     struct dgram *g = lookup(df, k, hash);
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;
-    /* No link in use carries less than 576 bytes of IPv4 (the datagram
-     * every host accepts, RFC 1122 3.3.3) or 1280 of IPv6 (RFC 8200 5), and
-     * cutting to such a link leaves a fragment at most 7 bytes short (the
-     * payload rounded down to 8), so a fragment that is not the last and
-     * smaller than 569 or 1273 bytes was split on purpose (an evasion tool,
-     * a test generator), not by an MTU. */
-    if (more && (uint32_t)ip->hdr_len + len < (ip->version == 6 ? 1273u : 569u))
-        g->crafted = true;
-    int64_t t_ns = pkt_ns(pkt);
-    if (t_ns > g->last_ns)
-        g->last_ns = t_ns;
-    uint32_t wire = (uint32_t)ip->hdr_len + len;
-    if (wire > g->max_frag)
-        g->max_frag = wire;
-    if (more && wire > g->max_nonlast) {
-        g->max_nonlast = wire;
-        g->nonlast_frame = pkt->frame;
-    }
-    if (g->nfrags < 4)
-        g->frames[g->nfrags] = pkt->frame;
-    if (g->nfrags < UINT16_MAX)
-        g->nfrags++;
+    note_fragment(g, pkt, ip, len, more);
 
     /* The fragment's bytes as captured: the IP length says len, the snap
      * length may have kept fewer, and then the datagram can never be whole.

@@ -107,6 +107,63 @@ enum pipeline_status pipeline_run(const char *path, int idx, const struct pipeli
     return pipeline_run_reading(path, idx, o, s, res, hooks, true);
 }
 
+/* The ICMP MTU messages the last packet added (from index first on): tied
+ * to the flow of the packet they quote, and watched (pmtud.h). */
+static void icmp_messages(struct input_stats *s, int first, struct results *res,
+                          struct flow_table *ft, const struct packet *pkt, int idx)
+{
+    for (int k = first; k < s->nicmp; k++) {
+        struct icmp_mtu_msg *m = &s->icmp[k];
+        m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
+        /* the quote may understate the packet (cut to 576 bytes and its
+         * length rewritten): the captured original says its size */
+        m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);
+        uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
+        pmtud_icmp(res->pmtud, idx, k, m->flow, &m->qsrc, mtu,
+                   pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
+    }
+}
+
+/* The input read: its flows finished (at the capture's end when known),
+ * its open datagrams given up at its last packet, the anomalies that belong
+ * to no packet counted; frees the flow table and the reassembly. */
+static void end_input(const struct pipeline_opts *o, struct input_stats *s, struct results *res,
+                      struct flow_table *ft, struct defrag *df, enum capture_status cs)
+{
+    pmtud_end_input(res->pmtud);
+    flow_finish_all_at(ft, capture_end(s, o, cs));
+    results_end_input(res, ft);
+    flow_free(ft);
+    defrag_flush(df, s->last_sec * 1000000000ll + s->last_nsec);
+    const struct defrag_stats *ds = defrag_get_stats(df);
+    stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
+    stats_add_anomaly(s, AN_BAD_PCAPNG_STATS, s->scan.isb_malformed);
+    stats_add_anomaly(s, AN_FRAG_LOST, ds->lost);
+    stats_add_anomaly(s, AN_FRAG_SNAPCUT, ds->unreassemblable);
+    stats_add_anomaly(s, AN_FRAG_OPEN_AT_END, ds->open_at_end);
+    stats_add_anomaly(s, AN_FRAG_CRAFTED, ds->crafted);
+    stats_frag_lost(s, ds);
+    defrag_free(df);
+}
+
+/* How the reading ended: a read error is the input's (false), unless
+ * Ctrl-C cut it; a filter that matched nothing is said. */
+static bool read_end(const struct pipeline_opts *o, struct input_stats *s, const char *path,
+                     enum capture_status cs, const char *err)
+{
+    bool ok = true;
+    if (cs == CAPTURE_ERROR && o->stop && *o->stop) {
+        s->interrupted = true; /* a read cut by Ctrl-C (EINTR) is not a broken file */
+    } else if (cs == CAPTURE_ERROR) {
+        say(o, "mtuscope: %s\n", err);
+        snprintf(s->error, sizeof s->error, "%s", err);
+        ok = false;
+    }
+    if (o->filter && s->packets == 0 && s->frames > 0 && !s->interrupted)
+        say(o, "mtuscope: %s: the filter matched 0 of %" PRIu64 " packets\n", path, s->frames);
+    return ok;
+}
+
 enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
                                           struct input_stats *s, struct results *res,
                                           const struct pipeline_hooks *hooks, bool read_ahead)
@@ -198,16 +255,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         struct flow_pkt fp;
         flow_packet(ft, pkt, &fp);
         fp.flow = results_flow_id(res, fp.flow);
-        for (int k = nicmp; k < s->nicmp; k++) { /* tie frag-needed / PTB to a flow, watch it */
-            struct icmp_mtu_msg *m = &s->icmp[k];
-            m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
-            /* the quote may understate the packet (cut to 576 bytes and its
-             * length rewritten): the captured original says its size */
-            m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);
-            uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
-            pmtud_icmp(res->pmtud, idx, k, m->flow, &m->qsrc, mtu,
-                       pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
-        }
+        icmp_messages(s, nicmp, res, ft, pkt, idx);
         pmtud_packet(res->pmtud, pkt, &fp);
         if (hooks && hooks->packet)
             hooks->packet(hooks->ctx, pkt, &fp);
@@ -223,31 +271,10 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     progress_done(&pg);
     s->frames = reader_frames_read(rd);
     reader_stop(rd); /* before the flows are finished: it may be reading ahead */
-    if (cs == CAPTURE_ERROR && o->stop && *o->stop) {
-        s->interrupted = true; /* a read cut by Ctrl-C (EINTR) is not a broken file */
-    } else if (cs == CAPTURE_ERROR) {
-        say(o, "mtuscope: %s\n", err);
-        snprintf(s->error, sizeof s->error, "%s", err);
+    if (!read_end(o, s, path, cs, err))
         rc = PIPELINE_FAIL;
-    }
 
-    if (o->filter && s->packets == 0 && s->frames > 0 && !s->interrupted)
-        say(o, "mtuscope: %s: the filter matched 0 of %" PRIu64 " packets\n", path, s->frames);
-
-    pmtud_end_input(res->pmtud);
-    flow_finish_all_at(ft, capture_end(s, o, cs));
-    results_end_input(res, ft);
-    flow_free(ft);
-    defrag_flush(df, s->last_sec * 1000000000ll + s->last_nsec);
-    const struct defrag_stats *ds = defrag_get_stats(df);
-    stats_add_anomaly(s, AN_FRAG_INCOMPLETE, ds->incomplete);
-    stats_add_anomaly(s, AN_BAD_PCAPNG_STATS, s->scan.isb_malformed);
-    stats_add_anomaly(s, AN_FRAG_LOST, ds->lost);
-    stats_add_anomaly(s, AN_FRAG_SNAPCUT, ds->unreassemblable);
-    stats_add_anomaly(s, AN_FRAG_OPEN_AT_END, ds->open_at_end);
-    stats_add_anomaly(s, AN_FRAG_CRAFTED, ds->crafted);
-    stats_frag_lost(s, ds);
-    defrag_free(df);
+    end_input(o, s, res, ft, df, cs);
     dedup_free(dd);
 
     capture_close(cap);

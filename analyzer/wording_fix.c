@@ -374,6 +374,43 @@ static void probe_blocks(struct inf_fix *fx, const struct addr *src, const struc
     }
 }
 
+/* A TCP black hole's smallest size never delivered, from src to dst,
+ * bounds that path too: the tighter of it and upper. */
+static uint32_t blackhole_upper(const struct inference *inf, const struct results *res,
+                                const struct addr *src, const struct addr *dst, uint32_t lower,
+                                uint32_t upper)
+{
+    for (int i = 0; i < inf->nblackholes; i++) {
+        const struct inf_blackhole *bh = &inf->blackholes[i];
+        const struct flow_summary *f = inf_flow_by_id(res, bh->flow);
+        const struct addr *fs, *fd;
+        if (!f || !bh->smallest_lost || bh->smallest_lost <= lower + 1)
+            continue;
+        inf_direction_addrs(f, bh->dir, &fs, &fd);
+        if (!addr_cmp(fs, src) && !addr_cmp(fd, dst) && (!upper || bh->smallest_lost - 1 < upper))
+            upper = bh->smallest_lost - 1;
+    }
+    return upper;
+}
+
+/* Why the upper bound is no value to set. */
+static void bound_why(struct inf_fix *fx, uint32_t upper, const struct tunnel_fact *tf,
+                      uint32_t over)
+{
+    if (upper && tf && over && upper > over)
+        inf_fmt(&fx->why,
+                "%u is only the smallest size seen lost minus one: a %s MTU of %u (%u - %u) "
+                "still loses packets if the path carries less",
+                upper, tf->display, upper - over, upper, over);
+    else if (upper)
+        inf_fmt(&fx->why,
+                "%u is only the smallest size seen lost minus one, not a value to set: the "
+                "path may carry less",
+                upper);
+    else
+        inf_fmt(&fx->why, "no size is proven lost on this path, and none is pinned");
+}
+
 /* 3. Only bounds: what the advice of the verdict (wording.c) says is too
  * big, on which path, what is safe meanwhile, and the probe. */
 static void fix_bounded(struct inference *inf, const struct results *res)
@@ -431,17 +468,8 @@ static void fix_bounded(struct inference *inf, const struct results *res)
     uint32_t lower = p ? p->lower : 0, upper = p ? p->upper : 0;
     if (!upper && tun && tun->n1)
         upper = tun->n1 - 1; /* the tunnel's re-sent datagram size, not crossing */
-    /* a TCP black hole's smallest size never delivered bounds its path too */
-    for (int i = 0; !tun && i < inf->nblackholes; i++) {
-        const struct inf_blackhole *bh = &inf->blackholes[i];
-        const struct flow_summary *f = inf_flow_by_id(res, bh->flow);
-        const struct addr *fs, *fd;
-        if (!f || !bh->smallest_lost || bh->smallest_lost <= lower + 1)
-            continue;
-        inf_direction_addrs(f, bh->dir, &fs, &fd);
-        if (!addr_cmp(fs, &src) && !addr_cmp(fd, &dst) && (!upper || bh->smallest_lost - 1 < upper))
-            upper = bh->smallest_lost - 1;
-    }
+    if (!tun)
+        upper = blackhole_upper(inf, res, &src, &dst, lower, upper);
     fx->lower = lower;
     fx->upper = upper;
     char a[64], b[64], range[96];
@@ -474,18 +502,7 @@ static void fix_bounded(struct inference *inf, const struct results *res)
     /* below 576 bytes (the datagram every IPv4 host takes, RFC 791; TCP's
      * default MSS 536 assumes it) a value is no working setting */
     bool usable = safe >= 576 && (!tf || over);
-    if (upper && tf && over && upper > over)
-        inf_fmt(&fx->why,
-                "%u is only the smallest size seen lost minus one: a %s MTU of %u (%u - %u) "
-                "still loses packets if the path carries less",
-                upper, tf->display, upper - over, upper, over);
-    else if (upper)
-        inf_fmt(&fx->why,
-                "%u is only the smallest size seen lost minus one, not a value to set: the "
-                "path may carry less",
-                upper);
-    else
-        inf_fmt(&fx->why, "no size is proven lost on this path, and none is pinned");
+    bound_why(fx, upper, tf, over);
     if (usable) {
         fx->mtu = safe;
         inf_fmt(&fx->safe, "%u, safe on every path this capture allows (%u bytes: %s%s)%s", safe,
