@@ -857,7 +857,8 @@ bool correlate_run(struct correlation *c, const struct corr_source *src, int nin
             p->shared_flows = sh;
             if (sh && (!src->rereadable(src->src, a) || !src->rereadable(src->src, b)))
                 snprintf(p->note, sizeof p->note,
-                         "standard input cannot be read a second time: save it to a file to "
+                         "an input that is not a regular file (standard input, a pipe, a process "
+                         "substitution) cannot be read a second time: save it to a file to "
                          "correlate it");
             else if (sh)
                 correlate_pair(p, src);

@@ -453,8 +453,9 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
     for (int i = 0; i < in->npaths; i++)
         if (!in->reread.rereadable(in->reread.src, i)) {
             plots_add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
-                              "they read the packets a second time, and standard input cannot be "
-                              "read twice (save the capture to a file first)");
+                              "they read the packets a second time, and an input that is not a "
+                              "regular file (standard input, a pipe) cannot be read twice (save "
+                              "the capture to a file first)");
             return true;
         }
     struct replay *rp = calloc(1, sizeof *rp);

@@ -14,10 +14,15 @@
 #include "progress.h"
 #include "replay.h"
 
+/* Only a regular file reads the same twice: standard input, a FIFO or a
+ * process substitution (/dev/fd/N) gives nothing, or blocks, the second
+ * time. */
 bool replay_rereadable(void *src, int i)
 {
     const struct replay_src *rs = src;
-    return i >= 0 && i < rs->n && strcmp(rs->paths[i], "-") != 0;
+    struct stat st;
+    return i >= 0 && i < rs->n && strcmp(rs->paths[i], "-") != 0 && stat(rs->paths[i], &st) == 0 &&
+           S_ISREG(st.st_mode);
 }
 
 /* ---- one input read frame by frame ---- */

@@ -11,8 +11,9 @@
  * Ctrl-C handling as the first pass, and the consumers can be tested by
  * feeding them packets.
  *
- * Standard input ("-") cannot be read a second time: replay_rereadable()
- * says so, and the consumers skip what needs it with a note.
+ * Only a regular file can be read a second time (not standard input, a FIFO,
+ * a process substitution): replay_rereadable() says so, and the consumers
+ * skip what needs it with a note.
  */
 #ifndef MTUSCOPE_REPLAY_H
 #define MTUSCOPE_REPLAY_H
@@ -38,7 +39,8 @@ struct replay_src {
 /* The functions below take `void *src` (a struct replay_src) so that they
  * fit the consumers' function-pointer interfaces. */
 
-/* Input i can be read again (not standard input). */
+/* Input i can be read again: a regular file (not standard input, a FIFO
+ * or a process substitution). */
 bool replay_rereadable(void *src, int i);
 /* The time of input i's first frame (after the filter); false when it has
  * none or cannot be read. */

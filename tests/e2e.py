@@ -17,6 +17,7 @@ import glob
 import json
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
@@ -877,6 +878,32 @@ def _():
         v = json.loads(out)["verdict"]
         expect("no ICMP MTU message" not in v["summary"] and words in v["summary"],
                f"{name}: {v}")
+
+
+@test("an input that cannot be read twice (a process substitution, a FIFO) skips the second "
+      "read with a line in the report, never hangs (issue 15 item 7)")
+def _():
+    a = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-client-outer.pcap")
+    b = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
+    out_dir = os.path.join(TMP, "fifo-out")
+    cmd = (f"exec {shlex.quote(BIN)} -o {shlex.quote(out_dir)} -r <(cat {shlex.quote(a)}) "
+           f"-r <(cat {shlex.quote(b)})")
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 0, p.stderr[-800:])
+    no_sanitizer(p.stderr)
+    expect("cannot be read a second time" in p.stdout, p.stdout[:3000])
+    html = open(os.path.join(out_dir, "report.html"), encoding="utf-8").read()
+    expect("cannot be read twice" in html, "the charts' note is missing from report.html")
+    # a FIFO given by name: the same
+    fifo = os.path.join(TMP, "capture.fifo")
+    os.mkfifo(fifo)
+    cmd = f"cat {shlex.quote(a)} > {shlex.quote(fifo)} & exec {shlex.quote(BIN)} --json -r {shlex.quote(fifo)} -r {shlex.quote(b)}"
+    p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    expect(p.returncode == 0, p.stderr[-800:])
+    rep = json.loads(p.stdout)
+    notes = [x.get("note", "") for x in rep.get("correlation", {}).get("pairs", [])] \
+        if isinstance(rep.get("correlation"), dict) else []
+    expect("cannot be read a second time" in json.dumps(rep), str(notes)[:500])
 
 
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
