@@ -826,6 +826,20 @@ static void correlate_pair(struct corr_pair *p, const struct corr_source *src)
     corr_matcher_free(m);
 }
 
+/* A pair matched; when the flow list was full (unlisted flows), whether
+ * the inputs share a flow was not known, and a pair that matched nothing
+ * says so instead of "flows in common". */
+static void correlate_full_pair(struct corr_pair *p, const struct corr_source *src,
+                                uint64_t unlisted)
+{
+    correlate_pair(p, src);
+    if (unlisted && !p->matched && !p->failed)
+        snprintf(p->note, sizeof p->note,
+                 "read together because the flow list was full (%" PRIu64
+                 " flows not kept: which inputs share a flow is not known); no packet matched",
+                 unlisted);
+}
+
 bool correlate_run(struct correlation *c, const struct corr_source *src, int ninputs,
                    const struct results *res)
 {
@@ -842,6 +856,12 @@ bool correlate_run(struct correlation *c, const struct corr_source *src, int nin
         correlate_free(c);
         return false;
     }
+    /* The flow list is bounded (results.h): when flows were left out of it,
+     * "no flow in common" is not known, so every pair is matched, and the
+     * pairs say why (a limit that changes a result is named). */
+    if (res->flows_unlisted)
+        for (int k = 0; k < ninputs * ninputs; k++)
+            shared[k] = true;
     for (int a = 0; a < ninputs; a++)
         for (int b = a + 1; b < ninputs; b++)
             if (shared[a * ninputs + b])
@@ -861,7 +881,7 @@ bool correlate_run(struct correlation *c, const struct corr_source *src, int nin
                          "substitution) cannot be read a second time: save it to a file to "
                          "correlate it");
             else if (sh)
-                correlate_pair(p, src);
+                correlate_full_pair(p, src, res->flows_unlisted);
             else
                 snprintf(p->note, sizeof p->note, "no flow in common, so no packet to match%s",
                          opaque[a] != opaque[b]

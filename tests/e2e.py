@@ -906,6 +906,26 @@ def _():
     expect("cannot be read a second time" in json.dumps(rep), str(notes)[:500])
 
 
+@test("a full flow list does not switch the comparison of two capture points off: the pair is "
+      "matched and the limit is named (issue 15 item 8)")
+def _():
+    tcpf = tcp_exchange([1000] * 20, [1448] * 20, sport=50100, dport=80)
+    many = [udp_frame(i % 60000, 40) for i in range(6000)]  # 6000 flows: more than the list keeps
+    a = [(0.001 * k, f) for k, f in enumerate(many)] + \
+        [(7.0 + 0.01 * k, f) for k, f in enumerate(tcpf)]
+    b = [(7.0005 + 0.01 * k, f) for k, f in enumerate(tcpf)]  # the same flow, downstream
+    pa, pb = os.path.join(TMP, "full-a.pcap"), os.path.join(TMP, "full-b.pcap")
+    write_pcap_timed(pa, a)
+    write_pcap_timed(pb, b)
+    rc, out, err = run(["--json", "-r", pa, "-r", pb])
+    expect(rc == 0, err)
+    rep = json.loads(out)
+    expect(rep["stats"]["flows_unlisted"] > 0, str(rep["stats"]))
+    pairs = rep["correlation"]
+    expect(pairs and pairs[0]["matched"] > 0, json.dumps(pairs)[:800])
+    expect("no flow in common" not in json.dumps(pairs), json.dumps(pairs)[:800])
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
