@@ -414,6 +414,78 @@ static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
 
 /* The sender's, the receiver's and the healed black hole share their fix:
  * let ICMP through, or clamp the MSS. */
+/* A well-known TCP port's service, for a sentence a user recognises. */
+static const char *service_name(uint16_t port)
+{
+    static const struct {
+        uint16_t port;
+        const char *name;
+    } known[] = {{20, "FTP data"}, {21, "FTP"},          {22, "SSH"},     {23, "Telnet"},
+                 {25, "SMTP"},     {53, "DNS"},          {80, "HTTP"},    {110, "POP3"},
+                 {143, "IMAP"},    {443, "HTTPS"},       {445, "SMB"},    {587, "SMTP"},
+                 {993, "IMAPS"},   {995, "POP3S"},       {1433, "MSSQL"}, {3306, "MySQL"},
+                 {3389, "RDP"},    {5432, "PostgreSQL"}, {8080, "HTTP"},  {8443, "HTTPS"}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (known[i].port == port)
+            return known[i].name;
+    return NULL;
+}
+
+static void flow_label(const struct flow_summary *f, char *buf, size_t size)
+{
+    const char *svc = service_name(f->server_port);
+    if (svc)
+        snprintf(buf, size, "#%" PRIu64 " (%s)", f->id, svc);
+    else
+        snprintf(buf, size, "#%" PRIu64 " (port %u)", f->id, f->server_port);
+}
+
+/* SSH works, HTTP stalls: on the same path, flows whose packets stay small
+ * cross a black hole unharmed while flows that send full-size packets
+ * stall.  The TCP flows of this input between the black hole's two hosts,
+ * the same way, that delivered all their data and never sent anything
+ * above the black hole's largest delivered size, are named in one
+ * sentence: they show the path works for small packets, and are no
+ * evidence against the black hole. */
+static void say_small_flows_work(struct inference *inf, const struct say_ctx *c,
+                                 const struct flow_summary *f, int d)
+{
+    const struct tally *t = c->t;
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char names[256] = "", one[48];
+    size_t n = 0;
+    int count = 0;
+    uint32_t largest = 0;
+    for (uint32_t i = 0; i < c->res->nflows && count < 4; i++) {
+        const struct flow_summary *g = &c->res->flows[i];
+        if (g == f || g->proto != IP_PROTO_TCP || g->input != f->input || g->stalled)
+            continue;
+        int gd = !addr_cmp(&g->client, src) && !addr_cmp(&g->server, dst)   ? 0
+                 : !addr_cmp(&g->server, src) && !addr_cmp(&g->client, dst) ? 1
+                                                                            : -1;
+        if (gd < 0)
+            continue;
+        const struct flow_dir_summary *x = &g->dir[gd];
+        if (!x->dl_delivered || x->dl_lost || x->max_packet > t->worst_largest_delivered)
+            continue;
+        flow_label(g, one, sizeof one);
+        n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s",
+                              count ? ", " : "", one);
+        if (x->max_packet > largest)
+            largest = x->max_packet;
+        count++;
+    }
+    if (!count || n >= sizeof names)
+        return;
+    char mine[48];
+    flow_label(f, mine, sizeof mine);
+    inf_fmt(&inf->summary,
+            "%s Flows whose packets stay small work on the same path: %s delivered everything in "
+            "packets of at most %u bytes, while %s stalls on %u-byte packets.",
+            inf->summary, names, largest, mine, t->worst_smallest_lost);
+}
+
 static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
 {
     const struct tally *t = c->t;
@@ -458,6 +530,8 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                                              : "",
                 cost);
     }
+    if (t->blackholes || t->suspected)
+        say_small_flows_work(inf, c, f, t->worst_dir);
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
     measured_tunnel_rec(inf, t);

@@ -926,6 +926,29 @@ def _():
     expect("no flow in common" not in json.dumps(pairs), json.dumps(pairs)[:800])
 
 
+@test("SSH works, HTTP stalls: the flows whose packets stay small on the same path are named "
+      "beside the black hole (issue 13 item 10)")
+def _():
+    def small_flow(port, sport, t0, sizes=(48, 120, 64, 200, 96)):
+        fr = tcp_exchange(list(sizes), list(sizes), sport=sport, dport=port)
+        return [(t0 + 0.02 * k, f) for k, f in enumerate(fr)]
+    cases = [("ssh-http", small_flow(22, 50001, 0.0), ["#2 (SSH)", "#1 (HTTP)"], True),
+             ("ssh-smb-http", small_flow(22, 50001, 0.0) + small_flow(445, 50002, 0.5),
+              ["(SSH)", "(SMB)", "(HTTP) stalls"], True),
+             # the other flow sends full-size packets too: it is no small flow
+             ("big-other", small_flow(22, 50001, 0.0, sizes=(1460, 1460, 1460)), [], False)]
+    for name, extra, words, want in cases:
+        p = os.path.join(TMP, f"smallflows-{name}.pcap")
+        fr = sorted(stalled_download() + [(t + 5.0, f) for t, f in extra], key=lambda x: x[0])
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        expect(v["status"] == "blackhole", f"{name}: {v}")
+        got = "Flows whose packets stay small work" in v["summary"]
+        expect(got == want and all(w in v["summary"] for w in words), f"{name}: {v['summary']}")
+
+
 @test("a sender that re-sends an oversized segment as smaller ones at once is no black hole; "
       "after a timeout it is one it healed (issue 13 item 7)")
 def _():
