@@ -255,7 +255,7 @@ def check_modes(binary, tmp):
     stems = chart_stems(out) if os.path.isdir(out) else []
     html = open(os.path.join(out, "report.html")).read() if stems else ""
     if r.returncode != 0 or any(s.startswith(("tsg", "retrans")) for s in stems) or \
-            "standard input cannot be read twice" not in html or "goodput" not in stems:
+            "cannot be read twice" not in html or "goodput" not in stems:
         fail("stdin: exit %d, charts %s" % (r.returncode, stems))
     # gnuplot missing: data and scripts, one line saying how to render
     out = os.path.join(tmp, "nognuplot")
