@@ -249,14 +249,14 @@ static int64_t pkt_ns(const struct packet *p)
  * negative age (the clock went back) never expires anything: a merged or
  * reordered capture must not lose datagrams to it.
  */
-static void expire(struct defrag *df, int64_t now, int64_t now_ns)
+static void expire(struct defrag *df, int64_t now, const struct packet *pkt)
 {
     while (df->oldest) {
         int64_t age = now - df->oldest->first_ms;
         if (age < 0 || age <= (int64_t)df->lim.timeout_ms)
             break;
         df->st.timeouts++;
-        give_up(df, df->oldest, now_ns, false);
+        give_up(df, df->oldest, pkt_ns(pkt), false); /* ns only here: off the packet path */
     }
 }
 
@@ -589,7 +589,7 @@ enum defrag_result defrag_packet(struct defrag *df, struct packet *pkt)
 {
     release_done(df);
     int64_t now = pkt_ms(pkt);
-    expire(df, now, pkt_ns(pkt));
+    expire(df, now, pkt);
 
     /* A reassembled datagram may itself carry a fragment (fragments of a
      * tunnel inside fragments of its outer packet): each round looks only

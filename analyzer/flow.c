@@ -627,6 +627,25 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     }
 }
 
+/* The flow of the packet an ICMP error at icmp_layer quotes (the quote at
+ * IP layer q), looked up in the tunnel the error came back through; NULL
+ * when none.  *swapped: the key's endpoints were swapped. */
+static struct flow *quoted_flow(struct flow_table *ft, const struct packet *pkt, int icmp_layer,
+                                int q, bool *swapped)
+{
+    struct flow_key k;
+    uint16_t sport, dport;
+    if (!make_key(pkt, q, &k, swapped, &sport, &dport))
+        return NULL;
+    int outer = -1;
+    for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
+        if (is_ip(&pkt->layers[j]))
+            outer = j;
+    /* the quoted packet travelled in the tunnel the error came back through */
+    k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
+    return lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
+}
+
 uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
 {
     if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
@@ -634,18 +653,8 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
     int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
     if (q <= icmp_layer || q >= pkt->nlayers || !is_ip(&pkt->layers[q]))
         return 0;
-    struct flow_key k;
     bool swapped;
-    uint16_t sport, dport;
-    if (!make_key(pkt, q, &k, &swapped, &sport, &dport))
-        return 0;
-    int outer = -1;
-    for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
-        if (is_ip(&pkt->layers[j]))
-            outer = j;
-    /* the quoted packet travelled in the tunnel the error came back through */
-    k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
-    struct flow *f = lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
+    struct flow *f = quoted_flow(ft, pkt, icmp_layer, q, &swapped);
     return f ? f->s.id : 0;
 }
 
@@ -659,17 +668,8 @@ uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, i
     if (q <= icmp_layer || q + 1 >= pkt->nlayers || !is_ip(&pkt->layers[q]) ||
         pkt->layers[q + 1].type != LAYER_TCP)
         return 0;
-    struct flow_key k;
     bool swapped;
-    uint16_t sport, dport;
-    if (!make_key(pkt, q, &k, &swapped, &sport, &dport))
-        return 0;
-    int outer = -1;
-    for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
-        if (is_ip(&pkt->layers[j]))
-            outer = j;
-    k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
-    struct flow *f = lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
+    struct flow *f = quoted_flow(ft, pkt, icmp_layer, q, &swapped);
     if (!f || !f->tcp)
         return 0;
     int e = swapped ? 1 : 0; /* key endpoint that sent the quoted packet */
