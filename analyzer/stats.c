@@ -63,13 +63,26 @@ void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n)
         s->anomalies[a] += n;
 }
 
-/* types: the n layer types of a packet, gathered by stats_add_packet's one
- * pass over its layers. */
+/* Two zero-padded type lists, word by word and without a library call:
+ * this runs for every packet. */
+static bool types_eq(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t x[PKT_MAX_LAYERS / 8], y[PKT_MAX_LAYERS / 8];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    uint64_t diff = 0;
+    for (size_t i = 0; i < PKT_MAX_LAYERS / 8; i++)
+        diff |= x[i] ^ y[i];
+    return diff == 0;
+}
+
+/* types: the n layer types of a packet, zero-padded to PKT_MAX_LAYERS,
+ * gathered by stats_add_packet's one pass over its layers. */
 static void count_stack(struct input_stats *s, int n, const uint8_t *types)
 {
     for (int i = 0; i < s->nstacks; i++) {
         struct stack_count *sc = &s->stacks[i];
-        if (sc->n == n && memcmp(sc->types, types, (size_t)n) == 0) {
+        if (sc->n == n && types_eq(sc->types, types)) {
             sc->packets++;
             /* keep the table roughly sorted by frequency: one swap per hit */
             if (i > 0 && sc->packets > s->stacks[i - 1].packets) {
@@ -86,7 +99,7 @@ static void count_stack(struct input_stats *s, int n, const uint8_t *types)
     }
     struct stack_count *sc = &s->stacks[s->nstacks++];
     sc->n = (uint8_t)n;
-    memcpy(sc->types, types, (size_t)n);
+    memcpy(sc->types, types, sizeof sc->types);
     sc->packets = 1;
 }
 
@@ -338,7 +351,7 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
         s->malformed++;
 
     bool ip = false, frag = false, reasm = false;
-    uint8_t types[PKT_MAX_LAYERS];
+    uint8_t types[PKT_MAX_LAYERS] = {0};
     for (int i = 0; i < p->nlayers; i++) {
         const struct layer *l = &p->layers[i];
         types[i] = l->type;
@@ -351,25 +364,43 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
             s->max_tunnel_depth = l->tunnel;
         if (place == PLACE_QUOTED)
             continue;
-        if (l->type == LAYER_IPV4 || l->type == LAYER_IPV6) {
+        /* one switch on the type (a jump table), not a chain of tests: this
+         * runs for every layer of every packet */
+        switch (l->type) {
+        case LAYER_IPV4:
+        case LAYER_IPV6:
             ip = true;
             if (l->u.ip.flags & IPF_FRAGMENT)
                 frag = true;
             if (l->u.ip.reasm_len)
                 reasm = true;
-        } else if (l->type == LAYER_ICMP && l->u.icmp.type == 3 && l->u.icmp.code == 4) {
-            note_icmp(s, p, i);
-        } else if (l->type == LAYER_ICMP6 && l->u.icmp.type == 2) {
-            note_icmp(s, p, i);
-        } else if (l->type == LAYER_PPPOE && !(l->flags & (LF_MALFORMED | LF_TRUNCATED))) {
+            break;
+        case LAYER_ICMP:
+            if (l->u.icmp.type == 3 && l->u.icmp.code == 4)
+                note_icmp(s, p, i);
+            break;
+        case LAYER_ICMP6:
+            if (l->u.icmp.type == 2)
+                note_icmp(s, p, i);
+            break;
+        case LAYER_PPPOE:
+            if (l->flags & (LF_MALFORMED | LF_TRUNCATED))
+                break;
             if (l->u.pppoe.code == 0)
                 note_pppoe(s, p, i);
             else if (l->u.pppoe.max_payload)
                 note_lcp(s, p, i, true);
-        } else if (l->type == LAYER_LCP && l->u.lcp.mru && !(l->flags & LF_MALFORMED)) {
-            note_lcp(s, p, i, false);
-        } else if (l->type == LAYER_OSPF && l->u.ospf.type == OSPF_DBD && l->u.ospf.iface_mtu) {
-            note_dbd(s, p, i);
+            break;
+        case LAYER_LCP:
+            if (l->u.lcp.mru && !(l->flags & LF_MALFORMED))
+                note_lcp(s, p, i, false);
+            break;
+        case LAYER_OSPF:
+            if (l->u.ospf.type == OSPF_DBD && l->u.ospf.iface_mtu)
+                note_dbd(s, p, i);
+            break;
+        default:
+            break;
         }
     }
     if (!ip)
