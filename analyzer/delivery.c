@@ -6,6 +6,7 @@
  * Sequence numbers are compared modulo 2^32 (RFC 9293 3.4), so ranges that
  * straddle the wrap are handled like any other.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,9 +37,12 @@ static uint32_t seg_end(const struct dl_seg *e)
 
 void delivery_init(struct delivery *d)
 {
-    memset(d, 0, sizeof *d);
-    for (int i = 0; i < DL_NCLASSES; i++)
-        d->sizes.cls[i].size = class_lo[i];
+    /* the header only: the first slots are written before they are read */
+    memset(d, 0, offsetof(struct delivery, segs_first));
+    d->segs = d->segs_first;
+    d->capsegs = DL_FIRST_SEGS;
+    d->exact = d->exact_first;
+    d->capexact = DL_FIRST_SIZES;
 }
 
 int delivery_class(uint16_t size)
@@ -81,7 +85,7 @@ _Static_assert(sizeof(struct delivery) >= sizeof(struct dl_free), "a free table 
 
 struct dl_pool {
     struct dl_free *free;
-    uint64_t bytes;
+    uint64_t bytes; /* tables allocated, and the heap parts of those in use */
 };
 
 struct dl_pool *dl_pool_new(void)
@@ -101,6 +105,41 @@ void dl_pool_free(struct dl_pool *p)
     free(p);
 }
 
+/* The heap parts' sizes, as the pool counts them. */
+#define SEGS_HEAP (DL_MAX_SEGS * sizeof(struct dl_seg))
+#define SIZES_HEAP (DL_MAX_SIZES * sizeof(struct dl_size))
+#define CLS_HEAP (DL_NCLASSES * (sizeof(struct dl_size) + sizeof(uint64_t)))
+
+static void count_heap(struct delivery *d, size_t n, bool add)
+{
+    if (!d->pool)
+        return;
+    if (add)
+        d->pool->bytes += n;
+    else
+        d->pool->bytes -= n;
+}
+
+void delivery_release(struct delivery *d)
+{
+    if (d->segs != d->segs_first) {
+        free(d->segs);
+        count_heap(d, SEGS_HEAP, false);
+    }
+    if (d->exact != d->exact_first) {
+        free(d->exact);
+        count_heap(d, SIZES_HEAP, false);
+    }
+    if (d->cls) {
+        free(d->cls);
+        count_heap(d, CLS_HEAP, false);
+    }
+    d->segs = d->segs_first;
+    d->exact = d->exact_first;
+    d->cls = NULL;
+    d->cls_bytes = NULL;
+}
+
 struct delivery *dl_pool_get(struct dl_pool *p)
 {
     struct delivery *d;
@@ -115,6 +154,7 @@ struct delivery *dl_pool_get(struct dl_pool *p)
             p->bytes += sizeof *d;
     }
     delivery_init(d);
+    d->pool = p;
     return d;
 }
 
@@ -122,6 +162,7 @@ void dl_pool_put(struct dl_pool *p, struct delivery *d)
 {
     if (!d)
         return;
+    delivery_release(d);
     if (!p) {
         free(d);
         return;
@@ -142,21 +183,68 @@ void delivery_class_bounds(int cls, uint16_t *lo, uint16_t *hi)
     *hi = cls + 1 < DL_NCLASSES ? (uint16_t)(class_lo[cls + 1] - 1) : UINT16_MAX;
 }
 
-/* The size table entry for `size`: exact while there is room, else its class. */
-static struct dl_size *size_entry(struct dl_sizes *s, uint16_t size, bool create)
+/* The classes, allocated at the first size past the exact table; false
+ * when out of memory (that size then goes uncounted by size). */
+static bool have_classes(struct delivery *d)
+{
+    if (d->cls)
+        return true;
+    d->cls = malloc(CLS_HEAP);
+    if (!d->cls)
+        return false;
+    d->cls_bytes = (uint64_t *)(d->cls + DL_NCLASSES);
+    for (int i = 0; i < DL_NCLASSES; i++) {
+        d->cls[i] = (struct dl_size){.size = class_lo[i]};
+        d->cls_bytes[i] = 0;
+    }
+    count_heap(d, CLS_HEAP, true);
+    return true;
+}
+
+/* Room for one more exact size: the first slots, then the full table. */
+static bool exact_room(struct delivery *d)
+{
+    if (d->nexact < d->capexact)
+        return true;
+    if (d->exact != d->exact_first)
+        return false; /* the full table is full */
+    struct dl_size *t = malloc(SIZES_HEAP);
+    if (!t)
+        return false;
+    memcpy(t, d->exact, (size_t)d->nexact * sizeof *t);
+    d->exact = t;
+    d->capexact = DL_MAX_SIZES;
+    count_heap(d, SIZES_HEAP, true);
+    return true;
+}
+
+/* The size table entry for `size`: exact while there is room, else its
+ * class; NULL only when the classes could not be allocated. */
+static struct dl_size *size_entry(struct delivery *d, uint16_t size, bool create)
 {
     int i = 0;
-    while (i < s->nexact && s->exact[i].size < size)
+    while (i < d->nexact && d->exact[i].size < size)
         i++;
-    if (i < s->nexact && s->exact[i].size == size)
-        return &s->exact[i];
-    if (!create || s->nexact == DL_MAX_SIZES)
-        return &s->cls[delivery_class(size)];
-    memmove(&s->exact[i + 1], &s->exact[i], (size_t)(s->nexact - i) * sizeof s->exact[0]);
-    memset(&s->exact[i], 0, sizeof s->exact[i]);
-    s->exact[i].size = size;
-    s->nexact++;
-    return &s->exact[i];
+    if (i < d->nexact && d->exact[i].size == size)
+        return &d->exact[i];
+    if (!create || !exact_room(d))
+        return have_classes(d) ? &d->cls[delivery_class(size)] : NULL;
+    memmove(&d->exact[i + 1], &d->exact[i], (size_t)(d->nexact - i) * sizeof d->exact[0]);
+    memset(&d->exact[i], 0, sizeof d->exact[i]);
+    d->exact[i].size = size;
+    d->nexact++;
+    return &d->exact[i];
+}
+
+void delivery_sizes(const struct delivery *d, struct dl_sizes *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nexact = d->nexact;
+    memcpy(out->exact, d->exact, (size_t)d->nexact * sizeof out->exact[0]);
+    for (int i = 0; i < DL_NCLASSES; i++) {
+        out->cls[i] = d->cls ? d->cls[i] : (struct dl_size){.size = class_lo[i]};
+        out->cls_bytes[i] = d->cls ? d->cls_bytes[i] : 0;
+    }
 }
 
 static void remove_seg(struct delivery *d, int i)
@@ -168,8 +256,18 @@ static void remove_seg(struct delivery *d, int i)
  * entry `keep` (-1: none).  Returns the new index of `keep`. */
 static int make_room(struct delivery *d, int keep)
 {
-    if (d->nsegs < DL_MAX_SEGS)
+    if (d->nsegs < d->capsegs)
         return keep;
+    if (d->segs == d->segs_first) { /* the first slots are full: the full table */
+        struct dl_seg *t = malloc(SEGS_HEAP);
+        if (t) {
+            memcpy(t, d->segs, (size_t)d->nsegs * sizeof *t);
+            d->segs = t;
+            d->capsegs = DL_MAX_SEGS;
+            count_heap(d, SEGS_HEAP, true);
+            return keep;
+        }
+    }
     int victim = -1;
     for (int i = 0; i < d->nsegs; i++)
         if (i != keep && (victim < 0 || seq_lt(d->segs[i].order, d->segs[victim].order)))
@@ -203,7 +301,9 @@ static void resolve(struct delivery *d, const struct dl_seg *e, uint32_t k)
     }
     d->delivered += k;
     d->superseded += tx - k;
-    size_entry(&d->sizes, e->size, false)->delivered += k;
+    struct dl_size *z = size_entry(d, e->size, false);
+    if (z)
+        z->delivered += k;
     if (e->size > d->largest_delivered)
         d->largest_delivered = e->size;
 }
@@ -244,10 +344,12 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
         return INT64_MIN;
     d->order++;
     d->sent++;
-    struct dl_size *sz = size_entry(&d->sizes, size, true);
-    sz->sent++;
-    if (sz >= d->sizes.cls && sz < d->sizes.cls + DL_NCLASSES)
-        d->sizes.cls_bytes[sz - d->sizes.cls] += size;
+    struct dl_size *sz = size_entry(d, size, true);
+    if (sz) {
+        sz->sent++;
+        if (d->cls && sz >= d->cls && sz < d->cls + DL_NCLASSES)
+            d->cls_bytes[sz - d->cls] += size;
+    }
 
     if (d->ack_set && seq_le(seq + len, d->ack)) {
         d->superseded++; /* its bytes were delivered already: a spurious copy */
@@ -377,7 +479,9 @@ void delivery_finish(struct delivery *d)
         uint64_t tx = (uint64_t)e->count * e->ntx;
         if (e->ntx > 1 || (e->flags & (DLS_OLD | DLS_RETX))) {
             d->lost += tx;
-            size_entry(&d->sizes, e->size, false)->lost += (uint32_t)tx;
+            struct dl_size *z = size_entry(d, e->size, false);
+            if (z)
+                z->lost += (uint32_t)tx;
             if (d->smallest_lost == 0 || e->size < d->smallest_lost)
                 d->smallest_lost = e->size;
             note_frame(d, e->first_frame);

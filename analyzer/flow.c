@@ -214,7 +214,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
             }
             s->dir[d].stall_frame = sat32(sf);
             s->stalled |= s->dir[d].stalled;
-            det.sizes[d] = f->tcp->h[d].dl ? &f->tcp->h[d].dl->sizes : delivery_no_sizes();
+            det.dl[d] = f->tcp->h[d].dl;
         }
         s->irtt_ns = f->tcp->irtt_ns;
         det.tcp = f->tcp;

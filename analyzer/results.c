@@ -116,7 +116,7 @@ const struct results_sizes *results_sizes_of(const struct results *r, uint64_t f
 static void keep_sizes(struct results *r, const struct flow_summary *s, const struct flow_detail *d,
                        bool problem)
 {
-    if (!d || !d->sizes[0] || !d->sizes[1])
+    if (!d || !d->tcp)
         return;
     struct results_sizes *k = NULL;
     if (r->nsizes < RESULTS_MAX_SIZE_TABLES) {
@@ -147,8 +147,12 @@ static void keep_sizes(struct results *r, const struct flow_summary *s, const st
         return;
     k->flow = results_flow_id(r, s->id);
     k->problem = problem;
-    k->dir[0] = *d->sizes[0];
-    k->dir[1] = *d->sizes[1];
+    for (int x = 0; x < 2; x++) {
+        if (d->dl[x])
+            delivery_sizes(d->dl[x], &k->dir[x]);
+        else
+            k->dir[x] = *delivery_no_sizes();
+    }
     r->sizes_slot[size_slot(r, k->flow)] = (uint16_t)(k - r->sizes + 1);
 }
 

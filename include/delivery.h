@@ -22,16 +22,21 @@
  * big originals did not.  An older transmission overlapped by any newer one
  * is never credited.
  *
- * Memory is fixed per direction: DL_MAX_SEGS outstanding entries (a run of
- * back-to-back equal segments is one entry, so bulk transfers need few; when
- * full, the oldest entry is evicted and counted) and a size table of
- * DL_MAX_SIZES exact sizes, overflowing into DL_NCLASSES size classes.  Every
- * operation is O(DL_MAX_SEGS) or O(DL_MAX_SIZES).
+ * Memory grows with what a direction needs, up to a fixed bound: the
+ * outstanding entries and the exact sizes start in DL_FIRST_SEGS and
+ * DL_FIRST_SIZES slots inside the table itself and move to the heap, at
+ * their full DL_MAX_SEGS and DL_MAX_SIZES, only when a direction needs more
+ * (a run of back-to-back equal segments is one entry, so a request, a short
+ * response or a bulk transfer without loss fits the first slots; when the
+ * full table is full, the oldest entry is evicted and counted).  Sizes past
+ * the exact table overflow into DL_NCLASSES size classes, allocated at the
+ * first overflow.  Every operation is O(DL_MAX_SEGS) or O(DL_MAX_SIZES).
  *
- * A table is about 2 KiB, three times a TCP flow's other state, and most
- * directions never need one (a SYN scan, the ACK-only half of a download):
- * tcp.c takes one from a dl_pool at a direction's first data segment and the
- * flow gives it back when it ends.
+ * A table starts at about 500 bytes (2 KiB when every part is full), and
+ * most directions never need one (a SYN scan, the ACK-only half of a
+ * download): tcp.c takes one from a dl_pool at a direction's first data
+ * segment and the flow gives it back when it ends.  A table holds pointers
+ * into itself: it is never copied, only passed by pointer.
  */
 #ifndef MTUSCOPE_DELIVERY_H
 #define MTUSCOPE_DELIVERY_H
@@ -39,10 +44,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define DL_MAX_SEGS 24  /* outstanding entries (runs) per direction */
-#define DL_MAX_SIZES 24 /* distinct IP sizes counted exactly per direction */
-#define DL_NCLASSES 16  /* size classes for sizes past the exact table */
-#define DL_MAX_FRAMES 6 /* frames kept as evidence of lost transmissions */
+#define DL_MAX_SEGS 24   /* outstanding entries (runs) per direction */
+#define DL_MAX_SIZES 24  /* distinct IP sizes counted exactly per direction */
+#define DL_NCLASSES 16   /* size classes for sizes past the exact table */
+#define DL_MAX_FRAMES 6  /* frames kept as evidence of lost transmissions */
+#define DL_FIRST_SEGS 4  /* entries kept inside the table before the heap */
+#define DL_FIRST_SIZES 4 /* exact sizes kept inside the table before the heap */
 
 /* One outstanding entry: `count` back-to-back segments of `len` payload
  * bytes each, all of IP size `size`, starting at `seq`. */
@@ -68,20 +75,29 @@ struct dl_sizes {
     uint64_t cls_bytes[DL_NCLASSES];    /* sent bytes per class (exact: size * sent) */
 };
 
+struct dl_pool;
+
 struct delivery {
-    struct dl_seg segs[DL_MAX_SEGS]; /* unordered */
-    uint8_t nsegs;
+    struct dl_seg *segs; /* segs_first, or DL_MAX_SEGS on the heap; unordered */
+    uint8_t nsegs, capsegs;
     bool ack_set;
+    uint8_t nexact, capexact;
     uint32_t ack; /* the peer's highest cumulative ACK */
     uint32_t order;
-    struct dl_sizes sizes;
+    struct dl_size *exact; /* exact_first, or DL_MAX_SIZES on the heap; sorted by size */
+    struct dl_size *cls;   /* DL_NCLASSES, NULL until the exact sizes overflow */
+    uint64_t *cls_bytes;   /* sent bytes per class, in cls's allocation */
+    struct dl_pool *pool;  /* counts the heap parts; NULL: nothing counts them */
     uint64_t sent, delivered, superseded, lost, unacked, evicted; /* transmissions */
     uint16_t largest_delivered;                                   /* IP size; 0 = none */
     uint16_t smallest_lost;                                       /* IP size; 0 = none */
     uint8_t nframes;
     uint64_t lost_frames[DL_MAX_FRAMES]; /* first and latest transmission of lost ranges */
+    struct dl_seg segs_first[DL_FIRST_SEGS];
+    struct dl_size exact_first[DL_FIRST_SIZES];
 };
 
+/* An empty table (d's heap parts, if any, must have been released). */
 void delivery_init(struct delivery *d);
 
 /*
@@ -101,9 +117,15 @@ void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], i
 /* End of the flow: sorts what is still outstanding into lost or unacked. */
 void delivery_finish(struct delivery *d);
 
+/* The size table, in the fixed layout the results keep (class bounds set). */
+void delivery_sizes(const struct delivery *d, struct dl_sizes *out);
+
+/* Frees the heap parts of a table that is not the pool's (a test's own). */
+void delivery_release(struct delivery *d);
+
 /* A free list of tables.  It never shrinks: it holds what the peak number of
- * live directions with data needed, and reuses it for the rest of the run. */
-struct dl_pool;
+ * live directions with data needed, and reuses it for the rest of the run.
+ * A table's heap parts go back to malloc when the table comes back. */
 
 struct dl_pool *dl_pool_new(void); /* NULL when out of memory */
 void dl_pool_free(struct dl_pool *p);
@@ -111,7 +133,7 @@ void dl_pool_free(struct dl_pool *p);
 struct delivery *dl_pool_get(struct dl_pool *p);
 /* Gives d back (NULL: nothing); p NULL: free(). */
 void dl_pool_put(struct dl_pool *p, struct delivery *d);
-uint64_t dl_pool_bytes(const struct dl_pool *p); /* allocated by the pool so far */
+uint64_t dl_pool_bytes(const struct dl_pool *p); /* held now: tables and their heap parts */
 
 /* The size table of a direction that sent no data: all zero, class bounds set. */
 const struct dl_sizes *delivery_no_sizes(void);

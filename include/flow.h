@@ -59,7 +59,9 @@
  * histogram and the WireGuard counters instead; both sizes asserted in
  * flow.c); the flow_summary (at most 560 bytes) is built only when the flow
  * finishes.  Then, only when needed:
- * a 2 KiB delivery table (delivery.h) for each TCP direction that sends data,
+ * a 416-byte delivery table (delivery.h) for each TCP direction that sends
+ * data, growing to 2 KiB only for a direction with many outstanding ranges
+ * or sizes,
  * 288 bytes of storm window at the flow's first retransmission, 88 bytes of
  * backoff records (tcp.h) for each direction that retransmits.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
@@ -215,10 +217,11 @@ struct flow_pkt {
 };
 
 /* What a finished flow offers beyond its summary, valid only during the
- * callback: the per-size delivery tables (TCP; NULL otherwise) for charts. */
+ * callback: the per-size delivery tables for charts (TCP: a direction that
+ * sent no data has none, NULL; delivery_sizes() reads one out). */
 struct flow_detail {
-    const struct dl_sizes *sizes[2]; /* by direction, 0 client->server */
-    const uint32_t *size_hist[2];    /* packets per size class (delivery_class_bounds) */
+    const struct delivery *dl[2]; /* by direction, 0 client->server */
+    const uint32_t *size_hist[2]; /* packets per size class (delivery_class_bounds) */
     const struct tcp_conn *tcp;
     const struct resend_run *resend[2]; /* opaque tunnels: re-sent large datagrams; else NULL */
     int64_t clock_ns; /* capture time when it finished: the latest timestamp seen so far */

@@ -7,9 +7,9 @@ static struct delivery D;
 
 static const struct dl_size *sz(const struct delivery *d, uint16_t size)
 {
-    for (int i = 0; i < d->sizes.nexact; i++)
-        if (d->sizes.exact[i].size == size)
-            return &d->sizes.exact[i];
+    for (int i = 0; i < d->nexact; i++)
+        if (d->exact[i].size == size)
+            return &d->exact[i];
     fail_msg("size %u not in the exact table", size);
     return NULL;
 }
@@ -188,11 +188,11 @@ static void test_eviction_and_size_classes(void **state)
         delivery_send(&D, i * 10000, 100, (uint16_t)(200 + i), false, i + 1, i);
     assert_int_equal(D.nsegs, DL_MAX_SEGS);
     assert_int_equal(D.evicted, 30 - DL_MAX_SEGS);
-    assert_int_equal(D.sizes.nexact, DL_MAX_SIZES);
+    assert_int_equal(D.nexact, DL_MAX_SIZES);
     /* sizes 224..229 went to the 128-255 class */
     assert_int_equal(delivery_class(224), 1);
-    assert_int_equal(D.sizes.cls[1].sent, 6);
-    assert_int_equal(D.sizes.cls_bytes[1], 224 + 225 + 226 + 227 + 228 + 229);
+    assert_int_equal(D.cls[1].sent, 6);
+    assert_int_equal(D.cls_bytes[1], 224 + 225 + 226 + 227 + 228 + 229);
     uint16_t lo, hi;
     delivery_class_bounds(12, &lo, &hi);
     assert_int_equal(lo, 1500);
@@ -202,6 +202,48 @@ static void test_eviction_and_size_classes(void **state)
     assert_int_equal(hi, 65535);
     assert_int_equal(delivery_class(0), 0);
     assert_int_equal(delivery_class(65535), DL_NCLASSES - 1);
+    /* the results' layout carries the same counts */
+    struct dl_sizes out;
+    delivery_sizes(&D, &out);
+    assert_int_equal(out.nexact, DL_MAX_SIZES);
+    assert_int_equal(out.exact[0].size, 200);
+    assert_int_equal(out.cls[1].sent, 6);
+    assert_int_equal(out.cls[12].size, 1500);
+}
+
+/* A table costs what its direction uses: a request or a loss-free run of
+ * equal segments stays in the first slots inside the table (nothing on the
+ * heap); more outstanding ranges or sizes move to the full heap tables
+ * without losing an entry, and the pool's count of held bytes goes back
+ * down when the table is returned. */
+static void test_grows_from_first_slots(void **state)
+{
+    (void)state;
+    struct dl_pool *p = dl_pool_new();
+    assert_non_null(p);
+    struct delivery *d = dl_pool_get(p);
+    assert_non_null(d);
+    uint64_t table = dl_pool_bytes(p);
+    for (uint32_t i = 0; i < 100; i++) /* one run: one entry */
+        delivery_send(d, 1 + i * 1448, 1448, 1500, false, i + 1, i);
+    assert_int_equal(d->nsegs, 1);
+    assert_ptr_equal(d->segs, d->segs_first);
+    assert_int_equal(dl_pool_bytes(p), table);
+    /* gaps: each send its own entry, in DL_MAX_SIZES + 2 sizes */
+    for (uint32_t i = 0; i < DL_FIRST_SEGS + 3; i++)
+        delivery_send(d, 1000000 + i * 10000, 100, (uint16_t)(140 + i), false, 200 + i, 200);
+    assert_int_equal(d->nsegs, 1 + DL_FIRST_SEGS + 3);
+    assert_int_equal(d->evicted, 0);
+    assert_true(d->segs != d->segs_first);
+    assert_int_equal(d->nexact, 1 + DL_FIRST_SEGS + 3);
+    assert_true(dl_pool_bytes(p) > table);
+    delivery_ack(d, 1 + 100 * 1448, NULL, 0);
+    assert_int_equal(d->delivered, 100);
+    delivery_ack(d, 1000000 + (DL_FIRST_SEGS + 3) * 10000, NULL, 0);
+    assert_int_equal(d->delivered, 100 + DL_FIRST_SEGS + 3);
+    dl_pool_put(p, d);
+    assert_int_equal(dl_pool_bytes(p), table);
+    dl_pool_free(p);
 }
 
 /* A segment partly below the cumulative ACK keeps only its new part. */
@@ -219,19 +261,28 @@ static void test_partly_acked_send(void **state)
     assert_int_equal(D.delivered, 2);
 }
 
+/* The heap parts of D, after each test (LeakSanitizer checks). */
+static int release(void **state)
+{
+    (void)state;
+    delivery_release(&D);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_simple_acked),
-        cmocka_unit_test(test_blackhole),
-        cmocka_unit_test(test_unacked_is_not_lost),
-        cmocka_unit_test(test_sack_marks_delivery),
-        cmocka_unit_test(test_sack_splits_run),
-        cmocka_unit_test(test_resegmented_retransmission),
-        cmocka_unit_test(test_merge_and_spurious),
-        cmocka_unit_test(test_wraparound),
-        cmocka_unit_test(test_eviction_and_size_classes),
-        cmocka_unit_test(test_partly_acked_send),
+        cmocka_unit_test_teardown(test_simple_acked, release),
+        cmocka_unit_test_teardown(test_blackhole, release),
+        cmocka_unit_test_teardown(test_unacked_is_not_lost, release),
+        cmocka_unit_test_teardown(test_sack_marks_delivery, release),
+        cmocka_unit_test_teardown(test_sack_splits_run, release),
+        cmocka_unit_test_teardown(test_resegmented_retransmission, release),
+        cmocka_unit_test_teardown(test_merge_and_spurious, release),
+        cmocka_unit_test_teardown(test_wraparound, release),
+        cmocka_unit_test_teardown(test_eviction_and_size_classes, release),
+        cmocka_unit_test_teardown(test_partly_acked_send, release),
+        cmocka_unit_test_teardown(test_grows_from_first_slots, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
