@@ -594,11 +594,8 @@ bool corr_dir_verdict(const struct corr_dir *d, struct corr_verdict *v)
 
 void corr_dir_addrs(const struct corr_dir *d, struct addr *src, struct addr *dst)
 {
-    uint16_t type = d->version == 6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-    uint16_t bits = d->version == 6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-    int n = d->version == 6 ? 16 : 4;
-    addr_pack(src, type, bits, d->src, (size_t)n);
-    addr_pack(dst, type, bits, d->dst, (size_t)n);
+    addr_from_bytes(src, d->version, d->src);
+    addr_from_bytes(dst, d->version, d->dst);
 }
 
 void corr_dir_filter(const struct corr_dir *d, const struct corr_verdict *v, char *buf, size_t size)

@@ -120,14 +120,6 @@ void inf_direction_addrs(const struct flow_summary *f, int d, const struct addr 
     *dst = d ? &f->client : &f->server;
 }
 
-const struct flow_summary *inf_flow_by_id(const struct results *res, uint64_t id)
-{
-    for (uint32_t i = 0; i < res->nflows; i++)
-        if (res->flows[i].id == id)
-            return &res->flows[i];
-    return NULL;
-}
-
 uint64_t inf_anomaly_total(struct input_stats *const *inputs, int ninputs, enum anomaly a)
 {
     uint64_t n = 0;

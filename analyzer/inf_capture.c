@@ -21,11 +21,8 @@ static const struct flow_summary *frag_flow(const struct results *res, int input
                                             const struct defrag_lost *x)
 {
     struct addr src, dst;
-    bool v6 = x->version == 6;
-    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
-    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    addr_from_bytes(&src, x->version, x->src);
+    addr_from_bytes(&dst, x->version, x->dst);
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
         if (f->input != input || f->proto != x->proto || !x->first_seen)

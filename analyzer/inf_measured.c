@@ -30,10 +30,8 @@ void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs
             if (v6 && c->nonlast < 1288)
                 continue;
             struct addr src, dst;
-            uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-            uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-            addr_pack(&src, type, bits, c->src, v6 ? 16 : 4);
-            addr_pack(&dst, type, bits, c->dst, v6 ? 16 : 4);
+            addr_from_bytes(&src, c->version, c->src);
+            addr_from_bytes(&dst, c->version, c->dst);
             char a[64], in[32] = "";
             if (ninputs > 1)
                 snprintf(in, sizeof in, ", input %d", i);

@@ -563,7 +563,7 @@ void inf_storm_stage(struct inference *inf, const struct results *res)
     for (uint32_t i = 0; i < res->nstorms; i++) {
         const struct flow_storm *st = &res->storms[i];
         struct ev_record r = {.kind = EV_STORM, .input = st->input, .flow_id = st->flow};
-        r.flow = st->flow ? inf_flow_by_id(res, st->flow) : NULL; /* NULL: not kept */
+        r.flow = st->flow ? results_flow(res, st->flow) : NULL; /* NULL: not kept */
         r.storm = st;
         r.count = st->retransmissions;
         r.cost_ns = st->end_ns - st->start_ns;

@@ -191,7 +191,7 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
     for (uint32_t i = 0; i < res->nresends; i++) {
         const struct results_resend *rr = &res->resends[i];
         const struct resend_run *r = &rr->run;
-        const struct flow_summary *f = inf_flow_by_id(res, rr->flow);
+        const struct flow_summary *f = results_flow(res, rr->flow);
         if (!f || !inf_resend_says_size(f, r))
             continue;
         const struct addr *src, *dst;

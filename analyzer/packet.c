@@ -20,6 +20,14 @@ const char *layer_name(enum layer_type t)
     return (unsigned)t < LAYER__COUNT ? layer_names[t] : "?";
 }
 
+void addr_from_bytes(struct addr *a, int version, const uint8_t bytes[16])
+{
+    if (version == 6)
+        addr_pack(a, ADDR_TYPE_IP6, IP6_ADDR_BITS, bytes, 16);
+    else
+        addr_pack(a, ADDR_TYPE_IP, IP_ADDR_BITS, bytes, 4);
+}
+
 int pkt_find(const struct packet *p, enum layer_type t, int from)
 {
     for (int i = from < 0 ? 0 : from; i < p->nlayers; i++)

@@ -350,7 +350,7 @@ static void storms_settle(struct results *r)
     r->nstorms = kept;
 }
 
-static const struct flow_summary *flow_of(const struct results *r, uint64_t id)
+const struct flow_summary *results_flow(const struct results *r, uint64_t id)
 {
     for (uint32_t i = 0; i < r->nflows; i++)
         if (r->flows[i].id == id)
@@ -390,7 +390,7 @@ static void esp_peer(const struct results *r, const struct flow_summary *f,
 void results_end_input(struct results *r, const struct flow_table *ft)
 {
     for (uint32_t i = 0; i < r->nresends; i++) {
-        const struct flow_summary *f = flow_of(r, r->resends[i].flow);
+        const struct flow_summary *f = results_flow(r, r->resends[i].flow);
         if (f && f->proto == IP_PROTO_ESP && f->id > r->flow_base)
             esp_peer(r, f, &r->resends[i]);
     }

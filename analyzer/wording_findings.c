@@ -265,10 +265,8 @@ static void word_frag_lost(const struct ev_record *r, struct inf_finding *fi)
     const struct defrag_lost *x = r->frags[0];
     bool v6 = x->version == 6;
     struct addr src, dst;
-    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-    addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
-    addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+    addr_from_bytes(&src, x->version, x->src);
+    addr_from_bytes(&dst, x->version, x->dst);
     char a[64], b[64], what[64] = "";
     addr_text(&src, a, sizeof a);
     addr_text(&dst, b, sizeof b);

@@ -382,7 +382,7 @@ static uint32_t blackhole_upper(const struct inference *inf, const struct result
 {
     for (int i = 0; i < inf->nblackholes; i++) {
         const struct inf_blackhole *bh = &inf->blackholes[i];
-        const struct flow_summary *f = inf_flow_by_id(res, bh->flow);
+        const struct flow_summary *f = results_flow(res, bh->flow);
         const struct addr *fs, *fd;
         if (!f || !bh->smallest_lost || bh->smallest_lost <= lower + 1)
             continue;

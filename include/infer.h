@@ -104,7 +104,6 @@ int inf_icmp_flat_index(struct input_stats *const *inputs, int input, int k);
 enum inf_layer inf_flow_layer(const struct flow_summary *f);
 void inf_direction_addrs(const struct flow_summary *f, int d, const struct addr **src,
                          const struct addr **dst);
-const struct flow_summary *inf_flow_by_id(const struct results *res, uint64_t id);
 uint64_t inf_anomaly_total(struct input_stats *const *inputs, int ninputs, enum anomaly a);
 
 /* ---- paths.c ---- */

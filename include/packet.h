@@ -362,6 +362,9 @@ const char *layer_name(enum layer_type t);
 
 /* Index of the first / last layer of a type at or after `from`, or -1. */
 int pkt_find(const struct packet *p, enum layer_type t, int from);
+/* The libdnet address of IP version `version` (4: the first 4 bytes) from
+ * the 16 raw bytes a record keeps (defrag, correlate). */
+void addr_from_bytes(struct addr *a, int version, const uint8_t bytes[16]);
 int pkt_find_last(const struct packet *p, enum layer_type t);
 
 /* Writes the layer stack as "eth/ipv4/udp/vxlan/eth/ipv6/tcp": a layer cut short

@@ -141,6 +141,8 @@ void results_storm(void *ctx, const struct flow_storm *st);
 void results_end_input(struct results *r, const struct flow_table *ft);
 /* The report-wide id of a flow id given by the current input's table (0 stays 0). */
 uint64_t results_flow_id(const struct results *r, uint64_t local_id);
+/* The kept flow with results id `id`; NULL when it was not kept. */
+const struct flow_summary *results_flow(const struct results *r, uint64_t id);
 
 /* The re-sent datagrams of an opaque tunnel flow's direction, or NULL. */
 const struct results_resend *results_resend_of(const struct results *r, uint64_t flow, int dir);
