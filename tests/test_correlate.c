@@ -554,6 +554,24 @@ static void fake_results(struct results *res, struct flow_summary fl[2])
     res->nflows = 2;
 }
 
+/* One correlate_run() over the fake pair: the source, its results and the
+ * correlation it fills (correlate_free(&r->c) after). */
+struct fake_run {
+    struct fake fk;
+    struct results res;
+    struct flow_summary fl[2];
+    struct corr_source src;
+    struct correlation c;
+};
+
+static void fake_run(struct fake_run *r, bool lose_large, int ninputs)
+{
+    fake_init(&r->fk, lose_large);
+    fake_results(&r->res, r->fl);
+    r->src = (struct corr_source){fake_pair, fake_first_time, fake_rereadable, &r->fk};
+    assert_true(correlate_run(&r->c, &r->src, ninputs, &r->res));
+}
+
 /* Clocks 3 h apart: the first calibration pass matches nothing, the start
  * times are read, the second pass with them aligned finds the offset (mean
  * of the two directions' medians, the delays being symmetric), and the
@@ -561,20 +579,15 @@ static void fake_results(struct results *res, struct flow_summary fl[2])
 static void test_run_clocks_hours_apart_found_from_start_times(void **state)
 {
     (void)state;
-    struct fake fk;
-    fake_init(&fk, false);
-    struct results res;
-    struct flow_summary fl[2];
-    fake_results(&res, fl);
-    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
-    struct correlation c;
-    assert_true(correlate_run(&c, &src, 2, &res));
-    assert_int_equal(c.npairs, 1);
-    const struct corr_pair *p = &c.pairs[0];
+    struct fake_run r;
+    fake_run(&r, false, 2);
+    struct fake *fk = &r.fk;
+    assert_int_equal(r.c.npairs, 1);
+    const struct corr_pair *p = &r.c.pairs[0];
     assert_true(p->shared_flows);
     assert_false(p->failed);
-    assert_int_equal(fk.passes, 3);      /* calibration, again aligned, the match */
-    assert_int_equal(fk.first_times, 2); /* read once the first pass matched nothing */
+    assert_int_equal(fk->passes, 3);      /* calibration, again aligned, the match */
+    assert_int_equal(fk->first_times, 2); /* read once the first pass matched nothing */
     assert_true(p->offset_known);
     assert_int_equal(p->offset_ns, CLOCK_B);
     assert_int_equal(p->matched, NPKT);
@@ -585,7 +598,7 @@ static void test_run_clocks_hours_apart_found_from_start_times(void **state)
                                                         : p->dirs[i].delay_median_ns,
                          DELAY);
     }
-    correlate_free(&c);
+    correlate_free(&r.c);
 }
 
 /* The large a->b segments never reach B: measured loss by size, from the
@@ -595,15 +608,9 @@ static void test_run_clocks_hours_apart_found_from_start_times(void **state)
 static void test_run_large_packets_lost_between_vantage_points(void **state)
 {
     (void)state;
-    struct fake fk;
-    fake_init(&fk, true);
-    struct results res;
-    struct flow_summary fl[2];
-    fake_results(&res, fl);
-    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
-    struct correlation c;
-    assert_true(correlate_run(&c, &src, 2, &res));
-    const struct corr_pair *p = &c.pairs[0];
+    struct fake_run r;
+    fake_run(&r, true, 2);
+    const struct corr_pair *p = &r.c.pairs[0];
     assert_true(p->offset_known);
     assert_int_equal(p->offset_ns, CLOCK_B);
     const struct corr_dir *d = NULL;
@@ -619,7 +626,7 @@ static void test_run_large_packets_lost_between_vantage_points(void **state)
     assert_int_equal(v.lost_at_or_above, 7);
     assert_true(v.all_lost_above);
     assert_int_equal(d->sizes[d->nsizes - 1].uncovered[0], 3);
-    correlate_free(&c);
+    correlate_free(&r.c);
 }
 
 /* An input that cannot be read again (standard input) is listed with a
@@ -627,16 +634,10 @@ static void test_run_large_packets_lost_between_vantage_points(void **state)
 static void test_run_stdin_not_read_again(void **state)
 {
     (void)state;
-    struct fake fk;
-    fake_init(&fk, false);
-    struct results res;
-    struct flow_summary fl[2];
-    fake_results(&res, fl);
-    struct corr_source src = {fake_pair, fake_first_time, fake_rereadable, &fk};
-    struct correlation c;
-    assert_true(correlate_run(&c, &src, 3, &res)); /* input 2: not rereadable */
-    assert_int_equal(fk.passes, 1 + 1 + 1);        /* the 0-1 pair alone was read */
-    correlate_free(&c);
+    struct fake_run r;
+    fake_run(&r, false, 3);                   /* input 2: not rereadable */
+    assert_int_equal(r.fk.passes, 1 + 1 + 1); /* the 0-1 pair alone was read */
+    correlate_free(&r.c);
 }
 
 int main(void)

@@ -205,17 +205,27 @@ static void test_peer_seen_before_tracker(void **state)
     assert_int_equal(T.peer, 3);
 }
 
-/* An outage: after the run the same size is sent again and the peer answers
- * within the run's first interval: that size crosses, the run was no MTU. */
-static void test_same_size_answered_after_run_is_recovery(void **state)
+/* The peer heard at 0, then five copies of a 1480-byte datagram from 10 ms
+ * at doubling intervals from 200 ms (frames 1-5): an RTO backoff.  Returns
+ * the time of the last copy; *next the time the sixth would have left. */
+static int64_t answered_then_run(int64_t *next)
 {
-    (void)state;
     reset();
     resend_peer_packet(&T, 0);
     int64_t t = 10 * MS, gap = 200 * MS;
     for (int i = 0; i < 5; i++, t += gap, gap *= 2)
         resend_packet(&T, 1480, t, (uint64_t)(1 + i));
-    int64_t last = t - gap / 2;
+    if (next)
+        *next = t;
+    return t - gap / 2;
+}
+
+/* An outage: after the run the same size is sent again and the peer answers
+ * within the run's first interval: that size crosses, the run was no MTU. */
+static void test_same_size_answered_after_run_is_recovery(void **state)
+{
+    (void)state;
+    int64_t last = answered_then_run(NULL);
     assert_false(resend_best(&T)->recovered);
     resend_packet(&T, 1480, last + 5000 * MS, 10); /* breaks the doubling: after the run */
     resend_peer_packet(&T, last + 5000 * MS + 150 * MS);
@@ -227,22 +237,14 @@ static void test_same_size_answered_after_run_is_recovery(void **state)
 static void test_late_peer_packet_is_no_recovery(void **state)
 {
     (void)state;
-    reset();
-    resend_peer_packet(&T, 0);
-    int64_t t = 10 * MS, gap = 200 * MS;
-    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
-        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
-    int64_t last = t - gap / 2;
+    int64_t last = answered_then_run(NULL);
     resend_packet(&T, 1480, last + 5000 * MS, 10);
     resend_peer_packet(&T, last + 5000 * MS + 900 * MS); /* > 200 ms */
     assert_false(resend_best(&T)->recovered);
     /* smaller datagrams after the run (the sender stepped down) are no
      * recovery of the size either */
-    reset();
-    resend_peer_packet(&T, 0);
-    t = 10 * MS, gap = 200 * MS;
-    for (int i = 0; i < 5; i++, t += gap, gap *= 2)
-        resend_packet(&T, 1480, t, (uint64_t)(1 + i));
+    int64_t t;
+    answered_then_run(&t);
     resend_packet(&T, 1200, t + 10 * MS, 20);
     resend_peer_packet(&T, t + 50 * MS);
     assert_false(resend_best(&T)->recovered);
