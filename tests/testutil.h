@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -205,6 +206,20 @@ static inline void tu_decode_buf(struct packet *p, int dlt, const uint8_t *data,
     memset(p, 0, sizeof *p);
     p->frame = 1;
     decode_frame(p, dlt, data, (uint32_t)caplen, (uint32_t)wirelen);
+}
+
+/* The first n bytes of b, decoded from a heap copy of exactly n bytes (so
+ * AddressSanitizer catches a read past the capture), as a frame of wirelen
+ * bytes: snapped (wirelen the whole packet) or short (wirelen n).  Pointers
+ * into the data are dangling after the call: check layers, not bytes. */
+static inline void tu_decode_prefix(struct packet *p, int dlt, struct pb *b, size_t n,
+                                    size_t wirelen)
+{
+    uint8_t *copy = malloc(n ? n : 1);
+    assert_non_null(copy);
+    memcpy(copy, pb_data(b), n);
+    tu_decode_buf(p, dlt, copy, n, wirelen);
+    free(copy);
 }
 
 static inline void tu_decode(struct packet *p, int dlt, struct pb *b)
