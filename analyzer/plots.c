@@ -598,12 +598,13 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
 
 /* ------------------------------------------------------------ gnuplot */
 
-/* Runs gnuplot on NAME.gp in dir (the private staging directory of
+/* Starts gnuplot on NAME.gp in dir (the private staging directory of
  * outdir.h: nothing there can be swapped by another user), its messages
  * appended to dir/gnuplot.log.  gnuplot is the one found in PATH's absolute
  * entries (spawn.h). */
-static enum spawn_status run_gnuplot(const char *gnuplot, const char *dir, const char *name,
-                                     const struct plots_inputs *in, int *code)
+static enum spawn_status start_gnuplot(const char *gnuplot, const char *dir, const char *name,
+                                       const struct plots_inputs *in, struct spawn_child *c,
+                                       int *code)
 {
     char script[96], log[PATH_MAX];
     snprintf(script, sizeof script, "%s.gp", name);
@@ -611,9 +612,9 @@ static enum spawn_status run_gnuplot(const char *gnuplot, const char *dir, const
     int logfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
     char *argv[] = {"gnuplot", script, NULL};
     struct spawn_opts so = {dir, -1, logfd, logfd, in->gnuplot_timeout_s, in->stop};
-    enum spawn_status st = spawn_run(gnuplot, argv, &so, code);
+    enum spawn_status st = spawn_start(gnuplot, argv, &so, c, code);
     if (logfd >= 0)
-        close(logfd);
+        close(logfd); /* the child holds its own copy */
     return st;
 }
 
@@ -625,6 +626,8 @@ static bool nonempty(const char *dir, const char *name, const char *ext)
     return stat(path, &st) == 0 && st.st_size > 0;
 }
 
+#define RENDER_MAX 4 /* gnuplots at once, at most */
+
 static void render(const char *dir, const struct plots_inputs *in, struct plots *p, FILE *err)
 {
     char gnuplot[PATH_MAX];
@@ -635,30 +638,78 @@ static void render(const char *dir, const struct plots_inputs *in, struct plots 
                           "render them with: gnuplot NAME.gp");
         return;
     }
-    int failed = 0;
-    for (int i = 0; i < p->ncharts; i++) {
-        struct plot_chart *c = &p->charts[i];
-        int code;
-        enum spawn_status st = run_gnuplot(gnuplot, dir, c->name, in, &code);
-        if (st == SPAWN_TIMEOUT || st == SPAWN_INTERRUPTED) {
-            /* a gnuplot that hangs on one chart would hang on the next: the
-             * page is written without the rest, and says why */
-            char note[PLOTS_TEXT];
-            if (st == SPAWN_TIMEOUT)
-                snprintf(note, sizeof note,
-                         "gnuplot did not finish the chart %s within %g s (--plot-timeout): it "
-                         "was stopped, and the %d charts from it on are not drawn",
-                         c->name, in->gnuplot_timeout_s, p->ncharts - i);
-            else
-                snprintf(note, sizeof note, "interrupted: the %d charts from %s on are not drawn",
-                         p->ncharts - i, c->name);
-            fprintf(err, "mtuscope: %s\n", note);
-            plots_add_note(p, note);
-            return;
+    /* Charts are independent: as many gnuplots at once as there are
+     * processors (at most RENDER_MAX), each with its own timeout.  A chart
+     * that times out stops the rest: a gnuplot that hangs on one chart would
+     * hang on the next, and the page is written without them, saying why. */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    int width = ncpu < 1 ? 1 : ncpu > RENDER_MAX ? RENDER_MAX : (int)ncpu;
+    struct spawn_child run[RENDER_MAX];
+    int chart_of[RENDER_MAX], nrun = 0, next = 0, failed = 0, undrawn = 0;
+    enum spawn_status stopped = SPAWN_EXITED; /* SPAWN_TIMEOUT / _INTERRUPTED: stopping */
+    const char *stopped_at = NULL;
+    long nap_ns = 1000000;
+    while (nrun > 0 || (next < p->ncharts && stopped == SPAWN_EXITED)) {
+        while (nrun < width && next < p->ncharts && stopped == SPAWN_EXITED) {
+            struct plot_chart *c = &p->charts[next];
+            int code;
+            if (start_gnuplot(gnuplot, dir, c->name, in, &run[nrun], &code) == SPAWN_STARTED) {
+                chart_of[nrun++] = next;
+            } else {
+                c->rendered = false;
+                failed++;
+            }
+            next++;
         }
-        c->rendered = st == SPAWN_EXITED && code == 0 && nonempty(dir, c->name, "png") &&
-                      nonempty(dir, c->name, "svg");
-        failed += !c->rendered;
+        bool ended = false;
+        for (int k = 0; k < nrun; k++) {
+            enum spawn_status st;
+            int code;
+            if (!spawn_poll(&run[k], &st, &code))
+                continue;
+            struct plot_chart *c = &p->charts[chart_of[k]];
+            if (st == SPAWN_TIMEOUT || st == SPAWN_INTERRUPTED) {
+                if (stopped == SPAWN_EXITED) {
+                    stopped = st;
+                    stopped_at = c->name;
+                    for (int j = 0; j < nrun; j++) /* the others in flight too */
+                        if (j != k)
+                            spawn_stop(&run[j]);
+                }
+                undrawn++;
+            } else {
+                c->rendered = st == SPAWN_EXITED && code == 0 && nonempty(dir, c->name, "png") &&
+                              nonempty(dir, c->name, "svg");
+                if (stopped != SPAWN_EXITED && !c->rendered)
+                    undrawn++; /* stopped with the one that hung */
+                else
+                    failed += !c->rendered;
+            }
+            run[k] = run[nrun - 1];
+            chart_of[k] = chart_of[nrun - 1];
+            nrun--;
+            k--;
+            ended = true;
+        }
+        if (ended)
+            nap_ns = 1000000; /* quick charts return quickly */
+        else if (nrun)
+            spawn_nap(&nap_ns);
+    }
+    if (stopped != SPAWN_EXITED) {
+        undrawn += p->ncharts - next;
+        char note[PLOTS_TEXT];
+        if (stopped == SPAWN_TIMEOUT)
+            snprintf(note, sizeof note,
+                     "gnuplot did not finish the chart %s within %g s (--plot-timeout): it "
+                     "was stopped, and %d chart%s not drawn",
+                     stopped_at, in->gnuplot_timeout_s, undrawn, undrawn == 1 ? " is" : "s are");
+        else
+            snprintf(note, sizeof note, "interrupted: %d chart%s not drawn", undrawn,
+                     undrawn == 1 ? " is" : "s are");
+        fprintf(err, "mtuscope: %s\n", note);
+        plots_add_note(p, note);
+        return;
     }
     if (failed) {
         fprintf(err, "mtuscope: gnuplot failed on %d chart%s: see gnuplot.log\n", failed,

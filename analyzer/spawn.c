@@ -80,10 +80,11 @@ static void stop_group(pid_t pid)
     kill(pid, SIGKILL);
 }
 
-enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *o,
-                            int *code)
+enum spawn_status spawn_start(const char *prog, char *const argv[], const struct spawn_opts *o,
+                              struct spawn_child *c, int *code)
 {
     *code = 0;
+    memset(c, 0, sizeof *c);
     int report[2];
     if (pipe(report) != 0) {
         *code = errno;
@@ -112,41 +113,73 @@ enum spawn_status spawn_run(const char *prog, char *const argv[], const struct s
         if (o->stop && *o->stop)
             break;
     close(report[0]);
+    c->pid = pid;
+    c->exec_errno = got == (ssize_t)sizeof e ? e : 0;
+    c->deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
+    c->stop = o->stop;
+    c->st = SPAWN_EXITED;
+    return SPAWN_STARTED;
+}
 
-    double deadline = o->timeout_s > 0 ? now_s() + o->timeout_s : 0;
-    long nap_ns = 1000000; /* 1 ms, growing to 50 ms: quick charts return quickly */
-    enum spawn_status st = SPAWN_EXITED;
+bool spawn_poll(struct spawn_child *c, enum spawn_status *st, int *code)
+{
     int status;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
-            break;
-        if (w < 0 && errno != EINTR) {
-            *code = errno;
-            return SPAWN_FAILED;
+    pid_t w = waitpid((pid_t)c->pid, &status, WNOHANG);
+    if (w == 0) {
+        if (c->st == SPAWN_EXITED && c->stop && *c->stop) {
+            c->st = SPAWN_INTERRUPTED;
+            stop_group((pid_t)c->pid);
+        } else if (c->st == SPAWN_EXITED && c->deadline && now_s() >= c->deadline) {
+            c->st = SPAWN_TIMEOUT;
+            stop_group((pid_t)c->pid);
         }
-        if (st == SPAWN_EXITED && o->stop && *o->stop) {
-            st = SPAWN_INTERRUPTED;
-            stop_group(pid);
-        } else if (st == SPAWN_EXITED && deadline && now_s() >= deadline) {
-            st = SPAWN_TIMEOUT;
-            stop_group(pid);
-        }
-        struct timespec ts = {0, nap_ns};
-        nanosleep(&ts, NULL);
-        if (nap_ns < 50000000)
-            nap_ns *= 2;
+        return false;
     }
-    if (st != SPAWN_EXITED)
-        return st;
-    if (got == (ssize_t)sizeof e) {
-        *code = e;
-        return SPAWN_FAILED;
+    if (w < 0) {
+        if (errno == EINTR)
+            return false;
+        *code = errno;
+        *st = SPAWN_FAILED;
+        return true;
     }
-    if (WIFSIGNALED(status)) {
+    *code = 0;
+    *st = c->st;
+    if (c->st != SPAWN_EXITED)
+        return true;
+    if (c->exec_errno) {
+        *code = c->exec_errno;
+        *st = SPAWN_FAILED;
+    } else if (WIFSIGNALED(status)) {
         *code = WTERMSIG(status);
-        return SPAWN_KILLED;
+        *st = SPAWN_KILLED;
+    } else {
+        *code = WEXITSTATUS(status);
     }
-    *code = WEXITSTATUS(status);
-    return SPAWN_EXITED;
+    return true;
+}
+
+void spawn_stop(struct spawn_child *c)
+{
+    stop_group((pid_t)c->pid);
+}
+
+void spawn_nap(long *nap_ns)
+{
+    struct timespec ts = {0, *nap_ns};
+    nanosleep(&ts, NULL);
+    if (*nap_ns < 50000000)
+        *nap_ns *= 2;
+}
+
+enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *o,
+                            int *code)
+{
+    struct spawn_child c;
+    enum spawn_status st = spawn_start(prog, argv, o, &c, code);
+    if (st != SPAWN_STARTED)
+        return st;
+    long nap_ns = 1000000; /* 1 ms, growing to 50 ms: quick charts return quickly */
+    while (!spawn_poll(&c, &st, code))
+        spawn_nap(&nap_ns);
+    return st;
 }

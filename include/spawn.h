@@ -30,6 +30,7 @@ enum spawn_status {
     SPAWN_TIMEOUT,     /* still running after the timeout: killed */
     SPAWN_INTERRUPTED, /* *stop became non-zero: killed */
     SPAWN_FAILED,      /* fork, the directory or the exec failed (*code: errno) */
+    SPAWN_STARTED,     /* spawn_start: running, spawn_poll() it */
 };
 
 struct spawn_opts {
@@ -42,5 +43,25 @@ struct spawn_opts {
 /* Runs prog (a full path) with argv and waits for it under opts. */
 enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *opts,
                             int *code);
+
+/* The same, one step at a time, for several children at once (the charts
+ * render in parallel): spawn_start() returns SPAWN_STARTED or SPAWN_FAILED;
+ * spawn_poll() returns true once the child has ended, with what spawn_run()
+ * would have returned, and meanwhile enforces the timeout and the stop flag
+ * (killing the child's group); spawn_stop() kills it at once (poll it
+ * until it ends, to reap it). */
+struct spawn_child {
+    long pid;
+    int exec_errno; /* the exec failed: its errno */
+    double deadline;
+    const volatile sig_atomic_t *stop;
+    enum spawn_status st; /* SPAWN_EXITED, or why it was killed */
+};
+enum spawn_status spawn_start(const char *prog, char *const argv[], const struct spawn_opts *opts,
+                              struct spawn_child *c, int *code);
+bool spawn_poll(struct spawn_child *c, enum spawn_status *st, int *code);
+void spawn_stop(struct spawn_child *c);
+/* Sleeps *nap_ns, then doubles it up to 50 ms (polling loops). */
+void spawn_nap(long *nap_ns);
 
 #endif

@@ -148,6 +148,54 @@ static void test_stop_flag_interrupts(void **state)
     assert_int_equal(sh("sleep 30", &o, &code), SPAWN_INTERRUPTED);
 }
 
+/* Charts render side by side: children started one after the other run at
+ * once, each is reaped with its own exit status whatever order they end
+ * in, and one stopped (a sibling timed out) ends as killed. */
+static void test_children_run_side_by_side(void **state)
+{
+    (void)state;
+    struct spawn_opts o = {dir, -1, -1, -1, 10, NULL};
+    char *slow[] = {"sh", "-c", "while [ ! -e go ]; do sleep 0.01; done; exit 5", NULL};
+    char *fast[] = {"sh", "-c", "touch go; exit 3", NULL};
+    char *hang[] = {"sh", "-c", "exec sleep 30", NULL};
+    char go[256];
+    snprintf(go, sizeof go, "%s/go", dir);
+    unlink(go);
+    struct spawn_child a, b, c;
+    int code;
+    /* the slow one waits for a file only the fast one makes: it can end
+     * only if both run at once */
+    assert_int_equal(spawn_start("/bin/sh", slow, &o, &a, &code), SPAWN_STARTED);
+    assert_int_equal(spawn_start("/bin/sh", fast, &o, &b, &code), SPAWN_STARTED);
+    assert_int_equal(spawn_start("/bin/sh", hang, &o, &c, &code), SPAWN_STARTED);
+    bool done_a = false, done_b = false, done_c = false;
+    long nap = 1000000;
+    for (int i = 0; i < 2000 && !(done_a && done_b && done_c); i++) {
+        enum spawn_status st;
+        if (!done_a && spawn_poll(&a, &st, &code)) {
+            done_a = true;
+            assert_int_equal(st, SPAWN_EXITED);
+            assert_int_equal(code, 5);
+        }
+        if (!done_b && spawn_poll(&b, &st, &code)) {
+            done_b = true;
+            assert_int_equal(st, SPAWN_EXITED);
+            assert_int_equal(code, 3);
+        }
+        if (done_a && done_b && !done_c) {
+            spawn_stop(&c);
+            if (spawn_poll(&c, &st, &code)) {
+                done_c = true;
+                assert_int_equal(st, SPAWN_KILLED);
+                assert_int_equal(code, SIGKILL);
+            }
+        }
+        spawn_nap(&nap);
+    }
+    assert_true(done_a && done_b && done_c);
+    unlink(go);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +204,7 @@ int main(void)
         cmocka_unit_test(test_exec_failure_is_reported_with_errno),
         cmocka_unit_test(test_timeout_kills_the_whole_group),
         cmocka_unit_test(test_stop_flag_interrupts),
+        cmocka_unit_test(test_children_run_side_by_side),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
