@@ -15,14 +15,33 @@
 #include "pipeline.h"
 #include "plots_int.h"
 
-#define TL_BINS 120           /* retransmission timeline intervals, at most */
-#define TSG_MAX_ROWS 200000   /* data rows per time-sequence graph (~6 MB) */
+#define TL_BINS 120         /* retransmission timeline intervals, at most */
+#define TSG_MAX_ROWS 200000 /* data rows per time-sequence graph (~6 MB) */
+/* A long flow is drawn downsampled, not cut: a 1200-pixel-wide picture
+ * shows no more than a column of pixels per TSG_BUCKETS-th of the flow's
+ * time.  Past TSG_FULL packets, each bucket keeps its first and last new
+ * segment and the lowest and highest (the extremes: a hole or a jump
+ * stays visible), up to TSG_RETX_KEPT retransmissions (the story of the
+ * chart, red), and the first and last ACK (the step line).  At most
+ * TSG_BUCKETS * (4 + TSG_RETX_KEPT + 2) rows, whatever the flow's length:
+ * a healthy 6-minute transfer is drawn whole, not stopped at a cut. */
+#define TSG_FULL 20000
+#define TSG_BUCKETS 2000
+#define TSG_RETX_KEPT 8
 #define TSG_MAX_ICMP_LINES 40 /* frag-needed arrivals marked per graph */
 
 static int64_t to_ns(int64_t sec, uint32_t nsec)
 {
     return sec * 1000000000LL + (int64_t)nsec;
 }
+
+/* A row held back until its bucket ends (downsampling). */
+struct tsg_row {
+    bool set;
+    int retx;
+    double rel;
+    uint32_t s, e; /* data: first and end sequence; an ACK: s */
+};
 
 struct tsg {
     const struct flow_summary *f;
@@ -31,7 +50,12 @@ struct tsg {
     uint32_t base, last_ack;
     uint64_t rows;
     bool truncated;
-    FILE *dat, *acks; /* acks: the second data block, appended at the end */
+    int64_t bucket_ns; /* 0: every row drawn */
+    int64_t bucket;    /* the bucket the held rows are in */
+    struct tsg_row first, last, lo, hi, ack_first, ack_last;
+    uint32_t retx_kept;       /* in this bucket */
+    uint64_t segs, segs_kept; /* data segments seen and drawn */
+    FILE *dat, *acks;         /* acks: the second data block, appended at the end */
     char name[64];
 };
 
@@ -49,6 +73,102 @@ static const struct layer *tcp_layer(const struct packet *pkt)
         if (pkt->layers[i].type == LAYER_TCP && !(pkt->layers[i].flags & LF_QUOTED))
             return &pkt->layers[i];
     return NULL;
+}
+
+static void put_data(struct tsg *g, const struct tsg_row *r)
+{
+    fprintf(g->dat, "%.6f %d %u %u\n", r->rel, r->retx, r->s, r->e);
+    g->rows++;
+    g->segs_kept++;
+}
+
+static void put_ack(struct tsg *g, const struct tsg_row *r)
+{
+    fprintf(g->acks, "%.6f %u\n", r->rel, r->s);
+    g->rows++;
+}
+
+static bool same_row(const struct tsg_row *a, const struct tsg_row *b)
+{
+    return a->rel == b->rel && a->s == b->s && a->e == b->e;
+}
+
+/* The rows a bucket kept, once it ends: the data rows each once (first,
+ * lowest, highest, last may be the same segment), the ACKs in time order
+ * (the step line needs it). */
+static void flush_bucket(struct tsg *g)
+{
+    const struct tsg_row *keep[4] = {&g->first, &g->lo, &g->hi, &g->last};
+    for (int i = 0; i < 4; i++) {
+        if (!keep[i]->set)
+            continue;
+        bool dup = false;
+        for (int j = 0; j < i; j++)
+            dup = dup || (keep[j]->set && same_row(keep[j], keep[i]));
+        if (!dup)
+            put_data(g, keep[i]);
+    }
+    if (g->ack_first.set)
+        put_ack(g, &g->ack_first);
+    if (g->ack_last.set && !same_row(&g->ack_first, &g->ack_last))
+        put_ack(g, &g->ack_last);
+    g->first.set = g->last.set = g->lo.set = g->hi.set = false;
+    g->ack_first.set = g->ack_last.set = false;
+    g->retx_kept = 0;
+}
+
+/* Moves to the bucket of time t (ns since the flow's first packet). */
+static void to_bucket(struct tsg *g, int64_t since_ns)
+{
+    int64_t b = since_ns > 0 ? since_ns / g->bucket_ns : 0;
+    if (b != g->bucket) {
+        flush_bucket(g);
+        g->bucket = b;
+    }
+}
+
+static void add_data(struct tsg *g, const struct tsg_row *r, int64_t since_ns)
+{
+    g->segs++;
+    if (!g->bucket_ns) {
+        if (g->rows >= TSG_MAX_ROWS) {
+            g->truncated = true;
+            return;
+        }
+        put_data(g, r);
+        return;
+    }
+    to_bucket(g, since_ns);
+    if (r->retx && g->retx_kept < TSG_RETX_KEPT) {
+        put_data(g, r); /* retransmissions as they come: they are the story */
+        g->retx_kept++;
+        return;
+    }
+    if (r->retx)
+        return; /* more in this column of pixels than can be told apart */
+    if (!g->first.set)
+        g->first = *r;
+    g->last = *r;
+    if (!g->lo.set || r->s < g->lo.s)
+        g->lo = *r;
+    if (!g->hi.set || r->e > g->hi.e)
+        g->hi = *r;
+}
+
+static void add_ack(struct tsg *g, const struct tsg_row *r, int64_t since_ns)
+{
+    if (!g->bucket_ns) {
+        if (g->rows >= TSG_MAX_ROWS) {
+            g->truncated = true;
+            return;
+        }
+        put_ack(g, r);
+        return;
+    }
+    to_bucket(g, since_ns);
+    if (!g->ack_first.set)
+        g->ack_first = *r;
+    g->ack_last = *r;
 }
 
 static void replay_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
@@ -87,28 +207,20 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
                 g->base = tc->seq;
                 g->base_set = true;
             }
-            if (g->rows >= TSG_MAX_ROWS) {
-                g->truncated = true;
-                return;
-            }
             uint32_t s = tc->seq - g->base; /* modulo 2^32, as TCP compares */
-            fprintf(g->dat, "%.6f %d %u %u\n", rel, (fp->ta & TA_ANY_RETRANS) ? 1 : 0, s,
-                    s + tc->payload_len);
-            g->rows++;
+            struct tsg_row r = {true, (fp->ta & TA_ANY_RETRANS) ? 1 : 0, rel, s,
+                                s + tc->payload_len};
+            add_data(g, &r, t - g->f->first_ns);
         } else if ((tc->flags & TCPF_ACK) && g->base_set) {
             uint32_t a = tc->ack - g->base;
             if (a > (1u << 31)) /* an ACK of the SYN, before the first data byte */
                 a = 0;
             if (g->ack_set && a == g->last_ack)
                 return;
-            if (g->rows >= TSG_MAX_ROWS) {
-                g->truncated = true;
-                return;
-            }
-            fprintf(g->acks, "%.6f %u\n", rel, a);
             g->last_ack = a;
             g->ack_set = true;
-            g->rows++;
+            struct tsg_row r = {true, 0, rel, a, a};
+            add_ack(g, &r, t - g->f->first_ns);
         }
         return;
     }
@@ -204,6 +316,14 @@ static bool write_tsg_script(const char *dir, const char *tdir, const struct rep
              "ACKs%s.%s",
              plots_dir_long[g->dir], f->id, x->stalled ? ", the shaded band the stall" : "",
              g->truncated ? " (only the first rows are drawn)" : "");
+    if (g->bucket_ns) {
+        size_t n = strlen(what);
+        snprintf(what + n, sizeof what - n,
+                 " Downsampled: %" PRIu64 " of %" PRIu64
+                 " data segments drawn (per slice of time the first, last, lowest, highest "
+                 "and retransmissions).",
+                 g->segs_kept, g->segs);
+    }
 
     FILE *gp = plots_gp_begin(dir, g->name, "tsg", title, g->rows > 0, err);
     if (!gp)
@@ -338,6 +458,8 @@ static bool write_timeline(const char *dir, const char *tdir, const struct repor
 static bool tsg_close(struct tsg *g, const char *dir, FILE *err)
 {
     bool ok = true;
+    if (g->bucket_ns)
+        flush_bucket(g); /* the last bucket's rows */
     if (g->acks) {
         fprintf(g->dat, "\n\n# index 1: time_s acked_relative_seq\n");
         if (!g->ack_set) /* gnuplot wants a row in every block it is told to read */
@@ -400,6 +522,10 @@ static bool tsg_open(struct replay *rp, const char *dir, const struct report_dat
         g->f = picked[i];
         const struct inf_blackhole *bh = r->inf ? inference_blackhole(r->inf, g->f->id) : NULL;
         g->dir = bh ? bh->dir : tsg_dir(g->f);
+        uint64_t pkts = g->f->dir[0].packets + g->f->dir[1].packets;
+        int64_t span = g->f->last_ns - g->f->first_ns;
+        if (pkts > TSG_FULL && span > 0)
+            g->bucket_ns = span / TSG_BUCKETS + 1;
         snprintf(g->name, sizeof g->name, "tsg-flow%" PRIu64, g->f->id);
         g->dat = plots_open_out(dir, g->name, "dat", err);
         g->acks = tmpfile();

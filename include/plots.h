@@ -39,7 +39,7 @@ struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it 
 _Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1,
                "room for 2 size charts, the graphs, the timeline and goodput");
 #define PLOTS_MAX_NOTES 4
-#define PLOTS_TEXT 256
+#define PLOTS_TEXT 512
 
 struct plot_chart {
     char name[64]; /* file stem in DIR */

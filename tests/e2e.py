@@ -3513,6 +3513,65 @@ def many_connection_tests():
         expect(a == b, "the cap changed the report")
 
 
+# ---- charts of long flows: downsampled, not cut (issue 18 item 5, issue 16 item 7) ----
+
+def long_bulk(path, nseg, lost_at):
+    """One bulk TCP transfer of nseg 1448-byte segments 1 ms apart, each ACKed 10 ms later;
+    segment lost_at is lost after the capture point and re-sent 300 ms later (an RTO)."""
+    c, sv = (192, 0, 2, 1), (198, 51, 100, 2)
+    fr = [(0.0, ETH + tcp(40000, 80, 999, 0, "S", mss=1460, src=c, dst=sv)),
+          (0.01, ETH + tcp(80, 40000, 4999, 1000, "SA", mss=1460, src=sv, dst=c)),
+          (0.02, ETH + tcp(40000, 80, 1000, 5000, "A", src=c, dst=sv))]
+    pay = b"d" * 1448
+    acked = 1000
+    for i in range(nseg):
+        t = 0.03 + i * 0.001
+        seq = 1000 + i * 1448
+        fr.append((t, ETH + tcp(40000, 80, seq, 5000, "A", pay, src=c, dst=sv, ident=i & 0xffff)))
+        if i == lost_at:
+            fr.append((t + 0.3, ETH + tcp(40000, 80, seq, 5000, "A", pay, src=c, dst=sv,
+                                          ident=(i + 40000) & 0xffff)))
+        if i < lost_at or i > lost_at + 300:  # the hole is filled 300 ms later
+            acked = seq + 1448
+        fr.append((t + 0.01, ETH + tcp(80, 40000, 5000, acked, "A", src=sv, dst=c)))
+    fr.sort(key=lambda x: x[0])
+    write_pcap_timed(path, fr)
+
+
+def chart_tests():
+    @test("a long flow's time-sequence graph is downsampled, not cut: the picture reaches the "
+          "last byte, the retransmission is drawn, at most a few rows per slice of time; a short "
+          "flow keeps every segment")
+    def _():
+        if not shutil.which("gnuplot"):
+            print("SKIP: gnuplot is not installed")
+            return
+        for nseg, lost in ((30000, 20000), (800, 500)):
+            p = os.path.join(TMP, f"long-bulk-{nseg}.pcap")
+            long_bulk(p, nseg, lost)
+            d = os.path.join(TMP, f"long-bulk-{nseg}-out")
+            rc, out, err = run(["-o", d, "-r", p])
+            no_sanitizer(err)
+            expect(rc == 0, err)
+            rows = []
+            with open(os.path.join(d, "tsg-flow1.dat")) as f:
+                for line in f:
+                    if not line.strip():
+                        break  # index 0 ends at the blank lines
+                    if not line.startswith("#"):
+                        rows.append(line.split())
+            ends = [int(r[3]) for r in rows]
+            retx = [r for r in rows if r[1] == "1"]
+            expect(max(ends) == nseg * 1448, f"{nseg}: drawn to {max(ends)} of {nseg * 1448}")
+            expect(len(retx) == 1 and int(retx[0][2]) == lost * 1448, f"{nseg}: {retx}")
+            html = open(os.path.join(d, "report.html")).read()
+            if nseg > 20000:
+                expect(len(rows) <= 2000 * 14 and len(rows) < nseg // 2, f"{len(rows)} rows")
+                expect(f"of {nseg + 1} data segments drawn" in html, "no downsampling note")
+            else:
+                expect(len(rows) == nseg + 1 and "Downsampled" not in html, f"{len(rows)} rows")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
@@ -3527,6 +3586,7 @@ def main():
     split_tests()
     syn_flood_tests()
     many_connection_tests()
+    chart_tests()
     rc = finish("e2e")
     if not os.environ.get("MTUSCOPE_KEEP_TMP"):
         shutil.rmtree(TMP, ignore_errors=True)
