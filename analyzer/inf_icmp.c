@@ -91,6 +91,15 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             bool probe = m->qproto == IP_PROTO_ICMP || m->qproto == IP_PROTO_ICMPV6;
             if (probe)
                 h = -1;
+            /* A message quoting a tunnel packet went to the tunnel endpoint:
+             * the inner sender shrinking its packets afterwards shows the
+             * endpoint passed it on (Linux lowers the tunnel's MTU and
+             * tells the next oversized sender), but one that did not shrink
+             * never ignored anything: it was never told, which is the
+             * tunnel black hole of issue 13 item 13, not a firewall at the
+             * sender. */
+            if (m->quoted_overhead && h == 0)
+                h = -1;
             inf->icmp_honored[flat] = (int8_t)h;
             /* The packet that was too big: its captured original when the
              * quote understates it (cut to 576 bytes, its length rewritten

@@ -27,6 +27,12 @@ static bool flow_has_icmp(struct input_stats *const *inputs, int ninputs,
             uint32_t eff = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
             if (m->flow != flow || (below && eff >= below))
                 continue;
+            /* a message quoting the tunnel packet that carried the flow
+             * went to the tunnel endpoint: it speaks for the inner sender
+             * only once that sender shrank its packets; otherwise the black
+             * hole stands, with the endpoint named (inf_tunnel_icmp) */
+            if (m->quoted_overhead && inf->icmp_honored[flat] != 1)
+                continue;
             if (!found)
                 *frame = m->frame;
             found = true;

@@ -119,7 +119,15 @@ static void icmp_messages(struct input_stats *s, int first, struct results *res,
          * length rewritten): the captured original says its size */
         m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);
         uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
-        pmtud_icmp(res->pmtud, idx, k, m->flow, &m->qsrc, mtu,
+        /* a quoted tunnel packet: its inner sender is watched, against the
+         * MTU less the tunnel's overhead (what its packets must shrink to) */
+        struct addr src = m->qsrc;
+        uint32_t overhead;
+        if (flow_quote_inner(pkt, m->layer, &src, &overhead) && mtu > overhead) {
+            mtu -= overhead;
+            m->quoted_overhead = (uint16_t)(overhead < UINT16_MAX ? overhead : UINT16_MAX);
+        }
+        pmtud_icmp(res->pmtud, idx, k, m->flow, &src, mtu,
                    pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
     }
 }

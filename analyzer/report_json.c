@@ -694,6 +694,7 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
         json_bool(j, "cut", icmp_quote_cut(m));
         json_opt_uint(j, "original_len", m->original_len);
         json_opt_uint(j, "original_frame", m->original_frame);
+        json_opt_uint(j, "tunnel_overhead", m->quoted_overhead);
         json_object_end(j);
     } else {
         json_null(j, "quoted");

@@ -242,8 +242,17 @@ void flow_free(struct flow_table *ft);
 void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pkt *out);
 
 /* The flow of the packet quoted by the ICMP error at layer index icmp_layer
- * (without creating one); 0 when unknown. */
+ * (without creating one); 0 when unknown.  A quoted tunnel packet names the
+ * inner flow the tunnel carried (when the quote holds its headers and that
+ * flow was seen; else the outer one). */
 uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer);
+
+/* For a quote that holds a tunnel packet's inner IP header: the inner
+ * packet's source and the tunnel's overhead (the quoted outer IP length
+ * less the inner one), so that the message's MTU can be read for the inner
+ * path (MTU - overhead).  False when the quote holds no inner IP header. */
+bool flow_quote_inner(const struct packet *pkt, int icmp_layer, struct addr *src,
+                      uint32_t *overhead);
 
 /* The IP size of the captured original of the TCP segment quoted by the
  * ICMP error at icmp_layer: the quoted flow's outstanding data in the

@@ -58,6 +58,11 @@ struct icmp_mtu_msg {
     bool quote_cut;
     uint32_t original_len;   /* the captured original's IP size (flow.h), 0 = not found */
     uint64_t original_frame; /* ... its latest transmission */
+    /* The quote holds a tunnel packet's inner IP header: flow is the inner
+     * flow, and this the tunnel's overhead (outer less inner IP length);
+     * 0 otherwise.  The message went to the tunnel endpoint, not to the
+     * inner sender. */
+    uint16_t quoted_overhead;
 };
 
 /* The quote understates its packet: cut, as the message itself shows or

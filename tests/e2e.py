@@ -823,6 +823,84 @@ def _():
         expect(not any(a["kind"].startswith("allow-icmp") for a in v["advice"]), f"{name}: {v}")
 
 
+def tunnel_quote_download(kind, shrink, t_icmp=0.0505):
+    """A download inside a VXLAN (UDP 4789, VNI 42) or GRE tunnel between 203.0.113.2 (the
+    server's end) and .1: the first full-size inner segment (1500 bytes) makes an outer
+    packet over the 1500-byte underlay, and a router (198.18.0.1) sends the server's end a
+    frag-needed (MTU 1500) quoting 548 bytes of it: the outer headers, the tunnel header and
+    the inner IP and TCP headers.  shrink: the inner sender's next packets fit (the endpoint
+    passed the MTU on: 1500 - overhead) and are acknowledged; else it re-sends the big
+    segment with backoff, never acknowledged."""
+    o_srv, o_cli = (203, 0, 113, 2), (203, 0, 113, 1)
+    ident = [200]
+
+    def wrap(inner_ip, down):
+        ident[0] += 1
+        if kind == "vxlan":
+            body = udp(54540 if down else 61000, 4789,
+                       struct.pack("!II", 0x08000000, 42 << 8) + ETH + inner_ip)
+            proto = 17
+        else:
+            body = struct.pack("!HH", 0, 0x0800) + inner_ip
+            proto = 47
+        return ETH + ipv4(body, proto=proto, src=o_srv if down else o_cli,
+                          dst=o_cli if down else o_srv, ident=ident[0])
+    c, sv = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: wrap(tcp(50000, 80, *a, src=c, dst=sv, **k), False)
+    S = lambda *a, **k: wrap(tcp(80, 50000, *a, src=sv, dst=c, **k), True)
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (0.01, S(5000, 1001, "SA", mss=1460)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
+    big = S(5301, 1101, "A", b"x" * 1460)
+    fr.append((0.05, big))
+    q = big[14:14 + 548]
+    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1500) + q
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    fr.append((t_icmp, ETH + ipv4(icmp, proto=1, src=(198, 18, 0, 1), dst=o_srv)))
+    over = 50 if kind == "vxlan" else 24
+    pay = 1500 - over - 40
+    if shrink:
+        t, seq = 0.06, 5301
+        while seq < 5301 + 4 * 1460:
+            fr.append((t, S(seq, 1101, "A", b"x" * pay)))
+            fr.append((t + 0.01, C(1101, seq + pay, "A")))
+            seq += pay
+            t += 0.002
+    else:
+        t, iv = 0.05, 0.2
+        for _ in range(5):
+            t += iv
+            iv *= 2
+            fr.append((t, big))
+    return sorted(fr, key=lambda x: x[0])
+
+
+@test("a frag-needed quoting a tunnel packet belongs to the inner flow in the quote: PMTUD "
+      "works when the inner sender then fits the MTU less the tunnel's overhead; when it does "
+      "not, the tunnel endpoint was told and the inner sender never was (no 'sender ignores "
+      "ICMP')")
+def _():
+    for kind in ("vxlan", "gre"):
+        for shrink in (True, False):
+            name = f"tunq-{kind}-{'shrinks' if shrink else 'stalls'}"
+            p = os.path.join(TMP, name + ".pcap")
+            write_pcap_timed(p, tunnel_quote_download(kind, shrink))
+            rc, out, err = run(["--json", "-r", p])
+            no_sanitizer(err)
+            expect(rc == 0, f"{name}: {err}")
+            rep = json.loads(out)
+            v = rep["verdict"]
+            inner = [f["id"] for f in rep["flows"] if f.get("proto") == "tcp"]
+            expect(rep["icmp"] and rep["icmp"][0]["flow"] in inner, f"{name}: {rep['icmp']}")
+            kinds = [a["kind"] for a in v["advice"]]
+            if shrink:
+                expect(v["status"] == "pmtud-working" and rep["icmp"][0]["honored"] is True,
+                       f"{name}: {v['status']} {v['summary']} {rep['icmp'][0]}")
+            else:
+                expect(v["status"] == "blackhole" and "sender-firewall" not in kinds and
+                       "ignor" not in v["summary"], f"{name}: {v['status']} {v['summary']}")
+
+
 @test("fragments are MTU evidence: the largest non-last fragment F pins the link to F..F+7 "
       "bytes; not IPv6 at 1280, not crafted tiny fragments (issue 14 item 4)")
 def _():
