@@ -79,9 +79,13 @@ scenario() {
 
     build_topo "$fam" "$path" "$filter" "$extra"
     CAPS=("client-outer:$C:eth0" "server-outer:$S:eth0")
+    # clientonly: capture where the user of the download stands, nothing else
+    local clientonly=no rate=$RATE
+    [[ ,$extra, == *,clientonly,* ]] && clientonly=yes CAPS=("client-outer:$C:eth0")
+    [[ ,$extra, =~ ,rate=([^,]*), ]] && rate=${BASH_REMATCH[1]}
     case $tun in
     wg) wg_up "$fam" "$tunmtu"; target=10.61.100.2
-        CAPS+=("client-wg:$C:wg0" "server-wg:$S:wg0") ;;
+        if [ "$clientonly" = yes ]; then CAPS+=("client-wg:$C:wg0"); else CAPS+=("client-wg:$C:wg0" "server-wg:$S:wg0"); fi ;;
     vxlan) local df=unset
         [[ ,$extra, == *,dfset,* ]] && df="set"
         vxlan_up "$tunmtu" "$df"; target=10.61.200.2
@@ -111,7 +115,7 @@ scenario() {
     local echopid=$BGPID
     sleep 0.5
     local rc=0 out cargs=(env -u http_proxy -u https_proxy -u HTTP_PROXY -u HTTPS_PROXY -u ALL_PROXY -u all_proxy
-        curl -sS --noproxy '*' --max-time "$secs" --limit-rate "$RATE" -o /dev/null)
+        curl -sS --noproxy '*' --max-time "$secs" --limit-rate "$rate" -o /dev/null)
     if [ "$dir" = up ]; then
         url="http://$host:$HTTP_PORT/upload"
         out=$(in_ns "$C" "${cargs[@]}" -H 'Expect:' -T "$TMP/blob" -w '%{local_ip} %{local_port} %{size_upload}' "$url" 2>"$TMP/curl.err") || rc=$?
@@ -236,6 +240,15 @@ scenario vxlan-fragloss-path1380 4 vxlan 1380 1450 no down fragdrop 15 \
     "VXLAN with DF clear over a 1380-byte path: the router fragments the 1500-byte outer packets and a filter drops non-first fragments; download stalls"
 scenario vxlan-blackhole-path1400 4 vxlan 1400 1450 yes down dfset 15 \
     "VXLAN with DF set, inner MTU 1450 too big for a 1400-byte path, frag-needed dropped: black hole inside the tunnel; right MTU 1350"
+# the same download through WireGuard at five tunnel MTUs over the incident's
+# 1434-byte path (ICMP filtered, as there), for a throughput-vs-MTU chart:
+# curl is not rate-limited (rate=100M), so each run goes as fast as
+# wireguard-go and the shared CPU let it; only the client's two captures
+for m in 1280 1340 1374 1380 1420; do
+    if [ $((m + 60)) -le 1434 ]; then how="outer $((m + 60)) <= 1434 fits"; else how="outer $((m + 60)) > 1434, frag-needed dropped: stalls"; fi
+    scenario wgseries-mtu$m-path1434 4 wg 1434 $m yes down clientonly,rate=100M 15 \
+        "throughput series: WireGuard MTU $m over the 1434-byte path, ICMP filtered, no rate limit: $how"
+done
 
 # --- manifest: replace the rows of the scenarios that ran ----------------------
 if [ ${#RAN[@]} -gt 0 ]; then
