@@ -283,16 +283,19 @@ def bound_checks(rep, sc, r_layer_addrs):
         lo, up, ex = p.get("mtu_lower"), p.get("mtu_upper"), p.get("mtu")
         if 0 in (lo, up, ex):
             zero = True
-        if p.get("layer") == "outer" and {p.get("src"), p.get("dst")} <= outer_hosts:
+        # by the addresses, not the layer: a capture on wg0 (raw IP) has the
+        # tunnel's addresses as its outermost layer
+        if {p.get("src"), p.get("dst")} <= outer_hosts:
             truth = path
-        elif p.get("layer") == "inner" and inner is not None and {p.get("src"), p.get("dst")} <= inner_hosts:
+        elif inner is not None and {p.get("src"), p.get("dst")} <= inner_hosts:
             truth = inner
         else:
             continue
         if lo is None and up is None and ex is None:
             continue
         c = (lo is None or lo <= truth) and (up is None or truth <= up) and (ex is None or ex == truth)
-        res.append(("path-%s" % p.get("layer"), lo, up, ex, truth, c))
+        res.append(("path-%s" % ("outer" if truth == path and {p.get("src"), p.get("dst")} <= outer_hosts
+                                  else "inner"), lo, up, ex, truth, c))
     for t in rep.get("tunnels", []):
         lo, up = t.get("path_mtu_lower"), t.get("path_mtu_upper")
         if 0 in (lo, up):
