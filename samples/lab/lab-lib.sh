@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables it sets are used by its callers
 # samples/lab/lab-lib.sh - the lab's shared machinery, sourced by run-lab.sh
 # (the named scenarios) and matrix-run.sh (the random scenario matrix).
 #

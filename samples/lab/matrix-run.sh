@@ -47,7 +47,7 @@ run_one() { # the scenario's columns, in order
     case $tun in
     wg) wg_up "$fam" "$tunmtu"; target=10.61.100.2 inner=wg0 ;;
     vxlan) local vdf=set
-        [ "$df" = off ] && vdf=unset
+        [ "$df" = off ] && vdf="unset"
         vxlan_up "$tunmtu" "$vdf"; target=10.61.200.2 inner=vxlan0 ;;
     *) target=10.61.2.2 ;;
     esac
