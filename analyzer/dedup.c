@@ -203,7 +203,16 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
      * products alone left a field's high bits in the high half only, and a
      * million-packet test collided), then the keyed finaliser; written out,
      * as a loop over an array the compiler kept the array in memory */
+    /* the fragment offset and MF: the fragments of one datagram share its
+     * ID, addresses and protocol by design (RFC 791, RFC 8200 4.5), and the
+     * middle ones its length; with a payload that repeats (padding, zero
+     * runs) their first bytes too.  Only the offset tells them apart. */
     uint64_t h = seed;
+    if (ip->flags & IPF_FRAGMENT) { /* one more round, for fragments alone */
+        h = (h ^ ((uint64_t)ip->frag_off << 1 | ((ip->flags & IPF_MF) != 0))) *
+            0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
     h = (h ^ head) * 0xff51afd7ed558ccdull;
     h ^= h >> 32;
     h = (h ^ addrs) * 0xff51afd7ed558ccdull;

@@ -141,10 +141,24 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     addr_text(dst, b, sizeof b);
     struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
 
+    /* An acknowledged packet crossed whole only if no router could cut it:
+     * a router fragments a DF-clear IPv4 packet that is too big for the
+     * next link instead of dropping it (RFC 791), and the receiver
+     * reassembles, so the ACK proves the bytes crossed, not the size.  A
+     * direction that sent large packets with DF clear bounds the path by
+     * none of its acknowledged packets (the data still tested the path:
+     * it crossed). */
     if (x->largest_delivered) {
-        inf_bound_lower(p, x->largest_delivered,
-                        "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
-                        x->largest_delivered, a);
+        if (!(f->df_clear_large >> d & 1))
+            inf_bound_lower(p, x->largest_delivered,
+                            "flow #%" PRIu64 ": a %u-byte packet from %s was acknowledged", f->id,
+                            x->largest_delivered, a);
+        else
+            inf_evidence(p,
+                         "flow #%" PRIu64 ": %s's packets up to %u bytes were acknowledged, but "
+                         "with DF clear: a router may have fragmented them, so their size "
+                         "bounds nothing",
+                         f->id, a, x->largest_delivered);
         tested_size(f, x->largest_delivered, t);
     }
     uint32_t largest = x->largest_delivered, smallest = x->smallest_lost, nlost = x->dl_lost;

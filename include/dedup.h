@@ -10,13 +10,14 @@
  * network: a copy is recognised, counted, and analysed once.
  *
  * A packet's identity is what its sender put in it and no hop changes: the
- * outermost IP addresses, protocol, length and (IPv4) identification, and
- * the first DEDUP_HASHED captured bytes of the IP payload.  Two IPv4 packets a sender sends
- * are never identical in all of it: its ID counter moves between them
- * (RFC 6864; stacks that send ID 0 excepted).  So a repeat of such an
- * identity within DEDUP_WINDOW_NS, seen on another link (other MAC
- * addresses, VLAN tag, interface), or within DEDUP_SAME_LINK_NS on the same
- * one, is a copy:
+ * outermost IP addresses, protocol, length and (IPv4) identification, a
+ * fragment's offset and MF flag (the fragments of one datagram share all the
+ * rest), and the first DEDUP_HASHED captured bytes of the IP payload.  Two
+ * IPv4 packets a sender sends are never identical in all of it: its ID
+ * counter moves between them (RFC 6864; stacks that send ID 0 excepted).  So
+ * a repeat of such an identity within DEDUP_WINDOW_NS, seen on another link
+ * (other MAC addresses, VLAN tag, interface), or within DEDUP_SAME_LINK_NS
+ * on the same one, is a copy:
  *   - the same TTL: the capture recorded one packet twice (DEDUP_COPY);
  *   - a TTL one lower: it left the capturing host after entering it, a
  *     router captured on several interfaces (DEDUP_FORWARDED).

@@ -777,6 +777,46 @@ def _():
                    not any(k.startswith("allow-icmp") for k in kinds), f"{name}: {v}")
 
 
+def completed_download(df=True, n=12):
+    """A download whose n full-size (1500-byte) segments are all acknowledged, as the
+    server sees it; the server's packets with DF as given."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: (lambda f: f if df else without_df(f))(ETH + tcp(80, 50000, *a, src=s,
+                                                                          dst=c, **k))
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (0.01, S(5000, 1001, "SA", mss=1460)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
+    seq, t = 5301, 0.05
+    for k in range(n):
+        fr.append((t, S(seq, 1101, "A", b"x" * 1460)))
+        seq += 1460
+        fr.append((t + 0.010, C(1101, seq, "A")))
+        t += 0.002
+    fr.sort(key=lambda x: x[0])
+    return fr
+
+
+@test("an acknowledged packet with DF clear bounds no path: a router may have fragmented it "
+      "(RFC 791); with DF set the same acknowledgement proves 1500 bytes cross")
+def _():
+    for df in (True, False):
+        p = os.path.join(TMP, f"acked-df-{'set' if df else 'clear'}.pcap")
+        write_pcap_timed(p, completed_download(df=df))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        path = [x for x in rep["paths"] if x["src"] == "198.51.100.2"]
+        expect(len(path) == 1, f"df={df}: {rep['paths']}")
+        lower = path[0]["mtu_lower"]
+        if df:
+            expect(lower == 1500, f"df set: {path}")
+        else:
+            expect(lower is None or lower < 1500, f"df clear: {path}")
+            expect(any("DF clear" in e for e in path[0]["evidence"]), f"df clear: {path}")
+        expect(rep["verdict"]["status"] == "healthy", f"df={df}: {rep['verdict']}")
+
+
 def tunnel_with_icmp(proto, mtu=1476, quote=28):
     """stalled_download() inside a GRE (proto 47) or IP-in-IP (4) tunnel between
     203.0.113.1 and .2; after each outer packet above `mtu` a router sends the tunnel

@@ -110,6 +110,42 @@ static void test_copies_and_retransmissions(void **state)
     }
 }
 
+/* A 1208-byte middle fragment 10.0.0.1 -> 10.0.0.2 of the UDP datagram
+ * with IPv4 ID 77, at byte offset off, payload all 'x' (a DNS answer's
+ * padding): every middle fragment of it is byte for byte alike but for the
+ * offset. */
+static void frag4(double t, uint16_t off)
+{
+    pb_init(&B);
+    pb_fill(&B, 1208, 'x');
+    pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", IP_MF | (off / 8), 77);
+    frame(ETHER, ETH_TYPE_IP, t);
+}
+
+/* The fragments of one datagram share its ID, addresses and protocol (RFC
+ * 791), the middle ones their length, and a repetitive payload its first
+ * bytes: they leave the sender back to back, microseconds apart, on one link
+ * -- what a SPAN copy looks like -- yet are distinct packets.  The offset
+ * tells them apart (lab matrix m015: a 3714-byte answer's third fragment was
+ * taken for a copy of the second, and the datagram for lost). */
+static void test_fragments_of_one_datagram_are_not_copies(void **state)
+{
+    (void)state;
+    struct dedup *d = dedup_new();
+    assert_non_null(d);
+    frames = 0;
+    uint64_t first = 0;
+    frag4(100.0, 1208);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    frag4(100.000004, 2416);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_ORIGINAL);
+    /* a SPAN copy of the second fragment is still a copy */
+    frag4(100.000008, 2416);
+    assert_int_equal(dedup_packet(d, &P, &first), DEDUP_COPY);
+    assert_int_equal(first, 2);
+    dedup_free(d);
+}
+
 /* IPv6 without timestamps: a fast retransmit repeats every byte, so identical
  * packets are a copy only when -i any says one came in and one went out. */
 static void test_weak_identity_needs_in_and_out(void **state)
@@ -154,6 +190,7 @@ int main(void)
         cmocka_unit_test(test_copies_and_retransmissions),
         cmocka_unit_test(test_weak_identity_needs_in_and_out),
         cmocka_unit_test(test_flood_of_distinct_packets),
+        cmocka_unit_test(test_fragments_of_one_datagram_are_not_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
