@@ -13,8 +13,13 @@
  *                       when none is); an empty tsg when there is no TCP flow
  *   retrans-timeline    retransmissions per interval, storms shaded
  *   goodput             per-flow goodput against the flow's largest packet
+ *   ladder              the headline finding's TCP connection as a ladder
+ *                       (sequence) diagram: sizes on the arrows, losses
+ *                       ending on the path, ICMP messages, the heal
+ *                       (plots_ladder.c; matched across two captures when
+ *                       the connection is in both)
  *
- * The time-sequence graph and the timeline need per-packet detail that the
+ * The time-sequence graph, the timeline and the ladder need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
  * the pipeline with a hook (replay.h, given by main; plots_tsg.c records);
  * standard input cannot be read twice, and then those charts are skipped
@@ -36,8 +41,8 @@ struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
 #define PLOTS_MAX_CHARTS 12
 /* plots_add_chart() drops a chart past the list: written, never rendered nor shown */
-_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1,
-               "room for 2 size charts, the graphs, the timeline and goodput");
+_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1,
+               "room for 2 size charts, the graphs, the timeline, goodput and the ladder");
 #define PLOTS_MAX_NOTES 4
 #define PLOTS_TEXT 256
 
