@@ -450,7 +450,7 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
     size_t lo, hi;
     if (f == n) { /* nothing went wrong: the start, handshake and first full packets */
         lo = 0;
-        hi = n - 1;
+        hi = n > max ? max - 1 : n - 1;
     } else {
         lo = f > LADDER_BEFORE ? f - LADDER_BEFORE : 0;
         for (size_t i = f; i-- > 0 && f - i <= LADDER_HANDSHAKE;)
