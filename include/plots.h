@@ -2,7 +2,7 @@
  * plots.h - the charts of `-o DIR`: for each one a data file (NAME.dat) and a
  * gnuplot script (NAME.gp: a header of values mtuscope computed, then a
  * template from plots/), rendered by running gnuplot to NAME.png (pngcairo,
- * 1200x700) and NAME.svg.
+ * 1200x700; the ladder as tall as its arrows need) and NAME.svg.
  *
  *   size-delivery-DIR   TCP data sent / delivered / lost by IP packet size,
  *                       delivery ratio, path-MTU bounds (the headline), one
