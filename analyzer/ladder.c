@@ -8,10 +8,11 @@
 #include "ladder.h"
 #include "packet.h"
 
-#define LADDER_BEFORE 4                  /* packets drawn before the first trouble */
-#define LADDER_AFTER 3                   /* and after the heal (or the last trouble) */
-#define LADDER_HANDSHAKE 10              /* the handshake is drawn when this near the trouble */
-#define LADDER_PAIR_SLACK_NS 50000000ll  /* clock offset error tolerated when matching */
+#define LADDER_BEFORE 4                 /* packets drawn before the first trouble */
+#define LADDER_AFTER 3                  /* and after the heal (or the last trouble) */
+#define LADDER_HANDSHAKE 10             /* the handshake is drawn when this near the trouble */
+#define LADDER_WINDOW 4                 /* a story spans at most this many times the arrows drawn */
+#define LADDER_PAIR_SLACK_NS 50000000ll /* clock offset error tolerated when matching */
 #define LADDER_OTHER_RAN_NS 1000000000ll /* the other capture ran this long after: a loss */
 
 static bool seq_ge(uint32_t a, uint32_t b)
@@ -330,6 +331,7 @@ size_t ladder_match(const struct ladder_event *a, size_t na, const struct ladder
                 e.fate = LADDER_DELIVERED;
                 e.t2_ns = sd[o][hit].t_ns - off[o];
                 e.frame2 = sd[o][hit].frame;
+                e.mss2 = sd[o][hit].mss;
             } else {
                 /* never seen at the other end: lost between the two
                  * captures, when that one was running to see it */
@@ -375,11 +377,17 @@ static bool alike(const struct ladder_event *a, const struct ladder_event *b)
         return false;
     if (a->kind == LADDER_ICMP)
         return a->mtu == b->mtu && a->v6 == b->v6;
-    /* data only: a handshake, an ACK or a FIN is a step of its own; one run
-     * covers contiguous bytes, so that "x 9" is a window sent in a row */
-    return a->kind == LADDER_TCP && a->payload_len && b->payload_len && a->ip_len == b->ip_len &&
-           a->fate == b->fate && a->retrans == b->retrans &&
-           (a->flags & ~TCPF_PSH) == (b->flags & ~TCPF_PSH) && b->seq == seq_end_of(a);
+    if (a->kind != LADDER_TCP)
+        return false;
+    /* a run of the receiver's plain ACKs, one per segment or two */
+    if (!a->payload_len && !b->payload_len)
+        return a->flags == TCPF_ACK && b->flags == TCPF_ACK && a->fate == b->fate &&
+               a->seq == b->seq && a->ip_len == b->ip_len;
+    /* data: a handshake or a FIN is a step of its own; one run covers
+     * contiguous bytes, so that "x 9" is a window sent in a row */
+    return a->payload_len && b->payload_len && a->ip_len == b->ip_len && a->fate == b->fate &&
+           a->retrans == b->retrans && (a->flags & ~TCPF_PSH) == (b->flags & ~TCPF_PSH) &&
+           b->seq == seq_end_of(a);
 }
 
 size_t ladder_collapse(struct ladder_event *ev, size_t n)
@@ -400,10 +408,13 @@ size_t ladder_collapse(struct ladder_event *ev, size_t n)
 
 /* ---------------------------------------------------------- selection */
 
+/* What the story is about: a loss, a re-send, an ICMP message, a hole, or
+ * a SYN whose MSS a router rewrote on the way (a clamp, seen from two
+ * captures). */
 static bool trouble(const struct ladder_event *e)
 {
     return e->kind != LADDER_TCP || e->retrans || e->fate == LADDER_LOST ||
-           e->fate == LADDER_UNANSWERED;
+           e->fate == LADDER_UNANSWERED || (e->mss2 && e->mss2 != e->mss);
 }
 
 static bool pure_ack(const struct ladder_event *e)
@@ -411,10 +422,18 @@ static bool pure_ack(const struct ladder_event *e)
     return e->kind == LADDER_TCP && ladder_seq_len(e) == 0 && !(e->flags & TCPF_RST);
 }
 
+/* What starts and ends the story: a packet lost, a hole, an ICMP message.
+ * A re-send that crossed while nothing was lost (a spurious one) is no MTU
+ * story: such a connection is drawn from its start. */
+static bool loss(const struct ladder_event *e)
+{
+    return e->kind != LADDER_TCP || e->fate == LADDER_LOST || e->fate == LADDER_UNANSWERED;
+}
+
 size_t ladder_first_trouble(const struct ladder_event *ev, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (trouble(&ev[i]))
+        if (loss(&ev[i]))
             return i;
     return n;
 }
@@ -461,10 +480,12 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
         size_t h = heal_of(ev, n, f);
         size_t last = f;
         for (size_t i = f; i < n && (h == n || i < h); i++)
-            if (trouble(&ev[i]))
+            if (loss(&ev[i]))
                 last = i;
         size_t end = h < n ? h : last;
         hi = end + LADDER_AFTER < n ? end + LADDER_AFTER : n - 1;
+        if (h == n && hi - lo >= LADDER_WINDOW * max) /* no heal, long: its beginning */
+            hi = lo + LADDER_WINDOW * max - 1;
     }
     size_t span = hi - lo + 1;
     uint8_t *drop = calloc(span, 1);
@@ -483,8 +504,16 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
             count--;
         }
     }
-    /* 2: uneventful data away from any trouble and not the heal */
-    for (size_t i = lo; i <= hi && count > max; i++) {
+    /* 2: uneventful data away from any trouble and not the heal, when that
+     * is enough (else the cut below, in one place rather than everywhere) */
+    size_t uneventful = 0;
+    for (size_t i = lo; i <= hi; i++) {
+        const struct ladder_event *e = &ev[i];
+        if (drop[i - lo] || trouble(e) || i == h || (e->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+            continue;
+        uneventful += !((i > lo && trouble(&ev[i - 1])) || (i < hi && trouble(&ev[i + 1])));
+    }
+    for (size_t i = lo; i <= hi && count > max && count - uneventful <= max; i++) {
         const struct ladder_event *e = &ev[i];
         if (drop[i - lo] || trouble(e) || i == h || (e->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
             continue;

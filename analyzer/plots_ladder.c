@@ -333,8 +333,10 @@ static void event_label1(const struct ladder_event *e, char *buf, size_t size)
                        : e->fate == LADDER_UNANSWERED ? ", no ACK"
                                                       : "";
     if (e->flags & TCPF_SYN) {
-        char mss[24] = "";
-        if (e->mss)
+        char mss[48] = "";
+        if (e->mss && e->mss2 && e->mss2 != e->mss) /* rewritten on the way: a clamp */
+            snprintf(mss, sizeof mss, ", MSS %u, arrives as %u", e->mss, e->mss2);
+        else if (e->mss)
             snprintf(mss, sizeof mss, ", MSS %u", e->mss);
         snprintf(buf, size, "%s%s%s%s", (e->flags & TCPF_ACK) ? "SYN-ACK" : "SYN", mss,
                  e->retrans ? " again" : "", fate);

@@ -56,6 +56,7 @@ struct ladder_event {
     uint32_t ip_id;       /* IPv4 ID + 1 (0: IPv6), for matching across captures */
     uint32_t mtu;         /* ICMP: the MTU reported (0: none given) */
     uint16_t mss;         /* SYN: the MSS option (0: none) */
+    uint16_t mss2;        /* matched SYN: its MSS where it arrived (a clamp rewrites it) */
     uint8_t side;         /* the capture it came from: 0 or 1 */
     uint8_t dir;          /* 0: client -> server; ICMP: the quoted segment's direction */
     uint8_t kind;         /* enum ladder_kind */
@@ -104,16 +105,19 @@ size_t ladder_match(const struct ladder_event *a, size_t na, const struct ladder
 size_t ladder_collapse(struct ladder_event *ev, size_t n);
 
 /* The arrows worth drawing, at most max (in time order): from the handshake
- * (when it is near) or a few packets before the first trouble (a loss, a
- * re-send, an ICMP message, a hole) to a few after the heal (the lost bytes
- * finally crossing) or after the last trouble; pure ACKs and uneventful
- * data are dropped first when that is too many, then the middle.  keep[i]:
+ * (when it is near) or a few packets before the first trouble (a loss, an
+ * ICMP message, a hole) to a few after the heal (the lost bytes finally
+ * crossing) or after the last trouble, within 4 * max packets; pure ACKs
+ * and uneventful data (not next to a loss, a re-send or an MSS rewritten
+ * on the way) are dropped first when that is too many, then the middle.
+ * With no trouble, the first max packets.  keep[i]:
  * the index of the i-th arrow; skipped[i]: events of the window not drawn
  * just before it.  Returns the count. */
 size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t *keep,
                      uint32_t *skipped);
 
-/* The first trouble (loss, re-send, ICMP, hole) in ev, or n when none. */
+/* The first trouble (a loss, an ICMP message, a hole) in ev, or n when
+ * none: then the connection's first packets are drawn. */
 size_t ladder_first_trouble(const struct ladder_event *ev, size_t n);
 
 /* The rows of the time axis: one row per event, a gap of a timeout or more

@@ -188,8 +188,13 @@ static void test_burst_of_alike_segments_is_one_arrow(void **state)
     add_us(300000, 1, 1000 + 1448u * 5 + 1000, 1, 1000, ACK)->fate = LADDER_LOST; /* +0.3 s */
     add_icmp(200, 1, 1000, 1300);
     add_icmp(201, 1, 2448, 1300);
+    add_us(300100, 0, 5, 1000, 0, ACK); /* the receiver's ACKs: one run */
+    add_us(300101, 0, 5, 2448, 0, ACK);
+    add_us(300102, 0, 5, 2448, 0, FIN | ACK); /* its FIN: a step of its own */
     size_t n = ladder_collapse(EV, N);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 6);
+    assert_int_equal(EV[4].repeat, 2);
+    assert_true(EV[5].repeat <= 1);
     assert_int_equal(EV[0].repeat, 5);
     assert_int_equal(EV[0].seq_end, 1000 + 1448u * 5);
     assert_true(EV[1].repeat <= 1);
@@ -303,8 +308,10 @@ static void test_pair_measures_the_loss_between_the_captures(void **state)
         n++;                                                                                       \
     } while (0)
     AT(a, na, 0, 0, 99, 0, 0, SYN);
+    a[na - 1].mss = 1460;
     AT(b, nb, 1000 + off / 1000, 0, 99, 0, 0, SYN);
     b[nb - 1].ip_id = a[na - 1].ip_id;
+    b[nb - 1].mss = 1320; /* clamped on the way: the same SYN otherwise */
     AT(b, nb, 1010 + off / 1000, 1, 499, 100, 0, SYN | ACK);
     AT(a, na, 2010, 1, 499, 100, 0, SYN | ACK);
     a[na - 1].ip_id = b[nb - 1].ip_id;
@@ -320,6 +327,8 @@ static void test_pair_measures_the_loss_between_the_captures(void **state)
     assert_int_equal(out[0].fate, LADDER_DELIVERED);
     assert_int_equal(out[0].side, 0);
     assert_int_equal(out[0].t2_ns, 1000 * 1000);
+    assert_int_equal(out[0].mss, 1460);
+    assert_int_equal(out[0].mss2, 1320);
     assert_int_equal(out[1].fate, LADDER_DELIVERED);
     assert_int_equal(out[1].side, 1);
     assert_int_equal(out[2].payload_len, 1368);
