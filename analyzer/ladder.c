@@ -8,9 +8,10 @@
 #include "ladder.h"
 #include "packet.h"
 
-#define LADDER_BEFORE 4                 /* packets drawn before the first trouble */
-#define LADDER_AFTER 3                  /* and after the heal (or the last trouble) */
-#define LADDER_HANDSHAKE 10             /* the handshake is drawn when this near the trouble */
+#define LADDER_BEFORE 4                  /* packets drawn before the first trouble */
+#define LADDER_AFTER 3                   /* and after the heal (or the last trouble) */
+#define LADDER_HANDSHAKE 10              /* the handshake is drawn when this near the trouble */
+#define LADDER_ECHO_WAIT_NS 1000000000ll /* an echo unanswered this long was lost */
 #define LADDER_WINDOW 4                 /* a story spans at most this many times the arrows drawn */
 #define LADDER_PAIR_SLACK_NS 50000000ll /* clock offset error tolerated when matching */
 #define LADDER_OTHER_RAN_NS 1000000000ll /* the other capture ran this long after: a loss */
@@ -106,14 +107,33 @@ static uint8_t sender_fate(const struct ladder_event *ev, size_t n, size_t i, in
     return heard_late ? LADDER_LOST : LADDER_UNANSWERED;
 }
 
+/* An echo request leaving the vantage point: answered (a reply with its id
+ * and sequence number came), lost (no reply, and the capture went on at
+ * least LADDER_ECHO_WAIT_NS: ping itself waits 1 s before the next probe,
+ * and a round trip is far shorter), or unanswered (the capture ended).  A
+ * reply leaving is not judged. */
+static uint8_t echo_fate(const struct ladder_event *ev, size_t n, size_t i)
+{
+    const struct ladder_event *e = &ev[i];
+    if (!e->flags)
+        return LADDER_SENT;
+    for (size_t j = i + 1; j < n; j++)
+        if (ev[j].kind == LADDER_ECHO && !ev[j].flags && ev[j].dir != e->dir &&
+            ev[j].seq == e->seq && ev[j].ack == e->ack)
+            return LADDER_DELIVERED;
+    return n && ev[n - 1].t_ns - e->t_ns >= LADDER_ECHO_WAIT_NS ? LADDER_LOST : LADDER_UNANSWERED;
+}
+
 size_t ladder_judge(struct ladder_event *ev, size_t n, size_t cap, int vantage)
 {
     int64_t rtt = handshake_rtt(ev, n);
     int64_t wait = LADDER_ACK_WAIT_NS + 2 * (rtt > 0 ? rtt : LADDER_ACK_WAIT_NS);
     for (size_t i = 0; i < n; i++) {
         struct ladder_event *e = &ev[i];
-        if (e->kind != LADDER_TCP || e->dir != vantage)
+        if (e->dir != vantage || (e->kind != LADDER_TCP && e->kind != LADDER_ECHO))
             e->fate = LADDER_ARRIVED;
+        else if (e->kind == LADDER_ECHO)
+            e->fate = echo_fate(ev, n, i);
         else
             e->fate = sender_fate(ev, n, i, wait);
     }
@@ -413,8 +433,8 @@ size_t ladder_collapse(struct ladder_event *ev, size_t n)
  * captures). */
 static bool trouble(const struct ladder_event *e)
 {
-    return e->kind != LADDER_TCP || e->retrans || e->fate == LADDER_LOST ||
-           e->fate == LADDER_UNANSWERED || (e->mss2 && e->mss2 != e->mss);
+    return e->kind == LADDER_ICMP || e->kind == LADDER_HOLE || e->retrans ||
+           e->fate == LADDER_LOST || e->fate == LADDER_UNANSWERED || (e->mss2 && e->mss2 != e->mss);
 }
 
 static bool pure_ack(const struct ladder_event *e)
@@ -427,7 +447,8 @@ static bool pure_ack(const struct ladder_event *e)
  * story: such a connection is drawn from its start. */
 static bool loss(const struct ladder_event *e)
 {
-    return e->kind != LADDER_TCP || e->fate == LADDER_LOST || e->fate == LADDER_UNANSWERED;
+    return e->kind == LADDER_ICMP || e->kind == LADDER_HOLE || e->fate == LADDER_LOST ||
+           e->fate == LADDER_UNANSWERED;
 }
 
 size_t ladder_first_trouble(const struct ladder_event *ev, size_t n)
@@ -486,6 +507,8 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
         hi = end + LADDER_AFTER < n ? end + LADDER_AFTER : n - 1;
         if (h == n && hi - lo >= LADDER_WINDOW * max) /* no heal, long: its beginning */
             hi = lo + LADDER_WINDOW * max - 1;
+        if (n - 1 - hi <= LADDER_AFTER && n - lo <= max) /* the few left: to the end */
+            hi = n - 1;
     }
     size_t span = hi - lo + 1;
     uint8_t *drop = calloc(span, 1);

@@ -49,6 +49,12 @@ static bool is_tcp(const struct flow_summary *f)
     return f && f->proto == IP_PROTO_TCP;
 }
 
+/* An ICMP echo flow (its "ports" are the echo id). */
+static bool is_echo(const struct flow_summary *f)
+{
+    return f && (f->proto == IP_PROTO_ICMP || f->proto == IP_PROTO_ICMPV6) && f->dir[0].packets;
+}
+
 /* The connection drawn (plots_ladder.h says in which order). */
 static const struct flow_summary *pick_flow(const struct report_data *r)
 {
@@ -79,6 +85,14 @@ static const struct flow_summary *pick_flow(const struct report_data *r)
             return f;
         if (is_tcp(f) &&
             (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
+            best = f;
+    }
+    if (best)
+        return best;
+    /* no TCP at all: the pings that went largest (a ping sweep) */
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (is_echo(f) && (!best || f->dir[0].max_packet > best->dir[0].max_packet))
             best = f;
     }
     return best;
@@ -211,6 +225,37 @@ static void add_tcp(struct plots_ladder *l, int s, const struct packet *pkt,
     }
 }
 
+/* An echo request or reply of side s's pings. */
+static void add_echo(struct plots_ladder *l, int s, const struct packet *pkt,
+                     const struct flow_pkt *fp)
+{
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const struct layer *y = &pkt->layers[i];
+        if (y->flags & LF_QUOTED)
+            return;
+        if (y->type != LAYER_ICMP && y->type != LAYER_ICMP6)
+            continue;
+        bool v6 = y->type == LAYER_ICMP6;
+        bool request = y->u.icmp.type == (v6 ? 128 : 8);
+        if (!request && y->u.icmp.type != (v6 ? 129 : 0))
+            return;
+        const struct layer *ip = ip_before(pkt, i);
+        struct ladder_event *e = ip ? next_event(l, s) : NULL;
+        if (!e)
+            return;
+        e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+        e->frame = pkt->frame;
+        e->dir = fp->dir;
+        e->kind = LADDER_ECHO;
+        e->flags = request ? 1 : 0;
+        e->seq = y->u.icmp.seq;
+        e->ack = y->u.icmp.id;
+        e->ip_len = ip->u.ip.ip_len;
+        e->payload_len = ip->u.ip.payload_len;
+        return;
+    }
+}
+
 /* An ICMP frag-needed or packet-too-big quoting a segment of side s's
  * connection: recorded with the quoted segment's direction and sequence. */
 static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
@@ -224,7 +269,9 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
         bool v6 = y->type == LAYER_ICMP6 && y->u.icmp.type == 2;
         if (!(v4 || v6) || !y->u.icmp.quote_layer)
             continue;
-        int q = pkt_find(pkt, LAYER_TCP, y->u.icmp.quote_layer);
+        bool echo = is_echo(f);
+        int q = pkt_find(pkt, echo ? (v6 ? LAYER_ICMP6 : LAYER_ICMP) : LAYER_TCP,
+                         y->u.icmp.quote_layer);
         if (q < 0 || !(pkt->layers[q].flags & LF_QUOTED))
             return;
         const struct layer *qip = ip_before(pkt, q);
@@ -232,12 +279,15 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
         if (!qip || !oip)
             return;
         const struct tcp_info *tc = &pkt->layers[q].u.tcp;
+        const struct icmp_info *qe = &pkt->layers[q].u.icmp;
+        /* a quoted echo request: its id is the flow's "port" */
+        uint16_t sport = echo ? qe->id : tc->sport, dport = echo ? qe->id : tc->dport;
         int dir;
         if (!addr_cmp(&qip->u.ip.src, &f->client) && !addr_cmp(&qip->u.ip.dst, &f->server) &&
-            tc->sport == f->client_port && tc->dport == f->server_port)
+            sport == f->client_port && dport == f->server_port)
             dir = 0;
         else if (!addr_cmp(&qip->u.ip.src, &f->server) && !addr_cmp(&qip->u.ip.dst, &f->client) &&
-                 tc->sport == f->server_port && tc->dport == f->client_port)
+                 sport == f->server_port && dport == f->client_port)
             dir = 1;
         else
             return;
@@ -248,8 +298,8 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
         e->frame = pkt->frame;
         e->dir = (uint8_t)dir;
         e->kind = LADDER_ICMP;
-        e->seq = tc->seq;
-        e->ack = tc->ack;
+        e->seq = echo ? qe->seq : tc->seq;
+        e->ack = echo ? qe->id : tc->ack;
         e->ip_len = oip->u.ip.ip_len;
         e->mtu = y->u.icmp.mtu;
         e->v6 = v6;
@@ -264,7 +314,10 @@ void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
         return;
     for (int s = 0; s < 2 && l->f[s]; s++) {
         if (fp->flow == l->f[s]->id) {
-            add_tcp(l, s, pkt, fp);
+            if (is_echo(l->f[s]))
+                add_echo(l, s, pkt, fp);
+            else
+                add_tcp(l, s, pkt, fp);
             return;
         }
     }
@@ -327,6 +380,13 @@ static void event_label1(const struct ladder_event *e, char *buf, size_t size)
     }
     if (e->kind == LADDER_HOLE) {
         snprintf(buf, size, "%u bytes never arrived", e->payload_len);
+        return;
+    }
+    if (e->kind == LADDER_ECHO) {
+        snprintf(buf, size, "%s %u B%s", e->flags ? "ping" : "reply", e->ip_len,
+                 e->fate == LADDER_LOST         ? ", no reply"
+                 : e->fate == LADDER_UNANSWERED ? ", no reply yet"
+                                                : "");
         return;
     }
     const char *fate = e->fate == LADDER_LOST         ? ", lost"
@@ -397,8 +457,11 @@ static struct geometry place(const struct ladder_event *e, double y, const struc
         for (size_t i = k; i-- > 0;) {
             const struct ladder_event *q = &ev[keep[i]];
             uint32_t end = q->repeat > 1 ? q->seq_end : q->seq + ladder_seq_len(q);
-            if (q->kind == LADDER_TCP && q->dir == e->dir && (int32_t)(e->seq - q->seq) >= 0 &&
-                (int32_t)(end - e->seq) > 0 && q->fate != LADDER_ARRIVED) {
+            bool same = q->kind == LADDER_ECHO
+                            ? q->flags && q->seq == e->seq
+                            : q->kind == LADDER_TCP && (int32_t)(e->seq - q->seq) >= 0 &&
+                                  (int32_t)(end - e->seq) > 0;
+            if (same && q->dir == e->dir && q->fate != LADDER_ARRIVED) {
                 if (q->fate == LADDER_LOST || q->fate == LADDER_UNANSWERED)
                     g.y1 = rows[i] + LADDER_SLOPE / 2;
                 break;
@@ -434,7 +497,10 @@ static void lane_heading(FILE *gp, int id, double x, const char *role, const str
     char ab[64], line[128];
     addr_text(a, ab, sizeof ab);
     bool v6 = a->addr_type == ADDR_TYPE_IP6;
-    snprintf(line, sizeof line, "%s%s%s:%u", v6 ? "[" : "", ab, v6 ? "]" : "", port);
+    if (port)
+        snprintf(line, sizeof line, "%s%s%s:%u", v6 ? "[" : "", ab, v6 ? "]" : "", port);
+    else /* pings: no port */
+        snprintf(line, sizeof line, "%s", ab);
     fprintf(gp, "set label %d \"%s\\n\".", id, role);
     plots_gp_string(gp, line);
     fprintf(gp, " at %.2f, first -2.6 center font ',16' noenhanced front\n", x);
@@ -550,7 +616,9 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
         event_label(e, label, sizeof label);
         /* near the start of the arrow, where arrows from the other side
          * do not pass */
-        double fx = g.x1 + (g.x2 - g.x1) * 0.3, fy = g.y1 + (g.y2 - g.y1) * 0.3 - 0.3;
+        /* a short arrow (ending on the path): its middle, clear of the lane */
+        double at = g.x2 == 0.5 ? 0.5 : 0.3;
+        double fx = g.x1 + (g.x2 - g.x1) * at, fy = g.y1 + (g.y2 - g.y1) * at - 0.3;
         int align = 0; /* centred above the arrow */
         if (e->kind == LADDER_ICMP) {
             /* beside the path, on the side no arrow of the loss crosses */
@@ -589,11 +657,17 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
     size_t nlost = 0;
     for (size_t i = 0; i < k; i++)
         nlost += ev[keep[i]].fate == LADDER_LOST;
-    snprintf(title, sizeof title, "Ladder diagram, flow #%" PRIu64 ": %s:%u <-> %s:%u (%s%s)",
-             f->id, addr_text(&f->client, a, sizeof a), f->client_port,
-             addr_text(&f->server, b, sizeof b), f->server_port,
-             pair ? "two captures matched" : "one capture",
-             l->full[0] || l->full[1] ? ", its first packets" : "");
+    if (is_echo(f))
+        snprintf(title, sizeof title,
+                 "Ladder diagram, flow #%" PRIu64 ": pings from %s to %s (echo id %u%s)", f->id,
+                 addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
+                 f->client_port, l->full[0] ? ", the first ones" : "");
+    else
+        snprintf(title, sizeof title, "Ladder diagram, flow #%" PRIu64 ": %s:%u <-> %s:%u (%s%s)",
+                 f->id, addr_text(&f->client, a, sizeof a), f->client_port,
+                 addr_text(&f->server, b, sizeof b), f->server_port,
+                 pair ? "two captures matched" : "one capture",
+                 l->full[0] || l->full[1] ? ", its first packets" : "");
     snprintf(what, sizeof what,
              "Time runs down, long gaps stretched; each arrow a packet and its IP size (frames "
              "%" PRIu64 "-%" PRIu64 "); red: lost (%zu), ending on the path; purple: ICMP; %s.",
@@ -610,8 +684,11 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
             cap[vantage[s]] = base_name(r->inputs[l->f[s]->input]->path);
     if (!pair) /* one capture: only its own end */
         cap[1 - vantage[l->n[0] || !l->f[1] ? 0 : 1]] = NULL;
-    lane_heading(gp, 1, 0, "client", &f->client, f->client_port, cap[0]);
-    lane_heading(gp, 2, 1, "server", &f->server, f->server_port, cap[1]);
+    bool echo = is_echo(f);
+    lane_heading(gp, 1, 0, echo ? "pinging" : "client", &f->client, echo ? 0 : f->client_port,
+                 cap[0]);
+    lane_heading(gp, 2, 1, echo ? "pinged" : "server", &f->server, echo ? 0 : f->server_port,
+                 cap[1]);
     fprintf(gp,
             "set label 3 \"the path\\n%s\" at 0.5, first -2.6 center font ',14' "
             "tc rgb '#555555' front\n",

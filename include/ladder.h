@@ -32,6 +32,8 @@ enum ladder_kind {
     LADDER_TCP,  /* a TCP segment of the connection */
     LADDER_ICMP, /* frag-needed / packet-too-big quoting one of its segments */
     LADDER_HOLE, /* bytes the receiver never got, seen as a jump in the sequence */
+    LADDER_ECHO, /* an ICMP echo request (flags 1) or reply (flags 0): a ping sweep;
+                    seq: the echo sequence number, ack: the echo id */
 };
 
 enum ladder_fate {

@@ -386,6 +386,45 @@ static void test_pmtud_story_keeps_icmp_and_heal(void **state)
     assert_int_equal(keep[k - 1], N - 1);
 }
 
+/* A ping sweep from the pinging host: a request with its reply crossed;
+ * one with no reply while the sweep went on (ping waits a second before the
+ * next) was lost; the last one, with the capture ending, is unanswered; and
+ * the window reaches the answered probes after the losses. */
+static void test_ping_sweep_requests_without_reply_are_lost(void **state)
+{
+    (void)state;
+    N = 0;
+    int64_t t = 0;
+    uint32_t sizes[] = {1400, 1450, 1500, 1475, 1453, 1452};
+    bool answered[] = {true, true, false, false, false, true};
+    for (int i = 0; i < 6; i++, t += 1000) {
+        struct ladder_event *e = add(t, 0, (uint32_t)i + 1, 7, sizes[i] - 28, 1);
+        e->kind = LADDER_ECHO;
+        e->ip_len = sizes[i];
+        if (answered[i]) {
+            e = add(t + 25, 1, (uint32_t)i + 1, 7, sizes[i] - 28, 0);
+            e->kind = LADDER_ECHO;
+        }
+    }
+    struct ladder_event *last = add(t, 0, 99, 7, 1000, 1);
+    last->kind = LADDER_ECHO;
+    N = ladder_judge(EV, N, CAP, 0);
+    assert_int_equal(EV[0].fate, LADDER_DELIVERED);
+    assert_int_equal(EV[1].fate, LADDER_ARRIVED); /* the reply came in */
+    assert_int_equal(EV[4].fate, LADDER_LOST);    /* 1500: no reply, the sweep went on */
+    assert_int_equal(EV[6].fate, LADDER_LOST);
+    assert_int_equal(EV[7].fate, LADDER_DELIVERED); /* 1452 answered */
+    assert_int_equal(EV[9].fate, LADDER_UNANSWERED);
+    assert_int_equal(ladder_first_trouble(EV, N), 4);
+    /* echoes are never merged into one arrow */
+    assert_int_equal(ladder_collapse(EV, N), N);
+    size_t keep[LADDER_MAX_ARROWS];
+    uint32_t skipped[LADDER_MAX_ARROWS];
+    size_t k = ladder_select(EV, N, LADDER_MAX_ARROWS, keep, skipped);
+    assert_int_equal(keep[0], 0);
+    assert_int_equal(keep[k - 1], N - 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_pair_measures_the_loss_between_the_captures),
         cmocka_unit_test(test_rows_stretch_timeouts_evenly),
         cmocka_unit_test(test_pmtud_story_keeps_icmp_and_heal),
+        cmocka_unit_test(test_ping_sweep_requests_without_reply_are_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
