@@ -6,7 +6,8 @@
 For each sample (default: every samples/*.pcap and *.pcapng):
   - report.json is valid JSON and valid against docs/report.schema.json
     (checked by the small validator below: the schema subset that file uses);
-  - report.txt, report.html and the five kinds of charts exist: for each
+  - report.txt, report.html (its table of contents linking every section
+    and chart) and the five kinds of charts exist: for each
     chart NAME.dat, NAME.gp, and NAME.png (a 1200x700 PNG; the ladder 1200
     wide, taller with more arrows) and NAME.svg written by gnuplot;
   - the charts agree with the JSON: the timeline counts every TCP
@@ -186,6 +187,17 @@ def check_sample(binary, schema, sample, outroot):
         svg = os.path.join(out, s + ".svg")
         if os.path.exists(svg) and "<svg" not in open(svg).read():
             fail("%s: %s.svg holds no <svg>" % (name, s))
+
+    # the page is a handout: a table of contents links every section and chart
+    html = open(os.path.join(out, "report.html")).read()
+    nav = re.search(r'<nav id="contents">(.*?)</nav>', html)
+    for s in stems:
+        if not nav or ('href="#chart-%s"' % s) not in nav.group(1) or \
+                ('id="chart-%s"' % s) not in html:
+            fail("%s: the table of contents does not link chart %s" % (name, s))
+    for sec in ("verdict", "charts", "flows", "text"):
+        if not nav or ('href="#%s"' % sec) not in nav.group(1) or ('id="%s"' % sec) not in html:
+            fail("%s: the table of contents does not link section %s" % (name, sec))
 
     # the charts say what the JSON says
     tl = os.path.join(out, "retrans-timeline.dat")
