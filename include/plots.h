@@ -17,7 +17,8 @@
  *                       (sequence) diagram: sizes on the arrows, losses
  *                       ending on the path, ICMP messages, the heal
  *                       (plots_ladder.c; matched across two captures when
- *                       the connection is in both)
+ *                       the connection is in both; a ping sweep when the
+ *                       capture has no TCP)
  *
  * The time-sequence graph, the timeline and the ladder need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through

@@ -19,7 +19,8 @@ struct plots_ladder;
 
 /* The connection to draw: the TCP flow of the first finding that names one
  * (errors first), else of a black hole, of an ICMP frag-needed, a flow
- * that stalled or retransmitted, the busiest; and the same connection in
+ * that stalled or retransmitted, the busiest, else (no TCP) the pings that
+ * went largest; and the same connection in
  * another capture matched with its own (correlate.h), when there is one.
  * NULL when out of memory (said on err). */
 struct plots_ladder *plots_ladder_open(const struct report_data *r, FILE *err);
