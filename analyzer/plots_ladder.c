@@ -503,7 +503,7 @@ static void lane_heading(FILE *gp, int id, double x, const char *role, const str
         snprintf(line, sizeof line, "%s", ab);
     fprintf(gp, "set label %d \"%s\\n\".", id, role);
     plots_gp_string(gp, line);
-    fprintf(gp, " at %.2f, first -2.6 center font ',16' noenhanced front\n", x);
+    fprintf(gp, " at %.2f, first -2.6 center font ',18' noenhanced front\n", x);
     if (capture) {
         /* the file name stays a single-quoted string */
         fprintf(gp, "set label %d \"captured here:\\n\".", id + 10);
@@ -548,12 +548,11 @@ static bool write_empty(const char *dir, const char *tdir, struct plots *p, FILE
     FILE *dat = plots_open_out(dir, name, "dat", err);
     if (!dat)
         return false;
-    fprintf(
-        dat,
-        "# no TCP connection to draw\n0 0 0 0 0 0\n\n\n0 0 0 \"\" 0\n\n\n0 0\n\n\n0 0 0 \"\"\n");
+    fprintf(dat, "# no TCP connection or ping to draw\n0 0 0 0 0 0\n\n\n0 0 0 \"\" 0\n\n\n0 "
+                 "0\n\n\n0 0 0 \"\"\n");
     if (!plots_close_out(dat, dir, name, "dat", err))
         return false;
-    const char *title = "Ladder diagram: no TCP connection in this capture";
+    const char *title = "Ladder diagram: no TCP connection or ping in this capture";
     FILE *gp = plots_gp_begin(dir, name, "ladder", title, false, err);
     if (!gp)
         return false;
@@ -561,7 +560,7 @@ static bool write_empty(const char *dir, const char *tdir, struct plots *p, FILE
     if (!plots_gp_finish(gp, dir, name, tdir, "ladder", err))
         return false;
     plots_add_chart(p, name, title,
-                    "No TCP connection in this capture, so there is no exchange to draw.");
+                    "No TCP connection or ping in this capture, so there is no exchange to draw.");
     return true;
 }
 

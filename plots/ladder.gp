@@ -55,20 +55,20 @@ do for [pass = 1:2] {
                  with vectors head filled size screen 0.012,20 lw word(widths, s) + 0 \
                  dt 2 lc rgb word(colors, s) notitle, \
              for [s = 1:7] '' index 1 using 1:($3 == s && $5 == 0 ? $2 : NaN):4 with labels \
-                 center font ',15' tc rgb word(colors, s) noenhanced notitle, \
+                 center font ',17' tc rgb word(colors, s) noenhanced notitle, \
              for [s = 1:7] '' index 1 using 1:($3 == s && $5 == 1 ? $2 : NaN):4 with labels \
-                 right font ',15' tc rgb word(colors, s) noenhanced notitle, \
+                 right font ',17' tc rgb word(colors, s) noenhanced notitle, \
              for [s = 1:7] '' index 1 using 1:($3 == s && $5 == 2 ? $2 : NaN):4 with labels \
-                 left font ',15' tc rgb word(colors, s) noenhanced notitle, \
+                 left font ',17' tc rgb word(colors, s) noenhanced notitle, \
              '' index 2 using 1:2 with points pt 2 ps 3.5 lw 4 lc rgb '#d62728' notitle, \
-             '' index 3 using 1:($3 == 0 ? $2 : NaN):4 with labels right font ',12' \
+             '' index 3 using 1:($3 == 0 ? $2 : NaN):4 with labels right font ',14' \
                  tc rgb '#555555' noenhanced notitle, \
-             '' index 3 using 1:($3 == 1 ? $2 : NaN):4 with labels center font ',14' \
+             '' index 3 using 1:($3 == 1 ? $2 : NaN):4 with labels center font ',15' \
                  tc rgb '#d62728' noenhanced notitle, \
              '' index 3 using 1:($3 == 2 ? $2 : NaN):4 with labels center font ',13' \
                  tc rgb '#555555' noenhanced notitle
     } else {
-        set label 6 'no TCP connection to draw' at 0.5, first ymax / 2 center font ',18'
+        set label 6 'no TCP connection or ping to draw' at 0.5, first ymax / 2 center font ',18'
         plot NaN notitle
     }
 }
