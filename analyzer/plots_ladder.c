@@ -123,14 +123,31 @@ static const struct flow_summary *pick_twin(const struct report_data *r,
     return NULL;
 }
 
-struct plots_ladder *plots_ladder_open(const struct report_data *r, FILE *err)
+struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct plots_inputs *in,
+                                       struct plots *p, FILE *err)
 {
     struct plots_ladder *l = calloc(1, sizeof *l);
     if (!l) {
         fprintf(err, "mtuscope: out of memory\n");
         return NULL;
     }
-    const struct flow_summary *f = pick_flow(r);
+    const struct flow_summary *f = NULL;
+    if (in->ladder_flow) {
+        f = find_flow(r->res, in->ladder_flow);
+        if (!is_tcp(f) && !is_echo(f)) {
+            char note[PLOTS_TEXT];
+            snprintf(note, sizeof note,
+                     "--ladder-flow=%" PRIu64 ": %s; the ladder diagram draws the headline "
+                     "finding's connection",
+                     in->ladder_flow,
+                     f ? "not a TCP flow nor pings" : "no such flow in this report");
+            fprintf(err, "mtuscope: %s\n", note);
+            plots_add_note(p, note);
+            f = NULL;
+        }
+    }
+    if (!f)
+        f = pick_flow(r);
     if (!f)
         return l;
     int64_t off = 0;

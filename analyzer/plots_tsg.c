@@ -471,7 +471,7 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
     }
     replay_bins(rp, r);
     bool flagged;
-    rp->ladder = plots_ladder_open(r, err);
+    rp->ladder = plots_ladder_open(r, in, p, err);
     bool ok = rp->ladder && tsg_open(rp, dir, r, &flagged, err) && replay_read(in, rp, err) &&
               replay_write(dir, tdir, r, rp, flagged, p, err);
     plots_ladder_free(rp->ladder);

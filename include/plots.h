@@ -33,6 +33,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "report.h"
@@ -76,6 +77,7 @@ struct plots_inputs {
     int npaths;                        /* inputs to read again; 0: none */
     double gnuplot_timeout_s;          /* per chart; 0: none */
     const volatile sig_atomic_t *stop; /* set on Ctrl-C: stop gnuplot (may be NULL) */
+    uint64_t ladder_flow;              /* the flow the ladder draws; 0: the headline's */
 };
 
 /* Writes the charts into dir and renders them there.  dir must be private

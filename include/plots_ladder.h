@@ -22,8 +22,11 @@ struct plots_ladder;
  * that stalled or retransmitted, the busiest, else (no TCP) the pings that
  * went largest; and the same connection in
  * another capture matched with its own (correlate.h), when there is one.
- * NULL when out of memory (said on err). */
-struct plots_ladder *plots_ladder_open(const struct report_data *r, FILE *err);
+ * in->ladder_flow, when set, names the flow to draw instead (a note in p
+ * when it is no TCP or echo flow of the report).  NULL when out of memory
+ * (said on err). */
+struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct plots_inputs *in,
+                                       struct plots *p, FILE *err);
 /* One packet of the second read. */
 void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
                          const struct flow_pkt *fp);

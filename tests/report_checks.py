@@ -307,6 +307,17 @@ def check_ladder(binary, outroot, tmp):
         if not any(st == 2 and t.startswith("1420 B, lost") for st, t in labels) or \
                 not any(st == 1 and t == "209 B" for st, t in labels):
             fail("ladder pair: the 1420-byte loss and the 209-byte delivery: %s" % labels)
+    # a chosen flow: the SSH-like echo next to the stalled download crosses whole
+    out = os.path.join(tmp, "ladder-flow1")
+    r = run([binary, "-q", "--ladder-flow=1", "-o", out, "-r", pre + "server-wg.pcap"])
+    if r.returncode != 0 or not ladder_rendered("ladder --ladder-flow=1", out):
+        fail("ladder --ladder-flow=1: exit %d" % r.returncode)
+    else:
+        gp = open(os.path.join(out, "ladder.gp")).read()
+        arrows, labels = ladder_arrows(out)
+        if "flow #1: 10.61.100.1:52032 <-> 10.61.100.2:2222" not in gp or \
+                any(a[4] == 2 for a in arrows) or not arrows:
+            fail("ladder --ladder-flow=1: not the echo flow crossing whole: %s" % labels)
     # PMTUD working: 1500-byte segments lost, frag-needed MTU 1300 back to the
     # server, the bytes re-sent at 1300 bytes cross (the heal)
     name = "lab-tcp4-pmtud-ok-path1300-server-outer"
