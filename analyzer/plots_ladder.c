@@ -559,8 +559,12 @@ static struct ladder_event *judged_events(struct plots_ladder *l, size_t *n_out,
     return m;
 }
 
-static bool write_empty(const char *dir, const char *tdir, struct plots *p, FILE *err)
+static bool write_empty(const char *dir, const char *tdir, const struct report_data *r,
+                        struct plots *p, FILE *err)
 {
+    bool opaque = false; /* the connections ride inside an encrypted tunnel */
+    for (uint32_t i = 0; i < r->res->nflows; i++)
+        opaque |= r->res->flows[i].opaque != 0;
     const char *name = "ladder";
     FILE *dat = plots_open_out(dir, name, "dat", err);
     if (!dat)
@@ -574,10 +578,16 @@ static bool write_empty(const char *dir, const char *tdir, struct plots *p, FILE
     if (!gp)
         return false;
     fprintf(gp, "ymax = 4\nheight = 700\n");
+    if (opaque)
+        fprintf(gp, "set label 7 'the connections ride inside an encrypted tunnel: capture the "
+                    "tunnel interface to see them' at 0.5, first 2.6 center font ',14'\n");
     if (!plots_gp_finish(gp, dir, name, tdir, "ladder", err))
         return false;
     plots_add_chart(p, name, title,
-                    "No TCP connection or ping in this capture, so there is no exchange to draw.");
+                    opaque ? "No TCP connection is visible here: the traffic is inside an "
+                             "encrypted tunnel; a capture of the tunnel interface shows it."
+                           : "No TCP connection or ping in this capture, so there is no "
+                             "exchange to draw.");
     return true;
 }
 
@@ -585,7 +595,7 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
                         const struct report_data *r, struct plots *p, FILE *err)
 {
     if (!l || !l->f[0])
-        return write_empty(dir, tdir, p, err);
+        return write_empty(dir, tdir, r, p, err);
     size_t n;
     bool pair;
     int vantage[2] = {0, 1};

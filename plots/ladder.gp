@@ -68,6 +68,9 @@ do for [pass = 1:2] {
              '' index 3 using 1:($3 == 2 ? $2 : NaN):4 with labels center font ',13' \
                  tc rgb '#555555' noenhanced notitle
     } else {
+        unset arrow
+        unset label 4
+        unset label 5
         set label 6 'no TCP connection or ping to draw' at 0.5, first ymax / 2 center font ',18'
         plot NaN notitle
     }
