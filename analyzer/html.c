@@ -356,9 +356,11 @@ static void charts(FILE *out, const char *dir, const struct plots *p)
         fputs("<p class=\"note\">Charts were not requested (--no-plots).</p>\n", out);
     } else {
         int shown = 0;
-        for (int i = 0; i < p->ncharts; i++) {
+        /* the ladder diagram first: the story, then the measurements */
+        for (int k = 0; k < 2 * p->ncharts; k++) {
+            int i = k % p->ncharts;
             const struct plot_chart *c = &p->charts[i];
-            if (!c->rendered)
+            if (!c->rendered || (strcmp(c->name, "ladder") == 0) != (k < p->ncharts))
                 continue;
             fprintf(out, "<figure id=\"chart-%s\" class=\"chart\">\n", c->name);
             bool too_big;
@@ -424,9 +426,9 @@ static void contents(FILE *out, const struct report_data *r, const struct plots 
         fputs(" &middot; <a href=\"#findings\">evidence</a>", out);
     fputs(" &middot; <a href=\"#charts\">charts</a>", out);
     int shown = 0;
-    for (int i = 0; p && i < p->ncharts; i++) {
-        const struct plot_chart *c = &p->charts[i];
-        if (!c->rendered)
+    for (int k = 0; p && k < 2 * p->ncharts; k++) { /* in the order charts() shows them */
+        const struct plot_chart *c = &p->charts[k % p->ncharts];
+        if (!c->rendered || (strcmp(c->name, "ladder") == 0) != (k < p->ncharts))
             continue;
         fprintf(out, "%s<a href=\"#chart-%s\">", shown++ ? ", " : " (", c->name);
         esc(out, chart_short_name(c->name));
