@@ -130,8 +130,11 @@ size_t ladder_judge(struct ladder_event *ev, size_t n, size_t cap, int vantage)
     int64_t wait = LADDER_ACK_WAIT_NS + 2 * (rtt > 0 ? rtt : LADDER_ACK_WAIT_NS);
     for (size_t i = 0; i < n; i++) {
         struct ladder_event *e = &ev[i];
-        if (e->dir != vantage || (e->kind != LADDER_TCP && e->kind != LADDER_ECHO))
+        if (e->dir != vantage ||
+            (e->kind != LADDER_TCP && e->kind != LADDER_ECHO && e->kind != LADDER_DGRAM))
             e->fate = LADDER_ARRIVED;
+        else if (e->kind == LADDER_DGRAM) /* encrypted: one capture cannot tell */
+            e->fate = LADDER_SENT;
         else if (e->kind == LADDER_ECHO)
             e->fate = echo_fate(ev, n, i);
         else
@@ -260,6 +263,13 @@ static size_t find_key(const struct keyed *k, size_t n, const struct keyed *e)
     return lo < n && cmp_key(&k[lo], e) == 0 ? lo : n;
 }
 
+/* Packets matched across two captures: TCP segments and tunnel datagrams
+ * (an ICMP message is drawn where it was captured). */
+static bool matchable(const struct ladder_event *e)
+{
+    return e->kind == LADDER_TCP || e->kind == LADDER_DGRAM;
+}
+
 static int cmp_time(const void *pa, const void *pb)
 {
     const struct ladder_event *a = pa, *b = pb;
@@ -293,10 +303,10 @@ size_t ladder_match(const struct ladder_event *a, size_t na, const struct ladder
     size_t count[2][2] = {{0, 0}, {0, 0}};
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < ns[s]; i++)
-            if (sd[s][i].kind == LADDER_TCP)
+            if (matchable(&sd[s][i]))
                 count[s][sd[s][i].dir & 1]++;
     for (size_t i = 0; i < na; i++) {
-        if (a[i].kind != LADDER_TCP)
+        if (!matchable(&a[i]))
             continue;
         struct keyed ka = key_of(&a[i], i);
         size_t p = find_key(kx[1], nb, &ka);
@@ -315,12 +325,12 @@ size_t ladder_match(const struct ladder_event *a, size_t na, const struct ladder
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < ns[s] && n < cap; i++) {
             const struct ladder_event *u = &sd[s][i];
-            if (u->kind == LADDER_TCP && up[u->dir & 1] != s)
+            if (matchable(u) && up[u->dir & 1] != s)
                 continue; /* arriving here: taken from the sending side */
             struct ladder_event e = *u;
             e.t_ns -= off[s];
             e.side = (uint8_t)s;
-            if (e.kind != LADDER_TCP) {
+            if (!matchable(&e)) {
                 e.fate = LADDER_ARRIVED;
                 out[n++] = e;
                 continue;
@@ -365,7 +375,7 @@ size_t ladder_match(const struct ladder_event *a, size_t na, const struct ladder
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < ns[s] && n < cap; i++) {
             const struct ladder_event *u = &sd[s][i];
-            if (u->kind != LADDER_TCP || up[u->dir & 1] == s || used[s][i])
+            if (!matchable(u) || up[u->dir & 1] == s || used[s][i])
                 continue;
             struct ladder_event e = *u;
             e.t_ns -= off[s];
@@ -397,6 +407,8 @@ static bool alike(const struct ladder_event *a, const struct ladder_event *b)
         return false;
     if (a->kind == LADDER_ICMP)
         return a->mtu == b->mtu && a->v6 == b->v6;
+    if (a->kind == LADDER_DGRAM) /* a burst of one size through the tunnel */
+        return a->ip_len == b->ip_len && a->fate == b->fate && a->flags == b->flags;
     if (a->kind != LADDER_TCP)
         return false;
     /* a run of the receiver's plain ACKs, one per segment or two */
@@ -435,6 +447,12 @@ static bool trouble(const struct ladder_event *e)
 {
     return e->kind == LADDER_ICMP || e->kind == LADDER_HOLE || e->retrans ||
            e->fate == LADDER_LOST || e->fate == LADDER_UNANSWERED || (e->mss2 && e->mss2 != e->mss);
+}
+
+/* A TCP segment that opens, closes or resets: a step of the story. */
+static bool tcp_control(const struct ladder_event *e)
+{
+    return e->kind == LADDER_TCP && (e->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST));
 }
 
 static bool pure_ack(const struct ladder_event *e)
@@ -520,7 +538,8 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
      * trouble (the duplicate ACK a loss draws) */
     for (size_t i = lo; i <= hi && count > max; i++) {
         const struct ladder_event *e = &ev[i];
-        bool handshake = i > lo && (ev[i - 1].flags & TCPF_SYN) && e->dir == 0;
+        bool handshake =
+            i > lo && ev[i - 1].kind == LADDER_TCP && (ev[i - 1].flags & TCPF_SYN) && e->dir == 0;
         bool answers = i > lo && trouble(&ev[i - 1]) && e->dir != ev[i - 1].dir;
         if (pure_ack(e) && !(e->flags & TCPF_FIN) && !handshake && !answers) {
             drop[i - lo] = 1;
@@ -532,13 +551,15 @@ size_t ladder_select(const struct ladder_event *ev, size_t n, size_t max, size_t
     size_t uneventful = 0;
     for (size_t i = lo; i <= hi; i++) {
         const struct ladder_event *e = &ev[i];
-        if (drop[i - lo] || trouble(e) || i == h || (e->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+        if (drop[i - lo] || trouble(e) || i == h || tcp_control(e))
             continue;
         uneventful += !((i > lo && trouble(&ev[i - 1])) || (i < hi && trouble(&ev[i + 1])));
     }
-    for (size_t i = lo; i <= hi && count > max && count - uneventful <= max; i++) {
+    /* all of them, so that every loss is drawn alike, with its neighbours */
+    bool enough = count > max && count - uneventful <= max;
+    for (size_t i = lo; i <= hi && enough; i++) {
         const struct ladder_event *e = &ev[i];
-        if (drop[i - lo] || trouble(e) || i == h || (e->flags & (TCPF_SYN | TCPF_FIN | TCPF_RST)))
+        if (drop[i - lo] || trouble(e) || i == h || tcp_control(e))
             continue;
         bool near = (i > lo && trouble(&ev[i - 1])) || (i < hi && trouble(&ev[i + 1]));
         if (!near) {

@@ -49,6 +49,14 @@ static bool is_tcp(const struct flow_summary *f)
     return f && f->proto == IP_PROTO_TCP;
 }
 
+/* The datagrams of an encrypted tunnel, seen from outside (WireGuard,
+ * ESP): drawn only when matched across two captures, since one capture
+ * cannot tell what became of them. */
+static bool is_tunnel(const struct flow_summary *f)
+{
+    return f && (f->opaque == LAYER_WIREGUARD || f->opaque == LAYER_ESP);
+}
+
 /* An ICMP echo flow (its "ports" are the echo id). */
 static bool is_echo(const struct flow_summary *f)
 {
@@ -106,7 +114,8 @@ static const struct flow_summary *pick_twin(const struct report_data *r,
     const struct correlation *c = r->res->correlation;
     for (uint32_t i = 0; c && i < r->res->nflows; i++) {
         const struct flow_summary *g = &r->res->flows[i];
-        if (!is_tcp(g) || g->input == f->input || addr_cmp(&g->client, &f->client) != 0 ||
+        if (g->proto != f->proto || g->opaque != f->opaque || (!is_tcp(g) && !is_tunnel(g)) ||
+            g->input == f->input || addr_cmp(&g->client, &f->client) != 0 ||
             addr_cmp(&g->server, &f->server) != 0 || g->client_port != f->client_port ||
             g->server_port != f->server_port)
             continue;
@@ -148,10 +157,19 @@ struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct
     }
     if (!f)
         f = pick_flow(r);
-    if (!f)
-        return l;
     int64_t off = 0;
-    const struct flow_summary *g = pick_twin(r, f, &off);
+    const struct flow_summary *g = NULL;
+    if (!f) { /* no TCP, no ping: a tunnel's datagrams, when two captures matched them */
+        for (uint32_t i = 0; i < r->res->nflows && !g; i++)
+            if (is_tunnel(&r->res->flows[i])) {
+                f = &r->res->flows[i];
+                g = pick_twin(r, f, &off);
+            }
+        if (!g)
+            return l;
+    } else {
+        g = pick_twin(r, f, &off);
+    }
     /* side 0 is the pair's first input: the offset is side 1's clock ahead */
     if (g && g->input < f->input) {
         l->f[0] = g;
@@ -239,6 +257,39 @@ static void add_tcp(struct plots_ladder *l, int s, const struct packet *pkt,
     if (len && (!*any || (int32_t)(end - *hi) > 0)) {
         *hi = end;
         *any = true;
+    }
+}
+
+/* A datagram of side s's tunnel, with what identifies it in both captures. */
+static void add_dgram(struct plots_ladder *l, int s, const struct packet *pkt,
+                      const struct flow_pkt *fp)
+{
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const struct layer *y = &pkt->layers[i];
+        if (y->flags & LF_QUOTED)
+            return;
+        if (y->type != LAYER_WIREGUARD && y->type != LAYER_ESP)
+            continue;
+        const struct layer *ip = ip_before(pkt, i);
+        struct ladder_event *e = ip ? next_event(l, s) : NULL;
+        if (!e)
+            return;
+        e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+        e->frame = pkt->frame;
+        e->dir = fp->dir;
+        e->kind = LADDER_DGRAM;
+        if (y->type == LAYER_WIREGUARD) {
+            e->flags = y->u.wg.msg_type;
+            e->seq = (uint32_t)y->u.wg.counter;
+            e->ack = (uint32_t)(y->u.wg.counter >> 32);
+            e->ip_id = y->u.wg.msg_type == WG_DATA ? y->u.wg.receiver : y->u.wg.sender;
+        } else {
+            e->seq = y->u.esp.seq;
+            e->ip_id = y->u.esp.spi;
+        }
+        e->ip_len = ip->u.ip.ip_len;
+        e->payload_len = ip->u.ip.payload_len;
+        return;
     }
 }
 
@@ -333,6 +384,8 @@ void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
         if (fp->flow == l->f[s]->id) {
             if (is_echo(l->f[s]))
                 add_echo(l, s, pkt, fp);
+            else if (is_tunnel(l->f[s]))
+                add_dgram(l, s, pkt, fp);
             else
                 add_tcp(l, s, pkt, fp);
             return;
@@ -388,6 +441,15 @@ static void event_label(const struct ladder_event *e, char *buf, size_t size)
 
 static void event_label1(const struct ladder_event *e, char *buf, size_t size)
 {
+    if (e->kind == LADDER_DGRAM) {
+        static const char *const wg[] = {"", "WG handshake", "WG handshake reply", "WG cookie"};
+        snprintf(buf, size, "%s%s%u B%s", e->flags && e->flags < 4 ? wg[e->flags] : "",
+                 e->flags && e->flags < 4 ? ", " : "", e->ip_len,
+                 e->fate == LADDER_LOST         ? ", lost"
+                 : e->fate == LADDER_UNANSWERED ? ", not seen at the other end"
+                                                : "");
+        return;
+    }
     if (e->kind == LADDER_ICMP) {
         if (e->mtu)
             snprintf(buf, size, "%s: MTU %u", e->v6 ? "packet-too-big" : "frag-needed", e->mtu);
@@ -671,7 +733,7 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
         if (i && t[i] - t[i - 1] >= LADDER_STRETCH_NS)
             fprintf(dat, "-0.22 %.3f 1 \"+%.2f s\"\n", (rows[i] + rows[i - 1]) / 2,
                     (double)(t[i] - t[i - 1]) / 1e9);
-        if (skipped[i])
+        if (i && skipped[i]) /* before the first arrow: the window's start */
             fprintf(dat, "0.5 %.3f 2 \"... %u packet%s not drawn ...\"\n", rows[i] - 1.1,
                     skipped[i], skipped[i] == 1 ? "" : "s");
     }
@@ -683,7 +745,13 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
     size_t nlost = 0;
     for (size_t i = 0; i < k; i++)
         nlost += ev[keep[i]].fate == LADDER_LOST;
-    if (is_echo(f))
+    if (is_tunnel(f))
+        snprintf(title, sizeof title,
+                 "Ladder diagram, flow #%" PRIu64 ": %s %s:%u <-> %s:%u (two captures matched)",
+                 f->id, f->opaque == LAYER_WIREGUARD ? "WireGuard" : "ESP",
+                 addr_text(&f->client, a, sizeof a), f->client_port,
+                 addr_text(&f->server, b, sizeof b), f->server_port);
+    else if (is_echo(f))
         snprintf(title, sizeof title,
                  "Ladder diagram, flow #%" PRIu64 ": pings from %s to %s (echo id %u%s)", f->id,
                  addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),

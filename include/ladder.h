@@ -34,6 +34,10 @@ enum ladder_kind {
     LADDER_HOLE, /* bytes the receiver never got, seen as a jump in the sequence */
     LADDER_ECHO, /* an ICMP echo request (flags 1) or reply (flags 0): a ping sweep;
                     seq: the echo sequence number, ack: the echo id */
+    LADDER_DGRAM, /* a datagram of an encrypted tunnel, judged only across two
+                     captures: WireGuard (flags: message type; seq, ack: the
+                     counter's halves; ip_id: the receiver index) or ESP (seq:
+                     its sequence number; ip_id: the SPI) */
 };
 
 enum ladder_fate {

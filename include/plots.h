@@ -18,7 +18,8 @@
  *                       ending on the path, ICMP messages, the heal
  *                       (plots_ladder.c; matched across two captures when
  *                       the connection is in both; a ping sweep when the
- *                       capture has no TCP)
+ *                       capture has no TCP; an encrypted tunnel's datagrams
+ *                       matched across two captures when it has neither)
  *
  * The time-sequence graph, the timeline and the ladder need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through

@@ -20,7 +20,7 @@ widths = '2.5 3 1.5 2.5 2.5 2.5 3'
 dashes = '1 1 1 1 2 2 1'
 dashed(s) = word(dashes, s) eq '2'
 
-set title chart_title font ',18'
+set title chart_title font ',16'
 unset key
 unset border
 unset xtics

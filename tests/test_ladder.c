@@ -425,6 +425,74 @@ static void test_ping_sweep_requests_without_reply_are_lost(void **state)
     assert_int_equal(keep[k - 1], N - 1);
 }
 
+/* An encrypted tunnel's datagrams: one capture cannot tell what became of
+ * them (not judged); two captures match them by counter, so the one never
+ * seen at the receiving end was lost between them. */
+static void test_tunnel_datagrams_are_judged_only_across_two_captures(void **state)
+{
+    (void)state;
+    static struct ladder_event a[8], b[8], out[16];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    uint32_t sizes[] = {124, 1480, 236};
+    for (int i = 0; i < 3; i++) { /* side 0: the sending end */
+        a[i].t_ns = (int64_t)i * MS;
+        a[i].frame = (uint64_t)i + 1;
+        a[i].kind = LADDER_DGRAM;
+        a[i].dir = 1;
+        a[i].flags = 4;              /* WireGuard data */
+        a[i].seq = 40 + (uint32_t)i; /* the counter */
+        a[i].ip_id = 0x1234;         /* the receiver index */
+        a[i].ip_len = sizes[i];
+        a[i].payload_len = sizes[i] - 20;
+    }
+    b[0] = a[0];
+    b[0].t_ns += MS / 2;
+    b[1] = a[2];
+    b[1].t_ns += MS / 2;
+    b[2] = b[1];
+    b[2].t_ns = 2000 * MS; /* the receiving capture ran on */
+    b[2].seq = 60;
+    b[2].ip_len = 124;
+    for (int i = 0; i < 3; i++)
+        b[i].frame = (uint64_t)i + 1; /* the receiving capture's own numbering */
+    size_t n = ladder_judge(a, 3, 8, 1);
+    assert_int_equal(a[1].fate, LADDER_SENT); /* one capture: not judged */
+    for (int i = 0; i < 3; i++)
+        a[i].fate = 0;
+    int client_side;
+    n = ladder_match(a, 3, b, 3, 0, out, 16, &client_side);
+    assert_int_equal(n, 4);
+    assert_int_equal(out[0].fate, LADDER_DELIVERED);
+    assert_int_equal(out[1].ip_len, 1480);
+    assert_int_equal(out[1].fate, LADDER_LOST);
+    assert_int_equal(out[2].fate, LADDER_DELIVERED);
+    assert_int_equal(out[2].frame2, 2);
+}
+
+/* Six losses spread among a hundred small datagrams that crossed: the
+ * uneventful ones far from a loss go, every loss stays (the count falls
+ * below the uneventful ones' number as they go: no wrap-around). */
+static void test_select_keeps_every_loss_among_many_crossings(void **state)
+{
+    (void)state;
+    N = 0;
+    for (int i = 0; i < 120; i++) {
+        struct ladder_event *e = add(i * 50, i % 2, (uint32_t)i, 0, 100, 4);
+        e->kind = LADDER_DGRAM;
+        e->fate = i % 20 == 5 ? LADDER_LOST : LADDER_DELIVERED;
+        e->ip_len = e->fate == LADDER_LOST ? 1480 : 124;
+    }
+    size_t keep[LADDER_MAX_ARROWS];
+    uint32_t skipped[LADDER_MAX_ARROWS];
+    size_t k = ladder_select(EV, N, LADDER_MAX_ARROWS, keep, skipped);
+    assert_true(k <= LADDER_MAX_ARROWS);
+    int lost = 0;
+    for (size_t i = 0; i < k; i++)
+        lost += EV[keep[i]].fate == LADDER_LOST;
+    assert_int_equal(lost, 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +508,8 @@ int main(void)
         cmocka_unit_test(test_rows_stretch_timeouts_evenly),
         cmocka_unit_test(test_pmtud_story_keeps_icmp_and_heal),
         cmocka_unit_test(test_ping_sweep_requests_without_reply_are_lost),
+        cmocka_unit_test(test_tunnel_datagrams_are_judged_only_across_two_captures),
+        cmocka_unit_test(test_select_keeps_every_loss_among_many_crossings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
