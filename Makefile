@@ -40,7 +40,7 @@ TEST_BINS := $(patsubst %,build/test/%,$(TESTS))
 DEMO_TRACES ?= $(foreach v,client-outer client-wg server-outer server-wg,\
                  samples/lab-incident-wg1420-path1434-$(v).pcap)
 
-.PHONY: all demo test unit e2e golden golden-update corpus report-checks agreement robustness deps-build deps-test deps-demo install uninstall clean format
+.PHONY: all demo test unit e2e golden golden-update corpus report-checks lessons agreement robustness deps-build deps-test deps-demo install uninstall clean format
 
 all: mtuscope
 
@@ -76,7 +76,7 @@ demo: deps-demo
 	@echo "mtuscope: the report, report.html and the charts are in out/"
 
 test: deps-test
-	$(MAKE) unit e2e golden agreement samples-gen-check report-checks robustness fuzz-smoke corpus
+	$(MAKE) unit e2e golden agreement samples-gen-check report-checks lessons robustness fuzz-smoke corpus
 
 unit: $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do echo "== $$t"; $$t; done
@@ -97,6 +97,10 @@ robustness: mtuscope build/test/mtuscope
 
 report-checks: build/test/mtuscope
 	python3 tests/report_checks.py build/test/mtuscope
+
+# every lesson in samples/lessons/: its excerpts of mtuscope's output still true
+lessons: mtuscope
+	python3 tests/lessons.py ./mtuscope
 
 # Retransmission counts per flow against tcptrace and tshark (issue 4), on the
 # samples and ../shared/corpus (without it: a SKIP line, the samples alone);

@@ -28,6 +28,7 @@ static const char style[] =
     "line-height:1.4}\n"
     "h1{font-size:1.6em;margin-bottom:0}h2{border-bottom:1px solid #ccc;padding-bottom:.2em}\n"
     ".inputs{color:#555;margin-top:.2em}\n"
+    "#contents{margin:.6em 0 1em;color:#555}\n"
     ".verdict{padding:.8em 1.2em;border-radius:6px;border-left:8px solid #888;"
     "background:#f4f4f4}\n"
     ".verdict h2{border:0;margin:.1em 0 .3em 0}\n"
@@ -355,9 +356,11 @@ static void charts(FILE *out, const char *dir, const struct plots *p)
         fputs("<p class=\"note\">Charts were not requested (--no-plots).</p>\n", out);
     } else {
         int shown = 0;
-        for (int i = 0; i < p->ncharts; i++) {
+        /* the ladder diagram first: the story, then the measurements */
+        for (int k = 0; k < 2 * p->ncharts; k++) {
+            int i = k % p->ncharts;
             const struct plot_chart *c = &p->charts[i];
-            if (!c->rendered)
+            if (!c->rendered || (strcmp(c->name, "ladder") == 0) != (k < p->ncharts))
                 continue;
             fprintf(out, "<figure id=\"chart-%s\" class=\"chart\">\n", c->name);
             bool too_big;
@@ -391,6 +394,53 @@ static void charts(FILE *out, const char *dir, const struct plots *p)
             fputs("<p class=\"note\">No chart could be drawn.</p>\n", out);
     }
     fputs("</section>\n", out);
+}
+
+/* A chart's name in the table of contents. */
+static const char *chart_short_name(const char *name)
+{
+    static const struct {
+        const char *prefix, *label;
+    } names[] = {
+        {"ladder", "ladder diagram"},
+        {"size-delivery-c2s", "delivery by size, client to server"},
+        {"size-delivery-s2c", "delivery by size, server to client"},
+        {"size-delivery", "delivery by size"},
+        {"tsg-flow", "time-sequence graph"},
+        {"tsg", "time-sequence graph"},
+        {"retrans-timeline", "retransmission timeline"},
+        {"goodput", "goodput per flow"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(name, names[i].prefix, strlen(names[i].prefix)) == 0)
+            return names[i].label;
+    return name;
+}
+
+/* The table of contents: a handout is read in pieces (and projected one
+ * section at a time), so every section and chart has an anchor to link. */
+static void contents(FILE *out, const struct report_data *r, const struct plots *p)
+{
+    fputs("<nav id=\"contents\"><b>Contents:</b> <a href=\"#verdict\">verdict and fix</a>", out);
+    if (r->inf && r->inf->nfindings)
+        fputs(" &middot; <a href=\"#findings\">evidence</a>", out);
+    fputs(" &middot; <a href=\"#charts\">charts</a>", out);
+    int shown = 0;
+    for (int k = 0; p && k < 2 * p->ncharts; k++) { /* in the order charts() shows them */
+        const struct plot_chart *c = &p->charts[k % p->ncharts];
+        if (!c->rendered || (strcmp(c->name, "ladder") == 0) != (k < p->ncharts))
+            continue;
+        fprintf(out, "%s<a href=\"#chart-%s\">", shown++ ? ", " : " (", c->name);
+        esc(out, chart_short_name(c->name));
+        const char *num = strncmp(c->name, "tsg-flow", 8) == 0 ? c->name + 8 : NULL;
+        if (num)
+            fprintf(out, " #%s", num); /* tsg-flowN: N is digits (plots_owns_name) */
+        fputs("</a>", out);
+    }
+    fputs(shown ? ")" : "", out);
+    fputs(" &middot; <a href=\"#flows\">flows</a> &middot; <a href=\"#text\">the text "
+          "report</a></nav>\n",
+          out);
 }
 
 static void endpoint(FILE *out, const struct flow_summary *f, const struct addr *a, unsigned port)
@@ -487,6 +537,7 @@ bool html_write(const char *dir, const struct report_data *r, const struct repor
         fputs("</code>", out);
     }
     fputs("</p>\n</header>\n", out);
+    contents(out, r, p);
     if (r->inf)
         verdict_from_inference(out, r->inf);
     else

@@ -134,8 +134,11 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
     if (rc == EXIT_OK && !o->no_plots) {
         pl = calloc(1, sizeof *pl);
         struct replay_src rs = {paths, replay ? r->ninputs : 0, po};
-        struct plots_inputs in = {
-            {replay_inputs, replay_rereadable, &rs}, rs.n, o->plot_timeout, &interrupted};
+        struct plots_inputs in = {{replay_inputs, replay_rereadable, &rs},
+                                  rs.n,
+                                  o->plot_timeout,
+                                  &interrupted,
+                                  o->ladder_flow};
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }

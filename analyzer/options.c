@@ -105,6 +105,8 @@ void options_usage(FILE *out)
           "      --no-plots   with -o: no charts (report.html without them)\n"
           "      --plot-timeout=SECONDS  with -o: stop gnuplot after SECONDS on one\n"
           "                   chart (default 60) and write the page without the rest\n"
+          "      --ladder-flow=N  with -o: draw flow #N (a TCP flow, or pings) in the\n"
+          "                   ladder diagram instead of the headline finding's\n"
           "      --json       print the JSON report instead of the text report\n"
           "      --stats      add per-layer and per-anomaly counts to the text report\n"
           "      --flows      list every flow in the text report (like tshark -z conv)\n"
@@ -342,6 +344,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         OPT_MAX_FLOWS,
         OPT_NO_PLOTS,
         OPT_PLOT_TIMEOUT_S,
+        OPT_LADDER_FLOW,
         OPT_FAIL_ON
     };
     static const struct option longopts[] = {
@@ -354,6 +357,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
+        {"ladder-flow", required_argument, NULL, OPT_LADDER_FLOW},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
@@ -399,6 +403,15 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         case OPT_PLOT_TIMEOUT_S:
             if (parse_seconds(optarg, &o->plot_timeout, err) != EXIT_OK)
                 return EXIT_USAGE;
+            break;
+        case OPT_LADDER_FLOW:
+            if (!positive(optarg, UINT64_MAX, &o->ladder_flow)) {
+                escape_line(err,
+                            "mtuscope: --ladder-flow wants a flow number (#N in the report), "
+                            "not \"%s\"",
+                            optarg);
+                return EXIT_USAGE;
+            }
             break;
         case 'n':
             break; /* tcpdump's "no names": mtuscope never resolves any */

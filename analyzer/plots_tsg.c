@@ -14,6 +14,7 @@
 #include "inference.h"
 #include "pipeline.h"
 #include "plots_int.h"
+#include "plots_ladder.h"
 
 #define TL_BINS 120         /* retransmission timeline intervals, at most */
 #define TSG_MAX_ROWS 200000 /* data rows per time-sequence graph (~6 MB) */
@@ -65,6 +66,7 @@ struct replay {
     int64_t t0_ns, bin_ns;
     int nbins;
     uint64_t retx[TL_BINS + 2], pkts[TL_BINS + 2];
+    struct plots_ladder *ladder; /* the ladder diagram's collector (plots_ladder.h) */
 };
 
 static const struct layer *tcp_layer(const struct packet *pkt)
@@ -174,6 +176,7 @@ static void add_ack(struct tsg *g, const struct tsg_row *r, int64_t since_ns)
 static void replay_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
 {
     struct replay *rp = ctx;
+    plots_ladder_packet(rp->ladder, pkt, fp);
     int64_t t = to_ns(pkt->ts_sec, pkt->ts_nsec);
     if (rp->nbins) {
         int64_t b = (t - rp->t0_ns) / rp->bin_ns;
@@ -570,6 +573,8 @@ static bool replay_write(const char *dir, const char *tdir, const struct report_
         ok = write_tsg_empty(dir, tdir, r, p, err);
     if (ok)
         ok = write_timeline(dir, tdir, r, rp, p, err);
+    if (ok)
+        ok = plots_ladder_write(rp->ladder, dir, tdir, r, p, err);
     return ok;
 }
 
@@ -578,7 +583,8 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
 {
     for (int i = 0; i < in->npaths; i++)
         if (!in->reread.rereadable(in->reread.src, i)) {
-            plots_add_note(p, "time-sequence graphs and the retransmission timeline are not drawn: "
+            plots_add_note(p, "time-sequence graphs, the retransmission timeline and the ladder "
+                              "diagram are not drawn: "
                               "they read the packets a second time, and an input that is not a "
                               "regular file (standard input, a pipe) cannot be read twice (save "
                               "the capture to a file first)");
@@ -591,8 +597,10 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
     }
     replay_bins(rp, r);
     bool flagged;
-    bool ok = tsg_open(rp, dir, r, &flagged, err) && replay_read(in, rp, err) &&
+    rp->ladder = plots_ladder_open(r, in, p, err);
+    bool ok = rp->ladder && tsg_open(rp, dir, r, &flagged, err) && replay_read(in, rp, err) &&
               replay_write(dir, tdir, r, rp, flagged, p, err);
+    plots_ladder_free(rp->ladder);
     for (int i = 0; i < rp->ntsg; i++) {
         if (rp->tsg[i].acks)
             fclose(rp->tsg[i].acks);

@@ -34,10 +34,11 @@ struct options {
     int nlists;
     char *filter; /* the trailing arguments joined by spaces; NULL when none (heap) */
     const char *outdir;
-    double plot_timeout; /* --plot-timeout: seconds gnuplot may take per chart */
-    uint64_t count;      /* -c: packets per input, 0 = all */
-    uint32_t max_flows;  /* --max-flows: live flows per input, 0 = the default */
-    bool flows;          /* --flows: the whole flow table in the text report */
+    double plot_timeout;  /* --plot-timeout: seconds gnuplot may take per chart */
+    uint64_t ladder_flow; /* --ladder-flow: the flow the ladder diagram draws, 0 = chosen */
+    uint64_t count;       /* -c: packets per input, 0 = all */
+    uint32_t max_flows;   /* --max-flows: live flows per input, 0 = the default */
+    bool flows;           /* --flows: the whole flow table in the text report */
     bool json;
     bool stats;
     bool no_plots; /* --no-plots: -o DIR writes no charts */

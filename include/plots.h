@@ -2,7 +2,7 @@
  * plots.h - the charts of `-o DIR`: for each one a data file (NAME.dat) and a
  * gnuplot script (NAME.gp: a header of values mtuscope computed, then a
  * template from plots/), rendered by running gnuplot to NAME.png (pngcairo,
- * 1200x700) and NAME.svg.
+ * 1200x700; the ladder as tall as its arrows need) and NAME.svg.
  *
  *   size-delivery-DIR   TCP data sent / delivered / lost by IP packet size,
  *                       delivery ratio, path-MTU bounds (the headline), one
@@ -13,8 +13,15 @@
  *                       when none is); an empty tsg when there is no TCP flow
  *   retrans-timeline    retransmissions per interval, storms shaded
  *   goodput             per-flow goodput against the flow's largest packet
+ *   ladder              the headline finding's TCP connection as a ladder
+ *                       (sequence) diagram: sizes on the arrows, losses
+ *                       ending on the path, ICMP messages, the heal
+ *                       (plots_ladder.c; matched across two captures when
+ *                       the connection is in both; a ping sweep when the
+ *                       capture has no TCP; an encrypted tunnel's datagrams
+ *                       matched across two captures when it has neither)
  *
- * The time-sequence graph and the timeline need per-packet detail that the
+ * The time-sequence graph, the timeline and the ladder need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
  * the pipeline with a hook (replay.h, given by main; plots_tsg.c records);
  * standard input cannot be read twice, and then those charts are skipped
@@ -27,6 +34,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "report.h"
@@ -36,8 +44,8 @@ struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
 #define PLOTS_MAX_CHARTS 12
 /* plots_add_chart() drops a chart past the list: written, never rendered nor shown */
-_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1,
-               "room for 2 size charts, the graphs, the timeline and goodput");
+_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1,
+               "room for 2 size charts, the graphs, the timeline, goodput and the ladder");
 #define PLOTS_MAX_NOTES 4
 #define PLOTS_TEXT 512
 
@@ -70,6 +78,7 @@ struct plots_inputs {
     int npaths;                        /* inputs to read again; 0: none */
     double gnuplot_timeout_s;          /* per chart; 0: none */
     const volatile sig_atomic_t *stop; /* set on Ctrl-C: stop gnuplot (may be NULL) */
+    uint64_t ladder_flow;              /* the flow the ladder draws; 0: the headline's */
 };
 
 /* Writes the charts into dir and renders them there.  dir must be private

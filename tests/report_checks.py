@@ -6,13 +6,15 @@
 For each sample (default: every samples/*.pcap and *.pcapng):
   - report.json is valid JSON and valid against docs/report.schema.json
     (checked by the small validator below: the schema subset that file uses);
-  - report.txt, report.html and the four kinds of charts exist: for each
-    chart NAME.dat, NAME.gp, and NAME.png (a 1200x700 PNG) and NAME.svg
-    written by gnuplot;
+  - report.txt, report.html (its table of contents linking every section
+    and chart) and the five kinds of charts exist: for each
+    chart NAME.dat, NAME.gp, and NAME.png (a 1200x700 PNG; the ladder 1200
+    wide, taller with more arrows) and NAME.svg written by gnuplot;
   - the charts agree with the JSON: the timeline counts every TCP
     retransmission, the goodput chart has one point per TCP flow that sent
     data, each time-sequence graph marks its flow's retransmissions.
-Then exact values on known samples, --no-plots, standard input (the
+Then exact values on known samples, the ladder diagram of the incident (one
+capture and the matched client/server pair) and of PMTUD working, --no-plots, standard input (the
 second-pass charts are skipped with a note), gnuplot missing (data and scripts
 written, one line on stderr), and report.html rendered in headless Chromium
 (screenshot non-empty, the verdict and every chart's SVG in the DOM, no
@@ -30,7 +32,7 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCHEMA = os.path.join(ROOT, "docs", "report.schema.json")
-CHART_KINDS = ("size-delivery", "tsg", "retrans-timeline", "goodput")  # tsg: tsg-flowN
+CHART_KINDS = ("size-delivery", "tsg", "retrans-timeline", "goodput", "ladder")  # tsg: tsg-flowN
 
 failures = []
 
@@ -177,11 +179,25 @@ def check_sample(binary, schema, sample, outroot):
                 fail("%s: %s.%s missing or empty" % (name, s, ext))
         size = png_size(os.path.join(out, s + ".png")) if os.path.exists(
             os.path.join(out, s + ".png")) else None
-        if size != (1200, 700):
+        # the ladder diagram grows with its rows (one per arrow), up to 1800 pixels
+        if s == "ladder" and size and size[0] == 1200 and 700 <= size[1] <= 1800:
+            pass
+        elif size != (1200, 700):
             fail("%s: %s.png is %s, not a 1200x700 PNG" % (name, s, size))
         svg = os.path.join(out, s + ".svg")
         if os.path.exists(svg) and "<svg" not in open(svg).read():
             fail("%s: %s.svg holds no <svg>" % (name, s))
+
+    # the page is a handout: a table of contents links every section and chart
+    html = open(os.path.join(out, "report.html")).read()
+    nav = re.search(r'<nav id="contents">(.*?)</nav>', html)
+    for s in stems:
+        if not nav or ('href="#chart-%s"' % s) not in nav.group(1) or \
+                ('id="chart-%s"' % s) not in html:
+            fail("%s: the table of contents does not link chart %s" % (name, s))
+    for sec in ("verdict", "charts", "flows", "text"):
+        if not nav or ('href="#%s"' % sec) not in nav.group(1) or ('id="%s"' % sec) not in html:
+            fail("%s: the table of contents does not link section %s" % (name, sec))
 
     # the charts say what the JSON says
     tl = os.path.join(out, "retrans-timeline.dat")
@@ -239,6 +255,84 @@ def check_exact(outroot):
              % {k: rows.get(k) for k in (1300, 1500)})
 
 
+def ladder_arrows(out):
+    """The ladder's arrows: (x1, y1, x2, y2, style) and their labels, by row."""
+    arrows = [tuple(map(float, r[:4])) + (int(r[4]),)
+              for r in data_rows(os.path.join(out, "ladder.dat"), 0) if r[4] != "0"]
+    text = open(os.path.join(out, "ladder.dat")).read().split("\n\n\n")[1]
+    labels = re.findall(r'^\S+ \S+ (\d) "([^"]*)"', text, re.M)
+    return arrows, [(int(st), t) for st, t in labels if st != "0"]
+
+
+def ladder_rendered(name, out):
+    png = os.path.join(out, "ladder.png")
+    size = png_size(png) if os.path.exists(png) else None
+    if not size or size[0] != 1200 or not 700 <= size[1] <= 1800 or \
+            not os.path.getsize(os.path.join(out, "ladder.svg")):
+        fail("%s: the ladder diagram was not rendered (png %s)" % (name, size))
+        return False
+    return True
+
+
+def check_ladder(binary, outroot, tmp):
+    """The ladder diagram tells the stories of samples/README.md (issue 19)."""
+    # the incident from the sending end: 1420-byte segments end on the path, the
+    # first re-sent six times at doubling gaps, the 209-byte reply crossed
+    name = "lab-incident-wg1420-path1434-server-wg"
+    out = os.path.join(outroot, name)
+    if ladder_rendered(name, out):
+        arrows, labels = ladder_arrows(out)
+        lost = [a for a in arrows if a[4] == 2]
+        if not lost or any(a[2] != 0.5 for a in lost):
+            fail("%s: the lost arrows must end on the path: %s" % (name, lost))
+        resent = [t for st, t in labels if t == "1420 B re-sent, lost"]
+        if len(resent) != 6 or ("209 B" not in [t for st, t in labels if st == 1]):
+            fail("%s: want 6 re-sends lost and the 209-byte reply crossed: %s" % (name, labels))
+        gaps = [float(r[3].strip('"+')) for r in data_rows(os.path.join(out, "ladder.dat"), 3)
+                if r[2] == "1"][:6]
+        if len(gaps) < 6 or any(not 1.7 < b / a < 2.3 for a, b in zip(gaps, gaps[1:])):
+            fail("%s: the re-send gaps should double: %s" % (name, gaps))
+    # the same connection from both ends: the loss is measured between the captures
+    out = os.path.join(tmp, "ladder-pair")
+    pre = os.path.join(ROOT, "samples", "lab-incident-wg1420-path1434-")
+    r = run([binary, "-q", "-o", out, "-r", pre + "client-wg.pcap", "-r", pre + "server-wg.pcap"])
+    if r.returncode != 0 or not os.path.isdir(out):
+        fail("ladder pair: exit %d" % r.returncode)
+    elif ladder_rendered("ladder pair", out):
+        gp = open(os.path.join(out, "ladder.gp")).read()
+        arrows, labels = ladder_arrows(out)
+        if "two captures matched" not in gp or "(between the captures)" not in gp or \
+                gp.count("captured here") != 2:
+            fail("ladder pair: not drawn as two matched captures")
+        if not any(st == 2 and t.startswith("1420 B, lost") for st, t in labels) or \
+                not any(st == 1 and t == "209 B" for st, t in labels):
+            fail("ladder pair: the 1420-byte loss and the 209-byte delivery: %s" % labels)
+    # a chosen flow: the SSH-like echo next to the stalled download crosses whole
+    out = os.path.join(tmp, "ladder-flow1")
+    r = run([binary, "-q", "--ladder-flow=1", "-o", out, "-r", pre + "server-wg.pcap"])
+    if r.returncode != 0 or not ladder_rendered("ladder --ladder-flow=1", out):
+        fail("ladder --ladder-flow=1: exit %d" % r.returncode)
+    else:
+        gp = open(os.path.join(out, "ladder.gp")).read()
+        arrows, labels = ladder_arrows(out)
+        if "flow #1: 10.61.100.1:52032 <-> 10.61.100.2:2222" not in gp or \
+                any(a[4] == 2 for a in arrows) or not arrows:
+            fail("ladder --ladder-flow=1: not the echo flow crossing whole: %s" % labels)
+    # PMTUD working: 1500-byte segments lost, frag-needed MTU 1300 back to the
+    # server, the bytes re-sent at 1300 bytes cross (the heal)
+    name = "lab-tcp4-pmtud-ok-path1300-server-outer"
+    out = os.path.join(outroot, name)
+    if ladder_rendered(name, out):
+        arrows, labels = ladder_arrows(out)
+        icmp = [a for a in arrows if a[4] == 4]
+        if not icmp or any(a[0] != 0.5 or a[2] != 1.0 for a in icmp) or \
+                not any(t.startswith("frag-needed: MTU 1300") for st, t in labels if st == 4):
+            fail("%s: frag-needed must come back from the path to the server: %s" % (name, icmp))
+        if not any(st == 7 and t.startswith("1300 B re-sent") for st, t in labels) or \
+                not any(st == 2 and t.startswith("1500 B, lost") for st, t in labels):
+            fail("%s: want 1500 B lost and 1300 B re-sent crossing: %s" % (name, labels))
+
+
 def check_modes(binary, tmp):
     sample = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
     # --no-plots: the reports, no chart
@@ -254,7 +348,7 @@ def check_modes(binary, tmp):
                            stderr=subprocess.PIPE, timeout=120)
     stems = chart_stems(out) if os.path.isdir(out) else []
     html = open(os.path.join(out, "report.html")).read() if stems else ""
-    if r.returncode != 0 or any(s.startswith(("tsg", "retrans")) for s in stems) or \
+    if r.returncode != 0 or any(s.startswith(("tsg", "retrans", "ladder")) for s in stems) or \
             "cannot be read twice" not in html or "goodput" not in stems:
         fail("stdin: exit %d, charts %s" % (r.returncode, stems))
     # gnuplot missing: data and scripts, one line saying how to render
@@ -341,6 +435,7 @@ def main():
               len(reports))
         if len(sys.argv) == 2:
             check_exact(tmp)
+            check_ladder(binary, tmp, tmp)
             check_modes(binary, tmp)
             name = "lab-incident-wg1420-path1434-server-wg"
             check_browser(tmp, name, reports[name])

@@ -29,6 +29,28 @@ static int parse(struct options *o, const char **msg, ...)
     return rc;
 }
 
+/* --ladder-flow: a flow number as the report prints it (#N), never 0 */
+static void test_ladder_flow(void **state)
+{
+    (void)state;
+    struct options o;
+    const char *msg;
+    assert_int_equal(parse(&o, &msg, "-r", "x", NULL), EXIT_OK);
+    assert_int_equal(o.ladder_flow, 0); /* not asked: the headline's */
+    options_free(&o);
+    assert_int_equal(parse(&o, &msg, "--ladder-flow=12", "-o", "d", "-r", "x", NULL), EXIT_OK);
+    assert_int_equal(o.ladder_flow, 12);
+    options_free(&o);
+    const char *bad[] = {"0", "-3", "x", "12x", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char arg[32];
+        snprintf(arg, sizeof arg, "--ladder-flow=%s", bad[i]);
+        assert_int_equal(parse(&o, &msg, arg, "-r", "x", NULL), EXIT_USAGE);
+        assert_non_null(strstr(msg, "--ladder-flow wants a flow number"));
+        options_free(&o);
+    }
+}
+
 static void test_fail_on(void **state)
 {
     (void)state;
@@ -141,6 +163,7 @@ static void test_color(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ladder_flow),
         cmocka_unit_test(test_fail_on),
         cmocka_unit_test(test_habits),
         cmocka_unit_test(test_color),
