@@ -18,6 +18,7 @@
 #include "verdict.h"
 #include "inputs.h"
 #include "report.h"
+#include "report_compare.h"
 
 static double seconds(int64_t sec, uint32_t nsec)
 {
@@ -66,6 +67,11 @@ static void wrap(FILE *out, int indent, const char *raw, int width)
             p++;
     }
     free(text);
+}
+
+void report_wrap(FILE *out, int indent, const char *raw, int width)
+{
+    wrap(out, indent, raw, width);
 }
 
 /* wrap() of prefix + text, whatever the text's length. */
@@ -737,6 +743,8 @@ void report_text(FILE *out, const struct report_data *r, const struct report_opt
         return;
     }
     text_verdict(out, r, o);
+    report_compare_text(out, r->inf ? r->inf->cmp : NULL, r, o->color ? "\033[1m" : "",
+                        o->color ? "\033[0m" : "");
     text_correlation(out, r, o);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);

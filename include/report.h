@@ -54,4 +54,8 @@ const char *report_severity_name(unsigned severity);
  * when the tunnel table has no row for it. */
 const char *report_tunnel_name(const struct flow_tunnel *t);
 
+/* Text word-wrapped to `width` columns, every line indented, escaped
+ * (escape.h): the text report's paragraphs (report_text.c). */
+void report_wrap(FILE *out, int indent, const char *raw, int width);
+
 #endif
