@@ -22,6 +22,8 @@ struct report_opts {
     bool all_flows;   /* --flows: every flow, not only those with problems */
     bool color;       /* ANSI colour (text report on a terminal) */
     bool quiet;       /* -q: the verdict line only */
+    bool full;        /* --full, -v, -o DIR's report.txt: every section in full; else
+                         the short report (report_short.c) */
 };
 
 /* The inputs, in command-line order. */

@@ -220,7 +220,7 @@ def _():
 
 @test("text report leads with the verdict; --stats adds per-layer counts")
 def _():
-    rc, out, _ = run(["-r", GOOD])
+    rc, out, _ = run(["--full", "-r", GOOD])
     expect(rc == 0 and out.startswith("verdict: "), out[:200])
     expect("eth/ipv4/udp" in out, out)
     rc, out2, _ = run(["--stats", "-r", GOOD])
@@ -255,7 +255,7 @@ def _():
     rep = json.loads(out)
     expect(rep["inputs"][0]["error"] and p in rep["inputs"][0]["error"], str(rep["inputs"]))
     expect(rep["verdict"] is None and rep["error"] == "no input could be read", str(rep)[:300])
-    rc, out, err = run(["-r", p])
+    rc, out, err = run(["-v", "-r", p])
     expect(rc == 1 and out == "" and "no input could be read" in err, f"text: {out!r}")
 
 
@@ -613,7 +613,7 @@ def _():
     for name, iv, want, words in cases:
         p = os.path.join(TMP, f"outage-{name}.pcap")
         write_pcap_timed(p, outage_download(iv, after=0 if "none-after" in name else 10))
-        rc, out, err = run(["-r", p])
+        rc, out, err = run(["-v", "-r", p])
         expect(rc == 0, f"{name}: {err}")
         got = "outage, not an MTU problem" in out
         expect(got == want, f"{name}: {out[:600]}")
@@ -886,7 +886,7 @@ def _():
     a = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-client-outer.pcap")
     b = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
     out_dir = os.path.join(TMP, "fifo-out")
-    cmd = (f"exec {shlex.quote(BIN)} -o {shlex.quote(out_dir)} -r <(cat {shlex.quote(a)}) "
+    cmd = (f"exec {shlex.quote(BIN)} -v -o {shlex.quote(out_dir)} -r <(cat {shlex.quote(a)}) "
            f"-r <(cat {shlex.quote(b)})")
     p = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
     expect(p.returncode == 0, p.stderr[-800:])
@@ -1262,7 +1262,7 @@ def _():
         expect(any(f["kind"] == "capture-drops" for f in rep["findings"]),
                f"{name}: {[f['kind'] for f in rep['findings']]}")
         expect("dropped" in rep["verdict"]["summary"], f"{name}: {rep['verdict']['summary']}")
-        rc, txt, _ = run(["-r", p])
+        rc, txt, _ = run(["-v", "-r", p])
         expect("CAPTURE DROPS" in txt and f"DROPPED: {want} dropped" in txt, txt[-2500:])
     # no statistics block, or one that says 0 dropped: no warning
     p = os.path.join(TMP, "isb-nodrops.pcapng")
@@ -1306,7 +1306,7 @@ def _():
         ends = [f for f in rep["findings"] if f["kind"] == "capture-end"]
         expect(len(ends) == 1 and "stall is real" in ends[0]["message"] and
                f"{after:.3f} s" in ends[0]["message"], f"{name}: {ends}")
-        rc, txt, _ = run(["-r", p])
+        rc, txt, _ = run(["-v", "-r", p])
         expect("capture ended" in txt and "isb_endtime: no re-send" in txt, txt[-2000:])
     # dumpcap (Wireshark 4.0) writes if_tsresol 9 but its statistics times in microseconds
     p = os.path.join(TMP, "isb-end-dumpcap.pcapng")
@@ -1315,7 +1315,7 @@ def _():
     inp = rep["inputs"][0]
     expect(inp["capture_end_used"] and abs(inp["capture_end_ns"] - inp["last_time_ns"] - 3e9)
            < 2000 and sum(f["stalled"] for f in rep["flows"]) == 1, str(inp))
-    expect("in microseconds as dumpcap writes it" in run(["-r", p])[1], "dumpcap's end unsaid")
+    expect("in microseconds as dumpcap writes it" in run(["-v", "-r", p])[1], "dumpcap's end unsaid")
     # an end less than one minimum RTO (1 s) after the data: nothing proved
     p = os.path.join(TMP, "isb-end-short.pcapng")
     write_pcapng(p, fr, [(0, [(3, isb_end(last + 0.5))])])
@@ -1330,7 +1330,7 @@ def _():
         rep = json.loads(out)
         expect(not rep["inputs"][0]["capture_end_used"] and
                not any(f["kind"] == "capture-end" for f in rep["findings"]), f"{args}")
-        rc, txt, _ = run(["-r", p] + args)
+        rc, txt, _ = run(["-v", "-r", p] + args)
         expect("not used" in txt and why in txt, f"{args}: {txt[-1500:]}")
     # a file cut or filtered after the capture keeps its statistics: 591 received, 8 here
     p = os.path.join(TMP, "isb-end-subset.pcapng")
@@ -1338,7 +1338,7 @@ def _():
     rep = json.loads(run(["--json", "-r", p])[1])
     expect(not rep["inputs"][0]["capture_end_used"] and
            not any(f["stalled"] for f in rep["flows"]), str(rep["inputs"][0]))
-    expect("fewer packets than the capture received" in run(["-r", p])[1], "no reason given")
+    expect("fewer packets than the capture received" in run(["-v", "-r", p])[1], "no reason given")
     p = os.path.join(TMP, "isb-end-early.pcapng")
     write_pcapng(p, fr, [(0, [(3, isb_end(last - 1.0))])])
     rep = json.loads(run(["--json", "-r", p])[1])
@@ -1364,7 +1364,7 @@ def _():
         expect(inp["anomalies"].get("bad-pcapng-statistics") == 1 and
                inp["capture_dropped"] == 0 and inp["capture_received"] is None,
                f"{name}: {inp}")
-        rc, txt, _ = run(["-r", p])
+        rc, txt, _ = run(["-v", "-r", p])
         expect("statistics block not used" in txt, f"{name}: {txt[-1200:]}")
     # an option whose length runs past its block: written by hand
     p = os.path.join(TMP, "isb-bad-overrun.pcapng")
@@ -1518,7 +1518,7 @@ def _():
         rep = json.loads(run(args)[1])
         expect(len(rep["inputs"]) == 2 and why in (rep["inputs"][1]["grouping"] or ""),
                f"{files}: {[i['grouping'] for i in rep['inputs']]}")
-    rc, txt, _ = run(["-r", good, "-r", raw])
+    rc, txt, _ = run(["-v", "-r", good, "-r", raw])
     expect("a separate input: another link type" in txt, txt[-800:])
 
 
@@ -1553,7 +1553,7 @@ def _():
     inp = r2["inputs"][0]
     expect(inp["forwarded_copies"] == len(base) and inp["captured_twice"] == 0, str(inp))
     expect(r2["stats"]["tcp_retransmissions"] == 0, str(r2["stats"]))
-    rc, txt, _ = run(["-r", p1])
+    rc, txt, _ = run(["-v", "-r", p1])
     expect("recorded twice" in txt and "editcap -d" in txt, txt[:1500])
 
 
@@ -1725,7 +1725,7 @@ def _():
 def _():
     d = os.path.join(TMP, "out", "sub")
     os.makedirs(os.path.dirname(d), exist_ok=True)
-    rc, out, err = run(["-o", d, "-r", GOOD])
+    rc, out, err = run(["-v", "-o", d, "-r", GOOD])
     expect(rc == 0, err)
     with open(os.path.join(d, "report.json")) as f:
         expect(json.load(f)["inputs"][0]["packets"] == 5, "report.json")
@@ -2398,7 +2398,7 @@ def correlation_tests():
         expect(len(c) == 1 and not c[0]["shared_flows"] and c[0]["matched"] == 0 and
                not c[0]["directions"], str(c))
         expect("encrypting tunnel" in (c[0]["note"] or ""), str(c[0]["note"]))
-        rc, out, err = run(["-r", pa, "-r", pb])
+        rc, out, err = run(["-v", "-r", pa, "-r", pb])
         expect("no two inputs share traffic: nothing was correlated" in out, out[-800:])
     test("correlation: outer and tunnel captures of one host share no packet, and say so")(
         one_host)
@@ -2499,7 +2499,7 @@ def link_report(path, frames, linktype=1):
     rc, out, err = run(["--json", "-r", path])
     no_sanitizer(err)
     expect(rc == 0, err)
-    rc, text, err = run(["-r", path])
+    rc, text, err = run(["-v", "-r", path])
     no_sanitizer(err)
     return json.loads(out), text
 
@@ -2992,7 +2992,7 @@ def _():
         rc, out, err = run(["--json", "-r", path])
         no_sanitizer(err)
         rep = json.loads(out)
-        rc, text, err = run(["-r", path])
+        rc, text, err = run(["-v", "-r", path])
         check_fix_blocks(name, text, rep)
         want = fix_mtu_expected(rep)
         fx = rep["verdict"].get("fix", {"exact": False})
@@ -3102,7 +3102,7 @@ def _():
         rep = json.loads(out)
         fx = rep["verdict"].get("fix", {})
         expect(fx.get("exact") and fx.get("mtu") == mtu - 60, f"{name}: {fx}")
-        rc, text, err = run(["-r", p])
+        rc, text, err = run(["-v", "-r", p])
         blocks = text_blocks(text)
         expect(f"[Interface]\nMTU = {mtu - 60}" in blocks, f"{name}: {blocks}")
         check_fix_blocks(name, text, rep)
@@ -3116,7 +3116,7 @@ def _():
     fx = rep["verdict"].get("fix", {})
     expect(not fx.get("exact") and fx.get("mtu") == 1392 and fx.get("path_upper") == 1455 and
            all(t["recommended_mtu"] is None for t in rep["tunnels"]), f"by 4: {fx}")
-    rc, text, err = run(["-r", p])
+    rc, text, err = run(["-v", "-r", p])
     blocks = text_blocks(text)
     expect("[Interface]\nMTU = 1392" in blocks and any("lo=1452 hi=1456" in b for b in blocks),
            f"by 4: {blocks}")
@@ -3166,7 +3166,7 @@ def _():
         rep = json.loads(out)
         fx = rep["verdict"].get("fix", {})
         expect(fx.get("exact") and fx.get("mtu") == want, f"{name}: {fx} {rep['verdict']['status']}")
-        rc, text, _ = run(["-r", p])
+        rc, text, _ = run(["-v", "-r", p])
         expect(f"[Interface]\nMTU = {want}" in text_blocks(text), f"{name}: {text[:1500]}")
         check_fix_blocks(name, text, rep)
 
@@ -3229,7 +3229,7 @@ def storm_report(name, frames):
     write_pcap_timed(p, sorted(frames, key=lambda x: x[0]))
     rc, out, err = run(["--json", "-r", p])
     no_sanitizer(err)
-    rc, text, err = run(["-r", p])
+    rc, text, err = run(["-v", "-r", p])
     return p, json.loads(out), text
 
 
@@ -3321,7 +3321,7 @@ def _():
                f"{name}: {list(blocks)}")
         sender = [a["sender"] for a in rep["verdict"]["advice"] if a["kind"] == "let-sender-heal"]
         expect(sender and sender[0] in blocks["linux-tcp-mtu-probing"]["title"], f"{name}")
-        rc, text, _ = run(["-r", path])
+        rc, text, _ = run(["-v", "-r", path])
         expect("    reg add HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters" in text,
                f"{name}: the Windows path is not printed as it is")
         check_fix_blocks(name, text, rep)
@@ -3657,7 +3657,6 @@ def _():
     rep, sent = comparison_of([a, b])
     rows = rep["comparison"]["flows"]
     expect(len(rows) == 2 and all(len(r["views"]) == 2 for r in rows), json.dumps(rows)[:1500])
-
 
 
 def main():
