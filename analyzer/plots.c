@@ -710,6 +710,7 @@ bool plots_write(const char *dir, const struct report_data *r, const struct plot
     bool ok = charts_sizes(dir, tdir, r, out, err);
     ok = plots_replay(dir, tdir, r, in, out, err) && ok;
     ok = chart_goodput(dir, tdir, r, out, err) && ok;
+    ok = plots_mtu_series(dir, tdir, r, out, err) && ok;
     render(dir, in, out, err);
     return ok;
 }
