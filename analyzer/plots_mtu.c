@@ -33,7 +33,9 @@
 #include <string.h>
 
 #include "inference.h"
+#include "inputs.h"
 #include "plots_int.h"
+#include "stats.h"
 
 #define MTU_SERIES_MAX 64 /* inputs drawn */
 
@@ -45,15 +47,21 @@ struct mtu_point {
     uint64_t flow;
 };
 
-/* The transfer of input `in`: the TCP flow with the most acknowledged
- * data, else the most data sent; NULL when none sent data. */
-static const struct flow_summary *transfer_of(const struct results *res, int in)
+/* The transfer of file `k` of input `in`: the TCP flow starting in it with
+ * the most acknowledged data, else the most data sent; NULL when none sent
+ * data.  Files captured one after the other (one per setting) are read as
+ * one input when they follow each other in time (inputs.h): a flow's file
+ * is the one its first frame is in. */
+static const struct flow_summary *transfer_of(const struct results *res,
+                                              const struct input_stats *s, int in, int k)
 {
     const struct flow_summary *best = NULL;
     uint64_t best_acked = 0, best_sent = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (f->input != in || f->proto != IP_PROTO_TCP)
+        uint64_t n;
+        if (f->input != in || f->proto != IP_PROTO_TCP ||
+            (s->group && inputs_frame_file(s->group, f->first_frame, &n) != k))
             continue;
         uint64_t acked = (uint64_t)f->dir[0].acked_bytes + f->dir[1].acked_bytes;
         uint64_t sent = (uint64_t)f->dir[0].dl_sent + f->dir[1].dl_sent;
@@ -125,20 +133,24 @@ bool plots_mtu_series(const char *dir, const char *tdir, const struct report_dat
 {
     const struct results *res = r->res;
     struct mtu_point pt[MTU_SERIES_MAX];
-    int n = 0;
+    int n = 0, capture = 0;
     for (int in = 0; in < r->ninputs && n < MTU_SERIES_MAX; in++) {
-        const struct flow_summary *f = transfer_of(res, in);
-        uint32_t s = f ? setting_of(res, f) : 0;
-        if (!s)
-            continue;
-        double dur = (double)(f->last_ns - f->first_ns) / 1e9;
-        uint64_t acked = (uint64_t)f->dir[0].acked_bytes + f->dir[1].acked_bytes;
-        pt[n].setting = s;
-        pt[n].kbps = acked && dur > 0 ? (double)acked * 8 / 1e3 / dur : -1;
-        pt[n].stalled = f->stalled;
-        pt[n].input = in;
-        pt[n].flow = f->id;
-        n++;
+        int nfiles = r->inputs[in]->group ? r->inputs[in]->group->nfiles : 1;
+        for (int k = 0; k < nfiles && n < MTU_SERIES_MAX; k++) {
+            capture++;
+            const struct flow_summary *f = transfer_of(res, r->inputs[in], in, k);
+            uint32_t s = f ? setting_of(res, f) : 0;
+            if (!s)
+                continue;
+            double dur = (double)(f->last_ns - f->first_ns) / 1e9;
+            uint64_t acked = (uint64_t)f->dir[0].acked_bytes + f->dir[1].acked_bytes;
+            pt[n].setting = s;
+            pt[n].kbps = acked && dur > 0 ? (double)acked * 8 / 1e3 / dur : -1;
+            pt[n].stalled = f->stalled;
+            pt[n].input = capture - 1;
+            pt[n].flow = f->id;
+            n++;
+        }
     }
     bool differ = false;
     for (int i = 1; i < n; i++)
@@ -155,7 +167,7 @@ bool plots_mtu_series(const char *dir, const char *tdir, const struct report_dat
     for (int i = 0; i < n; i++)
         ymax = pt[i].kbps > ymax ? pt[i].kbps : ymax;
     fprintf(dat, "# goodput of each input's transfer against its MTU setting\n"
-                 "# setting_bytes goodput_kbps stalled(0/1) input(from 1) flow label\n");
+                 "# setting_bytes goodput_kbps stalled(0/1) capture(file, from 1) flow label\n");
     for (int i = 0; i < n; i++) {
         /* a transfer that delivered nothing is drawn at 0 */
         fprintf(dat, "%u %.6g %d %d %" PRIu64 " \"MTU %u%s\"\n", pt[i].setting,

@@ -3709,6 +3709,31 @@ def _():
     expect(rc == 0 and "largest setting that worked:" not in gp, gp[:1500])
 
 
+@test("the shipped comparison samples (issue 16): phone vs PC and SSH+HTTP+SMB give their "
+      "sentence; the MTU series, captured one after the other (read as one rotated input), "
+      "draws one point per file")
+def _():
+    smp = lambda n: os.path.join(ROOT, "samples", n)
+    rep, sent = comparison_of([smp("gen-phone-vs-pc-phone.pcap"), smp("gen-phone-vs-pc-pc.pcap")])
+    expect(sent and "at or below 1280 bytes work (198.51.100.2, MSS 1240: #1 (HTTP))" in sent and
+           "stall (198.51.100.3, MSS 1380: #2 (HTTP), #3 (SMB))" in sent and
+           "carries 1280..1419 bytes" in sent, str(sent))
+    rep, sent = comparison_of([smp("gen-ssh-http-smb.pcap")])
+    expect(sent and "(SSH)" in sent and "#2 (HTTP), #3 (SMB)" in sent and "652..1419" in sent,
+           str(sent))
+    d = os.path.join(TMP, "shipped-series")
+    args = ["--json", "-o", d]
+    for m in (1280, 1340, 1374, 1380, 1420):
+        args += ["-r", smp(f"gen-mtu-series-wg{m}.pcap")]
+    rc, out, err = run(args)
+    expect(rc == 0, err)
+    rows = [l.split() for l in open(os.path.join(d, "mtu-goodput.dat")) if not l.startswith("#")]
+    expect([(int(r[0]), int(r[2])) for r in rows] ==
+           [(1280, 0), (1340, 0), (1374, 0), (1380, 1), (1420, 1)], str(rows))
+    expect("largest setting that worked: 1374" in open(os.path.join(d, "mtu-goodput.gp")).read(),
+           "no line at 1374")
+
+
 
 def main():
     global BIN
