@@ -487,12 +487,26 @@ static uint32_t largest_packet(const struct flow_summary *f)
                                                        : f->dir[1].max_packet;
 }
 
+/* A flow's colour is its diagnosis (issue 16 item 7): stalled, or a black
+ * hole that did not heal, is red even when nothing is outstanding in the
+ * capture (seen from the receiver, the lost packets never show, and the
+ * sender's retransmissions neither); a healed black hole or
+ * retransmissions, orange; green only for a flow with nothing against it. */
+static int goodput_status(const struct inference *inf, const struct flow_summary *f)
+{
+    const struct inf_blackhole *bh = inf ? inference_blackhole(inf, f->id) : NULL;
+    if (f->stalled || (bh && !bh->healed))
+        return 2;
+    return bh || f->retransmissions ? 1 : 0;
+}
+
 /* One point of goodput.dat; a flow that delivered nothing sits on floor_kbps. */
-static void goodput_row(FILE *dat, const struct results *res, const struct flow_summary *f,
+static void goodput_row(FILE *dat, const struct report_data *r, const struct flow_summary *f,
                         double floor_kbps)
 {
+    const struct results *res = r->res;
     double kbps = goodput_kbps(res, f);
-    int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
+    int status = goodput_status(r->inf, f);
     uint16_t mss = f->dir[0].mss && f->dir[1].mss
                        ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
                        : (f->dir[0].mss | f->dir[1].mss);
@@ -534,8 +548,8 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     if (!dat)
         return false;
     fprintf(dat, "# per-flow goodput: IP bytes delivered (both directions) * 8 / flow duration\n"
-                 "# largest_packet_bytes goodput_kbps status(0 healthy, 1 retransmissions, "
-                 "2 stalled) mss flow label\n");
+                 "# largest_packet_bytes goodput_kbps status(0 healthy, 1 retransmissions or a "
+                 "healed black hole, 2 stalled or a black hole) mss flow label\n");
     /* first pass: how many points, and the smallest goodput above zero
      * (flows that delivered nothing are drawn one decade below it) */
     int npts = 0;
@@ -562,7 +576,7 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     int written = 0;
     for (uint32_t i = 0; i < res->nflows && written < npts; i++)
         if (goodput_drawn(&res->flows[i])) {
-            goodput_row(dat, res, &res->flows[i], floor_kbps);
+            goodput_row(dat, r, &res->flows[i], floor_kbps);
             written++;
         }
     if (!plots_close_out(dat, dir, name, "dat", err))
