@@ -725,6 +725,7 @@ bool plots_write(const char *dir, const struct report_data *r, const struct plot
     ok = plots_replay(dir, tdir, r, in, out, err) && ok;
     ok = chart_goodput(dir, tdir, r, out, err) && ok;
     ok = plots_mtu_series(dir, tdir, r, out, err) && ok;
+    ok = plots_ping_sweep(dir, tdir, r, out, err) && ok;
     render(dir, in, out, err);
     return ok;
 }

@@ -35,6 +35,7 @@
 #include "inference.h"
 #include "inputs.h"
 #include "plots_int.h"
+#include "pmtud.h"
 #include "stats.h"
 
 #define MTU_SERIES_MAX 64 /* inputs drawn */
@@ -214,5 +215,101 @@ bool plots_mtu_series(const char *dir, const char *tdir, const struct report_dat
                     "it shows (its MSS + 40, + 60 over IPv6); stalled transfers in red at the "
                     "bottom; the line is the largest setting that worked below every one that "
                     "stalled.");
+    return true;
+}
+
+/* ------------------------------------------------------- ping sweep */
+
+/* A DF ping sweep (pmtud.h): echo requests of several sizes, answered
+ * and unanswered by size (issue 16 item 7), the path MTU marked: exact when
+ * the answered sizes meet the unanswered ones (the inference's path), else
+ * the largest answered and the smallest unanswered, the two bounds.  One
+ * chart, for the first sweep that found a cliff (else the first sweep): the
+ * one the verdict speaks of. */
+static const struct pmtud_sweep *chosen_sweep(const struct results *res)
+{
+    const struct pmtud_sweep *first = NULL;
+    for (int i = 0; res->pmtud && i < pmtud_nsweeps(res->pmtud); i++) {
+        const struct pmtud_sweep *s = pmtud_sweep_get(res->pmtud, i);
+        if (s->sizes < 3 || !s->nby_size) /* a plain ping, not a sweep (inf_measured.c) */
+            continue;
+        if (s->largest_answered && s->smallest_unanswered > s->largest_answered)
+            return s;
+        if (!first)
+            first = s;
+    }
+    return first;
+}
+
+bool plots_ping_sweep(const char *dir, const char *tdir, const struct report_data *r,
+                      struct plots *p, FILE *err)
+{
+    const struct pmtud_sweep *s = chosen_sweep(r->res);
+    if (!s)
+        return true;
+    const char *name = "ping-sweep";
+    FILE *dat = plots_open_out(dir, name, "dat", err);
+    if (!dat)
+        return false;
+    fprintf(dat, "# echo requests by IP size: answered, unanswered\n"
+                 "# size_bytes answered unanswered\n");
+    uint32_t xmin = UINT32_MAX, xmax = 0, ymax = 1;
+    /* in the order of size: the table is in the order first seen */
+    uint32_t last = 0;
+    for (int n = 0; n < s->nby_size; n++) {
+        int best = -1;
+        for (int i = 0; i < s->nby_size; i++)
+            if (s->by_size[i].size > last &&
+                (best < 0 || s->by_size[i].size < s->by_size[best].size))
+                best = i;
+        if (best < 0)
+            break;
+        last = s->by_size[best].size;
+        fprintf(dat, "%u %u %u\n", s->by_size[best].size, s->by_size[best].answered,
+                s->by_size[best].unanswered);
+        xmin = last < xmin ? last : xmin;
+        xmax = last > xmax ? last : xmax;
+        uint32_t hi = s->by_size[best].answered > s->by_size[best].unanswered
+                          ? s->by_size[best].answered
+                          : s->by_size[best].unanswered;
+        ymax = hi > ymax ? hi : ymax;
+    }
+    if (!plots_close_out(dat, dir, name, "dat", err))
+        return false;
+    uint32_t exact = 0;
+    for (int i = 0; r->inf && i < r->inf->npaths; i++) {
+        const struct inf_path *pa = &r->inf->paths[i];
+        if (!addr_cmp(&pa->src, &s->src) && !addr_cmp(&pa->dst, &s->dst) && pa->mtu)
+            exact = pa->mtu;
+    }
+    char a[64], b[64], title[PLOTS_TEXT];
+    snprintf(
+        title, sizeof title, "Ping sweep %s -> %s: echo requests by size (%u sent, %u answered)",
+        addr_text(&s->src, a, sizeof a), addr_text(&s->dst, b, sizeof b), s->requests, s->answered);
+    FILE *gp = plots_gp_begin(dir, name, "ping-sweep", title, true, err);
+    if (!gp)
+        return false;
+    uint32_t pad = (xmax - xmin) / 10 + 10;
+    fprintf(gp, "xmin = %u\nxmax = %u\nymax = %u\n", xmin > pad ? xmin - pad : 0, xmax + pad, ymax);
+    char label[96];
+    if (exact) {
+        snprintf(label, sizeof label, "path MTU %u", exact);
+        vline(gp, 10, exact, label, "#9467bd", 0);
+    } else {
+        if (s->largest_answered) {
+            snprintf(label, sizeof label, "largest answered: %u", s->largest_answered);
+            vline(gp, 10, s->largest_answered, label, "#2ca02c", 0);
+        }
+        if (s->smallest_unanswered > s->largest_answered) {
+            snprintf(label, sizeof label, "smallest unanswered: %u", s->smallest_unanswered);
+            vline(gp, 11, s->smallest_unanswered, label, "#d62728", 1);
+        }
+    }
+    if (!plots_gp_finish(gp, dir, name, tdir, "ping-sweep", err))
+        return false;
+    plots_add_chart(p, name, title,
+                    "Each echo request size: how many were answered (up, green) and how many were "
+                    "not (down, red); the path MTU where the answered sizes meet the unanswered "
+                    "ones, else the two bounds.");
     return true;
 }

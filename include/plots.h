@@ -15,6 +15,8 @@
  *   goodput             per-flow goodput against the flow's largest packet
  *   mtu-goodput         several captures of one transfer at several MTU
  *                       settings: goodput against the setting (plots_mtu.c)
+ *   ping-sweep          a DF ping sweep's requests answered and unanswered by
+ *                       size, the path MTU marked (plots_mtu.c)
  *
  * The time-sequence graph and the timeline need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
@@ -38,8 +40,9 @@ struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
 #define PLOTS_MAX_CHARTS 12
 /* plots_add_chart() drops a chart past the list: written, never rendered nor shown */
-_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1,
-               "room for 2 size charts, the graphs, the timeline, goodput and mtu-goodput");
+_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1 + 1,
+               "room for 2 size charts, the graphs, the timeline, goodput, mtu-goodput and "
+               "the ping sweep");
 #define PLOTS_MAX_NOTES 4
 #define PLOTS_TEXT 256
 

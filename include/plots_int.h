@@ -54,4 +54,9 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
 bool plots_mtu_series(const char *dir, const char *tdir, const struct report_data *r,
                       struct plots *p, FILE *err);
 
+/* A DF ping sweep's requests answered and unanswered by size, the MTU
+ * marked (plots_mtu.c): written when the inputs hold a sweep. */
+bool plots_ping_sweep(const char *dir, const char *tdir, const struct report_data *r,
+                      struct plots *p, FILE *err);
+
 #endif

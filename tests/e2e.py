@@ -3734,6 +3734,24 @@ def _():
            "no line at 1374")
 
 
+@test("a DF ping sweep gets its own chart (issue 16 item 7): answered and unanswered requests "
+      "by size, the path MTU marked where they meet; no chart without a sweep")
+def _():
+    d = os.path.join(TMP, "sweep-chart")
+    rc, out, err = run(["--json", "-o", d, "-r", os.path.join(ROOT, "samples", "gen-ping-sweep.pcap")])
+    no_sanitizer(err)
+    expect(rc == 0, err)
+    rows = {int(r[0]): (int(r[1]), int(r[2])) for r in
+            (l.split() for l in open(os.path.join(d, "ping-sweep.dat")) if not l.startswith("#"))}
+    # the generator's sweep: 1200..1450 by 50, then 1475, 1462, 1456, 1453, 1451, 1452
+    expect(rows[1452] == (1, 0) and rows[1453] == (0, 1) and rows[1200] == (1, 0) and
+           rows[1500] == (0, 1) and len(rows) == 13, str(rows))
+    expect("path MTU 1452" in open(os.path.join(d, "ping-sweep.gp")).read(), "no MTU line")
+    d2 = os.path.join(TMP, "sweep-chart-none")
+    rc, out, err = run(["--json", "-o", d2, "-r", os.path.join(ROOT, "samples", "gen-ssh-http-smb.pcap")])
+    expect(rc == 0 and not os.path.exists(os.path.join(d2, "ping-sweep.dat")), err)
+
+
 
 def main():
     global BIN
