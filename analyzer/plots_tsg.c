@@ -30,6 +30,11 @@ struct tsg {
     bool base_set, ack_set;
     uint32_t base, last_ack;
     uint64_t rows;
+    /* a long flow is drawn whole, downsampled (issue 16 item 7: a healthy
+     * six-minute transfer cut after its first rows looks stalled): one data
+     * segment in `stride` and one ACK in `stride`, every retransmission */
+    uint32_t stride;
+    uint64_t seen_data, seen_acks;
     bool truncated;
     FILE *dat, *acks; /* acks: the second data block, appended at the end */
     char name[64];
@@ -87,6 +92,9 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
                 g->base = tc->seq;
                 g->base_set = true;
             }
+            bool retx = (fp->ta & TA_ANY_RETRANS) != 0;
+            if (g->seen_data++ % g->stride && !retx)
+                return;
             if (g->rows >= TSG_MAX_ROWS) {
                 g->truncated = true;
                 return;
@@ -100,6 +108,8 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
             if (a > (1u << 31)) /* an ACK of the SYN, before the first data byte */
                 a = 0;
             if (g->ack_set && a == g->last_ack)
+                return;
+            if (g->seen_acks++ % g->stride)
                 return;
             if (g->rows >= TSG_MAX_ROWS) {
                 g->truncated = true;
@@ -203,7 +213,10 @@ static bool write_tsg_script(const char *dir, const char *tdir, const struct rep
              ": blue bars are segments, red ones retransmissions, the green steps the peer's "
              "ACKs%s.%s",
              plots_dir_long[g->dir], f->id, x->stalled ? ", the shaded band the stall" : "",
-             g->truncated ? " (only the first rows are drawn)" : "");
+             g->truncated    ? " (only the first rows are drawn)"
+             : g->stride > 1 ? " (a long flow: one segment and one ACK in every few drawn, "
+                               "every retransmission)"
+                             : "");
 
     FILE *gp = plots_gp_begin(dir, g->name, "tsg", title, g->rows > 0, err);
     if (!gp)
@@ -400,6 +413,11 @@ static bool tsg_open(struct replay *rp, const char *dir, const struct report_dat
         g->f = picked[i];
         const struct inf_blackhole *bh = r->inf ? inference_blackhole(r->inf, g->f->id) : NULL;
         g->dir = bh ? bh->dir : tsg_dir(g->f);
+        /* its packets both ways bound its rows: room for all of them, with
+         * a quarter of the rows kept for retransmissions */
+        uint64_t pk = g->f->dir[0].packets + g->f->dir[1].packets;
+        uint64_t room = TSG_MAX_ROWS - TSG_MAX_ROWS / 4;
+        g->stride = pk > room ? (uint32_t)((pk + room - 1) / room) : 1;
         snprintf(g->name, sizeof g->name, "tsg-flow%" PRIu64, g->f->id);
         g->dat = plots_open_out(dir, g->name, "dat", err);
         g->acks = tmpfile();

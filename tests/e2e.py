@@ -3752,6 +3752,36 @@ def _():
     expect(rc == 0 and not os.path.exists(os.path.join(d2, "ping-sweep.dat")), err)
 
 
+@test("a long healthy transfer's time-sequence graph is downsampled, never cut (issue 16 item "
+      "7): six minutes and 130000 segments, drawn to the end")
+def _():
+    c, sv = (192, 0, 2, 1), (198, 51, 100, 2)
+    n, seg, dur = 130000, 100, 360.0
+    fr = [(0.0, ETH + tcp(50000, 80, 1000, 0, "S", mss=1460, src=c, dst=sv)),
+          (0.01, ETH + tcp(80, 50000, 5000, 1001, "SA", mss=1460, src=sv, dst=c)),
+          (0.02, ETH + tcp(50000, 80, 1001, 5001, "A", src=c, dst=sv))]
+    seq, step = 5001, dur / n
+    payload = b"d" * seg
+    for k in range(n):
+        t = 0.03 + k * step
+        fr.append((t, ETH + tcp(80, 50000, seq, 1001, "A", payload, src=sv, dst=c)))
+        seq += seg
+        fr.append((t + step / 2, ETH + tcp(50000, 80, 1001, seq, "A", src=c, dst=sv)))
+    p = os.path.join(TMP, "long-transfer.pcap")
+    write_pcap_timed(p, fr)
+    d = os.path.join(TMP, "long-transfer-out")
+    rc, out, err = run(["--json", "-o", d, "-r", p])
+    expect(rc == 0, err)
+    rows = [l.split() for l in open(os.path.join(d, "tsg-flow1.dat"))
+            if l.strip() and not l.startswith("#")]
+    data = [r for r in rows if len(r) == 4]
+    last_t, last_end = float(data[-1][0]), int(data[-1][3])
+    expect(last_t > 0.99 * dur and last_end > 0.99 * n * seg,
+           f"drawn to {last_t:.1f} s, {last_end} bytes of {n * seg}")
+    expect(len(rows) <= 200000, f"{len(rows)} rows")
+    os.remove(p)
+
+
 
 def main():
     global BIN
