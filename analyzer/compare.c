@@ -34,6 +34,15 @@ bool compare_small_flow_works(const struct flow_summary *g, int d, uint32_t limi
     return !g->stalled && x->dl_delivered && !x->dl_lost && (!limit || x->max_packet <= limit);
 }
 
+bool compare_later_view(const struct comparison *c, uint64_t flow)
+{
+    for (int i = 0; c && i < c->nrows; i++)
+        for (int k = 1; k < c->rows[i].nviews && k < CMP_MAX_VIEWS; k++)
+            if (c->rows[i].view_flows[k] == flow)
+                return true;
+    return false;
+}
+
 const char *compare_state_name(uint8_t state)
 {
     switch (state) {

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "inference.h"
 #include "plots_int.h"
 #include "spawn.h"
@@ -467,9 +468,12 @@ static double delivered_bytes(const struct results *res, const struct flow_summa
 }
 
 /* The goodput chart's points: the TCP flows that sent data. */
-static bool goodput_drawn(const struct flow_summary *f)
+static bool goodput_drawn(const struct report_data *r, const struct flow_summary *f)
 {
-    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent);
+    /* a connection seen at two vantage points is one point (issue 16 item 7):
+     * its first view, as the comparison merged them (compare.h) */
+    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent) &&
+           !compare_later_view(r->inf ? r->inf->cmp : NULL, f->id);
 }
 
 /* IP bytes delivered (both directions) * 8 / the flow's duration (a
@@ -557,7 +561,7 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     uint32_t xmax = 0;
     for (uint32_t i = 0; i < res->nflows && npts < GOODPUT_MAX_POINTS; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (!goodput_drawn(f))
+        if (!goodput_drawn(r, f))
             continue;
         npts++;
         double kbps = goodput_kbps(res, f);
@@ -575,7 +579,7 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     }
     int written = 0;
     for (uint32_t i = 0; i < res->nflows && written < npts; i++)
-        if (goodput_drawn(&res->flows[i])) {
+        if (goodput_drawn(r, &res->flows[i])) {
             goodput_row(dat, r, &res->flows[i], floor_kbps);
             written++;
         }

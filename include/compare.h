@@ -110,6 +110,11 @@ const char *compare_service_name(uint16_t port);
  * bytes (limit 0: any size).  The test of "SSH works" beside a black hole. */
 bool compare_small_flow_works(const struct flow_summary *g, int d, uint32_t limit);
 
+/* Whether `flow` is the same connection as an earlier flow of another input
+ * (a second vantage point: one of a listed row's later views).  c may be
+ * NULL (false). */
+bool compare_later_view(const struct comparison *c, uint64_t flow);
+
 /* "works", "stalls", "recovered", "untested". */
 const char *compare_state_name(uint8_t state);
 

@@ -3782,6 +3782,20 @@ def _():
     os.remove(p)
 
 
+@test("the goodput chart counts a connection seen in two captures once (issue 16 item 7)")
+def _():
+    smp = lambda v: os.path.join(ROOT, "samples", f"lab-incident-wg1420-path1434-{v}.pcap")
+    d = os.path.join(TMP, "goodput-views")
+    rc, out, err = run(["--json", "-o", d, "-r", smp("client-wg"), "-r", smp("server-wg")])
+    expect(rc == 0, err)
+    rep = json.loads(out)
+    pts = [l.split() for l in open(os.path.join(d, "goodput.dat")) if not l.startswith("#")]
+    conns = rep["comparison"]["flows"]
+    # two connections (the chatty one and the download), each in both captures
+    expect(len(conns) == 2 and all(len(c["views"]) == 2 for c in conns) and len(pts) == 2,
+           f"{len(pts)} points for {len(conns)} connections")
+
+
 
 def main():
     global BIN
