@@ -688,7 +688,8 @@ static void render(const char *dir, const struct plots_inputs *in, struct plots 
 bool plots_owns_name(const char *name)
 {
     static const char *const stems[] = {"size-delivery", "size-delivery-c2s", "size-delivery-s2c",
-                                        "tsg",           "retrans-timeline",  "goodput"};
+                                        "tsg",           "retrans-timeline",  "goodput",
+                                        "mtu-goodput",   "ping-sweep"};
     static const char *const exts[] = {".gp", ".dat", ".png", ".svg"};
     if (strcmp(name, "gnuplot.log") == 0)
         return true;
