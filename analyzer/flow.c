@@ -613,7 +613,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
     const struct ip_info *ip = &pkt->layers[i].u.ip;
     if (f->tcp && tcp && !f->tcp->h[dir].ttl)
-        f->tcp->h[dir].ttl = ip->ttl; /* the sender's initial TTL less the hops before the capture */
+        f->tcp->h[dir].ttl =
+            ip->ttl; /* the sender's initial TTL less the hops before the capture */
     if (tcp && tcp->payload_len && ip->version == 4) { /* DF given up: see flow_dir_summary */
         if (ip->flags & IPF_DF)
             f->s.df[dir] = f->s.df[dir] ? f->s.df[dir] : 1;
