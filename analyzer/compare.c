@@ -306,9 +306,13 @@ static void conclude(struct comparison *c, const struct cmp_row *all, size_t n,
     const struct cmp_row *as_big = NULL, *as_big_stalled = NULL;
     uint32_t as_big_size = 0;
     bool proven = false;
-    for (size_t i = 0; i < n; i++) {
+    /* all[] lists the stalled rows first (by_listing): the first
+     * CMP_MAX_STALLED of them are weighed, so a capture of thousands of
+     * stalled connections costs O(CMP_MAX_STALLED x n), not O(n^2) */
+    for (size_t i = 0, examined = 0; i < n && examined < CMP_MAX_STALLED; i++) {
         if (all[i].state != CMP_STALLS)
             continue;
+        examined++;
         bool paired = false;
         for (size_t k = 0; k < n; k++) {
             uint32_t got = shared_delivered(&all[i], &all[k]);

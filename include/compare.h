@@ -35,9 +35,10 @@
 
 #include "results.h"
 
-#define CMP_MAX_ROWS 64 /* rows kept; the rest are counted */
-#define CMP_MAX_NAMED 4 /* flows named on each side of the sentence */
-#define CMP_MAX_VIEWS 4 /* inputs a row lists as its views */
+#define CMP_MAX_ROWS 64     /* rows kept; the rest are counted */
+#define CMP_MAX_NAMED 4     /* flows named on each side of the sentence */
+#define CMP_MAX_VIEWS 4     /* inputs a row lists as its views */
+#define CMP_MAX_STALLED 256 /* stalled rows weighed for the sentence (the first listed) */
 
 struct inference;
 
