@@ -73,7 +73,7 @@ deps-demo:
 demo: deps-demo
 	$(MAKE) all
 	./mtuscope -o out $(foreach f,$(DEMO_TRACES),-r $(f))
-	@echo "mtuscope: the report, report.html and the charts are in out/"
+	@echo "mtuscope: above, the short report; out/ holds the whole one (report.txt, as --full prints it), report.json, report.html and the charts"
 
 test: deps-test
 	$(MAKE) unit e2e golden agreement samples-gen-check report-checks lessons robustness fuzz-smoke corpus

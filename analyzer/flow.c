@@ -202,7 +202,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
     if (f->tcp) {
         tcp_finish(f->tcp);
         for (int d = 0; d < 2; d++) {
-            flow_fill_dir(&s->dir[d], &f->tcp->h[d]);
+            flow_fill_dir(&s->dir[d], &f->tcp->h[d], &f->tcp->h[!d]);
             uint64_t sf = 0;
             s->dir[d].stalled = tcp_stalled(f->tcp, d, s->last_ns, &s->dir[d].stall_ns, &sf);
             /* The capture ran on after the flow's last packet (a pcapng
@@ -612,6 +612,9 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         udp_packet(ft, f, dir, size, ts, pkt->frame, prev_ns, prev_dir);
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
     const struct ip_info *ip = &pkt->layers[i].u.ip;
+    if (f->tcp && tcp && !f->tcp->h[dir].ttl)
+        f->tcp->h[dir].ttl =
+            ip->ttl; /* the sender's initial TTL less the hops before the capture */
     if (tcp && tcp->payload_len && ip->version == 4) { /* DF given up: see flow_dir_summary */
         if (ip->flags & IPF_DF)
             f->s.df[dir] = f->s.df[dir] ? f->s.df[dir] : 1;

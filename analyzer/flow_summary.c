@@ -7,9 +7,14 @@
 
 #include "flow_int.h"
 
-void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h)
+void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h,
+                   const struct tcp_half *peer)
 {
     d->tcp = h->n;
+    d->ttl = h->ttl;
+    /* the SYN takes one sequence number: the data starts at ISN + 1 */
+    if ((h->seen & HS_ISN) && (peer->seen & HS_ACKED) && peer->highest_ack != h->isn)
+        d->acked_bytes = peer->highest_ack - h->isn - 1;
     d->mss = (h->seen & HS_MSS) ? h->mss : 0;
     d->wscale = (h->seen & HS_WSCALE) ? h->wscale : 0xff;
     d->sack_permitted = (h->seen & HS_SACKPERM) != 0;

@@ -18,6 +18,7 @@
 
 #include "html.h"
 #include "inference.h"
+#include "report_compare.h"
 #include "verdict.h"
 
 #define HTML_MAX_FLOW_ROWS 1000 /* the rest is in report.json */
@@ -543,6 +544,7 @@ bool html_write(const char *dir, const struct report_data *r, const struct repor
     else
         verdict_from_text(out, text);
     charts(out, dir, p);
+    report_compare_html(out, r->inf ? r->inf->cmp : NULL, esc);
     flows_table(out, r->res);
     fputs("<section id=\"text\">\n<h2>The text report</h2>\n<pre>", out);
     esc(out, text);

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "infer.h"
 
 int inference_icmp_honored(const struct inference *inf, struct input_stats *const *inputs,
@@ -115,6 +116,7 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_tunnel_stage(inf, res);
     inf_verdict(inf, inputs, ninputs, res, &t);
     inf_fix(inf, res);
+    inf->cmp = compare_run(res, inf); /* NULL is no comparison: nothing else depends on it */
     return true;
 }
 
@@ -133,6 +135,8 @@ void inference_free(struct inference *inf)
     for (uint32_t i = 0; inf->tunnels && i < inf->ntunnels; i++)
         inf_text_free(inf->tunnels[i].config);
     inf_fix_free(&inf->fix);
+    compare_free(inf->cmp);
+    inf->cmp = NULL;
     ht_free(&inf->path_index);
     free(inf->icmp_honored);
     free(inf->tunnels);

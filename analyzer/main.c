@@ -258,7 +258,7 @@ static int infer_and_report(const struct options *o, const char *const *paths,
         rc = EXIT_FAIL;
     }
     struct report_data rd = {inputs, ninputs, res, inf, NULL};
-    struct report_opts ro = {o->stats, o->flows, false, o->quiet};
+    struct report_opts ro = {o->stats, o->flows, false, o->quiet, o->full};
     ro.color = o->color == COLOR_ALWAYS || (o->color == COLOR_AUTO && isatty(STDOUT_FILENO));
     if (o->json)
         report_json(stdout, &rd);
@@ -269,6 +269,7 @@ static int infer_and_report(const struct options *o, const char *const *paths,
         struct report_opts fo = ro;
         fo.color = false;
         fo.quiet = false; /* report.txt is always the whole report */
+        fo.full = true;
         int w = write_outdir(o->outdir, &rd, &fo, o, paths, po, !cut);
         if (w != EXIT_OK)
             rc = w;

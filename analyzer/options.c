@@ -108,8 +108,11 @@ void options_usage(FILE *out)
           "      --ladder-flow=N  with -o: draw flow #N (a TCP flow, or pings) in the\n"
           "                   ladder diagram instead of the headline finding's\n"
           "      --json       print the JSON report instead of the text report\n"
-          "      --stats      add per-layer and per-anomaly counts to the text report\n"
-          "      --flows      list every flow in the text report (like tshark -z conv)\n"
+          "      --full       the whole text report: every section in full (the default\n"
+          "                   is the short report: verdict, fix, the strongest evidence,\n"
+          "                   one line per further section)\n"
+          "      --stats      add per-layer and per-anomaly counts (implies --full)\n"
+          "      --flows      list every flow (like tshark -z conv; implies --full)\n"
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
           "                   the least recently active is finished early\n"
           "      --color[=WHEN]  colour the text report: auto (the default and a bare\n"
@@ -123,7 +126,8 @@ void options_usage(FILE *out)
           "  -n               accepted and ignored, as in tcpdump: mtuscope never\n"
           "                   resolves addresses or ports to names\n"
           "  -q, --quiet      print only the verdict line (not with --json)\n"
-          "  -v, --verbose    print every flow and every layer count (--flows --stats)\n"
+          "  -v, --verbose    the whole report, every flow and every layer count\n"
+          "                   (--full --flows --stats)\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version (-V alone or before an option)\n"
           "\n"
@@ -345,7 +349,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         OPT_NO_PLOTS,
         OPT_PLOT_TIMEOUT_S,
         OPT_LADDER_FLOW,
-        OPT_FAIL_ON
+        OPT_FAIL_ON,
+        OPT_FULL
     };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
@@ -354,6 +359,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"help", no_argument, NULL, 'h'},
         {"fail-on", required_argument, NULL, OPT_FAIL_ON},
         {"flows", no_argument, NULL, OPT_FLOWS},
+        {"full", no_argument, NULL, OPT_FULL},
         {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
@@ -392,10 +398,13 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             o->json = true;
             break;
         case OPT_STATS:
-            o->stats = true;
+            o->stats = o->full = true;
             break;
         case OPT_FLOWS:
-            o->flows = true;
+            o->flows = o->full = true;
+            break;
+        case OPT_FULL:
+            o->full = true;
             break;
         case OPT_NO_PLOTS:
             o->no_plots = true;
@@ -420,7 +429,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         case 'v':
             o->verbose = true;
-            o->flows = o->stats = true;
+            o->flows = o->stats = o->full = true;
             break;
         case OPT_MAX_FLOWS: {
             uint64_t v;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "inference.h"
 #include "plots_int.h"
 #include "spawn.h"
@@ -467,9 +468,12 @@ static double delivered_bytes(const struct results *res, const struct flow_summa
 }
 
 /* The goodput chart's points: the TCP flows that sent data. */
-static bool goodput_drawn(const struct flow_summary *f)
+static bool goodput_drawn(const struct report_data *r, const struct flow_summary *f)
 {
-    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent);
+    /* a connection seen at two vantage points is one point (issue 16 item 7):
+     * its first view, as the comparison merged them (compare.h) */
+    return f->proto == IP_PROTO_TCP && (f->dir[0].dl_sent + f->dir[1].dl_sent) &&
+           !compare_later_view(r->inf ? r->inf->cmp : NULL, f->id);
 }
 
 /* IP bytes delivered (both directions) * 8 / the flow's duration (a
@@ -487,12 +491,26 @@ static uint32_t largest_packet(const struct flow_summary *f)
                                                        : f->dir[1].max_packet;
 }
 
+/* A flow's colour is its diagnosis (issue 16 item 7): stalled, or a black
+ * hole that did not heal, is red even when nothing is outstanding in the
+ * capture (seen from the receiver, the lost packets never show, and the
+ * sender's retransmissions neither); a healed black hole or
+ * retransmissions, orange; green only for a flow with nothing against it. */
+static int goodput_status(const struct inference *inf, const struct flow_summary *f)
+{
+    const struct inf_blackhole *bh = inf ? inference_blackhole(inf, f->id) : NULL;
+    if (f->stalled || (bh && !bh->healed))
+        return 2;
+    return bh || f->retransmissions ? 1 : 0;
+}
+
 /* One point of goodput.dat; a flow that delivered nothing sits on floor_kbps. */
-static void goodput_row(FILE *dat, const struct results *res, const struct flow_summary *f,
+static void goodput_row(FILE *dat, const struct report_data *r, const struct flow_summary *f,
                         double floor_kbps)
 {
+    const struct results *res = r->res;
     double kbps = goodput_kbps(res, f);
-    int status = f->stalled ? 2 : f->retransmissions ? 1 : 0;
+    int status = goodput_status(r->inf, f);
     uint16_t mss = f->dir[0].mss && f->dir[1].mss
                        ? (f->dir[0].mss < f->dir[1].mss ? f->dir[0].mss : f->dir[1].mss)
                        : (f->dir[0].mss | f->dir[1].mss);
@@ -534,8 +552,8 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     if (!dat)
         return false;
     fprintf(dat, "# per-flow goodput: IP bytes delivered (both directions) * 8 / flow duration\n"
-                 "# largest_packet_bytes goodput_kbps status(0 healthy, 1 retransmissions, "
-                 "2 stalled) mss flow label\n");
+                 "# largest_packet_bytes goodput_kbps status(0 healthy, 1 retransmissions or a "
+                 "healed black hole, 2 stalled or a black hole) mss flow label\n");
     /* first pass: how many points, and the smallest goodput above zero
      * (flows that delivered nothing are drawn one decade below it) */
     int npts = 0;
@@ -543,7 +561,7 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     uint32_t xmax = 0;
     for (uint32_t i = 0; i < res->nflows && npts < GOODPUT_MAX_POINTS; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (!goodput_drawn(f))
+        if (!goodput_drawn(r, f))
             continue;
         npts++;
         double kbps = goodput_kbps(res, f);
@@ -561,8 +579,8 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
     }
     int written = 0;
     for (uint32_t i = 0; i < res->nflows && written < npts; i++)
-        if (goodput_drawn(&res->flows[i])) {
-            goodput_row(dat, res, &res->flows[i], floor_kbps);
+        if (goodput_drawn(r, &res->flows[i])) {
+            goodput_row(dat, r, &res->flows[i], floor_kbps);
             written++;
         }
     if (!plots_close_out(dat, dir, name, "dat", err))
@@ -722,7 +740,7 @@ bool plots_owns_name(const char *name)
 {
     static const char *const stems[] = {"size-delivery", "size-delivery-c2s", "size-delivery-s2c",
                                         "tsg",           "retrans-timeline",  "goodput",
-                                        "ladder"};
+                                        "mtu-goodput",   "ping-sweep",        "ladder"};
     static const char *const exts[] = {".gp", ".dat", ".png", ".svg"};
     if (strcmp(name, "gnuplot.log") == 0)
         return true;
@@ -762,6 +780,8 @@ bool plots_write(const char *dir, const struct report_data *r, const struct plot
     bool ok = charts_sizes(dir, tdir, r, out, err);
     ok = plots_replay(dir, tdir, r, in, out, err) && ok;
     ok = chart_goodput(dir, tdir, r, out, err) && ok;
+    ok = plots_mtu_series(dir, tdir, r, out, err) && ok;
+    ok = plots_ping_sweep(dir, tdir, r, out, err) && ok;
     render(dir, in, out, err);
     return ok;
 }

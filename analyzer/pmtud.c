@@ -202,9 +202,31 @@ static struct pmtud_sweep *sweep_for(struct pmtud *p, const struct addr *src,
     return s;
 }
 
+/* One request of `size` answered or not, in the sweep's table by size. */
+static void size_count(struct pmtud_sweep *s, uint32_t size, bool answered)
+{
+    int i = 0;
+    while (i < s->nby_size && s->by_size[i].size != size)
+        i++;
+    if (i == s->nby_size) {
+        if (i == PMTUD_SWEEP_SIZES || size > UINT16_MAX) {
+            s->by_size_unlisted++;
+            return;
+        }
+        s->nby_size++;
+        s->by_size[i].size = (uint16_t)size;
+    }
+    if (answered && s->by_size[i].answered < UINT16_MAX)
+        s->by_size[i].answered++;
+    else if (!answered && s->by_size[i].unanswered < UINT16_MAX)
+        s->by_size[i].unanswered++;
+}
+
 static void unanswered(struct pmtud *p, const struct pending *q)
 {
     struct pmtud_sweep *s = sweep_for(p, &q->src, &q->dst);
+    if (s)
+        size_count(s, q->size, false);
     if (s && (!s->smallest_unanswered || q->size < s->smallest_unanswered)) {
         s->smallest_unanswered = q->size;
         s->frame_unanswered = q->frame;
@@ -263,6 +285,7 @@ static void echo(struct pmtud *p, const struct packet *pkt, const struct layer *
             q->used = false;
             struct pmtud_sweep *s = sweep_for(p, &q->src, &q->dst);
             if (s) {
+                size_count(s, q->size, true);
                 s->answered++;
                 if (q->size > s->largest_answered) {
                     s->largest_answered = q->size;

@@ -12,6 +12,7 @@
 #include "json.h"
 #include "inputs.h"
 #include "report.h"
+#include "report_compare.h"
 #include "tunnels.h"
 
 static void json_addr(struct json *j, const char *key, const struct addr *a)
@@ -803,6 +804,7 @@ void report_json(FILE *out, const struct report_data *r)
     json_array_end(&j);
     json_findings(&j, inf, r->inputs, r->ninputs);
     json_correlation(&j, res->correlation);
+    report_compare_json(&j, inf ? inf->cmp : NULL);
     json_object_end(&j);
     json_finish(&j);
 }

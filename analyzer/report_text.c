@@ -18,6 +18,8 @@
 #include "verdict.h"
 #include "inputs.h"
 #include "report.h"
+#include "report_compare.h"
+#include "report_text.h"
 
 static double seconds(int64_t sec, uint32_t nsec)
 {
@@ -66,6 +68,11 @@ static void wrap(FILE *out, int indent, const char *raw, int width)
             p++;
     }
     free(text);
+}
+
+void report_wrap(FILE *out, int indent, const char *raw, int width)
+{
+    wrap(out, indent, raw, width);
 }
 
 /* wrap() of prefix + text, whatever the text's length. */
@@ -500,31 +507,34 @@ static void text_path(FILE *out, const struct inf_path *p)
     }
 }
 
+void report_text_finding(FILE *out, const struct report_data *r, const struct inf_finding *f)
+{
+    char tag[32];
+    snprintf(tag, sizeof tag, "[%s] ", report_severity_name(f->severity));
+    wrap_item(out, 2, tag, f->message, 98);
+    if (f->nframes) {
+        const struct input_stats *in = r->inputs[f->input];
+        fprintf(out, "      frames");
+        for (int k = 0; k < f->nframes; k++) {
+            fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
+            if (in->group)
+                text_frame_file(out, in, f->frames[k]);
+        }
+        if (r->ninputs > 1 || in->group) {
+            fputs(in->group ? " of the rotated capture starting with " : " of ", out);
+            escape_fputs(in->path, out);
+        }
+        fprintf(out, "\n");
+    }
+    if (f->wireshark_filter[0])
+        fprintf(out, "      [Wireshark: %s]\n", f->wireshark_filter);
+}
+
 static void text_findings(FILE *out, const struct report_data *r)
 {
     const struct inference *inf = r->inf;
-    for (int i = 0; i < inf->nfindings; i++) {
-        const struct inf_finding *f = &inf->findings[i];
-        char tag[32];
-        snprintf(tag, sizeof tag, "[%s] ", report_severity_name(f->severity));
-        wrap_item(out, 2, tag, f->message, 98);
-        if (f->nframes) {
-            const struct input_stats *in = r->inputs[f->input];
-            fprintf(out, "      frames");
-            for (int k = 0; k < f->nframes; k++) {
-                fprintf(out, "%s %" PRIu64, k ? "," : "", f->frames[k]);
-                if (in->group)
-                    text_frame_file(out, in, f->frames[k]);
-            }
-            if (r->ninputs > 1 || in->group) {
-                fputs(in->group ? " of the rotated capture starting with " : " of ", out);
-                escape_fputs(in->path, out);
-            }
-            fprintf(out, "\n");
-        }
-        if (f->wireshark_filter[0])
-            fprintf(out, "      [Wireshark: %s]\n", f->wireshark_filter);
-    }
+    for (int i = 0; i < inf->nfindings; i++)
+        report_text_finding(out, r, &inf->findings[i]);
 }
 
 /* Bounded paths first; the rest only while the list stays short (--json
@@ -602,15 +612,15 @@ static void text_fix(FILE *out, const struct inference *inf, const char *bold, c
     }
 }
 
-/* The answer first: verdict, what to do, and the evidence for it. */
-static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
+/* The answer first: the verdict, its summary and what to do. */
+bool report_text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     const struct inference *inf = r->inf;
     const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
     const char *red = o->color ? "\033[1;31m" : "", *green = o->color ? "\033[1;32m" : "";
     if (!inf) {
         fprintf(out, "%sverdict: inconclusive%s\n  %s\n", bold, off, REPORT_NO_VERDICT_SUMMARY);
-        return;
+        return false;
     }
     /* colour by verdict.h's tone, as every output: red a problem, green a
      * working path, bold alone when the capture cannot tell */
@@ -624,6 +634,16 @@ static void text_verdict(FILE *out, const struct report_data *r, const struct re
     wrap(out, 2, inf->summary, 98);
     if (inf->fix.headline || inf->nrecs)
         text_fix(out, inf, bold, off);
+    return true;
+}
+
+/* The verdict, the fix, and the evidence for it. */
+static void text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o)
+{
+    const struct inference *inf = r->inf;
+    const char *bold = o->color ? "\033[1m" : "", *off = o->color ? "\033[0m" : "";
+    if (!report_text_verdict(out, r, o))
+        return;
     if (inf->nfindings) {
         fprintf(out, "\n%sevidence:%s\n", bold, off);
         text_findings(out, r);
@@ -736,7 +756,13 @@ void report_text(FILE *out, const struct report_data *r, const struct report_opt
         fputc('\n', out);
         return;
     }
+    if (!o->full) {
+        report_text_short(out, r, o);
+        return;
+    }
     text_verdict(out, r, o);
+    report_compare_text(out, r->inf ? r->inf->cmp : NULL, r, o->color ? "\033[1m" : "",
+                        o->color ? "\033[0m" : "");
     text_correlation(out, r, o);
     for (int i = 0; i < r->ninputs; i++)
         text_input(out, r->inputs[i], o);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "correlate.h"
+#include "compare.h"
 #include "infer.h"
 #include "tunnels.h"
 #include "verdict.h"
@@ -414,26 +415,9 @@ static void say_tunnel_resend(struct inference *inf, const struct say_ctx *c)
 
 /* The sender's, the receiver's and the healed black hole share their fix:
  * let ICMP through, or clamp the MSS. */
-/* A well-known TCP port's service, for a sentence a user recognises. */
-static const char *service_name(uint16_t port)
-{
-    static const struct {
-        uint16_t port;
-        const char *name;
-    } known[] = {{20, "FTP data"}, {21, "FTP"},          {22, "SSH"},     {23, "Telnet"},
-                 {25, "SMTP"},     {53, "DNS"},          {80, "HTTP"},    {110, "POP3"},
-                 {143, "IMAP"},    {443, "HTTPS"},       {445, "SMB"},    {587, "SMTP"},
-                 {993, "IMAPS"},   {995, "POP3S"},       {1433, "MSSQL"}, {3306, "MySQL"},
-                 {3389, "RDP"},    {5432, "PostgreSQL"}, {8080, "HTTP"},  {8443, "HTTPS"}};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (known[i].port == port)
-            return known[i].name;
-    return NULL;
-}
-
 static void flow_label(const struct flow_summary *f, char *buf, size_t size)
 {
-    const char *svc = service_name(f->server_port);
+    const char *svc = compare_service_name(f->server_port);
     if (svc)
         snprintf(buf, size, "#%" PRIu64 " (%s)", f->id, svc);
     else
@@ -467,7 +451,7 @@ static void say_small_flows_work(struct inference *inf, const struct say_ctx *c,
         if (gd < 0)
             continue;
         const struct flow_dir_summary *x = &g->dir[gd];
-        if (!x->dl_delivered || x->dl_lost || x->max_packet > t->worst_largest_delivered)
+        if (!compare_small_flow_works(g, gd, t->worst_largest_delivered))
             continue;
         flow_label(g, one, sizeof one);
         n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s",

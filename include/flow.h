@@ -57,7 +57,7 @@
  * Memory: a live flow costs what it uses.  One allocation per flow: its own
  * 328 bytes and its struct tcp_conn for TCP, 328 + 384 otherwise (the size
  * histogram and the WireGuard counters instead; both sizes asserted in
- * flow.c); the flow_summary (at most 560 bytes) is built only when the flow
+ * flow.c); the flow_summary (at most 576 bytes) is built only when the flow
  * finishes.  Then, only when needed:
  * a 416-byte delivery table (delivery.h) for each TCP direction that sends
  * data, growing to 2 KiB only for a direction with many outstanding ranges
@@ -133,6 +133,10 @@ struct flow_dir_summary {
     uint16_t largest_delivered, smallest_lost;  /* IP sizes; 0 = none */
     uint16_t backoff_count; /* retransmissions of the most retransmitted sequence */
     uint16_t max_hole; /* largest "previous segment not captured" gap, bytes (tcp.h), saturated */
+    /* data bytes the peer acknowledged: its highest ACK minus the ISN (both
+     * seen; 0 = unknown), modulo 4 GiB; the goodput of the comparison */
+    uint32_t acked_bytes;
+    uint8_t ttl; /* TTL / hop limit of its first packet as captured (IPv4 / IPv6) */
     uint8_t backoff_nintervals;
     uint8_t wscale; /* 0xff = none */
     uint8_t nlost_frames;
@@ -174,7 +178,7 @@ struct flow_summary {
     bool stalled;          /* either direction */
     uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
 };
-_Static_assert(sizeof(struct flow_summary) <= 560, "the caller keeps one per flow");
+_Static_assert(sizeof(struct flow_summary) <= 576, "the caller keeps one per flow");
 
 struct flow_storm {
     uint64_t flow;  /* 0: across the capture */

@@ -123,7 +123,7 @@ struct flow_other {
 };
 
 /* The parts of the summary that change packet by packet.  The struct
- * flow_summary (at most 560 bytes) is built from them (and the TCP state)
+ * flow_summary (at most 576 bytes) is built from them (and the TCP state)
  * only when the flow finishes: most of it is TCP results that live in struct
  * tcp_conn until then, and a live flow should cost what it uses. */
 struct flow_live {
@@ -168,7 +168,8 @@ static inline uint32_t sat32(uint64_t v)
 }
 
 /* A TCP direction's summary from its analysis (flow_summary.c). */
-void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h);
+void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h,
+                   const struct tcp_half *peer);
 /* The flow's summary, built when it finishes (flow_summary.c). */
 void flow_summarise(const struct flow *f, struct flow_summary *s);
 /* The SYN's sender is the client: directions, addresses and counts swapped. */

@@ -18,6 +18,8 @@
  *   wording_findings.c  every evidence record (evidence.h) in words
  *   wording_fix.c   the fix as lines to paste, or the probe that measures it
  *   findings.c      text, findings, recommendations, black holes
+ *   compare.c       the flows that work beside those that stall, last, after
+ *                   the fix (compare.h: inference.cmp)
  *
  * Only these files include infer.h; the rest of mtuscope reads
  * inference.h.

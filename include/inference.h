@@ -149,6 +149,9 @@ struct inference {
      * 0 ignored, 1 honored */
     int8_t *icmp_honored;
     int nicmp;
+    /* the flows that work beside those that stall (compare.h); NULL when
+     * fewer than two TCP flows carried data */
+    struct comparison *cmp;
     /* The tables last (1 MB): inference_run() zeroes what is above and each
      * entry as it is added, so memory is touched only as far as used. */
     struct inf_path paths[INF_MAX_PATHS];

@@ -44,6 +44,8 @@ struct options {
     bool no_plots; /* --no-plots: -o DIR writes no charts */
     bool quiet;    /* -q: only the verdict line */
     bool verbose;  /* -v: every flow, every layer count */
+    bool full;     /* --full (and -v, --flows, --stats): every section of the text report,
+                      not the short one */
     bool help, version;
     enum color_mode color; /* COLOR_AUTO is already off under NO_COLOR or TERM=dumb */
     uint32_t fail_on;      /* --fail-on: bit i set = exit EXIT_VERDICT on status i */

@@ -20,6 +20,10 @@
  *                       the connection is in both; a ping sweep when the
  *                       capture has no TCP; an encrypted tunnel's datagrams
  *                       matched across two captures when it has neither)
+ *   mtu-goodput         several captures of one transfer at several MTU
+ *                       settings: goodput against the setting (plots_mtu.c)
+ *   ping-sweep          a DF ping sweep's requests answered and unanswered by
+ *                       size, the path MTU marked (plots_mtu.c)
  *
  * The time-sequence graph, the timeline and the ladder need per-packet detail that the
  * report stages summarise away, so the inputs are read a second time through
@@ -42,10 +46,11 @@
 struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it */
 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
-#define PLOTS_MAX_CHARTS 12
+#define PLOTS_MAX_CHARTS 14
 /* plots_add_chart() drops a chart past the list: written, never rendered nor shown */
-_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1,
-               "room for 2 size charts, the graphs, the timeline, goodput and the ladder");
+_Static_assert(PLOTS_MAX_CHARTS >= 2 + PLOTS_MAX_TSG + 1 + 1 + 1 + 1 + 1,
+               "room for 2 size charts, the graphs, the timeline, goodput, mtu-goodput, "
+               "the ping sweep and the ladder");
 #define PLOTS_MAX_NOTES 4
 #define PLOTS_TEXT 512
 

@@ -48,4 +48,15 @@ void plots_add_note(struct plots *p, const char *text);
 bool plots_replay(const char *dir, const char *tdir, const struct report_data *r,
                   const struct plots_inputs *in, struct plots *p, FILE *err);
 
+/* Goodput against the MTU setting, one capture per setting (plots_mtu.c):
+ * written into dir when the inputs are such a series, else nothing.  False
+ * when a file could not be written. */
+bool plots_mtu_series(const char *dir, const char *tdir, const struct report_data *r,
+                      struct plots *p, FILE *err);
+
+/* A DF ping sweep's requests answered and unanswered by size, the MTU
+ * marked (plots_mtu.c): written when the inputs hold a sweep. */
+bool plots_ping_sweep(const char *dir, const char *tdir, const struct report_data *r,
+                      struct plots *p, FILE *err);
+
 #endif

@@ -47,6 +47,8 @@ struct pmtud_watch {
     bool reacted; /* the sender sent a packet that fits the reported MTU */
 };
 
+#define PMTUD_SWEEP_SIZES 48 /* request sizes a sweep counts one by one (its chart) */
+
 struct pmtud_sweep {
     int input;
     struct addr src, dst; /* requests from src to dst */
@@ -57,6 +59,13 @@ struct pmtud_sweep {
     uint64_t frame_answered, frame_unanswered;
     uint32_t last_size;
     bool df; /* every IPv4 request had DF set */
+    /* requests answered and unanswered by IP size, the first
+     * PMTUD_SWEEP_SIZES sizes seen (the ping-sweep chart); the rest counted */
+    uint8_t nby_size;
+    uint32_t by_size_unlisted;
+    struct {
+        uint16_t size, answered, unanswered;
+    } by_size[PMTUD_SWEEP_SIZES];
 };
 
 struct pmtud;

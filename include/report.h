@@ -22,6 +22,8 @@ struct report_opts {
     bool all_flows;   /* --flows: every flow, not only those with problems */
     bool color;       /* ANSI colour (text report on a terminal) */
     bool quiet;       /* -q: the verdict line only */
+    bool full;        /* --full, -v, -o DIR's report.txt: every section in full; else
+                         the short report (report_short.c) */
 };
 
 /* The inputs, in command-line order. */
@@ -53,5 +55,9 @@ const char *report_severity_name(unsigned severity);
 /* A tunnel's type as the reports name it (tunnels.h), or its layer's name
  * when the tunnel table has no row for it. */
 const char *report_tunnel_name(const struct flow_tunnel *t);
+
+/* Text word-wrapped to `width` columns, every line indented, escaped
+ * (escape.h): the text report's paragraphs (report_text.c). */
+void report_wrap(FILE *out, int indent, const char *raw, int width);
 
 #endif

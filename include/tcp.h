@@ -143,6 +143,7 @@ struct tcp_half {
     uint16_t seen;   /* HS_* */
     uint16_t lastta; /* TA_* of this direction's last segment */
     uint8_t wscale;
+    uint8_t ttl; /* TTL / hop limit of its first segment with a non-zero one (flow.c sets it) */
 };
 
 struct tcp_conn {

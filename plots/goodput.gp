@@ -6,7 +6,8 @@
 # labels (1: label each point) and the path-MTU lines (arrows 10..), nbounds.
 #
 # datafile columns: largest_packet goodput_kbps status(0 healthy,
-# 1 retransmissions, 2 stalled) mss flow_id label
+# 1 retransmissions or a healed black hole, 2 stalled or a black hole)
+# mss flow_id label
 
 set title chart_title font ',16'
 set xlabel "flow's largest IP packet (bytes)" font ',13'
@@ -28,8 +29,8 @@ do for [pass = 1:2] {
     }
     if (has_data) {
         plot datafile using 1:($3 == 0 ? $2 : NaN) with points pt 7 ps 2 lc rgb '#2ca02c' title 'healthy', \
-             '' using 1:($3 == 1 ? $2 : NaN) with points pt 9 ps 2.2 lc rgb '#ff7f0e' title 'retransmissions', \
-             '' using 1:($3 == 2 ? $2 : NaN) with points pt 5 ps 2 lc rgb '#d62728' title 'stalled', \
+             '' using 1:($3 == 1 ? $2 : NaN) with points pt 9 ps 2.2 lc rgb '#ff7f0e' title 'retransmissions, healed', \
+             '' using 1:($3 == 2 ? $2 : NaN) with points pt 5 ps 2 lc rgb '#d62728' title 'stalled or black hole', \
              '' using 1:2:(labels ? stringcolumn(6) : '') with labels left offset 1.2,0.4 font ',11' notitle, \
              NaN with lines dt 2 lw 2 lc rgb '#9467bd' title (nbounds ? 'path MTU bounds' : '')
     } else {

@@ -5,7 +5,9 @@ vantage points, frozen, so that moving the inference and output code
 
 Usage: golden.py MTUSCOPE [--update]
 
-Cases (tests/golden/CASE.txt and CASE.json, each the exact stdout):
+Cases (tests/golden/CASE.txt, CASE.short.txt and CASE.json, each the exact
+stdout: the whole text report (--full: every section, what -v prints without
+its flow list and layer counts), the short one (the default) and the JSON):
   - every samples/*.pcap and *.pcapng alone;
   - for every lab scenario, the two ends' outer captures together, the two
     ends' tunnel-interface captures together, and one host's outer and
@@ -55,8 +57,8 @@ def cases():
     return out
 
 
-def report(binary, files, json_mode):
-    args = [binary] + (["--json"] if json_mode else [])
+def report(binary, files, mode):
+    args = [binary] + {"json": ["--json"], "txt": ["--full"], "short.txt": []}[mode]
     for f in files:
         args += ["-r", f]
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:halt_on_error=1")
@@ -71,10 +73,10 @@ def main():
     passed = failed = 0
     want_names = set()
     for name, files in cases():
-        for ext, json_mode in (("txt", False), ("json", True)):
+        for ext in ("txt", "short.txt", "json"):
             path = os.path.join(GOLDEN, f"{name}.{ext}")
             want_names.add(os.path.basename(path))
-            rc, got = report(binary, files, json_mode)
+            rc, got = report(binary, files, ext)
             got = f"# exit {rc}\n" + got
             if update:
                 with open(path, "w") as f:

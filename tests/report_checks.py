@@ -213,6 +213,15 @@ def check_sample(binary, schema, sample, outroot):
             fl["client_to_server"]["delivery"]["sent"] + fl["server_to_client"]["delivery"]["sent"]))
         if n != want:
             fail("%s: goodput chart has %d points, the JSON %d TCP flows with data" % (name, n, want))
+        # a point's colour is its flow's diagnosis: a black hole that did not heal is red
+        # even seen from the receiver, where nothing stalls (issue 16 item 7)
+        byid = {fl["id"]: fl for fl in rep["flows"]}
+        for row in data_rows(gpf):
+            fl = byid.get(int(row[4]))
+            bad = fl and (fl["stalled"] or (fl["blackhole"] and not fl["blackhole"]["healed"]))
+            if fl and bool(bad) != (row[2] == "2"):
+                fail("%s: goodput chart colours flow %s with status %s, the JSON says %s" % (
+                    name, row[4], row[2], "stalled or a black hole" if bad else "not"))
     flows = {fl["id"]: fl for fl in rep["flows"]}
     for s in stems:
         m = re.match(r"tsg-flow(\d+)$", s)
@@ -407,9 +416,11 @@ def check_browser(outroot, rep_name, rep):
         ncharts = len(chart_stems(out))
         if nsvg != ncharts or ncharts < 4:
             fail("chromium DOM: %d inline SVG charts, %d charts written" % (nsvg, ncharts))
-        if dom.count("<tr class=") != len(rep["flows"]):
-            fail("chromium DOM: flow table rows %d, JSON flows %d" % (
-                dom.count("<tr class="), len(rep["flows"])))
+        # the flow table's rows (the comparison's table has rows of its own)
+        m = re.search(r'<section id="flows">.*?</section>', dom, re.S)
+        rows = (m.group(0) if m else "").count("<tr class=")
+        if rows != len(rep["flows"]):
+            fail("chromium DOM: flow table rows %d, JSON flows %d" % (rows, len(rep["flows"])))
         print("  chromium: screenshot %s (%d bytes), %d SVG charts, verdict %s" % (
             size, os.path.getsize(shot), nsvg, status))
     finally:

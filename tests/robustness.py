@@ -400,7 +400,7 @@ def _():
     rc, rep, err = run_json(["-r", p])
     inp = rep["inputs"][0]
     expect(rc == 0 and inp["anomalies"] == {"tunnel-too-deep": 1}, f"{rc} {inp['anomalies']}")
-    rc, out, _ = run(["-r", p])
+    rc, out, _ = run(["-v", "-r", p])
     expect(re.search(r"^ +1  tunnel-too-deep ", out, re.M), out)
 
 
@@ -433,7 +433,7 @@ def _():
     expect(rc == 0 and an.get("fragment-limit") == 1976, f"{rc} {an}")
     # the 1024 still held at the end are given up there, the rest when evicted
     expect(an.get("fragment-incomplete") == 1024, str(an))
-    rc, out, _ = run(["-r", p])
+    rc, out, _ = run(["-v", "-r", p])
     expect(re.search(r"^ +1976  fragment-limit ", out, re.M), out)
 
 

@@ -51,6 +51,34 @@ static void test_ladder_flow(void **state)
     }
 }
 
+/* The short report is the default (issue 16 item 5); --full, -v, --flows
+ * and --stats each ask for the whole one (the last two add to sections
+ * only the whole report has). */
+static void test_full_report(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *opt; /* NULL: none */
+        bool full, flows, stats;
+    } cases[] = {
+        {NULL, false, false, false},    {"--full", true, false, false},
+        {"-v", true, true, true},       {"--verbose", true, true, true},
+        {"--flows", true, true, false}, {"--stats", true, false, true},
+        {"-q", false, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct options o;
+        const char *msg;
+        int rc = cases[i].opt ? parse(&o, &msg, cases[i].opt, "-r", "x", NULL)
+                              : parse(&o, &msg, "-r", "x", NULL);
+        assert_int_equal(rc, EXIT_OK);
+        if (o.full != cases[i].full || o.flows != cases[i].flows || o.stats != cases[i].stats)
+            fail_msg("%s: full %d flows %d stats %d", cases[i].opt ? cases[i].opt : "(none)",
+                     o.full, o.flows, o.stats);
+        options_free(&o);
+    }
+}
+
 static void test_fail_on(void **state)
 {
     (void)state;
@@ -165,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ladder_flow),
         cmocka_unit_test(test_fail_on),
+        cmocka_unit_test(test_full_report),
         cmocka_unit_test(test_habits),
         cmocka_unit_test(test_color),
     };

@@ -58,6 +58,9 @@ static const struct {
     {"truncated", gen_truncated},
     {"vxlan-toobig", gen_vxlan_toobig},
     {"wireguard-ipv6-outer", gen_wireguard_ipv6_outer},
+    {"phone-vs-pc", gen_phone_vs_pc},
+    {"ssh-http-smb", gen_ssh_http_smb},
+    {"mtu-series", gen_mtu_series},
 };
 
 int main(int argc, char **argv)

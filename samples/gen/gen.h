@@ -195,6 +195,9 @@ int gen_wireguard_ipv6_outer(const char *dir, struct trace *tr);
 int gen_two_interfaces(const char *dir, struct trace *tr);
 int gen_nanosecond(const char *dir, struct trace *tr);
 int gen_truncated(const char *dir, struct trace *tr);
+int gen_phone_vs_pc(const char *dir, struct trace *tr);
+int gen_ssh_http_smb(const char *dir, struct trace *tr);
+int gen_mtu_series(const char *dir, struct trace *tr);
 
 /* Sorts the trace and writes it as OUTDIR/name (pcap); prints one line. */
 int gen_write_pcap(const char *dir, const char *name, struct trace *tr, int linktype, bool nano);
