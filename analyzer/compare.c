@@ -404,7 +404,7 @@ struct comparison *compare_run(const struct results *res, const struct inference
     for (size_t i = 0; i < n; i++) {
         if (m && !key_cmp(&all[m - 1], &all[i]) &&
             all[m - 1].view_inputs[0] != all[i].view_inputs[0] &&
-            same_time(inf_flow_by_id(res, all[m - 1].flow), inf_flow_by_id(res, all[i].flow))) {
+            same_time(results_flow(res, all[m - 1].flow), results_flow(res, all[i].flow))) {
             merge_view(&all[m - 1], &all[i]);
             continue;
         }
