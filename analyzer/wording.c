@@ -683,6 +683,21 @@ static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
             "traffic inside the tunnel is not visible here.",
             f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
             big);
+    /* a stated proof (inf_tunnel.c's wg_proof): the full-size datagrams
+     * crossed, so the tunnel MTU that made them works */
+    bool exact;
+    uint32_t mtu = inf_wg_mtu_in_use(f, &exact);
+    if (mtu && exact)
+        inf_fmt(&inf->summary,
+                "%s The WireGuard MTU in use is %u bytes (its padded packets stop there, not at a "
+                "multiple of 16) and it works: %u-byte datagrams crossed with contiguous "
+                "counters.",
+                inf->summary, mtu, big);
+    else if (mtu)
+        inf_fmt(&inf->summary,
+                "%s The WireGuard MTU in use, at least %u bytes, works: %u-byte datagrams crossed "
+                "with contiguous counters.",
+                inf->summary, mtu, big);
 }
 
 static void say_untested(struct inference *inf, const struct say_ctx *c)

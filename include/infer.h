@@ -161,6 +161,9 @@ void inf_syn_stage(struct inference *inf, const struct results *res, struct tall
  * MTU an MSS implies; the display name of an opaque tunnel. */
 void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d);
 const char *inf_opaque_name(uint8_t type);
+/* The WireGuard MTU a flow's largest datagram shows (its size less the
+ * overhead); *exact when the padding proves it is the MTU itself. */
+uint32_t inf_wg_mtu_in_use(const struct flow_summary *f, bool *exact);
 /* What a flow's re-sent datagrams are: its opaque tunnel's name, else "UDP". */
 const char *inf_resend_name(const struct flow_summary *f);
 /* A run of re-sent datagrams says the path drops their size (inf_tunnel.c). */

@@ -3513,6 +3513,215 @@ def many_connection_tests():
         expect(a == b, "the cap changed the report")
 
 
+# ---- issue 14 item 5: the tunnel MTU from a pinned underlay ----
+
+TUN_A4, TUN_B4 = (203, 0, 113, 1), (203, 0, 113, 2)
+TUN_A6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,))
+TUN_B6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,))
+TUN_R6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (9,))
+
+
+def tunnel_payload(kind, inner, ident):
+    """(IP protocol, payload) of one tunnel packet carrying IP packet `inner`."""
+    v = inner[0] >> 4
+    if kind == "vxlan":
+        return 17, udp(40000 + ident % 7, 4789, struct.pack("!II", 0x08000000, 42 << 8) + ETH[:12]
+                       + (b"\x86\xdd" if v == 6 else b"\x08\x00") + inner)
+    if kind == "geneve":  # one 8-byte option
+        opt = struct.pack("!HBB", 0x0102, 0x80, 1) + bytes(4)
+        return 17, udp(40000, 6081, struct.pack("!BBHI", len(opt) // 4, 0, 0x6558, 42 << 8) + opt
+                       + ETH[:12] + b"\x08\x00" + inner)
+    proto = 0x86dd if v == 6 else 0x0800
+    if kind == "gre":
+        return 47, struct.pack("!HH", 0, proto) + inner
+    if kind == "gre-key":
+        return 47, struct.pack("!HHI", 0x2000, proto, 7) + inner
+    if kind == "gre-key-seq-csum":  # C, K, S: 4 + 4 + 4 + 4
+        return 47, struct.pack("!HHHHII", 0xb000, proto, 0, 0, 7, ident) + inner
+    return (41 if v == 6 else 4), inner  # ipip, sit, 4in6, ip6ip6
+
+
+def tunnel_frames(kind, outer_v6=False, inner_v6=False, t0=0.0, sizes=(300, 400)):
+    """A small TCP exchange (inner 192.0.2.1 <-> 198.51.100.2, or 2001:db8:1::1 <-> ::2)
+    carried by a tunnel between 203.0.113.1 and .2 (or 2001:db8::1 and ::2)."""
+    c6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (1,))
+    s6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (2,))
+    inners = []
+    if inner_v6:
+        inners = [tcp6(50000, 80, 1000, 0, "S", src=c6, dst=s6, mss=1440),
+                  tcp6(80, 50000, 5000, 1001, "SA", src=s6, dst=c6, mss=1440)]
+        for k, n in enumerate(sizes):
+            inners.append(tcp6(50000, 80, 1001 + k * 500, 5001, "PA", b"c" * n, src=c6, dst=s6))
+            inners.append(tcp6(80, 50000, 5001, 1001 + k * 500 + n, "A", src=s6, dst=c6))
+    else:
+        inners = [f[14:] for f in tcp_exchange(list(sizes), list(sizes), dport=80)]
+    out = []
+    for k, inner in enumerate(inners):
+        down = inner[12:16] == bytes((198, 51, 100, 2)) or inner[8:24] == s6
+        proto, pl = tunnel_payload(kind, inner, 100 + k)
+        if outer_v6:
+            s, d = (TUN_B6, TUN_A6) if down else (TUN_A6, TUN_B6)
+            out.append((t0 + 0.01 * k, ETH6 + ipv6_pkt(pl, proto, s, d)))
+        else:
+            s, d = (TUN_B4, TUN_A4) if down else (TUN_A4, TUN_B4)
+            out.append((t0 + 0.01 * k, ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=100 + k)))
+    return out
+
+
+def esp_frames(natt=False, v6=False, t0=0.0, sizes=(200, 300, 1000, 200, 400)):
+    """ESP both ways between the tunnel ends (SPI 0x1000 up, 0x2000 down), in UDP 4500
+    when natt."""
+    fr = []
+    for k, n in enumerate(sizes):
+        for down in (0, 1):
+            pl = struct.pack("!II", 0x2000 if down else 0x1000, k + 1) + bytes(n)
+            proto = 17 if natt else 50
+            if natt:
+                pl = udp(4500, 4500, pl)
+            if v6:
+                s, d = (TUN_B6, TUN_A6) if down else (TUN_A6, TUN_B6)
+                f = ETH6 + ipv6_pkt(pl, proto, s, d)
+            else:
+                s, d = (TUN_B4, TUN_A4) if down else (TUN_A4, TUN_B4)
+                f = ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=300 + 2 * k + down)
+            fr.append((t0 + 0.01 * k + 0.003 * down, f))
+    return fr
+
+
+def underlay_sweep(mtu, sizes, v6=False, t0=1.0):
+    """DF pings between the tunnel ends; above `mtu` a router answers frag-needed (IPv4) or
+    packet-too-big (IPv6), the others are answered: the path is pinned where they meet."""
+    fr, t = [], t0
+    for seq, size in enumerate(sizes):
+        if not v6:
+            body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 28)
+            icmp = struct.pack("!BBH", 8, 0, 0) + body
+            icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+            req = ipv4(icmp, proto=1, src=TUN_A4, dst=TUN_B4, ident=700 + seq)
+            fr.append((t, ETH + req))
+            if size <= mtu:
+                rep = struct.pack("!BBH", 0, 0, 0) + body
+                rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
+                fr.append((t + 0.005, ETH + ipv4(rep, proto=1, src=TUN_B4, dst=TUN_A4,
+                                                 ident=900 + seq, frag=0)))
+            else:
+                fn = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + req[:28]
+                fn = fn[:2] + struct.pack("!H", csum(fn)) + fn[4:]
+                fr.append((t + 0.003, ETH + ipv4(fn, proto=1, src=(198, 18, 0, 1), dst=TUN_A4,
+                                                 ident=500 + seq, frag=0)))
+            t += 0.02
+            continue
+        body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 48)
+        req = ipv6_pkt(struct.pack("!BBH", 128, 0, 0) + body, 58, TUN_A6, TUN_B6)
+        fr.append((t, ETH6 + req))
+        if size <= mtu:
+            fr.append((t + 0.005, ETH6 + ipv6_pkt(struct.pack("!BBH", 129, 0, 0) + body, 58,
+                                                  TUN_B6, TUN_A6)))
+        else:
+            ptb = struct.pack("!BBHI", 2, 0, 0, mtu) + req[:1232]
+            fr.append((t + 0.003, ETH6 + ipv6_pkt(ptb, 58, TUN_R6, TUN_A6)))
+        t += 0.02
+    return fr
+
+
+@test("a pinned underlay gives the tunnel MTU, its headers taken off: VXLAN, GENEVE, GRE "
+      "(+4 per key, sequence, checksum), IPIP, 6in4, 4in6, ESP and ESP in UDP, over IPv4 and "
+      "IPv6 pinned by frag-needed or packet-too-big (issue 14 item 5)")
+def _():
+    up = lambda m: [m - 10, m, m + 1, m + 50]           # rising, the pair meets at m
+    down = lambda m: [m + 100, m + 20, m + 1, m, m - 1]  # falling
+    halving = lambda m: [1500, 750, 1125, m + 1, m]      # Windows' halving, then the pair
+    cases = [  # name, tunnel frames, pinned MTU, sweep, IPv6 underlay, (type, recommended)
+        ("vxlan-1500", tunnel_frames("vxlan"), 1500, up, False, ("vxlan", 1450)),
+        ("vxlan-1400-v6", tunnel_frames("vxlan", outer_v6=True), 1400, down, True, ("vxlan", 1330)),
+        ("geneve-opt-1400", tunnel_frames("geneve"), 1400, halving, False, ("geneve", 1342)),
+        ("gre-1476", tunnel_frames("gre"), 1500, up, False, ("gre", 1476)),
+        ("gre-key", tunnel_frames("gre-key"), 1500, down, False, ("gre", 1472)),
+        ("gre-key-seq-csum", tunnel_frames("gre-key-seq-csum"), 1400, up, False, ("gre", 1364)),
+        ("gre-v6", tunnel_frames("gre", outer_v6=True), 1400, halving, True, ("gre", 1356)),
+        ("ipip", tunnel_frames("ipip"), 1500, halving, False, ("ipip", 1480)),
+        ("6in4", tunnel_frames("ipip", inner_v6=True), 1480, up, False, ("sit", 1460)),
+        ("4in6", tunnel_frames("ipip", outer_v6=True), 1500, up, True, ("ipip6", 1460)),
+        ("esp-1500", esp_frames(), 1500, up, False, ("esp", 1438)),
+        ("esp-udp-1500", esp_frames(natt=True), 1500, down, False, ("esp", 1422)),
+        ("esp-v6-1400", esp_frames(v6=True), 1400, up, True, ("esp", 1310)),
+    ]
+    for name, tun, mtu, sweep, v6, (typ, want) in cases:
+        p = os.path.join(TMP, f"underlay-{name}.pcap")
+        write_pcap_timed(p, sorted(tun + underlay_sweep(mtu, sweep(mtu), v6=v6),
+                                   key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        tuns = [(t["type"], t["recommended_mtu"]) for t in rep["tunnels"]]
+        expect((typ, want) in tuns, f"{name}: {tuns}")
+        fx = rep["verdict"].get("fix", {})
+        expect(fx.get("exact") and fx.get("mtu") == want and f"exactly {mtu} bytes" in
+               fx.get("why", ""), f"{name}: {fx}")
+        rc, text, err = run(["-r", p])
+        expect(f"mtu {want}" in text, f"{name}: no block sets {want}")
+
+
+@test("an underlay only bounded (a silent sweep stepping by 4) gives the tunnel no value: "
+      "the safe one from what crossed and the probe, never the bound (issue 14 item 5)")
+def _():
+    for name, tun, over in (("vxlan", tunnel_frames("vxlan"), 50), ("gre", tunnel_frames("gre"), 24),
+                            ("ipip", tunnel_frames("ipip"), 20)):
+        p = os.path.join(TMP, f"underlay-range-{name}.pcap")
+        sweep = df_sweep_silent(TUN_A4, TUN_B4, 1452, range(1420, 1481, 4), t0=1.0)
+        write_pcap_timed(p, sorted(tun + sweep, key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        fx = rep["verdict"].get("fix", {})
+        expect(all(t["recommended_mtu"] is None for t in rep["tunnels"]), f"{name}: "
+               f"{rep['tunnels']}")
+        expect(not fx.get("exact") and fx.get("mtu") == 1452 - over, f"{name}: {fx}")
+
+
+@test("full-size WireGuard datagrams with contiguous counters prove the tunnel MTU in use works; "
+      "the padding stopping short of 16 names it exactly (issue 14 item 5)")
+def _():
+    A, B = (10, 61, 2, 2), (10, 61, 1, 2)
+    A6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 2) + (0,) * 9 + (2,))
+    B6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (2,))
+
+    def transfer(inner, v6=False, n=40, gap_at=None):
+        a, b = (A6, B6) if v6 else (A, B)
+        fr, ctr = [], 0
+        for k in range(n):
+            ctr += 2 if k == gap_at else 1  # a counter skipped: a message lost
+            fr.append((0.01 * k, wg_data(a, b, ctr, inner if k % 4 else 224, v6=v6,
+                                         receiver=0x1111)))
+            fr.append((0.01 * k + 0.004, wg_data(b, a, k, 32, v6=v6, receiver=0x2222)))
+        return fr
+    cases = [  # name, frames, words in the summary (None: no proof)
+        ("v4-1374", transfer(1374), "The WireGuard MTU in use is 1374 bytes"),
+        ("v6-1370", transfer(1370, v6=True), "The WireGuard MTU in use is 1370 bytes"),
+        ("v4-1440-multiple-of-16", transfer(1440), "at least 1440 bytes, works"),
+        ("v4-1374-gap", transfer(1374, n=40, gap_at=7), None),
+    ]
+    for name, fr, words in cases:
+        p = os.path.join(TMP, f"wgproof-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        v = rep["verdict"]
+        ev = [e for x in rep["paths"] for e in x["evidence"] if "MTU in use" in e]
+        if words:
+            expect(v["status"] == "healthy" and words in v["summary"] and len(ev) == 1,
+                   f"{name}: {v['summary']} {ev}")
+            big = [x for x in rep["paths"] if x["evidence"] and any("MTU in use" in e for e in
+                                                                       x["evidence"])]
+            expect(big and big[0]["mtu_lower"] == int(re.search(r"(\d+)-byte datagrams",
+                                                                 v["summary"]).group(1)),
+                   f"{name}: {rep['paths']}")
+        else:
+            expect("MTU in use" not in v["summary"] and not ev, f"{name}: {v['summary']} {ev}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
