@@ -115,6 +115,8 @@ static void icmp_messages(struct input_stats *s, int first, struct results *res,
     for (int k = first; k < s->nicmp; k++) {
         struct icmp_mtu_msg *m = &s->icmp[k];
         m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
+        uint32_t tun = flow_icmp_tunnel(ft, pkt, m->layer);
+        m->tunnel = tun ? tun + res->tunnel_base : 0;
         /* the quote may understate the packet (cut to 576 bytes and its
          * length rewritten): the captured original says its size */
         m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);

@@ -36,6 +36,27 @@ static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
     return addr_text(dst, buf, n);
 }
 
+/* Where an ICMP MTU message belongs, in words: one that came through a
+ * tunnel was sent by a router inside it, about the inner path; one quoting
+ * an encapsulating protocol (IP in IP, GRE, ESP) is about a tunnel's outer
+ * packets, and the protocol is named ("IPv4-in-IPv6", never "ip"). */
+static void icmp_where(const struct icmp_mtu_msg *m, char *buf, size_t n)
+{
+    int qv = m->qsrc.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
+    bool encap = m->qproto == IP_PROTO_IPIP || m->qproto == IP_PROTO_IPV6 ||
+                 m->qproto == IP_PROTO_GRE || m->qproto == IP_PROTO_ESP;
+    size_t o = 0;
+    buf[0] = '\0';
+    if (encap)
+        o += (size_t)snprintf(buf, n, " (it quotes a %s packet: a tunnel's outer packet)",
+                              ip_proto_name_in(m->qproto, qv, true));
+    if (m->tunnel && o < n)
+        snprintf(buf + o, n - o,
+                 " (carried inside tunnel #%u: a router inside the tunnel sent it, about the "
+                 "inner path)",
+                 m->tunnel);
+}
+
 static void word_icmp_implausible(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct icmp_mtu_msg *m = r->icmp;
@@ -43,13 +64,15 @@ static void word_icmp_implausible(const struct ev_record *r, struct inf_finding 
     uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
     /* the captured original's size when the quote understates it */
     uint32_t size = icmp_msg_size(m) ? icmp_msg_size(m) : m->quoted_len;
+    char where[192];
+    icmp_where(m, where, sizeof where);
     addr_text(&m->from, from, sizeof from);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6)
         inf_fmt(&fi->message,
-                "%s from %s reports MTU %u for a %u-byte packet from %s to %s: %s; ignored for "
+                "%s from %s reports MTU %u for a %u-byte packet from %s to %s%s: %s; ignored for "
                 "the path MTU",
                 m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
-                addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd),
+                addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd), where,
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     else
@@ -68,10 +91,12 @@ static void word_icmp_ignored(const struct ev_record *r, struct inf_finding *fi)
     addr_text(&m->from, from, sizeof from);
     addr_text(&m->qsrc, qs, sizeof qs);
     const char *what = m->v6 ? "packet-too-big" : "frag-needed";
+    char where[192];
+    icmp_where(m, where, sizeof where);
     inf_fmt(&fi->message,
             "%s sent %" PRIu64 " packets larger than %u bytes after %s frame %" PRIu64
-            " from %s told it the path MTU is %u (largest %u bytes)",
-            qs, r->watch->bigger, r->mtu, what, m->frame, from, r->mtu, r->watch->max_after);
+            " from %s%s told it the path MTU is %u (largest %u bytes)",
+            qs, r->watch->bigger, r->mtu, what, m->frame, from, where, r->mtu, r->watch->max_after);
     snprintf(fi->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u", m->v6 ? "v6" : "", qs,
              m->v6 ? "ipv6.plen" : "ip.len", m->v6 ? r->mtu - 40 : r->mtu);
 }

@@ -48,6 +48,9 @@ struct icmp_mtu_msg {
     uint16_t qsport, qdport;
     uint8_t layer; /* index of the ICMP layer in its packet */
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
+    /* The tunnel the message came through (report-wide id), 0 = none: a
+     * router inside the tunnel sent it, about the inner path. */
+    uint32_t tunnel;
     /* The quote's IP length equals the bytes quoted: a whole small packet,
      * or a quote cut and its length rewritten to what was kept (a router
      * quoting 576 bytes, an anonymiser). */

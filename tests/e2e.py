@@ -3722,6 +3722,89 @@ def _():
             expect("MTU in use" not in v["summary"] and not ev, f"{name}: {v['summary']} {ev}")
 
 
+
+# ---- issue 14 item 6: ICMP inside a tunnel is an inner fact ----
+
+def wrap_in_tunnel(frames, kind, outer_v6):
+    """Every frame's IP packet carried in a tunnel between 203.0.113.1/2001:db8::1 (the side of
+    192.0.2.1 / 2001:db8::1... inner senders) and .2 / ::2; ICMP from routers included."""
+    out = []
+    for k, (t, f) in enumerate(frames):
+        inner = f[14:]
+        v = inner[0] >> 4
+        src = inner[12:16] if v == 4 else inner[8:24]
+        near = src in (bytes((192, 0, 2, 1)), TUN_A6, bytes((198, 18, 0, 1)))
+        proto, pl = tunnel_payload(kind, inner, 200 + k)
+        if outer_v6:
+            s, d = (TUN_A6, TUN_B6) if near else (TUN_B6, TUN_A6)
+            out.append((t, ETH6 + ipv6_pkt(pl, proto, s, d)))
+        else:
+            s, d = (TUN_A4, TUN_B4) if near else (TUN_B4, TUN_A4)
+            out.append((t, ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=200 + k)))
+    return out
+
+
+@test("a frag-needed or packet-too-big that came through a tunnel is about the inner path: "
+      "icmp[] and the path say inner with the tunnel, the exact inner MTU (issue 14 item 6)")
+def _():
+    sweep4 = df_sweep_with_frag_needed(1400, [1300, 1400, 1401, 1450, 1500])
+    sweep6 = [(t, f) for t, f in underlay_sweep(1400, [1500, 1450, 1401, 1400, 1300], v6=True,
+                                                t0=0.0)]
+    cases = [  # name, frames, inner source, MTU
+        ("v4-in-4in6", wrap_in_tunnel(sweep4, "ipip", True), "192.0.2.1", 1400),
+        ("v4-in-gre", wrap_in_tunnel(sweep4, "gre-key", False), "192.0.2.1", 1400),
+        ("v4-in-vxlan", wrap_in_tunnel(sweep4, "vxlan", False), "192.0.2.1", 1400),
+        ("v6-in-6in4", wrap_in_tunnel(sweep6, "ipip", False), "2001:db8::1", 1400),
+    ]
+    for name, frames, src, mtu in cases:
+        p = os.path.join(TMP, f"inner-icmp-{name}.pcap")
+        write_pcap_timed(p, frames)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        tid = rep["tunnels"][0]["id"] if rep["tunnels"] else None
+        msgs = [(m["layer"], m["tunnel"]) for m in rep["icmp"]]
+        expect(tid and msgs and all(x == ("inner", tid) for x in msgs), f"{name}: {msgs}")
+        paths = [(x["layer"], x["tunnel"], x["mtu"]) for x in rep["paths"] if x["src"] == src]
+        expect(paths == [("inner", tid, mtu)], f"{name}: {rep['paths']}")
+        ev = " ".join(e for x in rep["paths"] for e in x["evidence"])
+        expect(f"carried inside tunnel #{tid}" in ev, f"{name}: {ev}")
+    # outside any tunnel, the same sweep is outer
+    p = os.path.join(TMP, "inner-icmp-none.pcap")
+    write_pcap_timed(p, sweep4)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(all(m["layer"] == "outer" and m["tunnel"] is None for m in rep["icmp"]),
+           str(rep["icmp"]))
+
+
+@test("an ICMP MTU message quoting a tunnel's outer packet names the encapsulation "
+      "(IPv4-in-IPv6, IPv4-in-IPv4, GRE), never 'ip' (issue 14 item 6)")
+def _():
+    def quoted(kind, outer_v6):
+        fr = tunnel_frames(kind, outer_v6=outer_v6, sizes=(1400, 1400))
+        big = [f for t, f in fr if len(f) > 1400][0]
+        q = big[14:]
+        if outer_v6:
+            body = struct.pack("!BBHI", 2, 0, 0, 1280) + q[:1232]
+            icmp = ETH6 + ipv6_pkt(body, 58, TUN_R6, TUN_A6)
+        else:
+            body = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + q[:28]
+            body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+            icmp = ETH + ipv4(body, proto=1, src=(198, 18, 0, 1), dst=TUN_A4, frag=0)
+        return fr + [(fr[-1][0] + 0.01, icmp)]
+    for name, kind, v6, proto, words in (("4in6", "ipip", True, "ipv4-in-ipv6", "IPv4-in-IPv6"),
+                                         ("gre", "gre", False, "gre", "GRE"),
+                                         ("ipip", "ipip", False, "ipv4-in-ipv4", "IPv4-in-IPv4")):
+        p = os.path.join(TMP, f"quoted-encap-{name}.pcap")
+        write_pcap_timed(p, quoted(kind, v6))
+        rep = json.loads(run(["--json", "-r", p])[1])
+        got = [m["quoted"]["proto"] for m in rep["icmp"] if m.get("quoted")]
+        expect(got == [proto], f"{name}: {got}")
+        ev = " ".join(e for x in rep["paths"] for e in x["evidence"])
+        expect(f"quoting {words} packets" in ev, f"{name}: {ev}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
