@@ -36,6 +36,18 @@ static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
     return addr_text(dst, buf, n);
 }
 
+/* The flow's filter narrowed to the record's direction (its source
+ * address), then `extra`: a finding about one direction selects that
+ * direction's packets, never its peer's acknowledgements too. */
+static void dir_flow_filter(const struct ev_record *r, const char *extra, struct inf_finding *fi)
+{
+    char a[64], both[192];
+    dir_src(r, a, sizeof a);
+    snprintf(both, sizeof both, "%s == %s%s%s", r->flow->ip_version == 6 ? "ipv6.src" : "ip.src", a,
+             extra ? " && " : "", extra ? extra : "");
+    results_flow_filter(r->flow, both, fi->wireshark_filter, INF_FILTER);
+}
+
 /* Where an ICMP MTU message belongs, in words: one that came through a
  * tunnel was sent by a router inside it, about the inner path; one quoting
  * an encapsulating protocol (IP in IP, GRE, ESP) is about a tunnel's outer
@@ -128,7 +140,7 @@ static void filter_larger(const struct ev_record *r, struct inf_finding *fi)
     bool v6 = r->flow->ip_version == 6;
     snprintf(extra, sizeof extra, "%s > %u", v6 ? "ipv6.plen" : "ip.len",
              v6 ? r->delivered - 40 : r->delivered);
-    results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+    dir_flow_filter(r, extra, fi);
 }
 
 static void word_sender_stalled(const struct ev_record *r, struct inf_finding *fi)
@@ -201,7 +213,7 @@ static void word_receiver_hole(const struct ev_record *r, struct inf_finding *fi
             "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
             "nothing larger than %u bytes arrived at %s, and part of its data never did",
             dir_src(r, a, sizeof a), r->lost, r->mss, r->delivered, dir_dst(r, b, sizeof b));
-    results_flow_filter(r->flow, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
+    dir_flow_filter(r, "tcp.analysis.lost_segment", fi);
 }
 
 static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi)
@@ -215,6 +227,7 @@ static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi
             "more to send, its %u-byte packets are not arriving",
             a, r->count, r->count == 1 ? "" : "s", r->delivered, (double)r->cost_ns / 1e9,
             dir_dst(r, b, sizeof b), r->other, a, r->lost);
+    /* both directions: the sender's data and the peer's waiting */
     results_flow_filter(r->flow, NULL, fi->wireshark_filter, INF_FILTER);
 }
 

@@ -3805,6 +3805,36 @@ def _():
         expect(f"quoting {words} packets" in ev, f"{name}: {ev}")
 
 
+
+@test("a finding about one direction filters that direction: every frame its Wireshark filter "
+      "selects comes from the sender it names (issue 14 item 9)")
+def _():
+    if not shutil.which("tshark"):
+        print("SKIP: per-direction filters: tshark is missing")
+        return
+    p = os.path.join(TMP, "dirfilter-stalled.pcap")
+    write_pcap_timed(p, stalled_download())
+    q = os.path.join(TMP, "dirfilter-receiver.pcap")
+    write_pcap_timed(q, receiver_view(600, 1448))
+    runs = [p, q] + [os.path.join(ROOT, "samples", f"lab-{s}.pcap") for s in
+                     ("tcp4-blackhole-path1300-server-outer", "tcp6-blackhole-path1280-server-outer",
+                      "tcp4-probing-heal-path1400-server-outer")]
+    n = 0
+    for path in runs:
+        rep = json.loads(run(["--json", "-r", path])[1])
+        for x in rep["findings"]:
+            m = re.search(r"\b(ipv6|ip)\.src == (\S+)", x["wireshark_filter"])
+            if x["kind"] != "blackhole" or not m:
+                continue
+            n += 1
+            out = subprocess.run(["tshark", "-n", "-r", path, "-Y", x["wireshark_filter"], "-T",
+                                  "fields", "-e", f"{m.group(1)}.src"], capture_output=True,
+                                 text=True, timeout=120).stdout.split()
+            expect(out and set(out) == {m.group(2)}, f"{os.path.basename(path)}: "
+                   f"'{x['wireshark_filter']}' selects sources {set(out)}")
+    expect(n >= 3, f"only {n} one-direction black hole findings")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
