@@ -888,6 +888,24 @@ static void say_capture_drops(struct inference *inf, struct input_stats *const *
                 inf->summary, dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
 }
 
+/* -i any on a router (box.h): the drop located, whatever rule decided. */
+static void box_facts(struct inference *inf, const struct tally *t)
+{
+    if (!t->box_loss)
+        return;
+    const struct box_dir *b = t->box;
+    const struct flow_summary *f = t->box_flow;
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, b->dir, &src, &dst);
+    char a[64], c[64];
+    inf_fmt(&inf->summary,
+            "%s Measured at the capturing host (-i any, in and out): %u packet%s of %u bytes and "
+            "up from %s to %s came in and never went out, while up to %u bytes were forwarded: "
+            "this host is where they are dropped.",
+            inf->summary, b->lost, b->lost == 1 ? "" : "s", b->lost_min,
+            addr_text(src, a, sizeof a), addr_text(dst, c, sizeof c), b->fwd_max);
+}
+
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                  const struct results *res, const struct tally *t)
 {
@@ -911,5 +929,6 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     inf->status = verdict_names[rule->status].name;
     say_rule[rule->id](inf, &c);
     link_facts(inf, t);
+    box_facts(inf, t);
     say_capture_drops(inf, inputs, ninputs);
 }

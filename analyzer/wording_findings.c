@@ -616,11 +616,34 @@ static void word_syn_flood(const struct ev_record *r, struct inf_finding *fi)
              v6 ? "ipv6" : "ip", dst, l->port);
 }
 
+static void word_box_loss(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct box_dir *b = r->box;
+    char a[64], c[64];
+    dir_src(r, a, sizeof a);
+    dir_dst(r, c, sizeof c);
+    /* only a drop by size is a finding (inf_box_stage) */
+    inf_fmt(&fi->message,
+            "black hole measured at the capturing host (-i any: in and out): %u packet%s of "
+            "%u bytes and up from %s to %s entered it and never left, while %u of up to %u "
+            "bytes were forwarded: this host drops them by size (its outgoing interface or "
+            "route MTU is between %u and %u)",
+            b->lost, b->lost == 1 ? "" : "s", b->lost_min, a, c, b->forwarded, b->fwd_max,
+            b->fwd_max, b->lost_min - 1);
+    char extra[96];
+    bool v6 = r->flow->ip_version == 6;
+    /* the packets on their way in (not outgoing), of the dropped sizes */
+    snprintf(extra, sizeof extra, "sll.pkttype != 4 && %s >= %u", v6 ? "ipv6.plen" : "ip.len",
+             v6 ? b->lost_min - 40 : b->lost_min);
+    dir_flow_filter(r, extra, fi);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
     [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible,
     [EV_ICMP_IGNORED] = word_icmp_ignored,
+    [EV_BOX_LOSS] = word_box_loss,
     [EV_PMTUD_WORKED] = word_pmtud_worked,
     [EV_SENDER_STALLED] = word_sender_stalled,
     [EV_SENDER_HEALED] = word_sender_healed,

@@ -72,6 +72,9 @@ struct tally {
     int link_mrus;     /* PPP links whose MRU was requested and acknowledged (inf_link.c) */
     uint32_t link_mru; /* ... the smallest */
     bool link_pppoe;   /* ... carried in PPPoE */
+    int box_loss;      /* flow directions the capturing host dropped from a size up (box.h) */
+    const struct box_dir *box;
+    const struct flow_summary *box_flow;
     int ospf_mismatch; /* OSPF neighbours stating unequal interface MTUs */
     const struct ospf_dbd_msg *ospf, *ospf_peer; /* the first such pair */
 };
@@ -147,6 +150,9 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
+/* inf_measured.c: -i any on a router, what entered it and never left (box.h). */
+void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                   const struct results *res, struct tally *t);
 /* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
 void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "box.h"
 #include "capscan.h"
 #include "defrag.h"
 #include "packet.h"
@@ -189,6 +190,11 @@ struct input_stats {
     struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
     int nfrag_cuts; /* how host pairs' datagrams were fragmented (defrag.h) */
     struct defrag_cut frag_cuts[DEFRAG_MAX_CUTS];
+    /* -i any on a router: the flow directions the capturing host forwarded
+     * (box.h), with what entered and never left (heap) */
+    struct box_dir *box;
+    uint32_t nbox;
+    uint64_t box_unjudged;
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

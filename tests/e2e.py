@@ -3835,6 +3835,127 @@ def _():
     expect(n >= 3, f"only {n} one-direction black hole findings")
 
 
+
+# ---- issue 15 item 2: -i any on a router, in and out as two vantage points ----
+
+def cooked_any(frame, way, v2, ifindex, ttl_delta=0):
+    """An Ethernet/IP frame as `tcpdump -i any` records it: Linux cooked v1 (linktype 113)
+    or v2 (276), packet type host (in, way 0) or outgoing (out, way 4), the TTL or hop
+    limit lowered by ttl_delta."""
+    et = frame[12:14]
+    ip = bytearray(frame[14:])
+    if ip[0] >> 4 == 4:
+        ip[8] -= ttl_delta
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip[:20])))
+    else:
+        ip[7] -= ttl_delta
+    if v2:
+        hdr = struct.pack("!2sHIHBB8s", et, 0, ifindex, 1, way, 6, b"\x02\0\0\0\0\x01\0\0")
+    else:
+        hdr = struct.pack("!HHH8s2s", way, 1, 6, b"\x02\0\0\0\0\x01\0\0", et)
+    return hdr + bytes(ip)
+
+
+def write_cooked(path, frames, v2):
+    data = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 276 if v2 else 113)]
+    for t, f in frames:
+        sec = int(t)
+        data.append(struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(f),
+                                len(f)) + f)
+    with open(path, "wb") as fh:
+        fh.write(b"".join(data))
+
+
+def router_any(frames, drop_above, v2, delay=0.00004):
+    """-i any on the router between client and server: every packet in on one interface and,
+    unless larger than drop_above (IP bytes), out on the other a little later, TTL - 1."""
+    out = []
+    for t, f in frames:
+        size = len(f) - 14
+        down = f[26:30] == bytes((198, 51, 100, 2)) or f[22:38] == bytes.fromhex(
+            "20010db8000000000000000000000002")
+        out.append((t, cooked_any(f, 0, v2, 3 if down else 2)))
+        if size <= drop_above:
+            out.append((t + delay, cooked_any(f, 4, v2, 2 if down else 3, 1)))
+    return sorted(out, key=lambda x: x[0])
+
+
+def router_drops_every(frames, n, v2=False):
+    """-i any on a router that drops every n-th packet whatever its size (a policer)."""
+    out = []
+    for k, (t, f) in enumerate(frames):
+        down = f[26:30] == bytes((198, 51, 100, 2))
+        out.append((t, cooked_any(f, 0, v2, 3 if down else 2)))
+        if k % n != n - 1:
+            out.append((t + 0.00004, cooked_any(f, 4, v2, 2 if down else 3, 1)))
+    return out
+
+
+@test("-i any on a router: a packet that came in and never went out is loss measured at the "
+      "box, with its size bounds; a router that forwards all is no loss; a tunnel endpoint "
+      "is no loss (issue 15 item 2)")
+def _():
+    dl = stalled_download()
+    def pings(mtu, sizes):  # a DF sweep whose requests above mtu the router drops, then a
+        # small ping 1.5 s later: the capture goes on past the one second a way out may take
+        c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+        fr = df_sweep_silent(c, s, mtu, sizes, step=0.3)
+        return fr + [(t + fr[-1][0] + 1.5, f) for t, f in df_sweep_silent(c, s, mtu, [100])]
+    cases = [  # name, frames, cooked v2, (lower, upper) or None for no loss
+        ("download-1434-v1", router_any(dl, 1434, False), False, (340, 1499)),
+        ("download-1434-v2", router_any(dl, 1434, True), True, (340, 1499)),
+        ("pings-1434-v2", router_any(pings(1434, [600, 1000, 1434, 1435, 1500, 1472]), 1434, True,
+                                     delay=0.0004), True, (1434, 1434)),
+        ("pings-1400-v1", router_any(pings(1400, [1500, 750, 1125, 1312, 1406, 1359, 1382, 1394,
+                                                  1400, 1403]), 1400, False), False, (1400, 1402)),
+        ("forwards-all-v1", router_any([(0.01 * k, f) for k, f in enumerate(
+            tcp_exchange([300], [1460] * 6, dport=80))], 1500, False), False, None),
+        ("drops-not-by-size-v1", router_drops_every(
+            [(0.3 * k, f) for k, f in enumerate(tcp_exchange([300] * 6, [1460] * 6, dport=80))],
+            3), False, None),
+        ("forwards-all-v2", router_any(pings(1500, [600, 1000, 1400, 1500]), 1500, True), True,
+         None),
+    ]
+    for name, frames, v2, want in cases:
+        p = os.path.join(TMP, f"box-{name}.pcap")
+        write_cooked(p, frames, v2)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        box = [f for f in rep["findings"] if "at the capturing host (-i any" in f["message"]]
+        if want is None:
+            expect(not box, f"{name}: {box}")
+            continue
+        expect(len(box) == 1 and "by size" in box[0]["message"], f"{name}: {box}")
+        expect("Measured at the capturing host" in rep["verdict"]["summary"],
+               f"{name}: {rep['verdict']['summary']}")
+        paths = [(x["mtu_lower"], x["mtu_upper"]) for x in rep["paths"]
+                 if x["src"] == ("198.51.100.2" if "download" in name else "192.0.2.1")]
+        expect(paths and paths[0][1] == want[1] and paths[0][0] >= want[0], f"{name}: {paths}")
+        if shutil.which("tshark"):
+            x = box[0]
+            got = subprocess.run(["tshark", "-n", "-r", p, "-Y", x["wireshark_filter"], "-T",
+                                  "fields", "-e", "frame.number"], capture_output=True,
+                                 text=True, timeout=120).stdout.split()
+            expect(got and all(int(fr) in map(int, got) for fr in x["frames"]),
+                   f"{name}: '{x['wireshark_filter']}' selects {got}, cites {x['frames']}")
+    # a tunnel endpoint: in on wg0 as inner packets, out on eth0 as WireGuard datagrams
+    A, B = (10, 61, 2, 2), (10, 61, 1, 2)
+    fr = []
+    for k, f in enumerate(tcp_exchange([300], [1380] * 8, dport=80)):
+        t = 0.01 * k
+        fr.append((t, cooked_any(f, 0, True, 5)))  # in on wg0 (inner, plain)
+        fr.append((t + 0.0001, cooked_any(wg_data(A, B, k, len(f) - 14 + 12), 4, True, 2)))
+    p = os.path.join(TMP, "box-tunnel-endpoint.pcap")
+    write_cooked(p, fr, True)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    box = [f for f in rep["findings"] if "at the capturing host (-i any" in f["message"]]
+    expect(not box and rep["verdict"]["status"] != "blackhole", f"tunnel endpoint: {box} "
+           f"{rep['verdict']['status']}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
