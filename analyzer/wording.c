@@ -876,12 +876,48 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
  * and re-sent: whatever the verdict, its summary says so next to it, since
  * every count it rests on (retransmissions, holes, losses, and their absence)
  * is of the packets the capture kept. */
+/* The rules whose proof is a packet missing from the capture: a hole in
+ * the received data, a WireGuard counter skipped, a fragment that never
+ * came, a packet seen at one capture point and not the other, an echo
+ * request left unanswered.  A capture that dropped packets makes the same
+ * gaps itself.  (A sender re-sending with backoff is the sender's own
+ * proof: it did not get the acknowledgement, whatever the capture kept.) */
+static bool rests_on_missing(int rule)
+{
+    return rule == VR_RECEIVER_SUSPECTED || rule == VR_WG_COUNTER_GAP || rule == VR_FRAGMENT_LOSS ||
+           rule == VR_MEASURED_LOSS || rule == VR_SWEEP_CLIFF;
+}
+
+/* An ICMP MTU message that is no capture artefact: a router said it. */
+static bool icmp_corroborates(struct input_stats *const *inputs, int ninputs)
+{
+    for (int i = 0; i < ninputs; i++)
+        for (int k = 0; k < inputs[i]->nicmp; k++) {
+            const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
+            if (m->mtu >= (m->v6 ? 1280u : 68u))
+                return true;
+        }
+    return false;
+}
+
 static void say_capture_drops(struct inference *inf, struct input_stats *const *inputs, int ninputs)
 {
     uint64_t dropped = 0;
     for (int i = 0; i < ninputs; i++)
         dropped += inputs[i]->scan.ifdrop + inputs[i]->scan.osdrop;
-    if (dropped)
+    if (dropped && rests_on_missing(inf->rule) && !icmp_corroborates(inputs, ninputs)) {
+        /* the gaps may be the capture's own: suspected, not proven */
+        inf->status = verdict_names[VS_INCONCLUSIVE].name;
+        for (int i = 0; i < inf->nblackholes; i++)
+            inf->blackholes[i].suspected = true;
+        inf_fmt(&inf->summary,
+                "Inconclusive: the capture itself dropped %" PRIu64 " packet%s (pcapng "
+                "statistics), and the loss below is packets missing from it, which the capture's "
+                "own drops make too; nothing independent (no ICMP MTU message) corroborates it, "
+                "so it is suspected, not proven (capture again with a larger buffer, tcpdump -B, "
+                "or a snap length of 200 bytes, -s 200). Suspected: %s",
+                dropped, dropped == 1 ? "" : "s", inf->summary);
+    } else if (dropped)
         inf_fmt(&inf->summary,
                 "%s Caution: the capture itself dropped %" PRIu64 " packet%s (pcapng "
                 "statistics): the retransmissions and losses this rests on may include %s.",
