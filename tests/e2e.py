@@ -3881,6 +3881,24 @@ def router_any(frames, drop_above, v2, delay=0.00004):
     return sorted(out, key=lambda x: x[0])
 
 
+def stalled_download6():
+    """stalled_download() over IPv6 (2001:db8::1 the client, ::2 the server): 1440-byte
+    segments (1500-byte packets) re-sent with backoff after a 340-byte one got through."""
+    c, s = TUN_A6, TUN_B6
+    C = lambda *a, **k: ETH6 + tcp6(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH6 + tcp6(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.0, C(1000, 0, "S", mss=1440)), (0.01, S(5000, 1001, "SA", mss=1440)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 340)), (0.041, C(1101, 5341, "A"))]
+    t, iv = 0.05, 0.2
+    fr.append((t, S(5341, 1101, "A", b"x" * 1440)))
+    for k in range(5):
+        t += iv
+        iv *= 2
+        fr.append((t, S(5341, 1101, "A", b"x" * 1440)))
+    return fr
+
+
 def router_drops_every(frames, n, v2=False):
     """-i any on a router that drops every n-th packet whatever its size (a policer)."""
     out = []
@@ -3916,6 +3934,7 @@ def _():
             3), False, None),
         ("forwards-all-v2", router_any(pings(1500, [600, 1000, 1400, 1500]), 1500, True), True,
          None),
+        ("download6-1400-v2", router_any(stalled_download6(), 1400, True), True, (400, 1499)),
     ]
     for name, frames, v2, want in cases:
         p = os.path.join(TMP, f"box-{name}.pcap")
@@ -3932,7 +3951,8 @@ def _():
         expect("Measured at the capturing host" in rep["verdict"]["summary"],
                f"{name}: {rep['verdict']['summary']}")
         paths = [(x["mtu_lower"], x["mtu_upper"]) for x in rep["paths"]
-                 if x["src"] == ("198.51.100.2" if "download" in name else "192.0.2.1")]
+                 if x["src"] == ("2001:db8::2" if "download6" in name else "198.51.100.2"
+                                 if "download" in name else "192.0.2.1")]
         expect(paths and paths[0][1] == want[1] and paths[0][0] >= want[0], f"{name}: {paths}")
         if shutil.which("tshark"):
             x = box[0]
