@@ -70,11 +70,40 @@ static bool continues(const char *pa, const struct capscan *a, const char *pb,
     return true;
 }
 
+/* Whether two paths name files of one ring buffer or rotation: the same
+ * directory and the same name once digits are left out (tcpdump -C's cap,
+ * cap1, cap2; -G's strftime names; dumpcap -b's prefix_00001_DATE).  A
+ * writer numbers its files by one pattern; two captures made apart (both
+ * ends of a path, one shifted by its clock) are named apart, and only the
+ * order given then says which is which. */
+static bool one_pattern(const char *pa, const char *pb)
+{
+    const char *sa = strrchr(pa, '/'), *sb = strrchr(pb, '/');
+    size_t da = sa ? (size_t)(sa - pa) : 0, db = sb ? (size_t)(sb - pb) : 0;
+    if (da != db || strncmp(pa, pb, da) != 0)
+        return false;
+    const char *x = pa + da, *y = pb + db;
+    for (;;) {
+        while (*x >= '0' && *x <= '9')
+            x++;
+        while (*y >= '0' && *y <= '9')
+            y++;
+        if (*x != *y)
+            return false;
+        if (!*x)
+            return true;
+        x++;
+        y++;
+    }
+}
+
 /* Whether b may be a file of the same capture as a, time aside. */
 static bool same_point(const char *pa, const struct capscan *a, const char *pb,
                        const struct capscan *b)
 {
     struct stat sa, sb;
+    if (!one_pattern(pa, pb))
+        return false;
     if (!a->scanned || !b->scanned || a->broken || b->broken || !a->has_time || !b->has_time ||
         a->mixed || b->mixed || a->linktype != b->linktype || a->snaplen != b->snaplen)
         return false;

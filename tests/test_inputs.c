@@ -207,6 +207,19 @@ static void test_out_of_order_files_sorted(void **state)
     assert_ptr_equal(files[0], names[1]);
     assert_ptr_equal(files[2], names[2]);
     assert_false(moved[2]);
+    /* two captures named apart (both ends of a path, one clock an hour
+     * behind): never reordered, whatever their times */
+    struct capscan ends[2] = {file(1, 262144, "", 3600, 3610, 5), file(1, 262144, "", 0, 10, 5)};
+    const char *apart[2] = {"/cap/client-outer.pcap", "/tmp/server-outer-shifted.pcap"};
+    assert_int_equal(inputs_sort_rotated(apart, ends, 2, moved), 0);
+    assert_string_equal(apart[0], "/cap/client-outer.pcap");
+    /* one writer's numbered files: cap.pcap, cap.pcap1, cap.pcap2 (tcpdump -C) */
+    struct capscan ring[3] = {file(1, 262144, "", 20, 29, 5), file(1, 262144, "", 0, 9, 5),
+                              file(1, 262144, "", 10, 19, 5)};
+    const char *numbered[3] = {"/cap/x.pcap2", "/cap/x.pcap", "/cap/x.pcap1"};
+    assert_int_equal(inputs_sort_rotated(numbered, ring, 3, moved), 1);
+    assert_string_equal(numbered[0], "/cap/x.pcap");
+    assert_string_equal(numbered[2], "/cap/x.pcap2");
 }
 
 int main(void)
