@@ -695,6 +695,16 @@ bool flow_quote_inner(const struct packet *pkt, int icmp_layer, struct addr *src
     return true;
 }
 
+uint32_t flow_icmp_tunnel(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
+{
+    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
+        return 0;
+    for (int j = icmp_layer - 1; j >= 0; j--)
+        if (is_ip(&pkt->layers[j]))
+            return flow_tun_enclosing(&ft->tunnels, pkt, j, false);
+    return 0;
+}
+
 uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
 {
     if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)

@@ -32,6 +32,9 @@ static int icmp_watch_verdict(const struct results *res, int input, int k,
 /* Routers send one message per dropped packet: evidence groups them. */
 struct icmp_group {
     int input;
+    uint32_t tunnel; /* the tunnel the messages came through: about its inner path */
+    uint8_t qproto;
+    bool qv6;
     struct addr from, qsrc, qdst;
     uint32_t mtu, count;
     bool guessed, v6;
@@ -47,6 +50,7 @@ static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struc
 {
     int i = 0;
     while (i < *ng && !(g[i].input == input && g[i].mtu == mtu && g[i].v6 == m->v6 &&
+                        g[i].tunnel == m->tunnel && g[i].qproto == m->qproto &&
                         !addr_cmp(&g[i].from, &m->from) && !addr_cmp(&g[i].qsrc, &m->qsrc) &&
                         !addr_cmp(&g[i].qdst, &m->qdst)))
         i++;
@@ -60,6 +64,9 @@ static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struc
         g[i].qdst = m->qdst;
         g[i].mtu = mtu;
         g[i].v6 = m->v6;
+        g[i].tunnel = m->tunnel;
+        g[i].qproto = m->qproto;
+        g[i].qv6 = m->qsrc.addr_type == ADDR_TYPE_IP6;
         g[i].guessed = m->mtu == 0;
         g[i].first = m->frame;
         (*ng)++;
@@ -118,8 +125,12 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             }
             if (m->qsrc.addr_type != ADDR_TYPE_IP && m->qsrc.addr_type != ADDR_TYPE_IP6)
                 continue;
-            /* the quoted packet is the one that was too big: its path */
-            struct inf_path *p = inf_path_for(inf, &m->qsrc, &m->qdst, INF_OUTER, 0);
+            /* The quoted packet is the one that was too big: its path.  A
+             * message that came through a tunnel was sent by a router
+             * inside it (the tunnel's own outer routers quote outer
+             * packets and travel outside): it bounds the inner path. */
+            struct inf_path *p =
+                inf_path_for(inf, &m->qsrc, &m->qdst, m->tunnel ? INF_INNER : INF_OUTER, m->tunnel);
             /* A reported MTU bounds the path; MTU 0 only proves that the
              * quoted packet was too big: the plateau is the sender's guess,
              * not the path's limit. */
@@ -147,7 +158,8 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
     for (int g = 0; g < ngroups; g++) {
         const struct icmp_group *x = &groups[g];
         char from[64];
-        struct inf_path *p = inf_path_for(inf, &x->qsrc, &x->qdst, INF_OUTER, 0);
+        struct inf_path *p =
+            inf_path_for(inf, &x->qsrc, &x->qdst, x->tunnel ? INF_INNER : INF_OUTER, x->tunnel);
         char frames[64];
         if (x->count == 1)
             snprintf(frames, sizeof frames, "frame %" PRIu64, x->first);
@@ -167,16 +179,26 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
                      " (the quote says %u bytes, cut to what the router kept: the packet's size "
                      "is unknown)",
                      x->cut->quoted_len);
-        inf_evidence(p, "%u %s message%s (%s%s) from %s report%s MTU %u%s%s%s", x->count,
-                     x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
-                     addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu, cut,
-                     x->guessed
-                         ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
-                           "packet it quotes was too big)"
-                         : "",
-                     x->honored   ? "; the sender obeyed"
-                     : x->ignored ? "; the sender ignored it"
-                                  : "");
+        /* where it belongs: inside a tunnel, or about a tunnel's outer
+         * packets (the quoted protocol named, never "ip") */
+        char where[128] = "";
+        size_t wo = 0;
+        if (x->tunnel)
+            wo += (size_t)snprintf(where, sizeof where, ", carried inside tunnel #%u", x->tunnel);
+        if (x->qproto == IP_PROTO_IPIP || x->qproto == IP_PROTO_IPV6 || x->qproto == IP_PROTO_GRE ||
+            x->qproto == IP_PROTO_ESP)
+            snprintf(where + wo, sizeof where - wo, ", quoting %s packets",
+                     ip_proto_name_in(x->qproto, x->qv6 ? 6 : 4, true));
+        inf_evidence(
+            p, "%u %s message%s (%s%s%s) from %s report%s MTU %u%s%s%s", x->count,
+            x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in, where,
+            addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu, cut,
+            x->guessed ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
+                         "packet it quotes was too big)"
+                       : "",
+            x->honored   ? "; the sender obeyed"
+            : x->ignored ? "; the sender ignored it"
+                         : "");
         if (x->honored && !t->pmtud_mtu) {
             t->pmtud_mtu = x->mtu;
             t->pmtud_guessed = x->guessed;

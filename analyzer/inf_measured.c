@@ -11,6 +11,77 @@
 #include "correlate.h"
 #include "infer.h"
 
+/* ---- -i any on a router: into the box and never out (box.h) ---- */
+
+/* A packet the capturing host received (cooked capture's packet type: in)
+ * and never sent on (no outgoing copy within a second) was dropped inside
+ * that host: measured, not inferred, and located there.  When every one it
+ * dropped is larger than every one of the same flow direction it forwarded,
+ * the drop is by size: the host's way out carries the largest forwarded and
+ * not the smallest dropped (a bound from loss, never a value to set).  A
+ * direction it never forwarded is not judged (box.h). */
+void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                   const struct results *res, struct tally *t)
+{
+    for (int i = 0; i < ninputs; i++) {
+        const struct input_stats *s = inputs[i];
+        for (uint32_t k = 0; k < s->nbox; k++) {
+            const struct box_dir *b = &s->box[k];
+            const struct flow_summary *f = results_flow(res, b->flow);
+            if (!f)
+                continue;
+            const struct addr *src, *dst;
+            inf_direction_addrs(f, b->dir, &src, &dst);
+            struct inf_path *p = inf_path_for(inf, src, dst, inf_flow_layer(f), f->tunnel);
+            char a[64];
+            addr_text(src, a, sizeof a);
+            inf_bound_lower(p, b->fwd_max,
+                            "flow #%" PRIu64 ": a %u-byte packet from %s entered the capturing "
+                            "host and left it (frame %" PRIu64 ", -i any: in and out)",
+                            f->id, b->fwd_max, a, b->fwd_frame);
+            if (!b->lost)
+                continue;
+            /* Dropped sizes mixed with forwarded ones: loss at the box (a
+             * queue, a filter, a policer), not an MTU; nor a drop of sizes
+             * every path carries (576 bytes for IPv4, RFC 791; 1280 for
+             * IPv6, RFC 8200): evidence only. */
+            uint32_t floor = f->ip_version == 6 ? 1280 : 576;
+            if (b->lost_min <= b->fwd_max || b->lost_min <= floor) {
+                inf_evidence(p,
+                             "flow #%" PRIu64 ": %u packets from %s entered the capturing host "
+                             "and never left it, sizes up to %u bytes dropped and forwarded "
+                             "alike: loss there, not by size",
+                             f->id, b->lost, a, b->fwd_max);
+                continue;
+            }
+            if (p && (!p->upper || b->lost_min - 1 < p->upper)) {
+                inf_bound_upper(p, b->lost_min - 1);
+                p->upper_loss = true;
+            }
+            inf_evidence(p,
+                         "flow #%" PRIu64 ": %u packets of %u bytes and up from %s entered the "
+                         "capturing host and never left it, while %u up to %u bytes did: "
+                         "dropped there by size",
+                         f->id, b->lost, b->lost_min, a, b->forwarded, b->fwd_max);
+            t->box_loss++;
+            if (!t->box || b->lost > t->box->lost) {
+                t->box = b;
+                t->box_flow = f;
+            }
+            struct ev_record r = {.kind = EV_BOX_LOSS, .input = i, .flow_id = f->id};
+            r.flow = f;
+            r.dir = b->dir;
+            r.lost = b->lost_min;
+            r.delivered = b->fwd_max;
+            r.count = b->lost;
+            r.box = b;
+            for (int n = 0; n < b->nframes; n++)
+                ev_frame(&r, b->frames[n]);
+            inf_record(inf, &r);
+        }
+    }
+}
+
 /* ---- fragments: how datagrams were cut ---- */
 
 /* A datagram cut into fragments was cut to the MTU of the link ahead, the

@@ -43,10 +43,18 @@ void inf_tunnel_stage(struct inference *inf, const struct results *res)
                 }
             }
         }
-        /* a size seen lost bounds the path but is not its MTU: no value to set */
-        if (!it->path_upper || it->path_upper <= it->overhead || loose)
+        /* A size seen lost bounds the path but is not its MTU: no value to
+         * set.  A bound a link states (an ICMP MTU, a ping pair that meets,
+         * fragments that pin it) is the underlay's MTU, and the tunnel MTU
+         * is what fits in it once the tunnel's headers are added
+         * (tunnel_mtu_for_path(): ESP's padding, WireGuard's stopping at
+         * the MTU). */
+        if (!it->path_upper || loose)
             continue;
-        it->recommended_mtu = it->path_upper - it->overhead;
+        it->recommended_mtu = tunnel_mtu_for_path(t->type, t->ip_version, t->overhead,
+                                                  t->sport || t->dport, it->path_upper);
+        if (!it->recommended_mtu)
+            continue;
         struct advice a = {.kind = ADV_SET_TUNNEL_MTU, .layer = t->type, .n1 = it->recommended_mtu};
         inf_advice_text(&a, &it->config);
     }
@@ -87,6 +95,57 @@ static bool wg_full_size_followed(const struct flow_summary *f)
     return false;
 }
 
+uint32_t inf_wg_mtu_in_use(const struct flow_summary *f, bool *exact)
+{
+    uint32_t over = tunnel_overhead_bytes(LAYER_WIREGUARD, f->ip_version == 6 ? 6 : 4, 0);
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    uint32_t inner = big > over ? big - over : 0;
+    /* WireGuard pads each inner packet to a multiple of 16 but never past
+     * the interface MTU: a padded length that is no multiple of 16 stopped
+     * at the MTU, so it is the MTU; a multiple of 16 is only a floor */
+    *exact = inner && inner % 16;
+    return inner;
+}
+
+/* The healthy side as a proof: full-size datagrams, each followed by a
+ * later counter with none missing, crossed (wgcount.h), so the outer path
+ * carries their size and the tunnel MTU that made them works on it. */
+static void wg_proof(struct inference *inf, const struct flow_summary *f)
+{
+    bool exact;
+    uint32_t mtu = inf_wg_mtu_in_use(f, &exact);
+    uint32_t big =
+        f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
+    for (int d = 0; d < 2; d++) {
+        const struct flow_dir_summary *x = &f->dir[d];
+        if (!(f->wg_followed >> d & 1) || !x->max_packet)
+            continue;
+        const struct addr *src, *dst;
+        inf_direction_addrs(f, d, &src, &dst);
+        char a[64];
+        addr_text(src, a, sizeof a);
+        struct inf_path *p = inf_path_for(inf, src, dst, INF_OUTER, 0);
+        /* A router that stated a smaller MTU for this path (ICMP, read
+         * before) dropped that size: the later counters were seen at the
+         * sending end, which proves nothing about arrival. */
+        if (!p || (p->upper && p->upper < x->max_packet))
+            continue;
+        inf_bound_lower(p, x->max_packet,
+                        "flow #%" PRIu64 ": %u-byte WireGuard datagrams from %s crossed, later "
+                        "counters following them with none missing",
+                        f->id, x->max_packet, a);
+        bool said = false; /* once per path, however many inputs show the flow */
+        for (int k = 0; p && k < p->nevidence; k++)
+            said |= p->evidence[k] && strstr(p->evidence[k], "the WireGuard MTU in use") != NULL;
+        if (mtu && !said && x->max_packet + 15u >= big) /* full size, within the padding */
+            inf_evidence(p,
+                         "flow #%" PRIu64 ": the WireGuard MTU in use, %s%u bytes, works on this "
+                         "path: its full-size datagrams crossed with contiguous counters",
+                         f->id, exact ? "" : "at least ", mtu);
+    }
+}
+
 void inf_wireguard_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                          const struct results *res, struct tally *t)
 {
@@ -110,6 +169,7 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
             t->tunnel_clean++;
             if (!t->clean_flow || f->wg_data > t->clean_flow->wg_data)
                 t->clean_flow = f;
+            wg_proof(inf, f);
         } else if (!f->wg_lost && f->wg_data && !cut &&
                    (!t->wg_unproven || f->wg_data > t->wg_unproven->wg_data)) {
             t->wg_unproven = f;

@@ -70,6 +70,98 @@ static bool continues(const char *pa, const struct capscan *a, const char *pb,
     return true;
 }
 
+/* Whether two paths name files of one ring buffer or rotation: the same
+ * directory and the same name once digits are left out (tcpdump -C's cap,
+ * cap1, cap2; -G's strftime names; dumpcap -b's prefix_00001_DATE).  A
+ * writer numbers its files by one pattern; two captures made apart (both
+ * ends of a path, one shifted by its clock) are named apart, and only the
+ * order given then says which is which. */
+static bool one_pattern(const char *pa, const char *pb)
+{
+    const char *sa = strrchr(pa, '/'), *sb = strrchr(pb, '/');
+    size_t da = sa ? (size_t)(sa - pa) : 0, db = sb ? (size_t)(sb - pb) : 0;
+    if (da != db || strncmp(pa, pb, da) != 0)
+        return false;
+    const char *x = pa + da, *y = pb + db;
+    for (;;) {
+        while (*x >= '0' && *x <= '9')
+            x++;
+        while (*y >= '0' && *y <= '9')
+            y++;
+        if (*x != *y)
+            return false;
+        if (!*x)
+            return true;
+        x++;
+        y++;
+    }
+}
+
+/* Whether b may be a file of the same capture as a, time aside. */
+static bool same_point(const char *pa, const struct capscan *a, const char *pb,
+                       const struct capscan *b)
+{
+    struct stat sa, sb;
+    if (!one_pattern(pa, pb))
+        return false;
+    if (!a->scanned || !b->scanned || a->broken || b->broken || !a->has_time || !b->has_time ||
+        a->mixed || b->mixed || a->linktype != b->linktype || a->snaplen != b->snaplen)
+        return false;
+    if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname) != 0)
+        return false;
+    return !(stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
+             sa.st_ino == sb.st_ino);
+}
+
+int inputs_sort_rotated(const char **files, struct capscan *scans, int nfiles, bool *moved)
+{
+    int sorted = 0;
+    if (nfiles > INPUTS_MAX_FILES)
+        nfiles = INPUTS_MAX_FILES;
+    for (int i = 0; i < nfiles; i++)
+        moved[i] = false;
+    for (int lo = 0; lo < nfiles;) {
+        int hi = lo + 1; /* the run lo..hi-1 */
+        while (hi < nfiles && same_point(files[lo], &scans[lo], files[hi], &scans[hi]))
+            hi++;
+        bool in_order = true;
+        for (int k = lo + 1; k < hi; k++)
+            in_order &= scans[k].first_ns >= scans[k - 1].first_ns;
+        if (hi - lo > 1 && !in_order) {
+            /* insertion sort by first timestamp (a few dozen files at most) */
+            const char *f[INPUTS_MAX_FILES];
+            struct capscan s[INPUTS_MAX_FILES];
+            int n = 0;
+            for (int k = lo; k < hi; k++) {
+                int at = n;
+                while (at > 0 && s[at - 1].first_ns > scans[k].first_ns) {
+                    f[at] = f[at - 1];
+                    s[at] = s[at - 1];
+                    at--;
+                }
+                f[at] = files[k];
+                s[at] = scans[k];
+                n++;
+            }
+            /* one capture's files never overlap in time: sorted, each
+             * begins after the one before ends, or they are two captures */
+            bool follow = true;
+            for (int k = 1; k < n; k++)
+                follow &= s[k].first_ns >= s[k - 1].last_ns;
+            if (follow) {
+                for (int k = 0; k < n; k++) {
+                    files[lo + k] = f[k];
+                    scans[lo + k] = s[k];
+                    moved[lo + k] = true;
+                }
+                sorted++;
+            }
+        }
+        lo = hi;
+    }
+    return sorted;
+}
+
 void inputs_group(struct input_groups *gs, const char *const *files, const struct capscan *scans,
                   int nfiles)
 {

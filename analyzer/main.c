@@ -183,10 +183,26 @@ static struct run_inputs *group_inputs(const struct options *o)
     }
     for (int i = 0; i < o->ninputs; i++)
         capscan_file(o->inputs[i], &each[i]);
-    inputs_group(&ri->groups, o->inputs, each, o->ninputs);
+    /* rotated files given out of order are read in the order of their
+     * first timestamps, and the report says so */
+    const char *files[OPT_MAX_INPUTS];
+    bool moved[OPT_MAX_INPUTS];
+    for (int i = 0; i < o->ninputs; i++)
+        files[i] = o->inputs[i];
+    inputs_sort_rotated(files, each, o->ninputs, moved);
+    inputs_group(&ri->groups, files, each, o->ninputs);
     int at = 0;
     for (int i = 0; i < ri->groups.n; i++) {
-        const struct input_group *g = &ri->groups.g[i];
+        struct input_group *g = &ri->groups.g[i];
+        bool sorted = false;
+        for (int k = 0; k < g->nfiles; k++)
+            sorted |= moved[at + k];
+        if (sorted && g->nfiles > 1) {
+            size_t len = strlen(g->why);
+            snprintf(g->why + len, sizeof g->why - len,
+                     "%sgiven out of order: read sorted by their first timestamps",
+                     len ? "; " : "");
+        }
         ri->paths[i] = g->files[0];
         inputs_group_scan(each + at, g->nfiles, &ri->scans[i]);
         at += g->nfiles;

@@ -70,6 +70,33 @@ const char *addr_text(const struct addr *a, char *buf, size_t size)
     return buf;
 }
 
+const char *ip_proto_name_in(uint8_t proto, int ip_version, bool words)
+{
+    static const char *const ipip[2][2][2] = {
+        {{"ipv4-in-ipv4", "IPv4-in-IPv4"}, {"ipv4-in-ipv6", "IPv4-in-IPv6"}},
+        {{"ipv6-in-ipv4", "IPv6-in-IPv4"}, {"ipv6-in-ipv6", "IPv6-in-IPv6"}}};
+    if (proto == IP_PROTO_IPIP || proto == IP_PROTO_IPV6)
+        return ipip[proto == IP_PROTO_IPV6][ip_version == 6][words];
+    if (!words)
+        return ip_proto_name(proto);
+    switch (proto) {
+    case IP_PROTO_TCP:
+        return "TCP";
+    case IP_PROTO_UDP:
+        return "UDP";
+    case IP_PROTO_ICMP:
+        return "ICMP";
+    case IP_PROTO_ICMPV6:
+        return "ICMPv6";
+    case IP_PROTO_GRE:
+        return "GRE";
+    case IP_PROTO_ESP:
+        return "ESP";
+    default:
+        return "IP";
+    }
+}
+
 const char *ip_proto_name(uint8_t proto)
 {
     switch (proto) {

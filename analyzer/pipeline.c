@@ -16,6 +16,7 @@
 #include "capscan.h"
 #include "capture.h"
 #include "decode.h"
+#include "box.h"
 #include "dedup.h"
 #include "defrag.h"
 #include "escape.h"
@@ -115,6 +116,8 @@ static void icmp_messages(struct input_stats *s, int first, struct results *res,
     for (int k = first; k < s->nicmp; k++) {
         struct icmp_mtu_msg *m = &s->icmp[k];
         m->flow = results_flow_id(res, flow_lookup_quoted(ft, pkt, m->layer));
+        uint32_t tun = flow_icmp_tunnel(ft, pkt, m->layer);
+        m->tunnel = tun ? tun + res->tunnel_base : 0;
         /* the quote may understate the packet (cut to 576 bytes and its
          * length rewritten): the captured original says its size */
         m->original_len = flow_quoted_original(ft, pkt, m->layer, &m->original_frame);
@@ -130,6 +133,36 @@ static void icmp_messages(struct input_stats *s, int first, struct results *res,
         pmtud_icmp(res->pmtud, idx, k, m->flow, &src, mtu,
                    pkt->ts_sec * 1000000000ll + pkt->ts_nsec);
     }
+}
+
+/* The outermost IP size of a packet as captured (what the host received),
+ * 0 when it has none. */
+static uint32_t box_ip_size(const struct packet *p)
+{
+    for (int i = 0; i < p->nlayers; i++) {
+        const struct layer *l = &p->layers[i];
+        if (l->flags & (LF_QUOTED | LF_REASSEMBLED))
+            return 0;
+        if (l->type == LAYER_IPV4 || l->type == LAYER_IPV6)
+            return l->u.ip.ip_len;
+    }
+    return 0;
+}
+
+/* What the box saw, kept in the input's statistics: the flow directions it
+ * forwarded (a direction it never forwarded as it came is no loss, box.h). */
+static void box_keep(struct box *bx, struct input_stats *s)
+{
+    box_end(bx, s->last_sec * 1000000000ll + s->last_nsec);
+    s->box_unjudged = bx->unjudged;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < bx->ndirs; i++)
+        n += bx->dirs[i].forwarded > 0;
+    if (n && (s->box = malloc(n * sizeof *s->box)) != NULL)
+        for (uint32_t i = 0; i < bx->ndirs; i++)
+            if (bx->dirs[i].forwarded)
+                s->box[s->nbox++] = bx->dirs[i];
+    box_free(bx);
 }
 
 /* The input read: its flows finished (at the capture's end when known),
@@ -211,6 +244,8 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
 
     struct defrag *df = defrag_new(NULL);
     struct dedup *dd = dedup_new();
+    struct box bx;
+    box_init(&bx);
     struct flow_limits fl = {0};
     fl.max_flows = o->max_flows;
     struct flow_table *ft = flow_new(&fl, results_flow_done, results_storm, res);
@@ -221,6 +256,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     if (!df || !ft || !rd || !dd) {
         say(o, "mtuscope: out of memory\n");
         dedup_free(dd);
+        box_free(&bx);
         defrag_free(df);
         flow_free(ft);
         capture_close(cap);
@@ -249,8 +285,11 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
         uint64_t orig = 0;
         enum dedup_kind dk = dedup_packet(dd, pkt, &orig);
+        int way = box_way(pkt);     /* -i any: into the capturing host, or out of it */
         if (dk != DEDUP_ORIGINAL) { /* the capture's own copy: counted, analysed once */
             stats_add_copy(s, dk == DEDUP_FORWARDED, pkt->frame, orig);
+            if (way == 0)
+                box_out(&bx, orig);
             if (o->stop && *o->stop) {
                 s->interrupted = true;
                 break;
@@ -263,6 +302,9 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         struct flow_pkt fp;
         flow_packet(ft, pkt, &fp);
         fp.flow = results_flow_id(res, fp.flow);
+        if (way == 1)
+            box_in(&bx, pkt->frame, pkt->ts_sec * 1000000000ll + pkt->ts_nsec, fp.flow, fp.dir,
+                   box_ip_size(pkt));
         icmp_messages(s, nicmp, res, ft, pkt, idx);
         pmtud_packet(res->pmtud, pkt, &fp);
         if (hooks && hooks->packet)
@@ -283,6 +325,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         rc = PIPELINE_FAIL;
 
     end_input(o, s, res, ft, df, cs);
+    box_keep(&bx, s);
     dedup_free(dd);
 
     capture_close(cap);

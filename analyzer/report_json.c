@@ -679,12 +679,16 @@ static void json_icmp_msg(struct json *j, const struct report_data *r, int i, in
     if (m->mtu == 0 && icmp_msg_size(m))
         json_uint(j, "mtu_guess", pmtud_plateau_below(icmp_msg_size(m)));
     json_int(j, "input", i);
+    /* came through a tunnel: sent by a router inside it, about the inner path */
+    json_string(j, "layer", m->tunnel ? "inner" : "outer");
+    json_opt_uint(j, "tunnel", m->tunnel);
     json_time(j, "time", m->ts_sec * 1000000000 + m->ts_nsec);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6) {
         json_object_begin(j, "quoted");
         json_addr(j, "src", &m->qsrc);
         json_addr(j, "dst", &m->qdst);
-        json_string(j, "proto", ip_proto_name(m->qproto));
+        json_string(j, "proto",
+                    ip_proto_name_in(m->qproto, m->qsrc.addr_type == ADDR_TYPE_IP6 ? 6 : 4, false));
         if (m->qsport || m->qdport) {
             json_uint(j, "sport", m->qsport);
             json_uint(j, "dport", m->qdport);
@@ -766,6 +770,12 @@ static void json_findings(struct json *j, const struct inference *inf,
         json_array_end(j);
         json_string(j, "wireshark_filter", f->wireshark_filter);
         json_int(j, "input", f->input);
+        const struct icmp_mtu_msg *m = inf->records[i].icmp;
+        if (m && (f->ev == EV_ICMP_IGNORED || f->ev == EV_ICMP_IMPLAUSIBLE)) {
+            /* the message's own place: inside a tunnel, about its inner path */
+            json_string(j, "layer", m->tunnel ? "inner" : "outer");
+            json_opt_uint(j, "tunnel", m->tunnel);
+        }
         if (f->input >= 0 && f->input < ninputs)
             json_frame_files(j, inputs[f->input], f->frames, f->nframes);
         json_object_end(j);

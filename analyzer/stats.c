@@ -31,6 +31,7 @@ void stats_free(struct input_stats *s)
     free(s->icmp);
     free(s->lcp);
     free(s->dbd);
+    free(s->box);
     free(s->path);
     free(s);
 }

@@ -53,6 +53,44 @@ uint32_t tunnel_overhead_bytes(uint8_t layer, int ip_version, uint32_t measured)
     return measured;
 }
 
+/* ESP (RFC 4303) in tunnel mode: SPI 4 + sequence 4, the cipher's IV, the
+ * inner packet and a 2-byte trailer padded to the cipher's block, the ICV.
+ * AES-CBC: IV 16, block 16; HMAC-SHA-256-128: ICV 16 (RFC 4868).  AES-GCM
+ * (IV 8, block 4, ICV 16) always fits in less, so the CBC value is safe for
+ * both. */
+#define ESP_HDR 8u
+#define ESP_CBC_IV 16u
+#define ESP_CBC_BLOCK 16u
+#define ESP_ICV 16u
+#define ESP_TRAILER 2u
+#define ESP_NATT_UDP 8u
+#define IPV4_MIN_MTU 68u
+
+const char tunnel_esp_assumption[] =
+    "assuming AES-CBC with HMAC-SHA-256 (IV 16, 16-byte blocks, ICV 16), the largest common "
+    "ESP overhead: it fits AES-GCM too";
+
+uint32_t tunnel_mtu_for_path(uint8_t layer, int ip_version, uint32_t measured, bool in_udp,
+                             uint32_t path)
+{
+    uint32_t ip = ip_version == 6 ? 40 : 20, mtu = 0;
+    if (layer == LAYER_ESP) {
+        /* the largest inner packet whose padded payload (inner + trailer,
+         * a multiple of the block) fits what is left of the path */
+        uint32_t fixed = ip + (in_udp ? ESP_NATT_UDP : 0) + ESP_HDR + ESP_CBC_IV + ESP_ICV;
+        if (path > fixed + ESP_TRAILER)
+            mtu = (path - fixed) / ESP_CBC_BLOCK * ESP_CBC_BLOCK - ESP_TRAILER;
+    } else {
+        /* WireGuard pads its inner packets to 16 bytes but never past the
+         * interface MTU (the padding stops there), so a tunnel MTU of path
+         * less the overhead never makes a datagram larger than the path */
+        uint32_t over = tunnel_overhead_bytes(layer, ip_version, measured);
+        if (over && path > over)
+            mtu = path - over;
+    }
+    return mtu >= IPV4_MIN_MTU ? mtu : 0;
+}
+
 const char *tunnel_type_name(uint8_t layer, int ip_version, int inner_version)
 {
     if (layer == LAYER_IPV4 || layer == LAYER_IPV6) {

@@ -667,6 +667,21 @@ static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
             "traffic inside the tunnel is not visible here.",
             f->wg_data, addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
             big);
+    /* a stated proof (inf_tunnel.c's wg_proof): the full-size datagrams
+     * crossed, so the tunnel MTU that made them works */
+    bool exact;
+    uint32_t mtu = inf_wg_mtu_in_use(f, &exact);
+    if (mtu && exact)
+        inf_fmt(&inf->summary,
+                "%s The WireGuard MTU in use is %u bytes (its padded packets stop there, not at a "
+                "multiple of 16) and it works: %u-byte datagrams crossed with contiguous "
+                "counters.",
+                inf->summary, mtu, big);
+    else if (mtu)
+        inf_fmt(&inf->summary,
+                "%s The WireGuard MTU in use, at least %u bytes, works: %u-byte datagrams crossed "
+                "with contiguous counters.",
+                inf->summary, mtu, big);
 }
 
 static void say_untested(struct inference *inf, const struct say_ctx *c)
@@ -845,16 +860,70 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
  * and re-sent: whatever the verdict, its summary says so next to it, since
  * every count it rests on (retransmissions, holes, losses, and their absence)
  * is of the packets the capture kept. */
+/* The rules whose proof is a packet missing from the capture: a hole in
+ * the received data, a WireGuard counter skipped, a fragment that never
+ * came, a packet seen at one capture point and not the other, an echo
+ * request left unanswered.  A capture that dropped packets makes the same
+ * gaps itself.  (A sender re-sending with backoff is the sender's own
+ * proof: it did not get the acknowledgement, whatever the capture kept.) */
+static bool rests_on_missing(int rule)
+{
+    return rule == VR_RECEIVER_SUSPECTED || rule == VR_WG_COUNTER_GAP || rule == VR_FRAGMENT_LOSS ||
+           rule == VR_MEASURED_LOSS || rule == VR_SWEEP_CLIFF;
+}
+
+/* An ICMP MTU message that is no capture artefact: a router said it. */
+static bool icmp_corroborates(struct input_stats *const *inputs, int ninputs)
+{
+    for (int i = 0; i < ninputs; i++)
+        for (int k = 0; k < inputs[i]->nicmp; k++) {
+            const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
+            if (m->mtu >= (m->v6 ? 1280u : 68u))
+                return true;
+        }
+    return false;
+}
+
 static void say_capture_drops(struct inference *inf, struct input_stats *const *inputs, int ninputs)
 {
     uint64_t dropped = 0;
     for (int i = 0; i < ninputs; i++)
         dropped += inputs[i]->scan.ifdrop + inputs[i]->scan.osdrop;
-    if (dropped)
+    if (dropped && rests_on_missing(inf->rule) && !icmp_corroborates(inputs, ninputs)) {
+        /* the gaps may be the capture's own: suspected, not proven */
+        inf->status = verdict_names[VS_INCONCLUSIVE].name;
+        for (int i = 0; i < inf->nblackholes; i++)
+            inf->blackholes[i].suspected = true;
+        inf_fmt(&inf->summary,
+                "Inconclusive: the capture itself dropped %" PRIu64 " packet%s (pcapng "
+                "statistics), and the loss below is packets missing from it, which the capture's "
+                "own drops make too; nothing independent (no ICMP MTU message) corroborates it, "
+                "so it is suspected, not proven (capture again with a larger buffer, tcpdump -B, "
+                "or a snap length of 200 bytes, -s 200). Suspected: %s",
+                dropped, dropped == 1 ? "" : "s", inf->summary);
+    } else if (dropped)
         inf_fmt(&inf->summary,
                 "%s Caution: the capture itself dropped %" PRIu64 " packet%s (pcapng "
                 "statistics): the retransmissions and losses this rests on may include %s.",
                 inf->summary, dropped, dropped == 1 ? "" : "s", dropped == 1 ? "it" : "them");
+}
+
+/* -i any on a router (box.h): the drop located, whatever rule decided. */
+static void box_facts(struct inference *inf, const struct tally *t)
+{
+    if (!t->box_loss)
+        return;
+    const struct box_dir *b = t->box;
+    const struct flow_summary *f = t->box_flow;
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, b->dir, &src, &dst);
+    char a[64], c[64];
+    inf_fmt(&inf->summary,
+            "%s Measured at the capturing host (-i any, in and out): %u packet%s of %u bytes and "
+            "up from %s to %s came in and never went out, while up to %u bytes were forwarded: "
+            "this host is where they are dropped.",
+            inf->summary, b->lost, b->lost == 1 ? "" : "s", b->lost_min,
+            addr_text(src, a, sizeof a), addr_text(dst, c, sizeof c), b->fwd_max);
 }
 
 void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int ninputs,
@@ -880,5 +949,6 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     inf->status = verdict_names[rule->status].name;
     say_rule[rule->id](inf, &c);
     link_facts(inf, t);
+    box_facts(inf, t);
     say_capture_drops(inf, inputs, ninputs);
 }

@@ -36,6 +36,39 @@ static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
     return addr_text(dst, buf, n);
 }
 
+/* The flow's filter narrowed to the record's direction (its source
+ * address), then `extra`: a finding about one direction selects that
+ * direction's packets, never its peer's acknowledgements too. */
+static void dir_flow_filter(const struct ev_record *r, const char *extra, struct inf_finding *fi)
+{
+    char a[64], both[192];
+    dir_src(r, a, sizeof a);
+    snprintf(both, sizeof both, "%s == %s%s%s", r->flow->ip_version == 6 ? "ipv6.src" : "ip.src", a,
+             extra ? " && " : "", extra ? extra : "");
+    results_flow_filter(r->flow, both, fi->wireshark_filter, INF_FILTER);
+}
+
+/* Where an ICMP MTU message belongs, in words: one that came through a
+ * tunnel was sent by a router inside it, about the inner path; one quoting
+ * an encapsulating protocol (IP in IP, GRE, ESP) is about a tunnel's outer
+ * packets, and the protocol is named ("IPv4-in-IPv6", never "ip"). */
+static void icmp_where(const struct icmp_mtu_msg *m, char *buf, size_t n)
+{
+    int qv = m->qsrc.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
+    bool encap = m->qproto == IP_PROTO_IPIP || m->qproto == IP_PROTO_IPV6 ||
+                 m->qproto == IP_PROTO_GRE || m->qproto == IP_PROTO_ESP;
+    size_t o = 0;
+    buf[0] = '\0';
+    if (encap)
+        o += (size_t)snprintf(buf, n, " (it quotes a %s packet: a tunnel's outer packet)",
+                              ip_proto_name_in(m->qproto, qv, true));
+    if (m->tunnel && o < n)
+        snprintf(buf + o, n - o,
+                 " (carried inside tunnel #%u: a router inside the tunnel sent it, about the "
+                 "inner path)",
+                 m->tunnel);
+}
+
 static void word_icmp_implausible(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct icmp_mtu_msg *m = r->icmp;
@@ -43,13 +76,15 @@ static void word_icmp_implausible(const struct ev_record *r, struct inf_finding 
     uint32_t floor = m->v6 ? 1280 : 68; /* RFC 8200's and RFC 791's minimum MTUs */
     /* the captured original's size when the quote understates it */
     uint32_t size = icmp_msg_size(m) ? icmp_msg_size(m) : m->quoted_len;
+    char where[192];
+    icmp_where(m, where, sizeof where);
     addr_text(&m->from, from, sizeof from);
     if (m->qsrc.addr_type == ADDR_TYPE_IP || m->qsrc.addr_type == ADDR_TYPE_IP6)
         inf_fmt(&fi->message,
-                "%s from %s reports MTU %u for a %u-byte packet from %s to %s: %s; ignored for "
+                "%s from %s reports MTU %u for a %u-byte packet from %s to %s%s: %s; ignored for "
                 "the path MTU",
                 m->v6 ? "packet-too-big" : "frag-needed", from, m->mtu, size,
-                addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd),
+                addr_text(&m->qsrc, qs, sizeof qs), addr_text(&m->qdst, qd, sizeof qd), where,
                 m->mtu && m->mtu < floor ? "below the protocol minimum"
                                          : "not smaller than the packet it quotes");
     else
@@ -68,10 +103,12 @@ static void word_icmp_ignored(const struct ev_record *r, struct inf_finding *fi)
     addr_text(&m->from, from, sizeof from);
     addr_text(&m->qsrc, qs, sizeof qs);
     const char *what = m->v6 ? "packet-too-big" : "frag-needed";
+    char where[192];
+    icmp_where(m, where, sizeof where);
     inf_fmt(&fi->message,
             "%s sent %" PRIu64 " packets larger than %u bytes after %s frame %" PRIu64
-            " from %s told it the path MTU is %u (largest %u bytes)",
-            qs, r->watch->bigger, r->mtu, what, m->frame, from, r->mtu, r->watch->max_after);
+            " from %s%s told it the path MTU is %u (largest %u bytes)",
+            qs, r->watch->bigger, r->mtu, what, m->frame, from, where, r->mtu, r->watch->max_after);
     snprintf(fi->wireshark_filter, INF_FILTER, "ip%s.src == %s && %s > %u", m->v6 ? "v6" : "", qs,
              m->v6 ? "ipv6.plen" : "ip.len", m->v6 ? r->mtu - 40 : r->mtu);
 }
@@ -103,7 +140,7 @@ static void filter_larger(const struct ev_record *r, struct inf_finding *fi)
     bool v6 = r->flow->ip_version == 6;
     snprintf(extra, sizeof extra, "%s > %u", v6 ? "ipv6.plen" : "ip.len",
              v6 ? r->delivered - 40 : r->delivered);
-    results_flow_filter(r->flow, extra, fi->wireshark_filter, INF_FILTER);
+    dir_flow_filter(r, extra, fi);
 }
 
 static void word_sender_stalled(const struct ev_record *r, struct inf_finding *fi)
@@ -176,7 +213,7 @@ static void word_receiver_hole(const struct ev_record *r, struct inf_finding *fi
             "black hole suspected (receiver side): %s may send %u-byte packets (MSS %u) but "
             "nothing larger than %u bytes arrived at %s, and part of its data never did",
             dir_src(r, a, sizeof a), r->lost, r->mss, r->delivered, dir_dst(r, b, sizeof b));
-    results_flow_filter(r->flow, "tcp.analysis.lost_segment", fi->wireshark_filter, INF_FILTER);
+    dir_flow_filter(r, "tcp.analysis.lost_segment", fi);
 }
 
 static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi)
@@ -190,6 +227,7 @@ static void word_silent_sender(const struct ev_record *r, struct inf_finding *fi
             "more to send, its %u-byte packets are not arriving",
             a, r->count, r->count == 1 ? "" : "s", r->delivered, (double)r->cost_ns / 1e9,
             dir_dst(r, b, sizeof b), r->other, a, r->lost);
+    /* both directions: the sender's data and the peer's waiting */
     results_flow_filter(r->flow, NULL, fi->wireshark_filter, INF_FILTER);
 }
 
@@ -576,11 +614,34 @@ static void word_syn_flood(const struct ev_record *r, struct inf_finding *fi)
              v6 ? "ipv6" : "ip", dst, l->port);
 }
 
+static void word_box_loss(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct box_dir *b = r->box;
+    char a[64], c[64];
+    dir_src(r, a, sizeof a);
+    dir_dst(r, c, sizeof c);
+    /* only a drop by size is a finding (inf_box_stage) */
+    inf_fmt(&fi->message,
+            "black hole measured at the capturing host (-i any: in and out): %u packet%s of "
+            "%u bytes and up from %s to %s entered it and never left, while %u of up to %u "
+            "bytes were forwarded: this host drops them by size (its outgoing interface or "
+            "route MTU is between %u and %u)",
+            b->lost, b->lost == 1 ? "" : "s", b->lost_min, a, c, b->forwarded, b->fwd_max,
+            b->fwd_max, b->lost_min - 1);
+    char extra[96];
+    bool v6 = r->flow->ip_version == 6;
+    /* the packets on their way in (not outgoing), of the dropped sizes */
+    snprintf(extra, sizeof extra, "sll.pkttype != 4 && %s >= %u", v6 ? "ipv6.plen" : "ip.len",
+             v6 ? b->lost_min - 40 : b->lost_min);
+    dir_flow_filter(r, extra, fi);
+}
+
 typedef void (*word_fn)(const struct ev_record *r, struct inf_finding *fi);
 
 static const word_fn word_finding[EV__COUNT] = {
     [EV_ICMP_IMPLAUSIBLE] = word_icmp_implausible,
     [EV_ICMP_IGNORED] = word_icmp_ignored,
+    [EV_BOX_LOSS] = word_box_loss,
     [EV_PMTUD_WORKED] = word_pmtud_worked,
     [EV_SENDER_STALLED] = word_sender_stalled,
     [EV_SENDER_HEALED] = word_sender_healed,

@@ -211,12 +211,24 @@ static bool fix_tunnel_recommended(struct inference *inf, const struct results *
         fx->mtu = it->recommended_mtu;
         inf_fmt(&fx->headline, "set the %s MTU to %u (tunnel #%u, %s <-> %s)",
                 tunnel_display(t->type), it->recommended_mtu, t->id, a, b);
-        inf_fmt(&fx->why,
-                "the path between %s and %s carries %s %u bytes (path MTU below) and %s adds %u "
-                "bytes over IPv%u: %u - %u = %u",
-                a, b, it->path_lower == it->path_upper ? "exactly" : "at most", it->path_upper,
-                tunnel_display(t->type), it->overhead, t->ip_version, it->path_upper, it->overhead,
-                it->recommended_mtu);
+        /* exact where the bounds meet; else the upper bound is an MTU a
+         * router or link states (inf_tunnel.c sets no value from a loss) */
+        char carries[96];
+        bool pinned = it->path_lower == it->path_upper;
+        snprintf(carries, sizeof carries, "%s %u bytes%s", pinned ? "exactly" : "at most",
+                 it->path_upper, pinned ? "" : ", the MTU a router or a link states");
+        if (t->type == LAYER_ESP)
+            inf_fmt(&fx->why,
+                    "the path between %s and %s carries %s (path MTU below); ESP%s over IPv%u "
+                    "fits inner packets of up to %u bytes in it, %s",
+                    a, b, carries, t->sport || t->dport ? " in UDP" : "", t->ip_version,
+                    it->recommended_mtu, tunnel_esp_assumption);
+        else
+            inf_fmt(&fx->why,
+                    "the path between %s and %s carries %s (path MTU below) and %s adds %u bytes "
+                    "over IPv%u: %u - %u = %u",
+                    a, b, carries, tunnel_display(t->type), it->overhead, t->ip_version,
+                    it->path_upper, it->overhead, it->recommended_mtu);
         tunnel_blocks(fx, t->type, it->recommended_mtu, t->inner_version, false);
         return true;
     }

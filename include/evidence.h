@@ -43,6 +43,7 @@
     X(EV_WG_COUNTER_GAP, INF_WARNING, "wireguard-loss") /* WireGuard counters skipped */           \
     X(EV_TUNNEL_RESEND, INF_ERROR, "blackhole") /* largest datagram re-sent with backoff */        \
     X(EV_MEASURED_LOSS, INF_ERROR, "blackhole") /* lost between two captures, from a size */       \
+    X(EV_BOX_LOSS, INF_ERROR, "blackhole")      /* -i any: into the capturing host, never out */   \
     X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */      \
     X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */      \
     X(EV_LINK_MRU, INF_INFO, "link-mtu")          /* an LCP MRU requested and acknowledged */      \
@@ -89,6 +90,7 @@ struct ev_record {
     uint32_t count2;                             /* OSPF: the second router's DBDs */
     uint64_t bound_frame;       /* the filter stops at this frame (0: it needs no bound) */
     const struct capscan *scan; /* the input's pcapng statistics (capture drops) */
+    const struct box_dir *box;  /* box loss: the flow direction through the capturing host */
     uint64_t frames[EV_MAX_FRAMES];
     int nframes;
 };

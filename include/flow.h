@@ -258,6 +258,11 @@ uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int
 bool flow_quote_inner(const struct packet *pkt, int icmp_layer, struct addr *src,
                       uint32_t *overhead);
 
+/* The tunnel (id of this flow table) the ICMP error at icmp_layer came
+ * through: the error travels inside it, so it is about the inner path.  0
+ * when it came outside any tunnel. */
+uint32_t flow_icmp_tunnel(struct flow_table *ft, const struct packet *pkt, int icmp_layer);
+
 /* The IP size of the captured original of the TCP segment quoted by the
  * ICMP error at icmp_layer: the quoted flow's outstanding data in the
  * quoted direction holds a segment starting at the quoted sequence number

@@ -74,6 +74,9 @@ struct tally {
     int link_mrus;     /* PPP links whose MRU was requested and acknowledged (inf_link.c) */
     uint32_t link_mru; /* ... the smallest */
     bool link_pppoe;   /* ... carried in PPPoE */
+    int box_loss;      /* flow directions the capturing host dropped from a size up (box.h) */
+    const struct box_dir *box;
+    const struct flow_summary *box_flow;
     int ospf_mismatch; /* OSPF neighbours stating unequal interface MTUs */
     const struct ospf_dbd_msg *ospf, *ospf_peer; /* the first such pair */
 };
@@ -148,6 +151,9 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
+/* inf_measured.c: -i any on a router, what entered it and never left (box.h). */
+void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                   const struct results *res, struct tally *t);
 /* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
 void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);
@@ -162,6 +168,9 @@ void inf_syn_stage(struct inference *inf, const struct results *res, struct tall
  * MTU an MSS implies; the display name of an opaque tunnel. */
 void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d);
 const char *inf_opaque_name(uint8_t type);
+/* The WireGuard MTU a flow's largest datagram shows (its size less the
+ * overhead); *exact when the padding proves it is the MTU itself. */
+uint32_t inf_wg_mtu_in_use(const struct flow_summary *f, bool *exact);
 /* What a flow's re-sent datagrams are: its opaque tunnel's name, else "UDP". */
 const char *inf_resend_name(const struct flow_summary *f);
 /* A run of re-sent datagrams says the path drops their size (inf_tunnel.c). */

@@ -38,6 +38,17 @@ struct input_groups {
     int n;
 };
 
+/* Rotated files given out of order (a shell glob past file9, a ring
+ * buffer's names after it wrapped): each run of consecutive files of one
+ * capture point (named by one pattern in one directory, digits aside;
+ * scanned whole, with packets, same link type, snap length and interface)
+ * whose first timestamps are not in order is sorted by them,
+ * files and scans alike, when the sorted files follow each other without
+ * overlap (two captures taken at once overlap, and stay as given).
+ * moved[i] is set for the files of a run so sorted.  Returns the runs
+ * sorted. */
+int inputs_sort_rotated(const char **files, struct capscan *scans, int nfiles, bool *moved);
+
 /* Groups nfiles files (scans[i] their scans) in the order given. */
 void inputs_group(struct input_groups *gs, const char *const *files, const struct capscan *scans,
                   int nfiles);

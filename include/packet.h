@@ -376,6 +376,11 @@ size_t pkt_describe(const struct packet *p, char *buf, size_t size);
 const char *addr_text(const struct addr *a, char *buf, size_t size);
 /* "tcp", "udp", "icmp", "icmpv6", "gre", "esp", or "ip" for the rest. */
 const char *ip_proto_name(uint8_t proto);
+/* The same, naming IP in IP by the two versions ("ipv4-in-ipv6" for
+ * protocol 4 in an IPv6 packet, "ipv6-in-ipv4" for 41 in IPv4): an ICMP
+ * quote of such a packet is about a tunnel's outer packets.  words: the
+ * form for sentences ("IPv4-in-IPv6", "GRE", "TCP"). */
+const char *ip_proto_name_in(uint8_t proto, int ip_version, bool words);
 
 static inline bool pkt_has_anomaly(const struct packet *p, enum anomaly a)
 {

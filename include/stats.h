@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "anomaly.h"
+#include "box.h"
 #include "capscan.h"
 #include "defrag.h"
 #include "packet.h"
@@ -48,6 +49,9 @@ struct icmp_mtu_msg {
     uint16_t qsport, qdport;
     uint8_t layer; /* index of the ICMP layer in its packet */
     uint64_t flow; /* the quoted packet's flow (report-wide id), 0 = unknown */
+    /* The tunnel the message came through (report-wide id), 0 = none: a
+     * router inside the tunnel sent it, about the inner path. */
+    uint32_t tunnel;
     /* The quote's IP length equals the bytes quoted: a whole small packet,
      * or a quote cut and its length rewritten to what was kept (a router
      * quoting 576 bytes, an anonymiser). */
@@ -191,6 +195,11 @@ struct input_stats {
     struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
     int nfrag_cuts; /* how host pairs' datagrams were fragmented (defrag.h) */
     struct defrag_cut frag_cuts[DEFRAG_MAX_CUTS];
+    /* -i any on a router: the flow directions the capturing host forwarded
+     * (box.h), with what entered and never left (heap) */
+    struct box_dir *box;
+    uint32_t nbox;
+    uint64_t box_unjudged;
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

@@ -49,6 +49,20 @@ const struct tunnel_fact *tunnel_fact(uint8_t layer);
  * value. */
 uint32_t tunnel_overhead_bytes(uint8_t layer, int ip_version, uint32_t measured);
 
+/* The tunnel MTU to set over an outer path that carries exactly `path`
+ * bytes: the largest inner IP packet whose outer packet still fits, or 0
+ * when none of at least 68 bytes (IPv4's minimum, RFC 791) does.
+ * `measured` as for tunnel_overhead_bytes(); `in_udp`: ESP in UDP (NAT
+ * traversal, RFC 3948, 8 more bytes).  ESP's cipher is not in the capture:
+ * its value assumes AES-CBC with a 16-byte ICV (HMAC-SHA-256-128), the
+ * largest common overhead, so it fits AES-GCM too (tunnel_esp_assumption). */
+uint32_t tunnel_mtu_for_path(uint8_t layer, int ip_version, uint32_t measured, bool in_udp,
+                             uint32_t path);
+
+/* ESP's overhead depends on its cipher: the assumption tunnel_mtu_for_path()
+ * makes, in words. */
+extern const char tunnel_esp_assumption[];
+
 /* The report's name of a tunnel: IP in IP named as Linux names its devices
  * (ipip, sit, ipip6, ip6ip6), the others by their row. */
 const char *tunnel_type_name(uint8_t layer, int ip_version, int inner_version);

@@ -3974,6 +3974,558 @@ def chart_tests():
                 expect(len(rows) == nseg + 1 and "Downsampled" not in html, f"{len(rows)} rows")
 
 
+# ---- issue 14 item 5: the tunnel MTU from a pinned underlay ----
+
+TUN_A4, TUN_B4 = (203, 0, 113, 1), (203, 0, 113, 2)
+TUN_A6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,))
+TUN_B6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,))
+TUN_R6 = bytes((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (9,))
+
+
+def tunnel_payload(kind, inner, ident):
+    """(IP protocol, payload) of one tunnel packet carrying IP packet `inner`."""
+    v = inner[0] >> 4
+    if kind == "vxlan":
+        return 17, udp(40000 + ident % 7, 4789, struct.pack("!II", 0x08000000, 42 << 8) + ETH[:12]
+                       + (b"\x86\xdd" if v == 6 else b"\x08\x00") + inner)
+    if kind == "geneve":  # one 8-byte option
+        opt = struct.pack("!HBB", 0x0102, 0x80, 1) + bytes(4)
+        return 17, udp(40000, 6081, struct.pack("!BBHI", len(opt) // 4, 0, 0x6558, 42 << 8) + opt
+                       + ETH[:12] + b"\x08\x00" + inner)
+    proto = 0x86dd if v == 6 else 0x0800
+    if kind == "gre":
+        return 47, struct.pack("!HH", 0, proto) + inner
+    if kind == "gre-key":
+        return 47, struct.pack("!HHI", 0x2000, proto, 7) + inner
+    if kind == "gre-key-seq-csum":  # C, K, S: 4 + 4 + 4 + 4
+        return 47, struct.pack("!HHHHII", 0xb000, proto, 0, 0, 7, ident) + inner
+    return (41 if v == 6 else 4), inner  # ipip, sit, 4in6, ip6ip6
+
+
+def tunnel_frames(kind, outer_v6=False, inner_v6=False, t0=0.0, sizes=(300, 400)):
+    """A small TCP exchange (inner 192.0.2.1 <-> 198.51.100.2, or 2001:db8:1::1 <-> ::2)
+    carried by a tunnel between 203.0.113.1 and .2 (or 2001:db8::1 and ::2)."""
+    c6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (1,))
+    s6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (2,))
+    inners = []
+    if inner_v6:
+        inners = [tcp6(50000, 80, 1000, 0, "S", src=c6, dst=s6, mss=1440),
+                  tcp6(80, 50000, 5000, 1001, "SA", src=s6, dst=c6, mss=1440)]
+        for k, n in enumerate(sizes):
+            inners.append(tcp6(50000, 80, 1001 + k * 500, 5001, "PA", b"c" * n, src=c6, dst=s6))
+            inners.append(tcp6(80, 50000, 5001, 1001 + k * 500 + n, "A", src=s6, dst=c6))
+    else:
+        inners = [f[14:] for f in tcp_exchange(list(sizes), list(sizes), dport=80)]
+    out = []
+    for k, inner in enumerate(inners):
+        down = inner[12:16] == bytes((198, 51, 100, 2)) or inner[8:24] == s6
+        proto, pl = tunnel_payload(kind, inner, 100 + k)
+        if outer_v6:
+            s, d = (TUN_B6, TUN_A6) if down else (TUN_A6, TUN_B6)
+            out.append((t0 + 0.01 * k, ETH6 + ipv6_pkt(pl, proto, s, d)))
+        else:
+            s, d = (TUN_B4, TUN_A4) if down else (TUN_A4, TUN_B4)
+            out.append((t0 + 0.01 * k, ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=100 + k)))
+    return out
+
+
+def esp_frames(natt=False, v6=False, t0=0.0, sizes=(200, 300, 1000, 200, 400)):
+    """ESP both ways between the tunnel ends (SPI 0x1000 up, 0x2000 down), in UDP 4500
+    when natt."""
+    fr = []
+    for k, n in enumerate(sizes):
+        for down in (0, 1):
+            pl = struct.pack("!II", 0x2000 if down else 0x1000, k + 1) + bytes(n)
+            proto = 17 if natt else 50
+            if natt:
+                pl = udp(4500, 4500, pl)
+            if v6:
+                s, d = (TUN_B6, TUN_A6) if down else (TUN_A6, TUN_B6)
+                f = ETH6 + ipv6_pkt(pl, proto, s, d)
+            else:
+                s, d = (TUN_B4, TUN_A4) if down else (TUN_A4, TUN_B4)
+                f = ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=300 + 2 * k + down)
+            fr.append((t0 + 0.01 * k + 0.003 * down, f))
+    return fr
+
+
+def underlay_sweep(mtu, sizes, v6=False, t0=1.0):
+    """DF pings between the tunnel ends; above `mtu` a router answers frag-needed (IPv4) or
+    packet-too-big (IPv6), the others are answered: the path is pinned where they meet."""
+    fr, t = [], t0
+    for seq, size in enumerate(sizes):
+        if not v6:
+            body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 28)
+            icmp = struct.pack("!BBH", 8, 0, 0) + body
+            icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+            req = ipv4(icmp, proto=1, src=TUN_A4, dst=TUN_B4, ident=700 + seq)
+            fr.append((t, ETH + req))
+            if size <= mtu:
+                rep = struct.pack("!BBH", 0, 0, 0) + body
+                rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
+                fr.append((t + 0.005, ETH + ipv4(rep, proto=1, src=TUN_B4, dst=TUN_A4,
+                                                 ident=900 + seq, frag=0)))
+            else:
+                fn = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + req[:28]
+                fn = fn[:2] + struct.pack("!H", csum(fn)) + fn[4:]
+                fr.append((t + 0.003, ETH + ipv4(fn, proto=1, src=(198, 18, 0, 1), dst=TUN_A4,
+                                                 ident=500 + seq, frag=0)))
+            t += 0.02
+            continue
+        body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 48)
+        req = ipv6_pkt(struct.pack("!BBH", 128, 0, 0) + body, 58, TUN_A6, TUN_B6)
+        fr.append((t, ETH6 + req))
+        if size <= mtu:
+            fr.append((t + 0.005, ETH6 + ipv6_pkt(struct.pack("!BBH", 129, 0, 0) + body, 58,
+                                                  TUN_B6, TUN_A6)))
+        else:
+            ptb = struct.pack("!BBHI", 2, 0, 0, mtu) + req[:1232]
+            fr.append((t + 0.003, ETH6 + ipv6_pkt(ptb, 58, TUN_R6, TUN_A6)))
+        t += 0.02
+    return fr
+
+
+@test("a pinned underlay gives the tunnel MTU, its headers taken off: VXLAN, GENEVE, GRE "
+      "(+4 per key, sequence, checksum), IPIP, 6in4, 4in6, ESP and ESP in UDP, over IPv4 and "
+      "IPv6 pinned by frag-needed or packet-too-big (issue 14 item 5)")
+def _():
+    up = lambda m: [m - 10, m, m + 1, m + 50]           # rising, the pair meets at m
+    down = lambda m: [m + 100, m + 20, m + 1, m, m - 1]  # falling
+    halving = lambda m: [1500, 750, 1125, m + 1, m]      # Windows' halving, then the pair
+    cases = [  # name, tunnel frames, pinned MTU, sweep, IPv6 underlay, (type, recommended)
+        ("vxlan-1500", tunnel_frames("vxlan"), 1500, up, False, ("vxlan", 1450)),
+        ("vxlan-1400-v6", tunnel_frames("vxlan", outer_v6=True), 1400, down, True, ("vxlan", 1330)),
+        ("geneve-opt-1400", tunnel_frames("geneve"), 1400, halving, False, ("geneve", 1342)),
+        ("gre-1476", tunnel_frames("gre"), 1500, up, False, ("gre", 1476)),
+        ("gre-key", tunnel_frames("gre-key"), 1500, down, False, ("gre", 1472)),
+        ("gre-key-seq-csum", tunnel_frames("gre-key-seq-csum"), 1400, up, False, ("gre", 1364)),
+        ("gre-v6", tunnel_frames("gre", outer_v6=True), 1400, halving, True, ("gre", 1356)),
+        ("ipip", tunnel_frames("ipip"), 1500, halving, False, ("ipip", 1480)),
+        ("6in4", tunnel_frames("ipip", inner_v6=True), 1480, up, False, ("sit", 1460)),
+        ("4in6", tunnel_frames("ipip", outer_v6=True), 1500, up, True, ("ipip6", 1460)),
+        ("esp-1500", esp_frames(), 1500, up, False, ("esp", 1438)),
+        ("esp-udp-1500", esp_frames(natt=True), 1500, down, False, ("esp", 1422)),
+        ("esp-v6-1400", esp_frames(v6=True), 1400, up, True, ("esp", 1310)),
+    ]
+    for name, tun, mtu, sweep, v6, (typ, want) in cases:
+        p = os.path.join(TMP, f"underlay-{name}.pcap")
+        write_pcap_timed(p, sorted(tun + underlay_sweep(mtu, sweep(mtu), v6=v6),
+                                   key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        tuns = [(t["type"], t["recommended_mtu"]) for t in rep["tunnels"]]
+        expect((typ, want) in tuns, f"{name}: {tuns}")
+        fx = rep["verdict"].get("fix", {})
+        expect(fx.get("exact") and fx.get("mtu") == want and f"exactly {mtu} bytes" in
+               fx.get("why", ""), f"{name}: {fx}")
+        rc, text, err = run(["-r", p])
+        expect(f"mtu {want}" in text, f"{name}: no block sets {want}")
+
+
+@test("an underlay only bounded (a silent sweep stepping by 4) gives the tunnel no value: "
+      "the safe one from what crossed and the probe, never the bound (issue 14 item 5)")
+def _():
+    for name, tun, over in (("vxlan", tunnel_frames("vxlan"), 50), ("gre", tunnel_frames("gre"), 24),
+                            ("ipip", tunnel_frames("ipip"), 20)):
+        p = os.path.join(TMP, f"underlay-range-{name}.pcap")
+        sweep = df_sweep_silent(TUN_A4, TUN_B4, 1452, range(1420, 1481, 4), t0=1.0)
+        write_pcap_timed(p, sorted(tun + sweep, key=lambda x: x[0]))
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        fx = rep["verdict"].get("fix", {})
+        expect(all(t["recommended_mtu"] is None for t in rep["tunnels"]), f"{name}: "
+               f"{rep['tunnels']}")
+        expect(not fx.get("exact") and fx.get("mtu") == 1452 - over, f"{name}: {fx}")
+
+
+@test("full-size WireGuard datagrams with contiguous counters prove the tunnel MTU in use works; "
+      "the padding stopping short of 16 names it exactly (issue 14 item 5)")
+def _():
+    A, B = (10, 61, 2, 2), (10, 61, 1, 2)
+    A6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 2) + (0,) * 9 + (2,))
+    B6 = bytes((0x20, 0x01, 0x0d, 0xb8, 0, 1) + (0,) * 9 + (2,))
+
+    def transfer(inner, v6=False, n=40, gap_at=None):
+        a, b = (A6, B6) if v6 else (A, B)
+        fr, ctr = [], 0
+        for k in range(n):
+            ctr += 2 if k == gap_at else 1  # a counter skipped: a message lost
+            fr.append((0.01 * k, wg_data(a, b, ctr, inner if k % 4 else 224, v6=v6,
+                                         receiver=0x1111)))
+            fr.append((0.01 * k + 0.004, wg_data(b, a, k, 32, v6=v6, receiver=0x2222)))
+        return fr
+    cases = [  # name, frames, words in the summary (None: no proof)
+        ("v4-1374", transfer(1374), "The WireGuard MTU in use is 1374 bytes"),
+        ("v6-1370", transfer(1370, v6=True), "The WireGuard MTU in use is 1370 bytes"),
+        ("v4-1440-multiple-of-16", transfer(1440), "at least 1440 bytes, works"),
+        ("v4-1374-gap", transfer(1374, n=40, gap_at=7), None),
+    ]
+    for name, fr, words in cases:
+        p = os.path.join(TMP, f"wgproof-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        rep = json.loads(out)
+        v = rep["verdict"]
+        ev = [e for x in rep["paths"] for e in x["evidence"] if "MTU in use" in e]
+        if words:
+            expect(v["status"] == "healthy" and words in v["summary"] and len(ev) == 1,
+                   f"{name}: {v['summary']} {ev}")
+            big = [x for x in rep["paths"] if x["evidence"] and any("MTU in use" in e for e in
+                                                                       x["evidence"])]
+            expect(big and big[0]["mtu_lower"] == int(re.search(r"(\d+)-byte datagrams",
+                                                                 v["summary"]).group(1)),
+                   f"{name}: {rep['paths']}")
+        else:
+            expect("MTU in use" not in v["summary"] and not ev, f"{name}: {v['summary']} {ev}")
+
+
+
+# ---- issue 14 item 6: ICMP inside a tunnel is an inner fact ----
+
+def wrap_in_tunnel(frames, kind, outer_v6):
+    """Every frame's IP packet carried in a tunnel between 203.0.113.1/2001:db8::1 (the side of
+    192.0.2.1 / 2001:db8::1... inner senders) and .2 / ::2; ICMP from routers included."""
+    out = []
+    for k, (t, f) in enumerate(frames):
+        inner = f[14:]
+        v = inner[0] >> 4
+        src = inner[12:16] if v == 4 else inner[8:24]
+        near = src in (bytes((192, 0, 2, 1)), TUN_A6, bytes((198, 18, 0, 1)))
+        proto, pl = tunnel_payload(kind, inner, 200 + k)
+        if outer_v6:
+            s, d = (TUN_A6, TUN_B6) if near else (TUN_B6, TUN_A6)
+            out.append((t, ETH6 + ipv6_pkt(pl, proto, s, d)))
+        else:
+            s, d = (TUN_A4, TUN_B4) if near else (TUN_B4, TUN_A4)
+            out.append((t, ETH + ipv4(pl, proto=proto, src=s, dst=d, ident=200 + k)))
+    return out
+
+
+@test("a frag-needed or packet-too-big that came through a tunnel is about the inner path: "
+      "icmp[] and the path say inner with the tunnel, the exact inner MTU (issue 14 item 6)")
+def _():
+    sweep4 = df_sweep_with_frag_needed(1400, [1300, 1400, 1401, 1450, 1500])
+    sweep6 = [(t, f) for t, f in underlay_sweep(1400, [1500, 1450, 1401, 1400, 1300], v6=True,
+                                                t0=0.0)]
+    cases = [  # name, frames, inner source, MTU
+        ("v4-in-4in6", wrap_in_tunnel(sweep4, "ipip", True), "192.0.2.1", 1400),
+        ("v4-in-gre", wrap_in_tunnel(sweep4, "gre-key", False), "192.0.2.1", 1400),
+        ("v4-in-vxlan", wrap_in_tunnel(sweep4, "vxlan", False), "192.0.2.1", 1400),
+        ("v6-in-6in4", wrap_in_tunnel(sweep6, "ipip", False), "2001:db8::1", 1400),
+    ]
+    for name, frames, src, mtu in cases:
+        p = os.path.join(TMP, f"inner-icmp-{name}.pcap")
+        write_pcap_timed(p, frames)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        tid = rep["tunnels"][0]["id"] if rep["tunnels"] else None
+        msgs = [(m["layer"], m["tunnel"]) for m in rep["icmp"]]
+        expect(tid and msgs and all(x == ("inner", tid) for x in msgs), f"{name}: {msgs}")
+        paths = [(x["layer"], x["tunnel"], x["mtu"]) for x in rep["paths"] if x["src"] == src]
+        expect(paths == [("inner", tid, mtu)], f"{name}: {rep['paths']}")
+        ev = " ".join(e for x in rep["paths"] for e in x["evidence"])
+        expect(f"carried inside tunnel #{tid}" in ev, f"{name}: {ev}")
+    # outside any tunnel, the same sweep is outer
+    p = os.path.join(TMP, "inner-icmp-none.pcap")
+    write_pcap_timed(p, sweep4)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    expect(all(m["layer"] == "outer" and m["tunnel"] is None for m in rep["icmp"]),
+           str(rep["icmp"]))
+
+
+@test("an ICMP MTU message quoting a tunnel's outer packet names the encapsulation "
+      "(IPv4-in-IPv6, IPv4-in-IPv4, GRE), never 'ip' (issue 14 item 6)")
+def _():
+    def quoted(kind, outer_v6):
+        fr = tunnel_frames(kind, outer_v6=outer_v6, sizes=(1400, 1400))
+        big = [f for t, f in fr if len(f) > 1400][0]
+        q = big[14:]
+        if outer_v6:
+            body = struct.pack("!BBHI", 2, 0, 0, 1280) + q[:1232]
+            icmp = ETH6 + ipv6_pkt(body, 58, TUN_R6, TUN_A6)
+        else:
+            body = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + q[:28]
+            body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+            icmp = ETH + ipv4(body, proto=1, src=(198, 18, 0, 1), dst=TUN_A4, frag=0)
+        return fr + [(fr[-1][0] + 0.01, icmp)]
+    for name, kind, v6, proto, words in (("4in6", "ipip", True, "ipv4-in-ipv6", "IPv4-in-IPv6"),
+                                         ("gre", "gre", False, "gre", "GRE"),
+                                         ("ipip", "ipip", False, "ipv4-in-ipv4", "IPv4-in-IPv4")):
+        p = os.path.join(TMP, f"quoted-encap-{name}.pcap")
+        write_pcap_timed(p, quoted(kind, v6))
+        rep = json.loads(run(["--json", "-r", p])[1])
+        got = [m["quoted"]["proto"] for m in rep["icmp"] if m.get("quoted")]
+        expect(got == [proto], f"{name}: {got}")
+        ev = " ".join(e for x in rep["paths"] for e in x["evidence"])
+        expect(f"quoting {words} packets" in ev, f"{name}: {ev}")
+
+
+
+@test("a finding about one direction filters that direction: every frame its Wireshark filter "
+      "selects comes from the sender it names (issue 14 item 9)")
+def _():
+    if not shutil.which("tshark"):
+        print("SKIP: per-direction filters: tshark is missing")
+        return
+    p = os.path.join(TMP, "dirfilter-stalled.pcap")
+    write_pcap_timed(p, stalled_download())
+    q = os.path.join(TMP, "dirfilter-receiver.pcap")
+    write_pcap_timed(q, receiver_view(600, 1448))
+    runs = [p, q] + [os.path.join(ROOT, "samples", f"lab-{s}.pcap") for s in
+                     ("tcp4-blackhole-path1300-server-outer", "tcp6-blackhole-path1280-server-outer",
+                      "tcp4-probing-heal-path1400-server-outer")]
+    n = 0
+    for path in runs:
+        rep = json.loads(run(["--json", "-r", path])[1])
+        for x in rep["findings"]:
+            m = re.search(r"\b(ipv6|ip)\.src == (\S+)", x["wireshark_filter"])
+            if x["kind"] != "blackhole" or not m:
+                continue
+            n += 1
+            out = subprocess.run(["tshark", "-n", "-r", path, "-Y", x["wireshark_filter"], "-T",
+                                  "fields", "-e", f"{m.group(1)}.src"], capture_output=True,
+                                 text=True, timeout=120).stdout.split()
+            expect(out and set(out) == {m.group(2)}, f"{os.path.basename(path)}: "
+                   f"'{x['wireshark_filter']}' selects sources {set(out)}")
+    expect(n >= 3, f"only {n} one-direction black hole findings")
+
+
+
+# ---- issue 15 item 2: -i any on a router, in and out as two vantage points ----
+
+def cooked_any(frame, way, v2, ifindex, ttl_delta=0):
+    """An Ethernet/IP frame as `tcpdump -i any` records it: Linux cooked v1 (linktype 113)
+    or v2 (276), packet type host (in, way 0) or outgoing (out, way 4), the TTL or hop
+    limit lowered by ttl_delta."""
+    et = frame[12:14]
+    ip = bytearray(frame[14:])
+    if ip[0] >> 4 == 4:
+        ip[8] -= ttl_delta
+        ip[10:12] = b"\0\0"
+        ip[10:12] = struct.pack("!H", csum(bytes(ip[:20])))
+    else:
+        ip[7] -= ttl_delta
+    if v2:
+        hdr = struct.pack("!2sHIHBB8s", et, 0, ifindex, 1, way, 6, b"\x02\0\0\0\0\x01\0\0")
+    else:
+        hdr = struct.pack("!HHH8s2s", way, 1, 6, b"\x02\0\0\0\0\x01\0\0", et)
+    return hdr + bytes(ip)
+
+
+def write_cooked(path, frames, v2):
+    data = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 276 if v2 else 113)]
+    for t, f in frames:
+        sec = int(t)
+        data.append(struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)), len(f),
+                                len(f)) + f)
+    with open(path, "wb") as fh:
+        fh.write(b"".join(data))
+
+
+def router_any(frames, drop_above, v2, delay=0.00004):
+    """-i any on the router between client and server: every packet in on one interface and,
+    unless larger than drop_above (IP bytes), out on the other a little later, TTL - 1."""
+    out = []
+    for t, f in frames:
+        size = len(f) - 14
+        down = f[26:30] == bytes((198, 51, 100, 2)) or f[22:38] == bytes.fromhex(
+            "20010db8000000000000000000000002")
+        out.append((t, cooked_any(f, 0, v2, 3 if down else 2)))
+        if size <= drop_above:
+            out.append((t + delay, cooked_any(f, 4, v2, 2 if down else 3, 1)))
+    return sorted(out, key=lambda x: x[0])
+
+
+def stalled_download6():
+    """stalled_download() over IPv6 (2001:db8::1 the client, ::2 the server): 1440-byte
+    segments (1500-byte packets) re-sent with backoff after a 340-byte one got through."""
+    c, s = TUN_A6, TUN_B6
+    C = lambda *a, **k: ETH6 + tcp6(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH6 + tcp6(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.0, C(1000, 0, "S", mss=1440)), (0.01, S(5000, 1001, "SA", mss=1440)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 340)), (0.041, C(1101, 5341, "A"))]
+    t, iv = 0.05, 0.2
+    fr.append((t, S(5341, 1101, "A", b"x" * 1440)))
+    for k in range(5):
+        t += iv
+        iv *= 2
+        fr.append((t, S(5341, 1101, "A", b"x" * 1440)))
+    return fr
+
+
+def router_drops_every(frames, n, v2=False):
+    """-i any on a router that drops every n-th packet whatever its size (a policer)."""
+    out = []
+    for k, (t, f) in enumerate(frames):
+        down = f[26:30] == bytes((198, 51, 100, 2))
+        out.append((t, cooked_any(f, 0, v2, 3 if down else 2)))
+        if k % n != n - 1:
+            out.append((t + 0.00004, cooked_any(f, 4, v2, 2 if down else 3, 1)))
+    return out
+
+
+@test("-i any on a router: a packet that came in and never went out is loss measured at the "
+      "box, with its size bounds; a router that forwards all is no loss; a tunnel endpoint "
+      "is no loss (issue 15 item 2)")
+def _():
+    dl = stalled_download()
+    def pings(mtu, sizes):  # a DF sweep whose requests above mtu the router drops, then a
+        # small ping 1.5 s later: the capture goes on past the one second a way out may take
+        c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+        fr = df_sweep_silent(c, s, mtu, sizes, step=0.3)
+        return fr + [(t + fr[-1][0] + 1.5, f) for t, f in df_sweep_silent(c, s, mtu, [100])]
+    cases = [  # name, frames, cooked v2, (lower, upper) or None for no loss
+        ("download-1434-v1", router_any(dl, 1434, False), False, (340, 1499)),
+        ("download-1434-v2", router_any(dl, 1434, True), True, (340, 1499)),
+        ("pings-1434-v2", router_any(pings(1434, [600, 1000, 1434, 1435, 1500, 1472]), 1434, True,
+                                     delay=0.0004), True, (1434, 1434)),
+        ("pings-1400-v1", router_any(pings(1400, [1500, 750, 1125, 1312, 1406, 1359, 1382, 1394,
+                                                  1400, 1403]), 1400, False), False, (1400, 1402)),
+        ("forwards-all-v1", router_any([(0.01 * k, f) for k, f in enumerate(
+            tcp_exchange([300], [1460] * 6, dport=80))], 1500, False), False, None),
+        ("drops-not-by-size-v1", router_drops_every(
+            [(0.3 * k, f) for k, f in enumerate(tcp_exchange([300] * 6, [1460] * 6, dport=80))],
+            3), False, None),
+        ("forwards-all-v2", router_any(pings(1500, [600, 1000, 1400, 1500]), 1500, True), True,
+         None),
+        ("download6-1400-v2", router_any(stalled_download6(), 1400, True), True, (400, 1499)),
+    ]
+    for name, frames, v2, want in cases:
+        p = os.path.join(TMP, f"box-{name}.pcap")
+        write_cooked(p, frames, v2)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        box = [f for f in rep["findings"] if "at the capturing host (-i any" in f["message"]]
+        if want is None:
+            expect(not box, f"{name}: {box}")
+            continue
+        expect(len(box) == 1 and "by size" in box[0]["message"], f"{name}: {box}")
+        expect("Measured at the capturing host" in rep["verdict"]["summary"],
+               f"{name}: {rep['verdict']['summary']}")
+        paths = [(x["mtu_lower"], x["mtu_upper"]) for x in rep["paths"]
+                 if x["src"] == ("2001:db8::2" if "download6" in name else "198.51.100.2"
+                                 if "download" in name else "192.0.2.1")]
+        expect(paths and paths[0][1] == want[1] and paths[0][0] >= want[0], f"{name}: {paths}")
+        if shutil.which("tshark"):
+            x = box[0]
+            got = subprocess.run(["tshark", "-n", "-r", p, "-Y", x["wireshark_filter"], "-T",
+                                  "fields", "-e", "frame.number"], capture_output=True,
+                                 text=True, timeout=120).stdout.split()
+            expect(got and all(int(fr) in map(int, got) for fr in x["frames"]),
+                   f"{name}: '{x['wireshark_filter']}' selects {got}, cites {x['frames']}")
+    # a tunnel endpoint: in on wg0 as inner packets, out on eth0 as WireGuard datagrams
+    A, B = (10, 61, 2, 2), (10, 61, 1, 2)
+    fr = []
+    for k, f in enumerate(tcp_exchange([300], [1380] * 8, dport=80)):
+        t = 0.01 * k
+        fr.append((t, cooked_any(f, 0, True, 5)))  # in on wg0 (inner, plain)
+        fr.append((t + 0.0001, cooked_any(wg_data(A, B, k, len(f) - 14 + 12), 4, True, 2)))
+    p = os.path.join(TMP, "box-tunnel-endpoint.pcap")
+    write_cooked(p, fr, True)
+    rep = json.loads(run(["--json", "-r", p])[1])
+    box = [f for f in rep["findings"] if "at the capturing host (-i any" in f["message"]]
+    expect(not box and rep["verdict"]["status"] != "blackhole", f"tunnel endpoint: {box} "
+           f"{rep['verdict']['status']}")
+
+
+
+@test("a capture that dropped packets proves no loss by itself: unanswered pings, skipped "
+      "WireGuard counters, lost fragments become inconclusive with the reason; a sender "
+      "re-sending with backoff, or a router's ICMP, still prove it (issue 15 item 4)")
+def _():
+    # the rules whose proof is a packet missing from the capture (wording.c rests_on_missing)
+    def wg_gap():
+        msgs = [(0.05 * k, "c" if k % 2 == 0 else "s", 48 if k % 2 == 0 else 64)
+                for k in range(20)]
+        msgs += [(1.0 + 0.001 * k, "s", 1420) for k in range(8)]
+        msgs += [(1.5 + 0.05 * k, "s", 64) for k in range(6)]
+        fr = wg_exchange(msgs)
+        return [x for x in fr if len(x[1]) < 1400]  # the full-size ones never arrive
+    frag = dns_like(lambda q, i: i == 0)
+    # fragments lost, and a router's frag-needed about the same path: corroborated
+    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1400) + ipv4(udp(53, 5353, bytes(1472)),
+                                                          src=(198, 51, 100, 2),
+                                                          dst=(192, 0, 2, 1))[:28]
+    icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+    told = frag + [(frag[-1][0] + 0.001, ETH + ipv4(icmp, proto=1, src=(198, 18, 0, 1),
+                                                    dst=(198, 51, 100, 2), frag=0))]
+    cases = [  # name, frames, the status without drops, with drops
+        ("unanswered-pings", df_sweep_silent((192, 0, 2, 1), (198, 51, 100, 2), 1400,
+                                             [1000, 1200, 1400, 1401, 1450, 1500, 1472]),
+         "blackhole", "inconclusive"),
+        ("wireguard-gap", wg_gap(), "blackhole", "inconclusive"),
+        ("fragments", frag, "fragmentation-loss", "inconclusive"),
+        ("sender-backoff", stalled_download(), "blackhole", "blackhole"),
+        ("fragments-and-icmp", told, "fragmentation-loss", "fragmentation-loss"),
+    ]
+    for name, frames, clean, dropped in cases:
+        for drops, want in ((0, clean), (3, dropped)):
+            p = os.path.join(TMP, f"drops-{name}-{drops}.pcapng")
+            write_pcapng(p, sorted(frames, key=lambda x: x[0]),
+                         [(0, [(4, isb_u64(len(frames))), (5, isb_u64(drops))])])
+            rc, out, err = run(["--json", "-r", p])
+            no_sanitizer(err)
+            v = json.loads(out)["verdict"]
+            expect(v["status"] == want, f"{name}, {drops} dropped: {v['status']}: {v['summary']}")
+            if drops and want == "inconclusive":
+                expect(v["summary"].startswith("Inconclusive: the capture itself dropped 3") and
+                       "Suspected:" in v["summary"], f"{name}: {v['summary']}")
+
+
+
+@test("rotated files given out of order (reversed, shuffled, a glob past file9) are read sorted "
+      "by their first timestamps, the report says so, and it is the whole file's; two captures "
+      "taken at once are never reordered (issue 15 item 3)")
+def _():
+    if not shutil.which("editcap"):
+        return
+    cases = [("lab-tcp4-blackhole-path1300-server-outer.pcap", "-c", 30, "reversed"),
+             ("lab-tcp6-pmtud-ok-path1280-client-outer.pcap", "-c", 400, "shuffled"),
+             ("gen-wireguard-ipv6-outer.pcap", "-c", 4, "glob"),
+             ("lab-vxlan-fragloss-path1380-server-outer.pcap", "-c", 40, "reversed")]
+    for name, how, arg, order in cases:
+        src = os.path.join(ROOT, "samples", name)
+        whole = json.loads(run(["--json", "-r", src])[1])
+        parts = split_capture(src, os.path.join(TMP, "unsorted", name + order), how, arg)
+        expect(len(parts) >= 3, f"{name}: {len(parts)} parts")
+        if order == "reversed":
+            given = parts[::-1]
+        elif order == "shuffled":
+            given = parts[1::2] + parts[0::2]
+        else:  # as a shell glob orders part_00010 after part_00001 when unpadded
+            given = sorted(parts, key=lambda p: re.sub(r"_0+(\d)", r"_\1", p))
+            given = given[1:] + given[:1]
+        args = ["--json"]
+        for p in given:
+            args += ["-r", p]
+        rc, out, err = run(args)
+        no_sanitizer(err)
+        rep = json.loads(out)
+        inp = rep["inputs"]
+        expect(len(inp) == 1 and [f["file"] for f in inp[0]["files"]] == parts and
+               "given out of order" in inp[0]["grouping"],
+               f"{name} {order}: {[i.get('grouping') for i in inp]}")
+        expect(report_without_inputs(rep) == report_without_inputs(whole),
+               f"{name} {order}: the report differs from the whole file's")
+    # two vantage points given in reverse time order: overlapping, never merged or reordered
+    a = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-client-outer.pcap")
+    b = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
+    for pair in ((a, b), (b, a)):
+        rep = json.loads(run(["--json", "-r", pair[0], "-r", pair[1]])[1])
+        expect([i["file"] for i in rep["inputs"]] == list(pair) and
+               all("out of order" not in (i.get("grouping") or "") for i in rep["inputs"]),
+               f"{[i['file'] for i in rep['inputs']]}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])

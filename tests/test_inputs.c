@@ -162,12 +162,73 @@ static void test_group_scan(void **state)
     assert_false(out.has_osdrop);
 }
 
+/* Rotated files given out of order are sorted by their first timestamps
+ * when, sorted, they follow each other without overlap (one capture's files
+ * never overlap); captures taken at once overlap and stay as given. */
+static void test_out_of_order_files_sorted(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        double t[4][2]; /* each file's first and last second */
+        int n;
+        int order[4]; /* the files as read: indexes of the given ones */
+        int sorted;   /* runs sorted */
+    } cases[] = {
+        {"reversed ring buffer", {{20, 29}, {10, 19}, {0, 9}}, 3, {2, 1, 0}, 1},
+        {"a glob past file9", {{10, 19}, {20, 29}, {0, 9}, {30, 39}}, 4, {2, 0, 1, 3}, 1},
+        {"in order already", {{0, 9}, {10, 19}, {20, 29}}, 3, {0, 1, 2}, 0},
+        {"two captures at once, given late first", {{5, 30}, {0, 25}}, 2, {0, 1}, 0},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct capscan scans[4];
+        const char *files[4];
+        bool moved[4];
+        for (int i = 0; i < cases[c].n; i++) {
+            scans[i] = file(1, 262144, "", cases[c].t[i][0], cases[c].t[i][1], 10);
+            files[i] = names[i];
+        }
+        int runs = inputs_sort_rotated(files, scans, cases[c].n, moved);
+        if (runs != cases[c].sorted)
+            fail_msg("%s: %d runs sorted", cases[c].name, runs);
+        for (int i = 0; i < cases[c].n; i++) {
+            if (files[i] != names[cases[c].order[i]])
+                fail_msg("%s: file %d is %s", cases[c].name, i, files[i]);
+            assert_int_equal(scans[i].first_ns, (int64_t)(cases[c].t[cases[c].order[i]][0] * S));
+            assert_int_equal(moved[i], cases[c].sorted > 0);
+        }
+    }
+    /* another link type ends the run: a separate capture point is never moved */
+    struct capscan scans[3] = {file(1, 262144, "", 20, 29, 5), file(1, 262144, "", 10, 19, 5),
+                               file(113, 262144, "", 0, 9, 5)};
+    const char *files[3] = {names[0], names[1], names[2]};
+    bool moved[3];
+    assert_int_equal(inputs_sort_rotated(files, scans, 3, moved), 1);
+    assert_ptr_equal(files[0], names[1]);
+    assert_ptr_equal(files[2], names[2]);
+    assert_false(moved[2]);
+    /* two captures named apart (both ends of a path, one clock an hour
+     * behind): never reordered, whatever their times */
+    struct capscan ends[2] = {file(1, 262144, "", 3600, 3610, 5), file(1, 262144, "", 0, 10, 5)};
+    const char *apart[2] = {"/cap/client-outer.pcap", "/tmp/server-outer-shifted.pcap"};
+    assert_int_equal(inputs_sort_rotated(apart, ends, 2, moved), 0);
+    assert_string_equal(apart[0], "/cap/client-outer.pcap");
+    /* one writer's numbered files: cap.pcap, cap.pcap1, cap.pcap2 (tcpdump -C) */
+    struct capscan ring[3] = {file(1, 262144, "", 20, 29, 5), file(1, 262144, "", 0, 9, 5),
+                              file(1, 262144, "", 10, 19, 5)};
+    const char *numbered[3] = {"/cap/x.pcap2", "/cap/x.pcap", "/cap/x.pcap1"};
+    assert_int_equal(inputs_sort_rotated(numbered, ring, 3, moved), 1);
+    assert_string_equal(numbered[0], "/cap/x.pcap");
+    assert_string_equal(numbered[2], "/cap/x.pcap2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grouping_table),
         cmocka_unit_test(test_frames_across_files),
         cmocka_unit_test(test_group_scan),
+        cmocka_unit_test(test_out_of_order_files_sorted),
     };
     return cmocka_run_group_tests_name("inputs", tests, NULL, NULL);
 }

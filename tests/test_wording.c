@@ -150,6 +150,15 @@ static void test_every_kind_is_worded_whole(void **state)
     li.judged.last_ns = 1700000002000000000ll;
     li.pending = 7;
 
+    /* -i any on a router: 3 of 1500 bytes and up dropped, 20 up to 1280 forwarded */
+    struct box_dir bx;
+    memset(&bx, 0, sizeof bx);
+    bx.flow = f.id;
+    bx.forwarded = 20;
+    bx.fwd_max = 1280;
+    bx.lost = 3;
+    bx.lost_min = 1500;
+
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
     for (int k = 0; k < EV__COUNT; k++) {
@@ -173,6 +182,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.nfrags = 1;
         r.storm = &st;
         r.listener = &li;
+        r.box = &bx;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
