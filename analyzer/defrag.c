@@ -39,6 +39,10 @@ struct dgram {
     uint32_t max_frag;    /* largest fragment, IP size */
     uint32_t max_nonlast; /* ... of those with MF set */
     uint64_t nonlast_frame;
+    uint8_t nonlast_ttl;
+    uint32_t max_crossed; /* ... of those captured past a router (defrag_hops()) */
+    uint64_t crossed_frame;
+    uint8_t crossed_ttl;
     uint8_t *data; /* cap bytes of payload */
     uint8_t *have; /* cap / 8 bytes: bit set when the payload byte is here */
     uint32_t cap;
@@ -156,7 +160,19 @@ static void record_cut(struct defrag *df, const struct dgram *g)
     if (g->max_nonlast > c->nonlast) {
         c->nonlast = g->max_nonlast;
         c->frame = g->nonlast_frame;
+        c->ttl = g->nonlast_ttl;
     }
+    if (g->max_crossed > c->crossed) {
+        c->crossed = g->max_crossed;
+        c->crossed_frame = g->crossed_frame;
+        c->crossed_ttl = g->crossed_ttl;
+    }
+}
+
+unsigned defrag_hops(uint8_t ttl)
+{
+    unsigned initial = ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+    return initial - ttl;
 }
 
 /* The datagram g is given up at capture time now_ns (at_end: the input
@@ -460,6 +476,13 @@ static void note_fragment(struct dgram *g, const struct packet *pkt, const struc
     if (more && wire > g->max_nonlast) {
         g->max_nonlast = wire;
         g->nonlast_frame = pkt->frame;
+        g->nonlast_ttl = ip->ttl;
+    }
+    /* seen past a router: it crossed the path up to this vantage point */
+    if (more && wire > g->max_crossed && defrag_hops(ip->ttl) > 0) {
+        g->max_crossed = wire;
+        g->crossed_frame = pkt->frame;
+        g->crossed_ttl = ip->ttl;
     }
     if (g->nfrags < 4)
         g->frames[g->nfrags] = pkt->frame;

@@ -375,9 +375,9 @@ def _():
             expect(v["status"] == status and words in v["summary"], f"{name}: {v}")
 
 
-def write_pcap_timed(path, frames):
+def write_pcap_timed(path, frames, linktype=1):
     """A classic pcap of (seconds, frame) pairs."""
-    data = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
+    data = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, linktype)]
     for t, pkt in frames:  # a list joined once: adding to bytes is quadratic
         sec = int(t)
         data.append(struct.pack("<IIII", 1700000000 + sec, int(round((t - sec) * 1e6)),
@@ -410,9 +410,9 @@ def resized_download(pause):
     return fr
 
 
-def ipv6_pkt(payload, nh, src, dst):
+def ipv6_pkt(payload, nh, src, dst, hlim=64):
     """An IPv6 header and payload (no extension headers)."""
-    return struct.pack("!IHBB16s16s", 0x60000000, len(payload), nh, 64, bytes(src),
+    return struct.pack("!IHBB16s16s", 0x60000000, len(payload), nh, hlim, bytes(src),
                        bytes(dst)) + payload
 
 
@@ -640,9 +640,10 @@ def write_pcap_snap(path, frames, snap):
         f.write(data)
 
 
-def fragments(payload, ident, mtu, v6=False, src=(198, 51, 100, 2), dst=(192, 0, 2, 1)):
+def fragments(payload, ident, mtu, v6=False, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), ttl=64):
     """The frames of one UDP-carrying datagram (payload: the UDP header and data) cut into
-    fragments of at most `mtu` bytes, DF clear."""
+    fragments of at most `mtu` bytes, DF clear, captured with TTL / hop limit `ttl` (64: at
+    a Linux sender)."""
     out, off = [], 0
     hdr = 48 if v6 else 20
     step = (mtu - hdr) // 8 * 8
@@ -651,19 +652,21 @@ def fragments(payload, ident, mtu, v6=False, src=(198, 51, 100, 2), dst=(192, 0,
         more = off + step < len(payload)
         if v6:
             fh = struct.pack("!BBHI", 17, 0, off | (1 if more else 0), ident)
-            out.append(ETH6 + ipv6_pkt(fh + piece, 44, src, dst))
+            out.append(ETH6 + ipv6_pkt(fh + piece, 44, src, dst, hlim=ttl))
         else:
             out.append(ETH + ipv4(piece, proto=17, src=src, dst=dst, ident=ident,
                                   frag=(0x2000 if more else 0) | off // 8,
-                                  total=20 + len(piece)))
+                                  total=20 + len(piece), ttl=ttl))
         off += step
     return out
 
 
-def dns_like(keep, n=3, v6=False, tail=5.0, answer=3000, mtu=1500):
+def dns_like(keep, n=3, v6=False, tail=5.0, answer=3000, mtu=1500, ttl=64, last_first=False):
     """A client asks n times, 1 s apart; each large answer comes fragmented and only the
     fragments whose index is in keep(query, index) arrive; small datagrams go on for
-    `tail` seconds after the last answer."""
+    `tail` seconds after the last answer.  ttl: the fragments' TTL / hop limit as captured
+    (64: at the server, below it: past routers); last_first: each answer's fragments
+    captured in reverse order."""
     c = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,) if v6 else (192, 0, 2, 1)
     sv = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,) if v6 else (198, 51, 100, 2)
     E = ETH6 if v6 else ETH
@@ -674,9 +677,11 @@ def dns_like(keep, n=3, v6=False, tail=5.0, answer=3000, mtu=1500):
     fr, t = [], 0.0
     for q in range(n):
         fr.append(small(c, sv, 40000, 53, 40, t))
-        for i, f in enumerate(fragments(udp(53, 40000, bytes(answer)), 0x100 + q, mtu, v6, sv, c)):
+        frags = list(enumerate(fragments(udp(53, 40000, bytes(answer)), 0x100 + q, mtu, v6, sv,
+                                         c, ttl)))
+        for pos, (i, f) in enumerate(frags[::-1] if last_first else frags):
             if keep(q, i):
-                fr.append((t + 0.02 + 0.0001 * i, f))
+                fr.append((t + 0.02 + 0.0001 * pos, f))
         t += 1.0
     for k in range(int(tail * 2)):
         fr.append(small(sv, c, 123, 123, 48, t + 0.5 * k))
@@ -866,12 +871,14 @@ def _():
 @test("fragments are MTU evidence: the largest non-last fragment F pins the link to F..F+7 "
       "bytes; not IPv6 at 1280, not crafted tiny fragments (issue 14 item 4)")
 def _():
+    # captured at the receiver, past routers (TTL / hop limit below 64): the fragments
+    # crossed the path, so they bound it from below too
     cases = [  # name, frames, (lower, upper) of the answers' path or None
-        ("v4-router-1400", dns_like(lambda q, i: True, mtu=1400), (1396, 1403)),
-        ("v4-576", dns_like(lambda q, i: True, mtu=576, answer=1400), (572, 579)),
-        ("v6-source-1456", dns_like(lambda q, i: True, v6=True, mtu=1456), (1456, 1463)),
-        ("v6-min-mtu", dns_like(lambda q, i: True, v6=True, mtu=1280), None),
-        ("v4-crafted-tiny", dns_like(lambda q, i: True, mtu=68, answer=400), None),
+        ("v4-router-1400", dns_like(lambda q, i: True, mtu=1400, ttl=61), (1396, 1403)),
+        ("v4-576", dns_like(lambda q, i: True, mtu=576, answer=1400, ttl=50), (572, 579)),
+        ("v6-source-1456", dns_like(lambda q, i: True, v6=True, mtu=1456, ttl=58), (1456, 1463)),
+        ("v6-min-mtu", dns_like(lambda q, i: True, v6=True, mtu=1280, ttl=58), None),
+        ("v4-crafted-tiny", dns_like(lambda q, i: True, mtu=68, answer=400, ttl=61), None),
     ]
     for name, fr, want in cases:
         p = os.path.join(TMP, f"cut-{name}.pcap")
@@ -888,6 +895,46 @@ def _():
             expect(all(u is None for _, u in got), f"{name}: {got}")
             expect(not any(lo and lo > 1280 for lo, _ in got), f"{name}: a bound from a "
                    f"reassembled datagram: {got}")
+
+
+@test("a fragment captured at its sender (TTL / hop limit still its initial 64, 128, 255) "
+      "has crossed no router: it bounds the path from above (at most F + 7), never from "
+      "below; past a router (TTL decremented, RFC 791 / RFC 8200) it arrived and bounds it "
+      "from below too (lab matrix A2: 1500-byte fragments on a 1206-byte path)")
+def _():
+    def raw(fr):  # a capture on the tunnel interface (wg0): raw IP, no Ethernet header
+        return [(t, f[14:]) for t, f in fr]
+    cases = [  # name, frames, linktype, (lower, upper) of the answers' path
+        ("v4-linux-sender", dns_like(lambda q, i: True, ttl=64), 1, (None, 1507)),
+        ("v4-windows-sender", dns_like(lambda q, i: True, mtu=1400, ttl=128), 1, (None, 1403)),
+        ("v4-router-sender", dns_like(lambda q, i: True, ttl=255), 1, (None, 1507)),
+        ("v6-sender", dns_like(lambda q, i: True, v6=True, mtu=1456, ttl=64), 1, (None, 1463)),
+        ("v4-past-7-routers", dns_like(lambda q, i: True, ttl=57), 1, (1500, 1507)),
+        ("v6-past-5-routers", dns_like(lambda q, i: True, v6=True, mtu=1456, ttl=250), 1,
+         (1456, 1463)),
+        ("v4-past-router-reordered", dns_like(lambda q, i: True, ttl=60, last_first=True), 1, (1500, 1507)),
+        # the rest of each datagram lost after the capture point: what came still crossed
+        ("v4-past-router-rest-lost", dns_like(lambda q, i: i == 0, ttl=62), 1, (1500, 1507)),
+        # wg0 at either end: routers carry the tunnel's packets, never touch the inner TTL
+        ("wg0-sender-1420", raw(dns_like(lambda q, i: True, mtu=1420, ttl=64)), 101,
+         (None, 1427)),
+    ]
+    for name, fr, lt, want in cases:
+        p = os.path.join(TMP, f"sender-cut-{name}.pcap")
+        write_pcap_timed(p, fr, linktype=lt)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        paths = [x for x in rep["paths"] if x["src"] in ("198.51.100.2", "2001:db8::2")]
+        got = [(x["mtu_lower"], x["mtu_upper"]) for x in paths]
+        expect(got == [want], f"{name}: {got} {paths}")
+        rc, out, err = run(["-r", p])
+        text = " ".join(out.split())
+        if want[0] is None:
+            expect(f"at most {want[1]} bytes" in text and "arrived" not in text and
+                   f"carries {want[1] - 7} to" not in text, f"{name}: {text}")
+        else:
+            expect(f"carries {want[0]} to {want[1]} bytes" in text, f"{name}: {text}")
 
 
 @test("an ICMP MTU message that cannot be true is named in the summary, never 'no ICMP MTU "

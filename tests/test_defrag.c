@@ -547,6 +547,21 @@ static void test_final_through_ethernet(void **state)
     defrag_free(df);
 }
 
+/* Every router decrements the TTL / hop limit (RFC 791, RFC 8200 3) and
+ * senders start at 64, 128 or 255: a packet at its initial value was
+ * captured before any router, a fragment seen so has crossed nothing. */
+static void test_hops_from_ttl_sender_initial_values_cross_no_router(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t ttl;
+        unsigned hops;
+    } cases[] = {{64, 0},  {128, 0},  {255, 0}, {63, 1},  {57, 7},
+                 {127, 1}, {100, 28}, {250, 5}, {65, 63}, {1, 63}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(defrag_hops(cases[i].ttl), cases[i].hops);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_snap_cut_fragment),
         cmocka_unit_test(test_keys_separate),
         cmocka_unit_test(test_final_through_ethernet),
+        cmocka_unit_test(test_hops_from_ttl_sender_initial_values_cross_no_router),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
