@@ -187,6 +187,29 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
                             " and %" PRIu64 ")",
                             v.largest_delivered, inputs[up]->path, inputs[down]->path,
                             d->largest_frame[d->upstream], d->largest_frame[!d->upstream]);
+            /* A DF-clear IPv4 packet a router cut: its fragments carry its ID,
+             * addresses and protocol (RFC 791), so it crossed, as fragments;
+             * it is not lost, and its size proves nothing (correlate.h). */
+            uint64_t nf = d->fragmented[d->upstream], ni = d->fragmented_incomplete;
+            if (nf && d->largest_fragmented && !ni)
+                inf_evidence(p,
+                             "%" PRIu64 " packet%s of up to %u bytes captured in %s (frame %" PRIu64
+                             ") arrived in %s as fragments, matched by IP ID: a router cut them "
+                             "(DF clear), so they crossed, but their size bounds nothing",
+                             nf, nf == 1 ? "" : "s", d->largest_fragmented,
+                             inputs[d->fragmented_side == d->upstream ? up : down]->path,
+                             d->largest_fragmented_frame,
+                             inputs[d->fragmented_side == d->upstream ? down : up]->path);
+            else if (nf && d->largest_fragmented)
+                inf_evidence(p,
+                             "%" PRIu64 " packet%s of up to %u bytes captured in %s (frame %" PRIu64
+                             ") reached %s as fragments, matched by IP ID: a router cut them (DF "
+                             "clear); %" PRIu64 " of them arrived incomplete, fragments lost on "
+                             "the way, which is fragment loss, not a size that failed",
+                             nf, nf == 1 ? "" : "s", d->largest_fragmented,
+                             inputs[d->fragmented_side == d->upstream ? up : down]->path,
+                             d->largest_fragmented_frame,
+                             inputs[d->fragmented_side == d->upstream ? down : up]->path, ni);
             if (!v.smallest_lost || !v.all_lost_above || v.lost_at_or_above < 2)
                 continue;
             if (p && (!p->upper || v.smallest_lost - 1 < p->upper))

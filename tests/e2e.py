@@ -937,6 +937,119 @@ def _():
             expect(f"carries {want[0]} to {want[1]} bytes" in text, f"{name}: {text}")
 
 
+def cut_frame(frame, mtu, ttl=63):
+    """The fragments a router makes of an Ethernet/IPv4 frame (DF clear) for a link of
+    `mtu` bytes, its TTL decremented: each carries the original's ID, addresses and
+    protocol (RFC 791)."""
+    ip = frame[14:]
+    hl = (ip[0] & 15) * 4
+    ident = struct.unpack("!H", ip[4:6])[0]
+    proto, src, dst = ip[9], tuple(ip[12:16]), tuple(ip[16:20])
+    total = struct.unpack("!H", ip[2:4])[0]
+    payload, out, off = ip[hl:total], [], 0
+    step = (mtu - 20) // 8 * 8
+    while off < len(payload):
+        piece = payload[off:off + step]
+        more = off + step < len(payload)
+        out.append(ETH + ipv4(piece, proto=proto, src=src, dst=dst, ident=ident,
+                              frag=(0x2000 if more else 0) | off // 8, ttl=ttl))
+        off += step
+    return out
+
+
+def cut_upload(n=20, lost=False, proto="tcp", first_only=False):
+    """An upload from 192.0.2.1 of n 1500-byte packets with DF clear (ip_no_pmtu_disc=1)
+    over a 1240-byte link: the client's capture holds them whole, the server's (past the
+    router, 1 ms later) holds the fragments the router made, or nothing when `lost` (a
+    router dropping them instead).  Small packets both ways (DF set) match whole.
+    proto: tcp (each acknowledged) or udp (a datagram stream answered now and then).
+    first_only: a filter on the way drops the non-first fragments (nothing acknowledged)."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    cf, sf = [], []
+    d = 0.001
+
+    def both(t, frame, from_client):
+        (cf if from_client else sf).append((t, frame))
+        (sf if from_client else cf).append((t + d, frame))
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    both(0.0, C(1000, 0, "S", mss=1460, ident=1), True)
+    both(0.01, S(5000, 1001, "SA", mss=1460, ident=100), False)
+    both(0.02, C(1001, 5001, "A", ident=2), True)
+    seq, t = 1001, 0.03
+    for k in range(n):
+        if proto == "tcp":
+            big = without_df(C(seq, 5001, "A", b"u" * 1460, ident=1000 + k))
+        else:
+            big = ETH + ipv4(udp(40000, 9, bytes([k]) * 1472), src=c, dst=s, ident=1000 + k,
+                             frag=0)
+        cf.append((t, big))
+        if not lost:
+            for i, f in enumerate(cut_frame(big, 1240)[:1 if first_only else None]):
+                sf.append((t + d + 0.00001 * i, f))
+        seq += 1460
+        if proto == "tcp" and not lost and not first_only:
+            both(t + 0.005, S(5001, seq, "A", ident=200 + k), False)
+        elif k % 4 == 3:
+            both(t + 0.005, S(5001, 1001, "A", ident=200 + k), False)
+        t += 0.01
+    for k in range(40):  # both keep capturing 4 s more: the losses are covered
+        both(t + 0.1 * k, S(5001, 1001, "A", ident=300 + k), False)
+    return sorted(cf, key=lambda x: x[0]), sorted(sf, key=lambda x: x[0])
+
+
+@test("a packet whose fragments (same IP ID, addresses, protocol: RFC 791) are in the far "
+      "capture was cut by a router and crossed: not lost between the vantage points, and no "
+      "lower bound at its size; really lost ones still are (lab matrix A4, m019 pair)")
+def _():
+    cases = [  # name, (client, server frames), server snap, server first, lost expected
+        ("tcp-upload", cut_upload(), 0, False, False),
+        # the second fragments dropped on the way: fragment loss, no size lost
+        ("udp-first-fragments-only", cut_upload(proto="udp", first_only=True), 0, False,
+         "incomplete"),
+        ("tcp-upload-server-first", cut_upload(), 0, True, False),
+        ("tcp-upload-server-snap-200", cut_upload(), 200, False, False),
+        ("udp-stream", cut_upload(proto="udp"), 0, False, False),
+        ("tcp-dropped-not-cut", cut_upload(lost=True), 0, False, True),
+        ("udp-dropped-not-cut", cut_upload(lost=True, proto="udp"), 0, False, True),
+    ]
+    for name, (cf, sf), snap, server_first, lost in cases:
+        pc = os.path.join(TMP, f"cut-pair-{name}-client.pcap")
+        ps = os.path.join(TMP, f"cut-pair-{name}-server.pcap")
+        write_pcap_timed(pc, cf)
+        if snap:
+            write_pcap_snap(ps, sf, snap)
+        else:
+            write_pcap_timed(ps, sf)
+        args = ["-r", ps, "-r", pc] if server_first else ["-r", pc, "-r", ps]
+        rc, out, err = run(["--json"] + args)
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        dirs = [d for c in rep["correlation"] for d in c["directions"]
+                if d["src"] == "192.0.2.1"]
+        expect(len(dirs) == 1, f"{name}: {dirs}")
+        d = dirs[0]
+        kinds = [f["kind"] for f in rep["findings"]]
+        path = [(x["mtu_lower"], x["mtu_upper"]) for x in rep["paths"] if x["src"] == "192.0.2.1"]
+        if lost == "incomplete":
+            expect(d["lost"] == 0 and d.get("fragmented") == 20 and
+                   d.get("fragmented_incomplete") == 20 and d["smallest_lost"] is None,
+                   f"{name}: {d}")
+            expect("measured" not in rep["verdict"]["summary"].lower(), f"{name}: {rep['verdict']}")
+        elif lost:
+            expect(d["lost"] == 20 and d.get("fragmented") == 0 and d["smallest_lost"] == 1500 and
+                   (44, 1499) in path, f"{name}: {d} {path}")
+        else:
+            expect(d["lost"] == 0 and d.get("fragmented") == 20 and d.get("largest_fragmented") == 1500
+                   and d.get("fragmented_downstream") == 40 and d["only_downstream"] == 0
+                   and d.get("fragmented_incomplete") == 0,
+                   f"{name}: {d}")
+            expect(d["smallest_lost"] is None and rep["verdict"]["status"] != "blackhole",
+                   f"{name}: {kinds} {rep['verdict']}")
+            expect(all(lo is None or lo < 1500 for lo, _ in path), f"{name}: {path}")
+
+
 @test("an ICMP MTU message that cannot be true is named in the summary, never 'no ICMP MTU "
       "message' (issue 14 item 6)")
 def _():
