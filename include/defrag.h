@@ -17,7 +17,12 @@
  *
  * A datagram that never completes is one of three things, and only one of
  * them is the network's doing:
- *   - unreassemblable: a fragment was cut by the snap length (the capture's);
+ *   - unreassemblable: a fragment was cut by the snap length (the capture's).
+ *     When all its fragments passed (IP offsets and lengths, RFC 791) and
+ *     the first one's captured bytes hold a TCP header, defrag_packet()
+ *     still returns DEFRAG_COMPLETE with its TCP layer (reasm_len, seq,
+ *     payload length from the IP lengths; uncaptured payload bytes read as
+ *     zeroes, which nothing after TCP reads): the segment was delivered;
  *   - open at the end: the capture stopped less than DEFRAG_LOST_NS after
  *     its latest fragment (the rest may have been on the wire);
  *   - lost: the capture went on for DEFRAG_LOST_NS or more after its latest

@@ -1050,6 +1050,82 @@ def _():
             expect(all(lo is None or lo < 1500 for lo, _ in path), f"{name}: {path}")
 
 
+def cut_frame6(frame, mtu, ident, hlim=60):
+    """The fragments an IPv6 source makes of an Ethernet/IPv6 frame for a path of `mtu`
+    bytes (RFC 8200 4.5: a fragment header after the 40-byte header), captured past
+    routers (hop limit `hlim`)."""
+    ip = frame[14:]
+    nh, src, dst = ip[6], ip[8:24], ip[24:40]
+    payload, out, off = ip[40:], [], 0
+    step = (mtu - 48) // 8 * 8
+    while off < len(payload):
+        piece = payload[off:off + step]
+        more = off + step < len(payload)
+        fh = struct.pack("!BBHI", nh, 0, off | (1 if more else 0), ident)
+        out.append(ETH6 + ipv6_pkt(fh + piece, 44, src, dst, hlim=hlim))
+        off += step
+    return out
+
+
+def fragmented_download(v6=False, last_first=False, n=12):
+    """A completed download as its receiver (192.0.2.1 / 2001:db8::1) captures it: every
+    1500-byte segment arrived as fragments (IPv4: a router cut it, DF clear; IPv6: its
+    source did), all acknowledged."""
+    if v6:
+        c, s = bytes(range(16)), bytes(range(16, 32))
+        C = lambda *a, **k: ETH6 + tcp6(50000, 80, *a, src=c, dst=s, **k)
+        S = lambda *a, **k: ETH6 + tcp6(80, 50000, *a, src=s, dst=c, **k)
+    else:
+        c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+        C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+        S = lambda *a, **k: without_df(ETH + tcp(80, 50000, *a, src=s, dst=c,
+                                                 ident=k.pop("ident", 1), **k))
+    mss = 1440 if v6 else 1460
+    fr = [(0.0, C(1000, 0, "S", mss=mss)), (0.01, S(5000, 1001, "SA", mss=mss)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
+    seq, t = 5301, 0.05
+    for k in range(n):
+        if v6:
+            frags = cut_frame6(S(seq, 1101, "A", b"x" * mss), 1280, 0x500 + k)
+        else:
+            frags = cut_frame(S(seq, 1101, "A", b"x" * mss, ident=0x500 + k), 1240)
+        for i, f in enumerate(frags[::-1] if last_first else frags):
+            fr.append((t + 0.00001 * i, f))
+        seq += mss
+        fr.append((t + 0.010, C(1101, seq, "A")))
+        t += 0.002
+    fr.sort(key=lambda x: x[0])
+    return fr
+
+
+@test("whether a datagram arrived whole is decided by its IP offsets and lengths (RFC 791), "
+      "not by the payload bytes the snap length kept: a TCP segment whose fragments all came "
+      "is delivered data of its full size at the receiver (lab matrix A3: m001/m019)")
+def _():
+    cases = [  # name, frames, snap, largest delivered expected (None: not decodable)
+        ("v4-snap-200", fragmented_download(), 200, 1500),
+        ("v4-snap-128-last-first", fragmented_download(last_first=True), 128, 1500),
+        ("v6-snap-200", fragmented_download(v6=True), 200, 1500),
+        ("v6-snap-110-last-first", fragmented_download(v6=True, last_first=True), 110, 1500),
+        ("v4-whole", fragmented_download(), 65535, 1500),
+    ]
+    for name, fr, snap, want in cases:
+        p = os.path.join(TMP, f"snapfrag-{name}.pcap")
+        write_pcap_snap(p, fr, snap)
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        flows = [f for f in rep["flows"] if f["proto"] == "tcp"]
+        expect(len(flows) == 1, f"{name}: {flows}")
+        dl = flows[0]["server_to_client"]["delivery"]
+        expect(dl["largest_delivered"] == want and dl["lost"] == 0 and
+               flows[0]["server_to_client"]["acked_unseen_segment"] == 0, f"{name}: {dl} "
+               f"{flows[0]['server_to_client']}")
+        expect(rep["verdict"]["status"] == "healthy", f"{name}: {rep['verdict']}")
+
+
 @test("an ICMP MTU message that cannot be true is named in the summary, never 'no ICMP MTU "
       "message' (issue 14 item 6)")
 def _():
