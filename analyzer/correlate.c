@@ -37,6 +37,8 @@ const char *corr_kind_name(enum corr_kind k)
         return "tcp";
     case CORR_IPV4:
         return "ip";
+    case CORR_DATAGRAM:
+        return "datagram";
     }
     return "?";
 }
@@ -117,17 +119,55 @@ static bool key_at(const struct packet *p, int i, struct corr_key *k)
     return false; /* IPv6 without TCP, WireGuard or ESP: no identifying field */
 }
 
+/* A datagram key's b: the packet was whole, a fragment, or (a marker the
+ * matcher makes) the datagram was seen whole on one side and in fragments
+ * on the other.  Whole meets fragment, never its own shape: fragments on
+ * both sides are matched one by one by their own keys. */
+enum { DG_WHOLE, DG_FRAGMENT, DG_CROSSED };
+
+/* The datagram key of an IPv4 key from a layer with these flags: a packet
+ * a router may cut (DF clear, RFC 791), or a fragment (correlate.h). */
+static bool datagram_key(const struct corr_key *k, uint16_t ipflags, struct corr_key *out)
+{
+    if (k->version != 4 || (!(ipflags & IPF_FRAGMENT) && (ipflags & IPF_DF)))
+        return false;
+    uint32_t id;
+    if (k->kind == CORR_TCP)
+        id = (uint32_t)(k->c >> 16) - 1;
+    else if (k->kind == CORR_IPV4)
+        id = k->a;
+    else
+        return false; /* WireGuard, ESP: keyed by their own fields */
+    memset(out, 0, sizeof *out);
+    out->kind = CORR_DATAGRAM;
+    out->depth = k->depth;
+    out->version = 4;
+    out->proto = k->proto;
+    memcpy(out->src, k->src, 16);
+    memcpy(out->dst, k->dst, 16);
+    out->a = id;
+    out->b = (ipflags & IPF_FRAGMENT) ? DG_FRAGMENT : DG_WHOLE;
+    return true;
+}
+
 int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS])
 {
     int n = 0;
-    for (int i = 0; i < p->nlayers && n < CORR_MAX_KEYS; i++) {
+    for (int i = 0; i < p->nlayers && n + 1 < CORR_MAX_KEYS; i++) {
         const struct layer *l = &p->layers[i];
         if (l->flags & LF_QUOTED)
             break; /* the quoted packet of an ICMP error and all after it */
         if (l->type != LAYER_IPV4 && l->type != LAYER_IPV6)
             continue;
-        if (key_at(p, i, &out[n]))
+        if (key_at(p, i, &out[n])) {
             n++;
+            if (datagram_key(&out[n - 1], l->u.ip.flags, &out[n])) {
+                /* for the matcher's byte count, not compared (add_key()) */
+                out[n].size = l->u.ip.payload_len;
+                out[n].c = (l->u.ip.flags & IPF_FRAGMENT) && !(l->u.ip.flags & IPF_MF);
+                n++;
+            }
+        }
     }
     return n;
 }
@@ -145,6 +185,10 @@ struct entry {
     uint8_t side;
     uint8_t depth; /* the key's tunnel depth (key.depth is held as 0) */
     bool alive;
+    /* CORR_DATAGRAM: the whole packet's payload bytes (0: not seen), the
+     * fragments' bytes so far, and whether its last fragment came */
+    bool dg_last;
+    uint32_t dg_need, dg_have;
 };
 
 struct side_span {
@@ -367,6 +411,32 @@ static void unlink_entry(struct corr_matcher *m, uint32_t idx)
     e->alive = false;
 }
 
+static int32_t find_entry(const struct corr_matcher *m, const struct corr_key *k)
+{
+    uint32_t h = key_hash(m, k) & (m->nbuckets - 1);
+    for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next)
+        if (!memcmp(&m->ring[i].key, k, sizeof *k))
+            return i;
+    return -1;
+}
+
+/* The marker of the datagram of key k, when it was seen whole on one side
+ * and in fragments on the other (correlate.h); NULL otherwise.  A marker is
+ * held anew after every key of the packets it was made from (add_key()),
+ * so it is still there when they are resolved. */
+static const struct entry *datagram_marker(const struct corr_matcher *m, const struct corr_key *k)
+{
+    struct corr_key dk;
+    if (!datagram_key(k, 0, &dk))
+        return NULL;
+    dk.depth = 0;
+    dk.b = DG_CROSSED;
+    dk.size = 0;
+    dk.c = 0;
+    int32_t i = find_entry(m, &dk);
+    return i >= 0 ? &m->ring[i] : NULL;
+}
+
 /* An entry that never met its match. */
 static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
 {
@@ -375,6 +445,21 @@ static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
     if (e->dir < 0)
         return;
     struct corr_dir *d = &m->dirs[e->dir];
+    const struct entry *mark = datagram_marker(m, &e->key);
+    if (mark) {
+        d->fragmented[e->side]++;
+        bool whole = e->key.kind == CORR_TCP || !(e->key.b || e->key.c);
+        /* every byte of it came as fragments, up to the last one: it
+         * crossed; else the rest is fragment loss, not a size that failed */
+        if (whole && !(mark->dg_last && mark->dg_have >= mark->dg_need))
+            d->fragmented_incomplete++;
+        if (whole && e->key.size > d->largest_fragmented) {
+            d->largest_fragmented = e->key.size;
+            d->largest_fragmented_frame = e->frame;
+            d->fragmented_side = (int8_t)e->side;
+        }
+        return;
+    }
     struct corr_size *z = size_row(d, e->key.size);
     if (covered(m, !e->side, e->t_ns, ended)) {
         d->only[e->side]++;
@@ -446,8 +531,53 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     struct corr_key mk = *key;
     mk.depth = 0;
     const struct corr_key *k = &mk;
+    uint32_t need = 0, have = 0;
+    bool last = false;
+    if (k->kind == CORR_DATAGRAM) {
+        /* its payload bytes and last-fragment flag ride in size and c
+         * (datagram_key()): held in the entry, not compared */
+        if (mk.b == DG_WHOLE)
+            need = mk.size;
+        else
+            have = mk.size;
+        last = mk.c != 0;
+        mk.size = 0;
+        mk.c = 0;
+        /* whole on one side, fragments on the other: the marker, held
+         * anew after the keys of every packet of the datagram, so that
+         * resolve_unmatched() finds it when they go */
+        struct corr_key x = mk;
+        x.b = DG_CROSSED;
+        int32_t i = find_entry(m, &x);
+        if (i < 0) {
+            x.b = mk.b == DG_WHOLE ? DG_FRAGMENT : DG_WHOLE;
+            i = find_entry(m, &x);
+            if (i >= 0 && m->ring[i].side == side)
+                i = -1;
+        }
+        int32_t j = i >= 0 ? -1 : find_entry(m, &mk);
+        if (j >= 0) {
+            /* the same shape held already: more fragments of a datagram
+             * from the same side, or fragments on both sides (matched one
+             * by one by their own keys) */
+            struct entry *g = &m->ring[j];
+            if (g->side == side && mk.b == DG_FRAGMENT) {
+                g->dg_have += have;
+                g->dg_last |= last;
+            }
+            return;
+        }
+        if (i >= 0) {
+            const struct entry *g = &m->ring[i];
+            need += g->dg_need;
+            have += g->dg_have;
+            last |= g->dg_last;
+            unlink_entry(m, (uint32_t)i);
+            mk.b = DG_CROSSED;
+        }
+    }
     uint32_t h = key_hash(m, k) & (m->nbuckets - 1);
-    for (int32_t i = m->buckets[h]; i != -1; i = m->ring[i].next) {
+    for (int32_t i = k->kind == CORR_DATAGRAM ? -1 : m->buckets[h]; i != -1; i = m->ring[i].next) {
         struct entry *e = &m->ring[i];
         if (memcmp(&e->key, k, sizeof *k))
             continue;
@@ -490,7 +620,10 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     e->side = (uint8_t)side;
     e->depth = key->depth;
     e->alive = true;
-    e->dir = (int16_t)dir_of(m, key);
+    e->dg_need = need;
+    e->dg_have = have;
+    e->dg_last = last;
+    e->dir = k->kind == CORR_DATAGRAM ? -1 : (int16_t)dir_of(m, key); /* no direction's count */
     e->next = m->buckets[h];
     e->prev = -1;
     e->bucket = h;

@@ -39,6 +39,10 @@ struct dgram {
     uint32_t max_frag;    /* largest fragment, IP size */
     uint32_t max_nonlast; /* ... of those with MF set */
     uint64_t nonlast_frame;
+    uint8_t nonlast_ttl;
+    uint32_t max_crossed; /* ... of those captured past a router (defrag_hops()) */
+    uint64_t crossed_frame;
+    uint8_t crossed_ttl;
     uint8_t *data; /* cap bytes of payload */
     uint8_t *have; /* cap / 8 bytes: bit set when the payload byte is here */
     uint32_t cap;
@@ -51,6 +55,7 @@ struct dgram {
     bool first_seen;       /* the offset-0 fragment came */
     uint16_t sport, dport; /* TCP/UDP ports from the offset-0 fragment, as captured */
     bool broken;           /* a fragment was cut by the snap length: never completes */
+    bool tcp_head;         /* the offset-0 fragment's captured bytes hold a whole TCP header */
     bool crafted;          /* overlapping or needlessly small fragments: not an IP stack's */
 };
 
@@ -156,7 +161,19 @@ static void record_cut(struct defrag *df, const struct dgram *g)
     if (g->max_nonlast > c->nonlast) {
         c->nonlast = g->max_nonlast;
         c->frame = g->nonlast_frame;
+        c->ttl = g->nonlast_ttl;
     }
+    if (g->max_crossed > c->crossed) {
+        c->crossed = g->max_crossed;
+        c->crossed_frame = g->crossed_frame;
+        c->crossed_ttl = g->crossed_ttl;
+    }
+}
+
+unsigned defrag_hops(uint8_t ttl)
+{
+    unsigned initial = ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+    return initial - ttl;
 }
 
 /* The datagram g is given up at capture time now_ns (at_end: the input
@@ -415,9 +432,23 @@ static void mark_present(struct dgram *g, uint32_t off, uint32_t len)
     }
 }
 
-/* A broken datagram whose every fragment has passed is given up at once. */
-static enum defrag_result finish_broken(struct defrag *df, struct dgram *g, bool more,
-                                        uint32_t frag_end)
+static enum defrag_result complete(struct defrag *df, struct packet *pkt, int idx, struct dgram *g,
+                                   uint32_t *buflen);
+
+/*
+ * A broken datagram whose every fragment has passed.  Whether a datagram
+ * arrived whole is decided by the IP headers alone: offsets and lengths
+ * contiguous up to a fragment without MF (RFC 791, RFC 8200 4.5), and the
+ * bytes the snap length dropped are not needed for that.  A TCP segment
+ * whose header the first fragment holds is then handed on as the datagram
+ * it was (reasm_len, its TCP header; payload bytes not captured read as
+ * zeroes, which nothing after TCP reads: decode_tcp()), so that its flow
+ * counts a delivered segment of its full size.  Anything else is given up
+ * at once, counted unreassemblable, not lost.
+ */
+static enum defrag_result finish_broken(struct defrag *df, struct packet *pkt, int idx,
+                                        struct dgram *g, bool more, uint32_t frag_end,
+                                        uint32_t *buflen)
 {
     if (frag_end > g->max_end)
         g->max_end = frag_end;
@@ -425,8 +456,13 @@ static enum defrag_result finish_broken(struct defrag *df, struct dgram *g, bool
         g->last_seen = true;
         g->end = frag_end;
     }
-    if (g->last_seen && g->present == g->end)
-        give_up(df, g, g->last_ns, false);
+    if (!g->last_seen || g->present != g->end)
+        return DEFRAG_DROPPED;
+    if (g->first_seen && g->tcp_head && !g->crafted) {
+        df->st.incomplete++; /* not reassembled: its bytes are not all here */
+        return complete(df, pkt, idx, g, buflen);
+    }
+    give_up(df, g, g->last_ns, false);
     return DEFRAG_DROPPED;
 }
 
@@ -460,6 +496,13 @@ static void note_fragment(struct dgram *g, const struct packet *pkt, const struc
     if (more && wire > g->max_nonlast) {
         g->max_nonlast = wire;
         g->nonlast_frame = pkt->frame;
+        g->nonlast_ttl = ip->ttl;
+    }
+    /* seen past a router: it crossed the path up to this vantage point */
+    if (more && wire > g->max_crossed && defrag_hops(ip->ttl) > 0) {
+        g->max_crossed = wire;
+        g->crossed_frame = pkt->frame;
+        g->crossed_ttl = ip->ttl;
     }
     if (g->nfrags < 4)
         g->frames[g->nfrags] = pkt->frame;
@@ -506,6 +549,13 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     if (off == 0) {
         g->first_seen = true;
         g->proto = ip->proto;
+        /* The datagram's header: the IPv6 fragment header was added by
+         * fragmenting (RFC 8200 4.5), so it is not part of the original. */
+        g->hdr_len = ip->version == 6 ? (uint16_t)(ip->hdr_len - IPV6_FRAG_HDR) : ip->hdr_len;
+        if (ip->proto == IP_PROTO_TCP && avail >= 13) {
+            uint32_t th = (uint32_t)(pkt->data[ip->payload_off + 12] >> 4) * 4;
+            g->tcp_head = th >= 20 && th <= avail && th <= len;
+        }
         /* the ports, the first 4 bytes of a TCP or UDP payload, for a
          * finding about the datagram should it never complete */
         if ((ip->proto == 6 || ip->proto == 17) && avail >= 4) {
@@ -528,8 +578,12 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
         return DEFRAG_DROPPED;
     }
     if (g->broken) {
+        /* what was captured of it, zeroes for the rest (finish_broken()) */
+        uint32_t have = avail < len ? avail : len;
+        memset(g->data + off, 0, len);
+        memcpy(g->data + off, pkt->data + ip->payload_off, have);
         mark_present(g, off, len);
-        return finish_broken(df, g, more, off + len);
+        return finish_broken(df, pkt, idx, g, more, off + len, buflen);
     }
     struct cursor src = cur_make(pkt->data + ip->payload_off, len);
     uint32_t dup = count_present(g, off, len);
@@ -549,15 +603,19 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
         g->last_seen = true;
         g->end = off + len;
     }
-    if (off == 0) {
-        /* The datagram's header: the IPv6 fragment header was added by
-         * fragmenting (RFC 8200 4.5), so it is not part of the original. */
-        g->hdr_len = ip->version == 6 ? (uint16_t)(ip->hdr_len - IPV6_FRAG_HDR) : ip->hdr_len;
-    }
     if (!g->last_seen || g->present != g->end)
         return DEFRAG_HELD;
+    df->st.reassembled++;
+    return complete(df, pkt, idx, g, buflen);
+}
 
-    /* Complete.  The buffer outlives g: the re-decoded layers point into it. */
+/* The datagram g is complete: its upper layers are decoded into pkt, whose
+ * fragment layer idx says how big it was.  The buffer outlives g: the
+ * re-decoded layers point into it. */
+static enum defrag_result complete(struct defrag *df, struct packet *pkt, int idx, struct dgram *g,
+                                   uint32_t *buflen)
+{
+    struct ip_info *ip = &pkt->layers[idx].u.ip;
     uint8_t *buf = g->data;
     uint32_t end = g->end;
     uint8_t proto = g->proto;
@@ -567,7 +625,6 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     g->data = NULL;
     drop_dgram(df, g);
     df->done[df->ndone++] = buf;
-    df->st.reassembled++;
     *buflen = end;
     decode_reassembled(pkt, idx, proto, buf, buf, end);
     return DEFRAG_COMPLETE;

@@ -87,10 +87,24 @@ void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int
 /* A datagram cut into fragments was cut to the MTU of the link ahead, the
  * payload of each fragment but the last a multiple of 8 bytes (RFC 791,
  * RFC 8200 4.5): the largest non-last fragment, F bytes, says that link
- * carries F to F + 7 bytes, and it arrived.  The link is the sender's own
- * or a router's on the way; either way the path carries no more.  Not for
- * IPv6 fragments of 1280 to 1287 bytes: a source may fragment at the
- * minimum MTU whatever its path (IPV6_USE_MIN_MTU, RFC 3542 11.1). */
+ * carries F to F + 7 bytes.  The link is the sender's own or a router's on
+ * the way; either way the path carries no more than F + 7: an upper bound
+ * wherever the fragment was captured.
+ *
+ * The lower bound F needs the fragment to have crossed the path, and a
+ * fragment captured at its sender has crossed nothing: it is as large as
+ * the sender's own link, whatever lies beyond (a 1500-byte fragment on a
+ * 1206-byte path, a WireGuard interface's 1420-byte fragments over a
+ * 1326-byte path).  Every router decrements the TTL / hop limit (RFC 791,
+ * RFC 8200 3), so a fragment captured below its sender's initial value
+ * (defrag_hops()) crossed a router at least and arrived at this vantage
+ * point: that is the lower bound, for the path up to here (all of it at
+ * the receiving host).  Inside a tunnel the inner TTL is not decremented
+ * by the routers the tunnel crosses, so an inner fragment gives the upper
+ * bound only; the two captures of a pair match it instead (correlate.h).
+ *
+ * Not for IPv6 fragments of 1280 to 1287 bytes: a source may fragment at
+ * the minimum MTU whatever its path (IPV6_USE_MIN_MTU, RFC 3542 11.1). */
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs)
 {
     for (int i = 0; i < ninputs; i++) {
@@ -104,22 +118,37 @@ void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs
             addr_from_bytes(&src, c->version, c->src);
             addr_from_bytes(&dst, c->version, c->dst);
             char a[64], in[32] = "";
+            const char *ttl = v6 ? "hop limit" : "TTL";
             if (ninputs > 1)
                 snprintf(in, sizeof in, ", input %d", i);
+            addr_text(&src, a, sizeof a);
             struct inf_path *p = inf_path_for(inf, &src, &dst, INF_OUTER, 0);
-            inf_bound_lower(p, c->nonlast,
-                            "a %u-byte fragment (frame %" PRIu64 "%s) from %s arrived", c->nonlast,
-                            c->frame, in, addr_text(&src, a, sizeof a));
+            if (c->crossed && !(v6 && c->crossed < 1288))
+                inf_bound_lower(p, c->crossed,
+                                "a %u-byte fragment (frame %" PRIu64 "%s) from %s arrived past "
+                                "%u router%s at least (%s %u)",
+                                c->crossed, c->crossed_frame, in, a, defrag_hops(c->crossed_ttl),
+                                defrag_hops(c->crossed_ttl) == 1 ? "" : "s", ttl, c->crossed_ttl);
             inf_bound_upper(p, c->nonlast + 7);
             if (p && p->upper == c->nonlast + 7)
                 p->upper_loss = true; /* a range of 8, not an MTU to set unless pinned */
-            inf_evidence(p,
-                         "%" PRIu32 " datagram%s from %s %s cut into fragments of at most %u "
-                         "bytes (frame %" PRIu64 "%s): a link on the way, or the sender's own, "
-                         "carries %u to %u bytes",
-                         c->datagrams, c->datagrams == 1 ? "" : "s", a,
-                         c->datagrams == 1 ? "was" : "were", c->nonlast, c->frame, in, c->nonlast,
-                         c->nonlast + 7);
+            if (c->crossed == c->nonlast)
+                inf_evidence(p,
+                             "%" PRIu32 " datagram%s from %s %s cut into fragments of at most %u "
+                             "bytes (frame %" PRIu64 "%s): a link on the way, or the sender's "
+                             "own, carries %u to %u bytes",
+                             c->datagrams, c->datagrams == 1 ? "" : "s", a,
+                             c->datagrams == 1 ? "was" : "were", c->nonlast, c->frame, in,
+                             c->nonlast, c->nonlast + 7);
+            else
+                inf_evidence(p,
+                             "%" PRIu32 " datagram%s from %s %s cut into fragments of at most %u "
+                             "bytes (frame %" PRIu64 "%s): the path carries at most %u bytes; "
+                             "that fragment was captured with the %s its sender gave it (%u), "
+                             "before any router, so it does not show its size crossing",
+                             c->datagrams, c->datagrams == 1 ? "" : "s", a,
+                             c->datagrams == 1 ? "was" : "were", c->nonlast, c->frame, in,
+                             c->nonlast + 7, ttl, c->ttl);
         }
     }
 }
@@ -227,6 +256,29 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
                             " and %" PRIu64 ")",
                             v.largest_delivered, inputs[up]->path, inputs[down]->path,
                             d->largest_frame[d->upstream], d->largest_frame[!d->upstream]);
+            /* A DF-clear IPv4 packet a router cut: its fragments carry its ID,
+             * addresses and protocol (RFC 791), so it crossed, as fragments;
+             * it is not lost, and its size proves nothing (correlate.h). */
+            uint64_t nf = d->fragmented[d->upstream], ni = d->fragmented_incomplete;
+            if (nf && d->largest_fragmented && !ni)
+                inf_evidence(p,
+                             "%" PRIu64 " packet%s of up to %u bytes captured in %s (frame %" PRIu64
+                             ") arrived in %s as fragments, matched by IP ID: a router cut them "
+                             "(DF clear), so they crossed, but their size bounds nothing",
+                             nf, nf == 1 ? "" : "s", d->largest_fragmented,
+                             inputs[d->fragmented_side == d->upstream ? up : down]->path,
+                             d->largest_fragmented_frame,
+                             inputs[d->fragmented_side == d->upstream ? down : up]->path);
+            else if (nf && d->largest_fragmented)
+                inf_evidence(p,
+                             "%" PRIu64 " packet%s of up to %u bytes captured in %s (frame %" PRIu64
+                             ") reached %s as fragments, matched by IP ID: a router cut them (DF "
+                             "clear); %" PRIu64 " of them arrived incomplete, fragments lost on "
+                             "the way, which is fragment loss, not a size that failed",
+                             nf, nf == 1 ? "" : "s", d->largest_fragmented,
+                             inputs[d->fragmented_side == d->upstream ? up : down]->path,
+                             d->largest_fragmented_frame,
+                             inputs[d->fragmented_side == d->upstream ? down : up]->path, ni);
             if (!v.smallest_lost || !v.all_lost_above || v.lost_at_or_above < 2)
                 continue;
             if (p && (!p->upper || v.smallest_lost - 1 < p->upper))

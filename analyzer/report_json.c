@@ -425,6 +425,10 @@ static void json_corr_dir(struct json *j, const struct corr_pair *p, const struc
     json_uint(j, "cross_depth", d->cross_depth);
     json_uint(j, "lost", known ? d->only[u] : 0);
     json_uint(j, "only_downstream", known ? d->only[!u] : 0);
+    json_uint(j, "fragmented", d->fragmented[u]);
+    json_uint(j, "fragmented_downstream", d->fragmented[!u]);
+    json_opt_uint(j, "largest_fragmented", d->largest_fragmented);
+    json_uint(j, "fragmented_incomplete", d->fragmented_incomplete);
     json_uint(j, "uncovered", d->uncovered[0] + d->uncovered[1]);
     json_uint(j, "largest_delivered", v.largest_delivered);
     json_opt_uint(j, "smallest_lost", v.smallest_lost);

@@ -685,6 +685,13 @@ static void text_corr_dir(FILE *out, const struct corr_pair *p, const struct cor
         n += snprintf(line + n, sizeof line - (size_t)n,
                       "; %" PRIu64 " seen only in [%d] (missed by the capture upstream)",
                       d->only[!u], in[!u]);
+    if (n > 0 && (size_t)n < sizeof line && (d->fragmented[0] || d->fragmented[1]))
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "; %" PRIu64 " in [%d] and %" PRIu64 " in [%d] are the same datagrams in "
+                      "another shape, whole in one capture and fragments in the other (cut on "
+                      "the way: neither lost nor a bound at their size; %" PRIu64
+                      " of them with fragments missing)",
+                      d->fragmented[u], in[u], d->fragmented[!u], in[!u], d->fragmented_incomplete);
     if (n > 0 && (size_t)n < sizeof line && d->cross_depth)
         n += snprintf(line + n, sizeof line - (size_t)n,
                       "; %" PRIu64 " matched inside a tunnel in one capture and outside it in the "

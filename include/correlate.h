@@ -17,7 +17,22 @@
  *   - any other IPv4 packet: addresses, protocol, ID, length;
  *   - an IPv4 or IPv6 fragment: addresses, protocol, fragment id, offset,
  *     length (a reassembled datagram is no packet size; its inner layers
- *     are keyed as above).
+ *     are keyed as above);
+ *   - and a second key, CORR_DATAGRAM, of an IPv4 packet with DF clear or
+ *     a fragment: addresses, protocol and ID alone.  A router cuts a
+ *     DF-clear IPv4 packet into fragments that carry its ID, addresses and
+ *     protocol (RFC 791), which stay unique while its fragments may be
+ *     about (RFC 6864 4.1): a whole packet on one side whose datagram key
+ *     meets a fragment's on the other crossed, as fragments.  It is not
+ *     lost, and (cut on the way) its size proves nothing: it is counted in
+ *     corr_dir.fragmented, neither matched nor lost, and so are the far
+ *     side's fragments of it.  Datagram keys themselves belong to no
+ *     direction's counts.  Whether every byte of it came, up to the last
+ *     fragment (by the IP lengths, RFC 791), tells a packet that crossed
+ *     from one whose other fragments were lost (fragmented_incomplete):
+ *     neither is a size that failed.  (A fragment captured twice on the
+ *     far side counts its bytes twice, so a datagram missing one fragment
+ *     while another is doubled passes for complete: only the words differ.)
  * IPv6 packets other than TCP, WireGuard, ESP and fragments have no key.  A router that rewrites
  * addresses (NAT) or the IPv4 ID breaks the match: such packets look lost.  The outer capture and
  * the tunnel-interface capture of an encrypting tunnel (WireGuard, ESP) share no key at all.
@@ -60,14 +75,14 @@
 #define CORR_CALIB_MATCHES 256
 #define CORR_EDGE_NS 1000000000ll /* 1 s before the other capture's end: not counted */
 #define CORR_MAX_PENDING 65536    /* unmatched keys held at once */
-#define CORR_MAX_KEYS 4           /* keys per packet (IP layers outside quotes) */
+#define CORR_MAX_KEYS 8           /* keys per packet (two per IP layer outside quotes) */
 #define CORR_MAX_DIRS 16          /* directions per pair of inputs */
 #define CORR_MAX_SIZES 128        /* distinct IP sizes per direction */
 #define CORR_MAX_DELAYS 255       /* matches kept per direction for the median delay */
 #define CORR_EXAMPLES 4
 #define CORR_MAX_PAIRS 32
 
-enum corr_kind { CORR_WG = 1, CORR_ESP, CORR_TCP, CORR_IPV4 };
+enum corr_kind { CORR_WG = 1, CORR_ESP, CORR_TCP, CORR_IPV4, CORR_DATAGRAM };
 
 /* Compared with memcmp: always built by corr_keys() from a zeroed struct. */
 struct corr_key {
@@ -108,6 +123,14 @@ struct corr_dir {
     uint32_t wg_receiver;  /* of the first WireGuard key */
     uint64_t matched;
     uint64_t cross_depth; /* matches inside a tunnel on one side, outside it on the other */
+    /* packets of side s that crossed as fragments (CORR_DATAGRAM): a whole
+     * packet cut on the way, or a fragment of one; largest_fragmented: the
+     * largest such whole packet, and its frame on that side */
+    uint64_t fragmented[2];
+    uint32_t largest_fragmented;
+    uint64_t largest_fragmented_frame;
+    int8_t fragmented_side;         /* side of largest_fragmented */
+    uint64_t fragmented_incomplete; /* ... whole packets whose fragments did not all come */
     uint64_t only[2], uncovered[2];
     uint64_t match_frame[2]; /* an example match: its frame in each side */
     uint32_t largest_matched;

@@ -17,7 +17,12 @@
  *
  * A datagram that never completes is one of three things, and only one of
  * them is the network's doing:
- *   - unreassemblable: a fragment was cut by the snap length (the capture's);
+ *   - unreassemblable: a fragment was cut by the snap length (the capture's).
+ *     When all its fragments passed (IP offsets and lengths, RFC 791) and
+ *     the first one's captured bytes hold a TCP header, defrag_packet()
+ *     still returns DEFRAG_COMPLETE with its TCP layer (reasm_len, seq,
+ *     payload length from the IP lengths; uncaptured payload bytes read as
+ *     zeroes, which nothing after TCP reads): the segment was delivered;
  *   - open at the end: the capture stopped less than DEFRAG_LOST_NS after
  *     its latest fragment (the rest may have been on the wire);
  *   - lost: the capture went on for DEFRAG_LOST_NS or more after its latest
@@ -78,14 +83,34 @@ struct defrag_lost {
 /* How a pair of hosts' datagrams were cut: the largest fragment other than
  * a last one.  Fragments are cut to the MTU of the link ahead with their
  * payload a multiple of 8 bytes (RFC 791, RFC 8200 4.5), so that link (the
- * sender's own, or a router's next hop) carries nonlast..nonlast+7 bytes. */
+ * sender's own, or a router's next hop) carries nonlast..nonlast+7 bytes.
+ *
+ * That says the path carries no more than nonlast + 7; it says the path
+ * carries nonlast only of a fragment that was seen after crossing the
+ * path, not as its sender put it on the wire.  Every router decrements the
+ * TTL / hop limit (RFC 791, RFC 8200 3), and senders start it at 64, 128
+ * or 255 (defrag_hops()), so a fragment captured with less crossed a
+ * router at least: `crossed` is the largest non-last fragment seen so (0:
+ * none), captured past defrag_hops() routers. */
 struct defrag_cut {
     uint8_t version;
     uint8_t src[16], dst[16];
     uint32_t nonlast;   /* IP size of the largest non-last fragment */
     uint32_t datagrams; /* datagrams of the pair cut so */
     uint64_t frame;     /* such a fragment */
+    uint8_t ttl;        /* its TTL / hop limit as captured */
+    uint32_t crossed;   /* IP size of the largest non-last fragment that crossed a router */
+    uint64_t crossed_frame;
+    uint8_t crossed_ttl;
 };
+
+/* Routers a packet captured with this TTL / hop limit has crossed, if its
+ * sender started from the usual initial value at or above it: 64 (Linux,
+ * the BSDs, macOS; RFC 1700's default), 128 (Windows) or 255 (routers,
+ * some stacks).  0 is a packet as its sender (or a host on its link) put
+ * it on the wire.  A sender with an unusual initial value (32, 60) is
+ * misjudged as hops away: the price of a single vantage point. */
+unsigned defrag_hops(uint8_t ttl);
 
 struct defrag_stats {
     uint64_t fragments;       /* fragment packets seen */

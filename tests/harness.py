@@ -81,10 +81,10 @@ def csum(b):
 
 
 def ipv4(payload, proto=17, src=(192, 0, 2, 1), dst=(198, 51, 100, 2), ident=1, frag=0x4000,
-         total=None):
+         total=None, ttl=64):
     """An IPv4 header (DF set by default) with a correct checksum, then payload."""
     tot = total if total is not None else 20 + len(payload)
-    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, 64, proto, 0, bytes(src),
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, ident, frag, ttl, proto, 0, bytes(src),
                     bytes(dst))
     return h[:10] + struct.pack("!H", csum(h)) + h[12:] + payload
 

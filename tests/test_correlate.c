@@ -86,10 +86,15 @@ static void test_key_tcp_and_ipv4(void **state)
     pb_ipv4_id(&B, IP_PROTO_ICMP, "10.0.0.1", "10.0.0.2", 0, 77);
     pb_eth(&B, ETH_TYPE_IP);
     tu_decode(&P, DLT_EN10MB, &B);
-    assert_int_equal(corr_keys(&P, k), 1);
+    /* DF clear: a router may cut it, so its datagram is keyed too */
+    assert_int_equal(corr_keys(&P, k), 2);
     assert_int_equal(k[0].kind, CORR_IPV4);
     assert_int_equal(k[0].a, 77);
     assert_int_equal(k[0].proto, IP_PROTO_ICMP);
+    assert_int_equal(k[1].kind, CORR_DATAGRAM);
+    assert_int_equal(k[1].a, 77);
+    assert_int_equal(k[1].proto, IP_PROTO_ICMP);
+    assert_int_equal(k[1].size, 64); /* its payload bytes, for the matcher */
     assert_int_equal(k[0].size, 84);
 
     /* IPv6 UDP: nothing identifies it */
@@ -112,10 +117,12 @@ static void test_key_fragment(void **state)
     pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", IP_MF | (1480 >> 3), 0x777);
     pb_eth(&B, ETH_TYPE_IP);
     tu_decode(&P, DLT_EN10MB, &B);
-    assert_int_equal(corr_keys(&P, k), 1);
+    assert_int_equal(corr_keys(&P, k), 2);
     assert_int_equal(k[0].kind, CORR_IPV4);
     assert_int_equal(k[0].a, 0x777);
     assert_int_equal(k[0].b, 1480);
+    assert_int_equal(k[1].kind, CORR_DATAGRAM);
+    assert_int_equal(k[1].a, 0x777);
     assert_int_equal(k[0].c, 1);
     assert_int_equal(k[0].size, 1220);
     assert_string_equal(corr_kind_name(CORR_IPV4), "ip");
@@ -135,13 +142,14 @@ static void test_key_vxlan_two_depths(void **state)
     pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2", 0, 3);
     pb_eth(&B, ETH_TYPE_IP);
     tu_decode(&P, DLT_EN10MB, &B);
-    assert_int_equal(corr_keys(&P, k), 2);
+    assert_int_equal(corr_keys(&P, k), 3); /* the outer one has DF clear: its datagram too */
     assert_int_equal(k[0].kind, CORR_IPV4);
     assert_int_equal(k[0].depth, 0);
     assert_int_equal(k[0].a, 3);
-    assert_int_equal(k[1].kind, CORR_TCP);
-    assert_int_equal(k[1].depth, 1);
-    assert_int_equal(k[1].size, 90);
+    assert_int_equal(k[1].kind, CORR_DATAGRAM);
+    assert_int_equal(k[2].kind, CORR_TCP);
+    assert_int_equal(k[2].depth, 1);
+    assert_int_equal(k[2].size, 90);
 }
 
 /* A synthetic key: a WireGuard message of counter c and size `size` from
@@ -640,6 +648,92 @@ static void test_run_stdin_not_read_again(void **state)
     correlate_free(&r.c);
 }
 
+/* A router cuts a DF-clear IPv4 packet into fragments that carry its ID,
+ * addresses and protocol (RFC 791): a whole packet on one side whose
+ * fragments are on the other crossed.  Not lost, no match at its size; a
+ * fragment lost between two captures of fragments still is lost, and so
+ * is a whole packet whose ID no fragment carries.  Keys from packets built
+ * and decoded, as corr_keys() makes them; side 1's fragments come before
+ * or after side 0's packet (clock offset), in any order. */
+static int keys_of_frag(struct corr_key *k, uint16_t id, uint16_t off, bool more, size_t len,
+                        uint16_t df)
+{
+    pb_init(&B);
+    pb_fill(&B, len, 'f');
+    pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.1", "10.0.0.2",
+               (uint16_t)(df | (more ? IP_MF : 0) | (off >> 3)), id);
+    pb_eth(&B, ETH_TYPE_IP);
+    tu_decode(&P, DLT_EN10MB, &B);
+    return corr_keys(&P, k);
+}
+
+static void test_matcher_packet_cut_on_the_way_crossed_as_fragments(void **state)
+{
+    (void)state;
+    for (int order = 0; order < 3; order++) {
+        struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+        assert_non_null(m);
+        struct corr_key k[CORR_MAX_KEYS];
+        int64_t t0 = order == 2 ? NS / 2 : 0; /* order 2: the fragments first */
+        int64_t t1 = order == 2 ? 0 : NS / 2;
+        corr_matcher_add(m, 0, 0, 1, NULL, 0); /* both captures running from 0 */
+        corr_matcher_add(m, 1, 0, 1, NULL, 0);
+        t0 += NS / 10;
+        t1 += NS / 10;
+        /* side 0: whole 1500-byte packets, DF clear, IDs 10..12 and 14; 13 with DF set */
+        for (uint16_t id = 10; id < 15; id++) {
+            int n = keys_of_frag(k, id, 0, false, 1480, id == 13 ? IP_DF : 0);
+            corr_matcher_add(m, 0, t0 + id * 1000, id, k, n);
+        }
+        /* side 1: IDs 10 and 11 as 1236 + 284 fragments (order 1: last first),
+         * 12 never, fragments of ID 13 (no packet of ID 13 was cut: DF), and
+         * of 14 the first fragment only (the rest lost: fragment loss) */
+        for (uint16_t id = 10; id < 15; id++) {
+            if (id == 12)
+                continue;
+            for (int f = 0; f < 2; f++) {
+                int ff = order == 1 ? 1 - f : f;
+                if (id == 14 && ff)
+                    continue;
+                int n = keys_of_frag(k, id, ff ? 1216 : 0, !ff, ff ? 264 : 1216, 0);
+                corr_matcher_add(m, 1, t1 + id * 1000 + f, 100 + id * 2 + (uint64_t)f, k, n);
+            }
+        }
+        corr_matcher_add(m, 0, 5 * NS, 50, NULL, 0);
+        corr_matcher_add(m, 1, 5 * NS, 500, NULL, 0);
+        corr_matcher_finish(m);
+        const struct corr_dir *d = corr_matcher_dir(m, 0);
+        assert_non_null(d);
+        assert_int_equal(d->matched, 0);
+        assert_int_equal(d->fragmented[0], 3); /* IDs 10, 11 and 14 */
+        assert_int_equal(d->fragmented[1], 5);
+        assert_int_equal(d->fragmented_incomplete, 1); /* 14 */
+        assert_int_equal(d->largest_fragmented, 1500);
+        assert_int_equal(d->fragmented_side, 0);
+        assert_int_equal(d->only[0], 2); /* 12 lost; 13 (DF set) lost */
+        assert_int_equal(d->only[1], 2); /* the fragments of 13 */
+        corr_matcher_free(m);
+    }
+    /* fragments on both sides, the second of one datagram lost: lost */
+    struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+    struct corr_key k[CORR_MAX_KEYS];
+    corr_matcher_add(m, 1, 0, 1, NULL, 0);
+    for (int side = 0; side < 2; side++)
+        for (int f = 0; f < 2; f++) {
+            if (side == 1 && f == 1)
+                continue;
+            int n = keys_of_frag(k, 77, f ? 1216 : 0, !f, f ? 264 : 1216, 0);
+            corr_matcher_add(m, side, side * 1000000 + f, 1 + (uint64_t)f, k, n);
+        }
+    corr_matcher_add(m, 1, 5 * NS, 9, NULL, 0);
+    corr_matcher_finish(m);
+    const struct corr_dir *d = corr_matcher_dir(m, 0);
+    assert_int_equal(d->matched, 1);
+    assert_int_equal(d->only[0], 1);
+    assert_int_equal(d->fragmented[0] + d->fragmented[1], 0);
+    corr_matcher_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_run_clocks_hours_apart_found_from_start_times),
         cmocka_unit_test(test_run_large_packets_lost_between_vantage_points),
         cmocka_unit_test(test_run_stdin_not_read_again),
+        cmocka_unit_test(test_matcher_packet_cut_on_the_way_crossed_as_fragments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -547,6 +547,83 @@ static void test_final_through_ethernet(void **state)
     defrag_free(df);
 }
 
+/* Every router decrements the TTL / hop limit (RFC 791, RFC 8200 3) and
+ * senders start at 64, 128 or 255: a packet at its initial value was
+ * captured before any router, a fragment seen so has crossed nothing. */
+static void test_hops_from_ttl_sender_initial_values_cross_no_router(void **state)
+{
+    (void)state;
+    static const struct {
+        uint8_t ttl;
+        unsigned hops;
+    } cases[] = {{64, 0},  {128, 0},  {255, 0}, {63, 1},  {57, 7},
+                 {127, 1}, {100, 28}, {250, 5}, {65, 63}, {1, 63}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(defrag_hops(cases[i].ttl), cases[i].hops);
+}
+
+/* Whether a datagram arrived whole is decided by its IP offsets and
+ * lengths (RFC 791), not by the bytes the snap length kept: a TCP segment
+ * whose fragments all passed, its header in the first one's captured bytes,
+ * is handed on as the datagram it was (reasm_len, TCP seq and length), in
+ * any order; with its TCP header cut it is given up, as a UDP one is. */
+static void test_snap_cut_tcp_segment_whole_by_ip_lengths_is_delivered(void **state)
+{
+    (void)state;
+    struct pb p;
+    pb_init(&p);
+    pb_fill(&p, 1460, 'q');
+    pb_tcp(&p, 80, 50000, 7777, 1, TH_ACK);
+    pb_ipv4(&p, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", 0);
+    static struct dgram_bytes d;
+    d.len = pb_len(&p) - IP_HDR_LEN; /* 1480: TCP header and data */
+    memcpy(d.b, pb_data(&p) + IP_HDR_LEN, d.len);
+    static const struct {
+        bool last_first;
+        uint32_t snap; /* of each frame (raw IP) */
+        enum defrag_result want;
+    } cases[] = {{false, 96, DEFRAG_COMPLETE},
+                 {true, 96, DEFRAG_COMPLETE},
+                 {false, 60, DEFRAG_COMPLETE}, /* 20 + 20 + 20: the header and no more */
+                 {true, 30, DEFRAG_DROPPED}};  /* the TCP header cut: no segment */
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct defrag *df = defrag_new(NULL);
+        static struct frag f[2];
+        frag4(&f[0], &d, 0, 1216, true, 90);
+        frag4(&f[1], &d, 1216, 264, false, 90);
+        enum defrag_result r = DEFRAG_HELD;
+        for (int k = 0; k < 2; k++) {
+            struct frag *x = &f[cases[i].last_first ? 1 - k : k];
+            uint8_t *ip = pb_data(&x->p);
+            ip[9] = IP_PROTO_TCP;
+            ip[10] = ip[11] = 0;
+            uint32_t sum = 0;
+            for (int b = 0; b < 20; b += 2)
+                sum += (uint32_t)(ip[b] << 8 | ip[b + 1]);
+            while (sum >> 16)
+                sum = (sum & 0xffff) + (sum >> 16);
+            ip[10] = (uint8_t)(~sum >> 8);
+            ip[11] = (uint8_t)~sum;
+            size_t cap = pb_len(&x->p) < cases[i].snap ? pb_len(&x->p) : cases[i].snap;
+            tu_decode_buf(&pkt, DLT_RAW, pb_data(&x->p), cap, pb_len(&x->p));
+            r = defrag_packet(df, &pkt);
+        }
+        assert_int_equal(r, cases[i].want);
+        const struct defrag_stats *st = defrag_get_stats(df);
+        assert_int_equal(st->unreassemblable, 1);
+        assert_int_equal(st->reassembled, 0); /* its bytes are not all here */
+        assert_int_equal(st->lost, 0);
+        assert_int_equal(st->held_datagrams, 0);
+        if (r == DEFRAG_COMPLETE) {
+            assert_int_equal(pkt.layers[0].u.ip.reasm_len, 1500);
+            assert_int_equal(pkt.layers[1].type, LAYER_TCP);
+            assert_int_equal(pkt.layers[1].u.tcp.seq, 7777);
+            assert_int_equal(pkt.layers[1].u.tcp.payload_len, 1460);
+        }
+        defrag_free(df);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +643,8 @@ int main(void)
         cmocka_unit_test(test_snap_cut_fragment),
         cmocka_unit_test(test_keys_separate),
         cmocka_unit_test(test_final_through_ethernet),
+        cmocka_unit_test(test_hops_from_ttl_sender_initial_values_cross_no_router),
+        cmocka_unit_test(test_snap_cut_tcp_segment_whole_by_ip_lengths_is_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
