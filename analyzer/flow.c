@@ -615,11 +615,13 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     if (f->tcp && tcp && !f->tcp->h[dir].ttl)
         f->tcp->h[dir].ttl =
             ip->ttl; /* the sender's initial TTL less the hops before the capture */
+    if (f->s.packets[dir] == 1)
+        f->s.ttl[dir] = ip->ttl;
     if (tcp && tcp->payload_len && ip->version == 4) { /* DF given up: see flow_dir_summary */
         if (ip->flags & IPF_DF)
-            f->s.df[dir] = f->s.df[dir] ? f->s.df[dir] : 1;
-        else if (f->s.df[dir] == 1)
-            f->s.df[dir] = 2;
+            df_set(&f->s, dir, df_of(&f->s, dir) ? df_of(&f->s, dir) : 1);
+        else if (df_of(&f->s, dir) == 1)
+            df_set(&f->s, dir, 2);
     }
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);

@@ -84,7 +84,8 @@ void flow_summarise(const struct flow *f, struct flow_summary *s)
         s->dir[d].packets = l->packets[d];
         s->dir[d].bytes = l->bytes[d];
         s->dir[d].max_packet = l->max_packet[d];
-        s->dir[d].df_cleared = l->df[d] == 2;
+        s->dir[d].df_cleared = df_of(l, d) == 2;
+        s->dir[d].ttl = l->ttl[d];
     }
     if (f->other) {
         const struct wg_count *wg = &f->other->wg;
@@ -121,9 +122,10 @@ void flow_swap_roles(struct flow *f)
     s->max_packet[0] = s->max_packet[1];
     s->max_packet[1] = p;
     s->df_clear = (uint8_t)((s->df_clear >> 1 & 1) | (s->df_clear & 1) << 1);
-    uint8_t df = s->df[0];
-    s->df[0] = s->df[1];
-    s->df[1] = df;
+    s->df = (uint8_t)((s->df >> 2 & 3u) | (s->df & 3u) << 2);
+    uint8_t ttl = s->ttl[0];
+    s->ttl[0] = s->ttl[1];
+    s->ttl[1] = ttl;
     if (f->other) {
         uint32_t hist[DL_NCLASSES];
         memcpy(hist, f->other->size_hist[0], sizeof hist);

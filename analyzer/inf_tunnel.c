@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "defrag.h"
 #include "infer.h"
 #include "tunnels.h"
 
@@ -83,6 +84,18 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 
 /* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
 
+/* Direction d's datagrams were captured past a router: their TTL / hop
+ * limit is below the usual initial values (defrag_hops(); every router
+ * decrements it, RFC 791, RFC 8200).  Only then do later counters say the
+ * datagrams arrived somewhere: captured with the TTL their sender gave
+ * them, they were seen where they left, and the later counters are the
+ * sender's own (lab matrix A8: DNS answers black-holed on the way, "healthy"
+ * from the answering end's contiguous counters). */
+bool inf_wg_crossed(const struct flow_summary *f, int d)
+{
+    return f->dir[d].ttl && defrag_hops(f->dir[d].ttl) > 0;
+}
+
 static bool wg_full_size_followed(const struct flow_summary *f)
 {
     uint32_t big =
@@ -90,7 +103,7 @@ static bool wg_full_size_followed(const struct flow_summary *f)
     if (big <= 576)
         return false;
     for (int d = 0; d < 2; d++)
-        if ((f->wg_followed >> d & 1) && f->dir[d].max_packet + 15u >= big)
+        if ((f->wg_followed >> d & 1) && f->dir[d].max_packet + 15u >= big && inf_wg_crossed(f, d))
             return true;
     return false;
 }
@@ -119,7 +132,7 @@ static void wg_proof(struct inference *inf, const struct flow_summary *f)
         f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
     for (int d = 0; d < 2; d++) {
         const struct flow_dir_summary *x = &f->dir[d];
-        if (!(f->wg_followed >> d & 1) || !x->max_packet)
+        if (!(f->wg_followed >> d & 1) || !x->max_packet || !inf_wg_crossed(f, d))
             continue;
         const struct addr *src, *dst;
         inf_direction_addrs(f, d, &src, &dst);

@@ -756,6 +756,20 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
         char a[64], b[64];
         uint32_t big = wg->dir[0].max_packet > wg->dir[1].max_packet ? wg->dir[0].max_packet
                                                                      : wg->dir[1].max_packet;
+        /* full-size messages followed by later counters, but captured where
+         * they left: the counters after them are their sender's own */
+        char why[240] = "";
+        for (int d = 0; d < 2 && !why[0]; d++)
+            if ((wg->wg_followed >> d & 1) && wg->dir[d].max_packet + 15u >= big &&
+                !inf_wg_crossed(wg, d)) {
+                char s[64];
+                const struct addr *src, *dst;
+                inf_direction_addrs(wg, d, &src, &dst);
+                snprintf(why, sizeof why,
+                         "the full-size messages from %s were captured where they left (TTL %u, "
+                         "before any router): the counters after them are their sender's own",
+                         addr_text(src, s, sizeof s), wg->dir[d].ttl);
+            }
         inf_fmt(&inf->summary,
                 "Not enough evidence: the %" PRIu32 " WireGuard data messages between %s and %s "
                 "(up to %u bytes) show no counter missing, but %s, and a message lost after the "
@@ -764,6 +778,7 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 wg->wg_data, addr_text(&wg->client, a, sizeof a),
                 addr_text(&wg->server, b, sizeof b), big,
                 big <= 576 ? "none was larger than every path carries (576 bytes)"
+                : why[0]   ? why
                            : "no full-size message was followed by a later one",
                 icmp);
         return;

@@ -140,8 +140,21 @@ struct flow_live {
     uint8_t opaque;
     uint8_t last_dir; /* the direction of the latest packet */
     uint8_t df_clear; /* bit d: d sent IPv4 packets above 576 bytes with DF clear */
-    uint8_t df[2]; /* IPv4 TCP data: 1 sent with DF, 2 then without (flow_dir_summary.df_cleared) */
+    /* IPv4 TCP data, 2 bits per direction (df_of): 1 sent with DF, 2 then
+     * without (flow_dir_summary.df_cleared) */
+    uint8_t df;
+    uint8_t ttl[2]; /* TTL / hop limit of each direction's first packet as captured */
 };
+
+static inline unsigned df_of(const struct flow_live *s, int d)
+{
+    return (unsigned)(s->df >> (2 * d)) & 3u;
+}
+
+static inline void df_set(struct flow_live *s, int d, unsigned v)
+{
+    s->df = (uint8_t)((s->df & ~(3u << (2 * d))) | (v & 3u) << (2 * d));
+}
 
 struct flow {
     struct flow_key key;

@@ -170,6 +170,9 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 const char *inf_opaque_name(uint8_t type);
 /* The WireGuard MTU a flow's largest datagram shows (its size less the
  * overhead); *exact when the padding proves it is the MTU itself. */
+/* WireGuard direction d was captured past a router (its TTL below the usual
+ * initial values): only then do later counters say its datagrams arrived. */
+bool inf_wg_crossed(const struct flow_summary *f, int d);
 uint32_t inf_wg_mtu_in_use(const struct flow_summary *f, bool *exact);
 /* What a flow's re-sent datagrams are: its opaque tunnel's name, else "UDP". */
 const char *inf_resend_name(const struct flow_summary *f);

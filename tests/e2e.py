@@ -523,7 +523,9 @@ def _():
 
 def wg_exchange(msgs, v6=False):
     """WireGuard data messages (t, sender "c" or "s", inner length) between two hosts,
-    counters consecutive per sender; returns (t, frame) pairs."""
+    counters consecutive per sender, captured at the client: the server's arrive past 7
+    routers (TTL / hop limit 57), the client's as it sent them (64); returns (t, frame)
+    pairs."""
     a, b = ((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)) \
         if v6 else ((192, 0, 2, 1), (198, 51, 100, 2))
     ctr = {"c": 0, "s": 0}
@@ -533,8 +535,9 @@ def wg_exchange(msgs, v6=False):
         body = struct.pack("<BxxxIQ", 4, 7 if frm == "c" else 9, ctr[frm]) + bytes(inner + 16)
         ctr[frm] += 1
         body = udp(51820, 51820, body)
-        out.append((t, ETH6 + ipv6_pkt(body, 17, src, dst) if v6 else
-                    ETH + ipv4(body, proto=17, src=src, dst=dst, ident=len(out) + 1)))
+        hops = 64 if frm == "c" else 57
+        out.append((t, ETH6 + ipv6_pkt(body, 17, src, dst, hlim=hops) if v6 else
+                    ETH + ipv4(body, proto=17, src=src, dst=dst, ident=len(out) + 1, ttl=hops)))
     return out
 
 
@@ -557,6 +560,17 @@ def _():
          [(1.1, "c", 48), (1.2, "s", 64), (1.3, "c", 48)], False, True),
         ("full-followed-v6", chat(6) + [(1.0 + 0.002 * k, "s", 1400) for k in range(25)] +
          [(1.5, "s", 64)], True, True),
+        # the same, captured at the server (lab matrix A8): the full-size messages carry the
+        # TTL their sender gave them, so the later counters are the sender's own and prove
+        # nothing about arrival; the client's small ones crossed
+        ("full-followed-at-sender", [(t, {"c": "s", "s": "c"}[w], n) for t, w, n in
+                                     chat(10) + [(1.0 + 0.001 * k, "s", 1420) for k in range(12)] +
+                                     [(1.1, "c", 48), (1.2, "s", 64), (1.3, "c", 48)]],
+         False, False),
+        ("full-followed-at-sender-v6", [(t, {"c": "s", "s": "c"}[w], n) for t, w, n in
+                                        chat(6) + [(1.0 + 0.002 * k, "s", 1400)
+                                                   for k in range(25)] + [(1.5, "s", 64)]],
+         True, False),
     ]
     for name, msgs, v6, healthy in cases:
         p = os.path.join(TMP, f"wgtail-{name}.pcap")
@@ -568,6 +582,8 @@ def _():
             expect(v["status"] == "healthy", f"{name}: {v}")
         else:
             expect(v["status"] == "inconclusive", f"{name}: {v}")
+            if "at-sender" in name:
+                expect("captured where they left" in v["summary"], f"{name}: {v['summary']}")
 
 
 def outage_download(intervals, rtt=0.010, after=10):
@@ -3385,15 +3401,16 @@ def _():
                f"{sample}: copy buttons")
 
 
-def wg_data(src, dst, counter, inner, v6=False, receiver=0x5eed):
+def wg_data(src, dst, counter, inner, v6=False, receiver=0x5eed, ttl=64):
     """A WireGuard data message from src to dst over UDP 51820 carrying `inner` bytes (a
-    multiple of 16): outer IP size inner + 60 (IPv4) or + 80 (IPv6)."""
+    multiple of 16): outer IP size inner + 60 (IPv4) or + 80 (IPv6); TTL / hop limit ttl
+    as captured (64: where it left)."""
     msg = struct.pack("<BxxxIQ", 4, receiver, counter) + b"\xa5" * (inner + 16)
     u = udp(51820, 51820, msg)
     if not v6:
         from harness import ipv4
-        return ETH + ipv4(u, src=src, dst=dst, ident=counter & 0xffff)
-    ip6 = struct.pack("!IHBB", 0x60000000, len(u), 17, 64) + src + dst
+        return ETH + ipv4(u, src=src, dst=dst, ident=counter & 0xffff, ttl=ttl)
+    ip6 = struct.pack("!IHBB", 0x60000000, len(u), 17, ttl) + src + dst
     return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + ip6 + u
 
 
@@ -4390,7 +4407,7 @@ def _():
         for k in range(n):
             ctr += 2 if k == gap_at else 1  # a counter skipped: a message lost
             fr.append((0.01 * k, wg_data(a, b, ctr, inner if k % 4 else 224, v6=v6,
-                                         receiver=0x1111)))
+                                         receiver=0x1111, ttl=58)))  # captured at b
             fr.append((0.01 * k + 0.004, wg_data(b, a, k, 32, v6=v6, receiver=0x2222)))
         return fr
     cases = [  # name, frames, words in the summary (None: no proof)
