@@ -48,15 +48,27 @@ struct mtu_point {
     uint64_t flow;
 };
 
-/* The transfer of file `k` of input `in`: the TCP flow starting in it with
- * the most acknowledged data, else the most data sent; NULL when none sent
+/* A flow the diagnosis says the setting broke: stalled, or a black hole
+ * that did not heal (seen from the receiver nothing is outstanding). */
+static bool broken(const struct inference *inf, const struct flow_summary *f)
+{
+    const struct inf_blackhole *bh = inf ? inference_blackhole(inf, f->id) : NULL;
+    return f->stalled || (bh && !bh->healed);
+}
+
+/* The transfer of file `k` of input `in`: the TCP flow starting in it that
+ * the setting broke (a stalled download beside a working echo is the
+ * transfer: the echo's small packets test nothing), else the one with the
+ * most acknowledged data, else the most data sent; NULL when none sent
  * data.  Files captured one after the other (one per setting) are read as
  * one input when they follow each other in time (inputs.h): a flow's file
  * is the one its first frame is in. */
 static const struct flow_summary *transfer_of(const struct results *res,
+                                              const struct inference *inf,
                                               const struct input_stats *s, int in, int k)
 {
     const struct flow_summary *best = NULL;
+    bool best_broken = false;
     uint64_t best_acked = 0, best_sent = 0;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
@@ -68,8 +80,12 @@ static const struct flow_summary *transfer_of(const struct results *res,
         uint64_t sent = (uint64_t)f->dir[0].dl_sent + f->dir[1].dl_sent;
         if (!sent)
             continue;
-        if (!best || acked > best_acked || (acked == best_acked && sent > best_sent)) {
+        bool b = broken(inf, f);
+        if (!best || (b && !best_broken) ||
+            (b == best_broken &&
+             (acked > best_acked || (acked == best_acked && sent > best_sent)))) {
             best = f;
+            best_broken = b;
             best_acked = acked;
             best_sent = sent;
         }
@@ -139,7 +155,7 @@ bool plots_mtu_series(const char *dir, const char *tdir, const struct report_dat
         int nfiles = r->inputs[in]->group ? r->inputs[in]->group->nfiles : 1;
         for (int k = 0; k < nfiles && n < MTU_SERIES_MAX; k++) {
             capture++;
-            const struct flow_summary *f = transfer_of(res, r->inputs[in], in, k);
+            const struct flow_summary *f = transfer_of(res, r->inf, r->inputs[in], in, k);
             uint32_t s = f ? setting_of(res, f) : 0;
             if (!s)
                 continue;
@@ -147,7 +163,7 @@ bool plots_mtu_series(const char *dir, const char *tdir, const struct report_dat
             uint64_t acked = (uint64_t)f->dir[0].acked_bytes + f->dir[1].acked_bytes;
             pt[n].setting = s;
             pt[n].kbps = acked && dur > 0 ? (double)acked * 8 / 1e3 / dur : -1;
-            pt[n].stalled = f->stalled;
+            pt[n].stalled = broken(r->inf, f); /* as the goodput chart colours it */
             pt[n].input = capture - 1;
             pt[n].flow = f->id;
             n++;

@@ -1022,7 +1022,7 @@ def _():
         paths = [x for x in rep["paths"] if x["src"] in ("198.51.100.2", "2001:db8::2")]
         got = [(x["mtu_lower"], x["mtu_upper"]) for x in paths]
         expect(got == [want], f"{name}: {got} {paths}")
-        rc, out, err = run(["-r", p])
+        rc, out, err = run(["--full", "-r", p])
         text = " ".join(out.split())
         if want[0] is None:
             expect(f"at most {want[1]} bytes" in text and "arrived" not in text and
@@ -4166,6 +4166,28 @@ def _():
     expect(len(conns) == 2 and all(len(c["views"]) == 2 for c in conns) and len(pts) == 2,
            f"{len(pts)} points for {len(conns)} connections")
 
+
+
+@test("the real lab series (WireGuard 1280..1420 over a 1434-byte path, captured on the client's "
+      "wg0): the stalled downloads are the transfers charted, 1380 and 1420 stalled, 1374 the "
+      "largest setting that worked (issue 16 item 4)")
+def _():
+    if not shutil.which("gnuplot"):
+        print("SKIP: gnuplot is not installed")
+        return
+    d = os.path.join(TMP, "lab-series")
+    args = ["-o", d]
+    for m in (1280, 1340, 1374, 1380, 1420):
+        args += ["-r", os.path.join(ROOT, "samples",
+                                    f"lab-wgseries-mtu{m}-path1434-client-wg.pcap")]
+    rc, out, err = run(args)
+    no_sanitizer(err)
+    expect(rc == 0, err)
+    rows = [l.split() for l in open(os.path.join(d, "mtu-goodput.dat")) if not l.startswith("#")]
+    got = {int(r[0]): r[2] == "1" for r in rows}
+    expect(got == {1280: False, 1340: False, 1374: False, 1380: True, 1420: True}, str(rows))
+    gp = open(os.path.join(d, "mtu-goodput.gp")).read()
+    expect("largest setting that worked: 1374" in gp, gp[-800:])
 
 
 # ---- charts of long flows: downsampled, not cut (issue 18 item 5, issue 16 item 7) ----
