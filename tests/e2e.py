@@ -4190,6 +4190,22 @@ def _():
     expect("largest setting that worked: 1374" in gp, gp[-800:])
 
 
+@test("tcpdump -i any on a real router (lab, cooked v1 and v2): the 1500-byte segments that came "
+      "in and never went out are loss located at the box, the forwarded sizes below them "
+      "(issue 15 item 2)")
+def _():
+    for v in ("any", "any2"):
+        p = os.path.join(ROOT, "samples", f"lab-router-blackhole-path1300-router-{v}.pcap")
+        rc, out, err = run(["--json", "-r", p])
+        no_sanitizer(err)
+        expect(rc == 0, f"{v}: {err}")
+        rep = json.loads(out)
+        v_ = rep["verdict"]
+        expect(v_["status"] == "blackhole" and "came in and never went out" in v_["summary"] and
+               rep["stats"]["tcp_retransmissions"] < 40,
+               f"{v}: {v_['status']} {v_['summary']} {rep['stats']['tcp_retransmissions']}")
+
+
 # ---- charts of long flows: downsampled, not cut (issue 18 item 5, issue 16 item 7) ----
 
 def long_bulk(path, nseg, lost_at):

@@ -280,7 +280,13 @@ cap_start() {
         IFS=: read -r v ns ifc <<<"$spec"
         # --immediate-mode: each packet reaches the file as it arrives, so
         # stopping tcpdump cannot lose the last ones still in a kernel buffer
-        spawn "$TMP/cap-$v.err" "$ns" tcpdump -i "$ifc" -s "$SNAP" --immediate-mode -U -n -w "$TMP/cap-$v.pcap"
+        # "any" is tcpdump -i any (Linux cooked v1), "any2" the same in
+        # cooked v2 (-y LINUX_SLL2): every interface, each packet's direction
+        # (this tcpdump's default for -i any is v2: both are asked for by name)
+        local iarg=(-i "$ifc")
+        [ "$ifc" = any ] && iarg=(-i any -y LINUX_SLL)
+        [ "$ifc" = any2 ] && iarg=(-i any -y LINUX_SLL2)
+        spawn "$TMP/cap-$v.err" "$ns" tcpdump "${iarg[@]}" -s "$SNAP" --immediate-mode -U -n -w "$TMP/cap-$v.pcap"
         CAPPIDS+=("$BGPID")
         CAPPID[$v]=$BGPID
     done

@@ -83,6 +83,10 @@ scenario() {
     local clientonly=no rate=$RATE
     [[ ,$extra, == *,clientonly,* ]] && clientonly=yes CAPS=("client-outer:$C:eth0")
     [[ ,$extra, =~ ,rate=([^,]*), ]] && rate=${BASH_REMATCH[1]}
+    # routerany: tcpdump -i any on the router itself, in both cooked versions
+    # (issue 15 item 2): each forwarded packet is captured coming in and going
+    # out, and one that came in and never left was dropped there
+    [[ ,$extra, == *,routerany,* ]] && CAPS=("router-any:$R:any" "router-any2:$R:any2")
     case $tun in
     wg) wg_up "$fam" "$tunmtu"; target=10.61.100.2
         if [ "$clientonly" = yes ]; then CAPS+=("client-wg:$C:wg0"); else CAPS+=("client-wg:$C:wg0" "server-wg:$S:wg0"); fi ;;
@@ -240,6 +244,8 @@ scenario vxlan-fragloss-path1380 4 vxlan 1380 1450 no down fragdrop 15 \
     "VXLAN with DF clear over a 1380-byte path: the router fragments the 1500-byte outer packets and a filter drops non-first fragments; download stalls"
 scenario vxlan-blackhole-path1400 4 vxlan 1400 1450 yes down dfset 15 \
     "VXLAN with DF set, inner MTU 1450 too big for a 1400-byte path, frag-needed dropped: black hole inside the tunnel; right MTU 1350"
+scenario router-blackhole-path1300 4 none 1300 - yes down routerany 15 \
+    "tcpdump -i any on the router of the tcp4-blackhole scenario (cooked v1 and v2): the 1500-byte segments come in from the server and never go out to the client, frag-needed dropped"
 # the same download through WireGuard at five tunnel MTUs over the incident's
 # 1434-byte path (ICMP filtered, as there), for a throughput-vs-MTU chart:
 # curl is not rate-limited (rate=100M), so each run goes as fast as
