@@ -52,6 +52,11 @@ struct dgram {
     uint16_t sport, dport; /* TCP/UDP ports from the offset-0 fragment, as captured */
     bool broken;           /* a fragment was cut by the snap length: never completes */
     bool crafted;          /* overlapping or needlessly small fragments: not an IP stack's */
+    /* the outermost IP header of the frames that carried its fragments
+     * (defrag.h, struct defrag_arrived): the lowest TTL, and whether one was
+     * at a sender's initial value */
+    uint8_t carrier_ttl;
+    bool carrier_fresh;
 };
 
 struct defrag {
@@ -159,6 +164,72 @@ static void record_cut(struct defrag *df, const struct dgram *g)
     }
 }
 
+/* Routers crossed by a packet captured with this outermost TTL / hop
+ * limit, if its sender started at the usual value at or above it: 64
+ * (Linux, the BSDs, macOS), 128 (Windows) or 255 (routers, some stacks).
+ * A sender with an unusual initial value is misjudged as hops away. */
+static unsigned carrier_hops(uint8_t ttl)
+{
+    unsigned initial = ttl <= 64 ? 64u : ttl <= 128 ? 128u : 255u;
+    return initial - ttl;
+}
+
+/* The outermost IP header of the frame carrying a fragment. */
+static void note_carrier(struct dgram *g, const struct packet *pkt)
+{
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const struct layer *l = &pkt->layers[i];
+        if ((l->type == LAYER_IPV4 || l->type == LAYER_IPV6) && !(l->flags & LF_QUOTED)) {
+            uint8_t ttl = l->u.ip.ttl;
+            if (!g->nfrags || ttl < g->carrier_ttl)
+                g->carrier_ttl = ttl;
+            if (!carrier_hops(ttl))
+                g->carrier_fresh = true;
+            return;
+        }
+    }
+}
+
+/* A datagram of an IP stack completed: where it is known to have crossed
+ * a router, the largest non-last fragment as a full-size packet that
+ * arrived (defrag.h, struct defrag_arrived); else counted fresh. */
+static void record_arrival(struct defrag *df, const struct dgram *g)
+{
+    if (g->crafted || !g->max_nonlast)
+        return;
+    if (g->carrier_fresh) {
+        df->st.complete_fresh++;
+        if (g->max_nonlast > df->st.fresh_nonlast) {
+            df->st.fresh_nonlast = g->max_nonlast;
+            df->st.fresh_frame = g->nonlast_frame;
+        }
+        return;
+    }
+    struct defrag_arrived *a = NULL;
+    for (int i = 0; i < df->st.narrived && !a; i++)
+        if (df->st.arrived[i].version == g->key[0] && df->st.arrived[i].depth == g->key[2] &&
+            !memcmp(df->st.arrived[i].src, g->key + 12, 16) &&
+            !memcmp(df->st.arrived[i].dst, g->key + 28, 16))
+            a = &df->st.arrived[i];
+    if (!a) {
+        if (df->st.narrived == DEFRAG_MAX_CUTS)
+            return;
+        a = &df->st.arrived[df->st.narrived++];
+        memset(a, 0, sizeof *a);
+        a->version = g->key[0];
+        a->depth = g->key[2];
+        memcpy(a->src, g->key + 12, 16);
+        memcpy(a->dst, g->key + 28, 16);
+    }
+    a->datagrams++;
+    if (g->max_nonlast > a->nonlast) {
+        a->nonlast = g->max_nonlast;
+        a->frame = g->nonlast_frame;
+        a->ttl = g->carrier_ttl;
+        a->proto = g->first_seen ? g->proto : g->key[1];
+    }
+}
+
 /* The datagram g is given up at capture time now_ns (at_end: the input
  * ended): counted incomplete, and lost or open at the end (defrag.h).  A
  * snap-length cut was counted when it was seen; a cut datagram is lost too
@@ -168,6 +239,7 @@ static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_
     df->st.incomplete++;
     record_cut(df, g);
     if (g->broken && g->last_seen && g->present == g->end) {
+        record_arrival(df, g);
         drop_dgram(df, g); /* every fragment came, cut by the snap length: not lost */
         return;
     }
@@ -490,6 +562,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     struct dgram *g = lookup(df, k, hash);
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;
+    note_carrier(g, pkt);
     note_fragment(g, pkt, ip, len, more);
 
     /* The fragment's bytes as captured: the IP length says len, the snap
@@ -564,6 +637,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     ip->reasm_len = (uint32_t)g->hdr_len + end;
     ip->reasm_wire = (uint16_t)(g->max_frag > UINT16_MAX ? UINT16_MAX : g->max_frag);
     record_cut(df, g);
+    record_arrival(df, g);
     g->data = NULL;
     drop_dgram(df, g);
     df->done[df->ndone++] = buf;

@@ -100,6 +100,12 @@ static bool tunnel_clean(const struct verdict_evidence *e)
 {
     return e->tunnel_clean > 0;
 }
+/* A datagram lost beside them (fragments that never all came) says the
+ * path does not carry everything: never healthy then. */
+static bool fragments_arrived(const struct verdict_evidence *e)
+{
+    return e->frag_arrived > 0 && !e->frag_incomplete;
+}
 static bool syn_flood(const struct verdict_evidence *e)
 {
     return e->syn_floods > 0;
@@ -160,6 +166,10 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "receiver announced), nothing lost above: the path carries what TCP sends"},
     {VR_TUNNEL_CLEAN, VS_HEALTHY, "healthy", tunnel_clean,
      "every WireGuard counter arrived and nothing was re-sent with backoff"},
+    {VR_FRAGMENTS_ARRIVED, VS_HEALTHY, "healthy", fragments_arrived,
+     "fragmented datagrams (UDP, mostly) arrived complete past a router: their fragments were "
+     "cut to the MTU of a link on the way, the largest packets the sender puts on it, and "
+     "crossed, and no datagram's fragments went missing; seen at the sender they prove nothing"},
     {VR_SYN_FLOOD, VS_INCONCLUSIVE, "syn-flood", syn_flood,
      "many connection attempts to one listener never answered within the 1 s initial SYN "
      "timeout (RFC 6298): a SYN flood, or a listener or filter that drops them; a SYN carries "
@@ -168,7 +178,8 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "TCP data was delivered, but no packet near full size was sent: small packets cross a "
      "black hole unharmed, so the path was not tested"},
     {VR_NO_EVIDENCE, VS_INCONCLUSIVE, "inconclusive", always,
-     "no TCP data whose delivery can be judged, no ICMP MTU message, no ping sweep"},
+     "no TCP data whose delivery can be judged, no datagram seen arriving, no ICMP MTU message, "
+     "no ping sweep"},
 };
 
 _Static_assert(sizeof verdict_rules / sizeof verdict_rules[0] == VR__COUNT, "one row per rule");

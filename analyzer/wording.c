@@ -685,6 +685,26 @@ static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
             big);
 }
 
+static void say_fragments_arrived(struct inference *inf, const struct say_ctx *c)
+{
+    const struct defrag_arrived *a = c->t->arrived;
+    bool v6 = a->version == 6;
+    struct addr src, dst;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, a->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, a->dst, v6 ? 16 : 4);
+    char s[64], d[64];
+    inf_fmt(&inf->summary,
+            "No sign of an MTU problem: %" PRIu32 " fragmented %s datagram%s from %s to %s "
+            "arrived complete past a router (%s%s %u), in fragments of up to %u bytes (frame "
+            "%" PRIu64 "), the size a link on the way was cut to; no datagram lost its "
+            "fragments.",
+            a->datagrams, a->proto == 17 ? "UDP" : "IP", a->datagrams == 1 ? "" : "s",
+            addr_text(&src, s, sizeof s), addr_text(&dst, d, sizeof d), a->depth ? "outer " : "",
+            v6 ? "hop limit" : "TTL", a->ttl, a->nonlast, a->frame);
+}
+
 static void say_untested(struct inference *inf, const struct say_ctx *c)
 {
     const struct tally *t = c->t;
@@ -769,6 +789,29 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 icmp);
         return;
     }
+    uint64_t fresh = 0, frame = 0;
+    uint32_t big = 0;
+    for (int i = 0; i < c->ninputs; i++) {
+        fresh += c->inputs[i]->frag_complete_fresh;
+        if (c->inputs[i]->frag_fresh_nonlast > big) {
+            big = c->inputs[i]->frag_fresh_nonlast;
+            frame = c->inputs[i]->frag_fresh_frame;
+        }
+    }
+    if (fresh && !c->frag_lost) {
+        /* complete, but with the TTL their sender gave them: the capture
+         * may be at that sender, where nothing has crossed yet */
+        inf_fmt(&inf->summary,
+                "Not enough evidence: %" PRIu64 " fragmented datagram%s (fragments up to %u "
+                "bytes, frame %" PRIu64 ") %s complete here, but with the TTL %s sender gave "
+                "%s: this capture may be at the sender, where nothing has crossed the path yet, "
+                "or on a tunnel's interface, where no router lowers it; no TCP data whose "
+                "delivery can be judged, %s, no ping sweep.",
+                fresh, fresh == 1 ? "" : "s", big, frame, fresh == 1 ? "is" : "are",
+                fresh == 1 ? "its" : "their", fresh == 1 ? "it" : "them", icmp);
+        advise(inf, ADV_CAPTURE_PEER);
+        return;
+    }
     inf_fmt(&inf->summary,
             "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping sweep.",
             icmp);
@@ -792,6 +835,7 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_MSS_CLAMPED] = say_mss_clamped,
     [VR_TCP_DELIVERED] = say_tcp_delivered,
     [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_FRAGMENTS_ARRIVED] = say_fragments_arrived,
     [VR_SYN_FLOOD] = say_syn_flood,
     [VR_UNTESTED] = say_untested,
     [VR_NO_EVIDENCE] = say_no_evidence,
@@ -852,6 +896,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.tcp_tested = t->tcp_tested;
     e.tunnel_clean = t->tunnel_clean;
     e.syn_floods = t->syn_floods;
+    e.frag_arrived = t->frag_arrived;
     return e;
 }
 

@@ -87,6 +87,28 @@ struct defrag_cut {
     uint64_t frame;     /* such a fragment */
 };
 
+/* Fragmented datagrams that completed here (reassembled, or every fragment
+ * captured though the snap length cut their bytes: completeness is in the
+ * IP headers alone, RFC 791) after crossing a router, by host pair and
+ * tunnel depth.  Every router lowers the TTL / hop limit (RFC 791, RFC 8200
+ * 3) and senders start it at 64, 128 or 255, so a datagram whose every
+ * fragment came in an outermost header below those crossed a router at
+ * least, and arrived at this vantage point whole: its largest non-last
+ * fragment, cut to the MTU of a link on the way (RFC 791, RFC 8200 4.5),
+ * is a full-size packet that crossed.  Inside a tunnel the outermost header
+ * is the tunnel's, whose routers are the path.  A datagram with a fragment
+ * at its sender's initial value may not have crossed anything yet (seen at
+ * its sender, or on a tunnel interface where no router touches the TTL):
+ * counted in complete_fresh only. */
+struct defrag_arrived {
+    uint8_t version, depth, proto;
+    uint8_t ttl; /* the lowest outermost TTL / hop limit its fragments came with */
+    uint8_t src[16], dst[16];
+    uint32_t nonlast;   /* IP size of the largest non-last fragment */
+    uint32_t datagrams; /* datagrams of the pair that arrived so */
+    uint64_t frame;     /* such a fragment */
+};
+
 struct defrag_stats {
     uint64_t fragments;       /* fragment packets seen */
     uint64_t reassembled;     /* datagrams completed */
@@ -108,6 +130,11 @@ struct defrag_stats {
     struct defrag_lost lost_ex[DEFRAG_MAX_LOST];
     int ncuts; /* outermost fragments of IP stacks (not crafted), by host pair */
     struct defrag_cut cuts[DEFRAG_MAX_CUTS];
+    int narrived; /* complete datagrams seen past a router (struct defrag_arrived) */
+    struct defrag_arrived arrived[DEFRAG_MAX_CUTS];
+    uint64_t complete_fresh; /* complete datagrams with a fragment at its sender's TTL */
+    uint32_t fresh_nonlast;  /* ... the largest non-last fragment among them */
+    uint64_t fresh_frame;    /* ... that fragment */
 };
 
 struct defrag;

@@ -36,7 +36,12 @@
  * one the verdict's sentences quote). */
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
-    int tcp_tested;     /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    int tcp_tested; /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    /* host pairs whose fragmented datagrams arrived complete past a router
+     * (inf_udp.c), and the one with the largest fragment */
+    int frag_arrived;
+    const struct defrag_arrived *arrived;
+    int arrived_input;
     uint32_t probe_mtu; /* the MTU a router reported to a DF ping sweep (inf_icmp.c) */
     const struct flow_summary *untested_flow; /* the largest delivery below full size */
     uint32_t untested_largest, untested_full; /* its size; full size (0: MSS unknown) */
@@ -147,6 +152,10 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
 void inf_resend_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_sweep_stage(struct inference *inf, const struct results *res, struct tally *t);
 void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs);
+/* inf_udp.c: fragmented datagrams (UDP, mostly) that arrived complete
+ * after crossing a router: full-size packets delivered, the path tested. */
+void inf_arrived_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                       struct tally *t);
 /* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
 void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);

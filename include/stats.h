@@ -186,6 +186,13 @@ struct input_stats {
     struct defrag_lost frag_lost[DEFRAG_MAX_LOST];
     int nfrag_cuts; /* how host pairs' datagrams were fragmented (defrag.h) */
     struct defrag_cut frag_cuts[DEFRAG_MAX_CUTS];
+    /* fragmented datagrams complete here after crossing a router, and those
+     * that may not have crossed anything (defrag.h) */
+    int nfrag_arrived;
+    struct defrag_arrived frag_arrived[DEFRAG_MAX_CUTS];
+    uint64_t frag_complete_fresh;
+    uint32_t frag_fresh_nonlast;
+    uint64_t frag_fresh_frame;
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

@@ -69,7 +69,8 @@ struct verdict_evidence {
     int tcp_delivered;          /* TCP directions whose data was delivered */
     int tcp_tested;             /* ... among them, a packet near full size (the MSS) */
     int tunnel_clean;           /* WireGuard flows with every counter seen, nothing re-sent */
-    int syn_floods;             /* listeners that left many connection attempts unanswered */
+    int frag_arrived; /* host pairs whose fragmented datagrams arrived whole past a router */
+    int syn_floods;   /* listeners that left many connection attempts unanswered */
 };
 
 enum verdict_rule_id {
@@ -89,6 +90,7 @@ enum verdict_rule_id {
     VR_MSS_CLAMPED,
     VR_TCP_DELIVERED,
     VR_TUNNEL_CLEAN,
+    VR_FRAGMENTS_ARRIVED,
     VR_SYN_FLOOD,
     VR_UNTESTED,
     VR_NO_EVIDENCE,

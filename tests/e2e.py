@@ -3553,6 +3553,84 @@ def many_connection_tests():
         expect(a == b, "the cap changed the report")
 
 
+def with_ttl(frame, ttl):
+    """An Ethernet/IPv4 or IPv6 frame with its outermost TTL / hop limit set to `ttl` (the
+    IPv4 header checksum redone): as captured `64 - ttl` routers past a Linux sender."""
+    b = bytearray(frame)
+    if b[12:14] == b"\x86\xdd":
+        b[21] = ttl
+        return bytes(b)
+    b[22] = ttl
+    b[24:26] = b"\0\0"
+    b[24:26] = struct.pack("!H", csum(bytes(b[14:34])))
+    return bytes(b)
+
+
+def vxlan_wrap(frame, src=(203, 0, 113, 2), dst=(203, 0, 113, 1), ident=1):
+    """An Ethernet frame carried in VXLAN (UDP 4789, VNI 42) between two outer hosts, DF
+    clear as the kernel's VXLAN sends it."""
+    return ETH + ipv4(udp(50000, 4789, struct.pack("!II", 0x08000000, 42 << 8) + frame),
+                      src=src, dst=dst, ident=ident, frag=0)
+
+
+def arrived_past_router(fr, ttl, server=("198.51.100.2", "2001:db8::2"), vxlan=False):
+    """dns_like() frames as a capture past routers sees them: the server's datagrams with
+    TTL `ttl`, optionally each frame inside VXLAN whose outer header has that TTL."""
+    out = []
+    for i, (t, f) in enumerate(fr):
+        from_server = f[26:30] == bytes((198, 51, 100, 2)) or f[22:38] == bytes(
+            (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,))
+        if vxlan:
+            f = vxlan_wrap(f, ident=i + 1) if from_server else \
+                vxlan_wrap(f, (203, 0, 113, 1), (203, 0, 113, 2), i + 1)
+        out.append((t, with_ttl(f, ttl) if from_server else f))
+    return out
+
+
+@test("UDP delivery tests the path: fragmented datagrams that arrive complete past a router "
+      "(TTL below the sender's) are full-size packets delivered, healthy with the lower bound "
+      "they prove; seen with the sender's TTL (at the sender) or with one datagram lost, never "
+      "healthy (lab matrix B1, issue 13 item 4)")
+def _():
+    all_ = lambda q, i: True
+    cases = [  # name, frames, snap, status, (path src, lower bound) or None
+        ("v4-dns-past-2-routers", arrived_past_router(dns_like(all_, mtu=1400), 62), 0,
+         "healthy", ("198.51.100.2", 1396)),
+        ("v6-dns-past-1-router", arrived_past_router(dns_like(all_, v6=True, mtu=1456,
+                                                              tail=0.5), 63), 0,
+         "healthy", ("2001:db8::2", 1456)),
+        # inside VXLAN, the outer header crossed the router; fragments cut by the snap length
+        ("vxlan-inner-snap-cut", arrived_past_router(dns_like(all_, mtu=1162, answer=1900,
+                                                              n=5), 63, vxlan=True), 200,
+         "healthy", ("198.51.100.2", 1156)),
+        # the same datagrams at their sender: nothing crossed yet
+        ("v4-dns-at-sender", dns_like(all_, mtu=1400), 0, "inconclusive", None),
+        ("vxlan-at-sender", arrived_past_router(dns_like(all_, mtu=1162, answer=1900), 64,
+                                                vxlan=True), 200, "inconclusive", None),
+        # past a router, but the second answer lost its last fragment
+        ("v4-one-lost-past-router", arrived_past_router(
+            dns_like(lambda q, i: q != 1 or i == 0, mtu=1400), 62), 0, "inconclusive", None),
+    ]
+    for name, fr, snap, want, bound in cases:
+        p = os.path.join(TMP, f"arrived-{name}.pcap")
+        if snap:
+            write_pcap_snap(p, fr, snap)
+        else:
+            write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        expect(v["status"] == want, f"{name}: {v}")
+        if want == "healthy":
+            expect("arrived complete past a router" in v["summary"], f"{name}: {v}")
+        if bound:
+            got = [x["mtu_lower"] for x in rep["paths"] if x["src"] == bound[0]]
+            expect(got == [bound[1]], f"{name}: lower bounds {got}, want {bound[1]}")
+        if name.endswith("at-sender"):
+            expect("may be at the sender" in v["summary"], f"{name}: {v}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])

@@ -65,6 +65,9 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
     case VR_TUNNEL_CLEAN:
         e.tunnel_clean = 1;
         break;
+    case VR_FRAGMENTS_ARRIVED:
+        e.frag_arrived = 1;
+        break;
     case VR_SYN_FLOOD:
         e.syn_floods = 1;
         break;
@@ -97,6 +100,7 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.tcp_tested += b.tcp_tested;
     a.tunnel_clean += b.tunnel_clean;
     a.syn_floods += b.syn_floods;
+    a.frag_arrived += b.frag_arrived;
     return a;
 }
 
@@ -215,6 +219,22 @@ static void test_syn_flood_is_untested_not_a_verdict_on_the_mtu(void **state)
     assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "healthy");
 }
 
+/* Fragments cut to a link's MTU that arrived whole past a router are
+ * full-size packets delivered: healthy, like a full-size TCP segment
+ * acknowledged; but a single datagram whose fragments never all came
+ * beside them is loss, never healthy. */
+static void test_udp_fragments_arrived_past_a_router_test_the_path_unless_one_was_lost(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.frag_arrived = 1;
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_FRAGMENTS_ARRIVED);
+    assert_string_equal(verdict_names[r->status].name, "healthy");
+    e.frag_incomplete = 1;
+    assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "inconclusive");
+}
+
 /* No evidence of any kind: inconclusive, never healthy. */
 static void test_nothing_is_inconclusive(void **state)
 {
@@ -253,6 +273,8 @@ int main(void)
         cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
         cmocka_unit_test(test_small_deliveries_are_untested_not_healthy),
         cmocka_unit_test(test_nothing_is_inconclusive),
+        cmocka_unit_test(
+            test_udp_fragments_arrived_past_a_router_test_the_path_unless_one_was_lost),
         cmocka_unit_test(test_syn_flood_is_untested_not_a_verdict_on_the_mtu),
         cmocka_unit_test(test_status_names_round_trip),
     };
