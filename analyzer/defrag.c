@@ -254,6 +254,8 @@ static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_
         return;
     }
     df->st.lost++;
+    if (g->last_seen && !g->max_nonlast) /* only the small remainder came (defrag.h) */
+        df->st.lost_by_size++;
     if (df->st.nlost < DEFRAG_MAX_LOST) {
         struct defrag_lost *x = &df->st.lost_ex[df->st.nlost++];
         memset(x, 0, sizeof *x);

@@ -27,6 +27,20 @@ enum verdict_status verdict_status_from_name(const char *name)
     return VS__COUNT;
 }
 
+/* Fragments lost by size: every lost datagram lost exactly its largest
+ * fragments (those cut to the link's MTU) while its small last one arrived
+ * (defrag.h, lost_by_size).  A fragment filter drops the others and keeps
+ * the first; losing the large and keeping the small is a link or tunnel
+ * that drops packets above a size, a black hole, and letting fragments
+ * through would not help.  Needed as for fragment loss: two such datagrams
+ * and not one fragmented datagram completed, or flows suffering beside. */
+static bool fragment_size_limit(const struct verdict_evidence *e)
+{
+    return e->frag_incomplete && e->frag_lost_by_size == e->frag_incomplete &&
+           (e->blackholes || e->suspected || e->retransmissions ||
+            (e->frag_incomplete >= 2 && e->frag_none_reassembled));
+}
+
 /* Lost fragments lose their datagram.  With TCP stalling or re-sending
  * beside them they are the cause; alone, two or more lost and not one
  * fragmented datagram completed is no random loss (that would spare some):
@@ -117,6 +131,10 @@ static bool always(const struct verdict_evidence *e)
 }
 
 const struct verdict_rule verdict_rules[VR__COUNT] = {
+    {VR_FRAGMENT_SIZE_LIMIT, VS_BLACKHOLE, "blackhole", fragment_size_limit,
+     "datagrams lost whose small last fragment arrived and whose full-size fragments never "
+     "did: the path drops packets above a size (a fragment filter would keep the first "
+     "fragment and drop the rest), so the fix is a smaller MTU, not letting fragments through"},
     {VR_FRAGMENT_LOSS, VS_FRAGMENTATION_LOSS, "fragment-loss", fragment_loss,
      "datagrams whose fragments never all arrived while flows retransmit or stall, or every "
      "fragmented datagram lost: one lost fragment loses the whole datagram, so only the large "

@@ -300,6 +300,42 @@ static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
 }
 
+/* Only the small last fragments came: a size limit, not a fragment filter
+ * (verdict.c's fragment_size_limit). */
+static void say_fragment_size_limit(struct inference *inf, const struct say_ctx *c)
+{
+    const struct defrag_lost *x = NULL;
+    for (int i = 0; i < c->ninputs && !x; i++)
+        if (c->inputs[i]->nfrag_lost)
+            x = &c->inputs[i]->frag_lost[0];
+    char a[64] = "?", b[64] = "?";
+    struct addr src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    if (x) {
+        bool v6 = x->version == 6;
+        uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+        uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+        addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+        addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+        addr_text(&src, a, sizeof a);
+        addr_text(&dst, b, sizeof b);
+    }
+    inf_fmt(&inf->summary,
+            "%" PRIu64 " fragmented IP datagram%s from %s to %s never completed: of each, only "
+            "the small last fragment arrived and the full-size ones never did. A fragment filter "
+            "would keep the first fragment and drop the rest; losing the largest packets and "
+            "keeping the small ones is a size limit on the path (a black hole: inside a tunnel, "
+            "the tunnel's packets are too big for the path under it), and letting fragments "
+            "through would not help.",
+            c->frag_lost, c->frag_lost == 1 ? "" : "s", a, b);
+    if (c->has_cfg)
+        inf_advise(inf, &c->rec_cfg);
+    if (x)
+        advise_path(inf, ADV_PROBE, &src, &dst, x->version, 0, 0);
+    advise(inf, ADV_ALLOW_ICMP_ANY);
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -819,6 +855,7 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 
 /* The sentences of each rule of verdict.c's table, by rule id. */
 static const say_fn say_rule[VR__COUNT] = {
+    [VR_FRAGMENT_SIZE_LIMIT] = say_fragment_size_limit,
     [VR_FRAGMENT_LOSS] = say_fragment_loss,
     [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
     [VR_MEASURED_LOSS] = say_measured_loss,
@@ -936,6 +973,8 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     for (int i = 0; i < ninputs; i++)
         reassembled += inputs[i]->reassembled;
     e.frag_none_reassembled = reassembled == 0;
+    for (int i = 0; i < ninputs; i++)
+        e.frag_lost_by_size += inputs[i]->frag_lost_by_size;
     const struct verdict_rule *rule = verdict_decide(&e);
     inf->rule = rule->id;
     inf->status = verdict_names[rule->status].name;

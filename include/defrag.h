@@ -118,6 +118,7 @@ struct defrag_stats {
     uint64_t lost;            /* ... of which lost (see above) */
     uint64_t open_at_end;     /* ... of which still arriving when the capture ended */
     uint64_t crafted;         /* ... of which overlapping or needlessly small fragments */
+    uint64_t lost_by_size;    /* lost ones whose last fragment came and no other (see below) */
     uint64_t overlaps;        /* fragments overlapping held data with different bytes */
     uint64_t duplicates;      /* fragments whose bytes were all held already, identical */
     uint64_t bad;             /* fragments with an impossible offset or length */
@@ -136,6 +137,14 @@ struct defrag_stats {
     uint32_t fresh_nonlast;  /* ... the largest non-last fragment among them */
     uint64_t fresh_frame;    /* ... that fragment */
 };
+
+/* lost_by_size: a datagram's fragments but the last are cut to the MTU of
+ * the link ahead, the largest packets of the datagram; the last holds the
+ * remainder, smaller.  A datagram whose last fragment arrived and not one
+ * of the others lost exactly its largest packets: what a link or tunnel
+ * that drops packets above a size does (the small remainder fits).  A
+ * fragment filter does the opposite: it drops the fragments without ports
+ * (all but the first) and keeps the first, the largest. */
 
 struct defrag;
 

@@ -191,6 +191,7 @@ struct input_stats {
     int nfrag_arrived;
     struct defrag_arrived frag_arrived[DEFRAG_MAX_CUTS];
     uint64_t frag_complete_fresh;
+    uint64_t frag_lost_by_size; /* lost datagrams of which only the last fragment came */
     uint32_t frag_fresh_nonlast;
     uint64_t frag_fresh_frame;
 };

@@ -52,6 +52,7 @@ struct verdict_evidence {
     uint64_t
         frag_incomplete; /* IP datagrams whose fragments never came while the capture went on */
     bool frag_none_reassembled; /* ... and no fragmented datagram of those inputs completed */
+    uint64_t frag_lost_by_size; /* ... of which only the small last fragment came (defrag.h) */
     uint64_t retransmissions;   /* TCP retransmissions, all flows */
     uint32_t storms;            /* retransmission storms */
     int blackholes;             /* TCP directions: lost large, re-sent, never delivered */
@@ -74,6 +75,7 @@ struct verdict_evidence {
 };
 
 enum verdict_rule_id {
+    VR_FRAGMENT_SIZE_LIMIT,
     VR_FRAGMENT_LOSS,
     VR_SENDER_BLACKHOLE,
     VR_MEASURED_LOSS,

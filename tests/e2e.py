@@ -3631,6 +3631,35 @@ def _():
             expect("may be at the sender" in v["summary"], f"{name}: {v}")
 
 
+@test("only the small last fragments arriving is a size limit (blackhole), not a fragment "
+      "filter: the full-size fragments are the ones lost, so 'let fragments through' would not "
+      "help; a filter keeps the first fragment (lab matrix A7)")
+def _():
+    cases = [  # name, frames, status
+        ("v4-last-only", dns_like(lambda q, i: i == 2), "blackhole"),
+        ("v6-last-only", dns_like(lambda q, i: i == 1, v6=True, answer=2400), "blackhole"),
+        # inside VXLAN, past the router: the tunnel's full-size packets never come
+        ("vxlan-last-only", arrived_past_router(dns_like(lambda q, i: i == 2, n=4), 63,
+                                                vxlan=True), "blackhole"),
+        # a fragment filter: the first (largest) arrives, the rest never does
+        ("v4-first-only", dns_like(lambda q, i: i == 0), "fragmentation-loss"),
+    ]
+    for name, fr, want in cases:
+        p = os.path.join(TMP, f"sizelimit-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        kinds = [a["kind"] for a in v["advice"]]
+        expect(v["status"] == want, f"{name}: {v}")
+        if want == "blackhole":
+            expect("size limit" in v["summary"] and "stop-dropping-fragments" not in kinds,
+                   f"{name}: {v}")
+            expect(not re.search(r"\b0 bytes", out), f"{name}: a bound of 0 in {v['fix']}")
+        else:
+            expect("stop-dropping-fragments" in kinds, f"{name}: {kinds}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])
