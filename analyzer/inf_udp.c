@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "infer.h"
 
@@ -48,6 +49,59 @@ void inf_arrived_stage(struct inference *inf, struct input_stats *const *inputs,
             if (!t->arrived || a->nonlast > t->arrived->nonlast) {
                 t->arrived = a;
                 t->arrived_input = i;
+            }
+        }
+    }
+}
+
+/* The UDP flow of a conversation, in its input: its id for the finding. */
+static const struct flow_summary *conv_flow(const struct results *res, int input,
+                                            const struct udpx_conv *c)
+{
+    size_t alen = c->version == 4 ? 4 : 16;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (f->input != input || f->proto != 17 || f->ip_version != c->version)
+            continue;
+        const uint8_t *fc = f->client.addr_data8, *fs = f->server.addr_data8;
+        if ((!memcmp(fc, c->a, alen) && !memcmp(fs, c->b, alen) && f->client_port == c->aport &&
+             f->server_port == c->bport) ||
+            (!memcmp(fc, c->b, alen) && !memcmp(fs, c->a, alen) && f->client_port == c->bport &&
+             f->server_port == c->aport))
+            return f;
+    }
+    return NULL;
+}
+
+/* A request/response application re-sends its request when no answer came
+ * within its timeout.  The same request again a timeout after each
+ * fragmented reply, and never after a small reply or after no reply at all,
+ * is the requester saying it never got the fragmented ones: fragments lost
+ * on the way (udpx.h).  A suspicion: this side cannot see the replies
+ * arrive, and the verdict is at most inconclusive with the reason, unless
+ * lost fragments seen confirm it (verdict.c's first rule). */
+void inf_udp_resent_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                          const struct results *res, struct tally *t)
+{
+    for (int i = 0; i < ninputs; i++) {
+        const struct udpx *u = &inputs[i]->udpx;
+        for (int k = 0; k < u->nconv; k++) {
+            const struct udpx_conv *c = &u->conv[k];
+            if (!udpx_suspect(c))
+                continue;
+            const struct flow_summary *f = conv_flow(res, i, c);
+            struct ev_record r = {.kind = EV_UDP_RESENT, .input = i, .flow_id = f ? f->id : 0};
+            r.flow = f;
+            r.udpx = c;
+            r.count = c->rep_after_frag;
+            for (int n = 0; n < c->nframes; n++)
+                ev_frame(&r, c->frames[n]);
+            inf_record(inf, &r);
+            t->udp_resent++;
+            if (!t->resent || c->rep_after_frag > t->resent->rep_after_frag) {
+                t->resent = c;
+                t->resent_input = i;
+                t->resent_flow = f ? f->id : 0;
             }
         }
     }

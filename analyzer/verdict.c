@@ -102,6 +102,10 @@ static bool mss_clamped(const struct verdict_evidence *e)
 {
     return e->clamped > 0;
 }
+static bool udp_resent(const struct verdict_evidence *e)
+{
+    return e->udp_resent > 0;
+}
 static bool tcp_delivered(const struct verdict_evidence *e)
 {
     return e->tcp_tested > 0;
@@ -179,6 +183,11 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
     {VR_MSS_CLAMPED, VS_MSS_CLAMPED, "mss-clamped", mss_clamped,
      "the MSS was lowered in the SYN on its way: TCP never sends packets too big; other "
      "protocols are not protected"},
+    {VR_UDP_RESENT, VS_INCONCLUSIVE, "udp-resent-after-fragments", udp_resent,
+     "the same UDP request sent again a timeout after each fragmented reply and never after a "
+     "small one: the requester acts as if the fragmented replies never came, a strong "
+     "suspicion of fragment loss that this side of the path cannot prove (UDP carries no "
+     "acknowledgement); lost fragments seen, when they are, say it (first rule)"},
     {VR_TCP_DELIVERED, VS_HEALTHY, "healthy", tcp_delivered,
      "TCP data was delivered up to full size (within the 40 bytes of options of the MSS the "
      "receiver announced), nothing lost above: the path carries what TCP sends"},

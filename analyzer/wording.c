@@ -699,6 +699,27 @@ static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
                            "for it; protocols other than TCP are not protected.");
 }
 
+static void say_udp_resent(struct inference *inf, const struct say_ctx *c)
+{
+    const struct udpx_conv *x = c->t->resent;
+    bool v6 = x->version == 6;
+    struct addr a, b;
+    addr_pack(&a, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->a,
+              v6 ? 16 : 4);
+    addr_pack(&b, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->b,
+              v6 ? 16 : 4);
+    char sa[64], sb[64], fl[32] = "";
+    if (c->t->resent_flow)
+        snprintf(fl, sizeof fl, " (flow #%" PRIu64 ")", c->t->resent_flow);
+    inf_fmt(&inf->summary,
+            "Suspected fragment loss, not proven: %s re-sent the same UDP request %" PRIu32
+            " times, each a timeout after a fragmented reply from %s and never after a small "
+            "one%s, as if the fragmented replies never arrived. This capture cannot see them "
+            "arrive (UDP carries no acknowledgement): a capture at %s would show it.",
+            addr_text(&a, sa, sizeof sa), x->rep_after_frag, addr_text(&b, sb, sizeof sb), fl, sa);
+    advise(inf, ADV_CAPTURE_PEER);
+}
+
 static void say_tcp_delivered(struct inference *inf, const struct say_ctx *c)
 {
     (void)c;
@@ -870,6 +891,7 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_CAPPED_BELOW_MSS] = say_capped,
     [VR_PMTUD_WORKING] = say_pmtud_working,
     [VR_MSS_CLAMPED] = say_mss_clamped,
+    [VR_UDP_RESENT] = say_udp_resent,
     [VR_TCP_DELIVERED] = say_tcp_delivered,
     [VR_TUNNEL_CLEAN] = say_tunnel_clean,
     [VR_FRAGMENTS_ARRIVED] = say_fragments_arrived,
@@ -934,6 +956,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.tunnel_clean = t->tunnel_clean;
     e.syn_floods = t->syn_floods;
     e.frag_arrived = t->frag_arrived;
+    e.udp_resent = t->udp_resent;
     return e;
 }
 

@@ -16,6 +16,7 @@
 #include "capscan.h"
 #include "defrag.h"
 #include "packet.h"
+#include "udpx.h"
 
 struct input_group; /* inputs.h */
 
@@ -192,6 +193,7 @@ struct input_stats {
     struct defrag_arrived frag_arrived[DEFRAG_MAX_CUTS];
     uint64_t frag_complete_fresh;
     uint64_t frag_lost_by_size; /* lost datagrams of which only the last fragment came */
+    struct udpx udpx;           /* UDP requests re-sent after fragmented replies (udpx.h) */
     uint32_t frag_fresh_nonlast;
     uint64_t frag_fresh_frame;
 };

@@ -72,6 +72,7 @@ struct verdict_evidence {
     int tunnel_clean;           /* WireGuard flows with every counter seen, nothing re-sent */
     int frag_arrived; /* host pairs whose fragmented datagrams arrived whole past a router */
     int syn_floods;   /* listeners that left many connection attempts unanswered */
+    int udp_resent;   /* UDP conversations: requests repeated after each fragmented reply only */
 };
 
 enum verdict_rule_id {
@@ -90,6 +91,7 @@ enum verdict_rule_id {
     VR_CAPPED_BELOW_MSS,
     VR_PMTUD_WORKING,
     VR_MSS_CLAMPED,
+    VR_UDP_RESENT,
     VR_TCP_DELIVERED,
     VR_TUNNEL_CLEAN,
     VR_FRAGMENTS_ARRIVED,

@@ -3660,6 +3660,75 @@ def _():
             expect("stop-dropping-fragments" in kinds, f"{name}: {kinds}")
 
 
+def request_resent(exchanges, timeout=1.0, v6=False, vxlan=False, mtu=1420):
+    """The answering side of a request/response UDP exchange (client :40000, server :53):
+    exchanges is a list of (answer size, tries); each try sends the same request (its own
+    bytes per exchange), the server answers at once (fragmented above `mtu`, every fragment
+    here: the capture is at its sender), and the client tries again `timeout` later; after
+    the last try it goes on 0.3 s later.  A small exchange the other way ends the capture."""
+    c = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,) if v6 else (192, 0, 2, 1)
+    sv = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,) if v6 else (198, 51, 100, 2)
+    E = ETH6 if v6 else ETH
+    fr, t, ident = [], 0.0, 0x300
+
+    def dgram(src, dst, sport, dport, payload, ident_):
+        b = udp(sport, dport, payload)
+        return E + (ipv6_pkt(b, 17, src, dst) if v6 else
+                    ipv4(b, src=src, dst=dst, ident=ident_, frag=0))
+    for k, (size, tries) in enumerate(exchanges):
+        q = b"%d %d" % (k, size)
+        for n in range(tries):
+            ident += 1
+            fr.append((t, dgram(c, sv, 40000, 53, q, ident)))
+            ans = udp(53, 40000, b"x" * size)
+            if 28 + size > mtu:
+                for i, f in enumerate(fragments(ans, ident, mtu, v6, sv, c)):
+                    fr.append((t + 0.004 + 0.00001 * i, f))
+            else:
+                fr.append((t + 0.004, dgram(sv, c, 53, 40000, b"x" * size, ident + 0x1000)))
+            t += timeout if n + 1 < tries else 0.3
+    if vxlan:
+        fr = [(t_, vxlan_wrap(f, ident=i + 1)) for i, (t_, f) in enumerate(fr)]
+    return fr
+
+
+@test("UDP requests re-sent a timeout after each fragmented reply, and never after a small "
+      "one, are a strong suspicion of fragment loss at the answering side: a finding naming "
+      "the flow and frames, verdict inconclusive with the reason; not after small replies, "
+      "not a quick copy, not new requests (lab matrix B2, issue 13 item 5)")
+def _():
+    cases = [  # name, frames, suspected
+        ("v4-dns-resent", request_resent([(2688, 3), (114, 1), (3756, 3)]), True),
+        ("v6-resent-0.4s", request_resent([(3000, 2), (100, 1), (2500, 3)], timeout=0.4,
+                                          v6=True), True),
+        ("vxlan-inner-resent", request_resent([(3000, 4), (200, 1)], vxlan=True, mtu=1400),
+         True),
+        # repeats after small replies too: the requester loses answers of any size
+        ("v4-resent-after-small-too", request_resent([(2688, 3), (114, 3), (3756, 3)]), False),
+        # the same request again 50 ms later: no timeout is that short, a burst
+        ("v4-quick-copy", request_resent([(2688, 3), (3756, 3)], timeout=0.05), False),
+        # every request new: the fragmented answers arrived
+        ("v4-all-new", request_resent([(2688, 1), (114, 1), (3756, 1), (3000, 1)]), False),
+    ]
+    for name, fr, suspected in cases:
+        p = os.path.join(TMP, f"resent-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        fs = [f for f in rep["findings"] if f["kind"] == "udp-resent-after-fragments"]
+        expect(bool(fs) == suspected, f"{name}: {fs}")
+        expect(v["status"] == "inconclusive", f"{name}: {v}")
+        expect(("Suspected fragment loss" in v["summary"]) == suspected, f"{name}: {v}")
+        if fs:
+            expect(fs[0].get("flow") and len(fs[0]["frames"]) >= 4, f"{name}: {fs[0]}")
+            if shutil.which("tshark"):
+                n = tshark_count(p, fs[0]["wireshark_filter"])
+                expect(n == len(fs[0]["frames"]), f"{name}: filter selects {n}, cites "
+                       f"{fs[0]['frames']}: {fs[0]['wireshark_filter']}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])

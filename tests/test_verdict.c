@@ -60,6 +60,9 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
     case VR_MSS_CLAMPED:
         e.clamped = 1;
         break;
+    case VR_UDP_RESENT:
+        e.udp_resent = 1;
+        break;
     case VR_TCP_DELIVERED:
         e.tcp_delivered = 1;
         e.tcp_tested = 1;
@@ -107,6 +110,7 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.tunnel_clean += b.tunnel_clean;
     a.syn_floods += b.syn_floods;
     a.frag_arrived += b.frag_arrived;
+    a.udp_resent += b.udp_resent;
     return a;
 }
 
