@@ -65,7 +65,9 @@ static void request(struct udpx_conv *c, uint64_t hash, uint32_t len, int64_t ns
 {
     if (c->have_req && hash == c->req_hash && len == c->req_len &&
         ns - c->req_ns >= UDPX_MIN_TIMEOUT_NS) {
-        if (c->frag_since && !c->small_since) {
+        if (c->frag_since && c->crossed_since) {
+            c->rep_after_crossed++;
+        } else if (c->frag_since && !c->small_since) {
             c->rep_after_frag++;
             int64_t gap = ns - c->frag_ns;
             if (!c->gap_min_ns || gap < c->gap_min_ns)
@@ -88,14 +90,16 @@ static void request(struct udpx_conv *c, uint64_t hash, uint32_t len, int64_t ns
     c->req_len = len;
     c->req_ns = ns;
     c->req_frame = frame;
-    c->frag_since = c->small_since = false;
+    c->frag_since = c->small_since = c->crossed_since = false;
 }
 
 /* Something from b since the latest request: a fragment or a datagram. */
-static void reply(struct udpx_conv *c, bool fragmented, int64_t ns, uint64_t frame)
+static void reply(struct udpx_conv *c, bool fragmented, bool crossed, int64_t ns, uint64_t frame)
 {
     if (!c->have_req)
         return;
+    if (fragmented && crossed)
+        c->crossed_since = true;
     if (!fragmented) {
         c->small_since = true;
         return;
@@ -106,6 +110,20 @@ static void reply(struct udpx_conv *c, bool fragmented, int64_t ns, uint64_t fra
         c->frag_ns = ns;
         c->frag_replies++;
     }
+}
+
+/* Whether the packet crossed a router: its outermost TTL / hop limit below
+ * the initial value its sender likely used, 64, 128 or 255 (udpx.h). */
+static bool crossed_router(const struct packet *pkt)
+{
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const struct layer *l = &pkt->layers[i];
+        if ((l->type == LAYER_IPV4 || l->type == LAYER_IPV6) && !(l->flags & LF_QUOTED)) {
+            uint8_t t = l->u.ip.ttl;
+            return t != 64 && t != 128 && t != 255;
+        }
+    }
+    return false;
 }
 
 void udpx_packet(struct udpx *u, const struct packet *pkt)
@@ -133,7 +151,7 @@ void udpx_packet(struct udpx *u, const struct packet *pkt)
         /* a fragment held or dropped by the reassembly: a fragmented reply */
         struct udpx_conv *c = find(u, in->version, l->tunnel, src, dst, 0, 0, false, &from_a);
         if (c && !from_a)
-            reply(c, true, ns, pkt->frame);
+            reply(c, true, crossed_router(pkt), ns, pkt->frame);
         return;
     }
     if (ip + 1 >= pkt->nlayers || pkt->layers[ip + 1].type != LAYER_UDP)
@@ -146,7 +164,7 @@ void udpx_packet(struct udpx *u, const struct packet *pkt)
         return;
     bool fragmented = in->reasm_len != 0;
     if (!from_a) {
-        reply(c, fragmented, ns, pkt->frame);
+        reply(c, fragmented, crossed_router(pkt), ns, pkt->frame);
         return;
     }
     /* the payload as captured (a reassembled datagram is whole) */
@@ -163,5 +181,6 @@ void udpx_packet(struct udpx *u, const struct packet *pkt)
 
 bool udpx_suspect(const struct udpx_conv *c)
 {
-    return c->rep_after_frag >= 2 && !c->rep_after_small && !c->rep_no_reply;
+    return c->rep_after_frag >= 2 && !c->rep_after_small && !c->rep_no_reply &&
+           !c->rep_after_crossed;
 }

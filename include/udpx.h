@@ -18,6 +18,12 @@
  * complete or not), or an unfragmented datagram (a small reply).  A request
  * identical to the previous one (same length and payload hash) at least
  * UDPX_MIN_TIMEOUT_NS later is a repeat, counted by what preceded it.
+ * Only at the answering side: a reply fragment captured with its outermost
+ * TTL / hop limit below its sender's initial value (64, 128, 255) crossed a
+ * router, so the capture is past the path, at the requester's side, where
+ * lost fragments show as such (defrag.h) and a repeat after replies that
+ * arrived is the requester's own doing: such repeats rule the signature
+ * out.
  * Memory: a fixed array in the input's stats; O(UDPX_MAX_CONV) per UDP
  * packet.
  */
@@ -47,6 +53,7 @@ struct udpx_conv {
     uint64_t req_frame;
     bool have_req;
     bool frag_since, small_since; /* what b sent since the latest request */
+    bool crossed_since;           /* ... a fragment of it captured past a router */
     uint64_t frag_frame;          /* b's first fragment since the latest request */
     int64_t frag_ns;
     uint32_t requests;
@@ -54,6 +61,7 @@ struct udpx_conv {
     uint32_t rep_after_frag;          /* repeats after a fragmented reply (and no small one) */
     uint32_t rep_after_small;         /* repeats after a small reply */
     uint32_t rep_no_reply;            /* repeats with nothing from b in between */
+    uint32_t rep_after_crossed;       /* repeats after a fragmented reply seen past a router */
     int64_t gap_min_ns, gap_max_ns;   /* fragmented reply to the repeat after it */
     uint64_t frames[UDPX_MAX_FRAMES]; /* pairs: the reply's first fragment, the repeat */
     int nframes;
