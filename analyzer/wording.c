@@ -325,9 +325,11 @@ static void say_fragment_size_limit(struct inference *inf, const struct say_ctx 
             "%" PRIu64 " fragmented IP datagram%s from %s to %s never completed: of each, only "
             "the small last fragment arrived and the full-size ones never did. A fragment filter "
             "would keep the first fragment and drop the rest; losing the largest packets and "
-            "keeping the small ones is a size limit on the path (a black hole: inside a tunnel, "
-            "the tunnel's packets are too big for the path under it), and letting fragments "
-            "through would not help.",
+            "keeping the small ones is a size limit on the path (a black hole), and letting "
+            "these fragments through would not help: packets this large must not be sent. If "
+            "this is a tunnel's inside, the tunnel's packets are too big for the path under it "
+            "(dropped, or fragmented there and their fragments dropped): a tunnel MTU small "
+            "enough that they cross whole fixes either.",
             c->frag_lost, c->frag_lost == 1 ? "" : "s", a, b);
     if (c->has_cfg)
         inf_advise(inf, &c->rec_cfg);
