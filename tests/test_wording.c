@@ -150,6 +150,18 @@ static void test_every_kind_is_worded_whole(void **state)
     li.judged.last_ns = 1700000002000000000ll;
     li.pending = 7;
 
+    /* a DNS client re-sending its query after fragmented answers */
+    struct udpx_conv uc;
+    memset(&uc, 0, sizeof uc);
+    uc.version = 6;
+    assert_int_equal(inet_pton(AF_INET6, A6, uc.a), 1);
+    assert_int_equal(inet_pton(AF_INET6, B6, uc.b), 1);
+    uc.aport = 40000;
+    uc.bport = 53;
+    uc.rep_after_frag = 4;
+    uc.gap_min_ns = 990000000;
+    uc.gap_max_ns = 1010000000;
+
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
     for (int k = 0; k < EV__COUNT; k++) {
@@ -173,6 +185,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.nfrags = 1;
         r.storm = &st;
         r.listener = &li;
+        r.udpx = &uc;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
