@@ -57,6 +57,11 @@ struct dgram {
     bool broken;           /* a fragment was cut by the snap length: never completes */
     bool tcp_head;         /* the offset-0 fragment's captured bytes hold a whole TCP header */
     bool crafted;          /* overlapping or needlessly small fragments: not an IP stack's */
+    /* the outermost IP header of the frames that carried its fragments
+     * (defrag.h, struct defrag_arrived): the lowest TTL, and whether one was
+     * at a sender's initial value */
+    uint8_t carrier_ttl;
+    bool carrier_fresh;
 };
 
 struct defrag {
@@ -176,6 +181,62 @@ unsigned defrag_hops(uint8_t ttl)
     return initial - ttl;
 }
 
+/* The outermost IP header of the frame carrying a fragment. */
+static void note_carrier(struct dgram *g, const struct packet *pkt)
+{
+    for (int i = 0; i < pkt->nlayers; i++) {
+        const struct layer *l = &pkt->layers[i];
+        if ((l->type == LAYER_IPV4 || l->type == LAYER_IPV6) && !(l->flags & LF_QUOTED)) {
+            uint8_t ttl = l->u.ip.ttl;
+            if (!g->nfrags || ttl < g->carrier_ttl)
+                g->carrier_ttl = ttl;
+            if (!defrag_hops(ttl)) /* as its sender sent it: crossed no router */
+                g->carrier_fresh = true;
+            return;
+        }
+    }
+}
+
+/* A datagram of an IP stack completed: where it is known to have crossed
+ * a router, the largest non-last fragment as a full-size packet that
+ * arrived (defrag.h, struct defrag_arrived); else counted fresh. */
+static void record_arrival(struct defrag *df, const struct dgram *g)
+{
+    if (g->crafted || !g->max_nonlast)
+        return;
+    if (g->carrier_fresh) {
+        df->st.complete_fresh++;
+        if (g->max_nonlast > df->st.fresh_nonlast) {
+            df->st.fresh_nonlast = g->max_nonlast;
+            df->st.fresh_frame = g->nonlast_frame;
+        }
+        return;
+    }
+    struct defrag_arrived *a = NULL;
+    for (int i = 0; i < df->st.narrived && !a; i++)
+        if (df->st.arrived[i].version == g->key[0] && df->st.arrived[i].depth == g->key[2] &&
+            !memcmp(df->st.arrived[i].src, g->key + 12, 16) &&
+            !memcmp(df->st.arrived[i].dst, g->key + 28, 16))
+            a = &df->st.arrived[i];
+    if (!a) {
+        if (df->st.narrived == DEFRAG_MAX_CUTS)
+            return;
+        a = &df->st.arrived[df->st.narrived++];
+        memset(a, 0, sizeof *a);
+        a->version = g->key[0];
+        a->depth = g->key[2];
+        memcpy(a->src, g->key + 12, 16);
+        memcpy(a->dst, g->key + 28, 16);
+    }
+    a->datagrams++;
+    if (g->max_nonlast > a->nonlast) {
+        a->nonlast = g->max_nonlast;
+        a->frame = g->nonlast_frame;
+        a->ttl = g->carrier_ttl;
+        a->proto = g->first_seen ? g->proto : g->key[1];
+    }
+}
+
 /* The datagram g is given up at capture time now_ns (at_end: the input
  * ended): counted incomplete, and lost or open at the end (defrag.h).  A
  * snap-length cut was counted when it was seen; a cut datagram is lost too
@@ -185,6 +246,7 @@ static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_
     df->st.incomplete++;
     record_cut(df, g);
     if (g->broken && g->last_seen && g->present == g->end) {
+        record_arrival(df, g);
         drop_dgram(df, g); /* every fragment came, cut by the snap length: not lost */
         return;
     }
@@ -199,6 +261,8 @@ static void give_up(struct defrag *df, struct dgram *g, int64_t now_ns, bool at_
         return;
     }
     df->st.lost++;
+    if (g->last_seen && !g->max_nonlast) /* only the small remainder came (defrag.h) */
+        df->st.lost_by_size++;
     if (df->st.nlost < DEFRAG_MAX_LOST) {
         struct defrag_lost *x = &df->st.lost_ex[df->st.nlost++];
         memset(x, 0, sizeof *x);
@@ -533,6 +597,7 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
     struct dgram *g = lookup(df, k, hash);
     if (!g && !(g = open_dgram(df, pkt, k, hash, now)))
         return DEFRAG_DROPPED;
+    note_carrier(g, pkt);
     note_fragment(g, pkt, ip, len, more);
 
     /* The fragment's bytes as captured: the IP length says len, the snap
@@ -622,6 +687,7 @@ static enum defrag_result complete(struct defrag *df, struct packet *pkt, int id
     ip->reasm_len = (uint32_t)g->hdr_len + end;
     ip->reasm_wire = (uint16_t)(g->max_frag > UINT16_MAX ? UINT16_MAX : g->max_frag);
     record_cut(df, g);
+    record_arrival(df, g);
     g->data = NULL;
     drop_dgram(df, g);
     df->done[df->ndone++] = buf;

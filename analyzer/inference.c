@@ -110,6 +110,8 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_sweep_stage(inf, res, &t);
     inf_fragment_stage(inf, inputs, ninputs);
     inf_box_stage(inf, inputs, ninputs, res, &t);
+    inf_arrived_stage(inf, inputs, ninputs, &t);
+    inf_udp_resent_stage(inf, inputs, ninputs, res, &t);
     inf_link_stage(inf, inputs, ninputs, &t);
     inf_storm_stage(inf, res);
     inf_syn_stage(inf, res, &t);

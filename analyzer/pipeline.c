@@ -297,6 +297,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
             continue;
         }
         defrag_packet(df, pkt);
+        udpx_packet(&s->udpx, pkt);
         int nicmp = s->nicmp;
         stats_add_packet(s, pkt);
         struct flow_pkt fp;

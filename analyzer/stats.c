@@ -419,4 +419,10 @@ void stats_frag_lost(struct input_stats *s, const struct defrag_stats *ds)
     memcpy(s->frag_lost, ds->lost_ex, (size_t)s->nfrag_lost * sizeof *s->frag_lost);
     s->nfrag_cuts = ds->ncuts < DEFRAG_MAX_CUTS ? ds->ncuts : DEFRAG_MAX_CUTS;
     memcpy(s->frag_cuts, ds->cuts, (size_t)s->nfrag_cuts * sizeof *s->frag_cuts);
+    s->nfrag_arrived = ds->narrived < DEFRAG_MAX_CUTS ? ds->narrived : DEFRAG_MAX_CUTS;
+    memcpy(s->frag_arrived, ds->arrived, (size_t)s->nfrag_arrived * sizeof *s->frag_arrived);
+    s->frag_complete_fresh = ds->complete_fresh;
+    s->frag_lost_by_size = ds->lost_by_size;
+    s->frag_fresh_nonlast = ds->fresh_nonlast;
+    s->frag_fresh_frame = ds->fresh_frame;
 }

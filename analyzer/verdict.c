@@ -27,6 +27,20 @@ enum verdict_status verdict_status_from_name(const char *name)
     return VS__COUNT;
 }
 
+/* Fragments lost by size: every lost datagram lost exactly its largest
+ * fragments (those cut to the link's MTU) while its small last one arrived
+ * (defrag.h, lost_by_size).  A fragment filter drops the others and keeps
+ * the first; losing the large and keeping the small is a link or tunnel
+ * that drops packets above a size, a black hole, and letting fragments
+ * through would not help.  Needed as for fragment loss: two such datagrams
+ * and not one fragmented datagram completed, or flows suffering beside. */
+static bool fragment_size_limit(const struct verdict_evidence *e)
+{
+    return e->frag_incomplete && e->frag_lost_by_size == e->frag_incomplete &&
+           (e->blackholes || e->suspected || e->retransmissions ||
+            (e->frag_incomplete >= 2 && e->frag_none_reassembled));
+}
+
 /* Lost fragments lose their datagram.  With TCP stalling or re-sending
  * beside them they are the cause; alone, two or more lost and not one
  * fragmented datagram completed is no random loss (that would spare some):
@@ -88,6 +102,10 @@ static bool mss_clamped(const struct verdict_evidence *e)
 {
     return e->clamped > 0;
 }
+static bool udp_resent(const struct verdict_evidence *e)
+{
+    return e->udp_resent > 0;
+}
 static bool tcp_delivered(const struct verdict_evidence *e)
 {
     return e->tcp_tested > 0;
@@ -100,6 +118,12 @@ static bool tunnel_clean(const struct verdict_evidence *e)
 {
     return e->tunnel_clean > 0;
 }
+/* A datagram lost beside them (fragments that never all came) says the
+ * path does not carry everything: never healthy then. */
+static bool fragments_arrived(const struct verdict_evidence *e)
+{
+    return e->frag_arrived > 0 && !e->frag_incomplete;
+}
 static bool syn_flood(const struct verdict_evidence *e)
 {
     return e->syn_floods > 0;
@@ -111,6 +135,10 @@ static bool always(const struct verdict_evidence *e)
 }
 
 const struct verdict_rule verdict_rules[VR__COUNT] = {
+    {VR_FRAGMENT_SIZE_LIMIT, VS_BLACKHOLE, "blackhole", fragment_size_limit,
+     "datagrams lost whose small last fragment arrived and whose full-size fragments never "
+     "did: the path drops packets above a size (a fragment filter would keep the first "
+     "fragment and drop the rest), so the fix is a smaller MTU, not letting fragments through"},
     {VR_FRAGMENT_LOSS, VS_FRAGMENTATION_LOSS, "fragment-loss", fragment_loss,
      "datagrams whose fragments never all arrived while flows retransmit or stall, or every "
      "fragmented datagram lost: one lost fragment loses the whole datagram, so only the large "
@@ -155,11 +183,20 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
     {VR_MSS_CLAMPED, VS_MSS_CLAMPED, "mss-clamped", mss_clamped,
      "the MSS was lowered in the SYN on its way: TCP never sends packets too big; other "
      "protocols are not protected"},
+    {VR_UDP_RESENT, VS_INCONCLUSIVE, "udp-resent-after-fragments", udp_resent,
+     "the same UDP request sent again a timeout after each fragmented reply and never after a "
+     "small one: the requester acts as if the fragmented replies never came, a strong "
+     "suspicion of fragment loss that this side of the path cannot prove (UDP carries no "
+     "acknowledgement); lost fragments seen, when they are, say it (first rule)"},
     {VR_TCP_DELIVERED, VS_HEALTHY, "healthy", tcp_delivered,
      "TCP data was delivered up to full size (within the 40 bytes of options of the MSS the "
      "receiver announced), nothing lost above: the path carries what TCP sends"},
     {VR_TUNNEL_CLEAN, VS_HEALTHY, "healthy", tunnel_clean,
      "every WireGuard counter arrived and nothing was re-sent with backoff"},
+    {VR_FRAGMENTS_ARRIVED, VS_HEALTHY, "healthy", fragments_arrived,
+     "fragmented datagrams (UDP, mostly) arrived complete past a router: their fragments were "
+     "cut to the MTU of a link on the way, the largest packets the sender puts on it, and "
+     "crossed, and no datagram's fragments went missing; seen at the sender they prove nothing"},
     {VR_SYN_FLOOD, VS_INCONCLUSIVE, "syn-flood", syn_flood,
      "many connection attempts to one listener never answered within the 1 s initial SYN "
      "timeout (RFC 6298): a SYN flood, or a listener or filter that drops them; a SYN carries "
@@ -168,7 +205,8 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "TCP data was delivered, but no packet near full size was sent: small packets cross a "
      "black hole unharmed, so the path was not tested"},
     {VR_NO_EVIDENCE, VS_INCONCLUSIVE, "inconclusive", always,
-     "no TCP data whose delivery can be judged, no ICMP MTU message, no ping sweep"},
+     "no TCP data whose delivery can be judged, no datagram seen arriving, no ICMP MTU message, "
+     "no ping sweep"},
 };
 
 _Static_assert(sizeof verdict_rules / sizeof verdict_rules[0] == VR__COUNT, "one row per rule");

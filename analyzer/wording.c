@@ -301,6 +301,44 @@ static void say_fragment_loss(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
 }
 
+/* Only the small last fragments came: a size limit, not a fragment filter
+ * (verdict.c's fragment_size_limit). */
+static void say_fragment_size_limit(struct inference *inf, const struct say_ctx *c)
+{
+    const struct defrag_lost *x = NULL;
+    for (int i = 0; i < c->ninputs && !x; i++)
+        if (c->inputs[i]->nfrag_lost)
+            x = &c->inputs[i]->frag_lost[0];
+    char a[64] = "?", b[64] = "?";
+    struct addr src, dst;
+    memset(&src, 0, sizeof src);
+    memset(&dst, 0, sizeof dst);
+    if (x) {
+        bool v6 = x->version == 6;
+        uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+        uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+        addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
+        addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+        addr_text(&src, a, sizeof a);
+        addr_text(&dst, b, sizeof b);
+    }
+    inf_fmt(&inf->summary,
+            "%" PRIu64 " fragmented IP datagram%s from %s to %s never completed: of each, only "
+            "the small last fragment arrived and the full-size ones never did. A fragment filter "
+            "would keep the first fragment and drop the rest; losing the largest packets and "
+            "keeping the small ones is a size limit on the path (a black hole), and letting "
+            "these fragments through would not help: packets this large must not be sent. If "
+            "this is a tunnel's inside, the tunnel's packets are too big for the path under it "
+            "(dropped, or fragmented there and their fragments dropped): a tunnel MTU small "
+            "enough that they cross whole fixes either.",
+            c->frag_lost, c->frag_lost == 1 ? "" : "s", a, b);
+    if (c->has_cfg)
+        inf_advise(inf, &c->rec_cfg);
+    if (x)
+        advise_path(inf, ADV_PROBE, &src, &dst, x->version, 0, 0);
+    advise(inf, ADV_ALLOW_ICMP_ANY);
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -647,6 +685,27 @@ static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
                            "for it; protocols other than TCP are not protected.");
 }
 
+static void say_udp_resent(struct inference *inf, const struct say_ctx *c)
+{
+    const struct udpx_conv *x = c->t->resent;
+    bool v6 = x->version == 6;
+    struct addr a, b;
+    addr_pack(&a, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->a,
+              v6 ? 16 : 4);
+    addr_pack(&b, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->b,
+              v6 ? 16 : 4);
+    char sa[64], sb[64], fl[32] = "";
+    if (c->t->resent_flow)
+        snprintf(fl, sizeof fl, " (flow #%" PRIu64 ")", c->t->resent_flow);
+    inf_fmt(&inf->summary,
+            "Suspected fragment loss, not proven: %s re-sent the same UDP request %" PRIu32
+            " times, each a timeout after a fragmented reply from %s and never after a small "
+            "one%s, as if the fragmented replies never arrived. This capture cannot see them "
+            "arrive (UDP carries no acknowledgement): a capture at %s would show it.",
+            addr_text(&a, sa, sizeof sa), x->rep_after_frag, addr_text(&b, sb, sizeof sb), fl, sa);
+    advise(inf, ADV_CAPTURE_PEER);
+}
+
 static void say_tcp_delivered(struct inference *inf, const struct say_ctx *c)
 {
     (void)c;
@@ -682,6 +741,26 @@ static void say_tunnel_clean(struct inference *inf, const struct say_ctx *c)
                 "%s The WireGuard MTU in use, at least %u bytes, works: %u-byte datagrams crossed "
                 "with contiguous counters.",
                 inf->summary, mtu, big);
+}
+
+static void say_fragments_arrived(struct inference *inf, const struct say_ctx *c)
+{
+    const struct defrag_arrived *a = c->t->arrived;
+    bool v6 = a->version == 6;
+    struct addr src, dst;
+    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
+    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
+    addr_pack(&src, type, bits, a->src, v6 ? 16 : 4);
+    addr_pack(&dst, type, bits, a->dst, v6 ? 16 : 4);
+    char s[64], d[64];
+    inf_fmt(&inf->summary,
+            "No sign of an MTU problem: %" PRIu32 " fragmented %s datagram%s from %s to %s "
+            "arrived complete past a router (%s%s %u), in fragments of up to %u bytes (frame "
+            "%" PRIu64 "), the size a link on the way was cut to; no datagram lost its "
+            "fragments.",
+            a->datagrams, a->proto == 17 ? "UDP" : "IP", a->datagrams == 1 ? "" : "s",
+            addr_text(&src, s, sizeof s), addr_text(&dst, d, sizeof d), a->depth ? "outer " : "",
+            v6 ? "hop limit" : "TTL", a->ttl, a->nonlast, a->frame);
 }
 
 static void say_untested(struct inference *inf, const struct say_ctx *c)
@@ -783,6 +862,29 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 icmp);
         return;
     }
+    uint64_t fresh = 0, frame = 0;
+    uint32_t big = 0;
+    for (int i = 0; i < c->ninputs; i++) {
+        fresh += c->inputs[i]->frag_complete_fresh;
+        if (c->inputs[i]->frag_fresh_nonlast > big) {
+            big = c->inputs[i]->frag_fresh_nonlast;
+            frame = c->inputs[i]->frag_fresh_frame;
+        }
+    }
+    if (fresh && !c->frag_lost) {
+        /* complete, but with the TTL their sender gave them: the capture
+         * may be at that sender, where nothing has crossed yet */
+        inf_fmt(&inf->summary,
+                "Not enough evidence: %" PRIu64 " fragmented datagram%s (fragments up to %u "
+                "bytes, frame %" PRIu64 ") %s complete here, but with the TTL %s sender gave "
+                "%s: this capture may be at the sender, where nothing has crossed the path yet, "
+                "or on a tunnel's interface, where no router lowers it; no TCP data whose "
+                "delivery can be judged, %s, no ping sweep.",
+                fresh, fresh == 1 ? "" : "s", big, frame, fresh == 1 ? "is" : "are",
+                fresh == 1 ? "its" : "their", fresh == 1 ? "it" : "them", icmp);
+        advise(inf, ADV_CAPTURE_PEER);
+        return;
+    }
     inf_fmt(&inf->summary,
             "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping sweep.",
             icmp);
@@ -790,6 +892,7 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 
 /* The sentences of each rule of verdict.c's table, by rule id. */
 static const say_fn say_rule[VR__COUNT] = {
+    [VR_FRAGMENT_SIZE_LIMIT] = say_fragment_size_limit,
     [VR_FRAGMENT_LOSS] = say_fragment_loss,
     [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
     [VR_MEASURED_LOSS] = say_measured_loss,
@@ -804,8 +907,10 @@ static const say_fn say_rule[VR__COUNT] = {
     [VR_CAPPED_BELOW_MSS] = say_capped,
     [VR_PMTUD_WORKING] = say_pmtud_working,
     [VR_MSS_CLAMPED] = say_mss_clamped,
+    [VR_UDP_RESENT] = say_udp_resent,
     [VR_TCP_DELIVERED] = say_tcp_delivered,
     [VR_TUNNEL_CLEAN] = say_tunnel_clean,
+    [VR_FRAGMENTS_ARRIVED] = say_fragments_arrived,
     [VR_SYN_FLOOD] = say_syn_flood,
     [VR_UNTESTED] = say_untested,
     [VR_NO_EVIDENCE] = say_no_evidence,
@@ -866,6 +971,8 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.tcp_tested = t->tcp_tested;
     e.tunnel_clean = t->tunnel_clean;
     e.syn_floods = t->syn_floods;
+    e.frag_arrived = t->frag_arrived;
+    e.udp_resent = t->udp_resent;
     return e;
 }
 
@@ -959,6 +1066,8 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
     for (int i = 0; i < ninputs; i++)
         reassembled += inputs[i]->reassembled;
     e.frag_none_reassembled = reassembled == 0;
+    for (int i = 0; i < ninputs; i++)
+        e.frag_lost_by_size += inputs[i]->frag_lost_by_size;
     const struct verdict_rule *rule = verdict_decide(&e);
     inf->rule = rule->id;
     inf->status = verdict_names[rule->status].name;

@@ -333,6 +333,47 @@ static void word_frag_lost(const struct ev_record *r, struct inf_finding *fi)
         snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "}");
 }
 
+/* A conversation's endpoints, "a:port" (IPv6 in brackets). */
+static void conv_end(const struct udpx_conv *c, bool a, char *buf, size_t size)
+{
+    bool v6 = c->version == 6;
+    struct addr x;
+    addr_pack(&x, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS,
+              a ? c->a : c->b, v6 ? 16 : 4);
+    char t[64];
+    addr_text(&x, t, sizeof t);
+    snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", t, v6 ? "]" : "", a ? c->aport : c->bport);
+}
+
+static void word_udp_resent(const struct ev_record *r, struct inf_finding *fi)
+{
+    const struct udpx_conv *c = r->udpx;
+    char a[80], b[80], fl[32] = "";
+    conv_end(c, true, a, sizeof a);
+    conv_end(c, false, b, sizeof b);
+    if (r->flow_id)
+        snprintf(fl, sizeof fl, "flow #%" PRIu64 ": ", r->flow_id);
+    char gap[48];
+    double lo = (double)c->gap_min_ns / 1e9, hi = (double)c->gap_max_ns / 1e9;
+    if (hi - lo < 0.05)
+        snprintf(gap, sizeof gap, "%.1f s", lo);
+    else
+        snprintf(gap, sizeof gap, "%.1f to %.1f s", lo, hi);
+    inf_fmt(&fi->message,
+            "%sUDP requests from %s re-sent after fragmented replies: %" PRIu32 " time%s the "
+            "same request came again %s after a fragmented reply from %s, and never after a "
+            "small reply: the requester acts as if the fragmented replies never arrived "
+            "(suspected fragment loss; this capture cannot see them arrive). The frames are "
+            "each reply's first fragment and the repeat after it",
+            fl, a, r->count, r->count == 1 ? "" : "s", gap, b);
+    int n = snprintf(fi->wireshark_filter, INF_FILTER, "frame.number in {");
+    for (int k = 0; k < r->nframes && n > 0 && n < INF_FILTER; k++)
+        n += snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "%s%" PRIu64,
+                      k ? ", " : "", r->frames[k]);
+    if (n > 0 && n < INF_FILTER)
+        snprintf(fi->wireshark_filter + n, (size_t)(INF_FILTER - n), "}");
+}
+
 static void word_wg_counter_gap(const struct ev_record *r, struct inf_finding *fi)
 {
     const struct flow_summary *f = r->flow;
@@ -654,6 +695,7 @@ static const word_fn word_finding[EV__COUNT] = {
     [EV_TUNNEL_RESEND] = word_tunnel_resend,
     [EV_OUTAGE] = word_outage,
     [EV_FRAG_LOST] = word_frag_lost,
+    [EV_UDP_RESENT] = word_udp_resent,
     [EV_MEASURED_LOSS] = word_measured_loss,
     [EV_CAPTURE_COPIES] = word_capture_copies,
     [EV_FORWARDED_COPIES] = word_forwarded_copies,

@@ -534,10 +534,14 @@ static void fix_bounded(struct inference *inf, const struct results *res)
             fx->blocks[first].title = t;
         }
     } else {
-        inf_fmt(&fx->safe, "none proven: nothing larger than %u bytes is proven to cross%s", lower,
-                tf && over ? "; 1280, the usual fallback (IPv6's minimum MTU), is not proven "
-                             "here either: the probe tries it"
-                           : "");
+        const char *fallback = tf && over ? "; 1280, the usual fallback (IPv6's minimum MTU), is "
+                                            "not proven here either: the probe tries it"
+                                          : "";
+        if (lower)
+            inf_fmt(&fx->safe, "none proven: nothing larger than %u bytes is proven to cross%s",
+                    lower, fallback);
+        else /* never "0 bytes": no size at all was seen crossing */
+            inf_fmt(&fx->safe, "none proven: no packet size is proven to cross here%s", fallback);
     }
     /* the size a tunnel MTU of 1280 sends: the usual fallback, probed too */
     uint32_t candidate = tf && over ? IPV6_MIN_MTU + over : 0;

@@ -111,6 +111,27 @@ struct defrag_cut {
  * it on the wire.  A sender with an unusual initial value (32, 60) is
  * misjudged as hops away: the price of a single vantage point. */
 unsigned defrag_hops(uint8_t ttl);
+/* Fragmented datagrams that completed here (reassembled, or every fragment
+ * captured though the snap length cut their bytes: completeness is in the
+ * IP headers alone, RFC 791) after crossing a router, by host pair and
+ * tunnel depth.  Every router lowers the TTL / hop limit (RFC 791, RFC 8200
+ * 3) and senders start it at 64, 128 or 255, so a datagram whose every
+ * fragment came in an outermost header below those crossed a router at
+ * least, and arrived at this vantage point whole: its largest non-last
+ * fragment, cut to the MTU of a link on the way (RFC 791, RFC 8200 4.5),
+ * is a full-size packet that crossed.  Inside a tunnel the outermost header
+ * is the tunnel's, whose routers are the path.  A datagram with a fragment
+ * at its sender's initial value may not have crossed anything yet (seen at
+ * its sender, or on a tunnel interface where no router touches the TTL):
+ * counted in complete_fresh only. */
+struct defrag_arrived {
+    uint8_t version, depth, proto;
+    uint8_t ttl; /* the lowest outermost TTL / hop limit its fragments came with */
+    uint8_t src[16], dst[16];
+    uint32_t nonlast;   /* IP size of the largest non-last fragment */
+    uint32_t datagrams; /* datagrams of the pair that arrived so */
+    uint64_t frame;     /* such a fragment */
+};
 
 struct defrag_stats {
     uint64_t fragments;       /* fragment packets seen */
@@ -121,6 +142,7 @@ struct defrag_stats {
     uint64_t lost;            /* ... of which lost (see above) */
     uint64_t open_at_end;     /* ... of which still arriving when the capture ended */
     uint64_t crafted;         /* ... of which overlapping or needlessly small fragments */
+    uint64_t lost_by_size;    /* lost ones whose last fragment came and no other (see below) */
     uint64_t overlaps;        /* fragments overlapping held data with different bytes */
     uint64_t duplicates;      /* fragments whose bytes were all held already, identical */
     uint64_t bad;             /* fragments with an impossible offset or length */
@@ -133,7 +155,20 @@ struct defrag_stats {
     struct defrag_lost lost_ex[DEFRAG_MAX_LOST];
     int ncuts; /* outermost fragments of IP stacks (not crafted), by host pair */
     struct defrag_cut cuts[DEFRAG_MAX_CUTS];
+    int narrived; /* complete datagrams seen past a router (struct defrag_arrived) */
+    struct defrag_arrived arrived[DEFRAG_MAX_CUTS];
+    uint64_t complete_fresh; /* complete datagrams with a fragment at its sender's TTL */
+    uint32_t fresh_nonlast;  /* ... the largest non-last fragment among them */
+    uint64_t fresh_frame;    /* ... that fragment */
 };
+
+/* lost_by_size: a datagram's fragments but the last are cut to the MTU of
+ * the link ahead, the largest packets of the datagram; the last holds the
+ * remainder, smaller.  A datagram whose last fragment arrived and not one
+ * of the others lost exactly its largest packets: what a link or tunnel
+ * that drops packets above a size does (the small remainder fits).  A
+ * fragment filter does the opposite: it drops the fragments without ports
+ * (all but the first) and keeps the first, the largest. */
 
 struct defrag;
 

@@ -46,7 +46,8 @@
     X(EV_BOX_LOSS, INF_ERROR, "blackhole")      /* -i any: into the capturing host, never out */   \
     X(EV_OUTAGE, INF_WARNING, "outage") /* RTO backoff, then the same size delivered again */      \
     X(EV_FRAG_LOST, INF_WARNING, "fragment-loss") /* a datagram's fragments never all came */      \
-    X(EV_LINK_MRU, INF_INFO, "link-mtu")          /* an LCP MRU requested and acknowledged */      \
+    X(EV_UDP_RESENT, INF_WARNING, "udp-resent-after-fragments") /* requests again after them */    \
+    X(EV_LINK_MRU, INF_INFO, "link-mtu") /* an LCP MRU requested and acknowledged */               \
     X(EV_OSPF_MTU_MISMATCH, INF_ERROR, "ospf-mtu-mismatch") /* neighbours state unequal MTUs */    \
     X(EV_STORM, INF_WARNING, "retransmission-storm") /* retransmissions crowding a window */       \
     X(EV_SYN_FLOOD, INF_WARNING, "syn-flood")        /* SYNs to one listener never answered */
@@ -82,6 +83,7 @@ struct ev_record {
     const struct defrag_lost *frags[EV_MAX_FRAMES];
     int nfrags;
     const struct flow_storm *storm;
+    const struct udpx_conv *udpx;            /* udp-resent-after-fragments */
     const struct results_listener *listener; /* syn-flood */
     struct corr_verdict cv;
     const char *up_path, *down_path;             /* measured: the two captures */

@@ -38,7 +38,18 @@
  * one the verdict's sentences quote). */
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
-    int tcp_tested;     /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    int tcp_tested; /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    /* host pairs whose fragmented datagrams arrived complete past a router
+     * (inf_udp.c), and the one with the largest fragment */
+    int frag_arrived;
+    /* UDP conversations whose requests were repeated after each fragmented
+     * reply only (udpx.h), and the one with the most repeats */
+    int udp_resent;
+    const struct udpx_conv *resent;
+    int resent_input;
+    uint64_t resent_flow;
+    const struct defrag_arrived *arrived;
+    int arrived_input;
     uint32_t probe_mtu; /* the MTU a router reported to a DF ping sweep (inf_icmp.c) */
     const struct flow_summary *untested_flow; /* the largest delivery below full size */
     uint32_t untested_largest, untested_full; /* its size; full size (0: MSS unknown) */
@@ -154,6 +165,14 @@ void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs
 /* inf_measured.c: -i any on a router, what entered it and never left (box.h). */
 void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                    const struct results *res, struct tally *t);
+/* inf_udp.c: fragmented datagrams (UDP, mostly) that arrived complete
+ * after crossing a router: full-size packets delivered, the path tested. */
+void inf_arrived_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                       struct tally *t);
+/* inf_udp.c: UDP requests repeated after each fragmented reply (udpx.h),
+ * a suspicion of fragment loss, as findings. */
+void inf_udp_resent_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
+                          const struct results *res, struct tally *t);
 /* inf_tcp.c: each retransmission storm (results.h, counted once) as a finding. */
 void inf_storm_stage(struct inference *inf, const struct results *res);
 void inf_tunnel_stage(struct inference *inf, const struct results *res);

@@ -17,6 +17,7 @@
 #include "capscan.h"
 #include "defrag.h"
 #include "packet.h"
+#include "udpx.h"
 
 struct input_group; /* inputs.h */
 
@@ -200,6 +201,15 @@ struct input_stats {
     struct box_dir *box;
     uint32_t nbox;
     uint64_t box_unjudged;
+    /* fragmented datagrams complete here after crossing a router, and those
+     * that may not have crossed anything (defrag.h) */
+    int nfrag_arrived;
+    struct defrag_arrived frag_arrived[DEFRAG_MAX_CUTS];
+    uint64_t frag_complete_fresh;
+    uint64_t frag_lost_by_size; /* lost datagrams of which only the last fragment came */
+    struct udpx udpx;           /* UDP requests re-sent after fragmented replies (udpx.h) */
+    uint32_t frag_fresh_nonlast;
+    uint64_t frag_fresh_frame;
 };
 
 /* Allocates and zeroes; NULL on out of memory. */

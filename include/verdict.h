@@ -52,6 +52,7 @@ struct verdict_evidence {
     uint64_t
         frag_incomplete; /* IP datagrams whose fragments never came while the capture went on */
     bool frag_none_reassembled; /* ... and no fragmented datagram of those inputs completed */
+    uint64_t frag_lost_by_size; /* ... of which only the small last fragment came (defrag.h) */
     uint64_t retransmissions;   /* TCP retransmissions, all flows */
     uint32_t storms;            /* retransmission storms */
     int blackholes;             /* TCP directions: lost large, re-sent, never delivered */
@@ -69,10 +70,13 @@ struct verdict_evidence {
     int tcp_delivered;          /* TCP directions whose data was delivered */
     int tcp_tested;             /* ... among them, a packet near full size (the MSS) */
     int tunnel_clean;           /* WireGuard flows with every counter seen, nothing re-sent */
-    int syn_floods;             /* listeners that left many connection attempts unanswered */
+    int frag_arrived; /* host pairs whose fragmented datagrams arrived whole past a router */
+    int syn_floods;   /* listeners that left many connection attempts unanswered */
+    int udp_resent;   /* UDP conversations: requests repeated after each fragmented reply only */
 };
 
 enum verdict_rule_id {
+    VR_FRAGMENT_SIZE_LIMIT,
     VR_FRAGMENT_LOSS,
     VR_SENDER_BLACKHOLE,
     VR_MEASURED_LOSS,
@@ -87,8 +91,10 @@ enum verdict_rule_id {
     VR_CAPPED_BELOW_MSS,
     VR_PMTUD_WORKING,
     VR_MSS_CLAMPED,
+    VR_UDP_RESENT,
     VR_TCP_DELIVERED,
     VR_TUNNEL_CLEAN,
+    VR_FRAGMENTS_ARRIVED,
     VR_SYN_FLOOD,
     VR_UNTESTED,
     VR_NO_EVIDENCE,

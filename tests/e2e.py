@@ -4817,6 +4817,188 @@ def _():
                f"{[i['file'] for i in rep['inputs']]}")
 
 
+def with_ttl(frame, ttl):
+    """An Ethernet/IPv4 or IPv6 frame with its outermost TTL / hop limit set to `ttl` (the
+    IPv4 header checksum redone): as captured `64 - ttl` routers past a Linux sender."""
+    b = bytearray(frame)
+    if b[12:14] == b"\x86\xdd":
+        b[21] = ttl
+        return bytes(b)
+    b[22] = ttl
+    b[24:26] = b"\0\0"
+    b[24:26] = struct.pack("!H", csum(bytes(b[14:34])))
+    return bytes(b)
+
+
+def vxlan_wrap(frame, src=(203, 0, 113, 2), dst=(203, 0, 113, 1), ident=1):
+    """An Ethernet frame carried in VXLAN (UDP 4789, VNI 42) between two outer hosts, DF
+    clear as the kernel's VXLAN sends it."""
+    return ETH + ipv4(udp(50000, 4789, struct.pack("!II", 0x08000000, 42 << 8) + frame),
+                      src=src, dst=dst, ident=ident, frag=0)
+
+
+def arrived_past_router(fr, ttl, server=("198.51.100.2", "2001:db8::2"), vxlan=False):
+    """dns_like() frames as a capture past routers sees them: the server's datagrams with
+    TTL `ttl`, optionally each frame inside VXLAN whose outer header has that TTL."""
+    out = []
+    for i, (t, f) in enumerate(fr):
+        from_server = f[26:30] == bytes((198, 51, 100, 2)) or f[22:38] == bytes(
+            (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,))
+        if vxlan:
+            f = vxlan_wrap(f, ident=i + 1) if from_server else \
+                vxlan_wrap(f, (203, 0, 113, 1), (203, 0, 113, 2), i + 1)
+        out.append((t, with_ttl(f, ttl) if from_server else f))
+    return out
+
+
+@test("UDP delivery tests the path: fragmented datagrams that arrive complete past a router "
+      "(TTL below the sender's) are full-size packets delivered, healthy with the lower bound "
+      "they prove; seen with the sender's TTL (at the sender) or with one datagram lost, never "
+      "healthy (lab matrix B1, issue 13 item 4)")
+def _():
+    all_ = lambda q, i: True
+    cases = [  # name, frames, snap, status, (path src, lower bound) or None
+        ("v4-dns-past-2-routers", arrived_past_router(dns_like(all_, mtu=1400), 62), 0,
+         "healthy", ("198.51.100.2", 1396)),
+        ("v6-dns-past-1-router", arrived_past_router(dns_like(all_, v6=True, mtu=1456,
+                                                              tail=0.5), 63), 0,
+         "healthy", ("2001:db8::2", 1456)),
+        # inside VXLAN, the outer header crossed the router; fragments cut by the snap length
+        ("vxlan-inner-snap-cut", arrived_past_router(dns_like(all_, mtu=1162, answer=1900,
+                                                              n=5), 63, vxlan=True), 200,
+         "healthy", ("198.51.100.2", 1156)),
+        # the same datagrams at their sender: nothing crossed yet (one query: the repeated
+        # identical queries of dns_like() are, at the sender, a suspicion of their own)
+        ("v4-dns-at-sender", dns_like(all_, mtu=1400, n=1), 0, "inconclusive", None),
+        ("vxlan-at-sender", arrived_past_router(dns_like(all_, mtu=1162, answer=1900, n=1), 64,
+                                                vxlan=True), 200, "inconclusive", None),
+        # past a router, but the second answer lost its last fragment
+        ("v4-one-lost-past-router", arrived_past_router(
+            dns_like(lambda q, i: q != 1 or i == 0, mtu=1400), 62), 0, "inconclusive", None),
+    ]
+    for name, fr, snap, want, bound in cases:
+        p = os.path.join(TMP, f"arrived-{name}.pcap")
+        if snap:
+            write_pcap_snap(p, fr, snap)
+        else:
+            write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        expect(v["status"] == want, f"{name}: {v}")
+        if want == "healthy":
+            expect("arrived complete past a router" in v["summary"], f"{name}: {v}")
+        if bound:
+            got = [x["mtu_lower"] for x in rep["paths"] if x["src"] == bound[0]]
+            expect(got == [bound[1]], f"{name}: lower bounds {got}, want {bound[1]}")
+        if name.endswith("at-sender"):
+            expect("may be at the sender" in v["summary"], f"{name}: {v}")
+
+
+@test("only the small last fragments arriving is a size limit (blackhole), not a fragment "
+      "filter: the full-size fragments are the ones lost, so 'let fragments through' would not "
+      "help; a filter keeps the first fragment (lab matrix A7)")
+def _():
+    cases = [  # name, frames, status
+        ("v4-last-only", dns_like(lambda q, i: i == 2), "blackhole"),
+        ("v6-last-only", dns_like(lambda q, i: i == 1, v6=True, answer=2400), "blackhole"),
+        # inside VXLAN, past the router: the tunnel's full-size packets never come
+        ("vxlan-last-only", arrived_past_router(dns_like(lambda q, i: i == 2, n=4), 63,
+                                                vxlan=True), "blackhole"),
+        # a fragment filter: the first (largest) arrives, the rest never does
+        ("v4-first-only", dns_like(lambda q, i: i == 0), "fragmentation-loss"),
+    ]
+    for name, fr, want in cases:
+        p = os.path.join(TMP, f"sizelimit-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        kinds = [a["kind"] for a in v["advice"]]
+        expect(v["status"] == want, f"{name}: {v}")
+        if want == "blackhole":
+            expect("size limit" in v["summary"] and "stop-dropping-fragments" not in kinds,
+                   f"{name}: {v}")
+            expect(not re.search(r"\b0 bytes", out), f"{name}: a bound of 0 in {v['fix']}")
+        else:
+            expect("stop-dropping-fragments" in kinds, f"{name}: {kinds}")
+
+
+def request_resent(exchanges, timeout=1.0, v6=False, vxlan=False, mtu=1420):
+    """The answering side of a request/response UDP exchange (client :40000, server :53):
+    exchanges is a list of (answer size, tries); each try sends the same request (its own
+    bytes per exchange), the server answers at once (fragmented above `mtu`, every fragment
+    here: the capture is at its sender), and the client tries again `timeout` later; after
+    the last try it goes on 0.3 s later.  A small exchange the other way ends the capture."""
+    c = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,) if v6 else (192, 0, 2, 1)
+    sv = (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,) if v6 else (198, 51, 100, 2)
+    E = ETH6 if v6 else ETH
+    fr, t, ident = [], 0.0, 0x300
+
+    def dgram(src, dst, sport, dport, payload, ident_):
+        b = udp(sport, dport, payload)
+        return E + (ipv6_pkt(b, 17, src, dst) if v6 else
+                    ipv4(b, src=src, dst=dst, ident=ident_, frag=0))
+    for k, (size, tries) in enumerate(exchanges):
+        q = b"%d %d" % (k, size)
+        for n in range(tries):
+            ident += 1
+            fr.append((t, dgram(c, sv, 40000, 53, q, ident)))
+            ans = udp(53, 40000, b"x" * size)
+            if 28 + size > mtu:
+                for i, f in enumerate(fragments(ans, ident, mtu, v6, sv, c)):
+                    fr.append((t + 0.004 + 0.00001 * i, f))
+            else:
+                fr.append((t + 0.004, dgram(sv, c, 53, 40000, b"x" * size, ident + 0x1000)))
+            t += timeout if n + 1 < tries else 0.3
+    if vxlan:
+        fr = [(t_, vxlan_wrap(f, ident=i + 1)) for i, (t_, f) in enumerate(fr)]
+    return fr
+
+
+@test("UDP requests re-sent a timeout after each fragmented reply, and never after a small "
+      "one, are a strong suspicion of fragment loss at the answering side: a finding naming "
+      "the flow and frames, verdict inconclusive with the reason; not after small replies, "
+      "not a quick copy, not new requests (lab matrix B2, issue 13 item 5)")
+def _():
+    cases = [  # name, frames, suspected
+        ("v4-dns-resent", request_resent([(2688, 3), (114, 1), (3756, 3)]), True),
+        ("v6-resent-0.4s", request_resent([(3000, 2), (100, 1), (2500, 3)], timeout=0.4,
+                                          v6=True), True),
+        ("vxlan-inner-resent", request_resent([(3000, 4), (200, 1)], vxlan=True, mtu=1400),
+         True),
+        # repeats after small replies too: the requester loses answers of any size
+        ("v4-resent-after-small-too", request_resent([(2688, 3), (114, 3), (3756, 3)]), False),
+        # the same request again 50 ms later: no timeout is that short, a burst
+        ("v4-quick-copy", request_resent([(2688, 3), (3756, 3)], timeout=0.05), False),
+        # every request new: the fragmented answers arrived
+        ("v4-all-new", request_resent([(2688, 1), (114, 1), (3756, 1), (3000, 1)]), False),
+        # at the requester, the fragmented replies seen arriving past a router: its repeats
+        # are its own doing, not loss (and the arrivals test the path)
+        ("v4-requester-replies-arrived",
+         arrived_past_router(request_resent([(2688, 3), (3756, 3)]), 62), False),
+    ]
+    for name, fr, suspected in cases:
+        p = os.path.join(TMP, f"resent-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        fs = [f for f in rep["findings"] if f["kind"] == "udp-resent-after-fragments"]
+        expect(bool(fs) == suspected, f"{name}: {fs}")
+        expect(v["status"] == ("healthy" if "arrived" in name else "inconclusive"),
+               f"{name}: {v}")
+        expect(("Suspected fragment loss" in v["summary"]) == suspected, f"{name}: {v}")
+        if fs:
+            expect(fs[0].get("flow") and len(fs[0]["frames"]) >= 4, f"{name}: {fs[0]}")
+            if shutil.which("tshark"):
+                n = tshark_count(p, fs[0]["wireshark_filter"])
+                expect(n == len(fs[0]["frames"]), f"{name}: filter selects {n}, cites "
+                       f"{fs[0]['frames']}: {fs[0]['wireshark_filter']}")
+
+
 def main():
     global BIN
     BIN = os.path.abspath(sys.argv[1])

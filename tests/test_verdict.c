@@ -12,6 +12,11 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
 {
     struct verdict_evidence e = {0};
     switch (id) {
+    case VR_FRAGMENT_SIZE_LIMIT:
+        e.frag_incomplete = 1;
+        e.frag_lost_by_size = 1;
+        e.retransmissions = 1;
+        break;
     case VR_FRAGMENT_LOSS:
         e.frag_incomplete = 1;
         e.retransmissions = 1;
@@ -55,6 +60,9 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
     case VR_MSS_CLAMPED:
         e.clamped = 1;
         break;
+    case VR_UDP_RESENT:
+        e.udp_resent = 1;
+        break;
     case VR_TCP_DELIVERED:
         e.tcp_delivered = 1;
         e.tcp_tested = 1;
@@ -64,6 +72,9 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
         break;
     case VR_TUNNEL_CLEAN:
         e.tunnel_clean = 1;
+        break;
+    case VR_FRAGMENTS_ARRIVED:
+        e.frag_arrived = 1;
         break;
     case VR_SYN_FLOOD:
         e.syn_floods = 1;
@@ -79,6 +90,7 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
 static struct verdict_evidence both(struct verdict_evidence a, struct verdict_evidence b)
 {
     a.frag_incomplete += b.frag_incomplete;
+    a.frag_lost_by_size += b.frag_lost_by_size;
     a.retransmissions += b.retransmissions;
     a.storms += b.storms;
     a.blackholes += b.blackholes;
@@ -97,6 +109,8 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.tcp_tested += b.tcp_tested;
     a.tunnel_clean += b.tunnel_clean;
     a.syn_floods += b.syn_floods;
+    a.frag_arrived += b.frag_arrived;
+    a.udp_resent += b.udp_resent;
     return a;
 }
 
@@ -120,6 +134,9 @@ static void test_each_rule_alone_decides(void **state)
 static const struct {
     enum verdict_rule_id rule, by;
 } exceptions[] = {
+    /* one datagram that lost a fragment other than its large ones: not
+     * loss by size alone, fragments are dropped */
+    {VR_FRAGMENT_SIZE_LIMIT, VR_FRAGMENT_LOSS},
     /* a pause explained by PMTUD, a sender capping its packets, a clamp */
     {VR_SILENT_SENDER, VR_PMTUD_WORKING},
     {VR_SILENT_SENDER, VR_CAPPED_BELOW_MSS},
@@ -184,6 +201,24 @@ static void test_fragment_loss_needs_flows_that_suffer(void **state)
     assert_int_equal(verdict_decide(&e)->id, VR_FRAGMENT_LOSS);
 }
 
+/* Datagrams of which only the small last fragment came lost their
+ * largest packets: a size limit (blackhole), not a fragment filter; one
+ * that lost another fragment makes it fragment loss again. */
+static void
+test_only_small_last_fragments_arriving_is_a_size_limit_not_a_fragment_filter(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.frag_incomplete = 4;
+    e.frag_lost_by_size = 4;
+    e.frag_none_reassembled = true;
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_FRAGMENT_SIZE_LIMIT);
+    assert_string_equal(verdict_names[r->status].name, "blackhole");
+    e.frag_lost_by_size = 3;
+    assert_int_equal(verdict_decide(&e)->id, VR_FRAGMENT_LOSS);
+}
+
 /* Small packets delivered prove nothing about the MTU: inconclusive until
  * one near full size was. */
 static void test_small_deliveries_are_untested_not_healthy(void **state)
@@ -213,6 +248,22 @@ static void test_syn_flood_is_untested_not_a_verdict_on_the_mtu(void **state)
     assert_int_equal(verdict_decide(&e)->id, VR_SYN_FLOOD);
     e.tcp_tested = 1;
     assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "healthy");
+}
+
+/* Fragments cut to a link's MTU that arrived whole past a router are
+ * full-size packets delivered: healthy, like a full-size TCP segment
+ * acknowledged; but a single datagram whose fragments never all came
+ * beside them is loss, never healthy. */
+static void test_udp_fragments_arrived_past_a_router_test_the_path_unless_one_was_lost(void **state)
+{
+    (void)state;
+    struct verdict_evidence e = {0};
+    e.frag_arrived = 1;
+    const struct verdict_rule *r = verdict_decide(&e);
+    assert_int_equal(r->id, VR_FRAGMENTS_ARRIVED);
+    assert_string_equal(verdict_names[r->status].name, "healthy");
+    e.frag_incomplete = 1;
+    assert_string_equal(verdict_names[verdict_decide(&e)->status].name, "inconclusive");
 }
 
 /* No evidence of any kind: inconclusive, never healthy. */
@@ -253,6 +304,10 @@ int main(void)
         cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
         cmocka_unit_test(test_small_deliveries_are_untested_not_healthy),
         cmocka_unit_test(test_nothing_is_inconclusive),
+        cmocka_unit_test(
+            test_only_small_last_fragments_arriving_is_a_size_limit_not_a_fragment_filter),
+        cmocka_unit_test(
+            test_udp_fragments_arrived_past_a_router_test_the_path_unless_one_was_lost),
         cmocka_unit_test(test_syn_flood_is_untested_not_a_verdict_on_the_mtu),
         cmocka_unit_test(test_status_names_round_trip),
     };

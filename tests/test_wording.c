@@ -158,6 +158,17 @@ static void test_every_kind_is_worded_whole(void **state)
     bx.fwd_max = 1280;
     bx.lost = 3;
     bx.lost_min = 1500;
+    /* a DNS client re-sending its query after fragmented answers */
+    struct udpx_conv uc;
+    memset(&uc, 0, sizeof uc);
+    uc.version = 6;
+    assert_int_equal(inet_pton(AF_INET6, A6, uc.a), 1);
+    assert_int_equal(inet_pton(AF_INET6, B6, uc.b), 1);
+    uc.aport = 40000;
+    uc.bport = 53;
+    uc.rep_after_frag = 4;
+    uc.gap_min_ns = 990000000;
+    uc.gap_max_ns = 1010000000;
 
     struct inference *inf = calloc(1, sizeof *inf);
     assert_non_null(inf);
@@ -183,6 +194,7 @@ static void test_every_kind_is_worded_whole(void **state)
         r.storm = &st;
         r.listener = &li;
         r.box = &bx;
+        r.udpx = &uc;
         r.cv.smallest_lost = 1500;
         r.cv.largest_delivered = 1280;
         r.cv.lost_at_or_above = 6;
