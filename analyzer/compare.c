@@ -93,7 +93,7 @@ static bool make_row(const struct flow_summary *f, const struct inference *inf, 
     fill_end(&r->end[1], &f->server, f->server_port, &f->dir[1], f->ip_version);
     r->service = compare_service_name(f->server_port);
     for (int k = 0; k < 2; k++)
-        if (compare_small_flow_works(f, k, 0))
+        if (!(bh && !bh->healed) && compare_small_flow_works(f, k, 0))
             r->clean_delivered[k] = f->dir[k].largest_delivered;
     const struct flow_dir_summary *x = &f->dir[d];
     r->largest_sent = x->max_packet;

@@ -491,6 +491,11 @@ static void say_small_flows_work(struct inference *inf, const struct say_ctx *c,
         const struct flow_dir_summary *x = &g->dir[gd];
         if (!compare_small_flow_works(g, gd, t->worst_largest_delivered))
             continue;
+        /* bytes that never reached its receiver (a hole, seen from there) is
+         * no flow that delivered everything, however small its packets */
+        const struct inf_blackhole *gb = inference_blackhole(inf, g->id);
+        if (gb && !gb->healed)
+            continue;
         flow_label(g, one, sizeof one);
         n += (size_t)snprintf(names + n, n < sizeof names ? sizeof names - n : 0, "%s%s",
                               count ? ", " : "", one);
