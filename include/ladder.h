@@ -29,11 +29,11 @@
                    or a pause, drawn stretched */
 
 enum ladder_kind {
-    LADDER_TCP,  /* a TCP segment of the connection */
-    LADDER_ICMP, /* frag-needed / packet-too-big quoting one of its segments */
-    LADDER_HOLE, /* bytes the receiver never got, seen as a jump in the sequence */
-    LADDER_ECHO, /* an ICMP echo request (flags 1) or reply (flags 0): a ping sweep;
-                    seq: the echo sequence number, ack: the echo id */
+    LADDER_TCP,   /* a TCP segment of the connection */
+    LADDER_ICMP,  /* frag-needed / packet-too-big quoting one of its segments */
+    LADDER_HOLE,  /* bytes the receiver never got, seen as a jump in the sequence */
+    LADDER_ECHO,  /* an ICMP echo request (flags 1) or reply (flags 0): a ping sweep;
+                     seq: the echo sequence number, ack: the echo id */
     LADDER_DGRAM, /* a datagram of an encrypted tunnel, judged only across two
                      captures: WireGuard (flags: message type; seq, ack: the
                      counter's halves; ip_id: the receiver index) or ESP (seq:

@@ -191,10 +191,8 @@ static void test_color(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ladder_flow),
-        cmocka_unit_test(test_fail_on),
-        cmocka_unit_test(test_full_report),
-        cmocka_unit_test(test_habits),
+        cmocka_unit_test(test_ladder_flow), cmocka_unit_test(test_fail_on),
+        cmocka_unit_test(test_full_report), cmocka_unit_test(test_habits),
         cmocka_unit_test(test_color),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
