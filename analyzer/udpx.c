@@ -128,6 +128,11 @@ static bool crossed_router(const struct packet *pkt)
 
 void udpx_packet(struct udpx *u, const struct packet *pkt)
 {
+    /* most packets are TCP, whose last layer says so: no UDP exchange and
+     * no fragment, so no walk over the layers (this runs on every packet) */
+    if (pkt->nlayers && pkt->layers[pkt->nlayers - 1].type == LAYER_TCP &&
+        !(pkt->layers[pkt->nlayers - 1].flags & LF_QUOTED))
+        return;
     /* the innermost IP layer outside ICMP quotes */
     int ip = -1;
     for (int i = pkt->nlayers - 1; i >= 0 && ip < 0; i--) {
