@@ -173,9 +173,12 @@ void udpx_packet(struct udpx *u, const struct packet *pkt)
         return;
     }
     /* the payload as captured (a reassembled datagram is whole) */
-    uint32_t off = ul->offset + 8, have = ud->payload_len;
-    if (!(ul->flags & LF_REASSEMBLED))
-        have = off < pkt->caplen ? pkt->caplen - off : 0;
+    uint32_t off = ul->offset + 8;
+    /* never past the bytes the record holds, whatever the UDP length says
+     * (a reassembled datagram's record holds it whole) */
+    uint32_t have = off < pkt->caplen ? pkt->caplen - off : 0;
+    if (!pkt->data)
+        have = 0;
     if (have > ud->payload_len)
         have = ud->payload_len;
     if (have > HASH_BYTES)
