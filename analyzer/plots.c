@@ -131,7 +131,26 @@ FILE *plots_gp_begin(const char *dir, const char *name, const char *tmpl, const 
     snprintf(dat, sizeof dat, "%s.dat", name);
     plots_gp_string(gp, dat);
     fprintf(gp, "\nchart_title = ");
-    plots_gp_string(gp, title);
+    /* A title wider than the picture is cut at its edge (gnuplot does not
+     * wrap): a 1200-pixel chart holds about 90 characters at the title's
+     * 16 points, so a longer one goes on two lines, broken after its first
+     * ": " (the chart's name, then what it is about: flows, addresses). */
+    const char *brk = strlen(title) > 90 ? strstr(title, ": ") : NULL;
+    int keep = 1, skip = 2; /* ": ": the colon stays on the first line */
+    if (!brk || brk - title < 10 || brk - title >= 80) {
+        brk = strlen(title) > 90 ? strstr(title, " (") : NULL; /* else before a " (...)" */
+        keep = 0;
+        skip = 1;
+    }
+    if (brk && brk - title >= 10 && brk - title < 80) {
+        char head[96];
+        snprintf(head, sizeof head, "%.*s", (int)(brk - title + keep), title);
+        plots_gp_string(gp, head);
+        fprintf(gp, " . \"\\n\" . ");
+        plots_gp_string(gp, brk + skip);
+    } else {
+        plots_gp_string(gp, title);
+    }
     fprintf(gp, "\nhas_data = %d\n", has_data ? 1 : 0);
     /* titles carry addresses and names: no enhanced-text markup in them */
     fprintf(gp, "set title noenhanced\n");

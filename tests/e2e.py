@@ -4266,6 +4266,12 @@ def chart_tests():
             expect(max(ends) == nseg * 1448, f"{nseg}: drawn to {max(ends)} of {nseg * 1448}")
             expect(len(retx) == 1 and int(retx[0][2]) == lost * 1448, f"{nseg}: {retx}")
             html = open(os.path.join(d, "report.html")).read()
+            # gnuplot does not wrap a title: none of its lines is wider than the chart holds
+            # (about 90 characters at 16 points on 1200 pixels)
+            gp = open(os.path.join(d, "tsg-flow1.gp")).read()
+            tl = next(l for l in gp.splitlines() if l.startswith("chart_title = "))
+            parts = re.findall(r"'((?:[^']|'')*)'", tl)
+            expect(parts and all(len(x) <= 90 for x in parts), f"{nseg}: {tl}")
             if nseg > 20000:
                 expect(len(rows) <= 2000 * 14 and len(rows) < nseg // 2, f"{len(rows)} rows")
                 expect(f"of {nseg + 1} data segments drawn" in html, "no downsampling note")
