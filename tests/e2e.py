@@ -1025,7 +1025,8 @@ def _():
         rc, out, err = run(["--full", "-r", p])
         text = " ".join(out.split())
         if want[0] is None:
-            expect(f"at most {want[1]} bytes" in text and "arrived" not in text and
+            # no fragment said to have arrived (other findings may say what never arrived)
+            expect(f"at most {want[1]} bytes" in text and "arrived past" not in text and
                    f"carries {want[1] - 7} to" not in text, f"{name}: {text}")
         else:
             expect(f"carries {want[0]} to {want[1]} bytes" in text, f"{name}: {text}")
@@ -2265,6 +2266,12 @@ RETRANS_EXCEPTIONS = {
     # merges the two views into one conversation and calls every second copy
     # a retransmission; mtuscope keys flows by their tunnel, so they stay two.
     "samples/gen-two-interfaces.pcapng",
+    # tcpdump -i any on a router records every forwarded packet twice, coming in
+    # and going out: tshark calls the second copy a retransmission (95); mtuscope
+    # counts the copies as forwarded, not re-sent (issue 15 items 1-2), and the
+    # server's re-sends once each (6: checked by the router -i any test)
+    "samples/lab-router-blackhole-path1300-router-any.pcap",
+    "samples/lab-router-blackhole-path1300-router-any2.pcap",
 }
 
 
@@ -4210,7 +4217,8 @@ def _():
         rep = json.loads(out)
         v_ = rep["verdict"]
         expect(v_["status"] == "blackhole" and "came in and never went out" in v_["summary"] and
-               rep["stats"]["tcp_retransmissions"] < 40,
+               rep["stats"]["tcp_retransmissions"] == 6 and
+               rep["inputs"][0]["forwarded_copies"] > 100,
                f"{v}: {v_['status']} {v_['summary']} {rep['stats']['tcp_retransmissions']}")
 
 
