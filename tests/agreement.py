@@ -244,6 +244,7 @@ TSHARK_FIELDS = [
     "ip.frag_offset", "ipv6.fraghdr.more", "ipv6.fraghdr.offset", "ip.cur_rt", "frame.time_epoch",
     "tcp.flags.ack", "tcp.ack_raw", "tcp.window_size", "ip.id", "eth.src", "eth.dst",
     "vlan.id", "ip.len", "ip.hdr_len", "tcp.hdr_len", "frame.len", "frame.cap_len",
+    "sll.pkttype",
 ]
 
 
@@ -331,7 +332,11 @@ def run_tshark(path):
                 "v6ext": ipv6_ext_headers(r["frame.protocols"]),
                 "cur_rt": norm_addr(r["ip.cur_rt"].split(",")[-1]) if r["ip.cur_rt"] else None,
                 "ipid": int(r["ip.id"].split(",")[0], 16) if r["ip.id"] else 0,
-                "link": (r["eth.src"], r["eth.dst"], r["vlan.id"]),
+                # -i any (Linux cooked): a packet going out (packet type 4) is
+                # on another link than the same packet coming in (dedup.h's
+                # in/out rule: a forwarded copy, whatever the time between)
+                "link": (r["eth.src"], r["eth.dst"], r["vlan.id"],
+                         r.get("sll.pkttype", "") == "4"),
                 "phantom": phantom_bytes(r),
             }
         except ValueError:
