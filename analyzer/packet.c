@@ -1,5 +1,6 @@
 /* packet.c - names of layers and small queries over a decoded packet record. */
 #include <stdio.h>
+#include <string.h> /* memmove, in libdnet's addr_pack() */
 
 #include "packet.h"
 
