@@ -1380,18 +1380,18 @@ def _():
                    f"{scen}: {[(p['src'], p['mtu_lower'], p['mtu_upper']) for p in rep['paths']]}")
 
 
-def df_sweep_with_frag_needed(mtu, sizes, step=0.02):
-    """A DF ping sweep (Windows' ping -f -l, Linux's ping -M do) from 192.0.2.1 to
-    198.51.100.2 whose requests above `mtu` draw a router's frag-needed (198.51.100.254)
-    quoting the request, the others an echo reply."""
+def df_sweep_with_frag_needed(mtu, sizes, step=0.02, src=(192, 0, 2, 1), dst=(198, 51, 100, 2),
+                              rtr=(198, 51, 100, 254), t0=0.0, ident=100):
+    """A DF ping sweep (Windows' ping -f -l, Linux's ping -M do) from `src` to `dst` whose
+    requests above `mtu` draw a router's frag-needed (from `rtr`) quoting the request, the
+    others an echo reply."""
     from harness import csum, ipv4
-    src, dst, rtr = (192, 0, 2, 1), (198, 51, 100, 2), (198, 51, 100, 254)
-    frames, t = [], 0.0
+    frames, t = [], t0
     for seq, size in enumerate(sizes):
         body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 28)
         icmp = struct.pack("!BBH", 8, 0, 0) + body
         icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
-        req = ipv4(icmp, proto=1, src=src, dst=dst, ident=100 + seq)
+        req = ipv4(icmp, proto=1, src=src, dst=dst, ident=ident + seq)
         frames.append((t, ETH + req))
         if size <= mtu:
             rep = struct.pack("!BBH", 0, 0, 0) + body
@@ -4365,26 +4365,11 @@ def esp_frames(natt=False, v6=False, t0=0.0, sizes=(200, 300, 1000, 200, 400)):
 def underlay_sweep(mtu, sizes, v6=False, t0=1.0):
     """DF pings between the tunnel ends; above `mtu` a router answers frag-needed (IPv4) or
     packet-too-big (IPv6), the others are answered: the path is pinned where they meet."""
+    if not v6:
+        return df_sweep_with_frag_needed(mtu, sizes, src=TUN_A4, dst=TUN_B4, rtr=(198, 18, 0, 1),
+                                         t0=t0, ident=700)
     fr, t = [], t0
     for seq, size in enumerate(sizes):
-        if not v6:
-            body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 28)
-            icmp = struct.pack("!BBH", 8, 0, 0) + body
-            icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
-            req = ipv4(icmp, proto=1, src=TUN_A4, dst=TUN_B4, ident=700 + seq)
-            fr.append((t, ETH + req))
-            if size <= mtu:
-                rep = struct.pack("!BBH", 0, 0, 0) + body
-                rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
-                fr.append((t + 0.005, ETH + ipv4(rep, proto=1, src=TUN_B4, dst=TUN_A4,
-                                                 ident=900 + seq, frag=0)))
-            else:
-                fn = struct.pack("!BBHHH", 3, 4, 0, 0, mtu) + req[:28]
-                fn = fn[:2] + struct.pack("!H", csum(fn)) + fn[4:]
-                fr.append((t + 0.003, ETH + ipv4(fn, proto=1, src=(198, 18, 0, 1), dst=TUN_A4,
-                                                 ident=500 + seq, frag=0)))
-            t += 0.02
-            continue
         body = struct.pack("!HH", 0x77, seq) + b"p" * (size - 48)
         req = ipv6_pkt(struct.pack("!BBH", 128, 0, 0) + body, 58, TUN_A6, TUN_B6)
         fr.append((t, ETH6 + req))
