@@ -402,7 +402,7 @@ struct comparison *compare_run(const struct results *res, const struct inference
      * capture, the usual case) nothing merges, and the order by_listing
      * gives below is total (a flow id is in one row only), whatever the
      * order before it: the sort by key is skipped (on a capture of 1000
-     * connections it cost about 35 instructions a packet). */
+     * connections it cost about 50 instructions a packet). */
     bool one_input = true;
     for (size_t i = 1; i < n && one_input; i++)
         one_input = all[i].view_inputs[0] == all[0].view_inputs[0];
