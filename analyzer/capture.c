@@ -43,6 +43,13 @@ struct capture {
     const char *const *next;
     int nnext;
     uint64_t frames_before, bytes_before;
+
+    /* what libpcap says of cap->pcap, asked once when it is opened: neither
+     * changes within a file (libpcap refuses a pcapng file whose interfaces
+     * differ in link type; those are read by pcapng.c), and asking costs two
+     * library calls on every frame */
+    bool pcap_v1; /* pcap_major_version() == 1: a pcapng file */
+    int linktype; /* pcap_datalink() */
 };
 
 /* Reads the magic number so the report can say pcap or pcapng.  libpcap knows
@@ -260,6 +267,8 @@ static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN])
         free(cap);
         return false;
     }
+    cap->pcap_v1 = pcap_major_version(cap->pcap) == 1;
+    cap->linktype = pcap_datalink(cap->pcap);
     return true;
 }
 
@@ -580,7 +589,7 @@ static enum capture_status file_next(struct capture *cap, struct capture_frame *
          * 2^31, came out negative.  pcapng times are 64-bit: kept. */
         int64_t sec = (int64_t)h->ts.tv_sec;
         uint64_t nsec = (uint64_t)h->ts.tv_usec;
-        if (pcap_major_version(cap->pcap) != 1) {
+        if (!cap->pcap_v1) {
             sec = (uint32_t)h->ts.tv_sec;
             if (h->ts.tv_usec < 0)
                 nsec = (uint32_t)h->ts.tv_usec;
@@ -588,7 +597,7 @@ static enum capture_status file_next(struct capture *cap, struct capture_frame *
         set_frame_time(f, sec, nsec);
         f->caplen = h->caplen;
         f->wirelen = h->len < h->caplen ? h->caplen : h->len;
-        f->linktype = pcap_datalink(cap->pcap);
+        f->linktype = cap->linktype;
         return CAPTURE_OK;
     }
 }

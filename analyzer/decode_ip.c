@@ -12,6 +12,9 @@
  * (defrag.c) once the datagram is whole.  Tunnels (IPIP, 6in4) are entered by
  * decode_ipproto(), never here.
  */
+#include <stdint.h>
+#include <string.h>
+
 #include "decode_ip.h"
 
 #define IPV4_MIN_HDR 20 /* RFC 791: IHL 5 */
@@ -128,16 +131,28 @@ static bool ipv4_options_ok(struct cursor o)
 }
 
 /* One's complement sum over the header (RFC 791, RFC 1071): a correct header
- * sums to 0xffff including its own checksum field.  Costs hlen/2 additions,
- * at most 30. */
+ * sums to 0xffff including its own checksum field.
+ *
+ * Summed as RFC 1071 allows, four bytes at a time in the machine's own byte
+ * order (five additions for a 20-byte header, where sixteen-bit reads
+ * through the cursor cost 80 instructions a packet): 65536 is 1 modulo
+ * 65535, so a 32-bit word adds what its two 16-bit halves add, and a
+ * swapped 16-bit word is the word times 256 modulo 65535, 256 being
+ * invertible: the folded sum is 0xffff in one byte order exactly when it is
+ * in the other.  hlen is a multiple of 4 (IHL counts 32-bit words). */
 static bool ipv4_checksum_ok(struct cursor h, size_t hlen)
 {
-    uint32_t sum = 0;
-    for (size_t i = 0; i < hlen / 2; i++)
-        sum += cur_be16(&h);
+    if (h.err || cur_left(&h) < hlen)
+        return false;
+    uint64_t sum = 0;
+    for (size_t i = 0; i + 4 <= hlen; i += 4) {
+        uint32_t w;
+        memcpy(&w, h.p + i, 4);
+        sum += w;
+    }
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
-    return !h.err && sum == 0xffff;
+    return sum == 0xffff;
 }
 
 void decode_ipv4(struct dstate *d, struct cursor c)

@@ -708,7 +708,20 @@ static int find_fragment(const struct packet *pkt, int after)
     return -1;
 }
 
+static enum defrag_result defrag_packet_slow(struct defrag *df, struct packet *pkt)
+    __attribute__((noinline));
+
+/* Most packets are no fragment, and most captures hold no datagram open: then
+ * there is no buffer to free, nothing to expire and no fragment to add, and
+ * the packet is through in a walk over its layers, without the full step. */
 enum defrag_result defrag_packet(struct defrag *df, struct packet *pkt)
+{
+    if (!df->ndone && !df->oldest && find_fragment(pkt, -1) < 0)
+        return DEFRAG_NOT_FRAGMENT;
+    return defrag_packet_slow(df, pkt);
+}
+
+static enum defrag_result defrag_packet_slow(struct defrag *df, struct packet *pkt)
 {
     release_done(df);
     int64_t now = pkt_ms(pkt);

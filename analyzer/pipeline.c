@@ -306,7 +306,8 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         if (way == 1)
             box_in(&bx, pkt->frame, pkt->ts_sec * 1000000000ll + pkt->ts_nsec, fp.flow, fp.dir,
                    box_ip_size(pkt));
-        icmp_messages(s, nicmp, res, ft, pkt, idx);
+        if (s->nicmp > nicmp) /* rare: no call for the packets that add none */
+            icmp_messages(s, nicmp, res, ft, pkt, idx);
         pmtud_packet(res->pmtud, pkt, &fp);
         if (hooks && hooks->packet)
             hooks->packet(hooks->ctx, pkt, &fp);

@@ -200,12 +200,78 @@ static void test_one_flow(void **state)
     assert_null(compare_run(&res, NULL));
 }
 
+/* The rows list stalled flows first, then the others, each by flow id,
+ * whatever order the flows ended in (the results keep them in that order). */
+static void test_rows_stalled_first_then_by_flow(void **state)
+{
+    (void)state;
+    struct dl works = {"10.6.0.2", "10.6.0.1", 80, 4, 1240, 1280, false};
+    struct dl stalls = {"10.6.0.3", "10.6.0.1", 80, 4, 1380, 1420, true};
+    static const uint64_t ended[4] = {4, 2, 3, 1}; /* 1 and 3 stall */
+    struct flow_summary flows[4];
+    for (int i = 0; i < 4; i++)
+        make_flow(ended[i] % 2 ? &stalls : &works, ended[i], &flows[i]);
+    struct results res;
+    memset(&res, 0, sizeof res);
+    res.flows = flows;
+    res.nflows = 4;
+    struct comparison *cmp = compare_run(&res, NULL);
+    assert_non_null(cmp);
+    assert_int_equal(cmp->nrows, 4);
+    static const uint64_t listed[4] = {1, 3, 2, 4};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cmp->rows[i].flow, listed[i]);
+    assert_int_equal(cmp->rows[0].state, CMP_STALLS);
+    assert_int_equal(cmp->rows[2].state, CMP_WORKS);
+    compare_free(cmp);
+}
+
+/* One connection captured at two points (its addresses and ports in two
+ * inputs, at the same time) is one row with two views; the same addresses
+ * and ports twice in one input are two connections, two rows. */
+static void test_views_merge_across_inputs_only(void **state)
+{
+    (void)state;
+    struct dl a = {"10.6.0.2", "10.6.0.1", 80, 4, 1240, 1280, false};
+    struct dl b = {"10.6.0.3", "10.6.0.1", 80, 4, 1380, 1420, true};
+    for (int inputs = 1; inputs <= 2; inputs++) {
+        struct flow_summary flows[3];
+        make_flow(&a, 3, &flows[0]);
+        make_flow(&b, 2, &flows[1]);
+        make_flow(&a, 1, &flows[2]);
+        flows[2].client_port = flows[0].client_port;
+        flows[2].input = (uint16_t)(inputs - 1);
+        struct results res;
+        memset(&res, 0, sizeof res);
+        res.flows = flows;
+        res.nflows = 3;
+        struct comparison *cmp = compare_run(&res, NULL);
+        assert_non_null(cmp);
+        if (inputs == 2) {
+            assert_int_equal(cmp->nrows, 2);
+            assert_int_equal(cmp->rows[0].flow, 2); /* the stalled one */
+            assert_int_equal(cmp->rows[1].nviews, 2);
+            assert_int_equal(cmp->rows[1].flow, 1); /* the first view, by id */
+            assert_int_equal(cmp->rows[1].view_flows[1], 3);
+            assert_int_equal(cmp->rows[1].view_inputs[1], 0);
+        } else {
+            assert_int_equal(cmp->nrows, 3);
+            assert_int_equal(cmp->rows[1].flow, 1);
+            assert_int_equal(cmp->rows[1].nviews, 1);
+            assert_int_equal(cmp->rows[2].flow, 3);
+        }
+        compare_free(cmp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_implied_mtu),
         cmocka_unit_test(test_one_flow),
+        cmocka_unit_test(test_rows_stalled_first_then_by_flow),
+        cmocka_unit_test(test_views_merge_across_inputs_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

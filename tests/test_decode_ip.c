@@ -364,6 +364,45 @@ static void test_ipv4_bad_checksum(void **state)
     assert_int_equal(pkt.anomalies, BIT(AN_BAD_IP_CHECKSUM));
 }
 
+/* The header sum is taken four bytes at a time in the machine's byte order
+ * (decode_ip.c): on headers of every length (IHL 5 to 15) with random
+ * fields and options, a header libdnet's ip_checksum() made passes, and a
+ * header with one bit flipped anywhere after the length field fails (one
+ * flipped bit moves the one's complement sum by a power of two, never by a
+ * multiple of 0xffff: RFC 1071 catches every single-bit error). */
+static void test_ipv4_checksum_every_header_length(void **state)
+{
+    (void)state;
+    uint32_t x = 0x12345678u; /* xorshift32: the same headers every run */
+    for (int round = 0; round < 64; round++) {
+        for (size_t optlen = 0; optlen <= 40; optlen += 4) {
+            uint8_t opts[40];
+            for (size_t i = 0; i < optlen; i++) {
+                x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+                opts[i] = (uint8_t)x;
+            }
+            pb_init(&b);
+            pb_fill(&b, 8, 'u');
+            pb_ipv4_opts(&b, IP_PROTO_UDP, opts, optlen, (round & 1) ? IP_DF : 0);
+            uint8_t *h = pb_data(&b);
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            h[4] = (uint8_t)x, h[5] = (uint8_t)(x >> 8), h[8] = (uint8_t)(x >> 16);
+            h[1] = (uint8_t)(x >> 24);
+            ipv4_recsum(h);
+            tu_decode(&pkt, DLT_RAW, &b);
+            assert_int_equal(pkt.layers[0].type, LAYER_IPV4);
+            assert_false(pkt.layers[0].u.ip.flags & IPF_BAD_CSUM);
+            assert_false(pkt.anomalies & BIT(AN_BAD_IP_CHECKSUM));
+
+            size_t hl = IP_HDR_LEN + optlen, at = 4 + x % (hl - 4); /* not version, length */
+            h[at] ^= (uint8_t)(1u << (x >> 8) % 8);
+            tu_decode(&pkt, DLT_RAW, &b);
+            assert_true(pkt.layers[0].u.ip.flags & IPF_BAD_CSUM);
+            assert_true(pkt.anomalies & BIT(AN_BAD_IP_CHECKSUM));
+        }
+    }
+}
+
 static void test_ipv4_padding_ignored(void **state)
 {
     (void)state;
@@ -896,6 +935,7 @@ int main(void)
         cmocka_unit_test(test_ipv4_bad_total_len),
         cmocka_unit_test(test_ip_len_beyond_frame_clamped_like_wireshark),
         cmocka_unit_test(test_ipv4_bad_checksum),
+        cmocka_unit_test(test_ipv4_checksum_every_header_length),
         cmocka_unit_test(test_ipv4_padding_ignored),
         cmocka_unit_test(test_ipv4_tso_zero_length),
         cmocka_unit_test(test_ipv4_truncation_every_offset),

@@ -346,6 +346,30 @@ static void test_timeout(void **state)
     defrag_free(df);
 }
 
+/* A packet that is no fragment moves the clock too: a datagram opened at 0
+ * is given up at the first packet past its timeout, whatever that packet
+ * is (defrag_packet() takes a shortcut for such packets only when no
+ * datagram is open). */
+static void test_timeout_on_a_packet_that_is_no_fragment(void **state)
+{
+    (void)state;
+    struct defrag_limits lim = {0, 0, 1000};
+    struct defrag *df = defrag_new(&lim);
+    static struct dgram_bytes d, whole;
+    static struct frag f;
+    make_udp4(&d, 1592, 6);
+    frag4(&f, &d, 0, 1480, true, 51);
+    assert_int_equal(feed_at(df, &f, 0), DEFRAG_HELD);
+    make_udp4(&whole, 100, 1);
+    frag4(&f, &whole, 0, whole.len, false, 52);
+    assert_int_equal(feed_at(df, &f, 1000), DEFRAG_NOT_FRAGMENT);
+    assert_int_equal(defrag_get_stats(df)->timeouts, 0);
+    assert_int_equal(feed_at(df, &f, 1001), DEFRAG_NOT_FRAGMENT);
+    assert_int_equal(defrag_get_stats(df)->timeouts, 1);
+    assert_int_equal(defrag_get_stats(df)->held_datagrams, 0);
+    defrag_free(df);
+}
+
 static void test_default_timeout(void **state)
 {
     (void)state;
@@ -636,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_incomplete_flush),
         cmocka_unit_test(test_lost_or_open_at_end_by_capture_time),
         cmocka_unit_test(test_timeout),
+        cmocka_unit_test(test_timeout_on_a_packet_that_is_no_fragment),
         cmocka_unit_test(test_default_timeout),
         cmocka_unit_test(test_limit_datagrams),
         cmocka_unit_test(test_limit_bytes),
