@@ -2355,6 +2355,10 @@ def stalled_mismatches(r, rep):
         if m:
             listed.append(((m.group(2).strip("[]"), int(m.group(3))),
                            (m.group(4).strip("[]"), int(m.group(5)))))
+        # an ESP SA has no ports: "esp A>B", its flow's ends carry port None
+        m = re.match(r"\s*esp\s+([0-9a-f.:]+)>([0-9a-f.:]+)", part)
+        if m:
+            listed.append(((m.group(1), None), (m.group(2), None)))
     def ends(f):
         return (f["client"]["addr"], f["client"].get("port")), \
                (f["server"]["addr"], f["server"].get("port"))
@@ -2365,6 +2369,8 @@ def stalled_mismatches(r, rep):
             c, s = ends(f)
             if {c, s} != {snd, rcv}:
                 continue
+            if snd[1] is None and c != snd:
+                continue  # an ESP SA is one direction: the reverse SA is another flow
             matched.add(f["id"])
             want_dir = "client->server" if c == snd else "server->client"
             if f["id"] not in flagged:
