@@ -26,6 +26,22 @@
 
 enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
 
+/* ESP: each direction of a tunnel is its own SA with its own SPI (RFC 4301
+ * 4.1), so its own flow here, and the capture cannot say which two SAs IKE
+ * paired.  A re-send tracker wants its peer's packets (resend.h: packets
+ * crossing back show the path up while the large ones fail); for an ESP SA
+ * they are the packets of every SA the other gateway sends to this one, as
+ * for WireGuard they are the other direction of the UDP flow.  The SAs seen
+ * last are kept, FLOW_ESP_RECENT of them (fixed: with more, only this
+ * evidence is lost for the oldest). */
+#define FLOW_ESP_RECENT 64
+
+struct esp_seen {
+    struct flow_key k; /* the SA's flow key (its SPI in xid) */
+    uint8_t sender;    /* the key endpoint that sends on it */
+    bool used;
+};
+
 struct flow_table {
     struct flow_limits lim;
     flow_done_fn done;
@@ -47,6 +63,8 @@ struct flow_table {
     struct storm_win storm; /* across the capture */
     struct flow_tunnels tunnels;
     struct flow_stats st;
+    struct esp_seen esp[FLOW_ESP_RECENT];
+    uint32_t esp_next; /* the slot a new SA takes (the oldest) */
 };
 
 static int64_t pkt_ns(const struct packet *p)
@@ -460,6 +478,47 @@ static void count_packet(struct flow_table *ft, struct flow *f, int dir, uint16_
     ft->st.packets++;
 }
 
+/* A packet of the ESP SA f sent by key endpoint e, before its trackers see
+ * it: told as a peer packet to the trackers of the SAs the other gateway
+ * sends on (FLOW_ESP_RECENT above); and when f is new here, what those SAs
+ * carried so far is f's peer's past (resend_peer_seen), as a UDP flow's own
+ * reverse packets are.  A reverse SA's key is f's with its SPI: the
+ * addresses are in key order whichever way a packet goes. */
+static void esp_peer(struct flow_table *ft, struct flow *f, int e, int64_t ts)
+{
+    bool known = false;
+    for (uint32_t i = 0; i < FLOW_ESP_RECENT && !known; i++)
+        known = ft->esp[i].used && ft->esp[i].k.xid == f->key.xid && key_eq(&ft->esp[i].k, &f->key);
+    int64_t past_ns = 0;
+    uint64_t past = 0;
+    for (uint32_t i = 0; i < FLOW_ESP_RECENT; i++) {
+        const struct esp_seen *s = &ft->esp[i];
+        struct flow_key rk = f->key;
+        rk.xid = s->k.xid;
+        if (!s->used || s->sender == e || !key_eq(&s->k, &rk))
+            continue;
+        struct flow *g = lookup(ft, &rk, hash_bytes_inline(ft->index.seed, &rk, sizeof rk));
+        if (!g)
+            continue;
+        int gdir = g->cidx == s->sender ? 0 : 1;
+        if (g->rs)
+            resend_peer_packet(&g->rs[gdir], ts);
+        if (!known && g->s.packets[gdir]) {
+            past += g->s.packets[gdir];
+            if (!past_ns || g->s.last_ns > past_ns)
+                past_ns = g->s.last_ns;
+        }
+    }
+    if (known)
+        return;
+    if (f->rs && past)
+        resend_peer_seen(&f->rs[f->cidx == e ? 0 : 1], past_ns, past);
+    struct esp_seen *s = &ft->esp[ft->esp_next++ % FLOW_ESP_RECENT];
+    s->k = f->key;
+    s->sender = (uint8_t)e;
+    s->used = true;
+}
+
 /* A packet of an opaque tunnel's flow: the tunnel's counts, the WireGuard
  * counters, the re-send trackers. */
 static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct packet *pkt, int t,
@@ -477,6 +536,8 @@ static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct pa
                 tu->inner_max = w->inner_len;
         }
     }
+    if (f->s.opaque == LAYER_ESP)
+        esp_peer(ft, f, dir == 0 ? f->cidx : !f->cidx, ts);
     if (f->rs) {
         if (data)
             resend_packet(&f->rs[dir], size, ts, pkt->frame);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "escape.h"
 #include "html.h"
 #include "inference.h"
 #include "report_compare.h"
@@ -47,7 +48,15 @@ static const char style[] =
     "code{font-size:.9em}.note{color:#8a5a00}\n"
     ".fixblock{position:relative;margin:.6em 0}.fixblock p{margin:.2em 0}\n"
     ".fixblock pre{margin:.2em 0;padding:.6em 5em .6em .8em;white-space:pre}\n"
-    ".fixblock button.copy{position:absolute;right:.4em;bottom:.5em;font-size:.8em}\n";
+    ".fixblock button.copy{position:absolute;right:.4em;bottom:.5em;font-size:.8em}\n"
+    ".key{display:inline-block;margin:.4em 0 .6em;padding:.3em .9em;border:3px solid #1f77b4;"
+    "border-radius:6px;background:#fff}\n"
+    ".key .num{font-size:2.4em;font-weight:bold;color:#1f77b4;margin-right:.3em}\n"
+    ".key.bounded{border-style:dashed;border-color:#8a5a00}.key.bounded .num{color:#8a5a00}\n"
+    "#truth .side{display:flex;gap:1.5em;flex-wrap:wrap}\n"
+    "#truth .side>div{flex:1 1 28em;border:1px solid #ddd;padding:.5em 1em}\n"
+    "#truth .side>div.given{background:#f3f8fd}\n"
+    "#truth table td{white-space:normal;text-align:left}\n";
 
 /* Text as HTML character data or attribute value. */
 static void esc_n(FILE *out, const char *s, size_t n)
@@ -214,6 +223,46 @@ static void html_fix(FILE *out, const struct inference *inf)
         fprintf(out, "<script>%s</script>\n", copy_script);
 }
 
+/* The number a lesson turns on, large: the MTU to set when the evidence
+ * pins it, else an exact path MTU; when the capture only bounds the path,
+ * the bounds, drawn dashed and said to be bounds (never a bound shown as
+ * the value to set). */
+static void key_number(FILE *out, const struct inference *inf)
+{
+    const struct inf_fix *fx = &inf->fix;
+    if (fx->exact && fx->mtu) {
+        fprintf(out,
+                "<div id=\"key-number\" class=\"key\"><span class=\"num\">%u</span>"
+                "<span class=\"what\">bytes: the MTU to set (the fix below)</span></div>\n",
+                fx->mtu);
+        return;
+    }
+    for (int i = 0; i < inf->npaths && i < INF_MAX_PATHS; i++) {
+        const struct inf_path *pa = &inf->paths[i];
+        if (!pa->mtu)
+            continue;
+        char a[64], b[64];
+        addr_text(&pa->src, a, sizeof a);
+        addr_text(&pa->dst, b, sizeof b);
+        fprintf(out,
+                "<div id=\"key-number\" class=\"key\"><span class=\"num\">%u</span>"
+                "<span class=\"what\">bytes: the path MTU from %s to %s, exact</span></div>\n",
+                pa->mtu, a, b);
+        return;
+    }
+    if (!fx->lower && !fx->upper)
+        return;
+    fputs("<div id=\"key-number\" class=\"key bounded\"><span class=\"num\">", out);
+    if (fx->lower && fx->upper)
+        fprintf(out, "%u&ndash;%u", fx->lower, fx->upper);
+    else
+        fprintf(out, "%s %u", fx->upper ? "&le;" : "&ge;", fx->upper ? fx->upper : fx->lower);
+    fputs("</span><span class=\"what\">bytes: what the path carries, bounds only: this "
+          "capture has no exact number to set (the fix below says how to measure it)</span>"
+          "</div>\n",
+          out);
+}
+
 static void verdict_from_inference(FILE *out, const struct inference *inf)
 {
     const char *status = inf->status ? inf->status : "inconclusive";
@@ -223,6 +272,7 @@ static void verdict_from_inference(FILE *out, const struct inference *inf)
     fputs("</h2>\n<p id=\"summary\">", out);
     esc(out, inf->summary);
     fputs("</p>\n", out);
+    key_number(out, inf);
     if (inf->fix.headline || inf->nrecs)
         html_fix(out, inf);
     fputs("</section>\n", out);
@@ -251,6 +301,89 @@ static void verdict_from_inference(FILE *out, const struct inference *inf)
         }
         fputs("</ul>\n</section>\n", out);
     }
+}
+
+/* A cell of the ground-truth table, escaped twice: what escape.c makes of
+ * control bytes, bidi overrides and broken UTF-8 (the table is a file like
+ * any other), then HTML's special characters. */
+static void esc_cell(FILE *out, const char *s)
+{
+    char *e = escape_dup(s);
+    esc(out, e ? e : "(out of memory)");
+    free(e);
+}
+
+/* What mtuscope claims, in the words the ground truth's columns use:
+ * verdict, each path's bounds, each tunnel's recommended MTU. */
+static void claims(FILE *out, const struct inference *inf)
+{
+    fputs("<div class=\"claims\"><h3>What mtuscope says</h3>\n<table>\n", out);
+    fputs("<tr><th class=\"l\">verdict</th><td>", out);
+    esc(out, inf && inf->status ? inf->status : "inconclusive");
+    fputs("</td></tr>\n", out);
+    for (int i = 0; inf && i < inf->npaths && i < INF_MAX_PATHS; i++) {
+        const struct inf_path *pa = &inf->paths[i];
+        char a[64], b[64];
+        addr_text(&pa->src, a, sizeof a);
+        addr_text(&pa->dst, b, sizeof b);
+        fprintf(out, "<tr><th class=\"l\">path MTU %s%s &rarr; %s</th><td>",
+                pa->layer == INF_INNER ? "(inside the tunnel) " : "", a, b);
+        if (pa->mtu)
+            fprintf(out, "exactly %u", pa->mtu);
+        else if (pa->lower && pa->upper)
+            fprintf(out, "%u to %u", pa->lower, pa->upper);
+        else if (pa->upper)
+            fprintf(out, "at most %u", pa->upper);
+        else if (pa->lower)
+            fprintf(out, "at least %u", pa->lower);
+        else
+            fputs("no bound", out);
+        fputs("</td></tr>\n", out);
+    }
+    for (uint32_t i = 0; inf && i < inf->ntunnels; i++)
+        if (inf->tunnels[i].recommended_mtu)
+            fprintf(out, "<tr><th class=\"l\">tunnel #%u: recommended MTU</th><td>%u</td></tr>\n",
+                    inf->tunnels[i].id, inf->tunnels[i].recommended_mtu);
+    if (inf && inf->fix.headline) {
+        fputs("<tr><th class=\"l\">fix</th><td>", out);
+        esc(out, inf->fix.headline);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table></div>\n", out);
+}
+
+/* --truth: each input's row of the teacher's table beside what mtuscope
+ * says.  Only here, and only when asked for (truth.h). */
+static void truth_section(FILE *out, const struct report_data *r, const struct truth_table *t)
+{
+    fputs("<section id=\"truth\">\n<h2>Ground truth beside the claims</h2>\n"
+          "<p class=\"note\">From <code>",
+          out);
+    esc_cell(out, t->path);
+    fputs("</code> (given with --truth): what the sample really is, as its maker recorded "
+          "it. mtuscope did not read it; compare.</p>\n<div class=\"side\">\n",
+          out);
+    claims(out, r->inf);
+    for (int i = 0; i < r->ninputs; i++) {
+        int row = truth_find(t, r->inputs[i]->path);
+        fputs("<div class=\"given\"><h3>Ground truth: <code>", out);
+        esc_cell(out, r->inputs[i]->path);
+        fputs("</code></h3>\n", out);
+        if (row < 0) {
+            fputs("<p>The table has no row for this input.</p></div>\n", out);
+            continue;
+        }
+        fputs("<table>\n", out);
+        for (int c = 0; c < t->ncols; c++) {
+            fputs("<tr><th class=\"l\">", out);
+            esc_cell(out, t->cols[c]);
+            fputs("</th><td>", out);
+            esc_cell(out, truth_cell(t, row, c));
+            fputs("</td></tr>\n", out);
+        }
+        fputs("</table></div>\n", out);
+    }
+    fputs("</div>\n</section>\n", out);
 }
 
 /* Copies NAME.svg from its <svg> element on (the XML prolog and doctype are
@@ -420,9 +553,12 @@ static const char *chart_short_name(const char *name)
 
 /* The table of contents: a handout is read in pieces (and projected one
  * section at a time), so every section and chart has an anchor to link. */
-static void contents(FILE *out, const struct report_data *r, const struct plots *p)
+static void contents(FILE *out, const struct report_data *r, const struct plots *p,
+                     const struct truth_table *truth)
 {
     fputs("<nav id=\"contents\"><b>Contents:</b> <a href=\"#verdict\">verdict and fix</a>", out);
+    if (truth)
+        fputs(" &middot; <a href=\"#truth\">ground truth</a>", out);
     if (r->inf && r->inf->nfindings)
         fputs(" &middot; <a href=\"#findings\">evidence</a>", out);
     fputs(" &middot; <a href=\"#charts\">charts</a>", out);
@@ -506,7 +642,7 @@ static void flows_table(FILE *out, const struct results *res)
 }
 
 bool html_write(const char *dir, const struct report_data *r, const struct report_opts *ro,
-                const struct plots *p, FILE *err)
+                const struct plots *p, const struct truth_table *truth, FILE *err)
 {
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/report.html", dir);
@@ -538,11 +674,13 @@ bool html_write(const char *dir, const struct report_data *r, const struct repor
         fputs("</code>", out);
     }
     fputs("</p>\n</header>\n", out);
-    contents(out, r, p);
+    contents(out, r, p, truth);
     if (r->inf)
         verdict_from_inference(out, r->inf);
     else
         verdict_from_text(out, text);
+    if (truth)
+        truth_section(out, r, truth);
     charts(out, dir, p);
     report_compare_html(out, r->inf ? r->inf->cmp : NULL, esc);
     flows_table(out, r->res);

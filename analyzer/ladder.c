@@ -31,23 +31,36 @@ uint32_t ladder_seq_len(const struct ladder_event *e)
     return e->payload_len + ((e->flags & TCPF_SYN) ? 1 : 0) + ((e->flags & TCPF_FIN) ? 1 : 0);
 }
 
-int ladder_vantage(const struct ladder_event *ev, size_t n, int fallback)
+/* The handshake's three times in ev (-1 when not seen): side 0's first SYN,
+ * the answer, side 0's next packet.  strict: the answer must be side 1's
+ * SYN-ACK and the third packet no SYN, as the vantage reading needs (which
+ * end waited); else any SYN after the first answers, and the third packet
+ * is side 0's next, enough for the round trip either end measures. */
+static void handshake_times(const struct ladder_event *ev, size_t n, bool strict, int64_t t[3])
 {
-    int64_t syn = -1, synack = -1, ack = -1;
+    t[0] = t[1] = t[2] = -1;
     for (size_t i = 0; i < n; i++) {
         const struct ladder_event *e = &ev[i];
         if (e->kind != LADDER_TCP)
             continue;
-        if (syn < 0 && e->dir == 0 && (e->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
-            syn = e->t_ns;
-        else if (syn >= 0 && synack < 0 && e->dir == 1 &&
-                 (e->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK))
-            synack = e->t_ns;
-        else if (synack >= 0 && e->dir == 0 && !(e->flags & TCPF_SYN)) {
-            ack = e->t_ns;
-            break;
+        bool synack = (e->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
+        if (t[0] < 0 && e->dir == 0 && (e->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+            t[0] = e->t_ns;
+        else if (t[0] >= 0 && t[1] < 0 &&
+                 (strict ? e->dir == 1 && synack : (e->flags & TCPF_SYN) != 0))
+            t[1] = e->t_ns;
+        else if (t[1] >= 0 && e->dir == 0 && !(strict && (e->flags & TCPF_SYN))) {
+            t[2] = e->t_ns;
+            return;
         }
     }
+}
+
+int ladder_vantage(const struct ladder_event *ev, size_t n, int fallback)
+{
+    int64_t t[3];
+    handshake_times(ev, n, true, t);
+    int64_t syn = t[0], synack = t[1], ack = t[2];
     if (syn < 0 || synack < 0 || ack < 0 || synack - syn == ack - synack)
         return fallback;
     /* the round trip is spent waiting where the capture is: for the
@@ -58,19 +71,9 @@ int ladder_vantage(const struct ladder_event *ev, size_t n, int fallback)
 /* The round trip the handshake shows at either end; -1 when not in ev. */
 static int64_t handshake_rtt(const struct ladder_event *ev, size_t n)
 {
-    int64_t syn = -1, synack = -1;
-    for (size_t i = 0; i < n; i++) {
-        const struct ladder_event *e = &ev[i];
-        if (e->kind != LADDER_TCP)
-            continue;
-        if (syn < 0 && e->dir == 0 && (e->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
-            syn = e->t_ns;
-        else if (syn >= 0 && synack < 0 && (e->flags & TCPF_SYN))
-            synack = e->t_ns;
-        else if (synack >= 0 && e->dir == 0)
-            return e->t_ns - syn; /* SYN to the third packet: one round trip, either end */
-    }
-    return -1;
+    int64_t t[3];
+    handshake_times(ev, n, false, t);
+    return t[2] >= 0 ? t[2] - t[0] : -1; /* SYN to the third packet: one round trip, either end */
 }
 
 /* A segment leaving the vantage point: acknowledged before it was re-sent

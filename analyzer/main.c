@@ -142,7 +142,7 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }
-    if (rc == EXIT_OK && !html_write(stage, r, ro, pl, stderr))
+    if (rc == EXIT_OK && !html_write(stage, r, ro, pl, o->truth, stderr))
         rc = EXIT_FAIL;
     free(pl);
     if (rc == EXIT_OK) {

@@ -107,6 +107,10 @@ void options_usage(FILE *out)
           "                   chart (default 60) and write the page without the rest\n"
           "      --ladder-flow=N  with -o: draw flow #N (a TCP flow, or pings) in the\n"
           "                   ladder diagram instead of the headline finding's\n"
+          "      --truth=FILE  with -o: show each input's ground truth from FILE (a\n"
+          "                   tab-separated table with a \"file\" column, such as\n"
+          "                   samples/manifest.tsv) beside the claims in report.html;\n"
+          "                   for teaching with the shipped samples\n"
           "      --json       print the JSON report instead of the text report\n"
           "      --full       the whole text report: every section in full (the default\n"
           "                   is the short report: verdict, fix, the strongest evidence,\n"
@@ -162,7 +166,7 @@ static bool looks_like_file(const char *w, bool exists)
 /* An option word whose argument is the next word. */
 static bool takes_arg(const char *w)
 {
-    static const char *const opts[] = {"-r", "-c", "-o", "--fail-on", "--max-flows"};
+    static const char *const opts[] = {"-r", "-c", "-o", "--fail-on", "--max-flows", "--truth"};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         if (strcmp(w, opts[i]) == 0)
             return true;
@@ -350,7 +354,8 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         OPT_PLOT_TIMEOUT_S,
         OPT_LADDER_FLOW,
         OPT_FAIL_ON,
-        OPT_FULL
+        OPT_FULL,
+        OPT_TRUTH
     };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, OPT_JSON},
@@ -364,6 +369,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
         {"ladder-flow", required_argument, NULL, OPT_LADDER_FLOW},
+        {"truth", required_argument, NULL, OPT_TRUTH},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"version", no_argument, NULL, 'V'},
@@ -405,6 +411,9 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
             break;
         case OPT_FULL:
             o->full = true;
+            break;
+        case OPT_TRUTH:
+            o->truth_path = optarg;
             break;
         case OPT_NO_PLOTS:
             o->no_plots = true;
@@ -484,6 +493,14 @@ static int after_options(struct options *o, int argc, char **argv, FILE *err)
     }
     /* https://no-color.org: NO_COLOR set and not empty turns automatic colour
      * off, as does a terminal that says it is dumb; --color=always wins */
+    /* the ground truth goes on the page a teacher hands out, and only there */
+    if (o->truth_path && !o->outdir) {
+        fprintf(err, "mtuscope: --truth shows a sample's ground truth in DIR/report.html: it "
+                     "needs -o DIR (the text and JSON reports never show it)\n");
+        return EXIT_USAGE;
+    }
+    if (o->truth_path && !(o->truth = truth_load(o->truth_path, err)))
+        return EXIT_USAGE;
     const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
     if (o->color == COLOR_AUTO && ((nc && *nc) || (term && strcmp(term, "dumb") == 0)))
         o->color = COLOR_NEVER;
@@ -509,4 +526,6 @@ void options_free(struct options *o)
     o->nlists = 0;
     free(o->filter);
     o->filter = NULL;
+    truth_free(o->truth);
+    o->truth = NULL;
 }

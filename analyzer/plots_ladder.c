@@ -260,6 +260,26 @@ static void add_tcp(struct plots_ladder *l, int s, const struct packet *pkt,
     }
 }
 
+/* The event of side s for layer i of pkt, a datagram or an echo, with what
+ * every such event has: time, frame, direction, kind, and the sizes of the
+ * IP header carrying it.  NULL when no IP header carries it or the side's
+ * events are full. */
+static struct ladder_event *carried_event(struct plots_ladder *l, int s, const struct packet *pkt,
+                                          const struct flow_pkt *fp, int i, uint8_t kind)
+{
+    const struct layer *ip = ip_before(pkt, i);
+    struct ladder_event *e = ip ? next_event(l, s) : NULL;
+    if (!e)
+        return NULL;
+    e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+    e->frame = pkt->frame;
+    e->dir = fp->dir;
+    e->kind = kind;
+    e->ip_len = ip->u.ip.ip_len;
+    e->payload_len = ip->u.ip.payload_len;
+    return e;
+}
+
 /* A datagram of side s's tunnel, with what identifies it in both captures. */
 static void add_dgram(struct plots_ladder *l, int s, const struct packet *pkt,
                       const struct flow_pkt *fp)
@@ -270,14 +290,9 @@ static void add_dgram(struct plots_ladder *l, int s, const struct packet *pkt,
             return;
         if (y->type != LAYER_WIREGUARD && y->type != LAYER_ESP)
             continue;
-        const struct layer *ip = ip_before(pkt, i);
-        struct ladder_event *e = ip ? next_event(l, s) : NULL;
+        struct ladder_event *e = carried_event(l, s, pkt, fp, i, LADDER_DGRAM);
         if (!e)
             return;
-        e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
-        e->frame = pkt->frame;
-        e->dir = fp->dir;
-        e->kind = LADDER_DGRAM;
         if (y->type == LAYER_WIREGUARD) {
             e->flags = y->u.wg.msg_type;
             e->seq = (uint32_t)y->u.wg.counter;
@@ -287,8 +302,6 @@ static void add_dgram(struct plots_ladder *l, int s, const struct packet *pkt,
             e->seq = y->u.esp.seq;
             e->ip_id = y->u.esp.spi;
         }
-        e->ip_len = ip->u.ip.ip_len;
-        e->payload_len = ip->u.ip.payload_len;
         return;
     }
 }
@@ -307,19 +320,12 @@ static void add_echo(struct plots_ladder *l, int s, const struct packet *pkt,
         bool request = y->u.icmp.type == (v6 ? 128 : 8);
         if (!request && y->u.icmp.type != (v6 ? 129 : 0))
             return;
-        const struct layer *ip = ip_before(pkt, i);
-        struct ladder_event *e = ip ? next_event(l, s) : NULL;
+        struct ladder_event *e = carried_event(l, s, pkt, fp, i, LADDER_ECHO);
         if (!e)
             return;
-        e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
-        e->frame = pkt->frame;
-        e->dir = fp->dir;
-        e->kind = LADDER_ECHO;
         e->flags = request ? 1 : 0;
         e->seq = y->u.icmp.seq;
         e->ack = y->u.icmp.id;
-        e->ip_len = ip->u.ip.ip_len;
-        e->payload_len = ip->u.ip.payload_len;
         return;
     }
 }

@@ -12,11 +12,14 @@
 
 #include "plots.h"
 #include "report.h"
+#include "truth.h"
 
 /* Writes dir/report.html.  p: the charts written by plots_write() (their
  * SVG files are read from dir), or NULL when there are none (--no-plots).
- * Messages go to err; false when the page could not be written. */
+ * truth: --truth's table, shown beside the claims; NULL (the rule) shows no
+ * ground truth at all.  Messages go to err; false when the page could not be
+ * written. */
 bool html_write(const char *dir, const struct report_data *r, const struct report_opts *ro,
-                const struct plots *p, FILE *err);
+                const struct plots *p, const struct truth_table *truth, FILE *err);
 
 #endif

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "truth.h"
+
 #define OPT_MAX_INPUTS 64
 
 /* Exit codes (documented in --help and the man page). */
@@ -34,11 +36,13 @@ struct options {
     int nlists;
     char *filter; /* the trailing arguments joined by spaces; NULL when none (heap) */
     const char *outdir;
-    double plot_timeout;  /* --plot-timeout: seconds gnuplot may take per chart */
-    uint64_t ladder_flow; /* --ladder-flow: the flow the ladder diagram draws, 0 = chosen */
-    uint64_t count;       /* -c: packets per input, 0 = all */
-    uint32_t max_flows;   /* --max-flows: live flows per input, 0 = the default */
-    bool flows;           /* --flows: the whole flow table in the text report */
+    double plot_timeout;       /* --plot-timeout: seconds gnuplot may take per chart */
+    uint64_t ladder_flow;      /* --ladder-flow: the flow the ladder diagram draws, 0 = chosen */
+    const char *truth_path;    /* --truth FILE (needs -o) */
+    struct truth_table *truth; /* its table, loaded by options_parse (heap) */
+    uint64_t count;            /* -c: packets per input, 0 = all */
+    uint32_t max_flows;        /* --max-flows: live flows per input, 0 = the default */
+    bool flows;                /* --flows: the whole flow table in the text report */
     bool json;
     bool stats;
     bool no_plots; /* --no-plots: -o DIR writes no charts */

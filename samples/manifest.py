@@ -26,6 +26,8 @@ PINNED = {
     "samples/lab-tcp6-pmtud-ok-path1280-server-outer.pcap": 1280,
     # DF echo requests: answered up to 1452 bytes, none from 1453 on
     "samples/gen-ping-sweep.pcap": 1452,
+    # frag-needed reporting 1400 for every DF echo above 1400; 1400 answered
+    "samples/gen-windows-ping-sweep.pcap": 1400,
 }
 
 

@@ -2355,6 +2355,10 @@ def stalled_mismatches(r, rep):
         if m:
             listed.append(((m.group(2).strip("[]"), int(m.group(3))),
                            (m.group(4).strip("[]"), int(m.group(5)))))
+        # an ESP SA has no ports: "esp A>B", its flow's ends carry port None
+        m = re.match(r"\s*esp\s+([0-9a-f.:]+)>([0-9a-f.:]+)", part)
+        if m:
+            listed.append(((m.group(1), None), (m.group(2), None)))
     def ends(f):
         return (f["client"]["addr"], f["client"].get("port")), \
                (f["server"]["addr"], f["server"].get("port"))
@@ -2365,6 +2369,8 @@ def stalled_mismatches(r, rep):
             c, s = ends(f)
             if {c, s} != {snd, rcv}:
                 continue
+            if snd[1] is None and c != snd:
+                continue  # an ESP SA is one direction: the reverse SA is another flow
             matched.add(f["id"])
             want_dir = "client->server" if c == snd else "server->client"
             if f["id"] not in flagged:
@@ -3406,6 +3412,64 @@ def _():
         expect(page.count('class="copy"') == len(codes) and "<script>" in page and
                "navigator.clipboard" in page and not re.search(r"<script[^>]*src=", page),
                f"{sample}: copy buttons")
+
+
+@test("the HTML report as a handout: --truth shows the sample's manifest row beside the "
+      "claims (found by file name when the sample is copied elsewhere), escaped; without "
+      "--truth no report carries it; the key number large, a bound never shown as the value "
+      "to set (issue 19)")
+def _():
+    import html as htmlmod
+    manifest = os.path.join(ROOT, "samples", "manifest.tsv")
+    # the ESP black hole's truth (1492, 1438) is in no claim: only the table can show it
+    sample = os.path.join(ROOT, "samples", "gen-esp-blackhole.pcap")
+    copy = os.path.join(TMP, "truth-copy", "gen-esp-blackhole.pcap")
+    os.makedirs(os.path.dirname(copy), exist_ok=True)
+    shutil.copy(sample, copy)
+    for src in (sample, copy):
+        d = os.path.join(TMP, "truth-" + str(src == copy))
+        rc, _, err = run(["--no-plots", "--truth", manifest, "-o", d, "-r", src])
+        expect(rc == 0, err)
+        page = open(os.path.join(d, "report.html")).read()
+        sec = re.search(r'<section id="truth">(.*?)</section>', page, re.S)
+        expect(sec and 'href="#truth"' in page, f"{src}: no ground truth section")
+        cells = dict(re.findall(r'<tr><th class="l">([^<]*)</th><td>([^<]*)</td></tr>',
+                                sec.group(1)))
+        expect(cells.get("bottleneck_mtu") == "1492" and cells.get("right_tunnel_mtu") == "1438"
+               and cells.get("verdict") == "blackhole", f"{src}: {cells}")
+        expect("esp 203.0.113.2&gt;198.51.100.20" in sec.group(1), "a cell not escaped")
+        key = re.search(r'<div id="key-number" class="key bounded"><span class="num">([^<]*)<',
+                        page)
+        expect(key and htmlmod.unescape(key.group(1)) == "\u2264 1499",
+               f"{src}: the bound not drawn as a bound: {key and key.group(0)}")
+        for name in ("report.txt", "report.json"):
+            other = open(os.path.join(d, name)).read()
+            expect("1438" not in other and "bottleneck_mtu" not in other, f"truth leaked into {name}")
+    d = os.path.join(TMP, "truth-none")
+    rc, _, err = run(["--no-plots", "-o", d, "-r", sample])
+    page = open(os.path.join(d, "report.html")).read()
+    expect(rc == 0 and 'id="truth"' not in page and "1438" not in page and "bottleneck_mtu"
+           not in page, "ground truth shown without --truth")
+    # an exact fix is the key number: the Windows sweep's 1400
+    d = os.path.join(TMP, "truth-win")
+    rc, _, err = run(["--no-plots", "-o", d, "-r",
+                      os.path.join(ROOT, "samples", "gen-windows-ping-sweep.pcap")])
+    expect(re.search(r'<div id="key-number" class="key"><span class="num">1400</span>',
+                     open(os.path.join(d, "report.html")).read()), "no key number 1400")
+    # a hostile table: markup and control bytes in a cell, a file name that matches
+    hostile = os.path.join(TMP, "truth-hostile.tsv")
+    with open(hostile, "w") as f:
+        f.write("file\tstory\ngen-esp-blackhole.pcap\t<script>alert(1)</script>\x1b[31m\u202e\n")
+    d = os.path.join(TMP, "truth-hostile")
+    rc, _, err = run(["--no-plots", "--truth", hostile, "-o", d, "-r", sample])
+    page = open(os.path.join(d, "report.html")).read()
+    expect(rc == 0 and "&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31m\\xe2\\x80\\xae" in page
+           and "<script>alert" not in page and "\x1b" not in page, "hostile cell not escaped")
+    # --truth goes on the page only: without -o it is refused; a table without "file" too
+    rc, _, err = run(["--truth", manifest, "-r", sample])
+    expect(rc == 2 and "needs -o DIR" in err, err)
+    rc, _, err = run(["--truth", sample, "-o", os.path.join(TMP, "truth-bad"), "-r", sample])
+    expect(rc == 2 and "--truth" in err, err)
 
 
 def wg_data(src, dst, counter, inner, v6=False, receiver=0x5eed, ttl=64):

@@ -349,6 +349,60 @@ static void test_wireguard_resend(void **state)
     ctx_free(x);
 }
 
+/* An ESP packet of `len` bytes of ESP (SPI, sequence, then the rest) from
+ * src to dst: IP size len + 20. */
+static void esp_msg(struct ctx *x, double t, const char *src, const char *dst, uint32_t spi,
+                    uint32_t seq, size_t len)
+{
+    uint8_t m[1500] = {0};
+    for (int i = 0; i < 4; i++) {
+        m[i] = (uint8_t)(spi >> (24 - 8 * i));
+        m[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+    }
+    pb_init(&B);
+    pb_append(&B, m, len);
+    pb_ipv4(&B, IP_PROTO_ESP, src, dst, IP_DF);
+    pb_eth(&B, ETH_TYPE_IP);
+    feed(x, t);
+}
+
+/* The same through ESP: each direction is its own SA, its own SPI, its own
+ * flow (RFC 4301 4.1), and the other gateway's packets on its SA are the
+ * peer packets that show the path up; the run counts them (before the
+ * fix: 0, the reverse SA being another flow).  A third gateway's packets
+ * are no one's peer. */
+static void test_esp_resend_counts_the_reverse_sa(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    const char *a = "203.0.113.2", *b = "198.51.100.20", *other = "198.51.100.99";
+    uint32_t sa = 0, sb = 0, so = 0;
+    esp_msg(x, 1.0, b, a, 0x1111, ++sb, 96);
+    esp_msg(x, 1.001, a, b, 0x2222, ++sa, 1480);
+    esp_msg(x, 1.002, a, b, 0x2222, ++sa, 1480);
+    double t = 1.002, gap = 0.25;
+    for (int i = 0; i < 3; i++) {
+        t += gap;
+        esp_msg(x, t, a, b, 0x2222, ++sa, 1480);
+        esp_msg(x, t + 0.02, b, a, 0x1111, ++sb, 120); /* the other gateway, answered */
+        esp_msg(x, t + 0.03, other, a, 0x3333, ++so, 120);
+        gap *= 2;
+    }
+    flow_finish_all(x->ft);
+    int found = 0;
+    for (int i = 0; i < x->ndone && i < MAXDONE; i++) {
+        const struct resend_run *r = &x->resend[i][0]; /* each SA's sender is its client */
+        if (r->copies != 4)
+            continue;
+        found++;
+        assert_int_equal(r->size, 1500);
+        assert_int_equal(r->peer, 2); /* between the copies: the last answer comes after */
+        assert_int_equal(r->peer_before_ns, 2000000); /* B's first packet, 2 ms before */
+    }
+    assert_int_equal(found, 1);
+    ctx_free(x);
+}
+
 /* A connection refused by RST and retried with the same ISN (Windows and
  * Linux do): the retried SYN is a retransmission in the same flow, as in
  * Wireshark and tcptrace; a SYN with another ISN after it is a new flow. */
@@ -710,6 +764,7 @@ int main(void)
         cmocka_unit_test(test_clean_close_short_timeout),
         cmocka_unit_test(test_wireguard_counters),
         cmocka_unit_test(test_wireguard_resend),
+        cmocka_unit_test(test_esp_resend_counts_the_reverse_sa),
         cmocka_unit_test(test_storm),
         cmocka_unit_test(test_lookup_quoted),
         cmocka_unit_test(test_quoted_original),

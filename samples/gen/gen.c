@@ -61,6 +61,9 @@ static const struct {
     {"phone-vs-pc", gen_phone_vs_pc},
     {"ssh-http-smb", gen_ssh_http_smb},
     {"mtu-series", gen_mtu_series},
+    {"windows-ping-sweep", gen_windows_ping_sweep},
+    {"wireguard-ipv6-ptb", gen_wireguard_ipv6_ptb},
+    {"esp-blackhole", gen_esp_blackhole},
 };
 
 int main(int argc, char **argv)

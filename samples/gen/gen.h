@@ -185,6 +185,9 @@ void emit_eth(struct tcpflow *f, int side, uint64_t t_ns, struct pkt *p);
 /* ---- scenarios ---- */
 int gen_fragneeded_mtu0(const char *dir, struct trace *tr);
 int gen_ping_sweep(const char *dir, struct trace *tr);
+int gen_windows_ping_sweep(const char *dir, struct trace *tr);
+int gen_wireguard_ipv6_ptb(const char *dir, struct trace *tr);
+int gen_esp_blackhole(const char *dir, struct trace *tr);
 int gen_pppoe_blackhole(const char *dir, struct trace *tr);
 int gen_windows_fallback(const char *dir, struct trace *tr);
 int gen_mpls_qinq(const char *dir, struct trace *tr);

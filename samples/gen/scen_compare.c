@@ -73,6 +73,26 @@ static void flow_at(struct tcpflow *f, struct trace *tr, const char *client, uin
     f->ttl[1] = 64; /* one hop inside the tunnel: the client's TTL as sent, less none */
 }
 
+/* The PC's HTTP download (client port cport) and SMB read (cport + 1), both
+ * stalled at MSS 1380: the GET and a 120-byte SMB2 READ cross, the headers
+ * come back, the 1420-byte segments never arrive.  ttl: the PC's as it
+ * arrives here (one hop inside the tunnel: as sent). */
+static void pc_http_smb(struct tcpflow *f, struct trace *tr, struct prng *r, uint16_t cport,
+                        uint8_t ttl, const char *get, uint64_t t_http, uint64_t t_smb)
+{
+    flow_at(f, tr, PC, cport, 80, r);
+    f->ttl[1] = ttl;
+    f->head[1] = get;
+    uint64_t t = flow_handshake(f, 1, t_http, 1380, 1380);
+    stalled_response(f, t + 150 * NS_PER_US, strlen(get), 1380);
+
+    flow_at(f, tr, PC, (uint16_t)(cport + 1), 445, r);
+    f->ttl[1] = ttl;
+    f->head[1] = NULL;
+    t = flow_handshake(f, 1, t_smb, 1380, 1380);
+    stalled_response(f, t + 150 * NS_PER_US, 120, 1380); /* an SMB2 READ, its data lost */
+}
+
 /* ---- phone vs PC, in two captures ----
  * The admin runs two filtered captures on the server at the same time,
  * `tcpdump -i wg0 host 198.51.100.2` and `... host 198.51.100.3`: the
@@ -91,19 +111,10 @@ int gen_phone_vs_pc(const char *dir, struct trace *tr)
         return -1;
 
     trace_reset(tr);
-    flow_at(&f, tr, PC, 52000, 80, &r);
-    f.ttl[1] = 128; /* Windows */
     static const char get[] =
         "GET /report.pdf HTTP/1.1\r\nHost: files.example.net\r\nUser-Agent: Edge\r\n\r\n";
-    f.head[1] = get;
-    uint64_t t = flow_handshake(&f, 1, t0 + 50 * NS_PER_MS, 1380, 1380);
-    stalled_response(&f, t + 150 * NS_PER_US, strlen(get), 1380);
-
-    flow_at(&f, tr, PC, 52001, 445, &r);
-    f.ttl[1] = 128;
-    f.head[1] = NULL;
-    t = flow_handshake(&f, 1, t0 + 80 * NS_PER_MS, 1380, 1380);
-    stalled_response(&f, t + 150 * NS_PER_US, 120, 1380); /* an SMB2 READ, its data lost */
+    pc_http_smb(&f, tr, &r, 52000, 128 /* Windows */, get, t0 + 50 * NS_PER_MS,
+                t0 + 80 * NS_PER_MS);
     return gen_write_pcap(dir, "gen-phone-vs-pc-pc.pcap", tr, DLT_EN10MB, false);
 }
 
@@ -119,16 +130,9 @@ int gen_ssh_http_smb(const char *dir, struct trace *tr)
     uint64_t t = flow_handshake(&f, 1, t0, 1380, 1380);
     ssh_session(&f, t + 200 * NS_PER_MS, 24);
 
-    flow_at(&f, tr, PC, 53001, 80, &r);
     static const char get[] =
         "GET /backup.tar HTTP/1.1\r\nHost: nas.example.net\r\nUser-Agent: curl/8.1.2\r\n\r\n";
-    f.head[1] = get;
-    t = flow_handshake(&f, 1, t0 + 1 * NS_PER_SEC, 1380, 1380);
-    stalled_response(&f, t + 150 * NS_PER_US, strlen(get), 1380);
-
-    flow_at(&f, tr, PC, 53002, 445, &r);
-    t = flow_handshake(&f, 1, t0 + 2 * NS_PER_SEC, 1380, 1380);
-    stalled_response(&f, t + 150 * NS_PER_US, 120, 1380);
+    pc_http_smb(&f, tr, &r, 53001, 64, get, t0 + 1 * NS_PER_SEC, t0 + 2 * NS_PER_SEC);
     return gen_write_pcap(dir, "gen-ssh-http-smb.pcap", tr, DLT_EN10MB, false);
 }
 

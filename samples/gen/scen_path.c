@@ -152,6 +152,75 @@ int gen_ping_sweep(const char *dir, struct trace *tr)
     return gen_write_pcap(dir, "gen-ping-sweep.pcap", tr, DLT_EN10MB, false);
 }
 
+/* ---- 2b. Windows `ping -f -l SIZE` sweep answered by a router's frag-needed ---- */
+
+int gen_windows_ping_sweep(const char *dir, struct trace *tr)
+{
+    /* `for /L %s in (1332,10,1472) do ping -n 1 -f -l %s 203.0.113.9`: the
+     * ICMP data grows by 10 bytes a probe, IP size = SIZE + 28 (1360..1500).
+     * A tunnel past the second hop carries 1400; its router (198.51.100.62)
+     * answers every larger DF probe with type 3 code 4, next-hop MTU 1400. */
+    enum { FIRST = 1332, LAST = 1472, STEP = 10, PATH_MTU = 1400 };
+    static const char pat[] = "abcdefghijklmnopqrstuvw"; /* Windows' echo data */
+    const ip_addr_t me = ip4("192.0.2.50"), target = ip4("203.0.113.9");
+    const ip_addr_t router = ip4("198.51.100.62");
+    struct prng r;
+    struct pkt p;
+
+    prng_seed(&r, 128);
+    /* Windows: identifier 1, one sequence counter and one IP ID counter for
+     * the whole system, so both only rise (by one here: nothing else runs). */
+    uint16_t seq = (uint16_t)prng_next(&r), ipid = (uint16_t)prng_next(&r);
+    uint16_t ipid_far = (uint16_t)prng_next(&r), ipid_router = (uint16_t)prng_next(&r);
+    uint64_t t = gen_time(16);
+
+    for (unsigned size = FIRST; size <= LAST; size += STEP, seq++, ipid++) {
+        uint8_t data[1500];
+        for (unsigned j = 0; j < size; j++)
+            data[j] = (uint8_t)pat[j % (sizeof pat - 1)];
+
+        pkt_init(&p);
+        pkt_append(&p, data, size);
+        pkt_icmp_echo(&p, ICMP_ECHO, 1, seq);
+        pkt_ipv4(&p, IP_PROTO_ICMP, me, target, ipid, true, 128);
+        uint8_t sent[1500];
+        memcpy(sent, pkt_data(&p), pkt_len(&p));
+        pkt_eth(&p, MAC_HOST, MAC_GW, ETH_TYPE_IP);
+        trace_add_pkt(tr, t, 0, &p);
+
+        if (size + IP_HDR_LEN + 8 <= PATH_MTU) {
+            uint64_t rtt = 31 * NS_PER_MS + prng_range(&r, 0, 2500) * NS_PER_US;
+            pkt_init(&p);
+            pkt_append(&p, data, size);
+            pkt_icmp_echo(&p, ICMP_ECHOREPLY, 1, seq);
+            pkt_ipv4(&p, IP_PROTO_ICMP, target, me, ipid_far++, true, 52);
+            pkt_eth(&p, MAC_GW, MAC_HOST, ETH_TYPE_IP);
+            trace_add_pkt(tr, t + rtt, 0, &p);
+        } else {
+            /* RFC 1812 4.3.2.3: the router quotes as much as fits in 576
+             * bytes, the header as it received it (TTL 127: the CPE is the
+             * first hop), checksum updated to match. */
+            enum { QUOTE = 576 - IP_HDR_LEN - 8 };
+            sent[8] = 127;
+            sent[10] = sent[11] = 0;
+            int sum = ip_cksum_add(sent, IP_HDR_LEN, 0);
+            uint16_t c = (uint16_t)ip_cksum_carry(sum);
+            memcpy(sent + 10, &c, 2);
+            uint64_t rtt = 9 * NS_PER_MS + prng_range(&r, 0, 800) * NS_PER_US;
+            pkt_init(&p);
+            pkt_append(&p, sent, QUOTE);
+            pkt_icmp_needfrag(&p, PATH_MTU);
+            pkt_ipv4(&p, IP_PROTO_ICMP, router, me, ipid_router++, false, 254);
+            pkt_eth(&p, MAC_GW, MAC_HOST, ETH_TYPE_IP);
+            trace_add_pkt(tr, t + rtt, 0, &p);
+        }
+        /* The next `ping -n 1` starts when this one has its answer: about
+         * a second later with the loop's own start-up. */
+        t += NS_PER_SEC + prng_range(&r, 0, 200) * NS_PER_MS;
+    }
+    return gen_write_pcap(dir, "gen-windows-ping-sweep.pcap", tr, DLT_EN10MB, false);
+}
+
 /* ---- 3. PPPoE with MRU 1500 negotiated over a 1500-byte access network ---- */
 
 static const eth_addr_t MAC_CPE = {{0x02, 0x00, 0x5e, 0x20, 0x00, 0x01}};

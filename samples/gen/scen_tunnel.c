@@ -1,8 +1,10 @@
 /*
  * scen_tunnel.c - stories about encapsulation overhead: MPLS and QinQ
  * carried correctly, GENEVE options counted, ESP/NAT-T/GRE keys, a VXLAN
- * overlay whose inner MTU ignores the 50 bytes of outer headers, and a
- * WireGuard tunnel over IPv6 whose 80 bytes do not fit a 1480-byte path.
+ * overlay whose inner MTU ignores the 50 bytes of outer headers, a
+ * WireGuard tunnel over IPv6 whose 80 bytes do not fit a 1480-byte path, the
+ * same tunnel told so by a packet-too-big (and fragmenting from then on), and
+ * an IPsec tunnel whose full-size ESP datagrams vanish on a silent link.
  */
 #include "gen.h"
 
@@ -147,6 +149,7 @@ struct esp_sa {
     uint16_t port[2]; /* 0: plain ESP (protocol 50) */
     uint32_t spi[2], seq[2];
     uint16_t ipid[2];
+    bool df; /* outer DF: Linux copies the inner packet's (xfrm's default) */
 };
 
 /* One tunnel-mode ESP packet carrying an inner packet of `inner` bytes. */
@@ -161,7 +164,7 @@ static void esp_send(struct trace *tr, struct esp_sa *sa, struct prng *r, int si
     if (sa->port[0])
         pkt_udp(&p, sa->port[side], sa->port[!side]);
     pkt_ipv4(&p, sa->port[0] ? IP_PROTO_UDP : IP_PROTO_ESP, sa->addr[side], sa->addr[!side],
-             sa->ipid[side]++, false, side == 0 ? 64 : 49);
+             sa->ipid[side]++, sa->df, side == 0 ? 64 : 49);
     pkt_eth(&p, side == 0 ? MAC_HOST : MAC_GW, side == 0 ? MAC_GW : MAC_HOST, ETH_TYPE_IP);
     trace_add_pkt(tr, t, 0, &p);
 }
@@ -199,6 +202,7 @@ static void esp_sa_init(struct esp_sa *sa, const char *a, const char *b, uint16_
         sa->seq[s] = 0;
         sa->ipid[s] = (uint16_t)prng_next(r);
     }
+    sa->df = false;
 }
 
 int gen_esp_gre_keys(const char *dir, struct trace *tr)
@@ -317,12 +321,54 @@ struct wg {
     uint16_t port[2];
     uint32_t index[2];   /* each peer's sender index */
     uint64_t counter[2]; /* each peer's next nonce counter */
+    /* Side 0's kernel: the path MTU it learnt from a packet-too-big (0:
+     * none yet), its fragment identification, and the last datagram it
+     * sent as one packet (what a router's ICMPv6 error quotes). */
+    uint16_t pmtu;
+    uint32_t frag_id;
+    uint8_t last[PKT_SIZE];
+    size_t last_len;
 };
+
+/* RFC 8200 section 4.5: the source splits a datagram larger than its path
+ * MTU; the IPv6 header is the unfragmentable part, every fragment but the
+ * last carries a multiple of 8 bytes.  With a path MTU of 1420, Linux's
+ * ip6_fragment cuts (1420 - 40 - 8) & ~7 = 1368 bytes: 1416 + 140 for a
+ * 1500-byte datagram. */
+static void wg_fragment(struct wg *w, uint64_t t, const uint8_t *ip, size_t len)
+{
+    size_t body = len - IP6_HDR_LEN, chunk = (w->pmtu - IP6_HDR_LEN - 8u) & ~(size_t)7;
+    uint32_t id = w->frag_id++;
+    struct pkt p;
+
+    for (size_t off = 0; off < body; off += chunk) {
+        size_t n = body - off < chunk ? body - off : chunk;
+        bool more = off + n < body;
+        pkt_init(&p);
+        pkt_append(&p, ip + IP6_HDR_LEN + off, n);
+        uint8_t *fh = pkt_prepend(&p, 8);
+        fh[0] = IP_PROTO_UDP;
+        put_be16(fh + 2, (uint16_t)(off | (more ? 1 : 0))); /* off is a multiple of 8 */
+        put_be32(fh + 4, id);
+        uint8_t *h = pkt_prepend(&p, IP6_HDR_LEN);
+        ip6_pack_hdr(h, 0, 0, 8 + n, IP_PROTO_FRAGMENT, ip[7], w->addr[0], w->addr[1]);
+        pkt_eth(&p, MAC_HOST, MAC_GW, ETH_TYPE_IPV6);
+        trace_add_pkt(w->tr, t, 0, &p);
+    }
+}
 
 static void wg_send(struct wg *w, int side, uint64_t t, struct pkt *p)
 {
     pkt_udp(p, w->port[side], w->port[!side]);
     pkt_ipv6(p, IP_PROTO_UDP, w->addr[side], w->addr[!side], side == 0 ? 64 : 57);
+    if (side == 0 && w->pmtu && pkt_len(p) > w->pmtu) {
+        wg_fragment(w, t, pkt_data(p), pkt_len(p));
+        return;
+    }
+    if (side == 0) {
+        memcpy(w->last, pkt_data(p), pkt_len(p));
+        w->last_len = pkt_len(p);
+    }
     pkt_eth(p, side == 0 ? MAC_HOST : MAC_GW, side == 0 ? MAC_GW : MAC_HOST, ETH_TYPE_IPV6);
     trace_add_pkt(w->tr, t, 0, p);
 }
@@ -369,6 +415,17 @@ struct wg_ev {
     uint16_t inner;
 };
 
+/* Insertion sort by time: stable (equal times keep their order), n is tiny. */
+static void wg_ev_sort(struct wg_ev *ev, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && ev[j - 1].t > ev[j].t; j--) {
+            struct wg_ev x = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = x;
+        }
+}
+
 int gen_wireguard_ipv6_outer(const char *dir, struct trace *tr)
 {
     /* The hidden inner exchange, from the capture host A (uploading):
@@ -386,6 +443,7 @@ int gen_wireguard_ipv6_outer(const char *dir, struct trace *tr)
     w.addr[1] = ip6("2001:db8:b::1");
     w.port[0] = 41414;
     w.port[1] = PORT_WG;
+    w.pmtu = 0;
     for (int s = 0; s < 2; s++) {
         w.index[s] = (uint32_t)prng_next(&r);
         w.counter[s] = 0;
@@ -426,13 +484,172 @@ int gen_wireguard_ipv6_outer(const char *dir, struct trace *tr)
         ev[n++] = (struct wg_ev){tp, 0, pings[i]};
         ev[n++] = (struct wg_ev){tp + rtt, 1, pings[i]};
     }
-    for (size_t i = 1; i < n; i++) /* insertion sort: stable, n is tiny */
-        for (size_t j = i; j > 0 && ev[j - 1].t > ev[j].t; j--) {
-            struct wg_ev x = ev[j];
-            ev[j] = ev[j - 1];
-            ev[j - 1] = x;
-        }
+    wg_ev_sort(ev, n);
     for (size_t i = 0; i < n; i++)
         wg_data(&w, ev[i].side, ev[i].t, ev[i].inner);
     return gen_write_pcap(dir, "gen-wireguard-ipv6-outer.pcap", tr, DLT_EN10MB, false);
+}
+
+/* ---- 13. WireGuard over IPv6, MTU 1420, a 1420-byte link: packet-too-big ---- */
+
+/* A router's ICMPv6 packet-too-big (RFC 4443 3.2): MTU, then as much of the
+ * offending packet as fits in 1280 bytes, its hop limit as received. */
+static void ptb_send(struct wg *w, uint64_t t, ip6_addr_t router, uint16_t mtu, uint8_t hops)
+{
+    enum { QUOTE = 1280 - IP6_HDR_LEN - 8 };
+    uint8_t q[QUOTE];
+    size_t n = w->last_len < QUOTE ? w->last_len : QUOTE;
+    struct pkt p;
+
+    memcpy(q, w->last, n);
+    q[7] = (uint8_t)(q[7] - hops);
+    pkt_init(&p);
+    pkt_append(&p, q, n);
+    uint8_t *h = pkt_prepend(&p, 8);
+    h[0] = 2; /* packet too big, code 0 */
+    put_be32(h + 4, mtu);
+    pkt_ipv6(&p, IP_PROTO_ICMPV6, router, w->addr[0], (uint8_t)(64 - hops));
+    pkt_eth(&p, MAC_GW, MAC_HOST, ETH_TYPE_IPV6);
+    trace_add_pkt(w->tr, t, 0, &p);
+}
+
+int gen_wireguard_ipv6_ptb(const char *dir, struct trace *tr)
+{
+    /* Site A (2001:db8:c::10) uploads to site B through WireGuard (MTU
+     * 1420, both ends on port 51820).  Two hops out, a router forwards onto
+     * a 1420-byte link (another tunnel carrying this one) and answers each
+     * 1500-byte outer datagram with packet-too-big 1420.  A's kernel caches
+     * 1420 for B and from then on fragments the outer datagrams itself
+     * (1416 + 140); the inner TCP never learns anything (the WireGuard
+     * device's MTU is still 1420), it only loses its first flight and
+     * resends it at the RTO.  Inner MTU that fits: 1420 - 80 = 1340. */
+    enum { PATH_MTU = 1420, HOPS = 2, SEGS = 40, IW = 10 };
+    const uint64_t rtt = 38 * NS_PER_MS, turn = 60 * NS_PER_US, gap = 12 * NS_PER_US;
+    const ip6_addr_t router = ip6("2001:db8:e::1");
+    struct wg w;
+    struct prng r;
+
+    prng_seed(&r, 4443);
+    w.tr = tr;
+    w.r = &r;
+    w.addr[0] = ip6("2001:db8:c::10");
+    w.addr[1] = ip6("2001:db8:d::1");
+    w.port[0] = w.port[1] = PORT_WG;
+    for (int s = 0; s < 2; s++) {
+        w.index[s] = (uint32_t)prng_next(&r);
+        w.counter[s] = 0;
+    }
+    w.pmtu = 0;
+    w.frag_id = (uint32_t)prng_next(&r);
+    w.last_len = 0;
+
+    uint64_t t = gen_time(17);
+    wg_handshake(&w, 0, t, 1, 148);
+    t += rtt;
+    wg_handshake(&w, 1, t, 2, 92);
+    t += turn;
+    wg_data(&w, 0, t, 60); /* inner SYN (MSS 1380) */
+    t += rtt;
+    wg_data(&w, 1, t, 60); /* SYN-ACK */
+    t += turn;
+    wg_data(&w, 0, t, 52);
+    wg_data(&w, 0, t + 20 * NS_PER_US, 52 + 310); /* the PUT's header */
+    t += rtt;
+    wg_data(&w, 1, t, 52);
+
+    /* The first flight (IW10): ten 1420-byte inner packets, outer 1500.
+     * The router answers the first six; its ICMPv6 rate limit (a burst of
+     * six per peer, then one a second) swallows the rest. */
+    t += turn;
+    for (int i = 0; i < IW; i++) {
+        uint64_t ts = t + (uint64_t)i * gap;
+        wg_data(&w, 0, ts, WG_MTU);
+        if (i < 6)
+            ptb_send(&w, ts + 2 * NS_PER_MS, router, PATH_MTU, HOPS);
+    }
+    w.pmtu = PATH_MTU;
+
+    /* Linux's RTO (200 ms + RTT): the first segment again, fragmented now;
+     * it arrives, and slow start from one segment resends the rest of the
+     * flight and the remaining body, every full packet in two fragments. */
+    t += 238 * NS_PER_MS;
+    int sent = 0;
+    for (unsigned cwnd = 1; sent < SEGS; cwnd *= 2) {
+        unsigned k = 0;
+        for (; k < cwnd && sent < SEGS; k++, sent++)
+            wg_data(&w, 0, t + k * gap, WG_MTU);
+        t += rtt;
+        for (unsigned a = 0; a < (k + 1) / 2; a++) /* one ACK per two segments */
+            wg_data(&w, 1, t + a * 2 * gap, 52);
+        t += k * gap + turn;
+    }
+    wg_data(&w, 0, t, 52); /* FIN */
+    t += rtt;
+    wg_data(&w, 1, t, 52); /* FIN-ACK */
+    wg_data(&w, 0, t + turn, 52);
+    return gen_write_pcap(dir, "gen-wireguard-ipv6-ptb.pcap", tr, DLT_EN10MB, false);
+}
+
+/* ---- 14. An IPsec tunnel (ESP, DF copied) across a silent 1492-byte link ---- */
+
+int gen_esp_blackhole(const char *dir, struct trace *tr)
+{
+    /* Captured on gateway A's outside interface (203.0.113.2).  Site B's
+     * gateway (198.51.100.20) sits behind a PPPoE line (1492) whose ICMP is
+     * filtered.  The gateways clamp the inner MSS to 1406, which fits a
+     * 1500-byte path: inner 1446 + ESP (8 SPI/seq + 8 IV + 2 trailer + 16
+     * ICV, no pad) + 20 = 1500.  The outer DF is copied from the inner
+     * packet, so full-size ESP datagrams vanish at the 1492 link.  Inner
+     * client 10.2.0.20 (B) downloads from 10.1.0.10 (A); a monitor on A
+     * pings B's gateway (inner 84 and 1400 bytes, outer 140 and 1456) all
+     * along, and every ping is answered.  Inner MTU that fits: 1438. */
+    /* inner sizes: SYN, SYN-ACK, ACK, GET; ACK, response header; its ACK */
+    static const struct {
+        int side;
+        uint16_t inner;
+        uint32_t after_us;
+    } script[] = {
+        {1, 60, 0},  {0, 60, 50},        {1, 52, 24000}, {1, 52 + 126, 40},
+        {0, 52, 60}, {0, 52 + 290, 900}, {1, 52, 24000},
+    };
+    enum { FLIGHT = 10, FULL = 1446 };
+    const uint64_t rtt = 24 * NS_PER_MS;
+    struct esp_sa sa;
+    struct prng r;
+
+    prng_seed(&r, 4301);
+    esp_sa_init(&sa, "203.0.113.2", "198.51.100.20", 0, 0, &r);
+    sa.df = true;
+
+    /* Every packet is listed first and sent in time order: an SA's
+     * sequence numbers rise with time (RFC 4303 3.3.3). */
+    struct wg_ev ev[64];
+    size_t n = 0;
+    uint64_t t0 = gen_time(18), t = t0;
+    for (size_t i = 0; i < sizeof script / sizeof script[0]; i++) {
+        t += script[i].after_us * NS_PER_US;
+        ev[n++] = (struct wg_ev){t, script[i].side, script[i].inner};
+    }
+    /* The body: a flight of full-size segments, none acknowledged. */
+    t += 300 * NS_PER_US;
+    for (int i = 0; i < FLIGHT; i++)
+        ev[n++] = (struct wg_ev){t + (uint64_t)i * 12 * NS_PER_US, 0, FULL};
+    /* Linux: RTO = 200 ms + RTT, doubled per expiry; each resend of the
+     * first segment is a new ESP packet (next sequence number), same size. */
+    uint64_t rto = 200 * NS_PER_MS + rtt, lost = t;
+    for (int i = 0; i < 5; i++, rto *= 2) {
+        lost += rto;
+        ev[n++] = (struct wg_ev){lost, 0, FULL};
+    }
+    /* The monitor's pings, one a second, answered after one RTT. */
+    for (int i = 0; i < 8; i++) {
+        uint16_t inner = i % 2 ? 1400 : 84;
+        uint64_t tp = t0 + 200 * NS_PER_MS + (uint64_t)i * NS_PER_SEC;
+        ev[n++] = (struct wg_ev){tp, 0, inner};
+        ev[n++] = (struct wg_ev){tp + rtt + 80 * NS_PER_US, 1, inner};
+    }
+    wg_ev_sort(ev, n);
+    for (size_t i = 0; i < n; i++)
+        esp_send(tr, &sa, &r, ev[i].side, ev[i].t, ev[i].inner);
+    return gen_write_pcap(dir, "gen-esp-blackhole.pcap", tr, DLT_EN10MB, false);
 }
