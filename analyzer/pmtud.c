@@ -303,9 +303,18 @@ void pmtud_packet(struct pmtud *p, const struct packet *pkt, const struct flow_p
     if (!ip)
         return;
     int64_t t = pkt->ts_sec * 1000000000ll + pkt->ts_nsec;
-    uint32_t size = ip->u.ip.reasm_len ? ip->u.ip.reasm_len : ip->u.ip.ip_len;
-    if (ip->u.ip.flags & IPF_FRAGMENT)
-        size = ip->u.ip.ip_len; /* what crossed the wire is the fragment */
+    /* What crossed the wire is the packet, or for a fragmented datagram its
+     * fragments: the largest one is the packet that had to fit the path
+     * (judged on the completing fragment, the one that reaches the flow;
+     * the others carry no ports).  A sender told "MTU 1420" that then cuts
+     * its 1500-byte datagrams into 1416 + 140 obeyed the message: IPv6
+     * routers never fragment (RFC 8200 4.5), so such fragments are the
+     * sender's own, sized by what it learned. */
+    uint32_t size = ip->u.ip.ip_len;
+    if (ip->u.ip.reasm_len && ip->u.ip.reasm_wire)
+        size = ip->u.ip.reasm_wire;
+    else if (ip->u.ip.reasm_len && !(ip->u.ip.flags & IPF_FRAGMENT))
+        size = ip->u.ip.reasm_len;
     /* (no watch yet: no index either) */
     if (fp && fp->flow && p->nwatches) {
         /* Only the watches of this flow's bucket, newest first, down to the

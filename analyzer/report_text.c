@@ -601,13 +601,15 @@ static void text_fix(FILE *out, const struct inference *inf, const char *bold, c
             if (b->text)
                 text_code(out, b->text);
         }
-        if (inf->nrecs)
-            fputc('\n', out);
     }
+    bool first = true;
     for (int i = 0; i < inf->nrecs; i++) {
         /* the setting the blocks above already show is not said twice */
         if (inf->advice[i].kind == ADV_SET_TUNNEL_MTU && fx->exact && inf->advice[i].n1 == fx->mtu)
             continue;
+        if (first && fx->headline) /* a blank line after the blocks, only before a line */
+            fputc('\n', out);
+        first = false;
         wrap_item(out, 2, "- ", inf->recs[i], 98);
     }
 }

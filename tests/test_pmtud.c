@@ -117,6 +117,45 @@ static void test_ignored(void **state)
     pmtud_free(p);
 }
 
+/* A fragmented datagram crosses the wire as its fragments: the largest is
+ * the packet that had to fit, so a sender told "MTU 1420" that now cuts its
+ * 1500-byte datagrams into 1416 + 140 obeyed (IPv6 routers never fragment,
+ * RFC 8200 4.5: these are the sender's own), while one still cutting them
+ * into 1480 + 40 (its own link's MTU) did not.  Judged on the completing
+ * fragment, the one that reaches the flow with its ports. */
+static void test_fragments_judged_by_largest_on_wire(void **state)
+{
+    (void)state;
+    static const struct {
+        uint16_t largest, last;
+        bool reacted;
+        uint64_t bigger;
+    } cases[] = {
+        {1416, 140, true, 0}, /* cut to the reported MTU: obeyed */
+        {1480, 60, false, 1}, /* cut to the sender's 1500 link: not */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        struct pmtud *p = new_pmtud();
+        tcp_pkt(p, 0.5, 7, A, 1500, 1);
+        struct addr a = P.layers[1].u.ip.src;
+        pmtud_icmp(p, 0, 0, 7, &a, 1420, 1 * SEC);
+        /* the completing (last) fragment of a reassembled 1500-byte datagram */
+        tcp_pkt(p, 0, 0, A, cases[c].last, 2);
+        P.layers[1].u.ip.flags |= IPF_FRAGMENT;
+        P.layers[1].u.ip.reasm_len = 1500;
+        P.layers[1].u.ip.reasm_wire = cases[c].largest;
+        at(2.5); /* past the grace: judged either way */
+        struct flow_pkt fp = {7, 0, 0};
+        pmtud_packet(p, &P, &fp);
+        const struct pmtud_watch *w = watch_of(p, 7);
+        assert_int_equal(w->reacted, cases[c].reacted);
+        assert_int_equal(w->after, 1);
+        assert_int_equal(w->bigger, cases[c].bigger);
+        assert_int_equal(w->max_after, cases[c].largest);
+        pmtud_free(p);
+    }
+}
+
 /* Thousands of watches of other flows: a packet updates only its own flow's
  * watches, and watches older than 60 s see nothing. */
 static void test_many_watches(void **state)
@@ -207,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_obeyed),       cmocka_unit_test(test_ignored),
         cmocka_unit_test(test_many_watches), cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_pending_ring), cmocka_unit_test(test_plateaus),
+        cmocka_unit_test(test_fragments_judged_by_largest_on_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
