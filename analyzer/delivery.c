@@ -492,3 +492,151 @@ void delivery_finish(struct delivery *d)
     }
     d->nsegs = 0;
 }
+
+/* The entry of segs[n] holding a segment that starts at seq: its size. */
+static uint16_t outstanding(const struct dl_seg *segs, int n, uint32_t seq, uint64_t *frame)
+{
+    for (int i = 0; i < n; i++) {
+        const struct dl_seg *g = &segs[i];
+        uint32_t off = seq - g->seq; /* modulo 2^32, as sequence numbers */
+        if (g->len && off < (uint64_t)g->len * g->count && off % g->len == 0) {
+            *frame = g->last_frame;
+            return g->size;
+        }
+    }
+    return 0;
+}
+
+uint16_t delivery_outstanding(const struct delivery *d, uint32_t seq, uint64_t *frame)
+{
+    return outstanding(d->segs, d->nsegs, seq, frame);
+}
+
+/* ---- parking (delivery.h) ---- */
+
+#define DLP_ACK_SET 0x01    /* ack is set */
+#define DLP_HEAP_SEGS 0x02  /* the entries had moved to the heap: DL_MAX_SEGS of room */
+#define DLP_HEAP_SIZES 0x04 /* the exact sizes too: DL_MAX_SIZES */
+#define DLP_CLASSES 0x08    /* the classes and their bytes follow the exact sizes */
+
+struct dl_parked {
+    uint64_t sent, delivered, superseded, lost, unacked, evicted;
+    uint64_t lost_frames[DL_MAX_FRAMES];
+    uint32_t ack, order;
+    uint16_t largest_delivered, smallest_lost;
+    uint8_t nsegs, nexact, nframes, flags;
+    /* nsegs entries, then nexact struct dl_size, then with DLP_CLASSES
+     * DL_NCLASSES struct dl_size and DL_NCLASSES uint64_t (CLS_HEAP) */
+    struct dl_seg segs[];
+};
+_Static_assert(sizeof(struct dl_parked) == 112, "delivery.h quotes the size of a parked table");
+
+static size_t parked_size(int nsegs, int nexact, bool cls)
+{
+    return sizeof(struct dl_parked) + (size_t)nsegs * sizeof(struct dl_seg) +
+           (size_t)nexact * sizeof(struct dl_size) + (cls ? CLS_HEAP : 0);
+}
+
+size_t delivery_parked_bytes(const struct dl_parked *p)
+{
+    return parked_size(p->nsegs, p->nexact, p->flags & DLP_CLASSES);
+}
+
+struct dl_parked *delivery_park(const struct delivery *d)
+{
+    struct dl_parked *p = malloc(parked_size(d->nsegs, d->nexact, d->cls != NULL));
+    if (!p)
+        return NULL;
+    p->sent = d->sent;
+    p->delivered = d->delivered;
+    p->superseded = d->superseded;
+    p->lost = d->lost;
+    p->unacked = d->unacked;
+    p->evicted = d->evicted;
+    memcpy(p->lost_frames, d->lost_frames, sizeof p->lost_frames);
+    p->ack = d->ack;
+    p->order = d->order;
+    p->largest_delivered = d->largest_delivered;
+    p->smallest_lost = d->smallest_lost;
+    p->nsegs = d->nsegs;
+    p->nexact = d->nexact;
+    p->nframes = d->nframes;
+    p->flags =
+        (uint8_t)((d->ack_set ? DLP_ACK_SET : 0) | (d->segs != d->segs_first ? DLP_HEAP_SEGS : 0) |
+                  (d->exact != d->exact_first ? DLP_HEAP_SIZES : 0) | (d->cls ? DLP_CLASSES : 0));
+    memcpy(p->segs, d->segs, (size_t)d->nsegs * sizeof *d->segs);
+    unsigned char *t = (unsigned char *)(p->segs + d->nsegs);
+    memcpy(t, d->exact, (size_t)d->nexact * sizeof *d->exact);
+    t += (size_t)d->nexact * sizeof *d->exact;
+    if (d->cls) {
+        memcpy(t, d->cls, DL_NCLASSES * sizeof *d->cls);
+        memcpy(t + DL_NCLASSES * sizeof *d->cls, d->cls_bytes, DL_NCLASSES * sizeof *d->cls_bytes);
+    }
+    return p;
+}
+
+bool delivery_unpark(struct delivery *d, const struct dl_parked *p)
+{
+    bool ok = true;
+    d->sent = p->sent;
+    d->delivered = p->delivered;
+    d->superseded = p->superseded;
+    d->lost = p->lost;
+    d->unacked = p->unacked;
+    d->evicted = p->evicted;
+    memcpy(d->lost_frames, p->lost_frames, sizeof d->lost_frames);
+    d->ack = p->ack;
+    d->ack_set = (p->flags & DLP_ACK_SET) != 0;
+    d->order = p->order;
+    d->largest_delivered = p->largest_delivered;
+    d->smallest_lost = p->smallest_lost;
+    d->nframes = p->nframes;
+    /* the same capacities as before parking: when the table makes room
+     * depends on them */
+    if (p->flags & DLP_HEAP_SEGS) {
+        struct dl_seg *t = malloc(SEGS_HEAP);
+        if (t) {
+            d->segs = t;
+            d->capsegs = DL_MAX_SEGS;
+            count_heap(d, SEGS_HEAP, true);
+        } else {
+            ok = false;
+        }
+    }
+    int n = p->nsegs < d->capsegs ? p->nsegs : d->capsegs;
+    memcpy(d->segs, p->segs, (size_t)n * sizeof *d->segs);
+    d->nsegs = (uint8_t)n;
+    for (int i = n; i < p->nsegs; i++) /* out of memory: dropped as the full table drops them */
+        d->evicted += (uint64_t)p->segs[i].count * p->segs[i].ntx;
+    const unsigned char *t = (const unsigned char *)(p->segs + p->nsegs);
+    if (p->flags & DLP_HEAP_SIZES) {
+        struct dl_size *e = malloc(SIZES_HEAP);
+        if (e) {
+            d->exact = e;
+            d->capexact = DL_MAX_SIZES;
+            count_heap(d, SIZES_HEAP, true);
+        } else {
+            ok = false;
+        }
+    }
+    n = p->nexact < d->capexact ? p->nexact : d->capexact;
+    memcpy(d->exact, t, (size_t)n * sizeof *d->exact);
+    d->nexact = (uint8_t)n;
+    ok &= n == p->nexact;
+    t += (size_t)p->nexact * sizeof *d->exact;
+    if (p->flags & DLP_CLASSES) {
+        if (have_classes(d)) {
+            memcpy(d->cls, t, DL_NCLASSES * sizeof *d->cls);
+            memcpy(d->cls_bytes, t + DL_NCLASSES * sizeof *d->cls,
+                   DL_NCLASSES * sizeof *d->cls_bytes);
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+uint16_t delivery_parked_outstanding(const struct dl_parked *p, uint32_t seq, uint64_t *frame)
+{
+    return outstanding(p->segs, p->nsegs, seq, frame);
+}

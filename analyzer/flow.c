@@ -13,6 +13,9 @@
  * about 20 instructions more a packet (callgrind: +0.6% on the bench's
  * short connections, +1% on a SYN flood of 65,536 live flows).
  * Each flow sits in the LRU list of its timeout class; expiry pops list heads.
+ * Parked flows (flow.h) are the front of their list, live_head[] the first
+ * live flow after them: the cap parks a live_head, which joins the parked
+ * ones where it stands, and every live flow was active after it.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -53,6 +56,7 @@ struct flow_table {
     struct flow **all;     /* every flow allocated, live or on a free list */
     uint32_t nall, capall; /* an id stays with its allocation */
     struct flow *head[TC__COUNT], *tail[TC__COUNT];
+    struct flow *live_head[TC__COUNT]; /* the first live flow of each list, after the parked */
     int64_t timeout_ns[TC__COUNT];
     int64_t clock_ns;
     bool clock_set;
@@ -91,6 +95,8 @@ static void mem_held(struct flow_table *ft, size_t n)
 
 static void lru_unlink(struct flow_table *ft, struct flow *f)
 {
+    if (ft->live_head[f->cls] == f)
+        ft->live_head[f->cls] = f->next;
     if (f->prev)
         f->prev->next = f->next;
     else
@@ -102,8 +108,11 @@ static void lru_unlink(struct flow_table *ft, struct flow *f)
     f->prev = f->next = NULL;
 }
 
+/* f, live, becomes the newest of its class. */
 static void lru_append(struct flow_table *ft, struct flow *f)
 {
+    if (!ft->live_head[f->cls])
+        ft->live_head[f->cls] = f;
     f->prev = ft->tail[f->cls];
     f->next = NULL;
     if (f->prev)
@@ -198,9 +207,13 @@ static void release(struct flow_table *ft, struct flow *f)
     }
 }
 
+static void unpark(struct flow_table *ft, struct flow *f);
+
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
     static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
+    if (f->parked)
+        unpark(ft, f); /* its delivery tables back: the summary is what it would be */
     struct flow_summary sum, *s = &sum;
     flow_summarise(f, s);
     struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}, ft->clock_ns};
@@ -243,7 +256,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
         ft->st.expired++;
         break;
     case FLOW_END_EVICTED:
-        ft->st.evicted++;
+        ft->st.forgotten++;
         break;
     case FLOW_END_REUSED:
         ft->st.reused++;
@@ -266,16 +279,83 @@ static void expire(struct flow_table *ft)
             finish(ft, ft->head[c], FLOW_END_IDLE);
 }
 
+/* ---- parking (flow.h) ---- */
+
+/* A parked flow's live state again.  It stays where it is in its list:
+ * the caller moves or finishes it at once (the parked flows must stay the
+ * front of their lists). */
+static void unpark(struct flow_table *ft, struct flow *f)
+{
+    if (f->tcp) {
+        ft->bytes_held -= tcp_parked_bytes(f->tcp);
+        tcp_unpark(f->tcp); /* false: out of memory, some delivery evidence lost */
+        mem_held(ft, 0);
+    }
+    f->parked = 0;
+    ft->st.parked--;
+    ft->st.live++;
+}
+
+/* The least recently active parked flow is finished early: the parked
+ * flows are over their bound. */
+static void forget_oldest(struct flow_table *ft)
+{
+    struct flow *old = NULL;
+    for (int c = 0; c < TC__COUNT; c++) {
+        struct flow *f = ft->head[c];
+        if (f && f->parked && (!old || f->active_ns < old->active_ns))
+            old = f;
+    }
+    if (old)
+        finish(ft, old, FLOW_END_EVICTED);
+}
+
+/* The least recently active live flow other than `keep` is parked, or,
+ * when its delivery tables cannot be copied (out of memory), finished as
+ * a forgotten one.  keep was just made the newest of its list: it is its
+ * list's first live flow only when it is the only one. */
+static void park_oldest(struct flow_table *ft, const struct flow *keep)
+{
+    struct flow *old = NULL;
+    for (int c = 0; c < TC__COUNT; c++) {
+        struct flow *f = ft->live_head[c];
+        if (f && f != keep && (!old || f->active_ns < old->active_ns))
+            old = f;
+    }
+    if (!old)
+        return;
+    ft->st.evicted++;
+    if (old->tcp && !tcp_park(old->tcp)) {
+        finish(ft, old, FLOW_END_EVICTED);
+        return;
+    }
+    if (old->tcp)
+        ft->bytes_held += tcp_parked_bytes(old->tcp); /* the tables went back to the pool */
+    ft->live_head[old->cls] = old->next;              /* it was the first live flow of its list */
+    old->parked = 1;
+    ft->st.live--;
+    if (++ft->st.parked > ft->st.parked_peak)
+        ft->st.parked_peak = ft->st.parked;
+    if (ft->st.parked > ft->lim.max_parked)
+        forget_oldest(ft);
+}
+
+/* A packet of parked flow f: it is live again, the newest of its class
+ * (as the packet makes it), and the cap makes room for it. */
+static void resume(struct flow_table *ft, struct flow *f)
+{
+    unpark(ft, f);
+    lru_unlink(ft, f);
+    lru_append(ft, f);
+    ft->st.resumed++;
+    if (ft->st.live > ft->lim.max_flows)
+        park_oldest(ft, f);
+}
+
 static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, uint64_t h)
 {
-    if (ft->st.live >= ft->lim.max_flows) {
-        struct flow *old = NULL;
-        for (int c = 0; c < TC__COUNT; c++)
-            if (ft->head[c] && (!old || ft->head[c]->active_ns < old->active_ns))
-                old = ft->head[c];
-        if (old)
-            finish(ft, old, FLOW_END_EVICTED);
-    }
+    if (ft->st.live >= ft->lim.max_flows)
+        park_oldest(ft, NULL);
     bool tcp = k->proto == IP_PROTO_TCP;
     struct flow **fl = tcp ? &ft->free_tcp : &ft->free_small;
     struct flow *f = *fl;
@@ -647,6 +727,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         finish(ft, f, FLOW_END_REUSED);
         f = NULL;
     }
+    if (f && f->parked)
+        resume(ft, f);
     if (!f) {
         f = new_flow(ft, &k, h);
         if (!f) {
@@ -799,17 +881,11 @@ uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, i
     if (!f || !f->tcp)
         return 0;
     int e = swapped ? 1 : 0; /* key endpoint that sent the quoted packet */
-    const struct delivery *dl = f->tcp->h[e == f->cidx ? 0 : 1].dl;
+    const struct tcp_half *hf = &f->tcp->h[e == f->cidx ? 0 : 1];
     uint32_t seq = pkt->layers[q + 1].u.tcp.seq;
-    for (int i = 0; dl && i < dl->nsegs; i++) {
-        const struct dl_seg *g = &dl->segs[i];
-        uint32_t off = seq - g->seq; /* modulo 2^32, as sequence numbers */
-        if (g->len && off < (uint64_t)g->len * g->count && off % g->len == 0) {
-            *frame = g->last_frame;
-            return g->size;
-        }
-    }
-    return 0;
+    if (f->parked) /* its outstanding segments are in the compact copy */
+        return hf->dl_parked ? delivery_parked_outstanding(hf->dl_parked, seq, frame) : 0;
+    return hf->dl ? delivery_outstanding(hf->dl, seq, frame) : 0;
 }
 
 void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)
@@ -853,6 +929,8 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
     if (!ft->lim.f)                                                                                \
     ft->lim.f = (v)
     DEF(max_flows, FLOW_DEFAULT_MAX_FLOWS);
+    DEF(max_parked,
+        ft->lim.max_flows > FLOW_DEFAULT_MAX_PARKED ? ft->lim.max_flows : FLOW_DEFAULT_MAX_PARKED);
     DEF(timeout_tcp_ms, FLOW_TIMEOUT_TCP_MS);
     DEF(timeout_tcp_closed_ms, FLOW_TIMEOUT_TCP_CLOSED_MS);
     DEF(timeout_tcp_closing_ms, FLOW_TIMEOUT_TCP_CLOSING_MS);

@@ -475,11 +475,12 @@ static void text_flows(FILE *out, const struct report_data *r, const struct repo
     if (res->flows_unlisted)
         fprintf(out, "  (%" PRIu64 " healthy flows not kept for the report)\n",
                 res->flows_unlisted);
-    if (res->evicted)
+    if (res->forgotten)
         fprintf(out,
-                "  LIMIT: %" PRIu64 " flows were finished early to keep at most %u live "
-                "(--max-flows); their later packets started new flows\n",
-                res->evicted, res->live_peak);
+                "  LIMIT: %" PRIu64 " flows were finished early, more than the live-flow cap "
+                "(--max-flows, %u live) and the parked flows behind it could hold; their later "
+                "packets started new flows\n",
+                res->forgotten, res->live_peak);
 
     if (res->ntunnels)
         text_tunnels(out, res);

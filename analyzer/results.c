@@ -432,6 +432,8 @@ void results_end_input(struct results *r, const struct flow_table *ft)
     r->total_flows += fs->flows;
     r->retransmissions += fs->retransmissions;
     r->evicted += fs->evicted;
+    r->resumed += fs->resumed;
+    r->forgotten += fs->forgotten;
     if (fs->live_peak > r->live_peak)
         r->live_peak = fs->live_peak;
     r->flow_base += fs->flows;

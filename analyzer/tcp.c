@@ -27,11 +27,60 @@ void tcp_init(struct tcp_conn *c)
 void tcp_release(struct tcp_conn *c)
 {
     for (int d = 0; d < 2; d++) {
-        dl_pool_put(c->pool, c->h[d].dl);
+        if (c->parked)
+            free(c->h[d].dl_parked);
+        else
+            dl_pool_put(c->pool, c->h[d].dl);
         c->h[d].dl = NULL;
         free(c->h[d].retx);
         c->h[d].retx = NULL;
     }
+}
+
+bool tcp_park(struct tcp_conn *c)
+{
+    struct dl_parked *p[2] = {NULL, NULL};
+    for (int d = 0; d < 2; d++) {
+        if (c->h[d].dl && !(p[d] = delivery_park(c->h[d].dl))) {
+            free(p[0]);
+            return false;
+        }
+    }
+    for (int d = 0; d < 2; d++) {
+        dl_pool_put(c->pool, c->h[d].dl);
+        c->h[d].dl_parked = p[d];
+    }
+    c->parked = true;
+    return true;
+}
+
+bool tcp_unpark(struct tcp_conn *c)
+{
+    bool ok = true;
+    for (int d = 0; d < 2; d++) {
+        struct dl_parked *p = c->h[d].dl_parked;
+        c->h[d].dl = NULL;
+        if (!p)
+            continue;
+        struct delivery *dl = dl_pool_get(c->pool);
+        if (dl)
+            ok &= delivery_unpark(dl, p);
+        else
+            ok = false; /* the direction's delivery evidence is lost, as in half_dl() */
+        c->h[d].dl = dl;
+        free(p);
+    }
+    c->parked = false;
+    return ok;
+}
+
+size_t tcp_parked_bytes(const struct tcp_conn *c)
+{
+    size_t n = 0;
+    for (int d = 0; c->parked && d < 2; d++)
+        if (c->h[d].dl_parked)
+            n += delivery_parked_bytes(c->h[d].dl_parked);
+    return n;
 }
 
 /* This direction's delivery table, taken at its first data segment.  Before

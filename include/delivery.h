@@ -42,6 +42,7 @@
 #define MTUSCOPE_DELIVERY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define DL_MAX_SEGS 24   /* outstanding entries (runs) per direction */
@@ -119,6 +120,33 @@ void delivery_finish(struct delivery *d);
 
 /* The size table, in the fixed layout the results keep (class bounds set). */
 void delivery_sizes(const struct delivery *d, struct dl_sizes *out);
+
+/* The IP size of the outstanding transmission whose payload starts at seq
+ * (a segment quoted by an ICMP error), *frame its latest transmission; 0
+ * when none does (already acknowledged, or never captured). */
+uint16_t delivery_outstanding(const struct delivery *d, uint32_t seq, uint64_t *frame);
+
+/*
+ * A parked table (flow.h: a flow set aside by the live-flow cap): what the
+ * table uses, copied out so that its 416 bytes (up to 2 KiB with the heap
+ * parts) go back to the pool: its counts and evidence (112 bytes), each
+ * outstanding entry (48 bytes), each exact size (16) and the classes when it
+ * has them (384).  A short connection's direction parks in 150-250 bytes.
+ * Unparked into a fresh table, it is the same table again, the same
+ * capacities included, so what follows is judged as if it had never left.
+ */
+struct dl_parked;
+
+/* d's compact copy (d is untouched: the caller gives it back to the pool);
+ * NULL when out of memory. */
+struct dl_parked *delivery_park(const struct delivery *d);
+/* Restores p into d, a table fresh from dl_pool_get (p is not freed).
+ * False when a heap part could not be allocated: d then holds what fitted,
+ * the entries that did not counted as evicted, the sizes that did not
+ * uncounted by size (as the live table does when malloc fails). */
+bool delivery_unpark(struct delivery *d, const struct dl_parked *p);
+size_t delivery_parked_bytes(const struct dl_parked *p);
+uint16_t delivery_parked_outstanding(const struct dl_parked *p, uint32_t seq, uint64_t *frame);
 
 /* Frees the heap parts of a table that is not the pool's (a test's own). */
 void delivery_release(struct delivery *d);

@@ -162,8 +162,9 @@ struct flow {
     struct flow *prev, *next; /* LRU list of its class; next: the free list too */
     int64_t active_ns;        /* capture clock at the last packet */
     uint8_t cls;
-    uint8_t cidx; /* key endpoint that is the client */
-    uint32_t hid; /* its id in the index: all[hid - 1] is this flow, live or free */
+    uint8_t cidx;   /* key endpoint that is the client */
+    uint8_t parked; /* set aside by the live-flow cap (flow.h) */
+    uint32_t hid;   /* its id in the index: all[hid - 1] is this flow, live or free */
     struct flow_live s;
     struct storm_win storm;
     struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
@@ -173,6 +174,8 @@ struct flow {
 
 _Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
 _Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
+_Static_assert(sizeof(struct flow) + sizeof(struct tcp_conn) == 840,
+               "flow.h quotes what a parked TCP flow keeps");
 
 /* v, held at UINT32_MAX */
 static inline uint32_t sat32(uint64_t v)

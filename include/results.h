@@ -121,7 +121,8 @@ struct results {
      * every input was read; NULL when not run */
     const struct correlation *correlation;
     /* totals across inputs */
-    uint64_t tcp_flows, udp_flows, total_flows, retransmissions, evicted;
+    uint64_t tcp_flows, udp_flows, total_flows, retransmissions;
+    uint64_t evicted, resumed, forgotten; /* the live-flow cap's work (flow.h) */
     uint32_t live_peak;
     /* renumbering of the input being read */
     uint64_t flow_base;

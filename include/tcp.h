@@ -41,6 +41,7 @@
 #define MTUSCOPE_TCP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "delivery.h"
@@ -115,8 +116,11 @@ struct tcp_retx {
 
 /* One direction: what its sender sent, and the ACKs it sent for the peer. */
 struct tcp_half {
-    struct delivery *dl; /* this direction's data, resolved by the peer's ACKs; NULL
-                          * until its first data segment (from tcp_conn.pool) */
+    union {
+        struct delivery *dl;         /* this direction's data, resolved by the peer's ACKs; NULL
+                                      * until its first data segment (from tcp_conn.pool) */
+        struct dl_parked *dl_parked; /* instead, while tcp_conn.parked: its compact copy */
+    };
     struct tcp_counts n;
     struct tcp_rtt rtt;    /* this direction's data to the peer's ACK of it */
     struct tcp_retx *retx; /* NULL until its first retransmission */
@@ -153,6 +157,7 @@ struct tcp_conn {
     struct dl_pool *pool; /* where h[].dl come from; NULL: malloc */
     uint8_t syn_dir;
     bool syn_seen, synack_seen;
+    bool parked; /* tcp_park(): h[].dl_parked, not h[].dl */
 };
 
 /* Set c->pool after it, if there is one. */
@@ -160,6 +165,17 @@ void tcp_init(struct tcp_conn *c);
 /* Gives the delivery tables back to the pool and frees the backoff records:
  * after the flow's last use. */
 void tcp_release(struct tcp_conn *c);
+
+/* A connection set aside by the live-flow cap (flow.h) gives its delivery
+ * tables back to the pool for compact copies of them (delivery.h), and
+ * takes them back, the same, when it resumes: nothing else of it changes.
+ * tcp_park() is false when out of memory (c untouched); tcp_unpark() is
+ * false when a table could not be restored whole (delivery_unpark).  While
+ * parked, only tcp_unpark(), tcp_release(), tcp_closed(),
+ * tcp_may_retransmit() and tcp_parked_bytes() may be called. */
+bool tcp_park(struct tcp_conn *c);
+bool tcp_unpark(struct tcp_conn *c);
+size_t tcp_parked_bytes(const struct tcp_conn *c); /* the compact copies */
 
 /* Analyses one segment sent by direction `dir`; `size` is its IP packet size.
  * Returns the TA_* flags Wireshark would give it. */

@@ -1,4 +1,6 @@
 /* test_delivery.c - delivery accounting by IP packet size (delivery.c). */
+#include <stdlib.h>
+
 #include "testutil.h"
 
 #include "delivery.h"
@@ -261,6 +263,104 @@ static void test_partly_acked_send(void **state)
     assert_int_equal(D.delivered, 2);
 }
 
+/* A script of n sends of 1000 bytes in `nsizes` sizes, the peer SACKing all
+ * but every hole-th (outstanding, they pile up), then the first one and the
+ * last but one re-sent, and the first half ACKed.  park: the table is
+ * parked and unparked after every step. */
+static struct delivery *play(struct dl_pool *pool, int n, int nsizes, int hole, bool park)
+{
+    struct delivery *d = dl_pool_get(pool);
+    assert_non_null(d);
+    for (int i = 0; i <= n; i++) {
+        if (i < n) {
+            uint32_t seq = 1 + 1000u * (uint32_t)i;
+            delivery_send(d, seq, 1000, (uint16_t)(100 + 40 * (i % nsizes)), false, (uint64_t)i + 1,
+                          i * 1000);
+            const uint32_t sack[1][2] = {{seq, seq + 1000}};
+            delivery_ack(d, 1, sack, i % hole ? 1 : 0);
+        } else {
+            delivery_send(d, 1, 1000, 100, true, (uint64_t)n + 1, n * 1000);
+            uint32_t last = 1 + 1000u * (uint32_t)(n - 2); /* a hole when hole is 2: lost */
+            delivery_send(d, last, 1000, (uint16_t)(100 + 40 * ((n - 2) % nsizes)), true,
+                          (uint64_t)n + 2, n * 1000 + 1);
+            ack(d, 1 + 1000u * (uint32_t)(n / 2));
+        }
+        if (park) {
+            struct dl_parked *p = delivery_park(d);
+            assert_non_null(p);
+            dl_pool_put(pool, d);
+            d = dl_pool_get(pool);
+            assert_non_null(d);
+            assert_true(delivery_unpark(d, p));
+            free(p);
+        }
+    }
+    delivery_finish(d);
+    return d;
+}
+
+/* A table parked (flow.h: its flow set aside by the live-flow cap) and
+ * unparked comes back the same table, so the flow's report is the one it
+ * would have had without the cap: in its first slots, with its entries and
+ * its exact sizes on the heap, with size classes, and with entries evicted
+ * from the full table. */
+static void test_park_unpark_gives_the_same_table(void **state)
+{
+    (void)state;
+    static const struct {
+        int n, nsizes, hole;
+    } cases[] = {
+        {6, 2, 3},   /* the first slots only */
+        {20, 3, 2},  /* ten outstanding: the entries on the heap */
+        {12, 8, 4},  /* eight sizes: the exact sizes on the heap */
+        {80, 40, 2}, /* size classes, and 40 outstanding: the full table evicts */
+    };
+    struct dl_pool *pool = dl_pool_new();
+    assert_non_null(pool);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        struct delivery *a = play(pool, cases[k].n, cases[k].nsizes, cases[k].hole, false);
+        struct delivery *b = play(pool, cases[k].n, cases[k].nsizes, cases[k].hole, true);
+        assert_int_equal(a->sent, b->sent);
+        assert_int_equal(a->delivered, b->delivered);
+        assert_int_equal(a->superseded, b->superseded);
+        assert_int_equal(a->lost, b->lost);
+        assert_int_equal(a->unacked, b->unacked);
+        assert_int_equal(a->evicted, b->evicted);
+        assert_int_equal(a->largest_delivered, b->largest_delivered);
+        assert_int_equal(a->smallest_lost, b->smallest_lost);
+        assert_int_equal(a->nframes, b->nframes);
+        assert_memory_equal(a->lost_frames, b->lost_frames, sizeof a->lost_frames);
+        assert_int_equal(a->capsegs, b->capsegs);
+        assert_int_equal(a->capexact, b->capexact);
+        struct dl_sizes sa, sb;
+        delivery_sizes(a, &sa);
+        delivery_sizes(b, &sb);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+        if (k == 3) /* the case means what it says */
+            assert_true(a->evicted > 0 && a->cls != NULL && a->lost > 0);
+        dl_pool_put(pool, a);
+        dl_pool_put(pool, b);
+    }
+    dl_pool_free(pool);
+}
+
+/* A parked table costs what it holds: 112 bytes, 48 an outstanding entry,
+ * 16 an exact size (delivery.h quotes these). */
+static void test_parked_size(void **state)
+{
+    (void)state;
+    delivery_init(&D);
+    delivery_send(&D, 1, 1000, 1040, false, 1, 0);
+    delivery_send(&D, 2001, 500, 540, false, 2, 1); /* a hole before it: two entries */
+    struct dl_parked *p = delivery_park(&D);
+    assert_non_null(p);
+    assert_int_equal(delivery_parked_bytes(p), 112 + 2 * 48 + 2 * 16);
+    uint64_t frame = 0;
+    assert_int_equal(delivery_parked_outstanding(p, 2001, &frame), 540);
+    assert_int_equal(frame, 2);
+    free(p);
+}
+
 /* The heap parts of D, after each test (LeakSanitizer checks). */
 static int release(void **state)
 {
@@ -283,6 +383,8 @@ int main(void)
         cmocka_unit_test_teardown(test_eviction_and_size_classes, release),
         cmocka_unit_test_teardown(test_partly_acked_send, release),
         cmocka_unit_test_teardown(test_grows_from_first_slots, release),
+        cmocka_unit_test(test_park_unpark_gives_the_same_table),
+        cmocka_unit_test_teardown(test_parked_size, release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

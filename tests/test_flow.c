@@ -190,28 +190,38 @@ static void test_idle_timeouts(void **state)
     ctx_free(x);
 }
 
+/* The cap parks the least recently active flow instead of finishing it:
+ * nothing is summarised before its time (the flows come back whole), and
+ * past the parked bound the oldest parked one is finished early. */
 static void test_max_flows_cap(void **state)
 {
     (void)state;
     struct flow_limits lim = {0};
     lim.max_flows = 4;
+    lim.max_parked = 1;
     struct ctx *x = ctx_new(&lim);
     for (uint16_t i = 0; i < 6; i++)
         assert_int_equal(
             udp_at(x, 1.0 + i, "10.0.0.1", "10.0.0.2", (uint16_t)(1000 + i), 53, 10).flow, i + 1);
-    /* flow 1 was touched again before the cap bit: flow 2 goes first */
     const struct flow_stats *st = flow_get_stats(x->ft);
     assert_int_equal(st->evicted, 2);
+    assert_int_equal(st->forgotten, 1);
     assert_int_equal(st->live, 4);
     assert_int_equal(st->live_peak, 4);
-    assert_int_equal(x->ndone, 2);
+    assert_int_equal(st->parked, 1);
+    assert_int_equal(x->ndone, 1); /* flow 1 parked, then forgotten for flow 2 */
     assert_int_equal(x->done[0].id, 1);
     assert_int_equal(x->done[0].end, FLOW_END_EVICTED);
-    assert_int_equal(x->done[1].id, 2);
+    /* flow 2, parked, comes back as itself; flow 1 was forgotten: a new flow */
+    assert_int_equal(udp_at(x, 7.0, "10.0.0.2", "10.0.0.1", 53, 1001, 10).flow, 2);
+    assert_int_equal(udp_at(x, 8.0, "10.0.0.2", "10.0.0.1", 53, 1000, 10).flow, 7);
+    assert_int_equal(st->resumed, 1);
+    assert_int_equal(st->live, 4);
     ctx_free(x);
 }
 
-/* Least recently active, not least recently created, is evicted. */
+/* Least recently active, not least recently created, is parked; the other
+ * flows' packets never touch it, and it finishes once, at the end. */
 static void test_cap_evicts_least_recent(void **state)
 {
     (void)state;
@@ -222,8 +232,80 @@ static void test_cap_evicts_least_recent(void **state)
     tcp_at(x, 2.0, "10.0.0.1", "10.0.0.2", 2, 80, 1, 0, TH_SYN, 0);
     udp_at(x, 3.0, "10.0.0.2", "10.0.0.1", 53, 1, 10); /* flow 1 again */
     udp_at(x, 4.0, "10.0.0.1", "10.0.0.2", 3, 53, 10);
-    assert_int_equal(x->ndone, 1);
-    assert_int_equal(x->done[0].id, 2);
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(x->ndone, 0);
+    assert_int_equal(st->evicted, 1);
+    assert_int_equal(st->parked, 1);
+    /* flow 2 is the parked one: its SYN again resumes it, parking flow 1 */
+    assert_int_equal(tcp_at(x, 5.0, "10.0.0.1", "10.0.0.2", 2, 80, 1, 0, TH_SYN, 0).flow, 2);
+    assert_int_equal(st->resumed, 1);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 3);
+    assert_int_equal(x->done[1].id, 2);
+    assert_int_equal(x->done[1].dir[0].packets, 2);
+    assert_int_equal(x->done[1].retransmissions, 1); /* the SYN sent again */
+    ctx_free(x);
+}
+
+/* A connection parked by the cap (2 live) while two others open, then
+ * continued, is the same connection: the same id, its next segments judged
+ * by its own sequence state (new data is new; the re-send of a segment sent
+ * before it was parked is one retransmission, and the ACK that covers it
+ * after the resume credits its delivery), and one summary with the counts
+ * of both periods.  Before issue 18 it was finished at the cap: its later
+ * packets made a flow 4 whose first data looked new, and the re-send was no
+ * retransmission. */
+static void test_parked_connection_resumes_as_itself_so_a_resend_is_a_retransmission(void **state)
+{
+    (void)state;
+    struct flow_limits lim = {0};
+    lim.max_flows = 2;
+    struct ctx *x = ctx_new(&lim);
+    const char *c = "10.0.0.1", *s = "10.0.0.2";
+    tcp_at(x, 1.00, c, s, 1000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 1.01, s, c, 80, 1000, 500, 101, TH_SYN | TH_ACK, 0);
+    tcp_at(x, 1.02, c, s, 1000, 80, 101, 501, TH_ACK, 0);
+    tcp_at(x, 1.03, c, s, 1000, 80, 101, 501, TH_ACK, 1000);
+    tcp_at(x, 1.04, s, c, 80, 1000, 501, 1101, TH_ACK, 0);
+    tcp_at(x, 1.05, c, s, 1000, 80, 1101, 501, TH_ACK, 1000); /* lost after the capture */
+    tcp_at(x, 1.10, "10.0.0.3", s, 2000, 80, 7, 0, TH_SYN, 0);
+    tcp_at(x, 1.20, "10.0.0.4", s, 3000, 80, 9, 0, TH_SYN, 0); /* parks the first */
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->evicted, 1);
+    assert_int_equal(x->ndone, 0);
+
+    struct flow_pkt o = tcp_at(x, 1.30, c, s, 1000, 80, 2101, 501, TH_ACK, 1000);
+    assert_int_equal(o.flow, 1);
+    assert_int_equal(o.dir, 0);
+    assert_int_equal(o.ta & TA_ANY_RETRANS, 0);
+    assert_true(o.ta & TA_NEW_DATA);
+    o = tcp_at(x, 1.40, c, s, 1000, 80, 1101, 501, TH_ACK, 1000); /* the re-send */
+    assert_int_equal(o.flow, 1);
+    assert_true(o.ta & TA_ANY_RETRANS);
+    tcp_at(x, 1.41, s, c, 80, 1000, 501, 3101, TH_ACK, 0);
+    assert_int_equal(st->resumed, 1);
+    assert_int_equal(st->flows, 3);
+    assert_int_equal(st->retransmissions, 1);
+
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 3);
+    const struct flow_summary *f = NULL;
+    for (int i = 0; i < x->ndone; i++)
+        if (x->done[i].id == 1)
+            f = &x->done[i]; /* once: the parked flow was never summarised early */
+    assert_non_null(f);
+    assert_int_equal(f->first_frame, 1);
+    assert_int_equal(f->last_frame, 11);
+    assert_int_equal(f->retransmissions, 1);
+    assert_int_equal(f->dir[0].packets, 6);
+    assert_int_equal(f->dir[1].packets, 3);
+    assert_int_equal(f->dir[0].tcp.data_segments, 4);
+    assert_int_equal(f->dir[0].tcp.retrans, 1);
+    assert_int_equal(f->dir[0].dl_sent, 4);
+    assert_int_equal(f->dir[0].dl_delivered, 3); /* the re-send credited, not the original */
+    assert_int_equal(f->dir[0].dl_superseded, 1);
+    assert_int_equal(f->dir[0].dl_unacked, 0);
+    assert_int_equal(f->dir[0].largest_delivered, 1040);
     ctx_free(x);
 }
 
@@ -601,10 +683,9 @@ static void quote_at(struct ctx *x, double t, const char *src, const char *dst, 
  * 576 bytes rewrites the length): the quoted sequence number finds the
  * captured original among the sender's unacknowledged segments, in the
  * quoted direction only, at a segment boundary only. */
-static void test_quoted_original(void **state)
+static void quoted_original_case(const struct flow_limits *lim)
 {
-    (void)state;
-    struct ctx *x = ctx_new(NULL);
+    struct ctx *x = ctx_new(lim);
     /* three back-to-back 1440-byte segments (one run), then a 540-byte one */
     for (int i = 0; i < 3; i++)
         tcp_at(x, 1.0 + 0.001 * i, "10.0.0.1", "10.0.0.2", 40000, 80, 1 + 1400u * (unsigned)i, 1,
@@ -638,7 +719,21 @@ static void test_quoted_original(void **state)
     uint64_t frame;
     assert_int_equal(flow_quoted_original(x->ft, &P, 2, &frame), 0);
     assert_int_equal(flow_quoted_original(x->ft, &P, 0, &frame), 0); /* not the ICMP layer */
+    if (lim->max_flows == 1) /* each ICMP message parked the connection */
+        assert_true(flow_get_stats(x->ft)->evicted >= 2);
     ctx_free(x);
+}
+
+/* The same with one live flow: each ICMP message's own flow parks the
+ * connection, whose outstanding segments are then in its compact copy
+ * (delivery.h), and must answer the same (the capped report is the
+ * uncapped one). */
+static void test_quoted_original(void **state)
+{
+    (void)state;
+    static const struct flow_limits lims[] = {{0}, {.max_flows = 1}};
+    for (size_t i = 0; i < sizeof lims / sizeof lims[0]; i++)
+        quoted_original_case(&lims[i]);
 }
 
 /* ICMP echo request and reply share a flow by their identifier. */
@@ -756,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_idle_timeouts),
         cmocka_unit_test(test_max_flows_cap),
         cmocka_unit_test(test_cap_evicts_least_recent),
+        cmocka_unit_test(test_parked_connection_resumes_as_itself_so_a_resend_is_a_retransmission),
         cmocka_unit_test(test_out_of_order_timestamps),
         cmocka_unit_test(test_client_selection),
         cmocka_unit_test(test_port_reuse),
