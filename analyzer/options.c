@@ -118,7 +118,7 @@ void options_usage(FILE *out)
           "      --stats      add per-layer and per-anomaly counts (implies --full)\n"
           "      --flows      list every flow (like tshark -z conv; implies --full)\n"
           "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
-          "                   the least recently active is finished early\n"
+          "                   the least recently active is parked, and resumes as itself\n"
           "      --color[=WHEN]  colour the text report: auto (the default and a bare\n"
           "                   --color: on a terminal, unless NO_COLOR is set or\n"
           "                   TERM=dumb), always, never\n"

@@ -525,6 +525,8 @@ static void json_stats(struct json *j, const struct report_data *r)
     json_uint(j, "flows", res->total_flows);
     json_uint(j, "flows_unlisted", res->flows_unlisted);
     json_uint(j, "flows_evicted", res->evicted);
+    json_uint(j, "flows_resumed", res->resumed);
+    json_uint(j, "flows_forgotten", res->forgotten);
     json_uint(j, "live_flows_peak", res->live_peak);
     json_uint(j, "icmp_frag_needed", fn);
     json_uint(j, "icmp6_packet_too_big", ptb);
