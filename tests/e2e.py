@@ -3954,6 +3954,37 @@ def many_connection_tests():
                str(a["stats"]))
         expect(a == b, "the cap changed the report")
 
+    @test("a cap of 4 live flows, under the 7 connections open at once, parks connections "
+          "and resumes them as themselves: the same flows, retransmissions, verdict and "
+          "findings as without the cap (issue 18 item 2)")
+    def _():
+        p = os.path.join(TMP, "many-connections-capped.pcap")
+        many_connections(p, 1000, 500)  # 2 s; each re-send comes ~100 connections later
+        reps = []
+        for cap in ([], ["--max-flows", "4"]):
+            rc, out, err = run(["--json"] + cap + ["-r", p])
+            no_sanitizer(err)
+            expect(rc == 0, err)
+            reps.append(json.loads(out))
+        a, b = reps
+        sa, sb = a["stats"], b["stats"]
+        expect(sa["flows"] == 1000 and sa["tcp_retransmissions"] == 20 and
+               sa["flows_evicted"] == 0, str(sa))
+        # the cap's own work is all that may differ: how often it parked and
+        # resumed flows, how many it forgot (none: far fewer than 65,536 are
+        # open), and the live peak it held
+        cap_work = {k: sb.pop(k, None) for k in ("flows_evicted", "flows_resumed",
+                                                 "flows_forgotten", "live_flows_peak")}
+        for k in cap_work:
+            sa.pop(k, None)
+        expect(sa == sb, f"the cap changed the stats: {sa} against {sb}")
+        for k in ("flows", "verdict", "findings"):
+            expect(a.get(k) == b.get(k), f"the cap changed {k}")
+        expect(a == b, "the cap changed the report")
+        expect(cap_work["live_flows_peak"] == 4 and cap_work["flows_evicted"] > 1000 and
+               cap_work["flows_resumed"] > 1000 and cap_work["flows_forgotten"] == 0,
+               str(cap_work))
+
 def with_ttl(frame, ttl):
     """An Ethernet/IPv4 frame with its TTL set and the header checksum redone."""
     ip = bytearray(frame[14:34])
