@@ -131,7 +131,9 @@ uint16_t delivery_outstanding(const struct delivery *d, uint32_t seq, uint64_t *
  * table uses, copied out so that its 416 bytes (up to 2 KiB with the heap
  * parts) go back to the pool: its counts and evidence (112 bytes), each
  * outstanding entry (48 bytes), each exact size (16) and the classes when it
- * has them (384).  A short connection's direction parks in 150-250 bytes.
+ * has them (384).  A short connection's direction parks in about 130 bytes
+ * (the bench's, bench-gen many: 3,056 parked flows held 1.1 KB each, 840 of
+ * them the flow and its tcp_conn).
  * Unparked into a fresh table, it is the same table again, the same
  * capacities included, so what follows is judged as if it had never left.
  */
