@@ -532,6 +532,12 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "sender inside the tunnel is never told: lower the tunnel's MTU.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered, tm->mtu, tm->frame,
                 addr_text(&tm->qsrc, e, sizeof e));
+    else if (t->blackholes && inf->rule == VR_DF_CLEAR_LOSS)
+        /* the DF sentence (say_df_clear) follows with the mechanism */
+        inf_fmt(&inf->summary,
+                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+                "do: the transfer stalls.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
     else if (t->blackholes)
         inf_fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
@@ -895,10 +901,23 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
             icmp);
 }
 
+/* Losses with DF clear: the same sentences as the black hole they look
+ * like from the sender's side, TCP's or a tunnel's re-sending, whichever
+ * the tally leads with; say_df_clear adds the mechanism (fragments
+ * dropped) and the fix that works (not ICMP). */
+static void say_df_clear_loss(struct inference *inf, const struct say_ctx *c)
+{
+    if (c->t->blackholes)
+        say_tcp_blackhole(inf, c);
+    else
+        say_tunnel_resend(inf, c);
+}
+
 /* The sentences of each rule of verdict.c's table, by rule id. */
 static const say_fn say_rule[VR__COUNT] = {
     [VR_FRAGMENT_SIZE_LIMIT] = say_fragment_size_limit,
     [VR_FRAGMENT_LOSS] = say_fragment_loss,
+    [VR_DF_CLEAR_LOSS] = say_df_clear_loss,
     [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
     [VR_MEASURED_LOSS] = say_measured_loss,
     [VR_RECEIVER_SUSPECTED] = say_tcp_blackhole,
@@ -966,6 +985,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.healed = t->healed;
     e.wg_suspected = t->wg_suspected;
     e.resends = t->resends;
+    e.df_clear_lost = t->df_clear_lost;
     e.silent = t->silent;
     e.sweep_cliffs = t->sweep_cliffs;
     e.icmp_ignored = t->icmp_ignored;
