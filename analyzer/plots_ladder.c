@@ -21,6 +21,7 @@
 #include "ladder.h"
 #include "plots_int.h"
 #include "plots_ladder.h"
+#include "pmtud.h"
 #include "tcp.h"
 
 #define LADDER_SLOPE 0.8 /* rows an arrow falls while it crosses */
@@ -34,6 +35,10 @@ struct plots_ladder {
     int fallback_vantage;    /* single capture, no handshake: 0 client, 1 server */
     uint32_t sent_end[2][2]; /* per capture and direction: the highest sequence sent */
     bool sent_any[2][2];
+    /* one capture of a tunnel: the run of re-sent datagrams the analysis
+     * found in it (resend.h), whose size did not cross meanwhile */
+    struct resend_run run;
+    int run_dir;
 };
 
 static const struct flow_summary *find_flow(const struct results *res, uint64_t id)
@@ -50,8 +55,8 @@ static bool is_tcp(const struct flow_summary *f)
 }
 
 /* The datagrams of an encrypted tunnel, seen from outside (WireGuard,
- * ESP): drawn only when matched across two captures, since one capture
- * cannot tell what became of them. */
+ * ESP): matched across two captures, what became of each is measured; in
+ * one capture only the analysis' re-sent run says which did not cross. */
 static bool is_tunnel(const struct flow_summary *f)
 {
     return f && (f->opaque == LAYER_WIREGUARD || f->opaque == LAYER_ESP);
@@ -61,6 +66,22 @@ static bool is_tunnel(const struct flow_summary *f)
 static bool is_echo(const struct flow_summary *f)
 {
     return f && (f->proto == IP_PROTO_ICMP || f->proto == IP_PROTO_ICMPV6) && f->dir[0].packets;
+}
+
+/* An ICMP flow of echo requests (a ping sweep's, pmtud.h), not one of
+ * error messages: routers' frag-needed or packet-too-big to a host make an
+ * ICMP flow of their own, whose packets are no pings. */
+static bool has_pings(const struct report_data *r, const struct flow_summary *f)
+{
+    if (!is_echo(f) || !r->res->pmtud)
+        return false;
+    for (int i = 0; i < pmtud_nsweeps(r->res->pmtud); i++) {
+        const struct pmtud_sweep *w = pmtud_sweep_get(r->res->pmtud, i);
+        if (w->input == f->input && w->requests && !addr_cmp(&w->src, &f->client) &&
+            !addr_cmp(&w->dst, &f->server))
+            return true;
+    }
+    return false;
 }
 
 /* The connection drawn (plots_ladder.h says in which order). */
@@ -100,7 +121,7 @@ static const struct flow_summary *pick_flow(const struct report_data *r)
     /* no TCP at all: the pings that went largest (a ping sweep) */
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
-        if (is_echo(f) && (!best || f->dir[0].max_packet > best->dir[0].max_packet))
+        if (has_pings(r, f) && (!best || f->dir[0].max_packet > best->dir[0].max_packet))
             best = f;
     }
     return best;
@@ -132,6 +153,36 @@ static const struct flow_summary *pick_twin(const struct report_data *r,
     return NULL;
 }
 
+/* No TCP, no ping, one capture: the tunnel the story is about.  The one
+ * the analysis found re-sending a size, else one an ICMP MTU message
+ * quotes, else the busiest; its run of re-sent datagrams, if any. */
+static const struct flow_summary *pick_tunnel(const struct report_data *r, struct plots_ladder *l)
+{
+    const struct results *res = r->res;
+    for (uint32_t i = 0; i < res->nresends; i++) {
+        const struct flow_summary *f = find_flow(res, res->resends[i].flow);
+        if (is_tunnel(f) && r->inf && inference_blackhole(r->inf, f->id)) {
+            l->run = res->resends[i].run;
+            l->run_dir = res->resends[i].dir;
+            return f;
+        }
+    }
+    for (int i = 0; i < r->ninputs; i++)
+        for (int k = 0; k < r->inputs[i]->nicmp; k++) {
+            const struct flow_summary *f = find_flow(res, r->inputs[i]->icmp[k].flow);
+            if (is_tunnel(f))
+                return f;
+        }
+    const struct flow_summary *best = NULL;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (is_tunnel(f) &&
+            (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
+            best = f;
+    }
+    return best;
+}
+
 struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct plots_inputs *in,
                                        struct plots *p, FILE *err)
 {
@@ -159,13 +210,15 @@ struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct
         f = pick_flow(r);
     int64_t off = 0;
     const struct flow_summary *g = NULL;
-    if (!f) { /* no TCP, no ping: a tunnel's datagrams, when two captures matched them */
+    if (!f) { /* no TCP, no ping: a tunnel's datagrams, two captures matched first */
         for (uint32_t i = 0; i < r->res->nflows && !g; i++)
             if (is_tunnel(&r->res->flows[i])) {
                 f = &r->res->flows[i];
                 g = pick_twin(r, f, &off);
             }
         if (!g)
+            f = pick_tunnel(r, l);
+        if (!f)
             return l;
     } else {
         g = pick_twin(r, f, &off);
@@ -182,7 +235,9 @@ struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct
     /* a single capture without the handshake: where it was taken, from what
      * the inference saw (a suspected black hole is seen by the receiver) */
     const struct inf_blackhole *bh = r->inf ? inference_blackhole(r->inf, f->id) : NULL;
-    if (bh)
+    if (l->run.size)
+        l->fallback_vantage = l->run_dir; /* a re-sending tunnel: captured at its sender */
+    else if (bh)
         l->fallback_vantage = bh->suspected ? 1 - bh->dir : bh->dir;
     else
         l->fallback_vantage = f->dir[1].bytes > f->dir[0].bytes ? 1 : 0;
@@ -293,6 +348,14 @@ static void add_dgram(struct plots_ladder *l, int s, const struct packet *pkt,
         struct ladder_event *e = carried_event(l, s, pkt, fp, i, LADDER_DGRAM);
         if (!e)
             return;
+        /* a datagram that crossed in fragments (completed here): its size,
+         * and the largest fragment, the packet that had to fit */
+        const struct layer *ip = ip_before(pkt, i);
+        e->df_clear = ip->u.ip.version == 4 && !(ip->u.ip.flags & IPF_DF);
+        if (ip->u.ip.reasm_len) {
+            e->ip_len = ip->u.ip.reasm_len;
+            e->frag_max = ip->u.ip.reasm_wire;
+        }
         if (y->type == LAYER_WIREGUARD) {
             e->flags = y->u.wg.msg_type;
             e->seq = (uint32_t)y->u.wg.counter;
@@ -330,8 +393,31 @@ static void add_echo(struct plots_ladder *l, int s, const struct packet *pkt,
     }
 }
 
+/* The direction of side s's tunnel flow a quoted outer packet (IP layer
+ * qip) belongs to, or -1: its addresses, and its UDP ports when the tunnel
+ * rides UDP (an ESP flow has none). */
+static int quoted_tunnel_dir(const struct flow_summary *f, const struct packet *pkt,
+                             const struct layer *qip, int quote_layer)
+{
+    int u = pkt_find(pkt, LAYER_UDP, quote_layer);
+    uint16_t sp = 0, dp = 0;
+    if (u >= 0 && (pkt->layers[u].flags & LF_QUOTED)) {
+        sp = pkt->layers[u].u.udp.sport;
+        dp = pkt->layers[u].u.udp.dport;
+    }
+    bool ports = f->client_port || f->server_port;
+    if (!addr_cmp(&qip->u.ip.src, &f->client) && !addr_cmp(&qip->u.ip.dst, &f->server) &&
+        (!ports || (sp == f->client_port && dp == f->server_port)))
+        return 0;
+    if (!addr_cmp(&qip->u.ip.src, &f->server) && !addr_cmp(&qip->u.ip.dst, &f->client) &&
+        (!ports || (sp == f->server_port && dp == f->client_port)))
+        return 1;
+    return -1;
+}
+
 /* An ICMP frag-needed or packet-too-big quoting a segment of side s's
- * connection: recorded with the quoted segment's direction and sequence. */
+ * connection (or a datagram of its tunnel): recorded with the quoted
+ * packet's direction and sequence (a tunnel's: the quoted size). */
 static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
 {
     const struct flow_summary *f = l->f[s];
@@ -343,6 +429,26 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
         bool v6 = y->type == LAYER_ICMP6 && y->u.icmp.type == 2;
         if (!(v4 || v6) || !y->u.icmp.quote_layer)
             continue;
+        if (is_tunnel(f)) {
+            int q = y->u.icmp.quote_layer;
+            const struct layer *qip = q < pkt->nlayers ? &pkt->layers[q] : NULL;
+            const struct layer *oip = ip_before(pkt, i);
+            if (!qip || !oip || (qip->type != LAYER_IPV4 && qip->type != LAYER_IPV6))
+                return;
+            int dir = quoted_tunnel_dir(f, pkt, qip, q);
+            struct ladder_event *e = dir >= 0 ? next_event(l, s) : NULL;
+            if (!e)
+                return;
+            e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+            e->frame = pkt->frame;
+            e->dir = (uint8_t)dir;
+            e->kind = LADDER_ICMP;
+            e->ip_len = oip->u.ip.ip_len;
+            e->payload_len = qip->u.ip.ip_len; /* the quoted datagram's size */
+            e->mtu = y->u.icmp.mtu;
+            e->v6 = v6;
+            return;
+        }
         bool echo = is_echo(f);
         int q = pkt_find(pkt, echo ? (v6 ? LAYER_ICMP6 : LAYER_ICMP) : LAYER_TCP,
                          y->u.icmp.quote_layer);
@@ -449,8 +555,11 @@ static void event_label1(const struct ladder_event *e, char *buf, size_t size)
 {
     if (e->kind == LADDER_DGRAM) {
         static const char *const wg[] = {"", "WG handshake", "WG handshake reply", "WG cookie"};
-        snprintf(buf, size, "%s%s%u B%s", e->flags && e->flags < 4 ? wg[e->flags] : "",
-                 e->flags && e->flags < 4 ? ", " : "", e->ip_len,
+        char frag[48] = "";
+        if (e->frag_max)
+            snprintf(frag, sizeof frag, " cut to %u B fragments", e->frag_max);
+        snprintf(buf, size, "%s%s%u B%s%s", e->flags && e->flags < 4 ? wg[e->flags] : "",
+                 e->flags && e->flags < 4 ? ", " : "", e->ip_len, frag,
                  e->fate == LADDER_LOST         ? ", lost"
                  : e->fate == LADDER_UNANSWERED ? ", not seen at the other end"
                                                 : "");
@@ -542,8 +651,9 @@ static struct geometry place(const struct ladder_event *e, double y, const struc
         for (size_t i = k; i-- > 0;) {
             const struct ladder_event *q = &ev[keep[i]];
             uint32_t end = q->repeat > 1 ? q->seq_end : q->seq + ladder_seq_len(q);
-            bool same = q->kind == LADDER_ECHO
-                            ? q->flags && q->seq == e->seq
+            bool same = q->kind == LADDER_ECHO ? q->flags && q->seq == e->seq
+                        : q->kind == LADDER_DGRAM
+                            ? q->ip_len == e->payload_len && !q->frag_max
                             : q->kind == LADDER_TCP && (int32_t)(e->seq - q->seq) >= 0 &&
                                   (int32_t)(end - e->seq) > 0;
             if (same && q->dir == e->dir && q->fate != LADDER_ARRIVED) {
@@ -609,8 +719,13 @@ static struct ladder_event *judged_events(struct plots_ladder *l, size_t *n_out,
         int s = l->n[0] || !l->f[1] ? 0 : 1;
         vantage[s] = ladder_vantage(l->ev[s], l->n[s], l->fallback_vantage);
         vantage[1 - s] = 1 - vantage[s];
-        *n_out = ladder_collapse(l->ev[s],
-                                 ladder_judge(l->ev[s], l->n[s], LADDER_MAX_EVENTS, vantage[s]));
+        size_t n = ladder_judge(l->ev[s], l->n[s], LADDER_MAX_EVENTS, vantage[s]);
+        if (l->run.size)
+            ladder_mark_resent(l->ev[s], n, l->run_dir, l->run.size, l->run.first_ns,
+                               l->run.last_ns);
+        if (is_tunnel(l->f[s]))
+            ladder_mark_refused(l->ev[s], n);
+        *n_out = ladder_collapse(l->ev[s], n);
         return l->ev[s];
     }
     size_t cap = l->n[0] + l->n[1];
@@ -751,12 +866,17 @@ bool plots_ladder_write(struct plots_ladder *l, const char *dir, const char *tdi
     size_t nlost = 0;
     for (size_t i = 0; i < k; i++)
         nlost += ev[keep[i]].fate == LADDER_LOST;
-    if (is_tunnel(f))
+    if (is_tunnel(f) && f->opaque == LAYER_ESP) /* one SA, one way: its SPI names it */
         snprintf(title, sizeof title,
-                 "Ladder diagram, flow #%" PRIu64 ": %s %s:%u <-> %s:%u (two captures matched)",
-                 f->id, f->opaque == LAYER_WIREGUARD ? "WireGuard" : "ESP",
+                 "Ladder diagram, flow #%" PRIu64 ": ESP SPI 0x%08x %s -> %s (%s)", f->id, f->spi,
+                 addr_text(&f->client, a, sizeof a), addr_text(&f->server, b, sizeof b),
+                 pair ? "two captures matched" : "one capture");
+    else if (is_tunnel(f))
+        snprintf(title, sizeof title,
+                 "Ladder diagram, flow #%" PRIu64 ": WireGuard %s:%u <-> %s:%u (%s)", f->id,
                  addr_text(&f->client, a, sizeof a), f->client_port,
-                 addr_text(&f->server, b, sizeof b), f->server_port);
+                 addr_text(&f->server, b, sizeof b), f->server_port,
+                 pair ? "two captures matched" : "one capture");
     else if (is_echo(f))
         snprintf(title, sizeof title,
                  "Ladder diagram, flow #%" PRIu64 ": pings from %s to %s (echo id %u%s)", f->id,
