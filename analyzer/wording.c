@@ -383,17 +383,19 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_PEER);
 }
 
-/* The lost packets went with DF clear (IPv4): the router at the
- * bottleneck fragments them and sends no ICMP, so what is dropped is
- * fragments, and letting ICMP through cannot help.  Says so, and gives the
- * fix that works instead of the ICMP one; false when DF was set. */
+/* The lost packets went with DF clear (IPv4): they cross as fragments,
+ * cut by the router at the bottleneck (which then sends no ICMP) or by the
+ * sender itself once an ICMP message told it the MTU, so what is dropped
+ * is fragments, and letting ICMP through cannot help.  Says so, and gives
+ * the fix that works instead of the ICMP one; false when DF was set. */
 static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
 {
     if (!(f->df_clear_large >> d & 1))
         return false;
     inf_fmt(&inf->summary,
-            "%s Those packets have DF clear: a router fragments them instead of sending ICMP, "
-            "so it is their fragments that are dropped, and letting ICMP through cannot help.",
+            "%s Those packets have DF clear: they cross as fragments (cut by a router, which "
+            "sends no ICMP then, or by the sender after an ICMP message), so it is their "
+            "fragments that are dropped, and letting ICMP through cannot help.",
             inf->summary);
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
     return true;
