@@ -86,7 +86,10 @@ void dec_short(struct dstate *d, struct layer *l)
     if (d->lflags & LF_QUOTED)
         return; /* an ICMP error quotes only the start of a packet */
     const struct packet *p = d->pkt;
-    enum anomaly a = p->caplen < p->wirelen ? AN_TRUNCATED : AN_SHORT_FRAME;
+    /* a reassembled datagram is short only where the snap length cut one
+     * of its fragments (defrag.c checks every byte came otherwise) */
+    enum anomaly a =
+        p->caplen < p->wirelen || (d->lflags & LF_REASSEMBLED) ? AN_TRUNCATED : AN_SHORT_FRAME;
     d->pkt->anomalies |= 1ull << a;
 }
 
@@ -109,8 +112,15 @@ enum dec_len_src dec_ip_payload_len(const struct dstate *d, const struct cursor 
     size_t ah = 0;
 
     *len = cur_left(c);
-    if (d->lflags & LF_REASSEMBLED)
+    if (d->lflags & LF_REASSEMBLED) {
+        /* right after the reassembled IP layer of a datagram cut by the
+         * snap length: the length it had, not what was captured */
+        const struct layer *l = p->nlayers ? &p->layers[p->nlayers - 1] : NULL;
+        if (d->reasm_payload && l && (l->type == LAYER_IPV4 || l->type == LAYER_IPV6) &&
+            l->u.ip.reasm_len)
+            *len = d->reasm_payload;
         return DEC_LEN_IP;
+    }
     for (int i = p->nlayers - 1; i >= 0; i--) {
         const struct layer *l = &p->layers[i];
         if (l->type == LAYER_AH) {
@@ -398,7 +408,7 @@ void decode_frame(struct packet *pkt, int linktype, const uint8_t *data, uint32_
     pkt->anomalies = 0;
     pkt->data = data;
 
-    struct dstate d = {pkt, data, 0, 0};
+    struct dstate d = {pkt, data, 0, 0, 0};
     decode_link(&d, linktype, cur_make(data, caplen));
 }
 
@@ -411,6 +421,19 @@ void decode_reassembled(struct packet *pkt, int ip_layer, uint8_t proto, const u
     pkt->nlayers = (uint8_t)(ip_layer + 1);
     pkt->data = base;
 
-    struct dstate d = {pkt, base, ip->tunnel, (uint8_t)(ip->flags | LF_REASSEMBLED)};
+    struct dstate d = {pkt, base, ip->tunnel, (uint8_t)(ip->flags | LF_REASSEMBLED), 0};
     decode_ipproto(&d, proto, cur_make(payload, len));
+}
+
+void decode_reassembled_cut(struct packet *pkt, int ip_layer, uint8_t proto, const uint8_t *base,
+                            const uint8_t *payload, uint32_t captured, uint32_t total)
+{
+    if (ip_layer < 0 || ip_layer >= pkt->nlayers)
+        return;
+    const struct layer *ip = &pkt->layers[ip_layer];
+    pkt->nlayers = (uint8_t)(ip_layer + 1);
+    pkt->data = base;
+
+    struct dstate d = {pkt, base, ip->tunnel, (uint8_t)(ip->flags | LF_REASSEMBLED), total};
+    decode_ipproto(&d, proto, cur_make(payload, captured < total ? captured : total));
 }

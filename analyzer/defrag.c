@@ -56,6 +56,8 @@ struct dgram {
     uint16_t sport, dport; /* TCP/UDP ports from the offset-0 fragment, as captured */
     bool broken;           /* a fragment was cut by the snap length: never completes */
     bool tcp_head;         /* the offset-0 fragment's captured bytes hold a whole TCP header */
+    bool udp_head;         /* ... a whole UDP header */
+    uint32_t head_avail;   /* the offset-0 fragment's upper-layer bytes captured */
     bool crafted;          /* overlapping or needlessly small fragments: not an IP stack's */
     /* the outermost IP header of the frames that carried its fragments
      * (defrag.h, struct defrag_arrived): the lowest TTL, and whether one was
@@ -507,8 +509,12 @@ static enum defrag_result complete(struct defrag *df, struct packet *pkt, int id
  * whose header the first fragment holds is then handed on as the datagram
  * it was (reasm_len, its TCP header; payload bytes not captured read as
  * zeroes, which nothing after TCP reads: decode_tcp()), so that its flow
- * counts a delivered segment of its full size.  Anything else is given up
- * at once, counted unreassemblable, not lost.
+ * counts a delivered segment of its full size.  A UDP datagram whose header
+ * the first fragment holds is handed on too, as a datagram cut by the snap
+ * length (decode_reassembled_cut(): its sizes as sent, its bytes as far as
+ * captured): its flow counts it, at its full size, and a tunnel's re-sent
+ * datagrams are seen re-sent whether or not the sender fragmented them.
+ * Anything else is given up at once, counted unreassemblable, not lost.
  */
 static enum defrag_result finish_broken(struct defrag *df, struct packet *pkt, int idx,
                                         struct dgram *g, bool more, uint32_t frag_end,
@@ -522,7 +528,7 @@ static enum defrag_result finish_broken(struct defrag *df, struct packet *pkt, i
     }
     if (!g->last_seen || g->present != g->end)
         return DEFRAG_DROPPED;
-    if (g->first_seen && g->tcp_head && !g->crafted) {
+    if (g->first_seen && (g->tcp_head || g->udp_head) && !g->crafted) {
         df->st.incomplete++; /* not reassembled: its bytes are not all here */
         return complete(df, pkt, idx, g, buflen);
     }
@@ -617,6 +623,8 @@ static enum defrag_result add_fragment(struct defrag *df, struct packet *pkt, in
         /* The datagram's header: the IPv6 fragment header was added by
          * fragmenting (RFC 8200 4.5), so it is not part of the original. */
         g->hdr_len = ip->version == 6 ? (uint16_t)(ip->hdr_len - IPV6_FRAG_HDR) : ip->hdr_len;
+        g->head_avail = avail < len ? avail : len;
+        g->udp_head = ip->proto == IP_PROTO_UDP && avail >= 8;
         if (ip->proto == IP_PROTO_TCP && avail >= 13) {
             uint32_t th = (uint32_t)(pkt->data[ip->payload_off + 12] >> 4) * 4;
             g->tcp_head = th >= 20 && th <= avail && th <= len;
@@ -684,6 +692,8 @@ static enum defrag_result complete(struct defrag *df, struct packet *pkt, int id
     uint8_t *buf = g->data;
     uint32_t end = g->end;
     uint8_t proto = g->proto;
+    bool broken_udp = g->broken && !g->tcp_head;
+    uint32_t head = g->head_avail;
     ip->reasm_len = (uint32_t)g->hdr_len + end;
     ip->reasm_wire = (uint16_t)(g->max_frag > UINT16_MAX ? UINT16_MAX : g->max_frag);
     record_cut(df, g);
@@ -692,7 +702,10 @@ static enum defrag_result complete(struct defrag *df, struct packet *pkt, int id
     drop_dgram(df, g);
     df->done[df->ndone++] = buf;
     *buflen = end;
-    decode_reassembled(pkt, idx, proto, buf, buf, end);
+    if (broken_udp) /* the captured start only: the rest was never seen */
+        decode_reassembled_cut(pkt, idx, proto, buf, buf, head, end);
+    else
+        decode_reassembled(pkt, idx, proto, buf, buf, end);
     return DEFRAG_COMPLETE;
 }
 

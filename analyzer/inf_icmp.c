@@ -79,6 +79,59 @@ static void icmp_group_add(struct icmp_group *g, int *ng, int input, const struc
     g[i].ignored += h == 0;
 }
 
+/* One group's line of evidence on its path: how many messages, where
+ * they came from, what they quote, and what the sender did. */
+static void icmp_group_evidence(struct inference *inf, const struct icmp_group *x, int ninputs,
+                                struct tally *t)
+{
+    char from[64];
+    struct inf_path *p =
+        inf_path_for(inf, &x->qsrc, &x->qdst, x->tunnel ? INF_INNER : INF_OUTER, x->tunnel);
+    char frames[64];
+    if (x->count == 1)
+        snprintf(frames, sizeof frames, "frame %" PRIu64, x->first);
+    else
+        snprintf(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
+    char in[32] = "";
+    if (ninputs > 1)
+        snprintf(in, sizeof in, ", input %d", x->input + 1);
+    char cut[160] = "";
+    if (x->cut && icmp_msg_size(x->cut))
+        snprintf(cut, sizeof cut,
+                 " (the quote says %u bytes, cut to what the router kept; the original, "
+                 "frame %" PRIu64 ", was %u)",
+                 x->cut->quoted_len, x->cut->original_frame, x->cut->original_len);
+    else if (x->cut)
+        snprintf(cut, sizeof cut,
+                 " (the quote says %u bytes, cut to what the router kept: the packet's size "
+                 "is unknown)",
+                 x->cut->quoted_len);
+    /* where it belongs: inside a tunnel, or about a tunnel's outer
+     * packets (the quoted protocol named, never "ip") */
+    char where[128] = "";
+    size_t wo = 0;
+    if (x->tunnel)
+        wo += (size_t)snprintf(where, sizeof where, ", carried inside tunnel #%u", x->tunnel);
+    if (x->qproto == IP_PROTO_IPIP || x->qproto == IP_PROTO_IPV6 || x->qproto == IP_PROTO_GRE ||
+        x->qproto == IP_PROTO_ESP)
+        snprintf(where + wo, sizeof where - wo, ", quoting %s packets",
+                 ip_proto_name_in(x->qproto, x->qv6 ? 6 : 4, true));
+    inf_evidence(p, "%u %s message%s (%s%s%s) from %s report%s MTU %u%s%s%s", x->count,
+                 x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in,
+                 where, addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu,
+                 cut,
+                 x->guessed ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
+                              "packet it quotes was too big)"
+                            : "",
+                 x->honored   ? "; the sender obeyed"
+                 : x->ignored ? "; the sender ignored it"
+                              : "");
+    if (x->honored && !t->pmtud_mtu) {
+        t->pmtud_mtu = x->mtu;
+        t->pmtud_guessed = x->guessed;
+    }
+}
+
 void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                     const struct results *res, struct tally *t)
 {
@@ -155,55 +208,8 @@ void inf_icmp_stage(struct inference *inf, struct input_stats *const *inputs, in
             }
         }
     }
-    for (int g = 0; g < ngroups; g++) {
-        const struct icmp_group *x = &groups[g];
-        char from[64];
-        struct inf_path *p =
-            inf_path_for(inf, &x->qsrc, &x->qdst, x->tunnel ? INF_INNER : INF_OUTER, x->tunnel);
-        char frames[64];
-        if (x->count == 1)
-            snprintf(frames, sizeof frames, "frame %" PRIu64, x->first);
-        else
-            snprintf(frames, sizeof frames, "frames %" PRIu64 "-%" PRIu64, x->first, x->last);
-        char in[32] = "";
-        if (ninputs > 1)
-            snprintf(in, sizeof in, ", input %d", x->input + 1);
-        char cut[160] = "";
-        if (x->cut && icmp_msg_size(x->cut))
-            snprintf(cut, sizeof cut,
-                     " (the quote says %u bytes, cut to what the router kept; the original, "
-                     "frame %" PRIu64 ", was %u)",
-                     x->cut->quoted_len, x->cut->original_frame, x->cut->original_len);
-        else if (x->cut)
-            snprintf(cut, sizeof cut,
-                     " (the quote says %u bytes, cut to what the router kept: the packet's size "
-                     "is unknown)",
-                     x->cut->quoted_len);
-        /* where it belongs: inside a tunnel, or about a tunnel's outer
-         * packets (the quoted protocol named, never "ip") */
-        char where[128] = "";
-        size_t wo = 0;
-        if (x->tunnel)
-            wo += (size_t)snprintf(where, sizeof where, ", carried inside tunnel #%u", x->tunnel);
-        if (x->qproto == IP_PROTO_IPIP || x->qproto == IP_PROTO_IPV6 || x->qproto == IP_PROTO_GRE ||
-            x->qproto == IP_PROTO_ESP)
-            snprintf(where + wo, sizeof where - wo, ", quoting %s packets",
-                     ip_proto_name_in(x->qproto, x->qv6 ? 6 : 4, true));
-        inf_evidence(
-            p, "%u %s message%s (%s%s%s) from %s report%s MTU %u%s%s%s", x->count,
-            x->v6 ? "packet-too-big" : "frag-needed", x->count > 1 ? "s" : "", frames, in, where,
-            addr_text(&x->from, from, sizeof from), x->count > 1 ? "" : "s", x->mtu, cut,
-            x->guessed ? " (0 reported: the RFC 1191 plateau below the packet, a guess; the "
-                         "packet it quotes was too big)"
-                       : "",
-            x->honored   ? "; the sender obeyed"
-            : x->ignored ? "; the sender ignored it"
-                         : "");
-        if (x->honored && !t->pmtud_mtu) {
-            t->pmtud_mtu = x->mtu;
-            t->pmtud_guessed = x->guessed;
-        }
-    }
+    for (int g = 0; g < ngroups; g++)
+        icmp_group_evidence(inf, &groups[g], ninputs, t);
 }
 
 /* ICMP seen by a tunnel endpoint belongs to the inner flows it carries: a

@@ -226,9 +226,13 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     if (!r.nframes) /* healed: the big copies were superseded */
         ev_frame(&r, x->first_retrans_frame);
     inf_record(inf, &r);
-    if (x->stalled)
+    if (x->stalled) {
         t->blackholes++;
-    else
+        /* DF clear throughout (not set first and cleared later, as
+         * Windows' black hole detection does): a router fragmented them */
+        if ((f->df_clear_large >> d & 1) && !f->dir[d].df_cleared)
+            t->df_clear_lost++;
+    } else
         t->healed++;
     if (!t->worst || x->stalled) {
         t->worst = f;

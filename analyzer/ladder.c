@@ -192,6 +192,48 @@ size_t ladder_judge(struct ladder_event *ev, size_t n, size_t cap, int vantage)
     return n;
 }
 
+void ladder_mark_resent(struct ladder_event *ev, size_t n, int vantage, uint32_t size,
+                        int64_t first_ns, int64_t last_ns)
+{
+    size_t first = n;
+    for (size_t i = 0; size && i < n; i++) {
+        struct ladder_event *e = &ev[i];
+        if (e->kind == LADDER_DGRAM && e->dir == vantage && e->ip_len >= size &&
+            e->t_ns >= first_ns && e->t_ns <= last_ns) {
+            e->fate = LADDER_LOST;
+            if (first == n)
+                first = i;
+        }
+    }
+    /* back through the burst the first copy ended */
+    int64_t t = first < n ? ev[first].t_ns : 0;
+    for (size_t i = first; i-- > 0 && first < n;) {
+        struct ladder_event *e = &ev[i];
+        if (e->kind != LADDER_DGRAM || e->dir != vantage)
+            continue;
+        if (t - e->t_ns >= LADDER_STRETCH_NS)
+            break;
+        t = e->t_ns;
+        if (e->ip_len >= size)
+            e->fate = LADDER_LOST;
+    }
+}
+
+void ladder_mark_refused(struct ladder_event *ev, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct ladder_event *m = &ev[i];
+        if (m->kind != LADDER_ICMP || !m->mtu)
+            continue;
+        for (size_t j = 0; j < n; j++) {
+            struct ladder_event *e = &ev[j];
+            if (e->kind == LADDER_DGRAM && e->fate == LADDER_SENT && e->dir == m->dir &&
+                !e->frag_max && !e->df_clear && e->ip_len > m->mtu)
+                e->fate = LADDER_LOST;
+        }
+    }
+}
+
 /* ------------------------------------------------------- two captures */
 
 /* What identifies a packet across captures, with its time and index: the

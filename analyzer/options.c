@@ -342,39 +342,141 @@ static int unknown_option(char **argv, FILE *err)
 
 static int after_options(struct options *o, int argc, char **argv, FILE *err);
 
+enum {
+    OPT_JSON = 256,
+    OPT_STATS,
+    OPT_COLOR,
+    OPT_FLOWS,
+    OPT_MAX_FLOWS,
+    OPT_NO_PLOTS,
+    OPT_PLOT_TIMEOUT_S,
+    OPT_LADDER_FLOW,
+    OPT_FAIL_ON,
+    OPT_FULL,
+    OPT_TRUTH
+};
+static const struct option longopts[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"color", optional_argument, NULL, OPT_COLOR},
+    {"help", no_argument, NULL, 'h'},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"flows", no_argument, NULL, OPT_FLOWS},
+    {"full", no_argument, NULL, OPT_FULL},
+    {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+    {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+    {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
+    {"ladder-flow", required_argument, NULL, OPT_LADDER_FLOW},
+    {"truth", required_argument, NULL, OPT_TRUTH},
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+#define OPT_DONE (-1) /* one_option(): parsing stops, successfully */
+
+/* What getopt_long returned, c, applied to o: EXIT_OK to go on, OPT_DONE
+ * when parsing stops here (--help, --version), else the exit code. */
+static int one_option(struct options *o, int c, int argc, char **argv, FILE *err)
+{
+    switch (c) {
+    case 'r':
+        if (o->ninputs == OPT_MAX_INPUTS) {
+            fprintf(err, "mtuscope: at most %d inputs\n", OPT_MAX_INPUTS);
+            return EXIT_USAGE;
+        }
+        o->inputs[o->ninputs++] = optarg;
+        break;
+    case 'c':
+        if (!positive(optarg, UINT64_MAX, &o->count)) {
+            escape_line(err, "mtuscope: -c wants a positive packet count, not \"%s\"", optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case 'o':
+        o->outdir = optarg;
+        break;
+    case OPT_JSON:
+        o->json = true;
+        break;
+    case OPT_STATS:
+        o->stats = o->full = true;
+        break;
+    case OPT_FLOWS:
+        o->flows = o->full = true;
+        break;
+    case OPT_FULL:
+        o->full = true;
+        break;
+    case OPT_TRUTH:
+        o->truth_path = optarg;
+        break;
+    case OPT_NO_PLOTS:
+        o->no_plots = true;
+        break;
+    case OPT_PLOT_TIMEOUT_S:
+        if (parse_seconds(optarg, &o->plot_timeout, err) != EXIT_OK)
+            return EXIT_USAGE;
+        break;
+    case OPT_LADDER_FLOW:
+        if (!positive(optarg, UINT64_MAX, &o->ladder_flow)) {
+            escape_line(err,
+                        "mtuscope: --ladder-flow wants a flow number (#N in the report), "
+                        "not \"%s\"",
+                        optarg);
+            return EXIT_USAGE;
+        }
+        break;
+    case 'n':
+        break; /* tcpdump's "no names": mtuscope never resolves any */
+    case 'q':
+        o->quiet = true;
+        break;
+    case 'v':
+        o->verbose = true;
+        o->flows = o->stats = o->full = true;
+        break;
+    case OPT_MAX_FLOWS: {
+        uint64_t v;
+        if (!positive(optarg, 16777216, &v)) {
+            escape_line(err, "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"",
+                        optarg);
+            return EXIT_USAGE;
+        }
+        o->max_flows = (uint32_t)v;
+        break;
+    }
+    case OPT_COLOR:
+        if (parse_color(optarg, &o->color, err) != EXIT_OK)
+            return EXIT_USAGE;
+        break;
+    case OPT_FAIL_ON:
+        if (parse_fail_on(o, optarg, err) != EXIT_OK)
+            return EXIT_USAGE;
+        break;
+    case 'h':
+        o->help = true;
+        return OPT_DONE;
+    case 'V':
+        /* tcpdump's -V FILE (a file listing captures, one a line);
+         * alone, or before another option, it is --version */
+        if (optind < argc && argv[optind][0] && argv[optind][0] != '-' &&
+            strcmp(argv[optind - 1], "--version") != 0) {
+            if (read_list(o, argv[optind++], err) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
+        }
+        o->version = true;
+        return OPT_DONE;
+    default:
+        return unknown_option(argv, err);
+    }
+    return EXIT_OK;
+}
+
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
-    enum {
-        OPT_JSON = 256,
-        OPT_STATS,
-        OPT_COLOR,
-        OPT_FLOWS,
-        OPT_MAX_FLOWS,
-        OPT_NO_PLOTS,
-        OPT_PLOT_TIMEOUT_S,
-        OPT_LADDER_FLOW,
-        OPT_FAIL_ON,
-        OPT_FULL,
-        OPT_TRUTH
-    };
-    static const struct option longopts[] = {
-        {"json", no_argument, NULL, OPT_JSON},
-        {"stats", no_argument, NULL, OPT_STATS},
-        {"color", optional_argument, NULL, OPT_COLOR},
-        {"help", no_argument, NULL, 'h'},
-        {"fail-on", required_argument, NULL, OPT_FAIL_ON},
-        {"flows", no_argument, NULL, OPT_FLOWS},
-        {"full", no_argument, NULL, OPT_FULL},
-        {"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
-        {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
-        {"plot-timeout", required_argument, NULL, OPT_PLOT_TIMEOUT_S},
-        {"ladder-flow", required_argument, NULL, OPT_LADDER_FLOW},
-        {"truth", required_argument, NULL, OPT_TRUTH},
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     memset(o, 0, sizeof *o);
     o->plot_timeout = OPT_PLOT_TIMEOUT;
     optind = 1;
@@ -383,99 +485,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
     /* "+": stop at the first non-option, so a filter like "not port 22"
      * is never taken for options (tcpdump's rule) */
     while ((c = getopt_long(argc, argv, "+r:c:o:hnVqv", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            if (o->ninputs == OPT_MAX_INPUTS) {
-                fprintf(err, "mtuscope: at most %d inputs\n", OPT_MAX_INPUTS);
-                return EXIT_USAGE;
-            }
-            o->inputs[o->ninputs++] = optarg;
-            break;
-        case 'c':
-            if (!positive(optarg, UINT64_MAX, &o->count)) {
-                escape_line(err, "mtuscope: -c wants a positive packet count, not \"%s\"", optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'o':
-            o->outdir = optarg;
-            break;
-        case OPT_JSON:
-            o->json = true;
-            break;
-        case OPT_STATS:
-            o->stats = o->full = true;
-            break;
-        case OPT_FLOWS:
-            o->flows = o->full = true;
-            break;
-        case OPT_FULL:
-            o->full = true;
-            break;
-        case OPT_TRUTH:
-            o->truth_path = optarg;
-            break;
-        case OPT_NO_PLOTS:
-            o->no_plots = true;
-            break;
-        case OPT_PLOT_TIMEOUT_S:
-            if (parse_seconds(optarg, &o->plot_timeout, err) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case OPT_LADDER_FLOW:
-            if (!positive(optarg, UINT64_MAX, &o->ladder_flow)) {
-                escape_line(err,
-                            "mtuscope: --ladder-flow wants a flow number (#N in the report), "
-                            "not \"%s\"",
-                            optarg);
-                return EXIT_USAGE;
-            }
-            break;
-        case 'n':
-            break; /* tcpdump's "no names": mtuscope never resolves any */
-        case 'q':
-            o->quiet = true;
-            break;
-        case 'v':
-            o->verbose = true;
-            o->flows = o->stats = o->full = true;
-            break;
-        case OPT_MAX_FLOWS: {
-            uint64_t v;
-            if (!positive(optarg, 16777216, &v)) {
-                escape_line(err,
-                            "mtuscope: --max-flows wants a count from 1 to 16777216, not \"%s\"",
-                            optarg);
-                return EXIT_USAGE;
-            }
-            o->max_flows = (uint32_t)v;
-            break;
-        }
-        case OPT_COLOR:
-            if (parse_color(optarg, &o->color, err) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case OPT_FAIL_ON:
-            if (parse_fail_on(o, optarg, err) != EXIT_OK)
-                return EXIT_USAGE;
-            break;
-        case 'h':
-            o->help = true;
+        int rc = one_option(o, c, argc, argv, err);
+        if (rc == OPT_DONE)
             return EXIT_OK;
-        case 'V':
-            /* tcpdump's -V FILE (a file listing captures, one a line);
-             * alone, or before another option, it is --version */
-            if (optind < argc && argv[optind][0] && argv[optind][0] != '-' &&
-                strcmp(argv[optind - 1], "--version") != 0) {
-                if (read_list(o, argv[optind++], err) != EXIT_OK)
-                    return EXIT_USAGE;
-                break;
-            }
-            o->version = true;
-            return EXIT_OK;
-        default:
-            return unknown_option(argv, err);
-        }
+        if (rc != EXIT_OK)
+            return rc;
     }
     return after_options(o, argc, argv, err);
 }

@@ -205,18 +205,14 @@ static bool read_end(const struct pipeline_opts *o, struct input_stats *s, const
     return ok;
 }
 
-enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
-                                          struct input_stats *s, struct results *res,
-                                          const struct pipeline_hooks *hooks, bool read_ahead)
+/* The input opened for the analysis, after the scan that comes first (once
+ * per input: main.c makes it, a replay here), its filter set; NULL, said on
+ * o's stream and in s, with *why, when it cannot be. */
+static struct capture *open_input(const char *path, const struct pipeline_opts *o,
+                                  struct input_stats *s, enum pipeline_status *why)
 {
     char err[CAPTURE_ERRLEN];
-    struct packet *pkt = calloc(1, sizeof *pkt); /* ~3 KiB, reused for every frame */
-    if (!pkt) {
-        say(o, "mtuscope: out of memory\n");
-        return PIPELINE_FAIL;
-    }
-    /* the pass before the analysis, once per input (main.c makes it first,
-     * a replay here): its end of capture makes the same stalls every time */
+    /* the scan first: its end of capture makes the same stalls every time */
     const struct input_group *g = inputs_group_of(o->groups, path);
     if (!s->scan.scanned && !s->scan.why[0])
         scan_input(path, g, s);
@@ -226,8 +222,8 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     if (!cap) {
         say(o, "mtuscope: %s\n", err);
         snprintf(s->error, sizeof s->error, "%s", err);
-        free(pkt);
-        return PIPELINE_FAIL;
+        *why = PIPELINE_FAIL;
+        return NULL;
     }
     snprintf(s->format, sizeof s->format, "%s", capture_format(cap));
     int linktype = capture_linktype(cap);
@@ -238,9 +234,29 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     if (!capture_set_filter(cap, o->filter, err)) {
         say(o, "mtuscope: %s\n", err);
         capture_close(cap);
-        free(pkt);
-        return PIPELINE_BAD_FILTER;
+        *why = PIPELINE_BAD_FILTER;
+        return NULL;
     }
+    return cap;
+}
+
+enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
+                                          struct input_stats *s, struct results *res,
+                                          const struct pipeline_hooks *hooks, bool read_ahead)
+{
+    char err[CAPTURE_ERRLEN];
+    struct packet *pkt = calloc(1, sizeof *pkt); /* ~3 KiB, reused for every frame */
+    if (!pkt) {
+        say(o, "mtuscope: out of memory\n");
+        return PIPELINE_FAIL;
+    }
+    enum pipeline_status why = PIPELINE_OK;
+    struct capture *cap = open_input(path, o, s, &why);
+    if (!cap) {
+        free(pkt);
+        return why;
+    }
+    int linktype = capture_linktype(cap);
 
     struct defrag *df = defrag_new(NULL);
     struct dedup *dd = dedup_new();

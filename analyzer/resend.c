@@ -15,6 +15,7 @@ static void run_start(struct resend_track *t, uint16_t size, int64_t ts_ns, uint
     t->own_at_start = t->own_small;
     t->peer_at_start = t->peer;
     t->gap_ns = 0;
+    t->foreign_bursts = 0;
     t->cur.peer_before_ns = t->peer_seen && t->peer_last_ns <= ts_ns ? ts_ns - t->peer_last_ns : -1;
 }
 
@@ -70,6 +71,36 @@ void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_
     int64_t gap = ts_ns - t->last_ns;
     if (gap < 0)
         return; /* out-of-order timestamp: no interval to judge */
+    /* Once an interval is set, the next timeout of this run cannot fire
+     * before RESEND_RATIO_MIN times it (a retransmission timer doubles,
+     * RFC 6298 5.5): a copy of the same size earlier than that, and not
+     * right after the last one (a burst: the sender going on), is another
+     * segment, not this run's re-send, and leaves the run as it is: a
+     * second inner flow, stalled in its own backoff, sending between the
+     * re-sends.  One such burst per interval at most: a stalled flow's
+     * timer doubles too, while a stream of that size at a steady rate would
+     * put ever more copies in the doubling intervals, and skipping them
+     * would pick a "doubling" out of any steady stream. */
+    if (t->gap_ns && gap >= RESEND_MIN_GAP_NS &&
+        (double)gap < RESEND_RATIO_MIN * (double)t->gap_ns) {
+        if (!t->foreign_bursts || ts_ns - t->foreign_last_ns >= RESEND_MIN_GAP_NS)
+            t->foreign_bursts++;
+        t->foreign_last_ns = ts_ns;
+        if (t->foreign_bursts <= 1)
+            return; /* not counted as crossing: the path may drop it as well */
+    }
+    t->foreign_bursts = 0;
+    if (t->gap_ns && gap >= RESEND_MIN_GAP_NS &&
+        (double)gap < RESEND_RATIO_MIN * (double)t->gap_ns) {
+        /* a second burst in one interval: no run of timeouts goes through
+         * it; a new run from the previous copy, at this interval */
+        run_start(t, size, t->last_ns, t->last_frame);
+        run_extend(t, gap, ts_ns, frame);
+        t->last_ns = ts_ns;
+        t->last_frame = frame;
+        after_best(t, size, ts_ns);
+        return;
+    }
     if (gap < RESEND_MIN_GAP_NS) {
         /* back to back: another segment of a burst, not a timeout */
         run_start(t, size, ts_ns, frame);

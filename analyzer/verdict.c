@@ -50,6 +50,19 @@ static bool fragment_loss(const struct verdict_evidence *e)
     return e->frag_incomplete && (e->blackholes || e->suspected || e->retransmissions ||
                                   (e->frag_incomplete >= 2 && e->frag_none_reassembled));
 }
+/* Packets with DF clear are never refused with an ICMP frag-needed: a
+ * router whose next link is too small cuts them into fragments (RFC 791),
+ * and when the sender still re-sends them at doubling intervals, never
+ * acknowledged, it is their fragments that are lost (a filter dropping
+ * fragments, RFC 7872's IPv6 finding holds for IPv4 middleboxes too), and
+ * with one fragment the whole packet.  Holds only when every such loss went
+ * with DF clear: one with DF set beside it is the black hole of the next
+ * rule, whose fix (let ICMP through) is then needed too. */
+static bool df_clear_loss(const struct verdict_evidence *e)
+{
+    int lost = e->blackholes + e->resends;
+    return lost > 0 && e->df_clear_lost == lost;
+}
 static bool sender_blackhole(const struct verdict_evidence *e)
 {
     return e->blackholes > 0;
@@ -143,6 +156,10 @@ const struct verdict_rule verdict_rules[VR__COUNT] = {
      "datagrams whose fragments never all arrived while flows retransmit or stall, or every "
      "fragmented datagram lost: one lost fragment loses the whole datagram, so only the large "
      "datagrams are lost"},
+    {VR_DF_CLEAR_LOSS, VS_FRAGMENTATION_LOSS, "fragment-loss", df_clear_loss,
+     "full-size packets with DF clear re-sent again and again, never acknowledged, while smaller "
+     "ones cross: no router refuses a DF-clear packet, it fragments it, so the fragments are "
+     "dropped; letting ICMP through cannot help, a smaller MTU or letting fragments pass does"},
     {VR_SENDER_BLACKHOLE, VS_BLACKHOLE, "blackhole", sender_blackhole,
      "the sender re-sent the same large range again and again, never acknowledged, while "
      "smaller segments were: the path drops packets above a size and no ICMP says so"},

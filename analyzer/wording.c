@@ -383,17 +383,19 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
     advise(inf, ADV_CAPTURE_PEER);
 }
 
-/* The lost packets went with DF clear (IPv4): the router at the
- * bottleneck fragments them and sends no ICMP, so what is dropped is
- * fragments, and letting ICMP through cannot help.  Says so, and gives the
- * fix that works instead of the ICMP one; false when DF was set. */
+/* The lost packets went with DF clear (IPv4): they cross as fragments,
+ * cut by the router at the bottleneck (which then sends no ICMP) or by the
+ * sender itself once an ICMP message told it the MTU, so what is dropped
+ * is fragments, and letting ICMP through cannot help.  Says so, and gives
+ * the fix that works instead of the ICMP one; false when DF was set. */
 static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
 {
     if (!(f->df_clear_large >> d & 1))
         return false;
     inf_fmt(&inf->summary,
-            "%s Those packets have DF clear: a router fragments them instead of sending ICMP, "
-            "so it is their fragments that are dropped, and letting ICMP through cannot help.",
+            "%s Those packets have DF clear: they cross as fragments (cut by a router, which "
+            "sends no ICMP then, or by the sender after an ICMP message), so it is their "
+            "fragments that are dropped, and letting ICMP through cannot help.",
             inf->summary);
     advise(inf, ADV_STOP_FRAGMENT_DROPS);
     return true;
@@ -532,6 +534,12 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "sender inside the tunnel is never told: lower the tunnel's MTU.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered, tm->mtu, tm->frame,
                 addr_text(&tm->qsrc, e, sizeof e));
+    else if (t->blackholes && inf->rule == VR_DF_CLEAR_LOSS)
+        /* the DF sentence (say_df_clear) follows with the mechanism */
+        inf_fmt(&inf->summary,
+                "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
+                "do: the transfer stalls.",
+                t->worst_smallest_lost, a, b, t->worst_largest_delivered);
     else if (t->blackholes)
         inf_fmt(&inf->summary,
                 "Packets of %u bytes from %s never arrive at %s while packets up to %u bytes "
@@ -895,10 +903,23 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
             icmp);
 }
 
+/* Losses with DF clear: the same sentences as the black hole they look
+ * like from the sender's side, TCP's or a tunnel's re-sending, whichever
+ * the tally leads with; say_df_clear adds the mechanism (fragments
+ * dropped) and the fix that works (not ICMP). */
+static void say_df_clear_loss(struct inference *inf, const struct say_ctx *c)
+{
+    if (c->t->blackholes)
+        say_tcp_blackhole(inf, c);
+    else
+        say_tunnel_resend(inf, c);
+}
+
 /* The sentences of each rule of verdict.c's table, by rule id. */
 static const say_fn say_rule[VR__COUNT] = {
     [VR_FRAGMENT_SIZE_LIMIT] = say_fragment_size_limit,
     [VR_FRAGMENT_LOSS] = say_fragment_loss,
+    [VR_DF_CLEAR_LOSS] = say_df_clear_loss,
     [VR_SENDER_BLACKHOLE] = say_tcp_blackhole,
     [VR_MEASURED_LOSS] = say_measured_loss,
     [VR_RECEIVER_SUSPECTED] = say_tcp_blackhole,
@@ -966,6 +987,7 @@ static struct verdict_evidence evidence_of(const struct tally *t, const struct r
     e.healed = t->healed;
     e.wg_suspected = t->wg_suspected;
     e.resends = t->resends;
+    e.df_clear_lost = t->df_clear_lost;
     e.silent = t->silent;
     e.sweep_cliffs = t->sweep_cliffs;
     e.icmp_ignored = t->icmp_ignored;

@@ -31,6 +31,10 @@ struct dstate {
     const uint8_t *base; /* buffer that layer offsets are measured from */
     uint8_t tunnel;      /* current tunnel depth */
     uint8_t lflags;      /* LF_* given to every layer pushed (LF_QUOTED inside ICMP errors) */
+    /* a reassembled datagram some of whose bytes the snap length dropped:
+     * its upper-layer length (the cursor holds only the captured start),
+     * read by the layer right after the IP header (dec_ip_payload_len) */
+    uint32_t reasm_payload;
 };
 
 /* Decodes a frame of the given DLT_* link type into *pkt.  The caller has set
@@ -45,6 +49,13 @@ void decode_frame(struct packet *pkt, int linktype, const uint8_t *data, uint32_
  * offsets point into (payload lies inside it). */
 void decode_reassembled(struct packet *pkt, int ip_layer, uint8_t proto, const uint8_t *base,
                         const uint8_t *payload, uint32_t len);
+
+/* The same for a datagram whose every fragment passed but some were cut by
+ * the snap length: `captured` bytes of its `total` upper-layer bytes are in
+ * `payload`, and its layers read as those of a packet cut by the snap
+ * length (LF_TRUNCATED, AN_TRUNCATED), the sizes they state kept. */
+void decode_reassembled_cut(struct packet *pkt, int ip_layer, uint8_t proto, const uint8_t *base,
+                            const uint8_t *payload, uint32_t captured, uint32_t total);
 
 /* True when the link type is one decode_frame() understands. */
 bool decode_linktype_supported(int linktype);

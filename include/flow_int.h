@@ -22,16 +22,6 @@
 #include "tcp.h"
 #include "wgcount.h"
 
-/* An address as 16 key bytes (IPv4 in the first 4, the rest zero). */
-static inline void addr_bytes(const struct addr *a, uint8_t out[16])
-{
-    memset(out, 0, 16);
-    if (a->addr_type == ADDR_TYPE_IP)
-        memcpy(out, &a->addr_ip, 4);
-    else if (a->addr_type == ADDR_TYPE_IP6)
-        memcpy(out, &a->addr_ip6, 16);
-}
-
 /* memcmp(a, b, 16) by two big-endian words: a library call per packet
  * otherwise (gcc inlines memcmp only when its result is compared with 0). */
 static inline int addr_order(const uint8_t *a, const uint8_t *b)

@@ -38,7 +38,8 @@
  * one the verdict's sentences quote). */
 struct tally {
     int blackholes, suspected, healed, pmtud_ok, icmp_ignored, clamped, tcp_delivered;
-    int tcp_tested; /* TCP directions that delivered a full-size packet (inf_tcp.c) */
+    int df_clear_lost; /* of blackholes + resends: their packets went with DF clear (IPv4) */
+    int tcp_tested;    /* TCP directions that delivered a full-size packet (inf_tcp.c) */
     /* host pairs whose fragmented datagrams arrived complete past a router
      * (inf_udp.c), and the one with the largest fragment */
     int frag_arrived;

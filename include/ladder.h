@@ -70,6 +70,8 @@ struct ladder_event {
     uint8_t flags;        /* TCP flags as on the wire */
     uint32_t repeat;      /* ladder_collapse(): packets this arrow stands for (0 or 1: one) */
     uint32_t seq_end;     /* with repeat > 1: the end of the sequence space they cover */
+    uint16_t frag_max;    /* DGRAM: crossed in fragments, the largest on the wire (0: whole) */
+    bool df_clear;        /* DGRAM: IPv4 with DF clear (a router fragments it, never refuses) */
     bool retrans;         /* these bytes were sent before (tcp.c's analysis) */
     bool v6;              /* ICMP: packet-too-big rather than frag-needed */
 };
@@ -89,6 +91,29 @@ int ladder_vantage(const struct ladder_event *ev, size_t n, int fallback);
  * on the way (a HOLE event is inserted before it).  n events in ev, room for
  * cap; returns the new count. */
 size_t ladder_judge(struct ladder_event *ev, size_t n, size_t cap, int vantage);
+
+/* One capture of an encrypted tunnel's sending end: what became of a
+ * datagram is not in it, except where the analysis found a size re-sent at
+ * doubling intervals (resend.h): the same size again after 0.2, 0.4, 0.8 s...
+ * is the inner TCP's retransmission timeout backing off, each copy sent
+ * because nothing acknowledged the one before, so from the run's first copy
+ * (first_ns) to its last (last_ns) no datagram that large crossed.  Marks
+ * the DGRAM events leaving the vantage point in that time, of that size or
+ * larger, LOST, and those of the burst the first copy ended (sent back to
+ * back before it, each less than LADDER_STRETCH_NS after the one before:
+ * one window of the inner TCP, through the same link a fraction of a
+ * millisecond earlier); the rest stay SENT (not judged). */
+void ladder_mark_resent(struct ladder_event *ev, size_t n, int vantage, uint32_t size,
+                        int64_t first_ns, int64_t last_ns);
+
+/* One capture of a tunnel: a router that reports an MTU with ICMP
+ * (frag-needed, packet-too-big) drops every packet larger than that it
+ * cannot fragment: IPv6, or IPv4 with DF set (RFC 1191, RFC 8201), whether
+ * or not it sends a message for each (ICMP is rate-limited, RFC 4443
+ * 2.4(f)).  Marks LOST the whole DGRAM events leaving in the direction a
+ * message quotes that are larger than the MTU it reports and not IPv4 with
+ * DF clear; the others stay as they were. */
+void ladder_mark_refused(struct ladder_event *ev, size_t n);
 
 /* Two captures of the connection at its two ends: a's events (side 0) and
  * b's (side 1, its clock offset_ns ahead of a's), each in time order, merged

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <dumbnet.h> /* struct addr; needs _DEFAULT_SOURCE (set by the Makefile) */
 
@@ -376,6 +377,16 @@ size_t pkt_describe(const struct packet *p, char *buf, size_t size);
 const char *addr_text(const struct addr *a, char *buf, size_t size);
 /* "tcp", "udp", "icmp", "icmpv6", "gre", "esp", or "ip" for the rest. */
 const char *ip_proto_name(uint8_t proto);
+/* An address as 16 key bytes (IPv4 in the first 4, the rest zero). */
+static inline void addr_bytes(const struct addr *a, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (a->addr_type == ADDR_TYPE_IP)
+        memcpy(out, &a->addr_ip, 4);
+    else if (a->addr_type == ADDR_TYPE_IP6)
+        memcpy(out, &a->addr_ip6, 16);
+}
+
 /* The same, naming IP in IP by the two versions ("ipv4-in-ipv6" for
  * protocol 4 in an IPv6 packet, "ipv6-in-ipv4" for 41 in IPv4): an ICMP
  * quote of such a packet is about a tunnel's outer packets.  words: the

@@ -20,8 +20,10 @@ struct plots_ladder;
 /* The connection to draw: the TCP flow of the first finding that names one
  * (errors first), else of a black hole, of an ICMP frag-needed, a flow
  * that stalled or retransmitted, the busiest, else (no TCP) the pings that
- * went largest; and the same connection in
- * another capture matched with its own (correlate.h), when there is one.
+ * went largest, else an encrypted tunnel (WireGuard, ESP): one matched
+ * across two captures, else the one re-sending a size, one an ICMP message
+ * quotes, the busiest; and the same connection in another capture matched
+ * with its own (correlate.h), when there is one.
  * in->ladder_flow, when set, names the flow to draw instead (a note in p
  * when it is no TCP or echo flow of the report).  NULL when out of memory
  * (said on err). */

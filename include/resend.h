@@ -74,6 +74,8 @@ struct resend_track {
     uint64_t own_at_start, peer_at_start;
     int64_t peer_last_ns; /* the peer's latest packet */
     bool peer_seen;
+    int64_t foreign_last_ns; /* the latest copy of cur.size that was not the run's */
+    uint16_t foreign_bursts; /* ... bursts of them in the current interval */
     bool resent_after_best;  /* best.size or larger sent again after the best run */
     int64_t resent_after_ns; /* ... the latest such datagram */
 };

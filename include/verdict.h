@@ -61,23 +61,28 @@ struct verdict_evidence {
     int healed;                 /* lost large, then delivered in smaller packets */
     int wg_suspected;           /* WireGuard flows with counters skipped */
     int resends;                /* opaque tunnels re-sending their largest datagram */
-    int silent;                 /* senders silent after small data, the connection open */
-    int sweep_cliffs;           /* ping sweeps with answered and unanswered sizes */
-    int icmp_ignored;           /* ICMP MTU messages the sender did not obey */
-    int capped;                 /* receiver side: data re-sent capped below the MSS */
-    int pmtud_ok;               /* ICMP MTU messages the sender obeyed */
-    int clamped;                /* SYNs whose MSS was lowered on the path */
-    int tcp_delivered;          /* TCP directions whose data was delivered */
-    int tcp_tested;             /* ... among them, a packet near full size (the MSS) */
-    int tunnel_clean;           /* WireGuard flows with every counter seen, nothing re-sent */
-    int frag_arrived; /* host pairs whose fragmented datagrams arrived whole past a router */
-    int syn_floods;   /* listeners that left many connection attempts unanswered */
-    int udp_resent;   /* UDP conversations: requests repeated after each fragmented reply only */
+    /* of blackholes + resends, those whose packets went with DF clear
+     * (IPv4): a router fragments such packets, so it is fragments that are
+     * lost */
+    int df_clear_lost;
+    int silent;        /* senders silent after small data, the connection open */
+    int sweep_cliffs;  /* ping sweeps with answered and unanswered sizes */
+    int icmp_ignored;  /* ICMP MTU messages the sender did not obey */
+    int capped;        /* receiver side: data re-sent capped below the MSS */
+    int pmtud_ok;      /* ICMP MTU messages the sender obeyed */
+    int clamped;       /* SYNs whose MSS was lowered on the path */
+    int tcp_delivered; /* TCP directions whose data was delivered */
+    int tcp_tested;    /* ... among them, a packet near full size (the MSS) */
+    int tunnel_clean;  /* WireGuard flows with every counter seen, nothing re-sent */
+    int frag_arrived;  /* host pairs whose fragmented datagrams arrived whole past a router */
+    int syn_floods;    /* listeners that left many connection attempts unanswered */
+    int udp_resent;    /* UDP conversations: requests repeated after each fragmented reply only */
 };
 
 enum verdict_rule_id {
     VR_FRAGMENT_SIZE_LIMIT,
     VR_FRAGMENT_LOSS,
+    VR_DF_CLEAR_LOSS,
     VR_SENDER_BLACKHOLE,
     VR_MEASURED_LOSS,
     VR_RECEIVER_SUSPECTED,

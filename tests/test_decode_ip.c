@@ -536,7 +536,7 @@ static void test_ipv4_quoted(void **state)
     memset(&pkt, 0, sizeof pkt);
     pkt.caplen = pkt.wirelen = 28;
     pkt.data = pb_data(&b);
-    struct dstate d = {&pkt, pb_data(&b), 0, LF_QUOTED};
+    struct dstate d = {&pkt, pb_data(&b), 0, LF_QUOTED, 0};
     decode_ipv4(&d, cur_make(pb_data(&b), 28));
     assert_no_anomalies(&pkt);
     assert_int_equal(pkt.layers[0].flags, LF_QUOTED | LF_TRUNCATED);

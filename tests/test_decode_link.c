@@ -414,7 +414,7 @@ static void test_eth_quoted_overrun_not_counted(void **state)
     pb_data(&b)[12] = 0x05, pb_data(&b)[13] = 0xdc;
     memset(&p, 0, sizeof p);
     p.caplen = p.wirelen = (uint32_t)pb_len(&b);
-    struct dstate d = {&p, pb_data(&b), 2, LF_QUOTED};
+    struct dstate d = {&p, pb_data(&b), 2, LF_QUOTED, 0};
     decode_eth(&d, cur_make(pb_data(&b), 30));
     assert_no_anomalies(&p);
     assert_int_equal(p.layers[0].type, LAYER_ETH);
@@ -824,7 +824,7 @@ static void test_ppp_inside_tunnel(void **state)
     memset(&p, 0, sizeof p);
     p.caplen = p.wirelen = (uint32_t)pb_len(&b);
     p.nlayers = 3; /* as if eth/ipv4/udp were already there */
-    struct dstate d = {&p, pb_data(&b), 1, 0};
+    struct dstate d = {&p, pb_data(&b), 1, 0, 0};
     decode_ppp(&d, cur_make(pb_data(&b) + 30, pb_len(&b) - 30));
     assert_int_equal(p.layers[3].type, LAYER_PPP);
     assert_int_equal(p.layers[3].offset, 30);
@@ -838,7 +838,7 @@ static void test_ppp_inside_tunnel(void **state)
     /* quoted in an ICMP error and cut after the address byte: not counted */
     memset(&p, 0, sizeof p);
     p.caplen = p.wirelen = (uint32_t)pb_len(&b);
-    struct dstate q = {&p, pb_data(&b), 1, LF_QUOTED};
+    struct dstate q = {&p, pb_data(&b), 1, LF_QUOTED, 0};
     decode_ppp(&q, cur_make(pb_data(&b) + 30, 1));
     assert_int_equal(p.nlayers, 1);
     assert_int_equal(p.layers[0].flags, LF_QUOTED | LF_TRUNCATED);
@@ -856,7 +856,7 @@ static void test_record_full(void **state)
     memset(&p, 0, sizeof p);
     p.nlayers = PKT_MAX_LAYERS;
     p.caplen = p.wirelen = (uint32_t)pb_len(&b);
-    struct dstate d = {&p, pb_data(&b), 0, 0};
+    struct dstate d = {&p, pb_data(&b), 0, 0, 0};
     decode_eth(&d, cur_make(pb_data(&b), pb_len(&b)));
     decode_sll(&d, cur_make(pb_data(&b), pb_len(&b)));
     decode_sll2(&d, cur_make(pb_data(&b), pb_len(&b)));

@@ -37,7 +37,7 @@ static int run_full(struct packet *p, decoder_fn fn, const uint8_t *buf, size_t 
     p->caplen = (uint32_t)caplen;
     p->wirelen = (uint32_t)wirelen;
     p->data = buf;
-    struct dstate d = {p, buf, depth, lflags};
+    struct dstate d = {p, buf, depth, lflags, 0};
     struct cursor c = cur_make(buf, caplen);
     if (e.type >= 0) {
         struct layer *o = dec_push(&d, (enum layer_type)e.type, &c);
@@ -1339,7 +1339,7 @@ static void check_record_full(decoder_fn fn, enum layer_type type, const struct 
     memset(&p, 0, sizeof p);
     p.caplen = p.wirelen = (uint32_t)t->len;
     p.nlayers = PKT_MAX_LAYERS;
-    struct dstate d = {&p, t->p, 0, 0};
+    struct dstate d = {&p, t->p, 0, 0, 0};
     fn(&d, cur_make(t->p, t->len));
     (void)type;
     assert_int_equal(p.nlayers, PKT_MAX_LAYERS);

@@ -32,7 +32,7 @@ static int run_full(struct packet *p, decoder_fn fn, const uint8_t *buf, size_t 
     p->caplen = (uint32_t)caplen;
     p->wirelen = (uint32_t)wirelen;
     p->data = buf;
-    struct dstate d = {p, buf, 0, lflags};
+    struct dstate d = {p, buf, 0, lflags, 0};
     struct cursor c = cur_make(buf, caplen);
     if (e.type >= 0) {
         struct layer *o = dec_push(&d, (enum layer_type)e.type, &c);
@@ -536,7 +536,7 @@ static void test_layer_record_full(void **state)
         memset(&p, 0, sizeof p);
         p.caplen = p.wirelen = sizeof m;
         p.nlayers = PKT_MAX_LAYERS;
-        struct dstate d = {&p, m, 0, 0};
+        struct dstate d = {&p, m, 0, 0, 0};
         fns[k](&d, cur_make(m, sizeof m));
         assert_int_equal(p.nlayers, PKT_MAX_LAYERS);
         assert_int_equal(p.anomalies, AN(AN_TOO_MANY_LAYERS));

@@ -502,8 +502,10 @@ static void test_snap_cut_fragment(void **state)
     assert_int_equal(defrag_get_stats(df)->unreassemblable, 1);
     assert_int_equal(defrag_get_stats(df)->held_datagrams, 1); /* waits for its other fragments */
     frag4(&f, &d, 1480, 120, false, 70);
-    assert_int_equal(feed(df, &f), DEFRAG_DROPPED);
-    /* every fragment has passed: given up at once, not at the timeout */
+    /* every fragment has passed: handed on at once as a datagram cut by
+     * the snap length (the UDP header was captured), not held to the
+     * timeout */
+    assert_int_equal(feed(df, &f), DEFRAG_COMPLETE);
     const struct defrag_stats *st = defrag_get_stats(df);
     assert_int_equal(st->reassembled, 0);
     assert_int_equal(st->incomplete, 1);
@@ -517,7 +519,7 @@ static void test_snap_cut_fragment(void **state)
     assert_int_equal(feed(df, &f), DEFRAG_HELD);
     frag4(&f, &d, 0, 1480, true, 71);
     tu_decode_buf(&pkt, DLT_RAW, pb_data(&f.p), 200, pb_len(&f.p));
-    assert_int_equal(defrag_packet(df, &pkt), DEFRAG_DROPPED);
+    assert_int_equal(defrag_packet(df, &pkt), DEFRAG_COMPLETE);
     assert_int_equal(st->unreassemblable, 2);
     assert_int_equal(st->incomplete, 2);
     defrag_flush(df, INT64_MAX / 2);
@@ -648,6 +650,67 @@ static void test_snap_cut_tcp_segment_whole_by_ip_lengths_is_delivered(void **st
     }
 }
 
+/* A UDP datagram whose fragments all passed (IP offsets and lengths, RFC
+ * 791 / RFC 8200) but were cut by the snap length arrived whole: it is
+ * handed on as a datagram cut by the snap length, its UDP header from the
+ * first fragment's captured bytes and its sizes as sent (reasm_len, UDP
+ * length), marked truncated, never malformed; so a tunnel's flow counts
+ * it at its full size.  With its UDP header cut, or a fragment missing, it
+ * is not. */
+static void test_snap_cut_udp_datagram_whole_by_ip_lengths_is_delivered(void **state)
+{
+    (void)state;
+    static struct dgram_bytes d4, d6;
+    make_udp4(&d4, 1472, 5); /* 1480 bytes of UDP: 1500 as one packet */
+    make_udp6(&d6, 1452, 5); /* 1460: 1500 in IPv6 */
+    static const struct {
+        bool v6;
+        uint32_t snap; /* of the first fragment (raw IP) */
+        bool send_last;
+        enum defrag_result want;
+    } cases[] = {
+        {false, 96, true, DEFRAG_COMPLETE}, /* UDP header and 68 bytes */
+        {false, 28, true, DEFRAG_COMPLETE}, /* 20 + 8: the UDP header and no more */
+        {false, 27, true, DEFRAG_DROPPED},  /* the UDP header cut */
+        {false, 96, false, DEFRAG_DROPPED}, /* the last never came: tracked, never complete */
+        {true, 104, true, DEFRAG_COMPLETE}, /* 40 + 8 + 56 */
+        {true, 55, true, DEFRAG_DROPPED},   /* 40 + 8 + 7: the UDP header cut */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct defrag *df = defrag_new(NULL);
+        static struct frag f[2];
+        const struct dgram_bytes *d = cases[i].v6 ? &d6 : &d4;
+        if (cases[i].v6) {
+            frag6(&f[0], d, 0, 1232, true, 9);
+            frag6(&f[1], d, 1232, d->len - 1232, false, 9);
+        } else {
+            frag4(&f[0], d, 0, 1232, true, 90);
+            frag4(&f[1], d, 1232, d->len - 1232, false, 90);
+        }
+        tu_decode_buf(&pkt, DLT_RAW, pb_data(&f[0].p), cases[i].snap, pb_len(&f[0].p));
+        enum defrag_result r = defrag_packet(df, &pkt);
+        if (cases[i].send_last)
+            r = feed(df, &f[1]);
+        if (r != cases[i].want)
+            fail_msg("case %zu: result %d, want %d", i, r, cases[i].want);
+        const struct defrag_stats *st = defrag_get_stats(df);
+        assert_int_equal(st->reassembled, 0); /* its bytes are not all here */
+        assert_int_equal(st->lost, 0);
+        if (r == DEFRAG_COMPLETE) {
+            tu_assert_stack(&pkt, cases[i].v6 ? "ipv6/udp!" : "ipv4/udp!"); /* ! cut */
+            assert_int_equal(pkt.layers[0].u.ip.reasm_len, 1500);
+            assert_udp((uint16_t)d->len);
+            assert_true(pkt.layers[1].flags & LF_TRUNCATED);
+            assert_int_equal(pkt.layers[1].u.udp.payload_len, d->len - 8);
+            assert_false(pkt.anomalies & BIT(AN_SHORT_FRAME));
+            assert_false(pkt.anomalies & BIT(AN_BAD_UDP_LEN));
+            assert_true(pkt.anomalies & BIT(AN_TRUNCATED));
+            assert_int_equal(st->held_datagrams, 0);
+        }
+        defrag_free(df);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +733,7 @@ int main(void)
         cmocka_unit_test(test_final_through_ethernet),
         cmocka_unit_test(test_hops_from_ttl_sender_initial_values_cross_no_router),
         cmocka_unit_test(test_snap_cut_tcp_segment_whole_by_ip_lengths_is_delivered),
+        cmocka_unit_test(test_snap_cut_udp_datagram_whole_by_ip_lengths_is_delivered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -428,7 +428,7 @@ static void test_ping_sweep_requests_without_reply_are_lost(void **state)
 /* An encrypted tunnel's datagrams: one capture cannot tell what became of
  * them (not judged); two captures match them by counter, so the one never
  * seen at the receiving end was lost between them. */
-static void test_tunnel_datagrams_are_judged_only_across_two_captures(void **state)
+static void test_tunnel_datagrams_one_capture_cannot_judge_two_captures_measure(void **state)
 {
     (void)state;
     static struct ladder_event a[8], b[8], out[16];
@@ -470,6 +470,70 @@ static void test_tunnel_datagrams_are_judged_only_across_two_captures(void **sta
     assert_int_equal(out[2].frame2, 2);
 }
 
+/* A datagram of an encrypted tunnel, leaving the capture, at time t_ms. */
+static struct ladder_event *dgram(int64_t t_ms, int dir, uint32_t ip_len)
+{
+    struct ladder_event *e = add(t_ms, dir, 0, 0, 0, 0);
+    e->kind = LADDER_DGRAM;
+    e->flags = 4; /* WireGuard data */
+    e->ip_len = ip_len;
+    e->fate = LADDER_SENT;
+    return e;
+}
+
+/* The inner TCP's timeout backing off on one size (resend.h's run, from
+ * its first copy to its last) means no datagram that large crossed then:
+ * those are lost, with the burst the first copy ended (one window through
+ * the same link a moment earlier); a smaller one, one after a pause of a
+ * minimum RTO, the other direction, and one after the run stay unjudged. */
+static void test_tunnel_run_resent_with_backoff_marks_that_size_lost(void **state)
+{
+    (void)state;
+    N = 0;
+    dgram(0, 0, 1500);    /* 1: before a pause of 300 ms: another story */
+    dgram(300, 0, 1500);  /* 2: the burst... */
+    dgram(300, 0, 140);   /* 3: ...a small one in it */
+    dgram(301, 0, 1500);  /* 4: ...the run's first copy */
+    dgram(302, 1, 1500);  /* 5: the other direction */
+    dgram(520, 0, 1500);  /* 6: a copy */
+    dgram(960, 0, 1500);  /* 7: the last copy */
+    dgram(2000, 0, 1500); /* 8: after the run */
+    ladder_mark_resent(EV, N, 0, 1500, 301 * MS, 960 * MS);
+    static const uint8_t want[] = {LADDER_SENT, LADDER_LOST, LADDER_SENT, LADDER_LOST,
+                                   LADDER_SENT, LADDER_LOST, LADDER_LOST, LADDER_SENT};
+    for (size_t i = 0; i < N; i++)
+        if (EV[i].fate != want[i])
+            fail_msg("datagram %zu: fate %u, want %u", i + 1, EV[i].fate, want[i]);
+    ladder_mark_resent(EV, N, 0, 0, 0, 0); /* no run: nothing marked */
+    assert_int_equal(EV[0].fate, LADDER_SENT);
+}
+
+/* A router reporting MTU 1420 drops every packet larger than that it
+ * cannot fragment (IPv6; IPv4 with DF set), with or without a message for
+ * each (ICMP is rate-limited): larger whole datagrams in the quoted
+ * direction are lost; those within the MTU, cut into fragments that fit,
+ * IPv4 with DF clear (a router fragments those), or the other direction
+ * are not. */
+static void test_tunnel_datagrams_larger_than_a_reported_mtu_are_lost(void **state)
+{
+    (void)state;
+    N = 0;
+    dgram(0, 0, 1500);                    /* 1: refused */
+    dgram(0, 0, 1500);                    /* 2: refused, no message of its own */
+    dgram(0, 0, 1420);                    /* 3: fits */
+    dgram(1, 1, 1500);                    /* 4: the other direction */
+    dgram(1, 0, 1500)->df_clear = true;   /* 5: IPv4, DF clear: fragmented, not refused */
+    add_icmp(2000, 0, 0, 1420);           /* 6: packet-too-big, MTU 1420 */
+    dgram(300, 0, 1500)->frag_max = 1416; /* 7: cut to fit: crossed as fragments */
+    dgram(400, 0, 1500);                  /* 8: still too big: refused */
+    ladder_mark_refused(EV, N);
+    static const uint8_t want[] = {LADDER_LOST, LADDER_LOST, LADDER_SENT, LADDER_SENT,
+                                   LADDER_SENT, 0,           LADDER_SENT, LADDER_LOST};
+    for (size_t i = 0; i < N; i++)
+        if (EV[i].kind == LADDER_DGRAM && EV[i].fate != want[i])
+            fail_msg("datagram %zu: fate %u, want %u", i + 1, EV[i].fate, want[i]);
+}
+
 /* Six losses spread among a hundred small datagrams that crossed: the
  * uneventful ones far from a loss go, every loss stays (the count falls
  * below the uneventful ones' number as they go: no wrap-around). */
@@ -508,8 +572,10 @@ int main(void)
         cmocka_unit_test(test_rows_stretch_timeouts_evenly),
         cmocka_unit_test(test_pmtud_story_keeps_icmp_and_heal),
         cmocka_unit_test(test_ping_sweep_requests_without_reply_are_lost),
-        cmocka_unit_test(test_tunnel_datagrams_are_judged_only_across_two_captures),
+        cmocka_unit_test(test_tunnel_datagrams_one_capture_cannot_judge_two_captures_measure),
         cmocka_unit_test(test_select_keeps_every_loss_among_many_crossings),
+        cmocka_unit_test(test_tunnel_run_resent_with_backoff_marks_that_size_lost),
+        cmocka_unit_test(test_tunnel_datagrams_larger_than_a_reported_mtu_are_lost),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,30 @@ static int parse(struct options *o, const char **msg, ...)
     return rc;
 }
 
+/* --help and --version stop the parse where they stand, successfully and
+ * silently: they need no input, and what follows them is not read. */
+static void test_help_and_version_need_no_input(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *a, *b;
+        bool help, version;
+    } cases[] = {
+        {"--help", NULL, true, false},    {"-h", "--bogus", true, false},
+        {"--version", NULL, false, true}, {"-V", NULL, false, true},
+        {"-n", "--help", true, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct options o;
+        const char *msg;
+        int rc = parse(&o, &msg, cases[i].a, cases[i].b, NULL);
+        if (rc != EXIT_OK || o.help != cases[i].help || o.version != cases[i].version || *msg)
+            fail_msg("%s %s: rc %d, help %d, version %d, \"%s\"", cases[i].a,
+                     cases[i].b ? cases[i].b : "", rc, o.help, o.version, msg);
+        options_free(&o);
+    }
+}
+
 /* --ladder-flow: a flow number as the report prints it (#N), never 0 */
 static void test_ladder_flow(void **state)
 {
@@ -191,8 +215,11 @@ static void test_color(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ladder_flow), cmocka_unit_test(test_fail_on),
-        cmocka_unit_test(test_full_report), cmocka_unit_test(test_habits),
+        cmocka_unit_test(test_help_and_version_need_no_input),
+        cmocka_unit_test(test_ladder_flow),
+        cmocka_unit_test(test_fail_on),
+        cmocka_unit_test(test_full_report),
+        cmocka_unit_test(test_habits),
         cmocka_unit_test(test_color),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

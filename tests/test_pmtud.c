@@ -243,9 +243,12 @@ static void test_plateaus(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_obeyed),       cmocka_unit_test(test_ignored),
-        cmocka_unit_test(test_many_watches), cmocka_unit_test(test_sweep),
-        cmocka_unit_test(test_pending_ring), cmocka_unit_test(test_plateaus),
+        cmocka_unit_test(test_obeyed),
+        cmocka_unit_test(test_ignored),
+        cmocka_unit_test(test_many_watches),
+        cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_pending_ring),
+        cmocka_unit_test(test_plateaus),
         cmocka_unit_test(test_fragments_judged_by_largest_on_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

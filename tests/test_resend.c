@@ -76,8 +76,11 @@ static void test_constant_interval(void **state)
     for (int i = 0; i < 10; i++)
         resend_packet(&T, 1400, i * 1000 * MS, (uint64_t)i + 1);
     const struct resend_run *r = resend_best(&T);
-    assert_int_equal(r->copies, 2);
-    assert_int_equal(r->frames[0], 1); /* the first pair: later ones only tie */
+    /* at 0, 1 and 3 s, skipping the copy at 2 s as another segment; then two
+     * copies in one interval end it: a steady stream gives no run worth a
+     * finding */
+    assert_true(r->copies < RESEND_MIN_COPIES);
+    assert_int_equal(r->frames[0], 1);
     assert_int_equal(r->frames[1], 2);
 }
 
@@ -250,6 +253,58 @@ static void test_late_peer_packet_is_no_recovery(void **state)
     assert_false(resend_best(&T)->recovered);
 }
 
+/* A timeout that doubles cannot fire before RESEND_RATIO_MIN times the
+ * last interval: copies of the same size earlier than that are other
+ * segments (a second flow inside the tunnel), and the run of re-sends goes
+ * on through them.  The lab's mixed traffic: re-sends at +208, +440, +832,
+ * +1664, +3425 ms, with bursts of another flow's full-size datagrams at
+ * 1.008 and 2.010 s between them. */
+static void test_run_goes_on_through_other_full_size_datagrams(void **state)
+{
+    (void)state;
+    reset();
+    static const struct {
+        int64_t ms;
+        bool run; /* a copy of the run */
+    } seq[] = {{12, true},   {220, true},   {660, true},   {1008, false}, {1009, false},
+               {1492, true}, {2010, false}, {2011, false}, {3156, true},  {6580, true}};
+    int copies = 0;
+    for (size_t i = 0; i < sizeof seq / sizeof seq[0]; i++) {
+        resend_packet(&T, 1480, seq[i].ms * MS, (uint64_t)(100 + i));
+        copies += seq[i].run;
+    }
+    const struct resend_run *r = resend_best(&T);
+    assert_int_equal(r->size, 1480);
+    assert_int_equal(r->copies, copies);
+    assert_int_equal(r->first_ns, 12 * MS);
+    assert_int_equal(r->last_ns, 6580 * MS);
+    assert_int_equal(r->interval_us[2], 832000);
+    assert_int_equal(r->smaller, 0); /* the other flow's copies are not smaller ones crossing */
+}
+
+/* A sender of one full-size datagram at a steady rate (a stream, a
+ * keepalive) is no timeout backing off, whatever copies are skipped as
+ * "another segment": at every period from the minimum gap up, and with a
+ * second datagram right behind each one, no run reaches RESEND_MIN_COPIES. */
+static void test_steady_stream_is_never_a_run(void **state)
+{
+    (void)state;
+    static const int64_t periods_ms[] = {150, 151, 200, 250, 333, 500, 1000, 2000};
+    for (size_t p = 0; p < sizeof periods_ms / sizeof periods_ms[0]; p++)
+        for (int pair = 0; pair < 2; pair++) {
+            reset();
+            uint64_t frame = 1;
+            for (int64_t t = 0; t < 120000; t += periods_ms[p]) {
+                resend_packet(&T, 1480, t * MS, frame++);
+                if (pair)
+                    resend_packet(&T, 1480, t * MS + 100000, frame++); /* 0.1 ms behind */
+            }
+            if (resend_best(&T)->copies >= RESEND_MIN_COPIES)
+                fail_msg("period %lld ms%s: a run of %u copies", (long long)periods_ms[p],
+                         pair ? " (pairs)" : "", resend_best(&T)->copies);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +321,8 @@ int main(void)
         cmocka_unit_test(test_peer_seen_before_tracker),
         cmocka_unit_test(test_same_size_answered_after_run_is_recovery),
         cmocka_unit_test(test_late_peer_packet_is_no_recovery),
+        cmocka_unit_test(test_run_goes_on_through_other_full_size_datagrams),
+        cmocka_unit_test(test_steady_stream_is_never_a_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

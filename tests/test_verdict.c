@@ -21,6 +21,10 @@ static struct verdict_evidence minimal(enum verdict_rule_id id)
         e.frag_incomplete = 1;
         e.retransmissions = 1;
         break;
+    case VR_DF_CLEAR_LOSS:
+        e.blackholes = 1;
+        e.df_clear_lost = 1;
+        break;
     case VR_SENDER_BLACKHOLE:
         e.blackholes = 1;
         break;
@@ -99,6 +103,7 @@ static struct verdict_evidence both(struct verdict_evidence a, struct verdict_ev
     a.healed += b.healed;
     a.wg_suspected += b.wg_suspected;
     a.resends += b.resends;
+    a.df_clear_lost += b.df_clear_lost;
     a.silent += b.silent;
     a.sweep_cliffs += b.sweep_cliffs;
     a.icmp_ignored += b.icmp_ignored;
@@ -137,6 +142,9 @@ static const struct {
     /* one datagram that lost a fragment other than its large ones: not
      * loss by size alone, fragments are dropped */
     {VR_FRAGMENT_SIZE_LIMIT, VR_FRAGMENT_LOSS},
+    /* a loss with DF set beside: a router could have said so, a black hole */
+    {VR_DF_CLEAR_LOSS, VR_SENDER_BLACKHOLE},
+    {VR_DF_CLEAR_LOSS, VR_TUNNEL_RESEND},
     /* a pause explained by PMTUD, a sender capping its packets, a clamp */
     {VR_SILENT_SENDER, VR_PMTUD_WORKING},
     {VR_SILENT_SENDER, VR_CAPPED_BELOW_MSS},
@@ -217,6 +225,37 @@ test_only_small_last_fragments_arriving_is_a_size_limit_not_a_fragment_filter(vo
     assert_string_equal(verdict_names[r->status].name, "blackhole");
     e.frag_lost_by_size = 3;
     assert_int_equal(verdict_decide(&e)->id, VR_FRAGMENT_LOSS);
+}
+
+/* No router refuses a DF-clear packet: it fragments it (RFC 791), so a
+ * sender re-sending DF-clear packets never acknowledged lost fragments
+ * (fragmentation-loss), a tunnel's re-sent outer datagrams as a TCP
+ * sender's; one loss with DF set among them is a black hole again. */
+static void test_df_clear_losses_are_fragment_loss_df_set_a_blackhole(void **state)
+{
+    (void)state;
+    static const struct {
+        int blackholes, resends, df_clear;
+        enum verdict_rule_id want;
+        const char *status;
+    } cases[] = {
+        {1, 0, 1, VR_DF_CLEAR_LOSS, "fragmentation-loss"},
+        {0, 1, 1, VR_DF_CLEAR_LOSS, "fragmentation-loss"},
+        {2, 1, 3, VR_DF_CLEAR_LOSS, "fragmentation-loss"},
+        {1, 0, 0, VR_SENDER_BLACKHOLE, "blackhole"},
+        {0, 1, 0, VR_TUNNEL_RESEND, "blackhole"},
+        {1, 1, 1, VR_SENDER_BLACKHOLE, "blackhole"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct verdict_evidence e = {0};
+        e.blackholes = cases[i].blackholes;
+        e.resends = cases[i].resends;
+        e.df_clear_lost = cases[i].df_clear;
+        const struct verdict_rule *r = verdict_decide(&e);
+        if (r->id != cases[i].want)
+            fail_msg("case %zu: rule %d, want %d", i, r->id, cases[i].want);
+        assert_string_equal(verdict_names[r->status].name, cases[i].status);
+    }
 }
 
 /* Small packets delivered prove nothing about the MTU: inconclusive until
@@ -303,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_every_pair_follows_the_table_order),
         cmocka_unit_test(test_fragment_loss_needs_flows_that_suffer),
         cmocka_unit_test(test_small_deliveries_are_untested_not_healthy),
+        cmocka_unit_test(test_df_clear_losses_are_fragment_loss_df_set_a_blackhole),
         cmocka_unit_test(test_nothing_is_inconclusive),
         cmocka_unit_test(
             test_only_small_last_fragments_arriving_is_a_size_limit_not_a_fragment_filter),
