@@ -27,58 +27,9 @@
 
 #define NS_PER_MS 1000000LL
 
-enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
-
-/* ESP: each direction of a tunnel is its own SA with its own SPI (RFC 4301
- * 4.1), so its own flow here, and the capture cannot say which two SAs IKE
- * paired.  A re-send tracker wants its peer's packets (resend.h: packets
- * crossing back show the path up while the large ones fail); for an ESP SA
- * they are the packets of every SA the other gateway sends to this one, as
- * for WireGuard they are the other direction of the UDP flow.  The SAs seen
- * last are kept, FLOW_ESP_RECENT of them (fixed: with more, only this
- * evidence is lost for the oldest). */
-#define FLOW_ESP_RECENT 64
-
-struct esp_seen {
-    struct flow_key k; /* the SA's flow key (its SPI in xid) */
-    uint8_t sender;    /* the key endpoint that sends on it */
-    bool used;
-};
-
-struct flow_table {
-    struct flow_limits lim;
-    flow_done_fn done;
-    flow_storm_fn storm_cb;
-    int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
-    struct storm_pool storms;
-    void *ctx;
-    struct hashtab index;  /* live flows by key: ids into all[] */
-    struct flow **all;     /* every flow allocated, live or on a free list */
-    uint32_t nall, capall; /* an id stays with its allocation */
-    struct flow *head[TC__COUNT], *tail[TC__COUNT];
-    struct flow *live_head[TC__COUNT]; /* the first live flow of each list, after the parked */
-    int64_t timeout_ns[TC__COUNT];
-    int64_t clock_ns;
-    bool clock_set;
-    uint64_t next_id, next_stream[256];
-    struct flow *free_tcp, *free_small;
-    struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
-    uint64_t bytes_held;
-    struct storm_win storm; /* across the capture */
-    struct flow_tunnels tunnels;
-    struct flow_stats st;
-    struct esp_seen esp[FLOW_ESP_RECENT];
-    uint32_t esp_next; /* the slot a new SA takes (the oldest) */
-};
-
 static int64_t pkt_ns(const struct packet *p)
 {
     return p->ts_sec * 1000000000LL + (int64_t)p->ts_nsec;
-}
-
-static bool is_ip(const struct layer *l)
-{
-    return l->type == LAYER_IPV4 || l->type == LAYER_IPV6;
 }
 
 /* Flow memory: n more bytes held (0: the delivery pool may have grown); the
@@ -141,7 +92,7 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
  * slots did not, but the slots are half the size: on a SYN flood of 65,536
  * live flows cachegrind counts fewer data cache misses than before (D1 2.49
  * million against 2.68, last level 0.99 against 1.00). */
-static struct flow *lookup(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
+struct flow *flow_find(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
 {
     struct ht_probe pr;
     for (uint32_t id = ht_first(&ft->index, h, &pr); id != HT_NONE; id = ht_next(&ft->index, &pr))
@@ -417,8 +368,8 @@ static int transport_layer(const struct packet *p, int i)
 
 /* Fills the key from IP layer i and the layer after it.  Returns false when
  * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
-static bool make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
-                     uint16_t *sport, uint16_t *dport)
+bool flow_make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
+                   uint16_t *sport, uint16_t *dport)
 {
     const struct ip_info *ip = &p->layers[i].u.ip;
     int t = transport_layer(p, i);
@@ -458,7 +409,7 @@ static int flow_ip_layer(const struct packet *p)
 {
     for (int i = p->nlayers - 1; i >= 0; i--) {
         const struct layer *l = &p->layers[i];
-        if (!is_ip(l) || (l->flags & LF_QUOTED))
+        if (!flow_is_ip(l) || (l->flags & LF_QUOTED))
             continue;
         if (l->u.ip.src.addr_type != ADDR_TYPE_IP && l->u.ip.src.addr_type != ADDR_TYPE_IP6)
             return -1;
@@ -577,7 +528,7 @@ static void esp_peer(struct flow_table *ft, struct flow *f, int e, int64_t ts)
         rk.xid = s->k.xid;
         if (!s->used || s->sender == e || !key_eq(&s->k, &rk))
             continue;
-        struct flow *g = lookup(ft, &rk, hash_bytes_inline(ft->index.seed, &rk, sizeof rk));
+        struct flow *g = flow_find(ft, &rk, hash_bytes_inline(ft->index.seed, &rk, sizeof rk));
         if (!g)
             continue;
         int gdir = g->cidx == s->sender ? 0 : 1;
@@ -707,7 +658,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     struct flow_key k;
     bool swapped;
     uint16_t sport, dport;
-    if (i < 0 || !make_key(pkt, i, &k, &swapped, &sport, &dport)) {
+    if (i < 0 || !flow_make_key(pkt, i, &k, &swapped, &sport, &dport)) {
         ft->st.no_flow++;
         return;
     }
@@ -722,7 +673,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     bool syn = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     bool synack = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
 
-    struct flow *f = lookup(ft, &k, h);
+    struct flow *f = flow_find(ft, &k, h);
     if (f && f->tcp && syn && tcp_closed(f->tcp) && !same_isn(f, e, tcp)) {
         finish(ft, f, FLOW_END_REUSED);
         f = NULL;
@@ -773,119 +724,6 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         out->dir = (uint8_t)dir;
         out->ta = ta;
     }
-}
-
-/* The IP layer of the quote that names the quoted packet's flow: its
- * innermost IP layer with its addresses read.  A router that drops a
- * tunnel's outer packet quotes that packet, and a quote is usually long
- * enough (RFC 1812 4.3.2.3: as much as fits in 576 bytes; Linux quotes up to
- * that) to hold the tunnel header and the inner IP and transport headers: the
- * packet that was too big belongs to the inner flow the tunnel carried, as
- * the endpoint's kernel learns (it lowers the tunnel's MTU, and the inner
- * sender's next packets shrink).  A quoted ICMP error ends the search: what
- * follows it is its own quote. */
-static int quote_flow_layer(const struct packet *pkt, int q)
-{
-    int best = q;
-    for (int j = q + 1; j < pkt->nlayers; j++) {
-        const struct layer *l = &pkt->layers[j];
-        if (!(l->flags & LF_QUOTED) || l->type == LAYER_ICMP || l->type == LAYER_ICMP6)
-            break;
-        if (is_ip(l) &&
-            (l->u.ip.src.addr_type == ADDR_TYPE_IP || l->u.ip.src.addr_type == ADDR_TYPE_IP6))
-            best = j;
-    }
-    return best;
-}
-
-/* The flow of the packet an ICMP error at icmp_layer quotes (the quote's
- * flow layer q: quote_flow_layer), looked up in the tunnel it travelled in:
- * for a quoted tunnel packet, the quoted tunnel; otherwise the tunnel the
- * error came back through.  NULL when none.  *swapped: the key's endpoints
- * were swapped. */
-static struct flow *quoted_flow(struct flow_table *ft, const struct packet *pkt, int icmp_layer,
-                                int q, bool *swapped)
-{
-    struct flow_key k;
-    uint16_t sport, dport;
-    if (!make_key(pkt, q, &k, swapped, &sport, &dport))
-        return NULL;
-    if (q > pkt->layers[icmp_layer].u.icmp.quote_layer) {
-        k.tunnel = flow_tun_enclosing(&ft->tunnels, pkt, q, false);
-    } else {
-        int outer = -1;
-        for (int j = icmp_layer - 1; j >= 0 && outer < 0; j--)
-            if (is_ip(&pkt->layers[j]))
-                outer = j;
-        /* the quoted packet travelled in the tunnel the error came back through */
-        k.tunnel = outer >= 0 ? flow_tun_enclosing(&ft->tunnels, pkt, outer, false) : 0;
-    }
-    return lookup(ft, &k, hash_bytes_inline(ft->index.seed, &k, sizeof k));
-}
-
-bool flow_quote_inner(const struct packet *pkt, int icmp_layer, struct addr *src,
-                      uint32_t *overhead)
-{
-    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
-        return false;
-    int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
-    if (q <= icmp_layer || q >= pkt->nlayers || !is_ip(&pkt->layers[q]))
-        return false;
-    int qi = quote_flow_layer(pkt, q);
-    const struct ip_info *o = &pkt->layers[q].u.ip, *in = &pkt->layers[qi].u.ip;
-    if (qi == q || o->ip_len <= in->ip_len)
-        return false;
-    *src = in->src;
-    *overhead = o->ip_len - in->ip_len;
-    return true;
-}
-
-uint32_t flow_icmp_tunnel(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
-{
-    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
-        return 0;
-    for (int j = icmp_layer - 1; j >= 0; j--)
-        if (is_ip(&pkt->layers[j]))
-            return flow_tun_enclosing(&ft->tunnels, pkt, j, false);
-    return 0;
-}
-
-uint64_t flow_lookup_quoted(struct flow_table *ft, const struct packet *pkt, int icmp_layer)
-{
-    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
-        return 0;
-    int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
-    if (q <= icmp_layer || q >= pkt->nlayers || !is_ip(&pkt->layers[q]))
-        return 0;
-    bool swapped;
-    struct flow *f = quoted_flow(ft, pkt, icmp_layer, quote_flow_layer(pkt, q), &swapped);
-    if (!f && quote_flow_layer(pkt, q) != q) /* an inner flow not seen: the outer one */
-        f = quoted_flow(ft, pkt, icmp_layer, q, &swapped);
-    return f ? f->s.id : 0;
-}
-
-uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, int icmp_layer,
-                              uint64_t *frame)
-{
-    *frame = 0;
-    if (icmp_layer < 0 || icmp_layer >= pkt->nlayers)
-        return 0;
-    int q = pkt->layers[icmp_layer].u.icmp.quote_layer;
-    if (q <= icmp_layer || q >= pkt->nlayers || !is_ip(&pkt->layers[q]))
-        return 0;
-    q = quote_flow_layer(pkt, q);
-    if (q + 1 >= pkt->nlayers || pkt->layers[q + 1].type != LAYER_TCP)
-        return 0;
-    bool swapped;
-    struct flow *f = quoted_flow(ft, pkt, icmp_layer, q, &swapped);
-    if (!f || !f->tcp)
-        return 0;
-    int e = swapped ? 1 : 0; /* key endpoint that sent the quoted packet */
-    const struct tcp_half *hf = &f->tcp->h[e == f->cidx ? 0 : 1];
-    uint32_t seq = pkt->layers[q + 1].u.tcp.seq;
-    if (f->parked) /* its outstanding segments are in the compact copy */
-        return hf->dl_parked ? delivery_parked_outstanding(hf->dl_parked, seq, frame) : 0;
-    return hf->dl ? delivery_outstanding(hf->dl, seq, frame) : 0;
 }
 
 void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)

@@ -1,7 +1,8 @@
 /*
  * flow_int.h - what the flow table's files share and nobody else needs:
- * only flow*.c include it (flow.c, the table; flow_tunnels.c, the tunnel
- * registry).  The outside world uses flow.h.
+ * only flow*.c include it (flow.c, the table; flow_quote.c, the flow an
+ * ICMP quote belongs to; flow_tunnels.c, the tunnel registry;
+ * flow_summary.c, a flow's summary).  The outside world uses flow.h.
  *
  * Flow keys and tunnel keys order their two endpoints the same way, so both
  * directions of a conversation, or of a tunnel, find one entry.
@@ -60,6 +61,12 @@ static inline uint16_t ip_size(const struct ip_info *ip)
 {
     uint32_t n = ip->reasm_len ? ip->reasm_len : ip->ip_len;
     return n > UINT16_MAX ? UINT16_MAX : (uint16_t)n;
+}
+
+/* An IPv4 or IPv6 layer. */
+static inline bool flow_is_ip(const struct layer *l)
+{
+    return l->type == LAYER_IPV4 || l->type == LAYER_IPV6;
 }
 
 /* ---- the tunnel registry (flow_tunnels.c) ---- */
@@ -180,5 +187,60 @@ void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h,
 void flow_summarise(const struct flow *f, struct flow_summary *s);
 /* The SYN's sender is the client: directions, addresses and counts swapped. */
 void flow_swap_roles(struct flow *f);
+
+/* ---- the flow table (flow.c) ---- */
+
+enum tclass { TC_TCP, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_UDP, TC_ICMP, TC_OTHER, TC__COUNT };
+
+/* ESP: each direction of a tunnel is its own SA with its own SPI (RFC 4301
+ * 4.1), so its own flow here, and the capture cannot say which two SAs IKE
+ * paired.  A re-send tracker wants its peer's packets (resend.h: packets
+ * crossing back show the path up while the large ones fail); for an ESP SA
+ * they are the packets of every SA the other gateway sends to this one, as
+ * for WireGuard they are the other direction of the UDP flow.  The SAs seen
+ * last are kept, FLOW_ESP_RECENT of them (fixed: with more, only this
+ * evidence is lost for the oldest). */
+#define FLOW_ESP_RECENT 64
+
+struct esp_seen {
+    struct flow_key k; /* the SA's flow key (its SPI in xid) */
+    uint8_t sender;    /* the key endpoint that sends on it */
+    bool used;
+};
+
+struct flow_table {
+    struct flow_limits lim;
+    flow_done_fn done;
+    flow_storm_fn storm_cb;
+    int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
+    struct storm_pool storms;
+    void *ctx;
+    struct hashtab index;  /* live flows by key: ids into all[] */
+    struct flow **all;     /* every flow allocated, live or on a free list */
+    uint32_t nall, capall; /* an id stays with its allocation */
+    struct flow *head[TC__COUNT], *tail[TC__COUNT];
+    struct flow *live_head[TC__COUNT]; /* the first live flow of each list, after the parked */
+    int64_t timeout_ns[TC__COUNT];
+    int64_t clock_ns;
+    bool clock_set;
+    uint64_t next_id, next_stream[256];
+    struct flow *free_tcp, *free_small;
+    struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
+    uint64_t bytes_held;
+    struct storm_win storm; /* across the capture */
+    struct flow_tunnels tunnels;
+    struct flow_stats st;
+    struct esp_seen esp[FLOW_ESP_RECENT];
+    uint32_t esp_next; /* the slot a new SA takes (the oldest) */
+};
+
+/* ---- the flow table's key and index (flow.c), for flow_quote.c ---- */
+
+/* Fills the key from IP layer i and the layer after it.  Returns false when
+ * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
+bool flow_make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
+                   uint16_t *sport, uint16_t *dport);
+/* The flow of key k (h: its hash with the table's seed); NULL when none. */
+struct flow *flow_find(const struct flow_table *ft, const struct flow_key *k, uint64_t h);
 
 #endif
