@@ -49,6 +49,33 @@ static bool has_pings(const struct report_data *r, const struct flow_summary *f)
     return false;
 }
 
+/* The first flow an ICMP MTU message quotes that `ok` accepts; NULL when none. */
+static const struct flow_summary *quoted_by_icmp(const struct report_data *r,
+                                                 bool (*ok)(const struct flow_summary *))
+{
+    for (int i = 0; i < r->ninputs; i++)
+        for (int k = 0; k < r->inputs[i]->nicmp; k++) {
+            const struct flow_summary *f = find_flow(r->res, r->inputs[i]->icmp[k].flow);
+            if (ok(f))
+                return f;
+        }
+    return NULL;
+}
+
+/* The flow `ok` accepts that carried the most bytes; NULL when none. */
+static const struct flow_summary *busiest(const struct results *res,
+                                          bool (*ok)(const struct flow_summary *))
+{
+    const struct flow_summary *best = NULL;
+    for (uint32_t i = 0; i < res->nflows; i++) {
+        const struct flow_summary *f = &res->flows[i];
+        if (ok(f) &&
+            (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
+            best = f;
+    }
+    return best;
+}
+
 /* The connection drawn (plots_ladder.h says in which order). */
 static const struct flow_summary *pick_flow(const struct report_data *r)
 {
@@ -66,22 +93,15 @@ static const struct flow_summary *pick_flow(const struct report_data *r)
         if (is_tcp(f))
             return f;
     }
-    for (int i = 0; i < r->ninputs; i++)
-        for (int k = 0; k < r->inputs[i]->nicmp; k++) {
-            const struct flow_summary *f = find_flow(res, r->inputs[i]->icmp[k].flow);
-            if (is_tcp(f))
-                return f;
-        }
-    const struct flow_summary *best = NULL;
+    const struct flow_summary *best = quoted_by_icmp(r, is_tcp);
+    if (best)
+        return best;
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
         if (is_tcp(f) && (f->stalled || f->retransmissions))
             return f;
-        if (is_tcp(f) &&
-            (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
-            best = f;
     }
-    if (best)
+    if ((best = busiest(res, is_tcp)) != NULL)
         return best;
     /* no TCP at all: the pings that went largest (a ping sweep) */
     for (uint32_t i = 0; i < res->nflows; i++) {
@@ -132,20 +152,8 @@ static const struct flow_summary *pick_tunnel(const struct report_data *r, struc
             return f;
         }
     }
-    for (int i = 0; i < r->ninputs; i++)
-        for (int k = 0; k < r->inputs[i]->nicmp; k++) {
-            const struct flow_summary *f = find_flow(res, r->inputs[i]->icmp[k].flow);
-            if (is_tunnel(f))
-                return f;
-        }
-    const struct flow_summary *best = NULL;
-    for (uint32_t i = 0; i < res->nflows; i++) {
-        const struct flow_summary *f = &res->flows[i];
-        if (is_tunnel(f) &&
-            (!best || f->dir[0].bytes + f->dir[1].bytes > best->dir[0].bytes + best->dir[1].bytes))
-            best = f;
-    }
-    return best;
+    const struct flow_summary *f = quoted_by_icmp(r, is_tunnel);
+    return f ? f : busiest(res, is_tunnel);
 }
 
 struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct plots_inputs *in,

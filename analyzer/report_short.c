@@ -216,13 +216,7 @@ static void short_flows(FILE *out, const struct results *res)
 {
     if (!res)
         return;
-    uint64_t stalled = 0;
-    for (uint32_t i = 0; i < res->nflows; i++)
-        stalled += res->flows[i].stalled;
-    fprintf(out,
-            "  - flows: %" PRIu64 " (%" PRIu64 " TCP, %" PRIu64 " UDP), %" PRIu64
-            " TCP retransmissions, %" PRIu64 " stalled\n",
-            res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
+    report_text_flow_counts(out, "  - ", res);
     if (res->ntunnels)
         fprintf(out, "  - tunnels: %u\n", res->ntunnels);
 }

@@ -436,18 +436,23 @@ static void text_tunnels(FILE *out, const struct results *res)
     }
 }
 
+void report_text_flow_counts(FILE *out, const char *lead, const struct results *res)
+{
+    uint64_t stalled = 0;
+    for (uint32_t i = 0; i < res->nflows; i++)
+        stalled += res->flows[i].stalled;
+    fprintf(out,
+            "%sflows: %" PRIu64 " (%" PRIu64 " TCP, %" PRIu64 " UDP), %" PRIu64
+            " TCP retransmissions, %" PRIu64 " stalled\n",
+            lead, res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
+}
+
 static void text_flows(FILE *out, const struct report_data *r, const struct report_opts *o)
 {
     const struct results *res = r->res;
     if (!res)
         return;
-    uint64_t stalled = 0;
-    for (uint32_t i = 0; i < res->nflows; i++)
-        stalled += res->flows[i].stalled;
-    fprintf(out,
-            "\nflows: %" PRIu64 " (%" PRIu64 " TCP, %" PRIu64 " UDP), %" PRIu64
-            " TCP retransmissions, %" PRIu64 " stalled\n",
-            res->total_flows, res->tcp_flows, res->udp_flows, res->retransmissions, stalled);
+    report_text_flow_counts(out, "\n", res);
     if (res->retransmissions)
         fprintf(out, "  [Wireshark: tcp.analysis.retransmission]\n");
     uint64_t dropped = 0;

@@ -14,6 +14,10 @@
 /* The verdict line, its summary and the fix; false when there is no
  * inference (the line says so). */
 bool report_text_verdict(FILE *out, const struct report_data *r, const struct report_opts *o);
+
+/* The line counting the flows, their retransmissions and stalls, after
+ * `lead` (the full report's blank line, the short report's bullet). */
+void report_text_flow_counts(FILE *out, const char *lead, const struct results *res);
 /* One finding: its words, its frames, its Wireshark filter. */
 void report_text_finding(FILE *out, const struct report_data *r, const struct inf_finding *f);
 /* The short report: the verdict, the fix, the strongest evidence, then
