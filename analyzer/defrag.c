@@ -40,7 +40,7 @@ struct dgram {
     uint32_t max_nonlast; /* ... of those with MF set */
     uint64_t nonlast_frame;
     uint8_t nonlast_ttl;
-    uint32_t max_crossed; /* ... of those captured past a router (defrag_hops()) */
+    uint32_t max_crossed; /* ... of those captured past a router (ttl_routers_crossed()) */
     uint64_t crossed_frame;
     uint8_t crossed_ttl;
     uint8_t *data; /* cap bytes of payload */
@@ -177,12 +177,6 @@ static void record_cut(struct defrag *df, const struct dgram *g)
     }
 }
 
-unsigned defrag_hops(uint8_t ttl)
-{
-    unsigned initial = ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
-    return initial - ttl;
-}
-
 /* The outermost IP header of the frame carrying a fragment. */
 static void note_carrier(struct dgram *g, const struct packet *pkt)
 {
@@ -192,7 +186,7 @@ static void note_carrier(struct dgram *g, const struct packet *pkt)
             uint8_t ttl = l->u.ip.ttl;
             if (!g->nfrags || ttl < g->carrier_ttl)
                 g->carrier_ttl = ttl;
-            if (!defrag_hops(ttl)) /* as its sender sent it: crossed no router */
+            if (!ttl_crossed_router(ttl)) /* as its sender sent it: crossed no router */
                 g->carrier_fresh = true;
             return;
         }
@@ -569,7 +563,7 @@ static void note_fragment(struct dgram *g, const struct packet *pkt, const struc
         g->nonlast_ttl = ip->ttl;
     }
     /* seen past a router: it crossed the path up to this vantage point */
-    if (more && wire > g->max_crossed && defrag_hops(ip->ttl) > 0) {
+    if (more && wire > g->max_crossed && ttl_crossed_router(ip->ttl)) {
         g->max_crossed = wire;
         g->crossed_frame = pkt->frame;
         g->crossed_ttl = ip->ttl;

@@ -97,7 +97,7 @@ void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int
  * 1206-byte path, a WireGuard interface's 1420-byte fragments over a
  * 1326-byte path).  Every router decrements the TTL / hop limit (RFC 791,
  * RFC 8200 3), so a fragment captured below its sender's initial value
- * (defrag_hops()) crossed a router at least and arrived at this vantage
+ * (ttl_routers_crossed()) crossed a router at least and arrived at this vantage
  * point: that is the lower bound, for the path up to here (all of it at
  * the receiving host).  Inside a tunnel the inner TTL is not decremented
  * by the routers the tunnel crosses, so an inner fragment gives the upper
@@ -124,11 +124,12 @@ void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs
             addr_text(&src, a, sizeof a);
             struct inf_path *p = inf_path_for(inf, &src, &dst, INF_OUTER, 0);
             if (c->crossed && !(v6 && c->crossed < 1288))
-                inf_bound_lower(p, c->crossed,
-                                "a %u-byte fragment (frame %" PRIu64 "%s) from %s arrived past "
-                                "%u router%s at least (%s %u)",
-                                c->crossed, c->crossed_frame, in, a, defrag_hops(c->crossed_ttl),
-                                defrag_hops(c->crossed_ttl) == 1 ? "" : "s", ttl, c->crossed_ttl);
+                inf_bound_lower(
+                    p, c->crossed,
+                    "a %u-byte fragment (frame %" PRIu64 "%s) from %s arrived past "
+                    "%u router%s at least (%s %u)",
+                    c->crossed, c->crossed_frame, in, a, ttl_routers_crossed(c->crossed_ttl),
+                    ttl_routers_crossed(c->crossed_ttl) == 1 ? "" : "s", ttl, c->crossed_ttl);
             inf_bound_upper(p, c->nonlast + 7);
             if (p && p->upper == c->nonlast + 7)
                 p->upper_loss = true; /* a range of 8, not an MTU to set unless pinned */

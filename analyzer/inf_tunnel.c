@@ -85,7 +85,7 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
 /* ---- 5a. WireGuard: the receiving side (counters) and the healthy side ---- */
 
 /* Direction d's datagrams were captured past a router: their TTL / hop
- * limit is below the usual initial values (defrag_hops(); every router
+ * limit is below the usual initial values (ttl_routers_crossed(); every router
  * decrements it, RFC 791, RFC 8200).  Only then do later counters say the
  * datagrams arrived somewhere: captured with the TTL their sender gave
  * them, they were seen where they left, and the later counters are the
@@ -93,7 +93,7 @@ void inf_tunnel_hint(struct inference *inf, const struct flow_summary *f, int d)
  * from the answering end's contiguous counters). */
 bool inf_wg_crossed(const struct flow_summary *f, int d)
 {
-    return f->dir[d].ttl && defrag_hops(f->dir[d].ttl) > 0;
+    return f->dir[d].ttl && ttl_crossed_router(f->dir[d].ttl);
 }
 
 static bool wg_full_size_followed(const struct flow_summary *f)

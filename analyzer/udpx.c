@@ -119,8 +119,7 @@ static bool crossed_router(const struct packet *pkt)
     for (int i = 0; i < pkt->nlayers; i++) {
         const struct layer *l = &pkt->layers[i];
         if ((l->type == LAYER_IPV4 || l->type == LAYER_IPV6) && !(l->flags & LF_QUOTED)) {
-            uint8_t t = l->u.ip.ttl;
-            return t != 64 && t != 128 && t != 255;
+            return ttl_crossed_router(l->u.ip.ttl);
         }
     }
     return false;

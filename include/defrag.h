@@ -89,9 +89,9 @@ struct defrag_lost {
  * carries nonlast only of a fragment that was seen after crossing the
  * path, not as its sender put it on the wire.  Every router decrements the
  * TTL / hop limit (RFC 791, RFC 8200 3), and senders start it at 64, 128
- * or 255 (defrag_hops()), so a fragment captured with less crossed a
+ * or 255 (ttl_routers_crossed()), so a fragment captured with less crossed a
  * router at least: `crossed` is the largest non-last fragment seen so (0:
- * none), captured past defrag_hops() routers. */
+ * none), captured past ttl_routers_crossed() routers. */
 struct defrag_cut {
     uint8_t version;
     uint8_t src[16], dst[16];
@@ -104,13 +104,6 @@ struct defrag_cut {
     uint8_t crossed_ttl;
 };
 
-/* Routers a packet captured with this TTL / hop limit has crossed, if its
- * sender started from the usual initial value at or above it: 64 (Linux,
- * the BSDs, macOS; RFC 1700's default), 128 (Windows) or 255 (routers,
- * some stacks).  0 is a packet as its sender (or a host on its link) put
- * it on the wire.  A sender with an unusual initial value (32, 60) is
- * misjudged as hops away: the price of a single vantage point. */
-unsigned defrag_hops(uint8_t ttl);
 /* Fragmented datagrams that completed here (reassembled, or every fragment
  * captured though the snap length cut their bytes: completeness is in the
  * IP headers alone, RFC 791) after crossing a router, by host pair and

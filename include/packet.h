@@ -377,6 +377,25 @@ size_t pkt_describe(const struct packet *p, char *buf, size_t size);
 const char *addr_text(const struct addr *a, char *buf, size_t size);
 /* "tcp", "udp", "icmp", "icmpv6", "gre", "esp", or "ip" for the rest. */
 const char *ip_proto_name(uint8_t proto);
+/* Routers a packet captured with this TTL / hop limit has crossed, if its
+ * sender started from the usual initial value at or above it: 64 (Linux,
+ * the BSDs, macOS; RFC 1700's default), 128 (Windows) or 255 (routers,
+ * some stacks).  Every router lowers it by one (RFC 791, RFC 8200 3); 0 is
+ * a packet as its sender (or a host on its link) put it on the wire.  A
+ * sender with an unusual initial value (32, 60) is misjudged as hops away:
+ * the price of a single vantage point. */
+static inline unsigned ttl_routers_crossed(uint8_t ttl)
+{
+    unsigned initial = ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+    return initial - ttl;
+}
+
+/* Whether such a packet crossed a router on its way to the capture. */
+static inline bool ttl_crossed_router(uint8_t ttl)
+{
+    return ttl_routers_crossed(ttl) > 0;
+}
+
 /* An address as 16 key bytes (IPv4 in the first 4, the rest zero). */
 static inline void addr_bytes(const struct addr *a, uint8_t out[16])
 {

@@ -585,7 +585,7 @@ static void test_hops_from_ttl_sender_initial_values_cross_no_router(void **stat
     } cases[] = {{64, 0},  {128, 0},  {255, 0}, {63, 1},  {57, 7},
                  {127, 1}, {100, 28}, {250, 5}, {65, 63}, {1, 63}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_int_equal(defrag_hops(cases[i].ttl), cases[i].hops);
+        assert_int_equal(ttl_routers_crossed(cases[i].ttl), cases[i].hops);
 }
 
 /* Whether a datagram arrived whole is decided by its IP offsets and
