@@ -28,21 +28,19 @@ void inf_arrived_stage(struct inference *inf, struct input_stats *const *inputs,
             const struct defrag_arrived *a = &s->frag_arrived[k];
             bool v6 = a->version == 6;
             struct addr src, dst;
-            uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-            uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-            addr_pack(&src, type, bits, a->src, v6 ? 16 : 4);
-            addr_pack(&dst, type, bits, a->dst, v6 ? 16 : 4);
+            addr_from_bytes(&src, a->version, a->src);
+            addr_from_bytes(&dst, a->version, a->dst);
             char sa[64], in[32] = "";
             if (ninputs > 1)
                 snprintf(in, sizeof in, ", input %d", i);
-            unsigned initial = a->ttl <= 64 ? 64u : a->ttl <= 128 ? 128u : 255u;
+            unsigned hops = ttl_routers_crossed(a->ttl);
             struct inf_path *p = inf_path_for(inf, &src, &dst, a->depth ? INF_INNER : INF_OUTER, 0);
             inf_bound_lower(p, a->nonlast,
                             "a %u-byte fragment (frame %" PRIu64 "%s) of a datagram from %s "
                             "that arrived complete, past %u router%s at least (%s%s %u)",
-                            a->nonlast, a->frame, in, addr_text(&src, sa, sizeof sa),
-                            initial - a->ttl, initial - a->ttl == 1 ? "" : "s",
-                            a->depth ? "outer " : "", v6 ? "hop limit" : "TTL", a->ttl);
+                            a->nonlast, a->frame, in, addr_text(&src, sa, sizeof sa), hops,
+                            hops == 1 ? "" : "s", a->depth ? "outer " : "",
+                            v6 ? "hop limit" : "TTL", a->ttl);
             if (v6 && a->nonlast < 1288)
                 continue;
             t->frag_arrived++;

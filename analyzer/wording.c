@@ -314,11 +314,8 @@ static void say_fragment_size_limit(struct inference *inf, const struct say_ctx 
     memset(&src, 0, sizeof src);
     memset(&dst, 0, sizeof dst);
     if (x) {
-        bool v6 = x->version == 6;
-        uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-        uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-        addr_pack(&src, type, bits, x->src, v6 ? 16 : 4);
-        addr_pack(&dst, type, bits, x->dst, v6 ? 16 : 4);
+        addr_from_bytes(&src, x->version, x->src);
+        addr_from_bytes(&dst, x->version, x->dst);
         addr_text(&src, a, sizeof a);
         addr_text(&dst, b, sizeof b);
     }
@@ -701,12 +698,9 @@ static void say_mss_clamped(struct inference *inf, const struct say_ctx *c)
 static void say_udp_resent(struct inference *inf, const struct say_ctx *c)
 {
     const struct udpx_conv *x = c->t->resent;
-    bool v6 = x->version == 6;
     struct addr a, b;
-    addr_pack(&a, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->a,
-              v6 ? 16 : 4);
-    addr_pack(&b, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS, x->b,
-              v6 ? 16 : 4);
+    addr_from_bytes(&a, x->version, x->a);
+    addr_from_bytes(&b, x->version, x->b);
     char sa[64], sb[64], fl[32] = "";
     if (c->t->resent_flow)
         snprintf(fl, sizeof fl, " (flow #%" PRIu64 ")", c->t->resent_flow);
@@ -761,10 +755,8 @@ static void say_fragments_arrived(struct inference *inf, const struct say_ctx *c
     const struct defrag_arrived *a = c->t->arrived;
     bool v6 = a->version == 6;
     struct addr src, dst;
-    uint16_t type = v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP;
-    uint16_t bits = v6 ? IP6_ADDR_BITS : IP_ADDR_BITS;
-    addr_pack(&src, type, bits, a->src, v6 ? 16 : 4);
-    addr_pack(&dst, type, bits, a->dst, v6 ? 16 : 4);
+    addr_from_bytes(&src, a->version, a->src);
+    addr_from_bytes(&dst, a->version, a->dst);
     char s[64], d[64];
     inf_fmt(&inf->summary,
             "No sign of an MTU problem: %" PRIu32 " fragmented %s datagram%s from %s to %s "

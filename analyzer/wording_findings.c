@@ -338,8 +338,7 @@ static void conv_end(const struct udpx_conv *c, bool a, char *buf, size_t size)
 {
     bool v6 = c->version == 6;
     struct addr x;
-    addr_pack(&x, v6 ? ADDR_TYPE_IP6 : ADDR_TYPE_IP, v6 ? IP6_ADDR_BITS : IP_ADDR_BITS,
-              a ? c->a : c->b, v6 ? 16 : 4);
+    addr_from_bytes(&x, c->version, a ? c->a : c->b);
     char t[64];
     addr_text(&x, t, sizeof t);
     snprintf(buf, size, "%s%s%s:%u", v6 ? "[" : "", t, v6 ? "]" : "", a ? c->aport : c->bport);
