@@ -147,6 +147,11 @@ static void release(struct flow_table *ft, struct flow *f)
         f->rs = NULL;
         ft->bytes_held -= 2 * sizeof(struct resend_track);
     }
+    if (f->frags) {
+        free(f->frags);
+        f->frags = NULL;
+        ft->bytes_held -= sizeof(struct flow_frags);
+    }
     storm_release(&ft->storms, &f->storm);
     if (f->tcp) {
         tcp_release(f->tcp);
@@ -173,6 +178,7 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
         det.size_hist[1] = f->other->size_hist[1];
     }
     s->end = (uint8_t)why;
+    s->frags = f->frags;
     if (f->rs) {
         for (int d = 0; d < 2; d++) {
             det.resend[d] = resend_best(&f->rs[d]);
@@ -635,6 +641,41 @@ static void storm_packet(struct flow_table *ft, struct flow *f, bool retx, uint6
         mem_held(ft, 0); /* a retransmission half was allocated */
 }
 
+/* A datagram that came in fragments (an IP layer up to the flow's, i, that
+ * defrag.c completed: reasm_len) is named by its IP id for the flow's
+ * Wireshark filter (struct flow_frags); each datagram once, at the packet
+ * that completed it. */
+static void frag_packet(struct flow_table *ft, struct flow *f, const struct packet *pkt, int i,
+                        int dir)
+{
+    for (int j = 0; j <= i; j++) {
+        const struct layer *l = &pkt->layers[j];
+        if (!flow_is_ip(l) || !l->u.ip.reasm_len || (l->flags & LF_QUOTED))
+            continue;
+        if (!f->frags) {
+            f->frags = calloc(1, sizeof *f->frags);
+            if (!f->frags)
+                return; /* out of memory: the filter names no fragments */
+            mem_held(ft, sizeof *f->frags);
+        }
+        struct flow_frags *x = f->frags;
+        x->datagrams++;
+        struct flow_frag_layer *y = &x->layer[dir],
+                               cut = {true, l->u.ip.version, l->u.ip.proto, {0}, {0}};
+        addr_bytes(&l->u.ip.src, cut.src);
+        addr_bytes(&l->u.ip.dst, cut.dst);
+        if (!y->set)
+            *y = cut;
+        else if (memcmp(y, &cut, sizeof cut) != 0)
+            continue; /* another layer than the first one cut: counted only */
+        if (x->n < FLOW_FRAG_IDS) {
+            x->ids[x->n].id = l->u.ip.id;
+            x->ids[x->n].dir = (uint8_t)dir;
+            x->n++;
+        }
+    }
+}
+
 /* f was just active: the newest of its (maybe new) timeout class. */
 static void lru_touch(struct flow_table *ft, struct flow *f)
 {
@@ -717,6 +758,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         else if (df_of(&f->s, dir) == 1)
             df_set(&f->s, dir, 2);
     }
+    if (ip->reasm_len || i > 0) /* a fragment may be the flow's IP layer or an outer one */
+        frag_packet(ft, f, pkt, i, dir);
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);
     if (out) {
@@ -807,6 +850,7 @@ void flow_free(struct flow_table *ft)
                 tcp_release(f->tcp);
             storm_release(&ft->storms, &f->storm);
             free(f->rs);
+            free(f->frags);
         }
     }
     for (uint32_t i = 0; i < ft->nall; i++)

@@ -132,6 +132,13 @@ void flow_swap_roles(struct flow *f)
         memcpy(f->other->size_hist[0], f->other->size_hist[1], sizeof hist);
         memcpy(f->other->size_hist[1], hist, sizeof hist);
     }
+    if (f->frags) {
+        struct flow_frag_layer y = f->frags->layer[0];
+        f->frags->layer[0] = f->frags->layer[1];
+        f->frags->layer[1] = y;
+        for (int k = 0; k < f->frags->n; k++)
+            f->frags->ids[k].dir ^= 1;
+    }
     if (f->rs) {
         struct resend_track r = f->rs[0];
         f->rs[0] = f->rs[1];

@@ -323,7 +323,7 @@ static void json_resend(struct json *j, const char *key, const struct results_re
 static void json_flow(struct json *j, const struct flow_summary *f, const struct inference *inf,
                       const struct results *res)
 {
-    char filt[256];
+    char filt[INF_FILTER];
     bool ports = f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP;
     json_object_begin(j, NULL);
     json_uint(j, "id", f->id);

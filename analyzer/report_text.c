@@ -357,7 +357,7 @@ static void text_resend(FILE *out, const struct flow_summary *f, int d,
 
 static void text_flow(FILE *out, const struct flow_summary *f, const struct report_data *r)
 {
-    char a[64], b[64], ep[160], filt[256];
+    char a[64], b[64], ep[160], filt[INF_FILTER];
     addr_text(&f->client, a, sizeof a);
     addr_text(&f->server, b, sizeof b);
     if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP)

@@ -1,4 +1,5 @@
 /* results.c - keeping what the flow stage found, within a budget (results.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,8 @@ static void *grow(void *tab, uint32_t *cap, uint32_t max, size_t size)
 
 void results_free(struct results *r)
 {
+    for (uint32_t i = 0; i < r->nflows; i++)
+        free((struct flow_frags *)r->flows[i].frags); /* results_flow_done's copies */
     free(r->flows);
     free(r->storms);
     free(r->tunnels);
@@ -297,6 +300,13 @@ void results_flow_done(void *ctx, const struct flow_summary *s, const struct flo
     }
     struct flow_summary *k = &r->flows[r->nflows++];
     *k = *s;
+    k->frags = NULL;
+    if (s->frags) { /* the flow table's goes with the flow: a copy (NULL when out of memory) */
+        struct flow_frags *c = malloc(sizeof *c);
+        if (c)
+            *c = *s->frags;
+        k->frags = c;
+    }
     k->id = results_flow_id(r, s->id);
     if (k->tunnel)
         k->tunnel += r->tunnel_base;
@@ -450,24 +460,113 @@ const char *results_flow_proto(const struct flow_summary *f)
     return ip_proto_name(f->proto);
 }
 
-void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size)
+/* Appends to buf; false (and buf cut short) when it does not fit. */
+static bool put(char *buf, size_t size, size_t *n, const char *fmt, ...)
 {
-    char a[64], b[64], tail[160] = "";
-    const char *ipf = f->ip_version == 6 ? "ipv6.addr" : "ip.addr";
-    if (extra)
-        snprintf(tail, sizeof tail, " && %s", extra);
+    if (*n >= size)
+        return false;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *n, size - *n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= size - *n) {
+        *n = size;
+        return false;
+    }
+    *n += (size_t)k;
+    return true;
+}
+
+/* The flow's packets by their addresses and ports (or protocol), in one
+ * direction (its source address) or both (dir < 0).  ICMPv6 is `icmpv6`,
+ * never `ipv6.nxt == 58`: an extension header (a fragment header, a
+ * destination option) stands between them in the chain and ipv6.nxt names
+ * it instead. */
+static bool flow_terms(const struct flow_summary *f, int dir, char *buf, size_t size, size_t *n)
+{
+    char a[64], b[64];
+    bool v6 = f->ip_version == 6;
+    const char *ipf = v6 ? "ipv6.addr" : "ip.addr";
     addr_text(&f->client, a, sizeof a);
     addr_text(&f->server, b, sizeof b);
+    bool ok = put(buf, size, n, "%s == %s && %s == %s", ipf, a, ipf, b);
     if (f->proto == IP_PROTO_TCP || f->proto == IP_PROTO_UDP) {
         const char *pf = f->proto == IP_PROTO_TCP ? "tcp.port" : "udp.port";
-        if (f->client_port == f->server_port) /* WireGuard's 51820 both ways: once is enough */
-            snprintf(buf, size, "%s == %s && %s == %s && %s == %u%s", ipf, a, ipf, b, pf,
-                     f->client_port, tail);
-        else
-            snprintf(buf, size, "%s == %s && %s == %s && %s == %u && %s == %u%s", ipf, a, ipf, b,
-                     pf, f->client_port, pf, f->server_port, tail);
+        ok = ok && put(buf, size, n, " && %s == %u", pf, f->client_port);
+        if (f->client_port != f->server_port) /* WireGuard's 51820 both ways: once is enough */
+            ok = ok && put(buf, size, n, " && %s == %u", pf, f->server_port);
+    } else if (v6 && f->proto == IP_PROTO_ICMPV6) {
+        ok = ok && put(buf, size, n, " && icmpv6");
     } else {
-        snprintf(buf, size, "%s == %s && %s == %s && %s == %u%s", ipf, a, ipf, b,
-                 f->ip_version == 6 ? "ipv6.nxt" : "ip.proto", f->proto, tail);
+        ok = ok && put(buf, size, n, " && %s == %u", v6 ? "ipv6.nxt" : "ip.proto", f->proto);
     }
+    if (dir >= 0)
+        ok = ok && put(buf, size, n, " && %s == %s", v6 ? "ipv6.src" : "ip.src", dir ? b : a);
+    return ok;
+}
+
+/* A direction's fragmented datagrams by their IP ids (struct flow_frags):
+ * every fragment of each, whatever Wireshark makes of its upper layers.
+ * IPv6 fragments by their fragment header (ipv6.fraghdr), never
+ * ipv6.fragment, which only the reassembling frame carries.  Nothing when
+ * the direction had none. */
+static bool frag_terms(const struct flow_frags *x, int dir, char *buf, size_t size, size_t *n)
+{
+    const struct flow_frag_layer *y = &x->layer[dir];
+    int k = 0;
+    while (k < x->n && x->ids[k].dir != dir)
+        k++;
+    if (!y->set || k == x->n)
+        return true;
+    bool v6 = y->version == 6;
+    struct addr s, d;
+    addr_from_bytes(&s, y->version, y->src);
+    addr_from_bytes(&d, y->version, y->dst);
+    char a[64], b[64];
+    const char *ip = v6 ? "ipv6" : "ip";
+    bool ok = put(buf, size, n, " || (%s.src == %s && %s.dst == %s", ip, addr_text(&s, a, sizeof a),
+                  ip, addr_text(&d, b, sizeof b));
+    if (!v6)
+        ok = ok && put(buf, size, n, " && ip.proto == %u", y->proto);
+    ok = ok && put(buf, size, n, " && %s in {", v6 ? "ipv6.fraghdr.ident" : "ip.id");
+    for (int m = 0, first = 1; ok && m < x->n; m++) {
+        if (x->ids[m].dir != dir)
+            continue;
+        ok = put(buf, size, n, "%s0x%0*x", first ? "" : ", ", v6 ? 8 : 4,
+                 v6 ? x->ids[m].id : x->ids[m].id & 0xffff);
+        first = 0;
+    }
+    return ok && put(buf, size, n, "})");
+}
+
+void results_flow_filter_dir(const struct flow_summary *f, int dir, const char *extra, char *buf,
+                             size_t size)
+{
+    if (!size)
+        return;
+    size_t n = 0;
+    bool ok = true, frags = false;
+    for (int k = 0; f->frags && k < f->frags->n; k++)
+        frags |= dir < 0 || f->frags->ids[k].dir == dir;
+    if (frags) {
+        ok = put(buf, size, &n, "((");
+        ok = ok && flow_terms(f, dir, buf, size, &n) && put(buf, size, &n, ")");
+        for (int d = 0; d < 2; d++)
+            if (dir < 0 || dir == d)
+                ok = ok && frag_terms(f->frags, d, buf, size, &n);
+        ok = ok && put(buf, size, &n, ")");
+    }
+    if (!ok || !n) { /* no fragments, or their ids do not fit: the flow alone */
+        n = 0;
+        ok = flow_terms(f, dir, buf, size, &n);
+    }
+    if (ok && extra)
+        ok = put(buf, size, &n, " && %s", extra);
+    if (!ok)
+        buf[0] = '\0'; /* never a filter cut in the middle */
+}
+
+void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size)
+{
+    results_flow_filter_dir(f, -1, extra, buf, size);
 }

@@ -41,11 +41,7 @@ static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
  * direction's packets, never its peer's acknowledgements too. */
 static void dir_flow_filter(const struct ev_record *r, const char *extra, struct inf_finding *fi)
 {
-    char a[64], both[192];
-    dir_src(r, a, sizeof a);
-    snprintf(both, sizeof both, "%s == %s%s%s", r->flow->ip_version == 6 ? "ipv6.src" : "ip.src", a,
-             extra ? " && " : "", extra ? extra : "");
-    results_flow_filter(r->flow, both, fi->wireshark_filter, INF_FILTER);
+    results_flow_filter_dir(r->flow, r->dir, extra, fi->wireshark_filter, INF_FILTER);
 }
 
 /* Where an ICMP MTU message belongs, in words: one that came through a

@@ -66,8 +66,9 @@
  * finished early (flow_stats.forgotten, enum flow_end FLOW_END_EVICTED) and
  * its later packets start a new flow, the pre-issue-18 behaviour, now only
  * with more than max_flows + max_parked flows open at once.  A parked TCP
- * flow holds its 840-byte allocation (flow + tcp_conn, asserted) and its
- * compact delivery copies: the bench's 3,072 short connections (bench-gen
+ * flow holds its 848-byte allocation (flow + tcp_conn, asserted; 840 when
+ * the numbers below were measured, before struct flow's fragment-ids
+ * pointer) and its compact delivery copies: the bench's 3,072 short connections (bench-gen
  * many 0.02) held 3.38 MB of flow memory parked behind a cap of 16 (1.1 KB
  * each), 5.14 MB all live (1.7 KB each).  A parked flow of another
  * protocol saves nothing but its place under the cap.  Flows never parked
@@ -85,7 +86,7 @@
  * last retransmission before the window falls below it.
  *
  * Memory: a live flow costs what it uses.  One allocation per flow: its own
- * 328 bytes and its struct tcp_conn for TCP, 328 + 384 otherwise (the size
+ * 336 bytes and its struct tcp_conn for TCP, 336 + 384 otherwise (the size
  * histogram and the WireGuard counters instead; both sizes asserted in
  * flow.c); the flow_summary (at most 576 bytes) is built only when the flow
  * finishes.  Then, only when needed:
@@ -93,10 +94,13 @@
  * data, growing to 2 KiB only for a direction with many outstanding ranges
  * or sizes,
  * 288 bytes of storm window at the flow's first retransmission, 88 bytes of
- * backoff records (tcp.h) for each direction that retransmits.  All of it
+ * backoff records (tcp.h) for each direction that retransmits, 140 bytes
+ * (struct flow_frags) for a flow given a fragmented datagram.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
- * records to malloc).  A SYN flood of 65,536 live flows peaks at 63 MB RSS,
- * results included (124 MB when every flow carried all of it).  Besides: the
+ * records and the fragment ids to malloc).  A SYN flood of 65,536 live flows
+ * peaks at 63 MB RSS, results included (124 MB when every flow carried all
+ * of it; measured before the 8-byte frags pointer, which adds 0.5 MB to it,
+ * computed).  Besides: the
  * index (hashtab.h: 8-byte slots at most half full, doubled when needed) and
  * a pointer per flow allocation; the tunnel registry (up to
  * FLOW_MAX_TUNNELS); a re-send tracker for each opaque tunnel flow
@@ -128,6 +132,7 @@
 #define FLOW_MAX_WG_RECEIVERS 8 /* WireGuard receiver indexes followed per flow */
 #define FLOW_EVIDENCE_FRAMES 4
 #define FLOW_BACKOFF_KEPT 6 /* RTO intervals kept in a summary */
+#define FLOW_FRAG_IDS 8     /* fragmented datagrams named per flow (struct flow_frags) */
 
 /* A zero field means "the default". */
 struct flow_limits {
@@ -181,6 +186,30 @@ struct flow_dir_summary {
     bool stall_by_end; /* stalled only by the capture's known end (flow_finish_all_at) */
 };
 
+/* The fragmented datagrams of a flow, for its Wireshark filter: a
+ * datagram's fragments other than the reassembling one carry no transport
+ * header (RFC 791, RFC 8200 4.5: only the first holds it, and Wireshark
+ * shows even that one as "Fragmented IP protocol" once it reassembles), so
+ * a filter by ports misses them; their IP identification (the reassembly
+ * key with the addresses, and the protocol for IPv4) names them.  By
+ * direction, the IP layer that was cut (the flow's own, or a tunnel's outer
+ * one) as first seen, and the first FLOW_FRAG_IDS datagrams' ids; datagrams
+ * counts them all, so a filter can say what it leaves out.  A datagram cut
+ * at another layer than the first of its direction is counted, not named. */
+struct flow_frags {
+    uint32_t datagrams; /* fragmented datagrams given to the flow, both directions */
+    uint8_t n;          /* ids[] kept */
+    struct flow_frag_layer {
+        bool set;
+        uint8_t version, proto; /* proto: IPv4's, part of its reassembly key */
+        uint8_t src[16], dst[16];
+    } layer[2]; /* by direction, 0 client->server */
+    struct {
+        uint32_t id;
+        uint8_t dir;
+    } ids[FLOW_FRAG_IDS];
+};
+
 struct flow_summary {
     uint64_t id;     /* 1.. in order of first packet */
     uint64_t stream; /* 0.. per protocol (tcp.stream / udp.stream in Wireshark) */
@@ -209,6 +238,9 @@ struct flow_summary {
     uint8_t opaque;        /* LAYER_WIREGUARD / LAYER_ESP / LAYER_OPENVPN carried, else 0 */
     bool stalled;          /* either direction */
     uint8_t resend_copies; /* opaque tunnel: longest run of re-sent copies (resend.h), max 255 */
+    /* its fragmented datagrams, NULL when none: the flow table's, valid
+     * during the callback only; results.c keeps a copy of its own */
+    const struct flow_frags *frags;
 };
 _Static_assert(sizeof(struct flow_summary) <= 576, "the caller keeps one per flow");
 

@@ -167,11 +167,13 @@ struct flow {
     struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
     struct flow_other *other; /* the others: there instead */
     struct resend_track *rs;  /* opaque tunnels: by direction (resend.h), else NULL */
+    struct flow_frags *frags; /* at its first fragmented datagram, else NULL */
 };
 
-_Static_assert(sizeof(struct flow) == 328, "flow.h quotes the size of a live flow");
+_Static_assert(sizeof(struct flow) == 336, "flow.h quotes the size of a live flow");
+_Static_assert(sizeof(struct flow_frags) == 140, "flow.h quotes what fragments add");
 _Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
-_Static_assert(sizeof(struct flow) + sizeof(struct tcp_conn) == 840,
+_Static_assert(sizeof(struct flow) + sizeof(struct tcp_conn) == 848,
                "flow.h quotes what a parked TCP flow keeps");
 
 /* v, held at UINT32_MAX */

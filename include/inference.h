@@ -40,7 +40,9 @@
 #define INF_SYN_FLOOD_MIN 128
 #define INF_MAX_RECS 8
 #define INF_MAX_FRAMES 8
-#define INF_FILTER 512 /* a Wireshark filter: addresses, ports, numbers, never names */
+/* A Wireshark filter: addresses, ports, numbers, never names; a flow's
+ * with the IP ids of its fragmented datagrams (results_flow_filter) fits */
+#define INF_FILTER 1024
 
 enum inf_layer { INF_OUTER, INF_INNER };
 

@@ -7,7 +7,8 @@
  * and keeps finished-flow summaries within a fixed budget: flows with
  * something wrong (retransmissions, a stall, a storm) are kept first, healthy
  * ones while there is room; the rest are counted.  Memory is bounded by the
- * caps below, never by the capture's length.
+ * caps below, never by the capture's length (a kept flow that was given
+ * fragmented datagrams holds a copy of its struct flow_frags, 140 bytes).
  */
 #ifndef MTUSCOPE_RESULTS_H
 #define MTUSCOPE_RESULTS_H
@@ -152,8 +153,16 @@ const struct results_resend *results_resend_of(const struct results *r, uint64_t
 const struct results_sizes *results_sizes_of(const struct results *r, uint64_t flow);
 
 /* A Wireshark display filter that shows a flow's packets, with `extra`
- * (may be NULL) and-ed on: "ip.addr == A && ip.addr == B && tcp.port == P && ...". */
+ * (may be NULL) and-ed on: "ip.addr == A && ip.addr == B && tcp.port == P && ...".
+ * A flow given fragmented datagrams adds each direction's by IP id
+ * (struct flow_frags): "((ip.addr == A && ...) || (ip.src == A && ip.dst ==
+ * B && ip.proto == 17 && ip.id in {0x1c2d})) && extra"; without the ids
+ * when they do not fit in size, empty when nothing does. */
 void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size);
+/* The same for one direction, dir 0 client->server (its source address
+ * named), or both when dir < 0. */
+void results_flow_filter_dir(const struct flow_summary *f, int dir, const char *extra, char *buf,
+                             size_t size);
 /* "tcp", "udp", ..., or the opaque tunnel it is: "wg", "openvpn". */
 const char *results_flow_proto(const struct flow_summary *f);
 

@@ -4,7 +4,9 @@
 
 #include "testutil.h"
 
+#include "defrag.h"
 #include "flow.h"
+#include "results.h"
 
 #define MAXDONE 16
 
@@ -17,6 +19,7 @@ struct ctx {
     int ndone, nstorms;
     struct flow_summary done[MAXDONE];
     struct resend_run resend[MAXDONE][2]; /* copies == 0: none */
+    struct flow_frags frags[MAXDONE];     /* done[i].frags points here */
     struct flow_storm storms[4];
 };
 
@@ -26,6 +29,10 @@ static void on_done(void *vctx, const struct flow_summary *s, const struct flow_
     assert_non_null(d->size_hist[0]);
     if (x->ndone < MAXDONE) {
         x->done[x->ndone] = *s;
+        if (s->frags) { /* the table's copy goes with the flow */
+            x->frags[x->ndone] = *s->frags;
+            x->done[x->ndone].frags = &x->frags[x->ndone];
+        }
         for (int i = 0; i < 2; i++)
             if (d->resend[i])
                 x->resend[x->ndone][i] = *d->resend[i];
@@ -844,6 +851,77 @@ static void test_many_similar_tunnels(void **state)
     ctx_free(x);
 }
 
+/* A fragmented datagram's fragments but the reassembling one carry no
+ * ports (RFC 791: only the first holds the UDP header, and Wireshark shows
+ * it as "Fragmented IP protocol" once it reassembles), so a filter by ports
+ * misses them: the flow names its fragmented datagrams by IP id, the first
+ * FLOW_FRAG_IDS of each direction's cut layer, and counts them all. */
+static void test_fragmented_datagrams_named_by_ip_id(void **state)
+{
+    (void)state;
+    struct ctx *x = ctx_new(NULL);
+    struct defrag *df = defrag_new(NULL);
+    assert_non_null(df);
+    udp_at(x, 1.0, "10.0.0.1", "10.0.0.2", 5000, 6000, 40); /* the client, unfragmented */
+    for (uint16_t k = 0; k < 10; k++) {                     /* 10 replies of 2008 bytes, cut */
+        struct pb d;
+        pb_init(&d);
+        pb_fill(&d, 2000, 'r');
+        pb_udp(&d, 6000, 5000);
+        size_t len = pb_len(&d);
+        static uint8_t body[4096];
+        memcpy(body, pb_data(&d), len);
+        for (size_t off = 0; off < len; off += 1480) {
+            size_t n = len - off < 1480 ? len - off : 1480;
+            bool more = off + n < len;
+            pb_init(&B);
+            pb_append(&B, body + off, n);
+            pb_ipv4_id(&B, IP_PROTO_UDP, "10.0.0.2", "10.0.0.1",
+                       (uint16_t)((off / 8) | (more ? IP_MF : 0)), (uint16_t)(0x100 + k));
+            pb_eth(&B, ETH_TYPE_IP);
+            tu_decode(&P, DLT_EN10MB, &B);
+            P.frame = ++x->frame;
+            P.ts_sec = 2 + k;
+            enum defrag_result r = defrag_packet(df, &P);
+            assert_int_equal(r, more ? DEFRAG_HELD : DEFRAG_COMPLETE);
+            if (r == DEFRAG_COMPLETE)
+                flow_packet(x->ft, &P, NULL);
+        }
+    }
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 1);
+    const struct flow_summary *s = &x->done[0];
+    assert_int_equal(s->dir[1].packets, 10);
+    assert_non_null(s->frags);
+    assert_int_equal(s->frags->datagrams, 10);
+    assert_int_equal(s->frags->n, FLOW_FRAG_IDS);
+    assert_false(s->frags->layer[0].set);
+    assert_true(s->frags->layer[1].set);
+    for (int k = 0; k < FLOW_FRAG_IDS; k++) {
+        assert_int_equal(s->frags->ids[k].id, 0x100 + k);
+        assert_int_equal(s->frags->ids[k].dir, 1);
+    }
+    static char f[1024];
+    results_flow_filter(s, NULL, f, sizeof f);
+    assert_string_equal(f, "((ip.addr == 10.0.0.1 && ip.addr == 10.0.0.2 && udp.port == 5000 && "
+                           "udp.port == 6000) || (ip.src == 10.0.0.2 && ip.dst == 10.0.0.1 && "
+                           "ip.proto == 17 && ip.id in {0x0100, 0x0101, 0x0102, 0x0103, 0x0104, "
+                           "0x0105, 0x0106, 0x0107}))");
+    /* the client's direction had none: its filter is the flow's alone */
+    results_flow_filter_dir(s, 0, "ip.len > 100", f, sizeof f);
+    assert_string_equal(f, "ip.addr == 10.0.0.1 && ip.addr == 10.0.0.2 && udp.port == 5000 && "
+                           "udp.port == 6000 && ip.src == 10.0.0.1 && ip.len > 100");
+    /* too small a buffer for the ids: the flow's alone; for that too: none,
+     * never a filter cut in the middle */
+    results_flow_filter(s, NULL, f, 100);
+    assert_string_equal(
+        f, "ip.addr == 10.0.0.1 && ip.addr == 10.0.0.2 && udp.port == 5000 && udp.port == 6000");
+    results_flow_filter(s, NULL, f, 40);
+    assert_string_equal(f, "");
+    defrag_free(df);
+    ctx_free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -868,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_truncated_packets),
         cmocka_unit_test(test_flood_of_similar_keys),
         cmocka_unit_test(test_many_similar_tunnels),
+        cmocka_unit_test(test_fragmented_datagrams_named_by_ip_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
