@@ -57,6 +57,59 @@ struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev
     return f;
 }
 
+static int frame_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void inf_frames_filter(const struct inf_finding *f, char *buf, size_t size)
+{
+    uint64_t fr[INF_MAX_FRAMES];
+    int n = 0;
+    for (int i = 0; i < f->nframes && i < INF_MAX_FRAMES; i++)
+        if (f->frames[i])
+            fr[n++] = f->frames[i];
+    qsort(fr, (size_t)n, sizeof fr[0], frame_cmp);
+    int u = 0; /* each frame once */
+    for (int i = 0; i < n; i++)
+        if (!u || fr[i] != fr[u - 1])
+            fr[u++] = fr[i];
+    if (!size)
+        return;
+    buf[0] = '\0';
+    if (!u)
+        return;
+    size_t o = 0;
+    int k;
+    if (u == 1)
+        k = snprintf(buf, size, "frame.number == %" PRIu64, fr[0]);
+    else
+        k = snprintf(buf, size, "frame.number in {");
+    if (k < 0 || (size_t)k >= size) {
+        buf[0] = '\0';
+        return;
+    }
+    o = (size_t)k;
+    for (int i = 0; u > 1 && i < u;) {
+        int j = i; /* a run of consecutive frames, i..j */
+        while (j + 1 < u && fr[j + 1] == fr[j] + 1)
+            j++;
+        if (j - i >= 2)
+            k = snprintf(buf + o, size - o, "%s%" PRIu64 "..%" PRIu64, i ? ", " : "", fr[i], fr[j]);
+        else
+            k = snprintf(buf + o, size - o, "%s%" PRIu64, i ? ", " : "", fr[i]);
+        i = j - i >= 2 ? j + 1 : i + 1;
+        if (k < 0 || (size_t)k >= size - o) {
+            buf[0] = '\0';
+            return;
+        }
+        o += (size_t)k;
+    }
+    if (u > 1 && (o + 1 >= size || snprintf(buf + o, size - o, "}") != 1))
+        buf[0] = '\0';
+}
+
 bool inf_add_rec(struct inference *inf, const char *text)
 {
     for (int i = 0; i < inf->nrecs; i++)

@@ -659,7 +659,7 @@ static void frag_packet(struct flow_table *ft, struct flow *f, const struct pack
             mem_held(ft, sizeof *f->frags);
         }
         struct flow_frags *x = f->frags;
-        x->datagrams++;
+        x->datagrams[dir]++;
         struct flow_frag_layer *y = &x->layer[dir],
                                cut = {true, l->u.ip.version, l->u.ip.proto, {0}, {0}};
         addr_bytes(&l->u.ip.src, cut.src);

@@ -136,6 +136,9 @@ void flow_swap_roles(struct flow *f)
         struct flow_frag_layer y = f->frags->layer[0];
         f->frags->layer[0] = f->frags->layer[1];
         f->frags->layer[1] = y;
+        uint32_t dg = f->frags->datagrams[0];
+        f->frags->datagrams[0] = f->frags->datagrams[1];
+        f->frags->datagrams[1] = dg;
         for (int k = 0; k < f->frags->n; k++)
             f->frags->ids[k].dir ^= 1;
     }

@@ -133,8 +133,10 @@ void inference_free(struct inference *inf)
         for (int k = 0; k < inf->paths[i].nevidence; k++)
             inf_text_free(inf->paths[i].evidence[k]);
     }
-    for (int i = 0; i < inf->nfindings; i++)
+    for (int i = 0; i < inf->nfindings; i++) {
         inf_text_free(inf->findings[i].message);
+        inf_text_free(inf->findings[i].filter_note);
+    }
     for (uint32_t i = 0; inf->tunnels && i < inf->ntunnels; i++)
         inf_text_free(inf->tunnels[i].config);
     inf_fix_free(&inf->fix);

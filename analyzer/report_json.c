@@ -775,6 +775,13 @@ static void json_findings(struct json *j, const struct inference *inf,
             json_uint(j, NULL, f->frames[k]);
         json_array_end(j);
         json_string(j, "wireshark_filter", f->wireshark_filter);
+        char ff[INF_FILTER];
+        inf_frames_filter(f, ff, sizeof ff);
+        json_string(j, "filter_frames", ff);
+        if (f->filter_note && f->filter_note[0])
+            json_string(j, "filter_note", f->filter_note);
+        else
+            json_null(j, "filter_note");
         json_int(j, "input", f->input);
         const struct icmp_mtu_msg *m = inf->records[i].icmp;
         if (m && (f->ev == EV_ICMP_IGNORED || f->ev == EV_ICMP_IMPLAUSIBLE)) {

@@ -534,6 +534,11 @@ void report_text_finding(FILE *out, const struct report_data *r, const struct in
     }
     if (f->wireshark_filter[0])
         fprintf(out, "      [Wireshark: %s]\n", f->wireshark_filter);
+    char ff[INF_FILTER];
+    inf_frames_filter(f, ff, sizeof ff);
+    /* that filter shows more than the frames listed: these alone too */
+    if (f->filter_note && f->filter_note[0] && ff[0])
+        fprintf(out, "      [Wireshark, these frames only: %s]\n", ff);
 }
 
 static void text_findings(FILE *out, const struct report_data *r)

@@ -94,7 +94,7 @@
  * data, growing to 2 KiB only for a direction with many outstanding ranges
  * or sizes,
  * 288 bytes of storm window at the flow's first retransmission, 88 bytes of
- * backoff records (tcp.h) for each direction that retransmits, 140 bytes
+ * backoff records (tcp.h) for each direction that retransmits, 144 bytes
  * (struct flow_frags) for a flow given a fragmented datagram.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
  * records and the fragment ids to malloc).  A SYN flood of 65,536 live flows
@@ -197,8 +197,8 @@ struct flow_dir_summary {
  * counts them all, so a filter can say what it leaves out.  A datagram cut
  * at another layer than the first of its direction is counted, not named. */
 struct flow_frags {
-    uint32_t datagrams; /* fragmented datagrams given to the flow, both directions */
-    uint8_t n;          /* ids[] kept */
+    uint32_t datagrams[2]; /* fragmented datagrams given to the flow, by direction */
+    uint8_t n;             /* ids[] kept */
     struct flow_frag_layer {
         bool set;
         uint8_t version, proto; /* proto: IPv4's, part of its reassembly key */

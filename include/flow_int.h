@@ -171,7 +171,7 @@ struct flow {
 };
 
 _Static_assert(sizeof(struct flow) == 336, "flow.h quotes the size of a live flow");
-_Static_assert(sizeof(struct flow_frags) == 140, "flow.h quotes what fragments add");
+_Static_assert(sizeof(struct flow_frags) == 144, "flow.h quotes what fragments add");
 _Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP flow adds");
 _Static_assert(sizeof(struct flow) + sizeof(struct tcp_conn) == 848,
                "flow.h quotes what a parked TCP flow keeps");

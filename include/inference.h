@@ -20,6 +20,7 @@
 #define MTUSCOPE_INFERENCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "advice.h"
@@ -72,6 +73,9 @@ struct inf_finding {
     uint64_t frames[INF_MAX_FRAMES];
     int nframes;
     char wireshark_filter[INF_FILTER];
+    /* what wireshark_filter selects besides frames[], in words (heap); NULL
+     * when it selects those frames only (a list of them) */
+    char *filter_note;
 };
 
 struct inf_tunnel {
@@ -161,6 +165,12 @@ struct inference {
     struct ev_record records[INF_MAX_FINDINGS]; /* findings[i] says records[i] */
     struct inf_blackhole blackholes[INF_MAX_BLACKHOLES];
 };
+
+/* A Wireshark filter selecting exactly the finding's frames (the JSON
+ * report's filter_frames): "frame.number == 12", "frame.number in {12, 15,
+ * 18..20}", a range only where every frame in it is cited; frame 0 (none)
+ * left out.  Empty when there is none or it does not fit in size. */
+void inf_frames_filter(const struct inf_finding *f, char *buf, size_t size);
 
 /* Whether the fix has a block whose kind starts with `kind` ("probe", "mss-clamp"). */
 bool inf_fix_has(const struct inf_fix *fx, const char *kind);

@@ -8,7 +8,7 @@
  * something wrong (retransmissions, a stall, a storm) are kept first, healthy
  * ones while there is room; the rest are counted.  Memory is bounded by the
  * caps below, never by the capture's length (a kept flow that was given
- * fragmented datagrams holds a copy of its struct flow_frags, 140 bytes).
+ * fragmented datagrams holds a copy of its struct flow_frags, 144 bytes).
  */
 #ifndef MTUSCOPE_RESULTS_H
 #define MTUSCOPE_RESULTS_H

@@ -215,6 +215,15 @@ static void test_every_kind_is_worded_whole(void **state)
         check_text(what, fi->message);
         if (!fi->wireshark_filter[0])
             fail_msg("%s: no Wireshark filter", what);
+        /* a filter not pinned to the cited frames says what else it shows
+         * (a lost datagram's ids select exactly the fragments cited) */
+        if (!fi->filter_note && !strstr(fi->wireshark_filter, "frame.number") && k != EV_FRAG_LOST)
+            fail_msg("%s: a filter by meaning without a note: %s", what, fi->wireshark_filter);
+        if (fi->filter_note)
+            check_text(what, fi->filter_note);
+        char ff[INF_FILTER];
+        inf_frames_filter(fi, ff, sizeof ff);
+        assert_string_equal(ff, "frame.number in {44, 45}");
         bool capture = k == EV_CAPTURE_COPIES || k == EV_FORWARDED_COPIES ||
                        k == EV_CAPTURE_DROPS; /* no flow */
         /* a PPP link is named by its MAC addresses: it has no IP address */
@@ -256,11 +265,45 @@ static void test_one_segment_is_singular(void **state)
     free(inf);
 }
 
+/* The cited frames alone, as Wireshark reads a set: sorted, each once,
+ * a range only where every frame in it is cited, frame 0 (none) left out. */
+static void test_frames_filter_selects_the_cited_frames_only(void **state)
+{
+    (void)state;
+    static const struct {
+        int n;
+        uint64_t fr[INF_MAX_FRAMES];
+        const char *want;
+    } cases[] = {
+        {0, {0}, ""},
+        {1, {0}, ""},
+        {1, {412}, "frame.number == 412"},
+        {2, {415, 412}, "frame.number in {412, 415}"},
+        {3, {12, 13, 14}, "frame.number in {12..14}"},
+        {2, {12, 13}, "frame.number in {12, 13}"},
+        {8, {40, 12, 13, 14, 15, 14, 0, 41}, "frame.number in {12..15, 40, 41}"},
+        {4, {7, 9, 11, 13}, "frame.number in {7, 9, 11, 13}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct inf_finding f;
+        memset(&f, 0, sizeof f);
+        f.nframes = cases[i].n;
+        memcpy(f.frames, cases[i].fr, sizeof f.frames);
+        char buf[INF_FILTER];
+        inf_frames_filter(&f, buf, sizeof buf);
+        assert_string_equal(buf, cases[i].want);
+        inf_frames_filter(&f, buf, 10); /* too small: nothing, never a filter cut short */
+        if (cases[i].want[0] && strlen(cases[i].want) >= 10)
+            assert_string_equal(buf, "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_kind_is_worded_whole),
         cmocka_unit_test(test_one_segment_is_singular),
+        cmocka_unit_test(test_frames_filter_selects_the_cited_frames_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
