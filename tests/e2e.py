@@ -2384,19 +2384,34 @@ def stalled_mismatches(r, rep):
 
 
 def filter_tests():
-    """Every finding's Wireshark display filter, run by tshark on the input the
-    finding names, shows every frame the finding cites: on each sample alone
-    and on the demo's four traces together."""
+    """Every finding's Wireshark display filters, run by tshark on the input
+    the finding names, on each sample alone and on the demo's four traces
+    together, and on the pairs of lab captures the goldens read (where the
+    findings of two vantage points are: mss-clamped, a loss measured across
+    them): filter_frames selects exactly the frames the finding cites (the
+    same set), wireshark_filter selects at least them, and when it selects
+    more, filter_note says what else it shows."""
     if not shutil.which("tshark"):
         print("SKIP: findings' Wireshark filters: tshark is missing")
         return
+    import golden
     demo = [os.path.join("samples", f"lab-incident-wg1420-path1434-{v}.pcap")
             for v in ("client-outer", "client-wg", "server-outer", "server-wg")]
     runs = [[os.path.relpath(f, ROOT)] for f in
             sorted(glob.glob(os.path.join(ROOT, "samples", "*.pcap*")))] + [demo]
+    runs += [files for name, files in golden.cases() if name.startswith("pair-")]
+
+    seen = {}  # the same filter on the same file, from a sample and from a pair
+
+    def shown(path, dfilter):
+        if (path, dfilter) not in seen:
+            p = subprocess.run(["tshark", "-n", "-r", path, "-Y", dfilter, "-T", "fields",
+                                "-e", "frame.number"], capture_output=True, timeout=120)
+            seen[path, dfilter] = None if p.returncode else {int(v) for v in p.stdout.split()}
+        return seen[path, dfilter]
 
     def t():
-        bad, n = [], 0
+        bad, n, wider = [], 0, 0
         for files in runs:
             args = ["--json"]
             for f in files:
@@ -2409,20 +2424,31 @@ def filter_tests():
                 no_flow_ok = x["kind"] in ("capture-copies", "forwarded-copies") or (
                     x["kind"] == "fragment-loss" and re.search(r"from \S+ to \S+", x["message"]))
                 expect((x["flow"] is not None or no_flow_ok) and x["frames"] and
-                       x["wireshark_filter"],
-                       f"{files}: a finding without its flow, frames or filter: {x}")
+                       x["wireshark_filter"] and x.get("filter_frames"),
+                       f"{files}: a finding without its flow, frames or filters: {x}")
                 n += 1
-                p = subprocess.run(["tshark", "-n", "-r", os.path.join(ROOT, files[x["input"]]),
-                                    "-Y", x["wireshark_filter"], "-T", "fields",
-                                    "-e", "frame.number"], capture_output=True, timeout=120)
-                shown = {int(v) for v in p.stdout.split()}
-                missing = [fr for fr in x["frames"] if fr not in shown]
-                if p.returncode or missing:
-                    bad.append(f"{files[x['input']]}: {x['kind']}: frames {missing} not shown "
+                path = os.path.join(ROOT, files[x["input"]])
+                where = f"{files[x['input']]}: {x['kind']}"
+                cited = set(x["frames"])
+                exact = shown(path, x["filter_frames"])
+                if exact != cited:
+                    bad.append(f"{where}: '{x['filter_frames']}' selects "
+                               f"{sorted(exact) if exact is not None else 'an error'}, "
+                               f"not the cited frames {sorted(cited)}")
+                wide = shown(path, x["wireshark_filter"])
+                if wide is None or not cited <= wide:
+                    bad.append(f"{where}: frames {sorted(cited - (wide or set()))} not shown "
                                f"by '{x['wireshark_filter']}'")
+                elif wide != cited:
+                    wider += 1
+                    if not x.get("filter_note"):
+                        bad.append(f"{where}: '{x['wireshark_filter']}' selects {len(wide)} "
+                                   f"frames, {len(cited)} cited, and no filter_note says why")
         expect(n > 40, f"only {n} findings")
+        expect(wider > 0, "no wireshark_filter wider than its frames: the note check never ran")
         expect(not bad, "; ".join(bad[:6]))
-    test("every finding names its flow and frames, and its Wireshark filter shows them")(t)
+    test("every finding names its flow and frames; filter_frames selects exactly them, "
+         "wireshark_filter at least them and a filter_note says what else")(t)
 
 
 def verdict_tests():
