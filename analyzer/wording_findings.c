@@ -608,10 +608,8 @@ static void word_link_mru(const struct ev_record *r, struct inf_finding *fi)
                  f ? f : "", q->mru, q->ident);
     inf_text_free(f);
     filter_bound(r, fi);
-    note(fi, NULL, -1,
-         "the Configure-Request for MRU %u with identifier %u and its Ack, and any copy of them "
-         "re-sent%s",
-         q->mru, q->ident, r->bound_frame ? " up to the bound" : "");
+    /* exactly the frames cited: the record lists every packet of the
+     * exchange, up to the bound (inf_link.c): no note */
 }
 
 static const char *router_text(uint32_t id, char *buf, size_t n)
@@ -647,10 +645,8 @@ static void word_ospf_mismatch(const struct ev_record *r, struct inf_finding *fi
              "%s && ospf.db.interface_mtu == %u))",
              ip, sa, ip, da, ra, a->mtu, ip, sb, ip, db, rb, b->mtu);
     filter_bound(r, fi);
-    note(fi, NULL, -1,
-         "every Database Description of the two routers stating these MTUs (%u and %u DBDs "
-         "sent)%s; the cited frames are the first of each",
-         r->count, r->count2, r->bound_frame ? ", up to the bound" : "");
+    /* exactly the frames cited: both routers' DBDs, up to the bound
+     * (inf_link.c): no note */
 }
 
 /* A retransmission storm: its flow (or every flow), its frames, how long
