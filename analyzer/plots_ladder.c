@@ -388,6 +388,24 @@ static int quoted_tunnel_dir(const struct flow_summary *f, const struct packet *
     return -1;
 }
 
+/* The event of ICMP MTU message y of pkt (carried by IP layer oip) about a
+ * packet of direction dir; NULL when side s's events are full. */
+static struct ladder_event *icmp_event(struct plots_ladder *l, int s, const struct packet *pkt,
+                                       int dir, const struct layer *oip, const struct layer *y)
+{
+    struct ladder_event *e = next_event(l, s);
+    if (!e)
+        return NULL;
+    e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+    e->frame = pkt->frame;
+    e->dir = (uint8_t)dir;
+    e->kind = LADDER_ICMP;
+    e->ip_len = oip->u.ip.ip_len;
+    e->mtu = y->u.icmp.mtu;
+    e->v6 = y->type == LAYER_ICMP6;
+    return e;
+}
+
 /* An ICMP frag-needed or packet-too-big quoting a segment of side s's
  * connection (or a datagram of its tunnel): recorded with the quoted
  * packet's direction and sequence (a tunnel's: the quoted size). */
@@ -409,17 +427,9 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
             if (!qip || !oip || (qip->type != LAYER_IPV4 && qip->type != LAYER_IPV6))
                 return;
             int dir = quoted_tunnel_dir(f, pkt, qip, q);
-            struct ladder_event *e = dir >= 0 ? next_event(l, s) : NULL;
-            if (!e)
-                return;
-            e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
-            e->frame = pkt->frame;
-            e->dir = (uint8_t)dir;
-            e->kind = LADDER_ICMP;
-            e->ip_len = oip->u.ip.ip_len;
-            e->payload_len = qip->u.ip.ip_len; /* the quoted datagram's size */
-            e->mtu = y->u.icmp.mtu;
-            e->v6 = v6;
+            struct ladder_event *e = dir >= 0 ? icmp_event(l, s, pkt, dir, oip, y) : NULL;
+            if (e)
+                e->payload_len = qip->u.ip.ip_len; /* the quoted datagram's size */
             return;
         }
         bool echo = is_echo(f);
@@ -444,18 +454,11 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
             dir = 1;
         else
             return;
-        struct ladder_event *e = next_event(l, s);
+        struct ladder_event *e = icmp_event(l, s, pkt, dir, oip, y);
         if (!e)
             return;
-        e->t_ns = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
-        e->frame = pkt->frame;
-        e->dir = (uint8_t)dir;
-        e->kind = LADDER_ICMP;
         e->seq = echo ? qe->seq : tc->seq;
         e->ack = echo ? qe->id : tc->ack;
-        e->ip_len = oip->u.ip.ip_len;
-        e->mtu = y->u.icmp.mtu;
-        e->v6 = v6;
         return;
     }
 }
