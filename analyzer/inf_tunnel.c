@@ -246,14 +246,21 @@ const char *inf_resend_name(const struct flow_summary *f)
  * during the run, or the peer was heard within the run's first interval
  * before the first copy (the interval is one RTO, and an RTO is never
  * shorter than the round trip, so the peer was answering when the first
- * copy left).  And the size must not have crossed later: sent again after
- * the run and answered within an RTO, it was an outage, not a size. */
+ * copy left).  A run the peer was heard during is settled: its packets
+ * arrived while the copies kept failing, so the path was up and that size
+ * did not cross; a packet of the peer's after the run, which may come on
+ * its own clock (DNS retries, echoes), changes nothing.  A run in silence
+ * is an outage when the size crossed later: sent again after the run and
+ * answered within an RTO (resend.h's recovered). */
 bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r)
 {
-    if (r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576) ||
-        r->recovered)
+    if (r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576))
         return false;
-    if (r->peer || r->smaller)
+    if (r->peer)
+        return true;
+    if (r->recovered)
+        return false;
+    if (r->smaller)
         return true;
     return r->peer_before_ns >= 0 && r->nintervals &&
            r->peer_before_ns <= (int64_t)r->interval_us[0] * 1000;

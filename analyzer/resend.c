@@ -51,6 +51,7 @@ static void after_best(struct resend_track *t, uint16_t size, int64_t ts_ns)
         t->cur.first_ns != t->best.first_ns) {
         t->resent_after_best = true;
         t->resent_after_ns = ts_ns;
+        t->peer_quiet_ns = t->peer_seen ? ts_ns - t->peer_last_ns : INT64_MAX;
     }
 }
 
@@ -128,10 +129,14 @@ void resend_peer_packet(struct resend_track *t, int64_t ts_ns)
         t->peer_last_ns = ts_ns;
     t->peer_seen = true;
     /* an answer within the run's first interval (one RTO, longer than a
-     * round trip) of the size sent again: that size crossed.  A keepalive
-     * the peer sends on its own clock rarely falls in that window. */
-    if (t->resent_after_best && t->best.nintervals &&
-        ts_ns - t->resent_after_ns <= (int64_t)t->best.interval_us[0] * 1000)
+     * round trip) of the size sent again: that size crossed.  Only from a
+     * peer that had been silent at least as long before it: one already
+     * talking on its own clock (an echo every 200 ms, DNS retries, other
+     * flows in the tunnel) would have sent that packet anyway, and its
+     * packet says nothing about what arrived. */
+    int64_t first = t->best.nintervals ? (int64_t)t->best.interval_us[0] * 1000 : 0;
+    if (t->resent_after_best && first && ts_ns - t->resent_after_ns <= first &&
+        t->peer_quiet_ns >= first)
         t->best.recovered = true;
 }
 

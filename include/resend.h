@@ -78,6 +78,7 @@ struct resend_track {
     uint16_t foreign_bursts; /* ... bursts of them in the current interval */
     bool resent_after_best;  /* best.size or larger sent again after the best run */
     int64_t resent_after_ns; /* ... the latest such datagram */
+    int64_t peer_quiet_ns;   /* ... how long the peer had been silent then */
 };
 
 /* A datagram of IP size `size` sent by this direction at ts_ns. */

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 
+#include "infer.h"
 #include "resend.h"
 
 #define MS 1000000ll
@@ -253,6 +254,63 @@ static void test_late_peer_packet_is_no_recovery(void **state)
     assert_false(resend_best(&T)->recovered);
 }
 
+/* A peer that talks on its own clock (an echo every 100 ms, as the lab's
+ * mixed traffic) answers within any interval: its packet after the size
+ * went again proves nothing crossed.  The same packet from a peer that had
+ * been silent for the run's first interval (the outage above) does. */
+static void test_chatty_peer_is_no_recovery(void **state)
+{
+    (void)state;
+    int64_t last = answered_then_run(NULL);
+    int64_t again = last + 5000 * MS;
+    for (int64_t t = last; t < again; t += 100 * MS)
+        resend_peer_packet(&T, t); /* talking all along */
+    resend_packet(&T, 1480, again, 10);
+    resend_peer_packet(&T, again + 50 * MS);
+    assert_false(resend_best(&T)->recovered);
+}
+
+/* What a run says (inf_tunnel.c): heard from the peer during the run, the
+ * path was up while the copies failed, the size does not cross, whatever
+ * the peer sent later on its own clock; a run in silence is an outage when
+ * the size was answered later, a size when the peer had answered just
+ * before it or smaller ones went meanwhile. */
+static void test_run_with_peer_heard_is_a_size_whatever_came_after(void **state)
+{
+    (void)state;
+    struct flow_summary f;
+    memset(&f, 0, sizeof f);
+    f.ip_version = 4;
+    static const struct {
+        uint32_t peer, smaller;
+        bool recovered;
+        int64_t peer_before_ms;
+        bool size;
+    } cases[] = {
+        {32, 17, true, 3, true},   /* chatty peer (lab m004): a size */
+        {32, 0, false, -1, true},  /* peer heard during the run */
+        {0, 5, true, -1, false},   /* silence, answered later: an outage */
+        {0, 5, false, -1, true},   /* silence, smaller ones sent meanwhile */
+        {0, 0, false, 100, true},  /* the peer answered 100 ms before the first copy */
+        {0, 0, false, 900, false}, /* heard long before: the path may have gone */
+        {0, 0, false, -1, false},  /* never heard: a dead peer */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct resend_run r;
+        memset(&r, 0, sizeof r);
+        r.size = 1480;
+        r.copies = 5;
+        r.nintervals = 4;
+        r.interval_us[0] = 200000;
+        r.peer = cases[i].peer;
+        r.smaller = cases[i].smaller;
+        r.recovered = cases[i].recovered;
+        r.peer_before_ns = cases[i].peer_before_ms < 0 ? -1 : cases[i].peer_before_ms * MS;
+        if (inf_resend_says_size(&f, &r) != cases[i].size)
+            fail_msg("case %zu: says size %d", i, !cases[i].size);
+    }
+}
+
 /* A timeout that doubles cannot fire before RESEND_RATIO_MIN times the
  * last interval: copies of the same size earlier than that are other
  * segments (a second flow inside the tunnel), and the run of re-sends goes
@@ -321,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_peer_seen_before_tracker),
         cmocka_unit_test(test_same_size_answered_after_run_is_recovery),
         cmocka_unit_test(test_late_peer_packet_is_no_recovery),
+        cmocka_unit_test(test_chatty_peer_is_no_recovery),
+        cmocka_unit_test(test_run_with_peer_heard_is_a_size_whatever_came_after),
         cmocka_unit_test(test_run_goes_on_through_other_full_size_datagrams),
         cmocka_unit_test(test_steady_stream_is_never_a_run),
     };
