@@ -420,14 +420,16 @@ ETH6 = ETH[:12] + b"\x86\xdd"
 
 
 def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=None, tail=1.0,
-                 df=True):
+                 df=True, others=(), chatty=None):
     """The sending side of a path that drops full-size datagrams, one bulk transfer and
     nothing else.  A small exchange (rtt apart), then `burst` full-size datagrams back to
     back; the last of them re-sent `copies - 1` times at rto, 2 rto, 4 rto...; the peer,
     receiving nothing, sends nothing.  peer_gap: the peer's last packet this long before
     the burst (default: one rtt).  after: "same" sends the full size again after the run
     and the peer answers at once (an outage that ended), "smaller" steps down.
-    kind: wg (WireGuard, 51820), esp (IP protocol 50), quic (UDP 443)."""
+    kind: wg (WireGuard, 51820), esp (IP protocol 50), quic (UDP 443).  others: times
+    after the burst at which another inner flow sends a full-size datagram of its own;
+    chatty: the peer sends a small packet at this period all along (its own clock)."""
     a, b = ((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)) \
         if v6 else ((192, 0, 2, 1), (198, 51, 100, 2))
     full = 1500
@@ -459,30 +461,39 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
                           frag=0x4000 if df else 0)
 
     small = 124 if not v6 else 144
-    fr, t = [], 0.0
+    plan, t = [], 0.0  # (time, sender, IP size), made into frames in time order below
     for k in range(3):  # a request and its answer, a few times
-        fr.append((t, pkt("c", small)))
-        fr.append((t + rtt, pkt("s", small + 32)))
+        plan.append((t, "c", small))
+        plan.append((t + rtt, "s", small + 32))
         t += rtt + 0.005
     gap = peer_gap if peer_gap is not None else rtt
-    t = fr[-1][0] + gap
+    t = plan[-1][0] + gap
     for k in range(burst):
-        fr.append((t, pkt("c", full)))
+        plan.append((t, "c", full))
         t += 0.00012
-    last, iv = fr[-1][0], rto
+    burst_end = last = plan[-1][0]
+    iv = rto
     for k in range(copies - 1):
         last += iv
-        fr.append((last, pkt("c", full)))
+        plan.append((last, "c", full))
         iv *= 2
     if after == "same":
         last += iv * 1.5
-        fr.append((last, pkt("c", full)))
-        fr.append((last + rtt, pkt("s", small)))
+        plan.append((last, "c", full))
+        plan.append((last + rtt, "s", small))
     elif after == "smaller":
         last += 0.001
-        fr.append((last, pkt("c", 1280)))
-        fr.append((last + rtt, pkt("s", small)))
-    fr.append((last + tail, pkt("c", small)))  # the sender's last words, not answered
+        plan.append((last, "c", 1280))
+        plan.append((last + rtt, "s", small))
+    end = last + tail
+    plan += [(burst_end + o, "c", full) for o in others]
+    tt = burst_end - gap / 2
+    while chatty and tt < end:
+        plan.append((tt, "s", small))
+        tt += chatty
+    plan.sort(key=lambda x: x[0])  # counters and IP ids rise with time
+    fr = [(t0, pkt(frm, size)) for t0, frm, size in plan]
+    fr.append((end, pkt("c", small)))  # the sender's last words, not answered
     return fr
 
 
@@ -517,6 +528,41 @@ def _():
             expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
             expect(words in v["summary"], f"{name}: {v['summary']}")
             expect("answered" in bh[0]["message"], f"{name}: {bh[0]['message']}")
+        else:
+            expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
+
+
+@test("the sending side of a black hole with other traffic in the tunnel: another flow's "
+      "full-size datagrams between the re-sends (one burst per doubling interval) and a peer "
+      "talking on its own clock all along (even after the size is sent again) leave the run a "
+      "black hole; a steady full-size stream is no run (issue 13 items 1, 2; lab matrix A9)")
+def _():
+    cases = [  # name, args, blackhole expected
+        ("wg4-linux-other-flow", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
+                                      others=(0.40, 0.4001, 1.2, 1.2001)), True),
+        ("wg6-windows-other-flow", dict(kind="wg", rtt=0.080, rto=0.300, burst=4, copies=5,
+                                        v6=True, others=(0.5, 1.6, 3.5)), True),
+        ("esp4-other-flow", dict(kind="esp", rtt=0.005, rto=1.0, burst=2, copies=5,
+                                 others=(1.6, 4.5)), True),
+        ("wg4-chatty-peer-size-again", dict(kind="wg", rtt=0.030, rto=0.210, burst=10,
+                                            copies=5, chatty=0.1, after="same"), True),
+        ("wg4-chatty-peer", dict(kind="wg", rtt=0.030, rto=0.250, burst=3, copies=4,
+                                 chatty=0.2), True),
+        # a full-size datagram every 250 ms, answered all along: no timeout backing off
+        ("wg4-steady-stream", dict(kind="wg", rtt=0.030, rto=0.250, burst=1, copies=1,
+                                   chatty=0.25, others=tuple(0.25 * k for k in range(1, 30))),
+         False),
+    ]
+    for name, args, want in cases:
+        p = os.path.join(TMP, f"sending-{name}.pcap")
+        write_pcap_timed(p, sending_side(**args))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        if want:
+            expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
         else:
             expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
 
