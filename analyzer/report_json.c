@@ -364,6 +364,15 @@ static void json_flow(struct json *j, const struct flow_summary *f, const struct
     json_flow_dir(j, "server_to_client", &f->dir[1]);
     results_flow_filter(f, NULL, filt, sizeof filt);
     json_string(j, "wireshark_filter", filt);
+    uint32_t unnamed = results_flow_frags_unnamed(f, -1);
+    if (unnamed) { /* only then: the filter misses some of the flow's packets */
+        char note[160];
+        snprintf(note, sizeof note,
+                 "misses the fragments of %" PRIu32 " of the flow's fragmented datagrams but "
+                 "the reassembling one: the filter names the first %d by IP id",
+                 unnamed, FLOW_FRAG_IDS);
+        json_string(j, "wireshark_filter_note", note);
+    }
     json_object_end(j);
 }
 

@@ -410,6 +410,12 @@ static void text_flow(FILE *out, const struct flow_summary *f, const struct repo
     }
     results_flow_filter(f, NULL, filt, sizeof filt);
     fprintf(out, "        [Wireshark: %s]\n", filt);
+    uint32_t unnamed = results_flow_frags_unnamed(f, -1);
+    if (unnamed) /* its fragments but the reassembling one carry no ports */
+        fprintf(out,
+                "        (the filter misses the fragments of %" PRIu32 " of its fragmented "
+                "datagrams but the reassembling one: it names the first %d by IP id)\n",
+                unnamed, FLOW_FRAG_IDS);
 }
 
 static void text_tunnels(FILE *out, const struct results *res)

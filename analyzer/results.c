@@ -566,6 +566,20 @@ void results_flow_filter_dir(const struct flow_summary *f, int dir, const char *
         buf[0] = '\0'; /* never a filter cut in the middle */
 }
 
+uint32_t results_flow_frags_unnamed(const struct flow_summary *f, int d)
+{
+    if (!f || !f->frags)
+        return 0;
+    uint32_t seen = 0, named = 0;
+    for (int k = 0; k < 2; k++)
+        if (d < 0 || d == k)
+            seen += f->frags->datagrams[k];
+    for (int k = 0; k < f->frags->n; k++)
+        if (d < 0 || d == f->frags->ids[k].dir)
+            named++;
+    return seen > named ? seen - named : 0;
+}
+
 void results_flow_filter(const struct flow_summary *f, const char *extra, char *buf, size_t size)
 {
     results_flow_filter_dir(f, -1, extra, buf, size);

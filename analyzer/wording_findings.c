@@ -37,22 +37,6 @@ static const char *dir_dst(const struct ev_record *r, char *buf, size_t n)
     return addr_text(dst, buf, n);
 }
 
-/* The flow's fragmented datagrams in direction d (both when d < 0) that its
- * filter does not name (results_flow_filter: the first FLOW_FRAG_IDS). */
-static uint32_t frags_unnamed(const struct flow_summary *f, int d)
-{
-    if (!f || !f->frags)
-        return 0;
-    uint32_t seen = 0, named = 0;
-    for (int k = 0; k < 2; k++)
-        if (d < 0 || d == k)
-            seen += f->frags->datagrams[k];
-    for (int k = 0; k < f->frags->n; k++)
-        if (d < 0 || d == f->frags->ids[k].dir)
-            named++;
-    return seen > named ? seen - named : 0;
-}
-
 /* The finding's filter_note: what its Wireshark filter shows besides the
  * cited frames, in words; for a flow's filter (f, direction d or both when
  * d < 0), also the fragmented datagrams it cannot name: their fragments but
@@ -65,7 +49,7 @@ static void note(struct inf_finding *fi, const struct flow_summary *f, int d, co
     va_start(ap, fmt);
     inf_vfmt(&fi->filter_note, fmt, ap);
     va_end(ap);
-    uint32_t left = frags_unnamed(f, d);
+    uint32_t left = results_flow_frags_unnamed(f, d);
     if (left)
         inf_fmt(&fi->filter_note,
                 "%s; it misses the fragments of %" PRIu32 " of the flow's fragmented datagrams "

@@ -163,6 +163,10 @@ void results_flow_filter(const struct flow_summary *f, const char *extra, char *
  * named), or both when dir < 0. */
 void results_flow_filter_dir(const struct flow_summary *f, int dir, const char *extra, char *buf,
                              size_t size);
+/* The flow's fragmented datagrams in direction d (both when d < 0) that its
+ * filter does not name: past the first FLOW_FRAG_IDS, their fragments but
+ * the reassembling one (which has the ports) are not selected. */
+uint32_t results_flow_frags_unnamed(const struct flow_summary *f, int d);
 /* "tcp", "udp", ..., or the opaque tunnel it is: "wg", "openvpn". */
 const char *results_flow_proto(const struct flow_summary *f);
 

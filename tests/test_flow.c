@@ -908,6 +908,12 @@ static void test_fragmented_datagrams_named_by_ip_id(void **state)
                            "udp.port == 6000) || (ip.src == 10.0.0.2 && ip.dst == 10.0.0.1 && "
                            "ip.proto == 17 && ip.id in {0x0100, 0x0101, 0x0102, 0x0103, 0x0104, "
                            "0x0105, 0x0106, 0x0107}))");
+    /* the two datagrams past the first FLOW_FRAG_IDS are not named: the
+     * filter misses their fragments but the reassembling one (the only one
+     * Wireshark dissects the ports of), and the report says how many */
+    assert_int_equal(results_flow_frags_unnamed(s, -1), 10 - FLOW_FRAG_IDS);
+    assert_int_equal(results_flow_frags_unnamed(s, 1), 10 - FLOW_FRAG_IDS);
+    assert_int_equal(results_flow_frags_unnamed(s, 0), 0);
     /* the client's direction had none: its filter is the flow's alone */
     results_flow_filter_dir(s, 0, "ip.len > 100", f, sizeof f);
     assert_string_equal(f, "ip.addr == 10.0.0.1 && ip.addr == 10.0.0.2 && udp.port == 5000 && "
