@@ -427,7 +427,9 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
     receiving nothing, sends nothing.  peer_gap: the peer's last packet this long before
     the burst (default: one rtt).  after: "same" sends the full size again after the run
     and the peer answers at once (an outage that ended), "smaller" steps down.
-    kind: wg (WireGuard, 51820), esp (IP protocol 50), quic (UDP 443).  others: times
+    kind: wg (WireGuard, 51820), esp (IP protocol 50), quic (UDP 443), dtls (WebRTC's data
+    channel: SCTP in DTLS over UDP, whose retransmission timer doubles from RTO.Min 1 s,
+    RFC 4960 6.3.3).  others: times
     after the burst at which another inner flow sends a full-size datagram of its own;
     chatty: the peer sends a small packet at this period all along (its own clock)."""
     a, b = ((0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (2,)) \
@@ -450,6 +452,10 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
                 body = struct.pack("<BxxxIQ", 4, 7 if frm == "c" else 9, seq[frm] - 1) + \
                     bytes(inner + 16)
                 ports = (51820, 51820)
+            elif kind == "dtls":  # WebRTC: a DTLS 1.2 application-data record (RFC 6347)
+                body = struct.pack("!BHH", 23, 0xfefd, 1) + seq[frm].to_bytes(6, "big") + \
+                    struct.pack("!H", n - 13) + bytes(n - 13)
+                ports = (52000, 61000) if frm == "c" else (61000, 52000)
             else:
                 body = bytes([0x40]) + bytes(n - 1)  # a QUIC short header
                 ports = (50123, 443) if frm == "c" else (443, 50123)
@@ -498,7 +504,8 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
 
 
 @test("the sending side of a path that drops full-size datagrams, one transfer and nothing "
-      "else: WireGuard, ESP and QUIC, IPv4 and IPv6, other timings (issue 13 items 1, 2)")
+      "else: WireGuard, ESP, QUIC and WebRTC's DTLS, IPv4 and IPv6, other timings (issue 13 "
+      "items 1, 2)")
 def _():
     cases = [  # name, args, blackhole expected, words in the summary
         ("wg4-linux", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5), True,
@@ -509,6 +516,10 @@ def _():
          "falls silent"),
         ("quic4", dict(kind="quic", rtt=0.040, rto=0.120 * 2, burst=3, copies=5), True,
          "UDP datagrams"),
+        ("dtls4-webrtc", dict(kind="dtls", rtt=0.050, rto=1.0, burst=3, copies=4), True,
+         "UDP datagrams"),
+        ("dtls6-webrtc", dict(kind="dtls", rtt=0.120, rto=1.0, burst=2, copies=5, v6=True),
+         True, "UDP datagrams"),
         # the peer was last heard long before: nothing says the path was up then
         ("wg4-peer-gone", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
                                peer_gap=5.0), False, None),
