@@ -229,7 +229,8 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     if (x->stalled) {
         t->blackholes++;
         /* DF clear throughout (not set first and cleared later, as
-         * Windows' black hole detection does): a router fragmented them */
+         * the black hole detection of Windows and macOS does): a router
+         * fragmented them */
         if ((f->df_clear_large >> d & 1) && !f->dir[d].df_cleared)
             t->df_clear_lost++;
     } else

@@ -178,7 +178,9 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
  * the fix that works instead of the ICMP one; false when DF was set. */
 static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
 {
-    if (!(f->df_clear_large >> d & 1))
+    /* DF set first and cleared later (the black hole detection of Windows
+     * and macOS): the lost packets had DF, the DF-clear ones are the heal */
+    if (!(f->df_clear_large >> d & 1) || f->dir[d].df_cleared)
         return false;
     inf_fmt(&inf->summary,
             "%s Those packets have DF clear: they cross as fragments (cut by a router, which "
@@ -348,7 +350,8 @@ static void say_tcp_blackhole(struct inference *inf, const struct say_ctx *c)
                 "Packets of %u bytes from %s never arrived at %s; the sender recovered by "
                 "sending smaller packets (up to %u bytes%s), at the cost of %.1f s of timeouts.",
                 t->worst_smallest_lost, a, b, t->worst_largest_delivered,
-                healer == HEAL_DF_CLEARED    ? ", DF cleared: Windows' black hole detection"
+                healer == HEAL_DF_CLEARED
+                    ? ", DF cleared: the black hole detection of Windows or macOS"
                 : healer == HEAL_MTU_PROBING ? ", DF kept: TCP MTU probing"
                                              : "",
                 cost);

@@ -168,9 +168,10 @@ void inf_advice_text(const struct advice *a, char **r)
         addr_text(&a->src, s, sizeof s);
         if (a->n2 == HEAL_DF_CLEARED)
             inf_fmt(r,
-                    "%s heals each connection by itself, as Windows' black hole detection does: "
-                    "%.1f s of timeouts, then packets without DF (536-byte segments) for the rest "
-                    "of the connection; fix the path so that no connection pays it",
+                    "%s heals each connection by itself, as the black hole detection of Windows "
+                    "(536-byte segments) and macOS (1200) does: %.1f s of timeouts, then smaller "
+                    "packets without DF for the rest of the connection; fix the path so that no "
+                    "connection pays it",
                     s, a->n1 / 1e3);
         else if (a->n2 == HEAL_MTU_PROBING)
             inf_fmt(r,

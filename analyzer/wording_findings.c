@@ -198,8 +198,9 @@ static const char *healer_words(uint8_t healer)
 {
     switch (healer) {
     case HEAL_DF_CLEARED:
-        return "with DF cleared, as Windows' PMTU black hole detection does (RFC 2923): "
-               "every connection pays the timeouts, then sends small packets that routers may "
+        return "with DF cleared, as the PMTU black hole detection of Windows (536-byte "
+               "segments) and macOS (1200, from the second timeout) does (RFC 2923): every "
+               "connection pays the timeouts, then sends small packets that routers may "
                "fragment, for the rest of it";
     case HEAL_MTU_PROBING:
         return "with DF still set, as TCP MTU probing does (RFC 4821; Linux's "

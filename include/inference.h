@@ -91,7 +91,10 @@ struct inf_tunnel {
 enum inf_healer {
     HEAL_UNKNOWN,     /* not healed, or IPv6 (no DF bit to tell) */
     HEAL_DF_CLEARED,  /* DF cleared, small segments for the rest of the connection:
-                         Windows' PMTU black hole detection (RFC 2923 2.1) */
+                         the PMTU black hole detection (RFC 2923 2.1) of Windows
+                         (EnablePMTUBHDetect: MSS 536) and macOS (XNU clears DF
+                         and lowers the MSS to net.inet.tcp.pmtud_blackhole_mss,
+                         1200, at the second retransmission timeout) */
     HEAL_MTU_PROBING, /* DF kept, smaller segments: packetization-layer path-MTU
                          discovery (RFC 4821), as Linux's tcp_mtu_probing does */
 };

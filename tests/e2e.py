@@ -410,6 +410,32 @@ def resized_download(pause):
     return fr
 
 
+def macos_healed_download(rto=0.3):
+    """A download from a macOS server through a black hole: XNU re-sends its 1500-byte
+    segment with DF after one RTO, and at the second timeout (t_rxtshift == 2) clears DF and
+    lowers the MSS to net.inet.tcp.pmtud_blackhole_mss, 1200: 1240-byte packets without DF
+    from then on, which cross.  RTT 10 ms."""
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    fr = [(0.000, C(1000, 0, "S", mss=1460)), (0.010, S(5000, 1001, "SA", mss=1460)),
+          (0.020, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
+    seq, t = 5301, 0.042
+    fr.append((t, S(seq, 1101, "PA", b"x" * 1460)))  # lost on the path
+    fr.append((t + 0.0001, S(seq + 1460, 1101, "PA", b"x" * 1460)))  # and this one
+    fr.append((t + rto, S(seq, 1101, "PA", b"x" * 1460)))  # first timeout: the same, DF set
+    t += 3 * rto  # the second timeout: DF cleared, MSS 1200
+    for k in range(6):
+        fr.append((t, without_df(S(seq, 1101, "PA", b"y" * 1200))))
+        seq += 1200
+        t += 0.0005
+        if k % 2:
+            fr.append((t + 0.010, C(1101, seq, "A")))
+    fr.sort(key=lambda x: x[0])
+    return fr
+
+
 def ipv6_pkt(payload, nh, src, dst, hlim=64):
     """An IPv6 header and payload (no extension headers)."""
     return struct.pack("!IHBB16s16s", 0x60000000, len(payload), nh, hlim, bytes(src),
@@ -3796,8 +3822,9 @@ def _():
 # ---- issue 16 item 6: self-healing named ----
 
 @test("a black hole the sender healed names how, by the DF bit of what it re-sent: DF cleared "
-      "and 576-byte packets (Windows' black hole detection), DF kept (TCP MTU probing, "
-      "Linux's tcp_mtu_probing), with its cost in seconds (issue 16 item 6)")
+      "(the black hole detection of Windows, 576-byte packets, and of macOS, 1240 from the "
+      "second timeout), DF kept (TCP MTU probing, Linux's tcp_mtu_probing), with its cost in "
+      "seconds (issue 16 item 6)")
 def _():
     fr = resized_download(1.2)
     win = os.path.join(TMP, "heal-df-cleared.pcap")
@@ -3806,9 +3833,11 @@ def _():
                            for t, f in fr])
     lin = os.path.join(TMP, "heal-df-kept.pcap")
     write_pcap_timed(lin, fr)
+    mac = os.path.join(TMP, "heal-macos.pcap")
+    write_pcap_timed(mac, macos_healed_download())
     lab = lambda v: os.path.join(ROOT, "samples", f"lab-tcp4-probing-heal-path1400-{v}.pcap")
     cases = [(os.path.join(ROOT, "samples", "gen-windows-fallback.pcap"), "df-cleared", 2.1),
-             (win, "df-cleared", 1.2), (lin, "mtu-probing", 1.2),
+             (win, "df-cleared", 1.2), (lin, "mtu-probing", 1.2), (mac, "df-cleared", 0.9),
              (lab("server-outer"), "mtu-probing", 6.4), (lab("client-outer"), "mtu-probing", 6.4)]
     for path, how, cost in cases:
         name = os.path.basename(path)
@@ -3818,13 +3847,16 @@ def _():
         bhs = [f["blackhole"] for f in rep["flows"] if f["blackhole"] and f["blackhole"]["healed"]]
         expect(bhs and bhs[0].get("healed_by") == how and abs(bhs[0]["healed_cost_s"] - cost) < 0.15,
                f"{name}: {bhs}")
-        words = "Windows' PMTU black hole detection" if how == "df-cleared" else "TCP MTU probing"
+        words = "black hole detection of Windows" if how == "df-cleared" else "TCP MTU probing"
         healed = [f for f in rep["findings"] if f["kind"] == "blackhole" and "healed" in f["message"]]
         expect(healed and words in healed[0]["message"], f"{name}: {healed}")
         adv = [a for a in rep["verdict"]["advice"] if a["kind"] == "sender-heals-itself"]
         expect(adv and adv[0].get("healed_by") == how and abs(adv[0]["cost_s"] - cost) < 0.15,
                f"{name}: {rep['verdict']['advice']}")
         expect(f"{cost:.1f} s" in rep["verdict"]["summary"] or "receiver" in healed[0]["message"],
+               f"{name}: {rep['verdict']['summary']}")
+        # the lost packets had DF set: the DF-clear ones are the heal, no fragments were lost
+        expect("Those packets have DF clear" not in rep["verdict"]["summary"],
                f"{name}: {rep['verdict']['summary']}")
         # no stopgap for a sender that heals already
         expect(not any(b["kind"] == "linux-tcp-mtu-probing"
