@@ -875,9 +875,13 @@ void inf_verdict(struct inference *inf, struct input_stats *const *inputs, int n
             c.has_cfg = true;
         }
     struct verdict_evidence e = evidence_of(t, res, c.frag_lost);
+    /* "Not one completed" is judged where datagrams were lost: at another
+     * vantage point (their sender's, before the path) every datagram
+     * completes, which says nothing of the path to the one that lost them */
     uint64_t reassembled = 0;
     for (int i = 0; i < ninputs; i++)
-        reassembled += inputs[i]->reassembled;
+        if (inputs[i]->anomalies[AN_FRAG_LOST])
+            reassembled += inputs[i]->reassembled;
     e.frag_none_reassembled = reassembled == 0;
     for (int i = 0; i < ninputs; i++)
         e.frag_lost_by_size += inputs[i]->frag_lost_by_size;

@@ -824,6 +824,26 @@ def _():
                    f"{fl[0]['frames']}: {fl[0]['wireshark_filter']}")
 
 
+@test("fragments lost between two vantage points: the receiver's capture lost the rest of "
+      "every fragmented answer, the sender's has them all (cut by its snap length or whole): "
+      "fragmentation-loss, since a datagram completes at its sender whatever the path does "
+      "(lab matrix SEED=3 m041 pair)")
+def _():
+    for snap in (200, 0):
+        for v6 in (False, True):
+            rx = os.path.join(TMP, f"fragpair-rx-{snap}-{int(v6)}.pcap")
+            tx = os.path.join(TMP, f"fragpair-tx-{snap}-{int(v6)}.pcap")
+            write_pcap_timed(rx, dns_like(lambda q, i: i == 0, n=4, v6=v6))
+            if snap:
+                write_pcap_snap(tx, dns_like(lambda q, i: True, n=4, v6=v6), snap)
+            else:
+                write_pcap_timed(tx, dns_like(lambda q, i: True, n=4, v6=v6))
+            rc, out, err = run(["--json", "-r", rx, "-r", tx])
+            expect(rc == 0, err)
+            v = json.loads(out)["verdict"]
+            expect(v["status"] == "fragmentation-loss", f"snap {snap} v6 {v6}: {v}")
+
+
 def without_df(frame):
     """An Ethernet/IPv4 frame with DF cleared and the header checksum redone."""
     ip = bytearray(frame[14:34])
