@@ -386,28 +386,42 @@ def write_pcap_timed(path, frames, linktype=1):
         f.write(b"".join(data))
 
 
-def resized_download(pause):
-    """A download whose two 1500-byte segments are never acknowledged and are sent again
-    as 750-byte halves `pause` seconds later; then the transfer goes on in halves.
-    RTT 10 ms."""
+def download_into_black_hole(head):
+    """The start of a download (RTT 10 ms): handshake, request, a `head`-byte answer that
+    arrives, then two 1500-byte segments lost on the path.  Returns the client's and the
+    server's segment makers, the frames, the next sequence number and the time after."""
     c, s = (192, 0, 2, 1), (198, 51, 100, 2)
     C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
     S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    seq = 5001 + head
     fr = [(0.000, C(1000, 0, "S", mss=1460)), (0.010, S(5000, 1001, "SA", mss=1460)),
           (0.020, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
-          (0.031, S(5001, 1101, "PA", b"d" * 1000)), (0.041, C(1101, 6001, "A"))]
-    seq, t = 6001, 0.042
+          (0.031, S(5001, 1101, "PA", b"d" * head)), (0.041, C(1101, seq, "A"))]
+    t = 0.042
     fr.append((t, S(seq, 1101, "PA", b"x" * 1460)))  # lost on the path
     fr.append((t + 0.0001, S(seq + 1460, 1101, "PA", b"x" * 1460)))  # and this one
-    t += pause
-    for k in range(8):  # the same bytes, then more, in halves
-        fr.append((t, S(seq, 1101, "PA", b"y" * 730)))
-        seq += 730
+    return C, S, fr, seq, t
+
+
+def healed_in(C, S, fr, seq, t, payload, n, mark=lambda f: f):
+    """The sender going on from seq at time t in n segments of `payload` bytes (each made
+    by S, then mark()), every second one acknowledged 10 ms later; fr sorted, returned."""
+    for k in range(n):  # the same bytes, then more, smaller
+        fr.append((t, mark(S(seq, 1101, "PA", b"y" * payload))))
+        seq += payload
         t += 0.0005
         if k % 2:
             fr.append((t + 0.010, C(1101, seq, "A")))
     fr.sort(key=lambda x: x[0])
     return fr
+
+
+def resized_download(pause):
+    """A download whose two 1500-byte segments are never acknowledged and are sent again
+    as 750-byte halves `pause` seconds later; then the transfer goes on in halves.
+    RTT 10 ms."""
+    C, S, fr, seq, t = download_into_black_hole(1000)
+    return healed_in(C, S, fr, seq, t + pause, 730, 8)
 
 
 def macos_healed_download(rto=0.3):
@@ -415,25 +429,10 @@ def macos_healed_download(rto=0.3):
     segment with DF after one RTO, and at the second timeout (t_rxtshift == 2) clears DF and
     lowers the MSS to net.inet.tcp.pmtud_blackhole_mss, 1200: 1240-byte packets without DF
     from then on, which cross.  RTT 10 ms."""
-    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
-    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
-    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
-    fr = [(0.000, C(1000, 0, "S", mss=1460)), (0.010, S(5000, 1001, "SA", mss=1460)),
-          (0.020, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
-          (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
-    seq, t = 5301, 0.042
-    fr.append((t, S(seq, 1101, "PA", b"x" * 1460)))  # lost on the path
-    fr.append((t + 0.0001, S(seq + 1460, 1101, "PA", b"x" * 1460)))  # and this one
+    C, S, fr, seq, t = download_into_black_hole(300)
     fr.append((t + rto, S(seq, 1101, "PA", b"x" * 1460)))  # first timeout: the same, DF set
-    t += 3 * rto  # the second timeout: DF cleared, MSS 1200
-    for k in range(6):
-        fr.append((t, without_df(S(seq, 1101, "PA", b"y" * 1200))))
-        seq += 1200
-        t += 0.0005
-        if k % 2:
-            fr.append((t + 0.010, C(1101, seq, "A")))
-    fr.sort(key=lambda x: x[0])
-    return fr
+    # the second timeout: DF cleared, MSS 1200
+    return healed_in(C, S, fr, seq, t + 3 * rto, 1200, 6, without_df)
 
 
 def ipv6_pkt(payload, nh, src, dst, hlim=64):
@@ -529,6 +528,27 @@ def sending_side(kind, rtt, rto, burst, copies, v6=False, peer_gap=None, after=N
     return fr
 
 
+def sending_side_verdicts(cases):
+    """Each case (name, sending_side() arguments, blackhole expected, words the summary
+    holds or None): the verdict and the blackhole finding; with words, the finding says the
+    peer had answered just before."""
+    for name, args, want, words in cases:
+        p = os.path.join(TMP, f"sending-{name}.pcap")
+        write_pcap_timed(p, sending_side(**args))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        rep = json.loads(out)
+        v = rep["verdict"]
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        if not want:
+            expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
+            continue
+        expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
+        if words:
+            expect(words in v["summary"], f"{name}: {v['summary']}")
+            expect("answered" in bh[0]["message"], f"{name}: {bh[0]['message']}")
+
+
 @test("the sending side of a path that drops full-size datagrams, one transfer and nothing "
       "else: WireGuard, ESP, QUIC and WebRTC's DTLS, IPv4 and IPv6, other timings (issue 13 "
       "items 1, 2)")
@@ -553,20 +573,7 @@ def _():
         ("wg4-outage", dict(kind="wg", rtt=0.030, rto=0.210, burst=10, copies=5,
                             after="same"), False, None),
     ]
-    for name, args, want, words in cases:
-        p = os.path.join(TMP, f"sending-{name}.pcap")
-        write_pcap_timed(p, sending_side(**args))
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{name}: {err}")
-        rep = json.loads(out)
-        v = rep["verdict"]
-        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
-        if want:
-            expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
-            expect(words in v["summary"], f"{name}: {v['summary']}")
-            expect("answered" in bh[0]["message"], f"{name}: {bh[0]['message']}")
-        else:
-            expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
+    sending_side_verdicts(cases)
 
 
 @test("the sending side of a black hole with other traffic in the tunnel: another flow's "
@@ -590,18 +597,7 @@ def _():
                                    chatty=0.25, others=tuple(0.25 * k for k in range(1, 30))),
          False),
     ]
-    for name, args, want in cases:
-        p = os.path.join(TMP, f"sending-{name}.pcap")
-        write_pcap_timed(p, sending_side(**args))
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{name}: {err}")
-        rep = json.loads(out)
-        v = rep["verdict"]
-        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
-        if want:
-            expect(v["status"] == "blackhole" and bool(bh), f"{name}: {v} {rep['findings']}")
-        else:
-            expect(v["status"] != "blackhole" and not bh, f"{name}: {v} {bh}")
+    sending_side_verdicts([c + (None,) for c in cases])
 
 
 def wg_exchange(msgs, v6=False):
