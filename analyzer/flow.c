@@ -758,7 +758,9 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         else if (df_of(&f->s, dir) == 1)
             df_set(&f->s, dir, 2);
     }
-    if (ip->reasm_len || i > 0) /* a fragment may be the flow's IP layer or an outer one */
+    /* a datagram completed by defrag.c, the flow's own IP layer or an outer
+     * one (whose re-decoded layers, the flow's included, are LF_REASSEMBLED) */
+    if (ip->reasm_len || (pkt->layers[i].flags & LF_REASSEMBLED))
         frag_packet(ft, f, pkt, i, dir);
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);

@@ -228,10 +228,7 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
     inf_record(inf, &r);
     if (x->stalled) {
         t->blackholes++;
-        /* DF clear throughout (not set first and cleared later, as
-         * the black hole detection of Windows and macOS does): a router
-         * fragmented them */
-        if ((f->df_clear_large >> d & 1) && !f->dir[d].df_cleared)
+        if (inf_df_clear_lost(f, d))
             t->df_clear_lost++;
     } else
         t->healed++;

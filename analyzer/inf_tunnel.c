@@ -305,7 +305,7 @@ void inf_resend_stage(struct inference *inf, const struct results *res, struct t
             ev_frame(&ev, r->frames[k]);
         inf_record(inf, &ev);
         t->resends++;
-        if (f->df_clear_large >> rr->dir & 1) /* the outer datagrams: DF clear (IPv4) */
+        if (inf_df_clear_lost(f, rr->dir)) /* the outer datagrams: DF clear (IPv4) */
             t->df_clear_lost++;
         if (!t->resend || r->copies > t->resend->run.copies) {
             t->resend = rr;

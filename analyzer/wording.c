@@ -178,9 +178,7 @@ static void say_wg_counter_gap(struct inference *inf, const struct say_ctx *c)
  * the fix that works instead of the ICMP one; false when DF was set. */
 static bool say_df_clear(struct inference *inf, const struct flow_summary *f, int d)
 {
-    /* DF set first and cleared later (the black hole detection of Windows
-     * and macOS): the lost packets had DF, the DF-clear ones are the heal */
-    if (!(f->df_clear_large >> d & 1) || f->dir[d].df_cleared)
+    if (!inf_df_clear_lost(f, d))
         return false;
     inf_fmt(&inf->summary,
             "%s Those packets have DF clear: they cross as fragments (cut by a router, which "

@@ -108,6 +108,15 @@ struct inf_finding *inf_add_finding(struct inference *inf, enum inf_severity sev
 bool inf_add_rec(struct inference *inf, const char *text);
 struct inf_blackhole *inf_add_blackhole(struct inference *inf, uint64_t flow, int dir,
                                         bool suspected);
+/* Direction d's large packets went with DF clear from the start (IPv4):
+ * a router fragments such packets instead of refusing them, so what is lost
+ * of them is fragments.  Not a sender that set DF and cleared it later (the
+ * black hole detection of Windows and macOS): its lost packets had DF, and
+ * the DF-clear ones are its heal. */
+static inline bool inf_df_clear_lost(const struct flow_summary *f, int d)
+{
+    return (f->df_clear_large >> d & 1) && !f->dir[d].df_cleared;
+}
 /* How the sender of direction d healed its black hole (enum inf_healer),
  * from the DF bit of what it sent (inf_tcp.c). */
 uint8_t inf_healer_of(const struct flow_summary *f, int d);
