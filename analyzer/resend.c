@@ -89,19 +89,10 @@ void resend_packet(struct resend_track *t, uint16_t size, int64_t ts_ns, uint64_
         t->foreign_last_ns = ts_ns;
         if (t->foreign_bursts <= 1)
             return; /* not counted as crossing: the path may drop it as well */
-    }
-    t->foreign_bursts = 0;
-    if (t->gap_ns && gap >= RESEND_MIN_GAP_NS &&
-        (double)gap < RESEND_RATIO_MIN * (double)t->gap_ns) {
         /* a second burst in one interval: no run of timeouts goes through
-         * it; a new run from the previous copy, at this interval */
-        run_start(t, size, t->last_ns, t->last_frame);
-        run_extend(t, gap, ts_ns, frame);
-        t->last_ns = ts_ns;
-        t->last_frame = frame;
-        after_best(t, size, ts_ns);
-        return;
+         * it, and the ratio below starts a new run from the previous copy */
     }
+    t->foreign_bursts = 0; /* a new interval */
     if (gap < RESEND_MIN_GAP_NS) {
         /* back to back: another segment of a burst, not a timeout */
         run_start(t, size, ts_ns, frame);
