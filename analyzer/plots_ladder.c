@@ -366,9 +366,22 @@ static void add_echo(struct plots_ladder *l, int s, const struct packet *pkt,
     }
 }
 
-/* The direction of side s's tunnel flow a quoted outer packet (IP layer
- * qip) belongs to, or -1: its addresses, and its UDP ports when the tunnel
- * rides UDP (an ESP flow has none). */
+/* The direction of flow f a quoted packet (IP layer qip, its ports) belongs
+ * to, or -1: its addresses, and its ports unless ports is false. */
+static int quoted_dir(const struct flow_summary *f, const struct layer *qip, uint16_t sport,
+                      uint16_t dport, bool ports)
+{
+    if (!addr_cmp(&qip->u.ip.src, &f->client) && !addr_cmp(&qip->u.ip.dst, &f->server) &&
+        (!ports || (sport == f->client_port && dport == f->server_port)))
+        return 0;
+    if (!addr_cmp(&qip->u.ip.src, &f->server) && !addr_cmp(&qip->u.ip.dst, &f->client) &&
+        (!ports || (sport == f->server_port && dport == f->client_port)))
+        return 1;
+    return -1;
+}
+
+/* ... of a tunnel's flow: its UDP ports when the tunnel rides UDP (an ESP
+ * flow has none). */
 static int quoted_tunnel_dir(const struct flow_summary *f, const struct packet *pkt,
                              const struct layer *qip, int quote_layer)
 {
@@ -378,14 +391,7 @@ static int quoted_tunnel_dir(const struct flow_summary *f, const struct packet *
         sp = pkt->layers[u].u.udp.sport;
         dp = pkt->layers[u].u.udp.dport;
     }
-    bool ports = f->client_port || f->server_port;
-    if (!addr_cmp(&qip->u.ip.src, &f->client) && !addr_cmp(&qip->u.ip.dst, &f->server) &&
-        (!ports || (sp == f->client_port && dp == f->server_port)))
-        return 0;
-    if (!addr_cmp(&qip->u.ip.src, &f->server) && !addr_cmp(&qip->u.ip.dst, &f->client) &&
-        (!ports || (sp == f->server_port && dp == f->client_port)))
-        return 1;
-    return -1;
+    return quoted_dir(f, qip, sp, dp, f->client_port || f->server_port);
 }
 
 /* The event of ICMP MTU message y of pkt (carried by IP layer oip) about a
@@ -445,16 +451,8 @@ static void add_icmp(struct plots_ladder *l, int s, const struct packet *pkt)
         const struct icmp_info *qe = &pkt->layers[q].u.icmp;
         /* a quoted echo request: its id is the flow's "port" */
         uint16_t sport = echo ? qe->id : tc->sport, dport = echo ? qe->id : tc->dport;
-        int dir;
-        if (!addr_cmp(&qip->u.ip.src, &f->client) && !addr_cmp(&qip->u.ip.dst, &f->server) &&
-            sport == f->client_port && dport == f->server_port)
-            dir = 0;
-        else if (!addr_cmp(&qip->u.ip.src, &f->server) && !addr_cmp(&qip->u.ip.dst, &f->client) &&
-                 sport == f->server_port && dport == f->client_port)
-            dir = 1;
-        else
-            return;
-        struct ladder_event *e = icmp_event(l, s, pkt, dir, oip, y);
+        int dir = quoted_dir(f, qip, sport, dport, true);
+        struct ladder_event *e = dir >= 0 ? icmp_event(l, s, pkt, dir, oip, y) : NULL;
         if (!e)
             return;
         e->seq = echo ? qe->seq : tc->seq;
