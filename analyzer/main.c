@@ -181,8 +181,9 @@ static struct run_inputs *group_inputs(const struct options *o)
         free(each);
         return NULL;
     }
+    /* the records' times only say which files are one rotated capture */
     for (int i = 0; i < o->ninputs; i++)
-        capscan_file(o->inputs[i], &each[i]);
+        capscan_file(o->inputs[i], o->ninputs > 1, &each[i]);
     /* rotated files given out of order are read in the order of their
      * first timestamps, and the report says so */
     const char *files[OPT_MAX_INPUTS];

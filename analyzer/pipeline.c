@@ -89,14 +89,14 @@ static int64_t capture_end(struct input_stats *s, const struct pipeline_opts *o,
 static void scan_input(const char *path, const struct input_group *g, struct input_stats *s)
 {
     if (!g || g->nfiles < 2) {
-        capscan_file(path, &s->scan);
+        capscan_file(path, false, &s->scan); /* one file: its header is enough */
         return;
     }
     struct capscan *each = calloc((size_t)g->nfiles, sizeof *each);
     if (!each)
         return;
     for (int i = 0; i < g->nfiles; i++)
-        capscan_file(g->files[i], &each[i]);
+        capscan_file(g->files[i], true, &each[i]);
     inputs_group_scan(each, g->nfiles, &s->scan);
     free(each);
 }

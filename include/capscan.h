@@ -6,10 +6,10 @@
  * timestamps (to decide whether several files are one rotated capture:
  * inputs.h), and, in pcapng, the Interface Statistics Blocks (ISB, block
  * type 5), which libpcap does not expose: when the capture ended and what it
- * dropped.  Only record and block headers are read (packet bytes are skipped
- * with a seek); every length is checked, and a malformed statistics block is
- * counted and described, never trusted.  Regular files only: a pipe or
- * standard input cannot be read twice, so it is not scanned (`why` says so).
+ * dropped.  Only record and block headers are looked at (pcapng skips packet
+ * bytes with a seek, pcap records are walked in large blocks); every length is checked, and a
+ * malformed statistics block is counted and described, never trusted.  Regular files only: a pipe
+ * or standard input cannot be read twice, so it is not scanned (`why` says so).
  */
 #ifndef MTUSCOPE_CAPSCAN_H
 #define MTUSCOPE_CAPSCAN_H
@@ -56,11 +56,18 @@ struct capscan {
 /* Scans `path` into *out (zeroed first).  A file that is not regular, not a
  * capture, or unreadable leaves out->scanned false with out->why set; the
  * analysis reports such a file itself.  gzip-compressed files are scanned
- * through zlib (decompressed: as costly as a read). */
-void capscan_file(const char *path, struct capscan *out);
+ * through zlib (decompressed: as costly as a read).
+ *
+ * `records` false: a classic pcap file's records are not walked (records,
+ * has_time, first_ns, last_ns and broken stay 0).  They say only whether
+ * several files are one rotated capture (inputs.h); a single input needs
+ * its header alone, and walking 1.5 GB of records costs as much as reading
+ * it (the analysis learns the same times from its own pass).  A pcapng file
+ * is scanned in full either way: its statistics blocks may be anywhere. */
+void capscan_file(const char *path, bool records, struct capscan *out);
 
 /* The same for an open, seekable stream at the start of the file (tests). */
-void capscan_stream(FILE *fp, struct capscan *out);
+void capscan_stream(FILE *fp, bool records, struct capscan *out);
 
 /* Nanoseconds since the epoch from a capture's seconds and fraction,
  * clamped to [0, CAPTURE_MAX_TS_SEC] as capture.c clamps frame times. */

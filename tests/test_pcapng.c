@@ -289,7 +289,7 @@ static void scan_mem(struct ng *g, struct capscan *sc)
 {
     FILE *fp = open_mem(g);
     assert_non_null(fp);
-    capscan_stream(fp, sc);
+    capscan_stream(fp, true, sc);
     fclose(fp);
 }
 
@@ -388,7 +388,7 @@ static void test_isb_cut_at_every_byte(void **state)
         uint8_t *copy = malloc(cut);
         memcpy(copy, g.b, cut);
         FILE *fp = fmemopen(copy, cut, "rb");
-        capscan_stream(fp, &sc);
+        capscan_stream(fp, true, &sc);
         fclose(fp);
         free(copy);
         assert_int_equal(sc.records, 2);
