@@ -13,44 +13,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "capture.h"
-#include "pcapng.h"
+#include "capture_int.h"
 
-#define MAX_FILTERS 8 /* link types one pcapng file may mix, each with its filter */
-
-struct capture {
-    pcap_t *pcap;
-    FILE *fp;  /* owned by pcap once pcap_fopen_offline succeeded */
-    gzFile gz; /* behind fp when it reads through zlib (closed with fp), else NULL */
-    const char *path;
-    bool stream; /* opened by capture_open_stream: no path to reopen */
-    struct bpf_program prog;
-    bool filtered;
-    uint64_t frames;
-    uint64_t bytes;
-    /* the fallback for pcapng files that mix link types (see pcapng.h) */
-    struct pcapng *ng;
-    FILE *ngfp;
-    gzFile nggz; /* behind ngfp, as gz is behind fp */
-    char *filter_expr;
-    struct {
-        int linktype;
-        struct bpf_program prog;
-    } ngfilters[MAX_FILTERS];
-    int nngfilters;
-    /* a rotated capture read as one stream (inputs.h): the files after this
-     * one, and the frames and bytes of the files before it */
-    const char *const *next;
-    int nnext;
-    uint64_t frames_before, bytes_before;
-
-    /* what libpcap says of cap->pcap, asked once when it is opened: neither
-     * changes within a file (libpcap refuses a pcapng file whose interfaces
-     * differ in link type; those are read by pcapng.c), and asking costs two
-     * library calls on every frame */
-    bool pcap_v1; /* pcap_major_version() == 1: a pcapng file */
-    int linktype; /* pcap_datalink() */
-};
+/* struct capture: capture_int.h */
 
 /* Reads the magic number so the report can say pcap or pcapng.  libpcap knows
  * but does not tell; its version numbers do: pcapng files report 1.0. */
@@ -122,11 +87,13 @@ static FILE *gz_fdopen(int fd, gzFile *gz)
 }
 
 /* fd as it is when it is a regular file that does not start with gzip's
- * magic bytes 1f 8b at its current offset, else through zlib (gz_fdopen).
- * Takes fd (closed on failure); NULL when out of memory. */
-static FILE *plain_or_gz_fdopen(int fd, gzFile *gz)
+ * magic bytes 1f 8b at its current offset (*start: that offset), else
+ * through zlib (gz_fdopen; *start -1).  Takes fd (closed on failure); NULL
+ * when out of memory. */
+static FILE *plain_or_gz_fdopen(int fd, gzFile *gz, int64_t *start)
 {
     *gz = NULL;
+    *start = -1;
     struct stat st;
     unsigned char magic[2];
     off_t at = lseek(fd, 0, SEEK_CUR);
@@ -135,6 +102,8 @@ static FILE *plain_or_gz_fdopen(int fd, gzFile *gz)
         FILE *fp = fdopen(fd, "rb");
         if (!fp)
             close(fd);
+        else
+            *start = (int64_t)at;
         return fp;
     }
     return gz_fdopen(fd, gz);
@@ -144,13 +113,14 @@ static FILE *plain_or_gz_fdopen(int fd, gzFile *gz)
  * gzip's magic bytes 1f 8b (whatever its name) or is not a regular file
  * (a named pipe: read as it comes, compressed or not).  *gz is NULL for a
  * plain file.  NULL with errno set on failure. */
-static FILE *open_file(const char *path, gzFile *gz)
+static FILE *open_file(const char *path, gzFile *gz, int64_t *start)
 {
     *gz = NULL;
+    *start = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return NULL;
-    FILE *fp = plain_or_gz_fdopen(fd, gz);
+    FILE *fp = plain_or_gz_fdopen(fd, gz, start);
     if (!fp)
         errno = ENOMEM;
     return fp;
@@ -192,7 +162,7 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
          * through, the cookie's buffer and the per-packet gzdirect() cost
          * about 150 instructions a packet. */
         int fd = dup(STDIN_FILENO);
-        cap->fp = fd < 0 ? NULL : plain_or_gz_fdopen(fd, &cap->gz);
+        cap->fp = fd < 0 ? NULL : plain_or_gz_fdopen(fd, &cap->gz, &cap->start);
         if (!cap->fp) {
             snprintf(err, CAPTURE_ERRLEN, "%s: %s", path,
                      fd < 0 ? strerror(errno) : "out of memory");
@@ -213,7 +183,7 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
             free(cap);
             return NULL;
         }
-        cap->fp = open_file(path, &cap->gz);
+        cap->fp = open_file(path, &cap->gz, &cap->start);
         if (!cap->fp) {
             snprintf(err, CAPTURE_ERRLEN, "%s: %s", path, strerror(errno));
             free(cap);
@@ -234,6 +204,7 @@ struct capture *capture_open_stream(FILE *fp, const char *name, char err[CAPTURE
     cap->path = name;
     cap->fp = fp;
     cap->stream = true;
+    cap->start = -1;
     return open_pcap(cap, err) ? cap : NULL;
 }
 
@@ -269,6 +240,9 @@ static bool open_pcap(struct capture *cap, char err[CAPTURE_ERRLEN])
     }
     cap->pcap_v1 = pcap_major_version(cap->pcap) == 1;
     cap->linktype = pcap_datalink(cap->pcap);
+    cap->direct = cap->start >= 0 && !cap->pcap_v1 &&
+                  pcap_direct_setup(&cap->pd, fileno(cap->fp), (uint64_t)cap->start, cap->linktype,
+                                    pcap_snapshot(cap->pcap));
     return true;
 }
 
@@ -282,7 +256,8 @@ static void close_file(struct capture *cap)
     pcapng_close(cap->ng);
     if (cap->ngfp)
         fclose(cap->ngfp);
-    pcap_close(cap->pcap);
+    free(cap->blk);
+    pcap_close(cap->pcap); /* also closes the FILE, and zlib's reader behind it */
 }
 
 struct capture *capture_open_files(const char *const *files, int n, char err[CAPTURE_ERRLEN])
@@ -297,7 +272,7 @@ struct capture *capture_open_files(const char *const *files, int n, char err[CAP
 
 /* The current file ended: the next one of a rotated capture takes its place,
  * with the filter compiled again for it.  CAPTURE_EOF after the last one. */
-static enum capture_status next_file(struct capture *cap, char err[CAPTURE_ERRLEN])
+enum capture_status capture_next_file(struct capture *cap, char err[CAPTURE_ERRLEN])
 {
     if (cap->nnext == 0)
         return CAPTURE_EOF;
@@ -328,15 +303,8 @@ void capture_close(struct capture *cap)
 {
     if (!cap)
         return;
-    if (cap->filtered)
-        pcap_freecode(&cap->prog);
-    for (int i = 0; i < cap->nngfilters; i++)
-        pcap_freecode(&cap->ngfilters[i].prog);
-    pcapng_close(cap->ng);
-    if (cap->ngfp)
-        fclose(cap->ngfp);
+    close_file(cap);
     free(cap->filter_expr);
-    pcap_close(cap->pcap); /* also closes the FILE, and zlib's reader behind it */
     free(cap);
 }
 
@@ -457,7 +425,8 @@ static bool switch_to_pcapng(struct capture *cap, const char *why, char err[CAPT
     } else {
         if (strcmp(cap->path, "-") == 0)
             return false;
-        cap->ngfp = open_file(cap->path, &cap->nggz); /* through zlib again if gzip */
+        int64_t start;
+        cap->ngfp = open_file(cap->path, &cap->nggz, &start); /* through zlib again if gzip */
         if (!cap->ngfp)
             return false;
         cap->ng = pcapng_open(cap->ngfp, nerr);
@@ -533,27 +502,47 @@ static enum capture_status ng_next(struct capture *cap, struct capture_frame *f,
     }
 }
 
-static enum capture_status file_next(struct capture *cap, struct capture_frame *f,
-                                     char err[CAPTURE_ERRLEN]);
+/* A pcap record's time as libpcap gives it (tv_sec and tv_usec, nanoseconds
+ * in tv_usec at the precision asked for): a pcap file's time fields are
+ * unsigned 32-bit, which libpcap reads as signed, so times after 2038 and
+ * fractions above 2^31 come out negative and are read back as unsigned
+ * here.  pcapng times are 64-bit: kept. */
+void capture_record_time(const struct capture *cap, struct capture_frame *f, int64_t tv_sec,
+                         int64_t tv_usec)
+{
+    int64_t sec = tv_sec;
+    uint64_t nsec = (uint64_t)tv_usec;
+    if (!cap->pcap_v1) {
+        sec = (uint32_t)tv_sec;
+        if (tv_usec < 0)
+            nsec = (uint32_t)tv_usec;
+    }
+    set_frame_time(f, sec, nsec);
+}
 
 enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                                  char err[CAPTURE_ERRLEN])
 {
     for (;;) {
-        enum capture_status st = file_next(cap, f, err);
+        enum capture_status st = capture_file_next(cap, f, err);
         if (st != CAPTURE_EOF)
             return st;
-        st = next_file(cap, err);
+        st = capture_next_file(cap, err);
         if (st != CAPTURE_OK)
             return st;
     }
 }
 
-static enum capture_status file_next(struct capture *cap, struct capture_frame *f,
-                                     char err[CAPTURE_ERRLEN])
+enum capture_status capture_file_next(struct capture *cap, struct capture_frame *f,
+                                      char err[CAPTURE_ERRLEN])
 {
     if (cap->ng)
         return ng_next(cap, f, err);
+    if (cap->direct) {
+        int st = capture_direct_next(cap, f, err);
+        if (st >= 0)
+            return (enum capture_status)st;
+    }
     for (;;) {
         struct pcap_pkthdr *h;
         const u_char *data;
@@ -583,18 +572,8 @@ static enum capture_status file_next(struct capture *cap, struct capture_frame *
             continue;
         f->data = data;
         f->number = cap->frames_before + cap->frames;
-        /* with nanosecond precision libpcap stores nanoseconds in tv_usec,
-         * unchecked.  A pcap file's time fields are unsigned 32-bit, which
-         * libpcap reads as signed: times after 2038, and fractions above
-         * 2^31, came out negative.  pcapng times are 64-bit: kept. */
-        int64_t sec = (int64_t)h->ts.tv_sec;
-        uint64_t nsec = (uint64_t)h->ts.tv_usec;
-        if (!cap->pcap_v1) {
-            sec = (uint32_t)h->ts.tv_sec;
-            if (h->ts.tv_usec < 0)
-                nsec = (uint32_t)h->ts.tv_usec;
-        }
-        set_frame_time(f, sec, nsec);
+        /* with nanosecond precision libpcap stores nanoseconds in tv_usec, unchecked */
+        capture_record_time(cap, f, (int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec);
         f->caplen = h->caplen;
         f->wirelen = h->len < h->caplen ? h->caplen : h->len;
         f->linktype = cap->linktype;

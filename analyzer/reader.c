@@ -1,6 +1,6 @@
 /*
- * reader.c - capture_next() in a second thread, frames handed over in
- * batches through a bounded ring (see reader.h).
+ * reader.c - the file read in a second thread (capture_next_batch()),
+ * frames handed over in batches through a bounded ring (see reader.h).
  *
  * One mutex guards the ring's count and the end state; the batches
  * themselves are written by the reader only while they are not published
@@ -22,20 +22,12 @@
 
 #define FRAMES_PER_BATCH 1024 /* 64 KiB of 64-byte frames */
 
-struct frame_rec {
-    uint64_t number;
-    int64_t ts_sec;
-    uint32_t ts_nsec, caplen, wirelen;
-    int linktype;
-    size_t off;          /* in the batch's data */
-    uint64_t bytes_read; /* capture_bytes_read() after it */
-};
-
 struct batch {
-    uint8_t *data;
-    size_t cap, used;
+    uint8_t *data; /* the frames' bytes: filled by capture_next_batch() */
+    size_t cap;
     uint32_t nframes;
-    struct frame_rec fr[FRAMES_PER_BATCH];
+    struct capture_frame fr[FRAMES_PER_BATCH]; /* data pointing into data */
+    uint64_t bytes_read[FRAMES_PER_BATCH];     /* capture_bytes_read() after each */
 };
 
 struct reader {
@@ -85,7 +77,6 @@ static struct batch *acquire(struct reader *r, unsigned i, bool *oom)
         r->b[i] = nb; /* published to the analysis under mu, by publish() */
     }
     struct batch *b = r->b[i];
-    b->used = 0;
     b->nframes = 0;
     return b;
 }
@@ -107,44 +98,35 @@ static void *run(void *arg)
     struct batch *b = acquire(r, tail, &oom);
     char err[CAPTURE_ERRLEN] = "";
     enum capture_status st = CAPTURE_EOF;
-    struct capture_frame f;
-    while (b && (st = capture_next(r->cap, &f, err)) == CAPTURE_OK) {
-        if (b->nframes == FRAMES_PER_BATCH || (b->nframes && b->used + f.caplen > b->cap)) {
-            publish(r);
-            tail = (tail + 1) % READER_BATCHES;
-            if (!(b = acquire(r, tail, &oom)))
-                break;
-        }
-        if (f.caplen > b->cap) { /* one frame larger than a batch: grow this one */
-            uint8_t *d = realloc(b->data, f.caplen);
+    while (b) {
+        int n;
+        size_t need;
+        st = capture_next_batch(r->cap, b->data, b->cap, b->fr, b->bytes_read, FRAMES_PER_BATCH, &n,
+                                &need, err);
+        if (st != CAPTURE_OK)
+            break;
+        if (n == 0) { /* one frame larger than a batch: grow this one */
+            uint8_t *d = realloc(b->data, need);
             if (!d) {
                 st = CAPTURE_ERROR;
                 snprintf(err, sizeof err, "%s: frame %llu: out of memory", capture_path(r->cap),
-                         (unsigned long long)f.number);
+                         (unsigned long long)capture_frames_read(r->cap) + 1);
                 break;
             }
             b->data = d;
-            b->cap = f.caplen;
+            b->cap = need;
+            continue;
         }
-        struct frame_rec *x = &b->fr[b->nframes++];
-        x->number = f.number;
-        x->ts_sec = f.ts_sec;
-        x->ts_nsec = f.ts_nsec;
-        x->caplen = f.caplen;
-        x->wirelen = f.wirelen;
-        x->linktype = f.linktype;
-        x->off = b->used;
-        memcpy(b->data + b->used, f.data, f.caplen);
-        b->used += f.caplen;
-        x->bytes_read = capture_bytes_read(r->cap);
+        b->nframes = (uint32_t)n;
+        publish(r);
+        tail = (tail + 1) % READER_BATCHES;
+        b = acquire(r, tail, &oom);
     }
     if (oom) {
         st = CAPTURE_ERROR;
         snprintf(err, sizeof err, "%s: out of memory", capture_path(r->cap));
     }
     pthread_mutex_lock(&r->mu);
-    if (b && b->nframes)
-        r->count++; /* the last batch, with the end */
     r->done = true;
     r->status = st == CAPTURE_OK ? CAPTURE_EOF : st; /* CAPTURE_OK: stopped */
     memcpy(r->err, err, sizeof r->err);
@@ -184,16 +166,9 @@ enum capture_status reader_next(struct reader *r, struct capture_frame *f, char 
         if (r->holding) {
             const struct batch *b = r->b[r->head];
             if (r->pos < b->nframes) {
-                const struct frame_rec *x = &b->fr[r->pos++];
-                f->data = b->data + x->off;
-                f->number = x->number;
-                f->ts_sec = x->ts_sec;
-                f->ts_nsec = x->ts_nsec;
-                f->caplen = x->caplen;
-                f->wirelen = x->wirelen;
-                f->linktype = x->linktype;
-                r->bytes = x->bytes_read;
-                r->last_number = x->number;
+                *f = b->fr[r->pos];
+                r->bytes = b->bytes_read[r->pos++];
+                r->last_number = f->number;
                 return CAPTURE_OK;
             }
             pthread_mutex_lock(&r->mu); /* this batch is read: the reader may refill it */

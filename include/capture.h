@@ -61,6 +61,22 @@ bool capture_set_filter(struct capture *cap, const char *expr, char err[CAPTURE_
 enum capture_status capture_next(struct capture *cap, struct capture_frame *f,
                                  char err[CAPTURE_ERRLEN]);
 
+/* Frames read ahead in bulk (reader.h): up to max frames that pass the
+ * filter, their data laid out in buf (size bytes) and pointing there, the
+ * file bytes read after each in bytes[] (capture_bytes_read() then).  A
+ * plain pcap file is read with one pread() straight into buf and parsed
+ * where it lands (pcapdirect.h); anything else frame by frame through
+ * capture_next(), copied.  Returns CAPTURE_OK with *n >= 1 frames, or with
+ * *n == 0 and *need > size when the next frame needs a buffer of *need
+ * bytes; the end (CAPTURE_EOF, or CAPTURE_ERROR with its message) only
+ * once every frame before it has been given.  Not to be mixed with
+ * capture_next() on one capture. */
+enum capture_status capture_next_batch(struct capture *cap, uint8_t *buf, size_t size,
+                                       struct capture_frame *fr, uint64_t *bytes, int max, int *n,
+                                       size_t *need, char err[CAPTURE_ERRLEN]);
+/* capture_next()'s block for a plain pcap file (grows for a larger record) */
+#define CAPTURE_BLOCK_BYTES (256 * 1024)
+
 int capture_linktype(const struct capture *cap);
 const char *capture_linktype_name(int linktype);       /* "EN10MB", "LINUX_SLL", ... */
 int capture_linktype_dlt(int linktype);                /* a file's LINKTYPE_* as libpcap's DLT_* */
@@ -68,8 +84,11 @@ const char *capture_format(const struct capture *cap); /* "pcap" or "pcapng" */
 const char *capture_path(const struct capture *cap);
 uint32_t capture_snaplen(const struct capture *cap);
 uint64_t capture_frames_read(const struct capture *cap); /* records, filtered or not */
-uint64_t capture_bytes_read(const struct capture *cap);  /* file bytes consumed (compressed
-                                                            ones for gzip), for progress */
-const char *capture_lib_version(void);                   /* libpcap's version string */
+/* true while the file is read with pread() and parsed in place
+ * (pcapdirect.h), false once libpcap reads it */
+bool capture_reads_direct(const struct capture *cap);
+uint64_t capture_bytes_read(const struct capture *cap); /* file bytes consumed (compressed
+                                                           ones for gzip), for progress */
+const char *capture_lib_version(void);                  /* libpcap's version string */
 
 #endif

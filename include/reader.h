@@ -1,15 +1,18 @@
 /*
- * reader.h - reading ahead: capture_next() in a second thread.
+ * reader.h - reading ahead: the file read in a second thread.
  *
- * Reading a capture through libpcap is 35-65% of a run's CPU time (the
- * kernel copying the page cache, stdio, libpcap's record parsing) and the
- * analysis is the rest, on one core.  A reader thread calls capture_next()
- * and copies the frames into batches of a bounded ring (READER_BATCHES
- * batches of READER_BATCH_BYTES: 1 MiB, an L2 cache; each allocated when the
- * reader first fills it); the analysis thread takes them in order.  On two
- * free cores a run then takes about as long as the slower of the two halves
- * instead of their sum (docs/PERFORMANCE.md has the measurements).  The copy
- * costs the reader about 0.07 s a GB.
+ * Reading a capture is 35-65% of a run's CPU time when libpcap does it (the
+ * kernel copying the page cache, stdio, libpcap's record parsing and copy)
+ * and the analysis is the rest, on one core.  A reader thread fills the
+ * batches of a bounded ring (READER_BATCHES batches of READER_BATCH_BYTES,
+ * each allocated when the reader first fills it) through
+ * capture_next_batch(): a plain pcap file is read by one pread() per batch
+ * straight into the batch and its records parsed where they landed
+ * (pcapdirect.h), so the kernel's copy is the only one; other files come
+ * frame by frame from libpcap and are copied in.  The analysis thread takes
+ * the batches in order.  On two free cores a run then takes about as long
+ * as the slower of the two halves instead of their sum
+ * (docs/PERFORMANCE.md has the measurements).
  *
  * The frames, their numbers and the final status (EOF, or an error with its
  * message) are exactly what capture_next() gives, in the same order: only
