@@ -125,7 +125,7 @@
  * backoff records (tcp.h) for each direction that retransmits, 144 bytes
  * (struct flow_frags) for a flow given a fragmented datagram.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
- * records and the fragment ids to malloc).  A SYN flood peaks at 54 MB RSS,
+ * records and the fragment ids to malloc).  A SYN flood peaks at 53 MiB RSS,
  * results included, whatever its length: 8,192 live flows and up to 196,608
  * compact parked ones (124 MB when every flow carried all of it, at 65,536
  * live flows; 63 MB with the lazy parts and those 65,536 live; 127 MB with
