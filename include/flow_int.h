@@ -2,7 +2,8 @@
  * flow_int.h - what the flow table's files share and nobody else needs:
  * only flow*.c include it (flow.c, the table; flow_quote.c, the flow an
  * ICMP quote belongs to; flow_tunnels.c, the tunnel registry;
- * flow_summary.c, a flow's summary).  The outside world uses flow.h.
+ * flow_summary.c, a flow's summary; flow_compact.c, a parked flow's
+ * compact form).  The outside world uses flow.h.
  *
  * Flow keys and tunnel keys order their two endpoints the same way, so both
  * directions of a conversation, or of a tunnel, find one entry.
@@ -269,7 +270,7 @@ struct flow_table {
     int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
     struct storm_pool storms;
     void *ctx;
-    struct hashtab index;   /* live flows by key: ids into all[] */
+    struct hashtab index;   /* flows by key, in either form: ids into all[] */
     struct flow_node **all; /* every flow and compact record allocated, in use or free */
     uint32_t nall, capall;  /* an id stays with its allocation */
     struct flow_node *head[TC__COUNT], *tail[TC__COUNT];
