@@ -15,7 +15,11 @@
  * Each flow sits in the LRU list of its timeout class; expiry pops list heads.
  * Parked flows (flow.h) are the front of their list, live_head[] the first
  * live flow after them: the cap parks a live_head, which joins the parked
- * ones where it stands, and every live flow was active after it.
+ * ones where it stands, and every live flow was active after it.  The
+ * lists, the index and all[] hold struct flow_node: a struct flow, or the
+ * compact record of a parked one (flow_compact.c), which takes the flow's
+ * place in its list and index entry, and gives it back (flow_full()) before
+ * anything reads or finishes the flow.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -44,7 +48,7 @@ static void mem_held(struct flow_table *ft, size_t n)
 
 /* ---- LRU lists and the hash table ---- */
 
-static void lru_unlink(struct flow_table *ft, struct flow *f)
+static void lru_unlink(struct flow_table *ft, struct flow_node *f)
 {
     if (ft->live_head[f->cls] == f)
         ft->live_head[f->cls] = f->next;
@@ -60,7 +64,7 @@ static void lru_unlink(struct flow_table *ft, struct flow *f)
 }
 
 /* f, live, becomes the newest of its class. */
-static void lru_append(struct flow_table *ft, struct flow *f)
+static void lru_append(struct flow_table *ft, struct flow_node *f)
 {
     if (!ft->live_head[f->cls])
         ft->live_head[f->cls] = f;
@@ -92,7 +96,7 @@ static bool key_eq(const struct flow_key *a, const struct flow_key *b)
  * slots did not, but the slots are half the size: on a SYN flood of 65,536
  * live flows cachegrind counts fewer data cache misses than before (D1 2.49
  * million against 2.68, last level 0.99 against 1.00). */
-struct flow *flow_find(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
+struct flow_node *flow_find_node(const struct flow_table *ft, const struct flow_key *k, uint64_t h)
 {
     struct ht_probe pr;
     for (uint32_t id = ht_first(&ft->index, h, &pr); id != HT_NONE; id = ht_next(&ft->index, &pr))
@@ -101,31 +105,106 @@ struct flow *flow_find(const struct flow_table *ft, const struct flow_key *k, ui
     return NULL;
 }
 
-/* A new flow of sz bytes, numbered in all[]; NULL when out of memory. */
-static struct flow *flow_alloc(struct flow_table *ft, size_t sz)
+struct flow *flow_find(struct flow_table *ft, const struct flow_key *k, uint64_t h)
+{
+    struct flow_node *n = flow_find_node(ft, k, h);
+    return n ? flow_full(ft, n) : NULL;
+}
+
+/* Room for one more id in all[]; false when out of memory. */
+static bool all_room(struct flow_table *ft)
 {
     if (ft->nall == ft->capall) {
         uint32_t cap = ft->capall ? ft->capall * 2 : 1024;
-        struct flow **a = realloc(ft->all, cap * sizeof *a);
+        struct flow_node **a = realloc(ft->all, cap * sizeof *a);
         if (!a)
-            return NULL;
+            return false;
         ft->all = a;
         ft->capall = cap;
     }
+    return true;
+}
+
+/* A new flow of sz bytes, numbered in all[]; NULL when out of memory. */
+static struct flow *flow_alloc(struct flow_table *ft, size_t sz)
+{
+    if (!all_room(ft))
+        return NULL;
     struct flow *f = malloc(sz);
     if (!f)
         return NULL;
-    ft->all[ft->nall++] = f;
-    f->hid = ft->nall;
+    ft->all[ft->nall++] = &f->n;
+    f->n.hid = ft->nall;
+    f->n.form = FF_LIVE;
     mem_held(ft, sz);
     return f;
+}
+
+/* Compact records come in slabs of COMPACT_SLAB (a malloc'd block per
+ * record would add its 16-byte header to each 144 bytes), numbered in all[]
+ * as they are made, and go back to free_compact, never to malloc, until
+ * flow_free(). */
+#define COMPACT_SLAB 256
+struct compact_slab {
+    struct compact_slab *next;
+    struct flow_compact c[COMPACT_SLAB];
+};
+
+/* A free compact record; NULL when out of memory. */
+static struct flow_compact *compact_get(struct flow_table *ft)
+{
+    if (!ft->free_compact) {
+        struct compact_slab *sl = malloc(sizeof *sl);
+        if (!sl)
+            return NULL;
+        sl->next = ft->slabs;
+        ft->slabs = sl;
+        mem_held(ft, sizeof *sl);
+        for (int i = COMPACT_SLAB - 1; i >= 0; i--) {
+            struct flow_node *n = &sl->c[i].n;
+            n->form = FF_COMPACT; /* for good: flow_free() tells records by it */
+            n->hid = 0;           /* numbered when first used */
+            n->next = ft->free_compact;
+            ft->free_compact = n;
+        }
+    }
+    struct flow_node *n = ft->free_compact;
+    if (!n->hid) {
+        if (!all_room(ft))
+            return NULL;
+        ft->all[ft->nall++] = n;
+        n->hid = ft->nall;
+    }
+    ft->free_compact = n->next;
+    return (struct flow_compact *)n;
+}
+
+/* old's place in its LRU list is taken by new (the same flow in another
+ * form): the same neighbours, the same index entry under a new id. */
+static void node_replace(struct flow_table *ft, struct flow_node *old, struct flow_node *new,
+                         uint64_t hash)
+{
+    new->prev = old->prev;
+    new->next = old->next;
+    if (old->prev)
+        old->prev->next = new;
+    else
+        ft->head[old->cls] = new;
+    if (old->next)
+        old->next->prev = new;
+    else
+        ft->tail[old->cls] = new;
+    if (ft->live_head[old->cls] == old)
+        ft->live_head[old->cls] = new;
+    old->prev = old->next = NULL;
+    ht_replace(&ft->index, hash, old->hid, new->hid); /* old is there: cannot fail */
 }
 
 /* ---- flows ---- */
 
 static enum tclass class_of(const struct flow *f)
 {
-    switch (f->key.proto) {
+    switch (f->n.key.proto) {
     case IP_PROTO_TCP:
         if (!tcp_closed(f->tcp))
             return TC_TCP;
@@ -155,10 +234,10 @@ static void release(struct flow_table *ft, struct flow *f)
     storm_release(&ft->storms, &f->storm);
     if (f->tcp) {
         tcp_release(f->tcp);
-        f->next = ft->free_tcp;
+        f->n.next = (struct flow_node *)ft->free_tcp; /* its first member */
         ft->free_tcp = f;
     } else {
-        f->next = ft->free_small;
+        f->n.next = (struct flow_node *)ft->free_small;
         ft->free_small = f;
     }
 }
@@ -168,7 +247,7 @@ static void unpark(struct flow_table *ft, struct flow *f);
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
     static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
-    if (f->parked)
+    if (f->n.form == FF_PARKED)
         unpark(ft, f); /* its delivery tables back: the summary is what it would be */
     struct flow_summary sum, *s = &sum;
     flow_summarise(f, s);
@@ -223,17 +302,37 @@ static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
     }
     if (ft->done)
         ft->done(ft->ctx, s, &det);
-    lru_unlink(ft, f);
-    ht_remove(&ft->index, f->hash, f->hid);
+    lru_unlink(ft, &f->n);
+    ht_remove(&ft->index, f->hash, f->n.hid);
     ft->st.live--;
     release(ft, f);
+}
+
+/* Finishes the flow of node n, in whichever form it is.  Out of memory
+ * for a compact one's expansion, it is dropped without a summary (counted
+ * as forgotten), so that the lists still move on. */
+static void finish_node(struct flow_table *ft, struct flow_node *n, enum flow_end why)
+{
+    struct flow *f = flow_full(ft, n);
+    if (f) {
+        finish(ft, f, why);
+        return;
+    }
+    uint64_t h = hash_bytes_inline(ft->index.seed, &n->key, sizeof n->key);
+    lru_unlink(ft, n);
+    ht_remove(&ft->index, h, n->hid);
+    n->next = ft->free_compact;
+    ft->free_compact = n;
+    ft->st.compact--;
+    ft->st.parked--;
+    ft->st.forgotten++;
 }
 
 static void expire(struct flow_table *ft)
 {
     for (int c = 0; c < TC__COUNT; c++)
         while (ft->head[c] && ft->clock_ns - ft->head[c]->active_ns >= ft->timeout_ns[c])
-            finish(ft, ft->head[c], FLOW_END_IDLE);
+            finish_node(ft, ft->head[c], FLOW_END_IDLE);
 }
 
 /* ---- parking (flow.h) ---- */
@@ -248,23 +347,64 @@ static void unpark(struct flow_table *ft, struct flow *f)
         tcp_unpark(f->tcp); /* false: out of memory, some delivery evidence lost */
         mem_held(ft, 0);
     }
-    f->parked = 0;
+    f->n.form = FF_LIVE;
     ft->st.parked--;
     ft->st.live++;
 }
 
 /* The least recently active parked flow is finished early: the parked
  * flows are over their bound. */
-static void forget_oldest(struct flow_table *ft)
+static bool forget_oldest(struct flow_table *ft)
 {
-    struct flow *old = NULL;
+    struct flow_node *old = NULL;
     for (int c = 0; c < TC__COUNT; c++) {
-        struct flow *f = ft->head[c];
-        if (f && f->parked && (!old || f->active_ns < old->active_ns))
+        struct flow_node *f = ft->head[c];
+        if (f && f->form != FF_LIVE && (!old || f->active_ns < old->active_ns))
             old = f;
     }
     if (old)
-        finish(ft, old, FLOW_END_EVICTED);
+        finish_node(ft, old, FLOW_END_EVICTED);
+    return old != NULL;
+}
+
+/* Parked flow f (just parked, or expanded) takes its compact form when it
+ * has one and a record can be had: its allocation goes back to the free
+ * list. */
+static void compact(struct flow_table *ft, struct flow *f)
+{
+    struct flow_compact *c = compact_get(ft);
+    if (!c)
+        return; /* out of memory: it stays parked as it is */
+    if (!flow_compact_make(f, c)) {
+        c->n.next = ft->free_compact;
+        ft->free_compact = &c->n;
+        return;
+    }
+    node_replace(ft, &f->n, &c->n, f->hash);
+    release(ft, f); /* the flow is parked still, as c */
+    ft->st.compact++;
+}
+
+struct flow *flow_full(struct flow_table *ft, struct flow_node *n)
+{
+    if (n->form != FF_COMPACT)
+        return flow_of(n);
+    struct flow_compact *c = (struct flow_compact *)n;
+    struct flow *f = ft->free_tcp;
+    if (f)
+        ft->free_tcp = flow_of(f->n.next);
+    else if (!(f = flow_alloc(ft, sizeof *f + sizeof(struct tcp_conn))))
+        return NULL;
+    uint32_t hid = f->n.hid;
+    flow_compact_expand(c, f, ft->dlpool);
+    f->n.hid = hid;
+    f->n.form = FF_PARKED;
+    f->hash = hash_bytes_inline(ft->index.seed, &c->n.key, sizeof c->n.key);
+    node_replace(ft, &c->n, &f->n, f->hash);
+    c->n.next = ft->free_compact;
+    ft->free_compact = &c->n;
+    ft->st.compact--;
+    return f;
 }
 
 /* The least recently active live flow other than `keep` is parked, or,
@@ -273,14 +413,15 @@ static void forget_oldest(struct flow_table *ft)
  * list's first live flow only when it is the only one. */
 static void park_oldest(struct flow_table *ft, const struct flow *keep)
 {
-    struct flow *old = NULL;
+    struct flow_node *oldn = NULL;
     for (int c = 0; c < TC__COUNT; c++) {
-        struct flow *f = ft->live_head[c];
-        if (f && f != keep && (!old || f->active_ns < old->active_ns))
-            old = f;
+        struct flow_node *f = ft->live_head[c];
+        if (f && (!keep || f != &keep->n) && (!oldn || f->active_ns < oldn->active_ns))
+            oldn = f;
     }
-    if (!old)
+    if (!oldn)
         return;
+    struct flow *old = flow_of(oldn);
     ft->st.evicted++;
     if (old->tcp && !tcp_park(old->tcp)) {
         finish(ft, old, FLOW_END_EVICTED);
@@ -288,13 +429,19 @@ static void park_oldest(struct flow_table *ft, const struct flow *keep)
     }
     if (old->tcp)
         ft->bytes_held += tcp_parked_bytes(old->tcp); /* the tables went back to the pool */
-    ft->live_head[old->cls] = old->next;              /* it was the first live flow of its list */
-    old->parked = 1;
+    ft->live_head[oldn->cls] = oldn->next;            /* it was the first live flow of its list */
+    oldn->form = FF_PARKED;
     ft->st.live--;
     if (++ft->st.parked > ft->st.parked_peak)
         ft->st.parked_peak = ft->st.parked;
-    if (ft->st.parked > ft->lim.max_parked)
-        forget_oldest(ft);
+    if (old->tcp)
+        compact(ft, old);
+    while ((ft->st.parked - ft->st.compact > ft->lim.max_parked ||
+            ft->st.compact > ft->lim.max_compact) &&
+           forget_oldest(ft))
+        ;
+    if (ft->st.compact > ft->st.compact_peak)
+        ft->st.compact_peak = ft->st.compact;
 }
 
 /* A packet of parked flow f: it is live again, the newest of its class
@@ -302,8 +449,8 @@ static void park_oldest(struct flow_table *ft, const struct flow *keep)
 static void resume(struct flow_table *ft, struct flow *f)
 {
     unpark(ft, f);
-    lru_unlink(ft, f);
-    lru_append(ft, f);
+    lru_unlink(ft, &f->n);
+    lru_append(ft, &f->n);
     ft->st.resumed++;
     if (ft->st.live > ft->lim.max_flows)
         park_oldest(ft, f);
@@ -317,19 +464,19 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
     struct flow **fl = tcp ? &ft->free_tcp : &ft->free_small;
     struct flow *f = *fl;
     if (f)
-        *fl = f->next;
+        *fl = flow_of(f->n.next);
     else if (!(f = flow_alloc(ft, sizeof *f +
                                       (tcp ? sizeof(struct tcp_conn) : sizeof(struct flow_other)))))
         return NULL;
-    uint32_t hid = f->hid;
+    uint32_t hid = f->n.hid;
     if (!ht_insert(&ft->index, h, hid)) {
-        f->next = *fl;
+        f->n.next = (struct flow_node *)*fl;
         *fl = f;
         return NULL;
     }
     memset(f, 0, sizeof *f);
-    f->hid = hid;
-    f->key = *k;
+    f->n.hid = hid;
+    f->n.key = *k;
     f->hash = h;
     if (tcp) {
         f->tcp = (struct tcp_conn *)(f + 1);
@@ -348,8 +495,8 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
         ft->st.udp_flows++;
     f->s.id = ++ft->next_id;
     f->s.stream = ft->next_stream[k->proto]++;
-    f->cls = (uint8_t)class_of(f);
-    lru_append(ft, f);
+    f->n.cls = (uint8_t)class_of(f);
+    lru_append(ft, &f->n);
     return f;
 }
 
@@ -358,7 +505,7 @@ static struct flow *new_flow(struct flow_table *ft, const struct flow_key *k, ui
  * in the connection; another ISN is a new connection on the same ports. */
 static bool same_isn(const struct flow *f, int e, const struct tcp_info *t)
 {
-    const struct tcp_half *h = &f->tcp->h[f->cidx == e ? 0 : 1];
+    const struct tcp_half *h = &f->tcp->h[f->n.cidx == e ? 0 : 1];
     return (h->seen & HS_ISN) && h->isn == t->seq;
 }
 
@@ -481,14 +628,14 @@ static void first_packet(struct flow_table *ft, struct flow *f, const struct pac
                          int t, int e, bool synack, uint16_t sport, uint16_t dport)
 {
     const struct ip_info *ip = &pkt->layers[i].u.ip;
-    f->cidx = (uint8_t)(synack ? !e : e);
-    bool sender_client = f->cidx == e;
+    f->n.cidx = (uint8_t)(synack ? !e : e);
+    bool sender_client = f->n.cidx == e;
     f->s.client = sender_client ? ip->src : ip->dst;
     f->s.server = sender_client ? ip->dst : ip->src;
     f->s.client_port = sender_client ? sport : dport;
     f->s.server_port = sender_client ? dport : sport;
-    if (f->key.xid && (f->key.proto == IP_PROTO_ICMP || f->key.proto == IP_PROTO_ICMPV6))
-        f->s.client_port = f->s.server_port = (uint16_t)f->key.xid;
+    if (f->n.key.xid && (f->n.key.proto == IP_PROTO_ICMP || f->n.key.proto == IP_PROTO_ICMPV6))
+        f->s.client_port = f->s.server_port = (uint16_t)f->n.key.xid;
     f->s.input = pkt->input;
     f->s.first_frame = pkt->frame;
     f->s.first_ns = f->s.last_ns = pkt_ns(pkt);
@@ -525,19 +672,20 @@ static void esp_peer(struct flow_table *ft, struct flow *f, int e, int64_t ts)
 {
     bool known = false;
     for (uint32_t i = 0; i < FLOW_ESP_RECENT && !known; i++)
-        known = ft->esp[i].used && ft->esp[i].k.xid == f->key.xid && key_eq(&ft->esp[i].k, &f->key);
+        known =
+            ft->esp[i].used && ft->esp[i].k.xid == f->n.key.xid && key_eq(&ft->esp[i].k, &f->n.key);
     int64_t past_ns = 0;
     uint64_t past = 0;
     for (uint32_t i = 0; i < FLOW_ESP_RECENT; i++) {
         const struct esp_seen *s = &ft->esp[i];
-        struct flow_key rk = f->key;
+        struct flow_key rk = f->n.key;
         rk.xid = s->k.xid;
         if (!s->used || s->sender == e || !key_eq(&s->k, &rk))
             continue;
         struct flow *g = flow_find(ft, &rk, hash_bytes_inline(ft->index.seed, &rk, sizeof rk));
         if (!g)
             continue;
-        int gdir = g->cidx == s->sender ? 0 : 1;
+        int gdir = g->n.cidx == s->sender ? 0 : 1;
         if (g->rs)
             resend_peer_packet(&g->rs[gdir], ts);
         if (!known && g->s.packets[gdir]) {
@@ -549,9 +697,9 @@ static void esp_peer(struct flow_table *ft, struct flow *f, int e, int64_t ts)
     if (known)
         return;
     if (f->rs && past)
-        resend_peer_seen(&f->rs[f->cidx == e ? 0 : 1], past_ns, past);
+        resend_peer_seen(&f->rs[f->n.cidx == e ? 0 : 1], past_ns, past);
     struct esp_seen *s = &ft->esp[ft->esp_next++ % FLOW_ESP_RECENT];
-    s->k = f->key;
+    s->k = f->n.key;
     s->sender = (uint8_t)e;
     s->used = true;
 }
@@ -574,7 +722,7 @@ static void tunnel_packet(struct flow_table *ft, struct flow *f, const struct pa
         }
     }
     if (f->s.opaque == LAYER_ESP)
-        esp_peer(ft, f, dir == 0 ? f->cidx : !f->cidx, ts);
+        esp_peer(ft, f, dir == 0 ? f->n.cidx : !f->n.cidx, ts);
     if (f->rs) {
         if (data)
             resend_packet(&f->rs[dir], size, ts, pkt->frame);
@@ -596,7 +744,7 @@ static void udp_packet(struct flow_table *ft, struct flow *f, int dir, uint16_t 
                        uint64_t frame, int64_t prev_ns, int prev_dir)
 {
     if (!f->rs) {
-        if (size <= (f->key.version == 6 ? 1280 : 576))
+        if (size <= (f->n.key.version == 6 ? 1280 : 576))
             return;
         f->rs = calloc(2, sizeof *f->rs);
         if (!f->rs)
@@ -679,12 +827,12 @@ static void frag_packet(struct flow_table *ft, struct flow *f, const struct pack
 /* f was just active: the newest of its (maybe new) timeout class. */
 static void lru_touch(struct flow_table *ft, struct flow *f)
 {
-    f->active_ns = ft->clock_ns;
+    f->n.active_ns = ft->clock_ns;
     uint8_t cls = (uint8_t)class_of(f);
-    if (cls != f->cls || ft->tail[cls] != f) { /* bulk flows are mostly the newest already */
-        lru_unlink(ft, f);
-        f->cls = cls;
-        lru_append(ft, f);
+    if (cls != f->n.cls || ft->tail[cls] != &f->n) { /* bulk flows are mostly the newest already */
+        lru_unlink(ft, &f->n);
+        f->n.cls = cls;
+        lru_append(ft, &f->n);
     }
 }
 
@@ -714,12 +862,17 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     bool syn = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN;
     bool synack = tcp && (tcp->flags & (TCPF_SYN | TCPF_ACK)) == (TCPF_SYN | TCPF_ACK);
 
-    struct flow *f = flow_find(ft, &k, h);
+    struct flow_node *fn = flow_find_node(ft, &k, h);
+    struct flow *f = !fn ? NULL : fn->form != FF_COMPACT ? flow_of(fn) : flow_full(ft, fn);
+    if (fn && !f) { /* a compact flow that could not be expanded: out of memory */
+        ft->st.no_flow++;
+        return;
+    }
     if (f && f->tcp && syn && tcp_closed(f->tcp) && !same_isn(f, e, tcp)) {
         finish(ft, f, FLOW_END_REUSED);
         f = NULL;
     }
-    if (f && f->parked)
+    if (f && f->n.form == FF_PARKED)
         resume(ft, f);
     if (!f) {
         f = new_flow(ft, &k, h);
@@ -728,10 +881,10 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
             return;
         }
         first_packet(ft, f, pkt, i, t, e, synack, sport, dport);
-    } else if (syn && !f->tcp->syn_seen && f->cidx != e) {
+    } else if (syn && !f->tcp->syn_seen && f->n.cidx != e) {
         flow_swap_roles(f); /* the SYN's sender is the client, even when seen late */
     }
-    int dir = f->cidx == e ? 0 : 1;
+    int dir = f->n.cidx == e ? 0 : 1;
 
     uint16_t size = ip_size(&pkt->layers[i].u.ip);
     /* DF clear on a large IPv4 packet (a reassembled datagram's fragments
@@ -743,7 +896,7 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     count_packet(ft, f, dir, size, pkt->frame, ts);
     if (f->s.carries_tunnel)
         tunnel_packet(ft, f, pkt, t, dir, size, ts);
-    else if (f->other && f->key.proto == IP_PROTO_UDP)
+    else if (f->other && f->n.key.proto == IP_PROTO_UDP)
         udp_packet(ft, f, dir, size, ts, pkt->frame, prev_ns, prev_dir);
     unsigned ta = f->tcp && tcp ? tcp_packet(ft, f, dir, tcp, size, ts, pkt->frame) : 0;
     const struct ip_info *ip = &pkt->layers[i].u.ip;
@@ -771,6 +924,13 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     }
 }
 
+static uint64_t node_id(const struct flow_node *n)
+{
+    if (n->form == FF_COMPACT)
+        return ((const struct flow_compact *)n)->id;
+    return ((const struct flow *)n)->s.id;
+}
+
 void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)
 {
     ft->capture_end_ns = end_ns;
@@ -780,13 +940,13 @@ void flow_finish_all_at(struct flow_table *ft, int64_t end_ns)
 void flow_finish_all(struct flow_table *ft)
 {
     for (;;) {
-        struct flow *old = NULL;
+        struct flow_node *old = NULL;
         for (int c = 0; c < TC__COUNT; c++)
-            if (ft->head[c] && (!old || ft->head[c]->s.id < old->s.id))
+            if (ft->head[c] && (!old || node_id(ft->head[c]) < node_id(old)))
                 old = ft->head[c];
         if (!old)
             break;
-        finish(ft, old, FLOW_END_CAPTURE);
+        finish_node(ft, old, FLOW_END_CAPTURE);
     }
     storm_emit(&ft->storms, &ft->storm);
 }
@@ -814,6 +974,7 @@ struct flow_table *flow_new(const struct flow_limits *lim, flow_done_fn done, fl
     DEF(max_flows, FLOW_DEFAULT_MAX_FLOWS);
     DEF(max_parked,
         ft->lim.max_flows > FLOW_DEFAULT_MAX_PARKED ? ft->lim.max_flows : FLOW_DEFAULT_MAX_PARKED);
+    DEF(max_compact, FLOW_DEFAULT_MAX_COMPACT);
     DEF(timeout_tcp_ms, FLOW_TIMEOUT_TCP_MS);
     DEF(timeout_tcp_closed_ms, FLOW_TIMEOUT_TCP_CLOSED_MS);
     DEF(timeout_tcp_closing_ms, FLOW_TIMEOUT_TCP_CLOSING_MS);
@@ -847,7 +1008,10 @@ void flow_free(struct flow_table *ft)
     if (!ft)
         return;
     for (int c = 0; c < TC__COUNT; c++) {
-        for (struct flow *f = ft->head[c]; f; f = f->next) { /* live: what they hold */
+        for (struct flow_node *n = ft->head[c]; n; n = n->next) { /* in use: what they hold */
+            if (n->form == FF_COMPACT)
+                continue; /* nothing but itself */
+            struct flow *f = flow_of(n);
             if (f->tcp)
                 tcp_release(f->tcp);
             storm_release(&ft->storms, &f->storm);
@@ -856,8 +1020,14 @@ void flow_free(struct flow_table *ft)
         }
     }
     for (uint32_t i = 0; i < ft->nall; i++)
-        free(ft->all[i]);
+        if (ft->all[i]->form != FF_COMPACT)
+            free(ft->all[i]);
     free(ft->all);
+    while (ft->slabs) {
+        struct compact_slab *sl = ft->slabs;
+        ft->slabs = sl->next;
+        free(sl);
+    }
     storm_release(&ft->storms, &ft->storm);
     storm_pool_free(&ft->storms);
     dl_pool_free(ft->dlpool);

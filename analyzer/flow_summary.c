@@ -72,11 +72,11 @@ void flow_summarise(const struct flow *f, struct flow_summary *s)
     s->client_port = l->client_port;
     s->server_port = l->server_port;
     s->input = l->input;
-    s->proto = f->key.proto;
-    s->ip_version = f->key.version;
-    s->tunnel = f->key.tunnel;
-    if (f->key.proto == IP_PROTO_ESP)
-        s->spi = f->key.xid;
+    s->proto = f->n.key.proto;
+    s->ip_version = f->n.key.version;
+    s->tunnel = f->n.key.tunnel;
+    if (f->n.key.proto == IP_PROTO_ESP)
+        s->spi = f->n.key.xid;
     s->carries_tunnel = l->carries_tunnel;
     s->opaque = l->opaque;
     s->storms = l->storms;
@@ -104,7 +104,7 @@ void flow_summarise(const struct flow *f, struct flow_summary *s)
 void flow_swap_roles(struct flow *f)
 {
     struct flow_live *s = &f->s;
-    f->cidx ^= 1;
+    f->n.cidx ^= 1;
     s->last_dir ^= 1;
     struct addr a = s->client;
     s->client = s->server;

@@ -79,6 +79,19 @@ bool ht_insert(struct hashtab *t, uint64_t h, uint32_t id)
     return true;
 }
 
+bool ht_replace(struct hashtab *t, uint64_t h, uint32_t id, uint32_t new_id)
+{
+    if (!t->slots || new_id == HT_NONE)
+        return false;
+    for (uint32_t i = ht_tag(h) & t->mask; t->slots[i].id != HT_NONE; i = (i + 1) & t->mask) {
+        if (t->slots[i].id == id) {
+            t->slots[i].id = new_id;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool ht_remove(struct hashtab *t, uint64_t h, uint32_t id)
 {
     if (!t->slots)

@@ -117,7 +117,7 @@ void options_usage(FILE *out)
           "                   one line per further section)\n"
           "      --stats      add per-layer and per-anomaly counts (implies --full)\n"
           "      --flows      list every flow (like tshark -z conv; implies --full)\n"
-          "      --max-flows=N  keep at most N flows live per input (default 65536);\n"
+          "      --max-flows=N  keep at most N flows live per input (default 8192);\n"
           "                   the least recently active is parked, and resumes as itself\n"
           "      --color[=WHEN]  colour the text report: auto (the default and a bare\n"
           "                   --color: on a terminal, unless NO_COLOR is set or\n"

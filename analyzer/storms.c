@@ -5,7 +5,6 @@
 #include "storms.h"
 
 #define NS_PER_MS 1000000LL
-#define STORM_BUCKET_NS (FLOW_STORM_WINDOW_MS * NS_PER_MS / STORM_BUCKETS)
 
 struct storm_rtx {
     uint32_t rtx[STORM_BUCKETS];

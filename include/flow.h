@@ -61,19 +61,47 @@
  * sit in their class's list ahead of the live ones, which were all active
  * after them, so expiry finishes every flow when and in the order it would
  * without the cap: the report is the same), at the end of the capture, or
- * on port reuse.  Parked flows are bounded too, by max_parked (default
- * max(max_flows, 65,536)): past it the least recently active parked flow is
- * finished early (flow_stats.forgotten, enum flow_end FLOW_END_EVICTED) and
- * its later packets start a new flow, the pre-issue-18 behaviour, now only
- * with more than max_flows + max_parked flows open at once.  A parked TCP
- * flow holds its 848-byte allocation (flow + tcp_conn, asserted; 840 when
- * the numbers below were measured, before struct flow's fragment-ids
- * pointer) and its compact delivery copies: the bench's 3,072 short connections (bench-gen
- * many 0.02) held 3.38 MB of flow memory parked behind a cap of 16 (1.1 KB
- * each), 5.14 MB all live (1.7 KB each).  A parked flow of another
- * protocol saves nothing but its place under the cap.  Flows never parked
- * cost what they did: struct flow keeps its size (the flag sits in
- * padding), struct tcp_half holds its table or its copy in one pointer.
+ * on port reuse.  A parked TCP flow holds its 848-byte allocation (flow +
+ * tcp_conn, asserted; 840 when the numbers below were measured, before
+ * struct flow's fragment-ids pointer) and its compact delivery copies: the
+ * bench's 3,072 short connections (bench-gen many 0.02) held 3.38 MB of
+ * flow memory parked behind a cap of 16 (1.1 KB each), 5.14 MB all live
+ * (1.7 KB each).  A parked flow of another protocol saves nothing but its
+ * place under the cap.  Flows never parked cost what they did: struct flow
+ * keeps its size (the form sits in padding), struct tcp_half holds its
+ * table or its copy in one pointer.
+ *
+ * A parked TCP flow that only one direction spoke in, without data (the
+ * SYN of a flood, or of an attempt nobody answered), has a compact form
+ * (flow_int.h struct flow_compact, flow_compact.c): 144 bytes, its
+ * allocation back to the free list, where the next new flow takes it.  It
+ * is used only when it gives the flow back byte for byte (checked when it
+ * is made), so a compact flow that resumes, expires or is forgotten is
+ * expanded first and is the flow that was parked.  Each parked flow also
+ * costs an all[] pointer and an index slot (8 bytes, the index at most half
+ * full): about 170 bytes a compact flow, 880 a live SYN-only one.
+ *
+ * The default cap, 8,192 live flows: the cap now trades memory only, so its
+ * number is a memory bound.  A live TCP flow may hold 5,408 bytes (848,
+ * two delivery tables grown to 2 KiB, 288 of storm window, 2 x 88 of
+ * backoff records): 8,192 of them hold at most 44 MB (42 MiB), the largest
+ * power of two under issue 18's 64 MiB goal; 65,536 (the cap before) could
+ * hold 354 MB.  What a smaller cap costs is time: a park copies a flow's
+ * delivery tables out (delivery.h), its resume copies them back, and only
+ * a flow quiet while 8,192 others were active pays it (the bench's 153,600
+ * connections, 21,035 open at once: 145,408 parked, none resumed, the
+ * report unchanged).
+ *
+ * Parked flows are bounded too: by max_parked in full form (default
+ * max(max_flows, 65,536)) and by max_compact in compact form (default
+ * 196,608, 3 x 65,536: 33 MB at 170 bytes, so that a SYN flood of any
+ * length stays under the 64 MiB goal with its 8,192 live flows and the
+ * rest of a run; bench-gen synflood, 200,200 SYNs, then needs 192,008 and
+ * forgets none).  Past either, the least recently active parked flows, of
+ * either form, are finished early until both hold (flow_stats.forgotten,
+ * enum flow_end FLOW_END_EVICTED), and their later packets start new flows,
+ * the pre-issue-18 behaviour, now only with more flows open at once than
+ * the bounds hold.
  *
  * A TCP flow that is closed and sees a SYN with a new ISN starts a new flow
  * (port reuse); a SYN that repeats its sender's ISN (a connection refused by
@@ -97,10 +125,11 @@
  * backoff records (tcp.h) for each direction that retransmits, 144 bytes
  * (struct flow_frags) for a flow given a fragmented datagram.  All of it
  * goes back to free lists when the flow finishes and is reused (the backoff
- * records and the fragment ids to malloc).  A SYN flood of 65,536 live flows
- * peaks at 63 MB RSS, results included (124 MB when every flow carried all
- * of it; measured before the 8-byte frags pointer, which adds 0.5 MB to it,
- * computed).  Besides: the
+ * records and the fragment ids to malloc).  A SYN flood peaks at 53 MiB RSS,
+ * results included, whatever its length: 8,192 live flows and up to 196,608
+ * compact parked ones (124 MB when every flow carried all of it, at 65,536
+ * live flows; 63 MB with the lazy parts and those 65,536 live; 127 MB with
+ * 65,536 more parked whole, before the compact form).  Besides: the
  * index (hashtab.h: 8-byte slots at most half full, doubled when needed) and
  * a pointer per flow allocation; the tunnel registry (up to
  * FLOW_MAX_TUNNELS); a re-send tracker for each opaque tunnel flow
@@ -117,8 +146,9 @@
 #include "resend.h"
 #include "tcp.h"
 
-#define FLOW_DEFAULT_MAX_FLOWS 65536
+#define FLOW_DEFAULT_MAX_FLOWS 8192 /* see above: 8,192 live TCP flows at their largest, 44 MB */
 #define FLOW_DEFAULT_MAX_PARKED 65536
+#define FLOW_DEFAULT_MAX_COMPACT 196608 /* see above: 33 MB of compact parked flows */
 #define FLOW_TIMEOUT_TCP_MS 300000
 #define FLOW_TIMEOUT_TCP_CLOSED_MS 3000    /* see above: two RTO backoffs of a FIN */
 #define FLOW_TIMEOUT_TCP_CLOSING_MS 130000 /* closed, retransmissions may come */
@@ -137,7 +167,8 @@
 /* A zero field means "the default". */
 struct flow_limits {
     uint32_t max_flows;
-    uint32_t max_parked; /* parked flows kept; default max(max_flows, FLOW_DEFAULT_MAX_PARKED) */
+    uint32_t max_parked;  /* parked flows kept; default max(max_flows, FLOW_DEFAULT_MAX_PARKED) */
+    uint32_t max_compact; /* parked flows kept in compact form; default FLOW_DEFAULT_MAX_COMPACT */
     uint32_t timeout_tcp_ms, timeout_tcp_closed_ms, timeout_tcp_closing_ms, timeout_udp_ms,
         timeout_icmp_ms, timeout_other_ms;
 };
@@ -275,7 +306,8 @@ struct flow_stats {
     uint64_t forgotten; /* parked flows finished early (FLOW_END_EVICTED) */
     uint64_t retransmissions;
     uint32_t live, live_peak;
-    uint32_t parked, parked_peak;
+    uint32_t parked, parked_peak;   /* in either form */
+    uint32_t compact, compact_peak; /* parked in compact form (struct flow_compact) */
     uint32_t tunnels, tunnels_unregistered;
     uint64_t storms;
     uint64_t bytes_peak; /* flow memory held at the peak (allocated blocks) */

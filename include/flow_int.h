@@ -2,7 +2,8 @@
  * flow_int.h - what the flow table's files share and nobody else needs:
  * only flow*.c include it (flow.c, the table; flow_quote.c, the flow an
  * ICMP quote belongs to; flow_tunnels.c, the tunnel registry;
- * flow_summary.c, a flow's summary).  The outside world uses flow.h.
+ * flow_summary.c, a flow's summary; flow_compact.c, a parked flow's
+ * compact form).  The outside world uses flow.h.
  *
  * Flow keys and tunnel keys order their two endpoints the same way, so both
  * directions of a conversation, or of a tunnel, find one entry.
@@ -153,15 +154,28 @@ static inline void df_set(struct flow_live *s, int d, unsigned v)
     s->df = (uint8_t)((s->df & ~(3u << (2 * d))) | (v & 3u) << (2 * d));
 }
 
-struct flow {
+/* What a flow in the table is, in either of its forms (enum flow_form):
+ * the index (by hid), the LRU lists and the free lists hold these, the
+ * first member of struct flow and of struct flow_compact. */
+enum flow_form {
+    FF_LIVE,    /* a struct flow */
+    FF_PARKED,  /* a struct flow set aside by the live-flow cap (flow.h) */
+    FF_COMPACT, /* a struct flow_compact: parked, and all of it in 144 bytes (flow_compact.c) */
+};
+
+struct flow_node {
     struct flow_key key;
-    uint64_t hash;
-    struct flow *prev, *next; /* LRU list of its class; next: the free list too */
-    int64_t active_ns;        /* capture clock at the last packet */
+    struct flow_node *prev, *next; /* LRU list of its class; next: the free lists too */
+    int64_t active_ns;             /* capture clock at the last packet */
+    uint32_t hid; /* its id in the index: all[hid - 1] is this node, live or free */
     uint8_t cls;
-    uint8_t cidx;   /* key endpoint that is the client */
-    uint8_t parked; /* set aside by the live-flow cap (flow.h) */
-    uint32_t hid;   /* its id in the index: all[hid - 1] is this flow, live or free */
+    uint8_t cidx; /* key endpoint that is the client */
+    uint8_t form; /* enum flow_form */
+};
+
+struct flow {
+    struct flow_node n;
+    uint64_t hash;
     struct flow_live s;
     struct storm_win storm;
     struct tcp_conn *tcp;     /* TCP: right after this struct, same allocation */
@@ -176,6 +190,11 @@ _Static_assert(sizeof(struct flow_other) == 384, "flow.h quotes what a non-TCP f
 _Static_assert(sizeof(struct flow) + sizeof(struct tcp_conn) == 848,
                "flow.h quotes what a parked TCP flow keeps");
 
+static inline struct flow *flow_of(struct flow_node *n)
+{
+    return (struct flow *)n; /* its first member (C11 6.7.2.1p15) */
+}
+
 /* v, held at UINT32_MAX */
 static inline uint32_t sat32(uint64_t v)
 {
@@ -189,6 +208,40 @@ void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h,
 void flow_summarise(const struct flow *f, struct flow_summary *s);
 /* The SYN's sender is the client: directions, addresses and counts swapped. */
 void flow_swap_roles(struct flow *f);
+
+/* ---- the compact form of a parked flow (flow_compact.c) ---- */
+
+/* A parked TCP flow that only one direction spoke in, without data (a SYN
+ * of a flood, or of a connection nobody answered: what a live flow of it
+ * holds in 848 bytes is a handful of numbers), with no allocation beside
+ * it.  flow_compact_make() fills one only when flow_compact_expand() gives
+ * the flow back byte for byte: what is not here, it checks to be what the
+ * expansion derives (zero, or the one time, sequence number or address the
+ * fields below imply). */
+struct flow_compact {
+    struct flow_node n;
+    uint32_t id, last_frame;
+    uint32_t first_frame_back; /* last_frame - first_frame */
+    uint32_t first_ns_back;    /* n.active_ns - first_ns; last_ns is n.active_ns */
+    uint32_t stream_back;      /* id - stream */
+    uint32_t bytes;
+    uint32_t nextseq, lastack; /* the sender's (tcp.h) */
+    uint16_t packets, window, mss, seen, lastta, max_packet, input;
+    uint8_t dir; /* the direction that spoke, 0 client->server */
+    uint8_t wscale, ttl;
+    uint8_t flags;                     /* CF_* */
+    uint8_t storm_pkts[STORM_BUCKETS]; /* the storm window's packet counts */
+};
+#define CF_SYN_SEEN 0x01 /* tcp_conn.syn_seen (syn_dir is dir) */
+#define CF_DF_CLEAR 0x02 /* flow_live.df_clear has dir's bit */
+_Static_assert(sizeof(struct flow_compact) == 144, "flow.h quotes the size of a compact flow");
+
+/* Fills c (but c->n's hid, links and form) from f, live or parked, when
+ * f's compact form gives it back exactly; false otherwise (c undefined). */
+bool flow_compact_make(const struct flow *f, struct flow_compact *c);
+/* Fills f and its struct tcp_conn (right after it) from c: everything but
+ * f->n's hid, links and form, and f->hash (the caller's). */
+void flow_compact_expand(const struct flow_compact *c, struct flow *f, struct dl_pool *pool);
 
 /* ---- the flow table (flow.c) ---- */
 
@@ -217,16 +270,18 @@ struct flow_table {
     int64_t capture_end_ns; /* flow_finish_all_at(); 0 = unknown */
     struct storm_pool storms;
     void *ctx;
-    struct hashtab index;  /* live flows by key: ids into all[] */
-    struct flow **all;     /* every flow allocated, live or on a free list */
-    uint32_t nall, capall; /* an id stays with its allocation */
-    struct flow *head[TC__COUNT], *tail[TC__COUNT];
-    struct flow *live_head[TC__COUNT]; /* the first live flow of each list, after the parked */
+    struct hashtab index;   /* flows by key, in either form: ids into all[] */
+    struct flow_node **all; /* every flow and compact record allocated, in use or free */
+    uint32_t nall, capall;  /* an id stays with its allocation */
+    struct flow_node *head[TC__COUNT], *tail[TC__COUNT];
+    struct flow_node *live_head[TC__COUNT]; /* the first live flow of each list, after the parked */
     int64_t timeout_ns[TC__COUNT];
     int64_t clock_ns;
     bool clock_set;
     uint64_t next_id, next_stream[256];
     struct flow *free_tcp, *free_small;
+    struct flow_node *free_compact; /* compact records, from slabs */
+    struct compact_slab *slabs;
     struct dl_pool *dlpool; /* delivery tables, taken at a direction's first data */
     uint64_t bytes_held;
     struct storm_win storm; /* across the capture */
@@ -242,7 +297,13 @@ struct flow_table {
  * the packet belongs to no flow (a TCP/UDP header that was not decoded). */
 bool flow_make_key(const struct packet *p, int i, struct flow_key *k, bool *swapped,
                    uint16_t *sport, uint16_t *dport);
-/* The flow of key k (h: its hash with the table's seed); NULL when none. */
-struct flow *flow_find(const struct flow_table *ft, const struct flow_key *k, uint64_t h);
+/* The flow of key k (h: its hash with the table's seed), in either form;
+ * NULL when none. */
+struct flow_node *flow_find_node(const struct flow_table *ft, const struct flow_key *k, uint64_t h);
+/* n as a struct flow: a compact one is expanded into a parked flow in its
+ * place (its id, list position and index entry); NULL when out of memory. */
+struct flow *flow_full(struct flow_table *ft, struct flow_node *n);
+/* flow_full(flow_find_node()). */
+struct flow *flow_find(struct flow_table *ft, const struct flow_key *k, uint64_t h);
 
 #endif

@@ -127,4 +127,8 @@ bool ht_insert(struct hashtab *t, uint64_t h, uint32_t id);
 /* Removes id from under hash h; false when it is not there. */
 bool ht_remove(struct hashtab *t, uint64_t h, uint32_t id);
 
+/* The entry of id under hash h now names new_id (the same key moved to
+ * another of the caller's places); false when id is not there. */
+bool ht_replace(struct hashtab *t, uint64_t h, uint32_t id, uint32_t new_id);
+
 #endif

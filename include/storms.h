@@ -19,6 +19,7 @@
 #include "flow.h"
 
 #define STORM_BUCKETS 10
+#define STORM_BUCKET_NS (FLOW_STORM_WINDOW_MS * 1000000LL / STORM_BUCKETS)
 
 struct storm_rtx; /* the retransmission half (storms.c) */
 

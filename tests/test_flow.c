@@ -1,5 +1,6 @@
 /* test_flow.c - the flow table (flow.c): keys, tunnels, clients, timeouts,
  * the live-flow cap, storms, WireGuard counters, quoted-packet lookup. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "testutil.h"
@@ -313,6 +314,153 @@ static void test_parked_connection_resumes_as_itself_so_a_resend_is_a_retransmis
     assert_int_equal(f->dir[0].dl_superseded, 1);
     assert_int_equal(f->dir[0].dl_unacked, 0);
     assert_int_equal(f->dir[0].largest_delivered, 1040);
+    ctx_free(x);
+}
+
+/* The summary of flow id (among the first MAXDONE finished). */
+static const struct flow_summary *done_id(const struct ctx *x, uint64_t id)
+{
+    for (int i = 0; i < x->ndone && i < MAXDONE; i++)
+        if (x->done[i].id == id)
+            return &x->done[i];
+    fail_msg("flow %d not finished", (int)id);
+    return NULL;
+}
+
+/* A SYN with the options a summary reports (MSS 1460, window scale 7,
+ * SACK permitted) and TTL 64, from c:cp. */
+static struct flow_pkt syn_at(struct ctx *x, double t, const char *c, uint16_t cp, uint32_t isn)
+{
+    static const uint8_t opts[] = {2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 1, 1};
+    pb_init(&B);
+    pb_tcp_opts(&B, cp, 80, isn, 0, TH_SYN, opts, sizeof opts);
+    pb_ipv4(&B, IP_PROTO_TCP, c, "10.9.9.9", IP_DF);
+    pb_eth(&B, ETH_TYPE_IP);
+    return feed(x, t);
+}
+
+/* The SYN flood of test_syn_flood_parks_compactly...: 12 attempts from 12
+ * addresses, 10 ms apart; the fourth is answered at 2 s and carries data,
+ * the sixth sends its SYN again at 3 s (the same ISN: a retransmission),
+ * the eighth sends a SYN with a new ISN at 3.5 s (a new attempt on the same
+ * ports, tcp.h restart_seq); then the capture ends. */
+static void syn_flood(struct ctx *x)
+{
+    char a[32];
+    for (int i = 0; i < 12; i++) {
+        snprintf(a, sizeof a, "10.1.0.%d", i + 1);
+        assert_int_equal(syn_at(x, 1.0 + i * 0.01, a, (uint16_t)(40000 + i), 1000u * (i + 1)).flow,
+                         i + 1);
+    }
+    const char *c = "10.1.0.4", *s = "10.9.9.9";
+    assert_int_equal(tcp_at(x, 2.00, s, c, 80, 40003, 9000, 4001, TH_SYN | TH_ACK, 0).flow, 4);
+    assert_int_equal(tcp_at(x, 2.01, c, s, 40003, 80, 4001, 9001, TH_ACK, 0).flow, 4);
+    assert_int_equal(tcp_at(x, 2.02, c, s, 40003, 80, 4001, 9001, TH_ACK, 100).flow, 4);
+    assert_int_equal(tcp_at(x, 2.03, s, c, 80, 40003, 9001, 4101, TH_ACK, 0).flow, 4);
+    struct flow_pkt o = syn_at(x, 3.0, "10.1.0.6", 40005, 6000);
+    assert_int_equal(o.flow, 6);
+    assert_true(o.ta & TA_ANY_RETRANS);
+    assert_int_equal(syn_at(x, 3.5, "10.1.0.8", 40007, 77777).flow, 8);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 12);
+}
+
+/* A SYN flood behind a live cap of 2: a flow that only ever sent a SYN
+ * holds nothing a later packet needs beyond its handshake, so the cap parks
+ * it in compact form (struct flow_compact, 144 bytes instead of 848), and
+ * the attempt answered later is the same connection, with the same id,
+ * ISN, options and handshake RTT: every summary is the one of the run
+ * without a cap, byte for byte.  Before this, a parked SYN kept its whole
+ * allocation (the flood of issue 18 peaked at 127 MB). */
+static void test_syn_flood_parks_compactly_and_an_answered_one_resumes_as_itself(void **state)
+{
+    (void)state;
+    struct ctx *free_run = ctx_new(NULL);
+    syn_flood(free_run);
+    assert_int_equal(flow_get_stats(free_run->ft)->compact_peak, 0);
+
+    struct flow_limits lim = {.max_flows = 2};
+    struct ctx *x = ctx_new(&lim);
+    syn_flood(x);
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->compact_peak, 10); /* all but the 2 live ones, each SYN-only */
+    assert_int_equal(st->forgotten, 0);
+    assert_int_equal(st->resumed, 3);
+    for (int i = 0; i < 12; i++) {
+        x->done[i].frags = free_run->done[i].frags = NULL;
+        assert_memory_equal(&x->done[i], &free_run->done[i], sizeof x->done[i]);
+    }
+    const struct flow_summary *f = done_id(x, 4);
+    assert_int_equal(f->dir[0].mss, 1460);
+    assert_int_equal(f->dir[0].wscale, 7);
+    assert_true(f->dir[0].sack_permitted);
+    assert_int_equal(f->dir[0].ttl, 64);
+    assert_int_equal(f->irtt_ns, 2010000000LL - 1030000000LL); /* the SYN at 1.03 s */
+    assert_int_equal(f->dir[0].acked_bytes, 100);
+    assert_int_equal(done_id(x, 6)->retransmissions, 1);
+    assert_int_equal(done_id(x, 6)->dir[0].packets, 2);
+    assert_int_equal(done_id(x, 8)->dir[0].packets, 2);
+    ctx_free(free_run);
+    ctx_free(x);
+}
+
+/* What the compact form cannot hold stays whole: a connection that carried
+ * data, or was answered, is parked with its allocation; only the SYN that
+ * nobody answered is compact.  (A compact form that dropped a byte of
+ * them would change their summaries; flow_compact_make() refuses it.) */
+static void test_flows_that_spoke_both_ways_or_sent_data_are_never_compact(void **state)
+{
+    (void)state;
+    struct flow_limits lim = {.max_flows = 1};
+    struct ctx *x = ctx_new(&lim);
+    const char *c = "10.0.0.1", *s = "10.0.0.2";
+    tcp_at(x, 1.00, c, s, 1000, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, 1.01, s, c, 80, 1000, 500, 101, TH_SYN | TH_ACK, 0); /* answered */
+    tcp_at(x, 1.10, c, s, 2000, 80, 7, 0, TH_ACK, 500);            /* data, no SYN seen */
+    tcp_at(x, 1.20, c, s, 3000, 80, 9, 0, TH_SYN, 0);              /* parks the data */
+    tcp_at(x, 1.30, c, s, 4000, 80, 9, 0, TH_SYN, 0);              /* parks the SYN */
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->parked, 3);
+    assert_int_equal(st->compact, 1);
+    /* the data flow comes back with its delivery table */
+    struct flow_pkt o = tcp_at(x, 1.40, s, c, 80, 2000, 1, 507, TH_ACK, 0);
+    assert_int_equal(o.flow, 2);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, 4);
+    assert_int_equal(done_id(x, 2)->dir[0].dl_delivered, 1);
+    assert_int_equal(done_id(x, 1)->dir[1].packets, 1);
+    ctx_free(x);
+}
+
+/* More SYNs than the compact records of one slab, and past max_compact:
+ * the least recently active parked flows are forgotten (finished early),
+ * the rest finish at the end, each once; ASan checks that the slabs, the
+ * records and the expanded flows are all given back. */
+static void test_compact_flows_bounded_by_max_compact(void **state)
+{
+    (void)state;
+    enum { N = 700, CAP = 8, COMPACT = 500 };
+    struct flow_limits lim = {.max_flows = CAP, .max_compact = COMPACT};
+    struct ctx *x = ctx_new(&lim);
+    char a[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(a, sizeof a, "10.2.%d.%d", i / 250, i % 250 + 1);
+        assert_int_equal(syn_at(x, 1.0 + i * 0.001, a, 5555, (uint32_t)i).flow, i + 1);
+    }
+    const struct flow_stats *st = flow_get_stats(x->ft);
+    assert_int_equal(st->compact, COMPACT);
+    assert_int_equal(st->compact_peak, COMPACT);
+    assert_int_equal(st->forgotten, N - CAP - COMPACT);
+    assert_int_equal(x->ndone, N - CAP - COMPACT);
+    assert_int_equal(x->done[0].id, 1); /* the oldest first */
+    assert_int_equal(x->done[0].end, FLOW_END_EVICTED);
+    /* a forgotten one's next SYN is a new flow; a compact one's is itself */
+    assert_int_equal(syn_at(x, 2.0, "10.2.0.1", 5555, 0).flow, N + 1);
+    assert_int_equal(syn_at(x, 2.1, "10.2.2.200", 5555, 699).flow, 700);
+    flow_finish_all(x->ft);
+    assert_int_equal(x->ndone, N + 1);
+    assert_int_equal(st->compact, 0);
+    assert_int_equal(st->parked, 0);
     ctx_free(x);
 }
 
@@ -937,6 +1085,9 @@ int main(void)
         cmocka_unit_test(test_max_flows_cap),
         cmocka_unit_test(test_cap_evicts_least_recent),
         cmocka_unit_test(test_parked_connection_resumes_as_itself_so_a_resend_is_a_retransmission),
+        cmocka_unit_test(test_syn_flood_parks_compactly_and_an_answered_one_resumes_as_itself),
+        cmocka_unit_test(test_flows_that_spoke_both_ways_or_sent_data_are_never_compact),
+        cmocka_unit_test(test_compact_flows_bounded_by_max_compact),
         cmocka_unit_test(test_out_of_order_timestamps),
         cmocka_unit_test(test_client_selection),
         cmocka_unit_test(test_port_reuse),

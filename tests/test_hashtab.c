@@ -73,6 +73,31 @@ static void test_one_cluster_wrapping_the_end(void **state)
     ht_free(&t);
 }
 
+/* A key that moves to another of the caller's places (flow.c: a parked
+ * flow into its compact record and back) keeps its slot under a new id, in
+ * the middle of a cluster as at its end; an id that is not there is not
+ * replaced, and the count does not change. */
+static void test_replace_moves_an_id_in_place(void **state)
+{
+    (void)state;
+    struct hashtab t;
+    ht_init(&t);
+    uint64_t h = 0xffffffffull; /* one cluster wrapping the end */
+    for (uint32_t id = 1; id <= 5; id++)
+        assert_true(ht_insert(&t, h, id));
+    assert_true(ht_replace(&t, h, 3, 30));
+    assert_true(ht_replace(&t, h, 5, 50));
+    assert_false(ht_replace(&t, h, 3, 31)); /* 3 is gone */
+    assert_int_equal(t.count, 5);
+    uint32_t want[] = {1, 2, 30, 4, 50};
+    for (int i = 0; i < 5; i++)
+        assert_true(found(&t, h, want[i]));
+    assert_false(found(&t, h, 3));
+    assert_true(ht_remove(&t, h, 30));
+    assert_true(found(&t, h, 50));
+    ht_free(&t);
+}
+
 /* Tables get their own seeds: a key's hash under one says nothing of its
  * hash under another, so colliding keys cannot be prepared in advance. */
 static void test_seeds_differ_and_change_the_hash(void **state)
@@ -132,6 +157,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_inserts_and_deletes_match_a_model),
         cmocka_unit_test(test_one_cluster_wrapping_the_end),
+        cmocka_unit_test(test_replace_moves_an_id_in_place),
         cmocka_unit_test(test_seeds_differ_and_change_the_hash),
         cmocka_unit_test(test_every_byte_counts),
         cmocka_unit_test(test_inline_hash_and_probe),

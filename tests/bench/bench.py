@@ -276,9 +276,9 @@ def main():
             if one:
                 print("  %-9s 1x %.1f MB, 4x %.1f MB (%+.1f%%; want within 10%%), 4x wall %.2f s" %
                       (base, one[1] / 1024.0, r / 1024.0, 100.0 * ratio(r - one[1], one[1]), w))
-        # floods of connection attempts: 70,000 SYNs (more than the live-flow
-        # cap) and the 200,200 (three times the cap: flows parked and
-        # forgotten); every one is a flow that never carries data
+        # floods of connection attempts: 70,000 SYNs and the 200,200,
+        # both far past the live-flow cap (8,192): every one is a flow that
+        # never carries data, parked in compact form (flow.h), none forgotten
         for fname, fscale, what in (("syn-flood", 1.0, "70,000 SYNs"),
                                     ("syn-flood-200k", 2.86, "200,200 SYNs")):
             path = generate(args, fname, "synflood", fscale / args.scale)
