@@ -6,15 +6,38 @@
 #include "dedup.h"
 #include "hashtab.h"
 
+/* 32 bytes, so that a set of two ways is one 64-byte cache line: every
+ * packet looks up a set no earlier packet made warm (the identities are
+ * hashed over the whole cache), and with 48-byte entries half the sets
+ * straddled two lines, two misses a packet.  The link signature keeps 32
+ * of its 64 bits: two links then pass for one with odds of 2^-32, and
+ * only for packets whose 64-bit identities are equal already. */
 struct entry {
     uint64_t hash; /* 0: empty */
     int64_t t_ns;
     uint64_t frame;
+    uint32_t link; /* what the capture saw around the IP packet (link32 of link_of) */
     uint8_t ttl;
-    uint64_t link; /* what the capture saw around the IP packet (link_of) */
-    int8_t dir;    /* Linux cooked capture: 1 sent by this host, 0 received, -1 unknown */
+    int8_t dir; /* Linux cooked capture: 1 sent by this host, 0 received, -1 unknown */
     bool strong;
 };
+_Static_assert(sizeof(struct entry) * 2 == 64, "a set is one cache line");
+
+#define SET_ALIGN 64
+
+static inline uint32_t link32(uint64_t link)
+{
+    return (uint32_t)(link ^ link >> 32);
+}
+
+/* n entries, zeroed, the first on a cache line; NULL when out of memory */
+static struct entry *sets_new(uint32_t n)
+{
+    struct entry *s = aligned_alloc(SET_ALIGN, (size_t)n * sizeof *s); /* n >= 2: a multiple */
+    if (s)
+        memset(s, 0, (size_t)n * sizeof *s);
+    return s;
+}
 
 /* A two-way set-associative cache of recent identities, indexed by their
  * hash: O(1) per packet, no deletions, at most DEDUP_MAX entries.  A copy
@@ -48,7 +71,7 @@ struct dedup *dedup_new(void)
     struct dedup *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->sets = calloc(DEDUP_FIRST, sizeof *d->sets);
+    d->sets = sets_new(DEDUP_FIRST);
     if (!d->sets) {
         free(d);
         return NULL;
@@ -73,7 +96,7 @@ static void put(struct entry *sets, uint32_t nsets, const struct entry *e)
 static void grow(struct dedup *d)
 {
     uint32_t n = d->nsets * 2;
-    struct entry *s = calloc(n, sizeof *s);
+    struct entry *s = sets_new(n);
     if (!s)
         return;
     for (uint32_t i = 0; i < d->nsets; i++)
@@ -250,7 +273,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
          * duplicate ACKs repeat every byte. */
         bool in_out = e->dir >= 0 && dir >= 0 && e->dir != dir;
         bool same_link_copy = strong && e->strong && now - e->t_ns <= DEDUP_SAME_LINK_NS;
-        if (!in_out && e->link == link && !same_link_copy)
+        if (!in_out && e->link == link32(link) && !same_link_copy)
             continue;
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
@@ -262,7 +285,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     v->t_ns = now;
     v->frame = p->frame;
     v->ttl = ip->ttl;
-    v->link = link;
+    v->link = link32(link);
     v->dir = dir;
     v->strong = strong;
     if (++d->stored >= d->nsets && d->nsets < DEDUP_MAX)
