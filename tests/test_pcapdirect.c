@@ -63,11 +63,7 @@ static const char *write_file(const struct file_spec *fs, const struct rec *r, i
                               int junk)
 {
     static char path[64];
-    snprintf(path, sizeof path, "/tmp/mtuscope-test-pcapdirect-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *fp = fdopen(fd, "wb");
-    assert_non_null(fp);
+    FILE *fp = tu_temp_file(path, sizeof path, "pcapdirect");
     for (int i = 0; i < junk; i++)
         fputc(0x5a, fp);
     bool sw = fs->big_endian;
@@ -89,10 +85,7 @@ static const char *write_file(const struct file_spec *fs, const struct rec *r, i
         fill(buf, w, (uint32_t)i);
         assert_int_equal(fwrite(buf, 1, w, fp), w);
     }
-    long end = ftell(fp);
-    assert_int_equal(fclose(fp), 0);
-    if (cut)
-        assert_int_equal(truncate(path, end - cut), 0);
+    tu_close_cut(fp, path, cut);
     return path;
 }
 
@@ -200,131 +193,34 @@ struct dcase {
     uint64_t frames; /* frames given (0: n) */
 };
 
+/* one case a row: name, file, records, odd record at, its caplen, its bytes
+ * written, bytes cut off the end, filter, read directly, the end, frames
+ * given (0: all) */
+/* clang-format off */
 static const struct dcase CASES[] = {
     /* the formats libpcap passes on unchanged: read directly */
     {"usec_little_endian", LE_USEC_INIT, 3000, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
-    {"nsec_magic",
-     {0xa1b23c4d, 2, 4, 65535, 1, false},
-     3000,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
-    {"other_byte_order",
-     {0xa1b2c3d4, 2, 4, 65535, 1, true},
-     3000,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
-    {"other_byte_order_nsec",
-     {0xa1b23c4d, 2, 4, 65535, 101, true},
-     3000,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
-    {"linux_cooked_same_order",
-     {0xa1b2c3d4, 2, 4, 65535, 113, false},
-     500,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
+    {"nsec_magic", {0xa1b23c4d, 2, 4, 65535, 1, false}, 3000, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
+    {"other_byte_order", {0xa1b2c3d4, 2, 4, 65535, 1, true}, 3000, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
+    {"other_byte_order_nsec", {0xa1b23c4d, 2, 4, 65535, 101, true}, 3000, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
+    {"linux_cooked_same_order", {0xa1b2c3d4, 2, 4, 65535, 113, false}, 500, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
     {"header_only", LE_USEC_INIT, 0, -1, 0, 0, 0, NULL, true, CAPTURE_EOF, 0},
     /* the filter sees each record's lengths; records filtered out still count */
     {"filter_len", LE_USEC_INIT, 3000, -1, 0, 0, 0, "len >= 1000", true, CAPTURE_EOF, 1048},
-    {"filter_rare_across_blocks", LE_USEC_INIT, 20000, -1, 0, 0, 0, "len == 1013", true,
-     CAPTURE_EOF, 14},
+    {"filter_rare_across_blocks", LE_USEC_INIT, 20000, -1, 0, 0, 0, "len == 1013", true, CAPTURE_EOF, 14},
     /* what libpcap must read: from that record on */
-    {"caplen_above_snaplen_is_cut_by_libpcap",
-     {0xa1b2c3d4, 2, 4, 1000, 1, false},
-     400,
-     200,
-     1400,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
-    {"caplen_above_maximum_is_libpcaps_error",
-     {0xa1b2c3d4, 2, 4, 262144, 1, false},
-     400,
-     200,
-     300000,
-     16,
-     0,
-     NULL,
-     true,
-     CAPTURE_ERROR,
-     200},
+    {"caplen_above_snaplen_is_cut_by_libpcap", {0xa1b2c3d4, 2, 4, 1000, 1, false}, 400, 200, 1400, 0, 0, NULL, true, CAPTURE_EOF, 0},
+    {"caplen_above_maximum_is_libpcaps_error", {0xa1b2c3d4, 2, 4, 262144, 1, false}, 400, 200, 300000, 16, 0, NULL, true, CAPTURE_ERROR, 200},
     {"file_cut_inside_data", LE_USEC_INIT, 3000, -1, 0, 0, 100, NULL, true, CAPTURE_ERROR, 2999},
-    {"file_cut_inside_header", LE_USEC_INIT, 3000, 2999, 40, 0, 48, NULL, true, CAPTURE_ERROR,
-     2999},
+    {"file_cut_inside_header", LE_USEC_INIT, 3000, 2999, 40, 0, 48, NULL, true, CAPTURE_ERROR, 2999},
     /* larger than capture_next()'s block and the reader's batch: both grow */
-    {"record_of_the_largest_snap_length",
-     {0xa1b2c3d4, 2, 4, 262144, 1, false},
-     300,
-     150,
-     262144,
-     0,
-     0,
-     NULL,
-     true,
-     CAPTURE_EOF,
-     0},
+    {"record_of_the_largest_snap_length", {0xa1b2c3d4, 2, 4, 262144, 1, false}, 300, 150, 262144, 0, 0, NULL, true, CAPTURE_EOF, 0},
     /* files libpcap rewrites or reads otherwise: libpcap from the start */
-    {"version_2_3_lengths_maybe_swapped",
-     {0xa1b2c3d4, 2, 3, 65535, 1, false},
-     300,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     false,
-     CAPTURE_EOF,
-     0},
-    {"usb_linux_header_fixed_up",
-     {0xa1b2c3d4, 2, 4, 65535, 189, false},
-     300,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     false,
-     CAPTURE_EOF,
-     0},
-    {"linux_cooked_other_order",
-     {0xa1b2c3d4, 2, 4, 65535, 113, true},
-     300,
-     -1,
-     0,
-     0,
-     0,
-     NULL,
-     false,
-     CAPTURE_EOF,
-     0},
+    {"version_2_3_lengths_maybe_swapped", {0xa1b2c3d4, 2, 3, 65535, 1, false}, 300, -1, 0, 0, 0, NULL, false, CAPTURE_EOF, 0},
+    {"usb_linux_header_fixed_up", {0xa1b2c3d4, 2, 4, 65535, 189, false}, 300, -1, 0, 0, 0, NULL, false, CAPTURE_EOF, 0},
+    {"linux_cooked_other_order", {0xa1b2c3d4, 2, 4, 65535, 113, true}, 300, -1, 0, 0, 0, NULL, false, CAPTURE_EOF, 0},
 };
+/* clang-format on */
 
 static void run_case(const struct dcase *c)
 {

@@ -27,11 +27,7 @@ static void put32(FILE *fp, uint32_t v)
 static const char *write_pcap(long cut)
 {
     static char path[64];
-    snprintf(path, sizeof path, "/tmp/mtuscope-test-reader-XXXXXX");
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    FILE *fp = fdopen(fd, "wb");
-    assert_non_null(fp);
+    FILE *fp = tu_temp_file(path, sizeof path, "reader");
     put32(fp, 0xa1b2c3d4);
     put32(fp, 2 | 4u << 16);
     put32(fp, 0);
@@ -49,10 +45,7 @@ static const char *write_pcap(long cut)
         put32(fp, len + (i & 1)); /* some frames cut by the snap length */
         assert_int_equal(fwrite(buf, 1, len, fp), len);
     }
-    long end = ftell(fp);
-    assert_int_equal(fclose(fp), 0);
-    if (cut)
-        assert_int_equal(truncate(path, end - cut), 0);
+    tu_close_cut(fp, path, cut);
     return path;
 }
 

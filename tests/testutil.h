@@ -28,6 +28,7 @@
 
 #include <cmocka.h>
 #include <pcap/dlt.h>
+#include <unistd.h>
 
 #include "decode.h"
 #include "packet.h"
@@ -234,6 +235,28 @@ static inline void tu_assert_stack(const struct packet *p, const char *expect)
     if (strcmp(buf, expect) != 0)
         print_error("layer stack: got \"%s\", expected \"%s\"\n", buf, expect);
     assert_string_equal(buf, expect);
+}
+
+/* A new file /tmp/mtuscope-test-NAME-XXXXXX opened for writing; its path
+ * in path (size bytes). */
+static inline FILE *tu_temp_file(char *path, size_t size, const char *name)
+{
+    snprintf(path, size, "/tmp/mtuscope-test-%s-XXXXXX", name);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "wb");
+    assert_non_null(fp);
+    return fp;
+}
+
+/* Closes a capture file being written at `path` and cuts `cut` bytes off
+ * its end (0: none), as a capture stopped mid-record leaves it. */
+static inline void tu_close_cut(FILE *fp, const char *path, long cut)
+{
+    long end = ftell(fp);
+    assert_int_equal(fclose(fp), 0);
+    if (cut)
+        assert_int_equal(truncate(path, end - cut), 0);
 }
 
 #define assert_anomaly(p, a) assert_true(pkt_has_anomaly((p), (a)))
