@@ -1,5 +1,6 @@
 /* dedup.c - recognising the capture's own copies of a packet (dedup.h). */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,13 +31,18 @@ static inline uint32_t link32(uint64_t link)
     return (uint32_t)(link ^ link >> 32);
 }
 
-/* n entries, zeroed, the first on a cache line; NULL when out of memory */
-static struct entry *sets_new(uint32_t n)
+/* n entries, zeroed, the first on a cache line: *raw is the allocation to
+ * free.  NULL when out of memory.  calloc(), not aligned_alloc() and a
+ * memset: a large calloc is fresh pages from the system, given back when
+ * freed, where the other way left each smaller table of the doubling in
+ * the heap (3 MB more resident on a 0.5 GB capture). */
+static struct entry *sets_new(uint32_t n, void **raw)
 {
-    struct entry *s = aligned_alloc(SET_ALIGN, (size_t)n * sizeof *s); /* n >= 2: a multiple */
-    if (s)
-        memset(s, 0, (size_t)n * sizeof *s);
-    return s;
+    *raw = calloc((size_t)n + SET_ALIGN / sizeof(struct entry), sizeof(struct entry));
+    if (!*raw)
+        return NULL;
+    uintptr_t a = ((uintptr_t)*raw + SET_ALIGN - 1) & ~(uintptr_t)(SET_ALIGN - 1);
+    return (struct entry *)a;
 }
 
 /* A two-way set-associative cache of recent identities, indexed by their
@@ -57,6 +63,7 @@ static struct entry *sets_new(uint32_t n)
 struct dedup {
     uint64_t seed;
     struct entry *sets; /* nsets entries, in sets of WAYS */
+    void *raw;          /* the allocation sets is in */
     uint32_t nsets;     /* a power of two, from DEDUP_FIRST up to DEDUP_MAX */
     uint32_t stored;    /* entries stored since the last growth */
 };
@@ -71,7 +78,7 @@ struct dedup *dedup_new(void)
     struct dedup *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->sets = sets_new(DEDUP_FIRST);
+    d->sets = sets_new(DEDUP_FIRST, &d->raw);
     if (!d->sets) {
         free(d);
         return NULL;
@@ -96,13 +103,15 @@ static void put(struct entry *sets, uint32_t nsets, const struct entry *e)
 static void grow(struct dedup *d)
 {
     uint32_t n = d->nsets * 2;
-    struct entry *s = sets_new(n);
+    void *raw;
+    struct entry *s = sets_new(n, &raw);
     if (!s)
         return;
     for (uint32_t i = 0; i < d->nsets; i++)
         if (d->sets[i].hash)
             put(s, n, &d->sets[i]);
-    free(d->sets);
+    free(d->raw);
+    d->raw = raw;
     d->sets = s;
     d->nsets = n;
     d->stored = 0;
@@ -112,7 +121,7 @@ void dedup_free(struct dedup *d)
 {
     if (!d)
         return;
-    free(d->sets);
+    free(d->raw);
     free(d);
 }
 
