@@ -14,7 +14,7 @@
  * a record this parser is not sure to read as libpcap would (a captured
  * length above the snap length, which libpcap cuts, or above the largest it
  * accepts; a record cut by the end of the file; a read error) is handed back
- * to libpcap at that record's offset (capture.c), which then reads the rest
+ * to libpcap at that record's offset (capture_direct.c), which then reads the rest
  * of the file, so every message and every odd case is libpcap's own.  Only
  * files whose records libpcap passes on unchanged are read here: version 2.4
  * (earlier ones may have the two lengths swapped), the two standard magic
