@@ -243,12 +243,15 @@ static void release(struct flow_table *ft, struct flow *f)
 }
 
 static void unpark(struct flow_table *ft, struct flow *f);
+static void tables_back(struct flow_table *ft, struct flow *f);
 
 static void finish(struct flow_table *ft, struct flow *f, enum flow_end why)
 {
     static const uint32_t no_hist[DL_NCLASSES]; /* TCP counts sizes in its delivery tables */
     if (f->n.form == FF_PARKED)
         unpark(ft, f); /* its delivery tables back: the summary is what it would be */
+    else if (f->tcp && f->tcp->parked)
+        tables_back(ft, f); /* a closed connection's (flow_packet) */
     struct flow_summary sum, *s = &sum;
     flow_summarise(f, s);
     struct flow_detail det = {{NULL, NULL}, {no_hist, no_hist}, NULL, {NULL, NULL}, ft->clock_ns};
@@ -337,16 +340,34 @@ static void expire(struct flow_table *ft)
 
 /* ---- parking (flow.h) ---- */
 
+/* The delivery tables of f's connection, given out as compact copies
+ * (tcp_park), taken back from them. */
+static void tables_back(struct flow_table *ft, struct flow *f)
+{
+    ft->bytes_held -= tcp_parked_bytes(f->tcp);
+    tcp_unpark(f->tcp); /* false: out of memory, some delivery evidence lost */
+    mem_held(ft, 0);
+}
+
+/* f's delivery tables back to the pool as compact copies, if they are not
+ * already; false when out of memory (they stay as they are). */
+static bool tables_out(struct flow_table *ft, struct flow *f)
+{
+    if (f->tcp->parked)
+        return true;
+    if (!tcp_park(f->tcp))
+        return false;
+    ft->bytes_held += tcp_parked_bytes(f->tcp); /* the tables went back to the pool */
+    return true;
+}
+
 /* A parked flow's live state again.  It stays where it is in its list:
  * the caller moves or finishes it at once (the parked flows must stay the
  * front of their lists). */
 static void unpark(struct flow_table *ft, struct flow *f)
 {
-    if (f->tcp) {
-        ft->bytes_held -= tcp_parked_bytes(f->tcp);
-        tcp_unpark(f->tcp); /* false: out of memory, some delivery evidence lost */
-        mem_held(ft, 0);
-    }
+    if (f->tcp && f->tcp->parked)
+        tables_back(ft, f);
     f->n.form = FF_LIVE;
     ft->st.parked--;
     ft->st.live++;
@@ -423,13 +444,11 @@ static void park_oldest(struct flow_table *ft, const struct flow *keep)
         return;
     struct flow *old = flow_of(oldn);
     ft->st.evicted++;
-    if (old->tcp && !tcp_park(old->tcp)) {
+    if (old->tcp && !tables_out(ft, old)) {
         finish(ft, old, FLOW_END_EVICTED);
         return;
     }
-    if (old->tcp)
-        ft->bytes_held += tcp_parked_bytes(old->tcp); /* the tables went back to the pool */
-    ft->live_head[oldn->cls] = oldn->next;            /* it was the first live flow of its list */
+    ft->live_head[oldn->cls] = oldn->next; /* it was the first live flow of its list */
     oldn->form = FF_PARKED;
     ft->st.live--;
     if (++ft->st.parked > ft->st.parked_peak)
@@ -874,6 +893,8 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
     }
     if (f && f->n.form == FF_PARKED)
         resume(ft, f);
+    else if (f && f->tcp && f->tcp->parked)
+        tables_back(ft, f); /* a packet after its close: a FIN re-sent, a late copy */
     if (!f) {
         f = new_flow(ft, &k, h);
         if (!f) {
@@ -917,6 +938,16 @@ void flow_packet(struct flow_table *ft, const struct packet *pkt, struct flow_pk
         frag_packet(ft, f, pkt, i, dir);
     storm_packet(ft, f, (ta & TA_ANY_RETRANS) != 0, pkt->frame);
     lru_touch(ft, f);
+    /* A connection closed cleanly (both FINs acknowledged, or a RST, and
+     * nothing left to re-send) gives its delivery tables back at once, as
+     * compact copies: they cannot grow any more, only a late packet (a FIN
+     * re-sent after a lost last ACK) needs them again before the summary,
+     * and they are in the cache now.  It waits out its grace (flow.h) in
+     * less memory, and when the live-flow cap parks it, cold by then, only
+     * its links are touched (parking copied its tables out then: 10% of the
+     * bench's 153,600-connection capture). */
+    if (f->n.cls == TC_TCP_CLOSED && !f->tcp->parked)
+        (void)tables_out(ft, f); /* false: out of memory, it keeps them */
     if (out) {
         out->flow = f->s.id;
         out->dir = (uint8_t)dir;
@@ -1034,6 +1065,11 @@ void flow_free(struct flow_table *ft)
     ht_free(&ft->index);
     flow_tun_free(&ft->tunnels);
     free(ft);
+}
+
+uint64_t flow_bytes_held(const struct flow_table *ft)
+{
+    return ft->bytes_held + ft->storms.bytes + dl_pool_bytes(ft->dlpool);
 }
 
 const struct flow_stats *flow_get_stats(const struct flow_table *ft)

@@ -117,7 +117,7 @@ uint32_t flow_quoted_original(struct flow_table *ft, const struct packet *pkt, i
     int e = swapped ? 1 : 0; /* key endpoint that sent the quoted packet */
     const struct tcp_half *hf = &f->tcp->h[e == f->n.cidx ? 0 : 1];
     uint32_t seq = pkt->layers[q + 1].u.tcp.seq;
-    if (f->n.form == FF_PARKED) /* its outstanding segments are in the compact copy */
+    if (f->tcp->parked) /* parked, or closed: its outstanding segments are in the copy */
         return hf->dl_parked ? delivery_parked_outstanding(hf->dl_parked, seq, frame) : 0;
     return hf->dl ? delivery_outstanding(hf->dl, seq, frame) : 0;
 }

@@ -71,6 +71,14 @@
  * keeps its size (the form sits in padding), struct tcp_half holds its
  * table or its copy in one pointer.
  *
+ * A connection that closes cleanly (both FINs acknowledged, or a RST, and
+ * nothing left to re-send) gives its delivery tables back at once, as
+ * those compact copies, parked or not: they cannot grow any more, only a
+ * late packet (a FIN re-sent after a lost last ACK, a late copy) takes them
+ * back before the summary, and they are in the cache at the close, where a
+ * park later would touch them cold (the bench's 153,600 connections, 21,000
+ * live at once: 1.46 -> 1.26 s, 40.6 -> 36.0 MB; the report the same).
+ *
  * A parked TCP flow that only one direction spoke in, without data (the
  * SYN of a flood, or of an attempt nobody answered), has a compact form
  * (flow_int.h struct flow_compact, flow_compact.c): 144 bytes, its
@@ -379,6 +387,9 @@ void flow_finish_all(struct flow_table *ft);
 void flow_finish_all_at(struct flow_table *ft, int64_t end_ns);
 
 const struct flow_stats *flow_get_stats(const struct flow_table *ft);
+/* Flow memory held now (allocated blocks: flows' extra parts, storm
+ * windows, the delivery pool, its free tables included). */
+uint64_t flow_bytes_held(const struct flow_table *ft);
 uint32_t flow_tunnel_count(const struct flow_table *ft);
 /* Tunnel by id 1..flow_tunnel_count(); NULL when out of range. */
 const struct flow_tunnel *flow_tunnel_get(const struct flow_table *ft, uint32_t id);

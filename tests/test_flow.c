@@ -699,6 +699,69 @@ static void test_closed_flow_absorbs_late_fin(void **state)
     ctx_free(x);
 }
 
+/* A connection from `c` (port cp) to 10.0.0.2:80 at t: a request and a
+ * response, each direction's delivery table taken. */
+static void request_response(struct ctx *x, double t, const char *c, uint16_t cp)
+{
+    const char *sv = "10.0.0.2";
+    tcp_at(x, t, c, sv, cp, 80, 100, 0, TH_SYN, 0);
+    tcp_at(x, t + 0.1, sv, c, 80, cp, 700, 101, TH_SYN | TH_ACK, 0);
+    tcp_at(x, t + 0.2, c, sv, cp, 80, 101, 701, TH_ACK, 300);
+    tcp_at(x, t + 0.3, sv, c, 80, cp, 701, 401, TH_ACK, 1000);
+}
+
+/* A connection that closed cleanly gives its delivery tables back at its
+ * close (they cannot grow): a connection opened during its grace takes
+ * them, where it used to take new ones; and a FIN re-sent after a lost
+ * last ACK takes them back, so the summary is the one of a connection that
+ * kept them (both directions' delivery by size intact). */
+static void test_closed_connection_gives_its_tables_back_and_a_late_fin_takes_them(void **state)
+{
+    (void)state;
+    /* what a connection with data both ways adds to a table with none */
+    struct ctx *y = ctx_new(NULL);
+    uint64_t before = flow_bytes_held(y->ft);
+    request_response(y, 0.0, "10.0.0.3", 40001);
+    uint64_t fresh = flow_bytes_held(y->ft) - before;
+    ctx_free(y);
+
+    struct ctx *x = ctx_new(NULL);
+    const char *c = "10.0.0.1", *sv = "10.0.0.2";
+    request_response(x, 0.0, c, 40000);
+    tcp_at(x, 0.3, sv, c, 80, 40000, 1701, 401, TH_ACK, 1000);
+    tcp_at(x, 0.4, c, sv, 40000, 80, 401, 2701, TH_ACK, 0);
+    tcp_at(x, 0.5, sv, c, 80, 40000, 2701, 401, TH_FIN | TH_ACK, 0);
+    tcp_at(x, 0.6, c, sv, 40000, 80, 401, 2702, TH_FIN | TH_ACK, 0);
+    tcp_at(x, 0.7, sv, c, 80, 40000, 2702, 402, TH_ACK, 0); /* closed cleanly */
+    before = flow_bytes_held(x->ft);
+    request_response(x, 1.0, "10.0.0.3", 40001);          /* within the first one's grace */
+    assert_true(flow_bytes_held(x->ft) - before < fresh); /* its tables were the first one's */
+
+    /* the first connection's server re-sends its FIN (the last ACK lost),
+     * and a late copy of its last segment comes: both need its tables */
+    struct flow_pkt o = tcp_at(x, 1.5, sv, c, 80, 40000, 2701, 401, TH_FIN | TH_ACK, 0);
+    assert_int_equal(o.flow, 1);
+    assert_true(o.ta & TA_RETRANS);
+    o = tcp_at(x, 1.55, sv, c, 80, 40000, 1701, 401, TH_ACK, 1000);
+    assert_true(o.ta & TA_ANY_RETRANS);
+    tcp_at(x, 1.6, c, sv, 40000, 80, 402, 2702, TH_ACK, 0);
+    flow_finish_all(x->ft);
+    const struct flow_summary *f = done_id(x, 1);
+    assert_non_null(f);
+    assert_int_equal(f->retransmissions, 2);
+    assert_int_equal(f->dir[0].dl_sent, 1);
+    assert_int_equal(f->dir[0].dl_delivered, 1);
+    assert_int_equal(f->dir[0].largest_delivered, 340);
+    /* as with the tables kept (measured without the change): the late copy
+     * sent again, superseded by the original's delivery */
+    assert_int_equal(f->dir[1].dl_sent, 3);
+    assert_int_equal(f->dir[1].dl_delivered, 2);
+    assert_int_equal(f->dir[1].dl_superseded, 1);
+    assert_int_equal(f->dir[1].largest_delivered, 1040);
+    assert_int_equal(f->dir[1].dl_unacked, 0);
+    ctx_free(x);
+}
+
 /* A clean close (every FIN acknowledged) keeps the short timeout: 3 s, two
  * RTO backoffs of a FIN re-sent after a lost last ACK (RFC 6298: RTO >= 1 s). */
 static void test_clean_close_short_timeout(void **state)
@@ -1094,6 +1157,7 @@ int main(void)
         cmocka_unit_test(test_syn_retry_after_rst),
         cmocka_unit_test(test_closed_flow_absorbs_late_fin),
         cmocka_unit_test(test_clean_close_short_timeout),
+        cmocka_unit_test(test_closed_connection_gives_its_tables_back_and_a_late_fin_takes_them),
         cmocka_unit_test(test_wireguard_counters),
         cmocka_unit_test(test_wireguard_resend),
         cmocka_unit_test(test_esp_resend_counts_the_reverse_sa),
