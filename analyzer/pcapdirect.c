@@ -89,9 +89,14 @@ enum pcap_direct_parse pcap_direct_parse(const struct pcap_direct *d, const uint
     if (avail < r->size)
         return PCAP_DIRECT_SHORT;
     /* the time fields are signed 32-bit words in libpcap's record header,
-     * widened to time_t and suseconds_t, then microseconds times 1000 */
-    r->tv_sec = (int32_t)word(p, d->swapped);
-    r->tv_nsec = (int32_t)word(p + 4, d->swapped);
+     * widened to time_t and suseconds_t, then microseconds times 1000; in a
+     * file of the other byte order libpcap's SWAPLONG() makes them unsigned
+     * first, so there they widen without their sign (a fraction of 2^31 or
+     * more comes out positive, not negative: found by rewriting the samples
+     * big-endian and comparing with libpcap's reading) */
+    uint32_t sec = word(p, d->swapped), frac = word(p + 4, d->swapped);
+    r->tv_sec = d->swapped ? (int64_t)sec : (int64_t)(int32_t)sec;
+    r->tv_nsec = d->swapped ? (int64_t)frac : (int64_t)(int32_t)frac;
     if (d->usec)
         r->tv_nsec *= 1000;
     return PCAP_DIRECT_REC;

@@ -248,8 +248,10 @@ static void test_read_as_libpcap_reads(void **state)
 }
 
 /* The time fields are unsigned 32-bit in the file, read by libpcap as
- * signed: times past 2038 and fractions at and above 2^31 in both
- * precisions come out the same as through libpcap. */
+ * signed in a file of this machine's byte order and as unsigned in the
+ * other (its SWAPLONG): times past 2038 and fractions at and above 2^31,
+ * in both precisions and both byte orders, come out the same as through
+ * libpcap. */
 static void test_times_past_2038_and_large_fractions(void **state)
 {
     (void)state;
@@ -262,8 +264,8 @@ static void test_times_past_2038_and_large_fractions(void **state)
         for (size_t k = 0; k < sizeof fracs / sizeof fracs[0]; k++)
             r[n++] = (struct rec){secs[i], fracs[k], 60, 60, 0};
     static const uint32_t magics[] = {0xa1b2c3d4, 0xa1b23c4d};
-    for (int m = 0; m < 2; m++) {
-        struct file_spec fs = {magics[m], 2, 4, 65535, 1, false};
+    for (int m = 0; m < 4; m++) {
+        struct file_spec fs = {magics[m % 2], 2, 4, 65535, 1, m >= 2};
         const char *p = write_file(&fs, r, n, 0, 0);
         struct outcome o = compare3(p, NULL);
         assert_true(o.direct_at_start);
