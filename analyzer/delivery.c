@@ -272,7 +272,7 @@ static int make_room(struct delivery *d, int keep)
     for (int i = 0; i < d->nsegs; i++)
         if (i != keep && (victim < 0 || seq_lt(d->segs[i].order, d->segs[victim].order)))
             victim = i;
-    d->evicted += (uint64_t)d->segs[victim].count * d->segs[victim].ntx;
+    d->st.evicted += (uint64_t)d->segs[victim].count * d->segs[victim].ntx;
     remove_seg(d, victim);
     return keep == d->nsegs ? victim : keep; /* the last entry moved into the hole */
 }
@@ -296,16 +296,16 @@ static void resolve(struct delivery *d, const struct dl_seg *e, uint32_t k)
 {
     uint64_t tx = (uint64_t)k * e->ntx;
     if (e->flags & DLS_OLD) {
-        d->superseded += tx;
+        d->st.superseded += tx;
         return;
     }
-    d->delivered += k;
-    d->superseded += tx - k;
+    d->st.delivered += k;
+    d->st.superseded += tx - k;
     struct dl_size *z = size_entry(d, e->size, false);
     if (z)
         z->delivered += k;
-    if (e->size > d->largest_delivered)
-        d->largest_delivered = e->size;
+    if (e->size > d->st.largest_delivered)
+        d->st.largest_delivered = e->size;
 }
 
 /* Resolves the segments of every entry that lie wholly inside [lo, hi). */
@@ -342,8 +342,8 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
 {
     if (len == 0)
         return INT64_MIN;
-    d->order++;
-    d->sent++;
+    d->st.order++;
+    d->st.sent++;
     struct dl_size *sz = size_entry(d, size, true);
     if (sz) {
         sz->sent++;
@@ -351,13 +351,13 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
             d->cls_bytes[sz - d->cls] += size;
     }
 
-    if (d->ack_set && seq_le(seq + len, d->ack)) {
-        d->superseded++; /* its bytes were delivered already: a spurious copy */
+    if (d->st.ack_set && seq_le(seq + len, d->st.ack)) {
+        d->st.superseded++; /* its bytes were delivered already: a spurious copy */
         return INT64_MIN;
     }
-    if (d->ack_set && seq_lt(seq, d->ack)) { /* partly below the ACK: keep the new part */
-        len -= d->ack - seq;
-        seq = d->ack;
+    if (d->st.ack_set && seq_lt(seq, d->st.ack)) { /* partly below the ACK: keep the new part */
+        len -= d->st.ack - seq;
+        seq = d->st.ack;
     }
     uint32_t end = seq + len;
 
@@ -410,7 +410,7 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
         struct dl_seg *e = &d->segs[match];
         int64_t prev = e->last_ns;
         e->ntx++;
-        e->order = d->order;
+        e->order = d->st.order;
         e->last_frame = frame;
         e->last_ns = ts_ns;
         return prev;
@@ -424,7 +424,7 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
             if (e->flags == 0 && e->ntx == 1 && e->len == len && e->size == size &&
                 seg_end(e) == seq) {
                 e->count++;
-                e->order = d->order;
+                e->order = d->st.order;
                 e->last_frame = frame;
                 e->last_ns = ts_ns;
                 return INT64_MIN;
@@ -437,7 +437,7 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
     n->seq = seq;
     n->len = len;
     n->count = 1;
-    n->order = d->order;
+    n->order = d->st.order;
     n->first_frame = n->last_frame = frame;
     n->last_ns = ts_ns;
     n->size = size;
@@ -448,9 +448,9 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
 
 void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], int nsack)
 {
-    if (!d->ack_set || seq_lt(d->ack, ack)) {
-        d->ack = ack;
-        d->ack_set = true;
+    if (!d->st.ack_set || seq_lt(d->st.ack, ack)) {
+        d->st.ack = ack;
+        d->st.ack_set = true;
         /* everything below the ACK, as far back as a quarter of the sequence
          * space: an entry the previous ACK cut in the middle ends here */
         cover(d, ack - 0x3fffffffu, ack);
@@ -458,18 +458,18 @@ void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], i
     for (int i = 0; i < nsack; i++) {
         /* RFC 2883: a block at or below the cumulative ACK is a D-SACK, it
          * reports a duplicate, not a delivery of anything outstanding */
-        if (seq_lt(sack[i][0], sack[i][1]) && seq_lt(d->ack, sack[i][1]))
+        if (seq_lt(sack[i][0], sack[i][1]) && seq_lt(d->st.ack, sack[i][1]))
             cover(d, sack[i][0], sack[i][1]);
     }
 }
 
 static void note_frame(struct delivery *d, uint64_t frame)
 {
-    for (int i = 0; i < d->nframes; i++)
-        if (d->lost_frames[i] == frame)
+    for (int i = 0; i < d->st.nframes; i++)
+        if (d->st.lost_frames[i] == frame)
             return;
-    if (d->nframes < DL_MAX_FRAMES)
-        d->lost_frames[d->nframes++] = frame;
+    if (d->st.nframes < DL_MAX_FRAMES)
+        d->st.lost_frames[d->st.nframes++] = frame;
 }
 
 void delivery_finish(struct delivery *d)
@@ -478,16 +478,16 @@ void delivery_finish(struct delivery *d)
         const struct dl_seg *e = &d->segs[i];
         uint64_t tx = (uint64_t)e->count * e->ntx;
         if (e->ntx > 1 || (e->flags & (DLS_OLD | DLS_RETX))) {
-            d->lost += tx;
+            d->st.lost += tx;
             struct dl_size *z = size_entry(d, e->size, false);
             if (z)
                 z->lost += (uint32_t)tx;
-            if (d->smallest_lost == 0 || e->size < d->smallest_lost)
-                d->smallest_lost = e->size;
+            if (d->st.smallest_lost == 0 || e->size < d->st.smallest_lost)
+                d->st.smallest_lost = e->size;
             note_frame(d, e->first_frame);
             note_frame(d, e->last_frame);
         } else {
-            d->unacked += tx;
+            d->st.unacked += tx;
         }
     }
     d->nsegs = 0;
@@ -514,22 +514,18 @@ uint16_t delivery_outstanding(const struct delivery *d, uint32_t seq, uint64_t *
 
 /* ---- parking (delivery.h) ---- */
 
-#define DLP_ACK_SET 0x01    /* ack is set */
 #define DLP_HEAP_SEGS 0x02  /* the entries had moved to the heap: DL_MAX_SEGS of room */
 #define DLP_HEAP_SIZES 0x04 /* the exact sizes too: DL_MAX_SIZES */
 #define DLP_CLASSES 0x08    /* the classes and their bytes follow the exact sizes */
 
 struct dl_parked {
-    uint64_t sent, delivered, superseded, lost, unacked, evicted;
-    uint64_t lost_frames[DL_MAX_FRAMES];
-    uint32_t ack, order;
-    uint16_t largest_delivered, smallest_lost;
-    uint8_t nsegs, nexact, nframes, flags;
+    struct dl_state st;
+    uint8_t nsegs, nexact, flags;
     /* nsegs entries, then nexact struct dl_size, then with DLP_CLASSES
      * DL_NCLASSES struct dl_size and DL_NCLASSES uint64_t (CLS_HEAP) */
     struct dl_seg segs[];
 };
-_Static_assert(sizeof(struct dl_parked) == 112, "delivery.h quotes the size of a parked table");
+_Static_assert(sizeof(struct dl_parked) == 120, "delivery.h quotes the size of a parked table");
 
 static size_t parked_size(int nsegs, int nexact, bool cls)
 {
@@ -547,22 +543,11 @@ struct dl_parked *delivery_park(const struct delivery *d)
     struct dl_parked *p = malloc(parked_size(d->nsegs, d->nexact, d->cls != NULL));
     if (!p)
         return NULL;
-    p->sent = d->sent;
-    p->delivered = d->delivered;
-    p->superseded = d->superseded;
-    p->lost = d->lost;
-    p->unacked = d->unacked;
-    p->evicted = d->evicted;
-    memcpy(p->lost_frames, d->lost_frames, sizeof p->lost_frames);
-    p->ack = d->ack;
-    p->order = d->order;
-    p->largest_delivered = d->largest_delivered;
-    p->smallest_lost = d->smallest_lost;
+    p->st = d->st;
     p->nsegs = d->nsegs;
     p->nexact = d->nexact;
-    p->nframes = d->nframes;
     p->flags =
-        (uint8_t)((d->ack_set ? DLP_ACK_SET : 0) | (d->segs != d->segs_first ? DLP_HEAP_SEGS : 0) |
+        (uint8_t)((d->segs != d->segs_first ? DLP_HEAP_SEGS : 0) |
                   (d->exact != d->exact_first ? DLP_HEAP_SIZES : 0) | (d->cls ? DLP_CLASSES : 0));
     memcpy(p->segs, d->segs, (size_t)d->nsegs * sizeof *d->segs);
     unsigned char *t = (unsigned char *)(p->segs + d->nsegs);
@@ -578,19 +563,7 @@ struct dl_parked *delivery_park(const struct delivery *d)
 bool delivery_unpark(struct delivery *d, const struct dl_parked *p)
 {
     bool ok = true;
-    d->sent = p->sent;
-    d->delivered = p->delivered;
-    d->superseded = p->superseded;
-    d->lost = p->lost;
-    d->unacked = p->unacked;
-    d->evicted = p->evicted;
-    memcpy(d->lost_frames, p->lost_frames, sizeof d->lost_frames);
-    d->ack = p->ack;
-    d->ack_set = (p->flags & DLP_ACK_SET) != 0;
-    d->order = p->order;
-    d->largest_delivered = p->largest_delivered;
-    d->smallest_lost = p->smallest_lost;
-    d->nframes = p->nframes;
+    d->st = p->st;
     /* the same capacities as before parking: when the table makes room
      * depends on them */
     if (p->flags & DLP_HEAP_SEGS) {
@@ -607,7 +580,7 @@ bool delivery_unpark(struct delivery *d, const struct dl_parked *p)
     memcpy(d->segs, p->segs, (size_t)n * sizeof *d->segs);
     d->nsegs = (uint8_t)n;
     for (int i = n; i < p->nsegs; i++) /* out of memory: dropped as the full table drops them */
-        d->evicted += (uint64_t)p->segs[i].count * p->segs[i].ntx;
+        d->st.evicted += (uint64_t)p->segs[i].count * p->segs[i].ntx;
     const unsigned char *t = (const unsigned char *)(p->segs + p->nsegs);
     if (p->flags & DLP_HEAP_SIZES) {
         struct dl_size *e = malloc(SIZES_HEAP);

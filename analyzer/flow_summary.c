@@ -41,17 +41,17 @@ void flow_fill_dir(struct flow_dir_summary *d, const struct tcp_half *h,
     const struct delivery *dl = h->dl;
     if (!dl)
         return; /* no data sent: the delivery fields stay 0 */
-    d->dl_sent = sat32(dl->sent);
-    d->dl_delivered = sat32(dl->delivered);
-    d->dl_lost = sat32(dl->lost);
-    d->dl_superseded = sat32(dl->superseded);
-    d->dl_unacked = sat32(dl->unacked);
-    d->dl_evicted = sat32(dl->evicted);
-    d->largest_delivered = dl->largest_delivered;
-    d->smallest_lost = dl->smallest_lost;
-    d->nlost_frames = dl->nframes < FLOW_EVIDENCE_FRAMES ? dl->nframes : FLOW_EVIDENCE_FRAMES;
+    d->dl_sent = sat32(dl->st.sent);
+    d->dl_delivered = sat32(dl->st.delivered);
+    d->dl_lost = sat32(dl->st.lost);
+    d->dl_superseded = sat32(dl->st.superseded);
+    d->dl_unacked = sat32(dl->st.unacked);
+    d->dl_evicted = sat32(dl->st.evicted);
+    d->largest_delivered = dl->st.largest_delivered;
+    d->smallest_lost = dl->st.smallest_lost;
+    d->nlost_frames = dl->st.nframes < FLOW_EVIDENCE_FRAMES ? dl->st.nframes : FLOW_EVIDENCE_FRAMES;
     for (int i = 0; i < d->nlost_frames; i++)
-        d->lost_frames[i] = sat32(dl->lost_frames[i]);
+        d->lost_frames[i] = sat32(dl->st.lost_frames[i]);
 }
 
 /* The summary of a finished flow, from what it kept while live. */

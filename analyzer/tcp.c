@@ -93,8 +93,8 @@ static struct delivery *half_dl(struct tcp_conn *c, struct tcp_half *fwd,
     if (!fwd->dl) {
         fwd->dl = dl_pool_get(c->pool);
         if (fwd->dl && (rev->seen & HS_ACKED)) {
-            fwd->dl->ack = rev->highest_ack;
-            fwd->dl->ack_set = true;
+            fwd->dl->st.ack = rev->highest_ack;
+            fwd->dl->st.ack_set = true;
         }
     }
     return fwd->dl;

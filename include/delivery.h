@@ -78,22 +78,28 @@ struct dl_sizes {
 
 struct dl_pool;
 
+/* What a table has counted and seen, its ranges and sizes aside: a parked
+ * table (below) keeps it as it is. */
+struct dl_state {
+    uint64_t sent, delivered, superseded, lost, unacked, evicted; /* transmissions */
+    uint64_t lost_frames[DL_MAX_FRAMES]; /* first and latest transmission of lost ranges */
+    uint32_t ack;                        /* the peer's highest cumulative ACK */
+    uint32_t order;
+    uint16_t largest_delivered; /* IP size; 0 = none */
+    uint16_t smallest_lost;     /* IP size; 0 = none */
+    uint8_t nframes;
+    bool ack_set;
+};
+
 struct delivery {
     struct dl_seg *segs; /* segs_first, or DL_MAX_SEGS on the heap; unordered */
     uint8_t nsegs, capsegs;
-    bool ack_set;
     uint8_t nexact, capexact;
-    uint32_t ack; /* the peer's highest cumulative ACK */
-    uint32_t order;
     struct dl_size *exact; /* exact_first, or DL_MAX_SIZES on the heap; sorted by size */
     struct dl_size *cls;   /* DL_NCLASSES, NULL until the exact sizes overflow */
     uint64_t *cls_bytes;   /* sent bytes per class, in cls's allocation */
     struct dl_pool *pool;  /* counts the heap parts; NULL: nothing counts them */
-    uint64_t sent, delivered, superseded, lost, unacked, evicted; /* transmissions */
-    uint16_t largest_delivered;                                   /* IP size; 0 = none */
-    uint16_t smallest_lost;                                       /* IP size; 0 = none */
-    uint8_t nframes;
-    uint64_t lost_frames[DL_MAX_FRAMES]; /* first and latest transmission of lost ranges */
+    struct dl_state st;
     struct dl_seg segs_first[DL_FIRST_SEGS];
     struct dl_size exact_first[DL_FIRST_SIZES];
 };
@@ -129,7 +135,7 @@ uint16_t delivery_outstanding(const struct delivery *d, uint32_t seq, uint64_t *
 /*
  * A parked table (flow.h: a flow set aside by the live-flow cap): what the
  * table uses, copied out so that its 416 bytes (up to 2 KiB with the heap
- * parts) go back to the pool: its counts and evidence (112 bytes), each
+ * parts) go back to the pool: its counts and evidence (120 bytes), each
  * outstanding entry (48 bytes), each exact size (16) and the classes when it
  * has them (384).  A short connection's direction parks in about 130 bytes
  * (the bench's, bench-gen many: 3,056 parked flows held 1.1 KB each, 840 of

@@ -49,7 +49,7 @@
  * sequence, FIN/RST, RTT, backoff records: everything tcp.h judges the next
  * segment by) and storm window, and gives back what it costs most, its
  * delivery tables (416 bytes, up to 2 KiB each), for compact copies of what
- * they use (delivery.h: 112 bytes, 48 per outstanding segment, 16 per
+ * they use (delivery.h: 120 bytes, 48 per outstanding segment, 16 per
  * exact size).  A packet of a parked flow resumes it (flow_stats.resumed),
  * making room again: the same connection, the same id, judged by the same
  * state, so a retransmission after a resume is one and new data is new.
