@@ -17,16 +17,10 @@
 
 #include "capscan.h"
 #include "capture.h"
+#include "pcapdirect.h"
 #include "pcapng.h"
 
-#define PCAP_HDR 24
-#define PCAP_REC 16
-#define PCAP_MAGIC_US 0xa1b2c3d4u
-#define PCAP_MAGIC_NS 0xa1b23c4du
 #define PCAPNG_SHB 0x0a0d0d0au
-/* libpcap refuses records over 256 KiB (its MAXIMUM_SNAPLEN) for most link
- * types; a bigger one is a broken file, and the analysis will say so */
-#define PCAP_MAX_RECORD (256u << 10)
 #define SCAN_BLOCK (1u << 20) /* holds the largest record several times */
 
 int64_t capscan_ns(int64_t sec, uint64_t nsec)
@@ -50,11 +44,11 @@ static uint32_t get32(const uint8_t *p, bool swap)
                : (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], bool records, struct capscan *out)
+static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_FILE_HDR], bool records, struct capscan *out)
 {
     uint32_t m = get32(hdr, false);
-    bool swap = m != PCAP_MAGIC_US && m != PCAP_MAGIC_NS;
-    bool nano = get32(hdr, swap) == PCAP_MAGIC_NS;
+    bool swap = m != PCAP_MAGIC_USEC && m != PCAP_MAGIC_NSEC;
+    bool nano = get32(hdr, swap) == PCAP_MAGIC_NSEC;
     out->scanned = true;
     out->snaplen = get32(hdr + 16, swap);
     out->linktype = (int)(get32(hdr + 20, swap) & 0xffff); /* the upper bits: FCS length */
@@ -77,7 +71,7 @@ static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], bool records, struc
     }
     bool eof = false;
     for (;;) {
-        if (have - pos < PCAP_REC + PCAP_MAX_RECORD && !eof) {
+        if (have - pos < PCAP_DIRECT_HDR + PCAP_DIRECT_MAXCAP && !eof) {
             memmove(b, b + pos, have - pos);
             have -= pos;
             pos = 0;
@@ -88,7 +82,7 @@ static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], bool records, struc
         size_t left = have - pos;
         if (left == 0)
             break;
-        if (left < PCAP_REC) {
+        if (left < PCAP_DIRECT_HDR) {
             out->broken = true;
             snprintf(out->why, sizeof out->why, "the file ends inside a record header");
             break;
@@ -96,19 +90,22 @@ static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], bool records, struc
         const uint8_t *rec = b + pos;
         uint32_t sec = get32(rec, swap), frac = get32(rec + 4, swap);
         uint32_t caplen = get32(rec + 8, swap);
-        if (caplen > PCAP_MAX_RECORD) {
+        /* libpcap refuses records over 256 KiB (its MAXIMUM_SNAPLEN) for
+         * most link types: a bigger one is a broken file, and the analysis
+         * will say so */
+        if (caplen > PCAP_DIRECT_MAXCAP) {
             out->broken = true;
             snprintf(out->why, sizeof out->why, "record %llu claims %u bytes",
                      (unsigned long long)out->records + 1, caplen);
             break;
         }
-        if (left < PCAP_REC + (size_t)caplen) { /* only at the end of the file: see above */
+        if (left < PCAP_DIRECT_HDR + (size_t)caplen) { /* only at the end of the file: see above */
             out->broken = true;
             snprintf(out->why, sizeof out->why, "the file ends inside record %llu",
                      (unsigned long long)out->records + 1);
             break;
         }
-        pos += PCAP_REC + (size_t)caplen;
+        pos += PCAP_DIRECT_HDR + (size_t)caplen;
         out->records++;
         int64_t ns = capscan_ns(sec, nano ? frac : (uint64_t)frac * 1000u);
         if (!out->has_time || ns < out->first_ns)
@@ -123,14 +120,14 @@ static void scan_pcap(FILE *fp, const uint8_t hdr[PCAP_HDR], bool records, struc
 void capscan_stream(FILE *fp, bool records, struct capscan *out)
 {
     memset(out, 0, sizeof *out);
-    uint8_t hdr[PCAP_HDR];
+    uint8_t hdr[PCAP_FILE_HDR];
     if (fread(hdr, 1, sizeof hdr, fp) != sizeof hdr) {
         snprintf(out->why, sizeof out->why, "shorter than a capture file header");
         return;
     }
     uint32_t m = get32(hdr, false);
-    if (m == PCAP_MAGIC_US || m == PCAP_MAGIC_NS || get32(hdr, true) == PCAP_MAGIC_US ||
-        get32(hdr, true) == PCAP_MAGIC_NS) {
+    if (m == PCAP_MAGIC_USEC || m == PCAP_MAGIC_NSEC || get32(hdr, true) == PCAP_MAGIC_USEC ||
+        get32(hdr, true) == PCAP_MAGIC_NSEC) {
         scan_pcap(fp, hdr, records, out);
     } else if (m == PCAPNG_SHB && fseeko(fp, 0, SEEK_SET) == 0) {
         pcapng_scan(fp, out);

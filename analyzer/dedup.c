@@ -258,10 +258,11 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
 
 enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *first)
 {
-    uint64_t link = 0;
-    const struct layer *l = outer_ip(p, d->seed, &link);
+    uint64_t link64 = 0;
+    const struct layer *l = outer_ip(p, d->seed, &link64);
     if (!l || !p->data)
         return DEDUP_ORIGINAL;
+    uint32_t link = link32(link64); /* as the entries keep it */
     const struct ip_info *ip = &l->u.ip;
     bool strong = ip->version == 4 && ip->id != 0;
     int8_t dir = sll_dir(p);
@@ -282,7 +283,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
          * duplicate ACKs repeat every byte. */
         bool in_out = e->dir >= 0 && dir >= 0 && e->dir != dir;
         bool same_link_copy = strong && e->strong && now - e->t_ns <= DEDUP_SAME_LINK_NS;
-        if (!in_out && e->link == link32(link) && !same_link_copy)
+        if (!in_out && e->link == link && !same_link_copy)
             continue;
         *first = e->frame;
         return ip->ttl + 1 == e->ttl ? DEDUP_FORWARDED : DEDUP_COPY;
@@ -294,7 +295,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     v->t_ns = now;
     v->frame = p->frame;
     v->ttl = ip->ttl;
-    v->link = link32(link);
+    v->link = link;
     v->dir = dir;
     v->strong = strong;
     if (++d->stored >= d->nsets && d->nsets < DEDUP_MAX)

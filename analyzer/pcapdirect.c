@@ -8,9 +8,6 @@
 
 #include "pcapdirect.h"
 
-#define MAGIC_USEC 0xa1b2c3d4u
-#define MAGIC_NSEC 0xa1b23c4du
-
 static uint32_t word(const uint8_t *p, bool swapped)
 {
     uint32_t v;
@@ -44,14 +41,15 @@ static bool passed_unchanged(int dlt, bool swapped)
 
 bool pcap_direct_setup(struct pcap_direct *d, int fd, uint64_t start, int dlt, int snapshot)
 {
-    uint8_t h[24];
+    uint8_t h[PCAP_FILE_HDR];
     if (fd < 0 || snapshot <= 0 || pread(fd, h, sizeof h, (off_t)start) != (ssize_t)sizeof h)
         return false;
     uint32_t magic;
     memcpy(&magic, h, 4);
-    bool swapped = magic == __builtin_bswap32(MAGIC_USEC) || magic == __builtin_bswap32(MAGIC_NSEC);
+    bool swapped =
+        magic == __builtin_bswap32(PCAP_MAGIC_USEC) || magic == __builtin_bswap32(PCAP_MAGIC_NSEC);
     uint32_t m = swapped ? __builtin_bswap32(magic) : magic;
-    if (m != MAGIC_USEC && m != MAGIC_NSEC)
+    if (m != PCAP_MAGIC_USEC && m != PCAP_MAGIC_NSEC)
         return false; /* pcapng, or a modified pcap format with longer record headers */
     uint16_t major, minor;
     memcpy(&major, h + 4, 2);
@@ -67,7 +65,7 @@ bool pcap_direct_setup(struct pcap_direct *d, int fd, uint64_t start, int dlt, i
     d->fd = fd;
     d->off = start + sizeof h;
     d->swapped = swapped;
-    d->usec = m == MAGIC_USEC;
+    d->usec = m == PCAP_MAGIC_USEC;
     d->maxcap = (uint32_t)snapshot < PCAP_DIRECT_MAXCAP ? (uint32_t)snapshot : PCAP_DIRECT_MAXCAP;
     return true;
 }

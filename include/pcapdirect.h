@@ -30,8 +30,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define PCAP_DIRECT_HDR 16         /* a record's header */
-#define PCAP_DIRECT_MAXCAP 262144u /* libpcap's MAXIMUM_SNAPLEN */
+/* the classic pcap format (pcap-savefile(5)), for this reader and the scan
+ * before the analysis (capscan.c) */
+#define PCAP_MAGIC_USEC 0xa1b2c3d4u /* microsecond timestamps */
+#define PCAP_MAGIC_NSEC 0xa1b23c4du /* nanosecond timestamps */
+#define PCAP_FILE_HDR 24            /* the file's header */
+#define PCAP_DIRECT_HDR 16          /* a record's header */
+#define PCAP_DIRECT_MAXCAP 262144u  /* libpcap's MAXIMUM_SNAPLEN: no record is longer */
 
 struct pcap_direct {
     int fd;

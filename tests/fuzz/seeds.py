@@ -85,14 +85,11 @@ def other_order(data):
         return None
     e = PCAP_MAGICS[data[:4]]
     o = ">" if e == "<" else "<"
-    magic, major, minor, zone, sigfigs, snap, lt = struct.unpack(e + "IHHiIII", data[:24])
-    out = bytearray(struct.pack(o + "IHHiIII", magic, major, minor, zone, sigfigs, snap, lt))
-    off = 24
-    while off + 16 <= len(data):
-        rec = struct.unpack(e + "IIII", data[off:off + 16])
-        out += struct.pack(o + "IIII", *rec) + data[off + 16:off + 16 + rec[2]]
-        off += 16 + rec[2]
-    return bytes(out + data[off:])
+    _, _, hdr, recs = pcap_packets(data)
+    out = struct.pack(o + "IHHiIII", *struct.unpack(e + "IHHiIII", hdr))
+    for r in recs:
+        out += struct.pack(o + "IIII", *struct.unpack(e + "IIII", r[:16])) + r[16:]
+    return out
 
 
 def capture_seed(data):
