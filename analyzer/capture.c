@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,10 +87,50 @@ static FILE *gz_fdopen(int fd, gzFile *gz)
     return fp;
 }
 
+/* The first two bytes waiting in pipe fd, without taking them from it:
+ * tee(2) copies them into a scratch pipe.  false when fd is not a pipe (a
+ * socket, a terminal), or ends (or is cut by Ctrl-C) before two bytes. */
+static bool pipe_peek2(int fd, unsigned char magic[2])
+{
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return false;
+    bool ok = false;
+    for (;;) {
+        ssize_t n = tee(fd, p[1], 2, 0); /* blocks until data or the writer's end */
+        if (n <= 0)
+            break;
+        if (n == 2) {
+            ok = read(p[0], magic, 2) == 2;
+            break;
+        }
+        /* one byte so far: let it go and wait for the second (tee copies
+         * from the start of the pipe again: nothing is consumed), unless
+         * the writer is gone and no second byte can come */
+        char drop;
+        struct pollfd w = {.fd = fd, .events = POLLIN};
+        if (read(p[0], &drop, 1) != 1 || poll(&w, 1, 0) < 0 || (w.revents & POLLHUP))
+            break;
+        usleep(1000);
+    }
+    close(p[0]);
+    close(p[1]);
+    return ok;
+}
+
+static bool is_gzip(const unsigned char magic[2])
+{
+    return magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
 /* fd as it is when it is a regular file that does not start with gzip's
- * magic bytes 1f 8b at its current offset (*start: that offset), else
- * through zlib (gz_fdopen; *start -1).  Takes fd (closed on failure); NULL
- * when out of memory. */
+ * magic bytes 1f 8b at its current offset (*start: that offset), or a pipe
+ * whose first bytes are not them; else through zlib (gz_fdopen; *start
+ * -1).  A plain pipe goes through stdio, which hands libpcap whatever has
+ * come: zlib fills its 128 KiB buffer before it gives a byte, so a capture
+ * written slowly into a pipe was not read at all until then, and Ctrl-C
+ * while it waited reported nothing of what had come.  Takes fd (closed on
+ * failure); NULL when out of memory. */
 static FILE *plain_or_gz_fdopen(int fd, gzFile *gz, int64_t *start)
 {
     *gz = NULL;
@@ -97,12 +138,15 @@ static FILE *plain_or_gz_fdopen(int fd, gzFile *gz, int64_t *start)
     struct stat st;
     unsigned char magic[2];
     off_t at = lseek(fd, 0, SEEK_CUR);
-    if (at >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        !(pread(fd, magic, 2, at) == 2 && magic[0] == 0x1f && magic[1] == 0x8b)) {
+    bool regular = at >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    bool plain = regular ? !(pread(fd, magic, 2, at) == 2 && is_gzip(magic))
+                         : fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) && pipe_peek2(fd, magic) &&
+                               !is_gzip(magic);
+    if (plain) {
         FILE *fp = fdopen(fd, "rb");
         if (!fp)
             close(fd);
-        else
+        else if (regular)
             *start = (int64_t)at;
         return fp;
     }
@@ -155,12 +199,12 @@ struct capture *capture_open(const char *path, char err[CAPTURE_ERRLEN])
     cap->path = path;
 
     if (strcmp(path, "-") == 0) {
-        /* A pipe goes through zlib, which passes plain data through: a pipe
-         * cannot be peeked at for the magic bytes and put back.  A regular
-         * file redirected to standard input (`-r - < F`) can be peeked at
-         * where it stands, and a plain one is read as it is: zlib's pass
-         * through, the cookie's buffer and the per-packet gzdirect() cost
-         * about 150 instructions a packet. */
+        /* A regular file redirected to standard input (`-r - < F`) is
+         * peeked at where it stands, a pipe with tee(2) (plain_or_gz_fdopen):
+         * a plain one is read as it is (zlib's pass through, the cookie's
+         * buffer and the per-packet gzdirect() cost about 150 instructions
+         * a packet); anything else goes through zlib, which passes plain
+         * data through. */
         int fd = dup(STDIN_FILENO);
         cap->fp = fd < 0 ? NULL : plain_or_gz_fdopen(fd, &cap->gz, &cap->start);
         if (!cap->fp) {
