@@ -1,11 +1,13 @@
 /* spawn.c - running a helper program with a timeout (spawn.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,6 +87,7 @@ enum spawn_status spawn_start(const char *prog, char *const argv[], const struct
 {
     *code = 0;
     memset(c, 0, sizeof *c);
+    c->pidfd = -1;
     int report[2];
     if (pipe(report) != 0) {
         *code = errno;
@@ -105,6 +108,11 @@ enum spawn_status spawn_start(const char *prog, char *const argv[], const struct
     if (pid == 0)
         child(prog, argv, o, report[1]);
     setpgid(pid, pid); /* also here: no race with a kill before the child ran */
+#ifdef SYS_pidfd_open
+    /* close-on-exec by the kernel's rule; the child is ours and not yet
+     * reaped, so the pid cannot name another process here */
+    c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
     close(report[1]);
     /* the pipe closes on a successful exec; an errno arrives when it failed */
     int e = 0;
@@ -121,10 +129,19 @@ enum spawn_status spawn_start(const char *prog, char *const argv[], const struct
     return SPAWN_STARTED;
 }
 
+static void close_pidfd(struct spawn_child *c)
+{
+    if (c->pidfd >= 0)
+        close(c->pidfd);
+    c->pidfd = -1;
+}
+
 bool spawn_poll(struct spawn_child *c, enum spawn_status *st, int *code)
 {
     int status;
     pid_t w = waitpid((pid_t)c->pid, &status, WNOHANG);
+    if (w != 0 && !(w < 0 && errno == EINTR))
+        close_pidfd(c); /* reaped, or never to be */
     if (w == 0) {
         if (c->st == SPAWN_EXITED && c->stop && *c->stop) {
             c->st = SPAWN_INTERRUPTED;
@@ -171,6 +188,27 @@ void spawn_nap(long *nap_ns)
         *nap_ns *= 2;
 }
 
+void spawn_wait(const struct spawn_child *cs, int n, long max_ms, long *nap_ns)
+{
+    struct pollfd pfd[16];
+    if (n > (int)(sizeof pfd / sizeof pfd[0]))
+        n = (int)(sizeof pfd / sizeof pfd[0]); /* the rest are seen at the next wait */
+    double now = now_s(), wait_s = (double)max_ms / 1e3;
+    for (int i = 0; i < n; i++) {
+        if (cs[i].pidfd < 0) {
+            spawn_nap(nap_ns);
+            return;
+        }
+        pfd[i].fd = cs[i].pidfd;
+        pfd[i].events = POLLIN;
+        if (cs[i].deadline && cs[i].st == SPAWN_EXITED && cs[i].deadline - now < wait_s)
+            wait_s = cs[i].deadline - now;
+    }
+    int ms = wait_s <= 0 ? 0 : (int)(wait_s * 1e3) + 1; /* past the deadline, not before */
+    if (n > 0)
+        poll(pfd, (nfds_t)n, ms); /* EINTR: Ctrl-C, which spawn_poll() then sees */
+}
+
 enum spawn_status spawn_run(const char *prog, char *const argv[], const struct spawn_opts *o,
                             int *code)
 {
@@ -180,6 +218,6 @@ enum spawn_status spawn_run(const char *prog, char *const argv[], const struct s
         return st;
     long nap_ns = 1000000; /* 1 ms, growing to 50 ms: quick charts return quickly */
     while (!spawn_poll(&c, &st, code))
-        spawn_nap(&nap_ns);
+        spawn_wait(&c, 1, 100, &nap_ns);
     return st;
 }

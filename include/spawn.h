@@ -52,6 +52,7 @@ enum spawn_status spawn_run(const char *prog, char *const argv[], const struct s
  * until it ends, to reap it). */
 struct spawn_child {
     long pid;
+    int pidfd;      /* readable once the child ends (pidfd_open(2)); -1: none */
     int exec_errno; /* the exec failed: its errno */
     double deadline;
     const volatile sig_atomic_t *stop;
@@ -63,5 +64,12 @@ bool spawn_poll(struct spawn_child *c, enum spawn_status *st, int *code);
 void spawn_stop(struct spawn_child *c);
 /* Sleeps *nap_ns, then doubles it up to 50 ms (polling loops). */
 void spawn_nap(long *nap_ns);
+/* Waits until one of the n children may have ended, the nearest timeout
+ * is due, a signal arrives (Ctrl-C) or max_ms passed; then spawn_poll()
+ * them.  It sleeps on the children's pidfds, so that a chart that ends is
+ * seen at once (a nap of up to 50 ms each time cost a run of charts
+ * 40-55 ms); on a kernel without pidfd_open (before Linux 5.3) it naps
+ * as spawn_nap() does, *nap_ns growing (reset it when a child ended). */
+void spawn_wait(const struct spawn_child *cs, int n, long max_ms, long *nap_ns);
 
 #endif

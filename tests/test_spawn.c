@@ -190,10 +190,59 @@ static void test_children_run_side_by_side(void **state)
                 assert_int_equal(code, SIGKILL);
             }
         }
-        spawn_nap(&nap);
+        struct spawn_child left[3];
+        int nleft = 0;
+        if (!done_a)
+            left[nleft++] = a;
+        if (!done_b)
+            left[nleft++] = b;
+        if (!done_c)
+            left[nleft++] = c;
+        spawn_wait(left, nleft, 100, &nap);
     }
     assert_true(done_a && done_b && done_c);
     unlink(go);
+}
+
+/* The lowest descriptor number free now. */
+static int lowest_free_fd(void)
+{
+    int fd = dup(0);
+    assert_true(fd >= 0);
+    close(fd);
+    return fd;
+}
+
+/* A chart that ends is seen when it ends, not at the next nap: the wait
+ * sleeps on the child's pidfd, and returns once it has ended although it
+ * was allowed a minute; and each pidfd is closed when its child is
+ * reaped, so that a run of charts leaks no descriptor. */
+static void test_wait_wakes_when_a_child_ends_and_leaks_no_fd(void **state)
+{
+    (void)state;
+    struct spawn_opts o = {dir, -1, -1, -1, 10, NULL};
+    char *quick[] = {"sh", "-c", "exit 4", NULL};
+    int before = lowest_free_fd();
+    for (int i = 0; i < 20; i++) {
+        struct spawn_child c;
+        int code;
+        assert_int_equal(spawn_start("/bin/sh", quick, &o, &c, &code), SPAWN_STARTED);
+        enum spawn_status st;
+        long nap = 1000000;
+        if (c.pidfd >= 0) { /* Linux 5.3 and later */
+            spawn_wait(&c, 1, 60000, &nap);
+            assert_true(spawn_poll(&c, &st, &code)); /* it had ended */
+        } else {
+            while (!spawn_poll(&c, &st, &code))
+                spawn_wait(&c, 1, 100, &nap);
+        }
+        assert_int_equal(st, SPAWN_EXITED);
+        assert_int_equal(code, 4);
+        assert_int_equal(c.pidfd, -1);
+    }
+    assert_int_equal(lowest_free_fd(), before);
+    assert_int_equal(spawn_run("/bin/sh", quick, &o, &(int){0}), SPAWN_EXITED);
+    assert_int_equal(lowest_free_fd(), before);
 }
 
 int main(void)
@@ -205,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_timeout_kills_the_whole_group),
         cmocka_unit_test(test_stop_flag_interrupts),
         cmocka_unit_test(test_children_run_side_by_side),
+        cmocka_unit_test(test_wait_wakes_when_a_child_ends_and_leaks_no_fd),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
