@@ -24,6 +24,7 @@
 #include "outdir.h"
 #include "pipeline.h"
 #include "plots.h"
+#include "plots_spill.h"
 #include "replay.h"
 #include "report.h"
 #include "results.h"
@@ -118,7 +119,7 @@ static void say_written(const char *dir, const struct outdir_result *res)
  * HTML page that holds them all. */
 static int write_outdir(const char *dir, const struct report_data *r, const struct report_opts *ro,
                         const struct options *o, const char *const *paths,
-                        const struct pipeline_opts *po, bool replay)
+                        const struct pipeline_opts *po, bool replay, struct plots_spill *spill)
 {
     char err[OUTDIR_ERRLEN];
     struct outdir *od = outdir_open(dir, err);
@@ -138,7 +139,8 @@ static int write_outdir(const char *dir, const struct report_data *r, const stru
                                   rs.n,
                                   o->plot_timeout,
                                   &interrupted,
-                                  o->ladder_flow};
+                                  o->ladder_flow,
+                                  replay ? spill : NULL};
         if (!pl || !plots_write(stage, r, &in, pl, stderr))
             rc = EXIT_FAIL;
     }
@@ -216,8 +218,10 @@ static struct run_inputs *group_inputs(const struct options *o)
 /* Each input once through the pipeline.  Returns the exit status so far;
  * *ninputs: inputs started, *nread: inputs that could be opened. */
 static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
-                       struct input_stats **inputs, struct results *res, int *ninputs, int *nread)
+                       struct plots_spill *spill, struct input_stats **inputs, struct results *res,
+                       int *ninputs, int *nread)
 {
+    struct pipeline_hooks hooks = {plots_spill_packet, spill, NULL};
     int rc = EXIT_OK;
     *ninputs = *nread = 0;
     for (int i = 0; i < ri->n && !interrupted; i++) {
@@ -230,7 +234,8 @@ static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *
         inputs[i]->scan = ri->scans[i];
         if (ri->groups.g[i].why[0] && ri->groups.g[i].nfiles == 1)
             inputs[i]->why_alone = ri->groups.g[i].why;
-        enum pipeline_status r = pipeline_run(ri->paths[i], i, po, inputs[i], res, NULL);
+        enum pipeline_status r =
+            pipeline_run(ri->paths[i], i, po, inputs[i], res, spill ? &hooks : NULL);
         if (r == PIPELINE_BAD_FILTER)
             return EXIT_USAGE;
         if (r == PIPELINE_FAIL)
@@ -265,7 +270,8 @@ static void correlate_inputs(const struct run_inputs *ri, const struct pipeline_
  * while the charts are drawn), then -o DIR.  Returns the exit status. */
 static int infer_and_report(const struct options *o, const char *const *paths,
                             const struct pipeline_opts *po, struct input_stats *const *inputs,
-                            int ninputs, const struct results *res, bool cut, int rc)
+                            int ninputs, const struct results *res, bool cut,
+                            struct plots_spill *spill, int rc)
 {
     struct inference *inf = calloc(1, sizeof *inf); /* large: the heap, not the stack */
     if (!inf || !inference_run(inf, inputs, ninputs, res)) {
@@ -287,7 +293,7 @@ static int infer_and_report(const struct options *o, const char *const *paths,
         fo.color = false;
         fo.quiet = false; /* report.txt is always the whole report */
         fo.full = true;
-        int w = write_outdir(o->outdir, &rd, &fo, o, paths, po, !cut);
+        int w = write_outdir(o->outdir, &rd, &fo, o, paths, po, !cut, spill);
         if (w != EXIT_OK)
             rc = w;
     }
@@ -332,9 +338,12 @@ int main(int argc, char **argv)
         return EXIT_FAIL;
     }
     struct pipeline_opts po = {o.filter, o.count,      o.max_flows, true,
-                               false,    &interrupted, &ri->groups};
+                               false,    &interrupted, &ri->groups, false};
+    /* the charts' records, made in the first pass (plots_spill.h); none
+     * when no temporary file can be made: the charts read the inputs again */
+    struct plots_spill *spill = o.outdir && !o.no_plots ? plots_spill_new() : NULL;
     int ninputs, nread;
-    rc = read_inputs(ri, &po, inputs, &res, &ninputs, &nread);
+    rc = read_inputs(ri, &po, spill, inputs, &res, &ninputs, &nread);
     bool cut = interrupted != 0; /* Ctrl-C while reading: what was read is reported */
     if (cut)
         escape_line(stderr, "mtuscope: interrupted: the report covers the %d input%s read so far%s",
@@ -354,7 +363,7 @@ int main(int argc, char **argv)
         rc = EXIT_FAIL;
     } else if (rc != EXIT_USAGE) {
         correlate_inputs(ri, &po, ninputs, cut, &corr, &res);
-        rc = infer_and_report(&o, ri->paths, &po, inputs, ninputs, &res, cut, rc);
+        rc = infer_and_report(&o, ri->paths, &po, inputs, ninputs, &res, cut, spill, rc);
     }
     errno = 0;
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -369,6 +378,7 @@ int main(int argc, char **argv)
 
     for (int i = 0; i < ninputs; i++)
         stats_free(inputs[i]);
+    plots_spill_free(spill);
     free(ri);
     correlate_free(&corr);
     results_free(&res);

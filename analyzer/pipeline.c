@@ -313,20 +313,29 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
             continue;
         }
         defrag_packet(df, pkt);
-        udpx_packet(&s->udpx, pkt);
-        int nicmp = s->nicmp;
-        stats_add_packet(s, pkt);
         struct flow_pkt fp;
-        flow_packet(ft, pkt, &fp);
-        fp.flow = results_flow_id(res, fp.flow);
-        if (way == 1)
-            box_in(&bx, pkt->frame, pkt->ts_sec * 1000000000ll + pkt->ts_nsec, fp.flow, fp.dir,
-                   box_ip_size(pkt));
-        if (s->nicmp > nicmp) /* rare: no call for the packets that add none */
-            icmp_messages(s, nicmp, res, ft, pkt, idx);
-        pmtud_packet(res->pmtud, pkt, &fp);
-        if (hooks && hooks->packet)
+        if (o->flows_only) {
+            stats_add_time(s, pkt);
+            flow_packet(ft, pkt, &fp);
+            fp.flow = results_flow_id(res, fp.flow);
+        } else {
+            udpx_packet(&s->udpx, pkt);
+            int nicmp = s->nicmp;
+            stats_add_packet(s, pkt);
+            flow_packet(ft, pkt, &fp);
+            fp.flow = results_flow_id(res, fp.flow);
+            if (way == 1)
+                box_in(&bx, pkt->frame, pkt->ts_sec * 1000000000ll + pkt->ts_nsec, fp.flow, fp.dir,
+                       box_ip_size(pkt));
+            if (s->nicmp > nicmp) /* rare: no call for the packets that add none */
+                icmp_messages(s, nicmp, res, ft, pkt, idx);
+            pmtud_packet(res->pmtud, pkt, &fp);
+        }
+        if (hooks && hooks->packet) {
             hooks->packet(hooks->ctx, pkt, &fp);
+            if (hooks->enough && *hooks->enough)
+                break;
+        }
         if (pg.on && (s->packets & 0x3fff) == 0)
             progress_tick(&pg, capture_path(cap), s->packets, reader_bytes_read(rd));
         if (o->count && s->packets >= o->count)

@@ -486,6 +486,22 @@ void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
             }
 }
 
+bool plots_ladder_enough(const struct plots_ladder *l, const struct packet *pkt)
+{
+    if (!l)
+        return true;
+    int64_t t = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
+    for (int s = 0; s < 2 && l->f[s]; s++) {
+        const struct flow_summary *f = l->f[s];
+        if (l->full[s] || pkt->input > f->input)
+            continue; /* the inputs are read in order */
+        if (pkt->input < f->input || pkt->frame <= f->last_frame ||
+            t <= f->last_ns + LADDER_ICMP_WAIT_NS)
+            return false;
+    }
+    return true;
+}
+
 void plots_ladder_free(struct plots_ladder *l)
 {
     if (!l)

@@ -15,6 +15,7 @@
 #include "pipeline.h"
 #include "plots_int.h"
 #include "plots_ladder.h"
+#include "plots_spill.h"
 
 #define TL_BINS 120         /* retransmission timeline intervals, at most */
 #define TSG_MAX_ROWS 200000 /* data rows per time-sequence graph (~6 MB) */
@@ -67,15 +68,8 @@ struct replay {
     int nbins;
     uint64_t retx[TL_BINS + 2], pkts[TL_BINS + 2];
     struct plots_ladder *ladder; /* the ladder diagram's collector (plots_ladder.h) */
+    bool ladder_enough;          /* the ladder's own read: it has all it can use */
 };
-
-static const struct layer *tcp_layer(const struct packet *pkt)
-{
-    for (int i = pkt->nlayers - 1; i >= 0; i--)
-        if (pkt->layers[i].type == LAYER_TCP && !(pkt->layers[i].flags & LF_QUOTED))
-            return &pkt->layers[i];
-    return NULL;
-}
 
 static void put_data(struct tsg *g, const struct tsg_row *r)
 {
@@ -173,11 +167,11 @@ static void add_ack(struct tsg *g, const struct tsg_row *r, int64_t since_ns)
     g->ack_last = *r;
 }
 
-static void replay_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
+/* One packet for the timeline and the time-sequence graphs, as the first
+ * pass recorded it (plots_spill.h) or as a second read converts it. */
+static void chart_packet(struct replay *rp, const struct chart_rec *c)
 {
-    struct replay *rp = ctx;
-    plots_ladder_packet(rp->ladder, pkt, fp);
-    int64_t t = to_ns(pkt->ts_sec, pkt->ts_nsec);
+    int64_t t = c->t_ns;
     if (rp->nbins) {
         int64_t b = (t - rp->t0_ns) / rp->bin_ns;
         if (b < 0)
@@ -185,37 +179,34 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
         if (b >= rp->nbins)
             b = rp->nbins - 1;
         rp->pkts[b]++;
-        if (fp->ta & TA_ANY_RETRANS)
+        if (c->bits & CR_RETX)
             rp->retx[b]++;
     }
-    if (!fp->flow)
+    if (!c->flow)
         return;
     for (int i = 0; i < rp->ntsg; i++) {
         struct tsg *g = &rp->tsg[i];
-        if (g->f->id != fp->flow)
+        if (g->f->id != c->flow)
             continue;
-        const struct layer *l = tcp_layer(pkt);
-        if (!l)
+        if (!(c->bits & CR_TCP))
             return;
-        const struct tcp_info *tc = &l->u.tcp;
         double rel = (double)(t - g->f->first_ns) / 1e9;
-        if (fp->dir == g->dir) {
-            if (!g->base_set && (tc->flags & TCPF_SYN)) {
-                g->base = tc->seq + 1; /* relative sequence 0 is the first data byte */
+        if (c->dir == g->dir) {
+            if (!g->base_set && (c->tcp_flags & TCPF_SYN)) {
+                g->base = c->seq + 1; /* relative sequence 0 is the first data byte */
                 g->base_set = true;
             }
-            if (!tc->payload_len)
+            if (!c->payload_len)
                 return;
             if (!g->base_set) {
-                g->base = tc->seq;
+                g->base = c->seq;
                 g->base_set = true;
             }
-            uint32_t s = tc->seq - g->base; /* modulo 2^32, as TCP compares */
-            struct tsg_row r = {true, (fp->ta & TA_ANY_RETRANS) ? 1 : 0, rel, s,
-                                s + tc->payload_len};
+            uint32_t s = c->seq - g->base; /* modulo 2^32, as TCP compares */
+            struct tsg_row r = {true, (c->bits & CR_RETX) ? 1 : 0, rel, s, s + c->payload_len};
             add_data(g, &r, t - g->f->first_ns);
-        } else if ((tc->flags & TCPF_ACK) && g->base_set) {
-            uint32_t a = tc->ack - g->base;
+        } else if ((c->tcp_flags & TCPF_ACK) && g->base_set) {
+            uint32_t a = c->ack - g->base;
             if (a > (1u << 31)) /* an ACK of the SYN, before the first data byte */
                 a = 0;
             if (g->ack_set && a == g->last_ack)
@@ -227,6 +218,26 @@ static void replay_packet(void *ctx, const struct packet *pkt, const struct flow
         }
         return;
     }
+}
+
+/* A packet of a second read for every chart (no records of the first
+ * pass). */
+static void replay_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
+{
+    struct replay *rp = ctx;
+    plots_ladder_packet(rp->ladder, pkt, fp);
+    struct chart_rec c;
+    chart_rec_from(pkt, fp, &c);
+    chart_packet(rp, &c);
+}
+
+/* A packet of the ladder's own read (the first pass's records drew the
+ * rest): it stops once the ladder has all it can use. */
+static void ladder_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
+{
+    struct replay *rp = ctx;
+    plots_ladder_packet(rp->ladder, pkt, fp);
+    rp->ladder_enough = plots_ladder_enough(rp->ladder, pkt);
 }
 
 /* The flows drawn: those with a black hole first, then stalled ones, then
@@ -550,7 +561,40 @@ static bool tsg_open(struct replay *rp, const char *dir, const struct report_dat
  * memory ran out. */
 static bool replay_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
 {
-    struct pipeline_hooks hooks = {replay_packet, rp};
+    struct pipeline_hooks hooks = {replay_packet, rp, NULL};
+    if (!in->reread.inputs(in->reread.src, &hooks)) {
+        fprintf(err, "mtuscope: out of memory\n");
+        return false;
+    }
+    return true;
+}
+
+/* The first pass's records for the timeline and the graphs; false when
+ * the file could not be read back (said on err). */
+static bool spill_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
+{
+    struct chart_rec c;
+    bool failed = false;
+    /* Ctrl-C stops it as it stops a second read: the charts show what came
+     * before */
+    while (!(in->stop && *in->stop) && plots_spill_next(in->spill, &c, &failed))
+        chart_packet(rp, &c);
+    if (failed)
+        fprintf(err, "mtuscope: the charts' temporary file could not be read back: the "
+                     "time-sequence graphs and the timeline are cut short\n");
+    return !failed;
+}
+
+/* The ladder's own read, once the records drew the rest: the inputs again,
+ * until the ladder's connection has ended (plots_ladder_enough), which
+ * comes early in a long capture of few connections (the headline's
+ * connection fills the ladder's events in its first 10,000 packets). */
+static bool ladder_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
+{
+    rp->ladder_enough = plots_ladder_enough(rp->ladder, &(struct packet){0});
+    if (rp->ladder_enough)
+        return true; /* no connection to draw */
+    struct pipeline_hooks hooks = {ladder_packet, rp, &rp->ladder_enough};
     if (!in->reread.inputs(in->reread.src, &hooks)) {
         fprintf(err, "mtuscope: out of memory\n");
         return false;
@@ -573,7 +617,7 @@ static bool replay_write(const char *dir, const char *tdir, const struct report_
         ok = write_tsg_empty(dir, tdir, r, p, err);
     if (ok)
         ok = write_timeline(dir, tdir, r, rp, p, err);
-    if (ok)
+    if (ok && rp->ladder) /* none: the inputs cannot be read twice */
         ok = plots_ladder_write(rp->ladder, dir, tdir, r, p, err);
     return ok;
 }
@@ -581,15 +625,22 @@ static bool replay_write(const char *dir, const char *tdir, const struct report_
 bool plots_replay(const char *dir, const char *tdir, const struct report_data *r,
                   const struct plots_inputs *in, struct plots *p, FILE *err)
 {
+    bool rereadable = true;
     for (int i = 0; i < in->npaths; i++)
-        if (!in->reread.rereadable(in->reread.src, i)) {
-            plots_add_note(p, "time-sequence graphs, the retransmission timeline and the ladder "
-                              "diagram are not drawn: "
-                              "they read the packets a second time, and an input that is not a "
-                              "regular file (standard input, a pipe) cannot be read twice (save "
-                              "the capture to a file first)");
-            return true;
-        }
+        rereadable = rereadable && in->reread.rereadable(in->reread.src, i);
+    bool spilled = in->spill && plots_spill_rewind(in->spill);
+    if (!rereadable && !spilled) {
+        const char *why = in->spill ? plots_spill_why(in->spill) : NULL;
+        char note[PLOTS_TEXT];
+        snprintf(note, sizeof note,
+                 "time-sequence graphs, the retransmission timeline and the ladder diagram are "
+                 "not drawn: they read the packets a second time%s%s%s, and an input that is "
+                 "not a regular file (standard input, a pipe) cannot be read twice (save the "
+                 "capture to a file first)",
+                 why ? " (" : "", why ? why : "", why ? ")" : "");
+        plots_add_note(p, note);
+        return true;
+    }
     struct replay *rp = calloc(1, sizeof *rp);
     if (!rp) {
         fprintf(err, "mtuscope: out of memory\n");
@@ -598,8 +649,19 @@ bool plots_replay(const char *dir, const char *tdir, const struct report_data *r
     replay_bins(rp, r);
     bool flagged;
     rp->ladder = plots_ladder_open(r, in, p, err);
-    bool ok = rp->ladder && tsg_open(rp, dir, r, &flagged, err) && replay_read(in, rp, err) &&
-              replay_write(dir, tdir, r, rp, flagged, p, err);
+    bool ok = rp->ladder && tsg_open(rp, dir, r, &flagged, err);
+    if (ok && spilled)
+        ok = spill_read(in, rp, err) && (!rereadable || ladder_read(in, rp, err));
+    else if (ok)
+        ok = replay_read(in, rp, err);
+    if (ok && !rereadable) {
+        plots_add_note(p, "the ladder diagram is not drawn: it reads the packets a second "
+                          "time, and an input that is not a regular file (standard input, a "
+                          "pipe) cannot be read twice (save the capture to a file first)");
+        plots_ladder_free(rp->ladder);
+        rp->ladder = NULL;
+    }
+    ok = ok && replay_write(dir, tdir, r, rp, flagged, p, err);
     plots_ladder_free(rp->ladder);
     for (int i = 0; i < rp->ntsg; i++) {
         if (rp->tsg[i].acks)

@@ -151,11 +151,12 @@ bool replay_inputs(void *src, const struct pipeline_hooks *hooks)
     struct pipeline_opts po = *rs->po;
     po.progress = false;
     po.quiet = true;
+    po.flows_only = true;
     struct results res;
     if (!results_init(&res))
         return false;
     bool ok = true;
-    for (int i = 0; i < rs->n && ok; i++) {
+    for (int i = 0; i < rs->n && ok && !(hooks->enough && *hooks->enough); i++) {
         struct input_stats *s = stats_new(rs->paths[i]);
         if (!s) {
             ok = false;

@@ -322,7 +322,7 @@ static void note_pppoe(struct input_stats *s, const struct packet *p, int i)
     }
 }
 
-void stats_add_packet(struct input_stats *s, const struct packet *p)
+void stats_add_time(struct input_stats *s, const struct packet *p)
 {
     s->packets++;
     s->bytes += p->wirelen;
@@ -337,7 +337,11 @@ void stats_add_packet(struct input_stats *s, const struct packet *p)
         s->last_nsec = p->ts_nsec;
     }
     s->has_time = true;
+}
 
+void stats_add_packet(struct input_stats *s, const struct packet *p)
+{
+    stats_add_time(s, p);
     uint64_t an = p->anomalies;
     for (int a = 0; an && a < AN__COUNT; a++, an >>= 1)
         if (an & 1u)

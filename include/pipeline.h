@@ -35,6 +35,12 @@ struct pipeline_opts {
     /* rotated captures (inputs.h): an input that is a group's first file is
      * read with the rest of the group as one stream (may be NULL) */
     const struct input_groups *groups;
+    /* a replay for the charts (replay_inputs): the stages that give the
+     * flows their ids, directions and TCP analysis (decode, duplicates,
+     * reassembly, flows) and the hook; not those only the report reads
+     * (statistics but the times, UDP exchanges, ICMP messages, PMTUD, the
+     * -i any box): the flows see the same packets either way */
+    bool flows_only;
 };
 
 /* Called for every packet after the flow stage; fp->flow is the report-wide
@@ -44,6 +50,9 @@ typedef void (*pipeline_packet_fn)(void *ctx, const struct packet *pkt, const st
 struct pipeline_hooks {
     pipeline_packet_fn packet;
     void *ctx;
+    /* may be NULL; set by the hook once it needs no more packets: the read
+     * stops (replay_inputs() reads no further input either) */
+    const bool *enough;
 };
 
 /* Reads `path` (input number idx) into the statistics s and the results res.

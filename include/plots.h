@@ -25,13 +25,16 @@
  *   ping-sweep          a DF ping sweep's requests answered and unanswered by
  *                       size, the path MTU marked (plots_mtu.c)
  *
- * The time-sequence graph, the timeline and the ladder need per-packet detail that the
- * report stages summarise away, so the inputs are read a second time through
- * the pipeline with a hook (replay.h, given by main; plots_tsg.c records);
- * standard input cannot be read twice, and then those charts are skipped
- * with a note.  When gnuplot is not
- * installed the data and scripts are still written and one line on stderr
- * says how to render them.
+ * The time-sequence graph, the timeline and the ladder need per-packet
+ * detail that the report stages summarise away.  The first pass records
+ * what the graphs and the timeline draw (plots_spill.h); the ladder reads
+ * the inputs a second time through the pipeline with a hook (replay.h,
+ * given by main; plots_tsg.c collects), until its connection has ended.
+ * Standard input cannot be read twice: the ladder is then skipped with a
+ * note (and the graphs and timeline too when there are no records).  The
+ * charts of the first pass are rendered while the ladder's read runs.
+ * When gnuplot is not installed the data and scripts are still written and
+ * one line on stderr says how to render them.
  */
 #ifndef MTUSCOPE_PLOTS_H
 #define MTUSCOPE_PLOTS_H
@@ -44,6 +47,7 @@
 #include "report.h"
 
 struct pipeline_hooks; /* pipeline.h: only plots_tsg.c, which records, needs it */
+struct plots_spill;    /* plots_spill.h: main() makes it, the first pass fills it */
 
 #define PLOTS_MAX_TSG 6 /* time-sequence graphs (flagged flows) per run */
 #define PLOTS_MAX_CHARTS 14
@@ -84,6 +88,9 @@ struct plots_inputs {
     double gnuplot_timeout_s;          /* per chart; 0: none */
     const volatile sig_atomic_t *stop; /* set on Ctrl-C: stop gnuplot (may be NULL) */
     uint64_t ladder_flow;              /* the flow the ladder draws; 0: the headline's */
+    /* the first pass's records for the timeline and the time-sequence
+     * graphs (plots_spill.h); NULL: they read the inputs again */
+    struct plots_spill *spill;
 };
 
 /* Writes the charts into dir and renders them there.  dir must be private

@@ -220,6 +220,9 @@ void stats_add_linktype(struct input_stats *s, int linktype);
 void stats_add_copy(struct input_stats *s, bool forwarded, uint64_t frame, uint64_t original);
 /* Counts one decoded (and, where it applies, reassembled) packet. */
 void stats_add_packet(struct input_stats *s, const struct packet *p);
+/* Only its count, bytes and the first and last times (a chart replay,
+ * pipeline.h's flows_only, which needs no more). */
+void stats_add_time(struct input_stats *s, const struct packet *p);
 /* Adds anomalies that belong to no single packet (incomplete datagrams...). */
 void stats_add_anomaly(struct input_stats *s, enum anomaly a, uint64_t n);
 /* Keeps the reassembly stage's examples of lost datagrams and its cuts. */

@@ -350,16 +350,28 @@ def check_modes(binary, tmp):
     if r.returncode != 0 or glob.glob(os.path.join(out, "*.gp")) or not os.path.exists(
             os.path.join(out, "report.html")):
         fail("--no-plots: exit %d, files %s" % (r.returncode, sorted(os.listdir(out))))
-    # standard input: no second read, a note says so
+    # standard input: no second read, so no ladder, and a note says so; the
+    # time-sequence graph and the timeline come from the first pass's
+    # records (plots_spill.h), the same data as from the file
     out = os.path.join(tmp, "stdin")
     with open(sample, "rb") as f:
         r = subprocess.run([binary, "-o", out, "-r", "-"], stdin=f, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=120)
     stems = chart_stems(out) if os.path.isdir(out) else []
     html = open(os.path.join(out, "report.html")).read() if stems else ""
-    if r.returncode != 0 or any(s.startswith(("tsg", "retrans", "ladder")) for s in stems) or \
-            "cannot be read twice" not in html or "goodput" not in stems:
+    if r.returncode != 0 or any(s.startswith("ladder") for s in stems) or \
+            not any(s.startswith("tsg-flow") for s in stems) or "retrans-timeline" not in stems or \
+            "ladder diagram is not drawn" not in html or "cannot be read twice" not in html or \
+            "goodput" not in stems:
         fail("stdin: exit %d, charts %s" % (r.returncode, stems))
+    from_file = os.path.join(tmp, "stdin-file")
+    run([binary, "-o", from_file, "-r", sample])
+    for st in stems:
+        if st.startswith(("tsg-flow", "retrans-timeline")):
+            a = open(os.path.join(out, st + ".dat"), "rb").read()
+            b = open(os.path.join(from_file, st + ".dat"), "rb").read()
+            if a != b:
+                fail("stdin: %s.dat differs from the file's" % st)
     # gnuplot missing: data and scripts, one line saying how to render
     out = os.path.join(tmp, "nognuplot")
     env = dict(os.environ, PATH=os.path.join(tmp, "empty-path"))
