@@ -261,6 +261,45 @@ def main():
         parts.append("peak RSS %.1f MB (want < 64)" % (m[1] / 1024.0))
         print("  %-9s %s" % (name, "\n            ".join(parts)))
 
+    # issue 18's goals for the charts and for pairs: -o (the charts) within
+    # 2x a plain run on bulk TCP, and a capture paired with itself within 2x
+    # one input; interleaved rounds as above
+    print()
+    print("charts and pairs (median of %d interleaved rounds):" % args.runs)
+    for name, pair_too in (("a-bulk", True), ("b-short", True)):
+        path = os.path.join(args.dir, name + ".pcap")
+        if not os.path.exists(path):
+            continue
+        warm(path)
+        odir = os.path.join(args.dir, "o-" + name)
+        kinds = [("plain", [args.mtuscope, "-r", path]),
+                 ("-o", [args.mtuscope, "-o", odir, "-r", path])]
+        if pair_too:
+            kinds.append(("pair", [args.mtuscope, "-r", path, "-r", path]))
+        walls = {k: [] for k, _ in kinds}
+        cpus = {k: [] for k, _ in kinds}
+        try:
+            for _ in range(args.runs):
+                for k, argv in kinds:
+                    shutil.rmtree(odir, ignore_errors=True)
+                    w, _, _, c = run_timed(argv)
+                    walls[k].append(w)
+                    cpus[k].append(c)
+        except RuntimeError as e:
+            print("bench: %s" % e, file=sys.stderr)
+            failed = True
+            continue
+        shutil.rmtree(odir, ignore_errors=True)
+        med = {k: statistics.median(v) for k, v in walls.items()}
+        cmed = {k: statistics.median(v) for k, v in cpus.items()}
+        line = "  %-9s plain %.2f s; -o %.2f s: %.2fx (CPU %.2fx; want <= 2x)" % (
+            name, med["plain"], med["-o"], ratio(med["-o"], med["plain"]),
+            ratio(cmed["-o"], cmed["plain"]))
+        if pair_too:
+            line += "; paired with itself %.2f s: %.2fx (CPU %.2fx; want <= 2x)" % (
+                med["pair"], ratio(med["pair"], med["plain"]), ratio(cmed["pair"], cmed["plain"]))
+        print(line, flush=True)
+
     if not args.no_4x:
         print()
         print("peak RSS, same traffic at 1x and 4x length (mtuscope, one run):")
