@@ -198,6 +198,14 @@ enum capture_status reader_next(struct reader *r, struct capture_frame *f, char 
     }
 }
 
+const uint8_t *reader_peek_data(const struct reader *r)
+{
+    if (!r->threaded || !r->holding)
+        return NULL;
+    const struct batch *b = r->b[r->head];
+    return r->pos < b->nframes ? b->fr[r->pos].data : NULL;
+}
+
 uint64_t reader_bytes_read(const struct reader *r)
 {
     if (!r->threaded)

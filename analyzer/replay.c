@@ -82,6 +82,11 @@ static bool stream_next(struct stream *s, const struct pipeline_opts *po)
         return false;
     }
     s->packets++;
+    const uint8_t *next = reader_peek_data(s->rd); /* as the first pass does */
+    if (next) {
+        __builtin_prefetch(next);
+        __builtin_prefetch(next + 64);
+    }
     struct packet *p = s->pkt;
     p->frame = f.number;
     p->ts_sec = f.ts_sec;
