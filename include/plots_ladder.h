@@ -33,12 +33,12 @@ struct plots_ladder *plots_ladder_open(const struct report_data *r, const struct
 void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
                          const struct flow_pkt *fp);
 /* The ICMP message a router sends about a packet it cannot forward comes
- * back within one round trip to that router: a read that has gone this far
- * past the connection's last packet holds no more of its story.  3 s: TCP
- * times a segment out after 1 s (RFC 6298; 3 s before it), so a path whose
- * round trip took longer would carry no connection; it is also how long the
- * flow table keeps a closed connection (flow.h), after which the report
- * itself no longer ties a quote to it. */
+ * back within the round trip to that router, a part of the connection's
+ * own: a read that has gone this far past the connection's last packet
+ * holds no more of its story.  3 s: a handshake over a longer round trip
+ * times its SYN out twice first (RFC 6298: 1 s, then doubled), and it is
+ * how long the flow table keeps a closed connection (flow.h), after which
+ * the report itself ties no quote to it. */
 #define LADDER_ICMP_WAIT_NS 3000000000LL
 /* Whether the packets after pkt (in the order of the second read) can add
  * nothing to the diagram: for each side, its events are full, or its
