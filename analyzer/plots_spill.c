@@ -17,7 +17,8 @@
 /* At most 8 Mi records (256 MiB): where /tmp is a tmpfs the file is
  * memory, which must stay bounded whatever the capture's length; a
  * capture of more packets reads its inputs again for the charts, as
- * before the records (8 Mi packets: 5 GB of full-size frames). */
+ * before the records (8 Mi packets: 12.7 GB of 1514-byte frames, 1 GB of
+ * 100-byte ones). */
 #define SPILL_MAX_RECS (8u << 20)
 
 struct plots_spill {
