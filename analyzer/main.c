@@ -341,7 +341,7 @@ int main(int argc, char **argv)
                                false,    &interrupted, &ri->groups, false};
     /* the charts' records, made in the first pass (plots_spill.h); none
      * when no temporary file can be made: the charts read the inputs again */
-    struct plots_spill *spill = o.outdir && !o.no_plots ? plots_spill_new() : NULL;
+    struct plots_spill *spill = o.outdir && !o.no_plots ? plots_spill_new(PLOTS_SPILL_MAX) : NULL;
     int ninputs, nread;
     rc = read_inputs(ri, &po, spill, inputs, &res, &ninputs, &nread);
     bool cut = interrupted != 0; /* Ctrl-C while reading: what was read is reported */

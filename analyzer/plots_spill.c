@@ -14,19 +14,14 @@
 #include "tcp.h"
 
 #define SPILL_RECS 8192 /* records a buffer holds: 256 KiB, one write() each */
-/* At most 8 Mi records (256 MiB): where /tmp is a tmpfs the file is
- * memory, which must stay bounded whatever the capture's length; a
- * capture of more packets reads its inputs again for the charts, as
- * before the records (8 Mi packets: 12.7 GB of 1514-byte frames, 1 GB of
- * 100-byte ones). */
-#define SPILL_MAX_RECS (8u << 20)
 
 struct plots_spill {
     int fd;
     bool failed;  /* a write failed: the records are incomplete */
-    bool full;    /* SPILL_MAX_RECS reached: the records are incomplete */
+    bool full;    /* max records reached: the records are incomplete */
     bool reading; /* after plots_spill_rewind() */
-    uint64_t count;
+    uint64_t count, max;
+    char why[160];
     uint32_t n, pos; /* records in buf; the next one read */
     struct chart_rec buf[SPILL_RECS];
 };
@@ -54,11 +49,12 @@ void chart_rec_from(const struct packet *pkt, const struct flow_pkt *fp, struct 
     }
 }
 
-struct plots_spill *plots_spill_new(void)
+struct plots_spill *plots_spill_new(uint64_t max_records)
 {
     struct plots_spill *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->max = max_records;
     /* where the output's staging directory goes (outdir.c): $TMPDIR when
      * absolute, else /tmp; the name is unlinked at once (mkstemp made it
      * 0600 with O_EXCL, so no one else's file or link is opened) */
@@ -100,7 +96,7 @@ void plots_spill_packet(void *spill, const struct packet *pkt, const struct flow
     struct plots_spill *s = spill;
     if (s->failed || s->full || s->reading)
         return;
-    if (s->count == SPILL_MAX_RECS) {
+    if (s->count == s->max) {
         s->full = true;
         return;
     }
@@ -155,14 +151,17 @@ uint64_t plots_spill_count(const struct plots_spill *s)
     return s->count;
 }
 
-const char *plots_spill_why(const struct plots_spill *s)
+const char *plots_spill_why(struct plots_spill *s)
 {
     if (s->full)
-        return "the capture has more packets than the first pass records for the charts "
-               "(8,388,608)";
-    if (s->failed)
-        return "the charts' temporary file could not be written (a full disk?)";
-    return NULL;
+        snprintf(s->why, sizeof s->why,
+                 "the capture has more packets than the first pass records for the charts "
+                 "(%llu)",
+                 (unsigned long long)s->max);
+    else if (s->failed)
+        snprintf(s->why, sizeof s->why,
+                 "the charts' temporary file could not be written (a full disk?)");
+    return s->full || s->failed ? s->why : NULL;
 }
 
 void plots_spill_free(struct plots_spill *s)

@@ -48,11 +48,18 @@ void chart_rec_from(const struct packet *pkt, const struct flow_pkt *fp, struct 
 
 struct plots_spill;
 
-/* A new, empty spill; NULL when no temporary file can be made (the charts
- * then read the inputs again, as before).  It keeps at most 8 Mi records
- * (256 MiB): past them it is incomplete, and the charts read the inputs
- * again. */
-struct plots_spill *plots_spill_new(void);
+/* At most 8 Mi records (256 MiB): where /tmp is a tmpfs the file is
+ * memory, which must stay bounded whatever the capture's length; a capture
+ * of more packets reads its inputs again for the charts, as before the
+ * records (8 Mi packets: 12.7 GB of 1514-byte frames, 1 GB of 100-byte
+ * ones). */
+#define PLOTS_SPILL_MAX (8u << 20)
+
+/* A new, empty spill of at most max_records (PLOTS_SPILL_MAX; less in
+ * tests); NULL when no temporary file can be made (the charts then read
+ * the inputs again, as before).  Past max_records it is incomplete, and the
+ * charts read the inputs again. */
+struct plots_spill *plots_spill_new(uint64_t max_records);
 /* The first pass's hook (pipeline.h's pipeline_packet_fn): one record. */
 void plots_spill_packet(void *spill, const struct packet *pkt, const struct flow_pkt *fp);
 /* Every record written, the file read from its start: true; false when a
@@ -65,7 +72,7 @@ bool plots_spill_next(struct plots_spill *s, struct chart_rec *out, bool *failed
 uint64_t plots_spill_count(const struct plots_spill *s);
 /* Why the records are incomplete (a failed write, more packets than they
  * may hold), for the report's note; NULL when they are whole. */
-const char *plots_spill_why(const struct plots_spill *s);
+const char *plots_spill_why(struct plots_spill *s);
 void plots_spill_free(struct plots_spill *s);
 
 #endif

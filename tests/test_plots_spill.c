@@ -101,7 +101,7 @@ static void test_quoted_segment_is_not_drawn_as_one(void **state)
 static void test_records_come_back_in_order_across_buffers(void **state)
 {
     (void)state;
-    struct plots_spill *s = plots_spill_new();
+    struct plots_spill *s = plots_spill_new(PLOTS_SPILL_MAX);
     assert_non_null(s);
     struct packet *p = calloc(1, sizeof *p);
     enum { N = 20000 };
@@ -145,7 +145,7 @@ static void test_failed_write_is_never_drawn_from(void **state)
     struct rlimit old, lim;
     assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
     void (*was)(int) = signal(SIGXFSZ, SIG_IGN); /* write() then fails with EFBIG */
-    struct plots_spill *s = plots_spill_new();
+    struct plots_spill *s = plots_spill_new(PLOTS_SPILL_MAX);
     assert_non_null(s);
     lim = old;
     lim.rlim_cur = 100000; /* under the first buffer's 262,144 bytes */
@@ -159,6 +159,32 @@ static void test_failed_write_is_never_drawn_from(void **state)
     signal(SIGXFSZ, was);
     assert_false(ok);
     assert_non_null(strstr(plots_spill_why(s), "could not be written")); /* the note's words */
+    plots_spill_free(s);
+    free(p);
+}
+
+/* Past its cap the spill is incomplete (a tmpfs /tmp must stay bounded):
+ * rewind says so, the note says why, and nothing past the cap is kept. */
+static void test_more_packets_than_the_cap_are_never_drawn_from(void **state)
+{
+    (void)state;
+    struct plots_spill *s = plots_spill_new(100);
+    assert_non_null(s);
+    struct packet *p = calloc(1, sizeof *p);
+    tcp_packet(p, 1, 1, TH_ACK, 100);
+    for (int i = 0; i < 150; i++)
+        plots_spill_packet(s, p, &(struct flow_pkt){1, 0, 0});
+    assert_int_equal(plots_spill_count(s), 100);
+    assert_false(plots_spill_rewind(s));
+    assert_non_null(strstr(plots_spill_why(s), "more packets than the first pass records"));
+    assert_non_null(strstr(plots_spill_why(s), "(100)"));
+    plots_spill_free(s);
+    /* exactly at the cap it is whole */
+    s = plots_spill_new(100);
+    for (int i = 0; i < 100; i++)
+        plots_spill_packet(s, p, &(struct flow_pkt){1, 0, 0});
+    assert_true(plots_spill_rewind(s));
+    assert_null(plots_spill_why(s));
     plots_spill_free(s);
     free(p);
 }
@@ -274,13 +300,14 @@ static void remove_dir(const char *dir)
 }
 
 /* The charts of -o for these inputs, written into dir: from the first
- * pass's records (spill true) or from a second read of every chart. */
-static void charts_of(const char *const *paths, int n, bool spill, const char *dir)
+ * pass's records, at most cap of them (0: none, a second read of every
+ * chart; a cap the capture passes: records made, then the second read). */
+static void charts_of(const char *const *paths, int n, uint64_t cap, const char *dir)
 {
     struct results res;
     assert_true(results_init(&res));
-    struct plots_spill *sp = spill ? plots_spill_new() : NULL;
-    assert_true(!spill || sp);
+    struct plots_spill *sp = cap ? plots_spill_new(cap) : NULL;
+    assert_true(!cap || sp);
     struct pipeline_hooks hooks = {plots_spill_packet, sp, NULL};
     struct pipeline_opts po = {.quiet = true};
     struct input_stats *in[2];
@@ -331,28 +358,33 @@ static void test_records_draw_what_the_second_read_draws(void **state)
         int n = cases[i][1] ? 2 : 1;
         char a[] = "/tmp/mtuscope-spill-a-XXXXXX", b[] = "/tmp/mtuscope-spill-b-XXXXXX";
         assert_non_null(mkdtemp(a));
-        assert_non_null(mkdtemp(b));
-        charts_of(cases[i], n, true, a);
-        charts_of(cases[i], n, false, b);
-        char na[64][96], nb[64][96];
-        int ka, kb;
-        read_dir(a, na, &ka);
-        read_dir(b, nb, &kb);
-        assert_int_equal(ka, kb);
-        bool tsg = false;
-        for (int k = 0; k < ka; k++) {
-            assert_string_equal(na[k], nb[k]);
-            size_t la, lb;
-            char *x = slurp(a, na[k], &la), *y = slurp(b, nb[k], &lb);
-            if (la != lb || memcmp(x, y, la) != 0)
-                fail_msg("%s: %s differs", cases[i][0], na[k]);
-            tsg |= strncmp(na[k], "tsg-flow", 8) == 0;
-            free(x);
-            free(y);
+        charts_of(cases[i], n, PLOTS_SPILL_MAX, a);
+        /* against a second read, then against records cut by their cap */
+        for (int v = 0; v < 2; v++) {
+            memcpy(b + sizeof b - 7, "XXXXXX", 6);
+            assert_non_null(mkdtemp(b));
+            charts_of(cases[i], n, v ? 10 : 0, b);
+            char na[64][96], nb[64][96];
+            int ka, kb;
+            read_dir(a, na, &ka);
+            read_dir(b, nb, &kb);
+            assert_int_equal(ka, kb);
+            bool tsg = false;
+            for (int k = 0; k < ka; k++) {
+                assert_string_equal(na[k], nb[k]);
+                size_t la, lb;
+                char *x = slurp(a, na[k], &la), *y = slurp(b, nb[k], &lb);
+                if (la != lb || memcmp(x, y, la) != 0)
+                    fail_msg("%s: %s differs (%s)", cases[i][0], na[k],
+                             v ? "records past their cap" : "a second read");
+                tsg |= strncmp(na[k], "tsg-flow", 8) == 0;
+                free(x);
+                free(y);
+            }
+            assert_true(tsg); /* a graph was drawn, not two empty charts compared */
+            remove_dir(b);
         }
-        assert_true(tsg); /* a graph was drawn, not two empty charts compared */
         remove_dir(a);
-        remove_dir(b);
     }
     if (saved)
         setenv("PATH", saved, 1);
@@ -366,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_quoted_segment_is_not_drawn_as_one),
         cmocka_unit_test(test_records_come_back_in_order_across_buffers),
         cmocka_unit_test(test_failed_write_is_never_drawn_from),
+        cmocka_unit_test(test_more_packets_than_the_cap_are_never_drawn_from),
         cmocka_unit_test(test_ladder_read_stops_after_the_connection_and_its_icmp),
         cmocka_unit_test(test_records_draw_what_the_second_read_draws),
     };
