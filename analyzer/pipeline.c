@@ -327,17 +327,17 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
             continue;
         }
         defrag_packet(df, pkt);
-        struct flow_pkt fp;
+        int nicmp = s->nicmp;
         if (o->flows_only) {
             stats_add_time(s, pkt);
-            flow_packet(ft, pkt, &fp);
-            fp.flow = results_flow_id(res, fp.flow);
         } else {
             udpx_packet(&s->udpx, pkt);
-            int nicmp = s->nicmp;
             stats_add_packet(s, pkt);
-            flow_packet(ft, pkt, &fp);
-            fp.flow = results_flow_id(res, fp.flow);
+        }
+        struct flow_pkt fp;
+        flow_packet(ft, pkt, &fp);
+        fp.flow = results_flow_id(res, fp.flow);
+        if (!o->flows_only) {
             if (way == 1)
                 box_in(&bx, pkt->frame, pkt->ts_sec * 1000000000ll + pkt->ts_nsec, fp.flow, fp.dir,
                        box_ip_size(pkt));

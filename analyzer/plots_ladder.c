@@ -488,8 +488,10 @@ void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
 
 bool plots_ladder_enough(const struct plots_ladder *l, const struct packet *pkt)
 {
-    if (!l)
-        return true;
+    if (!l || !l->f[0])
+        return true; /* no connection to draw */
+    if (!pkt)
+        return false;
     int64_t t = pkt->ts_sec * 1000000000LL + pkt->ts_nsec;
     for (int s = 0; s < 2 && l->f[s]; s++) {
         const struct flow_summary *f = l->f[s];

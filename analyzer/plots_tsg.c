@@ -591,7 +591,7 @@ static bool spill_read(const struct plots_inputs *in, struct replay *rp, FILE *e
  * connection fills the ladder's events in its first 10,000 packets). */
 static bool ladder_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
 {
-    rp->ladder_enough = plots_ladder_enough(rp->ladder, &(struct packet){0});
+    rp->ladder_enough = plots_ladder_enough(rp->ladder, NULL);
     if (rp->ladder_enough)
         return true; /* no connection to draw */
     struct pipeline_hooks hooks = {ladder_packet, rp, &rp->ladder_enough};

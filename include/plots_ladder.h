@@ -43,7 +43,8 @@ void plots_ladder_packet(struct plots_ladder *l, const struct packet *pkt,
 /* Whether the packets after pkt (in the order of the second read) can add
  * nothing to the diagram: for each side, its events are full, or its
  * capture was read past the connection's last frame and LADDER_ICMP_WAIT_NS
- * past its last packet (both: a capture's times may run backwards). */
+ * past its last packet (both: a capture's times may run backwards).  pkt
+ * NULL, before the read: whether there is no connection to draw at all. */
 bool plots_ladder_enough(const struct plots_ladder *l, const struct packet *pkt);
 /* Writes ladder.dat and ladder.gp and lists the chart; false when a file
  * could not be written (said on err). */

@@ -246,8 +246,11 @@ static void test_ladder_read_stops_after_the_connection_and_its_icmp(void **stat
         if (plots_ladder_enough(&l, p) != cases[i].enough)
             fail_msg("%s: expected %s", cases[i].why, cases[i].enough ? "enough" : "more");
     }
-    /* no connection to draw: nothing to read */
-    struct plots_ladder none = {0};
+    /* before the read: a connection to draw wants it, none does not */
+    struct plots_ladder one = {0}, none = {0};
+    one.f[0] = &f0;
+    assert_false(plots_ladder_enough(&one, NULL));
+    assert_true(plots_ladder_enough(&none, NULL));
     assert_true(plots_ladder_enough(&none, p));
     free(p);
 }
