@@ -24,7 +24,8 @@ struct match_run {
     int64_t start;
 };
 
-static bool match_frame(void *ctx, int side, int64_t t_ns, const struct packet *p)
+static bool match_frame(void *ctx, int side, int64_t t_ns, uint64_t frame,
+                        const struct corr_key *keys, int nkeys)
 {
     struct match_run *r = ctx;
     if (!r->started) {
@@ -33,9 +34,7 @@ static bool match_frame(void *ctx, int side, int64_t t_ns, const struct packet *
     }
     if (r->span_ns && t_ns - r->start > r->span_ns)
         return false;
-    struct corr_key keys[CORR_MAX_KEYS];
-    int n = corr_keys(p, keys);
-    corr_matcher_add(r->m, side, t_ns, p->frame, keys, n);
+    corr_matcher_add(r->m, side, t_ns, frame, keys, nkeys);
     return !(r->stop_matches && corr_matcher_matches(r->m) >= r->stop_matches);
 }
 
@@ -258,8 +257,9 @@ bool correlate_run(struct correlation *c, const struct corr_source *src, int nin
             if (sh && (!src->rereadable(src->src, a) || !src->rereadable(src->src, b)))
                 snprintf(p->note, sizeof p->note,
                          "an input that is not a regular file (standard input, a pipe, a process "
-                         "substitution) cannot be read a second time: save it to a file to "
-                         "correlate it");
+                         "substitution) cannot be read a second time, and the first pass's record "
+                         "of its packets is incomplete (no temporary file, or its size limit): "
+                         "save it to a file to correlate it");
             else if (sh)
                 correlate_full_pair(p, src, res->flows_unlisted);
             else

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "corr_feed.h"
 #include "correlate.h"
 #include "escape.h"
 #include "html.h"
@@ -215,13 +216,29 @@ static struct run_inputs *group_inputs(const struct options *o)
     return ri;
 }
 
+/* What the first pass records for the later stages: the charts' records
+ * and the correlation's (either may be NULL). */
+struct first_records {
+    struct plots_spill *charts;
+    struct corr_feed *match;
+};
+
+static void record_packet(void *ctx, const struct packet *pkt, const struct flow_pkt *fp)
+{
+    const struct first_records *fr = ctx;
+    if (fr->charts)
+        plots_spill_packet(fr->charts, pkt, fp);
+    if (fr->match)
+        corr_feed_packet(fr->match, pkt, fp);
+}
+
 /* Each input once through the pipeline.  Returns the exit status so far;
  * *ninputs: inputs started, *nread: inputs that could be opened. */
 static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
-                       struct plots_spill *spill, struct input_stats **inputs, struct results *res,
-                       int *ninputs, int *nread)
+                       const struct first_records *fr, struct input_stats **inputs,
+                       struct results *res, int *ninputs, int *nread)
 {
-    struct pipeline_hooks hooks = {plots_spill_packet, spill, NULL};
+    struct pipeline_hooks hooks = {record_packet, (void *)fr, NULL};
     int rc = EXIT_OK;
     *ninputs = *nread = 0;
     for (int i = 0; i < ri->n && !interrupted; i++) {
@@ -234,13 +251,18 @@ static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *
         inputs[i]->scan = ri->scans[i];
         if (ri->groups.g[i].why[0] && ri->groups.g[i].nfiles == 1)
             inputs[i]->why_alone = ri->groups.g[i].why;
-        enum pipeline_status r =
-            pipeline_run(ri->paths[i], i, po, inputs[i], res, spill ? &hooks : NULL);
+        if (fr->match)
+            corr_feed_begin(fr->match, i);
+        enum pipeline_status r = pipeline_run(ri->paths[i], i, po, inputs[i], res,
+                                              fr->charts || fr->match ? &hooks : NULL);
+        bool opened = inputs[i]->format[0] != '\0'; /* the rest may have broken */
+        if (fr->match)
+            corr_feed_end(fr->match, i, opened);
         if (r == PIPELINE_BAD_FILTER)
             return EXIT_USAGE;
         if (r == PIPELINE_FAIL)
             rc = EXIT_FAIL;
-        *nread += inputs[i]->format[0] != '\0'; /* opened: the rest may have broken */
+        *nread += opened;
     }
     return rc;
 }
@@ -249,14 +271,16 @@ static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *
  * takes measured delivery as its strongest evidence.  Not after a Ctrl-C:
  * matching reads the inputs again, further than the report did. */
 static void correlate_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
-                             int ninputs, bool cut, struct correlation *corr, struct results *res)
+                             struct corr_feed *feed, int ninputs, bool cut,
+                             struct correlation *corr, struct results *res)
 {
     if (cut)
         return;
     struct pipeline_opts cpo = *po;
     cpo.quiet = true;
     struct replay_src rs = {ri->paths, ninputs, &cpo};
-    struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
+    struct corr_feed_src fs = {feed, &rs};
+    struct corr_source src = {corr_feed_pair, corr_feed_first_time, corr_feed_rereadable, &fs};
     if (correlate_run(corr, &src, ninputs, res) && !interrupted)
         res->correlation = corr;
     else if (!interrupted)
@@ -342,8 +366,10 @@ int main(int argc, char **argv)
     /* the charts' records, made in the first pass (plots_spill.h); none
      * when no temporary file can be made: the charts read the inputs again */
     struct plots_spill *spill = o.outdir && !o.no_plots ? plots_spill_new(PLOTS_SPILL_MAX) : NULL;
+    /* the correlation's records (corr_feed.h), with two inputs or more */
+    struct first_records fr = {spill, ri->n > 1 ? corr_feed_new(ri->n, CORR_FEED_MAX) : NULL};
     int ninputs, nread;
-    rc = read_inputs(ri, &po, spill, inputs, &res, &ninputs, &nread);
+    rc = read_inputs(ri, &po, &fr, inputs, &res, &ninputs, &nread);
     bool cut = interrupted != 0; /* Ctrl-C while reading: what was read is reported */
     if (cut)
         escape_line(stderr, "mtuscope: interrupted: the report covers the %d input%s read so far%s",
@@ -362,7 +388,7 @@ int main(int argc, char **argv)
             escape_line(stderr, "mtuscope: %s: nothing written", o.outdir);
         rc = EXIT_FAIL;
     } else if (rc != EXIT_USAGE) {
-        correlate_inputs(ri, &po, ninputs, cut, &corr, &res);
+        correlate_inputs(ri, &po, fr.match, ninputs, cut, &corr, &res);
         rc = infer_and_report(&o, ri->paths, &po, inputs, ninputs, &res, cut, spill, rc);
     }
     errno = 0;
@@ -379,6 +405,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < ninputs; i++)
         stats_free(inputs[i]);
     plots_spill_free(spill);
+    corr_feed_free(fr.match);
     free(ri);
     correlate_free(&corr);
     results_free(&res);

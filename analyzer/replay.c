@@ -1,5 +1,5 @@
 /*
- * replay.c - the second reads (see replay.h): two inputs merged by time for
+ * replay.c - the second reads (see replay.h): an input packet by packet for
  * the correlation, every input through the pipeline for the charts.
  */
 #include <stdio.h>
@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "dedup.h"
 #include "defrag.h"
 #include "progress.h"
 #include "reader.h"
@@ -28,126 +29,104 @@ bool replay_rereadable(void *src, int i)
 
 /* ---- one input read frame by frame ---- */
 
-struct stream {
+struct replay_stream {
     struct capture *cap;
     struct reader *rd; /* the file read ahead by a second thread (reader.h) */
     uint64_t size;     /* of the file, for progress; 0 unknown */
+    struct dedup *dd;
     struct defrag *df;
     struct packet *pkt;
     bool eof;
-    uint64_t packets;
-    int64_t t_ns; /* of the frame held */
+    uint64_t packets; /* analysed: the copies the capture made are not counted */
+    const struct pipeline_opts *po;
 };
 
-static void stream_close(struct stream *s)
+void replay_stream_close(struct replay_stream *s)
 {
+    if (!s)
+        return;
     reader_stop(s->rd); /* before the capture it reads */
     capture_close(s->cap);
+    dedup_free(s->dd);
     defrag_free(s->df);
     free(s->pkt);
-    memset(s, 0, sizeof *s);
+    free(s);
 }
 
-static bool stream_open(struct stream *s, const char *path, const struct pipeline_opts *po,
-                        bool ahead)
+struct replay_stream *replay_stream_open(void *src, int i, bool ahead)
 {
+    const struct replay_src *rs = src;
+    if (!replay_rereadable(src, i))
+        return NULL;
+    struct replay_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    const char *path = rs->paths[i];
     char err[CAPTURE_ERRLEN];
-    memset(s, 0, sizeof *s);
-    const struct input_group *g = inputs_group_of(po->groups, path); /* a rotated capture */
+    s->po = rs->po;
+    const struct input_group *g = inputs_group_of(s->po->groups, path); /* a rotated capture */
     s->cap =
         g && g->nfiles > 1 ? capture_open_files(g->files, g->nfiles, err) : capture_open(path, err);
+    s->dd = dedup_new();
     s->df = defrag_new(NULL);
     s->pkt = calloc(1, sizeof *s->pkt);
-    if (!s->cap || !s->df || !s->pkt || !capture_set_filter(s->cap, po->filter, err) ||
+    if (!s->cap || !s->dd || !s->df || !s->pkt || !capture_set_filter(s->cap, s->po->filter, err) ||
         !(s->rd = reader_start(s->cap, ahead))) {
-        stream_close(s);
-        return false;
+        replay_stream_close(s);
+        return NULL;
     }
     struct stat st;
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         s->size = (uint64_t)st.st_size;
-    return true;
+    return s;
 }
 
-/* Reads, decodes and defragments the next frame into s->pkt; false at the
- * end (or --count reached, or Ctrl-C).  The packet stays valid until the
- * next call on the same stream. */
-static bool stream_next(struct stream *s, const struct pipeline_opts *po)
+/* The next packet as the first pass analysed it: decoded, a copy the
+ * capture made of it (dedup.h) skipped, defragmented.  --count counts
+ * these packets, as the first pass does. */
+const struct packet *replay_stream_next(struct replay_stream *s, int64_t *t_ns)
 {
     char err[CAPTURE_ERRLEN];
+    const struct pipeline_opts *po = s->po;
     struct capture_frame f;
-    if (s->eof || (po->count && s->packets >= po->count) || (po->stop && *po->stop) ||
-        reader_next(s->rd, &f, err) != CAPTURE_OK) {
-        s->eof = true;
-        return false;
+    for (;;) {
+        if (s->eof || (po->count && s->packets >= po->count) || (po->stop && *po->stop) ||
+            reader_next(s->rd, &f, err) != CAPTURE_OK) {
+            s->eof = true;
+            return NULL;
+        }
+        const uint8_t *next = reader_peek_data(s->rd); /* as the first pass does */
+        if (next) {
+            __builtin_prefetch(next);
+            __builtin_prefetch(next + 64);
+        }
+        struct packet *p = s->pkt;
+        p->frame = f.number;
+        p->ts_sec = f.ts_sec;
+        p->ts_nsec = f.ts_nsec;
+        decode_frame(p, f.linktype, f.data, f.caplen, f.wirelen);
+        uint64_t orig;
+        if (dedup_packet(s->dd, p, &orig) != DEDUP_ORIGINAL)
+            continue;
+        defrag_packet(s->df, p);
+        s->packets++;
+        *t_ns = f.ts_sec * 1000000000ll + f.ts_nsec;
+        return p;
     }
-    s->packets++;
-    const uint8_t *next = reader_peek_data(s->rd); /* as the first pass does */
-    if (next) {
-        __builtin_prefetch(next);
-        __builtin_prefetch(next + 64);
-    }
-    struct packet *p = s->pkt;
-    p->frame = f.number;
-    p->ts_sec = f.ts_sec;
-    p->ts_nsec = f.ts_nsec;
-    decode_frame(p, f.linktype, f.data, f.caplen, f.wirelen);
-    defrag_packet(s->df, p);
-    s->t_ns = f.ts_sec * 1000000000ll + f.ts_nsec;
-    return true;
+}
+
+void replay_stream_progress(const struct replay_stream *s, uint64_t *done, uint64_t *size)
+{
+    *done = reader_bytes_read(s->rd);
+    *size = s->size;
 }
 
 bool replay_first_time(void *src, int i, int64_t *t_ns)
 {
-    const struct replay_src *rs = src;
-    struct stream s;
-    if (!replay_rereadable(src, i) || !stream_open(&s, rs->paths[i], rs->po, false))
-        return false;
-    bool ok = stream_next(&s, rs->po);
-    *t_ns = s.t_ns;
-    stream_close(&s);
+    struct replay_stream *s = replay_stream_open(src, i, false);
+    bool ok = s && replay_stream_next(s, t_ns);
+    replay_stream_close(s);
     return ok;
-}
-
-bool replay_pair(void *src, int a, int b, int64_t offset_ns, replay_frame_fn fn, void *ctx)
-{
-    const struct replay_src *rs = src;
-    const struct pipeline_opts *po = rs->po;
-    struct stream s[2];
-    /* each file read ahead by its own thread (regular files only:
-     * replay_rereadable), so that the reads overlap the matching: b-short
-     * paired with itself 2.26-2.32 -> 2.12-2.28 s */
-    if (!replay_rereadable(src, a) || !replay_rereadable(src, b) ||
-        !stream_open(&s[0], rs->paths[a], po, true))
-        return false;
-    if (!stream_open(&s[1], rs->paths[b], po, true)) {
-        stream_close(&s[0]);
-        return false;
-    }
-    struct progress pg;
-    progress_start(&pg, po->progress, s[0].size && s[1].size ? s[0].size + s[1].size : 0);
-    char label[600];
-    snprintf(label, sizeof label, "matching %s with %s", rs->paths[a], rs->paths[b]);
-    stream_next(&s[0], po);
-    stream_next(&s[1], po);
-    while (!s[0].eof || !s[1].eof) {
-        /* the earlier frame first; on a tie the side behind in frames */
-        int64_t t1 = s[1].t_ns - offset_ns;
-        int x = s[0].eof          ? 1
-                : s[1].eof        ? 0
-                : t1 != s[0].t_ns ? t1 < s[0].t_ns
-                                  : s[1].packets < s[0].packets;
-        if (!fn(ctx, x, x ? t1 : s[0].t_ns, s[x].pkt))
-            break;
-        stream_next(&s[x], po);
-        if (pg.on && ((s[0].packets + s[1].packets) & 0x3fff) == 0)
-            progress_tick(&pg, label, s[0].packets + s[1].packets,
-                          reader_bytes_read(s[0].rd) + reader_bytes_read(s[1].rd));
-    }
-    progress_done(&pg);
-    stream_close(&s[0]);
-    stream_close(&s[1]);
-    return true;
 }
 
 bool replay_inputs(void *src, const struct pipeline_hooks *hooks)

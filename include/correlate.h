@@ -66,7 +66,6 @@
 #include <stdint.h>
 
 #include "packet.h"
-#include "replay.h"
 #include "results.h"
 
 #define CORR_WINDOW_NS 10000000000ll        /* 10 s: a key unmatched that long is lost */
@@ -208,14 +207,23 @@ struct correlation {
     bool any_shared; /* some pair shares traffic */
 };
 
-/* Where the packets come from: main() passes replay.h's functions and
- * their struct replay_src; a test passes its own.  correlate.c opens no
- * file. */
+/* A frame of a merged read: side 0 or 1 (the pair's first or second
+ * input), its time in ns on side 0's clock, its frame number in its input
+ * and its keys (corr_keys(); nkeys may be 0).  Returns false to stop the
+ * read. */
+typedef bool (*corr_frame_fn)(void *ctx, int side, int64_t t_ns, uint64_t frame,
+                              const struct corr_key *keys, int nkeys);
+
+/* Where the frames come from: main() passes corr_feed.h's functions (the
+ * first pass's records, or a second read) and their struct corr_feed_src;
+ * a test passes its own.  correlate.c opens no file. */
 struct corr_source {
-    /* inputs a and b merged by time, b's clock moved back by offset_ns */
-    bool (*pair)(void *src, int a, int b, int64_t offset_ns, replay_frame_fn fn, void *ctx);
+    /* inputs a and b merged by time, b's clock moved back by offset_ns; on
+     * a tie the side behind in frames first.  False when an input cannot
+     * be read again or memory ran out. */
+    bool (*pair)(void *src, int a, int b, int64_t offset_ns, corr_frame_fn fn, void *ctx);
     bool (*first_time)(void *src, int input, int64_t *t_ns);
-    bool (*rereadable)(void *src, int input); /* false for standard input */
+    bool (*rereadable)(void *src, int input); /* false: neither recorded nor a regular file */
     void *src;
 };
 

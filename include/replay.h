@@ -4,12 +4,12 @@
  * Two stages need packets after the first pass has summarised them: the
  * correlation of two vantage points (correlate.h: the same packets matched
  * across two captures, read merged by time) and the per-packet charts
- * (plots.h: time-sequence graphs and the retransmission timeline).  Neither
- * opens a file: main() hands them a struct replay_src, and they call the
- * functions below through the function pointers of their own interfaces, so
+ * (plots.h: time-sequence graphs, the retransmission timeline, the ladder).
+ * Both take what they can from records the first pass wrote (corr_feed.h,
+ * plots_spill.h) and come here when those are incomplete (and the ladder
+ * always).  Neither opens a file: main() hands them a struct replay_src, so
  * that every re-read goes through the same capture, filter, --count and
- * Ctrl-C handling as the first pass, and the consumers can be tested by
- * feeding them packets.
+ * Ctrl-C handling as the first pass.
  *
  * Only a regular file can be read a second time (not standard input, a FIFO,
  * a process substitution): replay_rereadable() says so, and the consumers
@@ -23,11 +23,6 @@
 
 #include "packet.h"
 #include "pipeline.h"
-
-/* A frame of a merged read: side 0 or 1 (the pair's first or second input),
- * its time in ns on side 0's clock, the packet decoded and defragmented.
- * Returns false to stop the read. */
-typedef bool (*replay_frame_fn)(void *ctx, int side, int64_t t_ns, const struct packet *p);
 
 /* The inputs as the first pass read them. */
 struct replay_src {
@@ -45,12 +40,19 @@ bool replay_rereadable(void *src, int i);
 /* The time of input i's first frame (after the filter); false when it has
  * none or cannot be read. */
 bool replay_first_time(void *src, int i, int64_t *t_ns);
-/* Inputs a and b merged by capture time, b's clock moved back by offset_ns;
- * on a tie the side behind in frames first, so that runs of equal
- * timestamps interleave.  Every frame goes to fn until it returns false or
- * both inputs end.  False when an input cannot be opened or filtered, or
- * memory ran out. */
-bool replay_pair(void *src, int a, int b, int64_t offset_ns, replay_frame_fn fn, void *ctx);
+/* Input i read again packet by packet, as the first pass analysed it:
+ * decoded, without the copies the capture made (dedup.h), defragmented,
+ * under the same filter, --count and Ctrl-C.  ahead: a second thread reads
+ * the file ahead.  NULL when it cannot be read again or opened, or memory
+ * ran out. */
+struct replay_stream;
+struct replay_stream *replay_stream_open(void *src, int i, bool ahead);
+/* The next packet and its time in ns; NULL at the end.  It stays valid
+ * until the next call. */
+const struct packet *replay_stream_next(struct replay_stream *s, int64_t *t_ns);
+/* Bytes read so far, and the file's size (0 unknown), for progress. */
+void replay_stream_progress(const struct replay_stream *s, uint64_t *done, uint64_t *size);
+void replay_stream_close(struct replay_stream *s); /* NULL is a no-op */
 /* Every input through the whole pipeline again, in order, so that flow ids
  * are those of the first pass; each packet goes to hooks.  Quiet: the first
  * pass reported the inputs' problems.  False when memory ran out. */

@@ -513,7 +513,7 @@ static void fake_init(struct fake *fk, bool lose_big)
     }
 }
 
-static bool fake_pair(void *src, int a, int b, int64_t offset, replay_frame_fn fn, void *ctx)
+static bool fake_pair(void *src, int a, int b, int64_t offset, corr_frame_fn fn, void *ctx)
 {
     struct fake *fk = src;
     assert_int_equal(a, 0);
@@ -526,7 +526,9 @@ static bool fake_pair(void *src, int a, int b, int64_t offset, replay_frame_fn f
         int x = t1 < t0;
         const struct fake_frame *f = &fk->f[x][i[x]++];
         fake_build(f, fake_len(f));
-        if (!fn(ctx, x, x ? t1 : t0, &P))
+        struct corr_key keys[CORR_MAX_KEYS];
+        int n = corr_keys(&P, keys);
+        if (!fn(ctx, x, x ? t1 : t0, P.frame, keys, n))
             break;
     }
     return true;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "corr_feed.h"
 #include "correlate.h"
 #include "fuzz_reports.h"
 #include "pcapng.h"
@@ -53,21 +54,50 @@ static void *xmalloc_copy(const uint8_t *data, size_t size)
     return p;
 }
 
+/* Two correlations of the same pair agree: the matched counts and every
+ * direction's numbers. */
+static bool same_correlation(const struct correlation *a, const struct correlation *b)
+{
+    if (a->npairs != b->npairs)
+        return false;
+    for (int i = 0; i < a->npairs; i++) {
+        const struct corr_pair *x = &a->pairs[i], *y = &b->pairs[i];
+        if (x->matched != y->matched || x->offset_ns != y->offset_ns || x->ndirs != y->ndirs ||
+            x->failed != y->failed || strcmp(x->note, y->note) != 0)
+            return false;
+        for (int k = 0; k < x->ndirs; k++)
+            if (memcmp(&x->dirs[k], &y->dirs[k], sizeof x->dirs[k]) != 0)
+                return false;
+    }
+    return true;
+}
+
 /* The file at `path` as two inputs, correlated: nothing may be seen on one
- * side only, since both sides are the same bytes. */
+ * side only, since both sides are the same bytes; and the first pass's
+ * records (corr_feed.h) give the correlation a second read gives. */
 static void run_self_pair(const char *path, const struct pipeline_opts *po)
 {
     struct input_stats *s[2] = {stats_new(path), stats_new(path)};
     struct results res;
-    if (!s[0] || !s[1] || !results_init(&res))
+    struct corr_feed *feed = corr_feed_new(2, CORR_FEED_MAX);
+    if (!s[0] || !s[1] || !results_init(&res) || !feed)
         abort();
-    for (int i = 0; i < 2; i++) /* in this thread: see the top of the file */
-        pipeline_run_reading(path, i, po, s[i], &res, NULL, false);
-    struct correlation corr;
+    struct pipeline_hooks hooks = {corr_feed_packet, feed, NULL};
+    for (int i = 0; i < 2; i++) { /* in this thread: see the top of the file */
+        corr_feed_begin(feed, i);
+        pipeline_run_reading(path, i, po, s[i], &res, &hooks, false);
+        corr_feed_end(feed, i, s[i]->format[0] != '\0');
+    }
+    struct correlation corr, again;
     const char *paths[2] = {path, path};
     struct replay_src rs = {paths, 2, po};
-    struct corr_source src = {replay_pair, replay_first_time, replay_rereadable, &rs};
-    if (!correlate_run(&corr, &src, 2, &res))
+    struct corr_feed_src fs = {feed, &rs}, fs_again = {NULL, &rs};
+    struct corr_source src = {corr_feed_pair, corr_feed_first_time, corr_feed_rereadable, &fs};
+    struct corr_source src_again = {corr_feed_pair, corr_feed_first_time, corr_feed_rereadable,
+                                    &fs_again};
+    if (!correlate_run(&corr, &src, 2, &res) || !correlate_run(&again, &src_again, 2, &res))
+        abort();
+    if (!same_correlation(&corr, &again))
         abort();
     for (int i = 0; i < corr.npairs; i++)
         for (int k = 0; k < corr.pairs[i].ndirs; k++) {
@@ -78,6 +108,8 @@ static void run_self_pair(const char *path, const struct pipeline_opts *po)
     res.correlation = &corr;
     fuzz_reports_n(s, 2, &res);
     correlate_free(&corr);
+    correlate_free(&again);
+    corr_feed_free(feed);
     results_free(&res);
     stats_free(s[0]);
     stats_free(s[1]);
