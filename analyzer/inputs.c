@@ -9,18 +9,12 @@
 #include "capture.h"
 #include "inputs.h"
 
-/* Whether file b continues file a (a rotated capture's next file).  `why`
- * says so, or why not. */
-static bool continues(const char *pa, const struct capscan *a, const char *pb,
-                      const struct capscan *b, char *why, size_t size)
+bool inputs_may_continue(const char *pa, const struct capscan *a, const char *pb,
+                         const struct capscan *b, char *why, size_t size)
 {
     struct stat sa, sb;
     if (!a->scanned || !b->scanned) {
         snprintf(why, size, "not scanned (%s): a separate input", !b->scanned ? b->why : a->why);
-        return false;
-    }
-    if (a->broken || b->broken) {
-        snprintf(why, size, "a file ends in a broken record: a separate input");
         return false;
     }
     if (stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
@@ -41,6 +35,22 @@ static bool continues(const char *pa, const struct capscan *a, const char *pb,
     }
     if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname) != 0) {
         snprintf(why, size, "another interface: a separate capture point");
+        return false;
+    }
+    return true;
+}
+
+/* Whether file b continues file a (a rotated capture's next file).  `why`
+ * says so, or why not.  What the headers tell comes first: the records'
+ * times (and whether a record is broken) are known only for files that
+ * inputs_scan() walked, those that pass it. */
+static bool continues(const char *pa, const struct capscan *a, const char *pb,
+                      const struct capscan *b, char *why, size_t size)
+{
+    if (!inputs_may_continue(pa, a, pb, b, why, size))
+        return false;
+    if (a->broken || b->broken) {
+        snprintf(why, size, "a file ends in a broken record: a separate input");
         return false;
     }
     /* A file without packets (tcpdump -G and editcap -i write one for an
@@ -101,16 +111,26 @@ static bool one_pattern(const char *pa, const char *pb)
 static bool same_point(const char *pa, const struct capscan *a, const char *pb,
                        const struct capscan *b)
 {
-    struct stat sa, sb;
-    if (!one_pattern(pa, pb))
-        return false;
-    if (!a->scanned || !b->scanned || a->broken || b->broken || !a->has_time || !b->has_time ||
-        a->mixed || b->mixed || a->linktype != b->linktype || a->snaplen != b->snaplen)
-        return false;
-    if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname) != 0)
-        return false;
-    return !(stat(pa, &sa) == 0 && stat(pb, &sb) == 0 && sa.st_dev == sb.st_dev &&
-             sa.st_ino == sb.st_ino);
+    char why[INPUTS_WHYLEN];
+    return one_pattern(pa, pb) && inputs_may_continue(pa, a, pb, b, why, sizeof why) &&
+           !a->broken && !b->broken && a->has_time && b->has_time;
+}
+
+void inputs_scan(const char *const *files, int nfiles, struct capscan *scans)
+{
+    char why[INPUTS_WHYLEN];
+    for (int i = 0; i < nfiles; i++)
+        capscan_file(files[i], false, &scans[i]);
+    if (nfiles < 2)
+        return;
+    for (int i = 0; i < nfiles; i++) {
+        bool walk = false;
+        for (int j = 0; j < nfiles && !walk; j++)
+            walk = j != i &&
+                   inputs_may_continue(files[i], &scans[i], files[j], &scans[j], why, sizeof why);
+        if (walk && !scans[i].pcapng)
+            capscan_file(files[i], true, &scans[i]);
+    }
 }
 
 int inputs_sort_rotated(const char **files, struct capscan *scans, int nfiles, bool *moved)

@@ -185,8 +185,7 @@ static struct run_inputs *group_inputs(const struct options *o)
         return NULL;
     }
     /* the records' times only say which files are one rotated capture */
-    for (int i = 0; i < o->ninputs; i++)
-        capscan_file(o->inputs[i], o->ninputs > 1, &each[i]);
+    inputs_scan(o->inputs, o->ninputs, each);
     /* rotated files given out of order are read in the order of their
      * first timestamps, and the report says so */
     const char *files[OPT_MAX_INPUTS];

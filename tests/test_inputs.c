@@ -222,6 +222,45 @@ static void test_out_of_order_files_sorted(void **state)
     assert_string_equal(numbered[2], "/cap/x.pcap2");
 }
 
+/* A classic pcap file's records are walked (the whole file read) only when
+ * another input could continue it: their times decide the grouping then
+ * and only then.  Each row: the files given, and which were walked. */
+static void test_records_walked_only_where_times_decide(void **state)
+{
+    (void)state;
+    static const char *const client = "samples/lab-incident-wg1420-path1434-client-outer.pcap";
+    static const char *const server = "samples/lab-incident-wg1420-path1434-server-outer.pcap";
+    static const char *const tunnel = "samples/lab-incident-wg1420-path1434-client-wg.pcap";
+    static const struct {
+        const char *name;
+        int n;
+        const char *files[3];
+        bool walked[3];
+    } rows[] = {
+        {"one input: nothing to group", 1, {client}, {false}},
+        {"the same file twice: never one capture", 2, {client, client}, {false, false}},
+        {"outer (Ethernet) and tunnel (raw IP) interfaces: another link type",
+         2,
+         {client, tunnel},
+         {false, false}},
+        {"two Ethernet captures: their time ranges decide", 2, {client, server}, {true, true}},
+        {"two Ethernet captures and a tunnel one: only the tunnel's header",
+         3,
+         {client, tunnel, server},
+         {true, false, true}},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct capscan sc[3];
+        inputs_scan(rows[i].files, rows[i].n, sc);
+        for (int k = 0; k < rows[i].n; k++) {
+            assert_true(sc[k].scanned);
+            if ((sc[k].records > 0) != rows[i].walked[k] || sc[k].has_time != rows[i].walked[k])
+                fail_msg("%s: file %d %s", rows[i].name, k,
+                         rows[i].walked[k] ? "not walked" : "walked for nothing");
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_frames_across_files),
         cmocka_unit_test(test_group_scan),
         cmocka_unit_test(test_out_of_order_files_sorted),
+        cmocka_unit_test(test_records_walked_only_where_times_decide),
     };
     return cmocka_run_group_tests_name("inputs", tests, NULL, NULL);
 }
