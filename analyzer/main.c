@@ -267,8 +267,10 @@ static int read_inputs(const struct run_inputs *ri, const struct pipeline_opts *
 }
 
 /* Several vantage points: their packets matched before the inference, which
- * takes measured delivery as its strongest evidence.  Not after a Ctrl-C:
- * matching reads the inputs again, further than the report did. */
+ * takes measured delivery as its strongest evidence, from the first pass's
+ * records (feed, may be NULL) or a second read.  Not after a Ctrl-C: the
+ * second read would go further than the report did, and the user asked to
+ * stop. */
 static void correlate_inputs(const struct run_inputs *ri, const struct pipeline_opts *po,
                              struct corr_feed *feed, int ninputs, bool cut,
                              struct correlation *corr, struct results *res)

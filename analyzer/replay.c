@@ -12,7 +12,6 @@
 #include "decode.h"
 #include "dedup.h"
 #include "defrag.h"
-#include "progress.h"
 #include "reader.h"
 #include "replay.h"
 

@@ -1351,12 +1351,16 @@ def _():
                f"{name}: {v}")
 
 
+# the two ends of a path that drops packets over 1300 bytes, captured at once
+BLACKHOLE_PAIR = tuple(os.path.join(ROOT, "samples", f"lab-tcp4-blackhole-path1300-{end}-outer.pcap")
+                       for end in ("client", "server"))
+
+
 @test("an input that cannot be read twice (a process substitution, a FIFO) is correlated from "
       "the first pass's records, as the files are; without room for the records the report "
       "says why it is not, and nothing hangs (issue 15 item 7, issue 18)")
 def _():
-    a = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-client-outer.pcap")
-    b = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
+    a, b = BLACKHOLE_PAIR
     rc, out, err = run(["--json", "-r", a, "-r", b])
     expect(rc == 0, err[-800:])
     want = json.loads(out)["correlation"]
@@ -1393,8 +1397,7 @@ def _():
       "link records it) are not packets on the path: two capture points measure the same loss "
       "with or without them (issue 18)")
 def _():
-    a = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-client-outer.pcap")
-    b = os.path.join(ROOT, "samples", "lab-tcp4-blackhole-path1300-server-outer.pcap")
+    a, b = BLACKHOLE_PAIR
     with open(b, "rb") as f:
         raw = f.read()
     head, body, out = raw[:24], raw[24:], []

@@ -7,11 +7,9 @@
  * from: the input is read again, or, when it cannot be (standard input),
  * the correlation says so. */
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "testutil.h"
 
@@ -237,16 +235,12 @@ static void test_records_come_back_whole_past_the_slot_cache(void **state)
 static void test_failed_write_is_never_read_from(void **state)
 {
     (void)state;
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    void (*was)(int) = signal(SIGXFSZ, SIG_IGN); /* write() then fails with EFBIG */
     struct corr_feed *f = corr_feed_new(2, CORR_FEED_MAX);
     assert_non_null(f);
     struct packet *p = calloc(1, sizeof *p);
     segment(p, 1, 1, 1, 100);
-    lim = old;
-    lim.rlim_cur = 100000; /* under the first buffer's 262,144 bytes */
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct tu_fsize lim;
+    tu_fsize_limit(&lim, 100000); /* under the first buffer's 262,144 bytes */
     for (int i = 0; i < 2; i++) {
         corr_feed_begin(f, i);
         p->input = (uint16_t)i;
@@ -256,8 +250,7 @@ static void test_failed_write_is_never_read_from(void **state)
         }
         corr_feed_end(f, i, true);
     }
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, was);
+    tu_fsize_restore(&lim);
     assert_false(corr_feed_whole(f, 0));
     assert_false(corr_feed_whole(f, 1));
     const char *paths[2] = {"-", "samples/lab-incident-wg1420-path1434-server-outer.pcap"};

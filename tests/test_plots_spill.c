@@ -8,11 +8,9 @@
  * (plots_ladder_enough). */
 #include <dirent.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -142,21 +140,16 @@ static void test_records_come_back_in_order_across_buffers(void **state)
 static void test_failed_write_is_never_drawn_from(void **state)
 {
     (void)state;
-    struct rlimit old, lim;
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    void (*was)(int) = signal(SIGXFSZ, SIG_IGN); /* write() then fails with EFBIG */
     struct plots_spill *s = plots_spill_new(PLOTS_SPILL_MAX);
     assert_non_null(s);
-    lim = old;
-    lim.rlim_cur = 100000; /* under the first buffer's 262,144 bytes */
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    struct tu_fsize lim;
+    tu_fsize_limit(&lim, 100000); /* under the first buffer's 262,144 bytes */
     struct packet *p = calloc(1, sizeof *p);
     tcp_packet(p, 1, 1, TH_ACK, 100);
     for (int i = 0; i < 10000; i++)
         plots_spill_packet(s, p, &(struct flow_pkt){1, 0, 0});
     bool ok = plots_spill_rewind(s);
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
-    signal(SIGXFSZ, was);
+    tu_fsize_restore(&lim);
     assert_false(ok);
     assert_non_null(strstr(plots_spill_why(s), "could not be written")); /* the note's words */
     plots_spill_free(s);

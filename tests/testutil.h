@@ -19,6 +19,7 @@
 #define MTUSCOPE_TESTUTIL_H
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,7 @@
 
 #include <cmocka.h>
 #include <pcap/dlt.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "decode.h"
@@ -257,6 +259,26 @@ static inline void tu_close_cut(FILE *fp, const char *path, long cut)
     assert_int_equal(fclose(fp), 0);
     if (cut)
         assert_int_equal(truncate(path, end - cut), 0);
+}
+
+/* Writes past `bytes` fail from now on with EFBIG, as on a full disk (the
+ * file-size limit, SIGXFSZ ignored), until tu_fsize_restore(). */
+struct tu_fsize {
+    struct rlimit old;
+    void (*was)(int);
+};
+static inline void tu_fsize_limit(struct tu_fsize *x, rlim_t bytes)
+{
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &x->old), 0);
+    x->was = signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = x->old;
+    lim.rlim_cur = bytes;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+}
+static inline void tu_fsize_restore(struct tu_fsize *x)
+{
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &x->old), 0);
+    signal(SIGXFSZ, x->was);
 }
 
 #define assert_anomaly(p, a) assert_true(pkt_has_anomaly((p), (a)))
