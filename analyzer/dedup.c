@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pcap/dlt.h>
+
 #include "dedup.h"
 #include "hashtab.h"
 
@@ -195,40 +197,37 @@ static int8_t sll_dir(const struct packet *p)
     return -1;
 }
 
-/* What no hop changes: addresses, protocol, length, ID, and the first
- * DEDUP_HASHED bytes of the payload as captured (the snap length cuts copies
- * alike), as a keyed hash: a few word mixes, no buffer (this runs on every
- * IPv4 packet). */
-static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_info *ip)
+/* What no hop changes, as identity_hash() takes it: addresses, protocol,
+ * length, ID, the fragment offset and MF, and the first DEDUP_HASHED bytes
+ * of the payload as captured (the snap length cuts copies alike). */
+struct ident {
+    uint64_t head;  /* ID, length, protocol, version */
+    uint64_t addrs; /* IPv4: both addresses; IPv6: their keyed hashes */
+    bool fragment;
+    uint16_t frag_off;
+    bool mf;
+    const uint8_t *payload; /* n of its bytes are hashed (n <= DEDUP_HASHED) */
+    uint32_t n;
+};
+
+static inline uint64_t ident_head(uint32_t id, uint32_t ip_len, uint8_t proto, uint8_t version)
 {
-    uint32_t from = ip->payload_off, n = ip->payload_len;
-    if (from > p->caplen)
-        from = p->caplen;
-    if (n > p->caplen - from)
-        n = p->caplen - from;
-    if (n > DEDUP_HASHED)
-        n = DEDUP_HASHED;
+    return (uint64_t)id << 32 | (uint64_t)(ip_len & 0xffff) << 16 | (uint64_t)proto << 8 | version;
+}
+
+/* The identity as a keyed hash: a few word mixes, no buffer (this runs on
+ * every IPv4 packet). */
+static inline uint64_t identity_hash(uint64_t seed, const struct ident *x)
+{
     uint64_t w0, w1;
-    if (n == DEDUP_HASHED) { /* the usual case: two loads into registers, no call */
-        memcpy(&w0, p->data + from, 8);
-        memcpy(&w1, p->data + from + 8, 8);
+    if (x->n == DEDUP_HASHED) { /* the usual case: two loads into registers, no call */
+        memcpy(&w0, x->payload, 8);
+        memcpy(&w1, x->payload + 8, 8);
     } else {
         unsigned char b[DEDUP_HASHED] = {0};
-        memcpy(b, p->data + from, n);
+        memcpy(b, x->payload, x->n);
         memcpy(&w0, b, 8);
         memcpy(&w1, b + 8, 8);
-    }
-    uint64_t head = (uint64_t)ip->id << 32 | (uint64_t)(ip->ip_len & 0xffff) << 16 |
-                    (uint64_t)ip->proto << 8 | ip->version;
-    uint64_t addrs;
-    if (ip->version == 4) {
-        uint32_t s, t;
-        memcpy(&s, ip->src.addr_data8, 4);
-        memcpy(&t, ip->dst.addr_data8, 4);
-        addrs = (uint64_t)s << 32 | t;
-    } else {
-        addrs =
-            hash_bytes(seed, ip->src.addr_data8, 16) ^ hash_bytes(seed ^ 1, ip->dst.addr_data8, 16);
     }
     /* four words folded in as hash_bytes folds its words (a multiply, then
      * the high half shifted down, so high bits reach the low ones: a sum of
@@ -240,20 +239,90 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
      * middle ones its length; with a payload that repeats (padding, zero
      * runs) their first bytes too.  Only the offset tells them apart. */
     uint64_t h = seed;
-    if (ip->flags & IPF_FRAGMENT) { /* one more round, for fragments alone */
-        h = (h ^ ((uint64_t)ip->frag_off << 1 | ((ip->flags & IPF_MF) != 0))) *
-            0xff51afd7ed558ccdull;
+    if (x->fragment) { /* one more round, for fragments alone */
+        h = (h ^ ((uint64_t)x->frag_off << 1 | x->mf)) * 0xff51afd7ed558ccdull;
         h ^= h >> 32;
     }
-    h = (h ^ head) * 0xff51afd7ed558ccdull;
+    h = (h ^ x->head) * 0xff51afd7ed558ccdull;
     h ^= h >> 32;
-    h = (h ^ addrs) * 0xff51afd7ed558ccdull;
+    h = (h ^ x->addrs) * 0xff51afd7ed558ccdull;
     h ^= h >> 32;
     h = (h ^ w0) * 0xff51afd7ed558ccdull;
     h ^= h >> 32;
-    h = (h ^ (w1 ^ n)) * 0xff51afd7ed558ccdull;
+    h = (h ^ (w1 ^ x->n)) * 0xff51afd7ed558ccdull;
     h ^= h >> 32;
-    return hash_fmix(h ^ seed); /* hash_u64(seed, h), inlined */
+    return hash_fmix(h ^ seed) | 1; /* hash_u64(seed, h), inlined; never 0: an empty way */
+}
+
+/* A decoded packet's identity. */
+static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_info *ip)
+{
+    struct ident x;
+    uint32_t from = ip->payload_off, n = ip->payload_len;
+    if (from > p->caplen)
+        from = p->caplen;
+    if (n > p->caplen - from)
+        n = p->caplen - from;
+    x.payload = p->data + from;
+    x.n = n > DEDUP_HASHED ? DEDUP_HASHED : n;
+    x.head = ident_head(ip->id, ip->ip_len, ip->proto, ip->version);
+    if (ip->version == 4) {
+        uint32_t s, t;
+        memcpy(&s, ip->src.addr_data8, 4);
+        memcpy(&t, ip->dst.addr_data8, 4);
+        x.addrs = (uint64_t)s << 32 | t;
+    } else {
+        x.addrs =
+            hash_bytes(seed, ip->src.addr_data8, 16) ^ hash_bytes(seed ^ 1, ip->dst.addr_data8, 16);
+    }
+    x.fragment = (ip->flags & IPF_FRAGMENT) != 0;
+    x.frag_off = ip->frag_off;
+    x.mf = (ip->flags & IPF_MF) != 0;
+    return identity_hash(seed, &x);
+}
+
+uint64_t dedup_identity_raw(const struct dedup *d, int dlt, const uint8_t *data, uint32_t caplen)
+{
+    /* Ethernet, IPv4 with a total length that covers its header: the
+     * fields as decode_ipv4() reads them (decode_ip.c), the payload as the
+     * frame holds it */
+    enum { ETH = 14 };
+    if (dlt != DLT_EN10MB || caplen < ETH + 20 || data[12] != 0x08 || data[13] != 0x00)
+        return 0;
+    const uint8_t *ip = data + ETH;
+    uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
+    if (ip[0] >> 4 != 4 || hlen < 20 || tot < hlen || caplen < ETH + hlen)
+        return 0;
+    uint32_t off = (uint32_t)ip[6] << 8 | ip[7];
+    struct ident x;
+    uint32_t from = ETH + hlen, n = tot - hlen;
+    if (n > caplen - from)
+        n = caplen - from;
+    x.payload = data + from;
+    x.n = n > DEDUP_HASHED ? DEDUP_HASHED : n;
+    x.head = ident_head((uint32_t)ip[4] << 8 | ip[5], tot, ip[9], 4);
+    uint32_t s, t;
+    memcpy(&s, ip + 12, 4);
+    memcpy(&t, ip + 16, 4);
+    x.addrs = (uint64_t)s << 32 | t;
+    x.frag_off = (uint16_t)((off & 0x1fff) * 8);
+    x.mf = (off & 0x2000) != 0;
+    x.fragment = x.mf || x.frag_off;
+    return identity_hash(d->seed, &x);
+}
+
+uint64_t dedup_identity(const struct dedup *d, const struct packet *p)
+{
+    uint64_t link;
+    const struct layer *l = outer_ip(p, d->seed, &link);
+    return l && p->data ? identity(d->seed, p, &l->u.ip) : 0;
+}
+
+void dedup_prefetch(const struct dedup *d, int dlt, const uint8_t *data, uint32_t caplen)
+{
+    uint64_t h = dedup_identity_raw(d, dlt, data, caplen);
+    if (h)
+        __builtin_prefetch(&d->sets[(h >> 2) & (d->nsets - WAYS)], 1);
 }
 
 enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *first)
@@ -267,7 +336,7 @@ enum dedup_kind dedup_packet(struct dedup *d, const struct packet *p, uint64_t *
     bool strong = ip->version == 4 && ip->id != 0;
     int8_t dir = sll_dir(p);
     int64_t now = p->ts_sec * 1000000000ll + p->ts_nsec;
-    uint64_t h = identity(d->seed, p, ip) | 1; /* never 0: 0 marks an empty way */
+    uint64_t h = identity(d->seed, p, ip);
 
     struct entry *set = &d->sets[(h >> 2) & (d->nsets - WAYS)];
     for (int w = 0; w < WAYS; w++) {

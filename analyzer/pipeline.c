@@ -240,6 +240,28 @@ static struct capture *open_input(const char *path, const struct pipeline_opts *
     return cap;
 }
 
+/* The frames ahead were written by the reader thread, on the other core,
+ * and the duplicate cache's sets are spread over more memory than a core's
+ * caches hold: each would be a wait when its packet is analysed.  Asked for
+ * ahead, they arrive while the packets before are analysed:
+ *   - the headers of the frame after next (two lines: Ethernet, IP, TCP
+ *     with options, or a tunnel's outer headers), where decoding them found
+ *     them missing (decode_ipv4 and decode_eth were 7% each of many
+ *     connections' samples; asked one frame ahead, the VXLAN/WireGuard
+ *     capture went 0.19 -> 0.17 s);
+ *   - the duplicate cache's set of the next frame, whose headers the call
+ *     before asked for (dedup_prefetch). */
+void pipeline_prefetch(const struct reader *rd, const struct dedup *dd)
+{
+    const struct capture_frame *next = reader_peek(rd, 0), *after = reader_peek(rd, 1);
+    if (after) {
+        __builtin_prefetch(after->data);
+        __builtin_prefetch(after->data + 64);
+    }
+    if (next)
+        dedup_prefetch(dd, next->linktype, next->data, next->caplen);
+}
+
 enum pipeline_status pipeline_run_reading(const char *path, int idx, const struct pipeline_opts *o,
                                           struct input_stats *s, struct results *res,
                                           const struct pipeline_hooks *hooks, bool read_ahead)
@@ -290,20 +312,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     struct capture_frame f;
     enum capture_status cs;
     while ((cs = reader_next(rd, &f, err)) == CAPTURE_OK) {
-        /* The next frame's headers were written by the reader thread, on
-         * the other core: asked for now, they arrive while this packet is
-         * analysed, where decoding them found them missing from this core's
-         * cache (decode_ipv4 and decode_eth were 7% each of many
-         * connections' samples).  Two lines: Ethernet, IP, TCP with options,
-         * or a tunnel's outer headers.  Interleaved runs, 7 rounds: the
-         * VXLAN/WireGuard capture 0.19 -> 0.17 s, many connections (a
-         * quarter of d-many, in the page cache) 0.31 -> 0.29, bulk TCP the
-         * same (the read limits it). */
-        const uint8_t *next = reader_peek_data(rd);
-        if (next) {
-            __builtin_prefetch(next);
-            __builtin_prefetch(next + 64);
-        }
+        pipeline_prefetch(rd, dd);
         pkt->frame = f.number;
         pkt->ts_sec = f.ts_sec;
         pkt->ts_nsec = f.ts_nsec;

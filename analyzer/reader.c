@@ -198,12 +198,12 @@ enum capture_status reader_next(struct reader *r, struct capture_frame *f, char 
     }
 }
 
-const uint8_t *reader_peek_data(const struct reader *r)
+const struct capture_frame *reader_peek(const struct reader *r, uint32_t k)
 {
     if (!r->threaded || !r->holding)
         return NULL;
     const struct batch *b = r->b[r->head];
-    return r->pos < b->nframes ? b->fr[r->pos].data : NULL;
+    return r->pos + k < b->nframes ? &b->fr[r->pos + k] : NULL;
 }
 
 uint64_t reader_bytes_read(const struct reader *r)

@@ -94,11 +94,7 @@ const struct packet *replay_stream_next(struct replay_stream *s, int64_t *t_ns)
             s->eof = true;
             return NULL;
         }
-        const uint8_t *next = reader_peek_data(s->rd); /* as the first pass does */
-        if (next) {
-            __builtin_prefetch(next);
-            __builtin_prefetch(next + 64);
-        }
+        pipeline_prefetch(s->rd, s->dd); /* as the first pass does */
         struct packet *p = s->pkt;
         p->frame = f.number;
         p->ts_sec = f.ts_sec;

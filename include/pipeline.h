@@ -67,4 +67,11 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
                                           struct input_stats *s, struct results *res,
                                           const struct pipeline_hooks *hooks, bool read_ahead);
 
+/* Before analysing a frame read through rd: asks the memory for what the
+ * next frames will need (pipeline.c says what and why); a second read of
+ * the inputs (replay.c) does the same.  Changes nothing. */
+struct reader;
+struct dedup;
+void pipeline_prefetch(const struct reader *rd, const struct dedup *dd);
+
 #endif

@@ -42,10 +42,12 @@ struct reader *reader_start(struct capture *cap, bool thread);
 /* As capture_next(): f->data is valid until the next call. */
 enum capture_status reader_next(struct reader *r, struct capture_frame *f,
                                 char err[CAPTURE_ERRLEN]);
-/* The bytes of the frame reader_next() returns next, when they are already
- * in the batch in hand (NULL otherwise, and without the thread): for a
- * prefetch, never to read. */
-const uint8_t *reader_peek_data(const struct reader *r);
+/* The frame reader_next() returns k frames from now (0: the next one),
+ * when it is already in the batch in hand (NULL otherwise, and without the
+ * thread): for a prefetch.  Its bytes are valid until that frame is
+ * returned; the reader thread wrote them, so reading them may wait on the
+ * other core's cache. */
+const struct capture_frame *reader_peek(const struct reader *r, uint32_t k);
 /* File bytes consumed up to the last frame returned, for progress. */
 uint64_t reader_bytes_read(const struct reader *r);
 /* As capture_frames_read() when capture_next() is called in this thread:

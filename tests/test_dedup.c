@@ -184,6 +184,65 @@ static void test_flood_of_distinct_packets(void **state)
     dedup_free(d);
 }
 
+/* The prefetch computes the identity from the raw frame, before it is
+ * decoded: for every Ethernet/IPv4 frame it must be the one dedup_packet()
+ * computes, or the prefetch asks for the wrong line (no result changes,
+ * only the time).  The frames: a data segment, a pure ACK, a payload under
+ * the 16 hashed bytes, a first and a later fragment, IP options, a frame
+ * cut by the snap length; and what the raw parse leaves alone (VLAN,
+ * IPv6, -i any) gives 0, never a wrong identity. */
+static void test_raw_identity_is_the_decoded_one(void **state)
+{
+    (void)state;
+    struct dedup *d = dedup_new();
+    enum { SEGMENT, ACK, SHORT, FRAG_FIRST, FRAG_LATER, OPTIONS, SNAPPED, VLAN, V6, COOKED };
+    static const char *const names[] = {
+        "segment",        "ACK",        "short payload",          "first fragment",
+        "later fragment", "IP options", "cut by the snap length", "VLAN",
+        "IPv6",           "-i any"};
+    for (int c = SEGMENT; c <= COOKED; c++) {
+        pb_init(&B);
+        pb_fill(&B, c == ACK ? 0 : c == SHORT ? 5 : 1160, 'd');
+        if (c == V6) {
+            pb_tcp(&B, 40000, 443, 1, 2, TH_ACK);
+            pb_ipv6(&B, IP_PROTO_TCP, "2001:db8::1", "2001:db8::2");
+            frame(ETHER, ETH_TYPE_IPV6, 1.0);
+        } else {
+            if (c != FRAG_LATER)
+                pb_tcp(&B, 40000, 443, 1, 2, TH_ACK);
+            pb_ipv4_id(&B, IP_PROTO_TCP, "10.0.0.1", "10.0.0.2", 0, 77);
+            uint8_t *ip = pb_data(&B);
+            if (c == FRAG_FIRST)
+                pb_be16(ip + 6, 0x2000); /* MF */
+            if (c == FRAG_LATER)
+                pb_be16(ip + 6, 185); /* offset 1480 */
+            if (c == OPTIONS) {       /* a 4-byte option (NOP x4), IHL 6, lengths moved */
+                uint8_t *h = pb_prepend(&B, 4);
+                memmove(h, h + 4, 20);
+                memset(h + 20, 1, 4);
+                h[0] = 0x46;
+                pb_be16(h + 2, (uint16_t)pb_len(&B));
+            }
+            frame(c == VLAN ? VLAN42 : c == COOKED ? COOKED_OUT : ETHER, ETH_TYPE_IP, 1.0);
+        }
+        uint32_t caplen = c == SNAPPED ? 14 + 20 + 9 : (uint32_t)pb_len(&B);
+        if (c == SNAPPED)
+            tu_decode_buf(&P, DLT_EN10MB, pb_data(&B), caplen, pb_len(&B)); /* B stays */
+        int dlt = c == COOKED ? DLT_LINUX_SLL : DLT_EN10MB;
+        uint64_t raw = dedup_identity_raw(d, dlt, pb_data(&B), caplen);
+        uint64_t decoded = dedup_identity(d, &P);
+        assert_int_not_equal(decoded, 0);
+        if (c >= VLAN) {
+            if (raw != 0)
+                fail_msg("%s: the raw parse should leave it alone", names[c]);
+        } else if (raw != decoded) {
+            fail_msg("%s: raw identity %llx, decoded %llx", names[c], (unsigned long long)raw,
+                     (unsigned long long)decoded);
+        }
+    }
+    dedup_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_weak_identity_needs_in_and_out),
         cmocka_unit_test(test_flood_of_distinct_packets),
         cmocka_unit_test(test_fragments_of_one_datagram_are_not_copies),
+        cmocka_unit_test(test_raw_identity_is_the_decoded_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
