@@ -45,8 +45,11 @@ struct input_groups {
  * file that cannot be part of another's capture (the same file given twice,
  * another link type, snap length or interface: a host's outer and tunnel
  * interfaces) needs only its header.  pcapng files are scanned whole either
- * way (capscan_file). */
+ * way (capscan_file).  The walks run side by side (INPUTS_SCAN_THREADS). */
 void inputs_scan(const char *const *files, int nfiles, struct capscan *scans);
+/* Files walked at once, each by its own thread, at most one a core: the
+ * walks are reads of whole files, each the kernel's copy of the page cache. */
+#define INPUTS_SCAN_THREADS 4
 
 /* Whether file b could continue file a, their times aside: both scanned,
  * not the same file, the same link type, snap length and (pcapng)

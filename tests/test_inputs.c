@@ -224,18 +224,22 @@ static void test_out_of_order_files_sorted(void **state)
 
 /* A classic pcap file's records are walked (the whole file read) only when
  * another input could continue it: their times decide the grouping then
- * and only then.  Each row: the files given, and which were walked. */
+ * and only then.  Each row: the files given, and which were walked; the
+ * walks run in threads, and each scan is the one the file gets alone. */
 static void test_records_walked_only_where_times_decide(void **state)
 {
     (void)state;
     static const char *const client = "samples/lab-incident-wg1420-path1434-client-outer.pcap";
     static const char *const server = "samples/lab-incident-wg1420-path1434-server-outer.pcap";
     static const char *const tunnel = "samples/lab-incident-wg1420-path1434-client-wg.pcap";
+    static const char *const client2 = "samples/lab-tcp4-blackhole-path1300-client-outer.pcap";
+    static const char *const server2 = "samples/lab-tcp4-blackhole-path1300-server-outer.pcap";
+    static const char *const client3 = "samples/lab-fixed-wg1374-path1434-client-outer.pcap";
     static const struct {
         const char *name;
         int n;
-        const char *files[3];
-        bool walked[3];
+        const char *files[5];
+        bool walked[5];
     } rows[] = {
         {"one input: nothing to group", 1, {client}, {false}},
         {"the same file twice: never one capture", 2, {client, client}, {false, false}},
@@ -248,15 +252,23 @@ static void test_records_walked_only_where_times_decide(void **state)
          3,
          {client, tunnel, server},
          {true, false, true}},
+        {"five Ethernet captures: walked side by side, each as alone",
+         5,
+         {client, server, client2, server2, client3},
+         {true, true, true, true, true}},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        struct capscan sc[3];
+        struct capscan sc[5];
         inputs_scan(rows[i].files, rows[i].n, sc);
         for (int k = 0; k < rows[i].n; k++) {
             assert_true(sc[k].scanned);
             if ((sc[k].records > 0) != rows[i].walked[k] || sc[k].has_time != rows[i].walked[k])
                 fail_msg("%s: file %d %s", rows[i].name, k,
                          rows[i].walked[k] ? "not walked" : "walked for nothing");
+            struct capscan alone; /* the same as a scan of it alone, threads or not */
+            capscan_file(rows[i].files[k], rows[i].walked[k], &alone);
+            if (memcmp(&alone, &sc[k], sizeof alone) != 0)
+                fail_msg("%s: file %d scanned otherwise than alone", rows[i].name, k);
         }
     }
 }
