@@ -267,15 +267,16 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
                                           const struct pipeline_hooks *hooks, bool read_ahead)
 {
     char err[CAPTURE_ERRLEN];
-    struct packet *pkt = calloc(1, sizeof *pkt); /* ~3 KiB, reused for every frame */
-    if (!pkt) {
+    /* ~3 KiB, for the frames the reader thread did not decode */
+    struct packet *own = calloc(1, sizeof *own);
+    if (!own) {
         say(o, "mtuscope: out of memory\n");
         return PIPELINE_FAIL;
     }
     enum pipeline_status why = PIPELINE_OK;
     struct capture *cap = open_input(path, o, s, &why);
     if (!cap) {
-        free(pkt);
+        free(own);
         return why;
     }
     int linktype = capture_linktype(cap);
@@ -290,7 +291,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     /* a file is read ahead by a second thread (reader.h), a pipe in this one */
     struct stat st;
     bool file = strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-    struct reader *rd = df && ft ? reader_start(cap, file && read_ahead) : NULL;
+    struct reader *rd = df && ft ? reader_start_decoding(cap, file && read_ahead) : NULL;
     if (!df || !ft || !rd || !dd) {
         say(o, "mtuscope: out of memory\n");
         dedup_free(dd);
@@ -298,7 +299,7 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
         defrag_free(df);
         flow_free(ft);
         capture_close(cap);
-        free(pkt);
+        free(own);
         return PIPELINE_FAIL;
     }
     results_begin_input(res, (uint16_t)idx);
@@ -313,15 +314,19 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     enum capture_status cs;
     while ((cs = reader_next(rd, &f, err)) == CAPTURE_OK) {
         pipeline_prefetch(rd, dd);
-        pkt->frame = f.number;
-        pkt->ts_sec = f.ts_sec;
-        pkt->ts_nsec = f.ts_nsec;
+        struct packet *pkt = reader_packet(rd); /* decoded by the reader thread */
+        if (!pkt) {
+            pkt = own;
+            pkt->frame = f.number;
+            pkt->ts_sec = f.ts_sec;
+            pkt->ts_nsec = f.ts_nsec;
+            decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
+        }
         pkt->input = (uint16_t)idx;
         if (f.linktype != last_linktype) { /* a pcapng file mixing link types */
             last_linktype = f.linktype;
             stats_add_linktype(s, f.linktype);
         }
-        decode_frame(pkt, f.linktype, f.data, f.caplen, f.wirelen);
         uint64_t orig = 0;
         enum dedup_kind dk = dedup_packet(dd, pkt, &orig);
         int way = box_way(pkt);     /* -i any: into the capturing host, or out of it */
@@ -379,6 +384,6 @@ enum pipeline_status pipeline_run_reading(const char *path, int idx, const struc
     dedup_free(dd);
 
     capture_close(cap);
-    free(pkt);
+    free(own);
     return rc;
 }

@@ -10,7 +10,9 @@
  * straight into the batch and its records parsed where they landed
  * (pcapdirect.h), so the kernel's copy is the only one; other files come
  * frame by frame from libpcap and are copied in.  The analysis thread takes
- * the batches in order.  On two free cores a run then takes about as long
+ * the batches in order; with reader_start_decoding(), the reader thread
+ * also decodes a batch's frames whenever the analysis is the slower of the
+ * two.  On two free cores a run then takes about as long
  * as the slower of the two halves instead of their sum
  * (docs/PERFORMANCE.md has the measurements).
  *
@@ -39,6 +41,23 @@ struct reader;
 
 /* thread false: no second thread.  NULL when out of memory. */
 struct reader *reader_start(struct capture *cap, bool thread);
+
+/* The same, and the reader thread also decodes (decode_frame(), which
+ * reads nothing but the frame) the first READER_DECODED frames of each
+ * batch: the analysis thread takes them decoded (reader_packet()), and the
+ * two cores share the decoding.  On many short connections the analysis
+ * thread was the one that waited; the reader thread, whose work is the
+ * kernel's copy, had room.  READER_DECODED bounds the memory:
+ * READER_BATCHES x READER_DECODED packets of about 2.9 KB (5.6 MB), and the
+ * frames of a batch past it are decoded by the analysis thread. */
+#define READER_DECODED 120
+struct reader *reader_start_decoding(struct capture *cap, bool thread);
+struct packet;
+/* The frame reader_next() returned last, decoded, with its frame number and
+ * time, when the reader thread decoded it; NULL otherwise (and without the
+ * thread): the caller decodes it.  The caller's to change (defragmenting)
+ * until the next reader_next(). */
+struct packet *reader_packet(const struct reader *r);
 /* As capture_next(): f->data is valid until the next call. */
 enum capture_status reader_next(struct reader *r, struct capture_frame *f,
                                 char err[CAPTURE_ERRLEN]);
