@@ -7,8 +7,9 @@
  * frame number and its matching keys (corr_keys()), in an unnamed temporary
  * file per input (tmpspill.h).  A key's addresses, ports and kind are
  * written once and then named by a slot of a small cache (CORR_FEED_SLOTS),
- * which the reader keeps alike: about 40 bytes a TCP packet, where a key is
- * 64.  The correlation's merged read then reads two such files, not two
+ * which the reader keeps alike, and the rest as varints where small: 18-27
+ * bytes a packet with one or two keys (48 with VXLAN's four), where a key
+ * is 64.  The correlation's merged read then reads two such files, not two
  * captures decoded again: pairing a capture of 1.3 GB with itself read it
  * four times (the analysis of each, then the merged read); now twice.  An
  * input that is not a regular file (standard input, a pipe) is correlated
