@@ -220,6 +220,14 @@ struct reader *reader_start_decoding(struct capture *cap, bool thread)
     return start(cap, thread, true);
 }
 
+const struct packet *reader_peek_packet(const struct reader *r, uint32_t k)
+{
+    if (!r->threaded || !r->holding)
+        return NULL;
+    const struct batch *b = r->b[r->head];
+    return r->pos + k < b->npk ? &b->pk[r->pos + k] : NULL;
+}
+
 struct packet *reader_packet(const struct reader *r)
 {
     if (!r->threaded || !r->holding || r->pos == 0)

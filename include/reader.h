@@ -58,6 +58,9 @@ struct packet;
  * thread): the caller decodes it.  The caller's to change (defragmenting)
  * until the next reader_next(). */
 struct packet *reader_packet(const struct reader *r);
+/* The packet reader_packet() gives k frames from now (0: the next one), when
+ * the thread decoded it: for a prefetch. */
+const struct packet *reader_peek_packet(const struct reader *r, uint32_t k);
 /* As capture_next(): f->data is valid until the next call. */
 enum capture_status reader_next(struct reader *r, struct capture_frame *f,
                                 char err[CAPTURE_ERRLEN]);

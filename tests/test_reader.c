@@ -185,9 +185,13 @@ static void test_decoded_by_the_reader_as_by_the_analysis(void **state)
              * read in 0.3 s: true on any machine that runs these tests) */
             if (thread)
                 usleep(300000);
+            const struct packet *peeked = NULL;
             while (reader_next(r, &f, err) == CAPTURE_OK) {
                 n++;
                 const struct packet *p = reader_packet(r);
+                if (peeked) /* the peek named the packet that came */
+                    assert_ptr_equal(peeked, p);
+                peeked = reader_peek_packet(r, 0);
                 if (!p)
                     continue;
                 decoded++;
