@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "corr_feed.h"
+#include "cursor.h"
 #include "hashtab.h"
 #include "progress.h"
 #include "tmpspill.h"
@@ -225,81 +226,60 @@ static uint64_t side_done(const struct side *s)
     return done;
 }
 
-/* A record being parsed in place: a read past its bytes fails it. */
-struct rd {
-    const unsigned char *p, *end;
-    bool bad;
-};
-
-static void take(struct rd *r, void *v, size_t n)
-{
-    if ((size_t)(r->end - r->p) < n) {
-        r->bad = true;
-        memset(v, 0, n);
-        return;
-    }
-    memcpy(v, r->p, n);
-    r->p += n;
-}
-
-static uint64_t take_varint(struct rd *r)
+/* A varint of the record being read (cursor.h: a read past its bytes, or
+ * more than 64 bits, fails the cursor). */
+static uint64_t cur_varint(struct cursor *c)
 {
     uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-        if (r->p == r->end)
-            break;
-        unsigned char b = *r->p++;
+    for (int shift = 0; shift < 64 && !c->err; shift += 7) {
+        uint8_t b = cur_u8(c);
         v |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80))
-            return v;
+            return c->err ? 0 : v;
     }
-    r->bad = true;
+    cur_fail(c);
     return 0;
 }
 
 static bool get_record(struct side *s)
 {
-    struct tmpspill_cursor *c = s->cur;
+    struct tmpspill_cursor *tc = s->cur;
     const unsigned char *p;
-    size_t have = tmpspill_peek(c, REC_MAX, &p);
+    size_t have = tmpspill_peek(tc, REC_MAX, &p);
     if (!have)
-        return false; /* the end, or c->failed */
-    struct rd r = {p, p + have, false};
-    s->t = (int64_t)((uint64_t)s->t + unzigzag(take_varint(&r)));
-    s->frame += unzigzag(take_varint(&r));
-    uint8_t nk = 0;
-    take(&r, &nk, 1);
+        return false; /* the end, or tc->failed */
+    struct cursor c = cur_make(p, have);
+    s->t = (int64_t)((uint64_t)s->t + unzigzag(cur_varint(&c)));
+    s->frame += unzigzag(cur_varint(&c));
+    uint8_t nk = cur_u8(&c);
     if (nk > CORR_MAX_KEYS)
-        r.bad = true;
-    s->nkeys = r.bad ? 0 : nk;
-    for (int i = 0; i < s->nkeys && !r.bad; i++) {
+        cur_fail(&c);
+    s->nkeys = c.err ? 0 : nk;
+    for (int i = 0; i < s->nkeys && !c.err; i++) {
         struct corr_key *k = &s->keys[i];
         uint16_t word;
-        take(&r, &word, 2);
+        cur_copy(&c, &word, 2);
         uint16_t slot = word & (uint16_t)~SLOT_DEF;
-        if (r.bad || slot >= CORR_FEED_SLOTS) {
-            r.bad = true;
+        if (c.err || slot >= CORR_FEED_SLOTS || (!(word & SLOT_DEF) && !s->valid[slot])) {
+            cur_fail(&c); /* a slot out of range, or never defined */
             break;
         }
         if (word & SLOT_DEF) {
-            take(&r, s->slots[slot], TUPLE_LEN);
+            cur_copy(&c, s->slots[slot], TUPLE_LEN);
             s->valid[slot] = true;
-        } else if (!s->valid[slot]) {
-            r.bad = true;
-            break;
         }
         memset(k, 0, sizeof *k);
         memcpy(k, s->slots[slot], TUPLE_LEN);
-        k->size = (uint32_t)take_varint(&r);
-        take(&r, &k->a, 4);
-        take(&r, &k->b, 4);
-        k->c = take_varint(&r);
+        k->size = (uint32_t)cur_varint(&c);
+        cur_copy(&c, &k->a, 4);
+        cur_copy(&c, &k->b, 4);
+        k->c = cur_varint(&c);
     }
-    if (r.bad) { /* the file is ours: a record it does not hold whole means it changed */
-        c->failed = true;
+    if (c.err) { /* the file is ours: a record it does not hold whole means it changed */
+        tc->failed = true;
         return false;
     }
-    tmpspill_skip(c, (size_t)(r.p - p));
+    tmpspill_skip(tc, (size_t)(c.p - p));
     return true;
 }
 

@@ -6,6 +6,7 @@
 
 #include <pcap/dlt.h>
 
+#include "cursor.h"
 #include "dedup.h"
 #include "hashtab.h"
 
@@ -284,26 +285,34 @@ static uint64_t identity(uint64_t seed, const struct packet *p, const struct ip_
 uint64_t dedup_identity_raw(const struct dedup *d, int dlt, const uint8_t *data, uint32_t caplen)
 {
     /* Ethernet, IPv4 with a total length that covers its header: the
-     * fields as decode_ipv4() reads them (decode_ip.c), the payload as the
-     * frame holds it */
-    enum { ETH = 14 };
-    if (dlt != DLT_EN10MB || caplen < ETH + 20 || data[12] != 0x08 || data[13] != 0x00)
+     * fields as decode_ipv4() reads them (decode_ip.c), through a cursor
+     * as it does, the payload as the frame holds it */
+    if (dlt != DLT_EN10MB)
         return 0;
-    const uint8_t *ip = data + ETH;
-    uint32_t hlen = (uint32_t)(ip[0] & 0x0f) * 4, tot = (uint32_t)ip[2] << 8 | ip[3];
-    if (ip[0] >> 4 != 4 || hlen < 20 || tot < hlen || caplen < ETH + hlen)
+    struct cursor c = cur_make(data, caplen);
+    cur_skip(&c, 12); /* the MAC addresses */
+    if (cur_be16(&c) != 0x0800)
         return 0;
-    uint32_t off = (uint32_t)ip[6] << 8 | ip[7];
-    struct ident x;
-    uint32_t from = ETH + hlen, n = tot - hlen;
-    if (n > caplen - from)
-        n = caplen - from;
-    x.payload = data + from;
-    x.n = n > DEDUP_HASHED ? DEDUP_HASHED : n;
-    x.head = ident_head((uint32_t)ip[4] << 8 | ip[5], tot, ip[9], 4);
+    struct cursor payload = c;
+    uint8_t vhl = cur_u8(&c);
+    cur_skip(&c, 1);
+    uint32_t tot = cur_be16(&c), id = cur_be16(&c), off = cur_be16(&c);
+    cur_skip(&c, 1); /* the TTL */
+    uint8_t proto = cur_u8(&c);
+    cur_skip(&c, 2);
     uint32_t s, t;
-    memcpy(&s, ip + 12, 4);
-    memcpy(&t, ip + 16, 4);
+    cur_copy(&c, &s, 4);
+    cur_copy(&c, &t, 4);
+    uint32_t hlen = (uint32_t)(vhl & 0x0f) * 4;
+    if (c.err || vhl >> 4 != 4 || hlen < 20 || tot < hlen || !cur_skip(&payload, hlen))
+        return 0;
+    struct ident x;
+    uint32_t n = tot - hlen;
+    if (n > cur_left(&payload))
+        n = (uint32_t)cur_left(&payload);
+    x.payload = payload.p;
+    x.n = n > DEDUP_HASHED ? DEDUP_HASHED : n;
+    x.head = ident_head(id, tot, proto, 4);
     x.addrs = (uint64_t)s << 32 | t;
     x.frag_off = (uint16_t)((off & 0x1fff) * 8);
     x.mf = (off & 0x2000) != 0;

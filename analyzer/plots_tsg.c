@@ -556,17 +556,23 @@ static bool tsg_open(struct replay *rp, const char *dir, const struct report_dat
     return true;
 }
 
-/* The second read (main's replay.h): the same options and order, so the
- * flow ids match; every packet goes to replay_packet().  False only when
- * memory ran out. */
-static bool replay_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
+/* The inputs read again (main's replay.h), with the same options and in
+ * the same order, so the flow ids match; every packet goes to hooks.
+ * False only when memory ran out (said on err). */
+static bool reread(const struct plots_inputs *in, const struct pipeline_hooks *hooks, FILE *err)
 {
-    struct pipeline_hooks hooks = {replay_packet, rp, NULL};
-    if (!in->reread.inputs(in->reread.src, &hooks)) {
+    if (!in->reread.inputs(in->reread.src, hooks)) {
         fprintf(err, "mtuscope: out of memory\n");
         return false;
     }
     return true;
+}
+
+/* The second read for every chart (no records of the first pass). */
+static bool replay_read(const struct plots_inputs *in, struct replay *rp, FILE *err)
+{
+    struct pipeline_hooks hooks = {replay_packet, rp, NULL};
+    return reread(in, &hooks, err);
 }
 
 /* The first pass's records for the timeline and the graphs; false when
@@ -595,11 +601,7 @@ static bool ladder_read(const struct plots_inputs *in, struct replay *rp, FILE *
     if (rp->ladder_enough)
         return true; /* no connection to draw */
     struct pipeline_hooks hooks = {ladder_packet, rp, &rp->ladder_enough};
-    if (!in->reread.inputs(in->reread.src, &hooks)) {
-        fprintf(err, "mtuscope: out of memory\n");
-        return false;
-    }
-    return true;
+    return reread(in, &hooks, err);
 }
 
 /* After the second read: every graph's data file completed (even after
