@@ -34,11 +34,20 @@ static_assert(TUPLE_LEN == 40, "struct corr_key's tuple is kind..dport, unpadded
 
 static_assert(CORR_FEED_SLOTS <= SLOT_DEF, "a slot number fits below the definition bit");
 
+/* The slots' hash seed is a constant, not drawn per run as hashtab.h's
+ * are: which keys share a slot decides how many bytes the records take,
+ * and so whether an input near CORR_FEED_MAX is matched from its records
+ * or read again; the same capture must take the same way every time.  A
+ * fixed seed is safe because keys that collide cost bytes only (a key is
+ * written whole again, never lost): a capture crafted to collide can at
+ * most fill the records, and is then read again. */
+#define SLOT_SEED 0x636f72725f666565ull /* "corr_fee" */
+
 typedef unsigned char tuple_t[TUPLE_LEN];
 
 struct corr_feed {
     int n;
-    uint64_t max, used, seed;
+    uint64_t max, used;
     struct tmpspill **t; /* input i's records */
     bool *whole;
     int cur;        /* input being written, -1 none */
@@ -57,7 +66,6 @@ struct corr_feed *corr_feed_new(int ninputs, uint64_t max_bytes)
     f->n = ninputs;
     f->max = max_bytes;
     f->cur = -1;
-    f->seed = hash_seed();
     f->t = calloc((size_t)ninputs, sizeof *f->t);
     f->whole = calloc((size_t)ninputs, sizeof *f->whole);
     if (!f->t || !f->whole) {
@@ -123,7 +131,7 @@ void corr_feed_packet(void *feed, const struct packet *pkt, const struct flow_pk
     f->last_frame = pkt->frame;
     for (int i = 0; i < n; i++) {
         const struct corr_key *k = &keys[i];
-        uint16_t slot = (uint16_t)(hash_bytes_inline(f->seed, k, TUPLE_LEN) % CORR_FEED_SLOTS);
+        uint16_t slot = (uint16_t)(hash_bytes_inline(SLOT_SEED, k, TUPLE_LEN) % CORR_FEED_SLOTS);
         bool def = !f->valid[slot] || memcmp(f->slots[slot], k, TUPLE_LEN) != 0;
         uint16_t word = slot | (def ? SLOT_DEF : 0);
         p = put(p, &word, 2);
