@@ -103,7 +103,7 @@ void options_usage(FILE *out)
           "  -o DIR           also write into DIR: report.txt, report.json, report.html\n"
           "                   and the charts (NAME.dat, NAME.gp, NAME.png, NAME.svg)\n"
           "      --no-plots   with -o: no charts (report.html without them)\n"
-          "      --plot-timeout=SECONDS  with -o: stop gnuplot after SECONDS on one\n"
+          "      --plot-timeout=SECONDS  with -o: stop gnuplot after SECONDS a\n"
           "                   chart (default 60) and write the page without the rest\n"
           "      --ladder-flow=N  with -o: draw flow #N (a TCP flow, or pings) in the\n"
           "                   ladder diagram instead of the headline finding's\n"

@@ -1,7 +1,9 @@
 /* spawn.c - running a helper program with a timeout (spawn.h). */
+#define _GNU_SOURCE /* sched_getaffinity() */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -220,4 +222,13 @@ enum spawn_status spawn_run(const char *prog, char *const argv[], const struct s
     while (!spawn_poll(&c, &st, code))
         spawn_wait(&c, 1, 100, &nap_ns);
     return st;
+}
+
+int spawn_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 1024 ? 1024 : (int)n;
 }

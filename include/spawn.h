@@ -72,4 +72,9 @@ void spawn_nap(long *nap_ns);
  * as spawn_nap() does, *nap_ns growing (reset it when a child ended). */
 void spawn_wait(const struct spawn_child *cs, int n, long max_ms, long *nap_ns);
 
+/* The processors this process may run on: its affinity mask (taskset, a
+ * container's cpuset), not the machine's count, so that children are not
+ * started for cores that are not ours; at least 1. */
+int spawn_cores(void);
+
 #endif

@@ -233,6 +233,77 @@ def register(binary, tmp):
         expect(not alive, f"the hung gnuplot (pid {pid}) is still running")
         expect(os.listdir(stage_parent) == [], f"staging left: {os.listdir(stage_parent)}")
 
+    def charts_of(d):
+        out = {}
+        for name in sorted(os.listdir(d)):
+            if name.endswith((".png", ".svg")):
+                with open(os.path.join(d, name), "rb") as f:
+                    out[name] = f.read()
+        return out
+
+    @test("charts drawn several to a gnuplot are byte for byte those drawn one gnuplot each: "
+          "no script's settings or variables reach the next")
+    def _():
+        real = shutil.which("gnuplot")
+        if not real:
+            print("SKIP: gnuplot is not installed")
+            return
+        # one gnuplot per script, whatever mtuscope asks ("-e 'reset session'" dropped)
+        b = fake_gnuplot("one-each-bin", (
+            "for a in \"$@\"; do case \"$a\" in *.gp) "
+            f"{real} \"$a\" || exit 1;; esac; done\n"))
+        for sample in (SAMPLE, SAMPLE2):
+            d1, d2 = fresh("batched"), fresh("one-each")
+            rc1, _, err1 = run(["-o", d1, "-r", sample])
+            rc2, _, err2 = run_env(["-o", d2, "-r", sample], env_with(PATH=b + ":/usr/bin:/bin"))
+            expect(rc1 == 0 and rc2 == 0, f"exit {rc1}, {rc2}: {err1!r} {err2!r}")
+            c1, c2 = charts_of(d1), charts_of(d2)
+            expect(len(c1) >= 8 and sorted(c1) == sorted(c2), f"{sorted(c1)} / {sorted(c2)}")
+            differ = [n for n in c1 if c1[n] != c2.get(n)]
+            expect(not differ, f"{os.path.basename(sample)}: drawn otherwise in a batch: {differ}")
+
+    @test("a chart gnuplot fails on costs only itself: its batch is drawn again one chart a "
+          "gnuplot, the others are drawn, the page and stderr name the failure")
+    def _():
+        real, taskset = shutil.which("gnuplot"), shutil.which("taskset")
+        if not real or not taskset:
+            print("SKIP: gnuplot or taskset is not installed")
+            return
+        # refuses any run that includes retrans-timeline.gp, as an error in
+        # that script would, and logs each run's scripts
+        runs = os.path.join(ctx["tmp"], "fail-one-runs")
+        if os.path.exists(runs):
+            os.unlink(runs)
+        b = fake_gnuplot("fail-one-bin", (
+            f"echo \"$*\" >> {runs}\n"
+            "for a in \"$@\"; do case \"$a\" in retrans-timeline.gp) "
+            "echo 'retrans-timeline.gp: refused' >&2; exit 1;; esac; done\n"
+            f"exec {real} \"$@\"\n"))
+        d = fresh("fail-one")
+        # one processor: one gnuplot at a time, each given every chart waiting
+        p = subprocess.run([taskset, "-c", "0", ctx["bin"], "-o", d, "-r", SAMPLE2],
+                           capture_output=True, env=env_with(PATH=b + ":/usr/bin:/bin"),
+                           timeout=300, stdin=subprocess.DEVNULL)
+        err = p.stderr.decode("utf-8", "replace")
+        no_sanitizer(err)
+        expect(p.returncode == 0, f"exit {p.returncode}: {err!r}")
+        with open(runs) as f:
+            lines = [l.split() for l in f.read().splitlines()]
+        scripts = [[a for a in l if a.endswith(".gp")] for l in lines]
+        expect(any("retrans-timeline.gp" in s and len(s) > 1 for s in scripts) and
+               ["retrans-timeline.gp"] in scripts, f"the runs: {lines}")
+        expect("gnuplot failed on 1 chart:" in err, err)
+        charts = charts_of(d)
+        expect("retrans-timeline.png" not in charts, "retrans-timeline.png was drawn")
+        drawn = [n for n in charts if n.endswith(".png")]
+        expect(len(drawn) >= 4 and all(n.replace(".png", ".svg") in charts for n in drawn) and
+               "tsg-flow2.png" in drawn and "ladder.png" in drawn, f"drawn: {sorted(charts)}")
+        with open(os.path.join(d, "report.html")) as f:
+            page = f.read()
+        expect("gnuplot failed on some charts" in page, "the page does not say it")
+        with open(os.path.join(d, "gnuplot.log")) as f:
+            expect("retrans-timeline.gp: refused" in f.read(), "gnuplot.log lacks the message")
+
     @test("an SVG over 16 MiB is not cut inside report.html: the PNG is shown, the page whole")
     def _():
         real = shutil.which("gnuplot")
@@ -240,10 +311,11 @@ def register(binary, tmp):
             print("SKIP: gnuplot is not installed")
             return
         # the real gnuplot, then the goodput chart's SVG padded past 16 MiB
+        # (a gnuplot draws several charts: NAME.gp among its arguments)
         b = fake_gnuplot("big-svg-bin", (
             f"{real} \"$@\" || exit 1\n"
-            "case \"$1\" in goodput.gp) head -c 17000000 /dev/zero | tr '\\0' ' ' "
-            ">> goodput.svg;; esac\n"))
+            "for a in \"$@\"; do case \"$a\" in goodput.gp) head -c 17000000 /dev/zero | "
+            "tr '\\0' ' ' >> goodput.svg;; esac; done\n"))
         d = fresh("big-svg")
         rc, _, err = run_env(["-o", d, "-r", SAMPLE], env_with(PATH=b + ":/usr/bin:/bin"))
         expect(rc == 0, f"exit {rc}: {err!r}")
