@@ -71,6 +71,14 @@ def run_env(args, env, cwd=None, as_uid=None, timeout=120):
     return p.returncode, out, err
 
 
+def real_gnuplot():
+    """gnuplot's path, or None after a SKIP line when it is not installed."""
+    real = shutil.which("gnuplot")
+    if not real:
+        print("SKIP: gnuplot is not installed")
+    return real
+
+
 def fresh(name):
     d = os.path.join(ctx["tmp"], name)
     shutil.rmtree(d, ignore_errors=True)
@@ -188,9 +196,8 @@ def register(binary, tmp):
             with open(fake, "w") as f:
                 f.write(f"#!/bin/sh\ntouch {marker}\n")
             os.chmod(fake, 0o755)
-        real = shutil.which("gnuplot")
+        real = real_gnuplot()
         if not real:
-            print("SKIP: gnuplot is not installed")
             return
         path = "::.:bin:" + os.path.dirname(real) + ":/usr/bin:/bin"
         rc, _, err = run_env(["-o", ".", "-r", os.path.abspath(SAMPLE)],
@@ -244,9 +251,8 @@ def register(binary, tmp):
     @test("charts drawn several to a gnuplot are byte for byte those drawn one gnuplot each: "
           "no script's settings or variables reach the next")
     def _():
-        real = shutil.which("gnuplot")
+        real = real_gnuplot()
         if not real:
-            print("SKIP: gnuplot is not installed")
             return
         # one gnuplot per script, whatever mtuscope asks ("-e 'reset session'" dropped)
         b = fake_gnuplot("one-each-bin", (
@@ -306,9 +312,8 @@ def register(binary, tmp):
 
     @test("an SVG over 16 MiB is not cut inside report.html: the PNG is shown, the page whole")
     def _():
-        real = shutil.which("gnuplot")
+        real = real_gnuplot()
         if not real:
-            print("SKIP: gnuplot is not installed")
             return
         # the real gnuplot, then the goodput chart's SVG padded past 16 MiB
         # (a gnuplot draws several charts: NAME.gp among its arguments)
