@@ -23,8 +23,14 @@ comes from /usr/bin/time -v.  The floor is also run with pcap_dispatch and
 with a 1 MiB stdio buffer, the two reader knobs issue 7 asks about.  Then
 mtuscope runs once on the 4x-length bulk, short and many-connection captures
 to compare peak RSS at 1x and 4x, and once on two SYN floods (70,000 and
-200,200 flows of one SYN each) for the memory of flows that never carry data.  Prints the table and the targets; exit status 1 only when
-a tool failed.
+200,200 flows of one SYN each) for the memory of flows that never carry
+data.  Prints the table and the targets, and for each goal missed what
+limits it on this machine (issue 18: "or, where the machine's noise or core
+count forbids a claim, the profile that limits it"): the CPU time against
+the cores, since the wall time cannot go below CPU / cores; a comparison
+whose target is below the bare libpcap read; and the busiest symbols of each
+thread under `perf record`, when perf is installed and allowed.  Exit status
+1 only when a tool failed.
 """
 import argparse
 import os
@@ -72,6 +78,45 @@ def run_timed(argv, stdout=subprocess.DEVNULL):
     cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", err))
     out = p.stdout.decode(errors="replace") if p.stdout else ""
     return wall, rss, out, cpu
+
+
+def cores():
+    """The processors this process may run on (its affinity mask)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def profile(argv, top=6):
+    """The busiest symbols of each thread of argv under `perf record`, as
+    lines "thread T (S% of the samples): sym a%, sym b%, ..."; None when perf
+    is not installed or not allowed (perf_event_paranoid, a container)."""
+    perf = shutil.which("perf")
+    if not perf:
+        return None
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        data = os.path.join(d, "perf.data")
+        r = subprocess.run([perf, "record", "-q", "-F", "2000", "-o", data, "--"] + argv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if r.returncode != 0 or not os.path.exists(data):
+            return None
+        rep = subprocess.run([perf, "report", "-i", data, "--no-children", "--sort", "pid,sym",
+                              "--stdio"], capture_output=True, text=True)
+    if rep.returncode != 0:
+        return None
+    per = {}
+    for line in rep.stdout.splitlines():
+        m = re.match(r"\s*([\d.]+)%\s+(\d+):\S+\s+\[[.k]\]\s+(\S+)", line)
+        if m:
+            per.setdefault(m.group(2), []).append((float(m.group(1)), m.group(3)))
+    lines = []
+    for i, (tid, syms) in enumerate(sorted(per.items(), key=lambda kv: -sum(x for x, _ in kv[1]))):
+        total = sum(x for x, _ in syms)
+        lines.append("thread %d (%.0f%% of the samples): %s" % (
+            i + 1, total, ", ".join("%s %.1f%%" % (n, x) for x, n in syms[:top])))
+    return lines
 
 
 def warm(path):
@@ -123,6 +168,40 @@ def ratio(a, b):
 
 def fmt_rate(v):
     return "%.2fM" % (v / 1e6) if v >= 1e6 else "%.0fk" % (v / 1e3)
+
+
+def floor_limits(name, kind, want, m, fl, results, args):
+    """Why a goal of this capture is missed, from the measurements: the CPU
+    time against the cores (the wall time cannot go below CPU / cores), a
+    comparison that is below the bare read, and where mtuscope spends its
+    time (a profile, when perf can run)."""
+    out = []
+    n = cores()
+    path = os.path.join(args.dir, name + ".pcap")
+    if ratio(fl[0], m[0]) < want:
+        best = fl[0] / (m[2] / n)
+        text = ("%s: %.2f s of CPU in %.2f s (%.1f cores busy); on %d cores the wall time cannot "
+                "go below %.2f s, %.2f of the floor, with this CPU" % (
+                    name, m[2], m[0], ratio(m[2], m[0]), n, m[2] / n, best))
+        if best >= want:
+            text += ("; %.2f needs the two threads' work evened out (the busier one sets the "
+                     "pace: see their shares of the samples)" % want)
+        else:
+            text += "; %.2f needs the CPU below %.2f s (-%.0f%%) or more cores used" % (
+                want, fl[0] * n / want, 100.0 * (1 - fl[0] * n / want / m[2]))
+        prof = profile([args.mtuscope, "-r", path])
+        if prof:
+            text += "\nprofile (perf, one run): " + "\n                          ".join(prof)
+        else:
+            text += "\n(no profile: perf is not installed or not allowed here)"
+        out.append(text)
+    for other, factor in (("tshark", 50.0), ("tcptrace", 3.0)):
+        o = results.get((name, other))
+        if o and ratio(o[0], m[0]) < factor and o[0] / factor < fl[0]:
+            out.append("%s: %.0fx %s would be %.3f s, less than the bare libpcap read (the floor, "
+                       "%.3f s): no reader through libpcap can reach it" % (
+                           name, factor, other, o[0] / factor, fl[0]))
+    return out
 
 
 def main():
@@ -242,6 +321,7 @@ def main():
 
     print()
     print("targets:")
+    limits = []
     for name, kind, _, _ in CAPTURES:
         m, fl = results.get((name, "mtuscope")), results.get((name, "floor"))
         if not m or not fl:
@@ -260,6 +340,7 @@ def main():
                     ratio(o[0], m[0]), other, ratio(o[2], m[2]), want))
         parts.append("peak RSS %.1f MB (want < 64)" % (m[1] / 1024.0))
         print("  %-9s %s" % (name, "\n            ".join(parts)))
+        limits.extend(floor_limits(name, kind, want_floor, m, fl, results, args))
 
     # issue 18's goals for the charts and for pairs: -o (the charts) within
     # 2x a plain run on bulk TCP, and a capture paired with itself within 2x
@@ -298,7 +379,24 @@ def main():
         if pair_too:
             line += "; paired with itself %.2f s: %.2fx (CPU %.2fx; want <= 2x)" % (
                 med["pair"], ratio(med["pair"], med["plain"]), ratio(cmed["pair"], cmed["plain"]))
+            best = cmed["pair"] / cores() / med["plain"]
+            if ratio(med["pair"], med["plain"]) > 2.0:
+                limits.append(
+                    "%s paired with itself: %.2f s of CPU, %.2fx the plain run's (%.2f s of CPU "
+                    "in %.2f s: %.1f cores busy); on the %d cores here the pair cannot take less "
+                    "than %.2f s, %.2fx a plain run, even with its two passes at once%s" % (
+                        name, cmed["pair"], ratio(cmed["pair"], cmed["plain"]), cmed["plain"],
+                        med["plain"], ratio(cmed["plain"], med["plain"]), cores(),
+                        cmed["pair"] / cores(), best,
+                        ": the core count forbids 2x" if best > 2.0 else
+                        ": 2x needs the two first passes run at once (not built)"))
         print(line, flush=True)
+
+    if limits:
+        print()
+        print("what limits each goal missed here (%d cores):" % cores())
+        for l in limits:
+            print("  " + l.replace("\n", "\n    "))
 
     if not args.no_4x:
         print()
