@@ -388,8 +388,10 @@ def main():
                         name, cmed["pair"], ratio(cmed["pair"], cmed["plain"]), cmed["plain"],
                         med["plain"], ratio(cmed["plain"], med["plain"]), cores(),
                         cmed["pair"] / cores(), best,
-                        ": the core count forbids 2x" if best > 2.0 else
-                        ": 2x needs the two first passes run at once (not built)"))
+                        "; 2x needs more cores, or the pair under %.2f s of CPU (its passes "
+                        "at once: not built)" % (2.0 * med["plain"] * cores())
+                        if best > 2.0 else
+                        "; 2x needs the two first passes run at once (not built)"))
         print(line, flush=True)
 
     if limits:
