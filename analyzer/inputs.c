@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "inputs.h"
+#include "spawn.h"
 
 bool inputs_may_continue(const char *pa, const struct capscan *a, const char *pb,
                          const struct capscan *b, char *why, size_t size)
@@ -157,10 +158,10 @@ void inputs_scan(const char *const *files, int nfiles, struct capscan *scans)
      * one of them); a thread that cannot be started leaves its share to
      * the others. */
     struct walks w = {files, scans, todo, n, 0};
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int cores = spawn_cores(); /* this process's processors (taskset, a cpuset) */
     int nthreads = n < INPUTS_SCAN_THREADS ? n : INPUTS_SCAN_THREADS;
-    if (cores > 0 && nthreads > cores)
-        nthreads = (int)cores;
+    if (nthreads > cores)
+        nthreads = cores;
     pthread_t t[INPUTS_SCAN_THREADS];
     int started = 0;
     for (int k = 1; k < nthreads; k++)
