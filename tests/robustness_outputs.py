@@ -12,9 +12,11 @@ running the sanitizer build on real pcap files:
   - DIR writable by its group or by others, or a link another user owns:
     refused with a message; a link of our own is followed.
   - gnuplot is never taken from the current directory or DIR, whatever PATH
-    says; a gnuplot that hangs is stopped (--plot-timeout), the page is
-    written without the rest and says why; an SVG over 16 MiB is not cut
-    inside the page.
+    says; a gnuplot that hangs is stopped (--plot-timeout, per chart, so
+    a gnuplot given n charts has n times it), the page is written without
+    the rest and says why; an SVG over 16 MiB is not cut inside the page.
+  - charts drawn several to a gnuplot are those drawn one gnuplot each; a
+    chart gnuplot fails on is drawn again alone and costs only itself.
   - names with control characters are escaped on stdout and stderr.
   - an input that cannot be read: exit 1, no verdict, -o DIR not written.
   - a filter that matches nothing says so.
@@ -239,6 +241,38 @@ def register(binary, tmp):
             alive = False
         expect(not alive, f"the hung gnuplot (pid {pid}) is still running")
         expect(os.listdir(stage_parent) == [], f"staging left: {os.listdir(stage_parent)}")
+
+    @test("a gnuplot given several charts that hangs is stopped after --plot-timeout times "
+          "its charts; the page says which chart and how the time was given")
+    def _():
+        taskset = shutil.which("taskset")
+        if not taskset:
+            print("SKIP: taskset is not installed")
+            return
+        runs = os.path.join(ctx["tmp"], "hang-batch-runs")
+        if os.path.exists(runs):
+            os.unlink(runs)
+        b = fake_gnuplot("hang-batch-bin", f"echo \"$*\" >> {runs}\nexec sleep 600\n")
+        d = fresh("hang-batch")
+        t0 = time.monotonic()
+        # one processor: one gnuplot, given every chart of the first pass
+        p = subprocess.run([taskset, "-c", "0", ctx["bin"], "--plot-timeout=1", "-o", d, "-r",
+                            SAMPLE2], capture_output=True,
+                           env=env_with(PATH=b + ":/usr/bin:/bin"), timeout=300,
+                           stdin=subprocess.DEVNULL)
+        took = time.monotonic() - t0
+        err = p.stderr.decode("utf-8", "replace")
+        no_sanitizer(err)
+        with open(runs) as f:
+            first = [a for a in f.readline().split() if a.endswith(".gp")]
+        n = len(first)
+        expect(p.returncode == 0 and n >= 2, f"exit {p.returncode}, first run {first}: {err!r}")
+        want = (f"did not finish the chart {first[0][:-3]} within {n} s (--plot-timeout: 1 s "
+                f"for each of the {n} charts it was drawing)")
+        expect(want in err, f"want {want!r} in {err!r}")
+        expect(n - 0.5 <= took < 60, f"stopped after {took:.1f} s for {n} charts")
+        with open(os.path.join(d, "report.html")) as f:
+            expect("for each of the" in f.read(), "the page does not say it")
 
     def charts_of(d):
         out = {}
