@@ -40,6 +40,7 @@ import statistics
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -95,7 +96,6 @@ def profile(argv, top=6):
     perf = shutil.which("perf")
     if not perf:
         return None
-    import tempfile
     with tempfile.TemporaryDirectory() as d:
         data = os.path.join(d, "perf.data")
         r = subprocess.run([perf, "record", "-q", "-F", "2000", "-o", data, "--"] + argv,
@@ -170,7 +170,7 @@ def fmt_rate(v):
     return "%.2fM" % (v / 1e6) if v >= 1e6 else "%.0fk" % (v / 1e3)
 
 
-def floor_limits(name, kind, want, m, fl, results, args):
+def floor_limits(name, want, m, fl, results, args):
     """Why a goal of this capture is missed, from the measurements: the CPU
     time against the cores (the wall time cannot go below CPU / cores), a
     comparison that is below the bare read, and where mtuscope spends its
@@ -340,7 +340,7 @@ def main():
                     ratio(o[0], m[0]), other, ratio(o[2], m[2]), want))
         parts.append("peak RSS %.1f MB (want < 64)" % (m[1] / 1024.0))
         print("  %-9s %s" % (name, "\n            ".join(parts)))
-        limits.extend(floor_limits(name, kind, want_floor, m, fl, results, args))
+        limits.extend(floor_limits(name, want_floor, m, fl, results, args))
 
     # issue 18's goals for the charts and for pairs: -o (the charts) within
     # 2x a plain run on bulk TCP, and a capture paired with itself within 2x
