@@ -639,9 +639,10 @@ static bool chart_goodput(const char *dir, const char *tdir, const struct report
  * other, each in a fresh session (`reset session` between them: the
  * variables and settings of one script never reach the next, and the
  * pictures are byte for byte those of one process per chart).  Starting
- * gnuplot costs 35-40 ms (its fonts and cairo), and drawing one of our
- * charts 5-20 ms: the nine small charts of a capture of many short
- * connections took 0.44 s one process each and 0.06 s in one. */
+ * gnuplot (its fonts and cairo) costs about 20 ms a process, as much as
+ * drawing one of our small charts, PNG and SVG: the eight small charts of
+ * a capture of many short connections took 0.43 s one process each and
+ * 0.25 s in one (best of 5, warm). */
 #define RENDER_MAX 4        /* gnuplots at once, at most */
 #define RENDER_BATCH_MAX 16 /* charts one gnuplot draws, at most */
 _Static_assert(RENDER_BATCH_MAX >= PLOTS_MAX_CHARTS, "a batch can hold every chart");
@@ -786,10 +787,11 @@ static bool render_reap(struct render *rd, const char *dir, struct plots *p)
 }
 
 /* What drawing a chart costs gnuplot, roughly, in bytes of its data file:
- * a chart costs 5-10 ms before its data (a fixed part, as if it had 16 KB
- * more) and about 0.25-0.8 ms per 1,000 bytes after (measured: a
- * time-sequence chart of 190 KB 45 ms, the goodput chart of 208 KB 160
- * ms, charts under 2 KB 5-20 ms). */
+ * a fixed part, as if it had 16 KB more, and its data's bytes.  Measured
+ * (best of 5, warm, startup included): charts under 2 KB 40-60 ms, a
+ * time-sequence chart of 190 KB 90 ms, the goodput chart of 5,000 flows
+ * (208 KB) 230 ms.  The fixed part is lighter than those say, on purpose:
+ * batches come out larger, each saving a gnuplot's startup. */
 #define CHART_COST_FIXED 16384
 
 static double chart_cost(const char *dir, const struct plot_chart *c)
