@@ -31,7 +31,10 @@
  * floor itself), and a batch is published at once.  Interleaved, 5 rounds:
  * decoding every batch made bulk TCP 0.35 -> 0.50 s; with 2 batches
  * b-short 0.59 -> 0.51 s and bulk unchanged; 4 the same within noise, the
- * tunnel capture 0.15 against 0.16 s. */
+ * tunnel capture 0.15 against 0.16 s.  Re-checked with 3, 6 and 8 (7
+ * rounds on the four bench captures): within noise.  Decoding a share of
+ * each batch that follows the queue instead of all or nothing made the
+ * tunnel capture slower (153 -> 196 ms). */
 #define READER_DECODE_AHEAD 4
 
 struct batch {
