@@ -54,10 +54,7 @@ void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int
                              f->id, b->lost, a, b->fwd_max);
                 continue;
             }
-            if (p && (!p->upper || b->lost_min - 1 < p->upper)) {
-                inf_bound_upper(p, b->lost_min - 1);
-                p->upper_loss = true;
-            }
+            inf_bound_upper_loss(p, b->lost_min - 1);
             inf_evidence(p,
                          "flow #%" PRIu64 ": %u packets of %u bytes and up from %s entered the "
                          "capturing host and never left it, while %u up to %u bytes did: "
@@ -130,9 +127,7 @@ void inf_fragment_stage(struct inference *inf, struct input_stats *const *inputs
                     "%u router%s at least (%s %u)",
                     c->crossed, c->crossed_frame, in, a, ttl_routers_crossed(c->crossed_ttl),
                     ttl_routers_crossed(c->crossed_ttl) == 1 ? "" : "s", ttl, c->crossed_ttl);
-            inf_bound_upper(p, c->nonlast + 7);
-            if (p && p->upper == c->nonlast + 7)
-                p->upper_loss = true; /* a range of 8, not an MTU to set unless pinned */
+            inf_bound_upper_loss(p, c->nonlast + 7); /* a range of 8, not an MTU to set */
             if (c->crossed == c->nonlast)
                 inf_evidence(p,
                              "%" PRIu32 " datagram%s from %s %s cut into fragments of at most %u "
@@ -171,11 +166,9 @@ void inf_sweep_stage(struct inference *inf, const struct results *res, struct ta
             if (!t->sweep) {
                 t->sweep = s;
             }
-            inf_bound_upper(p, s->smallest_unanswered - 1);
             /* the smallest unanswered size, less one: a bound, no MTU to set
              * unless the answered sizes meet it (sizes in between untried) */
-            if (p && p->upper == s->smallest_unanswered - 1)
-                p->upper_loss = true;
+            inf_bound_upper_loss(p, s->smallest_unanswered - 1);
             inf_evidence(p,
                          "ping sweep: the %u-byte request (frame %" PRIu64
                          ") and larger ones were never answered",
@@ -282,9 +275,7 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
                              inputs[d->fragmented_side == d->upstream ? down : up]->path, ni);
             if (!v.smallest_lost || !v.all_lost_above || v.lost_at_or_above < 2)
                 continue;
-            if (p && (!p->upper || v.smallest_lost - 1 < p->upper))
-                p->upper_loss = true;
-            inf_bound_upper(p, v.smallest_lost - 1);
+            inf_bound_upper_loss(p, v.smallest_lost - 1);
             inf_evidence(p,
                          "upper bound %u: all %" PRIu64
                          " packets of %u bytes or more captured in %s "

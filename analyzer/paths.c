@@ -82,15 +82,73 @@ void inf_bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
     va_end(ap);
 }
 
+/* Keeps v among the path's upper bounds (loss: a size seen lost); when
+ * they are all kept, the largest gives way to a smaller one. */
+static void upper_keep(struct inf_path *p, uint32_t v, bool loss)
+{
+    int at = -1;
+    for (int i = 0; i < p->nuppers; i++) {
+        if (p->uppers[i] == v) {
+            p->uppers_loss[i] |= loss;
+            return;
+        }
+        if (at < 0 || p->uppers[i] > p->uppers[at])
+            at = i;
+    }
+    if (p->nuppers < INF_MAX_UPPERS)
+        at = p->nuppers++;
+    else if (p->uppers[at] < v)
+        return;
+    p->uppers[at] = v;
+    p->uppers_loss[at] = loss;
+}
+
 void inf_bound_upper(struct inf_path *p, uint32_t v)
 {
-    if (p && v && (!p->upper || v < p->upper))
+    if (!p || !v)
+        return;
+    upper_keep(p, v, false);
+    if (!p->upper || v < p->upper)
         p->upper = v;
+}
+
+void inf_bound_upper_loss(struct inf_path *p, uint32_t v)
+{
+    if (!p || !v)
+        return;
+    upper_keep(p, v, true);
+    if (!p->upper || v <= p->upper) {
+        p->upper = v;
+        p->upper_loss = true;
+    }
+}
+
+/* The smallest upper bound kept that is not below v, 0 when none is; *loss:
+ * whether a size seen lost gave it. */
+static uint32_t upper_from(const struct inf_path *p, uint32_t v, bool *loss)
+{
+    uint32_t best = 0;
+    *loss = false;
+    for (int i = 0; i < p->nuppers; i++) {
+        uint32_t u = p->uppers[i];
+        if (u < v || (best && u > best))
+            continue;
+        *loss = (best == u && *loss) || p->uppers_loss[i];
+        best = u;
+    }
+    return best;
 }
 
 /* After every collector: the lower bound's reason becomes evidence, a
  * contradiction is flagged and resolved toward what crossed, and bounds that
- * meet fix the MTU. */
+ * meet fix the MTU.
+ *
+ * A packet that crossed is the stronger evidence: an upper bound below it
+ * was inferred (a router's MTU for another hop, a loss that was not the
+ * size's), while the crossing was seen.  Such a bound is set aside, and the
+ * next bound not below the crossing stands; when none does, the path has
+ * no upper bound.  Setting aside is not pinning: the bounds meet only when
+ * a bound left standing equals what crossed. */
 void inf_paths_fold(struct inference *inf)
 {
     /* an exact value where the bounds meet */
@@ -99,10 +157,20 @@ void inf_paths_fold(struct inference *inf)
         if (p->lower_why && p->lower_why[0])
             inf_evidence(p, "lower bound: %s", p->lower_why);
         if (p->upper && p->lower > p->upper) {
-            /* contradictory evidence (e.g. a router's MTU for another hop): keep both, flag */
-            inf_evidence(p, "note: a %u-byte packet crossed although a bound said %u", p->lower,
-                         p->upper);
-            p->upper = p->lower;
+            bool loss;
+            uint32_t next = upper_from(p, p->lower, &loss);
+            if (next)
+                inf_evidence(p,
+                             "note: a %u-byte packet crossed although a bound said %u: that "
+                             "bound is set aside, and the next one, %u, stands",
+                             p->lower, p->upper, next);
+            else
+                inf_evidence(p,
+                             "note: a %u-byte packet crossed although a bound said %u: that "
+                             "bound is set aside, and no other bound is above %u",
+                             p->lower, p->upper, p->lower);
+            p->upper = next;
+            p->upper_loss = loss;
         }
         if (p->upper && p->lower == p->upper)
             p->mtu = p->upper;

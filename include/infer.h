@@ -140,6 +140,9 @@ void inf_evidence(struct inf_path *p, const char *f, ...) __attribute__((format(
 void inf_bound_lower(struct inf_path *p, uint32_t v, const char *why, ...)
     __attribute__((format(printf, 3, 4)));
 void inf_bound_upper(struct inf_path *p, uint32_t v);
+/* An upper bound that is the smallest size seen lost, less one: a bound,
+ * never a value to configure unless the bounds meet (upper_loss). */
+void inf_bound_upper_loss(struct inf_path *p, uint32_t v);
 void inf_paths_fold(struct inference *inf);
 
 /* ---- the collectors, in the order inference_run() calls them ---- */

@@ -31,6 +31,7 @@
 
 #define INF_MAX_PATHS 256
 #define INF_MAX_EVIDENCE 8
+#define INF_MAX_UPPERS 8 /* upper bounds kept per path (struct inf_path) */
 #define INF_MAX_FINDINGS 256
 /* Unanswered connection attempts to one listener that make a SYN flood
  * finding: more than a default listen queue holds half-open (Linux's
@@ -56,7 +57,13 @@ struct inf_path {
     uint32_t mtu;         /* exact, when the evidence pins it; 0 = not pinned */
     bool upper_loss;      /* the upper bound is the smallest size seen lost, minus one:
                              a bound, never a value to configure unless pinned */
-    char *lower_why;      /* what proved the lower bound (heap; NULL: nothing) */
+    /* every upper bound given (inf_bound_upper()), and whether each was a
+     * size seen lost: when a larger packet crossed than one of them says,
+     * the fold sets that one aside and takes the next (paths.c) */
+    uint8_t nuppers;
+    uint32_t uppers[INF_MAX_UPPERS];
+    bool uppers_loss[INF_MAX_UPPERS];
+    char *lower_why; /* what proved the lower bound (heap; NULL: nothing) */
     int nevidence;
     char *evidence[INF_MAX_EVIDENCE]; /* heap, each allocated to its length */
 };
