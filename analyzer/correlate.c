@@ -349,6 +349,7 @@ static struct corr_size *size_row(struct corr_dir *d, uint32_t size)
         t->matched += s->matched;
         for (int x = 0; x < 2; x++) {
             t->only[x] += s->only[x];
+            t->frag_only[x] += s->frag_only[x];
             t->uncovered[x] += s->uncovered[x];
             if (!t->first_only_frame[x]) {
                 t->first_only_frame[x] = s->first_only_frame[x];
@@ -429,6 +430,12 @@ static const struct entry *datagram_marker(const struct corr_matcher *m, const s
     return i >= 0 ? &m->ring[i] : NULL;
 }
 
+/* An IPv4 fragment's key (corr_keys(): keyed by ID, offset and MF). */
+static bool ipv4_fragment(const struct corr_key *k)
+{
+    return k->kind == CORR_IPV4 && k->version == 4 && (k->b || k->c);
+}
+
 /* An entry that never met its match. */
 static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
 {
@@ -456,7 +463,9 @@ static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
     if (covered(m, !e->side, e->t_ns, ended)) {
         d->only[e->side]++;
         z->only[e->side]++;
-        if (!z->first_only_frame[e->side]) {
+        if (ipv4_fragment(&e->key))
+            z->frag_only[e->side]++;
+        else if (!z->first_only_frame[e->side]) {
             z->first_only_frame[e->side] = e->frame;
             z->first_only_val[e->side] = key_val(&e->key);
             z->first_only_kind[e->side] = e->key.kind;
@@ -701,16 +710,24 @@ bool corr_dir_verdict(const struct corr_dir *d, struct corr_verdict *v)
             continue;
         if (z->matched)
             v->all_lost_above = false; /* cannot happen: largest_matched is the largest */
-        if (!z->only[u])
+        /* An IPv4 fragment lost on the way lost nothing by its size: it is
+         * sent DF clear, and a router cuts a DF-clear packet that is too
+         * big rather than drop it (RFC 791), into pieces of other sizes
+         * that its key (ID, offset, size) does not match.  It was dropped
+         * for being a fragment (a filter that needs ports, which a later
+         * fragment does not carry), or cut again.  An IPv6 fragment stays:
+         * no router cuts IPv6, one too big for a link is dropped. */
+        uint32_t lost = z->only[u] - z->frag_only[u];
+        if (!lost)
             continue;
         if (!v->smallest_lost) {
             v->smallest_lost = z->size;
-            v->lost_at_smallest = z->only[u];
+            v->lost_at_smallest = lost;
             v->lost_frame = z->first_only_frame[u];
             v->lost_val = z->first_only_val[u];
             v->lost_kind = z->first_only_kind[u];
         }
-        v->lost_at_or_above += z->only[u];
+        v->lost_at_or_above += lost;
     }
     if (!v->smallest_lost)
         v->all_lost_above = false;

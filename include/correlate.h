@@ -103,11 +103,14 @@ int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS]);
 const char *corr_kind_name(enum corr_kind k); /* "wireguard", "esp", "tcp", "ip" */
 
 /* Packets of one IP size in one direction; only[s]: seen in input side s only
- * (and while the other capture ran), uncovered[s]: the same outside it. */
+ * (and while the other capture ran), uncovered[s]: the same outside it;
+ * frag_only[s]: of only[s], the IPv4 fragments, whose loss is no size that
+ * failed (corr_dir_verdict()).  first_only_*: the first of only[s] that is
+ * no IPv4 fragment. */
 struct corr_size {
     uint32_t size;
     uint32_t matched;
-    uint32_t only[2], uncovered[2];
+    uint32_t only[2], uncovered[2], frag_only[2];
     uint64_t first_only_frame[2]; /* frame in side s of the first such packet; 0 = none */
     uint64_t first_only_val[2];   /* its WG counter, TCP raw seq, ESP seq or IPv4 ID */
     uint8_t first_only_kind[2];   /* enum corr_kind */

@@ -1132,6 +1132,83 @@ def _():
             expect(f"carries {want[0]} to {want[1]} bytes" in text, f"{name}: {text}")
 
 
+def recut_fragment(frame, mtu, ttl=63):
+    """The pieces a router makes of an Ethernet/IPv4 fragment for a link of `mtu` bytes,
+    its TTL decremented: each keeps the datagram's ID, its offset moves on from the
+    fragment's own, and every piece but the last of the fragment has MF (RFC 791)."""
+    ip = frame[14:]
+    ident = struct.unpack("!H", ip[4:6])[0]
+    fo = struct.unpack("!H", ip[6:8])[0]
+    base, mf = (fo & 0x1fff) * 8, fo & 0x2000
+    total = struct.unpack("!H", ip[2:4])[0]
+    payload, out, off = ip[20:total], [], 0
+    step = (mtu - 20) // 8 * 8
+    while off < len(payload):
+        piece = payload[off:off + step]
+        more = mf if off + step >= len(payload) else 0x2000
+        out.append(ETH + ipv4(piece, proto=ip[9], src=tuple(ip[12:16]), dst=tuple(ip[16:20]),
+                              ident=ident, frag=more | (base + off) // 8, ttl=ttl))
+        off += step
+    return out
+
+
+@test("fragments lost between two vantage points bound no size: a fragment is sent DF clear "
+      "and no router drops a DF-clear packet for its size (it cuts it, RFC 791), so a "
+      "fragment dropped on the way was dropped for being one; and a crossing larger than "
+      "an upper bound sets that bound aside instead of pinning the MTU to it (lab matrix "
+      "SEED=4 m016 pair: 'exactly 1372' on a 1377-byte path)")
+def _():
+    for whole_lost in (False, True):
+        # answers of 3553 bytes: fragments of 1500, 1500 and 621 bytes, the last larger
+        # than every packet that crosses whole, as in m016
+        tx_fr = dns_like(lambda q, i: True, n=4, answer=3553)
+        if whole_lost:  # two 1414-byte answers with DF set, which the path drops
+            for k in range(2):
+                tx_fr.append((4.5 + k, ETH + ipv4(udp(53, 40000, bytes(1386)),
+                                                  src=(198, 51, 100, 2), dst=(192, 0, 2, 1),
+                                                  ident=0x200 + k)))
+        # the server's capture (tx) and the client's (rx), a router between them: what
+        # crossed it arrives 1 ms later with its TTL decremented
+        rx_fr, sent = [], tx_fr
+        tx_fr = []
+        for t, f in sent:
+            ip = f[14:]
+            fo = struct.unpack("!H", ip[6:8])[0]
+            if tuple(ip[12:16]) != (198, 51, 100, 2):  # the client's: it crossed to the server
+                rx_fr.append((t, f))
+                tx_fr.append((t + 0.001, with_ttl(f, 63)))
+                continue
+            tx_fr.append((t, f))
+            if fo & 0x3fff:  # a fragment, to the client
+                if fo & 0x1fff == 0:  # the first: re-cut for a 1377-byte link, its first piece kept
+                    rx_fr.append((t + 0.001, recut_fragment(f, 1377)[0]))
+                continue  # the rest: dropped for being fragments
+            if len(ip) > 1377:
+                continue  # a whole 1414-byte packet, DF set: dropped, no ICMP
+            rx_fr.append((t + 0.001, with_ttl(f, 63)))
+        tx = os.path.join(TMP, f"recut-tx-{int(whole_lost)}.pcap")
+        rx = os.path.join(TMP, f"recut-rx-{int(whole_lost)}.pcap")
+        write_pcap_timed(tx, tx_fr)
+        write_pcap_timed(rx, rx_fr)
+        rc, out, err = run(["--json", "-r", rx, "-r", tx])
+        expect(rc == 0, err)
+        rep = json.loads(out)
+        p = [x for x in rep["paths"] if x["src"] == "198.51.100.2" and x["dst"] == "192.0.2.1"]
+        expect(len(p) == 1, f"whole_lost {whole_lost}: {rep['paths']}")
+        p = p[0]
+        expect((p["mtu_lower"], p["mtu_upper"], p["mtu"]) == (1372, 1379, None),
+               f"whole_lost {whole_lost}: bounds {p}")
+        expect(not any("never appeared" in e and "upper bound 6" in e for e in p["evidence"]),
+               f"whole_lost {whole_lost}: lost fragments made a bound: {p['evidence']}")
+        if whole_lost:  # the whole packet's loss still bounds the path (1413 > 1379)
+            expect(any(e.startswith("upper bound 1413:") for e in p["evidence"]),
+                   f"whole packet's loss: {p['evidence']}")
+        fx = rep["verdict"]["fix"]  # nothing pinned: no MTU given as the one to set
+        expect(not fx["exact"] and fx["mtu"] is None, f"whole_lost {whole_lost}: fix {fx}")
+        expect(rep["verdict"]["status"] == "fragmentation-loss",
+               f"whole_lost {whole_lost}: {rep['verdict']['status']}")
+
+
 def cut_frame(frame, mtu, ttl=63):
     """The fragments a router makes of an Ethernet/IPv4 frame (DF clear) for a link of
     `mtu` bytes, its TTL decremented: each carries the original's ID, addresses and

@@ -736,6 +736,67 @@ static void test_matcher_packet_cut_on_the_way_crossed_as_fragments(void **state
     corr_matcher_free(m);
 }
 
+/* An IPv4 fragment lost between two captures lost nothing by its size: it
+ * is sent DF clear, and a router cuts a DF-clear packet that is too big
+ * rather than drop it (RFC 791); it was dropped for being a fragment (a
+ * filter that needs ports, which a later fragment does not carry), or cut
+ * again into pieces of other sizes.  Lab matrix SEED=4 m016 pair: 1500-byte first fragments
+ * arrived re-cut to 1372 bytes, the rest of every answer was dropped, and
+ * the 600-byte last fragments made "all 621 bytes and up lost". */
+static void test_verdict_lost_ipv4_fragments_are_no_size_that_failed(void **state)
+{
+    (void)state;
+    for (int whole_lost = 0; whole_lost < 2; whole_lost++) {
+        struct corr_matcher *m = corr_matcher_new(CORR_WINDOW_NS, 1000);
+        assert_non_null(m);
+        struct corr_key k[CORR_MAX_KEYS];
+        corr_matcher_add(m, 0, 0, 1, NULL, 0);
+        corr_matcher_add(m, 1, 0, 1, NULL, 0);
+        uint64_t fr0 = 10, fr1 = 100;
+        for (uint16_t id = 1; id <= 3; id++) { /* small whole packets (DF), both sides */
+            int n = keys_of_frag(k, id, 0, false, 180, IP_DF);
+            corr_matcher_add(m, 0, id * NS / 10, fr0++, k, n);
+            corr_matcher_add(m, 1, id * NS / 10 + 1000, fr1++, k, n);
+        }
+        for (uint16_t id = 20; id <= 22; id++) { /* answers of 1480 + 580 payload bytes */
+            int64_t t = id * NS / 10;
+            int n = keys_of_frag(k, id, 0, true, 1480, 0);
+            corr_matcher_add(m, 0, t, fr0++, k, n);
+            n = keys_of_frag(k, id, 1480, false, 580, 0);
+            corr_matcher_add(m, 0, t + 10, fr0++, k, n);
+            /* past the router: the first fragment re-cut, its first piece only */
+            n = keys_of_frag(k, id, 0, true, 1352, 0);
+            corr_matcher_add(m, 1, t + 1000, fr1++, k, n);
+        }
+        uint64_t lost_frame = fr0;
+        if (whole_lost) { /* a whole 1414-byte packet with DF set: a size that failed */
+            int n = keys_of_frag(k, 30, 0, false, 1394, IP_DF);
+            corr_matcher_add(m, 0, 3 * NS, fr0++, k, n);
+        }
+        corr_matcher_add(m, 0, 5 * NS, fr0, NULL, 0);
+        corr_matcher_add(m, 1, 5 * NS, fr1, NULL, 0);
+        corr_matcher_finish(m);
+        const struct corr_dir *d = corr_matcher_dir(m, 0);
+        assert_non_null(d);
+        assert_int_equal(d->matched, 3);
+        assert_int_equal(d->only[0], 6 + whole_lost); /* still counted as not seen there */
+        struct corr_verdict v;
+        assert_true(corr_dir_verdict(d, &v));
+        assert_int_equal(v.largest_delivered, 200);
+        if (whole_lost) {
+            assert_int_equal(v.smallest_lost, 1414);
+            assert_int_equal(v.lost_at_or_above, 1);
+            assert_true(v.all_lost_above);
+            assert_int_equal(v.lost_frame, lost_frame);
+        } else {
+            assert_int_equal(v.smallest_lost, 0); /* nothing lost by its size */
+            assert_int_equal(v.lost_at_or_above, 0);
+            assert_false(v.all_lost_above);
+        }
+        corr_matcher_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -756,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_run_large_packets_lost_between_vantage_points),
         cmocka_unit_test(test_run_stdin_not_read_again),
         cmocka_unit_test(test_matcher_packet_cut_on_the_way_crossed_as_fragments),
+        cmocka_unit_test(test_verdict_lost_ipv4_fragments_are_no_size_that_failed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
