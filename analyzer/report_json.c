@@ -633,6 +633,18 @@ static void json_fix(struct json *j, const struct inf_fix *fx)
     json_opt_uint(j, "mtu", fx ? fx->mtu : 0);
     json_opt_uint(j, "path_lower", fx ? fx->lower : 0);
     json_opt_uint(j, "path_upper", fx ? fx->upper : 0);
+    /* which path those bounds are of: inside a tunnel, its inner addresses */
+    if (fx && fx->has_path) {
+        json_addr(j, "path_src", &fx->src);
+        json_addr(j, "path_dst", &fx->dst);
+    } else {
+        json_null(j, "path_src");
+        json_null(j, "path_dst");
+    }
+    json_opt_text(j, "path_layer",
+                  !fx || !fx->path_layer            ? NULL
+                  : fx->path_layer - 1 == INF_INNER ? "inner"
+                                                    : "outer");
     json_opt_text(j, "headline", fx ? fx->headline : NULL);
     json_opt_text(j, "why", fx ? fx->why : NULL);
     json_opt_text(j, "safe", fx ? fx->safe : NULL);

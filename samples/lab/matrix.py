@@ -315,9 +315,13 @@ def bound_checks(rep, sc, r_layer_addrs):
     if 0 in (lo, up):
         zero = True
     if lo is not None or up is not None:
-        # the fix's bounds are about the path the problem is on: the outer
-        # path (a tunnel's outer packets, or plain TCP)
+        # the fix's bounds are of the path it names (path_src, path_dst):
+        # by its addresses, as for paths above; a report without them, or a
+        # path it does not name, is the outer path's
+        ends = {fix.get("path_src"), fix.get("path_dst")}
         truth = path
+        if inner is not None and ends <= inner_hosts and not ends <= outer_hosts:
+            truth = inner
         c = (lo is None or lo <= truth) and (up is None or truth <= up)
         res.append(("fix", lo, up, None, truth, c))
     return res, zero
