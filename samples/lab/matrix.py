@@ -229,6 +229,11 @@ def accepted(truth, vantage, sc):
         # one capture cannot tell a router's clamp from a host with a
         # smaller link: the SYN must be seen on both sides of the router
         ok.add("healthy")
+    if truth in PROBLEMS:
+        # two failures on one path at once (a DNS answer with DF set
+        # black-holed, the fragments of a larger one dropped): each is real,
+        # so naming either is right; the strict score keeps the label
+        ok |= {stream_fate(sc, s) for s in streams(sc)} & PROBLEMS
     return ok
 
 
