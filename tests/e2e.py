@@ -4247,15 +4247,6 @@ def many_connection_tests():
                cap_work["flows_resumed"] > 1000 and cap_work["flows_forgotten"] == 0,
                str(cap_work))
 
-def with_ttl(frame, ttl):
-    """An Ethernet/IPv4 frame with its TTL set and the header checksum redone."""
-    ip = bytearray(frame[14:34])
-    ip[8] = ttl
-    ip[10:12] = b"\0\0"
-    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
-    return frame[:14] + bytes(ip) + frame[34:]
-
-
 def download(client, sport, dport, mss, t0, segments=4, stall=False, server=(10, 6, 0, 1),
              ttl=64, seg=None):
     """(time, frame) pairs of a download from server:dport to client:sport, captured at the
