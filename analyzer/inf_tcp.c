@@ -129,6 +129,45 @@ static bool timed_out(const struct flow_dir_summary *x)
     return pause >= 200000 && pause >= 2ull * x->rtt_min_us;
 }
 
+/* A sender that re-sent its oversized segments in smaller ones at once,
+ * with no timeout (timed_out() false), was told the path is smaller.  TCP
+ * cuts the data it re-sends smaller only when its MSS for the path falls:
+ * on an ICMP message it re-sends at the new size at once (RFC 1191 6.5;
+ * Linux's tcp_simple_retransmit), and a tunnel endpoint that lowers its
+ * route's PMTU does the same for the inner sender; a fast retransmit
+ * re-sends at the size it sent.  The message is not in this capture: taken
+ * on a tunnel's inner interface, or beside the path the message took.
+ * Only segments within what the MSS allows count: larger ones are a
+ * sending host's offload super-segments, which its re-sends split whatever
+ * the path.  And only a drop of more than 40 bytes: TCP options take at
+ * most 40 (the data offset's limit), so less is options, not the MSS. */
+static bool resized_at_once(const struct flow_summary *f, int d, struct inf_path *p,
+                            uint32_t largest, uint32_t smallest, struct tally *t)
+{
+    const struct flow_dir_summary *x = &f->dir[d];
+    uint32_t mss = inf_flow_mss(f);
+    if (x->stalled || !(x->tcp.retrans + x->tcp.out_of_order) || !mss ||
+        smallest > mss + inf_tcpip_hdr(f) || largest + 40 >= smallest)
+        return false;
+    const struct addr *src, *dst;
+    inf_direction_addrs(f, d, &src, &dst);
+    char a[64], at[32] = "";
+    if (x->first_retrans_frame) /* else re-sent so soon that Wireshark calls it out of order */
+        snprintf(at, sizeof at, " (frame %" PRIu32 ")", x->first_retrans_frame);
+    inf_evidence(p,
+                 "flow #%" PRIu64 ": %s re-sent the data of its %u-byte packets at once in "
+                 "smaller ones, with no timeout%s, and packets up to %u bytes were delivered: it "
+                 "learned a smaller path MTU, from an ICMP message this capture does not hold",
+                 f->id, addr_text(src, a, sizeof a), smallest, at, largest);
+    if (!t->capped || largest < t->capped_size) {
+        t->capped_size = largest;
+        t->capped_from = smallest;
+        t->capped_flow = f;
+    }
+    t->capped++;
+    return true;
+}
+
 void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, int ninputs,
                      const struct results *res, const struct flow_summary *f, int d,
                      struct tally *t)
@@ -189,8 +228,10 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
         }
         return; /* an ignored message is reported by the ICMP stage */
     }
-    if (!timed_out(x))
+    if (!timed_out(x)) {
+        resized_at_once(f, d, p, largest, smallest, t);
         return;
+    }
 
     struct inf_blackhole *bh = inf_add_blackhole(inf, f->id, d, false);
     if (bh) {
@@ -332,6 +373,8 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
                          f->id, a, x->max_packet, m, full);
             t->capped++;
             t->capped_size = x->max_packet;
+            t->capped_from = 0;
+            t->capped_flow = f;
             return;
         }
     }

@@ -450,11 +450,20 @@ static void say_storm(struct inference *inf, const struct say_ctx *c)
 
 static void say_capped(struct inference *inf, const struct say_ctx *c)
 {
-    inf_fmt(&inf->summary,
-            "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
-            "allows: it learned a smaller path MTU (from ICMP or its own probing; this capture is "
-            "from the receiving side).",
-            c->t->capped_size);
+    if (c->t->capped_from) /* seen at the sender (inf_tcp.c resized_at_once()) */
+        inf_fmt(&inf->summary,
+                "Path-MTU discovery works: the sender re-sent the data of its %u-byte packets "
+                "at once in smaller ones, without waiting for a timeout, and packets up to %u "
+                "bytes were delivered (flow #%" PRIu64
+                "): it learned a smaller path MTU, from an ICMP message this capture does not "
+                "hold (taken inside a tunnel, or beside the message's way).",
+                c->t->capped_from, c->t->capped_size, c->t->capped_flow->id);
+    else
+        inf_fmt(&inf->summary,
+                "The sender re-sent its data in packets of at most %u bytes, below what the MSS "
+                "allows: it learned a smaller path MTU (from ICMP or its own probing; this "
+                "capture is from the receiving side).",
+                c->t->capped_size);
 }
 
 static void say_pmtud_working(struct inference *inf, const struct say_ctx *c)

@@ -75,8 +75,10 @@ struct tally {
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
     const struct results_resend *resend;
     const struct flow_summary *resend_flow;
-    int capped; /* receiver side: a sender's packets capped below its MSS */
-    uint32_t capped_size;
+    int capped;           /* a sender's data re-sent capped below its MSS: seen by the receiver, */
+    uint32_t capped_size; /* or at the sender, at once, smaller than it first sent it */
+    uint32_t capped_from; /* at the sender: the size it first sent (0: receiver side) */
+    const struct flow_summary *capped_flow;
     const struct pmtud_sweep *sweep;
     int syn_floods; /* listeners with INF_SYN_FLOOD_MIN unanswered connection attempts or more */
     const struct results_listener *syn_listener; /* the one with the most */

@@ -1563,6 +1563,42 @@ def _():
         expect(bool(healed) == want, f"pause {pause} s: {rep['verdict']} {healed}")
         if want:
             expect("healed" in healed[0]["message"], healed[0]["message"])
+        else:  # at once: PMTUD, its ICMP message not in the capture
+            v = rep["verdict"]
+            expect(v["status"] == "pmtud-working" and "1500-byte packets at once in smaller "
+                   "ones" in v["summary"], f"pause {pause} s: {v}")
+
+
+@test("a sender's data re-sent smaller at once is PMTUD at work only when the MSS fell: not "
+      "when what it first sent was larger than the MSS allows (offload super-segments, split "
+      "whatever the path), nor for 40 bytes or less (TCP options) (lab matrix SEED=5 "
+      "m027/m044 client-inner: a VXLAN sender's window re-sent at once, taken for a "
+      "retransmission storm)")
+def _():
+    def first_sent(payload):  # a download whose two segments of `payload` bytes are lost
+        C, S, fr, seq, t = download_into_black_hole(1000)
+        fr = [x for x in fr if len(x[1]) - 14 < 1500]
+        for k in range(2):
+            fr.append((t + 0.0001 * k, S(seq + k * payload, 1101, "PA", b"x" * payload)))
+        return C, S, fr, seq, t
+    cases = [  # name, first payload, re-sent payload, PMTUD at once expected
+        ("mss-fell", 1460, 1160, True),
+        ("super-segment", 2920, 1460, False),
+        ("options-only", 1460, 1430, False),
+        ("small-mtu-reported", 1460, 500, True),  # a router may report down to 68 (RFC 791)
+    ]
+    for name, first, again, want in cases:
+        C, S, fr, seq, t = first_sent(first)
+        fr = healed_in(C, S, fr, seq, t + 0.003, again, 10)
+        p = os.path.join(TMP, f"resent-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        got = "at once in smaller ones, without waiting for a timeout" in v["summary"]
+        expect(got == want, f"{name}: {v['status']}: {v['summary']}")
+        if want:
+            expect(v["status"] == "pmtud-working", f"{name}: {v}")
 
 
 @test("MSS clamp: different MSS values in one capture are only noted; the same SYN with "
