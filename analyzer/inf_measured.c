@@ -45,7 +45,7 @@ void inf_box_stage(struct inference *inf, struct input_stats *const *inputs, int
              * queue, a filter, a policer), not an MTU; nor a drop of sizes
              * every path carries (576 bytes for IPv4, RFC 791; 1280 for
              * IPv6, RFC 8200): evidence only. */
-            uint32_t floor = f->ip_version == 6 ? 1280 : 576;
+            uint32_t floor = inf_every_path_carries(f->ip_version);
             if (b->lost_min <= b->fwd_max || b->lost_min <= floor) {
                 inf_evidence(p,
                              "flow #%" PRIu64 ": %u packets from %s entered the capturing host "

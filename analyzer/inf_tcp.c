@@ -140,13 +140,15 @@ static bool timed_out(const struct flow_dir_summary *x)
  * Only segments within what the MSS allows count: larger ones are a
  * sending host's offload super-segments, which its re-sends split whatever
  * the path.  And only a drop of more than 40 bytes: TCP options take at
- * most 40 (the data offset's limit), so less is options, not the MSS. */
+ * most 40 (the data offset's limit), so less is options, not the MSS.  And
+ * the data must have been delivered in the smaller packets.  (The caller
+ * has left out sizes every path carries.) */
 static bool resized_at_once(const struct flow_summary *f, int d, struct inf_path *p,
                             uint32_t largest, uint32_t smallest, struct tally *t)
 {
     const struct flow_dir_summary *x = &f->dir[d];
     uint32_t mss = inf_flow_mss(f);
-    if (x->stalled || !(x->tcp.retrans + x->tcp.out_of_order) || !mss ||
+    if (x->stalled || !(x->tcp.retrans + x->tcp.out_of_order) || !mss || !largest ||
         smallest > mss + inf_tcpip_hdr(f) || largest + 40 >= smallest)
         return false;
     const struct addr *src, *dst;
@@ -228,6 +230,10 @@ void inf_sender_side(struct inference *inf, struct input_stats *const *inputs, i
         }
         return; /* an ignored message is reported by the ICMP stage */
     }
+    /* Sizes every path carries were lost for another reason (a peer gone,
+     * a firewall's state, a lossy link): no MTU is below them. */
+    if (smallest <= inf_every_path_carries(f->ip_version))
+        return;
     if (!timed_out(x)) {
         resized_at_once(f, d, p, largest, smallest, t);
         return;

@@ -124,6 +124,13 @@ static inline bool inf_df_clear_lost(const struct flow_summary *f, int d)
 uint8_t inf_healer_of(const struct flow_summary *f, int d);
 /* IP + TCP header bytes: an MTU less this is the MSS (40, or 60 for IPv6). */
 uint32_t inf_tcpip_hdr(const struct flow_summary *f);
+/* The largest IP packet every path carries, whose loss says nothing of an
+ * MTU: 576 bytes for IPv4 (the datagram every host accepts, RFC 791), 1280
+ * for IPv6 (every link's minimum MTU, RFC 8200 5). */
+static inline uint32_t inf_every_path_carries(int ip_version)
+{
+    return ip_version == 6 ? 1280 : 576;
+}
 /* The MSS that limits a flow's packets both ways: the smaller of the two
  * announced (each side's receiver limit, and its own link), 0 when no SYN
  * was seen. */

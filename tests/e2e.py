@@ -1569,6 +1569,34 @@ def _():
                    "ones" in v["summary"], f"pause {pause} s: {v}")
 
 
+@test("packets of a size every path carries (576 bytes for IPv4, 1280 for IPv6), re-sent "
+      "and never acknowledged, are no MTU black hole: their loss has another cause, a peer "
+      "gone or a firewall's state (public corpus: suricata-verify smb2-delete, 164-byte "
+      "packets called a black hole; zeek ipv6-http-atomic-frag, 83-byte ones called PMTUD)")
+def _():
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    for size, want_blackhole in ((300, False), (536, False), (1460, True)):
+        # the request acknowledged, the first answer's segment never: nothing of the
+        # server's data is ever delivered
+        fr = [(0.000, C(1000, 0, "S", mss=1460)), (0.010, S(5000, 1001, "SA", mss=1460)),
+              (0.020, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100)),
+              (0.031, S(5001, 1101, "A"))]
+        for gap in (0.0, 0.2, 0.6, 1.4, 3.0):  # the timer backing off
+            fr.append((0.042 + gap, S(5001, 1101, "PA", b"x" * size)))
+        fr.append((8.0, C(1101, 5001, "A")))  # the client still there, nothing acknowledged
+        p = os.path.join(TMP, f"lost-small-{size}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{size}: {err}")
+        rep = json.loads(out)
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        expect(bool(bh) == want_blackhole and
+               (rep["verdict"]["status"] == "blackhole") == want_blackhole,
+               f"{size}: {rep['verdict']['status']} {bh}")
+
+
 @test("a sender's data re-sent smaller at once is PMTUD at work only when the MSS fell: not "
       "when what it first sent was larger than the MSS allows (offload super-segments, split "
       "whatever the path), nor for 40 bytes or less (TCP options) (lab matrix SEED=5 "
