@@ -392,6 +392,13 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
     uint32_t full = mss + inf_tcpip_hdr(f);
     if ((uint32_t)x->max_packet + 40 >= full)
         return; /* full-size packets did arrive */
+    /* A black hole drops only packets larger than the path carries, and
+     * every packet that arrived fitted: a missing stretch of bytes that one
+     * of them could have carried was lost for another reason, or never
+     * captured.  So the largest hole must be larger than the largest packet
+     * that arrived holds. */
+    if ((uint32_t)x->max_hole + inf_tcpip_hdr(f) <= x->max_packet)
+        return;
     const struct addr *src, *dst;
     inf_direction_addrs(f, d, &src, &dst);
     char a[64], b[64];

@@ -691,9 +691,19 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
         advise(inf, ADV_CAPTURE_PEER);
         return;
     }
-    inf_fmt(&inf->summary,
-            "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping sweep.",
-            icmp);
+    if (c->t->loopback_tcp)
+        inf_fmt(&inf->summary,
+                "Not enough evidence: no TCP data whose delivery can be judged (%d TCP "
+                "connection%s between loopback addresses never left %s host, and test%s no "
+                "path), %s, no ping sweep.",
+                c->t->loopback_tcp, c->t->loopback_tcp == 1 ? "" : "s",
+                c->t->loopback_tcp == 1 ? "its" : "their", c->t->loopback_tcp == 1 ? "s" : "",
+                icmp);
+    else
+        inf_fmt(&inf->summary,
+                "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping "
+                "sweep.",
+                icmp);
 }
 
 /* Losses with DF clear: the same sentences as the black hole they look

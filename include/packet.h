@@ -396,6 +396,16 @@ static inline bool ttl_crossed_router(uint8_t ttl)
     return ttl_routers_crossed(ttl) > 0;
 }
 
+/* A loopback address: 127.0.0.0/8 (RFC 1122 3.2.1.3) or ::1 (RFC 4291
+ * 2.5.3).  A packet between two never leaves its host. */
+static inline bool addr_is_loopback(const struct addr *a)
+{
+    static const uint8_t one6[16] = {[15] = 1};
+    if (a->addr_type == ADDR_TYPE_IP)
+        return ((const uint8_t *)&a->addr_ip)[0] == 127;
+    return a->addr_type == ADDR_TYPE_IP6 && !memcmp(&a->addr_ip6, one6, 16);
+}
+
 /* An address as 16 key bytes (IPv4 in the first 4, the rest zero). */
 static inline void addr_bytes(const struct addr *a, uint8_t out[16])
 {

@@ -1765,6 +1765,62 @@ def _():
         expect(said == capped, f"{name}: {rep['verdict']}")
 
 
+def receiver_hole(seg, hole, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), v6=False):
+    """The receiver's capture of a download (MSS 1460 both ways) whose data comes in
+    `seg`-byte segments; after the fourth, `hole` bytes never arrive, the later segments
+    do, answered by duplicate ACKs, and nothing fills the hole.  v6: the same over IPv6
+    with src and dst as 16-byte addresses."""
+    def mk(sport, dport, a, b, *x, **k):
+        if not v6:
+            return ETH + tcp(sport, dport, *x, src=a, dst=b, **k)
+        return ETH6 + ipv6_pkt(tcp(sport, dport, *x, **k)[20:], 6, a, b)
+    C = lambda *x, **k: mk(50000, 80, dst, src, *x, **k)
+    S = lambda *x, **k: mk(80, 50000, src, dst, *x, **k)
+    fr = [(0.0, C(1000, 0, "S", mss=1460)), (0.01, S(5000, 1001, "SA", mss=1460)),
+          (0.02, C(1001, 5001, "A")), (0.021, C(1001, 5001, "PA", b"g" * 100))]
+    t, seq, acked = 0.04, 5001, 5001
+    for k in range(12):
+        if k == 4:
+            seq += hole  # never arrives
+        fr.append((t, S(seq, 1101, "PA", b"d" * seg)))
+        seq += seg
+        if k < 4:
+            acked = seq
+        fr.append((t + 0.001, C(1101, acked, "A")))
+        t += 0.002
+    fr.append((t + 3.0, C(1101, acked, "A")))  # the capture goes on; the hole stays
+    return fr
+
+
+@test("a hole at the receiver no larger than a packet that arrived, or between loopback "
+      "addresses, is no black hole: a black hole drops only what does not fit, and loopback "
+      "traffic never leaves its host (public corpus: suricata-verify http-gap-*, mqtt-*, "
+      "zeek content-range-gap: gaps cut into test captures called black holes)")
+def _():
+    lo6 = (0,) * 15 + (1,)
+    cases = [  # name, frames, blackhole expected
+        ("one-500-byte-segment-missing", receiver_hole(500, 500), False),
+        ("two-full-segments-missing", receiver_hole(500, 2920), True),
+        ("loopback-v4", receiver_hole(500, 2920, (127, 0, 0, 1), (127, 0, 0, 1)), False),
+        ("loopback-v4-other-net", receiver_hole(500, 2920, (127, 1, 2, 3), (127, 0, 0, 1)),
+         False),
+        ("loopback-v6", receiver_hole(500, 2920, lo6, lo6, v6=True), False),
+        ("v6-not-loopback", receiver_hole(500, 2920, (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 +
+                                          (2,), (0x20, 0x01, 0x0d, 0xb8) + (0,) * 11 + (1,),
+                                          v6=True), True),
+    ]
+    for name, fr, want in cases:
+        p = os.path.join(TMP, f"hole-{name}.pcap")
+        write_pcap_timed(p, fr)
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        expect((v["status"] == "blackhole") == want, f"{name}: {v['status']}: {v['summary']}")
+        if name.startswith("loopback"):
+            expect(v["status"] == "inconclusive" and "loopback addresses never left" in
+                   v["summary"], f"{name}: {v['summary']}")
+
+
 def numbered(frames):
     """The frames of tcp_exchange() with IP IDs counting up per sender, as real stacks
     send them (the ID is bytes 18-19 of the Ethernet frame; the IP checksum is redone)."""
