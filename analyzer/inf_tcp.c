@@ -399,6 +399,12 @@ void inf_receiver_side(struct inference *inf, const struct flow_summary *f, int 
      * that arrived holds. */
     if ((uint32_t)x->max_hole + inf_tcpip_hdr(f) <= x->max_packet)
         return;
+    /* The receiver acknowledged bytes this capture never saw (Wireshark's
+     * "ACKed unseen segment"): they arrived, and the capture missed them (a
+     * drop, a filter, one direction routed past it).  A hole whose bytes are
+     * acknowledged is the capture's, not the path's. */
+    if (peer->tcp.acked_unseen)
+        return;
     const struct addr *src, *dst;
     inf_direction_addrs(f, d, &src, &dst);
     char a[64], b[64];

@@ -1765,11 +1765,13 @@ def _():
         expect(said == capped, f"{name}: {rep['verdict']}")
 
 
-def receiver_hole(seg, hole, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), v6=False):
+def receiver_hole(seg, hole, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), v6=False,
+                  missed=False):
     """The receiver's capture of a download (MSS 1460 both ways) whose data comes in
     `seg`-byte segments; after the fourth, `hole` bytes never arrive, the later segments
     do, answered by duplicate ACKs, and nothing fills the hole.  v6: the same over IPv6
-    with src and dst as 16-byte addresses."""
+    with src and dst as 16-byte addresses.  missed: the hole's bytes arrived and only the
+    capture missed them: the receiver acknowledges them (ACKed unseen segment)."""
     def mk(sport, dport, a, b, *x, **k):
         if not v6:
             return ETH + tcp(sport, dport, *x, src=a, dst=b, **k)
@@ -1784,7 +1786,7 @@ def receiver_hole(seg, hole, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), v6=False
             seq += hole  # never arrives
         fr.append((t, S(seq, 1101, "PA", b"d" * seg)))
         seq += seg
-        if k < 4:
+        if k < 4 or missed:
             acked = seq
         fr.append((t + 0.001, C(1101, acked, "A")))
         t += 0.002
@@ -1792,15 +1794,17 @@ def receiver_hole(seg, hole, src=(198, 51, 100, 2), dst=(192, 0, 2, 1), v6=False
     return fr
 
 
-@test("a hole at the receiver no larger than a packet that arrived, or between loopback "
-      "addresses, is no black hole: a black hole drops only what does not fit, and loopback "
-      "traffic never leaves its host (public corpus: suricata-verify http-gap-*, mqtt-*, "
-      "zeek content-range-gap: gaps cut into test captures called black holes)")
+@test("a hole at the receiver no larger than a packet that arrived, acknowledged by the "
+      "receiver, or between loopback addresses, is no black hole: a black hole drops only "
+      "what does not fit, acknowledged bytes arrived, and loopback traffic never leaves its "
+      "host (public corpus: suricata-verify http-gap-*, mqtt-*, zeek content-range-gap, "
+      "ocsp-request-only: gaps cut into test captures called black holes)")
 def _():
     lo6 = (0,) * 15 + (1,)
     cases = [  # name, frames, blackhole expected
         ("one-500-byte-segment-missing", receiver_hole(500, 500), False),
         ("two-full-segments-missing", receiver_hole(500, 2920), True),
+        ("missed-by-the-capture", receiver_hole(500, 2920, missed=True), False),
         ("loopback-v4", receiver_hole(500, 2920, (127, 0, 0, 1), (127, 0, 0, 1)), False),
         ("loopback-v4-other-net", receiver_hole(500, 2920, (127, 1, 2, 3), (127, 0, 0, 1)),
          False),
