@@ -161,7 +161,13 @@ void inf_sweep_stage(struct inference *inf, const struct results *res, struct ta
         inf_bound_lower(p, s->largest_answered,
                         "ping sweep: a %u-byte echo request (frame %" PRIu64 ") was answered",
                         s->largest_answered, s->frame_answered);
-        if (s->smallest_unanswered > s->largest_answered && s->df) {
+        /* an unanswered size every path carries is no cliff: the request or
+         * its answer was lost for another reason (a rate limit, a target
+         * that ignores it, a malformed one: suricata-verify's IPv6 evasion
+         * captures leave a 448-byte request unanswered) */
+        int v = s->src.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
+        if (s->smallest_unanswered > s->largest_answered && s->df &&
+            s->smallest_unanswered > inf_every_path_carries(v)) {
             t->sweep_cliffs++;
             if (!t->sweep) {
                 t->sweep = s;

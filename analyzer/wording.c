@@ -632,10 +632,32 @@ static void say_syn_flood(struct inference *inf, const struct say_ctx *c)
             l->ip_version == 6 ? "]" : "", l->port);
 }
 
+/* "no ping sweep", or the sweep whose unanswered sizes every path carries
+ * (inf_sweep_stage() finds no cliff in it): named, not denied. */
+static void sweep_clause(const struct say_ctx *c, char *buf, size_t size)
+{
+    snprintf(buf, size, "no ping sweep");
+    for (int i = 0; i < pmtud_nsweeps(c->res->pmtud); i++) {
+        const struct pmtud_sweep *s = pmtud_sweep_get(c->res->pmtud, i);
+        int v = s->src.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
+        if (s->sizes < 3 || !s->largest_answered || s->smallest_unanswered <= s->largest_answered ||
+            s->smallest_unanswered > inf_every_path_carries(v))
+            continue;
+        char a[64], b[64];
+        snprintf(buf, size,
+                 "a ping sweep from %s to %s whose requests from %u bytes went unanswered, a size "
+                 "every path carries (lost for another reason)",
+                 addr_text(&s->src, a, sizeof a), addr_text(&s->dst, b, sizeof b),
+                 s->smallest_unanswered);
+        return;
+    }
+}
+
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
 {
-    char icmp[200];
+    char icmp[200], sweep[240];
     icmp_clause(c, icmp, sizeof icmp);
+    sweep_clause(c, sweep, sizeof sweep);
     const struct flow_summary *wg = c->t->wg_unproven;
     if (wg) {
         char a[64], b[64];
@@ -659,13 +681,13 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 "Not enough evidence: the %" PRIu32 " WireGuard data messages between %s and %s "
                 "(up to %u bytes) show no counter missing, but %s, and a message lost after the "
                 "last one arrived cannot show in the counters; no TCP data whose delivery can be "
-                "judged, %s, no ping sweep.",
+                "judged, %s, %s.",
                 wg->wg_data, addr_text(&wg->client, a, sizeof a),
                 addr_text(&wg->server, b, sizeof b), big,
                 big <= 576 ? "none was larger than every path carries (576 bytes)"
                 : why[0]   ? why
                            : "no full-size message was followed by a later one",
-                icmp);
+                icmp, sweep);
         return;
     }
     uint64_t fresh = 0, frame = 0;
@@ -685,9 +707,9 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 "bytes, frame %" PRIu64 ") %s complete here, but with the TTL %s sender gave "
                 "%s: this capture may be at the sender, where nothing has crossed the path yet, "
                 "or on a tunnel's interface, where no router lowers it; no TCP data whose "
-                "delivery can be judged, %s, no ping sweep.",
+                "delivery can be judged, %s, %s.",
                 fresh, fresh == 1 ? "" : "s", big, frame, fresh == 1 ? "is" : "are",
-                fresh == 1 ? "its" : "their", fresh == 1 ? "it" : "them", icmp);
+                fresh == 1 ? "its" : "their", fresh == 1 ? "it" : "them", icmp, sweep);
         advise(inf, ADV_CAPTURE_PEER);
         return;
     }
@@ -695,15 +717,14 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
         inf_fmt(&inf->summary,
                 "Not enough evidence: no TCP data whose delivery can be judged (%d TCP "
                 "connection%s between loopback addresses never left %s host, and test%s no "
-                "path), %s, no ping sweep.",
+                "path), %s, %s.",
                 c->t->loopback_tcp, c->t->loopback_tcp == 1 ? "" : "s",
-                c->t->loopback_tcp == 1 ? "its" : "their", c->t->loopback_tcp == 1 ? "s" : "",
-                icmp);
+                c->t->loopback_tcp == 1 ? "its" : "their", c->t->loopback_tcp == 1 ? "s" : "", icmp,
+                sweep);
     else
         inf_fmt(&inf->summary,
-                "Not enough evidence: no TCP data whose delivery can be judged, %s, no ping "
-                "sweep.",
-                icmp);
+                "Not enough evidence: no TCP data whose delivery can be judged, %s, %s.", icmp,
+                sweep);
 }
 
 /* Losses with DF clear: the same sentences as the black hole they look

@@ -3897,6 +3897,26 @@ def df_sweep_silent(src, dst, mtu, sizes, t0=0.0, step=0.05):
     return frames
 
 
+@test("a DF ping sweep whose unanswered requests are of a size every path carries (576 bytes "
+      "for IPv4) shows no MTU cliff: they were lost for another reason, and the summary names "
+      "the sweep instead of denying it (public corpus: suricata-verify's IPv6 evasion captures, "
+      "a 448-byte request unanswered called a black hole)")
+def _():
+    src, dst = (192, 0, 2, 1), (198, 51, 100, 2)
+    for name, mtu, sizes, want in (("cliff-at-500", 500, [100, 300, 500, 550, 576], False),
+                                   ("cliff-at-1400", 1400, [600, 1000, 1400, 1450, 1500], True)):
+        p = os.path.join(TMP, f"sweep-{name}.pcap")
+        write_pcap_timed(p, df_sweep_silent(src, dst, mtu, sizes))
+        rc, out, err = run(["--json", "-r", p])
+        expect(rc == 0, f"{name}: {err}")
+        v = json.loads(out)["verdict"]
+        expect((v["status"] == "blackhole") == want, f"{name}: {v['status']}: {v['summary']}")
+        if not want:
+            expect("a ping sweep from 192.0.2.1 to 198.51.100.2 whose requests from 550 bytes "
+                   "went unanswered, a size every path carries" in v["summary"],
+                   f"{name}: {v['summary']}")
+
+
 def wg_chatter(a, b, n=24, inner=224, t0=0.0):
     """Small WireGuard data messages both ways, every counter present."""
     fr = []
