@@ -472,12 +472,26 @@ static void note_frame(struct delivery *d, uint64_t frame)
         d->st.lost_frames[d->st.nframes++] = frame;
 }
 
-void delivery_finish(struct delivery *d)
+/* Whether entry e lies wholly beyond the peer's cumulative ACK: behind the
+ * hole at the ACK, where without SACK nothing can cover it. */
+static bool behind_hole(const struct delivery *d, const struct dl_seg *e)
+{
+    return d->st.ack_set && seq_lt(d->st.ack, e->seq);
+}
+
+void delivery_finish(struct delivery *d, bool sack)
 {
     for (int i = 0; i < d->nsegs; i++) {
         const struct dl_seg *e = &d->segs[i];
         uint64_t tx = (uint64_t)e->count * e->ntx;
-        if (e->ntx > 1 || (e->flags & (DLS_OLD | DLS_RETX))) {
+        /* Without SACK (RFC 2018) the peer's cumulative ACK cannot pass the
+         * first hole, so a segment behind it is never covered whether it
+         * arrived or not, re-sent or not (a tail loss probe re-sends the
+         * last segment, a go-back-N sender all of them): only the segment
+         * at the hole shows a size that failed.  With SACK, one that
+         * arrived would have been reported. */
+        bool judged = sack || !behind_hole(d, e);
+        if (judged && (e->ntx > 1 || (e->flags & (DLS_OLD | DLS_RETX)))) {
             d->st.lost += tx;
             struct dl_size *z = size_entry(d, e->size, false);
             if (z)

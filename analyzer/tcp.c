@@ -503,9 +503,11 @@ finished_fwd:
 
 void tcp_finish(struct tcp_conn *c)
 {
+    /* SACK is in use when both SYNs permitted it (RFC 2018 2) */
+    bool sack = (c->h[0].seen & c->h[1].seen & HS_SACKPERM) != 0;
     for (int d = 0; d < 2; d++) {
         if (c->h[d].dl)
-            delivery_finish(c->h[d].dl);
+            delivery_finish(c->h[d].dl, sack);
         backoff_commit(c->h[d].retx);
     }
 }

@@ -121,8 +121,10 @@ int64_t delivery_send(struct delivery *d, uint32_t seq, uint32_t len, uint16_t s
  * [left, right) given as pairs (RFC 2018). */
 void delivery_ack(struct delivery *d, uint32_t ack, const uint32_t (*sack)[2], int nsack);
 
-/* End of the flow: sorts what is still outstanding into lost or unacked. */
-void delivery_finish(struct delivery *d);
+/* End of the flow: sorts what is still outstanding into lost or unacked.
+ * sack: the peer reports what arrives beyond a hole (SACK negotiated);
+ * without it, what lies behind the first hole is only unacked. */
+void delivery_finish(struct delivery *d, bool sack);
 
 /* The size table, in the fixed layout the results keep (class bounds set). */
 void delivery_sizes(const struct delivery *d, struct dl_sizes *out);

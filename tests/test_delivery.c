@@ -31,7 +31,7 @@ static void test_simple_acked(void **state)
     ack(&D, 1000 + 2 * 460);
     assert_int_equal(D.st.delivered, 2);
     ack(&D, 1000 + 3 * 460);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.sent, 3);
     assert_int_equal(D.st.delivered, 3);
     assert_int_equal(D.st.lost + D.st.unacked + D.st.superseded + D.st.evicted, 0);
@@ -39,6 +39,37 @@ static void test_simple_acked(void **state)
     assert_int_equal(D.st.smallest_lost, 0);
     assert_int_equal(sz(&D, 500)->sent, 3);
     assert_int_equal(sz(&D, 500)->delivered, 3);
+}
+
+/* Without SACK (RFC 2018) the cumulative ACK cannot pass the first hole:
+ * a segment behind it is never covered, arrived or not, and its re-send (a
+ * tail loss probe, RFC 8985; a go-back-N sender) shows no size that failed.
+ * Only the segment at the hole does.  With SACK, one behind it that arrived
+ * would have been reported, so it is judged.  (suricata-verify
+ * ssh-hassh-incomplete's shape: a 1492-byte segment at the hole re-sent
+ * with backoff, a 580-byte one behind it probed once.) */
+static void test_behind_the_hole_judged_only_with_sack(void **state)
+{
+    (void)state;
+    for (int sack = 0; sack < 2; sack++) {
+        delivery_init(&D);
+        uint32_t seq = 1;
+        delivery_send(&D, seq, 41, 93, false, 1, 0);
+        ack(&D, seq + 41);
+        seq += 41;
+        delivery_send(&D, seq, 1440, 1492, false, 2, 10);      /* at the hole */
+        delivery_send(&D, seq + 1440, 528, 580, false, 3, 11); /* behind it */
+        delivery_send(&D, seq + 1440, 528, 580, true, 4, 400); /* probed once */
+        for (int k = 0; k < 4; k++)                            /* backing off */
+            delivery_send(&D, seq, 1440, 1492, true, 5 + (uint64_t)k, 1000 << k);
+        delivery_finish(&D, sack != 0);
+        assert_int_equal(D.st.smallest_lost, sack ? 580 : 1492);
+        assert_int_equal(sz(&D, 1492)->lost, 5);
+        assert_int_equal(sz(&D, 580)->lost, sack ? 2 : 0);
+        assert_int_equal(D.st.unacked, sack ? 0 : 2);
+        if (!sack)
+            delivery_release(&D);
+    }
 }
 
 /* Small segments ACKed, one full-size segment sent four times, never ACKed. */
@@ -55,7 +86,7 @@ static void test_blackhole(void **state)
     assert_true(delivery_send(&D, seq, 1448, 1500, true, 12, 400) == 200);
     assert_true(delivery_send(&D, seq, 1448, 1500, true, 13, 800) == 400);
     ack(&D, seq); /* duplicate ACKs change nothing */
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.sent, 8);
     assert_int_equal(D.st.delivered, 4);
     assert_int_equal(D.st.lost, 4);
@@ -77,7 +108,7 @@ static void test_unacked_is_not_lost(void **state)
     (void)state;
     delivery_init(&D);
     delivery_send(&D, 1, 100, 140, false, 1, 0);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.unacked, 1);
     assert_int_equal(D.st.lost, 0);
     assert_int_equal(D.st.smallest_lost, 0);
@@ -98,7 +129,7 @@ static void test_sack_marks_delivery(void **state)
     assert_int_equal(sz(&D, 141)->delivered, 0);
     assert_int_equal(sz(&D, 142)->delivered, 1);
     assert_int_equal(D.st.largest_delivered, 143);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.unacked, 1);
 }
 
@@ -121,7 +152,7 @@ static void test_sack_splits_run(void **state)
     const uint32_t half[1][2] = {{8001, 8500}};
     delivery_ack(&D, 5001, half, 1);
     assert_int_equal(D.st.delivered, 6);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.unacked, 4);
 }
 
@@ -137,7 +168,7 @@ static void test_resegmented_retransmission(void **state)
     ack(&D, 1248);
     assert_int_equal(D.st.delivered, 1);
     ack(&D, 1448);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.delivered, 2);
     assert_int_equal(D.st.superseded, 1);
     assert_int_equal(D.st.lost, 0);
@@ -162,7 +193,7 @@ static void test_merge_and_spurious(void **state)
     delivery_send(&D, 500, 100, 140, true, 4, 5);
     assert_int_equal(D.st.superseded, 3);
     assert_int_equal(sz(&D, 140)->sent, 4);
-    delivery_finish(&D);
+    delivery_finish(&D, true);
     assert_int_equal(D.st.lost + D.st.unacked, 0);
 }
 
@@ -295,7 +326,7 @@ static struct delivery *play(struct dl_pool *pool, int n, int nsizes, int hole, 
             free(p);
         }
     }
-    delivery_finish(d);
+    delivery_finish(d, true);
     return d;
 }
 
@@ -376,6 +407,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_simple_acked, release),
         cmocka_unit_test_teardown(test_blackhole, release),
+        cmocka_unit_test_teardown(test_behind_the_hole_judged_only_with_sack, release),
         cmocka_unit_test_teardown(test_unacked_is_not_lost, release),
         cmocka_unit_test_teardown(test_sack_marks_delivery, release),
         cmocka_unit_test_teardown(test_sack_splits_run, release),
