@@ -386,6 +386,17 @@ def write_pcap_timed(path, frames, linktype=1):
         f.write(b"".join(data))
 
 
+def report_of(name, frames):
+    """The JSON report of one capture of (seconds, frame) pairs, written as TMP/name.pcap;
+    a run that fails is the test's failure."""
+    p = os.path.join(TMP, f"{name}.pcap")
+    write_pcap_timed(p, frames)
+    rc, out, err = run(["--json", "-r", p])
+    expect(rc == 0, f"{name}: {err}")
+    return json.loads(out) if rc == 0 else {"verdict": {"status": None, "summary": err},
+                                             "findings": [], "paths": []}
+
+
 def download_into_black_hole(head):
     """The start of a download (RTT 10 ms): handshake, request, a `head`-byte answer that
     arrives, then two 1500-byte segments lost on the path.  Returns the client's and the
@@ -1586,11 +1597,7 @@ def _():
         for gap in (0.0, 0.2, 0.6, 1.4, 3.0):  # the timer backing off
             fr.append((0.042 + gap, S(5001, 1101, "PA", b"x" * size)))
         fr.append((8.0, C(1101, 5001, "A")))  # the client still there, nothing acknowledged
-        p = os.path.join(TMP, f"lost-small-{size}.pcap")
-        write_pcap_timed(p, fr)
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{size}: {err}")
-        rep = json.loads(out)
+        rep = report_of(f"lost-small-{size}", fr)
         bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
         expect(bool(bh) == want_blackhole and
                (rep["verdict"]["status"] == "blackhole") == want_blackhole,
@@ -1618,11 +1625,7 @@ def _():
     for name, first, again, want in cases:
         C, S, fr, seq, t = first_sent(first)
         fr = healed_in(C, S, fr, seq, t + 0.003, again, 10)
-        p = os.path.join(TMP, f"resent-{name}.pcap")
-        write_pcap_timed(p, fr)
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{name}: {err}")
-        v = json.loads(out)["verdict"]
+        v = report_of(f"resent-{name}", fr)["verdict"]
         got = "at once in smaller ones, without waiting for a timeout" in v["summary"]
         expect(got == want, f"{name}: {v['status']}: {v['summary']}")
         if want:
@@ -1814,11 +1817,7 @@ def _():
                                           v6=True), True),
     ]
     for name, fr, want in cases:
-        p = os.path.join(TMP, f"hole-{name}.pcap")
-        write_pcap_timed(p, fr)
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{name}: {err}")
-        v = json.loads(out)["verdict"]
+        v = report_of(f"hole-{name}", fr)["verdict"]
         expect((v["status"] == "blackhole") == want, f"{name}: {v['status']}: {v['summary']}")
         if name.startswith("loopback"):
             expect(v["status"] == "inconclusive" and "loopback addresses never left" in
@@ -3905,11 +3904,7 @@ def _():
     src, dst = (192, 0, 2, 1), (198, 51, 100, 2)
     for name, mtu, sizes, want in (("cliff-at-500", 500, [100, 300, 500, 550, 576], False),
                                    ("cliff-at-1400", 1400, [600, 1000, 1400, 1450, 1500], True)):
-        p = os.path.join(TMP, f"sweep-{name}.pcap")
-        write_pcap_timed(p, df_sweep_silent(src, dst, mtu, sizes))
-        rc, out, err = run(["--json", "-r", p])
-        expect(rc == 0, f"{name}: {err}")
-        v = json.loads(out)["verdict"]
+        v = report_of(f"sweep-{name}", df_sweep_silent(src, dst, mtu, sizes))["verdict"]
         expect((v["status"] == "blackhole") == want, f"{name}: {v['status']}: {v['summary']}")
         if not want:
             expect("a ping sweep from 192.0.2.1 to 198.51.100.2 whose requests from 550 bytes "
