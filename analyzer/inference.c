@@ -93,12 +93,12 @@ bool inference_run(struct inference *inf, struct input_stats *const *inputs, int
     inf_correlation_stage(inf, inputs, ninputs, res, &t); /* measured: the first evidence listed */
     for (uint32_t i = 0; i < res->nflows; i++) {
         const struct flow_summary *f = &res->flows[i];
+        if (f->proto != IP_PROTO_TCP)
+            continue;
         /* A connection between loopback addresses never leaves its host: no
          * link but the loopback device, no router, no path MTU below what
          * it sends.  A gap in it is the capture's (a test's edited file, a
          * dropped copy), and its delivery tests no path. */
-        if (f->proto != IP_PROTO_TCP)
-            continue;
         if (addr_is_loopback(&f->client) && addr_is_loopback(&f->server)) {
             t.loopback_tcp++;
             continue;

@@ -75,7 +75,7 @@ struct tally {
     int resends; /* opaque tunnels re-sending their largest datagrams with backoff */
     const struct results_resend *resend;
     const struct flow_summary *resend_flow;
-    int loopback_tcp;     /* TCP connections between loopback addresses: judged for no path */
+    int loopback_tcp;     /* TCP connections between loopback addresses (they test no path) */
     int capped;           /* a sender's data re-sent capped below its MSS: seen by the receiver, */
     uint32_t capped_size; /* or at the sender, at once, smaller than it first sent it */
     uint32_t capped_from; /* at the sender: the size it first sent (0: receiver side) */
