@@ -390,7 +390,12 @@ static void track_sent(struct tcp_conn *c, struct tcp_half *fwd, const struct tc
             fwd->data_end = seq + seglen;
             fwd->seen |= HS_DATA;
         }
-        struct delivery *dl = half_dl(c, fwd, rev);
+        /* A SYN's data (TCP Fast Open) is not tracked by size: a server may
+         * accept the SYN and drop its data (RFC 7413 4.2.2), so the SYN-ACK
+         * leaving it unacknowledged says nothing of the path, which the
+         * SYN crossed whole; the data, re-sent after the handshake, is
+         * tracked then. */
+        struct delivery *dl = (t->flags & TCPF_SYN) ? NULL : half_dl(c, fwd, rev);
         int64_t prev = dl ? delivery_send(dl, seq, seglen, size, retx, frame, now) : INT64_MIN;
         if ((fwd->seen & HS_RTT_PENDING) && retx && seq_lt(seq, fwd->rtt_end))
             fwd->seen &= (uint16_t)~HS_RTT_PENDING; /* Karn */

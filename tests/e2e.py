@@ -1604,6 +1604,27 @@ def _():
                f"{size}: {rep['verdict']['status']} {bh}")
 
 
+@test("a SYN carrying data (TCP Fast Open) whose data the server ignored crossed whole: its "
+      "SYN-ACK says so, and the data sent again after the handshake is no black hole healed "
+      "(RFC 7413 4.2.2; public corpus: suricata-verify tcp-fastopen-10-syn-data-ignore)")
+def _():
+    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
+    C = lambda *a, **k: ETH + tcp(50000, 443, *a, src=c, dst=s, **k)
+    S = lambda *a, **k: ETH + tcp(443, 50000, *a, src=s, dst=c, **k)
+    data = b"h" * 1000  # the SYN 1044 bytes with its MSS option, the segment alone 1040
+    for resend in (0.02, 0.3):  # the data again at once, or after an RTO-sized pause
+        fr = [(0.000, C(1000, 0, "S", data, mss=1460)),   # SYN + 1000 bytes
+              (0.010, S(5000, 1001, "SA", mss=1460)),      # the SYN acknowledged, not the data
+              (0.011, C(1001, 5001, "A")),
+              (resend, C(1001, 5001, "PA", data)),          # the data, as a segment of its own
+              (resend + 0.010, S(5001, 2001, "PA", b"r" * 1460)),
+              (resend + 0.011, C(2001, 6461, "A"))]
+        rep = report_of(f"tfo-{resend}", fr)
+        bh = [f for f in rep["findings"] if f["kind"] == "blackhole"]
+        expect(not bh and rep["verdict"]["status"] != "blackhole",
+               f"re-sent at {resend} s: {rep['verdict']['status']} {bh}")
+
+
 @test("a sender's data re-sent smaller at once is PMTUD at work only when the MSS fell: not "
       "when what it first sent was larger than the MSS allows (offload super-segments, split "
       "whatever the path), nor for 40 bytes or less (TCP options) (lab matrix SEED=5 "
