@@ -219,14 +219,29 @@ static const struct flow_summary *flow_between(const struct results *res, int in
  * loss is PMTUD's first step (the packet that drew the message), not a
  * black hole: a second vantage point must not turn PMTUD working into one. */
 static bool told_by_icmp(const struct inference *inf, struct input_stats *const *inputs,
-                         int ninputs, const struct addr *src, const struct addr *dst, uint32_t lost)
+                         int ninputs, const struct results *res, const struct addr *src,
+                         const struct addr *dst, uint32_t lost)
 {
     for (int i = 0, flat = 0; i < ninputs; i++)
         for (int k = 0; k < inputs[i]->nicmp; k++, flat++) {
             const struct icmp_mtu_msg *m = &inputs[i]->icmp[k];
             uint32_t mtu = m->mtu ? m->mtu : pmtud_plateau_below(icmp_msg_size(m));
-            if (inf->icmp_honored[flat] == 1 && mtu < lost && !addr_cmp(&m->qsrc, src) &&
-                !addr_cmp(&m->qdst, dst))
+            if (inf->icmp_honored[flat] != 1)
+                continue;
+            if (mtu < lost && !addr_cmp(&m->qsrc, src) && !addr_cmp(&m->qdst, dst))
+                return true;
+            /* A message about a tunnel's outer packet reached the tunnel's
+             * endpoint, and its quote names the inner flow the packet carried
+             * (pipeline.c): the endpoint lowered its route's MTU, and the
+             * inner sender shrank through it, so a loss on that inner path is
+             * PMTUD's first step there too (lab matrix SEED=6 m008 pair,
+             * VXLAN).  Its MTU less the tunnel's overhead is the inner one. */
+            const struct flow_summary *f = m->flow ? results_flow(res, m->flow) : NULL;
+            if (!f || !m->quoted_overhead || mtu <= m->quoted_overhead ||
+                mtu - m->quoted_overhead >= lost)
+                continue;
+            if ((!addr_cmp(&f->client, src) && !addr_cmp(&f->server, dst)) ||
+                (!addr_cmp(&f->server, src) && !addr_cmp(&f->client, dst)))
                 return true;
         }
     return false;
@@ -289,7 +304,7 @@ void inf_correlation_stage(struct inference *inf, struct input_stats *const *inp
                          "bytes did",
                          v.smallest_lost - 1, v.lost_at_or_above, v.smallest_lost, inputs[up]->path,
                          v.lost_frame, inputs[down]->path, v.largest_delivered);
-            if (told_by_icmp(inf, inputs, ninputs, &src, &dst, v.smallest_lost)) {
+            if (told_by_icmp(inf, inputs, ninputs, res, &src, &dst, v.smallest_lost)) {
                 inf_evidence(p, "those packets drew ICMP MTU messages that the sender obeyed: "
                                 "path-MTU discovery, not a black hole");
                 continue;

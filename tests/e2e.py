@@ -995,14 +995,15 @@ def _():
         expect(not any(a["kind"].startswith("allow-icmp") for a in v["advice"]), f"{name}: {v}")
 
 
-def tunnel_quote_download(kind, shrink, t_icmp=0.0505):
+def tunnel_quote_download(kind, shrink, t_icmp=0.0505, nbig=1):
     """A download inside a VXLAN (UDP 4789, VNI 42) or GRE tunnel between 203.0.113.2 (the
     server's end) and .1: the first full-size inner segment (1500 bytes) makes an outer
     packet over the 1500-byte underlay, and a router (198.18.0.1) sends the server's end a
     frag-needed (MTU 1500) quoting 548 bytes of it: the outer headers, the tunnel header and
     the inner IP and TCP headers.  shrink: the inner sender's next packets fit (the endpoint
     passed the MTU on: 1500 - overhead) and are acknowledged; else it re-sends the big
-    segment with backoff, never acknowledged."""
+    segment with backoff, never acknowledged.  nbig: full-size segments sent back to back
+    before the message (the first quoted)."""
     o_srv, o_cli = (203, 0, 113, 2), (203, 0, 113, 1)
     ident = [200]
 
@@ -1025,6 +1026,8 @@ def tunnel_quote_download(kind, shrink, t_icmp=0.0505):
           (0.031, S(5001, 1101, "PA", b"h" * 300)), (0.041, C(1101, 5301, "A"))]
     big = S(5301, 1101, "A", b"x" * 1460)
     fr.append((0.05, big))
+    for k in range(1, nbig):
+        fr.append((0.05 + 0.0001 * k, S(5301 + 1460 * k, 1101, "A", b"x" * 1460)))
     q = big[14:14 + 548]
     icmp = struct.pack("!BBHHH", 3, 4, 0, 0, 1500) + q
     icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
@@ -1045,6 +1048,29 @@ def tunnel_quote_download(kind, shrink, t_icmp=0.0505):
             iv *= 2
             fr.append((t, big))
     return sorted(fr, key=lambda x: x[0])
+
+
+@test("a frag-needed about a tunnel's outer packet, obeyed through the endpoint, explains "
+      "the inner packets lost between two captures: PMTUD's first step, not a black hole "
+      "(lab matrix SEED=6 m008 pair: VXLAN, 5 inner packets lost before the endpoint shrank)")
+def _():
+    fr = [(t + 1.0, f) for t, f in tunnel_quote_download("vxlan", True, nbig=3)]
+    fr.append((4.0, fr[-1][1]))  # the client's last ACK again: both captures run on 3 s
+    tx = os.path.join(TMP, "tq-pair-tx.pcap")  # at the server's end: all of it
+    write_pcap_timed(tx, fr)
+    rx_fr = []  # at the client's end: what crossed, 1 ms later (or earlier, its own)
+    for t, f in fr:
+        ip = f[14:]
+        if ip[9] == 1 or len(ip) > 1500:  # the message (to the server's end), the big ones
+            continue
+        down = tuple(ip[12:16]) == (203, 0, 113, 2)
+        rx_fr.append((t + 0.001 if down else t - 0.001, f))
+    rx = os.path.join(TMP, "tq-pair-rx.pcap")
+    write_pcap_timed(rx, sorted(rx_fr, key=lambda x: x[0]))
+    rc, out, err = run(["--json", "-r", rx, "-r", tx])
+    expect(rc == 0, err)
+    v = json.loads(out)["verdict"]
+    expect(v["status"] == "pmtud-working", f"{v['status']}: {v['summary']}")
 
 
 @test("a frag-needed quoting a tunnel packet belongs to the inner flow in the quote: PMTUD "
