@@ -3911,6 +3911,25 @@ def wg_data(src, dst, counter, inner, v6=False, receiver=0x5eed, ttl=64):
     return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x86\xdd" + ip6 + u
 
 
+@test("WireGuard datagrams that arrived in fragments crossed as fragments: their counters "
+      "prove delivery, not their size, so the path is bounded by the fragments, not by the "
+      "datagrams (lab matrix SEED=6 m028 client-outer: 1480-byte datagrams cut to 1292 on a "
+      "1295-byte path taken as a 1480-byte lower bound)")
+def _():
+    a, b = (10, 61, 1, 2), (10, 61, 2, 2)
+    fr = []
+    for k in range(12):
+        t = 0.1 * k
+        fr.append((t, wg_data(a, b, k, 64, receiver=0x1111, ttl=63)))
+        big = wg_data(b, a, k, 1408 if k % 3 == 0 else 64, receiver=0x2222)  # 1468 or 124
+        for j, piece in enumerate(cut_frame(big, 1295) if len(big) - 14 > 1295 else [big]):
+            fr.append((t + 0.01 + 0.0001 * j, with_ttl(piece, 63)))
+    rep = report_of("wg-fragmented", fr)
+    p = [x for x in rep["paths"] if x["src"] == "10.61.2.2" and x["dst"] == "10.61.1.2"]
+    expect(p and (p[0]["mtu_lower"], p[0]["mtu_upper"], p[0]["mtu"]) == (1292, 1299, None),
+           f"{p}")
+
+
 def bisection_sizes(lo, hi, mtu):
     """The IP sizes the fix's Linux probe sends (each twice), for a path carrying `mtu`."""
     out = []
