@@ -386,6 +386,13 @@ def write_pcap_timed(path, frames, linktype=1):
         f.write(b"".join(data))
 
 
+def client_server(dport=80, sport=50000, c=(192, 0, 2, 1), s=(198, 51, 100, 2)):
+    """The segment makers of a connection's client (c:sport) and server (s:dport): each
+    takes tcp()'s seq, ack, flags, payload and options and returns an Ethernet frame."""
+    return (lambda *a, **k: ETH + tcp(sport, dport, *a, src=c, dst=s, **k),
+            lambda *a, **k: ETH + tcp(dport, sport, *a, src=s, dst=c, **k))
+
+
 def report_of(name, frames):
     """The JSON report of one capture of (seconds, frame) pairs, written as TMP/name.pcap;
     a run that fails is the test's failure."""
@@ -1611,9 +1618,7 @@ def _():
       "gone or a firewall's state (public corpus: suricata-verify smb2-delete, 164-byte "
       "packets called a black hole; zeek ipv6-http-atomic-frag, 83-byte ones called PMTUD)")
 def _():
-    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
-    C = lambda *a, **k: ETH + tcp(50000, 80, *a, src=c, dst=s, **k)
-    S = lambda *a, **k: ETH + tcp(80, 50000, *a, src=s, dst=c, **k)
+    C, S = client_server()
     for size, want_blackhole in ((300, False), (536, False), (1460, True)):
         # the request acknowledged, the first answer's segment never: nothing of the
         # server's data is ever delivered
@@ -1634,9 +1639,7 @@ def _():
       "SYN-ACK says so, and the data sent again after the handshake is no black hole healed "
       "(RFC 7413 4.2.2; public corpus: suricata-verify tcp-fastopen-10-syn-data-ignore)")
 def _():
-    c, s = (192, 0, 2, 1), (198, 51, 100, 2)
-    C = lambda *a, **k: ETH + tcp(50000, 443, *a, src=c, dst=s, **k)
-    S = lambda *a, **k: ETH + tcp(443, 50000, *a, src=s, dst=c, **k)
+    C, S = client_server(443)
     data = b"h" * 1000  # the SYN 1044 bytes with its MSS option, the segment alone 1040
     for resend in (0.02, 0.3):  # the data again at once, or after an RTO-sized pause
         fr = [(0.000, C(1000, 0, "S", data, mss=1460)),   # SYN + 1000 bytes
