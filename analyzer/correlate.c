@@ -117,19 +117,29 @@ static bool key_at(const struct packet *p, int i, struct corr_key *k)
  * both sides are matched one by one by their own keys. */
 enum { DG_WHOLE, DG_FRAGMENT, DG_CROSSED };
 
-/* The datagram key of an IPv4 key from a layer with these flags: a packet
- * a router may cut (DF clear, RFC 791), or a fragment (correlate.h). */
-static bool datagram_key(const struct corr_key *k, uint16_t ipflags, struct corr_key *out)
+/* The IPv4 ID a key holds: TCP and plain IPv4 keys carry it; WireGuard and
+ * ESP keys leave it out (a NAT may rewrite it, and their own fields name the
+ * packet), so their entries keep it beside the key (struct entry). */
+static bool key_ipv4_id(const struct corr_key *k, uint32_t *id)
+{
+    if (k->kind == CORR_TCP)
+        *id = (uint32_t)(k->c >> 16) - 1;
+    else if (k->kind == CORR_IPV4)
+        *id = k->a;
+    else
+        return false;
+    return true;
+}
+
+/* The datagram key of IPv4 key k of IP ID id, from a layer with these
+ * flags: a packet a router may cut (DF clear, RFC 791), or a fragment
+ * (correlate.h).  Any kind: a WireGuard or ESP datagram sent DF clear is
+ * cut by a router as a TCP segment is. */
+static bool datagram_key(const struct corr_key *k, uint16_t ipflags, uint32_t id,
+                         struct corr_key *out)
 {
     if (k->version != 4 || (!(ipflags & IPF_FRAGMENT) && (ipflags & IPF_DF)))
         return false;
-    uint32_t id;
-    if (k->kind == CORR_TCP)
-        id = (uint32_t)(k->c >> 16) - 1;
-    else if (k->kind == CORR_IPV4)
-        id = k->a;
-    else
-        return false; /* WireGuard, ESP: keyed by their own fields */
     memset(out, 0, sizeof *out);
     out->kind = CORR_DATAGRAM;
     out->depth = k->depth;
@@ -153,7 +163,7 @@ int corr_keys(const struct packet *p, struct corr_key out[CORR_MAX_KEYS])
             continue;
         if (key_at(p, i, &out[n])) {
             n++;
-            if (datagram_key(&out[n - 1], l->u.ip.flags, &out[n])) {
+            if (datagram_key(&out[n - 1], l->u.ip.flags, l->u.ip.id, &out[n])) {
                 /* for the matcher's byte count, not compared (add_key()) */
                 out[n].size = l->u.ip.payload_len;
                 out[n].c = (l->u.ip.flags & IPF_FRAGMENT) && !(l->u.ip.flags & IPF_MF);
@@ -181,6 +191,10 @@ struct entry {
      * fragments' bytes so far, and whether its last fragment came */
     bool dg_last;
     uint32_t dg_need, dg_have;
+    /* a key that leaves the IPv4 ID out (WireGuard, ESP): the ID of its
+     * packet when it was DF clear, for its datagram's marker */
+    bool has_dg_id;
+    uint32_t dg_id;
 };
 
 struct side_span {
@@ -417,10 +431,12 @@ static int32_t find_entry(const struct corr_matcher *m, const struct corr_key *k
  * and in fragments on the other (correlate.h); NULL otherwise.  A marker is
  * held anew after every key of the packets it was made from (add_key()),
  * so it is still there when they are resolved. */
-static const struct entry *datagram_marker(const struct corr_matcher *m, const struct corr_key *k)
+static const struct entry *datagram_marker(const struct corr_matcher *m, const struct entry *e)
 {
+    const struct corr_key *k = &e->key;
     struct corr_key dk;
-    if (!datagram_key(k, 0, &dk))
+    uint32_t id = e->dg_id;
+    if ((!key_ipv4_id(k, &id) && !e->has_dg_id) || !datagram_key(k, 0, id, &dk))
         return NULL;
     dk.depth = 0;
     dk.b = DG_CROSSED;
@@ -444,7 +460,7 @@ static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
     if (e->dir < 0)
         return;
     struct corr_dir *d = &m->dirs[e->dir];
-    const struct entry *mark = datagram_marker(m, &e->key);
+    const struct entry *mark = datagram_marker(m, e);
     if (mark) {
         d->fragmented[e->side]++;
         bool whole = e->key.kind == CORR_TCP || !(e->key.b || e->key.c);
@@ -526,7 +542,7 @@ static void record_match(struct corr_matcher *m, const struct entry *e, int side
 }
 
 static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t frame,
-                    const struct corr_key *key)
+                    const struct corr_key *key, const struct corr_key *dg)
 {
     /* Matched at any tunnel depth: held and compared with depth 0 */
     struct corr_key mk = *key;
@@ -624,6 +640,8 @@ static void add_key(struct corr_matcher *m, int side, int64_t t_ns, uint64_t fra
     e->dg_need = need;
     e->dg_have = have;
     e->dg_last = last;
+    e->has_dg_id = dg != NULL;
+    e->dg_id = dg ? dg->a : 0;
     e->dir = k->kind == CORR_DATAGRAM ? -1 : (int16_t)dir_of(m, key); /* no direction's count */
     e->next = m->buckets[h];
     e->prev = -1;
@@ -649,8 +667,14 @@ void corr_matcher_add(struct corr_matcher *m, int side, int64_t t_ns, uint64_t f
     if (t_ns > m->now)
         m->now = t_ns;
     expire(m);
-    for (int i = 0; i < nkeys; i++)
-        add_key(m, side, t_ns, frame, &keys[i]);
+    for (int i = 0; i < nkeys; i++) {
+        /* corr_keys() puts a packet's datagram key right after its key */
+        const struct corr_key *dg =
+            i + 1 < nkeys && keys[i].kind != CORR_DATAGRAM && keys[i + 1].kind == CORR_DATAGRAM
+                ? &keys[i + 1]
+                : NULL;
+        add_key(m, side, t_ns, frame, &keys[i], dg);
+    }
 }
 
 static int cmp_i64(const void *a, const void *b)

@@ -3933,6 +3933,37 @@ def _():
            f"{p}")
 
 
+@test("WireGuard datagrams sent DF clear that a router cut crossed, as fragments carrying "
+      "their IP ID (RFC 791): between two captures they are no loss and bound no size (lab "
+      "matrix SEED=6 m022 pair: 'all 260 packets of 1384 bytes lost' on a healthy path)")
+def _():
+    a, b = (10, 61, 1, 2), (10, 61, 2, 2)  # the client's end, the server's end
+    tx, rx = [], []  # captured at the server's end, at the client's end
+    for k in range(16):
+        t = 0.05 * k
+        up = wg_data(a, b, k, 64, receiver=0x1111)
+        rx.append((t, up))
+        tx.append((t + 0.001, with_ttl(up, 63)))
+        down = without_df(wg_data(b, a, k, 1312 if k % 2 else 64, receiver=0x2222))  # 1384 or 136
+        tx.append((t + 0.01, down))
+        pieces = cut_frame(down, 1239) if len(down) - 14 > 1239 else [with_ttl(down, 63)]
+        for j, piece in enumerate(pieces):
+            rx.append((t + 0.011 + 0.0001 * j, piece))
+    tx.append((4.0, tx[-1][1]))  # both captures go on 3 s past the last datagram
+    rx.append((4.0, rx[-1][1]))
+    ptx, prx = os.path.join(TMP, "wgcut-tx.pcap"), os.path.join(TMP, "wgcut-rx.pcap")
+    write_pcap_timed(ptx, tx)
+    write_pcap_timed(prx, rx)
+    rc, out, err = run(["--json", "-r", prx, "-r", ptx])
+    expect(rc == 0, err)
+    rep = json.loads(out)
+    v = rep["verdict"]
+    expect(v["status"] != "blackhole" and not any(
+        f["kind"] == "blackhole" for f in rep["findings"]), f"{v['status']}: {v['summary']}")
+    p = [x for x in rep["paths"] if x["src"] == "10.61.2.2" and x["dst"] == "10.61.1.2"]
+    expect(p and p[0]["mtu_upper"] != 1383, f"{p}")
+
+
 def bisection_sizes(lo, hi, mtu):
     """The IP sizes the fix's Linux probe sends (each twice), for a path carrying `mtu`."""
     out = []
