@@ -463,7 +463,8 @@ static void resolve_unmatched(struct corr_matcher *m, uint32_t idx, bool ended)
     const struct entry *mark = datagram_marker(m, e);
     if (mark) {
         d->fragmented[e->side]++;
-        bool whole = e->key.kind == CORR_TCP || !(e->key.b || e->key.c);
+        /* a fragment's key is a plain IPv4 one with an offset or MF */
+        bool whole = e->key.kind != CORR_IPV4 || !(e->key.b || e->key.c);
         /* every byte of it came as fragments, up to the last one: it
          * crossed; else the rest is fragment loss, not a size that failed */
         if (whole && !(mark->dg_last && mark->dg_have >= mark->dg_need))

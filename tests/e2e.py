@@ -393,12 +393,16 @@ def client_server(dport=80, sport=50000, c=(192, 0, 2, 1), s=(198, 51, 100, 2)):
             lambda *a, **k: ETH + tcp(dport, sport, *a, src=s, dst=c, **k))
 
 
-def report_of(name, frames):
-    """The JSON report of one capture of (seconds, frame) pairs, written as TMP/name.pcap;
-    a run that fails is the test's failure."""
-    p = os.path.join(TMP, f"{name}.pcap")
-    write_pcap_timed(p, frames)
-    rc, out, err = run(["--json", "-r", p])
+def report_of(name, frames, *more):
+    """The JSON report of a capture of (seconds, frame) pairs, written as TMP/name.pcap, or
+    of several read together (more: the other captures' frames, TMP/name-1.pcap...); a
+    run that fails is the test's failure."""
+    args = ["--json"]
+    for i, fr in enumerate((frames,) + more):
+        p = os.path.join(TMP, f"{name}.pcap" if i == 0 else f"{name}-{i}.pcap")
+        write_pcap_timed(p, fr)
+        args += ["-r", p]
+    rc, out, err = run(args)
     expect(rc == 0, f"{name}: {err}")
     return json.loads(out) if rc == 0 else {"verdict": {"status": None, "summary": err},
                                              "findings": [], "paths": []}
@@ -1063,8 +1067,6 @@ def tunnel_quote_download(kind, shrink, t_icmp=0.0505, nbig=1):
 def _():
     fr = [(t + 1.0, f) for t, f in tunnel_quote_download("vxlan", True, nbig=3)]
     fr.append((4.0, fr[-1][1]))  # the client's last ACK again: both captures run on 3 s
-    tx = os.path.join(TMP, "tq-pair-tx.pcap")  # at the server's end: all of it
-    write_pcap_timed(tx, fr)
     rx_fr = []  # at the client's end: what crossed, 1 ms later (or earlier, its own)
     for t, f in fr:
         ip = f[14:]
@@ -1072,11 +1074,7 @@ def _():
             continue
         down = tuple(ip[12:16]) == (203, 0, 113, 2)
         rx_fr.append((t + 0.001 if down else t - 0.001, f))
-    rx = os.path.join(TMP, "tq-pair-rx.pcap")
-    write_pcap_timed(rx, sorted(rx_fr, key=lambda x: x[0]))
-    rc, out, err = run(["--json", "-r", rx, "-r", tx])
-    expect(rc == 0, err)
-    v = json.loads(out)["verdict"]
+    v = report_of("tq-pair", sorted(rx_fr, key=lambda x: x[0]), fr)["verdict"]  # fr: all of it
     expect(v["status"] == "pmtud-working", f"{v['status']}: {v['summary']}")
 
 
@@ -1230,13 +1228,7 @@ def _():
             if len(ip) > 1377:
                 continue  # a whole 1414-byte packet, DF set: dropped, no ICMP
             rx_fr.append((t + 0.001, with_ttl(f, 63)))
-        tx = os.path.join(TMP, f"recut-tx-{int(whole_lost)}.pcap")
-        rx = os.path.join(TMP, f"recut-rx-{int(whole_lost)}.pcap")
-        write_pcap_timed(tx, tx_fr)
-        write_pcap_timed(rx, rx_fr)
-        rc, out, err = run(["--json", "-r", rx, "-r", tx])
-        expect(rc == 0, err)
-        rep = json.loads(out)
+        rep = report_of(f"recut-{int(whole_lost)}", rx_fr, tx_fr)
         p = [x for x in rep["paths"] if x["src"] == "198.51.100.2" and x["dst"] == "192.0.2.1"]
         expect(len(p) == 1, f"whole_lost {whole_lost}: {rep['paths']}")
         p = p[0]
@@ -3951,12 +3943,7 @@ def _():
             rx.append((t + 0.011 + 0.0001 * j, piece))
     tx.append((4.0, tx[-1][1]))  # both captures go on 3 s past the last datagram
     rx.append((4.0, rx[-1][1]))
-    ptx, prx = os.path.join(TMP, "wgcut-tx.pcap"), os.path.join(TMP, "wgcut-rx.pcap")
-    write_pcap_timed(ptx, tx)
-    write_pcap_timed(prx, rx)
-    rc, out, err = run(["--json", "-r", prx, "-r", ptx])
-    expect(rc == 0, err)
-    rep = json.loads(out)
+    rep = report_of("wgcut", rx, tx)
     v = rep["verdict"]
     expect(v["status"] != "blackhole" and not any(
         f["kind"] == "blackhole" for f in rep["findings"]), f"{v['status']}: {v['summary']}")

@@ -822,7 +822,7 @@ static void test_matcher_wireguard_cut_on_the_way_crossed_as_fragments(void **st
     corr_matcher_add(m, 1, 0, 1, NULL, 0);
     for (uint16_t c = 0; c < 4; c++) {
         int64_t t = NS / 10 + c * (NS / 10);
-        /* side 0: a 1384-byte datagram, DF clear, IP ID 40 + c */
+        /* side 0: a 1368-byte datagram, DF clear, IP ID 40 + c */
         build_wg_df(0x77, c, 1308, "10.0.0.1", "10.0.0.2", (uint16_t)(40 + c), 0);
         int n = corr_keys(&P, k);
         assert_int_equal(n, 2); /* its WireGuard key and its datagram key */
@@ -840,6 +840,7 @@ static void test_matcher_wireguard_cut_on_the_way_crossed_as_fragments(void **st
     assert_non_null(d);
     assert_int_equal(d->fragmented[0], 4);
     assert_int_equal(d->fragmented_incomplete, 0);
+    assert_int_equal(d->largest_fragmented, 1368); /* a whole datagram, not a fragment */
     assert_int_equal(d->only[0], 0);
     struct corr_verdict v;
     corr_dir_verdict(d, &v);
