@@ -166,8 +166,10 @@ void inf_sweep_stage(struct inference *inf, const struct results *res, struct ta
          * that ignores it, a malformed one: suricata-verify's IPv6 evasion
          * captures leave a 448-byte request unanswered) */
         int v = s->src.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
-        if (s->smallest_unanswered > s->largest_answered && s->df &&
-            s->smallest_unanswered > inf_every_path_carries(v)) {
+        bool cut = s->smallest_unanswered > s->largest_answered && s->df;
+        if (cut && s->smallest_unanswered <= inf_every_path_carries(v) && !t->sweep_small)
+            t->sweep_small = s; /* named by the inconclusive sentence (wording.c) */
+        if (cut && s->smallest_unanswered > inf_every_path_carries(v)) {
             t->sweep_cliffs++;
             if (!t->sweep) {
                 t->sweep = s;

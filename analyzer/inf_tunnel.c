@@ -100,7 +100,7 @@ static bool wg_full_size_followed(const struct flow_summary *f)
 {
     uint32_t big =
         f->dir[0].max_packet > f->dir[1].max_packet ? f->dir[0].max_packet : f->dir[1].max_packet;
-    if (big <= 576)
+    if (big <= inf_every_path_carries(f->ip_version))
         return false;
     for (int d = 0; d < 2; d++)
         if ((f->wg_followed >> d & 1) && f->dir[d].max_packet + 15u >= big && inf_wg_crossed(f, d))
@@ -186,8 +186,8 @@ void inf_wireguard_stage(struct inference *inf, struct input_stats *const *input
          * skipped shows only when a later one arrives, so the largest
          * message of a direction counts once a later counter followed it
          * with none missing (wgcount.h); that size must be the flow's
-         * largest (within WireGuard's 16-byte padding) and above 576 bytes
-         * (RFC 791: every path carries less, so smaller tests nothing).
+         * largest (within WireGuard's 16-byte padding) and above what every
+         * path carries (inf_every_path_carries(): smaller tests nothing).
          * Counters alone, or a quiet tail after a partial exchange, prove
          * nothing about the messages after the last one. */
         if (!f->wg_lost && wg_full_size_followed(f) && f->resend_copies < RESEND_MIN_COPIES &&
@@ -267,7 +267,7 @@ const char *inf_resend_name(const struct flow_summary *f)
  * answered within an RTO (resend.h's recovered). */
 bool inf_resend_says_size(const struct flow_summary *f, const struct resend_run *r)
 {
-    if (r->copies < RESEND_MIN_COPIES || r->size <= (f->ip_version == 6 ? 1280 : 576))
+    if (r->copies < RESEND_MIN_COPIES || r->size <= inf_every_path_carries(f->ip_version))
         return false;
     if (r->peer)
         return true;

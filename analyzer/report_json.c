@@ -633,14 +633,11 @@ static void json_fix(struct json *j, const struct inf_fix *fx)
     json_opt_uint(j, "mtu", fx ? fx->mtu : 0);
     json_opt_uint(j, "path_lower", fx ? fx->lower : 0);
     json_opt_uint(j, "path_upper", fx ? fx->upper : 0);
-    /* which path those bounds are of: inside a tunnel, its inner addresses */
-    if (fx && fx->has_path) {
-        json_addr(j, "path_src", &fx->src);
-        json_addr(j, "path_dst", &fx->dst);
-    } else {
-        json_null(j, "path_src");
-        json_null(j, "path_dst");
-    }
+    /* which path those bounds are of: inside a tunnel, its inner addresses
+     * (json_addr: null when unset) */
+    const struct addr none = {0};
+    json_addr(j, "path_src", fx ? &fx->src : &none);
+    json_addr(j, "path_dst", fx ? &fx->dst : &none);
     json_opt_text(j, "path_layer",
                   !fx || !fx->path_layer            ? NULL
                   : fx->path_layer - 1 == INF_INNER ? "inner"

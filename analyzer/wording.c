@@ -633,24 +633,19 @@ static void say_syn_flood(struct inference *inf, const struct say_ctx *c)
 }
 
 /* "no ping sweep", or the sweep whose unanswered sizes every path carries
- * (inf_sweep_stage() finds no cliff in it): named, not denied. */
+ * (inf_sweep_stage() found no cliff in it): named, not denied. */
 static void sweep_clause(const struct say_ctx *c, char *buf, size_t size)
 {
-    snprintf(buf, size, "no ping sweep");
-    for (int i = 0; i < pmtud_nsweeps(c->res->pmtud); i++) {
-        const struct pmtud_sweep *s = pmtud_sweep_get(c->res->pmtud, i);
-        int v = s->src.addr_type == ADDR_TYPE_IP6 ? 6 : 4;
-        if (s->sizes < 3 || !s->largest_answered || s->smallest_unanswered <= s->largest_answered ||
-            s->smallest_unanswered > inf_every_path_carries(v))
-            continue;
-        char a[64], b[64];
+    const struct pmtud_sweep *s = c->t->sweep_small;
+    char a[64], b[64];
+    if (!s)
+        snprintf(buf, size, "no ping sweep");
+    else
         snprintf(buf, size,
                  "a ping sweep from %s to %s whose requests from %u bytes went unanswered, a size "
                  "every path carries (lost for another reason)",
                  addr_text(&s->src, a, sizeof a), addr_text(&s->dst, b, sizeof b),
                  s->smallest_unanswered);
-        return;
-    }
 }
 
 static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
@@ -660,7 +655,9 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
     sweep_clause(c, sweep, sizeof sweep);
     const struct flow_summary *wg = c->t->wg_unproven;
     if (wg) {
-        char a[64], b[64];
+        char a[64], b[64], small[80];
+        uint32_t floor = inf_every_path_carries(wg->ip_version);
+        snprintf(small, sizeof small, "none was larger than every path carries (%u bytes)", floor);
         uint32_t big = wg->dir[0].max_packet > wg->dir[1].max_packet ? wg->dir[0].max_packet
                                                                      : wg->dir[1].max_packet;
         /* full-size messages followed by later counters, but captured where
@@ -684,9 +681,9 @@ static void say_no_evidence(struct inference *inf, const struct say_ctx *c)
                 "judged, %s, %s.",
                 wg->wg_data, addr_text(&wg->client, a, sizeof a),
                 addr_text(&wg->server, b, sizeof b), big,
-                big <= 576 ? "none was larger than every path carries (576 bytes)"
-                : why[0]   ? why
-                           : "no full-size message was followed by a later one",
+                big <= floor ? small
+                : why[0]     ? why
+                             : "no full-size message was followed by a later one",
                 icmp, sweep);
         return;
     }

@@ -484,7 +484,6 @@ static void fix_bounded(struct inference *inf, const struct results *res)
         upper = blackhole_upper(inf, res, &src, &dst, lower, upper);
     fx->lower = lower;
     fx->upper = upper;
-    fx->has_path = true;
     fx->src = src;
     fx->dst = dst;
     fx->path_layer = p ? (uint8_t)(p->layer + 1) : 0;

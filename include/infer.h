@@ -81,6 +81,7 @@ struct tally {
     uint32_t capped_from; /* at the sender: the size it first sent (0: receiver side) */
     const struct flow_summary *capped_flow;
     const struct pmtud_sweep *sweep;
+    const struct pmtud_sweep *sweep_small; /* one cut at a size every path carries: no cliff */
     int syn_floods; /* listeners with INF_SYN_FLOOD_MIN unanswered connection attempts or more */
     const struct results_listener *syn_listener; /* the one with the most */
     uint32_t worst_smallest_lost, worst_largest_delivered;

@@ -141,10 +141,9 @@ struct inf_fix {
     uint32_t lower; /* the path's bounds when not exact (0: unknown) */
     uint32_t upper;
     /* the path lower and upper bound: its direction, by the addresses of
-     * its packets (the inner ones for a path inside a tunnel), and whether
-     * it is inside one (path_layer: enum inf_layer + 1; 0: not known, a
-     * path the capture gave no bound of) */
-    bool has_path;
+     * its packets (the inner ones for a path inside a tunnel; unset: none),
+     * and whether it is inside one (path_layer: enum inf_layer + 1; 0: not
+     * known, a path the capture gave no bound of) */
     struct addr src, dst;
     uint8_t path_layer;
     char *headline; /* one line: what to set, or that the capture only bounds it (heap) */
